@@ -1,0 +1,10 @@
+// Errors
+export {
+  BackendError,
+  ConfigError,
+  DTypeError,
+  FormatError,
+  SeqlabError,
+  ShapeError,
+  formatShape,
+} from './errors';

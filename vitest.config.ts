@@ -1,0 +1,29 @@
+import { readdirSync } from 'node:fs';
+import { defineConfig } from 'vitest/config';
+
+// One vitest process for the whole repo: one project per package and app. Tests run on `src`
+// through the `@seqlab/source` export condition, so no build is needed for them; the pack smoke
+// test checks the built `dist`. `*.slow.test.ts` files are skipped by `pnpm test:fast`.
+const conditions = ['@seqlab/source', 'module', 'node', 'import', 'default'];
+const workspaces = ['packages', 'apps'].flatMap((dir) =>
+  readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => `${dir}/${entry.name}`),
+);
+const slow = process.env.SEQLAB_FAST ? ['**/*.slow.test.ts'] : [];
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ['@seqlab/source'] } },
+  test: {
+    projects: workspaces.map((root) => ({
+      extends: true,
+      root,
+      test: { name: root.split('/')[1], exclude: ['**/node_modules/**', '**/dist/**', ...slow] },
+    })),
+    reporters: ['default', 'json'],
+    outputFile: { json: '.reports/vitest.json' },
+    testTimeout: 60_000,
+    passWithNoTests: true,
+  },
+});
