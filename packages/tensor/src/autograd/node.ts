@@ -1,0 +1,23 @@
+import type { Tensor } from '../tensor';
+
+/** Gradients flowing into a node's outputs (null where no gradient reached that output). */
+export type OutputGrads = readonly (Tensor | null)[];
+
+/** Maps the gradients of a node's outputs to the gradients of its inputs (null: none). */
+export type BackwardFn = (grads: OutputGrads, needsInputGrad: readonly boolean[]) => readonly (Tensor | null)[];
+
+/**
+ * One recorded op in the autograd graph. Every output tensor of the op points to its node (and
+ * its output index); the node points to its inputs. `op` names the op for diagnostics and errors.
+ */
+export class Node {
+  /** Intermediate outputs whose gradient the user asked to keep (`retainGrad`), by output index. */
+  retained: (Tensor | undefined)[] | null = null;
+
+  constructor(
+    readonly op: string,
+    readonly inputs: readonly Tensor[],
+    readonly numOutputs: number,
+    readonly backward: BackwardFn,
+  ) {}
+}

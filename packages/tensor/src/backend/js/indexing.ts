@@ -1,0 +1,76 @@
+import type { FloatStorage, Storage } from '../../dtype';
+import { contiguousStrides } from './strided';
+
+/** out[o, i, j] = x[o, index[i], j] with x [outer, size, inner]. */
+export function indexSelect(x: Storage, outer: number, size: number, inner: number, index: Int32Array, out: Storage): void {
+  const m = index.length;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < m; i++) {
+      const src = (o * size + index[i]) * inner;
+      const dst = (o * m + i) * inner;
+      for (let j = 0; j < inner; j++) out[dst + j] = x[src + j];
+    }
+  }
+}
+
+/** dst[o, index[i], j] += src[o, i, j] with dst [outer, size, inner]. */
+export function indexAdd(dst: FloatStorage, outer: number, size: number, inner: number, index: Int32Array, src: FloatStorage): void {
+  const m = index.length;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < m; i++) {
+      const d = (o * size + index[i]) * inner;
+      const s = (o * m + i) * inner;
+      for (let j = 0; j < inner; j++) dst[d + j] += src[s + j];
+    }
+  }
+}
+
+/** Walks every position of `indexShape`, calling back with (flat index position, offset in the other tensor). */
+function forEachIndexed(
+  otherShape: readonly number[],
+  dim: number,
+  index: Int32Array,
+  indexShape: readonly number[],
+  visit: (i: number, offset: number) => void,
+): void {
+  const rank = indexShape.length;
+  const strides = contiguousStrides(otherShape);
+  const pos = new Int32Array(rank);
+  for (let i = 0; i < index.length; i++) {
+    let off = 0;
+    for (let d = 0; d < rank; d++) off += (d === dim ? index[i] : pos[d]) * strides[d];
+    visit(i, off);
+    for (let d = rank - 1; d >= 0; d--) {
+      if (++pos[d] < indexShape[d]) break;
+      pos[d] = 0;
+    }
+  }
+}
+
+/** torch.gather: out[p] = x[p with p[dim] replaced by index[p]]. */
+export function gather(
+  x: Storage,
+  xShape: readonly number[],
+  dim: number,
+  index: Int32Array,
+  indexShape: readonly number[],
+  out: Storage,
+): void {
+  forEachIndexed(xShape, dim, index, indexShape, (i, off) => {
+    out[i] = x[off];
+  });
+}
+
+/** torch.scatter_add_: dst[p with p[dim] replaced by index[p]] += src[p], in place. */
+export function scatterAdd(
+  dst: Storage,
+  dstShape: readonly number[],
+  dim: number,
+  index: Int32Array,
+  indexShape: readonly number[],
+  src: Storage,
+): void {
+  forEachIndexed(dstShape, dim, index, indexShape, (i, off) => {
+    dst[off] += src[i];
+  });
+}

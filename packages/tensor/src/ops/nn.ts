@@ -1,0 +1,56 @@
+import { backend } from '../backend/registry';
+import { assertFloating, type FloatStorage } from '../dtype';
+import { ConfigError } from '../errors';
+import { type Generator, defaultGenerator } from '../random';
+import { normalizeDim, numel } from '../shape';
+import { empty, Tensor } from '../tensor';
+import { mul } from './elementwise';
+import { record } from './record';
+
+function softmaxOp(op: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Tensor {
+  assertFloating(op, x.dtype);
+  const d = normalizeDim(op, dim, x.ndim);
+  const outer = numel(x.shape.slice(0, d));
+  const size = x.ndim === 0 ? 1 : x.shape[d];
+  const inner = numel(x.shape.slice(d + 1));
+  const out = empty(x.shape, x.dtype);
+  const log = op === 'logSoftmax';
+  backend().softmax(x.data as FloatStorage, outer, size, inner, log, out.data as FloatStorage);
+  return record('softmax', op, [x], out, { outer, size, inner, log });
+}
+
+/** exp(x) / Σ exp(x) along `dim`, computed stably. */
+export function softmax(x: Tensor, dim: number): Tensor {
+  return softmaxOp('softmax', x, dim);
+}
+
+/** x − logsumexp(x) along `dim`: log-probabilities, computed stably (use with nllLoss). */
+export function logSoftmax(x: Tensor, dim: number): Tensor {
+  return softmaxOp('logSoftmax', x, dim);
+}
+
+/** Options of `dropout`. */
+export interface DropoutOptions {
+  /** Whether dropout is active (module.train()); when false the input is returned unchanged. Default true. */
+  training?: boolean;
+  /** Generator to draw the mask from (default: the global one that `manualSeed` resets). */
+  generator?: Generator;
+}
+
+/**
+ * Zeroes each element with probability `p` and scales the rest by 1 / (1 − p) (inverted dropout,
+ * as torch.nn.functional.dropout). The mask comes from a seeded generator, so runs repeat exactly.
+ */
+export function dropout(x: Tensor, p: number, options: DropoutOptions = {}): Tensor {
+  if (!(p >= 0 && p <= 1)) throw new ConfigError('dropout', 'a probability p in [0, 1]', `${p}`);
+  assertFloating('dropout', x.dtype);
+  if (options.training === false || p === 0) return x;
+  const mask = empty(x.shape, x.dtype);
+  if (p < 1) {
+    const g = options.generator ?? defaultGenerator();
+    const scale = 1 / (1 - p);
+    const m = mask.data;
+    for (let i = 0; i < m.length; i++) m[i] = g.uniform() >= p ? scale : 0;
+  }
+  return mul(x, mask);
+}

@@ -1,0 +1,18 @@
+import { recordOp } from '../autograd/function';
+import { type Attrs, gradients, type Rule } from '../autograd/gradients';
+import type { Tensor } from '../tensor';
+
+/**
+ * Records a primitive op: its gradient is the row `rule` of the gradient table, called with the
+ * op's inputs, output and attributes. `name` is what diagnostics show (e.g. `tanh` for the
+ * `unary` rule).
+ */
+export function record<K extends keyof Attrs>(rule: K, name: string, inputs: readonly Tensor[], output: Tensor, attrs: Attrs[K]): Tensor {
+  const fn = gradients[rule] as Rule<Attrs[K]>;
+  recordOp(name, inputs, [output], (grads, needs) => {
+    const g = grads[0];
+    if (!g) return inputs.map(() => null);
+    return fn({ g, inputs, output, needs, attrs });
+  });
+  return output;
+}

@@ -1,0 +1,116 @@
+import { ConfigError } from './errors';
+
+/**
+ * A seeded pseudo-random generator (xoshiro128**, 32-bit state words; splitmix32 seeding). Every
+ * random op in seqlab (init, dropout, shuffling, sampling) draws from a generator, by default the
+ * global one that `manualSeed` resets, so a run is reproducible bit for bit.
+ *
+ * @example
+ * ```ts
+ * const g = new Generator(42);
+ * g.uniform(); // a float in [0, 1)
+ * ```
+ */
+export class Generator {
+  #s = new Uint32Array(4);
+  #spare: number | null = null;
+
+  constructor(seed = 0) {
+    this.manualSeed(seed);
+  }
+
+  /** Resets the state from an integer seed. */
+  manualSeed(seed: number): this {
+    if (!Number.isSafeInteger(seed)) {
+      throw new ConfigError('manualSeed', 'a safe integer seed', `${seed}`);
+    }
+    // splitmix32 over the low and high 32 bits of the seed.
+    let x = (seed >>> 0) ^ Math.floor(seed / 0x100000000);
+    for (let i = 0; i < 4; i++) {
+      x = (x + 0x9e3779b9) >>> 0;
+      let z = x;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+      this.#s[i] = (z ^ (z >>> 16)) >>> 0;
+    }
+    if (this.#s.every((v) => v === 0)) this.#s[0] = 1;
+    this.#spare = null;
+    return this;
+  }
+
+  /** The next 32 random bits as an unsigned integer. */
+  nextUint32(): number {
+    const s = this.#s;
+    const result = Math.imul(rotl(Math.imul(s[1], 5) >>> 0, 7), 9) >>> 0;
+    const t = (s[1] << 9) >>> 0;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 11);
+    return result;
+  }
+
+  /** A float in [0, 1) with 24 random bits (exactly representable in float32). */
+  uniform(): number {
+    return (this.nextUint32() >>> 8) / 16777216;
+  }
+
+  /** A standard normal sample (Box–Muller; the second value of each pair is kept for the next call). */
+  normal(): number {
+    if (this.#spare !== null) {
+      const v = this.#spare;
+      this.#spare = null;
+      return v;
+    }
+    let u = 0;
+    while (u === 0) u = this.uniform();
+    const v = this.uniform();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.#spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+
+  /** An integer uniform in [0, n) (unbiased, by rejection). */
+  int(n: number): number {
+    if (!Number.isInteger(n) || n <= 0 || n > 0x100000000) {
+      throw new ConfigError('Generator.int', 'an integer bound in [1, 2^32]', `${n}`);
+    }
+    const limit = 0x100000000 - (0x100000000 % n);
+    let x = this.nextUint32();
+    while (x >= limit) x = this.nextUint32();
+    return x % n;
+  }
+
+  /** A copy of the state, to save in a checkpoint. */
+  getState(): number[] {
+    return [...this.#s, this.#spare === null ? Number.NaN : this.#spare];
+  }
+
+  /** Restores a state from `getState()`. */
+  setState(state: readonly number[]): void {
+    if (state.length !== 5 || state.slice(0, 4).some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff)) {
+      throw new ConfigError('Generator.setState', 'the 5 numbers returned by getState()', JSON.stringify(state));
+    }
+    this.#s.set(state.slice(0, 4));
+    const spare = state[4];
+    this.#spare = Number.isNaN(spare) ? null : spare;
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
+
+const globalGenerator = new Generator(0);
+
+/** The global generator that random ops use when no `generator` option is given. */
+export function defaultGenerator(): Generator {
+  return globalGenerator;
+}
+
+/** Seeds the global generator (torch.manual_seed): every later random op becomes reproducible. */
+export function manualSeed(seed: number): void {
+  globalGenerator.manualSeed(seed);
+}

@@ -1,0 +1,369 @@
+import { runBackward } from './autograd/engine';
+import type { Node } from './autograd/node';
+import { allocate, type DType, isFloating, type Storage } from './dtype';
+import { DTypeError, ShapeError, formatShape } from './errors';
+import * as ew from './ops/elementwise';
+import * as idx from './ops/indexing';
+import { matmul } from './ops/matmul';
+import * as mv from './ops/movement';
+import * as nn from './ops/nn';
+import * as rd from './ops/reduce';
+import { numel, type Shape, stridesOf } from './shape';
+
+/** Nested JavaScript arrays of numbers, as `toArray()` returns them. */
+export type NestedArray = number | NestedArray[];
+
+/**
+ * An n-dimensional array of float32 (or float64, int32, bool) values with automatic
+ * differentiation. Storage is a flat, row-major typed array; tensors are ordinary
+ * garbage-collected objects (never dispose them). Ops are available as functions
+ * (`add(a, b)`) and as methods (`a.add(b)`).
+ *
+ * @example
+ * ```ts
+ * const w = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * const loss = w.mul(w).sum();
+ * loss.backward();
+ * w.grad?.toArray(); // [[2, 4], [6, 8]]
+ * ```
+ */
+export class Tensor {
+  /** Size of each dimension, outermost first. */
+  readonly shape: Shape;
+  /** Element type. */
+  readonly dtype: DType;
+  /**
+   * Flat row-major storage. Tensors made by `reshape`/`view` (and `select`/`narrow` along the first
+   * dim) share it with their source. Writing to it changes the tensor in place, bypassing autograd
+   * (what optimizers do to parameters).
+   */
+  readonly data: Storage;
+  /** Accumulated gradient after `backward()` (leaves, and intermediates that called `retainGrad()`). */
+  grad: Tensor | null = null;
+  /** @internal The node that produced this tensor, or null for a leaf. */
+  _node: Node | null = null;
+  /** @internal Which output of `_node` this tensor is. */
+  _outputIndex = 0;
+  #requiresGrad = false;
+
+  /** Wraps `data` (not copied) as a tensor of `shape`. Prefer `tensor()` and the creation functions. */
+  constructor(data: Storage, shape: Shape, dtype: DType) {
+    if (data.length !== numel(shape)) {
+      throw new ShapeError('Tensor', `${numel(shape)} elements for shape ${formatShape(shape)}`, `${data.length}`);
+    }
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+    this.dtype = dtype;
+  }
+
+  /** Whether gradients flow to this tensor. Settable on leaves; only floating tensors can require grad. */
+  get requiresGrad(): boolean {
+    return this.#requiresGrad;
+  }
+
+  set requiresGrad(value: boolean) {
+    if (value && !isFloating(this.dtype)) {
+      throw new DTypeError('Tensor.requiresGrad', 'a float32 or float64 tensor', this.dtype, 'Only floating tensors have gradients');
+    }
+    if (!value && this._node) {
+      throw new ShapeError('Tensor.requiresGrad', 'a leaf tensor', `the output of ${this._node.op}`, 'Use detach() instead');
+    }
+    this.#requiresGrad = value;
+  }
+
+  /** @internal Makes this tensor an output of `node`. */
+  _attach(node: Node, index: number): void {
+    this._node = node;
+    this._outputIndex = index;
+    this.#requiresGrad = true;
+  }
+
+  /** True when the tensor was not produced by a recorded op. */
+  get isLeaf(): boolean {
+    return this._node === null;
+  }
+
+  /** Name of the op that produced this tensor (`null` for leaves), for diagnostics. */
+  get gradFn(): string | null {
+    return this._node ? this._node.op : null;
+  }
+
+  /** Number of dimensions. */
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** Number of elements. */
+  get numel(): number {
+    return this.data.length;
+  }
+
+  /** Size of one dimension (negative counts from the end), or the whole shape. */
+  size(): Shape;
+  size(dim: number): number;
+  size(dim?: number): Shape | number {
+    if (dim === undefined) return this.shape;
+    return this.shape[mv.dimIndex('Tensor.size', dim, this.ndim)];
+  }
+
+  /** Row-major strides of the (always contiguous) storage, in elements. */
+  stride(): number[] {
+    return stridesOf(this.shape);
+  }
+
+  /** The values as nested arrays (a number for a 0-d tensor; 0/1 for bool). */
+  toArray(): NestedArray {
+    const data = this.data;
+    const shape = this.shape;
+    if (shape.length === 0) return data[0];
+    const build = (dim: number, offset: number, stride: number): NestedArray[] => {
+      const size = shape[dim];
+      const inner = stride / size;
+      const out: NestedArray[] = new Array(size);
+      for (let i = 0; i < size; i++) {
+        out[i] = dim === shape.length - 1 ? data[offset + i] : build(dim + 1, offset + i * inner, inner);
+      }
+      return out;
+    };
+    return build(0, 0, data.length);
+  }
+
+  /** A copy of the values as a flat Float32Array, row-major. */
+  toFloat32Array(): Float32Array {
+    return Float32Array.from(this.data);
+  }
+
+  /** The value of a one-element tensor. */
+  item(): number {
+    if (this.numel !== 1) {
+      throw new ShapeError('Tensor.item', 'a tensor with one element', `shape ${formatShape(this.shape)}`);
+    }
+    return this.data[0];
+  }
+
+  /** Computes gradients of this tensor w.r.t. every leaf that requires grad. Scalars need no `grad`. */
+  backward(grad?: Tensor): void {
+    runBackward(this, grad);
+  }
+
+  /** Keeps this intermediate tensor's gradient in `.grad` after `backward()` (dL/dh_t for diagnostics). */
+  retainGrad(): this {
+    const node = this._node;
+    if (!node) {
+      if (!this.#requiresGrad) {
+        throw new ShapeError('Tensor.retainGrad', 'a tensor that requires grad', 'one that does not');
+      }
+      return this;
+    }
+    node.retained ??= new Array(node.numOutputs);
+    node.retained[this._outputIndex] = this;
+    return this;
+  }
+
+  /** A tensor sharing this one's storage, cut from the graph (no gradient flows through it). */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape, this.dtype);
+  }
+
+  /** A copy with its own storage; gradients flow through it. */
+  clone(): Tensor {
+    return mv.clone(this);
+  }
+
+  /** Converts to `dtype` (a copy; differentiable between floating types). */
+  to(dtype: DType): Tensor {
+    return ew.cast(this, dtype);
+  }
+
+  /** Converts to float32. */
+  float(): Tensor {
+    return ew.cast(this, 'float32');
+  }
+
+  /** Converts to float64. */
+  double(): Tensor {
+    return ew.cast(this, 'float64');
+  }
+
+  /** Converts to int32 (truncating toward zero). */
+  int(): Tensor {
+    return ew.cast(this, 'int32');
+  }
+
+  /** A short description: shape, dtype and the first values. */
+  toString(): string {
+    const head = Array.from(this.data.subarray(0, 8), (v) => Number(v.toPrecision(6)));
+    const more = this.numel > 8 ? ', …' : '';
+    return `Tensor(shape=${formatShape(this.shape)}, dtype=${this.dtype}, [${head.join(', ')}${more}])`;
+  }
+
+  // Elementwise
+  add(other: Tensor | number): Tensor {
+    return ew.add(this, other);
+  }
+  sub(other: Tensor | number): Tensor {
+    return ew.sub(this, other);
+  }
+  mul(other: Tensor | number): Tensor {
+    return ew.mul(this, other);
+  }
+  div(other: Tensor | number): Tensor {
+    return ew.div(this, other);
+  }
+  pow(exponent: Tensor | number): Tensor {
+    return ew.pow(this, exponent);
+  }
+  maximum(other: Tensor | number): Tensor {
+    return ew.maximum(this, other);
+  }
+  minimum(other: Tensor | number): Tensor {
+    return ew.minimum(this, other);
+  }
+  neg(): Tensor {
+    return ew.neg(this);
+  }
+  exp(): Tensor {
+    return ew.exp(this);
+  }
+  log(): Tensor {
+    return ew.log(this);
+  }
+  sqrt(): Tensor {
+    return ew.sqrt(this);
+  }
+  abs(): Tensor {
+    return ew.abs(this);
+  }
+  tanh(): Tensor {
+    return ew.tanh(this);
+  }
+  sigmoid(): Tensor {
+    return ew.sigmoid(this);
+  }
+  relu(): Tensor {
+    return ew.relu(this);
+  }
+  sign(): Tensor {
+    return ew.sign(this);
+  }
+  clamp(min: number | null, max: number | null = null): Tensor {
+    return ew.clamp(this, min, max);
+  }
+  eq(other: Tensor | number): Tensor {
+    return ew.eq(this, other);
+  }
+  ne(other: Tensor | number): Tensor {
+    return ew.ne(this, other);
+  }
+  lt(other: Tensor | number): Tensor {
+    return ew.lt(this, other);
+  }
+  le(other: Tensor | number): Tensor {
+    return ew.le(this, other);
+  }
+  gt(other: Tensor | number): Tensor {
+    return ew.gt(this, other);
+  }
+  ge(other: Tensor | number): Tensor {
+    return ew.ge(this, other);
+  }
+  maskedFill(mask: Tensor, value: number): Tensor {
+    return ew.maskedFill(this, mask, value);
+  }
+
+  // Linear algebra
+  matmul(other: Tensor): Tensor {
+    return matmul(this, other);
+  }
+
+  // Reductions
+  sum(dim?: number | readonly number[], keepDim = false): Tensor {
+    return rd.sum(this, dim, keepDim);
+  }
+  mean(dim?: number | readonly number[], keepDim = false): Tensor {
+    return rd.mean(this, dim, keepDim);
+  }
+  max(dim?: number, keepDim = false): Tensor {
+    return rd.max(this, dim, keepDim);
+  }
+  min(dim?: number, keepDim = false): Tensor {
+    return rd.min(this, dim, keepDim);
+  }
+  argmax(dim?: number, keepDim = false): Tensor {
+    return rd.argmax(this, dim, keepDim);
+  }
+  argmin(dim?: number, keepDim = false): Tensor {
+    return rd.argmin(this, dim, keepDim);
+  }
+  logsumexp(dim: number | readonly number[], keepDim = false): Tensor {
+    return rd.logsumexp(this, dim, keepDim);
+  }
+
+  // Shape and movement
+  reshape(shape: readonly number[]): Tensor {
+    return mv.reshape(this, shape);
+  }
+  view(shape: readonly number[]): Tensor {
+    return mv.reshape(this, shape);
+  }
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return mv.flatten(this, startDim, endDim);
+  }
+  transpose(dim0: number, dim1: number): Tensor {
+    return mv.transpose(this, dim0, dim1);
+  }
+  permute(dims: readonly number[]): Tensor {
+    return mv.permute(this, dims);
+  }
+  squeeze(dim?: number): Tensor {
+    return mv.squeeze(this, dim);
+  }
+  unsqueeze(dim: number): Tensor {
+    return mv.unsqueeze(this, dim);
+  }
+  expand(shape: readonly number[]): Tensor {
+    return mv.expand(this, shape);
+  }
+  narrow(dim: number, start: number, length: number): Tensor {
+    return mv.narrow(this, dim, start, length);
+  }
+  slice(dim: number, start?: number, end?: number, step?: number): Tensor {
+    return mv.slice(this, dim, start, end, step);
+  }
+  select(dim: number, index: number): Tensor {
+    return mv.select(this, dim, index);
+  }
+  split(splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+    return mv.split(this, splitSizeOrSections, dim);
+  }
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return mv.chunk(this, chunks, dim);
+  }
+  flip(dims: number | readonly number[]): Tensor {
+    return mv.flip(this, dims);
+  }
+
+  // Indexing
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return idx.indexSelect(this, dim, index);
+  }
+  gather(dim: number, index: Tensor): Tensor {
+    return idx.gather(this, dim, index);
+  }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return idx.scatterAdd(this, dim, index, src);
+  }
+
+  // Neural-network functions
+  softmax(dim: number): Tensor {
+    return nn.softmax(this, dim);
+  }
+  logSoftmax(dim: number): Tensor {
+    return nn.logSoftmax(this, dim);
+  }
+}
+
+/** @internal A new tensor of `shape` and `dtype` with zeroed storage. */
+export function empty(shape: Shape, dtype: DType = 'float32'): Tensor {
+  return new Tensor(allocate(dtype, numel(shape)), shape, dtype);
+}
