@@ -10,4 +10,5 @@ export default defineConfig({
   target: 'es2022',
   platform: 'neutral',
   treeshake: true,
+  external: [/^node:/],
 });

@@ -1,0 +1,75 @@
+/**
+ * The article's from-scratch RNN, written with @seqlab/tensor ops only:
+ *
+ *   h_t = tanh(x_t W_xh + h_{t−1} W_hh + b_h)      y_t = h_t W_hy + b_y
+ *
+ * trained with plain gradient descent on a small sequence task that needs memory: echo the input
+ * of the previous step (y_t = x_{t−1}). Run it with `pnpm example`.
+ */
+import { manualSeed, matmul, noGrad, stack, type Tensor, tanh, uniform, zeros } from '@seqlab/tensor';
+
+/** Options of `trainSimpleRnn`. */
+export interface SimpleRnnOptions {
+  hidden?: number;
+  steps?: number;
+  seqLen?: number;
+  batch?: number;
+  lr?: number;
+  seed?: number;
+  log?: (line: string) => void;
+}
+
+/** A batch of the delay-1 echo task: x [T, B, 1] uniform in [−1, 1], y_t = x_{t−1} (y_0 = 0). */
+function echoBatch(seqLen: number, batch: number): { x: Tensor; y: Tensor } {
+  const x = uniform([seqLen, batch, 1], -1, 1);
+  const y = zeros([seqLen, batch, 1]);
+  y.data.set(x.data.subarray(0, (seqLen - 1) * batch), batch);
+  return { x, y };
+}
+
+/** Trains the from-scratch RNN and returns the loss curve (one value per step). */
+export function trainSimpleRnn(options: SimpleRnnOptions = {}): number[] {
+  const { hidden = 16, steps = 300, seqLen = 12, batch = 32, lr = 0.2, seed = 0, log } = options;
+  manualSeed(seed);
+  const k = 1 / Math.sqrt(hidden);
+  const init = (shape: number[]) => {
+    const p = uniform(shape, -k, k);
+    p.requiresGrad = true;
+    return p;
+  };
+  const Wxh = init([1, hidden]);
+  const Whh = init([hidden, hidden]);
+  const bh = init([hidden]);
+  const Why = init([hidden, 1]);
+  const by = init([1]);
+  const params = [Wxh, Whh, bh, Why, by];
+
+  const losses: number[] = [];
+  for (let step = 0; step < steps; step++) {
+    const { x, y } = echoBatch(seqLen, batch);
+    let h = zeros([batch, hidden]);
+    const outputs: Tensor[] = [];
+    for (let t = 0; t < seqLen; t++) {
+      // x_t [B, 1], h [B, H] -> h [B, H], y_t [B, 1]
+      h = tanh(matmul(x.select(0, t), Wxh).add(matmul(h, Whh)).add(bh));
+      outputs.push(matmul(h, Why).add(by));
+    }
+    const loss = stack(outputs).sub(y).pow(2).mean();
+    for (const p of params) p.grad = null;
+    loss.backward();
+    noGrad(() => {
+      for (const p of params) {
+        const g = p.grad!.data;
+        for (let i = 0; i < g.length; i++) p.data[i] -= lr * g[i];
+      }
+    });
+    losses.push(loss.item());
+    if (log && (step % 50 === 0 || step === steps - 1)) log(`step ${String(step).padStart(4)}  loss ${loss.item().toFixed(5)}`);
+  }
+  return losses;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const losses = trainSimpleRnn({ log: console.log });
+  console.log(`loss fell from ${losses[0].toFixed(4)} to ${losses[losses.length - 1].toFixed(4)}`);
+}
