@@ -5,11 +5,14 @@ import { defineConfig } from 'vitest/config';
 // through the `@seqlab/source` export condition, so no build is needed for them; the pack smoke
 // test checks the built `dist`. `*.slow.test.ts` files are skipped by `pnpm test:fast`.
 const conditions = ['@seqlab/source', 'module', 'node', 'import', 'default'];
-const workspaces = ['packages', 'apps'].flatMap((dir) =>
-  readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => `${dir}/${entry.name}`),
-);
+const workspaces = [
+  ...['packages', 'apps'].flatMap((dir) =>
+    readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => `${dir}/${entry.name}`),
+  ),
+  'tools/pack-smoke',
+];
 const slow = process.env.SEQLAB_FAST ? ['**/*.slow.test.ts'] : [];
 
 export default defineConfig({

@@ -64,7 +64,8 @@ export function trainSimpleRnn(options: SimpleRnnOptions = {}): number[] {
       }
     });
     losses.push(loss.item());
-    if (log && (step % 50 === 0 || step === steps - 1)) log(`step ${String(step).padStart(4)}  loss ${loss.item().toFixed(5)}`);
+    if (log && (step % 50 === 0 || step === steps - 1))
+      log(`step ${String(step).padStart(4)}  loss ${loss.item().toFixed(5)}`);
   }
   return losses;
 }

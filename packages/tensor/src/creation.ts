@@ -1,6 +1,6 @@
 import { allocate, type DType, dtypeOfStorage, type Storage } from './dtype';
-import { ConfigError, DTypeError, ShapeError, formatShape } from './errors';
-import { type Generator, defaultGenerator } from './random';
+import { ConfigError, DTypeError, formatShape, ShapeError } from './errors';
+import { defaultGenerator, type Generator } from './random';
 import { checkShape, numel, type Shape } from './shape';
 import { type NestedArray, Tensor } from './tensor';
 
@@ -58,7 +58,11 @@ export function tensor(
     const shape = options.shape ?? [data.length];
     checkShape('tensor', shape);
     if (numel(shape) !== data.length) {
-      throw new ShapeError('tensor', `${numel(shape)} values for shape ${formatShape(shape)}`, `${data.length}`);
+      throw new ShapeError(
+        'tensor',
+        `${numel(shape)} values for shape ${formatShape(shape)}`,
+        `${data.length}`,
+      );
     }
     const own = dtypeOfStorage(data);
     const dtype = options.dtype ?? own;
@@ -68,20 +72,33 @@ export function tensor(
   }
   const shape = inferShape(data);
   if (options.shape && numel(options.shape) !== numel(shape)) {
-    throw new ShapeError('tensor', `${numel(options.shape)} values for shape ${formatShape(options.shape)}`, `${numel(shape)}`);
+    throw new ShapeError(
+      'tensor',
+      `${numel(options.shape)} values for shape ${formatShape(options.shape)}`,
+      `${numel(shape)}`,
+    );
   }
   const flat: (number | boolean)[] = [];
   let sawBool = false;
   const walk = (node: TensorLike, dim: number): void => {
     if (dim === shape.length) {
-      if (Array.isArray(node)) throw new ShapeError('tensor', `a regular nested array of shape ${formatShape(shape)}`, 'a ragged one');
+      if (Array.isArray(node))
+        throw new ShapeError(
+          'tensor',
+          `a regular nested array of shape ${formatShape(shape)}`,
+          'a ragged one',
+        );
       if (typeof node === 'boolean') sawBool = true;
       else if (typeof node !== 'number') throw new DTypeError('tensor', 'numbers or booleans', typeof node);
       flat.push(node as number | boolean);
       return;
     }
     if (!Array.isArray(node) || node.length !== shape[dim]) {
-      throw new ShapeError('tensor', `a regular nested array of shape ${formatShape(shape)}`, `a ragged one at depth ${dim}`);
+      throw new ShapeError(
+        'tensor',
+        `a regular nested array of shape ${formatShape(shape)}`,
+        `a ragged one at depth ${dim}`,
+      );
     }
     for (const child of node) walk(child, dim + 1);
   };
@@ -133,7 +150,11 @@ export function fullLike(like: Tensor, value: number, options: CreationOptions =
 export function arange(start: number, end?: number, step = 1, options: CreationOptions = {}): Tensor {
   const [lo, hi] = end === undefined ? [0, start] : [start, end];
   if (step === 0 || !Number.isFinite(step) || !Number.isFinite(lo) || !Number.isFinite(hi)) {
-    throw new ConfigError('arange', 'finite bounds and a non-zero step', `start=${lo}, end=${hi}, step=${step}`);
+    throw new ConfigError(
+      'arange',
+      'finite bounds and a non-zero step',
+      `start=${lo}, end=${hi}, step=${step}`,
+    );
   }
   const n = Math.max(0, Math.ceil((hi - lo) / step));
   const integral = Number.isInteger(lo) && Number.isInteger(hi) && Number.isInteger(step);
@@ -151,7 +172,12 @@ export function eye(n: number, m = n, options: CreationOptions = {}): Tensor {
   return t;
 }
 
-function randomFloat(op: string, shape: Shape, options: RandomOptions, draw: (g: Generator) => number): Tensor {
+function randomFloat(
+  op: string,
+  shape: Shape,
+  options: RandomOptions,
+  draw: (g: Generator) => number,
+): Tensor {
   checkShape(op, shape);
   const dtype = options.dtype ?? 'float32';
   if (dtype !== 'float32' && dtype !== 'float64') throw new DTypeError(op, 'float32 or float64', dtype);

@@ -1,10 +1,14 @@
 // Tensor and dtypes
-export { Tensor } from './tensor';
-export type { NestedArray } from './tensor';
-export type { DType, Storage, FloatStorage } from './dtype';
-export type { Shape } from './shape';
-export { numel, broadcastShapes } from './shape';
 
+export { recordOp } from './autograd/function';
+// Autograd
+export { enableGrad, isGradEnabled, noGrad } from './autograd/grad-mode';
+export { sumTo } from './autograd/gradients';
+export type { BackwardFn, OutputGrads } from './autograd/node';
+// Backends
+export type { Backend, BinaryOp, ReduceOp, StridedView, UnaryOp } from './backend/backend';
+export { backend, getBackend, listBackends, registerBackend, setBackend } from './backend/registry';
+export type { CreationOptions, RandomOptions, TensorLike } from './creation';
 // Creation
 export {
   arange,
@@ -21,11 +25,22 @@ export {
   zeros,
   zerosLike,
 } from './creation';
-export type { CreationOptions, RandomOptions, TensorLike } from './creation';
-
-// Random numbers
-export { Generator, defaultGenerator, manualSeed } from './random';
-
+export type { DType, FloatStorage, Storage } from './dtype';
+// Errors
+export {
+  BackendError,
+  ConfigError,
+  DTypeError,
+  FormatError,
+  formatShape,
+  SeqlabError,
+  ShapeError,
+} from './errors';
+export type { ParsedSafetensors, RawTensor, SafetensorsDType } from './io/safetensors';
+// safetensors (bytes, browser-safe; files: @seqlab/tensor/node)
+export { parseSafetensors, serializeSafetensors } from './io/safetensors';
+export type { SaveSafetensorsOptions } from './io/tensors';
+export { loadSafetensors, saveSafetensors, tensorsFromRaw, toRawTensor } from './io/tensors';
 // Elementwise ops
 export {
   abs,
@@ -55,10 +70,10 @@ export {
   tanh,
   where,
 } from './ops/elementwise';
-
-// Reductions
-export { argmax, argmin, logsumexp, max, mean, min, sum } from './ops/reduce';
-
+// Indexing
+export { gather, indexSelect, scatterAdd } from './ops/indexing';
+// Linear algebra
+export { matmul } from './ops/matmul';
 // Shape and movement
 export {
   cat,
@@ -78,34 +93,18 @@ export {
   transpose,
   unsqueeze,
 } from './ops/movement';
-
-// Indexing
-export { gather, indexSelect, scatterAdd } from './ops/indexing';
-
-// Linear algebra
-export { matmul } from './ops/matmul';
-
+export type { DropoutOptions } from './ops/nn';
 // Neural-network functions
 export { dropout, logSoftmax, softmax } from './ops/nn';
-export type { DropoutOptions } from './ops/nn';
-
-// Autograd
-export { enableGrad, isGradEnabled, noGrad } from './autograd/grad-mode';
-export { recordOp } from './autograd/function';
-export type { BackwardFn, OutputGrads } from './autograd/node';
-export { sumTo } from './autograd/gradients';
-
-// Backends
-export type { Backend, BinaryOp, ReduceOp, StridedView, UnaryOp } from './backend/backend';
-export { getBackend, listBackends, registerBackend, setBackend, backend } from './backend/registry';
-
-// Errors
-export {
-  BackendError,
-  ConfigError,
-  DTypeError,
-  FormatError,
-  SeqlabError,
-  ShapeError,
-  formatShape,
-} from './errors';
+// Reductions
+export { argmax, argmin, logsumexp, max, mean, min, sum } from './ops/reduce';
+// Random numbers
+export { defaultGenerator, Generator, manualSeed } from './random';
+export type { Lengths, PackOptions, PadPackedOptions, PadSequenceOptions } from './sequence/pack';
+export { packPaddedSequence, packSequence, padPackedSequence, padSequence } from './sequence/pack';
+// Packed sequences (re-exported by @seqlab/data, where users find them)
+export { PackedSequence } from './sequence/packed-sequence';
+export type { Shape } from './shape';
+export { broadcastShapes, numel } from './shape';
+export type { NestedArray } from './tensor';
+export { Tensor } from './tensor';

@@ -90,8 +90,15 @@ export class Generator {
 
   /** Restores a state from `getState()`. */
   setState(state: readonly number[]): void {
-    if (state.length !== 5 || state.slice(0, 4).some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff)) {
-      throw new ConfigError('Generator.setState', 'the 5 numbers returned by getState()', JSON.stringify(state));
+    if (
+      state.length !== 5 ||
+      state.slice(0, 4).some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff)
+    ) {
+      throw new ConfigError(
+        'Generator.setState',
+        'the 5 numbers returned by getState()',
+        JSON.stringify(state),
+      );
     }
     this.#s.set(state.slice(0, 4));
     const spare = state[4];

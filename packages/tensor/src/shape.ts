@@ -1,4 +1,4 @@
-import { ConfigError, ShapeError, formatShape } from './errors';
+import { ConfigError, formatShape, ShapeError } from './errors';
 
 /** A tensor's size in each dimension, outermost first. */
 export type Shape = readonly number[];
@@ -73,7 +73,11 @@ export function normalizeDim(op: string, dim: number, rank: number): number {
 }
 
 /** Normalizes a list of dims (or all dims when `dims` is undefined), rejecting repeats. */
-export function normalizeDims(op: string, dims: number | readonly number[] | undefined, rank: number): number[] {
+export function normalizeDims(
+  op: string,
+  dims: number | readonly number[] | undefined,
+  rank: number,
+): number[] {
   if (dims === undefined) return Array.from({ length: rank }, (_, i) => i);
   const list = typeof dims === 'number' ? [dims] : dims;
   const out = list.map((d) => normalizeDim(op, d, rank));

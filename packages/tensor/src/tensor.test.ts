@@ -1,10 +1,14 @@
-import { describe, expect, test } from 'vitest';
 import {
+  add,
   arange,
+  argmax,
+  div,
+  eq,
   eye,
   full,
   Generator,
   manualSeed,
+  max,
   narrow,
   ones,
   rand,
@@ -12,50 +16,65 @@ import {
   randn,
   reshape,
   select,
+  sum,
   tensor,
   uniform,
   zeros,
   zerosLike,
-  add,
-  div,
-  eq,
-  sum,
-  argmax,
-  max,
 } from '@seqlab/tensor';
+import { describe, expect, test } from 'vitest';
 
 describe('creation', () => {
   test('from nested arrays and from typed arrays', () => {
-    const t = tensor([[1, 2, 3], [4, 5, 6]]);
+    const t = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(t.shape).toEqual([2, 3]);
     expect(t.dtype).toBe('float32');
-    expect(t.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(t.toArray()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(Array.from(t.toFloat32Array())).toEqual([1, 2, 3, 4, 5, 6]);
     const ids = tensor(new Int32Array([3, 1, 2, 0]), { shape: [2, 2] });
     expect(ids.dtype).toBe('int32');
-    expect(ids.toArray()).toEqual([[3, 1], [2, 0]]);
+    expect(ids.toArray()).toEqual([
+      [3, 1],
+      [2, 0],
+    ]);
     expect(tensor([true, false]).dtype).toBe('bool');
     expect(tensor(3.5).shape).toEqual([]);
     expect(tensor(3.5).item()).toBe(3.5);
   });
 
   test('zeros, ones, full, arange, eye', () => {
-    expect(zeros([2, 2]).toArray()).toEqual([[0, 0], [0, 0]]);
+    expect(zeros([2, 2]).toArray()).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
     expect(ones([3]).toArray()).toEqual([1, 1, 1]);
     expect(full([2], 7, { dtype: 'int32' }).toArray()).toEqual([7, 7]);
     expect(arange(5).toArray()).toEqual([0, 1, 2, 3, 4]);
     expect(arange(5).dtype).toBe('int32');
     expect(arange(1, 2, 0.25).toArray()).toEqual([1, 1.25, 1.5, 1.75]);
     expect(arange(5, 0, -2).toArray()).toEqual([5, 3, 1]);
-    expect(eye(2, 3).toArray()).toEqual([[1, 0, 0], [0, 1, 0]]);
+    expect(eye(2, 3).toArray()).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
     expect(zerosLike(tensor([1, 2], { dtype: 'int32' })).dtype).toBe('int32');
   });
 
   test('manualSeed makes every random op reproducible bit for bit', () => {
     manualSeed(42);
-    const a = [rand([5]), randn([5]), randint(0, 10, [5]), uniform([5], -0.1, 0.1)].map((t) => Array.from(t.data));
+    const a = [rand([5]), randn([5]), randint(0, 10, [5]), uniform([5], -0.1, 0.1)].map((t) =>
+      Array.from(t.data),
+    );
     manualSeed(42);
-    const b = [rand([5]), randn([5]), randint(0, 10, [5]), uniform([5], -0.1, 0.1)].map((t) => Array.from(t.data));
+    const b = [rand([5]), randn([5]), randint(0, 10, [5]), uniform([5], -0.1, 0.1)].map((t) =>
+      Array.from(t.data),
+    );
     expect(b).toEqual(a);
     manualSeed(43);
     expect(Array.from(rand([5]).data)).not.toEqual(a[0]);
@@ -100,7 +119,10 @@ describe('views and dtypes', () => {
     expect(row.toArray()).toEqual([4, 5, 6, 7]);
     const rows = narrow(m, 0, 1, 2);
     x.data[4] = 100;
-    expect(rows.toArray()).toEqual([[100, 5, 6, 7], [8, 9, 10, 11]]);
+    expect(rows.toArray()).toEqual([
+      [100, 5, 6, 7],
+      [8, 9, 10, 11],
+    ]);
     // A column is not contiguous: it is copied.
     const col = select(m, 1, 0);
     expect(col.data.buffer).not.toBe(x.data.buffer);
@@ -119,7 +141,10 @@ describe('views and dtypes', () => {
   });
 
   test('argmax and max agree and pick the first of ties', () => {
-    const x = tensor([[1, 5, 5], [7, 2, 7]]);
+    const x = tensor([
+      [1, 5, 5],
+      [7, 2, 7],
+    ]);
     expect(argmax(x, 1).toArray()).toEqual([1, 0]);
     expect(argmax(x).item()).toBe(3);
     expect(max(x, 1).toArray()).toEqual([5, 7]);

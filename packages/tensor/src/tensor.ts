@@ -1,7 +1,7 @@
 import { runBackward } from './autograd/engine';
 import type { Node } from './autograd/node';
 import { allocate, type DType, isFloating, type Storage } from './dtype';
-import { DTypeError, ShapeError, formatShape } from './errors';
+import { DTypeError, formatShape, ShapeError } from './errors';
 import * as ew from './ops/elementwise';
 import * as idx from './ops/indexing';
 import { matmul } from './ops/matmul';
@@ -49,7 +49,11 @@ export class Tensor {
   /** Wraps `data` (not copied) as a tensor of `shape`. Prefer `tensor()` and the creation functions. */
   constructor(data: Storage, shape: Shape, dtype: DType) {
     if (data.length !== numel(shape)) {
-      throw new ShapeError('Tensor', `${numel(shape)} elements for shape ${formatShape(shape)}`, `${data.length}`);
+      throw new ShapeError(
+        'Tensor',
+        `${numel(shape)} elements for shape ${formatShape(shape)}`,
+        `${data.length}`,
+      );
     }
     this.data = data;
     this.shape = Object.freeze([...shape]);
@@ -63,10 +67,20 @@ export class Tensor {
 
   set requiresGrad(value: boolean) {
     if (value && !isFloating(this.dtype)) {
-      throw new DTypeError('Tensor.requiresGrad', 'a float32 or float64 tensor', this.dtype, 'Only floating tensors have gradients');
+      throw new DTypeError(
+        'Tensor.requiresGrad',
+        'a float32 or float64 tensor',
+        this.dtype,
+        'Only floating tensors have gradients',
+      );
     }
     if (!value && this._node) {
-      throw new ShapeError('Tensor.requiresGrad', 'a leaf tensor', `the output of ${this._node.op}`, 'Use detach() instead');
+      throw new ShapeError(
+        'Tensor.requiresGrad',
+        'a leaf tensor',
+        `the output of ${this._node.op}`,
+        'Use detach() instead',
+      );
     }
     this.#requiresGrad = value;
   }

@@ -1,4 +1,3 @@
-import { describe, expect, test } from 'vitest';
 import {
   add,
   cat,
@@ -11,16 +10,17 @@ import {
   ones,
   randn,
   recordOp,
-  select,
   ShapeError,
+  select,
   stack,
   sum,
-  tanh,
   Tensor,
+  tanh,
   tensor,
   zeros,
 } from '@seqlab/tensor';
 import { expectClose } from '@seqlab/tensor/testing';
+import { describe, expect, test } from 'vitest';
 
 describe('backward', () => {
   test('accumulates into .grad across calls and through shared subexpressions', () => {
@@ -44,11 +44,30 @@ describe('backward', () => {
   });
 
   test('explicit gradient for non-scalar outputs; error without one', () => {
-    const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    const x = tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { requiresGrad: true },
+    );
     const y = mul(x, x);
-    expect(() => y.backward()).toThrow(/backward: expected a scalar output or an explicit gradient, got shape \[2, 2\]/);
-    y.backward(tensor([[1, 0], [0, 1]]));
-    expectClose(x.grad!, tensor([[2, 0], [0, 8]]));
+    expect(() => y.backward()).toThrow(
+      /backward: expected a scalar output or an explicit gradient, got shape \[2, 2\]/,
+    );
+    y.backward(
+      tensor([
+        [1, 0],
+        [0, 1],
+      ]),
+    );
+    expectClose(
+      x.grad!,
+      tensor([
+        [2, 0],
+        [0, 8],
+      ]),
+    );
     expect(() => y.backward(tensor([1, 2]))).toThrow(ShapeError);
   });
 
@@ -105,17 +124,28 @@ describe('backward', () => {
     expect(() => {
       ids.requiresGrad = true;
     }).toThrow(DTypeError);
-    expect(() => tensor([1], { dtype: 'int32', requiresGrad: true })).toThrow(/requiresGrad: expected a float32 or float64 tensor, got int32/);
+    expect(() => tensor([1], { dtype: 'int32', requiresGrad: true })).toThrow(
+      /requiresGrad: expected a float32 or float64 tensor, got int32/,
+    );
   });
 
   test('recordOp: a fused op with a hand-written, multi-output backward', () => {
     // y1 = 2x, y2 = x² computed "by a kernel", backward written by hand.
     const x = tensor([1, 2, 3], { requiresGrad: true });
-    const y1 = new Tensor(x.data.map((v) => 2 * v), x.shape, 'float32');
-    const y2 = new Tensor(x.data.map((v) => v * v), x.shape, 'float32');
+    const y1 = new Tensor(
+      x.data.map((v) => 2 * v),
+      x.shape,
+      'float32',
+    );
+    const y2 = new Tensor(
+      x.data.map((v) => v * v),
+      x.shape,
+      'float32',
+    );
     recordOp('twoOutputs', [x], [y1, y2], ([g1, g2]) => {
       const dx = zeros(x.shape);
-      for (let i = 0; i < x.numel; i++) dx.data[i] = 2 * (g1?.data[i] ?? 0) + 2 * x.data[i] * (g2?.data[i] ?? 0);
+      for (let i = 0; i < x.numel; i++)
+        dx.data[i] = 2 * (g1?.data[i] ?? 0) + 2 * x.data[i] * (g2?.data[i] ?? 0);
       return [dx];
     });
     expect(y1.gradFn).toBe('twoOutputs');
@@ -123,7 +153,10 @@ describe('backward', () => {
     expectClose(x.grad!, tensor([8, 14, 20]));
     // Only one output reached by the loss: the other's gradient arrives as null.
     const z = tensor([1], { requiresGrad: true });
-    const [a, b] = [new Tensor(new Float32Array([1]), [1], 'float32'), new Tensor(new Float32Array([1]), [1], 'float32')];
+    const [a, b] = [
+      new Tensor(new Float32Array([1]), [1], 'float32'),
+      new Tensor(new Float32Array([1]), [1], 'float32'),
+    ];
     let seen: (Tensor | null)[] = [];
     recordOp('pair', [z], [a, b], (grads) => {
       seen = [...grads];

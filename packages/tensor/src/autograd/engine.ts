@@ -1,5 +1,5 @@
 import { backend } from '../backend/registry';
-import { ShapeError, formatShape } from '../errors';
+import { formatShape, ShapeError } from '../errors';
 import { sameShape, stridesOf } from '../shape';
 import { Tensor } from '../tensor';
 import { noGrad } from './grad-mode';
@@ -13,17 +13,34 @@ import type { Node } from './node';
  */
 export function runBackward(root: Tensor, grad?: Tensor): void {
   if (!root.requiresGrad) {
-    throw new ShapeError('backward', 'a tensor that requires grad', 'one that does not', 'Create the leaves with { requiresGrad: true }');
+    throw new ShapeError(
+      'backward',
+      'a tensor that requires grad',
+      'one that does not',
+      'Create the leaves with { requiresGrad: true }',
+    );
   }
   let seed: Tensor;
   if (grad === undefined) {
     if (root.numel !== 1) {
-      throw new ShapeError('backward', 'a scalar output or an explicit gradient', `shape ${formatShape(root.shape)}`);
+      throw new ShapeError(
+        'backward',
+        'a scalar output or an explicit gradient',
+        `shape ${formatShape(root.shape)}`,
+      );
     }
-    seed = new Tensor(root.data instanceof Float64Array ? new Float64Array([1]) : new Float32Array([1]), root.shape, root.dtype);
+    seed = new Tensor(
+      root.data instanceof Float64Array ? new Float64Array([1]) : new Float32Array([1]),
+      root.shape,
+      root.dtype,
+    );
   } else {
     if (!sameShape(grad.shape, root.shape)) {
-      throw new ShapeError('backward', `a gradient of shape ${formatShape(root.shape)}`, formatShape(grad.shape));
+      throw new ShapeError(
+        'backward',
+        `a gradient of shape ${formatShape(root.shape)}`,
+        formatShape(grad.shape),
+      );
     }
     seed = grad.detach();
   }
@@ -86,7 +103,12 @@ function propagate(root: Tensor, seed: Tensor): void {
       const g = inputGrads[i];
       if (!g || !needs[i]) continue;
       if (!sameShape(g.shape, input.shape)) {
-        throw new ShapeError(`${node.op}.backward`, `a gradient of shape ${formatShape(input.shape)}`, formatShape(g.shape), 'This is a bug in seqlab');
+        throw new ShapeError(
+          `${node.op}.backward`,
+          `a gradient of shape ${formatShape(input.shape)}`,
+          formatShape(g.shape),
+          'This is a bug in seqlab',
+        );
       }
       const producer = input._node;
       if (!producer) {
@@ -126,6 +148,12 @@ function copyOf(t: Tensor): Tensor {
 /** acc += g in place (acc must own its storage), returns acc. */
 function sumInto(acc: Tensor, g: Tensor): Tensor {
   const strides = stridesOf(acc.shape);
-  backend().binary('add', { data: acc.data, offset: 0, strides }, { data: g.data, offset: 0, strides }, acc.shape, acc.data);
+  backend().binary(
+    'add',
+    { data: acc.data, offset: 0, strides },
+    { data: g.data, offset: 0, strides },
+    acc.shape,
+    acc.data,
+  );
   return acc;
 }

@@ -10,12 +10,17 @@ import { type BackwardFn, Node } from './node';
  *
  * @returns the outputs, for chaining.
  */
-export function recordOp<T extends readonly Tensor[]>(op: string, inputs: readonly Tensor[], outputs: T, backward: BackwardFn): T {
+export function recordOp<T extends readonly Tensor[]>(
+  op: string,
+  inputs: readonly Tensor[],
+  outputs: T,
+  backward: BackwardFn,
+): T {
   if (!isGradEnabled()) return outputs;
   let any = false;
   for (const input of inputs) any ||= input.requiresGrad;
   if (!any) return outputs;
   const node = new Node(op, inputs, outputs.length, backward);
-  outputs.forEach((out, i) => out._attach(node, i));
+  for (const [i, out] of outputs.entries()) out._attach(node, i);
   return outputs;
 }

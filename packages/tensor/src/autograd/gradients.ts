@@ -70,21 +70,42 @@ export const gradients: { [K in keyof Attrs]: Rule<Attrs[K]> } = {
 
   unary: ({ g, inputs: [x], output, attrs }) => {
     const dx = zerosOf(x);
-    backend().unaryBackward(attrs.op, x.data as FloatStorage, output.data as FloatStorage, g.data as FloatStorage, dx.data as FloatStorage);
+    backend().unaryBackward(
+      attrs.op,
+      x.data as FloatStorage,
+      output.data as FloatStorage,
+      g.data as FloatStorage,
+      dx.data as FloatStorage,
+    );
     return [dx];
   },
 
   clamp: ({ g, inputs: [x], attrs }) => {
     const dx = zerosOf(x);
-    backend().clampBackward(x.data as FloatStorage, attrs.lo, attrs.hi, g.data as FloatStorage, dx.data as FloatStorage);
+    backend().clampBackward(
+      x.data as FloatStorage,
+      attrs.lo,
+      attrs.hi,
+      g.data as FloatStorage,
+      dx.data as FloatStorage,
+    );
     return [dx];
   },
 
-  add: ({ g, inputs: [a, b], needs }) => [needs[0] ? sumTo(g, a.shape) : null, needs[1] ? sumTo(g, b.shape) : null],
+  add: ({ g, inputs: [a, b], needs }) => [
+    needs[0] ? sumTo(g, a.shape) : null,
+    needs[1] ? sumTo(g, b.shape) : null,
+  ],
 
-  sub: ({ g, inputs: [a, b], needs }) => [needs[0] ? sumTo(g, a.shape) : null, needs[1] ? sumTo(neg(g), b.shape) : null],
+  sub: ({ g, inputs: [a, b], needs }) => [
+    needs[0] ? sumTo(g, a.shape) : null,
+    needs[1] ? sumTo(neg(g), b.shape) : null,
+  ],
 
-  mul: ({ g, inputs: [a, b], needs }) => [needs[0] ? sumTo(mul(g, b), a.shape) : null, needs[1] ? sumTo(mul(g, a), b.shape) : null],
+  mul: ({ g, inputs: [a, b], needs }) => [
+    needs[0] ? sumTo(mul(g, b), a.shape) : null,
+    needs[1] ? sumTo(mul(g, a), b.shape) : null,
+  ],
 
   // d(a/b)/db = −a/b² = −out/b
   div: ({ g, inputs: [a, b], output, needs }) => [
@@ -117,11 +138,21 @@ export const gradients: { [K in keyof Attrs]: Rule<Attrs[K]> } = {
 
   gather: ({ g, inputs: [x], attrs }) => [scatterAdd(zerosOf(x), attrs.dim, attrs.index, g)],
 
-  scatterAdd: ({ g, needs, attrs }) => [needs[0] ? g : null, needs[1] ? gather(g, attrs.dim, attrs.index) : null],
+  scatterAdd: ({ g, needs, attrs }) => [
+    needs[0] ? g : null,
+    needs[1] ? gather(g, attrs.dim, attrs.index) : null,
+  ],
 
   indexSelect: ({ g, inputs: [x], attrs }) => {
     const dx = zerosOf(x);
-    backend().indexAdd(dx.data as FloatStorage, attrs.outer, attrs.size, attrs.inner, attrs.index, g.data as FloatStorage);
+    backend().indexAdd(
+      dx.data as FloatStorage,
+      attrs.outer,
+      attrs.size,
+      attrs.inner,
+      attrs.index,
+      g.data as FloatStorage,
+    );
     return [dx];
   },
 
@@ -129,7 +160,11 @@ export const gradients: { [K in keyof Attrs]: Rule<Attrs[K]> } = {
 
   strided: ({ g, inputs: [x], attrs }) => {
     const dx = zerosOf(x);
-    backend().stridedAccumulate(g.data, attrs.shape, { data: dx.data, offset: attrs.offset, strides: attrs.strides });
+    backend().stridedAccumulate(g.data, attrs.shape, {
+      data: dx.data,
+      offset: attrs.offset,
+      strides: attrs.strides,
+    });
     return [dx];
   },
 
@@ -151,11 +186,37 @@ export const gradients: { [K in keyof Attrs]: Rule<Attrs[K]> } = {
       let db: Tensor | null = null;
       if (needs[0]) {
         da = zerosOf(a);
-        backend().gemm(false, true, rows, k, n, g.data as FloatStorage, 0, b.data as FloatStorage, 0, da.data as FloatStorage, 0, false);
+        backend().gemm(
+          false,
+          true,
+          rows,
+          k,
+          n,
+          g.data as FloatStorage,
+          0,
+          b.data as FloatStorage,
+          0,
+          da.data as FloatStorage,
+          0,
+          false,
+        );
       }
       if (needs[1]) {
         db = zerosOf(b);
-        backend().gemm(true, false, k, n, rows, a.data as FloatStorage, 0, g.data as FloatStorage, 0, db.data as FloatStorage, 0, false);
+        backend().gemm(
+          true,
+          false,
+          k,
+          n,
+          rows,
+          a.data as FloatStorage,
+          0,
+          g.data as FloatStorage,
+          0,
+          db.data as FloatStorage,
+          0,
+          false,
+        );
       }
       return [da, db];
     }
@@ -180,7 +241,13 @@ export const gradients: { [K in keyof Attrs]: Rule<Attrs[K]> } = {
   },
 };
 
-function splitByWinner(g: Tensor, a: Tensor, b: Tensor, aWins: Tensor, needs: readonly boolean[]): (Tensor | null)[] {
+function splitByWinner(
+  g: Tensor,
+  a: Tensor,
+  b: Tensor,
+  aWins: Tensor,
+  needs: readonly boolean[],
+): (Tensor | null)[] {
   const tie = eq(a, b);
   const share = add(where(aWins, 1, 0), where(tie, 0.5, 0)).to(g.dtype);
   return [

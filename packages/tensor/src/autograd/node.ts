@@ -4,7 +4,10 @@ import type { Tensor } from '../tensor';
 export type OutputGrads = readonly (Tensor | null)[];
 
 /** Maps the gradients of a node's outputs to the gradients of its inputs (null: none). */
-export type BackwardFn = (grads: OutputGrads, needsInputGrad: readonly boolean[]) => readonly (Tensor | null)[];
+export type BackwardFn = (
+  grads: OutputGrads,
+  needsInputGrad: readonly boolean[],
+) => readonly (Tensor | null)[];
 
 /**
  * One recorded op in the autograd graph. Every output tensor of the op points to its node (and

@@ -31,7 +31,14 @@ export interface Backend {
   /** Reduces `x` of `shape` over the dims flagged in `reduced`; `out` has the kept dims' sizes. */
   reduce(op: ReduceOp, x: Storage, shape: readonly number[], reduced: readonly boolean[], out: Storage): void;
   /** Index of the first max (or min) along the middle axis of x viewed as [outer, size, inner]. */
-  argReduce(op: 'argmax' | 'argmin', x: Storage, outer: number, size: number, inner: number, out: Int32Array): void;
+  argReduce(
+    op: 'argmax' | 'argmin',
+    x: Storage,
+    outer: number,
+    size: number,
+    inner: number,
+    out: Int32Array,
+  ): void;
 
   /** Copies the strided view `src` of `shape` into contiguous `out`. */
   stridedCopy(src: StridedView, shape: readonly number[], out: Storage): void;
@@ -63,15 +70,36 @@ export interface Backend {
   /** x viewed as [outer, size, inner]: out[o, i, j] = x[o, index[i], j], out is [outer, index.length, inner]. */
   indexSelect(x: Storage, outer: number, size: number, inner: number, index: Int32Array, out: Storage): void;
   /** dst viewed as [outer, size, inner]: dst[o, index[i], j] += src[o, i, j] (embedding backward). */
-  indexAdd(dst: FloatStorage, outer: number, size: number, inner: number, index: Int32Array, src: FloatStorage): void;
+  indexAdd(
+    dst: FloatStorage,
+    outer: number,
+    size: number,
+    inner: number,
+    index: Int32Array,
+    src: FloatStorage,
+  ): void;
   /**
    * Along one dim: out[..., i, ...] = x[..., index[..., i, ...], ...] (torch.gather), with x viewed as
    * [outer, xSize, inner] and index/out as [outer, idxSize, inner'] where inner' <= inner is described
    * by `indexShape` (the full shape of index) and `xShape`.
    */
-  gather(x: Storage, xShape: readonly number[], dim: number, index: Int32Array, indexShape: readonly number[], out: Storage): void;
+  gather(
+    x: Storage,
+    xShape: readonly number[],
+    dim: number,
+    index: Int32Array,
+    indexShape: readonly number[],
+    out: Storage,
+  ): void;
   /** dst[..., index[..., i, ...], ...] += src[..., i, ...] along `dim` (torch.scatter_add_), in place. */
-  scatterAdd(dst: Storage, dstShape: readonly number[], dim: number, index: Int32Array, indexShape: readonly number[], src: Storage): void;
+  scatterAdd(
+    dst: Storage,
+    dstShape: readonly number[],
+    dim: number,
+    index: Int32Array,
+    indexShape: readonly number[],
+    src: Storage,
+  ): void;
 
   /** Softmax (or log-softmax) of x viewed as [outer, size, inner] along the middle axis. */
   softmax(x: FloatStorage, outer: number, size: number, inner: number, log: boolean, out: FloatStorage): void;

@@ -1,10 +1,11 @@
 // Conformance: every registered backend's fast kernels against the reference kernels of the js
 // backend, on awkward shapes (sizes not multiples of the tile, transposes, offsets, strides).
+
+import { backend, Generator, listBackends, setBackend } from '@seqlab/tensor';
+import { expectClose } from '@seqlab/tensor/testing';
 import { describe, expect, test } from 'vitest';
-import { Generator, listBackends, setBackend, backend } from '@seqlab/tensor';
 import { gemmNaive } from './js/gemm';
 import { stridedCopyNaive } from './js/strided';
-import { expectClose } from '@seqlab/tensor/testing';
 
 const g = new Generator(99);
 const fill = (n: number) => Float32Array.from({ length: n }, () => g.uniform() * 2 - 1);
@@ -32,7 +33,12 @@ describe.each(listBackends())('backend %s', (name) => {
             const got = c0.slice();
             gemmNaive(transA, transB, m, n, k, a, 3, b, 5, want, 2, accumulate);
             kernels.gemm(transA, transB, m, n, k, a, 3, b, 5, got, 2, accumulate);
-            expectClose(got, want, { rtol: 1e-5, atol: 1e-5 }, `gemm ${m}x${n}x${k} tA=${transA} tB=${transB} acc=${accumulate}`);
+            expectClose(
+              got,
+              want,
+              { rtol: 1e-5, atol: 1e-5 },
+              `gemm ${m}x${n}x${k} tA=${transA} tB=${transB} acc=${accumulate}`,
+            );
           }
         }
       }

@@ -1,7 +1,7 @@
 import type { BinaryOp, UnaryOp } from '../backend/backend';
 import { backend } from '../backend/registry';
 import { allocate, assertFloating, type DType, type FloatStorage, isFloating } from '../dtype';
-import { DTypeError, ConfigError } from '../errors';
+import { ConfigError, DTypeError } from '../errors';
 import { broadcastShapes, broadcastStrides, numel } from '../shape';
 import { empty, Tensor } from '../tensor';
 import { record } from './record';
@@ -83,7 +83,8 @@ export function clamp(x: Tensor, min: number | null, max: number | null = null):
   }
   const lo = min ?? -Infinity;
   const hi = max ?? Infinity;
-  if (Number.isNaN(lo) || Number.isNaN(hi)) throw new ConfigError('clamp', 'bounds that are not NaN', `min=${min}, max=${max}`);
+  if (Number.isNaN(lo) || Number.isNaN(hi))
+    throw new ConfigError('clamp', 'bounds that are not NaN', `min=${min}, max=${max}`);
   const out = empty(x.shape, x.dtype);
   backend().clamp(x.data as FloatStorage, lo, hi, out.data as FloatStorage);
   return record('clamp', 'clamp', [x], out, { lo, hi });
@@ -102,7 +103,12 @@ function binary(op: BinaryOp, aIn: Tensor | number, bIn: Tensor | number): Tenso
   if (dtype === 'bool' && !COMPARISONS.has(op)) dtype = 'int32';
   if (op === 'div' && !isFloating(dtype)) dtype = 'float32'; // true division, as torch.div
   if (op === 'pow' && dtype === 'int32' && b.data.some((v) => v < 0)) {
-    throw new DTypeError('pow', 'non-negative exponents for int32 tensors', 'a negative exponent', 'Convert to float first');
+    throw new DTypeError(
+      'pow',
+      'non-negative exponents for int32 tensors',
+      'a negative exponent',
+      'Convert to float first',
+    );
   }
   if (a.dtype !== dtype && !COMPARISONS.has(op)) a = cast(a, dtype);
   if (b.dtype !== dtype && !COMPARISONS.has(op)) b = cast(b, dtype);
@@ -177,7 +183,12 @@ export function ge(a: Tensor | number, b: Tensor | number): Tensor {
 /** Elementwise `cond ? a : b` with broadcasting of all three; `cond` is a bool tensor. */
 export function where(cond: Tensor, aIn: Tensor | number, bIn: Tensor | number): Tensor {
   if (cond.dtype !== 'bool') {
-    throw new DTypeError('where', 'a bool condition', cond.dtype, 'Build masks with comparisons such as x.gt(0)');
+    throw new DTypeError(
+      'where',
+      'a bool condition',
+      cond.dtype,
+      'Build masks with comparisons such as x.gt(0)',
+    );
   }
   const like = aIn instanceof Tensor ? aIn : bIn instanceof Tensor ? bIn : asTensor(aIn, asTensor(bIn, cond));
   let a = asTensor(aIn, like);
@@ -206,7 +217,11 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   if (mask.dtype !== 'bool') throw new DTypeError('maskedFill', 'a bool mask', mask.dtype);
   const shape = broadcastShapes('maskedFill', x.shape, mask.shape);
   if (shape.length !== x.ndim || shape.some((s, i) => s !== x.shape[i])) {
-    throw new ConfigError('maskedFill', `a mask that broadcasts to the input's shape [${x.shape.join(', ')}]`, `[${mask.shape.join(', ')}]`);
+    throw new ConfigError(
+      'maskedFill',
+      `a mask that broadcasts to the input's shape [${x.shape.join(', ')}]`,
+      `[${mask.shape.join(', ')}]`,
+    );
   }
   return where(mask, value, x);
 }

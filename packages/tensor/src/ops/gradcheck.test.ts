@@ -1,8 +1,7 @@
 // gradcheck (finite differences in float64) for every differentiable op, on real shapes with
 // broadcasting. Inputs are pushed away from kinks (abs, relu, clamp bounds) and singularities.
-import { describe, expect, test } from 'vitest';
+
 import {
-  type Tensor,
   abs,
   add,
   cat,
@@ -15,8 +14,8 @@ import {
   expand,
   flatten,
   flip,
-  gather,
   Generator,
+  gather,
   indexSelect,
   log,
   logSoftmax,
@@ -47,6 +46,7 @@ import {
   stack,
   sub,
   sum,
+  type Tensor,
   tanh,
   tensor,
   transpose,
@@ -54,6 +54,7 @@ import {
   where,
 } from '@seqlab/tensor';
 import { gradcheck } from '@seqlab/tensor/testing';
+import { describe, expect, test } from 'vitest';
 
 const g = new Generator(1234);
 const r = (shape: number[]) => randn(shape, { generator: g, requiresGrad: true });

@@ -1,6 +1,6 @@
 import { backend } from '../backend/registry';
 import { allocate, isFloating } from '../dtype';
-import { ShapeError, formatShape } from '../errors';
+import { formatShape, ShapeError } from '../errors';
 import { normalizeDim, numel } from '../shape';
 import { Tensor } from '../tensor';
 import { cast } from './elementwise';
@@ -20,7 +20,8 @@ function checkRange(op: string, index: Int32Array, size: number, dim: number): v
 /** Picks the entries `index` (int32, 1-D) along `dim`: the embedding lookup is indexSelect(weight, 0, ids). */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   assertIndex('indexSelect', index);
-  if (index.ndim > 1) throw new ShapeError('indexSelect', 'a 0-d or 1-D index', `shape ${formatShape(index.shape)}`);
+  if (index.ndim > 1)
+    throw new ShapeError('indexSelect', 'a 0-d or 1-D index', `shape ${formatShape(index.shape)}`);
   const d = normalizeDim('indexSelect', dim, x.ndim);
   const size = x.ndim === 0 ? 1 : x.shape[d];
   const ids = index.data as Int32Array;
@@ -65,7 +66,11 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   const d = normalizeDim('scatterAdd', dim, x.ndim);
   checkGatherShapes('scatterAdd', x, d, index, 'the input');
   if (src.ndim !== index.ndim || index.shape.some((s, k) => s > src.shape[k])) {
-    throw new ShapeError('scatterAdd', `src at least as large as the index ${formatShape(index.shape)}`, formatShape(src.shape));
+    throw new ShapeError(
+      'scatterAdd',
+      `src at least as large as the index ${formatShape(index.shape)}`,
+      formatShape(src.shape),
+    );
   }
   checkRange('scatterAdd', index.data as Int32Array, x.shape[d], dim);
   let s = src.dtype === x.dtype ? src : cast(src, x.dtype);

@@ -1,10 +1,10 @@
 import { backend } from '../backend/registry';
 import { assertFloating, type FloatStorage } from '../dtype';
-import { DTypeError, ShapeError, formatShape } from '../errors';
+import { DTypeError, formatShape, ShapeError } from '../errors';
 import { broadcastShapes, broadcastStrides, numel } from '../shape';
-import { empty, Tensor } from '../tensor';
-import { record } from './record';
+import { empty, type Tensor } from '../tensor';
 import { reshape, squeeze, unsqueeze } from './movement';
+import { record } from './record';
 
 /**
  * Matrix product with torch.matmul's rules: 1-D·1-D is a dot product, 2-D@2-D a matrix product,
@@ -19,9 +19,14 @@ import { reshape, squeeze, unsqueeze } from './movement';
 export function matmul(a: Tensor, b: Tensor): Tensor {
   assertFloating('matmul', a.dtype, 'left operand');
   assertFloating('matmul', b.dtype, 'right operand');
-  if (a.dtype !== b.dtype) throw new DTypeError('matmul', `operands of one dtype`, `${a.dtype} and ${b.dtype}`);
+  if (a.dtype !== b.dtype)
+    throw new DTypeError('matmul', `operands of one dtype`, `${a.dtype} and ${b.dtype}`);
   if (a.ndim === 0 || b.ndim === 0) {
-    throw new ShapeError('matmul', 'operands with at least one dim', `${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+    throw new ShapeError(
+      'matmul',
+      'operands with at least one dim',
+      `${formatShape(a.shape)} and ${formatShape(b.shape)}`,
+    );
   }
   const ka = a.shape[a.ndim - 1];
   const kb = b.ndim === 1 ? b.shape[0] : b.shape[b.ndim - 2];
@@ -48,7 +53,20 @@ function matmul2(a: Tensor, b: Tensor): Tensor {
     // Fold every leading dim of a into the rows: one GEMM.
     const out = empty([...a.shape.slice(0, -1), n], a.dtype);
     const rows = numel(a.shape.slice(0, -1));
-    kernels.gemm(false, false, rows, n, k, a.data as FloatStorage, 0, b.data as FloatStorage, 0, out.data as FloatStorage, 0, false);
+    kernels.gemm(
+      false,
+      false,
+      rows,
+      n,
+      k,
+      a.data as FloatStorage,
+      0,
+      b.data as FloatStorage,
+      0,
+      out.data as FloatStorage,
+      0,
+      false,
+    );
     return record('matmul', 'matmul', [a, b], out, {});
   }
   const batchA = a.shape.slice(0, -2);
@@ -66,7 +84,20 @@ function matmul2(a: Tensor, b: Tensor): Tensor {
       offA += pos[d] * strideA[d];
       offB += pos[d] * strideB[d];
     }
-    kernels.gemm(false, false, m, n, k, a.data as FloatStorage, offA * m * k, b.data as FloatStorage, offB * k * n, out.data as FloatStorage, i * m * n, false);
+    kernels.gemm(
+      false,
+      false,
+      m,
+      n,
+      k,
+      a.data as FloatStorage,
+      offA * m * k,
+      b.data as FloatStorage,
+      offB * k * n,
+      out.data as FloatStorage,
+      i * m * n,
+      false,
+    );
     for (let d = batch.length - 1; d >= 0; d--) {
       if (++pos[d] < batch[d]) break;
       pos[d] = 0;

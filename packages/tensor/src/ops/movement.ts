@@ -1,6 +1,6 @@
 import { backend } from '../backend/registry';
 import { allocate, isFloating, promoteTypes } from '../dtype';
-import { ConfigError, ShapeError, formatShape } from '../errors';
+import { ConfigError, formatShape, ShapeError } from '../errors';
 import { normalizeDim, normalizeDims, numel, sameShape, stridesOf } from '../shape';
 import { Tensor } from '../tensor';
 import { cast } from './elementwise';
@@ -21,12 +21,21 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   if (unknown >= 0) {
     const known = numel(resolved.filter((_, i) => i !== unknown));
     if (known === 0 || x.numel % known !== 0) {
-      throw new ShapeError('reshape', `a shape compatible with ${x.numel} elements`, formatShape(shape), `Input shape is ${formatShape(x.shape)}`);
+      throw new ShapeError(
+        'reshape',
+        `a shape compatible with ${x.numel} elements`,
+        formatShape(shape),
+        `Input shape is ${formatShape(x.shape)}`,
+      );
     }
     resolved[unknown] = x.numel / known;
   }
   if (numel(resolved) !== x.numel) {
-    throw new ShapeError('reshape', `a shape with ${x.numel} elements (input ${formatShape(x.shape)})`, formatShape(shape));
+    throw new ShapeError(
+      'reshape',
+      `a shape with ${x.numel} elements (input ${formatShape(x.shape)})`,
+      formatShape(shape),
+    );
   }
   if (sameShape(resolved, x.shape)) return x;
   const out = new Tensor(x.data, resolved, x.dtype);
@@ -45,10 +54,17 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 
 /** Removes size-1 dims (all of them, or only `dim`; a `dim` of another size is left alone, as PyTorch). */
 export function squeeze(x: Tensor, dim?: number): Tensor {
-  if (dim === undefined) return reshape(x, x.shape.filter((s) => s !== 1));
+  if (dim === undefined)
+    return reshape(
+      x,
+      x.shape.filter((s) => s !== 1),
+    );
   const d = normalizeDim('squeeze', dim, x.ndim);
   if (x.ndim === 0 || x.shape[d] !== 1) return x;
-  return reshape(x, x.shape.filter((_, i) => i !== d));
+  return reshape(
+    x,
+    x.shape.filter((_, i) => i !== d),
+  );
 }
 
 /** Inserts a size-1 dim at `dim` (in [−rank−1, rank]). */
@@ -62,11 +78,18 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
  * is contiguous shares storage; any other is copied. Its gradient scatters back through the same
  * view (adding where the view repeats an element, as expand does).
  */
-export function asStrided(op: string, x: Tensor, shape: readonly number[], strides: readonly number[], offset: number): Tensor {
+export function asStrided(
+  op: string,
+  x: Tensor,
+  shape: readonly number[],
+  strides: readonly number[],
+  offset: number,
+): Tensor {
   const n = numel(shape);
   const contiguous = stridesOf(shape);
   let isContiguous = true;
-  for (let d = 0; d < shape.length; d++) if (shape[d] !== 1 && strides[d] !== contiguous[d]) isContiguous = false;
+  for (let d = 0; d < shape.length; d++)
+    if (shape[d] !== 1 && strides[d] !== contiguous[d]) isContiguous = false;
   let out: Tensor;
   if (isContiguous) {
     out = new Tensor(x.data.subarray(offset, offset + n), shape, x.dtype);
@@ -81,11 +104,21 @@ export function asStrided(op: string, x: Tensor, shape: readonly number[], strid
 /** Reorders dims: output dim i is input dim dims[i]. */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (dims.length !== x.ndim) {
-    throw new ShapeError('permute', `${x.ndim} dims for a tensor of shape ${formatShape(x.shape)}`, `[${dims.join(', ')}]`);
+    throw new ShapeError(
+      'permute',
+      `${x.ndim} dims for a tensor of shape ${formatShape(x.shape)}`,
+      `[${dims.join(', ')}]`,
+    );
   }
   const order = normalizeDims('permute', dims, x.ndim);
   const strides = stridesOf(x.shape);
-  return asStrided('permute', x, order.map((d) => x.shape[d]), order.map((d) => strides[d]), 0);
+  return asStrided(
+    'permute',
+    x,
+    order.map((d) => x.shape[d]),
+    order.map((d) => strides[d]),
+    0,
+  );
 }
 
 /** Swaps two dims. */
@@ -100,7 +133,12 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
 /** Broadcasts size-1 dims (and new leading dims) to `shape`; −1 keeps a size. */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   if (shape.length < x.ndim) {
-    throw new ShapeError('expand', `at least ${x.ndim} dims`, formatShape(shape), `Input shape is ${formatShape(x.shape)}`);
+    throw new ShapeError(
+      'expand',
+      `at least ${x.ndim} dims`,
+      formatShape(shape),
+      `Input shape is ${formatShape(x.shape)}`,
+    );
   }
   const lead = shape.length - x.ndim;
   const own = stridesOf(x.shape);
@@ -109,7 +147,8 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   for (let d = 0; d < shape.length; d++) {
     const want = shape[d];
     if (d < lead) {
-      if (want < 0) throw new ShapeError('expand', 'non-negative sizes for new leading dims', formatShape(shape));
+      if (want < 0)
+        throw new ShapeError('expand', 'non-negative sizes for new leading dims', formatShape(shape));
       outShape.push(want);
       strides.push(0);
       continue;
@@ -122,7 +161,12 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
       outShape.push(want);
       strides.push(0);
     } else {
-      throw new ShapeError('expand', `size ${have} or 1→n at dim ${d}`, `${want}`, `Cannot expand ${formatShape(x.shape)} to ${formatShape(shape)}`);
+      throw new ShapeError(
+        'expand',
+        `size ${have} or 1→n at dim ${d}`,
+        `${want}`,
+        `Cannot expand ${formatShape(x.shape)} to ${formatShape(shape)}`,
+      );
     }
   }
   if (sameShape(outShape, x.shape)) return x;
@@ -135,7 +179,11 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   const size = x.shape[d];
   const s = start < 0 ? start + size : start;
   if (!Number.isInteger(start) || !Number.isInteger(length) || s < 0 || length < 0 || s + length > size) {
-    throw new ShapeError('narrow', `start and length within the size ${size} of dim ${dim}`, `start=${start}, length=${length}`);
+    throw new ShapeError(
+      'narrow',
+      `start and length within the size ${size} of dim ${dim}`,
+      `start=${start}, length=${length}`,
+    );
   }
   const strides = stridesOf(x.shape);
   const shape = x.shape.map((v, i) => (i === d ? length : v));
@@ -145,7 +193,8 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 /** Python-style slice x[start:end:step] along `dim` (negative indices wrap, out-of-range ends clamp, step > 0). */
 export function slice(x: Tensor, dim: number, start = 0, end = Number.MAX_SAFE_INTEGER, step = 1): Tensor {
   const d = normalizeDim('slice', dim, x.ndim);
-  if (!Number.isInteger(step) || step <= 0) throw new ConfigError('slice', 'a positive integer step', `${step}`);
+  if (!Number.isInteger(step) || step <= 0)
+    throw new ConfigError('slice', 'a positive integer step', `${step}`);
   const size = x.shape[d];
   const clampIndex = (i: number) => Math.min(Math.max(i < 0 ? i + size : i, 0), size);
   const s = clampIndex(start);
@@ -153,7 +202,13 @@ export function slice(x: Tensor, dim: number, start = 0, end = Number.MAX_SAFE_I
   const length = Math.ceil((e - s) / step);
   const strides = stridesOf(x.shape);
   const shape = x.shape.map((v, i) => (i === d ? length : v));
-  return asStrided('slice', x, shape, strides.map((v, i) => (i === d ? v * step : v)), s * strides[d]);
+  return asStrided(
+    'slice',
+    x,
+    shape,
+    strides.map((v, i) => (i === d ? v * step : v)),
+    s * strides[d],
+  );
 }
 
 /** The sub-tensor at `index` along `dim`, with that dim removed (x[:, -1] is `select(x, 1, -1)`). */
@@ -161,7 +216,11 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   const d = normalizeDim('select', dim, x.ndim);
   const size = x.shape[d];
   if (!Number.isInteger(index) || index < -size || index >= size) {
-    throw new ShapeError('select', `an index in [${-size}, ${size - 1}] for dim ${dim} of ${formatShape(x.shape)}`, `${index}`);
+    throw new ShapeError(
+      'select',
+      `an index in [${-size}, ${size - 1}] for dim ${dim} of ${formatShape(x.shape)}`,
+      `${index}`,
+    );
   }
   const i = index < 0 ? index + size : index;
   const strides = stridesOf(x.shape);
@@ -202,7 +261,11 @@ export function split(x: Tensor, splitSizeOrSections: number | readonly number[]
     sections = [...splitSizeOrSections];
     const total = sections.reduce((a, b) => a + b, 0);
     if (total !== size || sections.some((s) => !Number.isInteger(s) || s < 0)) {
-      throw new ShapeError('split', `section sizes summing to ${size} (dim ${dim} of ${formatShape(x.shape)})`, `[${sections.join(', ')}]`);
+      throw new ShapeError(
+        'split',
+        `section sizes summing to ${size} (dim ${dim} of ${formatShape(x.shape)})`,
+        `[${sections.join(', ')}]`,
+      );
     }
   }
   let start = 0;
@@ -215,7 +278,8 @@ export function split(x: Tensor, splitSizeOrSections: number | readonly number[]
 
 /** Splits into `chunks` pieces of size ceil(n / chunks) (fewer if n is small), as torch.chunk. */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
-  if (!Number.isInteger(chunks) || chunks <= 0) throw new ConfigError('chunk', 'a positive number of chunks', `${chunks}`);
+  if (!Number.isInteger(chunks) || chunks <= 0)
+    throw new ConfigError('chunk', 'a positive number of chunks', `${chunks}`);
   const d = normalizeDim('chunk', dim, x.ndim);
   return split(x, Math.max(1, Math.ceil(x.shape[d] / chunks)), d);
 }
@@ -224,7 +288,8 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new ShapeError('cat', 'at least one tensor', 'an empty list');
   const first = tensors[0];
-  if (first.ndim === 0) throw new ShapeError('cat', 'tensors with at least one dim', '0-d tensors', 'Use stack instead');
+  if (first.ndim === 0)
+    throw new ShapeError('cat', 'tensors with at least one dim', '0-d tensors', 'Use stack instead');
   const d = normalizeDim('cat', dim, first.ndim);
   let dtype = first.dtype;
   for (const [i, t] of tensors.entries()) {
@@ -257,7 +322,11 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   const first = tensors[0];
   for (const [i, t] of tensors.entries()) {
     if (!sameShape(t.shape, first.shape)) {
-      throw new ShapeError('stack', `tensors of equal shape ${formatShape(first.shape)}`, `${formatShape(t.shape)} at position ${i}`);
+      throw new ShapeError(
+        'stack',
+        `tensors of equal shape ${formatShape(first.shape)}`,
+        `${formatShape(t.shape)} at position ${i}`,
+      );
     }
   }
   const d = normalizeDim('stack', dim, first.ndim + 1);

@@ -1,9 +1,9 @@
 import { backend } from '../backend/registry';
 import { assertFloating, type FloatStorage } from '../dtype';
 import { ConfigError } from '../errors';
-import { type Generator, defaultGenerator } from '../random';
+import { defaultGenerator, type Generator } from '../random';
 import { normalizeDim, numel } from '../shape';
-import { empty, Tensor } from '../tensor';
+import { empty, type Tensor } from '../tensor';
 import { mul } from './elementwise';
 import { record } from './record';
 

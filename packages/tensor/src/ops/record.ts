@@ -7,7 +7,13 @@ import type { Tensor } from '../tensor';
  * op's inputs, output and attributes. `name` is what diagnostics show (e.g. `tanh` for the
  * `unary` rule).
  */
-export function record<K extends keyof Attrs>(rule: K, name: string, inputs: readonly Tensor[], output: Tensor, attrs: Attrs[K]): Tensor {
+export function record<K extends keyof Attrs>(
+  rule: K,
+  name: string,
+  inputs: readonly Tensor[],
+  output: Tensor,
+  attrs: Attrs[K],
+): Tensor {
   const fn = gradients[rule] as Rule<Attrs[K]>;
   recordOp(name, inputs, [output], (grads, needs) => {
     const g = grads[0];

@@ -1,14 +1,18 @@
 import { backend } from '../backend/registry';
 import { allocate, assertFloating, isFloating } from '../dtype';
-import { ShapeError, formatShape } from '../errors';
+import { formatShape, ShapeError } from '../errors';
 import { normalizeDim, normalizeDims, numel } from '../shape';
 import { Tensor } from '../tensor';
-import { add, eq, log, exp, sub, where } from './elementwise';
-import { record } from './record';
+import { add, eq, exp, log, sub, where } from './elementwise';
 import { reshape } from './movement';
+import { record } from './record';
 
 /** Output shapes of a reduction: with the reduced dims kept as 1, and as returned. */
-function reducedShapes(shape: readonly number[], dims: readonly number[], keepDim: boolean): [number[], number[]] {
+function reducedShapes(
+  shape: readonly number[],
+  dims: readonly number[],
+  keepDim: boolean,
+): [number[], number[]] {
   const kept = shape.map((s, d) => (dims.includes(d) ? 1 : s));
   const out = keepDim ? kept : shape.filter((_, d) => !dims.includes(d));
   return [kept, out];
@@ -20,7 +24,13 @@ export function sum(x: Tensor, dim?: number | readonly number[], keepDim = false
   const [kept, outShape] = reducedShapes(x.shape, dims, keepDim);
   const dtype = x.dtype === 'bool' ? 'int32' : x.dtype;
   const out = new Tensor(allocate(dtype, numel(outShape)), outShape, dtype);
-  backend().reduce('sum', x.data, x.shape, x.shape.map((_, d) => dims.includes(d)), out.data);
+  backend().reduce(
+    'sum',
+    x.data,
+    x.shape,
+    x.shape.map((_, d) => dims.includes(d)),
+    out.data,
+  );
   if (!isFloating(dtype)) return out;
   return record('sum', 'sum', [x], out, { kept });
 }
@@ -32,7 +42,11 @@ export function mean(x: Tensor, dim?: number | readonly number[], keepDim = fals
   let count = 1;
   for (const d of dims) count *= x.shape[d];
   if (count === 0) {
-    throw new ShapeError('mean', 'at least one element to average', `shape ${formatShape(x.shape)} over dims [${dims.join(', ')}]`);
+    throw new ShapeError(
+      'mean',
+      'at least one element to average',
+      `shape ${formatShape(x.shape)} over dims [${dims.join(', ')}]`,
+    );
   }
   return sum(x, dims, keepDim).mul(1 / count);
 }
@@ -44,7 +58,13 @@ function extreme(op: 'max' | 'min', x: Tensor, dim: number | undefined, keepDim:
     const dims = normalizeDims(op, undefined, x.ndim);
     const [kept, outShape] = reducedShapes(x.shape, dims, keepDim);
     const out = new Tensor(allocate(x.dtype, numel(outShape)), outShape, x.dtype);
-    backend().reduce(op, x.data, x.shape, x.shape.map(() => true), out.data);
+    backend().reduce(
+      op,
+      x.data,
+      x.shape,
+      x.shape.map(() => true),
+      out.data,
+    );
     if (!isFloating(x.dtype)) return out;
     return record('amax', op, [x], out, { kept });
   }
@@ -52,7 +72,12 @@ function extreme(op: 'max' | 'min', x: Tensor, dim: number | undefined, keepDim:
   const d = normalizeDim(op, dim, x.ndim);
   const indices = argReduce(op === 'max' ? 'argmax' : 'argmin', x, d, true);
   const values = gatherAlong(op, x, d, indices);
-  const out = keepDim ? values : reshape(values, x.shape.filter((_, i) => i !== d));
+  const out = keepDim
+    ? values
+    : reshape(
+        values,
+        x.shape.filter((_, i) => i !== d),
+      );
   return out;
 }
 
@@ -107,7 +132,13 @@ export function logsumexp(x: Tensor, dim: number | readonly number[], keepDim = 
   const dims = normalizeDims('logsumexp', dim, x.ndim);
   const [kept, outShape] = reducedShapes(x.shape, dims, keepDim);
   const m = new Tensor(allocate(x.dtype, numel(kept)), kept, x.dtype);
-  backend().reduce('max', x.data, x.shape, x.shape.map((_, d) => dims.includes(d)), m.data);
+  backend().reduce(
+    'max',
+    x.data,
+    x.shape,
+    x.shape.map((_, d) => dims.includes(d)),
+    m.data,
+  );
   const shift = where(eq(m.abs().detach(), Infinity), 0, m);
   const lse = add(log(sum(exp(sub(x, shift)), dims, true)), shift);
   return keepDim ? lse : reshape(lse, outShape);

@@ -8,7 +8,12 @@ export function asTensor(x: Tensor | number, like: Tensor): Tensor {
   let dtype: DType = like.dtype;
   if ((dtype === 'int32' || dtype === 'bool') && !Number.isInteger(x)) dtype = 'float32';
   if (dtype === 'bool') dtype = 'int32';
-  const data = dtype === 'float64' ? new Float64Array([x]) : dtype === 'int32' ? new Int32Array([x]) : new Float32Array([x]);
+  const data =
+    dtype === 'float64'
+      ? new Float64Array([x])
+      : dtype === 'int32'
+        ? new Int32Array([x])
+        : new Float32Array([x]);
   return new Tensor(data, [], dtype);
 }
 

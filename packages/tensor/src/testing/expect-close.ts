@@ -23,7 +23,12 @@ type Values = Tensor | ArrayLike<number>;
  * expectClose(out, fixture.get('out'), { rtol: 1e-4 });
  * ```
  */
-export function expectClose(actual: Values, expected: Values, tolerance: Tolerance = {}, label = 'expectClose'): void {
+export function expectClose(
+  actual: Values,
+  expected: Values,
+  tolerance: Tolerance = {},
+  label = 'expectClose',
+): void {
   const rtol = tolerance.rtol ?? 1e-5;
   const atol = tolerance.atol ?? 1e-6;
   if (actual instanceof Tensor && expected instanceof Tensor && !sameShape(actual.shape, expected.shape)) {

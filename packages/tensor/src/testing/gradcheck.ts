@@ -70,7 +70,8 @@ export function gradcheck(
     anyGraph = true;
     o.backward(new Tensor(Float64Array.from(projections[k]), o.shape, 'float64'));
   });
-  if (!anyGraph) throw new SeqlabError('gradcheck', 'a function whose output requires grad', 'outputs without a graph');
+  if (!anyGraph)
+    throw new SeqlabError('gradcheck', 'a function whose output requires grad', 'outputs without a graph');
 
   // Numeric: central differences, input element by input element.
   for (let k = 0; k < copies.length; k++) {

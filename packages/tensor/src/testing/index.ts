@@ -1,5 +1,8 @@
 // Test helpers shared by every seqlab package's tests: `@seqlab/tensor/testing`.
-export { expectClose } from './expect-close';
+
 export type { Tolerance } from './expect-close';
-export { gradcheck } from './gradcheck';
+export { expectClose } from './expect-close';
+export type { Fixture } from './fixture';
+export { loadFixture } from './fixture';
 export type { GradcheckOptions } from './gradcheck';
+export { gradcheck } from './gradcheck';

@@ -28,7 +28,7 @@ export function unary(op: UnaryOp, x: FloatStorage, out: FloatStorage): void {
       for (let i = 0; i < n; i++) out[i] = 1 / (1 + Math.exp(-x[i]));
       return;
     case 'relu':
-      for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : 0;
+      for (let i = 0; i < n; i++) out[i] = x[i] > 0 || x[i] !== x[i] ? x[i] : 0; // NaN propagates, as torch.relu
       return;
     case 'sign':
       for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? 1 : x[i] < 0 ? -1 : 0;
@@ -37,7 +37,13 @@ export function unary(op: UnaryOp, x: FloatStorage, out: FloatStorage): void {
 }
 
 /** dx[i] = dy[i] * f'(x[i]); uses the forward output y where that is cheaper. */
-export function unaryBackward(op: UnaryOp, x: FloatStorage, y: FloatStorage, dy: FloatStorage, dx: FloatStorage): void {
+export function unaryBackward(
+  op: UnaryOp,
+  x: FloatStorage,
+  y: FloatStorage,
+  dy: FloatStorage,
+  dx: FloatStorage,
+): void {
   const n = x.length;
   switch (op) {
     case 'neg':
@@ -77,7 +83,13 @@ export function clamp(x: FloatStorage, lo: number, hi: number, out: FloatStorage
   }
 }
 
-export function clampBackward(x: FloatStorage, lo: number, hi: number, dy: FloatStorage, dx: FloatStorage): void {
+export function clampBackward(
+  x: FloatStorage,
+  lo: number,
+  hi: number,
+  dy: FloatStorage,
+  dx: FloatStorage,
+): void {
   for (let i = 0; i < x.length; i++) dx[i] = x[i] >= lo && x[i] <= hi ? dy[i] : 0;
 }
 
@@ -146,7 +158,13 @@ function binaryRow(
 }
 
 /** Broadcasting binary op: a row at a time over the coalesced output shape. */
-export function binary(op: BinaryOp, a: StridedView, b: StridedView, shape: readonly number[], out: Storage): void {
+export function binary(
+  op: BinaryOp,
+  a: StridedView,
+  b: StridedView,
+  shape: readonly number[],
+  out: Storage,
+): void {
   const total = out.length;
   if (total === 0) return;
   const [dims, [sa, sb]] = coalesce(shape, [a.strides, b.strides]);
@@ -169,7 +187,13 @@ export function binary(op: BinaryOp, a: StridedView, b: StridedView, shape: read
 }
 
 /** out = cond ? a : b, broadcasting all three. */
-export function where(cond: StridedView, a: StridedView, b: StridedView, shape: readonly number[], out: Storage): void {
+export function where(
+  cond: StridedView,
+  a: StridedView,
+  b: StridedView,
+  shape: readonly number[],
+  out: Storage,
+): void {
   const total = out.length;
   if (total === 0) return;
   const [dims, [sc, sa, sb]] = coalesce(shape, [cond.strides, a.strides, b.strides]);

@@ -57,7 +57,8 @@ export function gemmTiled(
     return;
   }
   const panels = Math.ceil(n / 4);
-  const packed = a instanceof Float64Array ? new Float64Array(panels * k * 4) : new Float32Array(panels * k * 4);
+  const packed =
+    a instanceof Float64Array ? new Float64Array(panels * k * 4) : new Float32Array(panels * k * 4);
   // packed[(jb * k + p) * 4 + t] = op(B)[p, jb * 4 + t]
   for (let jb = 0; jb < panels; jb++) {
     for (let t = 0; t < 4; t++) {
@@ -86,30 +87,92 @@ export function gemmTiled(
     const a2 = a1 + k;
     const a3 = a2 + k;
     for (let jb = 0; jb < panels; jb++) {
-      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-      let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+      let c00 = 0,
+        c01 = 0,
+        c02 = 0,
+        c03 = 0,
+        c10 = 0,
+        c11 = 0,
+        c12 = 0,
+        c13 = 0;
+      let c20 = 0,
+        c21 = 0,
+        c22 = 0,
+        c23 = 0,
+        c30 = 0,
+        c31 = 0,
+        c32 = 0,
+        c33 = 0;
       let q = jb * k * 4;
       for (let p = 0; p < k; p++, q += 4) {
-        const b0 = packed[q], b1 = packed[q + 1], b2 = packed[q + 2], b3 = packed[q + 3];
-        const x0 = A[a0 + p], x1 = A[a1 + p], x2 = A[a2 + p], x3 = A[a3 + p];
-        c00 += x0 * b0; c01 += x0 * b1; c02 += x0 * b2; c03 += x0 * b3;
-        c10 += x1 * b0; c11 += x1 * b1; c12 += x1 * b2; c13 += x1 * b3;
-        c20 += x2 * b0; c21 += x2 * b1; c22 += x2 * b2; c23 += x2 * b3;
-        c30 += x3 * b0; c31 += x3 * b1; c32 += x3 * b2; c33 += x3 * b3;
+        const b0 = packed[q],
+          b1 = packed[q + 1],
+          b2 = packed[q + 2],
+          b3 = packed[q + 3];
+        const x0 = A[a0 + p],
+          x1 = A[a1 + p],
+          x2 = A[a2 + p],
+          x3 = A[a3 + p];
+        c00 += x0 * b0;
+        c01 += x0 * b1;
+        c02 += x0 * b2;
+        c03 += x0 * b3;
+        c10 += x1 * b0;
+        c11 += x1 * b1;
+        c12 += x1 * b2;
+        c13 += x1 * b3;
+        c20 += x2 * b0;
+        c21 += x2 * b1;
+        c22 += x2 * b2;
+        c23 += x2 * b3;
+        c30 += x3 * b0;
+        c31 += x3 * b1;
+        c32 += x3 * b2;
+        c33 += x3 * b3;
       }
       const j = jb * 4;
       const r0 = cOff + i * n + j;
       if (j + 4 <= n) {
         if (accumulate) {
-          c[r0] += c00; c[r0 + 1] += c01; c[r0 + 2] += c02; c[r0 + 3] += c03;
-          const r1 = r0 + n; c[r1] += c10; c[r1 + 1] += c11; c[r1 + 2] += c12; c[r1 + 3] += c13;
-          const r2 = r1 + n; c[r2] += c20; c[r2 + 1] += c21; c[r2 + 2] += c22; c[r2 + 3] += c23;
-          const r3 = r2 + n; c[r3] += c30; c[r3 + 1] += c31; c[r3 + 2] += c32; c[r3 + 3] += c33;
+          c[r0] += c00;
+          c[r0 + 1] += c01;
+          c[r0 + 2] += c02;
+          c[r0 + 3] += c03;
+          const r1 = r0 + n;
+          c[r1] += c10;
+          c[r1 + 1] += c11;
+          c[r1 + 2] += c12;
+          c[r1 + 3] += c13;
+          const r2 = r1 + n;
+          c[r2] += c20;
+          c[r2 + 1] += c21;
+          c[r2 + 2] += c22;
+          c[r2 + 3] += c23;
+          const r3 = r2 + n;
+          c[r3] += c30;
+          c[r3 + 1] += c31;
+          c[r3 + 2] += c32;
+          c[r3 + 3] += c33;
         } else {
-          c[r0] = c00; c[r0 + 1] = c01; c[r0 + 2] = c02; c[r0 + 3] = c03;
-          const r1 = r0 + n; c[r1] = c10; c[r1 + 1] = c11; c[r1 + 2] = c12; c[r1 + 3] = c13;
-          const r2 = r1 + n; c[r2] = c20; c[r2 + 1] = c21; c[r2 + 2] = c22; c[r2 + 3] = c23;
-          const r3 = r2 + n; c[r3] = c30; c[r3 + 1] = c31; c[r3 + 2] = c32; c[r3 + 3] = c33;
+          c[r0] = c00;
+          c[r0 + 1] = c01;
+          c[r0 + 2] = c02;
+          c[r0 + 3] = c03;
+          const r1 = r0 + n;
+          c[r1] = c10;
+          c[r1 + 1] = c11;
+          c[r1 + 2] = c12;
+          c[r1 + 3] = c13;
+          const r2 = r1 + n;
+          c[r2] = c20;
+          c[r2 + 1] = c21;
+          c[r2 + 2] = c22;
+          c[r2 + 3] = c23;
+          const r3 = r2 + n;
+          c[r3] = c30;
+          c[r3 + 1] = c31;
+          c[r3 + 2] = c32;
+          c[r3 + 3] = c33;
         }
       } else {
         const block = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
@@ -125,11 +188,17 @@ export function gemmTiled(
   for (let i = m4; i < m; i++) {
     const ai = base + i * k;
     for (let jb = 0; jb < panels; jb++) {
-      let c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+      let c0 = 0,
+        c1 = 0,
+        c2 = 0,
+        c3 = 0;
       let q = jb * k * 4;
       for (let p = 0; p < k; p++, q += 4) {
         const x = A[ai + p];
-        c0 += x * packed[q]; c1 += x * packed[q + 1]; c2 += x * packed[q + 2]; c3 += x * packed[q + 3];
+        c0 += x * packed[q];
+        c1 += x * packed[q + 1];
+        c2 += x * packed[q + 2];
+        c3 += x * packed[q + 3];
       }
       const j = jb * 4;
       const block = [c0, c1, c2, c3];

@@ -2,7 +2,14 @@ import type { FloatStorage, Storage } from '../../dtype';
 import { contiguousStrides } from './strided';
 
 /** out[o, i, j] = x[o, index[i], j] with x [outer, size, inner]. */
-export function indexSelect(x: Storage, outer: number, size: number, inner: number, index: Int32Array, out: Storage): void {
+export function indexSelect(
+  x: Storage,
+  outer: number,
+  size: number,
+  inner: number,
+  index: Int32Array,
+  out: Storage,
+): void {
   const m = index.length;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < m; i++) {
@@ -14,7 +21,14 @@ export function indexSelect(x: Storage, outer: number, size: number, inner: numb
 }
 
 /** dst[o, index[i], j] += src[o, i, j] with dst [outer, size, inner]. */
-export function indexAdd(dst: FloatStorage, outer: number, size: number, inner: number, index: Int32Array, src: FloatStorage): void {
+export function indexAdd(
+  dst: FloatStorage,
+  outer: number,
+  size: number,
+  inner: number,
+  index: Int32Array,
+  src: FloatStorage,
+): void {
   const m = index.length;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < m; i++) {

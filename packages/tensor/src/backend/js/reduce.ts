@@ -6,7 +6,13 @@ import { coalesce, contiguousStrides } from './strided';
  * Reduces x over the flagged dims. Walks x in storage order and keeps an odometer on the output
  * position (stride 0 along reduced dims). Sums accumulate in float64 and are rounded once.
  */
-export function reduce(op: ReduceOp, x: Storage, shape: readonly number[], reduced: readonly boolean[], out: Storage): void {
+export function reduce(
+  op: ReduceOp,
+  x: Storage,
+  shape: readonly number[],
+  reduced: readonly boolean[],
+  out: Storage,
+): void {
   const outSize = out.length;
   const init = op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity;
   const acc = new Float64Array(outSize).fill(init);

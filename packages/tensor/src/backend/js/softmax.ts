@@ -1,7 +1,14 @@
 import type { FloatStorage } from '../../dtype';
 
 /** Softmax or log-softmax along the middle axis of [outer, size, inner], max-shifted for stability. */
-export function softmax(x: FloatStorage, outer: number, size: number, inner: number, log: boolean, out: FloatStorage): void {
+export function softmax(
+  x: FloatStorage,
+  outer: number,
+  size: number,
+  inner: number,
+  log: boolean,
+  out: FloatStorage,
+): void {
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < inner; j++) {
       const base = o * size * inner + j;

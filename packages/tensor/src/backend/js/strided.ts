@@ -6,7 +6,10 @@ import type { StridedView } from '../backend';
  * so a contiguous tensor becomes one long row and a bias add [B, H] + [H] becomes two dims. Size-1
  * dims are dropped. Returns the merged shape and one stride list per view.
  */
-export function coalesce(shape: readonly number[], views: readonly (readonly number[])[]): [number[], number[][]] {
+export function coalesce(
+  shape: readonly number[],
+  views: readonly (readonly number[])[],
+): [number[], number[][]] {
   const outShape: number[] = [];
   const outStrides: number[][] = views.map(() => []);
   for (let d = 0; d < shape.length; d++) {
@@ -19,7 +22,7 @@ export function coalesce(shape: readonly number[], views: readonly (readonly num
       if (s[last] !== views[v][d] * size) merge = false;
     }
     if (merge) {
-      outShape[last] = (outShape[last]) * size;
+      outShape[last] = outShape[last] * size;
       for (let v = 0; v < views.length; v++) outStrides[v][last] = views[v][d];
     } else {
       outShape.push(size);
@@ -53,7 +56,7 @@ export function stridedCopyNaive(src: StridedView, shape: readonly number[], out
     let off = src.offset;
     for (let d = rank - 1; d >= 0; d--) {
       const size = shape[d];
-      off += (rem % size) * (src.strides[d]);
+      off += (rem % size) * src.strides[d];
       rem = Math.floor(rem / size);
     }
     out[i] = src.data[off];
@@ -103,7 +106,7 @@ export function stridedAccumulate(src: Storage, shape: readonly number[], dst: S
       for (let j = 0; j < n; j++) s += src[o + j];
       data[off] = data[off] + s;
     } else {
-      for (let j = 0, p = off; j < n; j++, p += step) data[p] = data[p] + (src[o + j]);
+      for (let j = 0, p = off; j < n; j++, p += step) data[p] = data[p] + src[o + j];
     }
     for (let d = rank - 2; d >= 0; d--) {
       off += strides[d];

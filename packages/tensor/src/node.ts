@@ -1,0 +1,29 @@
+// @seqlab/tensor/node: what needs Node.js (the file system). Everything here imports the main
+// entry by package name, so both bundles share one Tensor class and one error hierarchy.
+import { type SaveSafetensorsOptions, saveSafetensors, type Tensor, tensorsFromRaw } from '@seqlab/tensor';
+import { readSafetensorsFile, writeFileAtomic, writeSafetensorsFile } from './io/safetensors-node';
+
+/**
+ * Reads a safetensors file into tensors (see `loadSafetensors` for the dtype mapping and the
+ * validation; a corrupt file's FormatError names the path).
+ */
+export async function loadSafetensorsFile(
+  path: string | URL,
+): Promise<{ tensors: Map<string, Tensor>; metadata: Record<string, string> }> {
+  const { tensors, metadata } = await readSafetensorsFile(path);
+  return { tensors: tensorsFromRaw(tensors), metadata };
+}
+
+/**
+ * Writes tensors to a safetensors file atomically: a temporary file in the same directory is
+ * written and fsynced, then renamed over `path`, so a crash never leaves a half-written file.
+ */
+export async function saveSafetensorsFile(
+  path: string | URL,
+  tensors: Record<string, Tensor> | Map<string, Tensor>,
+  options: SaveSafetensorsOptions = {},
+): Promise<void> {
+  await writeFileAtomic(path, saveSafetensors(tensors, options));
+}
+
+export { readSafetensorsFile, writeFileAtomic, writeSafetensorsFile };
