@@ -1,22 +1,10 @@
 // Tensor and dtypes
+export { Tensor } from './tensor';
+export type { NestedArray } from './tensor';
+export type { DType, FloatStorage, Storage } from './dtype';
+export type { Shape } from './shape';
+export { broadcastShapes, numel } from './shape';
 
-export { recordOp } from './autograd/function';
-// Autograd
-export { enableGrad, isGradEnabled, noGrad } from './autograd/grad-mode';
-export { sumTo } from './autograd/gradients';
-export type { BackwardFn, OutputGrads } from './autograd/node';
-// Backends
-export type {
-  Backend,
-  BinaryOp,
-  RecurrentBackwardArgs,
-  RecurrentForwardArgs,
-  ReduceOp,
-  StridedView,
-  UnaryOp,
-} from './backend/backend';
-export { backend, getBackend, listBackends, registerBackend, setBackend } from './backend/registry';
-export type { CreationOptions, RandomOptions, TensorLike } from './creation';
 // Creation
 export {
   arange,
@@ -33,22 +21,11 @@ export {
   zeros,
   zerosLike,
 } from './creation';
-export type { DType, FloatStorage, Storage } from './dtype';
-// Errors
-export {
-  BackendError,
-  ConfigError,
-  DTypeError,
-  FormatError,
-  formatShape,
-  SeqlabError,
-  ShapeError,
-} from './errors';
-export type { ParsedSafetensors, RawTensor, SafetensorsDType } from './io/safetensors';
-// safetensors (bytes, browser-safe; files: @seqlab/tensor/node)
-export { parseSafetensors, serializeSafetensors } from './io/safetensors';
-export type { SaveSafetensorsOptions } from './io/tensors';
-export { loadSafetensors, saveSafetensors, tensorsFromRaw, toRawTensor } from './io/tensors';
+export type { CreationOptions, RandomOptions, TensorLike } from './creation';
+
+// Random numbers
+export { defaultGenerator, Generator, manualSeed } from './random';
+
 // Elementwise ops
 export {
   abs,
@@ -78,10 +55,10 @@ export {
   tanh,
   where,
 } from './ops/elementwise';
-// Indexing
-export { gather, indexSelect, scatterAdd } from './ops/indexing';
-// Linear algebra
-export { matmul } from './ops/matmul';
+
+// Reductions
+export { argmax, argmin, logsumexp, max, mean, min, sum } from './ops/reduce';
+
 // Shape and movement
 export {
   cat,
@@ -101,27 +78,62 @@ export {
   transpose,
   unsqueeze,
 } from './ops/movement';
-export type { DropoutOptions } from './ops/nn';
+
+// Indexing
+export { gather, indexSelect, scatterAdd } from './ops/indexing';
+
+// Linear algebra
+export { matmul } from './ops/matmul';
+
 // Neural-network functions
 export { dropout, logSoftmax, softmax } from './ops/nn';
+export type { DropoutOptions } from './ops/nn';
+
+// Fused recurrence (the kernel behind the RNN/LSTM/GRU layers)
+export { recurrentSequence } from './ops/recurrent';
 export type {
   RecurrentCell,
   RecurrentSequenceInputs,
   RecurrentSequenceOutputs,
   RecurrentTrace,
 } from './ops/recurrent';
-// Fused recurrence (the kernel behind RNN/LSTM/GRU layers)
-export { recurrentSequence } from './ops/recurrent';
-// Reductions
-export { argmax, argmin, logsumexp, max, mean, min, sum } from './ops/reduce';
-// Random numbers
-export { defaultGenerator, Generator, manualSeed } from './random';
-export type { Lengths, PackOptions, PadPackedOptions, PadSequenceOptions } from './sequence/pack';
-export { packPaddedSequence, packSequence, padPackedSequence, padSequence } from './sequence/pack';
 
 // Packed sequences (re-exported by @seqlab/data, where users find them)
 export { PackedSequence } from './sequence/packed-sequence';
-export type { Shape } from './shape';
-export { broadcastShapes, numel } from './shape';
-export type { NestedArray } from './tensor';
-export { Tensor } from './tensor';
+export { packPaddedSequence, packSequence, padPackedSequence, padSequence } from './sequence/pack';
+export type { Lengths, PackOptions, PadPackedOptions, PadSequenceOptions } from './sequence/pack';
+
+// safetensors (bytes, browser-safe; files: @seqlab/tensor/node)
+export { parseSafetensors, serializeSafetensors } from './io/safetensors';
+export type { ParsedSafetensors, RawTensor, SafetensorsDType } from './io/safetensors';
+export { loadSafetensors, saveSafetensors, tensorsFromRaw, toRawTensor } from './io/tensors';
+export type { SaveSafetensorsOptions } from './io/tensors';
+
+// Autograd
+export { enableGrad, isGradEnabled, noGrad } from './autograd/grad-mode';
+export { recordOp } from './autograd/function';
+export type { BackwardFn, OutputGrads } from './autograd/node';
+export { sumTo } from './autograd/gradients';
+
+// Backends
+export type {
+  Backend,
+  BinaryOp,
+  RecurrentBackwardArgs,
+  RecurrentForwardArgs,
+  ReduceOp,
+  StridedView,
+  UnaryOp,
+} from './backend/backend';
+export { backend, getBackend, listBackends, registerBackend, setBackend } from './backend/registry';
+
+// Errors
+export {
+  BackendError,
+  ConfigError,
+  DTypeError,
+  FormatError,
+  formatShape,
+  SeqlabError,
+  ShapeError,
+} from './errors';

@@ -42,7 +42,7 @@ describe.each<[RecurrentCell, boolean, number[], number]>([
     const present = inputs.filter((t): t is Tensor => t !== null);
     const fn = (...xs: Tensor[]) => {
       const it = xs[Symbol.iterator]();
-      const pick = (t: Tensor | null) => (t ? it.next().value : null);
+      const pick = (t: Tensor | null): Tensor | null => (t ? (it.next().value as Tensor) : null);
       const [xProj, wHh, bHh, wHr, h0, c0] = inputs.map(pick);
       const res = recurrentSequence({
         cell,
