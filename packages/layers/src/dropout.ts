@@ -1,0 +1,20 @@
+import { ConfigError, dropout, type Tensor } from '@seqlab/tensor';
+import { Module } from './module';
+
+/**
+ * Zeroes each element with probability p in training mode and scales the rest by 1/(1−p)
+ * (torch.nn.Dropout); the identity after `eval()`. Masks come from the seeded global generator.
+ */
+export class Dropout extends Module {
+  readonly p: number;
+
+  constructor(p = 0.5) {
+    super();
+    if (!(p >= 0 && p <= 1)) throw new ConfigError('Dropout', 'a probability p in [0, 1]', `${p}`);
+    this.p = p;
+  }
+
+  forward(x: Tensor): Tensor {
+    return dropout(x, this.p, { training: this.training });
+  }
+}

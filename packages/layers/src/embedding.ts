@@ -1,0 +1,111 @@
+import {
+  backend,
+  ConfigError,
+  DTypeError,
+  type FloatStorage,
+  formatShape,
+  indexSelect,
+  randn,
+  recordOp,
+  reshape,
+  ShapeError,
+  type Tensor,
+  zeros,
+} from '@seqlab/tensor';
+import { Module } from './module';
+
+/** Options of `Embedding`. */
+export interface EmbeddingOptions {
+  /** Index whose row is initialised to zeros and never receives a gradient (the `<pad>` token). */
+  paddingIdx?: number;
+}
+
+/**
+ * A lookup table of vectors (torch.nn.Embedding): ids [*] (int32) -> vectors [*, embeddingDim].
+ * Parameter: `weight` [numEmbeddings, embeddingDim], initialised N(0, 1) as PyTorch, with the
+ * `paddingIdx` row zero. The gradient is a scatter-add of the output gradient into the rows used.
+ *
+ * @example
+ * ```ts
+ * const embed = new Embedding(10000, 128, { paddingIdx: 0 });
+ * embed.forward(tensor([[4, 9, 0]], { dtype: 'int32' })).shape; // [1, 3, 128]
+ * ```
+ */
+export class Embedding extends Module {
+  readonly numEmbeddings: number;
+  readonly embeddingDim: number;
+  readonly paddingIdx: number | null;
+  readonly weight: Tensor;
+
+  constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
+    super();
+    for (const [name, v] of [
+      ['numEmbeddings', numEmbeddings],
+      ['embeddingDim', embeddingDim],
+    ] as const) {
+      if (!Number.isInteger(v) || v <= 0)
+        throw new ConfigError('Embedding', `a positive integer ${name}`, `${v}`);
+    }
+    let pad = options.paddingIdx ?? null;
+    if (pad !== null) {
+      if (!Number.isInteger(pad) || pad < -numEmbeddings || pad >= numEmbeddings) {
+        throw new ConfigError(
+          'Embedding',
+          `paddingIdx in [${-numEmbeddings}, ${numEmbeddings - 1}]`,
+          `${pad}`,
+        );
+      }
+      if (pad < 0) pad += numEmbeddings;
+    }
+    this.numEmbeddings = numEmbeddings;
+    this.embeddingDim = embeddingDim;
+    this.paddingIdx = pad;
+    const weight = randn([numEmbeddings, embeddingDim]);
+    if (pad !== null) weight.data.fill(0, pad * embeddingDim, (pad + 1) * embeddingDim);
+    this.weight = this.registerParameter('weight', weight);
+  }
+
+  forward(ids: Tensor): Tensor {
+    // ids [*] -> [*, D]
+    if (ids.dtype !== 'int32') {
+      throw new DTypeError(
+        'Embedding.forward',
+        'int32 token ids',
+        ids.dtype,
+        'Create ids with { dtype: "int32" }',
+      );
+    }
+    const D = this.embeddingDim;
+    const flat = reshape(ids, [ids.numel]);
+    for (let i = 0; i < flat.numel; i++) {
+      const v = flat.data[i];
+      if (v < 0 || v >= this.numEmbeddings) {
+        throw new ShapeError(
+          'Embedding.forward',
+          `ids in [0, ${this.numEmbeddings - 1}]`,
+          `id ${v} in ids of shape ${formatShape(ids.shape)}`,
+        );
+      }
+    }
+    // indexSelect without its own graph node: the backward below skips the padding row.
+    const rows = indexSelect(this.weight.detach(), 0, flat);
+    const out = reshape(rows, [...ids.shape, D]);
+    const weight = this.weight;
+    const pad = this.paddingIdx;
+    recordOp('Embedding', [weight], [out], ([g]) => {
+      if (!g) return [null];
+      const dw = zeros(weight.shape, { dtype: weight.dtype });
+      backend().indexAdd(
+        dw.data as FloatStorage,
+        1,
+        this.numEmbeddings,
+        D,
+        flat.data as Int32Array,
+        g.data as FloatStorage,
+      );
+      if (pad !== null) dw.data.fill(0, pad * D, (pad + 1) * D);
+      return [dw];
+    });
+    return out;
+  }
+}

@@ -1,0 +1,59 @@
+import {
+  ConfigError,
+  formatShape,
+  matmul,
+  ShapeError,
+  type Tensor,
+  transpose,
+  uniform,
+} from '@seqlab/tensor';
+import { Module } from './module';
+
+/** Options of `Linear`. */
+export interface LinearOptions {
+  /** Learn an additive bias (default true). */
+  bias?: boolean;
+}
+
+/**
+ * y = x Wᵀ + b (torch.nn.Linear). x [*, inFeatures] -> y [*, outFeatures].
+ * Parameters: `weight` [outFeatures, inFeatures], `bias` [outFeatures]. Init as PyTorch:
+ * both U(−1/√inFeatures, 1/√inFeatures).
+ *
+ * @example
+ * ```ts
+ * const fc = new Linear(512, 2);
+ * fc.forward(randn([32, 512])).shape; // [32, 2]
+ * ```
+ */
+export class Linear extends Module {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
+    super();
+    for (const [name, v] of [
+      ['inFeatures', inFeatures],
+      ['outFeatures', outFeatures],
+    ] as const) {
+      if (!Number.isInteger(v) || v <= 0)
+        throw new ConfigError('Linear', `a positive integer ${name}`, `${v}`);
+    }
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    const k = 1 / Math.sqrt(inFeatures);
+    this.weight = this.registerParameter('weight', uniform([outFeatures, inFeatures], -k, k));
+    this.bias = this.registerParameter('bias', options.bias === false ? null : uniform([outFeatures], -k, k));
+  }
+
+  forward(x: Tensor): Tensor {
+    // x [*, in] -> [*, out]
+    if (x.ndim === 0 || x.shape[x.ndim - 1] !== this.inFeatures) {
+      throw new ShapeError('Linear.forward', `input of shape [*, ${this.inFeatures}]`, formatShape(x.shape));
+    }
+    const y = matmul(x, transpose(this.weight, 0, 1));
+    return this.bias ? y.add(this.bias) : y;
+  }
+}

@@ -1,0 +1,205 @@
+import {
+  ConfigError,
+  DTypeError,
+  formatShape,
+  gather,
+  logSoftmax,
+  maximum,
+  ShapeError,
+  type Tensor,
+  where,
+} from '@seqlab/tensor';
+import { Module } from './module';
+
+/** How a loss reduces over the batch: PyTorch's `reduction`. */
+export type Reduction = 'mean' | 'sum' | 'none';
+
+/** Options of `nllLoss`. */
+export interface NllLossOptions {
+  /** Per-class weight [C]; the mean divides by the summed weights of the targets. */
+  weight?: Tensor;
+  /** Targets equal to this are ignored (no loss, no gradient, not counted). Default −100. */
+  ignoreIndex?: number;
+  reduction?: Reduction;
+}
+
+/** Options of `crossEntropy`. */
+export interface CrossEntropyOptions extends NllLossOptions {
+  /** Mix the one-hot target with the uniform distribution by this amount, in [0, 1]. Default 0. */
+  labelSmoothing?: number;
+}
+
+function checkReduction(op: string, reduction: string): asserts reduction is Reduction {
+  if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
+    throw new ConfigError(op, "reduction 'mean', 'sum' or 'none'", `'${reduction}'`);
+  }
+}
+
+/** Validates [N, C] scores and [N] int32 class targets; returns C. */
+function checkClassification(op: string, input: Tensor, target: Tensor, options: NllLossOptions): number {
+  if (input.ndim !== 2) throw new ShapeError(op, 'input of shape [N, C]', formatShape(input.shape));
+  if (target.dtype !== 'int32') throw new DTypeError(op, 'int32 class-index targets', target.dtype);
+  if (target.ndim !== 1 || target.shape[0] !== input.shape[0]) {
+    throw new ShapeError(op, `target of shape [${input.shape[0]}]`, formatShape(target.shape));
+  }
+  const C = input.shape[1];
+  const ignore = options.ignoreIndex ?? -100;
+  for (let i = 0; i < target.numel; i++) {
+    const y = target.data[i];
+    if (y !== ignore && (y < 0 || y >= C)) {
+      throw new ShapeError(
+        op,
+        `targets in [0, ${C - 1}] (or ignoreIndex ${ignore})`,
+        `target ${y} at position ${i}`,
+      );
+    }
+  }
+  if (options.weight && (options.weight.ndim !== 1 || options.weight.shape[0] !== C)) {
+    throw new ShapeError(op, `a class weight of shape [${C}]`, formatShape(options.weight.shape));
+  }
+  checkReduction(op, options.reduction ?? 'mean');
+  return C;
+}
+
+/** Per-row target weights (0 where ignored) and safe gather indices. */
+function targetWeights(target: Tensor, options: NllLossOptions): { index: Tensor; w: Tensor } {
+  const ignore = options.ignoreIndex ?? -100;
+  const keep = target.ne(ignore);
+  const index = where(keep, target, 0).int().unsqueeze(1);
+  const classW = options.weight ? gather(options.weight.detach(), 0, index.squeeze(1)) : keep.float();
+  return { index, w: where(keep, classW, 0) };
+}
+
+/**
+ * Negative log-likelihood of class targets given log-probabilities (torch.nn.functional.nll_loss):
+ * input [N, C] log-probabilities, target [N] int32 -> loss (0-d, or [N] with reduction 'none').
+ */
+export function nllLoss(logProbs: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
+  checkClassification('nllLoss', logProbs, target, options);
+  const { index, w } = targetWeights(target, options);
+  const picked = gather(logProbs, 1, index).squeeze(1);
+  const losses = picked.mul(w).neg();
+  const reduction = options.reduction ?? 'mean';
+  if (reduction === 'none') return losses;
+  if (reduction === 'sum') return losses.sum();
+  return losses.sum().div(w.sum());
+}
+
+/**
+ * Cross-entropy of class targets given unnormalized scores (torch.nn.functional.cross_entropy):
+ * logSoftmax then nllLoss, with optional label smoothing as PyTorch 1.13 defines it.
+ *
+ * @example
+ * ```ts
+ * const loss = crossEntropy(logits, labels); // logits [32, 2], labels [32] int32
+ * loss.backward();
+ * ```
+ */
+export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  const C = checkClassification('crossEntropy', input, target, options);
+  const eps = options.labelSmoothing ?? 0;
+  if (!(eps >= 0 && eps <= 1)) throw new ConfigError('crossEntropy', 'labelSmoothing in [0, 1]', `${eps}`);
+  const logp = logSoftmax(input, 1);
+  const nll = nllLoss(logp, target, options);
+  if (eps === 0) return nll;
+  // Smoothing term: −Σ_c w_c log p_c per row, 0 on ignored rows (aten cross_entropy_loss_label_smoothing).
+  const keep = target.ne(options.ignoreIndex ?? -100);
+  const weighted = options.weight ? logp.mul(options.weight.detach()) : logp;
+  const smooth = where(keep, weighted.sum(1).neg(), 0);
+  const reduction = options.reduction ?? 'mean';
+  let smoothLoss: Tensor;
+  if (reduction === 'none') smoothLoss = smooth;
+  else if (reduction === 'sum') smoothLoss = smooth.sum();
+  else smoothLoss = smooth.sum().div(targetWeights(target, options).w.sum());
+  return nll.mul(1 - eps).add(smoothLoss.mul(eps / C));
+}
+
+/** Mean squared error (torch.nn.functional.mse_loss); input and target of the same shape. */
+export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  if (input.ndim !== target.ndim || input.shape.some((s, i) => s !== target.shape[i])) {
+    throw new ShapeError(
+      'mseLoss',
+      `target of the input's shape ${formatShape(input.shape)}`,
+      formatShape(target.shape),
+    );
+  }
+  const reduction = options.reduction ?? 'mean';
+  checkReduction('mseLoss', reduction);
+  const sq = input.sub(target).pow(2);
+  return reduction === 'none' ? sq : reduction === 'sum' ? sq.sum() : sq.mean();
+}
+
+/** Options of `bceWithLogits`. */
+export interface BceWithLogitsOptions {
+  /** Weight per element (broadcast to the input). */
+  weight?: Tensor;
+  /** Weight of the positive term per class (broadcast over the last dim). */
+  posWeight?: Tensor;
+  reduction?: Reduction;
+}
+
+/**
+ * Binary cross-entropy on logits, computed stably (torch.nn.functional.binary_cross_entropy_with_logits):
+ * loss = (1 − y)·x + (1 + (p − 1)·y)·(log(1 + e^−|x|) + max(−x, 0)).
+ */
+export function bceWithLogits(input: Tensor, target: Tensor, options: BceWithLogitsOptions = {}): Tensor {
+  if (input.ndim !== target.ndim || input.shape.some((s, i) => s !== target.shape[i])) {
+    throw new ShapeError(
+      'bceWithLogits',
+      `target of the input's shape ${formatShape(input.shape)}`,
+      formatShape(target.shape),
+    );
+  }
+  const reduction = options.reduction ?? 'mean';
+  checkReduction('bceWithLogits', reduction);
+  const y = target.detach();
+  const softplus = input.abs().neg().exp().add(1).log().add(maximum(input.neg(), 0));
+  const logWeight = options.posWeight ? options.posWeight.detach().sub(1).mul(y).add(1) : null;
+  let loss = y
+    .neg()
+    .add(1)
+    .mul(input)
+    .add(logWeight ? softplus.mul(logWeight) : softplus);
+  if (options.weight) loss = loss.mul(options.weight.detach());
+  return reduction === 'none' ? loss : reduction === 'sum' ? loss.sum() : loss.mean();
+}
+
+/** `crossEntropy` as a module (torch.nn.CrossEntropyLoss). */
+export class CrossEntropyLoss extends Module {
+  constructor(readonly options: CrossEntropyOptions = {}) {
+    super();
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return crossEntropy(input, target, this.options);
+  }
+}
+
+/** `nllLoss` as a module (torch.nn.NLLLoss). */
+export class NLLLoss extends Module {
+  constructor(readonly options: NllLossOptions = {}) {
+    super();
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return nllLoss(input, target, this.options);
+  }
+}
+
+/** `mseLoss` as a module (torch.nn.MSELoss). */
+export class MSELoss extends Module {
+  constructor(readonly options: { reduction?: Reduction } = {}) {
+    super();
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return mseLoss(input, target, this.options);
+  }
+}
+
+/** `bceWithLogits` as a module (torch.nn.BCEWithLogitsLoss). */
+export class BCEWithLogitsLoss extends Module {
+  constructor(readonly options: BceWithLogitsOptions = {}) {
+    super();
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return bceWithLogits(input, target, this.options);
+  }
+}

@@ -1,0 +1,41 @@
+import type { PackedSequence, Tensor } from '@seqlab/tensor';
+import { type RecurrentState, RNNBase, type RNNBaseOptions } from './rnn-base';
+
+/** What `GRU.forward` and `RNN.forward` return. */
+export interface RNNOutput<O extends Tensor | PackedSequence> {
+  /** h_t of the last layer for every step: [T, B, D·H] ([B, T, D·H] with batchFirst), or packed. */
+  output: O;
+  /** Final hidden states [L·D, B, H]. */
+  hN: Tensor;
+}
+
+/**
+ * A multi-layer gated recurrent unit RNN (torch.nn.GRU). Each layer computes (gate order r, z, n;
+ * the reset gate multiplies the recurrent term after its matmul, as PyTorch):
+ *
+ *   r_t = σ(W_ir x_t + b_ir + W_hr h_{t−1} + b_hr)   z_t = σ(W_iz x_t + b_iz + W_hz h_{t−1} + b_hz)
+ *   n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t−1} + b_hn))   h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1}
+ *
+ * Three gates instead of the LSTM's four and no cell state: 3/4 of its recurrent parameters.
+ * Parameters as LSTM's with 3H rows: `weight_ih_l{l}` [3H, I or D·H], `weight_hh_l{l}` [3H, H],
+ * `bias_ih_l{l}`, `bias_hh_l{l}` [3H]. Init U(−1/√H, 1/√H). Shapes and options as `LSTM`.
+ *
+ * @example
+ * ```ts
+ * const gru = new GRU({ inputSize: 128, hiddenSize: 256, numLayers: 2, bidirectional: true, batchFirst: true });
+ * gru.forward(randn([32, 50, 128])).output.shape; // [32, 50, 512]
+ * ```
+ */
+export class GRU extends RNNBase {
+  constructor(options: RNNBaseOptions) {
+    super('GRU', options);
+  }
+
+  forward(input: Tensor, state?: RecurrentState): RNNOutput<Tensor>;
+  forward(input: PackedSequence, state?: RecurrentState): RNNOutput<PackedSequence>;
+  forward(input: Tensor | PackedSequence, state?: RecurrentState): RNNOutput<Tensor | PackedSequence>;
+  forward(input: Tensor | PackedSequence, state: RecurrentState = {}): RNNOutput<Tensor | PackedSequence> {
+    const { output, hN } = this.run(input, state);
+    return { output, hN };
+  }
+}

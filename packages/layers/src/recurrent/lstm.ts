@@ -1,0 +1,65 @@
+import type { PackedSequence, Tensor } from '@seqlab/tensor';
+import { type RecurrentState, RNNBase, type RNNBaseOptions } from './rnn-base';
+
+/** Options of `LSTM`. */
+export interface LSTMOptions extends RNNBaseOptions {
+  /** Project h to this size with W_hr (an LSTM with projections, O = projSize < H); 0 = off. */
+  projSize?: number;
+  /**
+   * Added to the forget-gate slice of every b_ih after PyTorch's init (Jozefowicz et al. 2015;
+   * Keras' `unit_forget_bias`). Default 0 keeps PyTorch's initialisation exactly; +1 or +2 opens
+   * the cell-state gradient highway at initialisation.
+   */
+  forgetBias?: number;
+}
+
+/** What `LSTM.forward` returns. */
+export interface LSTMOutput<O extends Tensor | PackedSequence> {
+  /** h_t of the last layer for every step: [T, B, D·O] ([B, T, D·O] with batchFirst), or packed. */
+  output: O;
+  /** Final hidden states [L·D, B, O]. */
+  hN: Tensor;
+  /** Final cell states [L·D, B, H]. */
+  cN: Tensor;
+}
+
+/**
+ * A multi-layer long short-term memory RNN (torch.nn.LSTM). For each element of the input
+ * sequence, each layer computes (gate order i, f, g, o, as PyTorch's weight layout):
+ *
+ *   i_t = σ(W_ii x_t + b_ii + W_hi h_{t−1} + b_hi)    f_t = σ(W_if x_t + b_if + W_hf h_{t−1} + b_hf)
+ *   g_t = tanh(W_ig x_t + b_ig + W_hg h_{t−1} + b_hg) o_t = σ(W_io x_t + b_io + W_ho h_{t−1} + b_ho)
+ *   c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t                    h_t = o_t ⊙ tanh(c_t)   (then h_t W_hrᵀ with projSize)
+ *
+ * Reference loop (what the fused kernel computes, and what the tests compare it with):
+ * `for t in 0..T−1: {h, c} = cell.forward(x[t], {h, c}); out[t] = h`.
+ *
+ * Shapes: B batch, T steps, I inputSize, H hiddenSize, O = projSize || H, D = 2 if bidirectional,
+ * L numLayers. Parameters per layer l (suffix `_reverse` for the second direction):
+ * `weight_ih_l{l}` [4H, I or D·O], `weight_hh_l{l}` [4H, O], `bias_ih_l{l}`, `bias_hh_l{l}` [4H],
+ * `weight_hr_l{l}` [O, H] with projSize. Init: every parameter U(−1/√H, 1/√H), as PyTorch.
+ *
+ * @example
+ * ```ts
+ * const lstm = new LSTM({ inputSize: 100, hiddenSize: 256, numLayers: 2, batchFirst: true, dropout: 0.3 });
+ * const { output, hN, cN } = lstm.forward(randn([32, 50, 100]));
+ * output.shape; // [32, 50, 256];  hN.shape, cN.shape: [2, 32, 256]
+ * ```
+ */
+export class LSTM extends RNNBase {
+  readonly forgetBias: number;
+
+  constructor(options: LSTMOptions) {
+    super('LSTM', options);
+    this.forgetBias = options.forgetBias ?? 0;
+    if (this.forgetBias !== 0) this.addForgetBias(this.forgetBias);
+  }
+
+  forward(input: Tensor, state?: RecurrentState): LSTMOutput<Tensor>;
+  forward(input: PackedSequence, state?: RecurrentState): LSTMOutput<PackedSequence>;
+  forward(input: Tensor | PackedSequence, state?: RecurrentState): LSTMOutput<Tensor | PackedSequence>;
+  forward(input: Tensor | PackedSequence, state: RecurrentState = {}): LSTMOutput<Tensor | PackedSequence> {
+    const { output, hN, cN } = this.run(input, state);
+    return { output, hN, cN: cN as Tensor };
+  }
+}

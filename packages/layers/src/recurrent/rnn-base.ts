@@ -1,0 +1,328 @@
+import {
+  ConfigError,
+  cat,
+  dropout,
+  formatShape,
+  indexSelect,
+  PackedSequence,
+  type RecurrentCell,
+  recurrentSequence,
+  ShapeError,
+  stack,
+  type Tensor,
+  tensor,
+  uniform,
+  zeros,
+} from '@seqlab/tensor';
+import { Module } from '../module';
+
+/** Options of the recurrent layers, named like PyTorch's arguments (camelCased). */
+export interface RNNBaseOptions {
+  /** Features per time step of the input (I). */
+  inputSize: number;
+  /** Features of the hidden state (H). */
+  hiddenSize: number;
+  /** Stacked layers (L), default 1. */
+  numLayers?: number;
+  /** Learn b_ih and b_hh (default true). */
+  bias?: boolean;
+  /** Input and output are [B, T, ·] instead of [T, B, ·] (default false, as PyTorch). */
+  batchFirst?: boolean;
+  /** Dropout probability on the outputs of every layer but the last, in training mode (default 0). */
+  dropout?: number;
+  /** Run a second, reversed direction and concatenate (D = 2) (default false). */
+  bidirectional?: boolean;
+}
+
+/** Initial states; zeros when omitted. Shapes [L·D, B, H] ([L·D, H] for unbatched input). */
+export interface RecurrentState {
+  h0?: Tensor;
+  c0?: Tensor;
+}
+
+/** One layer-direction's gate activations, recorded when `recordGates` is on. */
+export interface GateRecord {
+  layer: number;
+  /** 0 forward, 1 reverse. */
+  direction: number;
+  /**
+   * Activations per row, [N, G·H] with rows time-major (a padded batch: row t·B + b; packed: see
+   * NOTE(packed-batch-sizes)); LSTM columns i, f, g, o; GRU r, z, n; RNN h.
+   */
+  gates: Tensor;
+  /** LSTM cell states c_t per row, [N, H]; null otherwise. */
+  cells: Tensor | null;
+  /** Active sequences per time step. */
+  batchSizes: Int32Array;
+}
+
+/** One layer-direction's dL/dh_t (and LSTM dL/dc_t) per row, filled in by backward when `trackGradients` is on. */
+export interface GradientRecord {
+  layer: number;
+  direction: number;
+  /** dL/dh_t per row [N, O], rows as in GateRecord. */
+  dh: Tensor | null;
+  /** LSTM dL/dc_t per row [N, H]. */
+  dc: Tensor | null;
+  batchSizes: Int32Array;
+}
+
+type Mode = 'LSTM' | 'GRU' | 'RNN_TANH' | 'RNN_RELU';
+const CELL: Record<Mode, RecurrentCell> = {
+  LSTM: 'lstm',
+  GRU: 'gru',
+  RNN_TANH: 'rnn_tanh',
+  RNN_RELU: 'rnn_relu',
+};
+const GATES: Record<Mode, number> = { LSTM: 4, GRU: 3, RNN_TANH: 1, RNN_RELU: 1 };
+
+interface LayerWeights {
+  wIh: Tensor;
+  wHh: Tensor;
+  bIh: Tensor | null;
+  bHh: Tensor | null;
+  wHr: Tensor | null;
+}
+
+/**
+ * What RNN, LSTM and GRU share (torch.nn.RNNBase): the parameters of every layer and direction,
+ * named as PyTorch names them and built in one loop, and the forward over padded or packed input.
+ * Each layer-direction runs as one fused kernel (`recurrentSequence`): one input-projection GEMM
+ * for all time steps, then per step one recurrent GEMM and the gate math, with a hand-written
+ * backward through time.
+ */
+export abstract class RNNBase extends Module {
+  readonly mode: Mode;
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly bias: boolean;
+  readonly batchFirst: boolean;
+  readonly dropout: number;
+  readonly bidirectional: boolean;
+  readonly projSize: number;
+  /** Record every layer's gate activations in `lastGates` on each forward (off by default; free when off). */
+  recordGates = false;
+  /** Keep dL/dh_t (and dL/dc_t) of every step in `lastGradients` when backward runs (off by default). */
+  trackGradients = false;
+  /** Gate activations of the last forward, when `recordGates` is on. */
+  lastGates: GateRecord[] | null = null;
+  /** Per-step gradients of the last backward, when `trackGradients` is on. */
+  lastGradients: GradientRecord[] | null = null;
+  readonly #weights: LayerWeights[][] = [];
+
+  protected constructor(mode: Mode, options: RNNBaseOptions & { projSize?: number }) {
+    super();
+    const name = mode.startsWith('RNN') ? 'RNN' : mode;
+    const { inputSize, hiddenSize } = options;
+    const numLayers = options.numLayers ?? 1;
+    const p = options.dropout ?? 0;
+    const projSize = options.projSize ?? 0;
+    for (const [key, v] of [
+      ['inputSize', inputSize],
+      ['hiddenSize', hiddenSize],
+      ['numLayers', numLayers],
+    ] as const) {
+      if (!Number.isInteger(v) || v <= 0) throw new ConfigError(name, `a positive integer ${key}`, `${v}`);
+    }
+    if (!(p >= 0 && p <= 1)) throw new ConfigError(name, 'dropout in [0, 1]', `${p}`);
+    if (!Number.isInteger(projSize) || projSize < 0 || (projSize > 0 && projSize >= hiddenSize)) {
+      throw new ConfigError(name, `projSize an integer in [0, hiddenSize=${hiddenSize})`, `${projSize}`);
+    }
+    this.mode = mode;
+    this.inputSize = inputSize;
+    this.hiddenSize = hiddenSize;
+    this.numLayers = numLayers;
+    this.bias = options.bias ?? true;
+    this.batchFirst = options.batchFirst ?? false;
+    this.dropout = p;
+    this.bidirectional = options.bidirectional ?? false;
+    this.projSize = projSize;
+
+    // PyTorch's parameter names and order: per layer, per direction: w_ih, w_hh, b_ih, b_hh, w_hr.
+    // Every parameter is U(−1/√H, 1/√H), drawn in that order.
+    const H = hiddenSize;
+    const O = projSize || H;
+    const GH = GATES[mode] * H;
+    const D = this.bidirectional ? 2 : 1;
+    const k = 1 / Math.sqrt(H);
+    for (let layer = 0; layer < numLayers; layer++) {
+      const dirs: LayerWeights[] = [];
+      for (let d = 0; d < D; d++) {
+        const suffix = `_l${layer}${d === 1 ? '_reverse' : ''}`;
+        const layerInput = layer === 0 ? inputSize : O * D;
+        const reg = (n: string, shape: number[]) =>
+          this.registerParameter(`${n}${suffix}`, uniform(shape, -k, k));
+        const wIh = reg('weight_ih', [GH, layerInput]);
+        const wHh = reg('weight_hh', [GH, O]);
+        const bIh = this.bias ? reg('bias_ih', [GH]) : null;
+        const bHh = this.bias ? reg('bias_hh', [GH]) : null;
+        const wHr = projSize ? reg('weight_hr', [projSize, H]) : null;
+        dirs.push({ wIh, wHh, bIh, bHh, wHr });
+      }
+      this.#weights.push(dirs);
+    }
+  }
+
+  /** The op name in messages, e.g. `LSTM.forward`. */
+  protected get opName(): string {
+    return `${this.constructor.name}.forward`;
+  }
+
+  /** Number of directions D. */
+  get numDirections(): number {
+    return this.bidirectional ? 2 : 1;
+  }
+
+  /** Adds `value` to the forget-gate slice of every layer's b_ih (LSTM's forgetBias). */
+  protected addForgetBias(value: number): void {
+    const H = this.hiddenSize;
+    for (const dirs of this.#weights) {
+      for (const w of dirs) {
+        if (!w.bIh)
+          throw new ConfigError(this.constructor.name, 'bias: true when forgetBias is set', 'bias: false');
+        for (let k = H; k < 2 * H; k++) w.bIh.data[k] += value;
+      }
+    }
+  }
+
+  /**
+   * The shared forward. input: [T, B, I] (or [B, T, I] with batchFirst, or [T, I] unbatched) or a
+   * PackedSequence of [N, I] rows -> output of the same kind with D·O features, hN [L·D, B, O],
+   * cN [L·D, B, H] (LSTM), states at each sequence's true end, in the caller's batch order.
+   */
+  protected run(
+    input: Tensor | PackedSequence,
+    state: RecurrentState = {},
+  ): { output: Tensor | PackedSequence; hN: Tensor; cN: Tensor | null } {
+    // x [T, B, I] | packed [N, I], h0 [L*D, B, O], c0 [L*D, B, H] -> out [T, B, D*O] | packed [N, D*O], hN, cN
+    const op = this.opName;
+    const lstm = this.mode === 'LSTM';
+    const H = this.hiddenSize;
+    const O = this.projSize || H;
+    const D = this.numDirections;
+    const L = this.numLayers;
+    const packed = input instanceof PackedSequence;
+    let rows: Tensor;
+    let batchSizes: Int32Array;
+    let B: number;
+    let T = 0;
+    let unbatched = false;
+    if (packed) {
+      rows = input.data;
+      if (rows.ndim !== 2 || rows.shape[1] !== this.inputSize) {
+        throw new ShapeError(op, `packed data of shape [N, ${this.inputSize}]`, formatShape(rows.shape));
+      }
+      batchSizes = input.batchSizes;
+      B = input.batchSize;
+    } else {
+      const layout = this.batchFirst ? `[B, T, ${this.inputSize}]` : `[T, B, ${this.inputSize}]`;
+      if ((input.ndim !== 3 && input.ndim !== 2) || input.shape[input.ndim - 1] !== this.inputSize) {
+        throw new ShapeError(
+          op,
+          `input of shape ${layout} (batchFirst=${this.batchFirst}) or [T, ${this.inputSize}]`,
+          formatShape(input.shape),
+        );
+      }
+      unbatched = input.ndim === 2;
+      let x = unbatched ? input.unsqueeze(1) : this.batchFirst ? input.transpose(0, 1) : input;
+      T = x.shape[0];
+      B = x.shape[1];
+      if (T === 0 || B === 0)
+        throw new ShapeError(op, 'at least one time step and one sequence', formatShape(input.shape));
+      x = x.reshape([T * B, this.inputSize]);
+      rows = x;
+      batchSizes = new Int32Array(T).fill(B);
+    }
+    const sorted = packed ? input.sortedIndices : null;
+    const h0 = this.initialState(op, 'h0', state.h0, B, O, unbatched, sorted);
+    const c0 = lstm ? this.initialState(op, 'c0', state.c0, B, H, unbatched, sorted) : null;
+    if (!lstm && state.c0) throw new ShapeError(op, 'no c0 (only LSTM has a cell state)', 'a c0');
+
+    const hs: Tensor[] = [];
+    const cs: Tensor[] = [];
+    const gates: GateRecord[] = [];
+    const grads: GradientRecord[] = [];
+    let layerInput = rows;
+    for (let layer = 0; layer < L; layer++) {
+      const outs: Tensor[] = [];
+      for (let d = 0; d < D; d++) {
+        const w = this.#weights[layer][d];
+        let xProj = layerInput.matmul(w.wIh.transpose(0, 1));
+        if (w.bIh) xProj = xProj.add(w.bIh);
+        if (w.bHh && !(this.mode === 'GRU')) xProj = xProj.add(w.bHh);
+        const s = layer * D + d;
+        const record: GradientRecord = { layer, direction: d, dh: null, dc: null, batchSizes };
+        const res = recurrentSequence({
+          cell: CELL[this.mode],
+          xProj,
+          wHh: w.wHh,
+          bHh: this.mode === 'GRU' ? w.bHh : null,
+          wHr: w.wHr,
+          h0: h0.select(0, s),
+          c0: c0 ? c0.select(0, s) : null,
+          batchSizes,
+          reverse: d === 1,
+          recordGates: this.recordGates,
+          ...(this.trackGradients
+            ? {
+                trace: {
+                  onBackward: (dh: Tensor, dc: Tensor | null) => {
+                    record.dh = dh;
+                    record.dc = dc;
+                  },
+                },
+              }
+            : {}),
+        });
+        outs.push(res.out);
+        hs.push(res.hN);
+        if (res.cN) cs.push(res.cN);
+        if (res.gates) gates.push({ layer, direction: d, gates: res.gates, cells: res.cells, batchSizes });
+        grads.push(record);
+      }
+      layerInput = D === 2 ? cat(outs, 1) : outs[0];
+      if (this.dropout > 0 && this.training && layer < L - 1) layerInput = dropout(layerInput, this.dropout);
+    }
+    this.lastGates = this.recordGates ? gates : null;
+    this.lastGradients = this.trackGradients ? grads : null;
+
+    const unsort = packed && input.unsortedIndices ? tensor(input.unsortedIndices) : null;
+    let hN = stack(hs, 0);
+    let cN = lstm ? stack(cs, 0) : null;
+    if (unsort) {
+      hN = indexSelect(hN, 1, unsort);
+      if (cN) cN = indexSelect(cN, 1, unsort);
+    }
+    if (packed) return { output: input.withData(layerInput), hN, cN };
+    let output = layerInput.reshape([T, B, D * O]);
+    if (unbatched) {
+      output = output.squeeze(1);
+      hN = hN.squeeze(1);
+      if (cN) cN = cN.squeeze(1);
+    } else if (this.batchFirst) {
+      output = output.transpose(0, 1);
+    }
+    return { output, hN, cN };
+  }
+
+  /** A given initial state checked and put in sorted batch order, or zeros [L·D, B, size]. */
+  private initialState(
+    op: string,
+    name: string,
+    given: Tensor | undefined,
+    B: number,
+    size: number,
+    unbatched: boolean,
+    sorted: Int32Array | null,
+  ): Tensor {
+    const LD = this.numLayers * this.numDirections;
+    if (!given) return zeros([LD, B, size]);
+    const want = unbatched ? [LD, size] : [LD, B, size];
+    if (given.ndim !== want.length || given.shape.some((s, i) => s !== want[i])) {
+      throw new ShapeError(op, `${name} of shape ${formatShape(want)}`, formatShape(given.shape));
+    }
+    const s = unbatched ? given.unsqueeze(1) : given;
+    return sorted ? indexSelect(s, 1, tensor(sorted)) : s;
+  }
+}

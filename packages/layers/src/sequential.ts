@@ -1,0 +1,45 @@
+import type { Tensor } from '@seqlab/tensor';
+import { Module } from './module';
+
+/** A module with a `forward` from one tensor to one tensor. */
+export interface TensorModule extends Module {
+  forward(x: Tensor): Tensor;
+}
+
+/**
+ * Runs modules one after the other (torch.nn.Sequential); they are registered as `0`, `1`, …,
+ * so state-dict keys match PyTorch's (`0.weight`, `2.bias`).
+ *
+ * @example
+ * ```ts
+ * const mlp = new Sequential(new Linear(128, 64), new ReLU(), new Linear(64, 2));
+ * ```
+ */
+export class Sequential extends Module {
+  readonly layers: readonly TensorModule[];
+
+  constructor(...layers: TensorModule[]) {
+    super();
+    this.layers = layers.map((m, i) => this.registerModule(String(i), m));
+  }
+
+  forward(x: Tensor): Tensor {
+    let y = x;
+    for (const layer of this.layers) y = layer.forward(y);
+    return y;
+  }
+}
+
+/** max(x, 0) as a module (torch.nn.ReLU), for Sequential. */
+export class ReLU extends Module {
+  forward(x: Tensor): Tensor {
+    return x.relu();
+  }
+}
+
+/** tanh as a module (torch.nn.Tanh), for Sequential. */
+export class Tanh extends Module {
+  forward(x: Tensor): Tensor {
+    return x.tanh();
+  }
+}
