@@ -1,4 +1,5 @@
 import { ConfigError, formatShape, ShapeError, type Tensor } from '@seqlab/tensor';
+import { formatSummary, summarize } from './summary';
 
 /** Options of `Module.loadStateDict`. */
 export interface LoadStateDictOptions {
@@ -93,6 +94,19 @@ export class Module {
   /** Evaluation mode: `train(false)`. */
   eval(): this {
     return this.train(false);
+  }
+
+  /**
+   * A table of the model's layers (name and class), each one's output shape when sample inputs are
+   * given (the model runs once without gradients), and its parameter count, with the totals.
+   *
+   * @example
+   * ```ts
+   * console.log(model.summary(tensor([[4, 9, 1]], { dtype: 'int32' })));
+   * ```
+   */
+  summary(...inputs: unknown[]): string {
+    return formatSummary(summarize(this, ...inputs), this);
   }
 
   /** Clears every parameter's gradient. */

@@ -164,6 +164,12 @@ export abstract class RNNBase extends Module {
     }
   }
 
+  /** Runs the layer over padded or packed input; see RNN, LSTM and GRU for the result's fields. */
+  abstract forward(
+    input: Tensor | PackedSequence,
+    state?: RecurrentState,
+  ): { output: Tensor | PackedSequence; hN: Tensor; cN?: Tensor };
+
   /** The op name in messages, e.g. `LSTM.forward`. */
   protected get opName(): string {
     return `${this.constructor.name}.forward`;
