@@ -33,7 +33,32 @@ export function gemmNaive(
 }
 
 /**
- * Register-tiled GEMM: op(B) is packed into 4-column panels (zero-padded), op(A) into row-major
+ * op(B) [k, n] packed into 4-column panels, zero-padded: packed[(jb·k + p)·4 + t] = op(B)[p, jb·4 + t].
+ * Pack once and reuse with `gemmPacked` when B is constant across calls (a recurrent weight over
+ * the time steps).
+ */
+export function packB(transB: boolean, k: number, n: number, b: FloatStorage, bOff: number): FloatStorage {
+  const panels = Math.ceil(n / 4);
+  const packed =
+    b instanceof Float64Array ? new Float64Array(panels * k * 4) : new Float32Array(panels * k * 4);
+  for (let jb = 0; jb < panels; jb++) {
+    for (let t = 0; t < 4; t++) {
+      const j = jb * 4 + t;
+      if (j >= n) break;
+      let q = jb * k * 4 + t;
+      if (transB) {
+        const row = bOff + j * k;
+        for (let p = 0; p < k; p++, q += 4) packed[q] = b[row + p];
+      } else {
+        for (let p = 0, src = bOff + j; p < k; p++, q += 4, src += n) packed[q] = b[src];
+      }
+    }
+  }
+  return packed;
+}
+
+/**
+ * Register-tiled GEMM: op(B) is packed into 4-column panels (`packB`), op(A) read row-major
  * [m, k]; each 4x4 block of C is held in 16 locals across the k loop (a 1x4 kernel takes the last
  * m % 4 rows). Accumulates in float64 registers, rounds once on store.
  */
@@ -56,23 +81,6 @@ export function gemmTiled(
     if (!accumulate) c.fill(0, cOff, cOff + m * n);
     return;
   }
-  const panels = Math.ceil(n / 4);
-  const packed =
-    a instanceof Float64Array ? new Float64Array(panels * k * 4) : new Float32Array(panels * k * 4);
-  // packed[(jb * k + p) * 4 + t] = op(B)[p, jb * 4 + t]
-  for (let jb = 0; jb < panels; jb++) {
-    for (let t = 0; t < 4; t++) {
-      const j = jb * 4 + t;
-      if (j >= n) break;
-      let q = jb * k * 4 + t;
-      if (transB) {
-        const row = bOff + j * k;
-        for (let p = 0; p < k; p++, q += 4) packed[q] = b[row + p];
-      } else {
-        for (let p = 0, src = bOff + j; p < k; p++, q += 4, src += n) packed[q] = b[src];
-      }
-    }
-  }
   let A = a;
   let base = aOff;
   if (transA) {
@@ -80,6 +88,27 @@ export function gemmTiled(
     for (let p = 0; p < k; p++) for (let i = 0; i < m; i++) A[i * k + p] = a[aOff + p * m + i];
     base = 0;
   }
+  gemmPacked(m, n, k, A, base, packB(transB, k, n, b, bOff), c, cOff, accumulate);
+}
+
+/** C[m, n] (+)= A[m, k] (row-major, from aOff) @ B given as `packB`'s panels. */
+export function gemmPacked(
+  m: number,
+  n: number,
+  k: number,
+  A: FloatStorage,
+  base: number,
+  packed: FloatStorage,
+  c: FloatStorage,
+  cOff: number,
+  accumulate: boolean,
+): void {
+  if (m === 0 || n === 0) return;
+  if (k === 0) {
+    if (!accumulate) c.fill(0, cOff, cOff + m * n);
+    return;
+  }
+  const panels = Math.ceil(n / 4);
   const m4 = m - (m % 4);
   for (let i = 0; i < m4; i += 4) {
     const a0 = base + i * k;

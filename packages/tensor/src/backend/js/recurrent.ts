@@ -1,6 +1,6 @@
 import type { FloatStorage } from '../../dtype';
 import type { RecurrentBackwardArgs, RecurrentForwardArgs } from '../backend';
-import { gemmTiled as gemm } from './gemm';
+import { gemmTiled as gemm, gemmPacked, packB } from './gemm';
 
 // Fused recurrent kernels: one direction of one layer over the whole sequence. The input
 // projection x W_ihᵀ (+ biases) is computed beforehand for every step by one GEMM; here each step
@@ -39,6 +39,9 @@ export function recurrentForward(a: RecurrentForwardArgs): void {
   if (c && a.c0) c.set(a.c0);
   const hFullStep = a.wHr ? scratch(out, B * H) : null;
   const hh = cell === 'gru' ? scratch(out, B * GH) : null;
+  // The recurrent weights are constant over the steps: pack them for the GEMM once.
+  const wHhT = packB(true, O, GH, wHh, 0);
+  const wHrT = a.wHr ? packB(true, H, O, a.wHr, 0) : null;
 
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
@@ -51,7 +54,7 @@ export function recurrentForward(a: RecurrentForwardArgs): void {
       const bHh = a.bHh;
       const hhb = hh as FloatStorage;
       if (bHh) for (let j = 0; j < bs; j++) hhb.set(bHh, j * GH);
-      gemm(false, true, bs, GH, O, h, 0, wHh, 0, hhb, 0, bHh !== null);
+      gemmPacked(bs, GH, O, h, 0, wHhT, hhb, 0, bHh !== null);
       const hhN = a.hhN as FloatStorage;
       for (let j = 0; j < bs; j++) {
         const gx = (row + j) * GH;
@@ -72,7 +75,7 @@ export function recurrentForward(a: RecurrentForwardArgs): void {
       }
     } else {
       gates.set(xProj.subarray(row * GH, (row + bs) * GH), row * GH);
-      gemm(false, true, bs, GH, O, h, 0, wHh, 0, gates, row * GH, true);
+      gemmPacked(bs, GH, O, h, 0, wHhT, gates, row * GH, true);
       if (cell === 'lstm') {
         const cs = c as FloatStorage;
         const cells = a.cells as FloatStorage;
@@ -101,7 +104,7 @@ export function recurrentForward(a: RecurrentForwardArgs): void {
         }
         if (hFullStep && a.wHr && a.hFull) {
           a.hFull.set(hFullStep.subarray(0, bs * H), row * H);
-          gemm(false, true, bs, O, H, hFullStep, 0, a.wHr, 0, h, 0, false);
+          gemmPacked(bs, O, H, hFullStep, 0, wHrT as FloatStorage, h, 0, false);
         }
       } else {
         const relu = cell === 'rnn_relu';
@@ -138,6 +141,8 @@ export function recurrentBackward(a: RecurrentBackwardArgs): void {
   const dhStep = scratch(dxProj, B * H);
   // Every row's total dL/dh_t: wanted by the diagnostics, and needed for dW_hr.
   const dhRows = a.dhTrace ?? (a.wHr ? scratch(dxProj, N * O) : null);
+  const wHhP = packB(false, GH, O, wHh, 0);
+  const wHrP = a.wHr ? packB(false, O, H, a.wHr, 0) : null;
 
   // Backward visits steps in the reverse of the forward's order.
   for (let s = T - 1; s >= 0; s--) {
@@ -154,7 +159,7 @@ export function recurrentBackward(a: RecurrentBackwardArgs): void {
       // Projection: h = hFull W_hrᵀ, so dhFull = dh W_hr.
       let dFull: FloatStorage = dh;
       if (a.wHr) {
-        gemm(false, false, bs, H, O, dh, 0, a.wHr, 0, dhStep, 0, false);
+        gemmPacked(bs, H, O, dh, 0, wHrP as FloatStorage, dhStep, 0, false);
         dFull = dhStep;
       }
       for (let j = 0; j < bs; j++) {
@@ -177,7 +182,7 @@ export function recurrentBackward(a: RecurrentBackwardArgs): void {
         }
       }
       // dh_{t−1} = dgates W_hh for the active rows.
-      gemm(false, false, bs, O, GH, dxProj, row * GH, wHh, 0, dh, 0, false);
+      gemmPacked(bs, O, GH, dxProj, row * GH, wHhP, dh, 0, false);
     } else if (cell === 'gru') {
       const hhN = a.hhN as FloatStorage;
       const dhhs = dhh as FloatStorage;
@@ -201,14 +206,14 @@ export function recurrentBackward(a: RecurrentBackwardArgs): void {
           dh[j * O + k] = dhk * z; // the direct path h_{t−1} → h_t
         }
       }
-      gemm(false, false, bs, O, GH, dhhs, row * GH, wHh, 0, dh, 0, true);
+      gemmPacked(bs, O, GH, dhhs, row * GH, wHhP, dh, 0, true);
     } else {
       const relu = cell === 'rnn_relu';
       for (let k = 0, p = row * H; k < bs * H; k++, p++) {
         const y = gates[p];
         dxProj[p] = relu ? (y > 0 ? dh[k] : 0) : dh[k] * (1 - y * y);
       }
-      gemm(false, false, bs, O, GH, dxProj, row * GH, wHh, 0, dh, 0, false);
+      gemmPacked(bs, O, GH, dxProj, row * GH, wHhP, dh, 0, false);
     }
   }
   a.dh0.set(dh);
