@@ -79,12 +79,22 @@ describe('Embedding parameters and checks', () => {
     const layer = new Embedding(5, 3);
     const run = () => layer.forward(tensor([[1, 2]]));
     expect(run).toThrow(DTypeError);
-    expect(run).toThrow('Embedding.forward: expected int32 token ids, got float32. Create ids with { dtype: "int32" }');
+    expect(run).toThrow(
+      'Embedding.forward: expected int32 token ids, got float32. Create ids with { dtype: "int32" }',
+    );
   });
 
   test.each([
-    ['an id equal to V', [[1, 5]], 'Embedding.forward: expected ids in [0, 4], got id 5 in ids of shape [1, 2]'],
-    ['a negative id', [[-1], [2]], 'Embedding.forward: expected ids in [0, 4], got id -1 in ids of shape [2, 1]'],
+    [
+      'an id equal to V',
+      [[1, 5]],
+      'Embedding.forward: expected ids in [0, 4], got id 5 in ids of shape [1, 2]',
+    ],
+    [
+      'a negative id',
+      [[-1], [2]],
+      'Embedding.forward: expected ids in [0, 4], got id -1 in ids of shape [2, 1]',
+    ],
   ])('%s is a ShapeError (never a read past the table)', (_what, ids, message) => {
     const layer = new Embedding(5, 3);
     const run = () => layer.forward(tensor(ids, { dtype: 'int32' }));

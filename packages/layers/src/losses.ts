@@ -29,6 +29,8 @@ export interface CrossEntropyOptions extends NllLossOptions {
   labelSmoothing?: number;
 }
 
+const isFloatingTensor = (t: Tensor): boolean => t.dtype === 'float32' || t.dtype === 'float64';
+
 function checkReduction(op: string, reduction: string): asserts reduction is Reduction {
   if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
     throw new ConfigError(op, "reduction 'mean', 'sum' or 'none'", `'${reduction}'`);
@@ -150,9 +152,27 @@ export function bceWithLogits(input: Tensor, target: Tensor, options: BceWithLog
       formatShape(target.shape),
     );
   }
+  if (!isFloatingTensor(target))
+    throw new DTypeError('bceWithLogits', 'a float32 or float64 target', target.dtype);
+  const C = input.shape[input.ndim - 1] ?? 1;
+  if (options.posWeight && (options.posWeight.ndim !== 1 || options.posWeight.shape[0] !== C)) {
+    throw new ShapeError('bceWithLogits', `posWeight of shape [${C}]`, formatShape(options.posWeight.shape));
+  }
+  if (options.weight) {
+    const w = options.weight.shape;
+    const fits =
+      w.length <= input.ndim && w.every((s, i) => s === 1 || s === input.shape[input.ndim - w.length + i]);
+    if (!fits) {
+      throw new ShapeError(
+        'bceWithLogits',
+        `a weight that broadcasts to the input's shape ${formatShape(input.shape)}`,
+        formatShape(w),
+      );
+    }
+  }
   const reduction = options.reduction ?? 'mean';
   checkReduction('bceWithLogits', reduction);
-  const y = target.detach();
+  const y = target;
   const softplus = input.abs().neg().exp().add(1).log().add(maximum(input.neg(), 0));
   const logWeight = options.posWeight ? options.posWeight.detach().sub(1).mul(y).add(1) : null;
   let loss = y
