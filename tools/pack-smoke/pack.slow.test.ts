@@ -237,6 +237,23 @@ describe('published packages', () => {
       });
     }
 
+    it('bundles its main entry for the browser (no Node built-ins reachable from it)', async () => {
+      ready();
+      const { build } = await import('esbuild');
+      const result = await build({
+        stdin: { contents: `export * from '${name}';`, resolveDir: join(work, 'app') },
+        bundle: true,
+        platform: 'browser',
+        format: 'esm',
+        write: false,
+        logLevel: 'silent',
+        conditions: ['browser', 'import', 'default'],
+      });
+      expect(result.errors).toEqual([]);
+      const text = result.outputFiles[0]!.text;
+      expect(text).not.toMatch(/from ["']node:/);
+    });
+
     it.concurrent('passes publint', async () => {
       ready();
       const result = await run(bin('publint'), ['run', tarballs.get(name)!, '--strict'], { cwd: repo });

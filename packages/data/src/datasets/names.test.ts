@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { CharTokenizer, FIRST_NAMES_LABELS, firstNames, stratifiedSplit, Vocab } from '../index';
+
+describe('firstNames', () => {
+  const all = firstNames();
+
+  it('lists the distinct female names (label 0), then the male names (label 1)', () => {
+    expect(all.filter((x) => x.label === 0).length).toBe(4944);
+    expect(all.filter((x) => x.label === 1).length).toBe(3897);
+    expect(all[0]).toEqual({ text: 'Aaren', label: 0 });
+    expect(FIRST_NAMES_LABELS).toEqual(['female', 'male']);
+    const firstMale = all.findIndex((x) => x.label === 1);
+    expect(all.slice(firstMale).every((x) => x.label === 1)).toBe(true);
+  });
+
+  it('keeps names on both lists once per label, or drops them', () => {
+    const both = all.filter((x) => x.text === 'Abbey').map((x) => x.label);
+    expect(both).toEqual([0, 1]);
+    const dropped = firstNames({ unisex: 'drop' });
+    expect(dropped.length).toBe(all.length - 2 * 419);
+    expect(dropped.some((x) => x.text === 'Abbey')).toBe(false);
+  });
+
+  it('feeds a character-level pipeline with a stratified split', () => {
+    const tok = new CharTokenizer({ lowercase: true });
+    const { train, valid } = stratifiedSplit(all, { seed: 0 });
+    const vocab = Vocab.build(train.map((x) => tok.tokenize(x.text)));
+    expect(vocab.has('a')).toBe(true);
+    expect(vocab.has('-')).toBe(true); // Ann-Marie
+    expect(vocab.size).toBeLessThan(40);
+    expect(valid.filter((x) => x.label === 1).length / valid.length).toBeCloseTo(3897 / 8841, 2);
+  });
+
+  it('rejects an unknown unisex option', () => {
+    expect(() => firstNames({ unisex: 'merge' as 'drop' })).toThrow(
+      /firstNames: expected unisex 'keep' or 'drop', got "merge"/,
+    );
+  });
+});

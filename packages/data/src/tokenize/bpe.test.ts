@@ -1,0 +1,235 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { ConfigError, FormatError, Generator } from '@seqlab/tensor';
+import { describe, expect, it } from 'vitest';
+import { BPETokenizer } from '../index';
+
+const VALID = '/work/shared/datasets/sentiment/valid.jsonl';
+const hasShared = existsSync(VALID);
+if (!hasShared) console.warn(`[data] skipping the BPE test on SST-2 sentences: ${VALID} is absent`);
+
+const corpus = [
+  'low lower lowest low low',
+  'new newer newest new',
+  'wide wider widest',
+  'Crème brûlée, naïve café — déjà vu! 👍🏽👨‍👩‍👧',
+];
+
+const strings = [
+  '',
+  'a',
+  'hello world',
+  '  leading and trailing  ',
+  'tabs\tand\nnewlines\r\n',
+  'Crème brûlée, naïve café',
+  'cafe\u0301 (decomposed)',
+  '👍🏽 👨‍👩‍👧 🇫🇷 emoji',
+  '\uFEFFstarts with a BOM',
+  'mixed 東京 Москва עברית العربية',
+  '\u0000\u0001 control \u007f',
+  'astral 𝔘𝔫𝔦𝔠𝔬𝔡𝔢',
+  '\uFFFD replacement char',
+];
+
+/** A random well-formed string of code points from all planes (no lone surrogates). */
+function randomString(g: Generator, length: number): string {
+  let s = '';
+  for (let i = 0; i < length; i++) {
+    const pick = g.int(4);
+    let cp: number;
+    if (pick === 0) cp = 0x20 + g.int(0x5f);
+    else if (pick === 1) cp = g.int(0x80);
+    else if (pick === 2) cp = g.int(0xd800);
+    else cp = 0xe000 + g.int(0x110000 - 0xe000);
+    s += String.fromCodePoint(cp);
+  }
+  return s;
+}
+
+describe('BPETokenizer round trip', () => {
+  const bpe = BPETokenizer.train(corpus, { vocabSize: 300 });
+
+  it.each(strings.map((s) => [JSON.stringify(s), s]))('decode(encode(%s)) is the string', (_, s) => {
+    expect(bpe.decode(bpe.encode(s))).toBe(s);
+  });
+
+  it('round-trips 300 random strings drawn from every Unicode plane', () => {
+    const g = new Generator(7);
+    for (let i = 0; i < 300; i++) {
+      const s = randomString(g, 1 + g.int(40));
+      expect(bpe.decode(bpe.encode(s))).toBe(s);
+    }
+  });
+
+  it('an untrained tokenizer is plain UTF-8 bytes (offset by the specials)', () => {
+    const bytes = new BPETokenizer();
+    expect(bytes.encode('é€')).toEqual([0xc3, 0xa9, 0xe2, 0x82, 0xac].map((b) => b + 1));
+    expect(bytes.vocabSize).toBe(257);
+  });
+
+  it('replaces lone surrogates with U+FFFD by default', () => {
+    expect(bpe.decode(bpe.encode('a\uD800b\uDFFF'))).toBe('a\uFFFDb\uFFFD');
+  });
+
+  it("throws on lone surrogates with loneSurrogates: 'throw'", () => {
+    const strict = new BPETokenizer([], { loneSurrogates: 'throw' });
+    expect(() => strict.encode('ok \uD83D!')).toThrow(FormatError);
+    expect(() => strict.encode('ok \uD83D!')).toThrow(
+      /BPETokenizer.encode: expected well-formed UTF-16 text, got a lone surrogate U\+D83D at index 3/,
+    );
+    expect(strict.decode(strict.encode('paired \uD83D\uDC4D'))).toBe('paired 👍');
+  });
+
+  it('decodes id sequences that are not valid UTF-8 to U+FFFD', () => {
+    const bytes = new BPETokenizer();
+    expect(bytes.decode([0xe2 + 1, 0x41 + 1])).toBe('\uFFFDA');
+  });
+});
+
+describe('BPETokenizer training', () => {
+  it('merges the most frequent pair first, byte-level, inside pre-tokenized pieces', () => {
+    // Pieces 'aaab', ' aaab', ' aaab': pairs (a,a) = 6, (a,b) = 3, (' ',a) = 2 → aa first.
+    const one = BPETokenizer.train(['aaab aaab aaab'], { vocabSize: 257 + 1, specials: ['<pad>'] });
+    const a = 1 + 0x61;
+    const b = 1 + 0x62;
+    expect(one.merges).toEqual([[a, a]]);
+    expect(one.tokenize('aaab')).toEqual(['aa', 'a', 'b']);
+    // Merges never cross pieces: ' aaab' is its own piece.
+    expect(one.tokenize('aaab aaab')).toEqual(['aa', 'a', 'b', 'Ġ', 'aa', 'a', 'b']);
+    // Then (aa,a) and (a,b) both occur 3 times: the tie goes to (a,b), the pair of smaller ids.
+    const two = BPETokenizer.train(['aaab aaab aaab'], { vocabSize: 257 + 2, specials: ['<pad>'] });
+    expect(two.merges).toEqual([
+      [a, a],
+      [a, b],
+    ]);
+    expect(two.tokenize('aaab')).toEqual(['aa', 'ab']);
+  });
+
+  it('breaks ties by the smaller (left id, right id)', () => {
+    // 'ab' and 'cd' both occur twice: (a,b) < (c,d) so ab is merged first, whatever the order.
+    for (const text of ['cd ab cd ab', 'ab cd ab cd']) {
+      const bpe = BPETokenizer.train([text.replaceAll(' ', '\n')], { vocabSize: 257, specials: [] });
+      expect(bpe.merges).toEqual([[0x61, 0x62]]);
+    }
+  });
+
+  it('is deterministic and independent of corpus order', () => {
+    const one = BPETokenizer.train(corpus, { vocabSize: 320 });
+    const two = BPETokenizer.train([...corpus].reverse(), { vocabSize: 320 });
+    expect(two.merges).toEqual(one.merges);
+    expect(one.merges.length).toBeGreaterThan(10);
+  });
+
+  it('stops at vocabSize, or earlier when no pair reaches minFrequency', () => {
+    expect(BPETokenizer.train(corpus, { vocabSize: 270 }).vocabSize).toBe(270);
+    const few = BPETokenizer.train(['abc'], { vocabSize: 400 });
+    expect(few.merges).toEqual([]);
+    const once = BPETokenizer.train(['abc'], { vocabSize: 400, minFrequency: 1 });
+    expect(once.tokenize('abc')).toEqual(['abc']);
+  });
+
+  it('puts the specials first and decodes them only when asked', () => {
+    const bpe = BPETokenizer.train(corpus, { vocabSize: 280, specials: ['<pad>', '<bos>', '<eos>'] });
+    expect(bpe.idToToken(1)).toBe('<bos>');
+    expect(bpe.tokenToId('<eos>')).toBe(2);
+    const ids = [1, ...bpe.encode('lowest'), 2, 0];
+    expect(bpe.decode(ids)).toBe('lowest');
+    expect(bpe.decode(ids, { skipSpecials: false })).toBe('<bos>lowest<eos><pad>');
+  });
+
+  it('names tokens with the GPT-2 byte table', () => {
+    const bpe = BPETokenizer.train(['the cat the hat the end\n'], { vocabSize: 300, minFrequency: 1 });
+    expect(bpe.tokenize(' the\n')).toEqual(['Ġthe', 'Ċ']);
+    expect(bpe.tokenToId('Ġthe')).toBe(bpe.encode(' the')[0]);
+    expect(bpe.tokenToId('no such token')).toBeUndefined();
+  });
+
+  it.skipIf(!hasShared)('compresses SST-2 sentences and round-trips all of them', () => {
+    const lines = readFileSync(VALID, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => (JSON.parse(l) as { text: string }).text);
+    const bpe = BPETokenizer.train(lines, { vocabSize: 1000 });
+    let bytes = 0;
+    let tokens = 0;
+    for (const line of lines) {
+      const ids = bpe.encode(line);
+      expect(bpe.decode(ids)).toBe(line);
+      bytes += new TextEncoder().encode(line).length;
+      tokens += ids.length;
+    }
+    expect(bytes / tokens).toBeGreaterThan(2.5); // untrained: 1 byte per token
+  });
+});
+
+describe('BPETokenizer JSON', () => {
+  const bpe = BPETokenizer.train(corpus, { vocabSize: 300, specials: ['<pad>', '<eos>'] });
+
+  it('round-trips through JSON text and encodes identically', () => {
+    const copy = BPETokenizer.fromJSON(JSON.parse(JSON.stringify(bpe)));
+    expect(copy.merges).toEqual(bpe.merges);
+    expect(copy.specials).toEqual(['<pad>', '<eos>']);
+    for (const s of strings) expect(copy.encode(s)).toEqual(bpe.encode(s));
+  });
+
+  const good = () => JSON.parse(JSON.stringify(bpe)) as Record<string, unknown>;
+  const cases: [string, (j: Record<string, unknown>) => unknown, RegExp][] = [
+    ['not an object', () => [1, 2], /expected a BPETokenizer JSON object, got \[1,2\]/],
+    ['a wrong type tag', (j) => ({ ...j, type: 'Vocab' }), /expected type "seqlab.BPETokenizer", version 1/],
+    ['a wrong version', (j) => ({ ...j, version: 2 }), /version 2/],
+    ['duplicate specials', (j) => ({ ...j, specials: ['<pad>', '<pad>'] }), /distinct non-empty strings/],
+    ['a non-string pattern', (j) => ({ ...j, pattern: 3 }), /expected pattern to be a string/],
+    ['an invalid pattern', (j) => ({ ...j, pattern: '(' }), /expected a valid regular expression/],
+    ['a bad surrogate policy', (j) => ({ ...j, loneSurrogates: 'drop' }), /loneSurrogates/],
+    ['merges not an array', (j) => ({ ...j, merges: {} }), /expected merges to be an array/],
+    [
+      'a merge using a later id',
+      (j) => ({ ...j, merges: [[2, 400]] }),
+      /merge 0 to be a new pair .* got \[2,400\]/,
+    ],
+    [
+      'a merge using a special',
+      (j) => ({ ...j, merges: [[0, 5]] }),
+      /merge 0 to be a new pair of two token ids in \[2, 258\)/,
+    ],
+    [
+      'a repeated merge',
+      (j) => ({
+        ...j,
+        merges: [
+          [5, 6],
+          [5, 6],
+        ],
+      }),
+      /merge 1 to be a new pair/,
+    ],
+    ['a merge with three ids', (j) => ({ ...j, merges: [[5, 6, 7]] }), /merge 0/],
+  ];
+  it.each(cases)('rejects %s with a FormatError', (_, mutate, message) => {
+    const bad = mutate(good());
+    expect(() => BPETokenizer.fromJSON(bad)).toThrow(FormatError);
+    expect(() => BPETokenizer.fromJSON(bad)).toThrow(message);
+  });
+});
+
+describe('BPETokenizer errors', () => {
+  it('rejects a vocabSize below specials + 256 and a bad minFrequency', () => {
+    expect(() => BPETokenizer.train(corpus, { vocabSize: 200 })).toThrow(ConfigError);
+    expect(() => BPETokenizer.train(corpus, { vocabSize: 200 })).toThrow(
+      /BPETokenizer.train: expected vocabSize an integer in \[257, 2097152\]/,
+    );
+    expect(() => BPETokenizer.train(corpus, { vocabSize: 300, minFrequency: 0 })).toThrow(/minFrequency/);
+  });
+
+  it('rejects out-of-range ids in decode and idToToken', () => {
+    const bpe = new BPETokenizer();
+    expect(() => bpe.decode([257])).toThrow(/BPETokenizer.decode: expected token ids in \[0, 257\), got 257/);
+    expect(() => bpe.idToToken(-1)).toThrow(ConfigError);
+  });
+
+  it('rejects bad constructor options with a ConfigError', () => {
+    expect(() => new BPETokenizer([[300, 1]])).toThrow(ConfigError);
+    expect(() => new BPETokenizer([], { specials: [''] })).toThrow(/distinct non-empty strings/);
+    expect(() => new BPETokenizer([], { loneSurrogates: 'x' as 'throw' })).toThrow(/loneSurrogates/);
+    expect(() => new BPETokenizer().encode(1 as unknown as string)).toThrow(/expected a string, got number/);
+  });
+});
