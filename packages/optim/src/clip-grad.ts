@@ -1,0 +1,113 @@
+import { ConfigError, type FloatStorage, SeqlabError, Tensor } from '@seqlab/tensor';
+
+/** Options of `clipGradNorm`. */
+export interface ClipGradNormOptions {
+  /** Order p of the norm: any p > 0, or `Infinity` for the largest |g| (default 2). */
+  normType?: number;
+  /** Throw when the total norm is NaN or ±Infinity instead of scaling by it (default false). */
+  errorIfNonfinite?: boolean;
+}
+
+/** The gradients of `params` that exist, as flat data. */
+function gradsOf(op: string, params: Tensor | Iterable<Tensor>): FloatStorage[] {
+  const list = params instanceof Tensor ? [params] : [...params];
+  const grads: FloatStorage[] = [];
+  list.forEach((p, i) => {
+    if (!(p instanceof Tensor))
+      throw new ConfigError(op, `a Tensor at params[${i}]`, p === null ? 'null' : typeof p);
+    if (p.grad !== null) grads.push(p.grad.data as FloatStorage);
+  });
+  return grads;
+}
+
+/**
+ * Scales the gradients of `params` in place so that their total norm — the p-norm of all of them
+ * concatenated into one vector — is at most `maxNorm`, as PyTorch 1.13's
+ * `torch.nn.utils.clip_grad_norm_`. Returns the total norm from before clipping.
+ *
+ * ```text
+ * N = (Σ_tensors Σ_i |g_i|^p)^(1/p)        (N = max |g_i| for p = Infinity)
+ * c = min(maxNorm / (N + 1e-6), 1)
+ * g ← c·g                                  for every gradient, even when c = 1
+ * ```
+ *
+ * Parameters without a gradient are skipped (no gradients: returns 0). A NaN or infinite N makes c
+ * NaN or 0 and is written into the gradients, as in PyTorch, unless `errorIfNonfinite` is set, in
+ * which case a SeqlabError naming the norm is thrown and nothing changes.
+ *
+ * Porting note: returns a number, not a 0-d tensor. N is accumulated in float64, so gradients whose
+ * squares overflow float32 (|g| > 1.8e19) still get a finite norm here; PyTorch reports Infinity.
+ *
+ * @example
+ * ```ts
+ * loss.backward();
+ * const norm = clipGradNorm(params, 5); // the norm before clipping, e.g. for logging
+ * opt.step();
+ * ```
+ */
+export function clipGradNorm(
+  params: Tensor | Iterable<Tensor>,
+  maxNorm: number,
+  { normType = 2, errorIfNonfinite = false }: ClipGradNormOptions = {},
+): number {
+  const op = 'clipGradNorm';
+  if (typeof maxNorm !== 'number' || !(maxNorm >= 0))
+    throw new ConfigError(op, 'maxNorm ≥ 0', String(maxNorm));
+  if (typeof normType !== 'number' || !(normType > 0)) {
+    throw new ConfigError(op, 'normType > 0 (or Infinity)', String(normType));
+  }
+  const grads = gradsOf(op, params);
+  if (grads.length === 0) return 0;
+  let total = 0;
+  if (normType === Infinity) {
+    for (const g of grads) {
+      for (let i = 0; i < g.length; i++) total = Math.max(total, Math.abs(g[i])); // NaN propagates
+    }
+  } else {
+    for (const g of grads) {
+      for (let i = 0; i < g.length; i++) {
+        const a = Math.abs(g[i]);
+        total += normType === 2 ? a * a : normType === 1 ? a : a ** normType;
+      }
+    }
+    total = normType === 2 ? Math.sqrt(total) : normType === 1 ? total : total ** (1 / normType);
+  }
+  if (errorIfNonfinite && !Number.isFinite(total)) {
+    throw new SeqlabError(
+      op,
+      `a finite total norm of order ${normType} of the gradients`,
+      String(total),
+      'help: the loss or a gradient is NaN or infinite; set errorIfNonfinite: false to scale by it anyway',
+    );
+  }
+  const coef = Math.min(maxNorm / (total + 1e-6), 1);
+  for (const g of grads) {
+    for (let i = 0; i < g.length; i++) g[i] *= coef;
+  }
+  return total;
+}
+
+/**
+ * Clamps every gradient element of `params` to [−clipValue, clipValue] in place, as PyTorch's
+ * `torch.nn.utils.clip_grad_value_`. NaN stays NaN; parameters without a gradient are skipped.
+ *
+ * ```text
+ * g ← min(max(g, −clipValue), clipValue)
+ * ```
+ *
+ * @example
+ * ```ts
+ * loss.backward();
+ * clipGradValue(params, 1);
+ * opt.step();
+ * ```
+ */
+export function clipGradValue(params: Tensor | Iterable<Tensor>, clipValue: number): void {
+  const op = 'clipGradValue';
+  if (typeof clipValue !== 'number' || !(clipValue >= 0))
+    throw new ConfigError(op, 'clipValue ≥ 0', String(clipValue));
+  const grads = gradsOf(op, params);
+  for (const g of grads) {
+    for (let i = 0; i < g.length; i++) g[i] = Math.min(Math.max(g[i], -clipValue), clipValue);
+  }
+}

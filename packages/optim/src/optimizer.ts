@@ -1,0 +1,403 @@
+import { ConfigError, DTypeError, type FloatStorage, formatShape, ShapeError, Tensor } from '@seqlab/tensor';
+import {
+  dataFromNested,
+  isRecord,
+  type JsonValue,
+  nestedFromData,
+  type OptimizerStateDict,
+  type ParamGroupState,
+  snakeCase,
+} from './state-dict';
+
+/** The options every optimizer has. */
+export interface OptimizerOptions {
+  /** Learning rate. */
+  lr: number;
+}
+
+/** An option value: a number, a flag, or a pair (Adam's `betas`). */
+export type OptionValue = number | boolean | readonly [number, number];
+
+/**
+ * A parameter group: its tensors and its options. The options are plain, writable fields, so a
+ * learning-rate schedule (or you) can change `lr` (or `momentum`, `betas`) between steps.
+ */
+export type ParamGroup<O extends OptimizerOptions = OptimizerOptions> = O & {
+  /** The tensors this group updates. */
+  params: Tensor[];
+  /** The lr a schedule started from (PyTorch's `initial_lr`); the first LR scheduler sets it. */
+  initialLr?: number;
+};
+
+/** A parameter group as given to an optimizer: its tensors, and options that override the defaults. */
+export type ParamGroupInit<O extends OptimizerOptions = OptimizerOptions> = Partial<O> & {
+  params: Iterable<Tensor>;
+};
+
+/** What an optimizer takes: a list of tensors (one group), or a list of parameter groups. */
+export type Params<O extends OptimizerOptions = OptimizerOptions> =
+  | Iterable<Tensor>
+  | Iterable<ParamGroupInit<O>>;
+
+/** Per-parameter state: buffers shaped like the parameter (or null), and counters such as `step`. */
+export type ParamState = Record<string, FloatStorage | number | null>;
+
+/** Options of `Optimizer.zeroGrad`. */
+export interface ZeroGradOptions {
+  /** Drop the gradients (`grad = null`) instead of filling them with zeros (default true). */
+  setToNone?: boolean;
+}
+
+const optionList = (keys: Iterable<string>): string => [...keys].join(', ');
+
+/**
+ * Base class of every optimizer: parameter groups with per-group options, per-parameter state,
+ * `zeroGrad`, `step` and a JSON `stateDict` that resumes training exactly.
+ *
+ * The options of a group are the optimizer's defaults overridden by the group's own. Parameters
+ * must be floating-point leaf tensors with `requiresGrad`, each in one group once. `step()` skips
+ * parameters whose `grad` is null, as PyTorch does. Optimizers write into `param.data` directly:
+ * the update is not part of any autograd graph.
+ *
+ * Porting notes: `zeroGrad()` drops gradients by default (`setToNone: true`, PyTorch 2.0's default;
+ * 1.13 zeroes them). `step()` takes no closure. The `foreach`, `fused`, `capturable` and
+ * `differentiable` options do not exist: every optimizer runs one loop per parameter, PyTorch's
+ * single-tensor path. Validation is stricter than PyTorch's: lr must be > 0 when a group is created
+ * (a state dict may carry an lr a schedule annealed to 0), every group's options are checked (not
+ * only the defaults), unknown options and parameters listed twice throw instead of warning.
+ *
+ * To write an optimizer, subclass it with a static `kind`, the `stateKeys` its state may hold,
+ * `validateOptions` and `step` (see `SGD` for the smallest one).
+ *
+ * @example
+ * ```ts
+ * const opt = new SGD([{ params: encoder, lr: 0.01 }, { params: head }], { lr: 0.1, momentum: 0.9 });
+ * opt.paramGroups[0].lr = 0.005; // per-group options are plain fields
+ * opt.zeroGrad();
+ * loss.backward();
+ * opt.step();
+ * ```
+ */
+export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
+  /** The class name in errors and state dicts (a static, so that it survives minification). */
+  static readonly kind: string = 'Optimizer';
+  /** This optimizer's class name, e.g. `Adam`, as in its errors and `stateDict().optimizer`. */
+  readonly kind: string;
+  /** The options a group gets unless it sets its own. */
+  readonly defaults: Readonly<O>;
+  /** The parameter groups, in order. Their options are writable. */
+  readonly paramGroups: ParamGroup<O>[] = [];
+  /** Per-parameter state (momentum buffers, moment estimates, step counts). */
+  readonly state = new Map<Tensor, ParamState>();
+  /** The keys a parameter's state may have (PyTorch's names). */
+  protected abstract readonly stateKeys: readonly string[];
+  readonly #owner = new Map<Tensor, string>();
+
+  /**
+   * @param params A list of tensors, or of parameter groups `{ params, ...options }`.
+   * @param defaults Every option of this optimizer with its default value.
+   * @param options The caller's options, which override `defaults` for every group.
+   */
+  protected constructor(params: Params<O>, defaults: O, options: Partial<O>) {
+    this.kind = new.target.kind;
+    this.checkOptionKeys(this.kind, defaults, options);
+    this.defaults = Object.freeze({ ...defaults, ...options });
+    if (params instanceof Tensor) {
+      throw new ConfigError(
+        this.kind,
+        'a list of tensors or of parameter groups',
+        'a single Tensor',
+        'help: pass [param]',
+      );
+    }
+    const list = [...(params as Iterable<Tensor | ParamGroupInit<O>>)];
+    if (list.length === 0)
+      throw new ConfigError(this.kind, 'a non-empty list of parameters', 'an empty list');
+    const groups = list.every((p) => p instanceof Tensor)
+      ? [{ params: list } as unknown as ParamGroupInit<O>]
+      : list;
+    for (const group of groups) {
+      if (group instanceof Tensor) {
+        throw new ConfigError(this.kind, 'either tensors or parameter groups', 'a list that mixes both');
+      }
+      this.addParamGroup(group);
+    }
+  }
+
+  /**
+   * Adds a parameter group (PyTorch's `add_param_group`), e.g. to unfreeze layers while training.
+   * Its options default to the optimizer's.
+   */
+  addParamGroup(group: ParamGroupInit<O>): void {
+    const index = this.paramGroups.length;
+    const where = `paramGroups[${index}]`;
+    if (!isRecord(group) || group.params === undefined) {
+      throw new ConfigError(
+        this.kind,
+        `${where} to be { params, ...options }`,
+        JSON.stringify(group) ?? String(group),
+      );
+    }
+    const { params, ...overrides } = group;
+    this.checkOptionKeys(this.kind, this.defaults, overrides as unknown as Partial<O>);
+    const tensors = params instanceof Tensor ? [params] : [...params];
+    const seen = new Map<Tensor, string>();
+    tensors.forEach((p, i) => {
+      this.checkParam(p, `${where}.params[${i}]`, seen);
+      seen.set(p, `${where}.params[${i}]`);
+    });
+    const options = { ...this.defaults, ...overrides } as Record<string, unknown>;
+    for (const [key, value] of Object.entries(options)) if (Array.isArray(value)) options[key] = [...value]; // own betas
+    this.checkLr(this.kind, `${where}.lr`, options.lr, false);
+    this.validateOptions(this.kind, options as O);
+    for (const [p, at] of seen) this.#owner.set(p, at);
+    this.paramGroups.push({ ...(options as O), params: tensors });
+  }
+
+  /**
+   * Clears the gradients of every parameter: `grad = null` (default), or, with
+   * `{ setToNone: false }`, fills the existing gradient tensors with zeros.
+   */
+  zeroGrad({ setToNone = true }: ZeroGradOptions = {}): void {
+    for (const group of this.paramGroups) {
+      for (const p of group.params) {
+        if (p.grad === null) continue;
+        if (setToNone) p.grad = null;
+        else p.grad.data.fill(0);
+      }
+    }
+  }
+
+  /** Updates every parameter that has a gradient, once. */
+  abstract step(): void;
+
+  /**
+   * The optimizer's state as JSON-serialisable data, laid out like PyTorch's `state_dict()`:
+   * buffers as nested number arrays keyed by parameter index, and each group's options.
+   */
+  stateDict(): OptimizerStateDict {
+    const index = new Map<Tensor, number>();
+    const paramGroups = this.paramGroups.map((group) => {
+      const packed: ParamGroupState = { params: [] };
+      for (const key of Object.keys(this.defaults)) {
+        const value = (group as unknown as Record<string, OptionValue>)[key];
+        packed[snakeCase(key)] = Array.isArray(value) ? [...value] : (value as JsonValue);
+      }
+      if (group.initialLr !== undefined) packed.initial_lr = group.initialLr;
+      packed.params = group.params.map((p) => {
+        index.set(p, index.size);
+        return index.size - 1;
+      });
+      return packed;
+    });
+    const state: OptimizerStateDict['state'] = {};
+    for (const [p, s] of this.state) {
+      const entry: Record<string, JsonValue> = {};
+      for (const [key, value] of Object.entries(s)) {
+        entry[key] = ArrayBuffer.isView(value) ? nestedFromData(value, p.shape) : value;
+      }
+      state[String(index.get(p))] = entry as OptimizerStateDict['state'][string];
+    }
+    return { optimizer: this.kind, state, param_groups: paramGroups };
+  }
+
+  /**
+   * Restores a state from `stateDict()` (also after `JSON.parse`), group options included. Throws
+   * a ConfigError for a state dict of another optimizer class or with other group or parameter
+   * counts, and a ShapeError when a buffer's shape differs from its parameter's. Nothing changes
+   * unless the whole state dict is valid.
+   */
+  loadStateDict(stateDict: OptimizerStateDict): void {
+    const op = `${this.kind}.loadStateDict`;
+    if (!isRecord(stateDict)) {
+      throw new ConfigError(op, 'a state dict { optimizer, state, param_groups }', String(stateDict));
+    }
+    if (stateDict.optimizer !== this.kind) {
+      throw new ConfigError(
+        op,
+        `a state dict saved by ${this.kind}`,
+        `one saved by ${String(stateDict.optimizer)}`,
+        'help: load it into an optimizer of the class that saved it',
+      );
+    }
+    const saved = stateDict.param_groups;
+    if (!Array.isArray(saved) || !isRecord(stateDict.state)) {
+      throw new ConfigError(op, 'the keys state and param_groups', Object.keys(stateDict).join(', '));
+    }
+    if (saved.length !== this.paramGroups.length) {
+      throw new ConfigError(op, `${this.paramGroups.length} parameter groups`, `${saved.length}`);
+    }
+    // Saved parameter index -> our parameter, group by group (PyTorch's id_map).
+    const byIndex = new Map<string, Tensor>();
+    const options = saved.map((group, g) => {
+      const ours = this.paramGroups[g].params;
+      if (!isRecord(group) || !Array.isArray(group.params) || group.params.length !== ours.length) {
+        const got = isRecord(group) && Array.isArray(group.params) ? group.params.length : 'none';
+        throw new ConfigError(op, `param_groups[${g}] with ${ours.length} params`, `${got}`);
+      }
+      group.params.forEach((i, k) => {
+        byIndex.set(String(i), ours[k]);
+      });
+      return this.readGroupOptions(op, group, g);
+    });
+    const state = new Map<Tensor, ParamState>();
+    for (const [key, entry] of Object.entries(stateDict.state)) {
+      const p = byIndex.get(key);
+      if (!p) throw new ConfigError(op, `state keys that are parameter indices in param_groups`, `"${key}"`);
+      if (!isRecord(entry)) throw new ConfigError(op, `an object for state["${key}"]`, JSON.stringify(entry));
+      state.set(p, this.readParamState(op, key, entry, p));
+    }
+    // Everything is valid: apply.
+    this.state.clear();
+    for (const [p, s] of state) this.state.set(p, s);
+    this.paramGroups.forEach((group, g) => {
+      const { initialLr, ...rest } = options[g];
+      Object.assign(group, rest);
+      if (initialLr === undefined) delete group.initialLr;
+      else group.initialLr = initialLr;
+    });
+  }
+
+  /** Checks a group's options (lr is checked by the base). Throws a ConfigError naming `op`. */
+  protected abstract validateOptions(op: string, options: O): void;
+
+  /** The gradient of `p` as flat data, or null when it has none; a gradient of another size throws. */
+  protected gradData(p: Tensor): FloatStorage | null {
+    const grad = p.grad;
+    if (grad === null) return null;
+    if (grad.numel !== p.numel) {
+      throw new ShapeError(
+        `${this.kind}.step`,
+        `a gradient of shape ${formatShape(p.shape)} (the parameter's)`,
+        formatShape(grad.shape),
+      );
+    }
+    return grad.data as FloatStorage;
+  }
+
+  /** The state of `p`, created empty on first use. */
+  protected stateOf(p: Tensor): ParamState {
+    let s = this.state.get(p);
+    if (!s) {
+      s = {};
+      this.state.set(p, s);
+    }
+    return s;
+  }
+
+  /** The buffer `key` of `p`'s state, created filled with `fill` (in the parameter's dtype) when missing. */
+  protected buffer(state: ParamState, key: string, p: Tensor, fill = 0): FloatStorage {
+    const existing = state[key];
+    if (ArrayBuffer.isView(existing)) return existing;
+    const created = p.dtype === 'float64' ? new Float64Array(p.numel) : new Float32Array(p.numel);
+    if (fill !== 0) created.fill(fill);
+    state[key] = created;
+    return created;
+  }
+
+  /** Throws unless `lr` is a finite number > 0 (≥ 0 when loading a state a schedule may have annealed to 0). */
+  protected checkLr(op: string, name: string, lr: unknown, allowZero: boolean): void {
+    if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0 || (lr === 0 && !allowZero)) {
+      const hint =
+        lr === undefined || Number.isNaN(lr)
+          ? `help: ${this.kind} has no default lr; pass { lr }`
+          : undefined;
+      throw new ConfigError(op, `${name} ${allowZero ? '≥' : '>'} 0`, String(lr), hint);
+    }
+  }
+
+  private checkOptionKeys(op: string, defaults: O, options: Partial<O>): void {
+    for (const key of Object.keys(options)) {
+      if (!(key in defaults)) {
+        throw new ConfigError(op, `options among ${optionList(Object.keys(defaults))}`, `"${key}"`);
+      }
+    }
+  }
+
+  private checkParam(p: unknown, where: string, seen: ReadonlyMap<Tensor, string>): void {
+    if (!(p instanceof Tensor)) {
+      throw new ConfigError(this.kind, `a Tensor at ${where}`, p === null ? 'null' : typeof p);
+    }
+    if (p.dtype !== 'float32' && p.dtype !== 'float64') {
+      throw new DTypeError(this.kind, `a float32 or float64 parameter at ${where}`, p.dtype);
+    }
+    if (!p.requiresGrad) {
+      throw new ConfigError(
+        this.kind,
+        `a parameter with requiresGrad: true at ${where}`,
+        'requiresGrad: false',
+        'help: set requiresGrad = true, or leave frozen tensors out of the optimizer',
+      );
+    }
+    if (!p.isLeaf) {
+      throw new ConfigError(
+        this.kind,
+        `a leaf tensor at ${where}`,
+        `the output of ${p.gradFn}`,
+        'help: optimize the tensors you created, not results computed from them',
+      );
+    }
+    const first = this.#owner.get(p) ?? seen.get(p) ?? null;
+    if (first !== null) {
+      throw new ConfigError(
+        this.kind,
+        'each parameter in one group, once',
+        `the tensor at ${first} again at ${where}`,
+      );
+    }
+  }
+
+  private readGroupOptions(op: string, group: Record<string, unknown>, g: number): Partial<ParamGroup<O>> {
+    const out: Record<string, unknown> = {};
+    for (const [key, fallback] of Object.entries(this.defaults as Record<string, OptionValue>)) {
+      const name = snakeCase(key);
+      const value = group[name];
+      const what = `param_groups[${g}].${name}`;
+      if (Array.isArray(fallback)) {
+        if (!Array.isArray(value) || value.length !== 2 || value.some((v) => typeof v !== 'number')) {
+          throw new ConfigError(op, `a pair of numbers for ${what}`, JSON.stringify(value) ?? 'none');
+        }
+        out[key] = [value[0], value[1]];
+      } else if (typeof value !== typeof fallback) {
+        throw new ConfigError(op, `a ${typeof fallback} for ${what}`, JSON.stringify(value) ?? 'none');
+      } else {
+        out[key] = value;
+      }
+    }
+    this.checkLr(op, `param_groups[${g}].lr`, out.lr, true);
+    this.validateOptions(`${op} param_groups[${g}]`, out as O);
+    const initialLr = group.initial_lr;
+    if (initialLr !== undefined && typeof initialLr !== 'number') {
+      throw new ConfigError(op, `a number for param_groups[${g}].initial_lr`, JSON.stringify(initialLr));
+    }
+    out.initialLr = initialLr;
+    return out as Partial<ParamGroup<O>>;
+  }
+
+  private readParamState(op: string, key: string, entry: Record<string, unknown>, p: Tensor): ParamState {
+    const s: ParamState = {};
+    for (const [name, value] of Object.entries(entry)) {
+      if (!this.stateKeys.includes(name)) {
+        throw new ConfigError(
+          op,
+          `state keys of ${this.kind} (${optionList(this.stateKeys)})`,
+          `"${name}" in state["${key}"]`,
+          'help: was it saved by another optimizer?',
+        );
+      }
+      if (name === 'step') {
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+          throw new ConfigError(op, `a step count ≥ 0 in state["${key}"].step`, JSON.stringify(value));
+        }
+        s[name] = value;
+      } else if (value === null) {
+        s[name] = null;
+      } else {
+        const data = p.dtype === 'float64' ? new Float64Array(p.numel) : new Float32Array(p.numel);
+        dataFromNested(op, `state["${key}"].${name}`, value, p.shape, data);
+        s[name] = data;
+      }
+    }
+    return s;
+  }
+}

@@ -1,0 +1,123 @@
+// JSON forms of optimizer and scheduler state: PyTorch's state_dict layout with plain numbers and
+// nested arrays in place of tensors, so `JSON.stringify` → `JSON.parse` → `loadStateDict` resumes a
+// run bit for bit. Keys are PyTorch's (snake_case), as everywhere in seqlab (see STYLE.md).
+import { ConfigError, type FloatStorage, formatShape, ShapeError } from '@seqlab/tensor';
+
+/** Any JSON value. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** Numbers nested like a tensor's `toArray()` (PyTorch's `tensor.tolist()`): a number for a 0-d tensor. */
+export type NestedNumbers = number | NestedNumbers[];
+
+/** One parameter group in a state dict: PyTorch's option names, and the indices of its parameters. */
+export interface ParamGroupState {
+  params: number[];
+  [option: string]: JsonValue;
+}
+
+/**
+ * An optimizer's state as JSON, laid out like PyTorch's `optimizer.state_dict()`: `state` maps a
+ * parameter's index (its position across all groups) to its state, buffers as nested arrays shaped
+ * like the parameter; `param_groups` holds each group's options and parameter indices. `optimizer`
+ * names the class that saved it.
+ *
+ * Porting note: PyTorch's state dict has no `optimizer` key; ours has one so that loading into
+ * another optimizer class fails loudly. Non-finite buffer values become `null` under
+ * `JSON.stringify`; `loadStateDict` reads a `null` element as NaN.
+ */
+export interface OptimizerStateDict {
+  optimizer: string;
+  state: Record<string, Record<string, NestedNumbers | null>>;
+  param_groups: ParamGroupState[];
+}
+
+/** A scheduler's state as JSON: PyTorch's attribute names, and `scheduler` naming the class. */
+export interface SchedulerStateDict {
+  scheduler: string;
+  [key: string]: JsonValue;
+}
+
+const SNAKE_EXCEPTIONS: Record<string, string> = { tMax: 'T_max', etaMin: 'eta_min' };
+
+/** seqlab's camelCase option name → PyTorch's (`weightDecay` → `weight_decay`, `tMax` → `T_max`). */
+export function snakeCase(name: string): string {
+  return SNAKE_EXCEPTIONS[name] ?? name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** Nested arrays of `shape` holding `data` (row-major), as `Tensor.toArray()` builds them. */
+export function nestedFromData(data: ArrayLike<number>, shape: readonly number[]): NestedNumbers {
+  if (shape.length === 0) return data[0];
+  const build = (dim: number, offset: number, size: number): NestedNumbers[] => {
+    const n = shape[dim];
+    const inner = size / n;
+    const out: NestedNumbers[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      out[i] = dim === shape.length - 1 ? data[offset + i] : build(dim + 1, offset + i * inner, inner);
+    }
+    return out;
+  };
+  return build(0, 0, data.length);
+}
+
+/** The shape of regular nested arrays (from the first element at each level). */
+function shapeOfNested(value: unknown): number[] {
+  const shape: number[] = [];
+  let level = value;
+  while (Array.isArray(level)) {
+    shape.push(level.length);
+    level = level[0];
+  }
+  return shape;
+}
+
+/**
+ * Writes nested arrays of `shape` into `out` (row-major). Throws a ShapeError naming `what` when the
+ * nesting is not exactly `shape`, and a ConfigError for a value that is neither a number nor null
+ * (null reads as NaN, which is what `JSON.stringify` makes of NaN and ±Infinity).
+ */
+export function dataFromNested(
+  op: string,
+  what: string,
+  value: unknown,
+  shape: readonly number[],
+  out: FloatStorage,
+): void {
+  const got = shapeOfNested(value);
+  const mismatch = (actual: string): ShapeError =>
+    new ShapeError(op, `${what} of shape ${formatShape(shape)} (the parameter's)`, actual);
+  if (got.length !== shape.length || got.some((s, i) => s !== shape[i])) throw mismatch(formatShape(got));
+  let k = 0;
+  const walk = (node: unknown, dim: number): void => {
+    if (dim === shape.length) {
+      if (node === null) out[k++] = Number.NaN;
+      else if (typeof node === 'number') out[k++] = node;
+      else throw new ConfigError(op, `numbers in ${what}`, JSON.stringify(node));
+      return;
+    }
+    if (!Array.isArray(node) || node.length !== shape[dim]) throw mismatch('ragged nested arrays');
+    for (const child of node) walk(child, dim + 1);
+  };
+  walk(value, 0);
+}
+
+/** A finite number as itself; ±Infinity and NaN as the strings 'Infinity', '-Infinity', 'NaN' (JSON has none). */
+export function encodeNumber(x: number): number | string {
+  return Number.isFinite(x) ? x : String(x);
+}
+
+/** Reverses `encodeNumber`; anything else throws a ConfigError naming `what`. */
+export function decodeNumber(op: string, what: string, value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (value === 'Infinity' || value === '-Infinity' || value === 'NaN') return Number(value);
+  throw new ConfigError(op, `a number for ${what}`, JSON.stringify(value) ?? String(value));
+}
+
+/** True for a plain object (not null, not an array). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A deep copy of JSON data (state dicts are copied in and out, as PyTorch's `deepcopy`). */
+export function copyJson<T extends JsonValue>(value: T): T {
+  return structuredClone(value);
+}
