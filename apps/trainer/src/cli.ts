@@ -1,0 +1,141 @@
+#!/usr/bin/env node
+import { SeqlabError } from '@seqlab/tensor';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { doctorCommand } from './commands/doctor/index';
+import { evalCommand } from './commands/eval/index';
+import { predictCommand } from './commands/predict/index';
+import { summaryCommand } from './commands/summary/index';
+import { trainCommand } from './commands/train/index';
+import { numberish } from './flags';
+import type { LogOptions } from './logger';
+import { messages } from './messages';
+
+const program = new Command()
+  .name('seqlab')
+  .description('Train, evaluate, run and diagnose recurrent text classifiers (RNN, LSTM, GRU).')
+  .option('--verbose', 'print stack traces of errors')
+  .option('--quiet', 'print only results and errors')
+  .addOption(
+    new Option('--log-format <format>', 'text for people, json for machines (JSON lines)')
+      .choices(['text', 'json'])
+      .default('text'),
+  )
+  .showHelpAfterError();
+
+const logOptions = (): LogOptions => {
+  const o = program.opts<{ quiet?: boolean; logFormat?: 'text' | 'json' }>();
+  return { quiet: o.quiet ?? false, logFormat: o.logFormat ?? 'text' };
+};
+
+/** Adds the training configuration's flags (they feed the zod schema, which validates them). */
+function configFlags(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'JSON file of options (flags override it)')
+    .option('--dataset <name>', 'built-in dataset: spam-assassin (default) or names')
+    .option('--train <file>', 'training data: CSV, TSV or JSONL')
+    .option('--valid <file>', 'validation data (default: split from --train)')
+    .option('--test <file>', 'test data (default: split from --train)')
+    .option('--text-column <name>', 'column (or JSON key) of the text', 'text')
+    .option('--label-column <name>', 'column (or JSON key) of the label', 'label')
+    .option('--headers <mode>', 'SpamAssassin: drop or keep the e-mail headers')
+    .option('--model <kind>', 'lstm, gru, rnn or bag (mean of embeddings)')
+    .option('--layers <n>', 'stacked recurrent layers', numberish)
+    .option('--hidden <n>', 'hidden size', numberish)
+    .option('--embed <n>', 'embedding size', numberish)
+    .option('--bidirectional', 'run both directions')
+    .option('--no-bidirectional', 'one direction only')
+    .option('--dropout <p>', 'dropout between recurrent layers', numberish)
+    .option('--forget-bias <b>', 'LSTM forget-gate bias at init', numberish)
+    .option('--tokenizer <kind>', 'word, char or bpe')
+    .option('--max-len <n>', 'tokens kept per text', numberish)
+    .option('--min-freq <n>', 'minimum token count for the vocabulary', numberish)
+    .option('--vocab-size <n>', 'maximum vocabulary size', numberish)
+    .option('--batch-size <n>', 'examples per batch', numberish)
+    .option('--epochs <n>', 'maximum epochs', numberish)
+    .option('--lr <x>', 'learning rate', numberish)
+    .option('--optimizer <name>', 'adam, adamw or sgd')
+    .option('--weight-decay <x>', 'weight decay', numberish)
+    .option('--clip <x>', 'clip the global gradient norm (0: off)', numberish)
+    .option('--patience <n>', 'early stopping: epochs without a better valid accuracy', numberish)
+    .option('--seed <n>', 'random seed', numberish)
+    .option('--out <dir>', 'run directory (default runs/<timestamp>)');
+}
+
+configFlags(
+  program.command('train').description('train a text classifier (default: SpamAssassin, ham vs spam)'),
+)
+  .option('--resume <dir>', 'continue an interrupted run')
+  .action(async (flags: Record<string, unknown>) => {
+    // commander's default for the column flags must not override a config file's values.
+    for (const key of ['textColumn', 'labelColumn'] as const) {
+      if (program.commands[0].getOptionValueSource(key) === 'default') delete flags[key];
+    }
+    process.exitCode = await trainCommand(flags, logOptions());
+  });
+
+program
+  .command('eval')
+  .description("evaluate a run's model on a labelled file")
+  .requiredOption('--run <dir>', 'run directory written by seqlab train')
+  .requiredOption('--data <file>', 'CSV, TSV or JSONL with the text and label columns')
+  .action(async (flags) => {
+    process.exitCode = await evalCommand(flags, logOptions());
+  });
+
+program
+  .command('predict')
+  .description('label texts (arguments, or one per line on stdin) with class probabilities')
+  .requiredOption('--run <dir>', 'run directory written by seqlab train')
+  .option('--json', 'one JSON object per text')
+  .argument('[text...]', 'texts to label')
+  .action(async (texts: string[], flags) => {
+    process.exitCode = await predictCommand(texts, flags);
+  });
+
+configFlags(
+  program
+    .command('summary')
+    .description('layers, shapes and parameters; RNN vs GRU vs LSTM at the chosen sizes'),
+)
+  .option('--vocab <n>', 'vocabulary size to size the embedding', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 4) throw new InvalidArgumentError('expected an integer >= 4');
+    return n;
+  })
+  .action(async (flags) => {
+    process.exitCode = await summaryCommand(flags);
+  });
+
+program
+  .command('doctor')
+  .description('Node version, active backend and why, cores, built-in datasets')
+  .option('--json', 'one JSON object')
+  .action(async (flags) => {
+    process.exitCode = await doctorCommand(flags);
+  });
+
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    const verbose = program.opts<{ verbose?: boolean }>().verbose;
+    if (error instanceof SeqlabError) {
+      console.error(`error: ${error.message}`);
+      if (verbose) console.error(error.stack);
+      process.exitCode = 2;
+      return;
+    }
+    const e = error as NodeJS.ErrnoException;
+    if (e?.code && typeof e.path === 'string') {
+      console.error(`error: ${e.code === 'ENOENT' ? 'no such file' : e.code}: ${e.path}`);
+      if (verbose) console.error(e.stack);
+      process.exitCode = 2;
+      return;
+    }
+    console.error(`error: ${e?.message ?? String(error)}${verbose ? '' : ` (${messages.errorHint})`}`);
+    if (verbose) console.error(e?.stack);
+    process.exitCode = 1;
+  }
+}
+
+await main();

@@ -1,0 +1,92 @@
+import { ConfigError } from '@seqlab/tensor';
+import { z } from 'zod';
+
+/**
+ * The whole training configuration as one zod schema: `--config FILE` (JSON) and the flags both
+ * land here (flags override the file), and it is validated once, at entry, before any work. A bad
+ * value becomes a ConfigError naming its path, what was expected and what was given (exit code 2).
+ */
+export const TrainConfigSchema = z
+  .object({
+    /** A built-in dataset; ignored when --train is given. */
+    dataset: z.enum(['spam-assassin', 'names']).default('spam-assassin'),
+    /** Training file (CSV, TSV or JSONL); a valid/test split is made from it when those are omitted. */
+    train: z.string().min(1).nullable().default(null),
+    valid: z.string().min(1).nullable().default(null),
+    test: z.string().min(1).nullable().default(null),
+    textColumn: z.string().min(1).default('text'),
+    labelColumn: z.string().min(1).default('label'),
+    /** SpamAssassin: keep the e-mail headers or read only the subject and body. */
+    headers: z.enum(['drop', 'keep']).default('drop'),
+    model: z.enum(['lstm', 'gru', 'rnn', 'bag']).default('lstm'),
+    layers: z.number().int().min(1).max(8).default(1),
+    hidden: z.number().int().min(1).max(4096).default(48),
+    embed: z.number().int().min(1).max(4096).default(48),
+    bidirectional: z.boolean().default(true),
+    dropout: z.number().min(0).lt(1).default(0.3),
+    /** LSTM forget-gate bias added at init (0 = PyTorch's init). */
+    forgetBias: z.number().default(0),
+    tokenizer: z.enum(['word', 'char', 'bpe']).default('word'),
+    /** Tokens kept per text (the first ones). */
+    maxLen: z.number().int().min(1).max(100000).default(128),
+    /** Vocabulary: tokens seen fewer times are <unk>; at most this many entries. */
+    minFreq: z.number().int().min(1).default(2),
+    vocabSize: z.number().int().min(4).default(20000),
+    batchSize: z.number().int().min(1).max(65536).default(32),
+    epochs: z.number().int().min(1).max(10000).default(4),
+    lr: z.number().positive().max(10).default(3e-3),
+    optimizer: z.enum(['adam', 'adamw', 'sgd']).default('adam'),
+    weightDecay: z.number().min(0).default(0),
+    /** Clip the global gradient norm to this value (0 = off). */
+    clip: z.number().min(0).default(5),
+    /** Early stopping on validation accuracy: epochs without improvement before stopping. */
+    patience: z.number().int().min(0).default(2),
+    /** Share of train used for valid and test when those files are not given. */
+    validSplit: z.number().gt(0).lt(1).default(0.1),
+    testSplit: z.number().gt(0).lt(1).default(0.2),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(0),
+    /** Run directory (default runs/<timestamp>). */
+    out: z.string().min(1).nullable().default(null),
+    /** Continue the run in this directory. */
+    resume: z.string().min(1).nullable().default(null),
+  })
+  .strict();
+
+/** A validated training configuration (every field present). */
+export type TrainConfig = z.infer<typeof TrainConfigSchema>;
+
+/** What the user may give (file or flags): every field optional. */
+export type TrainConfigInput = z.input<typeof TrainConfigSchema>;
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  return JSON.stringify(value) ?? String(value);
+}
+
+/** Reads a value at a path of the raw input, for error messages. */
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = input;
+  for (const key of path)
+    v = v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined;
+  return v;
+}
+
+/**
+ * Validates a raw configuration (already merged: file, then flags). Throws one ConfigError listing
+ * every problem as `path: expected …, got …`.
+ */
+export function parseTrainConfig(raw: unknown): TrainConfig {
+  const result = TrainConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const path = issue.path.length ? issue.path.join('.') : '(config)';
+    if (issue.code === 'unrecognized_keys') return `${path}: unknown option(s) ${issue.keys.join(', ')}`;
+    return `${path}: ${issue.message.replace(/^Invalid input: /, '')} (given ${describe(valueAt(raw, issue.path))})`;
+  });
+  throw new ConfigError('config', 'a valid training configuration', problems.join('; '));
+}

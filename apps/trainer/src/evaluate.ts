@@ -1,0 +1,75 @@
+import { type EncodedExample, packCollate, padCollate } from '@seqlab/data';
+import { crossEntropy } from '@seqlab/layers';
+import { accuracyScore, confusionMatrix, f1Score } from '@seqlab/metrics';
+import { noGrad, softmax, type Tensor } from '@seqlab/tensor';
+import type { ClassifierBatch, TextClassifier } from './model';
+
+/** A batch for the classifier plus its labels and token count. */
+export interface LabeledBatch extends ClassifierBatch {
+  labels: Tensor;
+  tokens: number;
+}
+
+const pack = packCollate();
+const pad = padCollate({ batchFirst: true });
+
+/** Collates encoded examples the way the model reads them (packed ids, or padded for `bag`). */
+export function collate(model: TextClassifier, examples: readonly EncodedExample[]): LabeledBatch {
+  if (model.mlp) {
+    const b = pad(examples);
+    return { packed: null, padded: b.input, lengths: b.lengths, labels: b.labels, tokens: b.numTokens };
+  }
+  const b = pack(examples);
+  return { packed: b.input, padded: null, lengths: b.lengths, labels: b.labels, tokens: b.numTokens };
+}
+
+/** Loss, accuracy, macro-F1 and the confusion matrix of a model on examples. */
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+  macroF1: number;
+  confusion: number[][];
+  predictions: number[];
+  probabilities: number[][];
+}
+
+/** Runs the model in eval mode without gradients over `examples` in batches. */
+export function evaluate(
+  model: TextClassifier,
+  examples: readonly EncodedExample[],
+  numClasses: number,
+  batchSize = 64,
+): Evaluation {
+  const wasTraining = model.training;
+  model.eval();
+  let lossSum = 0;
+  const predictions: number[] = [];
+  const probabilities: number[][] = [];
+  const truth: number[] = [];
+  noGrad(() => {
+    for (let i = 0; i < examples.length; i += batchSize) {
+      const chunk = examples.slice(i, i + batchSize);
+      const batch = collate(model, chunk);
+      const logits = model.forward(batch);
+      lossSum += crossEntropy(logits, batch.labels, { reduction: 'sum' }).item();
+      const probs = softmax(logits, 1);
+      const C = probs.shape[1];
+      for (let r = 0; r < chunk.length; r++) {
+        const row = Array.from(probs.data.subarray(r * C, (r + 1) * C));
+        probabilities.push(row);
+        predictions.push(row.indexOf(Math.max(...row)));
+        truth.push(chunk[r].label);
+      }
+    }
+  });
+  model.train(wasTraining);
+  const labels = Array.from({ length: numClasses }, (_, k) => k);
+  return {
+    loss: lossSum / Math.max(1, examples.length),
+    accuracy: accuracyScore(truth, predictions),
+    macroF1: f1Score(truth, predictions, { average: 'macro', labels }),
+    confusion: confusionMatrix(truth, predictions, { labels }),
+    predictions,
+    probabilities,
+  };
+}

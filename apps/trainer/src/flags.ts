@@ -1,0 +1,43 @@
+import { readFile } from 'node:fs/promises';
+import { ConfigError } from '@seqlab/tensor';
+
+/** Commander gives strings: numeric-looking ones become numbers, others stay (zod then names them). */
+export function numberish(value: string): number | string {
+  const n = Number(value);
+  return value.trim() !== '' && Number.isFinite(n) ? n : value;
+}
+
+/** Reads a JSON config file (`--config FILE`), with one-line errors. */
+export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      '--config',
+      'a readable JSON file',
+      `${path} (${(error as NodeJS.ErrnoException).code ?? error})`,
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError('--config', 'valid JSON', `${path}: ${(error as Error).message}`);
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError(
+      '--config',
+      'a JSON object of options',
+      `${path} holds ${Array.isArray(value) ? 'an array' : typeof value}`,
+    );
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Drops undefined values (flags the user did not give), so they do not override the file. */
+export function given(flags: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) if (flags[key] !== undefined) out[key] = flags[key];
+  return out;
+}

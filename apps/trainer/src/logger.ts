@@ -1,0 +1,96 @@
+import cliProgress from 'cli-progress';
+import pc from 'picocolors';
+
+/** Output options shared by every command. */
+export interface LogOptions {
+  /** Print nothing but errors and final results. */
+  quiet?: boolean;
+  /** `text` (default) for people, `json` for machines: one JSON object per line. */
+  logFormat?: 'text' | 'json';
+}
+
+/** Per-step numbers shown by the progress bar. */
+export interface StepStats {
+  loss: number;
+  tokensPerSecond: number;
+}
+
+/** How a command talks to the user: lines, JSON events, and a progress bar on a terminal. */
+export class Logger {
+  readonly json: boolean;
+  readonly quiet: boolean;
+  readonly tty: boolean;
+  #bar: cliProgress.SingleBar | null = null;
+  #lastPlain = 0;
+  #total = 0;
+  #label = '';
+
+  constructor(options: LogOptions = {}, stream: NodeJS.WriteStream = process.stderr) {
+    this.json = options.logFormat === 'json';
+    this.quiet = options.quiet ?? false;
+    this.tty = Boolean(stream.isTTY) && !this.json && !this.quiet;
+  }
+
+  /** A line for people (text format only; stdout). */
+  info(message: string): void {
+    if (!this.json && !this.quiet) console.log(message);
+  }
+
+  /** A result every format shows: a line in text (even with --quiet), an event in JSON. */
+  result(message: string, event: Record<string, unknown>): void {
+    if (this.json) console.log(JSON.stringify(event));
+    else console.log(message);
+  }
+
+  /** A machine-readable event (JSON format only). */
+  event(event: Record<string, unknown>): void {
+    if (this.json) console.log(JSON.stringify(event));
+  }
+
+  /** A warning on stderr (text) or an event (JSON). */
+  warn(message: string): void {
+    if (this.json) console.log(JSON.stringify({ event: 'warning', message }));
+    else if (!this.quiet) console.error(pc.yellow(`warning: ${message}`));
+  }
+
+  /** Starts a progress bar of `total` steps (plain lines every ~10% when not on a terminal). */
+  startProgress(label: string, total: number): void {
+    this.#total = total;
+    this.#label = label;
+    this.#lastPlain = 0;
+    if (this.tty) {
+      this.#bar = new cliProgress.SingleBar(
+        {
+          format: `${label} ${pc.cyan('{bar}')} {value}/{total} | ETA {eta_formatted} | loss {loss} | {tps} tok/s`,
+          hideCursor: true,
+          clearOnComplete: true,
+          etaBuffer: 20,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      this.#bar.start(total, 0, { loss: '-', tps: '-' });
+    }
+  }
+
+  /** Advances the progress bar to `done` steps. */
+  progress(done: number, stats: StepStats): void {
+    const loss = stats.loss.toFixed(4);
+    const tps = Math.round(stats.tokensPerSecond).toLocaleString('en-US');
+    if (this.#bar) {
+      this.#bar.update(done, { loss, tps });
+    } else if (
+      !this.json &&
+      !this.quiet &&
+      done - this.#lastPlain >= Math.max(1, Math.ceil(this.#total / 10))
+    ) {
+      this.#lastPlain = done;
+      console.log(`${this.#label} ${done}/${this.#total} batches  loss ${loss}  ${tps} tok/s`);
+    }
+  }
+
+  /** Stops (and clears) the progress bar. */
+  stopProgress(): void {
+    this.#bar?.stop();
+    this.#bar = null;
+  }
+}

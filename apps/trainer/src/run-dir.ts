@@ -1,0 +1,87 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ConfigError, FormatError, type Tensor } from '@seqlab/tensor';
+import { loadSafetensorsFile, saveSafetensorsFile, writeFileAtomic } from '@seqlab/tensor/node';
+
+/**
+ * The files of a run directory (`--out DIR`). Every file is written atomically (temporary file,
+ * fsync, rename), so a crash or Ctrl-C never leaves a half-written one.
+ */
+export const RUN_FILES = {
+  config: 'config.json',
+  tokenizer: 'tokenizer.json',
+  labels: 'labels.json',
+  model: 'model.safetensors',
+  history: 'history.jsonl',
+  metrics: 'metrics.json',
+  report: 'report.html',
+  checkpoint: 'checkpoint/model.safetensors',
+  best: 'checkpoint/best.safetensors',
+  state: 'checkpoint/state.json',
+} as const;
+
+/** Absolute path of a run file. */
+export function runPath(dir: string, file: keyof typeof RUN_FILES): string {
+  return resolve(dir, RUN_FILES[file]);
+}
+
+/** Creates the run directory (and checkpoint/), with a clear error when it cannot. */
+export async function createRunDir(dir: string): Promise<void> {
+  try {
+    await mkdir(join(dir, 'checkpoint'), { recursive: true });
+  } catch (error) {
+    throw new ConfigError(
+      'train',
+      'a writable --out directory',
+      `${dir} (${(error as NodeJS.ErrnoException).code ?? error})`,
+    );
+  }
+}
+
+/** Writes JSON atomically. */
+export async function writeJson(path: string, value: unknown): Promise<void> {
+  await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Reads a JSON file of a run, with errors that name the file. */
+export async function readJson(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(
+      'run',
+      'an existing run file',
+      `${path} (${code === 'ENOENT' ? 'missing' : code})`,
+      'Is --run a directory written by seqlab train?',
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new FormatError('run', 'valid JSON', `a corrupt file ${path}`);
+  }
+}
+
+/** Writes a state dict atomically as safetensors (format 'pt', loadable by PyTorch). */
+export async function writeStateDict(path: string, dict: Map<string, Tensor>): Promise<void> {
+  await saveSafetensorsFile(path, dict, { metadata: { format: 'pt' } });
+}
+
+/** Reads a state dict, naming the file when it is missing or corrupt. */
+export async function readStateDict(path: string): Promise<Map<string, Tensor>> {
+  try {
+    return (await loadSafetensorsFile(path)).tensors;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new ConfigError(
+        'run',
+        'an existing model file',
+        `${path} (missing)`,
+        'Is --run a directory written by seqlab train?',
+      );
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,100 @@
+import {
+  BPETokenizer,
+  CharTokenizer,
+  type EncodedExample,
+  type TextExample,
+  Vocab,
+  WordTokenizer,
+} from '@seqlab/data';
+import { FormatError } from '@seqlab/tensor';
+import type { TrainConfig } from './config';
+
+/** Turns texts into token ids: a tokenizer plus (for word and char) a vocabulary built on train. */
+export interface TextEncoder {
+  readonly kind: TrainConfig['tokenizer'];
+  readonly vocabSize: number;
+  /** Ids of a text: the first `maxLen` tokens; an empty text is the single id <unk>. */
+  encode(text: string): number[];
+  /** The tokens of a text (for diagnostics that label tokens). */
+  tokens(text: string): string[];
+  toJSON(): TextEncoderJSON;
+}
+
+/** The saved form of a TextEncoder (`tokenizer.json` in a run directory). */
+export interface TextEncoderJSON {
+  type: 'seqlab.TextEncoder';
+  kind: TrainConfig['tokenizer'];
+  maxLen: number;
+  vocab?: unknown;
+  bpe?: unknown;
+}
+
+/**
+ * The reference pipeline (../shared/bench/reference/train_reference.py): lowercase, the pattern
+ * [a-z0-9']+, the first maxLen tokens, <pad> = 0, <unk> = 1, then the most frequent train tokens.
+ */
+function wordTokenizer(maxLen: number): WordTokenizer {
+  return new WordTokenizer({ pattern: "[a-z0-9']+", lowercase: true, normalize: false, maxLength: maxLen });
+}
+
+function fromVocab(kind: 'word' | 'char', maxLen: number, vocab: Vocab): TextEncoder {
+  const tokenizer = kind === 'word' ? wordTokenizer(maxLen) : new CharTokenizer({ maxLength: maxLen });
+  return {
+    kind,
+    vocabSize: vocab.size,
+    tokens: (text) => tokenizer.tokenize(text),
+    encode: (text) => vocab.encode(tokenizer.tokenize(text), { emptyAsUnk: true }),
+    toJSON: () => ({ type: 'seqlab.TextEncoder', kind, maxLen, vocab: vocab.toJSON() }),
+  };
+}
+
+function fromBpe(maxLen: number, bpe: BPETokenizer): TextEncoder {
+  return {
+    kind: 'bpe',
+    vocabSize: bpe.vocabSize,
+    tokens: (text) => bpe.tokenize(text).slice(0, maxLen),
+    encode: (text) => {
+      const ids = bpe.encode(text).slice(0, maxLen);
+      return ids.length > 0 ? ids : [1];
+    },
+    toJSON: () => ({ type: 'seqlab.TextEncoder', kind: 'bpe', maxLen, bpe: bpe.toJSON() }),
+  };
+}
+
+/** Builds the encoder from the training texts. */
+export function buildTextEncoder(config: TrainConfig, train: readonly TextExample[]): TextEncoder {
+  const { tokenizer: kind, maxLen } = config;
+  if (kind === 'bpe') {
+    const bpe = BPETokenizer.train(
+      train.map((e) => e.text),
+      { vocabSize: Math.min(config.vocabSize, 4096) },
+    );
+    return fromBpe(maxLen, bpe);
+  }
+  const tokenize = kind === 'word' ? wordTokenizer(maxLen) : new CharTokenizer({ maxLength: maxLen });
+  const vocab = Vocab.build(
+    train.map((e) => tokenize.tokenize(e.text)),
+    { minFreq: config.minFreq, maxSize: config.vocabSize },
+  );
+  return fromVocab(kind, maxLen, vocab);
+}
+
+/** Restores a saved encoder (throws a FormatError for a corrupt file). */
+export function loadTextEncoder(json: unknown, file: string): TextEncoder {
+  const j = json as Partial<TextEncoderJSON> | null;
+  if (j?.type !== 'seqlab.TextEncoder' || typeof j.maxLen !== 'number') {
+    throw new FormatError('loadTextEncoder', `a seqlab tokenizer file`, `something else in ${file}`);
+  }
+  if (j.kind === 'bpe') return fromBpe(j.maxLen, BPETokenizer.fromJSON(j.bpe));
+  if (j.kind === 'word' || j.kind === 'char') return fromVocab(j.kind, j.maxLen, Vocab.fromJSON(j.vocab));
+  throw new FormatError(
+    'loadTextEncoder',
+    "kind 'word', 'char' or 'bpe'",
+    `${JSON.stringify(j.kind)} in ${file}`,
+  );
+}
+
+/** Encodes examples (ids + label). */
+export function encodeAll(encoder: TextEncoder, examples: readonly TextExample[]): EncodedExample[] {
+  return examples.map((e) => ({ ids: encoder.encode(e.text), label: e.label }));
+}

@@ -1,0 +1,194 @@
+import { DataLoader, type EncodedExample } from '@seqlab/data';
+import { crossEntropy } from '@seqlab/layers';
+import { EarlyStopping, type EarlyStoppingState } from '@seqlab/metrics';
+import { Adam, AdamW, clipGradNorm, type Optimizer, type OptimizerStateDict, SGD } from '@seqlab/optim';
+import { defaultGenerator } from '@seqlab/tensor';
+import type { TrainConfig } from './config';
+import { collate, evaluate } from './evaluate';
+import type { Logger } from './logger';
+import type { TextClassifier } from './model';
+import { readStateDict, runPath, writeJson, writeStateDict } from './run-dir';
+
+/** One epoch's line of history.jsonl. */
+export interface EpochRecord {
+  epoch: number;
+  train_loss: number;
+  valid_loss: number;
+  valid_accuracy: number;
+  valid_macro_f1: number;
+  /** Mean global gradient norm before clipping. */
+  grad_norm: number;
+  lr: number;
+  seconds: number;
+  tokens_per_s: number;
+}
+
+/** Where an interrupted epoch stopped, to continue it exactly. */
+interface PartialEpoch {
+  epoch: number;
+  batchesDone: number;
+  lossSum: number;
+  gradNormSum: number;
+  tokens: number;
+  seconds: number;
+}
+
+/** checkpoint/state.json: everything besides the weights needed to continue a run exactly. */
+export interface TrainState {
+  type: 'seqlab.TrainState';
+  epochsDone: number;
+  finished: boolean;
+  history: EpochRecord[];
+  optimizer: OptimizerStateDict;
+  earlyStopping: EarlyStoppingState;
+  rng: number[];
+  partial: PartialEpoch | null;
+}
+
+/** Builds the configured optimizer over the model's parameters. */
+export function makeOptimizer(config: TrainConfig, model: TextClassifier): Optimizer {
+  const params = model.parameters();
+  if (config.optimizer === 'sgd')
+    return new SGD(params, { lr: config.lr, momentum: 0.9, weightDecay: config.weightDecay });
+  if (config.optimizer === 'adamw')
+    return new AdamW(params, { lr: config.lr, weightDecay: config.weightDecay });
+  return new Adam(params, { lr: config.lr, weightDecay: config.weightDecay });
+}
+
+/** What `train` needs. */
+export interface TrainArgs {
+  config: TrainConfig;
+  model: TextClassifier;
+  train: readonly EncodedExample[];
+  valid: readonly EncodedExample[];
+  numClasses: number;
+  runDir: string;
+  logger: Logger;
+  /** A state from checkpoint/state.json to continue from (the weights are already loaded). */
+  resume: TrainState | null;
+  /** Set to true (e.g. by Ctrl-C) to stop after the current step with a checkpoint. */
+  stop: { requested: boolean };
+}
+
+/** The result of a training run. */
+export interface TrainResult {
+  history: EpochRecord[];
+  bestEpoch: number;
+  interrupted: boolean;
+}
+
+/**
+ * The article's training loop: shuffled batches (a fresh seeded order every epoch), cross-entropy,
+ * backward, global-norm clipping, the optimizer step; then a validation pass, early stopping on
+ * validation accuracy (the best weights kept in checkpoint/best.safetensors), and an atomic
+ * checkpoint every epoch. A resumed run continues with the same weights, optimizer state, random
+ * state and batch order, so it ends with exactly the metrics of an uninterrupted one.
+ */
+export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
+  const { config, model, train, valid, numClasses, runDir, logger, resume, stop } = args;
+  const optimizer = makeOptimizer(config, model);
+  const early = new EarlyStopping({ patience: config.patience, mode: 'max', minDelta: 0 });
+  const history: EpochRecord[] = [];
+  let startEpoch = 0;
+  let partial: PartialEpoch | null = null;
+  if (resume) {
+    optimizer.loadStateDict(resume.optimizer);
+    early.loadStateDict(resume.earlyStopping);
+    defaultGenerator().setState(resume.rng);
+    history.push(...resume.history);
+    startEpoch = resume.epochsDone;
+    partial = resume.partial;
+    if (resume.finished) return { history, bestEpoch: early.bestEpoch ?? 0, interrupted: false };
+  }
+  const params = model.parameters();
+  const numBatches = Math.ceil(train.length / config.batchSize);
+
+  const checkpoint = async (epochsDone: number, finished: boolean, part: PartialEpoch | null) => {
+    await writeStateDict(runPath(runDir, 'checkpoint'), model.stateDict());
+    const state: TrainState = {
+      type: 'seqlab.TrainState',
+      epochsDone,
+      finished,
+      history,
+      optimizer: optimizer.stateDict(),
+      earlyStopping: early.stateDict(),
+      rng: defaultGenerator().getState(),
+      partial: part,
+    };
+    await writeJson(runPath(runDir, 'state'), state);
+  };
+
+  for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
+    model.train();
+    const loader = new DataLoader(train, {
+      batchSize: config.batchSize,
+      shuffle: true,
+      seed: config.seed * 100003 + epoch,
+    });
+    const resumeHere = partial && partial.epoch === epoch ? partial : null;
+    let lossSum = resumeHere?.lossSum ?? 0;
+    let gradNormSum = resumeHere?.gradNormSum ?? 0;
+    let tokens = resumeHere?.tokens ?? 0;
+    let seconds = resumeHere?.seconds ?? 0;
+    const skip = resumeHere?.batchesDone ?? 0;
+    partial = null;
+    logger.startProgress(`epoch ${epoch + 1}/${config.epochs}`, numBatches);
+    let step = 0;
+    for (const examples of loader) {
+      step++;
+      if (step <= skip) continue; // already trained before the interruption
+      const t0 = performance.now();
+      const batch = collate(model, examples);
+      const loss = crossEntropy(model.forward(batch), batch.labels);
+      optimizer.zeroGrad();
+      loss.backward();
+      gradNormSum += clipGradNorm(params, config.clip > 0 ? config.clip : Number.POSITIVE_INFINITY);
+      optimizer.step();
+      lossSum += loss.item() * examples.length;
+      tokens += batch.tokens;
+      seconds += (performance.now() - t0) / 1000;
+      logger.progress(step, {
+        loss: lossSum / Math.min(train.length, step * config.batchSize),
+        tokensPerSecond: tokens / seconds,
+      });
+      if (stop.requested && step < numBatches) {
+        logger.stopProgress();
+        await checkpoint(epoch, false, { epoch, batchesDone: step, lossSum, gradNormSum, tokens, seconds });
+        return { history, bestEpoch: early.bestEpoch ?? 0, interrupted: true };
+      }
+    }
+    logger.stopProgress();
+    const v = evaluate(model, valid, numClasses);
+    const record: EpochRecord = {
+      epoch: epoch + 1,
+      train_loss: lossSum / train.length,
+      valid_loss: v.loss,
+      valid_accuracy: v.accuracy,
+      valid_macro_f1: v.macroF1,
+      grad_norm: gradNormSum / numBatches,
+      lr: optimizer.paramGroups[0].lr,
+      seconds,
+      tokens_per_s: tokens / seconds,
+    };
+    history.push(record);
+    const improved = early.bestValue === null || early.isImprovement(v.accuracy);
+    const shouldStop = early.step(v.accuracy, epoch + 1);
+    if (improved) await writeStateDict(runPath(runDir, 'best'), model.stateDict());
+    logger.info(
+      `epoch ${record.epoch}: train loss ${record.train_loss.toFixed(4)}  valid loss ${v.loss.toFixed(4)}  valid acc ${v.accuracy.toFixed(4)}  macro-F1 ${v.macroF1.toFixed(4)}  ${Math.round(record.tokens_per_s)} tok/s${improved ? '  (best)' : ''}`,
+    );
+    logger.event({ event: 'epoch', ...record });
+    const finished = shouldStop || epoch + 1 === config.epochs;
+    await checkpoint(epoch + 1, finished, null);
+    if (shouldStop) {
+      logger.info(
+        `early stopping: no better valid accuracy for ${config.patience} epoch(s); best epoch ${early.bestEpoch}`,
+      );
+      break;
+    }
+    if (stop.requested) return { history, bestEpoch: early.bestEpoch ?? 0, interrupted: true };
+  }
+  // Restore the best epoch's weights.
+  model.loadStateDict(await readStateDict(runPath(runDir, 'best')));
+  return { history, bestEpoch: early.bestEpoch ?? history.length, interrupted: false };
+}
