@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { SeqlabError } from '@seqlab/tensor';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { doctorCommand } from './commands/doctor/index';
 import { evalCommand } from './commands/eval/index';
 import { predictCommand } from './commands/predict/index';
@@ -20,7 +20,12 @@ const program = new Command()
       .choices(['text', 'json'])
       .default('text'),
   )
-  .showHelpAfterError();
+  // Usage errors (unknown flag, missing value) print commander's one line and exit 2, like config errors.
+  .exitOverride()
+  // Keep commander's suggestion on the error's line: `error: unknown command 'trian' (did you mean train?)`.
+  .configureOutput({
+    writeErr: (text) => process.stderr.write(text.replace(/\n\(Did you mean/, ' (did you mean')),
+  });
 
 const logOptions = (): LogOptions => {
   const o = program.opts<{ quiet?: boolean; logFormat?: 'text' | 'json' }>();
@@ -119,6 +124,11 @@ async function main(): Promise<void> {
     await program.parseAsync(process.argv);
   } catch (error) {
     const verbose = program.opts<{ verbose?: boolean }>().verbose;
+    if (error instanceof CommanderError) {
+      // commander has printed its message (or the help/version); help and version exit 0.
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+      return;
+    }
     if (error instanceof SeqlabError) {
       console.error(`error: ${error.message}`);
       if (verbose) console.error(error.stack);

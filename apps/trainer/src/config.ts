@@ -20,21 +20,21 @@ export const TrainConfigSchema = z
     headers: z.enum(['drop', 'keep']).default('drop'),
     model: z.enum(['lstm', 'gru', 'rnn', 'bag']).default('lstm'),
     layers: z.number().int().min(1).max(8).default(1),
-    hidden: z.number().int().min(1).max(4096).default(48),
-    embed: z.number().int().min(1).max(4096).default(48),
+    hidden: z.number().int().min(1).max(4096).default(32),
+    embed: z.number().int().min(1).max(4096).default(64),
     bidirectional: z.boolean().default(true),
     dropout: z.number().min(0).lt(1).default(0.3),
     /** LSTM forget-gate bias added at init (0 = PyTorch's init). */
     forgetBias: z.number().default(0),
     tokenizer: z.enum(['word', 'char', 'bpe']).default('word'),
     /** Tokens kept per text (the first ones). */
-    maxLen: z.number().int().min(1).max(100000).default(128),
+    maxLen: z.number().int().min(1).max(100000).default(200),
     /** Vocabulary: tokens seen fewer times are <unk>; at most this many entries. */
     minFreq: z.number().int().min(1).default(2),
     vocabSize: z.number().int().min(4).default(20000),
     batchSize: z.number().int().min(1).max(65536).default(32),
-    epochs: z.number().int().min(1).max(10000).default(4),
-    lr: z.number().positive().max(10).default(3e-3),
+    epochs: z.number().int().min(1).max(10000).default(5),
+    lr: z.number().positive().max(10).default(2e-3),
     optimizer: z.enum(['adam', 'adamw', 'sgd']).default('adam'),
     weightDecay: z.number().min(0).default(0),
     /** Clip the global gradient norm to this value (0 = off). */

@@ -8,7 +8,7 @@ import {
   spamAssassin,
   type TextSource,
 } from '@seqlab/data/node';
-import { ConfigError } from '@seqlab/tensor';
+import { ConfigError, FormatError } from '@seqlab/tensor';
 import type { TrainConfig } from './config';
 
 /** Train/valid/test examples with the names of their labels. */
@@ -21,11 +21,15 @@ export interface LoadedData {
   source: string;
 }
 
+/** The option that named a data file, for error messages. */
+export type DataOption = '--train' | '--valid' | '--test' | '--data';
+
 /** Opens a CSV, TSV or JSONL file as a streaming source (by extension). */
 export function openTextFile(
   path: string,
   config: Pick<TrainConfig, 'textColumn' | 'labelColumn'>,
   labels: LabelMap,
+  option: DataOption = '--train',
 ): TextSource {
   const options = {
     textColumn: config.textColumn,
@@ -37,12 +41,28 @@ export function openTextFile(
   if (ext === '.jsonl' || ext === '.ndjson') return readJsonl(path, options);
   if (ext === '.tsv' || ext === '.tab') return readTsv(path, options);
   if (ext === '.csv') return readCsv(path, options);
-  throw new ConfigError('train', 'a .csv, .tsv or .jsonl file', path);
+  throw new ConfigError(option, 'a .csv, .tsv or .jsonl file', path);
 }
 
-async function collect(source: TextSource): Promise<TextExample[]> {
+/**
+ * Reads every example of a CSV, TSV or JSONL file. A malformed row stops the read with the
+ * reader's FormatError (file, line, what was wrong), minus its hint, which is for library callers
+ * (`onError: 'skip'`), an option the CLI does not have.
+ */
+export async function readExamples(
+  path: string,
+  config: Pick<TrainConfig, 'textColumn' | 'labelColumn'>,
+  labels: LabelMap,
+  option: DataOption,
+): Promise<TextExample[]> {
   const out: TextExample[] = [];
-  for await (const { text, label } of source) out.push({ text, label });
+  try {
+    for await (const { text, label } of openTextFile(path, config, labels, option)) out.push({ text, label });
+  } catch (error) {
+    if (error instanceof FormatError && error.hint !== undefined)
+      throw new FormatError(error.op, error.expected, error.actual);
+    throw error;
+  }
   return out;
 }
 
@@ -51,11 +71,11 @@ export async function loadData(config: TrainConfig): Promise<LoadedData> {
   let data: LoadedData;
   if (config.train) {
     const labels = new LabelMap('build');
-    const train = await collect(openTextFile(config.train, config, labels));
+    const train = await readExamples(config.train, config, labels, '--train');
     // valid and test must use train's labels: a label not seen in train is an error there.
     const frozen = LabelMap.fromJSON(labels.toJSON());
-    const valid = config.valid ? await collect(openTextFile(config.valid, config, frozen)) : null;
-    const test = config.test ? await collect(openTextFile(config.test, config, frozen)) : null;
+    const valid = config.valid ? await readExamples(config.valid, config, frozen, '--valid') : null;
+    const test = config.test ? await readExamples(config.test, config, frozen, '--test') : null;
     let rest = train;
     let made: { valid: TextExample[]; test: TextExample[] } = { valid: valid ?? [], test: test ?? [] };
     if (!valid || !test) {

@@ -1,6 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ConfigError, FormatError, type Tensor } from '@seqlab/tensor';
+import type { Module } from '@seqlab/layers';
+import { ConfigError, FormatError, SeqlabError, ShapeError, type Tensor } from '@seqlab/tensor';
 import { loadSafetensorsFile, saveSafetensorsFile, writeFileAtomic } from '@seqlab/tensor/node';
 
 /**
@@ -43,24 +44,29 @@ export async function writeJson(path: string, value: unknown): Promise<void> {
   await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** Reads a JSON file of a run, with errors that name the file. */
-export async function readJson(path: string): Promise<unknown> {
+/** The option that named the run directory (`--run`, `--resume`), for error messages. */
+export type RunOption = '--run' | '--resume';
+
+const notARun = (option: RunOption) => `Is ${option} a directory written by seqlab train?`;
+
+/** Reads a JSON file of a run, with errors that name the file and the option that led to it. */
+export async function readJson(path: string, option: RunOption = '--run'): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ConfigError(
-      'run',
+      option,
       'an existing run file',
       `${path} (${code === 'ENOENT' ? 'missing' : code})`,
-      'Is --run a directory written by seqlab train?',
+      notARun(option),
     );
   }
   try {
     return JSON.parse(text);
   } catch {
-    throw new FormatError('run', 'valid JSON', `a corrupt file ${path}`);
+    throw new FormatError(option, 'valid JSON', `a corrupt file ${path}`);
   }
 }
 
@@ -70,18 +76,32 @@ export async function writeStateDict(path: string, dict: Map<string, Tensor>): P
 }
 
 /** Reads a state dict, naming the file when it is missing or corrupt. */
-export async function readStateDict(path: string): Promise<Map<string, Tensor>> {
+export async function readStateDict(path: string, option: RunOption = '--run'): Promise<Map<string, Tensor>> {
   try {
     return (await loadSafetensorsFile(path)).tensors;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new ConfigError(
-        'run',
-        'an existing model file',
-        `${path} (missing)`,
-        'Is --run a directory written by seqlab train?',
-      );
+      throw new ConfigError(option, 'an existing model file', `${path} (missing)`, notARun(option));
     }
     throw error;
+  }
+}
+
+/**
+ * Loads a run's weights file into `model`. Weights that do not fit the model of config.json (other
+ * parameter names or shapes) are a FormatError naming the file, not loadStateDict's library error.
+ */
+export async function loadWeights(
+  model: Pick<Module, 'loadStateDict'>,
+  path: string,
+  option: RunOption = '--run',
+): Promise<void> {
+  const dict = await readStateDict(path, option);
+  try {
+    model.loadStateDict(dict);
+  } catch (error) {
+    if (!(error instanceof SeqlabError)) throw error;
+    const what = error instanceof ShapeError ? error.expected : 'its parameter names';
+    throw new FormatError(option, `${path} to hold the model of config.json: ${what}`, error.actual);
   }
 }

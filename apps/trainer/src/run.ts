@@ -2,7 +2,7 @@ import { LabelMap } from '@seqlab/data';
 import { ConfigError } from '@seqlab/tensor';
 import { parseTrainConfig, type TrainConfig } from './config';
 import { TextClassifier } from './model';
-import { readJson, readStateDict, runPath } from './run-dir';
+import { loadWeights, readJson, runPath } from './run-dir';
 import { loadTextEncoder, type TextEncoder } from './text';
 
 /** The saved form of labels.json. */
@@ -27,11 +27,11 @@ export async function loadRun(dir: string): Promise<LoadedRun> {
   const encoder = loadTextEncoder(await readJson(runPath(dir, 'tokenizer')), runPath(dir, 'tokenizer'));
   const labelsJson = (await readJson(runPath(dir, 'labels'))) as Partial<LabelsJSON>;
   if (!Array.isArray(labelsJson.names)) {
-    throw new ConfigError('run', 'labels.json with a names list', `a corrupt ${runPath(dir, 'labels')}`);
+    throw new ConfigError('--run', 'labels.json with a names list', `a corrupt ${runPath(dir, 'labels')}`);
   }
   const labels = LabelMap.fromJSON(labelsJson.map);
   const model = new TextClassifier(config, encoder.vocabSize, labelsJson.names.length);
-  model.loadStateDict(await readStateDict(runPath(dir, 'model')));
+  await loadWeights(model, runPath(dir, 'model'));
   model.eval();
   return { dir, config, encoder, labels, labelNames: labelsJson.names, model };
 }

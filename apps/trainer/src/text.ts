@@ -49,13 +49,15 @@ function fromVocab(kind: 'word' | 'char', maxLen: number, vocab: Vocab): TextEnc
 }
 
 function fromBpe(maxLen: number, bpe: BPETokenizer): TextEncoder {
+  // An empty text is the single token <unk> (packing needs length >= 1), as with the vocabularies.
+  const unk = bpe.tokenToId('<unk>') ?? 0;
   return {
     kind: 'bpe',
     vocabSize: bpe.vocabSize,
     tokens: (text) => bpe.tokenize(text).slice(0, maxLen),
     encode: (text) => {
       const ids = bpe.encode(text).slice(0, maxLen);
-      return ids.length > 0 ? ids : [1];
+      return ids.length > 0 ? ids : [unk];
     },
     toJSON: () => ({ type: 'seqlab.TextEncoder', kind: 'bpe', maxLen, bpe: bpe.toJSON() }),
   };
@@ -67,7 +69,7 @@ export function buildTextEncoder(config: TrainConfig, train: readonly TextExampl
   if (kind === 'bpe') {
     const bpe = BPETokenizer.train(
       train.map((e) => e.text),
-      { vocabSize: Math.min(config.vocabSize, 4096) },
+      { vocabSize: Math.min(config.vocabSize, 4096), specials: ['<pad>', '<unk>'] },
     );
     return fromBpe(maxLen, bpe);
   }

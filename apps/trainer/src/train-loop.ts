@@ -2,7 +2,7 @@ import { DataLoader, type EncodedExample } from '@seqlab/data';
 import { crossEntropy } from '@seqlab/layers';
 import { EarlyStopping, type EarlyStoppingState } from '@seqlab/metrics';
 import { Adam, AdamW, clipGradNorm, type Optimizer, type OptimizerStateDict, SGD } from '@seqlab/optim';
-import { defaultGenerator } from '@seqlab/tensor';
+import { defaultGenerator, FormatError } from '@seqlab/tensor';
 import type { TrainConfig } from './config';
 import { collate, evaluate } from './evaluate';
 import type { Logger } from './logger';
@@ -43,6 +43,38 @@ export interface TrainState {
   earlyStopping: EarlyStoppingState;
   rng: number[];
   partial: PartialEpoch | null;
+}
+
+/** Resolves after the event loop has turned once (signal handlers and I/O callbacks have run). */
+function turnEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Reads checkpoint/state.json's content, or throws a FormatError naming `file` when it is not a
+ * seqlab training state (so a damaged checkpoint is reported as such, not as an optimizer error).
+ */
+export function parseTrainState(json: unknown, file: string): TrainState {
+  const s = json as Partial<TrainState> | null;
+  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (
+    !isObject(s) ||
+    s?.type !== 'seqlab.TrainState' ||
+    !Number.isInteger(s.epochsDone) ||
+    typeof s.finished !== 'boolean' ||
+    !Array.isArray(s.history) ||
+    !Array.isArray(s.rng) ||
+    !isObject(s.optimizer) ||
+    !isObject(s.earlyStopping) ||
+    (s.partial !== null && !isObject(s.partial))
+  ) {
+    throw new FormatError(
+      '--resume',
+      'a checkpoint state (type "seqlab.TrainState" with epochsDone, history, optimizer, rng)',
+      `something else in ${file}`,
+    );
+  }
+  return s as TrainState;
 }
 
 /** Builds the configured optimizer over the model's parameters. */
@@ -124,6 +156,8 @@ export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
       batchSize: config.batchSize,
       shuffle: true,
       seed: config.seed * 100003 + epoch,
+      // Similar lengths in a batch: fewer nearly empty packed steps, same shuffled order of chunks.
+      bucketing: true,
     });
     const resumeHere = partial && partial.epoch === epoch ? partial : null;
     let lossSum = resumeHere?.lossSum ?? 0;
@@ -151,6 +185,9 @@ export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
         loss: lossSum / Math.min(train.length, step * config.batchSize),
         tokensPerSecond: tokens / seconds,
       });
+      // The steps are synchronous and Node runs a SIGINT handler only when the event loop turns:
+      // without this, Ctrl-C would be seen only at the end of the epoch.
+      await turnEventLoop();
       if (stop.requested && step < numBatches) {
         logger.stopProgress();
         await checkpoint(epoch, false, { epoch, batchesDone: step, lossSum, gradNormSum, tokens, seconds });
@@ -186,7 +223,7 @@ export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
       );
       break;
     }
-    if (stop.requested) return { history, bestEpoch: early.bestEpoch ?? 0, interrupted: true };
+    if (stop.requested && !finished) return { history, bestEpoch: early.bestEpoch ?? 0, interrupted: true };
   }
   // Restore the best epoch's weights.
   model.loadStateDict(await readStateDict(runPath(runDir, 'best')));

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { ConfigError } from '@seqlab/tensor';
-import { openTextFile } from '../../dataset';
+import { readExamples } from '../../dataset';
 import { evaluate } from '../../evaluate';
 import { Logger, type LogOptions } from '../../logger';
 import { loadRun } from '../../run';
@@ -12,9 +12,7 @@ export async function evalCommand(flags: { run?: string; data?: string }, log: L
     throw new ConfigError('eval', '--run DIR and --data FILE', 'missing options');
   const logger = new Logger(log);
   const run = await loadRun(resolve(flags.run));
-  const examples = [];
-  for await (const { text, label } of openTextFile(flags.data, run.config, run.labels))
-    examples.push({ text, label });
+  const examples = await readExamples(flags.data, run.config, run.labels, '--data');
   if (examples.length === 0)
     throw new ConfigError('eval', 'a non-empty --data file', `0 examples in ${flags.data}`);
   const e = evaluate(run.model, encodeAll(run.encoder, examples), run.labelNames.length);

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { LabelMap } from '@seqlab/data';
-import { manualSeed } from '@seqlab/tensor';
+import { ConfigError, manualSeed } from '@seqlab/tensor';
 import { parseTrainConfig, type TrainConfig } from '../../config';
 import { loadData } from '../../dataset';
 import { evaluate } from '../../evaluate';
@@ -10,9 +10,9 @@ import { messages } from '../../messages';
 import { TextClassifier } from '../../model';
 import { writeReport } from '../../report';
 import type { LabelsJSON } from '../../run';
-import { createRunDir, readJson, readStateDict, runPath, writeJson, writeStateDict } from '../../run-dir';
+import { createRunDir, loadWeights, readJson, runPath, writeJson, writeStateDict } from '../../run-dir';
 import { buildTextEncoder, encodeAll, loadTextEncoder } from '../../text';
-import { type TrainState, trainLoop } from '../../train-loop';
+import { parseTrainState, type TrainState, trainLoop } from '../../train-loop';
 
 /** Keys of the training configuration that flags may set. */
 export const TRAIN_KEYS = [
@@ -68,8 +68,18 @@ async function resolveConfig(
   flags: Record<string, unknown>,
 ): Promise<{ config: TrainConfig; resumeDir: string | null }> {
   if (typeof flags.resume === 'string') {
+    const others = Object.keys(given(flags, TRAIN_KEYS));
+    if (others.length > 0 || typeof flags.config === 'string') {
+      throw new ConfigError(
+        'train --resume',
+        "no other training options (the run's config.json is used)",
+        [...others, ...(typeof flags.config === 'string' ? ['config'] : [])]
+          .map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)
+          .join(', '),
+      );
+    }
     const dir = resolve(flags.resume);
-    const saved = parseTrainConfig(await readJson(runPath(dir, 'config')));
+    const saved = parseTrainConfig(await readJson(runPath(dir, 'config'), '--resume'));
     return { config: { ...saved, out: dir, resume: dir }, resumeDir: dir };
   }
   const file = typeof flags.config === 'string' ? await readConfigFile(flags.config) : {};
@@ -77,7 +87,14 @@ async function resolveConfig(
   // The names dataset is character level unless a tokenizer is chosen.
   if (raw.dataset === 'names' && raw.train === undefined && raw.tokenizer === undefined)
     raw.tokenizer = 'char';
-  return { config: parseTrainConfig(raw), resumeDir: null };
+  const config = parseTrainConfig(raw);
+  // config.json must describe the run from anywhere (--resume from another directory): data files
+  // are saved as absolute paths.
+  for (const key of ['train', 'valid', 'test'] as const) {
+    const path = config[key];
+    if (path !== null) config[key] = resolve(path);
+  }
+  return { config, resumeDir: null };
 }
 
 /** `seqlab train`: trains a text classifier and evaluates it on the test split. */
@@ -86,15 +103,16 @@ export async function trainCommand(flags: Record<string, unknown>, log: LogOptio
   const logger = new Logger(log);
   const { config, resumeDir } = await resolveConfig(flags);
   const dir = resolve(config.out ?? `runs/${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  await createRunDir(dir);
-  logger.info(messages.runDir(dir));
   manualSeed(config.seed);
 
   const data = await loadData(config);
-  logger.info(messages.data(data.source, data.train.length, data.valid.length, data.test.length));
   const encoder = resumeDir
-    ? loadTextEncoder(await readJson(runPath(dir, 'tokenizer')), runPath(dir, 'tokenizer'))
+    ? loadTextEncoder(await readJson(runPath(dir, 'tokenizer'), '--resume'), runPath(dir, 'tokenizer'))
     : buildTextEncoder(config, data.train);
+  // The run directory is made once the data has loaded, so a data error leaves none behind.
+  await createRunDir(dir);
+  logger.info(messages.runDir(dir));
+  logger.info(messages.data(data.source, data.train.length, data.valid.length, data.test.length));
   const [train, valid, test] = [data.train, data.valid, data.test].map((split) => encodeAll(encoder, split));
   const numClasses = data.labelNames.length;
   const model = new TextClassifier(config, encoder.vocabSize, numClasses);
@@ -110,8 +128,8 @@ export async function trainCommand(flags: Record<string, unknown>, log: LogOptio
 
   let resumeState: TrainState | null = null;
   if (resumeDir) {
-    resumeState = (await readJson(runPath(dir, 'state'))) as TrainState;
-    model.loadStateDict(await readStateDict(runPath(dir, 'checkpoint')));
+    resumeState = parseTrainState(await readJson(runPath(dir, 'state'), '--resume'), runPath(dir, 'state'));
+    await loadWeights(model, runPath(dir, 'checkpoint'), '--resume');
     logger.info(resumeState.finished ? messages.alreadyFinished : messages.resumed(resumeState.epochsDone));
   } else {
     await writeJson(runPath(dir, 'config'), { ...config, out: dir, resume: null });
@@ -150,7 +168,7 @@ export async function trainCommand(flags: Record<string, unknown>, log: LogOptio
     logger.result(messages.interrupted(dir), { event: 'interrupted', run: dir });
     return 130;
   }
-  if (resumeState?.finished) model.loadStateDict(await readStateDict(runPath(dir, 'best')));
+  if (resumeState?.finished) await loadWeights(model, runPath(dir, 'best'), '--resume');
 
   await writeStateDict(runPath(dir, 'model'), model.stateDict());
   const t = evaluate(model, test, numClasses);
