@@ -33,7 +33,7 @@ export const TrainConfigSchema = z
     minFreq: z.number().int().min(1).default(2),
     vocabSize: z.number().int().min(4).default(20000),
     batchSize: z.number().int().min(1).max(65536).default(32),
-    epochs: z.number().int().min(1).max(10000).default(5),
+    epochs: z.number().int().min(1).max(10000).default(4),
     lr: z.number().positive().max(10).default(2e-3),
     optimizer: z.enum(['adam', 'adamw', 'sgd']).default('adam'),
     weightDecay: z.number().min(0).default(0),
