@@ -19,6 +19,7 @@ export const RUN_FILES = {
   checkpoint: 'checkpoint/model.safetensors',
   best: 'checkpoint/best.safetensors',
   state: 'checkpoint/state.json',
+  optimizer: 'checkpoint/optimizer.safetensors',
 } as const;
 
 /** Absolute path of a run file. */

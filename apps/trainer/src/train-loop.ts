@@ -7,6 +7,7 @@ import type { TrainConfig } from './config';
 import { collate, evaluate } from './evaluate';
 import type { Logger } from './logger';
 import type { TextClassifier } from './model';
+import { joinOptimizerState, splitOptimizerState } from './optimizer-state';
 import { readStateDict, runPath, writeJson, writeStateDict } from './run-dir';
 
 /** One epoch's line of history.jsonl. */
@@ -124,7 +125,8 @@ export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
   let startEpoch = 0;
   let partial: PartialEpoch | null = null;
   if (resume) {
-    optimizer.loadStateDict(resume.optimizer);
+    const buffers = await readStateDict(runPath(runDir, 'optimizer'), '--resume');
+    optimizer.loadStateDict(joinOptimizerState(resume.optimizer, buffers, runPath(runDir, 'optimizer')));
     early.loadStateDict(resume.earlyStopping);
     defaultGenerator().setState(resume.rng);
     history.push(...resume.history);
@@ -137,12 +139,14 @@ export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
 
   const checkpoint = async (epochsDone: number, finished: boolean, part: PartialEpoch | null) => {
     await writeStateDict(runPath(runDir, 'checkpoint'), model.stateDict());
+    const { json: optimizerJson, tensors: optimizerTensors } = splitOptimizerState(optimizer.stateDict());
+    await writeStateDict(runPath(runDir, 'optimizer'), optimizerTensors);
     const state: TrainState = {
       type: 'seqlab.TrainState',
       epochsDone,
       finished,
       history,
-      optimizer: optimizer.stateDict(),
+      optimizer: optimizerJson,
       earlyStopping: early.stateDict(),
       rng: defaultGenerator().getState(),
       partial: part,
