@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { SeqlabError } from '@seqlab/tensor';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { registerDiagnoseCommands } from './commands/diagnose/index';
 import { doctorCommand } from './commands/doctor/index';
 import { evalCommand } from './commands/eval/index';
 import { predictCommand } from './commands/predict/index';
@@ -118,6 +119,8 @@ program
   .action(async (flags) => {
     process.exitCode = await doctorCommand(flags);
   });
+
+registerDiagnoseCommands(program, logOptions);
 
 async function main(): Promise<void> {
   try {
