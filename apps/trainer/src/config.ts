@@ -28,7 +28,7 @@ export const TrainConfigSchema = z
     forgetBias: z.number().default(0),
     tokenizer: z.enum(['word', 'char', 'bpe']).default('word'),
     /** Tokens kept per text (the first ones). */
-    maxLen: z.number().int().min(1).max(100000).default(200),
+    maxLen: z.number().int().min(1).max(100000).default(160),
     /** Vocabulary: tokens seen fewer times are <unk>; at most this many entries. */
     minFreq: z.number().int().min(1).default(2),
     vocabSize: z.number().int().min(4).default(20000),
