@@ -141,6 +141,12 @@ describe('error messages name the op, the expectation and the input', () => {
       'maskedFill: expected a bool mask, got float32',
     ],
     [
+      'maskedFill mask larger than the input',
+      () => maskedFill(zeros([3]), tensor([[true], [false]]), 1),
+      ShapeError,
+      "maskedFill: expected a mask that broadcasts to the input's shape [3], got [2, 1]",
+    ],
+    [
       'clamp bounds',
       () => clamp(zeros([2]), null, null),
       ConfigError,

@@ -1,7 +1,7 @@
 import type { BinaryOp, UnaryOp } from '../backend/backend';
 import { backend } from '../backend/registry';
 import { allocate, assertFloating, type DType, type FloatStorage, isFloating } from '../dtype';
-import { ConfigError, DTypeError } from '../errors';
+import { ConfigError, DTypeError, ShapeError } from '../errors';
 import { broadcastShapes, broadcastStrides, numel } from '../shape';
 import { empty, Tensor } from '../tensor';
 import { record } from './record';
@@ -217,7 +217,7 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   if (mask.dtype !== 'bool') throw new DTypeError('maskedFill', 'a bool mask', mask.dtype);
   const shape = broadcastShapes('maskedFill', x.shape, mask.shape);
   if (shape.length !== x.ndim || shape.some((s, i) => s !== x.shape[i])) {
-    throw new ConfigError(
+    throw new ShapeError(
       'maskedFill',
       `a mask that broadcasts to the input's shape [${x.shape.join(', ')}]`,
       `[${mask.shape.join(', ')}]`,
