@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { SeqlabError } from '@seqlab/tensor';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { registerBenchCommands } from './commands/bench/index';
 import { registerDiagnoseCommands } from './commands/diagnose/index';
 import { doctorCommand } from './commands/doctor/index';
 import { evalCommand } from './commands/eval/index';
@@ -121,6 +122,7 @@ program
   });
 
 registerDiagnoseCommands(program, logOptions);
+registerBenchCommands(program, logOptions);
 
 async function main(): Promise<void> {
   try {

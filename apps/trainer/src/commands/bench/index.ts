@@ -1,0 +1,156 @@
+import { getBackend } from '@seqlab/tensor';
+import type { Command } from 'commander';
+import { numberish } from '../../flags';
+import type { LogOptions } from '../../logger';
+import { fmt, formatTable } from './format';
+import { type AddingResult, runAddingProblem } from './long-range';
+import { benchMessages as m } from './messages';
+import { LongRangeFlagsSchema, parseFlags, SpeedFlagsSchema } from './options';
+import { benchWorkload, type SpeedRecord } from './speed';
+import { WORKLOADS } from './workloads';
+
+/** Where a bench command writes: results to `out` (stdout), progress to `err` (stderr). */
+export interface BenchIO {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  /** Rewrites one status line ('' clears it); null when stderr is not a terminal. */
+  status: ((line: string) => void) | null;
+}
+
+const consoleIO = (): BenchIO => ({
+  out: (line) => console.log(line),
+  err: (line) => console.error(line),
+  status: process.stderr.isTTY ? (line) => process.stderr.write(`\r\x1b[K${line}`) : null,
+});
+
+/**
+ * `seqlab bench long-range`: the adding problem at each length T for each cell (adding_problem.py's
+ * protocol, see `runAddingProblem`). Text: a line per finished run on stderr, then a table on
+ * stdout; `--json`: one JSON line per run on stdout (the reference's fields, its curve included).
+ */
+export async function benchLongRangeCommand(
+  rawFlags: Record<string, unknown>,
+  log: LogOptions = {},
+  io: BenchIO = consoleIO(),
+): Promise<number> {
+  const flags = parseFlags('bench long-range', LongRangeFlagsSchema, rawFlags);
+  const json = flags.json || log.logFormat === 'json';
+  const chatty = !json && !log.quiet;
+  if (chatty) io.err(m.longRangeProtocol(flags.steps, flags.batch, flags.hidden, flags.lr));
+  const results: AddingResult[] = [];
+  for (const T of flags.lengths) {
+    for (const cell of flags.models) {
+      const status = chatty ? io.status : null;
+      const r = runAddingProblem(cell, T, flags, (step, mse) =>
+        status?.(m.evalProgress(cell, T, step, flags.steps, mse)),
+      );
+      status?.('');
+      results.push(r);
+      if (json) io.out(JSON.stringify(r));
+      else if (chatty) io.err(m.runDone(cell, T, r.steps_run, r.final_test_mse, r.wall_s));
+    }
+  }
+  if (!json) {
+    io.out(longRangeTable(results));
+    if (results.some((r) => r.time_limited)) io.out(m.timeLimited);
+  }
+  return 0;
+}
+
+/** The long-range results as a text table (one row per run). */
+export function longRangeTable(results: readonly AddingResult[]): string {
+  const steps = (s: number | null) => (s === null ? m.never : String(s));
+  return formatTable(
+    ['model', 'T', 'steps', 'final test MSE', 'baseline MSE', 'steps to <0.05', 'steps to <0.01', 'wall s'],
+    results.map((r) => [
+      r.cell,
+      String(r.T),
+      `${r.steps_run}${r.time_limited ? '*' : ''}`,
+      r.final_test_mse.toFixed(5),
+      r.baseline_mse.toFixed(5),
+      steps(r['steps_to_mse_below_0.05']),
+      steps(r['steps_to_mse_below_0.01']),
+      r.wall_s.toFixed(1),
+    ]),
+  );
+}
+
+/**
+ * `seqlab bench speed`: times W1/W2/W3 (see `benchWorkload`) in train and/or infer mode on the
+ * active backend. Text: a line per measurement on stderr, then a table on stdout; `--json`: one JSON
+ * line per workload and mode on stdout, as soon as it is measured.
+ */
+export async function benchSpeedCommand(
+  rawFlags: Record<string, unknown>,
+  log: LogOptions = {},
+  io: BenchIO = consoleIO(),
+): Promise<number> {
+  const flags = parseFlags('bench speed', SpeedFlagsSchema, rawFlags);
+  const json = flags.json || log.logFormat === 'json';
+  const chatty = !json && !log.quiet;
+  if (chatty) io.err(m.speedHeader(getBackend().name, process.version, flags.steps, flags.warmup));
+  const records: SpeedRecord[] = [];
+  for (const name of flags.workload) {
+    for (const r of benchWorkload(name, WORKLOADS[name], flags.mode, flags)) {
+      records.push(r);
+      if (json) io.out(JSON.stringify(r));
+      else if (chatty) io.err(`${r.workload} ${r.mode}: median ${fmt(r.median_ms)} ms`);
+    }
+  }
+  if (!json) io.out(speedTable(records));
+  return 0;
+}
+
+/** The speed records as a text table (one row per workload and mode). */
+export function speedTable(records: readonly SpeedRecord[]): string {
+  return formatTable(
+    ['workload', 'mode', 'B x T', 'params', 'median ms', 'min–max ms', 'tokens/s', 'backend', 'loadavg'],
+    records.map((r) => [
+      r.workload,
+      r.mode,
+      `${r.batch} x ${r.seq}`,
+      fmt(r.params, 0),
+      fmt(r.median_ms),
+      `${fmt(r.min_ms)}–${fmt(r.max_ms)}`,
+      fmt(r.tokens_per_s, 0),
+      r.backend,
+      String(r.loadavg_1m),
+    ]),
+  );
+}
+
+/** Adds `seqlab bench long-range` and `seqlab bench speed` to the program. */
+export function registerBenchCommands(program: Command, log: () => LogOptions): void {
+  const bench = program
+    .command('bench')
+    .description('benchmarks: long-range memory (the adding problem) and speed (the anchor workloads)');
+  bench
+    .command('long-range')
+    .description(m.longRange)
+    .option('--lengths <list>', 'sequence lengths T, comma-separated (default 10,50,100,200)')
+    .option('--models <list>', 'cells, comma-separated: rnn, gru, lstm (default all three)')
+    .option('--steps <n>', 'training steps per run (default 3000)', numberish)
+    .option('--eval-every <n>', 'test-set evaluation every n steps (default 100)', numberish)
+    .option('--hidden <n>', 'hidden size (default 64)', numberish)
+    .option('--batch <n>', 'sequences per training batch (default 64)', numberish)
+    .option('--lr <x>', 'Adam learning rate (default 0.001)', numberish)
+    .option('--seed <n>', 'seed of the weights and the training batches (default 0)', numberish)
+    .option('--test-size <n>', 'sequences in the fixed test set (default 1000)', numberish)
+    .option('--time-limit <s>', 'wall-clock cap per run in seconds, 0 = none (default 0)', numberish)
+    .option('--json', 'one JSON line per run')
+    .action(async (flags: Record<string, unknown>) => {
+      process.exitCode = await benchLongRangeCommand(flags, log());
+    });
+  bench
+    .command('speed')
+    .description(m.speed)
+    .option('--workload <list>', 'W1, W2, W3 or all, comma-separated (default all)')
+    .option('--mode <list>', 'train, infer or all, comma-separated (default all)')
+    .option('--steps <n>', 'timed steps (default 20)', numberish)
+    .option('--warmup <n>', 'untimed warm-up steps (default 3)', numberish)
+    .option('--seed <n>', 'seed of the weights (the batch uses seed + 1) (default 0)', numberish)
+    .option('--json', 'one JSON line per workload and mode')
+    .action(async (flags: Record<string, unknown>) => {
+      process.exitCode = await benchSpeedCommand(flags, log());
+    });
+}

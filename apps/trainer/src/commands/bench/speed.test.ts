@@ -1,0 +1,151 @@
+import { ConfigError } from '@seqlab/tensor';
+import { describe, expect, it } from 'vitest';
+import { type BenchIO, benchSpeedCommand, speedTable } from './index';
+import { parseFlags, SpeedFlagsSchema } from './options';
+import { benchWorkload, makeBatch, median, type SpeedRecord } from './speed';
+import { WORKLOADS, type Workload } from './workloads';
+
+/** A W1-shaped workload (2-layer bidirectional LSTM with dropout), small enough for a unit test. */
+const TINY: Workload = { ...WORKLOADS.W1, vocab: 50, emb: 8, hidden: 8, batch: 4, seq: 6 };
+
+const capture = () => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: BenchIO = { out: (l) => out.push(l), err: (l) => err.push(l), status: null };
+  return { out, err, io };
+};
+
+const FIELDS = [
+  'system',
+  'backend',
+  'node',
+  'workload',
+  'batch',
+  'seq',
+  'params',
+  'mode',
+  'steps',
+  'warmup',
+  'median_ms',
+  'min_ms',
+  'max_ms',
+  'tokens_per_s',
+  'loadavg_1m',
+];
+
+describe('benchWorkload', () => {
+  it('times train then infer and reports the anchors’ fields', () => {
+    const records = [...benchWorkload('tiny', TINY, ['train', 'infer'], { steps: 5, warmup: 2, seed: 0 })];
+    expect(records.map((r) => r.mode)).toEqual(['train', 'infer']);
+    for (const r of records) {
+      for (const key of FIELDS) expect(r).toHaveProperty(key);
+      expect(r).toMatchObject({ system: 'seqlab', backend: 'js', node: process.version, workload: 'tiny' });
+      expect(r).toMatchObject({ batch: 4, seq: 6, steps: 5, warmup: 2 });
+      expect(r.min_ms).toBeLessThanOrEqual(r.median_ms);
+      expect(r.median_ms).toBeLessThanOrEqual(r.max_ms);
+      const tokensPerS = (4 * 6) / (r.median_ms / 1000);
+      expect(Math.abs(r.tokens_per_s - tokensPerS) / tokensPerS).toBeLessThan(1e-3);
+    }
+    const [train, infer] = records;
+    // Seven Adam steps on one fixed batch of 4 must lower its loss from about ln 2.
+    expect(train.loss_first).toBeCloseTo(Math.log(2), 0);
+    expect(train.loss_last).toBeLessThan(train.loss_first as number);
+    expect(Number.isFinite(infer.logits_sum)).toBe(true);
+  });
+
+  it('runs only the modes asked for, from the same seed to the same numbers', () => {
+    const run = () => [...benchWorkload('tiny', TINY, ['infer'], { steps: 1, warmup: 0, seed: 3 })];
+    const [a] = run();
+    const [b] = run();
+    expect(a.mode).toBe('infer');
+    expect(a.logits_sum).toBe(b.logits_sum);
+    expect(a).not.toHaveProperty('loss_first');
+  });
+
+  it('draws token ids in [0, V) and labels in [0, C) for one fixed batch', () => {
+    const { tokens, labels } = makeBatch(TINY, 1);
+    expect(tokens.shape).toEqual([4, 6]);
+    expect(Math.min(...tokens.data)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...tokens.data)).toBeLessThan(50);
+    expect([...labels.data].every((y) => y === 0 || y === 1)).toBe(true);
+    expect([...makeBatch(TINY, 1).tokens.data]).toEqual([...tokens.data]);
+  });
+
+  it('takes the median as Python’s statistics.median', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+});
+
+describe('seqlab bench speed', () => {
+  it('prints one JSON line per workload and mode with --json', async () => {
+    const { out, io } = capture();
+    const code = await benchSpeedCommand(
+      { workload: 'w2', mode: 'infer', steps: 1, warmup: 0, json: true },
+      {},
+      io,
+    );
+    expect(code).toBe(0);
+    expect(out).toHaveLength(1);
+    const r = JSON.parse(out[0]) as SpeedRecord;
+    for (const key of FIELDS) expect(r).toHaveProperty(key);
+    expect(r).toMatchObject({
+      workload: 'W2',
+      mode: 'infer',
+      batch: 64,
+      seq: 100,
+      params: 739_586,
+      steps: 1,
+    });
+  });
+
+  it('prints a table with a row per record', () => {
+    const record: SpeedRecord = {
+      system: 'seqlab',
+      backend: 'js',
+      node: 'v20.0.0',
+      workload: 'W1',
+      batch: 32,
+      seq: 50,
+      params: 3_648_514,
+      mode: 'train',
+      steps: 20,
+      warmup: 3,
+      median_ms: 1234.5678,
+      min_ms: 1000,
+      max_ms: 2000.25,
+      tokens_per_s: 1296.1,
+      loadavg_1m: 1.5,
+    };
+    const lines = speedTable([record, { ...record, mode: 'infer' }]).split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^workload\s+mode\s+B x T\s+params\s+median ms\s+min–max ms\s+tokens\/s/);
+    expect(lines[1]).toMatch(
+      /^W1\s+train\s+32 x 50\s+3,648,514\s+1,234.6\s+1,000.0–2,000.3\s+1,296\s+js\s+1.5$/,
+    );
+  });
+
+  it('accepts comma lists and all, in the anchors’ order', () => {
+    const f = parseFlags('bench speed', SpeedFlagsSchema, { workload: 'W3,w1,W3', mode: 'infer,train' });
+    expect(f.workload).toEqual(['W3', 'W1']);
+    expect(f.mode).toEqual(['train', 'infer']);
+    const all = parseFlags('bench speed', SpeedFlagsSchema, { workload: 'all', mode: 'all' });
+    expect(all).toMatchObject({
+      workload: ['W1', 'W2', 'W3'],
+      mode: ['train', 'infer'],
+      steps: 20,
+      warmup: 3,
+    });
+    expect(parseFlags('bench speed', SpeedFlagsSchema, {})).toMatchObject({ workload: ['W1', 'W2', 'W3'] });
+  });
+
+  it('rejects unknown workloads and modes with a ConfigError naming the flag', async () => {
+    const { io } = capture();
+    await expect(benchSpeedCommand({ workload: 'W4' }, {}, io)).rejects.toThrow(ConfigError);
+    await expect(benchSpeedCommand({ workload: 'W4' }, {}, io)).rejects.toThrow(
+      /--workload: .*"W1".*\(given "W4"\)/,
+    );
+    await expect(benchSpeedCommand({ mode: 'fit' }, {}, io)).rejects.toThrow(/--mode: .*\(given "fit"\)/);
+    await expect(benchSpeedCommand({ steps: 0 }, {}, io)).rejects.toThrow(/--steps: .*\(given 0\)/);
+  });
+});
