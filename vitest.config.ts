@@ -13,7 +13,8 @@ const workspaces = [
   ),
   'tools/pack-smoke',
 ];
-const slow = process.env.SEQLAB_FAST ? ['**/*.slow.test.ts'] : [];
+// The CLI end-to-end tests run the built dist, so test:fast (no build) leaves them out too.
+const slow = process.env.SEQLAB_FAST ? ['**/*.slow.test.ts', '**/src/e2e/**'] : [];
 
 export default defineConfig({
   resolve: { conditions },
