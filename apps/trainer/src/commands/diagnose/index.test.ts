@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { LabelMap } from '@seqlab/data';
 import { Linear, LSTM, LSTMCell, RNN } from '@seqlab/layers';
 import { ConfigError, manualSeed, randn, type Tensor } from '@seqlab/tensor';
@@ -44,11 +45,14 @@ function meanRowNorm(g: Tensor): number {
   return s / B;
 }
 
-/** Captures console.log lines while `fn` runs. */
+/**
+ * Captures console.log lines while `fn` runs, without ANSI colors: the heatmap is colored whenever
+ * picocolors says so, which FORCE_COLOR (set by many CI runners) turns on even on a pipe.
+ */
 async function captureLog(fn: () => Promise<unknown>): Promise<string> {
   const lines: string[] = [];
   const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-    lines.push(args.join(' '));
+    lines.push(stripVTControlCharacters(args.join(' ')));
   });
   try {
     await fn();
