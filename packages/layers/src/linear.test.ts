@@ -9,7 +9,7 @@
  */
 import { Linear } from '@seqlab/layers';
 import { ConfigError, mul, ShapeError, sum, type Tensor, tensor } from '@seqlab/tensor';
-import { expectClose, type Fixture, loadFixture } from '@seqlab/tensor/testing';
+import { expectClose, leaf, loadFixture } from '@seqlab/tensor/testing';
 import { describe, expect, test } from 'vitest';
 
 const fixture = loadFixture(new URL('../fixtures/layers/linear.safetensors', import.meta.url));
@@ -21,21 +21,6 @@ interface Case {
 }
 const cases = fixture.json<Case[]>('cases');
 
-const leaf = (t: Tensor): Tensor => {
-  const c = t.clone().detach();
-  c.requiresGrad = true;
-  return c;
-};
-
-/** The case's state dict, `<case>/param/` stripped (copies, so the fixture is never trained on). */
-function stateDictOf(fx: Fixture, name: string): Map<string, Tensor> {
-  const prefix = `${name}/param/`;
-  const dict = new Map<string, Tensor>();
-  for (const [key, t] of fx.tensors)
-    if (key.startsWith(prefix)) dict.set(key.slice(prefix.length), t.clone());
-  return dict;
-}
-
 /** Forward, the fixture's loss, backward; compares the output and every gradient. */
 function runCase(c: Case, expected: (role: string) => Tensor): void {
   const { name } = c;
@@ -44,7 +29,7 @@ function runCase(c: Case, expected: (role: string) => Tensor): void {
     expectClose(actual!, expected(role), {}, `${name}: ${role}`);
   };
   const layer = new Linear(c.inFeatures, c.outFeatures, c.options);
-  const params = stateDictOf(fixture, name);
+  const params = fixture.group(`${name}/param`);
   // The fixture stores names sorted; the order of our keys is Sequential's test.
   expect([...layer.stateDict().keys()].sort(), `${name}: state dict keys`).toEqual([...params.keys()].sort());
   layer.loadStateDict(params);

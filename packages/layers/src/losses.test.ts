@@ -13,7 +13,7 @@
  */
 import { bceWithLogits, crossEntropy, mseLoss, nllLoss, type Reduction } from '@seqlab/layers';
 import { ConfigError, DTypeError, mul, ShapeError, sum, type Tensor, tensor } from '@seqlab/tensor';
-import { expectClose, loadFixture } from '@seqlab/tensor/testing';
+import { expectClose, leaf, loadFixture } from '@seqlab/tensor/testing';
 import { describe, expect, test } from 'vitest';
 
 const fixture = loadFixture(new URL('../fixtures/layers/losses.safetensors', import.meta.url));
@@ -25,12 +25,6 @@ interface Case {
   hasPosWeight: boolean;
 }
 const cases = fixture.json<Case[]>('cases');
-
-const leaf = (t: Tensor): Tensor => {
-  const c = t.clone().detach();
-  c.requiresGrad = true;
-  return c;
-};
 
 /**
  * Forward, the fixture's loss, backward; compares the loss, the input's gradient and, with `targetGrad`,

@@ -13,6 +13,7 @@
  * half; breaking SGD so that it never moves fails both halves.
  */
 import { Generator, randn, type Tensor, tensor, zeros } from '@seqlab/tensor';
+import { leaf } from '@seqlab/tensor/testing';
 import { describe, expect, test } from 'vitest';
 import { clipGradNorm, SGD } from './index';
 
@@ -26,11 +27,6 @@ const LR = 0.01;
 /** The RNN's parameters [W_xh, W_hh, b, W_out, b_out] and a batch (x [T, B, I], y [B, 1]). */
 function setup(seed: number): { params: Tensor[]; x: Tensor; y: Tensor } {
   const g = new Generator(seed);
-  const leaf = (t: Tensor): Tensor => {
-    const p = t.detach();
-    p.requiresGrad = true;
-    return p;
-  };
   const diagonal = new Float32Array(H * H);
   for (let i = 0; i < H; i++) diagonal[i * H + i] = 0.9;
   const wxh = leaf(randn([I, H], { generator: g }).mul(1 / Math.sqrt(I)));

@@ -21,7 +21,7 @@ import {
   sum,
   type Tensor,
 } from '@seqlab/tensor';
-import { expectClose, type Fixture, loadFixture } from '@seqlab/tensor/testing';
+import { expectClose, type Fixture, leaf, loadFixture } from '@seqlab/tensor/testing';
 import { describe, expect, test } from 'vitest';
 
 // Float32 recurrences accumulate rounding over time steps, layers and directions, and the backward pass
@@ -51,21 +51,6 @@ interface Case {
 /** What one case compares: expected tensors by role (`output`, `grad/param/weight_ih_l0`, ...). */
 type Expected = (role: string) => Tensor;
 
-const leaf = (t: Tensor): Tensor => {
-  const c = t.clone().detach();
-  c.requiresGrad = true;
-  return c;
-};
-
-/** The case's state dict, `<case>/param/` stripped (copies, so the fixture is never trained on). */
-function stateDictOf(fixture: Fixture, name: string): Map<string, Tensor> {
-  const prefix = `${name}/param/`;
-  const dict = new Map<string, Tensor>();
-  for (const [key, t] of fixture.tensors)
-    if (key.startsWith(prefix)) dict.set(key.slice(prefix.length), t.clone());
-  return dict;
-}
-
 interface Module {
   loadStateDict(dict: Map<string, Tensor>, options: { strict: boolean }): unknown;
   namedParameters(): Iterable<[string, Tensor]>;
@@ -86,12 +71,12 @@ function runCase(fixture: Fixture, c: Case, expected: Expected): void {
   if (c.module === 'RNNCell' || c.module === 'GRUCell') {
     const cell = c.module === 'RNNCell' ? new RNNCell(options) : new GRUCell(options);
     module = cell;
-    cell.loadStateDict(stateDictOf(fixture, name), { strict: true });
+    cell.loadStateDict(fixture.group(`${name}/param`), { strict: true });
     outs.set('output', h0 ? cell.forward(input, h0) : cell.forward(input));
   } else if (c.module === 'LSTMCell') {
     const cell = new LSTMCell(options);
     module = cell;
-    cell.loadStateDict(stateDictOf(fixture, name), { strict: true });
+    cell.loadStateDict(fixture.group(`${name}/param`), { strict: true });
     const state = h0 && c0 ? cell.forward(input, { h: h0, c: c0 }) : cell.forward(input);
     outs.set('h_n', state.h);
     outs.set('c_n', state.c);
@@ -107,7 +92,7 @@ function runCase(fixture: Fixture, c: Case, expected: Expected): void {
     if (c.module === 'LSTM') {
       const lstm = new LSTM(options);
       module = lstm;
-      lstm.loadStateDict(stateDictOf(fixture, name), { strict: true });
+      lstm.loadStateDict(fixture.group(`${name}/param`), { strict: true });
       const result = c.hasH0 ? lstm.forward(x, state) : lstm.forward(x);
       output = result.output;
       outs.set('h_n', result.hN);
@@ -115,7 +100,7 @@ function runCase(fixture: Fixture, c: Case, expected: Expected): void {
     } else {
       const rnn = c.module === 'RNN' ? new RNN(options) : new GRU(options);
       module = rnn;
-      rnn.loadStateDict(stateDictOf(fixture, name), { strict: true });
+      rnn.loadStateDict(fixture.group(`${name}/param`), { strict: true });
       const result = c.hasH0 ? rnn.forward(x, state) : rnn.forward(x);
       output = result.output;
       outs.set('h_n', result.hN);
@@ -147,7 +132,7 @@ function runCase(fixture: Fixture, c: Case, expected: Expected): void {
 
   const params = new Map(module.namedParameters());
   expect([...params.keys()].sort(), `${name}: parameter names`).toEqual(
-    [...stateDictOf(fixture, name).keys()].sort(),
+    [...fixture.group(`${name}/param`).keys()].sort(),
   );
   for (const [pname, p] of params) {
     // PyTorch gives every parameter that took part a gradient tensor, zeros included (weight_hh of a cell

@@ -53,7 +53,7 @@ import {
   unsqueeze,
   where,
 } from '@seqlab/tensor';
-import { gradcheck } from '@seqlab/tensor/testing';
+import { gradcheck, leaf } from '@seqlab/tensor/testing';
 import { describe, expect, test } from 'vitest';
 
 const g = new Generator(1234);
@@ -81,11 +81,6 @@ const distinct = (shape: number[]) => {
 };
 
 /** A fresh leaf with the values of t. */
-const leaf = (t: Tensor) => {
-  const c = t.detach().clone();
-  c.requiresGrad = true;
-  return c;
-};
 
 type Case = [string, (...x: Tensor[]) => Tensor | Tensor[], () => Tensor[]];
 

@@ -15,18 +15,13 @@ import {
   type Tensor,
   tensor,
 } from '@seqlab/tensor';
-import { expectClose, loadFixture } from '@seqlab/tensor/testing';
+import { expectClose, leaf, loadFixture } from '@seqlab/tensor/testing';
 import { describe, expect, test } from 'vitest';
 
 const fixture = loadFixture(new URL('../../fixtures/sequence/pack.safetensors', import.meta.url));
 type Case = { name: string; op: string; args: Record<string, number | boolean | null> };
 const cases = fixture.json<Case[]>('cases');
 
-const leaf = (t: Tensor) => {
-  const c = t.clone().detach();
-  c.requiresGrad = true;
-  return c;
-};
 const ints = (t: Tensor) => Array.from(t.data);
 
 function checkPacked(name: string, packed: PackedSequence): void {

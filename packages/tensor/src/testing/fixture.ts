@@ -14,6 +14,12 @@ export interface Fixture {
   readonly metadata: Record<string, string>;
   /** Every tensor, by name. */
   readonly tensors: Map<string, Tensor>;
+  /**
+   * Copies of the tensors named `<prefix>/…`, keyed by the rest of the name: a case's state dict is
+   * `fx.group('case1/param')`. Copies, so a test that trains on them never changes the fixture.
+   * Empty when there are none (a module without parameters has an empty state dict).
+   */
+  group(prefix: string): Map<string, Tensor>;
 }
 
 /**
@@ -35,6 +41,12 @@ export function loadFixture(path: string | URL): Fixture {
       const t = tensors.get(name);
       if (!t) throw new Error(`loadFixture: expected a tensor named '${name}' in ${String(path)}, got none`);
       return t;
+    },
+    group(prefix) {
+      const head = `${prefix}/`;
+      const out = new Map<string, Tensor>();
+      for (const [key, t] of tensors) if (key.startsWith(head)) out.set(key.slice(head.length), t.clone());
+      return out;
     },
     json<T>(key: string): T {
       const raw = metadata[key];

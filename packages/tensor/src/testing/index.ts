@@ -6,3 +6,4 @@ export type { Fixture } from './fixture';
 export { loadFixture } from './fixture';
 export type { GradcheckOptions } from './gradcheck';
 export { gradcheck } from './gradcheck';
+export { leaf } from './leaf';

@@ -1,0 +1,76 @@
+// The test helpers of `@seqlab/tensor/testing` are themselves tested: a golden test is only as good as
+// the fixture reader and the comparison under it.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { saveSafetensors, tensor } from '@seqlab/tensor';
+import { expectClose, leaf, loadFixture } from '@seqlab/tensor/testing';
+import { afterAll, describe, expect, test } from 'vitest';
+
+const dir = mkdtempSync(join(tmpdir(), 'seqlab-testing-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const file = join(dir, 'fx.safetensors');
+writeFileSync(
+  file,
+  saveSafetensors(
+    {
+      'case1/param/weight': tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+      'case1/param/bias': tensor([0.5, -0.5]),
+      'case1/input': tensor([1, 1]),
+      'case10/param/weight': tensor([9]),
+    },
+    { metadata: { cases: '["case1","case10"]' } },
+  ),
+);
+
+describe('loadFixture', () => {
+  const fx = loadFixture(file);
+
+  test('group(prefix) is the state dict under prefix/, as copies, and stops at the slash', () => {
+    const sd = fx.group('case1/param');
+    expect([...sd.keys()].sort()).toEqual(['bias', 'weight']);
+    expect(sd.get('weight')?.shape).toEqual([2, 2]);
+    // 'case10/…' shares the text 'case1' but is another case.
+    expect(fx.group('case10/param').size).toBe(1);
+    (sd.get('bias') as ReturnType<typeof tensor>).data[0] = 100;
+    expect(fx.get('case1/param/bias').data[0]).toBe(0.5);
+    expect(fx.group('case2/param').size).toBe(0);
+  });
+
+  test('get, has and json name what is missing and where', () => {
+    expect(fx.has('case1/input')).toBe(true);
+    expect(fx.json<string[]>('cases')).toEqual(['case1', 'case10']);
+    expect(() => fx.get('case1/output')).toThrow(
+      /expected a tensor named 'case1\/output' in .*fx\.safetensors/,
+    );
+    expect(() => fx.json('sizes')).toThrow(/expected metadata key 'sizes'/);
+  });
+});
+
+describe('leaf', () => {
+  test('is a fresh leaf that requires grad, with its own storage', () => {
+    const x = tensor([1, 2, 3]);
+    const y = x.mul(2);
+    const l = leaf(y);
+    expect(l.requiresGrad).toBe(true);
+    expect(l.isLeaf).toBe(true);
+    expect(l.gradFn).toBeNull();
+    l.data[0] = 7;
+    expect(y.data[0]).toBe(2);
+    l.mul(3).sum().backward();
+    expectClose(l.grad, tensor([3, 3, 3]));
+    expect(x.grad).toBeNull();
+  });
+});
+
+describe('expectClose', () => {
+  test('fails on a value outside the tolerance and on a shape mismatch', () => {
+    expect(() => expectClose(tensor([1, 2]), tensor([1, 2.1]))).toThrow();
+    expect(() => expectClose(tensor([1, 2]), tensor([[1, 2]]))).toThrow();
+    expect(() => expectClose(tensor([1, 2]), tensor([1, 2 + 1e-7]))).not.toThrow();
+  });
+});
