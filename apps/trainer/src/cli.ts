@@ -62,6 +62,7 @@ function configFlags(cmd: Command): Command {
     .option('--lr <x>', 'learning rate', numberish)
     .option('--optimizer <name>', 'adam, adamw or sgd')
     .option('--weight-decay <x>', 'weight decay', numberish)
+    .option('--scheduler <name>', 'learning-rate schedule: none, cosine, plateau or onecycle')
     .option('--clip <x>', 'clip the global gradient norm (0: off)', numberish)
     .option('--patience <n>', 'early stopping: epochs without a better valid accuracy', numberish)
     .option('--seed <n>', 'random seed', numberish)

@@ -37,6 +37,8 @@ export const TrainConfigSchema = z
     lr: z.number().positive().max(10).default(2e-3),
     optimizer: z.enum(['adam', 'adamw', 'sgd']).default('adam'),
     weightDecay: z.number().min(0).default(0),
+    /** Learning-rate schedule: none (the article), cosine, plateau (on valid accuracy) or onecycle. */
+    scheduler: z.enum(['none', 'cosine', 'plateau', 'onecycle']).default('none'),
     /** Clip the global gradient norm to this value (0 = off). */
     clip: z.number().min(0).default(5),
     /** Early stopping on validation accuracy: epochs without improvement before stopping. */

@@ -1,7 +1,15 @@
 import { DataLoader, type EncodedExample } from '@seqlab/data';
 import { crossEntropy } from '@seqlab/layers';
 import { EarlyStopping, type EarlyStoppingState } from '@seqlab/metrics';
-import { Adam, AdamW, clipGradNorm, type Optimizer, type OptimizerStateDict, SGD } from '@seqlab/optim';
+import {
+  Adam,
+  AdamW,
+  clipGradNorm,
+  type Optimizer,
+  type OptimizerStateDict,
+  type SchedulerStateDict,
+  SGD,
+} from '@seqlab/optim';
 import { defaultGenerator, FormatError } from '@seqlab/tensor';
 import type { TrainConfig } from './config';
 import { collate, evaluate } from './evaluate';
@@ -9,6 +17,7 @@ import type { Logger } from './logger';
 import type { TextClassifier } from './model';
 import { joinOptimizerState, splitOptimizerState } from './optimizer-state';
 import { readStateDict, runPath, writeJson, writeStateDict } from './run-dir';
+import { makeSchedule } from './schedule';
 
 /** One epoch's line of history.jsonl. */
 export interface EpochRecord {
@@ -41,6 +50,8 @@ export interface TrainState {
   finished: boolean;
   history: EpochRecord[];
   optimizer: OptimizerStateDict;
+  /** The learning-rate schedule's state (null without `--scheduler`; absent in older runs). */
+  scheduler?: SchedulerStateDict | null;
   earlyStopping: EarlyStoppingState;
   rng: number[];
   partial: PartialEpoch | null;
@@ -66,6 +77,7 @@ export function parseTrainState(json: unknown, file: string): TrainState {
     !Array.isArray(s.history) ||
     !Array.isArray(s.rng) ||
     !isObject(s.optimizer) ||
+    !(s.scheduler === undefined || s.scheduler === null || isObject(s.scheduler)) ||
     !isObject(s.earlyStopping) ||
     (s.partial !== null && !isObject(s.partial))
   ) {
@@ -120,6 +132,8 @@ export interface TrainResult {
 export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
   const { config, model, train, valid, numClasses, runDir, logger, resume, stop } = args;
   const optimizer = makeOptimizer(config, model);
+  const numBatches = Math.ceil(train.length / config.batchSize);
+  const schedule = makeSchedule(config, optimizer, numBatches);
   const early = new EarlyStopping({ patience: config.patience, mode: 'max', minDelta: 0 });
   const history: EpochRecord[] = [];
   let startEpoch = 0;
@@ -127,6 +141,11 @@ export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
   if (resume) {
     const buffers = await readStateDict(runPath(runDir, 'optimizer'), '--resume');
     optimizer.loadStateDict(joinOptimizerState(resume.optimizer, buffers, runPath(runDir, 'optimizer')));
+    if (schedule) {
+      if (!resume.scheduler)
+        throw new FormatError('--resume', `a ${config.scheduler} scheduler state`, 'none in the checkpoint');
+      schedule.loadStateDict(resume.scheduler);
+    }
     early.loadStateDict(resume.earlyStopping);
     defaultGenerator().setState(resume.rng);
     history.push(...resume.history);
@@ -135,7 +154,6 @@ export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
     if (resume.finished) return { history, bestEpoch: early.bestEpoch ?? 0, interrupted: false };
   }
   const params = model.parameters();
-  const numBatches = Math.ceil(train.length / config.batchSize);
 
   const checkpoint = async (epochsDone: number, finished: boolean, part: PartialEpoch | null) => {
     await writeStateDict(runPath(runDir, 'checkpoint'), model.stateDict());
@@ -147,6 +165,7 @@ export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
       finished,
       history,
       optimizer: optimizerJson,
+      scheduler: schedule?.stateDict() ?? null,
       earlyStopping: early.stateDict(),
       rng: defaultGenerator().getState(),
       partial: part,
@@ -172,6 +191,7 @@ export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
     partial = null;
     logger.startProgress(`epoch ${epoch + 1}/${config.epochs}`, numBatches);
     let step = 0;
+    let lr = optimizer.paramGroups[0].lr; // the last one used in this epoch, for the history
     for (const examples of loader) {
       step++;
       if (step <= skip) continue; // already trained before the interruption
@@ -181,7 +201,9 @@ export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
       optimizer.zeroGrad();
       loss.backward();
       gradNormSum += clipGradNorm(params, config.clip > 0 ? config.clip : Number.POSITIVE_INFINITY);
+      lr = optimizer.paramGroups[0].lr;
       optimizer.step();
+      schedule?.afterBatch();
       lossSum += loss.item() * examples.length;
       tokens += batch.tokens;
       seconds += (performance.now() - t0) / 1000;
@@ -207,13 +229,14 @@ export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
       valid_accuracy: v.accuracy,
       valid_macro_f1: v.macroF1,
       grad_norm: gradNormSum / numBatches,
-      lr: optimizer.paramGroups[0].lr,
+      lr,
       seconds,
       tokens_per_s: tokens / seconds,
     };
     history.push(record);
     const improved = early.bestValue === null || early.isImprovement(v.accuracy);
     const shouldStop = early.step(v.accuracy, epoch + 1);
+    schedule?.afterEpoch(v.accuracy);
     if (improved) await writeStateDict(runPath(runDir, 'best'), model.stateDict());
     logger.info(
       `epoch ${record.epoch}: train loss ${record.train_loss.toFixed(4)}  valid loss ${v.loss.toFixed(4)}  valid acc ${v.accuracy.toFixed(4)}  macro-F1 ${v.macroF1.toFixed(4)}  ${Math.round(record.tokens_per_s)} tok/s${improved ? '  (best)' : ''}`,

@@ -22,7 +22,8 @@ afterAll(() => temp.cleanup());
 
 // Big enough that a batch takes a few ms and an epoch is 32 batches (63 train examples, batches of
 // 2), with two stacked layers so that dropout draws from the random generator the checkpoint must
-// restore. SIGINT goes out at batch 4 of epoch 2, leaving 28 batches for it to arrive mid-epoch.
+// restore, and a per-batch learning-rate schedule (OneCycleLR) whose state it must restore too.
+// SIGINT goes out at batch 4 of epoch 2, leaving 28 batches for it to arrive mid-epoch.
 const CONFIG = [
   '--train',
   'topics.csv',
@@ -46,6 +47,8 @@ const CONFIG = [
   '5',
   '--seed',
   '7',
+  '--scheduler',
+  'onecycle',
 ];
 const BATCHES = 32;
 

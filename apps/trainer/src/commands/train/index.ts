@@ -39,6 +39,7 @@ export const TRAIN_KEYS = [
   'lr',
   'optimizer',
   'weightDecay',
+  'scheduler',
   'clip',
   'patience',
   'validSplit',
