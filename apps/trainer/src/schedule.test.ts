@@ -21,7 +21,7 @@ describe('makeSchedule (--scheduler)', () => {
       s?.afterEpoch(0.5);
     }
     const expected = [0, 1, 2, 3].map((e) => 1e-3 * (1 + Math.cos((Math.PI * e) / 4)));
-    seen.forEach((lr, e) => expect(lr).toBeCloseTo(expected[e], 12));
+    for (const [e, lr] of seen.entries()) expect(lr).toBeCloseTo(expected[e], 12);
     expect(lrOf(opt)).toBeCloseTo(0, 12);
   });
 
