@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { saveSafetensors, tensor } from '@seqlab/tensor';
+import { saveSafetensors, type Tensor, tensor } from '@seqlab/tensor';
 import { expectClose, leaf, loadFixture } from '@seqlab/tensor/testing';
 import { afterAll, describe, expect, test } from 'vitest';
 
@@ -36,7 +36,7 @@ describe('loadFixture', () => {
     expect(sd.get('weight')?.shape).toEqual([2, 2]);
     // 'case10/…' shares the text 'case1' but is another case.
     expect(fx.group('case10/param').size).toBe(1);
-    (sd.get('bias') as ReturnType<typeof tensor>).data[0] = 100;
+    (sd.get('bias') as Tensor).data[0] = 100;
     expect(fx.get('case1/param/bias').data[0]).toBe(0.5);
     expect(fx.group('case2/param').size).toBe(0);
   });
@@ -62,7 +62,8 @@ describe('leaf', () => {
     l.data[0] = 7;
     expect(y.data[0]).toBe(2);
     l.mul(3).sum().backward();
-    expectClose(l.grad, tensor([3, 3, 3]));
+    expect(l.grad).not.toBeNull();
+    expectClose(l.grad as Tensor, tensor([3, 3, 3]));
     expect(x.grad).toBeNull();
   });
 });

@@ -76,6 +76,51 @@ export function gemmTiled(
   cOff: number,
   accumulate: boolean,
 ): void {
+  gemmVia(gemmPacked, transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
+}
+
+/** `gemmPacked`'s signature: C[m, n] (+)= A[m, k] (row-major, from base) @ packed panels of B. */
+export type GemmPackedFn = (
+  m: number,
+  n: number,
+  k: number,
+  A: FloatStorage,
+  base: number,
+  packed: FloatStorage,
+  c: FloatStorage,
+  cOff: number,
+  accumulate: boolean,
+) => void;
+
+/** The GEMM kernels the fused recurrent kernels use (see `makeRecurrentKernels`). */
+export interface GemmKernels {
+  /** C = (acc ? C : 0) + op(A) @ op(B), the Backend's `gemm`. */
+  gemm: typeof gemmTiled;
+  /** C (+)= A @ B with B packed by `packB`. */
+  gemmPacked: GemmPackedFn;
+  /** Packs op(B) into 4-column panels for `gemmPacked`. */
+  packB: typeof packB;
+}
+
+/**
+ * A full GEMM on top of a packed kernel: op(A) made row-major (a copy when transposed), op(B)
+ * packed, then `packed(…)`.
+ */
+export function gemmVia(
+  packed: GemmPackedFn,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: FloatStorage,
+  aOff: number,
+  b: FloatStorage,
+  bOff: number,
+  c: FloatStorage,
+  cOff: number,
+  accumulate: boolean,
+): void {
   if (m === 0 || n === 0) return;
   if (k === 0) {
     if (!accumulate) c.fill(0, cOff, cOff + m * n);
@@ -88,7 +133,7 @@ export function gemmTiled(
     for (let p = 0; p < k; p++) for (let i = 0; i < m; i++) A[i * k + p] = a[aOff + p * m + i];
     base = 0;
   }
-  gemmPacked(m, n, k, A, base, packB(transB, k, n, b, bOff), c, cOff, accumulate);
+  packed(m, n, k, A, base, packB(transB, k, n, b, bOff), c, cOff, accumulate);
 }
 
 /** C[m, n] (+)= A[m, k] (row-major, from aOff) @ B given as `packB`'s panels. */
@@ -238,3 +283,6 @@ export function gemmPacked(
     }
   }
 }
+
+/** The js backend's GEMM kernels (float64 accumulation in registers). */
+export const jsGemmKernels: GemmKernels = { gemm: gemmTiled, gemmPacked, packB };
