@@ -14,15 +14,18 @@
 import { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell } from '@seqlab/layers';
 import {
   add,
+  getBackend,
+  listBackends,
   mul,
   PackedSequence,
   packPaddedSequence,
   padPackedSequence,
+  setBackend,
   sum,
   type Tensor,
 } from '@seqlab/tensor';
 import { expectClose, type Fixture, leaf, loadFixture } from '@seqlab/tensor/testing';
-import { describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 // Float32 recurrences accumulate rounding over time steps, layers and directions, and the backward pass
 // runs through all of them again; the bar for the recurrent layers is 1e-4, absolute and relative.
@@ -165,14 +168,21 @@ const fixtures = new Map(
   ]),
 );
 
-for (const [title, file] of files) {
-  const fixture = fixtures.get(file)!;
-  const cases = fixture.json<Case[]>('cases');
-  describe(`${title} matches PyTorch 1.13 (fixtures/recurrent/${file}.safetensors)`, () => {
-    test.each(cases.map((c) => [c.name, c] as const))('%s', (name, c) => {
-      runCase(fixture, c, (role) => fixture.get(`${name}/${role}`));
+// On every backend: js (float64 accumulation) and wasm (SIMD, float32 accumulation) share the
+// gate math but not the GEMMs.
+const initialBackend = getBackend().name;
+afterAll(() => setBackend(initialBackend));
+for (const name of listBackends()) {
+  for (const [title, file] of files) {
+    const fixture = fixtures.get(file)!;
+    const cases = fixture.json<Case[]>('cases');
+    describe(`[${name}] ${title} matches PyTorch 1.13 (fixtures/recurrent/${file}.safetensors)`, () => {
+      beforeAll(() => setBackend(name));
+      test.each(cases.map((c) => [c.name, c] as const))('%s', (caseName, c) => {
+        runCase(fixture, c, (role) => fixture.get(`${caseName}/${role}`));
+      });
     });
-  });
+  }
 }
 
 describe('the golden comparison can fail', () => {

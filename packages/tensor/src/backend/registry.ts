@@ -1,10 +1,37 @@
 import { BackendError } from '../errors';
 import type { Backend } from './backend';
 import { jsBackend } from './js/index';
+import { createWasmBackend, loadWasmGemm } from './wasm/index';
 
+// The built-in backends: js everywhere, wasm where WebAssembly SIMD128 compiles (Node >= 16.4 and
+// every current browser). wasm is the default when present; SEQLAB_BACKEND (Node) overrides it.
 const backends = new Map<string, Backend>([['js', jsBackend]]);
-let active: Backend = jsBackend;
-let reason = 'default: the pure-TypeScript backend runs everywhere';
+const wasm = loadWasmGemm();
+if (wasm.ok) backends.set('wasm', createWasmBackend(wasm.gemmPacked));
+
+function initialBackend(): { active: Backend; reason: string } {
+  const env = typeof process === 'object' ? process.env?.SEQLAB_BACKEND : undefined;
+  if (env) {
+    const chosen = backends.get(env);
+    if (!chosen) {
+      throw new BackendError(
+        'SEQLAB_BACKEND',
+        `one of ${[...backends.keys()].join(', ')}`,
+        `'${env}'${env === 'wasm' && !wasm.ok ? ` (${wasm.reason})` : ''}`,
+      );
+    }
+    return { active: chosen, reason: `selected with SEQLAB_BACKEND=${env}` };
+  }
+  const fast = backends.get('wasm');
+  if (fast)
+    return { active: fast, reason: 'default: WebAssembly SIMD is available (float64 work runs in js)' };
+  return {
+    active: jsBackend,
+    reason: `default: the pure-TypeScript backend (no wasm: ${wasm.ok ? 'not registered' : wasm.reason})`,
+  };
+}
+
+let { active, reason } = initialBackend();
 
 /**
  * Makes a backend available to `setBackend` under its `name`. Backends are registered explicitly

@@ -1,0 +1,75 @@
+// seqlab's WebAssembly SIMD kernels (compiled by tools/wasm/build.sh into kernels.wasm.ts).
+//
+// gemm_packed: C[m, n] (+)= A[m, k] @ B, with B given as 4-column panels, zero-padded,
+// exactly the layout of the js backend's packB: B[(jb*k + p)*4 + t] = op(B)[p, jb*4 + t].
+// Register blocking: 4 rows x 2 panels (8 f32x4 accumulators) in the main loop, then 4 x 1 and
+// 1 x 1 edges. Accumulates in float32 like PyTorch's CPU GEMMs (the js kernel uses float64).
+#include <wasm_simd128.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+static inline void store(float *c, v128_t v, int cols, int acc) {
+  if (cols >= 4) {
+    if (acc) v = wasm_f32x4_add(v, wasm_v128_load(c));
+    wasm_v128_store(c, v);
+    return;
+  }
+  float t[4];
+  wasm_v128_store(t, v);
+  for (int j = 0; j < cols; j++) c[j] = acc ? c[j] + t[j] : t[j];
+}
+
+#define FMA(acc, a, b) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(a, b))
+
+EXPORT void gemm_packed(int m, int n, int k, const float *A, const float *B, float *C, int acc) {
+  const int panels = (n + 3) / 4;
+  int i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const float *a0 = A + i * k, *a1 = a0 + k, *a2 = a1 + k, *a3 = a2 + k;
+    float *c0 = C + i * n, *c1 = c0 + n, *c2 = c1 + n, *c3 = c2 + n;
+    int jb = 0;
+    for (; jb + 2 <= panels; jb += 2) {
+      const float *b0 = B + jb * k * 4, *b1 = b0 + k * 4;
+      v128_t s00 = wasm_f32x4_splat(0), s01 = s00, s10 = s00, s11 = s00;
+      v128_t s20 = s00, s21 = s00, s30 = s00, s31 = s00;
+      for (int p = 0; p < k; p++) {
+        const v128_t x0 = wasm_v128_load(b0 + 4 * p), x1 = wasm_v128_load(b1 + 4 * p);
+        const v128_t y0 = wasm_v128_load32_splat(a0 + p), y1 = wasm_v128_load32_splat(a1 + p);
+        const v128_t y2 = wasm_v128_load32_splat(a2 + p), y3 = wasm_v128_load32_splat(a3 + p);
+        FMA(s00, y0, x0); FMA(s01, y0, x1);
+        FMA(s10, y1, x0); FMA(s11, y1, x1);
+        FMA(s20, y2, x0); FMA(s21, y2, x1);
+        FMA(s30, y3, x0); FMA(s31, y3, x1);
+      }
+      const int j = jb * 4, w0 = n - j, w1 = n - j - 4;
+      store(c0 + j, s00, w0, acc); store(c0 + j + 4, s01, w1, acc);
+      store(c1 + j, s10, w0, acc); store(c1 + j + 4, s11, w1, acc);
+      store(c2 + j, s20, w0, acc); store(c2 + j + 4, s21, w1, acc);
+      store(c3 + j, s30, w0, acc); store(c3 + j + 4, s31, w1, acc);
+    }
+    for (; jb < panels; jb++) {
+      const float *b0 = B + jb * k * 4;
+      v128_t s0 = wasm_f32x4_splat(0), s1 = s0, s2 = s0, s3 = s0;
+      for (int p = 0; p < k; p++) {
+        const v128_t x0 = wasm_v128_load(b0 + 4 * p);
+        FMA(s0, wasm_v128_load32_splat(a0 + p), x0);
+        FMA(s1, wasm_v128_load32_splat(a1 + p), x0);
+        FMA(s2, wasm_v128_load32_splat(a2 + p), x0);
+        FMA(s3, wasm_v128_load32_splat(a3 + p), x0);
+      }
+      const int j = jb * 4, w = n - j;
+      store(c0 + j, s0, w, acc); store(c1 + j, s1, w, acc);
+      store(c2 + j, s2, w, acc); store(c3 + j, s3, w, acc);
+    }
+  }
+  for (; i < m; i++) {
+    const float *a = A + i * k;
+    float *c = C + i * n;
+    for (int jb = 0; jb < panels; jb++) {
+      const float *b0 = B + jb * k * 4;
+      v128_t s = wasm_f32x4_splat(0);
+      for (int p = 0; p < k; p++) FMA(s, wasm_v128_load32_splat(a + p), wasm_v128_load(b0 + 4 * p));
+      store(c + jb * 4, s, n - jb * 4, acc);
+    }
+  }
+}
