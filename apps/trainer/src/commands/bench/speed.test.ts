@@ -39,7 +39,12 @@ describe('benchWorkload', () => {
     expect(records.map((r) => r.mode)).toEqual(['train', 'infer']);
     for (const r of records) {
       for (const key of FIELDS) expect(r).toHaveProperty(key);
-      expect(r).toMatchObject({ system: 'seqlab', backend: getBackend().name, node: process.version, workload: 'tiny' });
+      expect(r).toMatchObject({
+        system: 'seqlab',
+        backend: getBackend().name,
+        node: process.version,
+        workload: 'tiny',
+      });
       expect(r).toMatchObject({ batch: 4, seq: 6, steps: 5, warmup: 2 });
       expect(r.min_ms).toBeLessThanOrEqual(r.median_ms);
       expect(r.median_ms).toBeLessThanOrEqual(r.max_ms);
