@@ -1,0 +1,50 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseTrainConfig } from './config';
+
+const ARTICLE = new URL('../configs/article-lstm.json', import.meta.url);
+const REFERENCE = new URL('../../../../shared/bench/reference/train_reference.py', import.meta.url);
+
+describe('configs/article-lstm.json (the article SentimentLSTM)', () => {
+  const config = parseTrainConfig(JSON.parse(readFileSync(ARTICLE, 'utf8')));
+
+  it('is a valid configuration with the article settings', () => {
+    expect(config).toMatchObject({
+      model: 'lstm',
+      layers: 2,
+      hidden: 256,
+      embed: 128,
+      bidirectional: true,
+      dropout: 0.3,
+      maxLen: 50,
+      minFreq: 1,
+      vocabSize: 10000,
+      batchSize: 32,
+      lr: 1e-3,
+      optimizer: 'adam',
+      weightDecay: 0,
+      scheduler: 'none',
+      clip: 5,
+      patience: 2,
+      seed: 0,
+    });
+  });
+
+  it('matches what train_reference.py states (../shared beside the repository)', () => {
+    if (!existsSync(REFERENCE)) {
+      console.warn(`skipped: ${REFERENCE.pathname} is not here`);
+      return;
+    }
+    const py = readFileSync(REFERENCE, 'utf8');
+    expect(py).toContain(
+      'nn.LSTM(128, 256, num_layers=2, batch_first=True, dropout=0.3, bidirectional=True)',
+    );
+    expect(py).toContain('Embedding(10000, 128, padding_idx=0)');
+    expect(py).toMatch(/Adam\(lr=1e-3\), clip_grad_norm_\(parameters, 5\.0\),\s+batch 32/);
+    expect(py).toContain('max_len: 50 for sentiment');
+    expect(py).toContain('the 9,998 most frequent train tokens');
+    expect(py).toMatch(/``--patience`` \(2\)/);
+    // <pad> and <unk>, then 9,998 tokens: no frequency floor, 10,000 entries in all.
+    expect([config.minFreq, config.vocabSize]).toEqual([1, 10000]);
+  });
+});
