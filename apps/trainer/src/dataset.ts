@@ -89,7 +89,15 @@ export async function loadData(config: TrainConfig): Promise<LoadedData> {
       rest = s.train;
       made = { valid: valid ?? s.valid, test: test ?? s.test };
     }
-    data = { train: rest, ...made, labelNames: labels.names, source: config.train };
+    const carved = [
+      valid ? null : `valid ${Math.round(config.validSplit * 100)} %`,
+      test ? null : `test ${Math.round(config.testSplit * 100)} %`,
+    ].filter((x) => x !== null);
+    const source =
+      carved.length === 0
+        ? config.train
+        : `${config.train} (${carved.join(' and ')} of it split off, stratified, seed ${config.seed})`;
+    data = { train: rest, ...made, labelNames: labels.names, source };
   } else if (config.dataset === 'names') {
     const s = stratifiedSplit(firstNames(), {
       seed: config.seed,

@@ -154,6 +154,10 @@ describe.concurrent('seqlab train', () => {
     expect(progress.some((l) => l.startsWith('epoch 2/2 4/4 batches'))).toBe(true);
     expect(r.stdout).toContain(`run directory: ${out}`);
     expect(r.stdout).toContain('63 train / 9 valid / 18 test examples');
+    // Says where valid and test came from: no --valid or --test, so both were split off --train.
+    expect(r.stdout).toMatch(
+      /^data: \S+topics\.csv \(valid 10 % and test 20 % of it split off, stratified, seed \d+\)$/m,
+    );
     expect(r.stdout).toMatch(/^epoch 1: train loss \d\.\d{4} {2}valid loss/m);
     expect(r.stdout).toMatch(/^test accuracy \d\.\d{4} {2}macro-F1 \d\.\d{4}/m);
 
