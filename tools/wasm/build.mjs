@@ -27,6 +27,7 @@ export const CLANG_ARGS = [
   '-Wl,--no-entry',
   '-Wl,--import-memory',
   '-Wl,--export=gemm_packed',
+  '-Wl,--export=transpose',
   '-Wl,--export=__heap_base',
   '-Wl,--strip-all',
 ];

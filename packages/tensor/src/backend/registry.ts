@@ -7,7 +7,7 @@ import { createWasmBackend, loadWasmGemm } from './wasm/index';
 // every current browser). wasm is the default when present; SEQLAB_BACKEND (Node) overrides it.
 const backends = new Map<string, Backend>([['js', jsBackend]]);
 const wasm = loadWasmGemm();
-if (wasm.ok) backends.set('wasm', createWasmBackend(wasm.gemmPacked));
+if (wasm.ok) backends.set('wasm', createWasmBackend(wasm));
 
 function initialBackend(): { active: Backend; reason: string } {
   const env = typeof process === 'object' ? process.env?.SEQLAB_BACKEND : undefined;

@@ -73,3 +73,16 @@ EXPORT void gemm_packed(int m, int n, int k, const float *A, const float *B, flo
     }
   }
 }
+
+// transpose: dst[m, k] = src[k, m]ᵀ, in 8 x 8 tiles so both sides stay in cache. gemm with a
+// transposed A (the weight gradients, dW = dYᵀ X) copies op(A) row-major first, as the js kernel does.
+EXPORT void transpose(int k, int m, const float *src, float *dst) {
+  for (int p0 = 0; p0 < k; p0 += 8) {
+    const int pe = p0 + 8 < k ? p0 + 8 : k;
+    for (int i0 = 0; i0 < m; i0 += 8) {
+      const int ie = i0 + 8 < m ? i0 + 8 : m;
+      for (int p = p0; p < pe; p++)
+        for (int i = i0; i < ie; i++) dst[i * k + p] = src[p * m + i];
+    }
+  }
+}

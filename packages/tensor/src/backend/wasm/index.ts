@@ -16,8 +16,14 @@ import { KERNELS_BASE64 } from './kernels';
 // steps — so per step only the small state and gate rows move. Packed arrays are never written
 // after packB returns them, which is what makes the identity check sound.
 
-/** What `loadWasmGemm` returns: the packed kernel, or why there is none. */
-export type WasmGemmLoad = { ok: true; gemmPacked: GemmPackedFn } | { ok: false; reason: string };
+/** The wasm GEMM kernels: `gemmPacked`, and the Backend's `gemm` with op(A) transposed in wasm. */
+export interface WasmGemm {
+  gemmPacked: GemmPackedFn;
+  gemm: GemmKernels['gemm'];
+}
+
+/** What `loadWasmGemm` returns: the kernels, or why there are none. */
+export type WasmGemmLoad = ({ ok: true } & WasmGemm) | { ok: false; reason: string };
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
@@ -52,26 +58,34 @@ export function loadWasmGemm(): WasmGemmLoad {
     c: number,
     acc: number,
   ) => void;
+  const transpose = instance.exports.transpose as (k: number, m: number, src: number, dst: number) => void;
   // First float slot after the module's stack, 16-byte aligned.
   const start = Math.ceil((instance.exports.__heap_base as WebAssembly.Global).value / 16) * 4;
   let heap = new Float32Array(memory.buffer);
   let resident: WeakRef<FloatStorage> | null = null;
   const align4 = (x: number) => (x + 3) & ~3;
 
-  const gemmPacked: GemmPackedFn = (m, n, k, A, base, packed, c, cOff, accumulate) => {
-    if (!(A instanceof Float32Array && packed instanceof Float32Array && c instanceof Float32Array)) {
-      jsGemmPacked(m, n, k, A, base, packed, c, cOff, accumulate);
-      return;
-    }
-    if (m === 0 || n === 0) return;
-    if (k === 0) {
-      if (!accumulate) c.fill(0, cOff, cOff + m * n);
-      return;
-    }
+  /**
+   * C (+)= op(A) @ B in wasm memory laid out as [packed B][A][C][Aᵀ source when transA]; A is read
+   * from `A` at `base`, row-major [m, k], or with `transA` column-major ([k, m], transposed here).
+   */
+  const product = (
+    transA: boolean,
+    m: number,
+    n: number,
+    k: number,
+    A: Float32Array,
+    base: number,
+    packed: Float32Array,
+    c: Float32Array,
+    cOff: number,
+    accumulate: boolean,
+  ) => {
     const bAt = start;
     const aAt = align4(bAt + packed.length);
     const cAt = align4(aAt + m * k);
-    const end = cAt + m * n;
+    const srcAt = align4(cAt + m * n);
+    const end = transA ? srcAt + m * k : srcAt;
     if (end * 4 > memory.buffer.byteLength) {
       memory.grow(Math.ceil((end * 4 - memory.buffer.byteLength) / PAGE));
       heap = new Float32Array(memory.buffer);
@@ -80,24 +94,48 @@ export function loadWasmGemm(): WasmGemmLoad {
       heap.set(packed, bAt);
       resident = new WeakRef(packed);
     }
-    heap.set(A.subarray(base, base + m * k), aAt);
+    if (transA) {
+      heap.set(A.subarray(base, base + m * k), srcAt);
+      transpose(k, m, srcAt * 4, aAt * 4);
+    } else {
+      heap.set(A.subarray(base, base + m * k), aAt);
+    }
     if (accumulate) heap.set(c.subarray(cOff, cOff + m * n), cAt);
     run(m, n, k, aAt * 4, bAt * 4, cAt * 4, accumulate ? 1 : 0);
-    c.set(heap.subarray(cAt, end), cOff);
+    c.set(heap.subarray(cAt, cAt + m * n), cOff);
   };
-  return { ok: true, gemmPacked };
+
+  const gemmPacked: GemmPackedFn = (m, n, k, A, base, packed, c, cOff, accumulate) => {
+    if (!(A instanceof Float32Array && packed instanceof Float32Array && c instanceof Float32Array)) {
+      jsGemmPacked(m, n, k, A, base, packed, c, cOff, accumulate);
+    } else if (m > 0 && n > 0 && k > 0) {
+      product(false, m, n, k, A, base, packed, c, cOff, accumulate);
+    } else if (m > 0 && n > 0 && !accumulate) {
+      c.fill(0, cOff, cOff + m * n);
+    }
+  };
+
+  const gemm: GemmKernels['gemm'] = (transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate) => {
+    if (
+      transA &&
+      a instanceof Float32Array &&
+      b instanceof Float32Array &&
+      c instanceof Float32Array &&
+      m * n * k > 0
+    ) {
+      product(true, m, n, k, a, aOff, packB(transB, k, n, b, bOff) as Float32Array, c, cOff, accumulate);
+    } else {
+      gemmVia(gemmPacked, transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
+    }
+  };
+  return { ok: true, gemmPacked, gemm };
 }
 
 /**
  * The wasm backend over a loaded kernel: the js backend with every GEMM (the Backend's `gemm` and
  * the fused recurrent kernels' products) run in WebAssembly SIMD.
  */
-export function createWasmBackend(gemmPacked: GemmPackedFn): Backend {
-  const kernels: GemmKernels = {
-    gemmPacked,
-    packB,
-    gemm: (transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate) =>
-      gemmVia(gemmPacked, transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate),
-  };
+export function createWasmBackend({ gemmPacked, gemm }: WasmGemm): Backend {
+  const kernels: GemmKernels = { gemmPacked, packB, gemm };
   return { ...jsBackend, name: 'wasm', gemm: kernels.gemm, ...makeRecurrentKernels(kernels) };
 }

@@ -13,7 +13,7 @@ const g = new Generator(7);
 const fill = (n: number) => Float32Array.from({ length: n }, () => g.uniform() * 2 - 1);
 const load = loadWasmGemm();
 if (!load.ok) throw new Error(`the wasm kernels must load in Node 20: ${load.reason}`);
-const { gemmPacked } = load;
+const { gemmPacked, gemm } = load;
 
 /** gemmPacked on fresh random data at offsets, against the naive float64-accumulating reference. */
 function check(
@@ -71,6 +71,34 @@ describe('wasm gemmPacked', () => {
   test('grows its memory for a large product and keeps working for small ones after', () => {
     check(600, 700, 300, false); // 4 x (0.21 M + 0.18 M + 0.42 M) floats: past the initial 2 MiB
     check(3, 5, 7, true);
+  });
+
+  test('gemm with a transposed A (transposed in wasm, 8 x 8 tiles) for every tile edge', () => {
+    for (const [m, n, k] of [
+      [1, 1, 1],
+      [7, 5, 9],
+      [8, 8, 8],
+      [9, 12, 17],
+      [130, 33, 70],
+    ]) {
+      for (const transB of [false, true]) {
+        for (const acc of [false, true]) {
+          const a = fill(k * m + 2);
+          const b = fill(k * n + 1);
+          const c0 = fill(m * n + 4);
+          const want = c0.slice();
+          const got = c0.slice();
+          gemmNaive(true, transB, m, n, k, a, 2, b, 1, want, 4, acc);
+          gemm(true, transB, m, n, k, a, 2, b, 1, got, 4, acc);
+          expectClose(
+            got,
+            want,
+            { rtol: 1e-5, atol: 1e-5 },
+            `gemm tA ${m}x${n}x${k} tB=${transB} acc=${acc}`,
+          );
+        }
+      }
+    }
   });
 
   test('float64 storage runs the js kernel, bit for bit', () => {
