@@ -58,6 +58,8 @@ function configFlags(cmd: Command): Command {
     .option('--min-freq <n>', 'minimum token count for the vocabulary', numberish)
     .option('--vocab-size <n>', 'maximum vocabulary size', numberish)
     .option('--batch-size <n>', 'examples per batch', numberish)
+    .option('--bucketing', 'batches of similar lengths (the default)')
+    .option('--no-bucketing', 'plain shuffled batches, as PyTorch')
     .option('--epochs <n>', 'maximum epochs', numberish)
     .option('--lr <x>', 'learning rate', numberish)
     .option('--optimizer <name>', 'adam, adamw or sgd')

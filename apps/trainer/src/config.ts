@@ -33,6 +33,11 @@ export const TrainConfigSchema = z
     minFreq: z.number().int().min(1).default(2),
     vocabSize: z.number().int().min(4).default(20000),
     batchSize: z.number().int().min(1).max(65536).default(32),
+    /**
+     * Batches of similar lengths (shuffled in chunks, the order of the chunks shuffled): fewer nearly
+     * empty packed steps. Off: plain shuffled batches, as PyTorch's DataLoader(shuffle=True).
+     */
+    bucketing: z.boolean().default(true),
     epochs: z.number().int().min(1).max(10000).default(4),
     lr: z.number().positive().max(10).default(2e-3),
     optimizer: z.enum(['adam', 'adamw', 'sgd']).default('adam'),

@@ -180,7 +180,7 @@ export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
       shuffle: true,
       seed: config.seed * 100003 + epoch,
       // Similar lengths in a batch: fewer nearly empty packed steps, same shuffled order of chunks.
-      bucketing: true,
+      bucketing: config.bucketing,
     });
     const resumeHere = partial && partial.epoch === epoch ? partial : null;
     let lossSum = resumeHere?.lossSum ?? 0;

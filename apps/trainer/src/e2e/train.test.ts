@@ -355,6 +355,7 @@ describe.concurrent('seqlab train', () => {
       '--hidden',
       '6',
       '--no-bidirectional',
+      '--no-bucketing',
       '--out',
       out,
     ]);
@@ -366,6 +367,7 @@ describe.concurrent('seqlab train', () => {
       model: 'rnn',
       hidden: 6,
       bidirectional: false,
+      bucketing: false,
       // from the file
       textColumn: 'sentence',
       labelColumn: 'topic',
@@ -381,6 +383,26 @@ describe.concurrent('seqlab train', () => {
     });
     expect(await shapes(join(out, 'model.safetensors'))).not.toHaveProperty('rnn.weight_ih_l0_reverse');
     await expectRunFiles(out, 1, ['weather', 'sports']);
+
+    // --no-bucketing reaches the loader: the same run with bucketing sees other batches.
+    const bucketed = join(dir, 'bucketed');
+    const b = await runCli([
+      '--quiet',
+      'train',
+      '--config',
+      configFile,
+      '--model',
+      'rnn',
+      '--hidden',
+      '6',
+      '--no-bidirectional',
+      '--out',
+      bucketed,
+    ]);
+    expect(b.code).toBe(0);
+    const loss = async (d: string) =>
+      (await readJsonLines<{ train_loss: number }>(join(d, 'history.jsonl')))[0].train_loss;
+    expect(await loss(bucketed)).not.toBe(await loss(out));
   });
 
   it('stores absolute data paths in config.json when given relative ones', async () => {

@@ -35,6 +35,7 @@ export const TRAIN_KEYS = [
   'minFreq',
   'vocabSize',
   'batchSize',
+  'bucketing',
   'epochs',
   'lr',
   'optimizer',
