@@ -20,6 +20,7 @@ describe('configs/article-lstm.json (the article SentimentLSTM)', () => {
       minFreq: 1,
       vocabSize: 10000,
       batchSize: 32,
+      bucketing: false,
       lr: 1e-3,
       optimizer: 'adam',
       weightDecay: 0,
@@ -44,6 +45,9 @@ describe('configs/article-lstm.json (the article SentimentLSTM)', () => {
     expect(py).toContain('max_len: 50 for sentiment');
     expect(py).toContain('the 9,998 most frequent train tokens');
     expect(py).toMatch(/``--patience`` \(2\)/);
+    // Plain shuffled batches, as there: no bucketing by length.
+    expect(py).toContain('training set reshuffled every epoch (seeded)');
+    expect(config.bucketing).toBe(false);
     // <pad> and <unk>, then 9,998 tokens: no frequency floor, 10,000 entries in all.
     expect([config.minFreq, config.vocabSize]).toEqual([1, 10000]);
   });
