@@ -345,16 +345,13 @@ describe.concurrent('seqlab train', () => {
       }),
     );
     const out = join(dir, 'run');
+    const flags = ['--model', 'rnn', '--hidden', '6', '--no-bidirectional'];
     const r = await runCli([
       '--quiet',
       'train',
       '--config',
       configFile,
-      '--model',
-      'rnn',
-      '--hidden',
-      '6',
-      '--no-bidirectional',
+      ...flags,
       '--no-bucketing',
       '--out',
       out,
@@ -386,19 +383,7 @@ describe.concurrent('seqlab train', () => {
 
     // --no-bucketing reaches the loader: the same run with bucketing sees other batches.
     const bucketed = join(dir, 'bucketed');
-    const b = await runCli([
-      '--quiet',
-      'train',
-      '--config',
-      configFile,
-      '--model',
-      'rnn',
-      '--hidden',
-      '6',
-      '--no-bidirectional',
-      '--out',
-      bucketed,
-    ]);
+    const b = await runCli(['--quiet', 'train', '--config', configFile, ...flags, '--out', bucketed]);
     expect(b.code).toBe(0);
     const loss = async (d: string) =>
       (await readJsonLines<{ train_loss: number }>(join(d, 'history.jsonl')))[0].train_loss;

@@ -62,40 +62,19 @@ export function packB(transB: boolean, k: number, n: number, b: FloatStorage, bO
  * [m, k]; each 4x4 block of C is held in 16 locals across the k loop (a 1x4 kernel takes the last
  * m % 4 rows). Accumulates in float64 registers, rounds once on store.
  */
-export function gemmTiled(
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  a: FloatStorage,
-  aOff: number,
-  b: FloatStorage,
-  bOff: number,
-  c: FloatStorage,
-  cOff: number,
-  accumulate: boolean,
-): void {
+export const gemmTiled: GemmFn = (transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate) =>
   gemmVia(gemmPacked, transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
-}
+
+/** The Backend's `gemm`: C[m, n] = (acc ? C : 0) + op(A) @ op(B), each operand from its offset. */
+export type GemmFn = typeof gemmNaive;
 
 /** `gemmPacked`'s signature: C[m, n] (+)= A[m, k] (row-major, from base) @ packed panels of B. */
-export type GemmPackedFn = (
-  m: number,
-  n: number,
-  k: number,
-  A: FloatStorage,
-  base: number,
-  packed: FloatStorage,
-  c: FloatStorage,
-  cOff: number,
-  accumulate: boolean,
-) => void;
+export type GemmPackedFn = typeof gemmPacked;
 
 /** The GEMM kernels the fused recurrent kernels use (see `makeRecurrentKernels`). */
 export interface GemmKernels {
   /** C = (acc ? C : 0) + op(A) @ op(B), the Backend's `gemm`. */
-  gemm: typeof gemmTiled;
+  gemm: GemmFn;
   /** C (+)= A @ B with B packed by `packB`. */
   gemmPacked: GemmPackedFn;
   /** Packs op(B) into 4-column panels for `gemmPacked`. */
