@@ -38,7 +38,7 @@ const logOptions = (): LogOptions => {
 function configFlags(cmd: Command): Command {
   return cmd
     .option('--config <file>', 'JSON file of options (flags override it)')
-    .option('--dataset <name>', 'built-in dataset: spam-assassin (default) or names')
+    .option('--dataset <name>', 'built-in dataset when no --train is given: spam-assassin (default) or names')
     .option('--train <file>', 'training data: CSV, TSV or JSONL')
     .option('--valid <file>', 'validation data (default: split from --train)')
     .option('--test <file>', 'test data (default: split from --train)')

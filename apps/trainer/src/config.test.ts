@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseTrainConfig } from './config';
+import { parseSavedConfig, parseTrainConfig } from './config';
 
 const ARTICLE = new URL('../configs/article-lstm.json', import.meta.url);
 const REFERENCE = new URL('../../../../shared/bench/reference/train_reference.py', import.meta.url);
@@ -50,5 +50,46 @@ describe('configs/article-lstm.json (the article SentimentLSTM)', () => {
     expect(config.bucketing).toBe(false);
     // <pad> and <unk>, then 9,998 tokens: no frequency floor, 10,000 entries in all.
     expect([config.minFreq, config.vocabSize]).toEqual([1, 10000]);
+  });
+});
+
+describe('parseTrainConfig: where the data comes from', () => {
+  it('is the built-in default when nothing is given', () => {
+    expect(parseTrainConfig({})).toMatchObject({ dataset: 'spam-assassin', train: null });
+    expect(parseTrainConfig({ dataset: 'names' })).toMatchObject({ dataset: 'names', train: null });
+  });
+
+  it('is the files when --train is given: the resolved config names no built-in dataset', () => {
+    expect(parseTrainConfig({ train: 'a.csv', valid: 'b.csv' })).toMatchObject({
+      dataset: null,
+      train: 'a.csv',
+      valid: 'b.csv',
+      test: null,
+    });
+  });
+
+  it('rejects a built-in dataset beside --train instead of ignoring one of them', () => {
+    expect(() => parseTrainConfig({ dataset: 'names', train: 'a.csv' })).toThrow(
+      /dataset: expected no built-in dataset with --train[^;]*\(given "names"\)/,
+    );
+  });
+
+  it('rejects --valid or --test without --train instead of ignoring them', () => {
+    expect(() => parseTrainConfig({ valid: 'b.csv' })).toThrow(
+      /valid: expected --train with it[^;]*\(given "b.csv"\)/,
+    );
+    expect(() => parseTrainConfig({ dataset: 'names', test: 'c.csv' })).toThrow(/test: expected --train/);
+  });
+});
+
+describe('parseSavedConfig', () => {
+  it('reads a run on files saved with the old default dataset beside train', () => {
+    const saved = { ...parseTrainConfig({ train: '/d/a.csv' }), dataset: 'spam-assassin' };
+    expect(parseSavedConfig(saved)).toMatchObject({ dataset: null, train: '/d/a.csv' });
+  });
+
+  it('still rejects what no version wrote', () => {
+    expect(() => parseSavedConfig({ train: '/d/a.csv', dataset: 'names' })).toThrow(/dataset: expected no/);
+    expect(parseSavedConfig({ dataset: 'names' })).toMatchObject({ dataset: 'names' });
   });
 });

@@ -8,8 +8,11 @@ import { z } from 'zod';
  */
 export const TrainConfigSchema = z
   .object({
-    /** A built-in dataset; ignored when --train is given. */
-    dataset: z.enum(['spam-assassin', 'names']).default('spam-assassin'),
+    /**
+     * A built-in dataset, when no --train file is given (spam-assassin by default); null in the
+     * resolved config of a run on files.
+     */
+    dataset: z.enum(['spam-assassin', 'names']).nullable().default(null),
     /** Training file (CSV, TSV or JSONL); a valid/test split is made from it when those are omitted. */
     train: z.string().min(1).nullable().default(null),
     valid: z.string().min(1).nullable().default(null),
@@ -62,7 +65,24 @@ export const TrainConfigSchema = z
     /** Continue the run in this directory. */
     resume: z.string().min(1).nullable().default(null),
   })
-  .strict();
+  .strict()
+  // The data comes from one place: a built-in dataset or files. Neither is ever silently ignored.
+  .superRefine((c, ctx) => {
+    if (c.train !== null && c.dataset !== null)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dataset'],
+        message: 'expected no built-in dataset with --train (the files are the data)',
+      });
+    for (const key of ['valid', 'test'] as const)
+      if (c.train === null && c[key] !== null)
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `expected --train with it (a --${key} file goes with training files, not a built-in dataset)`,
+        });
+  })
+  .transform((c) => ({ ...c, dataset: c.train === null ? (c.dataset ?? 'spam-assassin') : null }));
 
 /** A validated training configuration (every field present). */
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
@@ -96,4 +116,16 @@ export function parseTrainConfig(raw: unknown): TrainConfig {
     return `${path}: ${issue.message.replace(/^Invalid input: /, '')} (given ${describe(valueAt(raw, issue.path))})`;
   });
   throw new ConfigError('config', 'a valid training configuration', problems.join('; '));
+}
+
+/**
+ * Validates a run directory's config.json. Runs on files written before `dataset` became null for
+ * them still carry the old default (`"dataset": "spam-assassin"` beside `train`), which is dropped.
+ */
+export function parseSavedConfig(raw: unknown): TrainConfig {
+  if (raw && typeof raw === 'object' && 'train' in raw && typeof raw.train === 'string') {
+    const { dataset, ...rest } = raw as Record<string, unknown>;
+    if (dataset === 'spam-assassin') return parseTrainConfig(rest);
+  }
+  return parseTrainConfig(raw);
 }

@@ -1,6 +1,6 @@
 import { LabelMap } from '@seqlab/data';
 import { ConfigError } from '@seqlab/tensor';
-import { parseTrainConfig, type TrainConfig } from './config';
+import { parseSavedConfig, type TrainConfig } from './config';
 import { TextClassifier } from './model';
 import { loadWeights, readJson, runPath } from './run-dir';
 import { loadTextEncoder, type TextEncoder } from './text';
@@ -23,7 +23,7 @@ export interface LoadedRun {
 
 /** Loads `--run DIR` for eval, predict and diagnose; errors name the missing or corrupt file. */
 export async function loadRun(dir: string): Promise<LoadedRun> {
-  const config = parseTrainConfig(await readJson(runPath(dir, 'config')));
+  const config = parseSavedConfig(await readJson(runPath(dir, 'config')));
   const encoder = loadTextEncoder(await readJson(runPath(dir, 'tokenizer')), runPath(dir, 'tokenizer'));
   const labelsJson = (await readJson(runPath(dir, 'labels'))) as Partial<LabelsJSON>;
   if (!Array.isArray(labelsJson.names)) {

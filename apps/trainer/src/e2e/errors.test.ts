@@ -115,6 +115,14 @@ describe.concurrent('seqlab train: configuration errors', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('a built-in dataset beside --train, and --valid without --train', async () => {
+    const both = await train(['--train', fixture('topics.csv'), ...TINY, '--dataset', 'names']);
+    expectUserError(both.r, /dataset: expected no built-in dataset with --train[^;]*\(given "names"\)/);
+    expect(existsSync(both.out)).toBe(false);
+    const alone = await train(['--valid', fixture('topics.csv'), ...TINY]);
+    expectUserError(alone.r, /valid: expected --train with it/);
+  });
+
   it('--lr abc', async () => {
     const { r } = await train(['--train', fixture('topics.csv'), ...TINY, '--lr', 'abc']);
     expectUserError(r, /lr: expected number[^;]*\(given "abc"\)/);

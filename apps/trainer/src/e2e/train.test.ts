@@ -180,6 +180,7 @@ describe.concurrent('seqlab train', () => {
     const config = await readJsonFile<Record<string, unknown>>(join(out, 'config.json'));
     expect(config).toEqual({
       ...TrainConfigSchema.parse({}),
+      dataset: null,
       train: fixture('topics.csv'),
       model: 'lstm',
       hidden: 8,

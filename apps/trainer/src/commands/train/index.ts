@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { LabelMap } from '@seqlab/data';
 import { ConfigError, manualSeed } from '@seqlab/tensor';
-import { parseTrainConfig, type TrainConfig } from '../../config';
+import { parseSavedConfig, parseTrainConfig, type TrainConfig } from '../../config';
 import { loadData } from '../../dataset';
 import { evaluate } from '../../evaluate';
 import { given, readConfigFile } from '../../flags';
@@ -81,7 +81,7 @@ async function resolveConfig(
       );
     }
     const dir = resolve(flags.resume);
-    const saved = parseTrainConfig(await readJson(runPath(dir, 'config'), '--resume'));
+    const saved = parseSavedConfig(await readJson(runPath(dir, 'config'), '--resume'));
     return { config: { ...saved, out: dir, resume: dir }, resumeDir: dir };
   }
   const file = typeof flags.config === 'string' ? await readConfigFile(flags.config) : {};
