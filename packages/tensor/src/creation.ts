@@ -176,32 +176,30 @@ function randomFloat(
   op: string,
   shape: Shape,
   options: RandomOptions,
-  draw: (g: Generator) => number,
+  fill: (g: Generator, data: Float32Array | Float64Array) => void,
 ): Tensor {
   checkShape(op, shape);
   const dtype = options.dtype ?? 'float32';
   if (dtype !== 'float32' && dtype !== 'float64') throw new DTypeError(op, 'float32 or float64', dtype);
-  const g = options.generator ?? defaultGenerator();
   const t = new Tensor(allocate(dtype, numel(shape)), shape, dtype);
-  const data = t.data;
-  for (let i = 0; i < data.length; i++) data[i] = draw(g);
+  fill(options.generator ?? defaultGenerator(), t.data as Float32Array | Float64Array);
   return finish(t, options);
 }
 
 /** Uniform samples in [0, 1). */
 export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
-  return randomFloat('rand', shape, options, (g) => g.uniform());
+  return randomFloat('rand', shape, options, (g, data) => g.fillUniform(data, 0, 1));
 }
 
 /** Standard normal samples. */
 export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
-  return randomFloat('randn', shape, options, (g) => g.normal());
+  return randomFloat('randn', shape, options, (g, data) => g.fillNormal(data, 0, 1));
 }
 
 /** Uniform samples in [low, high), as torch.nn.init.uniform_. */
 export function uniform(shape: Shape, low: number, high: number, options: RandomOptions = {}): Tensor {
   if (!(low <= high)) throw new ConfigError('uniform', 'low ≤ high', `low=${low}, high=${high}`);
-  return randomFloat('uniform', shape, options, (g) => low + (high - low) * g.uniform());
+  return randomFloat('uniform', shape, options, (g, data) => g.fillUniform(data, low, high));
 }
 
 /** Integers uniform in [low, high), int32 by default. */

@@ -24,7 +24,8 @@ export {
 export type { CreationOptions, RandomOptions, TensorLike } from './creation';
 
 // Random numbers
-export { defaultGenerator, Generator, manualSeed } from './random';
+export { defaultGenerator, Generator, manualSeed, setDefaultGenerator } from './random';
+export { TorchGenerator } from './torch-generator';
 
 // Elementwise ops
 export {

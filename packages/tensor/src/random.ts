@@ -16,14 +16,17 @@ export class Generator {
   #spare: number | null = null;
 
   constructor(seed = 0) {
-    this.manualSeed(seed);
+    this.#seed(seed);
   }
 
   /** Resets the state from an integer seed. */
   manualSeed(seed: number): this {
-    if (!Number.isSafeInteger(seed)) {
-      throw new ConfigError('manualSeed', 'a safe integer seed', `${seed}`);
-    }
+    this.#seed(seed);
+    return this;
+  }
+
+  #seed(seed: number): void {
+    checkSeed(seed);
     // splitmix32 over the low and high 32 bits of the seed.
     let x = (seed >>> 0) ^ Math.floor(seed / 0x100000000);
     for (let i = 0; i < 4; i++) {
@@ -35,7 +38,6 @@ export class Generator {
     }
     if (this.#s.every((v) => v === 0)) this.#s[0] = 1;
     this.#spare = null;
-    return this;
   }
 
   /** The next 32 random bits as an unsigned integer. */
@@ -72,6 +74,19 @@ export class Generator {
     return r * Math.cos(2 * Math.PI * v);
   }
 
+  /**
+   * Fills `data` with uniform samples in [low, high), as `Tensor.uniform_` (the creation ops `rand`
+   * and `uniform` call this).
+   */
+  fillUniform(data: Float32Array | Float64Array, low: number, high: number): void {
+    for (let i = 0; i < data.length; i++) data[i] = low + (high - low) * this.uniform();
+  }
+
+  /** Fills `data` with normal samples of mean `mean` and standard deviation `std`, as `Tensor.normal_`. */
+  fillNormal(data: Float32Array | Float64Array, mean = 0, std = 1): void {
+    for (let i = 0; i < data.length; i++) data[i] = mean + std * this.normal();
+  }
+
   /** An integer uniform in [0, n) (unbiased, by rejection). */
   int(n: number): number {
     if (!Number.isInteger(n) || n <= 0 || n > 0x100000000) {
@@ -106,15 +121,43 @@ export class Generator {
   }
 }
 
+/** Throws unless `seed` is a safe integer (what every generator accepts). */
+export function checkSeed(seed: number): void {
+  if (!Number.isSafeInteger(seed)) throw new ConfigError('manualSeed', 'a safe integer seed', `${seed}`);
+}
+
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
-const globalGenerator = new Generator(0);
+let globalGenerator = new Generator(0);
 
 /** The global generator that random ops use when no `generator` option is given. */
 export function defaultGenerator(): Generator {
   return globalGenerator;
+}
+
+/**
+ * Makes `generator` the global one (what `manualSeed` seeds and random ops draw from when given no
+ * `generator` option) and returns the one it replaces, to put back after. With a `TorchGenerator`,
+ * module initialisation, `randn` and friends draw exactly PyTorch's numbers.
+ *
+ * @example
+ * ```ts
+ * const previous = setDefaultGenerator(new TorchGenerator(0)); // torch.manual_seed(0)
+ * try {
+ *   const lstm = new LSTM(16, 64); // the weights nn.LSTM(16, 64) gets after torch.manual_seed(0)
+ * } finally {
+ *   setDefaultGenerator(previous);
+ * }
+ * ```
+ */
+export function setDefaultGenerator(generator: Generator): Generator {
+  if (!(generator instanceof Generator))
+    throw new ConfigError('setDefaultGenerator', 'a Generator', String(generator));
+  const previous = globalGenerator;
+  globalGenerator = generator;
+  return previous;
 }
 
 /** Seeds the global generator (torch.manual_seed): every later random op becomes reproducible. */
