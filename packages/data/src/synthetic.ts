@@ -28,8 +28,9 @@ export interface AddingProblemBatch {
  * uniform in [⌊T/2⌋, T) (drawn in that order: all values, all first markers, all second markers).
  * Target = the sum of the two marked values. Predicting 1 gives MSE ≈ 2/12 ≈ 0.167, the baseline.
  *
- * Porting note: the reference returns the target as [B, 1]; this returns [B]. Our generator is not
- * torch's, so the same seed gives different (equally distributed) numbers.
+ * Porting note: the reference returns the target as [B, 1]; this returns [B]. seqlab's generator is
+ * not torch's, so the same seed gives different (equally distributed) numbers; pass
+ * `{ generator: new TorchGenerator(seed) }` to get the reference's own batch for that seed.
  *
  * @example
  * ```ts

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { addingProblem } from '@seqlab/data';
-import { ConfigError, manualSeed, randn } from '@seqlab/tensor';
+import { ConfigError, manualSeed, randn, TorchGenerator } from '@seqlab/tensor';
 import { describe, expect, it } from 'vitest';
 import { type BenchIO, benchLongRangeCommand, longRangeTable } from './index';
 import { ADDING_DEFAULTS, AddingModel, type AddingResult, runAddingProblem } from './long-range';
@@ -21,8 +22,9 @@ describe('runAddingProblem', () => {
     const r = runAddingProblem('rnn', 10, { ...ADDING_DEFAULTS, steps: 25, evalEvery: 10, hidden: 8 }, (s) =>
       evals.push(s),
     );
-    // The test set is addingProblem(1000, T, { seed: 10000 + T }), so the baseline is exactly its MSE against 1.
-    const { target } = addingProblem(1000, 10, { seed: 10_010 });
+    // The test set is the reference's (its own generator, seed 10000 + T), so the baseline is exactly
+    // its MSE against 1.
+    const { target } = addingProblem(1000, 10, { generator: new TorchGenerator(10_010) });
     const baseline = Array.from(target.data).reduce((s, y) => s + (y - 1) ** 2, 0) / 1000;
     expect(r.baseline_mse).toBeCloseTo(baseline, 5);
     expect(r.baseline_mse).toBeCloseTo(1 / 6, 1);
@@ -149,4 +151,43 @@ describe('seqlab bench long-range', () => {
     await expect(run({ models: 'rnn,tcn' })).rejects.toThrow(/--models: .*"lstm".*\(given "rnn,tcn"\)/);
     await expect(run({ timeLimit: -1 })).rejects.toThrow(/--time-limit: .*\(given -1\)/);
   });
+});
+
+describe('runAddingProblem against adding_problem.py itself (same data and weights: TorchGenerator)', () => {
+  // tools/fixtures/gen_adding.py ran the reference's `run` at these settings, one thread.
+  interface Run {
+    cell: 'rnn' | 'gru' | 'lstm';
+    T: number;
+    seed: number;
+    curve: [number, number][];
+    final_test_mse: number;
+    baseline_mse: number;
+  }
+  const reference: {
+    settings: { hidden: number; steps: number; batch_size: number; test_size: number; eval_every: number };
+    runs: Run[];
+  } = JSON.parse(readFileSync(new URL('../../../fixtures/adding-problem.json', import.meta.url), 'utf8'));
+  const s = reference.settings;
+  const options = {
+    ...ADDING_DEFAULTS,
+    hidden: s.hidden,
+    steps: s.steps,
+    batch: s.batch_size,
+    testSize: s.test_size,
+    evalEvery: s.eval_every,
+  };
+
+  for (const want of reference.runs) {
+    it(`${want.cell} at T = ${want.T}, seed ${want.seed}: the baseline, the curve and the final MSE`, () => {
+      const got = runAddingProblem(want.cell, want.T, { ...options, seed: want.seed });
+      // The test set is the reference's, bit for bit, so its baseline is too (up to float32 summation).
+      expect(Math.abs(got.baseline_mse / want.baseline_mse - 1)).toBeLessThan(1e-6);
+      // 60 steps of Adam on the same batches from the same weights: float32 rounding only.
+      expect(got.curve.map(([step]) => step)).toEqual(want.curve.map(([step]) => step));
+      for (const [i, [, mse]] of got.curve.entries())
+        expect(mse, `step ${want.curve[i][0]}`).toBeCloseTo(want.curve[i][1], 4);
+      // Measured: at most 6.9e-7 (wasm backend).
+      expect(Math.abs(got.final_test_mse / want.final_test_mse - 1)).toBeLessThan(1e-5);
+    });
+  }
 });

@@ -2,7 +2,7 @@ import { loadavg } from 'node:os';
 import { addingProblem } from '@seqlab/data';
 import { GRU, Linear, LSTM, Module, mseLoss, RNN } from '@seqlab/layers';
 import { Adam, clipGradNorm } from '@seqlab/optim';
-import { Generator, manualSeed, noGrad, onesLike, type Tensor } from '@seqlab/tensor';
+import { noGrad, onesLike, setDefaultGenerator, type Tensor, TorchGenerator } from '@seqlab/tensor';
 
 /** The recurrent cells the adding problem compares. */
 export type AddingCell = 'rnn' | 'gru' | 'lstm';
@@ -19,7 +19,7 @@ export interface AddingOptions {
   batch: number;
   /** Adam learning rate. */
   lr: number;
-  /** Seeds the weights (`manualSeed(seed)`) and the training batches (`Generator(seed)`). */
+  /** Seeds the weights (torch.manual_seed(seed)) and the training batches (a generator of seed `seed`). */
   seed: number;
   /** Sequences in the fixed test set (generated with seed 10000 + T). */
   testSize: number;
@@ -91,12 +91,13 @@ export class AddingModel extends Module {
 }
 
 /**
- * Trains one cell on the adding problem at length T exactly as adding_problem.py's `run`: the
- * weights seeded with `manualSeed(seed)`, a fixed test set of `testSize` sequences from its own
- * generator (seed 10000 + T), fresh batches from `Generator(seed)`, MSE, Adam, clipGradNorm(1) every
- * step; a test evaluation every `evalEvery` steps and after the last step, and a final one after the
- * loop (which is what `final_test_mse` reports, also when the time limit cut the run short).
- * `onEval` sees each evaluation (for progress output).
+ * Trains one cell on the adding problem at length T exactly as adding_problem.py's `run`, on its
+ * data from its initial weights: every draw comes from a `TorchGenerator` seeded as there — the
+ * weights from the global one after `torch.manual_seed(seed)`, a fixed test set of `testSize`
+ * sequences from its own generator (seed 10000 + T), fresh batches from another (seed `seed`).
+ * Then MSE, Adam, clipGradNorm(1) every step; a test evaluation every `evalEvery` steps and after
+ * the last step, and a final one after the loop (which is what `final_test_mse` reports, also when
+ * the time limit cut the run short). `onEval` sees each evaluation (for progress output).
  */
 export function runAddingProblem(
   cell: AddingCell,
@@ -104,11 +105,16 @@ export function runAddingProblem(
   options: AddingOptions,
   onEval: (step: number, mse: number) => void = () => {},
 ): AddingResult {
-  manualSeed(options.seed);
-  const test = addingProblem(options.testSize, T, { seed: 10_000 + T });
+  const test = addingProblem(options.testSize, T, { generator: new TorchGenerator(10_000 + T) });
   const testTarget = test.target.unsqueeze(1);
-  const generator = new Generator(options.seed);
-  const model = new AddingModel(cell, options.hidden);
+  const generator = new TorchGenerator(options.seed);
+  const previous = setDefaultGenerator(new TorchGenerator(options.seed));
+  let model: AddingModel;
+  try {
+    model = new AddingModel(cell, options.hidden);
+  } finally {
+    setDefaultGenerator(previous);
+  }
   const params = model.parameters();
   const optimizer = new Adam(params, { lr: options.lr });
   const baseline = mseLoss(onesLike(testTarget), testTarget).item();
