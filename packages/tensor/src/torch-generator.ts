@@ -125,14 +125,15 @@ export class TorchGenerator extends Generator {
       // x · span + from in one rounding: PyTorch's kernel is compiled with FMA contraction.
       for (let i = 0; i < data.length; i++) data[i] = this.uniform() * span + from;
     } else {
-      for (let i = 0; i < data.length; i++) data[i] = this.uniform64() * (high - low) + low;
+      const span = high - low;
+      for (let i = 0; i < data.length; i++) data[i] = fusedMultiplyAdd(this.uniform64(), span, low);
     }
   }
 
   /** Tensor.normal_: one at a time below 16 elements, PyTorch's block-of-16 fill from 16 on. */
   override fillNormal(data: Float32Array | Float64Array, mean = 0, std = 1): void {
     if (data.length < FILL_MIN) {
-      for (let i = 0; i < data.length; i++) data[i] = this.normal() * std + mean;
+      for (let i = 0; i < data.length; i++) data[i] = fusedMultiplyAdd(this.normal(), std, mean);
       return;
     }
     const single = data instanceof Float32Array;
@@ -189,6 +190,29 @@ export class TorchGenerator extends Generator {
   }
 }
 
+/** Veltkamp's splitter for float64: 2^27 + 1. */
+const SPLITTER = 134217729;
+
+/**
+ * a · b + c with one rounding, as the FMA instruction PyTorch's compiled kernels use (JavaScript
+ * has no Math.fma): the exact product and sum as float64 pairs (Dekker's two-product, Knuth's
+ * two-sum), then added up. Correctly rounded but for rare double-rounding ties.
+ */
+function fusedMultiplyAdd(a: number, b: number, c: number): number {
+  const p = a * b;
+  const ca = SPLITTER * a;
+  const aHi = ca - (ca - a);
+  const aLo = a - aHi;
+  const cb = SPLITTER * b;
+  const bHi = cb - (cb - b);
+  const bLo = b - bHi;
+  const pErr = aHi * bHi - p + aHi * bLo + aLo * bHi + aLo * bLo;
+  const s = p + c;
+  const v = s - p;
+  const sErr = p - (s - v) + (c - v);
+  return s + (sErr + pErr);
+}
+
 /** 2π in float32, as PyTorch's vectorised fill holds it. */
 const TWO_PI_F32 = Math.fround(2 * Math.PI);
 
@@ -196,7 +220,7 @@ const TWO_PI_F32 = Math.fround(2 * Math.PI);
  * PyTorch's normal_fill_16: uniforms at [i, i+16) become normals, the first 8 paired with the last 8
  * (u1 = 1 − x[j] for the radius, u2 = x[j+8] for the angle). For float32 data as its AVX2 kernel:
  * float32 arithmetic, the angle from float32 2π, and `n · std + mean` fused; for float64 data as its
- * scalar one, in float64.
+ * scalar one, in float64 (the compiler fuses its multiply-adds too).
  */
 function boxMuller16(
   data: Float32Array | Float64Array,
@@ -211,7 +235,8 @@ function boxMuller16(
     const u2 = data[i + j + 8];
     const radius = f(Math.sqrt(f(-2 * f(Math.log(u1)))));
     const theta = single ? Math.fround(TWO_PI_F32 * u2) : 2 * Math.PI * u2;
-    data[i + j] = f(radius * f(Math.cos(theta))) * std + mean;
-    data[i + j + 8] = f(radius * f(Math.sin(theta))) * std + mean;
+    // n · std + mean fused (float32: exact in float64, rounded once on the store).
+    data[i + j] = fusedMultiplyAdd(f(radius * f(Math.cos(theta))), std, mean);
+    data[i + j + 8] = fusedMultiplyAdd(f(radius * f(Math.sin(theta))), std, mean);
   }
 }
