@@ -3,7 +3,8 @@ import { ConfigError } from './errors';
 /**
  * A seeded pseudo-random generator (xoshiro128**, 32-bit state words; splitmix32 seeding). Every
  * random op in seqlab (init, dropout, shuffling, sampling) draws from a generator, by default the
- * global one that `manualSeed` resets, so a run is reproducible bit for bit.
+ * global one that `manualSeed` resets, so a run is reproducible bit for bit. `TorchGenerator` is a
+ * drop-in subclass that draws PyTorch's numbers instead.
  *
  * @example
  * ```ts
@@ -146,7 +147,8 @@ export function defaultGenerator(): Generator {
  * ```ts
  * const previous = setDefaultGenerator(new TorchGenerator(0)); // torch.manual_seed(0)
  * try {
- *   const lstm = new LSTM(16, 64); // the weights nn.LSTM(16, 64) gets after torch.manual_seed(0)
+ *   // the weights nn.LSTM(16, 64) gets after torch.manual_seed(0)
+ *   const lstm = new LSTM({ inputSize: 16, hiddenSize: 64 });
  * } finally {
  *   setDefaultGenerator(previous);
  * }
