@@ -62,7 +62,10 @@ export function loadWasmGemm(): WasmGemmLoad {
   // First float slot after the module's stack, 16-byte aligned.
   const start = Math.ceil((instance.exports.__heap_base as WebAssembly.Global).value / 16) * 4;
   let heap = new Float32Array(memory.buffer);
-  let resident: WeakRef<FloatStorage> | null = null;
+  // The packed B now in wasm memory. A strong reference to that one array, not a WeakRef: a WeakRef
+  // keeps its target alive until the current job ends, and a synchronous training loop is one job,
+  // so every step's packed weights would stay alive (the leak wasm.test.ts guards against).
+  let resident: FloatStorage | null = null;
   const align4 = (x: number) => (x + 3) & ~3;
 
   /**
@@ -90,9 +93,9 @@ export function loadWasmGemm(): WasmGemmLoad {
       memory.grow(Math.ceil((end * 4 - memory.buffer.byteLength) / PAGE));
       heap = new Float32Array(memory.buffer);
     }
-    if (resident?.deref() !== packed) {
+    if (resident !== packed) {
       heap.set(packed, bAt);
-      resident = new WeakRef(packed);
+      resident = packed;
     }
     if (transA) {
       heap.set(A.subarray(base, base + m * k), srcAt);

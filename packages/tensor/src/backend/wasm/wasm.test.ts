@@ -54,6 +54,25 @@ describe('wasm gemmPacked', () => {
     gemmPacked(0, 3, 4, new Float32Array(0), 0, fill(16), c, 0, false);
   });
 
+  test('keeps no packed B alive but the last: a synchronous training loop does not leak', () => {
+    // A WeakRef keeps its target alive until the current job ends, and a bench or diagnose loop
+    // is one long job: each step's new packed weights would pile up (~3 MB a step at hidden 64).
+    // 200 distinct 4 MB packed arrays in one synchronous loop: without the leak, garbage
+    // collection (forced by the allocation pressure) keeps external memory near one array's size.
+    const [k, n] = [1024, 1024];
+    const a = fill(k);
+    const c = new Float32Array(n);
+    const before = process.memoryUsage().arrayBuffers;
+    let peak = 0;
+    for (let i = 0; i < 200; i++) {
+      const packed = new Float32Array(k * n); // packB's layout size; zeros are fine here
+      packed[i] = 1;
+      gemmPacked(1, n, k, a, 0, packed, c, 0, false);
+      peak = Math.max(peak, process.memoryUsage().arrayBuffers - before);
+    }
+    expect(peak / 2 ** 20, 'MB of array buffers held').toBeLessThan(300);
+  });
+
   test('a packed B stays resident only while the same array comes back', () => {
     const [k, n] = [16, 20];
     const b1 = fill(k * n);
