@@ -18,8 +18,8 @@ const FILL_MIN = 16;
  * `rand`, `randn`, `uniform` and `randint` return what `torch.manual_seed(s)` then `torch.rand`,
  * `torch.randn`, `Tensor.uniform_` and `torch.randint` return (PyTorch 1.13, checked against its
  * output by a golden test). Made the global generator with `setDefaultGenerator`, it gives seqlab's
- * layers the initial weights PyTorch's would get: `nn.RNN`, `nn.LSTM`, `nn.GRU` and `nn.Linear`
- * draw their parameters in the same order and the same way.
+ * layers the initial weights PyTorch's would get: `nn.RNN`, `nn.LSTM`, `nn.GRU`, `nn.Linear` and
+ * `nn.Embedding` draw their parameters in the same order and the same way.
  *
  * What it reproduces, after PyTorch (ATen's `mt19937`, `uniform_real_distribution`,
  * `normal_distribution` and `normal_fill`):
@@ -30,8 +30,9 @@ const FILL_MIN = 16;
  *   last block recomputed from fresh uniforms when the size is not a multiple of 16);
  * - integers as `draw % n`.
  *
- * Float32 normals can differ from PyTorch's in the last bit (its vectorised log / sin / cos are not
- * correctly rounded). Dropout masks and `DataLoader` shuffles follow seqlab's own algorithms, not
+ * Uniforms and integers are PyTorch's bit for bit; float32 normals can differ from PyTorch's in
+ * the last few bits (its vectorised log / sin / cos are not correctly rounded; the golden test
+ * allows 4 ulp), float64 normals by libm rounding (1e-14). Dropout masks and `DataLoader` shuffles follow seqlab's own algorithms, not
  * PyTorch's `bernoulli_` and `randperm`, so only initialisation and the creation ops match.
  *
  * @example
