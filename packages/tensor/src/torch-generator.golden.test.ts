@@ -1,4 +1,6 @@
-// TorchGenerator against PyTorch 1.13's own draws (tools/fixtures/gen_random.py).
+// TorchGenerator against PyTorch 1.13's own draws (tools/fixtures/gen_random.py). The fixture's
+// module cases (initial weights of RNN/GRU/LSTM/Linear/Embedding, then x) are checked with the real
+// layers in @seqlab/layers' torch-init.test.ts.
 import {
   defaultGenerator,
   Generator,
@@ -22,7 +24,6 @@ interface Case {
   name: string;
   seed: number;
   calls?: Call[];
-  module?: 'rnn' | 'gru' | 'lstm';
 }
 const cases = fixture.json<Case[]>('cases');
 
@@ -84,50 +85,6 @@ describe('TorchGenerator: the draws of torch.manual_seed(s) then rand / randn / 
     });
   }
 });
-
-describe('TorchGenerator: the gradient_flow.py draws (module init, then x)', () => {
-  it('gives nn.RNN / GRU / LSTM(16, 64), Linear(64, 1) and randn(32, 50, 16) their PyTorch values', () => {
-    for (const c of cases.filter((k) => k.module)) {
-      const tensors = gradientFlowDraws(c.module as 'rnn' | 'gru' | 'lstm', c.seed);
-      for (const [name, t] of tensors) {
-        const flat = t.data;
-        const head = fixture.get(`${c.name}/${name}/head`).data;
-        const tail = fixture.get(`${c.name}/${name}/tail`).data;
-        const sum = fixture.get(`${c.name}/${name}/sum`).data[0];
-        const tol = name === 'x' ? 4 : 0; // uniforms exact, normals within float32 rounding
-        expect(ulps(flat.subarray(0, head.length), head), `${c.name} ${name} head`).toBeLessThanOrEqual(tol);
-        expect(
-          ulps(flat.subarray(flat.length - tail.length), tail),
-          `${c.name} ${name} tail`,
-        ).toBeLessThanOrEqual(tol);
-        let s = 0;
-        for (let i = 0; i < flat.length; i++) s += flat[i];
-        expect(Math.abs(s - sum), `${c.name} ${name} sum`).toBeLessThan(1e-4);
-      }
-    }
-  });
-});
-
-/**
- * The draws in gradient_flow.py's order, without @seqlab/layers (tensor must not depend on it): the
- * layer's parameters (weight_ih, weight_hh, bias_ih, bias_hh, each U(-1/8, 1/8) for hidden 64), the
- * head's (weight and bias, U(-1/8, 1/8) for 64 inputs), then x ~ N(0, 1) [32, 50, 16].
- */
-function gradientFlowDraws(cell: 'rnn' | 'gru' | 'lstm', seed: number): [string, Tensor][] {
-  const g = new TorchGenerator(seed);
-  const gates = { rnn: 1, gru: 3, lstm: 4 }[cell] * 64;
-  const k = 1 / Math.sqrt(64);
-  const u = (shape: number[]) => uniform(shape, -k, k, { generator: g });
-  return [
-    ['weight_ih_l0', u([gates, 16])],
-    ['weight_hh_l0', u([gates, 64])],
-    ['bias_ih_l0', u([gates])],
-    ['bias_hh_l0', u([gates])],
-    ['head.weight', u([1, 64])],
-    ['head.bias', u([1])],
-    ['x', randn([32, 50, 16], { generator: g })],
-  ];
-}
 
 describe('TorchGenerator: state and the global generator', () => {
   it('getState / setState resume the stream mid-way, kept normal included', () => {
