@@ -1,5 +1,6 @@
 import { allocate, type DType, dtypeOfStorage, type Storage } from './dtype';
 import { ConfigError, DTypeError, formatShape, ShapeError } from './errors';
+import { checkOptions, optionKeys } from './options';
 import { defaultGenerator, type Generator } from './random';
 import { checkShape, numel, type Shape } from './shape';
 import { type NestedArray, Tensor } from './tensor';
@@ -20,6 +21,14 @@ export interface RandomOptions extends CreationOptions {
 
 /** Nested arrays of numbers or booleans, as accepted by `tensor()`. */
 export type TensorLike = number | boolean | readonly TensorLike[];
+
+const CREATION_KEYS = optionKeys<CreationOptions>({ dtype: true, requiresGrad: true });
+const TENSOR_KEYS = optionKeys<CreationOptions & { shape?: readonly number[] }>({
+  dtype: true,
+  requiresGrad: true,
+  shape: true,
+});
+const RANDOM_KEYS = optionKeys<RandomOptions>({ dtype: true, requiresGrad: true, generator: true });
 
 function finish(t: Tensor, options: CreationOptions): Tensor {
   if (options.requiresGrad) t.requiresGrad = true;
@@ -54,6 +63,7 @@ export function tensor(
   data: TensorLike | Storage,
   options: CreationOptions & { shape?: readonly number[] } = {},
 ): Tensor {
+  checkOptions('tensor', options, TENSOR_KEYS);
   if (ArrayBuffer.isView(data)) {
     const shape = options.shape ?? [data.length];
     checkShape('tensor', shape);
@@ -111,6 +121,7 @@ export function tensor(
 
 /** A tensor of `shape` filled with `value`. */
 export function full(shape: Shape, value: number, options: CreationOptions = {}): Tensor {
+  checkOptions('full', options, CREATION_KEYS);
   checkShape('full', shape);
   const dtype = options.dtype ?? 'float32';
   const t = new Tensor(allocate(dtype, numel(shape)), shape, dtype);
@@ -120,26 +131,31 @@ export function full(shape: Shape, value: number, options: CreationOptions = {})
 
 /** A tensor of zeros. */
 export function zeros(shape: Shape, options: CreationOptions = {}): Tensor {
+  checkOptions('zeros', options, CREATION_KEYS);
   return full(shape, 0, options);
 }
 
 /** A tensor of ones. */
 export function ones(shape: Shape, options: CreationOptions = {}): Tensor {
+  checkOptions('ones', options, CREATION_KEYS);
   return full(shape, 1, options);
 }
 
 /** Zeros with the shape (and by default dtype) of `like`. */
 export function zerosLike(like: Tensor, options: CreationOptions = {}): Tensor {
+  checkOptions('zerosLike', options, CREATION_KEYS);
   return full(like.shape, 0, { dtype: like.dtype, ...options });
 }
 
 /** Ones with the shape (and by default dtype) of `like`. */
 export function onesLike(like: Tensor, options: CreationOptions = {}): Tensor {
+  checkOptions('onesLike', options, CREATION_KEYS);
   return full(like.shape, 1, { dtype: like.dtype, ...options });
 }
 
 /** `value` with the shape (and by default dtype) of `like`. */
 export function fullLike(like: Tensor, value: number, options: CreationOptions = {}): Tensor {
+  checkOptions('fullLike', options, CREATION_KEYS);
   return full(like.shape, value, { dtype: like.dtype, ...options });
 }
 
@@ -148,6 +164,7 @@ export function fullLike(like: Tensor, value: number, options: CreationOptions =
  * argument, 0 … end−1. Integer arguments give int32 unless a dtype is passed.
  */
 export function arange(start: number, end?: number, step = 1, options: CreationOptions = {}): Tensor {
+  checkOptions('arange', options, CREATION_KEYS);
   const [lo, hi] = end === undefined ? [0, start] : [start, end];
   if (step === 0 || !Number.isFinite(step) || !Number.isFinite(lo) || !Number.isFinite(hi)) {
     throw new ConfigError(
@@ -166,6 +183,7 @@ export function arange(start: number, end?: number, step = 1, options: CreationO
 
 /** The n × m identity matrix (m defaults to n). */
 export function eye(n: number, m = n, options: CreationOptions = {}): Tensor {
+  checkOptions('eye', options, CREATION_KEYS);
   checkShape('eye', [n, m]);
   const t = zeros([n, m], options);
   for (let i = 0; i < Math.min(n, m); i++) t.data[i * m + i] = 1;
@@ -178,6 +196,7 @@ function randomFloat(
   options: RandomOptions,
   fill: (g: Generator, data: Float32Array | Float64Array) => void,
 ): Tensor {
+  checkOptions(op, options, RANDOM_KEYS);
   checkShape(op, shape);
   const dtype = options.dtype ?? 'float32';
   if (dtype !== 'float32' && dtype !== 'float64') throw new DTypeError(op, 'float32 or float64', dtype);
@@ -198,12 +217,14 @@ export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
 
 /** Uniform samples in [low, high), as torch.nn.init.uniform_. */
 export function uniform(shape: Shape, low: number, high: number, options: RandomOptions = {}): Tensor {
+  checkOptions('uniform', options, RANDOM_KEYS);
   if (!(low <= high)) throw new ConfigError('uniform', 'low ≤ high', `low=${low}, high=${high}`);
   return randomFloat('uniform', shape, options, (g, data) => g.fillUniform(data, low, high));
 }
 
 /** Integers uniform in [low, high), int32 by default. */
 export function randint(low: number, high: number, shape: Shape, options: RandomOptions = {}): Tensor {
+  checkOptions('randint', options, RANDOM_KEYS);
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
     throw new ConfigError('randint', 'integers low < high', `low=${low}, high=${high}`);
   }

@@ -128,6 +128,9 @@ export type {
 } from './backend/backend';
 export { backend, getBackend, listBackends, registerBackend, setBackend } from './backend/registry';
 
+// Options checking (shared by every package's constructors and functions)
+export { checkOptions, describeValue, optionKeys } from './options';
+
 // Errors
 export {
   BackendError,

@@ -1,5 +1,6 @@
 import type { DType } from '../dtype';
 import { DTypeError } from '../errors';
+import { checkOptions, optionKeys } from '../options';
 import { Tensor } from '../tensor';
 import { parseSafetensors, type RawTensor, type SafetensorsDType, serializeSafetensors } from './safetensors';
 
@@ -10,6 +11,7 @@ export interface SaveSafetensorsOptions {
   /** Store float32 tensors as F16 or BF16 (rounded to nearest even) instead of F32. */
   floatDType?: 'F32' | 'F16' | 'BF16';
 }
+const SAVE_KEYS = optionKeys<SaveSafetensorsOptions>({ metadata: true, floatDType: true });
 
 const DTYPE_OF: Record<SafetensorsDType, DType> = {
   F64: 'float64',
@@ -80,6 +82,7 @@ export function saveSafetensors(
   tensors: Record<string, Tensor> | Map<string, Tensor>,
   options: SaveSafetensorsOptions = {},
 ): Uint8Array {
+  checkOptions('saveSafetensors', options, SAVE_KEYS);
   const raw = new Map<string, RawTensor>();
   for (const [name, t] of tensors instanceof Map ? tensors : Object.entries(tensors)) {
     raw.set(name, toRawTensor(t, options.floatDType));

@@ -1,6 +1,7 @@
 import { backend } from '../backend/registry';
 import { assertFloating, type FloatStorage } from '../dtype';
 import { ConfigError } from '../errors';
+import { checkOptions, optionKeys } from '../options';
 import { defaultGenerator, type Generator } from '../random';
 import { normalizeDim, numel } from '../shape';
 import { empty, type Tensor } from '../tensor';
@@ -36,12 +37,14 @@ export interface DropoutOptions {
   /** Generator to draw the mask from (default: the global one that `manualSeed` resets). */
   generator?: Generator;
 }
+const DROPOUT_KEYS = optionKeys<DropoutOptions>({ training: true, generator: true });
 
 /**
  * Zeroes each element with probability `p` and scales the rest by 1 / (1 − p) (inverted dropout,
  * as torch.nn.functional.dropout). The mask comes from a seeded generator, so runs repeat exactly.
  */
 export function dropout(x: Tensor, p: number, options: DropoutOptions = {}): Tensor {
+  checkOptions('dropout', options, DROPOUT_KEYS);
   if (!(p >= 0 && p <= 1)) throw new ConfigError('dropout', 'a probability p in [0, 1]', `${p}`);
   assertFloating('dropout', x.dtype);
   if (options.training === false || p === 0) return x;

@@ -2,6 +2,7 @@ import { full, tensor } from '../creation';
 import { ConfigError, formatShape, ShapeError } from '../errors';
 import { indexSelect } from '../ops/indexing';
 import { cat, reshape } from '../ops/movement';
+import { checkOptions, optionKeys } from '../options';
 import { Tensor } from '../tensor';
 import { invertPermutation, PackedSequence } from './packed-sequence';
 
@@ -23,6 +24,7 @@ export interface PackOptions {
   /** Require lengths sorted in decreasing order (default true, as PyTorch); false sorts them for you. */
   enforceSorted?: boolean;
 }
+const PACK_KEYS = optionKeys<PackOptions>({ batchFirst: true, enforceSorted: true });
 
 /**
  * Packs a padded batch (torch.nn.utils.rnn.pack_padded_sequence): input [T, B, *] (or [B, T, *]
@@ -45,6 +47,7 @@ export function packPaddedSequence(
   options: PackOptions = {},
 ): PackedSequence {
   const op = 'packPaddedSequence';
+  checkOptions(op, options, PACK_KEYS);
   const batchFirst = options.batchFirst ?? false;
   const enforceSorted = options.enforceSorted ?? true;
   if (input.ndim < 2) {
@@ -130,6 +133,11 @@ export interface PadPackedOptions {
   /** Pad to this length instead of the longest sequence (must be ≥ it). */
   totalLength?: number;
 }
+const PAD_PACKED_KEYS = optionKeys<PadPackedOptions>({
+  batchFirst: true,
+  paddingValue: true,
+  totalLength: true,
+});
 
 /**
  * Unpacks to a padded tensor (torch.nn.utils.rnn.pad_packed_sequence): returns `[padded,
@@ -141,6 +149,7 @@ export function padPackedSequence(
   options: PadPackedOptions = {},
 ): [Tensor, Tensor] {
   const op = 'padPackedSequence';
+  checkOptions(op, options, PAD_PACKED_KEYS);
   const batchFirst = options.batchFirst ?? false;
   const paddingValue = options.paddingValue ?? 0;
   const maxLen = sequence.maxLength;
@@ -176,6 +185,11 @@ export interface PadSequenceOptions {
   /** Pad after each sequence ('right', default) or before it ('left'). */
   paddingSide?: 'right' | 'left';
 }
+const PAD_SEQUENCE_KEYS = optionKeys<PadSequenceOptions>({
+  batchFirst: true,
+  paddingValue: true,
+  paddingSide: true,
+});
 
 /**
  * Stacks sequences [L_i, *] into one padded tensor [T, B, *] (or [B, T, *]) with T = max L_i
@@ -183,6 +197,7 @@ export interface PadSequenceOptions {
  */
 export function padSequence(sequences: readonly Tensor[], options: PadSequenceOptions = {}): Tensor {
   const op = 'padSequence';
+  checkOptions(op, options, PAD_SEQUENCE_KEYS);
   if (sequences.length === 0) throw new ShapeError(op, 'at least one sequence', 'an empty list');
   const batchFirst = options.batchFirst ?? false;
   const left = (options.paddingSide ?? 'right') === 'left';
@@ -217,6 +232,8 @@ export function padSequence(sequences: readonly Tensor[], options: PadSequenceOp
   return reshape(padded, batchFirst ? [B, T, ...feature] : [T, B, ...feature]);
 }
 
+const PACK_SEQUENCE_KEYS = optionKeys<{ enforceSorted?: boolean }>({ enforceSorted: true });
+
 /**
  * Packs a list of sequences [L_i, *] (torch.nn.utils.rnn.pack_sequence): padSequence, then
  * packPaddedSequence with their lengths.
@@ -225,6 +242,7 @@ export function packSequence(
   sequences: readonly Tensor[],
   options: { enforceSorted?: boolean } = {},
 ): PackedSequence {
+  checkOptions('packSequence', options, PACK_SEQUENCE_KEYS);
   const padded = padSequence(sequences);
   return packPaddedSequence(
     padded,

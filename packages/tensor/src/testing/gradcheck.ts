@@ -1,5 +1,5 @@
 // Imports go through the package entry so the built `testing` bundle shares classes with it.
-import { Generator, noGrad, SeqlabError, Tensor } from '@seqlab/tensor';
+import { checkOptions, Generator, noGrad, optionKeys, SeqlabError, Tensor } from '@seqlab/tensor';
 
 const isFloating = (t: Tensor): boolean => t.dtype === 'float32' || t.dtype === 'float64';
 
@@ -16,6 +16,13 @@ export interface GradcheckOptions {
   /** Throw on a mismatch (default true, as torch.autograd.gradcheck); false returns false instead. */
   raiseException?: boolean;
 }
+const GRADCHECK_KEYS = optionKeys<GradcheckOptions>({
+  eps: true,
+  atol: true,
+  rtol: true,
+  seed: true,
+  raiseException: true,
+});
 
 /**
  * Finite-difference gradient check in float64. Every floating input that requires grad is copied
@@ -36,6 +43,7 @@ export function gradcheck(
   inputs: readonly Tensor[],
   options: GradcheckOptions = {},
 ): boolean {
+  checkOptions('gradcheck', options, GRADCHECK_KEYS);
   const eps = options.eps ?? 1e-6;
   const atol = options.atol ?? 1e-5;
   const rtol = options.rtol ?? 1e-3;
