@@ -1,10 +1,12 @@
 import {
   backend,
   ConfigError,
+  checkOptions,
   DTypeError,
   type FloatStorage,
   formatShape,
   indexSelect,
+  optionKeys,
   randn,
   recordOp,
   reshape,
@@ -19,6 +21,7 @@ export interface EmbeddingOptions {
   /** Index whose row is initialised to zeros and never receives a gradient (the `<pad>` token). */
   paddingIdx?: number;
 }
+const EMBEDDING_KEYS = optionKeys<EmbeddingOptions>({ paddingIdx: true });
 
 /**
  * A lookup table of vectors (torch.nn.Embedding): ids [*] (int32) -> vectors [*, embeddingDim].
@@ -39,6 +42,7 @@ export class Embedding extends Module {
 
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
     super();
+    checkOptions('Embedding', options, EMBEDDING_KEYS);
     for (const [name, v] of [
       ['numEmbeddings', numEmbeddings],
       ['embeddingDim', embeddingDim],

@@ -21,7 +21,8 @@ export type { CellOptions } from './recurrent/cell-base';
 
 // Recurrent layers
 export { RNNBase } from './recurrent/rnn-base';
-export type { GateRecord, GradientRecord, RecurrentState, RNNBaseOptions } from './recurrent/rnn-base';
+export type { GateRecord, GradientRecord, RNNBaseOptions } from './recurrent/rnn-base';
+export type { HiddenInitialState, LSTMInitialState, RecurrentState } from './recurrent/state';
 export { RNN } from './recurrent/rnn';
 export type { RNNOptions } from './recurrent/rnn';
 export { LSTM } from './recurrent/lstm';

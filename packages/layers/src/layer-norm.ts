@@ -1,4 +1,13 @@
-import { ConfigError, formatShape, ones, ShapeError, type Tensor, zeros } from '@seqlab/tensor';
+import {
+  ConfigError,
+  checkOptions,
+  formatShape,
+  ones,
+  optionKeys,
+  ShapeError,
+  type Tensor,
+  zeros,
+} from '@seqlab/tensor';
 import { Module } from './module';
 
 /** Options of `LayerNorm`. */
@@ -8,6 +17,7 @@ export interface LayerNormOptions {
   /** Learn `weight` (ones) and `bias` (zeros) (default true). */
   elementwiseAffine?: boolean;
 }
+const LAYER_NORM_KEYS = optionKeys<LayerNormOptions>({ eps: true, elementwiseAffine: true });
 
 /**
  * Normalizes over the last dims (torch.nn.LayerNorm): y = (x − mean) / √(var + eps) · weight + bias,
@@ -21,6 +31,7 @@ export class LayerNorm extends Module {
 
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
     super();
+    checkOptions('LayerNorm', options, LAYER_NORM_KEYS);
     const shape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     if (shape.length === 0 || shape.some((s) => !Number.isInteger(s) || s <= 0)) {
       throw new ConfigError('LayerNorm', 'a non-empty shape of positive integers', formatShape(shape));

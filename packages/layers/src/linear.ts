@@ -1,7 +1,9 @@
 import {
   ConfigError,
+  checkOptions,
   formatShape,
   matmul,
+  optionKeys,
   ShapeError,
   type Tensor,
   transpose,
@@ -14,6 +16,7 @@ export interface LinearOptions {
   /** Learn an additive bias (default true). */
   bias?: boolean;
 }
+const LINEAR_KEYS = optionKeys<LinearOptions>({ bias: true });
 
 /**
  * y = x Wᵀ + b (torch.nn.Linear). x [*, inFeatures] -> y [*, outFeatures].
@@ -34,6 +37,7 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     super();
+    checkOptions('Linear', options, LINEAR_KEYS);
     for (const [name, v] of [
       ['inFeatures', inFeatures],
       ['outFeatures', outFeatures],

@@ -1,10 +1,12 @@
 import {
   ConfigError,
+  checkOptions,
   DTypeError,
   formatShape,
   gather,
   logSoftmax,
   maximum,
+  optionKeys,
   ShapeError,
   type Tensor,
   where,
@@ -28,6 +30,15 @@ export interface CrossEntropyOptions extends NllLossOptions {
   /** Mix the one-hot target with the uniform distribution by this amount, in [0, 1]. Default 0. */
   labelSmoothing?: number;
 }
+
+const NLL_KEYS = optionKeys<NllLossOptions>({ weight: true, ignoreIndex: true, reduction: true });
+const CROSS_ENTROPY_KEYS = optionKeys<CrossEntropyOptions>({
+  weight: true,
+  ignoreIndex: true,
+  reduction: true,
+  labelSmoothing: true,
+});
+const MSE_KEYS = optionKeys<{ reduction?: Reduction }>({ reduction: true });
 
 const isFloatingTensor = (t: Tensor): boolean => t.dtype === 'float32' || t.dtype === 'float64';
 
@@ -77,6 +88,12 @@ function targetWeights(target: Tensor, options: NllLossOptions): { index: Tensor
  * input [N, C] log-probabilities, target [N] int32 -> loss (0-d, or [N] with reduction 'none').
  */
 export function nllLoss(logProbs: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
+  checkOptions('nllLoss', options, NLL_KEYS);
+  return nll(logProbs, target, options);
+}
+
+/** nllLoss without the options-key check (crossEntropy passes its own options on). */
+function nll(logProbs: Tensor, target: Tensor, options: NllLossOptions): Tensor {
   checkClassification('nllLoss', logProbs, target, options);
   const { index, w } = targetWeights(target, options);
   const picked = gather(logProbs, 1, index).squeeze(1);
@@ -98,12 +115,13 @@ export function nllLoss(logProbs: Tensor, target: Tensor, options: NllLossOption
  * ```
  */
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  checkOptions('crossEntropy', options, CROSS_ENTROPY_KEYS);
   const C = checkClassification('crossEntropy', input, target, options);
   const eps = options.labelSmoothing ?? 0;
   if (!(eps >= 0 && eps <= 1)) throw new ConfigError('crossEntropy', 'labelSmoothing in [0, 1]', `${eps}`);
   const logp = logSoftmax(input, 1);
-  const nll = nllLoss(logp, target, options);
-  if (eps === 0) return nll;
+  const nllValue = nll(logp, target, options);
+  if (eps === 0) return nllValue;
   // Smoothing term: −Σ_c w_c log p_c per row, 0 on ignored rows (aten cross_entropy_loss_label_smoothing).
   const keep = target.ne(options.ignoreIndex ?? -100);
   const weighted = options.weight ? logp.mul(options.weight.detach()) : logp;
@@ -113,11 +131,12 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   if (reduction === 'none') smoothLoss = smooth;
   else if (reduction === 'sum') smoothLoss = smooth.sum();
   else smoothLoss = smooth.sum().div(targetWeights(target, options).w.sum());
-  return nll.mul(1 - eps).add(smoothLoss.mul(eps / C));
+  return nllValue.mul(1 - eps).add(smoothLoss.mul(eps / C));
 }
 
 /** Mean squared error (torch.nn.functional.mse_loss); input and target of the same shape. */
 export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  checkOptions('mseLoss', options, MSE_KEYS);
   if (input.ndim !== target.ndim || input.shape.some((s, i) => s !== target.shape[i])) {
     throw new ShapeError(
       'mseLoss',
@@ -139,12 +158,14 @@ export interface BceWithLogitsOptions {
   posWeight?: Tensor;
   reduction?: Reduction;
 }
+const BCE_KEYS = optionKeys<BceWithLogitsOptions>({ weight: true, posWeight: true, reduction: true });
 
 /**
  * Binary cross-entropy on logits, computed stably (torch.nn.functional.binary_cross_entropy_with_logits):
  * loss = (1 − y)·x + (1 + (p − 1)·y)·(log(1 + e^−|x|) + max(−x, 0)).
  */
 export function bceWithLogits(input: Tensor, target: Tensor, options: BceWithLogitsOptions = {}): Tensor {
+  checkOptions('bceWithLogits', options, BCE_KEYS);
   if (input.ndim !== target.ndim || input.shape.some((s, i) => s !== target.shape[i])) {
     throw new ShapeError(
       'bceWithLogits',
@@ -188,6 +209,7 @@ export function bceWithLogits(input: Tensor, target: Tensor, options: BceWithLog
 export class CrossEntropyLoss extends Module {
   constructor(readonly options: CrossEntropyOptions = {}) {
     super();
+    checkOptions('CrossEntropyLoss', options, CROSS_ENTROPY_KEYS);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return crossEntropy(input, target, this.options);
@@ -198,6 +220,7 @@ export class CrossEntropyLoss extends Module {
 export class NLLLoss extends Module {
   constructor(readonly options: NllLossOptions = {}) {
     super();
+    checkOptions('NLLLoss', options, NLL_KEYS);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return nllLoss(input, target, this.options);
@@ -208,6 +231,7 @@ export class NLLLoss extends Module {
 export class MSELoss extends Module {
   constructor(readonly options: { reduction?: Reduction } = {}) {
     super();
+    checkOptions('MSELoss', options, MSE_KEYS);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return mseLoss(input, target, this.options);
@@ -218,6 +242,7 @@ export class MSELoss extends Module {
 export class BCEWithLogitsLoss extends Module {
   constructor(readonly options: BceWithLogitsOptions = {}) {
     super();
+    checkOptions('BCEWithLogitsLoss', options, BCE_KEYS);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return bceWithLogits(input, target, this.options);

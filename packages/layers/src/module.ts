@@ -1,4 +1,4 @@
-import { ConfigError, formatShape, ShapeError, type Tensor } from '@seqlab/tensor';
+import { ConfigError, checkOptions, formatShape, optionKeys, ShapeError, type Tensor } from '@seqlab/tensor';
 import { formatSummary, summarize } from './summary';
 
 /** Options of `Module.loadStateDict`. */
@@ -6,6 +6,7 @@ export interface LoadStateDictOptions {
   /** Require exactly the module's keys (default true, as PyTorch): missing or extra keys throw. */
   strict?: boolean;
 }
+const LOAD_STATE_DICT_KEYS = optionKeys<LoadStateDictOptions>({ strict: true });
 
 /** What `loadStateDict` did not match (only non-empty when `strict: false`). */
 export interface LoadStateDictResult {
@@ -132,6 +133,7 @@ export class Module {
     options: LoadStateDictOptions = {},
   ): LoadStateDictResult {
     const op = `${this.constructor.name}.loadStateDict`;
+    checkOptions(op, options, LOAD_STATE_DICT_KEYS);
     const entries = dict instanceof Map ? dict : new Map(Object.entries(dict));
     const own = new Map(this.namedParameters());
     const missingKeys = [...own.keys()].filter((k) => !entries.has(k));

@@ -9,10 +9,19 @@ export interface CellOptions {
   bias?: boolean;
 }
 
+/** Every key of `CellOptions`, for the run-time check of the cells' options. */
+export const CELL_KEYS: { [K in keyof Required<CellOptions>]: true } = {
+  inputSize: true,
+  hiddenSize: true,
+  bias: true,
+};
+
 /**
  * Shared parameters of the cells: weight_ih [G·H, I], weight_hh [G·H, H], bias_ih, bias_hh [G·H],
  * all U(−1/√H, 1/√H) as PyTorch. Cells run one time step with plain tensor ops; the layers (RNN,
  * LSTM, GRU) run whole sequences with the fused kernel, and a test proves the two agree.
+ * Every cell is built from an options object or from PyTorch's positional sizes,
+ * `new LSTMCell(I, H, { bias: false })`; unknown option keys throw (see `checkOptions`).
  */
 export abstract class CellBase extends Module {
   readonly inputSize: number;

@@ -1,5 +1,9 @@
-import type { Tensor } from '@seqlab/tensor';
-import { CellBase, type CellOptions } from './cell-base';
+import { optionKeys, type Tensor } from '@seqlab/tensor';
+import { sizedOptions } from './arguments';
+import { CELL_KEYS, CellBase, type CellOptions } from './cell-base';
+import { readCellState } from './state';
+
+const GRU_CELL_KEYS = optionKeys<CellOptions>(CELL_KEYS);
 
 /**
  * One step of a GRU (torch.nn.GRUCell), gates in PyTorch's order r, z, n; the reset gate
@@ -7,15 +11,26 @@ import { CellBase, type CellOptions } from './cell-base';
  *
  *   r = σ(W_ir x + b_ir + W_hr h + b_hr)   z = σ(W_iz x + b_iz + W_hz h + b_hz)
  *   n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))   h' = (1 − z) ⊙ n + z ⊙ h
+ *
+ * x [B, I] (or [I]), h [B, H] -> h' [B, H]. State: `h` as a Tensor (canonical, PyTorch's form;
+ * omitted or `null`: zeros); any other container throws (see NOTE(state-forms)).
+ * Built from options or PyTorch's positional sizes: `new GRUCell(10, 20)`.
  */
 export class GRUCell extends CellBase {
-  constructor(options: CellOptions) {
-    super('GRUCell', 3, options);
+  constructor(options: CellOptions);
+  constructor(inputSize: number, hiddenSize: number, options?: Omit<CellOptions, 'inputSize' | 'hiddenSize'>);
+  constructor(
+    first: CellOptions | number,
+    hiddenSize?: number,
+    rest?: Omit<CellOptions, 'inputSize' | 'hiddenSize'>,
+  ) {
+    super('GRUCell', 3, sizedOptions<CellOptions>('GRUCell', GRU_CELL_KEYS, first, hiddenSize, rest));
   }
 
-  forward(input: Tensor, hState?: Tensor): Tensor {
-    const [x, unbatched] = this.batched('GRUCell.forward', input);
-    const h = this.state('GRUCell.forward', 'h', hState, x.shape[0], unbatched);
+  forward(input: Tensor, hState?: Tensor | null): Tensor {
+    const op = 'GRUCell.forward';
+    const [x, unbatched] = this.batched(op, input);
+    const h = this.state(op, 'h', readCellState(op, hState, false).h, x.shape[0], unbatched);
     const [gi, gh] = this.projections(x, h);
     const [ir, iz, inn] = gi.chunk(3, 1);
     const [hr, hz, hn] = gh.chunk(3, 1);

@@ -1,5 +1,9 @@
-import type { PackedSequence, Tensor } from '@seqlab/tensor';
-import { type RecurrentState, RNNBase, type RNNBaseOptions } from './rnn-base';
+import { optionKeys, type PackedSequence, type Tensor } from '@seqlab/tensor';
+import { sizedOptions } from './arguments';
+import { RNN_BASE_KEYS, RNNBase, type RNNBaseOptions } from './rnn-base';
+import type { HiddenInitialState } from './state';
+
+const GRU_KEYS = optionKeys<RNNBaseOptions>(RNN_BASE_KEYS);
 
 /** What `GRU.forward` and `RNN.forward` return. */
 export interface RNNOutput<O extends Tensor | PackedSequence> {
@@ -18,7 +22,10 @@ export interface RNNOutput<O extends Tensor | PackedSequence> {
  *
  * Three gates instead of the LSTM's four and no cell state: 3/4 of its recurrent parameters.
  * Parameters as LSTM's with 3H rows: `weight_ih_l{l}` [3H, I or D·H], `weight_hh_l{l}` [3H, H],
- * `bias_ih_l{l}`, `bias_hh_l{l}` [3H]. Init U(−1/√H, 1/√H). Shapes and options as `LSTM`.
+ * `bias_ih_l{l}`, `bias_hh_l{l}` [3H]. Init U(−1/√H, 1/√H). Shapes, options and construction as
+ * `LSTM` (`new GRU(I, H, { numLayers: 2 })` works too). Initial state: `h0` [L·D, B, H] (canonical,
+ * PyTorch's form, so `gru.forward(x2, hN)` continues a sequence) or `{ h0 }`; any other container
+ * throws (see NOTE(state-forms)).
  *
  * @example
  * ```ts
@@ -27,14 +34,30 @@ export interface RNNOutput<O extends Tensor | PackedSequence> {
  * ```
  */
 export class GRU extends RNNBase {
-  constructor(options: RNNBaseOptions) {
-    super('GRU', options);
+  constructor(options: RNNBaseOptions);
+  constructor(
+    inputSize: number,
+    hiddenSize: number,
+    options?: Omit<RNNBaseOptions, 'inputSize' | 'hiddenSize'>,
+  );
+  constructor(
+    first: RNNBaseOptions | number,
+    hiddenSize?: number,
+    rest?: Omit<RNNBaseOptions, 'inputSize' | 'hiddenSize'>,
+  ) {
+    super('GRU', sizedOptions<RNNBaseOptions>('GRU', GRU_KEYS, first, hiddenSize, rest));
   }
 
-  forward(input: Tensor, state?: RecurrentState): RNNOutput<Tensor>;
-  forward(input: PackedSequence, state?: RecurrentState): RNNOutput<PackedSequence>;
-  forward(input: Tensor | PackedSequence, state?: RecurrentState): RNNOutput<Tensor | PackedSequence>;
-  forward(input: Tensor | PackedSequence, state: RecurrentState = {}): RNNOutput<Tensor | PackedSequence> {
+  forward(input: Tensor, state?: HiddenInitialState | null): RNNOutput<Tensor>;
+  forward(input: PackedSequence, state?: HiddenInitialState | null): RNNOutput<PackedSequence>;
+  forward(
+    input: Tensor | PackedSequence,
+    state?: HiddenInitialState | null,
+  ): RNNOutput<Tensor | PackedSequence>;
+  forward(
+    input: Tensor | PackedSequence,
+    state?: HiddenInitialState | null,
+  ): RNNOutput<Tensor | PackedSequence> {
     const { output, hN } = this.run(input, state);
     return { output, hN };
   }

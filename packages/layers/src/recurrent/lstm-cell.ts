@@ -1,5 +1,9 @@
-import type { Tensor } from '@seqlab/tensor';
-import { CellBase, type CellOptions } from './cell-base';
+import { optionKeys, type Tensor } from '@seqlab/tensor';
+import { sizedOptions } from './arguments';
+import { CELL_KEYS, CellBase, type CellOptions } from './cell-base';
+import { readCellState } from './state';
+
+const LSTM_CELL_KEYS = optionKeys<CellOptions>(CELL_KEYS);
 
 /** The state of an LSTM cell. */
 export interface LSTMState {
@@ -14,17 +18,36 @@ export interface LSTMState {
  *   g = tanh(W_ig x + b_ig + W_hg h + b_hg) o = σ(W_io x + b_io + W_ho h + b_ho)
  *   c' = f ⊙ c + i ⊙ g                      h' = o ⊙ tanh(c')
  *
- * x [B, I] (or [I]), state {h, c} [B, H] (zeros when omitted) -> {h', c'}.
+ * x [B, I] (or [I]), state {h, c} [B, H] -> {h', c'}.
+ *
+ * State: `{ h, c }` (canonical: what `forward` returns, so `state = cell.forward(x_t, state)` runs
+ * a loop) or PyTorch's tuple `[h, c]`; both or neither (omitted, `null` or `{}`: zeros). Any other
+ * container throws (see NOTE(state-forms)).
+ *
+ * @example
+ * ```ts
+ * const cell = new LSTMCell(10, 20); // or new LSTMCell({ inputSize: 10, hiddenSize: 20 })
+ * let state = cell.forward(randn([3, 10]));
+ * state = cell.forward(randn([3, 10]), state); // or [state.h, state.c], as PyTorch
+ * ```
  */
 export class LSTMCell extends CellBase {
-  constructor(options: CellOptions) {
-    super('LSTMCell', 4, options);
+  constructor(options: CellOptions);
+  constructor(inputSize: number, hiddenSize: number, options?: Omit<CellOptions, 'inputSize' | 'hiddenSize'>);
+  constructor(
+    first: CellOptions | number,
+    hiddenSize?: number,
+    rest?: Omit<CellOptions, 'inputSize' | 'hiddenSize'>,
+  ) {
+    super('LSTMCell', 4, sizedOptions<CellOptions>('LSTMCell', LSTM_CELL_KEYS, first, hiddenSize, rest));
   }
 
-  forward(input: Tensor, state?: Partial<LSTMState>): LSTMState {
-    const [x, unbatched] = this.batched('LSTMCell.forward', input);
-    const h = this.state('LSTMCell.forward', 'h', state?.h, x.shape[0], unbatched);
-    const c = this.state('LSTMCell.forward', 'c', state?.c, x.shape[0], unbatched);
+  forward(input: Tensor, state?: Partial<LSTMState> | readonly [Tensor, Tensor] | null): LSTMState {
+    const op = 'LSTMCell.forward';
+    const [x, unbatched] = this.batched(op, input);
+    const given = readCellState(op, state, true);
+    const h = this.state(op, 'h', given.h, x.shape[0], unbatched);
+    const c = this.state(op, 'c', given.c, x.shape[0], unbatched);
     const [gi, gh] = this.projections(x, h);
     const [i, f, g, o] = gi.add(gh).chunk(4, 1);
     const c1 = f.sigmoid().mul(c).add(i.sigmoid().mul(g.tanh()));

@@ -1,5 +1,7 @@
-import type { PackedSequence, Tensor } from '@seqlab/tensor';
-import { type RecurrentState, RNNBase, type RNNBaseOptions } from './rnn-base';
+import { optionKeys, type PackedSequence, type Tensor } from '@seqlab/tensor';
+import { sizedOptions } from './arguments';
+import { RNN_BASE_KEYS, RNNBase, type RNNBaseOptions } from './rnn-base';
+import type { LSTMInitialState } from './state';
 
 /** Options of `LSTM`. */
 export interface LSTMOptions extends RNNBaseOptions {
@@ -12,6 +14,8 @@ export interface LSTMOptions extends RNNBaseOptions {
    */
   forgetBias?: number;
 }
+
+const LSTM_KEYS = optionKeys<LSTMOptions>({ ...RNN_BASE_KEYS, projSize: true, forgetBias: true });
 
 /** What `LSTM.forward` returns. */
 export interface LSTMOutput<O extends Tensor | PackedSequence> {
@@ -39,26 +43,48 @@ export interface LSTMOutput<O extends Tensor | PackedSequence> {
  * `weight_ih_l{l}` [4H, I or D·O], `weight_hh_l{l}` [4H, O], `bias_ih_l{l}`, `bias_hh_l{l}` [4H],
  * `weight_hr_l{l}` [O, H] with projSize. Init: every parameter U(−1/√H, 1/√H), as PyTorch.
  *
+ * Construction: an options object, or PyTorch's positional sizes `new LSTM(I, H, { ...options })`.
+ * Option keys are checked at run time: an unknown one (`batch_first`, `droput`) throws a
+ * ConfigError naming the camelCase spelling; there are no snake_case aliases.
+ *
+ * Initial state: `{ h0, c0 }` (canonical) or PyTorch's tuple `[h0, c0]`, h0 [L·D, B, O] and
+ * c0 [L·D, B, H] ([L·D, ·] unbatched); both or neither (zeros). Any other container throws
+ * (see NOTE(state-forms)). To continue from a previous call: `lstm.forward(x2, { h0: hN, c0: cN })`.
+ *
  * @example
  * ```ts
  * const lstm = new LSTM({ inputSize: 100, hiddenSize: 256, numLayers: 2, batchFirst: true, dropout: 0.3 });
  * const { output, hN, cN } = lstm.forward(randn([32, 50, 100]));
  * output.shape; // [32, 50, 256];  hN.shape, cN.shape: [2, 32, 256]
+ * lstm.forward(randn([32, 50, 100]), { h0: hN, c0: cN }); // or [hN, cN], as PyTorch
  * ```
  */
 export class LSTM extends RNNBase {
   readonly forgetBias: number;
 
-  constructor(options: LSTMOptions) {
+  constructor(options: LSTMOptions);
+  constructor(inputSize: number, hiddenSize: number, options?: Omit<LSTMOptions, 'inputSize' | 'hiddenSize'>);
+  constructor(
+    first: LSTMOptions | number,
+    hiddenSize?: number,
+    rest?: Omit<LSTMOptions, 'inputSize' | 'hiddenSize'>,
+  ) {
+    const options = sizedOptions<LSTMOptions>('LSTM', LSTM_KEYS, first, hiddenSize, rest);
     super('LSTM', options);
     this.forgetBias = options.forgetBias ?? 0;
     if (this.forgetBias !== 0) this.addForgetBias(this.forgetBias);
   }
 
-  forward(input: Tensor, state?: RecurrentState): LSTMOutput<Tensor>;
-  forward(input: PackedSequence, state?: RecurrentState): LSTMOutput<PackedSequence>;
-  forward(input: Tensor | PackedSequence, state?: RecurrentState): LSTMOutput<Tensor | PackedSequence>;
-  forward(input: Tensor | PackedSequence, state: RecurrentState = {}): LSTMOutput<Tensor | PackedSequence> {
+  forward(input: Tensor, state?: LSTMInitialState | null): LSTMOutput<Tensor>;
+  forward(input: PackedSequence, state?: LSTMInitialState | null): LSTMOutput<PackedSequence>;
+  forward(
+    input: Tensor | PackedSequence,
+    state?: LSTMInitialState | null,
+  ): LSTMOutput<Tensor | PackedSequence>;
+  forward(
+    input: Tensor | PackedSequence,
+    state?: LSTMInitialState | null,
+  ): LSTMOutput<Tensor | PackedSequence> {
     const { output, hN, cN } = this.run(input, state);
     return { output, hN, cN: cN as Tensor };
   }

@@ -299,6 +299,7 @@ describe('errors name the layer, the expected and the given shapes', () => {
       () =>
         new LSTM({ inputSize: 2, hiddenSize: 4, numLayers: 2 }).forward(randn([5, 3, 2]), {
           h0: randn([1, 3, 4]),
+          c0: randn([2, 3, 4]),
         }),
       ShapeError,
       'LSTM.forward: expected h0 of shape [2, 3, 4], got [1, 3, 4]',

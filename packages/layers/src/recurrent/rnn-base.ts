@@ -15,6 +15,8 @@ import {
   zeros,
 } from '@seqlab/tensor';
 import { Module } from '../module';
+import { warn } from '../warn';
+import { type RecurrentState, readLayerState } from './state';
 
 /** Options of the recurrent layers, named like PyTorch's arguments (camelCased). */
 export interface RNNBaseOptions {
@@ -34,11 +36,16 @@ export interface RNNBaseOptions {
   bidirectional?: boolean;
 }
 
-/** Initial states; zeros when omitted. Shapes [L·D, B, H] ([L·D, H] for unbatched input). */
-export interface RecurrentState {
-  h0?: Tensor;
-  c0?: Tensor;
-}
+/** Every key of `RNNBaseOptions`, for the run-time check of the recurrent layers' options. */
+export const RNN_BASE_KEYS: { [K in keyof Required<RNNBaseOptions>]: true } = {
+  inputSize: true,
+  hiddenSize: true,
+  numLayers: true,
+  bias: true,
+  batchFirst: true,
+  dropout: true,
+  bidirectional: true,
+};
 
 /** One layer-direction's gate activations, recorded when `recordGates` is on. */
 export interface GateRecord {
@@ -126,6 +133,13 @@ export abstract class RNNBase extends Module {
       if (!Number.isInteger(v) || v <= 0) throw new ConfigError(name, `a positive integer ${key}`, `${v}`);
     }
     if (!(p >= 0 && p <= 1)) throw new ConfigError(name, 'dropout in [0, 1]', `${p}`);
+    if (p > 0 && numLayers === 1) {
+      // As PyTorch's UserWarning: the dropout between layers has nothing to act on with one layer.
+      warn(
+        `${name}: dropout adds dropout after all but the last recurrent layer, so dropout > 0 expects ` +
+          `numLayers > 1, got dropout=${p} and numLayers=1`,
+      );
+    }
     if (!Number.isInteger(projSize) || projSize < 0 || (projSize > 0 && projSize >= hiddenSize)) {
       throw new ConfigError(name, `projSize an integer in [0, hiddenSize=${hiddenSize})`, `${projSize}`);
     }
@@ -167,7 +181,7 @@ export abstract class RNNBase extends Module {
   /** Runs the layer over padded or packed input; see RNN, LSTM and GRU for the result's fields. */
   abstract forward(
     input: Tensor | PackedSequence,
-    state?: RecurrentState,
+    state?: RecurrentState | Tensor | readonly [Tensor, Tensor] | null,
   ): { output: Tensor | PackedSequence; hN: Tensor; cN?: Tensor };
 
   /** The op name in messages, e.g. `LSTM.forward`. */
@@ -199,7 +213,7 @@ export abstract class RNNBase extends Module {
    */
   protected run(
     input: Tensor | PackedSequence,
-    state: RecurrentState = {},
+    state: unknown,
   ): { output: Tensor | PackedSequence; hN: Tensor; cN: Tensor | null } {
     // x [T, B, I] | packed [N, I], h0 [L*D, B, O], c0 [L*D, B, H] -> out [T, B, D*O] | packed [N, D*O], hN, cN
     const op = this.opName;
@@ -240,10 +254,10 @@ export abstract class RNNBase extends Module {
       rows = x;
       batchSizes = new Int32Array(T).fill(B);
     }
+    const given = readLayerState(op, state, lstm);
     const sorted = packed ? input.sortedIndices : null;
-    const h0 = this.initialState(op, 'h0', state.h0, B, O, unbatched, sorted);
-    const c0 = lstm ? this.initialState(op, 'c0', state.c0, B, H, unbatched, sorted) : null;
-    if (!lstm && state.c0) throw new ShapeError(op, 'no c0 (only LSTM has a cell state)', 'a c0');
+    const h0 = this.initialState(op, 'h0', given.h0, B, O, unbatched, sorted);
+    const c0 = lstm ? this.initialState(op, 'c0', given.c0, B, H, unbatched, sorted) : null;
 
     const hs: Tensor[] = [];
     const cs: Tensor[] = [];

@@ -1,19 +1,36 @@
-import { ConfigError, type Tensor } from '@seqlab/tensor';
-import { CellBase, type CellOptions } from './cell-base';
+import { ConfigError, optionKeys, type Tensor } from '@seqlab/tensor';
+import { sizedOptions } from './arguments';
+import { CELL_KEYS, CellBase, type CellOptions } from './cell-base';
+import { readCellState } from './state';
 
 /** Options of `RNNCell`. */
 export interface RNNCellOptions extends CellOptions {
   nonlinearity?: 'tanh' | 'relu';
 }
 
+const RNN_CELL_KEYS = optionKeys<RNNCellOptions>({ ...CELL_KEYS, nonlinearity: true });
+
 /**
  * One step of an Elman RNN (torch.nn.RNNCell): h' = act(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh).
- * x [B, I] (or [I]), h [B, H] -> h' [B, H].
+ * x [B, I] (or [I]), h [B, H] -> h' [B, H]. State: `h` as a Tensor (canonical, PyTorch's form;
+ * omitted or `null`: zeros); any other container throws (see NOTE(state-forms)).
+ * Built from options or PyTorch's positional sizes: `new RNNCell(10, 20, { nonlinearity: 'relu' })`.
  */
 export class RNNCell extends CellBase {
   readonly nonlinearity: 'tanh' | 'relu';
 
-  constructor(options: RNNCellOptions) {
+  constructor(options: RNNCellOptions);
+  constructor(
+    inputSize: number,
+    hiddenSize: number,
+    options?: Omit<RNNCellOptions, 'inputSize' | 'hiddenSize'>,
+  );
+  constructor(
+    first: RNNCellOptions | number,
+    hiddenSize?: number,
+    rest?: Omit<RNNCellOptions, 'inputSize' | 'hiddenSize'>,
+  ) {
+    const options = sizedOptions<RNNCellOptions>('RNNCell', RNN_CELL_KEYS, first, hiddenSize, rest);
     super('RNNCell', 1, options);
     const nl = options.nonlinearity ?? 'tanh';
     if (nl !== 'tanh' && nl !== 'relu')
@@ -21,9 +38,10 @@ export class RNNCell extends CellBase {
     this.nonlinearity = nl;
   }
 
-  forward(input: Tensor, h?: Tensor): Tensor {
-    const [x, unbatched] = this.batched('RNNCell.forward', input);
-    const h0 = this.state('RNNCell.forward', 'h', h, x.shape[0], unbatched);
+  forward(input: Tensor, h?: Tensor | null): Tensor {
+    const op = 'RNNCell.forward';
+    const [x, unbatched] = this.batched(op, input);
+    const h0 = this.state(op, 'h', readCellState(op, h, false).h, x.shape[0], unbatched);
     const [gi, gh] = this.projections(x, h0);
     const pre = gi.add(gh);
     const out = this.nonlinearity === 'tanh' ? pre.tanh() : pre.relu();

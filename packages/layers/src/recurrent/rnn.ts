@@ -1,6 +1,8 @@
-import { ConfigError, type PackedSequence, type Tensor } from '@seqlab/tensor';
+import { ConfigError, optionKeys, type PackedSequence, type Tensor } from '@seqlab/tensor';
+import { sizedOptions } from './arguments';
 import type { RNNOutput } from './gru';
-import { type RecurrentState, RNNBase, type RNNBaseOptions } from './rnn-base';
+import { RNN_BASE_KEYS, RNNBase, type RNNBaseOptions } from './rnn-base';
+import type { HiddenInitialState } from './state';
 
 /** Options of `RNN`. */
 export interface RNNOptions extends RNNBaseOptions {
@@ -8,17 +10,30 @@ export interface RNNOptions extends RNNBaseOptions {
   nonlinearity?: 'tanh' | 'relu';
 }
 
+const RNN_KEYS = optionKeys<RNNOptions>({ ...RNN_BASE_KEYS, nonlinearity: true });
+
 /**
  * A multi-layer Elman RNN (torch.nn.RNN): h_t = act(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh) with
  * act tanh or relu. Parameters `weight_ih_l{l}` [H, I or D·H], `weight_hh_l{l}` [H, H],
  * `bias_ih_l{l}`, `bias_hh_l{l}` [H], init U(−1/√H, 1/√H); 1/4 of an LSTM's recurrent parameters.
  * Its gradient through time is a product of T Jacobians W_hhᵀ diag(act′): it vanishes (or
  * explodes) geometrically, which `seqlab diagnose gradients` measures.
+ *
+ * Construction and options as `LSTM` (`new RNN(I, H, { nonlinearity: 'relu' })` works too).
+ * Initial state: `h0` [L·D, B, H] (canonical, PyTorch's form) or `{ h0 }`; any other container
+ * throws (see NOTE(state-forms)).
  */
 export class RNN extends RNNBase {
   readonly nonlinearity: 'tanh' | 'relu';
 
-  constructor(options: RNNOptions) {
+  constructor(options: RNNOptions);
+  constructor(inputSize: number, hiddenSize: number, options?: Omit<RNNOptions, 'inputSize' | 'hiddenSize'>);
+  constructor(
+    first: RNNOptions | number,
+    hiddenSize?: number,
+    rest?: Omit<RNNOptions, 'inputSize' | 'hiddenSize'>,
+  ) {
+    const options = sizedOptions<RNNOptions>('RNN', RNN_KEYS, first, hiddenSize, rest);
     const nl = options.nonlinearity ?? 'tanh';
     if (nl !== 'tanh' && nl !== 'relu')
       throw new ConfigError('RNN', "nonlinearity 'tanh' or 'relu'", `'${nl}'`);
@@ -26,10 +41,16 @@ export class RNN extends RNNBase {
     this.nonlinearity = nl;
   }
 
-  forward(input: Tensor, state?: RecurrentState): RNNOutput<Tensor>;
-  forward(input: PackedSequence, state?: RecurrentState): RNNOutput<PackedSequence>;
-  forward(input: Tensor | PackedSequence, state?: RecurrentState): RNNOutput<Tensor | PackedSequence>;
-  forward(input: Tensor | PackedSequence, state: RecurrentState = {}): RNNOutput<Tensor | PackedSequence> {
+  forward(input: Tensor, state?: HiddenInitialState | null): RNNOutput<Tensor>;
+  forward(input: PackedSequence, state?: HiddenInitialState | null): RNNOutput<PackedSequence>;
+  forward(
+    input: Tensor | PackedSequence,
+    state?: HiddenInitialState | null,
+  ): RNNOutput<Tensor | PackedSequence>;
+  forward(
+    input: Tensor | PackedSequence,
+    state?: HiddenInitialState | null,
+  ): RNNOutput<Tensor | PackedSequence> {
     const { output, hN } = this.run(input, state);
     return { output, hN };
   }
