@@ -1,5 +1,7 @@
 import {
   ConfigError,
+  checkOptions,
+  optionKeys,
   type PackedSequence,
   packSequence,
   padSequence,
@@ -46,6 +48,7 @@ export interface PadCollateOptions {
   /** Id written into padded slots. Default 0 (`Vocab`'s `<pad>`). */
   paddingValue?: number;
 }
+const PAD_COLLATE_KEYS = optionKeys<PadCollateOptions>({ batchFirst: true, paddingValue: true });
 
 /**
  * A collate function that pads a list of encoded examples to the longest one (`padSequence`).
@@ -61,6 +64,7 @@ export interface PadCollateOptions {
 export function padCollate(
   options: PadCollateOptions = {},
 ): (batch: readonly EncodedExample[]) => PaddedBatch {
+  checkOptions('padCollate', options, PAD_COLLATE_KEYS);
   const batchFirst = options.batchFirst ?? false;
   const paddingValue = options.paddingValue ?? 0;
   if (!Number.isInteger(paddingValue)) {

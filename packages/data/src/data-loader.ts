@@ -1,4 +1,10 @@
-import { ConfigError, defaultGenerator, Generator as RandomGenerator } from '@seqlab/tensor';
+import {
+  ConfigError,
+  checkOptions,
+  defaultGenerator,
+  optionKeys,
+  Generator as RandomGenerator,
+} from '@seqlab/tensor';
 import type { PaddingStats } from './collate';
 import type { DataSource } from './dataset';
 
@@ -30,6 +36,16 @@ export interface DataLoaderOptions<T, B> {
   /** Sort by length inside chunks of `chunkBatches` batches (true: the defaults). Default off. */
   bucketing?: boolean | BucketingOptions<T>;
 }
+const DATA_LOADER_KEYS = optionKeys<DataLoaderOptions<unknown, unknown>>({
+  batchSize: true,
+  shuffle: true,
+  seed: true,
+  generator: true,
+  dropLast: true,
+  collate: true,
+  bucketing: true,
+});
+const BUCKETING_KEYS = optionKeys<BucketingOptions<unknown>>({ chunkBatches: true, lengthOf: true });
 
 /** Totals of the current (or last finished) epoch. */
 export interface EpochStats {
@@ -94,6 +110,9 @@ export class DataLoader<T, B = T[]> implements Iterable<B>, AsyncIterable<B> {
 
   constructor(dataset: DataSource<T>, options: DataLoaderOptions<T, B> = {}) {
     const op = 'DataLoader';
+    checkOptions(op, options, DATA_LOADER_KEYS);
+    if (typeof options.bucketing === 'object')
+      checkOptions(`${op} bucketing`, options.bucketing, BUCKETING_KEYS);
     if (!isArray(dataset) && !isIterable(dataset) && !isAsyncIterable(dataset)) {
       throw new ConfigError(op, 'an array, an iterable or an async iterable dataset', typeof dataset);
     }

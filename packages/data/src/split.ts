@@ -1,4 +1,4 @@
-import { ConfigError, Generator } from '@seqlab/tensor';
+import { ConfigError, checkOptions, Generator, optionKeys } from '@seqlab/tensor';
 
 /** Fractions of a three-way split; they must sum to 1. */
 export interface SplitRatios {
@@ -19,6 +19,7 @@ export interface StratifiedSplitOptions<T> {
   /** The class of an item. Default `item.label`. */
   labelOf?: (item: T) => number | string;
 }
+const SPLIT_KEYS = optionKeys<StratifiedSplitOptions<unknown>>({ ratios: true, seed: true, labelOf: true });
 
 /** The three parts of a split. */
 export interface Splits<T> {
@@ -45,6 +46,7 @@ export interface Splits<T> {
  */
 export function stratifiedSplit<T>(items: readonly T[], options: StratifiedSplitOptions<T>): Splits<T> {
   const op = 'stratifiedSplit';
+  checkOptions(op, options, SPLIT_KEYS);
   const ratios = options.ratios ?? { train: 0.8, valid: 0.1, test: 0.1 };
   const parts = [ratios.train, ratios.valid, ratios.test];
   if (

@@ -1,4 +1,12 @@
-import { ConfigError, defaultGenerator, Generator, type Tensor, tensor } from '@seqlab/tensor';
+import {
+  ConfigError,
+  checkOptions,
+  defaultGenerator,
+  Generator,
+  optionKeys,
+  type Tensor,
+  tensor,
+} from '@seqlab/tensor';
 
 /** Options shared by the synthetic tasks. */
 export interface SyntheticOptions {
@@ -12,6 +20,7 @@ export interface SyntheticOptions {
    */
   batchFirst?: boolean;
 }
+const SYNTHETIC_KEYS = optionKeys<SyntheticOptions>({ seed: true, generator: true, batchFirst: true });
 
 /** A batch of the adding problem. */
 export interface AddingProblemBatch {
@@ -43,6 +52,7 @@ export function addingProblem(
   options: SyntheticOptions = {},
 ): AddingProblemBatch {
   const op = 'addingProblem';
+  checkOptions(op, options, SYNTHETIC_KEYS);
   checkSize(op, 'batchSize', batchSize, 1);
   checkSize(op, 'T (sequence length)', T, 2);
   const g = pickGenerator(op, options);
@@ -76,6 +86,13 @@ export interface CopyTaskOptions extends SyntheticOptions {
   /** Alphabet size: symbols are 1 … numSymbols (the reference's 8). */
   numSymbols?: number;
 }
+const COPY_TASK_KEYS = optionKeys<CopyTaskOptions>({
+  seed: true,
+  generator: true,
+  batchFirst: true,
+  copyLength: true,
+  numSymbols: true,
+});
 
 /** A batch of the copy task. */
 export interface CopyTaskBatch {
@@ -103,6 +120,7 @@ export interface CopyTaskBatch {
  */
 export function copyTask(batchSize: number, T: number, options: CopyTaskOptions = {}): CopyTaskBatch {
   const op = 'copyTask';
+  checkOptions(op, options, COPY_TASK_KEYS);
   checkSize(op, 'batchSize', batchSize, 1);
   checkSize(op, 'T (delay)', T, 1);
   const S = options.copyLength ?? 10;

@@ -1,4 +1,4 @@
-import { ConfigError, FormatError } from '@seqlab/tensor';
+import { ConfigError, checkOptions, FormatError, optionKeys } from '@seqlab/tensor';
 
 /** The padding token: id 0 with the default specials. */
 export const PAD_TOKEN = '<pad>';
@@ -40,6 +40,13 @@ export interface VocabEncodeOptions {
    */
   emptyAsUnk?: boolean;
 }
+const BUILD_KEYS = optionKeys<VocabBuildOptions>({
+  minFreq: true,
+  maxSize: true,
+  specials: true,
+  tieBreak: true,
+});
+const ENCODE_KEYS = optionKeys<VocabEncodeOptions>({ addBos: true, addEos: true, emptyAsUnk: true });
 
 /** The JSON form of a `Vocab` (`toJSON`, `Vocab.fromJSON`). */
 export interface VocabJSON {
@@ -106,6 +113,7 @@ export class Vocab {
    */
   static build(tokenLists: Iterable<readonly string[]>, options: VocabBuildOptions = {}): Vocab {
     const op = 'Vocab.build';
+    checkOptions(op, options, BUILD_KEYS);
     const specials = options.specials ?? [PAD_TOKEN, UNK_TOKEN];
     const minFreq = options.minFreq ?? 1;
     const maxSize = options.maxSize ?? Number.POSITIVE_INFINITY;
@@ -193,6 +201,7 @@ export class Vocab {
 
   /** The ids of `tokens`, unknown ones as `unkIndex`. */
   encode(tokens: readonly string[], options: VocabEncodeOptions = {}): number[] {
+    checkOptions('Vocab.encode', options, ENCODE_KEYS);
     const ids: number[] = [];
     if (options.addBos) ids.push(this.#required('addBos', this.bosIndex, BOS_TOKEN));
     for (const token of tokens) ids.push(this.#stoi.get(token) ?? this.unkIndex);
@@ -203,6 +212,7 @@ export class Vocab {
 
   /** `encode` for each token list. */
   encodeBatch(tokenLists: Iterable<readonly string[]>, options: VocabEncodeOptions = {}): number[][] {
+    checkOptions('Vocab.encodeBatch', options, ENCODE_KEYS);
     return Array.from(tokenLists, (tokens) => this.encode(tokens, options));
   }
 

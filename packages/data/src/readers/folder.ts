@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { ConfigError, FormatError } from '@seqlab/tensor';
-import { type LocatedExample, type ReaderOptions, type RowSink, TextSource } from './source';
+import { ConfigError, checkOptions, FormatError, optionKeys } from '@seqlab/tensor';
+import { type LocatedExample, READER_KEYS, type ReaderOptions, type RowSink, TextSource } from './source';
 import { decodeUtf8, lineOf } from './utf8';
 
 /** Options of `readFolder`. */
@@ -33,6 +33,12 @@ export interface FolderReaderOptions extends Omit<ReaderOptions, 'labels'> {
  */
 export function readFolder(root: string, options: FolderReaderOptions = {}): TextSource {
   const op = 'readFolder';
+  const { labels: _, ...readerKeys } = READER_KEYS;
+  checkOptions(
+    op,
+    options,
+    optionKeys<FolderReaderOptions>({ ...readerKeys, classes: true, extensions: true }),
+  );
   const extensions = options.extensions ?? ['.txt'];
   if (!Array.isArray(extensions) || extensions.some((e) => typeof e !== 'string' || !e.startsWith('.'))) {
     throw new ConfigError(op, "extensions like ['.txt']", JSON.stringify(extensions));

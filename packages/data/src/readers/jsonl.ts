@@ -1,6 +1,12 @@
 import { createReadStream } from 'node:fs';
-import { ConfigError } from '@seqlab/tensor';
-import { type ColumnReaderOptions, type LocatedExample, type RowSink, TextSource } from './source';
+import { ConfigError, checkOptions, optionKeys } from '@seqlab/tensor';
+import {
+  type ColumnReaderOptions,
+  type LocatedExample,
+  READER_KEYS,
+  type RowSink,
+  TextSource,
+} from './source';
 import { decodeUtf8 } from './utf8';
 
 /** Options of `readJsonl`: `textColumn` and `labelColumn` name keys of each object. */
@@ -28,6 +34,11 @@ export interface JsonlReaderOptions extends ColumnReaderOptions {
  */
 export function readJsonl(path: string, options: JsonlReaderOptions): TextSource {
   const op = 'readJsonl';
+  checkOptions(
+    op,
+    options,
+    optionKeys<JsonlReaderOptions>({ ...READER_KEYS, textColumn: true, labelColumn: true }),
+  );
   for (const name of ['textColumn', 'labelColumn'] as const) {
     if (typeof options[name] !== 'string') {
       throw new ConfigError(op, `${name} a key name`, JSON.stringify(options[name]));

@@ -67,6 +67,13 @@ export interface ColumnReaderOptions extends ReaderOptions {
   labelColumn: string | number;
 }
 
+/** Every key of `ReaderOptions`, for the readers' run-time option checks. */
+export const READER_KEYS: { [K in keyof Required<ReaderOptions>]: true } = {
+  labels: true,
+  onError: true,
+  maxErrors: true,
+};
+
 /** Handed to a reader's row loop: turns rows into examples and rejects bad ones per `onError`. */
 export class RowSink {
   readonly report: ReadReport = { rows: 0, examples: 0, skipped: 0, skippedByReason: {}, errors: [] };

@@ -1,4 +1,4 @@
-import { ConfigError, FormatError } from '@seqlab/tensor';
+import { ConfigError, checkOptions, FormatError, optionKeys } from '@seqlab/tensor';
 import { compilePattern } from './word';
 
 /**
@@ -32,11 +32,22 @@ export interface BPETrainOptions extends BPEOptions {
   minFrequency?: number;
 }
 
+const BPE_KEYS = optionKeys<BPEOptions>({ specials: true, pattern: true, loneSurrogates: true });
+const BPE_TRAIN_KEYS = optionKeys<BPETrainOptions>({
+  specials: true,
+  pattern: true,
+  loneSurrogates: true,
+  vocabSize: true,
+  minFrequency: true,
+});
+
 /** Options of `BPETokenizer.decode`. */
 export interface BPEDecodeOptions {
   /** Leave special tokens out of the text (default true) instead of writing their names. */
   skipSpecials?: boolean;
 }
+
+const DECODE_KEYS = optionKeys<BPEDecodeOptions>({ skipSpecials: true });
 
 /** The JSON form of a `BPETokenizer` (`toJSON`, `BPETokenizer.fromJSON`). */
 export interface BPETokenizerJSON {
@@ -100,6 +111,7 @@ export class BPETokenizer {
   /** A tokenizer from known merges (`BPETokenizer.train` learns them). */
   constructor(merges: readonly (readonly [number, number])[] = [], options: BPEOptions = {}) {
     const op = 'BPETokenizer';
+    checkOptions(op, options, BPE_KEYS);
     const specials = options.specials ?? ['<pad>'];
     checkSpecials(op, ConfigError, specials);
     const loneSurrogates = options.loneSurrogates ?? 'replace';
@@ -132,9 +144,10 @@ export class BPETokenizer {
    */
   static train(corpus: Iterable<string>, options: BPETrainOptions): BPETokenizer {
     const op = 'BPETokenizer.train';
-    const base = new BPETokenizer([], options);
+    checkOptions(op, options, BPE_TRAIN_KEYS);
+    const { vocabSize, minFrequency: givenMinFrequency, ...tokenizerOptions } = options;
+    const base = new BPETokenizer([], tokenizerOptions);
     const offset = base.specials.length;
-    const { vocabSize } = options;
     if (!Number.isInteger(vocabSize) || vocabSize < offset + BYTES || vocabSize > KEY) {
       throw new ConfigError(
         op,
@@ -142,7 +155,7 @@ export class BPETokenizer {
         `${vocabSize}`,
       );
     }
-    const minFrequency = options.minFrequency ?? 2;
+    const minFrequency = givenMinFrequency ?? 2;
     if (!Number.isInteger(minFrequency) || minFrequency < 1) {
       throw new ConfigError(op, 'minFrequency a positive integer', `${minFrequency}`);
     }
@@ -201,7 +214,7 @@ export class BPETokenizer {
         addWord(w, 1);
       }
     }
-    return new BPETokenizer(merges, options);
+    return new BPETokenizer(merges, tokenizerOptions);
   }
 
   /** Rebuilds a tokenizer from `toJSON()` output; throws FormatError on anything malformed. */
@@ -260,6 +273,7 @@ export class BPETokenizer {
    * `encode` did not produce) decode to U+FFFD.
    */
   decode(ids: Iterable<number>, options: BPEDecodeOptions = {}): string {
+    checkOptions('BPETokenizer.decode', options, DECODE_KEYS);
     const skipSpecials = options.skipSpecials ?? true;
     const parts: Uint8Array[] = [];
     let length = 0;

@@ -1,4 +1,4 @@
-import { ConfigError } from '@seqlab/tensor';
+import { ConfigError, checkOptions, optionKeys } from '@seqlab/tensor';
 import {
   type NormalizationForm,
   type NormalizeOptions,
@@ -39,6 +39,11 @@ export class CharTokenizer implements Tokenizer {
 
   constructor(options: CharTokenizerOptions = {}) {
     const op = 'CharTokenizer';
+    checkOptions(
+      op,
+      options,
+      optionKeys<CharTokenizerOptions>({ normalize: true, lowercase: true, maxLength: true, unit: true }),
+    );
     const resolved = resolveNormalizeOptions(op, options, { normalize: 'NFC', lowercase: false });
     this.lowercase = resolved.lowercase;
     this.normalize = resolved.normalize;

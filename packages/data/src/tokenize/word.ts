@@ -1,4 +1,4 @@
-import { ConfigError } from '@seqlab/tensor';
+import { ConfigError, checkOptions, optionKeys } from '@seqlab/tensor';
 import {
   type NormalizationForm,
   type NormalizeOptions,
@@ -59,6 +59,11 @@ export class WordTokenizer implements Tokenizer {
 
   constructor(options: WordTokenizerOptions = {}) {
     const op = 'WordTokenizer';
+    checkOptions(
+      op,
+      options,
+      optionKeys<WordTokenizerOptions>({ normalize: true, lowercase: true, maxLength: true, pattern: true }),
+    );
     const resolved = resolveNormalizeOptions(op, options, { normalize: 'NFC', lowercase: true });
     this.lowercase = resolved.lowercase;
     this.normalize = resolved.normalize;
