@@ -103,10 +103,16 @@ describe('toMatrix', () => {
 describe('option checks', () => {
   it('rejects unknown keys and non-objects', () => {
     expect(() => checkOptions('f1Score', { avrage: 'macro' }, ['average'])).toThrow(
-      new ConfigError('f1Score', 'options among average', "unknown option 'avrage'"),
+      new ConfigError('f1Score', 'options among average', "unknown option 'avrage'", 'Did you mean average?'),
     );
     expect(() => checkOptions('op', 3 as unknown as object, ['a'])).toThrow(ConfigError);
     expect(() => checkOptions('op', [] as unknown as object, ['a'])).toThrow(ConfigError);
+    expect(() => checkOptions('f1Score', { zero_division: 1 }, ['average', 'zeroDivision'])).toThrow(
+      "f1Score: expected options among average, zeroDivision, got unknown option 'zero_division'. Use zeroDivision",
+    );
+    expect(() => checkOptions('op', 2 as unknown as object, ['a'])).toThrow(
+      'op: expected an options object { a }, got the number 2',
+    );
     expect(checkOptions('op', undefined, ['a'])).toEqual({});
   });
 

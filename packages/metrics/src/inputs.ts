@@ -1,4 +1,10 @@
-import { ConfigError, DTypeError, formatShape, ShapeError } from '@seqlab/tensor';
+import {
+  ConfigError,
+  checkOptions as checkOptionKeys,
+  DTypeError,
+  formatShape,
+  ShapeError,
+} from '@seqlab/tensor';
 
 /**
  * Anything with a shape that can hand over its values as float32, such as a `@seqlab/tensor`
@@ -167,24 +173,17 @@ export function checkSameLength(op: string, names: string, a: number, b: number)
 }
 
 /**
- * Checks an options argument: undefined or a plain object whose keys are all in `allowed`.
- * Returns the options, or an empty object for undefined.
+ * Checks an options argument with the shared `checkOptions` of `@seqlab/tensor`: undefined or a
+ * plain object whose keys are all in `allowed` (an unknown key names the camelCase spelling or the
+ * nearest key, e.g. `zero_division` → `zeroDivision`). Returns the options, or `{}` for undefined.
  */
 export function checkOptions<T extends object>(
   op: string,
   options: T | undefined,
   allowed: readonly string[],
 ): Partial<T> {
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new ConfigError(op, 'an options object', describe(options));
-  }
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) {
-      throw new ConfigError(op, `options among ${allowed.join(', ')}`, `unknown option '${key}'`);
-    }
-  }
-  return options;
+  checkOptionKeys(op, options, allowed);
+  return options ?? {};
 }
 
 /** Checks a `labels` option: a non-empty array of distinct integers. Returns a copy. */
