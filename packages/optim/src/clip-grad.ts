@@ -1,4 +1,11 @@
-import { ConfigError, type FloatStorage, SeqlabError, Tensor } from '@seqlab/tensor';
+import {
+  ConfigError,
+  checkOptions,
+  type FloatStorage,
+  optionKeys,
+  SeqlabError,
+  Tensor,
+} from '@seqlab/tensor';
 
 /** Options of `clipGradNorm`. */
 export interface ClipGradNormOptions {
@@ -7,6 +14,7 @@ export interface ClipGradNormOptions {
   /** Throw when the total norm is NaN or ±Infinity instead of scaling by it (default false). */
   errorIfNonfinite?: boolean;
 }
+const CLIP_GRAD_NORM_KEYS = optionKeys<ClipGradNormOptions>({ normType: true, errorIfNonfinite: true });
 
 /** The gradients of `params` that exist, as flat data. */
 function gradsOf(op: string, params: Tensor | Iterable<Tensor>): FloatStorage[] {
@@ -48,9 +56,11 @@ function gradsOf(op: string, params: Tensor | Iterable<Tensor>): FloatStorage[] 
 export function clipGradNorm(
   params: Tensor | Iterable<Tensor>,
   maxNorm: number,
-  { normType = 2, errorIfNonfinite = false }: ClipGradNormOptions = {},
+  options: ClipGradNormOptions = {},
 ): number {
   const op = 'clipGradNorm';
+  checkOptions(op, options, CLIP_GRAD_NORM_KEYS);
+  const { normType = 2, errorIfNonfinite = false } = options;
   if (typeof maxNorm !== 'number' || !(maxNorm >= 0))
     throw new ConfigError(op, 'maxNorm ≥ 0', String(maxNorm));
   if (typeof normType !== 'number' || !(normType > 0)) {

@@ -1,3 +1,4 @@
+import { checkOptions, optionKeys } from '@seqlab/tensor';
 import { LRScheduler, type LRSchedulerOptions } from './lr-scheduler';
 import type { Optimizer } from './optimizer';
 import { checkNonNegative, checkPositiveInt } from './validate';
@@ -9,6 +10,12 @@ export interface CosineAnnealingLROptions extends LRSchedulerOptions {
   /** Minimum lr η_min (default 0). */
   etaMin?: number;
 }
+
+const COSINEANNEALING_LR_KEYS = optionKeys<CosineAnnealingLROptions>({
+  tMax: true,
+  etaMin: true,
+  lastEpoch: true,
+});
 
 /**
  * Cosine annealing from each group's initial lr η_max down to η_min over T_max steps, as
@@ -33,7 +40,9 @@ export class CosineAnnealingLR extends LRScheduler {
   etaMin: number;
   protected readonly savedFields = { tMax: 'T_max', etaMin: 'eta_min' };
 
-  constructor(optimizer: Optimizer, { tMax, etaMin = 0, lastEpoch = -1 }: CosineAnnealingLROptions) {
+  constructor(optimizer: Optimizer, options: CosineAnnealingLROptions) {
+    checkOptions('CosineAnnealingLR', options, COSINEANNEALING_LR_KEYS);
+    const { tMax, etaMin = 0, lastEpoch = -1 } = options;
     super(optimizer, lastEpoch);
     checkPositiveInt(this.kind, 'tMax', tMax);
     checkNonNegative(this.kind, 'etaMin', etaMin);

@@ -1,4 +1,4 @@
-import { ConfigError } from '@seqlab/tensor';
+import { ConfigError, checkOptions, optionKeys } from '@seqlab/tensor';
 import { LRScheduler, type LRSchedulerOptions } from './lr-scheduler';
 import type { Optimizer } from './optimizer';
 import { checkInRange, checkPositiveInt } from './validate';
@@ -12,6 +12,13 @@ export interface LinearLROptions extends LRSchedulerOptions {
   /** Steps over which the factor moves from start to end (default 5). */
   totalIters?: number;
 }
+
+const LINEAR_LR_KEYS = optionKeys<LinearLROptions>({
+  startFactor: true,
+  endFactor: true,
+  totalIters: true,
+  lastEpoch: true,
+});
 
 /**
  * Moves every group's lr linearly from startFactor·lr_0 to endFactor·lr_0 over `totalIters` steps
@@ -42,10 +49,9 @@ export class LinearLR extends LRScheduler {
     totalIters: 'total_iters',
   };
 
-  constructor(
-    optimizer: Optimizer,
-    { startFactor = 1 / 3, endFactor = 1, totalIters = 5, lastEpoch = -1 }: LinearLROptions = {},
-  ) {
+  constructor(optimizer: Optimizer, options: LinearLROptions = {}) {
+    checkOptions('LinearLR', options, LINEAR_LR_KEYS);
+    const { startFactor = 1 / 3, endFactor = 1, totalIters = 5, lastEpoch = -1 } = options;
     super(optimizer, lastEpoch);
     if (!(startFactor > 0 && startFactor <= 1))
       throw new ConfigError(this.kind, 'startFactor in (0, 1]', String(startFactor));

@@ -1,4 +1,4 @@
-import { ConfigError } from '@seqlab/tensor';
+import { ConfigError, checkOptions, optionKeys } from '@seqlab/tensor';
 import { Optimizer } from './optimizer';
 import { copyJson, isRecord, type JsonValue, type SchedulerStateDict } from './state-dict';
 import { checkPositive, checkPositiveInt } from './validate';
@@ -227,6 +227,8 @@ export interface StepLROptions extends LRSchedulerOptions {
   gamma?: number;
 }
 
+const STEP_LR_KEYS = optionKeys<StepLROptions>({ stepSize: true, gamma: true, lastEpoch: true });
+
 /**
  * Multiplies every group's lr by γ every `stepSize` steps, as PyTorch's `StepLR`:
  * lr_t = lr_{t−1}·γ when t > 0 and t mod stepSize = 0, else lr_{t−1}; closed form
@@ -243,7 +245,9 @@ export class StepLR extends LRScheduler {
   gamma: number;
   protected readonly savedFields = { stepSize: 'step_size', gamma: 'gamma' };
 
-  constructor(optimizer: Optimizer, { stepSize, gamma = 0.1, lastEpoch = -1 }: StepLROptions) {
+  constructor(optimizer: Optimizer, options: StepLROptions) {
+    checkOptions('StepLR', options, STEP_LR_KEYS);
+    const { stepSize, gamma = 0.1, lastEpoch = -1 } = options;
     super(optimizer, lastEpoch);
     checkPositiveInt(this.kind, 'stepSize', stepSize);
     checkPositive(this.kind, 'gamma', gamma);
@@ -271,6 +275,8 @@ export interface MultiStepLROptions extends LRSchedulerOptions {
   gamma?: number;
 }
 
+const MULTISTEP_LR_KEYS = optionKeys<MultiStepLROptions>({ milestones: true, gamma: true, lastEpoch: true });
+
 /**
  * Multiplies every group's lr by γ at each milestone, as PyTorch's `MultiStepLR`:
  * lr_t = lr_{t−1}·γ^(times t is listed); closed form lr_t = lr_0·γ^(milestones ≤ t).
@@ -287,7 +293,9 @@ export class MultiStepLR extends LRScheduler {
   gamma: number;
   protected readonly savedFields = { milestones: 'milestones', gamma: 'gamma' };
 
-  constructor(optimizer: Optimizer, { milestones, gamma = 0.1, lastEpoch = -1 }: MultiStepLROptions) {
+  constructor(optimizer: Optimizer, options: MultiStepLROptions) {
+    checkOptions('MultiStepLR', options, MULTISTEP_LR_KEYS);
+    const { milestones, gamma = 0.1, lastEpoch = -1 } = options;
     super(optimizer, lastEpoch);
     milestones.forEach((m, i) => {
       if (!Number.isInteger(m) || m < 0)
@@ -316,6 +324,8 @@ export interface ExponentialLROptions extends LRSchedulerOptions {
   gamma: number;
 }
 
+const EXPONENTIAL_LR_KEYS = optionKeys<ExponentialLROptions>({ gamma: true, lastEpoch: true });
+
 /**
  * Multiplies every group's lr by γ every step, as PyTorch's `ExponentialLR`: lr_t = lr_{t−1}·γ;
  * closed form lr_t = lr_0·γ^t.
@@ -330,7 +340,9 @@ export class ExponentialLR extends LRScheduler {
   gamma: number;
   protected readonly savedFields = { gamma: 'gamma' };
 
-  constructor(optimizer: Optimizer, { gamma, lastEpoch = -1 }: ExponentialLROptions) {
+  constructor(optimizer: Optimizer, options: ExponentialLROptions) {
+    checkOptions('ExponentialLR', options, EXPONENTIAL_LR_KEYS);
+    const { gamma, lastEpoch = -1 } = options;
     super(optimizer, lastEpoch);
     checkPositive(this.kind, 'gamma', gamma);
     this.gamma = gamma;

@@ -1,4 +1,4 @@
-import { ConfigError } from '@seqlab/tensor';
+import { ConfigError, checkOptions, optionKeys } from '@seqlab/tensor';
 import { LRScheduler, type LRSchedulerOptions } from './lr-scheduler';
 import type { Optimizer, ParamGroup } from './optimizer';
 import { checkInRange, checkPositive, checkPositiveInt } from './validate';
@@ -30,6 +30,22 @@ export interface OneCycleLROptions extends LRSchedulerOptions {
   /** Three phases (up, back down to the initial lr, then down to the final lr) as in the paper (default false). */
   threePhase?: boolean;
 }
+
+const ONE_CYCLE_LR_KEYS = optionKeys<OneCycleLROptions>({
+  maxLr: true,
+  totalSteps: true,
+  epochs: true,
+  stepsPerEpoch: true,
+  pctStart: true,
+  annealStrategy: true,
+  cycleMomentum: true,
+  baseMomentum: true,
+  maxMomentum: true,
+  divFactor: true,
+  finalDivFactor: true,
+  threePhase: true,
+  lastEpoch: true,
+});
 
 /** One phase of the cycle (PyTorch's `_schedule_phases` entry): where it ends and what it anneals between. */
 interface Phase {
@@ -91,6 +107,7 @@ export class OneCycleLR extends LRScheduler {
   };
 
   constructor(optimizer: Optimizer, options: OneCycleLROptions) {
+    checkOptions('OneCycleLR', options, ONE_CYCLE_LR_KEYS);
     const {
       maxLr,
       pctStart = 0.3,

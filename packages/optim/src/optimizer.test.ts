@@ -106,12 +106,12 @@ describe('parameters and groups', () => {
     [
       'an unknown option',
       () => new Adam([param([1])], { momentum: 0.9 } as never),
-      'Adam: expected options among lr, betas, eps, weightDecay, amsgrad, maximize, got "momentum"',
+      "Adam: expected options among lr, betas, eps, weightDecay, amsgrad, maximize, got unknown option 'momentum'",
     ],
     [
       'an unknown group option',
       () => new SGD([{ params: [param([1])], betas: [0.9, 0.99] } as never], { lr: 0.1 }),
-      'SGD: expected options among lr, momentum, dampening, weightDecay, nesterov, maximize, got "betas"',
+      "SGD: expected options among lr, momentum, dampening, weightDecay, nesterov, maximize, got unknown option 'betas'",
     ],
     [
       'a group without params',

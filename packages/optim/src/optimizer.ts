@@ -1,4 +1,13 @@
-import { ConfigError, DTypeError, type FloatStorage, formatShape, ShapeError, Tensor } from '@seqlab/tensor';
+import {
+  ConfigError,
+  checkOptions,
+  DTypeError,
+  type FloatStorage,
+  formatShape,
+  optionKeys,
+  ShapeError,
+  Tensor,
+} from '@seqlab/tensor';
 import {
   dataFromNested,
   isRecord,
@@ -47,6 +56,8 @@ export interface ZeroGradOptions {
   /** Drop the gradients (`grad = null`) instead of filling them with zeros (default true). */
   setToNone?: boolean;
 }
+
+const ZERO_GRAD_KEYS = optionKeys<ZeroGradOptions>({ setToNone: true });
 
 const optionList = (keys: Iterable<string>): string => [...keys].join(', ');
 
@@ -158,7 +169,9 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
    * Clears the gradients of every parameter: `grad = null` (default), or, with
    * `{ setToNone: false }`, fills the existing gradient tensors with zeros.
    */
-  zeroGrad({ setToNone = true }: ZeroGradOptions = {}): void {
+  zeroGrad(options: ZeroGradOptions = {}): void {
+    checkOptions(`${this.kind}.zeroGrad`, options, ZERO_GRAD_KEYS);
+    const { setToNone = true } = options;
     for (const group of this.paramGroups) {
       for (const p of group.params) {
         if (p.grad === null) continue;
@@ -306,12 +319,9 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     }
   }
 
+  /** Unknown keys throw through the shared `checkOptions`, so messages match every other package's. */
   private checkOptionKeys(op: string, defaults: O, options: Partial<O>): void {
-    for (const key of Object.keys(options)) {
-      if (!(key in defaults)) {
-        throw new ConfigError(op, `options among ${optionList(Object.keys(defaults))}`, `"${key}"`);
-      }
-    }
+    checkOptions(op, options, Object.keys(defaults));
   }
 
   private checkParam(p: unknown, where: string, seen: ReadonlyMap<Tensor, string>): void {

@@ -1,4 +1,4 @@
-import { ConfigError, Tensor } from '@seqlab/tensor';
+import { ConfigError, checkOptions, optionKeys, Tensor } from '@seqlab/tensor';
 import { checkSavedBy, readInt, readNumbers } from './lr-scheduler';
 import { Optimizer } from './optimizer';
 import { decodeNumber, encodeNumber, type SchedulerStateDict } from './state-dict';
@@ -23,6 +23,17 @@ export interface ReduceLROnPlateauOptions {
   /** Reductions smaller than this are skipped (default 1e-8). */
   eps?: number;
 }
+
+const REDUCE_KEYS = optionKeys<ReduceLROnPlateauOptions>({
+  mode: true,
+  factor: true,
+  patience: true,
+  threshold: true,
+  thresholdMode: true,
+  cooldown: true,
+  minLr: true,
+  eps: true,
+});
 
 /**
  * Reduces every group's lr by `factor` when a metric has stopped improving for more than
@@ -74,6 +85,7 @@ export class ReduceLROnPlateau {
 
   constructor(optimizer: Optimizer, options: ReduceLROnPlateauOptions = {}) {
     const op = this.kind;
+    checkOptions(op, options, REDUCE_KEYS);
     const {
       mode = 'min',
       factor = 0.1,

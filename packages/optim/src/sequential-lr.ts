@@ -1,4 +1,4 @@
-import { ConfigError } from '@seqlab/tensor';
+import { ConfigError, checkOptions, optionKeys } from '@seqlab/tensor';
 import { bisectRight, checkSavedBy, LRScheduler, type LRSchedulerOptions } from './lr-scheduler';
 import type { Optimizer } from './optimizer';
 import type { JsonValue, SchedulerStateDict } from './state-dict';
@@ -59,6 +59,12 @@ export interface SequentialLROptions extends LRSchedulerOptions {
   milestones: readonly number[];
 }
 
+const SEQUENTIAL_LR_KEYS = optionKeys<SequentialLROptions>({
+  schedulers: true,
+  milestones: true,
+  lastEpoch: true,
+});
+
 /**
  * Runs schedules one after another, switching at the milestones, as PyTorch 1.13's
  * `SequentialLR`: schedule k drives steps milestones[k−1] … milestones[k] − 1, and starts at its own
@@ -78,7 +84,9 @@ export class SequentialLR extends LRScheduler {
   milestones: number[];
   protected readonly savedFields = { milestones: '_milestones' };
 
-  constructor(optimizer: Optimizer, { schedulers, milestones, lastEpoch = -1 }: SequentialLROptions) {
+  constructor(optimizer: Optimizer, options: SequentialLROptions) {
+    checkOptions('SequentialLR', options, SEQUENTIAL_LR_KEYS);
+    const { schedulers, milestones, lastEpoch = -1 } = options;
     super(optimizer, -1);
     const op = this.kind;
     checkSchedulers(op, schedulers, optimizer);
