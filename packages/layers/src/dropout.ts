@@ -1,4 +1,4 @@
-import { ConfigError, dropout, type Tensor } from '@seqlab/tensor';
+import { ConfigError, describeValue, dropout, type Tensor } from '@seqlab/tensor';
 import { Module } from './module';
 
 /**
@@ -10,6 +10,15 @@ export class Dropout extends Module {
 
   constructor(p = 0.5) {
     super();
+    if (typeof p !== 'number') {
+      // PyTorch's keyword habit, new Dropout({ p: 0.5 }): say so rather than "[object Object]".
+      throw new ConfigError(
+        'Dropout',
+        'a probability p in [0, 1]',
+        describeValue(p),
+        'Pass p itself: new Dropout(0.5)',
+      );
+    }
     if (!(p >= 0 && p <= 1)) throw new ConfigError('Dropout', 'a probability p in [0, 1]', `${p}`);
     this.p = p;
   }

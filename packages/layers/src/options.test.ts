@@ -6,6 +6,7 @@ import {
   bceWithLogits,
   CrossEntropyLoss,
   crossEntropy,
+  Dropout,
   Embedding,
   GRU,
   GRUCell,
