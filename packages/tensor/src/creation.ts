@@ -122,7 +122,12 @@ export function tensor(
 /** A tensor of `shape` filled with `value`. */
 export function full(shape: Shape, value: number, options: CreationOptions = {}): Tensor {
   checkOptions('full', options, CREATION_KEYS);
-  checkShape('full', shape);
+  return filled('full', shape, value, options);
+}
+
+/** `full` after its options were checked, with the caller's op name for shape errors. */
+function filled(op: string, shape: Shape, value: number, options: CreationOptions): Tensor {
+  checkShape(op, shape);
   const dtype = options.dtype ?? 'float32';
   const t = new Tensor(allocate(dtype, numel(shape)), shape, dtype);
   if (value !== 0) t.data.fill(value);
@@ -132,31 +137,31 @@ export function full(shape: Shape, value: number, options: CreationOptions = {})
 /** A tensor of zeros. */
 export function zeros(shape: Shape, options: CreationOptions = {}): Tensor {
   checkOptions('zeros', options, CREATION_KEYS);
-  return full(shape, 0, options);
+  return filled('zeros', shape, 0, options);
 }
 
 /** A tensor of ones. */
 export function ones(shape: Shape, options: CreationOptions = {}): Tensor {
   checkOptions('ones', options, CREATION_KEYS);
-  return full(shape, 1, options);
+  return filled('ones', shape, 1, options);
 }
 
 /** Zeros with the shape (and by default dtype) of `like`. */
 export function zerosLike(like: Tensor, options: CreationOptions = {}): Tensor {
   checkOptions('zerosLike', options, CREATION_KEYS);
-  return full(like.shape, 0, { dtype: like.dtype, ...options });
+  return filled('zerosLike', like.shape, 0, { dtype: like.dtype, ...options });
 }
 
 /** Ones with the shape (and by default dtype) of `like`. */
 export function onesLike(like: Tensor, options: CreationOptions = {}): Tensor {
   checkOptions('onesLike', options, CREATION_KEYS);
-  return full(like.shape, 1, { dtype: like.dtype, ...options });
+  return filled('onesLike', like.shape, 1, { dtype: like.dtype, ...options });
 }
 
 /** `value` with the shape (and by default dtype) of `like`. */
 export function fullLike(like: Tensor, value: number, options: CreationOptions = {}): Tensor {
   checkOptions('fullLike', options, CREATION_KEYS);
-  return full(like.shape, value, { dtype: like.dtype, ...options });
+  return filled('fullLike', like.shape, value, { dtype: like.dtype, ...options });
 }
 
 /**
@@ -185,7 +190,7 @@ export function arange(start: number, end?: number, step = 1, options: CreationO
 export function eye(n: number, m = n, options: CreationOptions = {}): Tensor {
   checkOptions('eye', options, CREATION_KEYS);
   checkShape('eye', [n, m]);
-  const t = zeros([n, m], options);
+  const t = filled('eye', [n, m], 0, options);
   for (let i = 0; i < Math.min(n, m); i++) t.data[i * m + i] = 1;
   return t;
 }

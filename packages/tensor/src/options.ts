@@ -59,7 +59,7 @@ export function optionKeys<T extends object>(keys: { [K in keyof Required<T>]: t
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value);
-  return proto === null || Object.getPrototypeOf(proto) === null;
+  return proto === Object.prototype || proto === null || Object.getPrototypeOf(proto) === null;
 }
 
 /** What a value is, in words: `the number 2`, `an Array`, `a Tensor`, `null`. */
