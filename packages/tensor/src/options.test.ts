@@ -3,13 +3,18 @@
 
 import {
   arange,
+  argmax,
   ConfigError,
+  cat,
   checkOptions,
   describeValue,
   dropout,
   eye,
   full,
   fullLike,
+  logsumexp,
+  max,
+  mean,
   ones,
   onesLike,
   optionKeys,
@@ -21,6 +26,8 @@ import {
   randint,
   randn,
   saveSafetensors,
+  softmax,
+  sum,
   tensor,
   uniform,
   zeros,
@@ -152,5 +159,57 @@ describe('creation and sequence functions check their options', () => {
     expect(t.dtype).toBe('float64');
     expect(zeros([2], { dtype: 'int32' }).dtype).toBe('int32');
     expect(packPaddedSequence(x, [2, 3], { enforceSorted: false }).batchSize).toBe(2);
+  });
+});
+
+describe("reductions take dim and keepDim positionally; PyTorch's keywords are refused, not misread", () => {
+  const x = randn([2, 3]);
+  test.each<[string, () => unknown, string]>([
+    [
+      'sum(x, { dim: 1 })',
+      () => sum(x, { dim: 1 } as never),
+      'sum: expected dim as a number or a list of numbers, got an object. dim is a positional argument here, not an option { dim }',
+    ],
+    [
+      'sum(x, 1, { keepdim: false }) does not keep the dim',
+      () => sum(x, 1, { keepdim: false } as never),
+      'sum: expected keepDim true or false, got an object. dim and keepDim are positional arguments: sum(x, 1, true), not sum(x, { dim: 1, keepdim: true })',
+    ],
+    [
+      'mean(x, 1, "true")',
+      () => mean(x, 1, 'true' as never),
+      'mean: expected keepDim true or false, got the string "true"',
+    ],
+    ['max(x, 1, 1)', () => max(x, 1, 1 as never), 'max: expected keepDim true or false, got the number 1'],
+    [
+      'argmax(x, 1, {})',
+      () => argmax(x, 1, {} as never),
+      'argmax: expected keepDim true or false, got an object',
+    ],
+    [
+      'logsumexp(x, 1, null)',
+      () => logsumexp(x, 1, null as never),
+      'logsumexp: expected keepDim true or false, got null',
+    ],
+    [
+      'softmax(x, { dim: 1 })',
+      () => softmax(x, { dim: 1 } as never),
+      'softmax: expected dim in [-2, 1] for a tensor of rank 2, got an object. dim is a positional argument here, not an option { dim }',
+    ],
+    [
+      'cat([x, x], { dim: 1 })',
+      () => cat([x, x], { dim: 1 } as never),
+      'cat: expected dim in [-2, 1] for a tensor of rank 2, got an object',
+    ],
+  ])('%s', (_name, fn, message) => {
+    expect(fn).toThrow(ConfigError);
+    expect(fn).toThrow(message);
+  });
+
+  test('positional dims and keepDim work as before', () => {
+    expect(sum(x, 1, true).shape).toEqual([2, 1]);
+    expect(x.sum(1).shape).toEqual([2]);
+    expect(mean(x, [0, 1]).shape).toEqual([]);
+    expect(max(x, 0, false).shape).toEqual([3]);
   });
 });

@@ -1,4 +1,5 @@
 import { ConfigError, formatShape, ShapeError } from './errors';
+import { describeValue } from './options';
 
 /** A tensor's size in each dimension, outermost first. */
 export type Shape = readonly number[];
@@ -67,9 +68,35 @@ export function normalizeDim(op: string, dim: number, rank: number): number {
   const lo = rank === 0 ? -1 : -rank;
   const hi = rank === 0 ? 0 : rank - 1;
   if (!Number.isInteger(dim) || dim < lo || dim > hi) {
-    throw new ConfigError(op, `dim in [${lo}, ${hi}] for a tensor of rank ${rank}`, `${dim}`);
+    const given = typeof dim === 'number' ? `${dim}` : describeValue(dim);
+    throw new ConfigError(
+      op,
+      `dim in [${lo}, ${hi}] for a tensor of rank ${rank}`,
+      given,
+      positionalHint(op, dim, false),
+    );
   }
   return dim < 0 ? dim + Math.max(rank, 1) : dim;
+}
+
+/** For PyTorch's keyword habit (`sum(x, { dim: 1 })`): dim (and a reduction's keepDim) are positional here. */
+function positionalHint(op: string, given: unknown, reduction: boolean): string | undefined {
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) return undefined;
+  return reduction
+    ? `dim and keepDim are positional arguments: ${op}(x, 1, true), not ${op}(x, { dim: 1, keepdim: true })`
+    : 'dim is a positional argument here, not an option { dim }';
+}
+
+/** Throws unless `keepDim` is a boolean: a truthy object (`{ keepdim: false }`) must not keep the dims. */
+export function checkKeepDim(op: string, keepDim: unknown): void {
+  if (typeof keepDim !== 'boolean') {
+    throw new ConfigError(
+      op,
+      'keepDim true or false',
+      describeValue(keepDim),
+      positionalHint(op, keepDim, true),
+    );
+  }
 }
 
 /** Normalizes a list of dims (or all dims when `dims` is undefined), rejecting repeats. */
@@ -79,6 +106,14 @@ export function normalizeDims(
   rank: number,
 ): number[] {
   if (dims === undefined) return Array.from({ length: rank }, (_, i) => i);
+  if (typeof dims !== 'number' && !Array.isArray(dims)) {
+    throw new ConfigError(
+      op,
+      'dim as a number or a list of numbers',
+      describeValue(dims),
+      positionalHint(op, dims, false),
+    );
+  }
   const list = typeof dims === 'number' ? [dims] : dims;
   const out = list.map((d) => normalizeDim(op, d, rank));
   if (new Set(out).size !== out.length) {

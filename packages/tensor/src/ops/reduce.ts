@@ -1,7 +1,7 @@
 import { backend } from '../backend/registry';
 import { allocate, assertFloating, isFloating } from '../dtype';
 import { formatShape, ShapeError } from '../errors';
-import { normalizeDim, normalizeDims, numel } from '../shape';
+import { checkKeepDim, normalizeDim, normalizeDims, numel } from '../shape';
 import { Tensor } from '../tensor';
 import { add, eq, exp, log, sub, where } from './elementwise';
 import { reshape } from './movement';
@@ -20,6 +20,7 @@ function reducedShapes(
 
 /** Sum over `dim` (one dim, several, or all when omitted), keeping reduced dims as size 1 if `keepDim`. */
 export function sum(x: Tensor, dim?: number | readonly number[], keepDim = false): Tensor {
+  checkKeepDim('sum', keepDim);
   const dims = normalizeDims('sum', dim, x.ndim);
   const [kept, outShape] = reducedShapes(x.shape, dims, keepDim);
   const dtype = x.dtype === 'bool' ? 'int32' : x.dtype;
@@ -38,6 +39,7 @@ export function sum(x: Tensor, dim?: number | readonly number[], keepDim = false
 /** Mean over `dim` (or all elements), as sum / count. */
 export function mean(x: Tensor, dim?: number | readonly number[], keepDim = false): Tensor {
   assertFloating('mean', x.dtype);
+  checkKeepDim('mean', keepDim);
   const dims = normalizeDims('mean', dim, x.ndim);
   let count = 1;
   for (const d of dims) count *= x.shape[d];
@@ -52,6 +54,7 @@ export function mean(x: Tensor, dim?: number | readonly number[], keepDim = fals
 }
 
 function extreme(op: 'max' | 'min', x: Tensor, dim: number | undefined, keepDim: boolean): Tensor {
+  checkKeepDim(op, keepDim);
   if (x.numel === 0) throw new ShapeError(op, 'a non-empty tensor', `shape ${formatShape(x.shape)}`);
   if (dim === undefined) {
     // Over all elements: the gradient is split evenly among ties (torch.max() / amax).
@@ -100,6 +103,7 @@ export function min(x: Tensor, dim?: number, keepDim = false): Tensor {
 }
 
 function argReduce(op: 'argmax' | 'argmin', x: Tensor, dim: number | undefined, keepDim: boolean): Tensor {
+  checkKeepDim(op, keepDim);
   if (x.numel === 0) throw new ShapeError(op, 'a non-empty tensor', `shape ${formatShape(x.shape)}`);
   if (dim === undefined) {
     const out = new Tensor(new Int32Array(1), keepDim ? x.shape.map(() => 1) : [], 'int32');
@@ -129,6 +133,7 @@ export function argmin(x: Tensor, dim?: number, keepDim = false): Tensor {
 /** log Σ exp(x) over `dim`, computed stably (shifted by the maximum; rows of −∞ give −∞). */
 export function logsumexp(x: Tensor, dim: number | readonly number[], keepDim = false): Tensor {
   assertFloating('logsumexp', x.dtype);
+  checkKeepDim('logsumexp', keepDim);
   const dims = normalizeDims('logsumexp', dim, x.ndim);
   const [kept, outShape] = reducedShapes(x.shape, dims, keepDim);
   const m = new Tensor(allocate(x.dtype, numel(kept)), kept, x.dtype);
