@@ -20,6 +20,7 @@ import {
   nllLoss,
   RNN,
   RNNCell,
+  Sequential,
 } from '@seqlab/layers';
 import { ConfigError, manualSeed, randn, tensor } from '@seqlab/tensor';
 import { afterEach, describe, expect, test, vi } from 'vitest';
@@ -85,6 +86,17 @@ describe('unknown option keys throw, naming the camelCase option or the nearest 
     ['NLLLoss', () => new NLLLoss({ weights: logits } as never), 'Did you mean weight?'],
     ['MSELoss', () => new MSELoss({ size_average: true } as never), "unknown option 'size_average'"],
     ['BCEWithLogitsLoss', () => new BCEWithLogitsLoss({ pos_weight: logits } as never), 'Use posWeight'],
+    ['Dropout', () => new Dropout({ p: 0.5 } as never), 'got an object. Pass p itself: new Dropout(0.5)'],
+    [
+      'Sequential',
+      () => new Sequential([new Linear(2, 3)] as never),
+      'got an Array of length 1. Pass the modules as arguments',
+    ],
+    [
+      'Sequential',
+      () => new Sequential({ fc: new Linear(2, 3) } as never),
+      'got an object. Pass the modules as arguments',
+    ],
     [
       'Linear.loadStateDict',
       () => new Linear(4, 2).loadStateDict(new Map(), false as never),

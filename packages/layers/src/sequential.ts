@@ -1,4 +1,4 @@
-import type { Tensor } from '@seqlab/tensor';
+import { ConfigError, describeValue, type Tensor } from '@seqlab/tensor';
 import { Module } from './module';
 
 /** A module with a `forward` from one tensor to one tensor. */
@@ -20,6 +20,15 @@ export class Sequential extends Module {
 
   constructor(...layers: TensorModule[]) {
     super();
+    layers.forEach((m, i) => {
+      if (m instanceof Module) return;
+      const hint = Array.isArray(m)
+        ? 'Pass the modules as arguments: new Sequential(a, b), or new Sequential(...list)'
+        : typeof m === 'object' && m !== null
+          ? 'Pass the modules as arguments, new Sequential(a, b); named children (an OrderedDict in PyTorch) are not supported'
+          : undefined;
+      throw new ConfigError('Sequential', `a Module at position ${i}`, describeValue(m), hint);
+    });
     this.layers = layers.map((m, i) => this.registerModule(String(i), m));
   }
 
