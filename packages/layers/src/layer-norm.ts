@@ -1,4 +1,4 @@
-import { ConfigError, formatShape, ones, ShapeError, type Tensor, zeros } from '@seqlab/tensor';
+import { assertTensor, ConfigError, formatShape, ones, ShapeError, type Tensor, zeros } from '@seqlab/tensor';
 import { Module } from './module';
 
 /** Options of `LayerNorm`. */
@@ -33,6 +33,7 @@ export class LayerNorm extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    assertTensor('LayerNorm.forward', x);
     const k = this.normalizedShape.length;
     const tail = x.shape.slice(x.ndim - k);
     if (x.ndim < k || tail.some((s, i) => s !== this.normalizedShape[i])) {

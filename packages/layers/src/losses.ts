@@ -1,4 +1,5 @@
 import {
+  assertTensor,
   ConfigError,
   DTypeError,
   formatShape,
@@ -39,6 +40,9 @@ function checkReduction(op: string, reduction: string): asserts reduction is Red
 
 /** Validates [N, C] scores and [N] int32 class targets; returns C. */
 function checkClassification(op: string, input: Tensor, target: Tensor, options: NllLossOptions): number {
+  assertTensor(op, input);
+  assertTensor(op, target, 'target', 'indices');
+  if (options.weight !== undefined) assertTensor(op, options.weight, 'weight');
   if (input.ndim !== 2) throw new ShapeError(op, 'input of shape [N, C]', formatShape(input.shape));
   if (target.dtype !== 'int32') throw new DTypeError(op, 'int32 class-index targets', target.dtype);
   if (target.ndim !== 1 || target.shape[0] !== input.shape[0]) {
@@ -118,6 +122,8 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
 
 /** Mean squared error (torch.nn.functional.mse_loss); input and target of the same shape. */
 export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  assertTensor('mseLoss', input);
+  assertTensor('mseLoss', target, 'target');
   if (input.ndim !== target.ndim || input.shape.some((s, i) => s !== target.shape[i])) {
     throw new ShapeError(
       'mseLoss',
@@ -145,6 +151,10 @@ export interface BceWithLogitsOptions {
  * loss = (1 − y)·x + (1 + (p − 1)·y)·(log(1 + e^−|x|) + max(−x, 0)).
  */
 export function bceWithLogits(input: Tensor, target: Tensor, options: BceWithLogitsOptions = {}): Tensor {
+  assertTensor('bceWithLogits', input);
+  assertTensor('bceWithLogits', target, 'target');
+  if (options.weight !== undefined) assertTensor('bceWithLogits', options.weight, 'weight');
+  if (options.posWeight !== undefined) assertTensor('bceWithLogits', options.posWeight, 'posWeight');
   if (input.ndim !== target.ndim || input.shape.some((s, i) => s !== target.shape[i])) {
     throw new ShapeError(
       'bceWithLogits',

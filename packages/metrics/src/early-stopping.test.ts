@@ -167,7 +167,7 @@ describe('EarlyStopping', () => {
   it('throws a ConfigError for a bad value, epoch or state in step', () => {
     const stopper = new EarlyStopping();
     expect(() => stopper.step('0.5' as unknown as number)).toThrow(
-      new ConfigError('EarlyStopping.step', 'a number', 'string'),
+      new ConfigError('EarlyStopping.step', 'a number', 'the string "0.5"'),
     );
     expect(() => stopper.step(0.5, -1)).toThrow(
       new ConfigError('EarlyStopping.step', 'epoch to be an integer ≥ 0', '-1'),
@@ -177,7 +177,7 @@ describe('EarlyStopping', () => {
       new ConfigError(
         'EarlyStopping.step',
         'state values that are primitives, arrays, typed arrays, plain objects or have clone()',
-        'an instance of Map at state.m',
+        'a Map of 0 entries at state.m',
         'Pass a snapshot function that returns your own copy instead',
       ),
     );

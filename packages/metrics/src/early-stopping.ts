@@ -1,4 +1,4 @@
-import { ConfigError } from '@seqlab/tensor';
+import { ConfigError, describeValue } from '@seqlab/tensor';
 import { checkInteger, checkOptions } from './inputs';
 
 /**
@@ -70,12 +70,6 @@ export interface EarlyStoppingState {
   best_state: StateDict | null;
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return `an instance of ${value.constructor?.name ?? 'Object'}`;
-  return typeof value;
-}
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value);
@@ -111,7 +105,7 @@ function copyValue(op: string, value: unknown, path: string): unknown {
   throw new ConfigError(
     op,
     'state values that are primitives, arrays, typed arrays, plain objects or have clone()',
-    `${describe(value)} at ${path}`,
+    `${describeValue(value)} at ${path}`,
     'Pass a snapshot function that returns your own copy instead',
   );
 }
@@ -226,10 +220,10 @@ export class EarlyStopping {
    */
   step(value: number, epoch?: number, state?: StateDict | (() => StateDict)): boolean {
     const op = 'EarlyStopping.step';
-    if (typeof value !== 'number') throw new ConfigError(op, 'a number', describe(value));
+    if (typeof value !== 'number') throw new ConfigError(op, 'a number', describeValue(value));
     const at = epoch === undefined ? this.nextEpoch : checkInteger(op, 'epoch', epoch, 0);
     if (state !== undefined && typeof state !== 'function' && !isPlainObject(state)) {
-      throw new ConfigError(op, 'state as a state dict or a function returning one', describe(state));
+      throw new ConfigError(op, 'state as a state dict or a function returning one', describeValue(state));
     }
     if (!Number.isFinite(value)) {
       this.stop(at, 'nonFinite');
@@ -257,7 +251,7 @@ export class EarlyStopping {
     if (typeof state !== 'function') return copyValue(op, state, 'state') as StateDict;
     const snapshot = state();
     if (typeof snapshot !== 'object' || snapshot === null || Array.isArray(snapshot)) {
-      throw new ConfigError(op, 'the snapshot function to return a state dict', describe(snapshot));
+      throw new ConfigError(op, 'the snapshot function to return a state dict', describeValue(snapshot));
     }
     return snapshot;
   }
@@ -284,7 +278,7 @@ export class EarlyStopping {
    */
   loadStateDict(state: EarlyStoppingState): void {
     const op = 'EarlyStopping.loadStateDict';
-    if (!isPlainObject(state)) throw new ConfigError(op, 'a state dict', describe(state));
+    if (!isPlainObject(state)) throw new ConfigError(op, 'a state dict', describeValue(state));
     for (const [key, mine] of [
       ['mode', this.mode],
       ['patience', this.patience],

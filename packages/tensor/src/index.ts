@@ -129,6 +129,8 @@ export type {
 export { backend, getBackend, listBackends, registerBackend, setBackend } from './backend/registry';
 
 // Errors
+export { assertTensor, assertTensorList, describeValue } from './check-tensor';
+export type { TensorRole } from './check-tensor';
 export {
   BackendError,
   ConfigError,

@@ -1,4 +1,5 @@
 import { backend } from '../backend/registry';
+import { assertTensor } from '../check-tensor';
 import { assertFloating, type FloatStorage } from '../dtype';
 import { ConfigError } from '../errors';
 import { defaultGenerator, type Generator } from '../random';
@@ -8,6 +9,7 @@ import { mul } from './elementwise';
 import { record } from './record';
 
 function softmaxOp(op: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Tensor {
+  assertTensor(op, x);
   assertFloating(op, x.dtype);
   const d = normalizeDim(op, dim, x.ndim);
   const outer = numel(x.shape.slice(0, d));
@@ -42,6 +44,7 @@ export interface DropoutOptions {
  * as torch.nn.functional.dropout). The mask comes from a seeded generator, so runs repeat exactly.
  */
 export function dropout(x: Tensor, p: number, options: DropoutOptions = {}): Tensor {
+  assertTensor('dropout', x);
   if (!(p >= 0 && p <= 1)) throw new ConfigError('dropout', 'a probability p in [0, 1]', `${p}`);
   assertFloating('dropout', x.dtype);
   if (options.training === false || p === 0) return x;

@@ -1,4 +1,5 @@
 import { backend } from '../backend/registry';
+import { assertTensor } from '../check-tensor';
 import { allocate, assertFloating, isFloating } from '../dtype';
 import { formatShape, ShapeError } from '../errors';
 import { normalizeDim, normalizeDims, numel } from '../shape';
@@ -20,6 +21,7 @@ function reducedShapes(
 
 /** Sum over `dim` (one dim, several, or all when omitted), keeping reduced dims as size 1 if `keepDim`. */
 export function sum(x: Tensor, dim?: number | readonly number[], keepDim = false): Tensor {
+  assertTensor('sum', x);
   const dims = normalizeDims('sum', dim, x.ndim);
   const [kept, outShape] = reducedShapes(x.shape, dims, keepDim);
   const dtype = x.dtype === 'bool' ? 'int32' : x.dtype;
@@ -37,6 +39,7 @@ export function sum(x: Tensor, dim?: number | readonly number[], keepDim = false
 
 /** Mean over `dim` (or all elements), as sum / count. */
 export function mean(x: Tensor, dim?: number | readonly number[], keepDim = false): Tensor {
+  assertTensor('mean', x);
   assertFloating('mean', x.dtype);
   const dims = normalizeDims('mean', dim, x.ndim);
   let count = 1;
@@ -52,6 +55,7 @@ export function mean(x: Tensor, dim?: number | readonly number[], keepDim = fals
 }
 
 function extreme(op: 'max' | 'min', x: Tensor, dim: number | undefined, keepDim: boolean): Tensor {
+  assertTensor(op, x);
   if (x.numel === 0) throw new ShapeError(op, 'a non-empty tensor', `shape ${formatShape(x.shape)}`);
   if (dim === undefined) {
     // Over all elements: the gradient is split evenly among ties (torch.max() / amax).
@@ -100,6 +104,7 @@ export function min(x: Tensor, dim?: number, keepDim = false): Tensor {
 }
 
 function argReduce(op: 'argmax' | 'argmin', x: Tensor, dim: number | undefined, keepDim: boolean): Tensor {
+  assertTensor(op, x);
   if (x.numel === 0) throw new ShapeError(op, 'a non-empty tensor', `shape ${formatShape(x.shape)}`);
   if (dim === undefined) {
     const out = new Tensor(new Int32Array(1), keepDim ? x.shape.map(() => 1) : [], 'int32');
@@ -128,6 +133,7 @@ export function argmin(x: Tensor, dim?: number, keepDim = false): Tensor {
 
 /** log Σ exp(x) over `dim`, computed stably (shifted by the maximum; rows of −∞ give −∞). */
 export function logsumexp(x: Tensor, dim: number | readonly number[], keepDim = false): Tensor {
+  assertTensor('logsumexp', x);
   assertFloating('logsumexp', x.dtype);
   const dims = normalizeDims('logsumexp', dim, x.ndim);
   const [kept, outShape] = reducedShapes(x.shape, dims, keepDim);

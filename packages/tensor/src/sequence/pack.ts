@@ -1,3 +1,4 @@
+import { assertTensor, assertTensorList, describeValue } from '../check-tensor';
 import { full, tensor } from '../creation';
 import { ConfigError, formatShape, ShapeError } from '../errors';
 import { indexSelect } from '../ops/indexing';
@@ -45,6 +46,7 @@ export function packPaddedSequence(
   options: PackOptions = {},
 ): PackedSequence {
   const op = 'packPaddedSequence';
+  assertTensor(op, input);
   const batchFirst = options.batchFirst ?? false;
   const enforceSorted = options.enforceSorted ?? true;
   if (input.ndim < 2) {
@@ -141,6 +143,16 @@ export function padPackedSequence(
   options: PadPackedOptions = {},
 ): [Tensor, Tensor] {
   const op = 'padPackedSequence';
+  if (!(sequence instanceof PackedSequence)) {
+    throw new ConfigError(
+      op,
+      'sequence to be a PackedSequence',
+      describeValue(sequence),
+      (sequence as unknown) instanceof Tensor
+        ? 'It is padded already; pack it with packPaddedSequence first'
+        : undefined,
+    );
+  }
   const batchFirst = options.batchFirst ?? false;
   const paddingValue = options.paddingValue ?? 0;
   const maxLen = sequence.maxLength;
@@ -183,6 +195,7 @@ export interface PadSequenceOptions {
  */
 export function padSequence(sequences: readonly Tensor[], options: PadSequenceOptions = {}): Tensor {
   const op = 'padSequence';
+  assertTensorList(op, sequences, 'sequences');
   if (sequences.length === 0) throw new ShapeError(op, 'at least one sequence', 'an empty list');
   const batchFirst = options.batchFirst ?? false;
   const left = (options.paddingSide ?? 'right') === 'left';
@@ -225,6 +238,7 @@ export function packSequence(
   sequences: readonly Tensor[],
   options: { enforceSorted?: boolean } = {},
 ): PackedSequence {
+  assertTensorList('packSequence', sequences, 'sequences');
   const padded = padSequence(sequences);
   return packPaddedSequence(
     padded,

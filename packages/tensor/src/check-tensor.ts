@@ -1,0 +1,142 @@
+import { ConfigError, formatShape } from './errors';
+import { Tensor } from './tensor';
+
+/** What the argument holds, for `assertTensor`'s hint: values, or class indices (int32). */
+export type TensorRole = 'values' | 'indices';
+
+/**
+ * Throws a ConfigError unless `value` is a Tensor. The one check behind every public op, layer
+ * forward and loss that takes tensors, so a plain array, a number or undefined is named in the
+ * message with a hint how to make a tensor of it:
+ * `tanh: expected input to be a Tensor, got an Array of 2 numbers. Make one with tensor([1, 2])`.
+ *
+ * @example
+ * ```ts
+ * assertTensor('crossEntropy', target, 'target', 'indices');
+ * // crossEntropy: expected target to be a Tensor, got an Array of 3 numbers.
+ * //   Make integer indices with tensor([0, 1, 1], { dtype: 'int32' })
+ * ```
+ */
+export function assertTensor(
+  op: string,
+  value: unknown,
+  what = 'input',
+  role: TensorRole = 'values',
+): asserts value is Tensor {
+  if (value instanceof Tensor) return;
+  throw new ConfigError(op, `${what} to be a Tensor`, describeValue(value), tensorHint(value, role));
+}
+
+/** Like `assertTensor` for a number or a Tensor (the operands of `add`, `mul`, …). */
+export function assertTensorOrNumber(
+  op: string,
+  value: unknown,
+  what: string,
+): asserts value is Tensor | number {
+  if (value instanceof Tensor || typeof value === 'number') return;
+  throw new ConfigError(
+    op,
+    `${what} to be a Tensor or a number`,
+    describeValue(value),
+    tensorHint(value, 'values'),
+  );
+}
+
+/** Throws a ConfigError unless `values` is an Array of Tensors (the argument of `cat`, `stack`). */
+export function assertTensorList(op: string, values: unknown, what = 'tensors'): asserts values is Tensor[] {
+  if (!Array.isArray(values)) {
+    throw new ConfigError(
+      op,
+      `${what} to be an Array of Tensors`,
+      describeValue(values),
+      tensorHint(values, 'values'),
+    );
+  }
+  for (let i = 0; i < values.length; i++) {
+    if (!(values[i] instanceof Tensor)) {
+      throw new ConfigError(
+        op,
+        `${what}[${i}] to be a Tensor`,
+        describeValue(values[i]),
+        tensorHint(values[i], 'values'),
+      );
+    }
+  }
+}
+
+const article = (word: string): string => (/^[aeiouAEIOU]/.test(word) ? `an ${word}` : `a ${word}`);
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * A value in words, for error messages: `an Array of 2 numbers`, `the number 3`, `undefined`,
+ * `a plain object with keys h, c`, `a Map of 2 entries`, `a PackedSequence`.
+ */
+export function describeValue(value: unknown): string {
+  if (value === undefined || value === null) return String(value);
+  switch (typeof value) {
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return `the ${typeof value} ${String(value)}`;
+    case 'string':
+      return `the string ${JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value)}`;
+    case 'function':
+      return 'a function';
+    case 'symbol':
+      return 'a symbol';
+  }
+  if (value instanceof Tensor) return `a ${value.dtype} Tensor of shape ${formatShape(value.shape)}`;
+  if (Array.isArray(value)) return describeArray(value);
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    const view = value as unknown as ArrayLike<number>;
+    return `${article(value.constructor.name)} of ${plural(view.length, 'value')}`;
+  }
+  if (value instanceof Map) return `a Map of ${value.size} ${value.size === 1 ? 'entry' : 'entries'}`;
+  if (value instanceof Set) return `a Set of ${plural(value.size, 'value')}`;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === null) {
+    const keys = Object.keys(value as object);
+    if (keys.length === 0) return 'an empty plain object';
+    const shown = keys.slice(0, 5).join(', ');
+    return `a plain object with keys ${shown}${keys.length > 5 ? ', …' : ''}`;
+  }
+  const name = (value as object).constructor?.name || 'object';
+  if (name === 'Tensor') return 'a Tensor from another copy of @seqlab/tensor (ESM and CJS builds mixed?)';
+  return article(name);
+}
+
+function describeArray(values: readonly unknown[]): string {
+  if (values.length === 0) return 'an empty Array';
+  const kinds = new Set(
+    values.map((v) =>
+      v instanceof Tensor
+        ? 'Tensor'
+        : Array.isArray(v)
+          ? 'Array'
+          : typeof v === 'object'
+            ? (v?.constructor?.name ?? 'null')
+            : typeof v,
+    ),
+  );
+  const kind = kinds.size === 1 ? [...kinds][0] : 'value';
+  return `an Array of ${plural(values.length, kind)}`;
+}
+
+/** Nested arrays of numbers only (what `tensor()` takes). */
+function isNumeric(value: unknown): boolean {
+  if (typeof value === 'number') return true;
+  if (Array.isArray(value)) return value.length > 0 && value.every(isNumeric);
+  return ArrayBuffer.isView(value) && !(value instanceof DataView);
+}
+
+function tensorHint(value: unknown, role: TensorRole): string | undefined {
+  const dtype = role === 'indices' ? ", { dtype: 'int32' }" : '';
+  const what = role === 'indices' ? 'Make integer indices with' : 'Make one with';
+  if (Array.isArray(value) && value.length > 0 && value.every((v) => v instanceof Tensor)) {
+    return 'Combine them with stack(...) or cat(...) first';
+  }
+  if (!isNumeric(value)) return role === 'indices' ? `${what} tensor([0, 1, 1]${dtype})` : undefined;
+  const literal = ArrayBuffer.isView(value) ? 'values' : JSON.stringify(value).replaceAll(',', ', ');
+  const shown = literal.length <= 40 ? literal : 'values';
+  return `${what} tensor(${shown}${dtype})`;
+}
