@@ -270,3 +270,15 @@ describe('what a property contributes', () => {
     expect(() => m.registerModule('self', m)).toThrow(/registerModule: expected a module other than itself/);
   });
 });
+
+describe('loadStateDict checks its values at run time', () => {
+  test('a value that is not a Tensor, or a dict that is not an object, is a ConfigError', () => {
+    const fc = new Linear(2, 1);
+    expect(() => fc.loadStateDict({ weight: [[1, 2]], bias: tensor([0]) })).toThrow(
+      "Linear.loadStateDict: expected 'weight' to be a Tensor, got an Array of 1 Array. Make one with tensor([[1, 2]])",
+    );
+    expect(() => fc.loadStateDict(undefined as never)).toThrow(
+      'Linear.loadStateDict: expected a state dict (a Map or an object of Tensors), got undefined',
+    );
+  });
+});

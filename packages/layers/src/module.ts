@@ -1,4 +1,4 @@
-import { ConfigError, formatShape, ShapeError, Tensor } from '@seqlab/tensor';
+import { assertTensor, ConfigError, describeValue, formatShape, ShapeError, Tensor } from '@seqlab/tensor';
 import { formatSummary, summarize } from './summary';
 
 /** Options of `Module.loadStateDict`. */
@@ -217,16 +217,20 @@ export class Module {
   }
 
   /**
-   * Copies values into the parameters, matched by name. Shapes must match exactly; with `strict`
-   * (default) the keys must match exactly too. Values are copied in place, so an optimizer built
-   * on `parameters()` keeps working.
+   * Copies values into the parameters, matched by name, from a `Map` (what `stateDict()` returns,
+   * or `EarlyStopping`'s `bestState`) or a plain object of Tensors. Shapes must match exactly; with
+   * `strict` (default) the keys must match exactly too. Values are copied in place, so an optimizer
+   * built on `parameters()` keeps working.
    */
   loadStateDict(
-    dict: Map<string, Tensor> | Record<string, Tensor>,
+    dict: ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>,
     options: LoadStateDictOptions = {},
   ): LoadStateDictResult {
     const op = `${this.constructor.name}.loadStateDict`;
-    const entries = dict instanceof Map ? dict : new Map(Object.entries(dict));
+    if (typeof dict !== 'object' || dict === null) {
+      throw new ConfigError(op, 'a state dict (a Map or an object of Tensors)', describeValue(dict));
+    }
+    const entries: ReadonlyMap<string, unknown> = dict instanceof Map ? dict : new Map(Object.entries(dict));
     const own = new Map(this.namedParameters());
     const missingKeys = [...own.keys()].filter((k) => !entries.has(k));
     const unexpectedKeys = [...entries.keys()].filter((k) => !own.has(k));
@@ -246,6 +250,7 @@ export class Module {
     for (const [name, value] of entries) {
       const p = own.get(name);
       if (!p) continue;
+      assertTensor(op, value, `'${name}'`);
       if (value.shape.length !== p.shape.length || value.shape.some((s, i) => s !== p.shape[i])) {
         throw new ShapeError(op, `${name} of shape ${formatShape(p.shape)}`, formatShape(value.shape));
       }
