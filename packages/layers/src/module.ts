@@ -100,14 +100,19 @@ export class Module {
 
   /** This module and every submodule once, depth first, with dotted names ('' for this one). */
   *namedModules(prefix = ''): IterableIterator<[string, Module]> {
-    yield* this.#walk(prefix, new Set());
+    for (const [path, m] of this.#walk(prefix, new Set())) yield [path, m];
   }
 
   /** Every parameter once, with its dotted PyTorch name (this module's first, then each submodule's). */
   *namedParameters(prefix = ''): IterableIterator<[string, Tensor]> {
     const memo = new Set<Tensor>();
-    for (const [path, m] of this.namedModules(prefix)) {
-      for (const [name, p] of m.#ownParameters()) {
+    for (const [path, m, found] of this.#walk(prefix, new Set())) {
+      for (const [name, p] of m.#parameters) {
+        if (!p || memo.has(p)) continue;
+        memo.add(p);
+        yield [path ? `${path}.${name}` : name, p];
+      }
+      for (const [name, p] of found.parameters) {
         if (memo.has(p)) continue;
         memo.add(p);
         yield [path ? `${path}.${name}` : name, p];
@@ -115,30 +120,30 @@ export class Module {
     }
   }
 
-  *#walk(prefix: string, memo: Set<Module>): IterableIterator<[string, Module]> {
+  /** Pre-order walk: each module once, with what its properties hold (found once per query). */
+  *#walk(prefix: string, memo: Set<Module>): IterableIterator<[string, Module, Found]> {
     if (memo.has(this)) return;
     memo.add(this);
-    yield [prefix, this];
-    for (const [name, m] of this.#children()) yield* m.#walk(prefix ? `${prefix}.${name}` : name, memo);
+    const found = this.#discover();
+    yield [prefix, this, found];
+    for (const [name, m] of this.#modules) yield* m.#walk(prefix ? `${prefix}.${name}` : name, memo);
+    for (const [name, m] of found.modules) yield* m.#walk(prefix ? `${prefix}.${name}` : name, memo);
   }
 
   #children(): [string, Module][] {
     return [...this.#modules, ...this.#discover().modules];
   }
 
-  #ownParameters(): [string, Tensor][] {
-    const own: [string, Tensor][] = [];
-    for (const [name, p] of this.#parameters) if (p) own.push([name, p]);
-    return own.concat(this.#discover().parameters);
-  }
-
   /** Submodules and parameters held in own enumerable properties and not registered here. */
   #discover(): Found {
-    const registered = new Set<unknown>([...this.#parameters.values(), ...this.#modules.values()]);
+    let registered: Set<unknown> | null = null;
     const found: Found = { parameters: [], modules: [] };
     const record = this as unknown as Record<string, unknown>;
+    const containers = new Set<object>();
     for (const key of Object.keys(this)) {
       const value = record[key];
+      if (typeof value !== 'object' || value === null) continue; // numbers, flags, functions, null
+      registered ??= new Set<unknown>([...this.#parameters.values(), ...this.#modules.values()]);
       if (this.#parameters.has(key) || this.#modules.has(key)) {
         const own = this.#parameters.has(key) ? this.#parameters.get(key) : this.#modules.get(key);
         if (value === own) continue;
@@ -162,7 +167,7 @@ export class Module {
         }
         continue;
       }
-      collect(this, key, value, registered, found, new Set());
+      collect(this, key, value, registered, found, containers);
     }
     return found;
   }
