@@ -44,7 +44,14 @@ function checkClassification(op: string, input: Tensor, target: Tensor, options:
   assertTensor(op, target, 'target', 'indices');
   if (options.weight !== undefined) assertTensor(op, options.weight, 'weight');
   if (input.ndim !== 2) throw new ShapeError(op, 'input of shape [N, C]', formatShape(input.shape));
-  if (target.dtype !== 'int32') throw new DTypeError(op, 'int32 class-index targets', target.dtype);
+  if (target.dtype !== 'int32') {
+    throw new DTypeError(
+      op,
+      'int32 class-index targets',
+      target.dtype,
+      "Convert with target.int(), or create them with tensor([0, 1, 1], { dtype: 'int32' })",
+    );
+  }
   if (target.ndim !== 1 || target.shape[0] !== input.shape[0]) {
     throw new ShapeError(op, `target of shape [${input.shape[0]}]`, formatShape(target.shape));
   }
