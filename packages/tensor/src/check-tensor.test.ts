@@ -24,6 +24,7 @@ import {
   tensor,
   transpose,
   where,
+  zerosLike,
 } from '@seqlab/tensor';
 import { describe, expect, test } from 'vitest';
 
@@ -133,6 +134,11 @@ describe('ops given something other than a Tensor', () => {
       'padSequence',
       () => padSequence(bad([[1, 2], [3]])),
       'padSequence: expected sequences[0] to be a Tensor, got an Array of 2 numbers. Make one with tensor([1, 2])',
+    ],
+    [
+      'zerosLike',
+      () => zerosLike(bad([1, 2])),
+      'zerosLike: expected like to be a Tensor, got an Array of 2 numbers. Make one with tensor([1, 2])',
     ],
     [
       'padPackedSequence',

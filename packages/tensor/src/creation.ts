@@ -1,3 +1,4 @@
+import { assertTensor } from './check-tensor';
 import { allocate, type DType, dtypeOfStorage, type Storage } from './dtype';
 import { ConfigError, DTypeError, formatShape, ShapeError } from './errors';
 import { defaultGenerator, type Generator } from './random';
@@ -130,16 +131,19 @@ export function ones(shape: Shape, options: CreationOptions = {}): Tensor {
 
 /** Zeros with the shape (and by default dtype) of `like`. */
 export function zerosLike(like: Tensor, options: CreationOptions = {}): Tensor {
+  assertTensor('zerosLike', like, 'like');
   return full(like.shape, 0, { dtype: like.dtype, ...options });
 }
 
 /** Ones with the shape (and by default dtype) of `like`. */
 export function onesLike(like: Tensor, options: CreationOptions = {}): Tensor {
+  assertTensor('onesLike', like, 'like');
   return full(like.shape, 1, { dtype: like.dtype, ...options });
 }
 
 /** `value` with the shape (and by default dtype) of `like`. */
 export function fullLike(like: Tensor, value: number, options: CreationOptions = {}): Tensor {
+  assertTensor('fullLike', like, 'like');
   return full(like.shape, value, { dtype: like.dtype, ...options });
 }
 
