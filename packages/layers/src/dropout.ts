@@ -1,4 +1,4 @@
-import { ConfigError, describeValue, dropout, type Tensor } from '@seqlab/tensor';
+import { assertTensor, ConfigError, describeValue, dropout, type Tensor } from '@seqlab/tensor';
 import { Module } from './module';
 
 /**
@@ -24,6 +24,7 @@ export class Dropout extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    assertTensor('Dropout.forward', x);
     return dropout(x, this.p, { training: this.training });
   }
 }

@@ -1,4 +1,5 @@
 import {
+  assertTensor,
   backend,
   ConfigError,
   checkOptions,
@@ -71,6 +72,7 @@ export class Embedding extends Module {
 
   forward(ids: Tensor): Tensor {
     // ids [*] -> [*, D]
+    assertTensor('Embedding.forward', ids, 'ids', 'indices');
     if (ids.dtype !== 'int32') {
       throw new DTypeError(
         'Embedding.forward',

@@ -1,4 +1,5 @@
 import {
+  assertTensor,
   ConfigError,
   checkOptions,
   formatShape,
@@ -44,6 +45,7 @@ export class LayerNorm extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    assertTensor('LayerNorm.forward', x);
     const k = this.normalizedShape.length;
     const tail = x.shape.slice(x.ndim - k);
     if (x.ndim < k || tail.some((s, i) => s !== this.normalizedShape[i])) {

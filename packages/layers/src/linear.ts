@@ -1,4 +1,5 @@
 import {
+  assertTensor,
   ConfigError,
   checkOptions,
   formatShape,
@@ -54,6 +55,7 @@ export class Linear extends Module {
 
   forward(x: Tensor): Tensor {
     // x [*, in] -> [*, out]
+    assertTensor('Linear.forward', x);
     if (x.ndim === 0 || x.shape[x.ndim - 1] !== this.inFeatures) {
       throw new ShapeError('Linear.forward', `input of shape [*, ${this.inFeatures}]`, formatShape(x.shape));
     }

@@ -96,7 +96,9 @@ describe('loss checks', () => {
     test('float targets are a DTypeError', () => {
       const run = () => fn(logits, tensor([0, 3, 1]));
       expect(run).toThrow(DTypeError);
-      expect(run).toThrow(`${op}: expected int32 class-index targets, got float32`);
+      expect(run).toThrow(
+        `${op}: expected int32 class-index targets, got float32. Convert with target.int(), or create them with tensor([0, 1, 1], { dtype: 'int32' })`,
+      );
     });
 
     test.each([

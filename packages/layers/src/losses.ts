@@ -1,4 +1,5 @@
 import {
+  assertTensor,
   ConfigError,
   checkOptions,
   DTypeError,
@@ -50,8 +51,18 @@ function checkReduction(op: string, reduction: string): asserts reduction is Red
 
 /** Validates [N, C] scores and [N] int32 class targets; returns C. */
 function checkClassification(op: string, input: Tensor, target: Tensor, options: NllLossOptions): number {
+  assertTensor(op, input);
+  assertTensor(op, target, 'target', 'indices');
+  if (options.weight !== undefined) assertTensor(op, options.weight, 'weight');
   if (input.ndim !== 2) throw new ShapeError(op, 'input of shape [N, C]', formatShape(input.shape));
-  if (target.dtype !== 'int32') throw new DTypeError(op, 'int32 class-index targets', target.dtype);
+  if (target.dtype !== 'int32') {
+    throw new DTypeError(
+      op,
+      'int32 class-index targets',
+      target.dtype,
+      "Convert with target.int(), or create them with tensor([0, 1, 1], { dtype: 'int32' })",
+    );
+  }
   if (target.ndim !== 1 || target.shape[0] !== input.shape[0]) {
     throw new ShapeError(op, `target of shape [${input.shape[0]}]`, formatShape(target.shape));
   }
@@ -136,6 +147,8 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
 
 /** Mean squared error (torch.nn.functional.mse_loss); input and target of the same shape. */
 export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  assertTensor('mseLoss', input);
+  assertTensor('mseLoss', target, 'target');
   checkOptions('mseLoss', options, MSE_KEYS);
   if (input.ndim !== target.ndim || input.shape.some((s, i) => s !== target.shape[i])) {
     throw new ShapeError(
@@ -165,6 +178,10 @@ const BCE_KEYS = optionKeys<BceWithLogitsOptions>({ weight: true, posWeight: tru
  * loss = (1 − y)·x + (1 + (p − 1)·y)·(log(1 + e^−|x|) + max(−x, 0)).
  */
 export function bceWithLogits(input: Tensor, target: Tensor, options: BceWithLogitsOptions = {}): Tensor {
+  assertTensor('bceWithLogits', input);
+  assertTensor('bceWithLogits', target, 'target');
+  if (options.weight !== undefined) assertTensor('bceWithLogits', options.weight, 'weight');
+  if (options.posWeight !== undefined) assertTensor('bceWithLogits', options.posWeight, 'posWeight');
   checkOptions('bceWithLogits', options, BCE_KEYS);
   if (input.ndim !== target.ndim || input.shape.some((s, i) => s !== target.shape[i])) {
     throw new ShapeError(

@@ -1,4 +1,4 @@
-import { ConfigError, describeValue, type Tensor } from '@seqlab/tensor';
+import { assertTensor, ConfigError, describeValue, type Tensor } from '@seqlab/tensor';
 import { Module } from './module';
 
 /** A module with a `forward` from one tensor to one tensor. */
@@ -42,6 +42,7 @@ export class Sequential extends Module {
 /** max(x, 0) as a module (torch.nn.ReLU), for Sequential. */
 export class ReLU extends Module {
   forward(x: Tensor): Tensor {
+    assertTensor('ReLU.forward', x);
     return x.relu();
   }
 }
@@ -49,6 +50,7 @@ export class ReLU extends Module {
 /** tanh as a module (torch.nn.Tanh), for Sequential. */
 export class Tanh extends Module {
   forward(x: Tensor): Tensor {
+    assertTensor('Tanh.forward', x);
     return x.tanh();
   }
 }

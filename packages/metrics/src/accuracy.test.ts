@@ -121,3 +121,17 @@ describe('topKAccuracyScore', () => {
     );
   });
 });
+
+describe('arguments that are neither arrays nor tensors', () => {
+  it('name the function, what it takes and what was given', () => {
+    expect(() => accuracyScore(undefined as unknown as number[], [1])).toThrow(
+      new ConfigError('accuracyScore', 'yTrue as an array, typed array or tensor', 'undefined'),
+    );
+    expect(() => accuracyScore([1], new Map() as unknown as number[])).toThrow(
+      new ConfigError('accuracyScore', 'yPred as an array, typed array or tensor', 'a Map of 0 entries'),
+    );
+    expect(() => accuracyScore({ data: [1] } as unknown as number[], [1])).toThrow(
+      'got a plain object with keys data',
+    );
+  });
+});

@@ -1,4 +1,4 @@
-import { ConfigError } from '@seqlab/tensor';
+import { ConfigError, type Tensor, tensor } from '@seqlab/tensor';
 import { describe, expect, it } from 'vitest';
 import { EarlyStopping, type EarlyStoppingState, type StateDict } from './index';
 
@@ -11,6 +11,24 @@ class FakeTensor {
 }
 
 describe('EarlyStopping', () => {
+  it("copies a Map<string, Tensor> (Module.stateDict()'s type): later training does not change it", () => {
+    const weight = tensor([1, 2], { requiresGrad: true });
+    const stateDict = (): Map<string, Tensor> => new Map([['fc.weight', weight.detach()]]);
+    const stopper = new EarlyStopping({ patience: 1, mode: 'max' });
+    stopper.step(0.5, 0, stateDict());
+    weight.data[0] = 10; // an optimizer step writes in place, into the storage stateDict() shares
+    stopper.step(0.4, 1, stateDict());
+    const best = stopper.bestState as Map<string, Tensor>;
+    expect(best).toBeInstanceOf(Map);
+    expect([...best.keys()]).toEqual(['fc.weight']);
+    expect(Array.from(best.get('fc.weight')!.data)).toEqual([1, 2]);
+    expect(best.get('fc.weight')!.requiresGrad).toBe(false);
+    expect(stopper.shouldStop).toBe(true);
+    const restored = new EarlyStopping({ patience: 1, mode: 'max' });
+    restored.loadStateDict(stopper.stateDict());
+    expect(restored.bestState).toBe(best);
+  });
+
   it("has PyTorch Lightning's defaults: patience 3, minDelta 0, mode 'min'", () => {
     const stopper = new EarlyStopping();
     expect([stopper.patience, stopper.minDelta, stopper.mode]).toEqual([3, 0, 'min']);
@@ -96,7 +114,7 @@ describe('EarlyStopping', () => {
     ((model.meta as { steps: number[] }).steps as number[]).push(3);
     (model['lstm.w'] as FakeTensor).data[0] = 99;
     stopper.step(2.0, 1, model); // worse: not copied
-    const best = stopper.bestState as StateDict;
+    const best = stopper.bestState as Record<string, unknown>;
     expect(Array.from(best['linear.weight'] as Float32Array)).toEqual([1, 2]);
     expect(best['lstm.w']).toBeInstanceOf(FakeTensor);
     expect(Array.from((best['lstm.w'] as FakeTensor).data)).toEqual([3]);
@@ -167,17 +185,18 @@ describe('EarlyStopping', () => {
   it('throws a ConfigError for a bad value, epoch or state in step', () => {
     const stopper = new EarlyStopping();
     expect(() => stopper.step('0.5' as unknown as number)).toThrow(
-      new ConfigError('EarlyStopping.step', 'a number', 'string'),
+      new ConfigError('EarlyStopping.step', 'a number', 'the string "0.5"'),
     );
     expect(() => stopper.step(0.5, -1)).toThrow(
       new ConfigError('EarlyStopping.step', 'epoch to be an integer ≥ 0', '-1'),
     );
     expect(() => stopper.step(0.5, 0, [1] as unknown as StateDict)).toThrow(ConfigError);
-    expect(() => stopper.step(0.5, 0, { m: new Map() })).toThrow(
+    class Handle {}
+    expect(() => stopper.step(0.5, 0, { m: new Map([['h', new Handle()]]) })).toThrow(
       new ConfigError(
         'EarlyStopping.step',
-        'state values that are primitives, arrays, typed arrays, plain objects or have clone()',
-        'an instance of Map at state.m',
+        'state values that are primitives, arrays, typed arrays, Tensors, Maps, plain objects or have clone()',
+        'a Handle at state.m.get("h")',
         'Pass a snapshot function that returns your own copy instead',
       ),
     );

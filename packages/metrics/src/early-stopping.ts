@@ -1,15 +1,17 @@
-import { ConfigError } from '@seqlab/tensor';
+import { ConfigError, describeValue, Tensor } from '@seqlab/tensor';
 import { checkInteger, checkOptions } from './inputs';
 
 /**
- * A model's weights or any other training state, keyed by name, as `Module.stateDict()` returns.
+ * A model's weights or any other training state, keyed by name: the `Map<string, Tensor>` that
+ * `Module.stateDict()` returns, or a plain object.
  *
  * @example
  * ```ts
  * const state: StateDict = { 'linear.weight': new Float32Array([0.1, 0.2]), step: 12 };
+ * const weights: StateDict = model.stateDict(); // Map<string, Tensor>
  * ```
  */
-export type StateDict = Record<string, unknown>;
+export type StateDict = Record<string, unknown> | Map<string, unknown>;
 
 /**
  * Whether a smaller (`'min'`, for losses) or a larger (`'max'`, for accuracy or F1) value is better.
@@ -70,23 +72,23 @@ export interface EarlyStoppingState {
   best_state: StateDict | null;
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return `an instance of ${value.constructor?.name ?? 'Object'}`;
-  return typeof value;
-}
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
 
+/** A plain object or a Map (what `step` holds as the best state). */
+function isStateDict(value: unknown): value is StateDict {
+  return isPlainObject(value) || value instanceof Map;
+}
+
 /**
  * The default deep copy of a state dict: primitives as they are, typed arrays with `slice()`,
- * arrays and plain objects recursively, and any other object through its own `clone()` method
- * (a Tensor's `clone()`, as `copy.deepcopy(model.state_dict())` clones tensors in PyTorch).
- * Anything else (functions, Maps, class instances without `clone()`) throws a ConfigError.
+ * Tensors with `detach().clone()` (own storage, no graph, as `copy.deepcopy(model.state_dict())`
+ * clones tensors in PyTorch), arrays, Maps and plain objects recursively, and any other object
+ * through its own `clone()` method. Anything else (functions, class instances without `clone()`)
+ * throws a ConfigError.
  */
 function copyValue(op: string, value: unknown, path: string): unknown {
   if (typeof value === 'function' || typeof value === 'symbol') {
@@ -100,7 +102,14 @@ function copyValue(op: string, value: unknown, path: string): unknown {
   if (typeof value !== 'object' || value === null) return value;
   if (ArrayBuffer.isView(value) && !(value instanceof DataView))
     return (value as unknown as Float32Array).slice();
+  if (value instanceof Tensor) return value.detach().clone();
   if (Array.isArray(value)) return value.map((item, i) => copyValue(op, item, `${path}[${i}]`));
+  if (value instanceof Map) {
+    const copy = new Map<unknown, unknown>();
+    for (const [key, item] of value)
+      copy.set(key, copyValue(op, item, `${path}.get(${JSON.stringify(key)})`));
+    return copy;
+  }
   if (isPlainObject(value)) {
     const copy: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) copy[key] = copyValue(op, item, `${path}.${key}`);
@@ -110,8 +119,8 @@ function copyValue(op: string, value: unknown, path: string): unknown {
   if (typeof clone === 'function') return clone.call(value);
   throw new ConfigError(
     op,
-    'state values that are primitives, arrays, typed arrays, plain objects or have clone()',
-    `${describe(value)} at ${path}`,
+    'state values that are primitives, arrays, typed arrays, Tensors, Maps, plain objects or have clone()',
+    `${describeValue(value)} at ${path}`,
     'Pass a snapshot function that returns your own copy instead',
   );
 }
@@ -129,8 +138,9 @@ function copyValue(op: string, value: unknown, path: string): unknown {
  * `EarlyStopping` callback (patience 3, min_delta 0, mode 'min').
  *
  * Best weights: pass `state` to `step`. It is copied only when the value improves:
- * - a state dict is deep-copied (typed arrays sliced, arrays and plain objects copied recursively,
- *   other objects copied with their `clone()` method), so later training cannot change the copy;
+ * - a state dict (`model.stateDict()`'s `Map<string, Tensor>`, or a plain object) is deep-copied
+ *   (tensors cloned, typed arrays sliced, arrays, Maps and plain objects copied recursively, other
+ *   objects copied with their `clone()` method), so later training cannot change the copy;
  * - a function is called and its result kept as it is, so it decides how (and whether) to copy.
  *
  * `bestState` returns the held copy itself; load it into the model, do not mutate it.
@@ -226,10 +236,10 @@ export class EarlyStopping {
    */
   step(value: number, epoch?: number, state?: StateDict | (() => StateDict)): boolean {
     const op = 'EarlyStopping.step';
-    if (typeof value !== 'number') throw new ConfigError(op, 'a number', describe(value));
+    if (typeof value !== 'number') throw new ConfigError(op, 'a number', describeValue(value));
     const at = epoch === undefined ? this.nextEpoch : checkInteger(op, 'epoch', epoch, 0);
-    if (state !== undefined && typeof state !== 'function' && !isPlainObject(state)) {
-      throw new ConfigError(op, 'state as a state dict or a function returning one', describe(state));
+    if (state !== undefined && typeof state !== 'function' && !isStateDict(state)) {
+      throw new ConfigError(op, 'state as a state dict or a function returning one', describeValue(state));
     }
     if (!Number.isFinite(value)) {
       this.stop(at, 'nonFinite');
@@ -256,8 +266,8 @@ export class EarlyStopping {
   private copy(op: string, state: StateDict | (() => StateDict)): StateDict {
     if (typeof state !== 'function') return copyValue(op, state, 'state') as StateDict;
     const snapshot = state();
-    if (typeof snapshot !== 'object' || snapshot === null || Array.isArray(snapshot)) {
-      throw new ConfigError(op, 'the snapshot function to return a state dict', describe(snapshot));
+    if (!isStateDict(snapshot)) {
+      throw new ConfigError(op, 'the snapshot function to return a state dict', describeValue(snapshot));
     }
     return snapshot;
   }
@@ -284,7 +294,7 @@ export class EarlyStopping {
    */
   loadStateDict(state: EarlyStoppingState): void {
     const op = 'EarlyStopping.loadStateDict';
-    if (!isPlainObject(state)) throw new ConfigError(op, 'a state dict', describe(state));
+    if (!isPlainObject(state)) throw new ConfigError(op, 'a state dict', describeValue(state));
     for (const [key, mine] of [
       ['mode', this.mode],
       ['patience', this.patience],
@@ -308,7 +318,7 @@ export class EarlyStopping {
     nullable('best_epoch', isCount);
     nullable('stopped_epoch', isCount);
     nullable('stop_reason', (v) => v === 'patience' || v === 'nonFinite');
-    nullable('best_state', isPlainObject);
+    nullable('best_state', isStateDict);
     for (const key of ['wait_count', 'next_epoch'] as const) {
       if (!isCount(state[key])) throw new ConfigError(op, `${key} to be an integer ≥ 0`, String(state[key]));
     }

@@ -57,7 +57,7 @@ describe('toVector / toLabels', () => {
 
   it('throws a DTypeError for non-number entries and non-integer labels', () => {
     expect(() => toVector('op', 'x', [1, '2'] as unknown as number[])).toThrow(
-      new DTypeError('op', 'numbers in x', 'string at index 1'),
+      new DTypeError('op', 'numbers in x', 'the string "2" at index 1'),
     );
     expect(() => toLabels('op', 'yPred', [0, 1.5])).toThrow(
       new DTypeError('op', 'integer class labels in yPred', '1.5 at index 1'),

@@ -2,6 +2,7 @@ import {
   ConfigError,
   checkOptions as checkOptionKeys,
   DTypeError,
+  describeValue,
   formatShape,
   ShapeError,
 } from '@seqlab/tensor';
@@ -59,13 +60,6 @@ export function isTensorLike(value: unknown): value is TensorLike {
   );
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return `an instance of ${value.constructor?.name ?? 'Object'}`;
-  return typeof value;
-}
-
 function isArrayInput(value: unknown): value is ArrayLike<number> {
   return Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView));
 }
@@ -113,12 +107,12 @@ export function toVector(op: string, name: string, input: VectorInput, allowEmpt
     for (let i = 0; i < input.length; i++) {
       const v = input[i];
       if (typeof v !== 'number') {
-        throw new DTypeError(op, `numbers in ${name}`, `${describe(v)} at index ${i}`);
+        throw new DTypeError(op, `numbers in ${name}`, `${describeValue(v)} at index ${i}`);
       }
       values[i] = v;
     }
   } else {
-    throw new ConfigError(op, `${name} as an array, typed array or tensor`, describe(input));
+    throw new ConfigError(op, `${name} as an array, typed array or tensor`, describeValue(input));
   }
   if (!allowEmpty && values.length === 0) {
     throw new ShapeError(op, `at least one sample in ${name}`, '0 samples');
@@ -151,7 +145,7 @@ export function toMatrix(op: string, name: string, input: MatrixInput): Matrix {
     for (let i = 0; i < rows; i++) {
       const row = input[i];
       if (!isArrayInput(row)) {
-        throw new ConfigError(op, `${name} rows as arrays`, `${describe(row)} at row ${i}`);
+        throw new ConfigError(op, `${name} rows as arrays`, `${describeValue(row)} at row ${i}`);
       }
       if (row.length !== cols) {
         throw new ShapeError(op, `every row of ${name} to have ${cols} values`, `${row.length} in row ${i}`);
@@ -160,7 +154,7 @@ export function toMatrix(op: string, name: string, input: MatrixInput): Matrix {
     }
     matrix = { data, rows, cols };
   } else {
-    throw new ConfigError(op, `${name} as nested arrays or a tensor of shape [N, C]`, describe(input));
+    throw new ConfigError(op, `${name} as nested arrays or a tensor of shape [N, C]`, describeValue(input));
   }
   if (matrix.rows === 0) throw new ShapeError(op, `at least one sample in ${name}`, '0 samples');
   checkFinite(op, name, matrix.data);
@@ -192,7 +186,7 @@ export function checkLabelList(op: string, labels: readonly number[]): number[] 
     throw new ConfigError(
       op,
       'labels as a non-empty array of integers',
-      Array.isArray(labels) ? '[]' : describe(labels),
+      Array.isArray(labels) ? '[]' : describeValue(labels),
     );
   }
   const seen = new Set<number>();

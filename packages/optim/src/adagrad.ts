@@ -50,8 +50,12 @@ export class Adagrad extends Optimizer<AdagradOptions> {
   static override readonly kind: string = 'Adagrad';
   protected readonly stateKeys = ['step', 'sum'];
 
-  constructor(params: Params<AdagradOptions>, options: Partial<AdagradOptions> = {}) {
-    super(params, ADAGRAD_DEFAULTS, options);
+  constructor(
+    params: Params<AdagradOptions>,
+    options: Partial<AdagradOptions> | number = {},
+    ...extra: never[]
+  ) {
+    super(params, ADAGRAD_DEFAULTS, options, extra);
   }
 
   /** Adds a group and creates its parameters' state (`step` 0, `sum` filled with the initial value). */

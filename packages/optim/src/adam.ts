@@ -1,4 +1,4 @@
-import { Optimizer, type OptimizerOptions, type Params } from './optimizer';
+import { Optimizer, type OptimizerOptions, optionsArgument, type Params } from './optimizer';
 import { checkInRange, checkNonNegative } from './validate';
 
 /** Options of `Adam` and `AdamW` (PyTorch's keyword arguments, camelCased). */
@@ -59,8 +59,8 @@ export class Adam extends Optimizer<AdamOptions> {
   /** Decay θ by lr·λ directly instead of adding λ·θ to the gradient (AdamW). */
   protected readonly decoupledWeightDecay: boolean = false;
 
-  constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super(params, ADAM_DEFAULTS, options);
+  constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> | number = {}, ...extra: never[]) {
+    super(params, ADAM_DEFAULTS, options, extra);
   }
 
   protected validateOptions(op: string, o: AdamOptions): void {
@@ -117,7 +117,7 @@ export class AdamW extends Adam {
   static override readonly kind: string = 'AdamW';
   protected override readonly decoupledWeightDecay: boolean = true;
 
-  constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super(params, { weightDecay: 0.01, ...options });
+  constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> | number = {}, ...extra: never[]) {
+    super(params, { weightDecay: 0.01, ...optionsArgument<AdamOptions>('AdamW', options, extra) });
   }
 }

@@ -78,6 +78,29 @@ describe('parameters and groups', () => {
     );
   });
 
+  test.each([
+    ['SGD', (ps: Tensor[]) => new SGD(ps, 0.1)],
+    ['Adam', (ps: Tensor[]) => new Adam(ps, 0.1)],
+    ['AdamW', (ps: Tensor[]) => new AdamW(ps, 0.1)],
+    ['Adagrad', (ps: Tensor[]) => new Adagrad(ps, 0.1)],
+    ['RMSprop', (ps: Tensor[]) => new RMSprop(ps, 0.1)],
+  ] as const)("%s takes PyTorch's positional lr: new X(params, 0.1) is { lr: 0.1 }", (kind, make) => {
+    const positional = make([withGrad(param([1, -2]), [0.5, 0.25])]);
+    const OptimizerClass = positional.constructor as new (ps: Tensor[], o: object) => Optimizer;
+    const named = new OptimizerClass([withGrad(param([1, -2]), [0.5, 0.25])], { lr: 0.1 });
+    expect(positional.kind).toBe(kind);
+    expect(positional.paramGroups[0].lr).toBe(0.1);
+    expect(positional.defaults).toEqual(named.defaults);
+    positional.step();
+    named.step();
+    expect(Array.from(positional.paramGroups[0].params[0].data)).toEqual(
+      Array.from(named.paramGroups[0].params[0].data),
+    );
+    expect(kind === 'AdamW' ? positional.defaults : { weightDecay: 0.01 }).toMatchObject({
+      weightDecay: 0.01,
+    });
+  });
+
   test('a failed addParamGroup leaves nothing behind', () => {
     const [a, b] = makeParams() as [Tensor, Tensor];
     const opt = new SGD([a], { lr: 0.1 });
@@ -101,8 +124,56 @@ describe('parameters and groups', () => {
     [
       'a non-tensor',
       () => new Adam([{ params: [param([1]), 3 as never] }]),
-      'Adam: expected a Tensor at paramGroups[0].params[1], got number',
+      'Adam: expected a Tensor at paramGroups[0].params[1], got the number 3',
     ],
+    [
+      'a model instead of its parameters',
+      () => new Adam({ parameters: () => [param([1])] } as never),
+      'Adam: expected a list of tensors or of parameter groups, got a plain object with keys parameters (a module). help: pass model.parameters()',
+    ],
+    [
+      'a Module-like class instance',
+      () => {
+        class SentimentLSTM {
+          parameters(): Tensor[] {
+            return [param([1])];
+          }
+        }
+        return new SGD(new SentimentLSTM() as never, 0.1);
+      },
+      'SGD: expected a list of tensors or of parameter groups, got a SentimentLSTM (a module). help: pass model.parameters()',
+    ],
+    [
+      'a state dict (Map)',
+      () => new Adam(new Map([['fc.weight', param([1])]]) as never),
+      'Adam: expected a list of tensors or of parameter groups, got a Map of 1 entry. help: pass model.parameters() (a state dict holds detached copies)',
+    ],
+    [
+      'undefined params',
+      () => new RMSprop(undefined as never, 0.1),
+      'RMSprop: expected a list of tensors or of parameter groups, got undefined',
+    ],
+    [
+      'a number as params',
+      () => new Adagrad(3 as never),
+      'Adagrad: expected a list of tensors or of parameter groups, got the number 3',
+    ],
+    [
+      'a positional lr that is not a number',
+      () => new Adam([param([1])], '0.1' as never),
+      'Adam: expected options as { lr, ... } or a number (the learning rate), got the string "0.1"',
+    ],
+    [
+      'an array as options',
+      () => new SGD([param([1])], [0.1] as never),
+      'SGD: expected options as { lr, ... } or a number (the learning rate), got an Array of 1 number',
+    ],
+    [
+      "PyTorch's positional momentum after the lr",
+      () => new (SGD as unknown as new (...args: unknown[]) => SGD)([param([1])], 0.1, 0.9),
+      'SGD: expected (params, lr) or (params, { lr, ...options }), got 1 more argument (the number 0.9). help: pass the other options by name, e.g. { lr: 0.1, momentum: 0.9 }',
+    ],
+    ['a positional lr ≤ 0', () => new AdamW([param([1])], 0), 'AdamW: expected paramGroups[0].lr > 0, got 0'],
     [
       'an unknown option',
       () => new Adam([param([1])], { momentum: 0.9 } as never),

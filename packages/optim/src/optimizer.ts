@@ -2,6 +2,7 @@ import {
   ConfigError,
   checkOptions,
   DTypeError,
+  describeValue,
   type FloatStorage,
   formatShape,
   optionKeys,
@@ -62,6 +63,64 @@ const ZERO_GRAD_KEYS = optionKeys<ZeroGradOptions>({ setToNone: true });
 const optionList = (keys: Iterable<string>): string => [...keys].join(', ');
 
 /**
+ * An optimizer constructor's second argument as options: an options object, or a number, which is
+ * PyTorch's positional learning rate (`new Adam(params, 0.1)` is `{ lr: 0.1 }`). Anything else,
+ * and arguments after it (`new SGD(params, 0.1, 0.9)`: PyTorch's positional momentum), throw.
+ */
+export function optionsArgument<O extends OptimizerOptions>(
+  kind: string,
+  options: Partial<O> | number | undefined,
+  extra: readonly unknown[] = [],
+): Partial<O> {
+  if (extra.length > 0) {
+    throw new ConfigError(
+      kind,
+      '(params, lr) or (params, { lr, ...options })',
+      `${extra.length} more argument${extra.length === 1 ? '' : 's'} (${extra.map(describeValue).join(', ')})`,
+      'help: pass the other options by name, e.g. { lr: 0.1, momentum: 0.9 }',
+    );
+  }
+  if (options === undefined) return {};
+  if (typeof options === 'number') return { lr: options } as Partial<O>;
+  const proto = typeof options === 'object' && options !== null ? Object.getPrototypeOf(options) : undefined;
+  if (proto !== Object.prototype && proto !== null) {
+    throw new ConfigError(
+      kind,
+      'options as { lr, ... } or a number (the learning rate)',
+      describeValue(options),
+    );
+  }
+  return options;
+}
+
+/** Throws unless `params` can be iterated; a Module (it has `parameters()`) gets a hint. */
+function checkParamsArgument(kind: string, params: unknown): void {
+  const iterable =
+    typeof params === 'object' &&
+    params !== null &&
+    typeof (params as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';
+  const expected = 'a list of tensors or of parameter groups';
+  if (params instanceof Map) {
+    throw new ConfigError(
+      kind,
+      expected,
+      describeValue(params),
+      'help: pass model.parameters() (a state dict holds detached copies)',
+    );
+  }
+  if (iterable) return;
+  if (typeof (params as { parameters?: unknown } | null)?.parameters === 'function') {
+    throw new ConfigError(
+      kind,
+      expected,
+      `${describeValue(params)} (a module)`,
+      'help: pass model.parameters()',
+    );
+  }
+  throw new ConfigError(kind, expected, describeValue(params));
+}
+
+/**
  * Base class of every optimizer: parameter groups with per-group options, per-parameter state,
  * `zeroGrad`, `step` and a JSON `stateDict` that resumes training exactly.
  *
@@ -76,6 +135,10 @@ const optionList = (keys: Iterable<string>): string => [...keys].join(', ');
  * single-tensor path. Validation is stricter than PyTorch's: lr must be > 0 when a group is created
  * (a state dict may carry an lr a schedule annealed to 0), every group's options are checked (not
  * only the defaults), unknown options and parameters listed twice throw instead of warning.
+ *
+ * The options argument is an options object or a number, PyTorch's positional `lr`
+ * (`new Adam(params, 0.1)`); further positional options (PyTorch's `SGD(params, 0.1, 0.9)`) throw
+ * and must be named. A model passed instead of its parameters throws with `help: pass model.parameters()`.
  *
  * To write an optimizer, subclass it with a static `kind`, the `stateKeys` its state may hold,
  * `validateOptions` and `step` (see `SGD` for the smallest one).
@@ -107,10 +170,18 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   /**
    * @param params A list of tensors, or of parameter groups `{ params, ...options }`.
    * @param defaults Every option of this optimizer with its default value.
-   * @param options The caller's options, which override `defaults` for every group.
+   * @param optionsOrLr The caller's options, which override `defaults` for every group, or a
+   *   number: the learning rate, PyTorch's positional `lr`.
+   * @param extra Arguments after the options, which are refused (see `optionsArgument`).
    */
-  protected constructor(params: Params<O>, defaults: O, options: Partial<O>) {
+  protected constructor(
+    params: Params<O>,
+    defaults: O,
+    optionsOrLr: Partial<O> | number | undefined,
+    extra: readonly unknown[] = [],
+  ) {
     this.kind = new.target.kind;
+    const options = optionsArgument<O>(this.kind, optionsOrLr, extra);
     this.checkOptionKeys(this.kind, defaults, options);
     this.defaults = Object.freeze({ ...defaults, ...options });
     if (params instanceof Tensor) {
@@ -121,6 +192,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
         'help: pass [param]',
       );
     }
+    checkParamsArgument(this.kind, params);
     const list = [...(params as Iterable<Tensor | ParamGroupInit<O>>)];
     if (list.length === 0)
       throw new ConfigError(this.kind, 'a non-empty list of parameters', 'an empty list');
@@ -326,7 +398,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
 
   private checkParam(p: unknown, where: string, seen: ReadonlyMap<Tensor, string>): void {
     if (!(p instanceof Tensor)) {
-      throw new ConfigError(this.kind, `a Tensor at ${where}`, p === null ? 'null' : typeof p);
+      throw new ConfigError(this.kind, `a Tensor at ${where}`, describeValue(p));
     }
     if (p.dtype !== 'float32' && p.dtype !== 'float64') {
       throw new DTypeError(this.kind, `a float32 or float64 parameter at ${where}`, p.dtype);

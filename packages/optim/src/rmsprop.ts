@@ -54,8 +54,12 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
   static override readonly kind: string = 'RMSprop';
   protected readonly stateKeys = ['step', 'square_avg', 'momentum_buffer', 'grad_avg'];
 
-  constructor(params: Params<RMSpropOptions>, options: Partial<RMSpropOptions> = {}) {
-    super(params, RMSPROP_DEFAULTS, options);
+  constructor(
+    params: Params<RMSpropOptions>,
+    options: Partial<RMSpropOptions> | number = {},
+    ...extra: never[]
+  ) {
+    super(params, RMSPROP_DEFAULTS, options, extra);
   }
 
   protected validateOptions(op: string, o: RMSpropOptions): void {

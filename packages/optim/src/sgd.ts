@@ -55,8 +55,8 @@ export class SGD extends Optimizer<SGDOptions> {
   static override readonly kind: string = 'SGD';
   protected readonly stateKeys = ['momentum_buffer'];
 
-  constructor(params: Params<SGDOptions>, options: Partial<SGDOptions> = {}) {
-    super(params, SGD_DEFAULTS, options);
+  constructor(params: Params<SGDOptions>, options: Partial<SGDOptions> | number = {}, ...extra: never[]) {
+    super(params, SGD_DEFAULTS, options, extra);
   }
 
   protected validateOptions(op: string, o: SGDOptions): void {

@@ -1,3 +1,4 @@
+import { assertTensor } from './check-tensor';
 import { allocate, type DType, dtypeOfStorage, type Storage } from './dtype';
 import { ConfigError, DTypeError, formatShape, ShapeError } from './errors';
 import { checkOptions, optionKeys } from './options';
@@ -148,18 +149,21 @@ export function ones(shape: Shape, options: CreationOptions = {}): Tensor {
 
 /** Zeros with the shape (and by default dtype) of `like`. */
 export function zerosLike(like: Tensor, options: CreationOptions = {}): Tensor {
+  assertTensor('zerosLike', like, 'like');
   checkOptions('zerosLike', options, CREATION_KEYS);
   return filled('zerosLike', like.shape, 0, { dtype: like.dtype, ...options });
 }
 
 /** Ones with the shape (and by default dtype) of `like`. */
 export function onesLike(like: Tensor, options: CreationOptions = {}): Tensor {
+  assertTensor('onesLike', like, 'like');
   checkOptions('onesLike', options, CREATION_KEYS);
   return filled('onesLike', like.shape, 1, { dtype: like.dtype, ...options });
 }
 
 /** `value` with the shape (and by default dtype) of `like`. */
 export function fullLike(like: Tensor, value: number, options: CreationOptions = {}): Tensor {
+  assertTensor('fullLike', like, 'like');
   checkOptions('fullLike', options, CREATION_KEYS);
   return filled('fullLike', like.shape, value, { dtype: like.dtype, ...options });
 }

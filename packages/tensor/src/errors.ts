@@ -35,7 +35,7 @@ export class ShapeError extends SeqlabError {}
 /** A tensor had the wrong dtype for an op (e.g. float indices, int32 input to `exp`). */
 export class DTypeError extends SeqlabError {}
 
-/** An option or configuration value was invalid (bad `dim`, negative probability, unknown name). */
+/** An argument, option or configuration value was invalid (not a Tensor, bad `dim`, negative probability, unknown name). */
 export class ConfigError extends SeqlabError {}
 
 /** A compute backend is unknown, unavailable, or failed. */

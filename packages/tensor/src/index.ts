@@ -129,9 +129,12 @@ export type {
 export { backend, getBackend, listBackends, registerBackend, setBackend } from './backend/registry';
 
 // Options checking (shared by every package's constructors and functions)
-export { checkOptions, describeValue, optionKeys } from './options';
+export { checkOptions, optionKeys } from './options';
 
 // Errors
+export { assertTensor, assertTensorList } from './check-tensor';
+export { describeValue } from './describe-value';
+export type { TensorRole } from './check-tensor';
 export {
   BackendError,
   ConfigError,

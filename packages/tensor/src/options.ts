@@ -1,3 +1,4 @@
+import { describeValue } from './describe-value';
 import { ConfigError } from './errors';
 
 /**
@@ -60,28 +61,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null || Object.getPrototypeOf(proto) === null;
-}
-
-/** What a value is, in words: `the number 2`, `an Array`, `a Tensor`, `null`. */
-export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `an Array of length ${value.length}`;
-  switch (typeof value) {
-    case 'number':
-    case 'bigint':
-    case 'boolean':
-      return `the ${typeof value} ${String(value)}`;
-    case 'string':
-      return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-    case 'undefined':
-      return 'undefined';
-    case 'function':
-      return 'a function';
-    case 'symbol':
-      return 'a symbol';
-  }
-  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-  return typeof name === 'string' && name !== 'Object' ? `a ${name}` : 'an object';
 }
 
 /** The hint for an unknown key: its camelCase spelling, or the nearest known key, or nothing. */

@@ -1,5 +1,5 @@
+import { describeValue } from './describe-value';
 import { ConfigError, formatShape, ShapeError } from './errors';
-import { describeValue } from './options';
 
 /** A tensor's size in each dimension, outermost first. */
 export type Shape = readonly number[];

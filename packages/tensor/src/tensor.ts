@@ -2,6 +2,7 @@ import { runBackward } from './autograd/engine';
 import type { Node } from './autograd/node';
 import { allocate, type DType, isFloating, type Storage } from './dtype';
 import { DTypeError, formatShape, ShapeError } from './errors';
+import { formatTensor } from './format';
 import * as ew from './ops/elementwise';
 import * as idx from './ops/indexing';
 import { matmul } from './ops/matmul';
@@ -204,11 +205,24 @@ export class Tensor {
     return ew.cast(this, 'int32');
   }
 
-  /** A short description: shape, dtype and the first values. */
+  /**
+   * The values as PyTorch prints them, with the shape and dtype (see `formatTensor`):
+   * `tensor([[1.0000, 2.5000]], shape=[1, 2], dtype=float32, requiresGrad=true)`. Tensors of more
+   * than 1000 elements show their first and last 3 items per dim.
+   */
   toString(): string {
-    const head = Array.from(this.data.subarray(0, 8), (v) => Number(v.toPrecision(6)));
-    const more = this.numel > 8 ? ', …' : '';
-    return `Tensor(shape=${formatShape(this.shape)}, dtype=${this.dtype}, [${head.join(', ')}${more}])`;
+    return formatTensor({
+      data: this.data,
+      shape: this.shape,
+      dtype: this.dtype,
+      requiresGrad: this.#requiresGrad,
+      gradFn: this.gradFn,
+    });
+  }
+
+  /** What `console.log` and Node's `util.inspect` print: `toString()` (no `node:util` import). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 
   // Elementwise

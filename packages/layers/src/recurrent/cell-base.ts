@@ -1,4 +1,12 @@
-import { ConfigError, formatShape, ShapeError, type Tensor, uniform, zeros } from '@seqlab/tensor';
+import {
+  assertTensor,
+  ConfigError,
+  formatShape,
+  ShapeError,
+  type Tensor,
+  uniform,
+  zeros,
+} from '@seqlab/tensor';
 import { Module } from '../module';
 
 /** Options shared by the cells (torch.nn.RNNCell / LSTMCell / GRUCell arguments, camelCased). */
@@ -52,6 +60,7 @@ export abstract class CellBase extends Module {
 
   /** x [B, I] or [I] -> [B, I] plus whether to squeeze the batch dim off the results. */
   protected batched(op: string, x: Tensor): [Tensor, boolean] {
+    assertTensor(op, x);
     if ((x.ndim !== 1 && x.ndim !== 2) || x.shape[x.ndim - 1] !== this.inputSize) {
       throw new ShapeError(
         op,

@@ -1,4 +1,5 @@
 import {
+  assertTensor,
   ConfigError,
   cat,
   dropout,
@@ -217,6 +218,7 @@ export abstract class RNNBase extends Module {
   ): { output: Tensor | PackedSequence; hN: Tensor; cN: Tensor | null } {
     // x [T, B, I] | packed [N, I], h0 [L*D, B, O], c0 [L*D, B, H] -> out [T, B, D*O] | packed [N, D*O], hN, cN
     const op = this.opName;
+    if (!(input instanceof PackedSequence)) assertTensor(op, input, 'input (or a PackedSequence)');
     const lstm = this.mode === 'LSTM';
     const H = this.hiddenSize;
     const O = this.projSize || H;

@@ -1,5 +1,6 @@
 import type { BinaryOp, UnaryOp } from '../backend/backend';
 import { backend } from '../backend/registry';
+import { assertTensor, assertTensorOrNumber } from '../check-tensor';
 import { allocate, assertFloating, type DType, type FloatStorage, isFloating } from '../dtype';
 import { ConfigError, DTypeError, ShapeError } from '../errors';
 import { broadcastShapes, broadcastStrides, numel } from '../shape';
@@ -11,6 +12,7 @@ import { asTensor, commonType } from './util';
 
 /** Converts `x` to `dtype` (differentiable between float32 and float64; int32 truncates toward zero). */
 export function cast(x: Tensor, dtype: DType): Tensor {
+  assertTensor('cast', x);
   if (x.dtype === dtype) return x;
   const out = allocate(dtype, x.numel);
   if (dtype === 'int32') {
@@ -28,6 +30,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 // ---- unary -----------------------------------------------------------------------------------
 
 function unary(op: UnaryOp, x: Tensor): Tensor {
+  assertTensor(op, x);
   assertFloating(op, x.dtype);
   const out = empty(x.shape, x.dtype);
   backend().unary(op, x.data as FloatStorage, out.data as FloatStorage);
@@ -36,6 +39,7 @@ function unary(op: UnaryOp, x: Tensor): Tensor {
 
 /** −x elementwise (int32 allowed). */
 export function neg(x: Tensor): Tensor {
+  assertTensor('neg', x);
   if (x.dtype === 'int32') return mul(x, -1);
   return unary('neg', x);
 }
@@ -77,6 +81,7 @@ export function sign(x: Tensor): Tensor {
  * min ≤ x ≤ max, as PyTorch's.
  */
 export function clamp(x: Tensor, min: number | null, max: number | null = null): Tensor {
+  assertTensor('clamp', x);
   assertFloating('clamp', x.dtype);
   if (min === null && max === null) {
     throw new ConfigError('clamp', 'at least one of min and max', 'both null');
@@ -95,6 +100,9 @@ export function clamp(x: Tensor, min: number | null, max: number | null = null):
 const COMPARISONS = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 
 function binary(op: BinaryOp, aIn: Tensor | number, bIn: Tensor | number): Tensor {
+  assertTensorOrNumber(op, aIn, 'input');
+  assertTensorOrNumber(op, bIn, 'other');
+  if (!(aIn instanceof Tensor) && !(bIn instanceof Tensor)) assertTensor(op, aIn);
   const like = aIn instanceof Tensor ? aIn : (bIn as Tensor);
   let a = asTensor(aIn, like);
   let b = asTensor(bIn, like);
@@ -182,6 +190,9 @@ export function ge(a: Tensor | number, b: Tensor | number): Tensor {
 
 /** Elementwise `cond ? a : b` with broadcasting of all three; `cond` is a bool tensor. */
 export function where(cond: Tensor, aIn: Tensor | number, bIn: Tensor | number): Tensor {
+  assertTensor('where', cond, 'condition');
+  assertTensorOrNumber('where', aIn, 'input');
+  assertTensorOrNumber('where', bIn, 'other');
   if (cond.dtype !== 'bool') {
     throw new DTypeError(
       'where',
@@ -214,6 +225,8 @@ export function where(cond: Tensor, aIn: Tensor | number, bIn: Tensor | number):
  * (torch.masked_fill, out of place). The gradient is 0 at the filled positions.
  */
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
+  assertTensor('maskedFill', x);
+  assertTensor('maskedFill', mask, 'mask');
   if (mask.dtype !== 'bool') throw new DTypeError('maskedFill', 'a bool mask', mask.dtype);
   const shape = broadcastShapes('maskedFill', x.shape, mask.shape);
   if (shape.length !== x.ndim || shape.some((s, i) => s !== x.shape[i])) {

@@ -1,4 +1,5 @@
 import { backend } from '../backend/registry';
+import { assertTensor } from '../check-tensor';
 import { allocate, isFloating } from '../dtype';
 import { formatShape, ShapeError } from '../errors';
 import { normalizeDim, numel } from '../shape';
@@ -19,6 +20,8 @@ function checkRange(op: string, index: Int32Array, size: number, dim: number): v
 
 /** Picks the entries `index` (int32, 1-D) along `dim`: the embedding lookup is indexSelect(weight, 0, ids). */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+  assertTensor('indexSelect', x);
+  assertTensor('indexSelect', index, 'index', 'indices');
   assertIndex('indexSelect', index);
   if (index.ndim > 1)
     throw new ShapeError('indexSelect', 'a 0-d or 1-D index', `shape ${formatShape(index.shape)}`);
@@ -47,6 +50,8 @@ function checkGatherShapes(op: string, x: Tensor, d: number, index: Tensor, what
 
 /** torch.gather: out[i][j][k] = x[i][index[i][j][k]][k] for dim 1, and so on. */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+  assertTensor('gather', x);
+  assertTensor('gather', index, 'index', 'indices');
   assertIndex('gather', index);
   const d = normalizeDim('gather', dim, x.ndim);
   checkGatherShapes('gather', x, d, index, 'the input');
@@ -62,6 +67,9 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
  * the embedding gradient is this op. Gradients flow to x (identity) and to src (a gather).
  */
 export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+  assertTensor('scatterAdd', x);
+  assertTensor('scatterAdd', index, 'index', 'indices');
+  assertTensor('scatterAdd', src, 'src');
   assertIndex('scatterAdd', index);
   const d = normalizeDim('scatterAdd', dim, x.ndim);
   checkGatherShapes('scatterAdd', x, d, index, 'the input');

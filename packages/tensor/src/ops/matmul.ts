@@ -1,4 +1,5 @@
 import { backend } from '../backend/registry';
+import { assertTensor } from '../check-tensor';
 import { assertFloating, type FloatStorage } from '../dtype';
 import { DTypeError, formatShape, ShapeError } from '../errors';
 import { broadcastShapes, broadcastStrides, numel } from '../shape';
@@ -17,6 +18,8 @@ import { record } from './record';
  * ```
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  assertTensor('matmul', a, 'input');
+  assertTensor('matmul', b, 'other');
   assertFloating('matmul', a.dtype, 'left operand');
   assertFloating('matmul', b.dtype, 'right operand');
   if (a.dtype !== b.dtype)

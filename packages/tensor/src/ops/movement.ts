@@ -1,4 +1,5 @@
 import { backend } from '../backend/registry';
+import { assertTensor, assertTensorList } from '../check-tensor';
 import { allocate, isFloating, promoteTypes } from '../dtype';
 import { ConfigError, formatShape, ShapeError } from '../errors';
 import { normalizeDim, normalizeDims, numel, sameShape, stridesOf } from '../shape';
@@ -13,6 +14,7 @@ export function dimIndex(op: string, dim: number, rank: number): number {
 
 /** Returns a tensor with the same data and `shape` (one entry may be −1: inferred). Shares storage. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  assertTensor('reshape', x);
   const resolved = [...shape];
   const unknown = resolved.indexOf(-1);
   if (resolved.some((s, i) => !Number.isInteger(s) || s < -1 || (s === -1 && i !== unknown))) {
@@ -45,6 +47,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 
 /** Flattens dims startDim..endDim into one. */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  assertTensor('flatten', x);
   if (x.ndim === 0) return reshape(x, [1]);
   const s = normalizeDim('flatten', startDim, x.ndim);
   const e = normalizeDim('flatten', endDim, x.ndim);
@@ -54,6 +57,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 
 /** Removes size-1 dims (all of them, or only `dim`; a `dim` of another size is left alone, as PyTorch). */
 export function squeeze(x: Tensor, dim?: number): Tensor {
+  assertTensor('squeeze', x);
   if (dim === undefined)
     return reshape(
       x,
@@ -69,6 +73,7 @@ export function squeeze(x: Tensor, dim?: number): Tensor {
 
 /** Inserts a size-1 dim at `dim` (in [−rank−1, rank]). */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
+  assertTensor('unsqueeze', x);
   const d = normalizeDim('unsqueeze', dim, x.ndim + 1);
   return reshape(x, [...x.shape.slice(0, d), 1, ...x.shape.slice(d)]);
 }
@@ -103,6 +108,7 @@ export function asStrided(
 
 /** Reorders dims: output dim i is input dim dims[i]. */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  assertTensor('permute', x);
   if (dims.length !== x.ndim) {
     throw new ShapeError(
       'permute',
@@ -123,6 +129,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
 
 /** Swaps two dims. */
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+  assertTensor('transpose', x);
   const a = normalizeDim('transpose', dim0, x.ndim);
   const b = normalizeDim('transpose', dim1, x.ndim);
   if (a === b) return x;
@@ -132,6 +139,7 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
 
 /** Broadcasts size-1 dims (and new leading dims) to `shape`; −1 keeps a size. */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
+  assertTensor('expand', x);
   if (shape.length < x.ndim) {
     throw new ShapeError(
       'expand',
@@ -175,6 +183,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
 
 /** The slice start ≤ i < start+length along `dim` (negative start counts from the end). */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  assertTensor('narrow', x);
   const d = normalizeDim('narrow', dim, x.ndim);
   const size = x.shape[d];
   const s = start < 0 ? start + size : start;
@@ -192,6 +201,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 
 /** Python-style slice x[start:end:step] along `dim` (negative indices wrap, out-of-range ends clamp, step > 0). */
 export function slice(x: Tensor, dim: number, start = 0, end = Number.MAX_SAFE_INTEGER, step = 1): Tensor {
+  assertTensor('slice', x);
   const d = normalizeDim('slice', dim, x.ndim);
   if (!Number.isInteger(step) || step <= 0)
     throw new ConfigError('slice', 'a positive integer step', `${step}`);
@@ -213,6 +223,7 @@ export function slice(x: Tensor, dim: number, start = 0, end = Number.MAX_SAFE_I
 
 /** The sub-tensor at `index` along `dim`, with that dim removed (x[:, -1] is `select(x, 1, -1)`). */
 export function select(x: Tensor, dim: number, index: number): Tensor {
+  assertTensor('select', x);
   const d = normalizeDim('select', dim, x.ndim);
   const size = x.shape[d];
   if (!Number.isInteger(index) || index < -size || index >= size) {
@@ -235,6 +246,7 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
 
 /** Reverses the order of elements along `dims`. */
 export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
+  assertTensor('flip', x);
   const ds = normalizeDims('flip', dims, x.ndim);
   const strides = stridesOf(x.shape);
   let offset = 0;
@@ -248,6 +260,7 @@ export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
 
 /** Splits into pieces of `splitSize` (the last may be smaller) or of the given section sizes. */
 export function split(x: Tensor, splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+  assertTensor('split', x);
   const d = normalizeDim('split', dim, x.ndim);
   const size = x.shape[d];
   let sections: number[];
@@ -278,6 +291,7 @@ export function split(x: Tensor, splitSizeOrSections: number | readonly number[]
 
 /** Splits into `chunks` pieces of size ceil(n / chunks) (fewer if n is small), as torch.chunk. */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+  assertTensor('chunk', x);
   if (!Number.isInteger(chunks) || chunks <= 0)
     throw new ConfigError('chunk', 'a positive number of chunks', `${chunks}`);
   const d = normalizeDim('chunk', dim, x.ndim);
@@ -286,6 +300,7 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
 
 /** Concatenates tensors of equal shape except along `dim`. */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  assertTensorList('cat', tensors);
   if (tensors.length === 0) throw new ShapeError('cat', 'at least one tensor', 'an empty list');
   const first = tensors[0];
   if (first.ndim === 0)
@@ -318,6 +333,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
 
 /** Stacks tensors of equal shape along a new dim. */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  assertTensorList('stack', tensors);
   if (tensors.length === 0) throw new ShapeError('stack', 'at least one tensor', 'an empty list');
   const first = tensors[0];
   for (const [i, t] of tensors.entries()) {
@@ -338,6 +354,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
 
 /** A copy with its own storage (gradient: identity). */
 export function clone(x: Tensor): Tensor {
+  assertTensor('clone', x);
   const out = new Tensor(x.data.slice(), x.shape, x.dtype);
   if (!isFloating(x.dtype)) return out;
   return record('reshape', 'clone', [x], out, {});

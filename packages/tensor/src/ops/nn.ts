@@ -1,4 +1,5 @@
 import { backend } from '../backend/registry';
+import { assertTensor } from '../check-tensor';
 import { assertFloating, type FloatStorage } from '../dtype';
 import { ConfigError } from '../errors';
 import { checkOptions, optionKeys } from '../options';
@@ -9,6 +10,7 @@ import { mul } from './elementwise';
 import { record } from './record';
 
 function softmaxOp(op: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Tensor {
+  assertTensor(op, x);
   assertFloating(op, x.dtype);
   const d = normalizeDim(op, dim, x.ndim);
   const outer = numel(x.shape.slice(0, d));
@@ -44,6 +46,7 @@ const DROPOUT_KEYS = optionKeys<DropoutOptions>({ training: true, generator: tru
  * as torch.nn.functional.dropout). The mask comes from a seeded generator, so runs repeat exactly.
  */
 export function dropout(x: Tensor, p: number, options: DropoutOptions = {}): Tensor {
+  assertTensor('dropout', x);
   checkOptions('dropout', options, DROPOUT_KEYS);
   if (!(p >= 0 && p <= 1)) throw new ConfigError('dropout', 'a probability p in [0, 1]', `${p}`);
   assertFloating('dropout', x.dtype);

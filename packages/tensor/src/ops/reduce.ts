@@ -1,4 +1,5 @@
 import { backend } from '../backend/registry';
+import { assertTensor } from '../check-tensor';
 import { allocate, assertFloating, isFloating } from '../dtype';
 import { formatShape, ShapeError } from '../errors';
 import { checkKeepDim, normalizeDim, normalizeDims, numel } from '../shape';
@@ -20,6 +21,7 @@ function reducedShapes(
 
 /** Sum over `dim` (one dim, several, or all when omitted), keeping reduced dims as size 1 if `keepDim`. */
 export function sum(x: Tensor, dim?: number | readonly number[], keepDim = false): Tensor {
+  assertTensor('sum', x);
   checkKeepDim('sum', keepDim);
   const dims = normalizeDims('sum', dim, x.ndim);
   const [kept, outShape] = reducedShapes(x.shape, dims, keepDim);
@@ -38,6 +40,7 @@ export function sum(x: Tensor, dim?: number | readonly number[], keepDim = false
 
 /** Mean over `dim` (or all elements), as sum / count. */
 export function mean(x: Tensor, dim?: number | readonly number[], keepDim = false): Tensor {
+  assertTensor('mean', x);
   assertFloating('mean', x.dtype);
   checkKeepDim('mean', keepDim);
   const dims = normalizeDims('mean', dim, x.ndim);
@@ -54,6 +57,7 @@ export function mean(x: Tensor, dim?: number | readonly number[], keepDim = fals
 }
 
 function extreme(op: 'max' | 'min', x: Tensor, dim: number | undefined, keepDim: boolean): Tensor {
+  assertTensor(op, x);
   checkKeepDim(op, keepDim);
   if (x.numel === 0) throw new ShapeError(op, 'a non-empty tensor', `shape ${formatShape(x.shape)}`);
   if (dim === undefined) {
@@ -103,6 +107,7 @@ export function min(x: Tensor, dim?: number, keepDim = false): Tensor {
 }
 
 function argReduce(op: 'argmax' | 'argmin', x: Tensor, dim: number | undefined, keepDim: boolean): Tensor {
+  assertTensor(op, x);
   checkKeepDim(op, keepDim);
   if (x.numel === 0) throw new ShapeError(op, 'a non-empty tensor', `shape ${formatShape(x.shape)}`);
   if (dim === undefined) {
@@ -132,6 +137,7 @@ export function argmin(x: Tensor, dim?: number, keepDim = false): Tensor {
 
 /** log Σ exp(x) over `dim`, computed stably (shifted by the maximum; rows of −∞ give −∞). */
 export function logsumexp(x: Tensor, dim: number | readonly number[], keepDim = false): Tensor {
+  assertTensor('logsumexp', x);
   assertFloating('logsumexp', x.dtype);
   checkKeepDim('logsumexp', keepDim);
   const dims = normalizeDims('logsumexp', dim, x.ndim);

@@ -1,4 +1,6 @@
+import { assertTensor, assertTensorList } from '../check-tensor';
 import { full, tensor } from '../creation';
+import { describeValue } from '../describe-value';
 import { ConfigError, formatShape, ShapeError } from '../errors';
 import { indexSelect } from '../ops/indexing';
 import { cat, reshape } from '../ops/movement';
@@ -47,6 +49,7 @@ export function packPaddedSequence(
   options: PackOptions = {},
 ): PackedSequence {
   const op = 'packPaddedSequence';
+  assertTensor(op, input);
   checkOptions(op, options, PACK_KEYS);
   const batchFirst = options.batchFirst ?? false;
   const enforceSorted = options.enforceSorted ?? true;
@@ -149,6 +152,16 @@ export function padPackedSequence(
   options: PadPackedOptions = {},
 ): [Tensor, Tensor] {
   const op = 'padPackedSequence';
+  if (!(sequence instanceof PackedSequence)) {
+    throw new ConfigError(
+      op,
+      'sequence to be a PackedSequence',
+      describeValue(sequence),
+      (sequence as unknown) instanceof Tensor
+        ? 'It is padded already; pack it with packPaddedSequence first'
+        : undefined,
+    );
+  }
   checkOptions(op, options, PAD_PACKED_KEYS);
   const batchFirst = options.batchFirst ?? false;
   const paddingValue = options.paddingValue ?? 0;
@@ -197,6 +210,7 @@ const PAD_SEQUENCE_KEYS = optionKeys<PadSequenceOptions>({
  */
 export function padSequence(sequences: readonly Tensor[], options: PadSequenceOptions = {}): Tensor {
   const op = 'padSequence';
+  assertTensorList(op, sequences, 'sequences');
   checkOptions(op, options, PAD_SEQUENCE_KEYS);
   if (sequences.length === 0) throw new ShapeError(op, 'at least one sequence', 'an empty list');
   const batchFirst = options.batchFirst ?? false;
@@ -242,6 +256,7 @@ export function packSequence(
   sequences: readonly Tensor[],
   options: { enforceSorted?: boolean } = {},
 ): PackedSequence {
+  assertTensorList('packSequence', sequences, 'sequences');
   checkOptions('packSequence', options, PACK_SEQUENCE_KEYS);
   const padded = padSequence(sequences);
   return packPaddedSequence(
