@@ -86,16 +86,16 @@ describe('unknown option keys throw, naming the camelCase option or the nearest 
     ['NLLLoss', () => new NLLLoss({ weights: logits } as never), 'Did you mean weight?'],
     ['MSELoss', () => new MSELoss({ size_average: true } as never), "unknown option 'size_average'"],
     ['BCEWithLogitsLoss', () => new BCEWithLogitsLoss({ pos_weight: logits } as never), 'Use posWeight'],
-    ['Dropout', () => new Dropout({ p: 0.5 } as never), 'got an object. Pass p itself: new Dropout(0.5)'],
+    ['Dropout', () => new Dropout({ p: 0.5 } as never), 'got a plain object with keys p. Pass p itself: new Dropout(0.5)'],
     [
       'Sequential',
       () => new Sequential([new Linear(2, 3)] as never),
-      'got an Array of length 1. Pass the modules as arguments',
+      'got an Array of 1 Linear. Pass the modules as arguments',
     ],
     [
       'Sequential',
       () => new Sequential({ fc: new Linear(2, 3) } as never),
-      'got an object. Pass the modules as arguments',
+      'got a plain object with keys fc. Pass the modules as arguments',
     ],
     [
       'Linear.loadStateDict',

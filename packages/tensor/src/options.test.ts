@@ -95,10 +95,10 @@ describe('checkOptions', () => {
   test.each([
     [3, 'the number 3'],
     ['int32', 'the string "int32"'],
-    [[1, 2], 'an Array of length 2'],
+    [[1, 2], 'an Array of 2 numbers'],
     [null, 'null'],
     [true, 'the boolean true'],
-    [new Map(), 'a Map'],
+    [new Map(), 'a Map of 0 entries'],
     [() => 1, 'a function'],
   ])('a non-object %j is refused, saying what was given', (given, words) => {
     expect(messageOf(() => checkOptions('LSTM', given, KEYS))).toBe(
@@ -107,8 +107,8 @@ describe('checkOptions', () => {
   });
 
   test('a Tensor is not an options object', () => {
-    expect(messageOf(() => checkOptions('op', zeros([2]), KEYS))).toContain('got a Tensor');
-    expect(describeValue(zeros([2]))).toBe('a Tensor');
+    expect(messageOf(() => checkOptions('op', zeros([2]), KEYS))).toContain('got a float32 Tensor of shape [2]');
+    expect(describeValue(zeros([2]))).toBe('a float32 Tensor of shape [2]');
   });
 });
 
@@ -168,12 +168,12 @@ describe("reductions take dim and keepDim positionally; PyTorch's keywords are r
     [
       'sum(x, { dim: 1 })',
       () => sum(x, { dim: 1 } as never),
-      'sum: expected dim as a number or a list of numbers, got an object. dim is a positional argument here, not an option { dim }',
+      'sum: expected dim as a number or a list of numbers, got a plain object with keys dim. dim is a positional argument here, not an option { dim }',
     ],
     [
       'sum(x, 1, { keepdim: false }) does not keep the dim',
       () => sum(x, 1, { keepdim: false } as never),
-      'sum: expected keepDim true or false, got an object. dim and keepDim are positional arguments: sum(x, 1, true), not sum(x, { dim: 1, keepdim: true })',
+      'sum: expected keepDim true or false, got a plain object with keys keepdim. dim and keepDim are positional arguments: sum(x, 1, true), not sum(x, { dim: 1, keepdim: true })',
     ],
     [
       'mean(x, 1, "true")',
@@ -184,7 +184,7 @@ describe("reductions take dim and keepDim positionally; PyTorch's keywords are r
     [
       'argmax(x, 1, {})',
       () => argmax(x, 1, {} as never),
-      'argmax: expected keepDim true or false, got an object',
+      'argmax: expected keepDim true or false, got an empty plain object',
     ],
     [
       'logsumexp(x, 1, null)',
@@ -194,12 +194,12 @@ describe("reductions take dim and keepDim positionally; PyTorch's keywords are r
     [
       'softmax(x, { dim: 1 })',
       () => softmax(x, { dim: 1 } as never),
-      'softmax: expected dim in [-2, 1] for a tensor of rank 2, got an object. dim is a positional argument here, not an option { dim }',
+      'softmax: expected dim in [-2, 1] for a tensor of rank 2, got a plain object with keys dim. dim is a positional argument here, not an option { dim }',
     ],
     [
       'cat([x, x], { dim: 1 })',
       () => cat([x, x], { dim: 1 } as never),
-      'cat: expected dim in [-2, 1] for a tensor of rank 2, got an object',
+      'cat: expected dim in [-2, 1] for a tensor of rank 2, got a plain object with keys dim',
     ],
   ])('%s', (_name, fn, message) => {
     expect(fn).toThrow(ConfigError);
