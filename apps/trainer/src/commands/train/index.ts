@@ -133,21 +133,22 @@ async function recordedFingerprint(dir: string, allowChange: boolean): Promise<D
 export async function trainCommand(flags: Record<string, unknown>, log: LogOptions): Promise<number> {
   const started = performance.now();
   const logger = new Logger(log);
-  const { config, resumeDir } = await resolveConfig(flags);
   const overwrite = flags.overwrite === true;
   const allowDataChange = flags.allowDataChange === true;
-  if (resumeDir && overwrite)
+  const resuming = typeof flags.resume === 'string';
+  if (resuming && overwrite)
     throw new ConfigError(
       'train --resume',
       'no --overwrite (--resume continues the run in place)',
       '--overwrite',
     );
-  if (!resumeDir && allowDataChange)
+  if (!resuming && allowDataChange)
     throw new ConfigError(
       'train --allow-data-change',
       '--resume with it (a new run records its data)',
       'no --resume',
     );
+  const { config, resumeDir } = await resolveConfig(flags);
   const dir = resolve(config.out ?? `runs/${new Date().toISOString().replace(/[:.]/g, '-')}`);
   // A new run never starts on top of another one (checked before any work; cleared once data loads).
   const previous = resumeDir ? null : await checkOutDir(dir, overwrite);
