@@ -17,7 +17,11 @@ export async function critical<T>(write: () => Promise<T>): Promise<T> {
     return await write();
   } finally {
     inProgress--;
-    if (inProgress === 0 && pendingExit !== null) process.exit(pendingExit);
+    if (inProgress === 0 && pendingExit !== null) {
+      const code = pendingExit;
+      pendingExit = null;
+      process.exit(code);
+    }
   }
 }
 

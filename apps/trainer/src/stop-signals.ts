@@ -15,19 +15,20 @@ export class StopSignals {
   requested = false;
   /** The first signal received, or null. */
   signal: StopSignal | null = null;
-  readonly #handler = (signal: StopSignal) => this.#receive(signal);
+  readonly #onSigint = () => this.#receive('SIGINT');
+  readonly #onSigterm = () => this.#receive('SIGTERM');
 
   /** Starts handling SIGINT and SIGTERM. */
   install(): this {
-    process.on('SIGINT', this.#handler);
-    process.on('SIGTERM', this.#handler);
+    process.on('SIGINT', this.#onSigint);
+    process.on('SIGTERM', this.#onSigterm);
     return this;
   }
 
   /** Gives SIGINT and SIGTERM back to their default handling. */
   uninstall(): void {
-    process.off('SIGINT', this.#handler);
-    process.off('SIGTERM', this.#handler);
+    process.off('SIGINT', this.#onSigint);
+    process.off('SIGTERM', this.#onSigterm);
   }
 
   /** The exit code for the first signal received (130 for Ctrl-C, 143 for SIGTERM). */
