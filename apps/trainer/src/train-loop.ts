@@ -62,8 +62,8 @@ export interface TrainResult {
 /**
  * The article's training loop: shuffled batches (a fresh seeded order every epoch), cross-entropy,
  * backward, global-norm clipping, the optimizer step; then a validation pass, early stopping on
- * validation accuracy (the best weights kept in checkpoint/best.safetensors), and an atomic
- * checkpoint every epoch. A resumed run continues with the same weights, optimizer state, random
+ * validation accuracy (the best weights kept in the checkpoint's best file), and an atomic
+ * checkpoint every epoch (see NOTE(checkpoint-commit)). A resumed run continues with the same weights, optimizer state, random
  * state and batch order, so it ends with exactly the metrics of an uninterrupted one.
  */
 export async function trainLoop(args: TrainArgs): Promise<TrainResult> {

@@ -329,7 +329,7 @@ describe.concurrent('broken run directories: train --resume, eval, predict', () 
     expect(line).not.toContain('--run');
   });
 
-  it('train --resume: a corrupt checkpoint (state.json or checkpoint/model.safetensors)', async () => {
+  it('train --resume: a corrupt checkpoint (state.json, or a weight file it names)', async () => {
     const notState = await broken('checkpoint/state.json', JSON.stringify({ type: 'something else' }));
     const line = expectUserError(
       await runCli(['train', '--resume', notState]),
