@@ -13,6 +13,8 @@ export const messages = {
     `second ${signalName(signal)}: exiting as soon as the file being written is complete`,
   stopping: (signal: StopSignal) =>
     `${signalName(signal)}: finishing the current step, then writing a checkpoint (${signalName(signal)} again to quit now)`,
+  stoppedAfterTraining: (signal: StopSignal, dir: string) =>
+    `${signalName(signal)}: exiting; the training is complete and checkpointed (seqlab train --resume ${dir} writes the results)`,
   noCheckpointYet: 'no checkpoint yet: starting from epoch 1',
   overwriting: (dir: string) => `--overwrite: removed the previous run's files from ${dir}`,
   dataChanged: (changes: readonly string[]) =>

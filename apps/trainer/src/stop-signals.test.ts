@@ -44,4 +44,24 @@ describe('StopSignals', () => {
       stop.uninstall();
     }
   });
+
+  it('after training, a first signal exits (after the write in progress) with the way to finish', async () => {
+    const errors: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((line: string) => errors.push(line));
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    const stop = new StopSignals().install();
+    try {
+      stop.trainingDone('/runs/x');
+      await critical(async () => {
+        process.emit('SIGTERM');
+        expect(exit).not.toHaveBeenCalled();
+      });
+      expect(exit).toHaveBeenCalledWith(143);
+      expect(errors).toEqual([
+        'SIGTERM: exiting; the training is complete and checkpointed (seqlab train --resume /runs/x writes the results)',
+      ]);
+    } finally {
+      stop.uninstall();
+    }
+  });
 });

@@ -15,6 +15,7 @@ export class StopSignals {
   requested = false;
   /** The first signal received, or null. */
   signal: StopSignal | null = null;
+  #doneDir: string | null = null;
   readonly #onSigint = () => this.#receive('SIGINT');
   readonly #onSigterm = () => this.#receive('SIGTERM');
 
@@ -36,7 +37,20 @@ export class StopSignals {
     return exitCodeOf(this.signal ?? 'SIGINT');
   }
 
+  /**
+   * Training is over and checkpointed: from now on a signal exits at once, except during a write,
+   * which it waits for.
+   */
+  trainingDone(dir: string): void {
+    this.#doneDir = dir;
+  }
+
   #receive(signal: StopSignal): void {
+    if (this.#doneDir !== null) {
+      console.error(messages.stoppedAfterTraining(signal, this.#doneDir));
+      exitAfterWrites(exitCodeOf(signal));
+      return;
+    }
     if (this.requested) {
       console.error(
         writing() ? messages.secondInterruptWhileWriting(signal) : messages.secondInterrupt(signal),

@@ -1,10 +1,12 @@
 // End-to-end: Ctrl-C in the middle of an epoch writes a checkpoint and exits 130, and
 // `seqlab train --resume DIR` then ends with exactly the metrics, history and weights of the same
 // run left uninterrupted.
+import { readdirSync } from 'node:fs';
 import { cp, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type CliResult,
   collect,
   fixture,
   readJsonFile,
@@ -96,6 +98,20 @@ function reference(): Promise<Awaited<ReturnType<typeof outcome>>> {
   return referenceRun;
 }
 
+/** TRACE_CONFIG run to the end with the write steps traced (src/fault-injection.ts), once. */
+let traceRun: Promise<CliResult & { dir: string }> | null = null;
+function tracedRun(): Promise<CliResult & { dir: string }> {
+  traceRun ??= (async () => {
+    const dir = join(await temp.make(), 'traced');
+    const r = await runCli(['--quiet', 'train', ...TRACE_CONFIG, '--out', dir], {
+      env: { SEQLAB_TEST_FAULT_TRACE: '1' },
+    });
+    expect(r.code).toBe(0);
+    return { ...r, dir };
+  })();
+  return traceRun;
+}
+
 /** Starts CONFIG into `dir` and sends `signal` at the first progress line of epoch 2. */
 async function interruptAtEpoch2(dir: string, signal: NodeJS.Signals) {
   const child = spawnCli(['train', ...CONFIG, '--out', dir], { cwd: fixture('.') });
@@ -181,10 +197,7 @@ describe('seqlab train: Ctrl-C and --resume', () => {
   it('a second Ctrl-C during a checkpoint write exits 130 only once the checkpoint is complete', async () => {
     const root = await temp.make();
     // Where the end-of-epoch-1 checkpoint writes state.json: found by tracing the write steps.
-    const traced = await runCli(['--quiet', 'train', ...TRACE_CONFIG, '--out', join(root, 'traced')], {
-      env: { SEQLAB_TEST_FAULT_TRACE: '1' },
-    });
-    expect(traced.code).toBe(0);
+    const traced = await tracedRun();
     const step = Number(
       /^seqlab-test-fault-point (\d+) checkpoint\/state\.json written$/m.exec(traced.stderr)?.[1],
     );
@@ -220,8 +233,36 @@ describe('seqlab train: Ctrl-C and --resume', () => {
     const c = await runCli(['--quiet', 'train', '--resume', cut]);
     expect(c.stderr).toBe('');
     expect(c.code).toBe(0);
-    const [A, B] = [await outcome(join(root, 'traced')), await outcome(cut)];
-    expect(B).toEqual(A);
+    expect(await outcome(cut)).toEqual(await outcome(traced.dir));
+  });
+
+  it('Ctrl-C while the results are written: exits 130 once the file is complete; --resume writes them', async () => {
+    const traced = await tracedRun();
+    const step = Number(
+      /^seqlab-test-fault-point (\d+) model\.safetensors written$/m.exec(traced.stderr)?.[1],
+    );
+    expect(step).toBeGreaterThan(0);
+    const cut = join(await temp.make(), 'cut');
+    const child = spawnCli(['--quiet', 'train', ...TRACE_CONFIG, '--out', cut], {
+      env: { SEQLAB_TEST_FAULT_TRACE: '1', SEQLAB_TEST_PAUSE_AT: `${step}:1000` },
+    });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      const before = stderr;
+      stderr += d.toString();
+      if (!before.includes(`fault-point ${step} `) && stderr.includes(`fault-point ${step} `))
+        child.kill('SIGINT');
+    });
+    const b = await collect(child);
+    expect(b.code).toBe(130);
+    expect(stderr).toContain(
+      `Ctrl-C: exiting; the training is complete and checkpointed (seqlab train --resume ${cut} writes the results)`,
+    );
+    expect(stderr.slice(stderr.indexOf('Ctrl-C'))).toContain('model.safetensors committed');
+    expect(readdirSync(cut).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    const c = await runCli(['--quiet', 'train', '--resume', cut]);
+    expect(c.code).toBe(0);
+    expect(await outcome(cut)).toEqual(await outcome(traced.dir));
   });
 
   it('--resume of a finished run re-evaluates the best weights and changes nothing', async () => {

@@ -222,10 +222,11 @@ export async function trainCommand(flags: Record<string, unknown>, log: LogOptio
     await writeJson(runPath(dir, 'config'), { ...config, out: dir, resume: null });
   }
 
+  // Ctrl-C and SIGTERM: a stop at a safe point while training, then an exit that waits for the
+  // write in progress (the run is checkpointed; --resume writes the results).
   const stop = new StopSignals().install();
-  let result: Awaited<ReturnType<typeof trainLoop>>;
   try {
-    result = await trainLoop({
+    const result = await trainLoop({
       config,
       model,
       train,
@@ -236,51 +237,52 @@ export async function trainCommand(flags: Record<string, unknown>, log: LogOptio
       resume: resumeState,
       stop,
     });
+    if (result.interrupted) {
+      logger.result(messages.interrupted(dir), { event: 'interrupted', run: dir, signal: stop.signal });
+      return stop.exitCode;
+    }
+    stop.trainingDone(dir);
+
+    await writeStateDict(runPath(dir, 'model'), model.stateDict());
+    const t = evaluate(model, test, numClasses);
+    const bestRecord =
+      result.history.find((h) => h.epoch === result.bestEpoch) ?? result.history[result.history.length - 1];
+    const metrics: TrainMetrics = {
+      best_epoch: result.bestEpoch,
+      epochs_run: result.history.length,
+      test: {
+        accuracy: t.accuracy,
+        macro_f1: t.macroF1,
+        loss: t.loss,
+        confusion_matrix: t.confusion,
+        labels: data.labelNames,
+        examples: test.length,
+      },
+      valid: {
+        accuracy: bestRecord.valid_accuracy,
+        macro_f1: bestRecord.valid_macro_f1,
+        loss: bestRecord.valid_loss,
+      },
+      seconds: (performance.now() - started) / 1000,
+    };
+    await writeJson(runPath(dir, 'metrics'), metrics);
+    await writeJsonLines(runPath(dir, 'history'), result.history);
+    await writeReport(runPath(dir, 'report'), { config, history: result.history, metrics });
+    logger.result(
+      [
+        `test accuracy ${t.accuracy.toFixed(4)}  macro-F1 ${t.macroF1.toFixed(4)}  loss ${t.loss.toFixed(4)}  (best epoch ${result.bestEpoch}, ${test.length} examples)`,
+        `confusion matrix (rows: true ${data.labelNames.join(', ')}; columns: predicted):`,
+        ...t.confusion.map(
+          (row, i) => `  ${data.labelNames[i].padEnd(12)} ${row.map((v) => String(v).padStart(6)).join(' ')}`,
+        ),
+        `wrote ${dir}/{model.safetensors, metrics.json, history.jsonl, report.html}`,
+      ].join('\n'),
+      { event: 'test', run: dir, ...metrics },
+    );
+    return 0;
   } finally {
     stop.uninstall();
   }
-  if (result.interrupted) {
-    logger.result(messages.interrupted(dir), { event: 'interrupted', run: dir, signal: stop.signal });
-    return stop.exitCode;
-  }
-
-  await writeStateDict(runPath(dir, 'model'), model.stateDict());
-  const t = evaluate(model, test, numClasses);
-  const bestRecord =
-    result.history.find((h) => h.epoch === result.bestEpoch) ?? result.history[result.history.length - 1];
-  const metrics: TrainMetrics = {
-    best_epoch: result.bestEpoch,
-    epochs_run: result.history.length,
-    test: {
-      accuracy: t.accuracy,
-      macro_f1: t.macroF1,
-      loss: t.loss,
-      confusion_matrix: t.confusion,
-      labels: data.labelNames,
-      examples: test.length,
-    },
-    valid: {
-      accuracy: bestRecord.valid_accuracy,
-      macro_f1: bestRecord.valid_macro_f1,
-      loss: bestRecord.valid_loss,
-    },
-    seconds: (performance.now() - started) / 1000,
-  };
-  await writeJson(runPath(dir, 'metrics'), metrics);
-  await writeJsonLines(runPath(dir, 'history'), result.history);
-  await writeReport(runPath(dir, 'report'), { config, history: result.history, metrics });
-  logger.result(
-    [
-      `test accuracy ${t.accuracy.toFixed(4)}  macro-F1 ${t.macroF1.toFixed(4)}  loss ${t.loss.toFixed(4)}  (best epoch ${result.bestEpoch}, ${test.length} examples)`,
-      `confusion matrix (rows: true ${data.labelNames.join(', ')}; columns: predicted):`,
-      ...t.confusion.map(
-        (row, i) => `  ${data.labelNames[i].padEnd(12)} ${row.map((v) => String(v).padStart(6)).join(' ')}`,
-      ),
-      `wrote ${dir}/{model.safetensors, metrics.json, history.jsonl, report.html}`,
-    ].join('\n'),
-    { event: 'test', run: dir, ...metrics },
-  );
-  return 0;
 }
 
 async function writeJsonLines(path: string, rows: readonly object[]): Promise<void> {
