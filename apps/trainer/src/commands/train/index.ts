@@ -152,6 +152,8 @@ export async function trainCommand(flags: Record<string, unknown>, log: LogOptio
   const dir = resolve(config.out ?? `runs/${new Date().toISOString().replace(/[:.]/g, '-')}`);
   // A new run never starts on top of another one (checked before any work; cleared once data loads).
   const previous = resumeDir ? null : await checkOutDir(dir, overwrite);
+  // A checkpoint that cannot be resumed is refused before the data is loaded.
+  const resumeState: TrainState | null = resumeDir ? await readCheckpoint(dir, config) : null;
   manualSeed(config.seed);
 
   let data = await loadData(config);
@@ -197,9 +199,7 @@ export async function trainCommand(flags: Record<string, unknown>, log: LogOptio
     ),
   );
 
-  let resumeState: TrainState | null = null;
   if (resumeDir) {
-    resumeState = await readCheckpoint(dir, config);
     // What a killed process left: temporary files, files of an uncommitted checkpoint.
     await cleanTempFiles(dir);
     await cleanCheckpointDir(dir, resumeState?.files ?? null);
