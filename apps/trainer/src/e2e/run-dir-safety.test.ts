@@ -84,6 +84,20 @@ describe('seqlab train --resume: the data must be the run’s', () => {
     expect(again.code).toBe(0);
   });
 
+  it('a run without data.json is refused; --allow-data-change resumes it and records the data', async () => {
+    const { run } = await runOnCopy();
+    const recorded = await readFile(join(run, 'data.json'), 'utf8');
+    await rm(join(run, 'data.json'));
+    expectUserError(
+      await runCli(['train', '--resume', run]),
+      `train --resume: expected the run's record of its data, ${join(run, 'data.json')}, got none`,
+      'Pass --allow-data-change to resume without the check',
+    );
+    const r = await runCli(['--quiet', 'train', '--resume', run, '--allow-data-change']);
+    expect(r.code).toBe(0);
+    expect(await readFile(join(run, 'data.json'), 'utf8')).toBe(recorded);
+  });
+
   it('--allow-data-change without --resume, and --overwrite with it, are configuration errors', async () => {
     expectUserError(
       await runCli(['train', '--train', fixture('topics.csv'), '--allow-data-change']),

@@ -129,6 +129,13 @@ async function recordedFingerprint(dir: string, allowChange: boolean): Promise<D
   return parseFingerprint(await readJson(path, '--resume'), path);
 }
 
+/** The label names of labels.json, or null when it has none. */
+async function savedLabelNames(dir: string): Promise<string[] | null> {
+  const json = (await readJson(runPath(dir, 'labels'), '--resume')) as Partial<LabelsJSON> | null;
+  const names = json?.names;
+  return Array.isArray(names) && names.every((n) => typeof n === 'string') ? names : null;
+}
+
 /** `seqlab train`: trains a text classifier and evaluates it on the test split. */
 export async function trainCommand(flags: Record<string, unknown>, log: LogOptions): Promise<number> {
   const started = performance.now();
@@ -170,8 +177,9 @@ export async function trainCommand(flags: Record<string, unknown>, log: LogOptio
         'Pass --allow-data-change to continue on this data anyway',
       );
     }
-    // The model keeps its outputs: the data is numbered with the run's classes.
-    const classes = recorded?.classes ?? data.labelNames;
+    // The model keeps its outputs: the data is numbered with the run's classes (without a record,
+    // labels.json's names, which the model's outputs were trained with).
+    const classes = recorded?.classes ?? (await savedLabelNames(dir)) ?? data.labelNames;
     data = alignLabels(data, classes);
     fingerprint = { ...fingerprint, classes: [...classes] };
   }
