@@ -68,13 +68,18 @@ function configFlags(cmd: Command): Command {
     .option('--clip <x>', 'clip the global gradient norm (0: off)', numberish)
     .option('--patience <n>', 'early stopping: epochs without a better valid accuracy', numberish)
     .option('--seed <n>', 'random seed', numberish)
-    .option('--out <dir>', 'run directory (default runs/<timestamp>)');
+    .option('--out <dir>', 'run directory, new or empty (default runs/<timestamp>)');
 }
 
 configFlags(
   program.command('train').description('train a text classifier (default: SpamAssassin, ham vs spam)'),
 )
-  .option('--resume <dir>', 'continue an interrupted run')
+  .option('--resume <dir>', 'continue an interrupted run (refused if its data changed)')
+  .option(
+    '--allow-data-change',
+    'with --resume: continue even though the data files, split or labels changed',
+  )
+  .option('--overwrite', "replace the seqlab run in --out (only seqlab's files; others are never deleted)")
   .action(async (flags: Record<string, unknown>) => {
     // commander's default for the column flags must not override a config file's values.
     for (const key of ['textColumn', 'labelColumn'] as const) {

@@ -1,4 +1,4 @@
-import { writeFileAtomic } from '@seqlab/tensor/node';
+import { writeFileAtomic } from './atomic-write';
 import type { TrainMetrics } from './commands/train/index';
 import type { TrainConfig } from './config';
 import { confusionSvg, lineChart } from './svg';

@@ -1,25 +1,33 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Module } from '@seqlab/layers';
-import { ConfigError, FormatError, SeqlabError, ShapeError, type Tensor } from '@seqlab/tensor';
-import { loadSafetensorsFile, saveSafetensorsFile, writeFileAtomic } from '@seqlab/tensor/node';
+import {
+  ConfigError,
+  FormatError,
+  SeqlabError,
+  ShapeError,
+  saveSafetensors,
+  type Tensor,
+} from '@seqlab/tensor';
+import { loadSafetensorsFile } from '@seqlab/tensor/node';
+import { writeFileAtomic } from './atomic-write';
 
 /**
  * The files of a run directory (`--out DIR`). Every file is written atomically (temporary file,
- * fsync, rename), so a crash or Ctrl-C never leaves a half-written one.
+ * fsync, rename), so a crash or Ctrl-C never leaves a half-written one. config.json is written
+ * last when a run starts: a directory without it holds no started run. The checkpoint's weight
+ * files have names of their own (see NOTE(checkpoint-commit) in checkpoint.ts).
  */
 export const RUN_FILES = {
   config: 'config.json',
   tokenizer: 'tokenizer.json',
   labels: 'labels.json',
+  data: 'data.json',
   model: 'model.safetensors',
   history: 'history.jsonl',
   metrics: 'metrics.json',
   report: 'report.html',
-  checkpoint: 'checkpoint/model.safetensors',
-  best: 'checkpoint/best.safetensors',
   state: 'checkpoint/state.json',
-  optimizer: 'checkpoint/optimizer.safetensors',
 } as const;
 
 /** Absolute path of a run file. */
@@ -73,7 +81,7 @@ export async function readJson(path: string, option: RunOption = '--run'): Promi
 
 /** Writes a state dict atomically as safetensors (format 'pt', loadable by PyTorch). */
 export async function writeStateDict(path: string, dict: Map<string, Tensor>): Promise<void> {
-  await saveSafetensorsFile(path, dict, { metadata: { format: 'pt' } });
+  await writeFileAtomic(path, saveSafetensors(dict, { metadata: { format: 'pt' } }));
 }
 
 /** Reads a state dict, naming the file when it is missing or corrupt. */

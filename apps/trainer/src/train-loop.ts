@@ -1,93 +1,30 @@
 import { DataLoader, type EncodedExample } from '@seqlab/data';
 import { crossEntropy } from '@seqlab/layers';
-import { EarlyStopping, type EarlyStoppingState } from '@seqlab/metrics';
-import {
-  Adam,
-  AdamW,
-  clipGradNorm,
-  type Optimizer,
-  type OptimizerStateDict,
-  type SchedulerStateDict,
-  SGD,
-} from '@seqlab/optim';
+import { EarlyStopping } from '@seqlab/metrics';
+import { Adam, AdamW, clipGradNorm, type Optimizer, SGD } from '@seqlab/optim';
 import { defaultGenerator, FormatError } from '@seqlab/tensor';
+import { checkpointPath, writeCheckpoint } from './checkpoint';
 import type { TrainConfig } from './config';
 import { collate, evaluate } from './evaluate';
 import type { Logger } from './logger';
 import type { TextClassifier } from './model';
 import { joinOptimizerState, splitOptimizerState } from './optimizer-state';
-import { readStateDict, runPath, writeJson, writeStateDict } from './run-dir';
+import { readStateDict } from './run-dir';
 import { makeSchedule } from './schedule';
+import type { CheckpointFiles, EpochRecord, PartialEpoch, TrainState } from './train-state';
 
-/** One epoch's line of history.jsonl. */
-export interface EpochRecord {
-  epoch: number;
-  train_loss: number;
-  valid_loss: number;
-  valid_accuracy: number;
-  valid_macro_f1: number;
-  /** Mean global gradient norm before clipping. */
-  grad_norm: number;
-  lr: number;
-  seconds: number;
-  tokens_per_s: number;
-}
-
-/** Where an interrupted epoch stopped, to continue it exactly. */
-interface PartialEpoch {
-  epoch: number;
-  batchesDone: number;
-  lossSum: number;
-  gradNormSum: number;
-  tokens: number;
-  seconds: number;
-}
-
-/** checkpoint/state.json: everything besides the weights needed to continue a run exactly. */
-export interface TrainState {
-  type: 'seqlab.TrainState';
-  epochsDone: number;
-  finished: boolean;
-  history: EpochRecord[];
-  optimizer: OptimizerStateDict;
-  /** The learning-rate schedule's state (null without `--scheduler`; absent in older runs). */
-  scheduler?: SchedulerStateDict | null;
-  earlyStopping: EarlyStoppingState;
-  rng: number[];
-  partial: PartialEpoch | null;
-}
+export type { EpochRecord, TrainState } from './train-state';
 
 /** Resolves after the event loop has turned once (signal handlers and I/O callbacks have run). */
 function turnEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/**
- * Reads checkpoint/state.json's content, or throws a FormatError naming `file` when it is not a
- * seqlab training state (so a damaged checkpoint is reported as such, not as an optimizer error).
- */
-export function parseTrainState(json: unknown, file: string): TrainState {
-  const s = json as Partial<TrainState> | null;
-  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (
-    !isObject(s) ||
-    s?.type !== 'seqlab.TrainState' ||
-    !Number.isInteger(s.epochsDone) ||
-    typeof s.finished !== 'boolean' ||
-    !Array.isArray(s.history) ||
-    !Array.isArray(s.rng) ||
-    !isObject(s.optimizer) ||
-    !(s.scheduler === undefined || s.scheduler === null || isObject(s.scheduler)) ||
-    !isObject(s.earlyStopping) ||
-    (s.partial !== null && !isObject(s.partial))
-  ) {
-    throw new FormatError(
-      '--resume',
-      'a checkpoint state (type "seqlab.TrainState" with epochsDone, history, optimizer, rng)',
-      `something else in ${file}`,
-    );
-  }
-  return s as TrainState;
+/** Restores the best epoch's weights (the checkpoint's `best` file). */
+async function loadBest(model: TextClassifier, runDir: string, files: CheckpointFiles | null): Promise<void> {
+  if (!files?.best)
+    throw new FormatError('--resume', 'the weights of a best epoch', 'none in the checkpoint');
+  model.loadStateDict(await readStateDict(checkpointPath(runDir, files.best.name), '--resume'));
 }
 
 /** Builds the configured optimizer over the model's parameters. */
@@ -109,7 +46,7 @@ export interface TrainArgs {
   numClasses: number;
   runDir: string;
   logger: Logger;
-  /** A state from checkpoint/state.json to continue from (the weights are already loaded). */
+  /** A checked state from checkpoint/state.json to continue from (the weights are already loaded). */
   resume: TrainState | null;
   /** Set to true (e.g. by Ctrl-C) to stop after the current step with a checkpoint. */
   stop: { requested: boolean };
@@ -125,8 +62,8 @@ export interface TrainResult {
 /**
  * The article's training loop: shuffled batches (a fresh seeded order every epoch), cross-entropy,
  * backward, global-norm clipping, the optimizer step; then a validation pass, early stopping on
- * validation accuracy (the best weights kept in checkpoint/best.safetensors), and an atomic
- * checkpoint every epoch. A resumed run continues with the same weights, optimizer state, random
+ * validation accuracy (the best weights kept in the checkpoint's best file), and an atomic
+ * checkpoint every epoch (see NOTE(checkpoint-commit)). A resumed run continues with the same weights, optimizer state, random
  * state and batch order, so it ends with exactly the metrics of an uninterrupted one.
  */
 export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
@@ -138,9 +75,12 @@ export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
   const history: EpochRecord[] = [];
   let startEpoch = 0;
   let partial: PartialEpoch | null = null;
+  let files: CheckpointFiles | null = null; // the last committed checkpoint's
   if (resume) {
-    const buffers = await readStateDict(runPath(runDir, 'optimizer'), '--resume');
-    optimizer.loadStateDict(joinOptimizerState(resume.optimizer, buffers, runPath(runDir, 'optimizer')));
+    files = resume.files;
+    const optimizerFile = checkpointPath(runDir, files.optimizer.name);
+    const buffers = await readStateDict(optimizerFile, '--resume');
+    optimizer.loadStateDict(joinOptimizerState(resume.optimizer, buffers, optimizerFile));
     if (schedule) {
       if (!resume.scheduler)
         throw new FormatError('--resume', `a ${config.scheduler} scheduler state`, 'none in the checkpoint');
@@ -151,26 +91,44 @@ export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
     history.push(...resume.history);
     startEpoch = resume.epochsDone;
     partial = resume.partial;
-    if (resume.finished) return { history, bestEpoch: early.bestEpoch ?? 0, interrupted: false };
+    if (partial && partial.batchesDone >= numBatches)
+      throw new FormatError(
+        '--resume',
+        `a partial epoch of fewer than the ${numBatches} batches of the data`,
+        `${partial.batchesDone} batches done in ${checkpointPath(runDir, 'state.json')}`,
+      );
+    if (resume.finished) {
+      await loadBest(model, runDir, files);
+      return { history, bestEpoch: early.bestEpoch ?? 0, interrupted: false };
+    }
   }
   const params = model.parameters();
 
-  const checkpoint = async (epochsDone: number, finished: boolean, part: PartialEpoch | null) => {
-    await writeStateDict(runPath(runDir, 'checkpoint'), model.stateDict());
+  // One atomic unit: see NOTE(checkpoint-commit).
+  const checkpoint = async (
+    epochsDone: number,
+    finished: boolean,
+    part: PartialEpoch | null,
+    improved = false,
+  ) => {
     const { json: optimizerJson, tensors: optimizerTensors } = splitOptimizerState(optimizer.stateDict());
-    await writeStateDict(runPath(runDir, 'optimizer'), optimizerTensors);
-    const state: TrainState = {
-      type: 'seqlab.TrainState',
-      epochsDone,
-      finished,
-      history,
-      optimizer: optimizerJson,
-      scheduler: schedule?.stateDict() ?? null,
-      earlyStopping: early.stateDict(),
-      rng: defaultGenerator().getState(),
-      partial: part,
-    };
-    await writeJson(runPath(runDir, 'state'), state);
+    const weights = model.stateDict();
+    files = await writeCheckpoint(
+      runDir,
+      { model: weights, optimizer: optimizerTensors, best: improved ? weights : null },
+      {
+        type: 'seqlab.TrainState',
+        epochsDone,
+        finished,
+        history,
+        optimizer: optimizerJson,
+        scheduler: schedule?.stateDict() ?? null,
+        earlyStopping: early.stateDict(),
+        rng: defaultGenerator().getState(),
+        partial: part,
+      },
+      files,
+    );
   };
 
   for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
@@ -237,13 +195,12 @@ export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
     const improved = early.bestValue === null || early.isImprovement(v.accuracy);
     const shouldStop = early.step(v.accuracy, epoch + 1);
     schedule?.afterEpoch(v.accuracy);
-    if (improved) await writeStateDict(runPath(runDir, 'best'), model.stateDict());
     logger.info(
       `epoch ${record.epoch}: train loss ${record.train_loss.toFixed(4)}  valid loss ${v.loss.toFixed(4)}  valid acc ${v.accuracy.toFixed(4)}  macro-F1 ${v.macroF1.toFixed(4)}  ${Math.round(record.tokens_per_s)} tok/s${improved ? '  (best)' : ''}`,
     );
     logger.event({ event: 'epoch', ...record });
     const finished = shouldStop || epoch + 1 === config.epochs;
-    await checkpoint(epoch + 1, finished, null);
+    await checkpoint(epoch + 1, finished, null, improved);
     if (shouldStop) {
       logger.info(
         `early stopping: no better valid accuracy for ${config.patience} epoch(s); best epoch ${early.bestEpoch}`,
@@ -252,7 +209,6 @@ export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
     }
     if (stop.requested && !finished) return { history, bestEpoch: early.bestEpoch ?? 0, interrupted: true };
   }
-  // Restore the best epoch's weights.
-  model.loadStateDict(await readStateDict(runPath(runDir, 'best')));
+  await loadBest(model, runDir, files);
   return { history, bestEpoch: early.bestEpoch ?? history.length, interrupted: false };
 }

@@ -42,11 +42,15 @@ export interface CliOptions {
   cwd?: string;
   /** Written to stdin, which is then closed (stdin is always closed, so `predict` never waits). */
   input?: string;
+  /** Extra environment variables (e.g. the test hooks of src/fault-injection.ts). */
+  env?: Record<string, string>;
+  /** runCli: SIGKILL the process this many milliseconds after it starts. */
+  killAfterMs?: number;
 }
 
 /** The child's environment: no forced colours, so output is what a pipe or a file gets. */
-function childEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
+function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
   delete env.FORCE_COLOR;
   return env;
 }
@@ -59,7 +63,7 @@ export function spawnCli(args: readonly string[], options: CliOptions = {}): Chi
   requireBuiltCli();
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: options.cwd ?? REPO,
-    env: childEnv(),
+    env: childEnv(options.env),
     stdio: ['pipe', 'pipe', 'pipe'],
     timeout: CHILD_TIMEOUT_MS,
     killSignal: 'SIGKILL',
@@ -108,7 +112,16 @@ function release(): void {
 export async function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   await acquire();
   try {
-    return await collect(spawnCli(args, options));
+    const child = spawnCli(args, options);
+    const timer =
+      options.killAfterMs === undefined
+        ? undefined
+        : setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
+    try {
+      return await collect(child);
+    } finally {
+      clearTimeout(timer);
+    }
   } finally {
     release();
   }

@@ -5,7 +5,15 @@ import { existsSync } from 'node:fs';
 import { copyFile, cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, fixture, requireBuiltCli, runCli, TempDirs, TINY } from './cli-harness';
+import {
+  type CliResult,
+  fixture,
+  readJsonFile,
+  requireBuiltCli,
+  runCli,
+  TempDirs,
+  TINY,
+} from './cli-harness';
 
 const temp = new TempDirs();
 afterAll(() => temp.cleanup());
@@ -321,7 +329,7 @@ describe.concurrent('broken run directories: train --resume, eval, predict', () 
     expect(line).not.toContain('--run');
   });
 
-  it('train --resume: a corrupt checkpoint (state.json or checkpoint/model.safetensors)', async () => {
+  it('train --resume: a corrupt checkpoint (state.json, or a weight file it names)', async () => {
     const notState = await broken('checkpoint/state.json', JSON.stringify({ type: 'something else' }));
     const line = expectUserError(
       await runCli(['train', '--resume', notState]),
@@ -329,12 +337,40 @@ describe.concurrent('broken run directories: train --resume, eval, predict', () 
     );
     expect(line).not.toContain('Adam');
 
-    const bytes = await readFile(join(run, 'checkpoint/model.safetensors'));
-    const truncated = await broken('checkpoint/model.safetensors', bytes.subarray(0, 50));
+    // The weight files are named by state.json, with their size and SHA-256.
+    const { files } = await readJsonFile<{ files: { model: { name: string } } }>(
+      join(run, 'checkpoint/state.json'),
+    );
+    const model = `checkpoint/${files.model.name}`;
+    const bytes = await readFile(join(run, model));
+    const truncated = await broken(model, bytes.subarray(0, 50));
     expectUserError(
       await runCli(['train', '--resume', truncated]),
-      join(truncated, 'checkpoint/model.safetensors'),
+      join(truncated, model),
+      'SHA-256',
+      'the checkpoint cannot be resumed',
     );
+  });
+
+  it('train --resume: a state.json with wrong values is refused with the path of each problem', async () => {
+    const state = await readJsonFile<Record<string, unknown>>(join(run, 'checkpoint/state.json'));
+    const cases: [Record<string, unknown>, string][] = [
+      [{ history: [null] }, 'history.0: expected object (given null)'],
+      [{ epochsDone: 99 }, 'epochsDone: expected at most the 1 epochs of config.json (given 99)'],
+      [
+        { partial: { epoch: 1, batchesDone: 1, lossSum: 'abc', gradNormSum: 0, tokens: 0, seconds: 0 } },
+        'partial.lossSum: expected number (given "abc")',
+      ],
+    ];
+    for (const [change, fragment] of cases) {
+      const dir = await broken('checkpoint/state.json', JSON.stringify({ ...state, ...change }));
+      expectUserError(await runCli(['train', '--resume', dir]), join(dir, 'checkpoint/state.json'), fragment);
+    }
+    // A __proto__ key in the optimizer state is refused, not dropped.
+    const text = JSON.stringify(state).replace('"state":{"0":{', '"state":{"0":{"__proto__":{"step":1},');
+    expect(text).toContain('__proto__');
+    const proto = await broken('checkpoint/state.json', text);
+    expectUserError(await runCli(['train', '--resume', proto]), 'optimizer.state.0.__proto__');
   });
 });
 

@@ -1,10 +1,12 @@
 // End-to-end: Ctrl-C in the middle of an epoch writes a checkpoint and exits 130, and
 // `seqlab train --resume DIR` then ends with exactly the metrics, history and weights of the same
 // run left uninterrupted.
-import { cp, readFile } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { cp, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type CliResult,
   collect,
   fixture,
   readJsonFile,
@@ -51,6 +53,19 @@ const CONFIG = [
   'onecycle',
 ];
 const BATCHES = 32;
+/** A small run with an end-of-epoch checkpoint to interrupt. */
+const TRACE_CONFIG = [
+  '--train',
+  fixture('topics.csv'),
+  '--hidden',
+  '6',
+  '--embed',
+  '6',
+  '--epochs',
+  '2',
+  '--max-len',
+  '12',
+];
 
 interface State {
   type: string;
@@ -70,31 +85,60 @@ async function outcome(dir: string) {
   return { metrics: rest, history, weights: await readWeights(join(dir, 'model.safetensors')) };
 }
 
+/** The reference: CONFIG run to the end, once for every test that compares with it. */
+let referenceRun: Promise<Awaited<ReturnType<typeof outcome>>> | null = null;
+function reference(): Promise<Awaited<ReturnType<typeof outcome>>> {
+  referenceRun ??= (async () => {
+    const full = join(await temp.make(), 'full');
+    const a = await runCli(['--quiet', 'train', ...CONFIG, '--out', full], { cwd: fixture('.') });
+    expect(a.stderr).toBe('');
+    expect(a.code).toBe(0);
+    return outcome(full);
+  })();
+  return referenceRun;
+}
+
+/** TRACE_CONFIG run to the end with the write steps traced (src/fault-injection.ts), once. */
+let traceRun: Promise<CliResult & { dir: string }> | null = null;
+function tracedRun(): Promise<CliResult & { dir: string }> {
+  traceRun ??= (async () => {
+    const dir = join(await temp.make(), 'traced');
+    const r = await runCli(['--quiet', 'train', ...TRACE_CONFIG, '--out', dir], {
+      env: { SEQLAB_TEST_FAULT_TRACE: '1' },
+    });
+    expect(r.code).toBe(0);
+    return { ...r, dir };
+  })();
+  return traceRun;
+}
+
+/** Starts CONFIG into `dir` and sends `signal` at the first progress line of epoch 2. */
+async function interruptAtEpoch2(dir: string, signal: NodeJS.Signals) {
+  const child = spawnCli(['train', ...CONFIG, '--out', dir], { cwd: fixture('.') });
+  let seen = '';
+  let sent = false;
+  child.stdout?.on('data', (d: Buffer) => {
+    seen += d.toString();
+    if (!sent && /^epoch 2\/3 \d+\/32 batches/m.test(seen)) {
+      sent = true;
+      child.kill(signal);
+    }
+  });
+  const result = await collect(child);
+  expect(sent).toBe(true);
+  return result;
+}
+
 describe('seqlab train: Ctrl-C and --resume', () => {
   it('an interrupted run resumed with --resume ends exactly like the uninterrupted run', async () => {
     const root = await temp.make();
-    const cwd = fixture('.');
 
     // (1) The reference: the same configuration, run to the end.
-    const full = join(root, 'full');
-    const a = await runCli(['--quiet', 'train', ...CONFIG, '--out', full], { cwd });
-    expect(a.stderr).toBe('');
-    expect(a.code).toBe(0);
+    const A = await reference();
 
     // (2) The same run, with SIGINT at the first progress line of epoch 2.
     const cut = join(root, 'cut');
-    const child = spawnCli(['train', ...CONFIG, '--out', cut], { cwd });
-    let seen = '';
-    let sent = false;
-    child.stdout?.on('data', (d: Buffer) => {
-      seen += d.toString();
-      if (!sent && /^epoch 2\/3 \d+\/32 batches/m.test(seen)) {
-        sent = true;
-        child.kill('SIGINT');
-      }
-    });
-    const b = await collect(child);
-    expect(sent).toBe(true);
+    const b = await interruptAtEpoch2(cut, 'SIGINT');
     expect(b.signal).toBeNull();
     expect(b.code).toBe(130);
     expect(b.stderr).toContain('Ctrl-C: finishing the current step, then writing a checkpoint');
@@ -124,11 +168,101 @@ describe('seqlab train: Ctrl-C and --resume', () => {
     expect(c.stdout).toMatch(new RegExp(`^epoch 2/3 \\d+/${BATCHES} batches`, 'm'));
     expect(c.stdout).not.toMatch(/^epoch 1\/3/m);
 
-    const [A, B] = [await outcome(full), await outcome(cut)];
+    const B = await outcome(cut);
     expect(B.history).toHaveLength(3);
     expect(B.history).toEqual(A.history);
     expect(B.metrics).toEqual(A.metrics);
     expect(B.weights).toEqual(A.weights);
+  });
+
+  it('SIGTERM stops at the next step with a checkpoint (exit 143), and --resume ends like the uninterrupted run', async () => {
+    const cut = join(await temp.make(), 'cut');
+    const b = await interruptAtEpoch2(cut, 'SIGTERM');
+    expect(b.signal).toBeNull();
+    expect(b.code).toBe(143);
+    expect(b.stderr).toContain('SIGTERM: finishing the current step, then writing a checkpoint');
+    expect(b.stdout).toContain(
+      `interrupted: checkpoint written. Continue with: seqlab train --resume ${cut}`,
+    );
+    const state = await readJsonFile<State>(join(cut, 'checkpoint/state.json'));
+    expect(state.epochsDone).toBe(1);
+    expect(state.partial?.batchesDone).toBeLessThan(BATCHES);
+
+    const c = await runCli(['--quiet', 'train', '--resume', cut]);
+    expect(c.stderr).toBe('');
+    expect(c.code).toBe(0);
+    expect(await outcome(cut)).toEqual(await reference());
+  });
+
+  it('a second Ctrl-C during a checkpoint write exits 130 only once the checkpoint is complete', async () => {
+    const root = await temp.make();
+    // Where the end-of-epoch-1 checkpoint writes state.json: found by tracing the write steps.
+    const traced = await tracedRun();
+    const step = Number(
+      /^seqlab-test-fault-point (\d+) checkpoint\/state\.json written$/m.exec(traced.stderr)?.[1],
+    );
+    expect(step).toBeGreaterThan(0);
+
+    // The same run, paused 1.5 s inside that write (after state.json's temporary file is written,
+    // before its fsync and rename), gets two Ctrl-Cs there.
+    const cut = join(root, 'cut');
+    const child = spawnCli(['--quiet', 'train', ...TRACE_CONFIG, '--out', cut], {
+      env: { SEQLAB_TEST_FAULT_TRACE: '1', SEQLAB_TEST_PAUSE_AT: `${step}:1500` },
+    });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      const before = stderr;
+      stderr += d.toString();
+      if (!before.includes(`fault-point ${step} `) && stderr.includes(`fault-point ${step} `)) {
+        child.kill('SIGINT');
+        setTimeout(() => child.kill('SIGINT'), 200);
+      }
+    });
+    const b = await collect(child);
+    expect(b.signal).toBeNull();
+    expect(b.code).toBe(130);
+    expect(stderr).toContain('second Ctrl-C: exiting as soon as the file being written is complete');
+    // The whole checkpoint was committed after the second Ctrl-C: state.json renamed into place.
+    const after = stderr.slice(stderr.indexOf('second Ctrl-C'));
+    expect(after).toMatch(/fault-point \d+ checkpoint\/state\.json committed/);
+    expect(b.stdout).not.toContain('test accuracy');
+    const state = await readJsonFile<State>(join(cut, 'checkpoint/state.json'));
+    expect(state.epochsDone).toBe(1);
+    expect((await readdir(join(cut, 'checkpoint'))).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+
+    const c = await runCli(['--quiet', 'train', '--resume', cut]);
+    expect(c.stderr).toBe('');
+    expect(c.code).toBe(0);
+    expect(await outcome(cut)).toEqual(await outcome(traced.dir));
+  });
+
+  it('Ctrl-C while the results are written: exits 130 once the file is complete; --resume writes them', async () => {
+    const traced = await tracedRun();
+    const step = Number(
+      /^seqlab-test-fault-point (\d+) model\.safetensors written$/m.exec(traced.stderr)?.[1],
+    );
+    expect(step).toBeGreaterThan(0);
+    const cut = join(await temp.make(), 'cut');
+    const child = spawnCli(['--quiet', 'train', ...TRACE_CONFIG, '--out', cut], {
+      env: { SEQLAB_TEST_FAULT_TRACE: '1', SEQLAB_TEST_PAUSE_AT: `${step}:1000` },
+    });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      const before = stderr;
+      stderr += d.toString();
+      if (!before.includes(`fault-point ${step} `) && stderr.includes(`fault-point ${step} `))
+        child.kill('SIGINT');
+    });
+    const b = await collect(child);
+    expect(b.code).toBe(130);
+    expect(stderr).toContain(
+      `Ctrl-C: exiting; the training is complete and checkpointed (seqlab train --resume ${cut} writes the results)`,
+    );
+    expect(stderr.slice(stderr.indexOf('Ctrl-C'))).toContain('model.safetensors committed');
+    expect(readdirSync(cut).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    const c = await runCli(['--quiet', 'train', '--resume', cut]);
+    expect(c.code).toBe(0);
+    expect(await outcome(cut)).toEqual(await outcome(traced.dir));
   });
 
   it('--resume of a finished run re-evaluates the best weights and changes nothing', async () => {

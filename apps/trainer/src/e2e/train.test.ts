@@ -2,7 +2,7 @@
 // model kind and tokenizer, the run directory it writes, its three output modes (plain text on a
 // pipe, --quiet, --log-format json), --config with flags overriding it, and the built-in names set.
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrainConfigSchema } from '../config';
@@ -169,11 +169,17 @@ describe.concurrent('seqlab train', () => {
       'history.jsonl',
       'metrics.json',
       'report.html',
+      'data.json',
       'checkpoint/state.json',
-      'checkpoint/model.safetensors',
-      'checkpoint/best.safetensors',
     ])
       expect(existsSync(join(out, file)), file).toBe(true);
+    // The checkpoint: state.json and exactly the weight files it names (see checkpoint.ts).
+    const { files } = await readJsonFile<{ files: Record<string, { name: string }> }>(
+      join(out, 'checkpoint/state.json'),
+    );
+    expect((await readdir(join(out, 'checkpoint'))).sort()).toEqual(
+      ['state.json', files.model.name, files.optimizer.name, files.best.name].sort(),
+    );
 
     // config.json is the resolved configuration: the flags, every other option at its default
     // (taken from the schema, which owns the defaults), absolute paths.
@@ -210,7 +216,7 @@ describe.concurrent('seqlab train', () => {
     });
     // The final model is the best epoch's weights.
     expect(await readWeights(join(out, 'model.safetensors'))).toEqual(
-      await readWeights(join(out, 'checkpoint/best.safetensors')),
+      await readWeights(join(out, 'checkpoint', files.best.name)),
     );
 
     const metrics = await expectRunFiles(out, 2, ['sports', 'food', 'weather']);

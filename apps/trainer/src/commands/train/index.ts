@@ -1,18 +1,31 @@
+import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { LabelMap } from '@seqlab/data';
 import { ConfigError, manualSeed } from '@seqlab/tensor';
+import { writeFileAtomic } from '../../atomic-write';
+import { checkpointPath, cleanCheckpointDir, readCheckpoint } from '../../checkpoint';
 import { parseSavedConfig, parseTrainConfig, type TrainConfig } from '../../config';
+import {
+  alignLabels,
+  type DataFingerprint,
+  dataChanges,
+  fingerprintData,
+  parseFingerprint,
+} from '../../data-fingerprint';
 import { loadData } from '../../dataset';
 import { evaluate } from '../../evaluate';
 import { given, readConfigFile } from '../../flags';
 import { Logger, type LogOptions } from '../../logger';
 import { messages } from '../../messages';
 import { TextClassifier } from '../../model';
+import { checkOutDir, cleanTempFiles, clearOutDir } from '../../out-dir';
 import { writeReport } from '../../report';
 import type { LabelsJSON } from '../../run';
 import { createRunDir, loadWeights, readJson, runPath, writeJson, writeStateDict } from '../../run-dir';
+import { StopSignals } from '../../stop-signals';
 import { buildTextEncoder, encodeAll, loadTextEncoder } from '../../text';
-import { parseTrainState, type TrainState, trainLoop } from '../../train-loop';
+import { trainLoop } from '../../train-loop';
+import type { TrainState } from '../../train-state';
 
 /** Keys of the training configuration that flags may set. */
 export const TRAIN_KEYS = [
@@ -99,19 +112,85 @@ async function resolveConfig(
   return { config, resumeDir: null };
 }
 
+/** The data fingerprint recorded in `dir` (null when there is none and `allowChange` is set). */
+async function recordedFingerprint(dir: string, allowChange: boolean): Promise<DataFingerprint | null> {
+  const path = runPath(dir, 'data');
+  try {
+    await access(path);
+  } catch {
+    if (allowChange) return null;
+    throw new ConfigError(
+      'train --resume',
+      `the run's record of its data, ${path}`,
+      'none (a run written before seqlab checked its data on --resume)',
+      'Pass --allow-data-change to resume without the check',
+    );
+  }
+  return parseFingerprint(await readJson(path, '--resume'), path);
+}
+
+/** The label names of labels.json, or null when it has none. */
+async function savedLabelNames(dir: string): Promise<string[] | null> {
+  const json = (await readJson(runPath(dir, 'labels'), '--resume')) as Partial<LabelsJSON> | null;
+  const names = json?.names;
+  return Array.isArray(names) && names.every((n) => typeof n === 'string') ? names : null;
+}
+
 /** `seqlab train`: trains a text classifier and evaluates it on the test split. */
 export async function trainCommand(flags: Record<string, unknown>, log: LogOptions): Promise<number> {
   const started = performance.now();
   const logger = new Logger(log);
+  const overwrite = flags.overwrite === true;
+  const allowDataChange = flags.allowDataChange === true;
+  const resuming = typeof flags.resume === 'string';
+  if (resuming && overwrite)
+    throw new ConfigError(
+      'train --resume',
+      'no --overwrite (--resume continues the run in place)',
+      '--overwrite',
+    );
+  if (!resuming && allowDataChange)
+    throw new ConfigError(
+      'train --allow-data-change',
+      '--resume with it (a new run records its data)',
+      'no --resume',
+    );
   const { config, resumeDir } = await resolveConfig(flags);
   const dir = resolve(config.out ?? `runs/${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  // A new run never starts on top of another one (checked before any work; cleared once data loads).
+  const previous = resumeDir ? null : await checkOutDir(dir, overwrite);
+  // A checkpoint that cannot be resumed is refused before the data is loaded.
+  const resumeState: TrainState | null = resumeDir ? await readCheckpoint(dir, config) : null;
   manualSeed(config.seed);
 
-  const data = await loadData(config);
+  let data = await loadData(config);
+  let fingerprint = await fingerprintData(config, data);
+  let changes: string[] = [];
+  if (resumeDir) {
+    const recorded = await recordedFingerprint(dir, allowDataChange);
+    changes = recorded ? dataChanges(recorded, fingerprint) : ['the run has no record of its data'];
+    if (changes.length > 0 && !allowDataChange) {
+      throw new ConfigError(
+        'train --resume',
+        `the data the run was trained on (as recorded in ${runPath(dir, 'data')})`,
+        changes.join('; '),
+        'Pass --allow-data-change to continue on this data anyway',
+      );
+    }
+    // The model keeps its outputs: the data is numbered with the run's classes (without a record,
+    // labels.json's names, which the model's outputs were trained with).
+    const classes = recorded?.classes ?? (await savedLabelNames(dir)) ?? data.labelNames;
+    data = alignLabels(data, classes);
+    fingerprint = { ...fingerprint, classes: [...classes] };
+  }
   const encoder = resumeDir
     ? loadTextEncoder(await readJson(runPath(dir, 'tokenizer'), '--resume'), runPath(dir, 'tokenizer'))
     : buildTextEncoder(config, data.train);
   // The run directory is made once the data has loaded, so a data error leaves none behind.
+  if (previous && previous.ours.length > 0) {
+    await clearOutDir(dir, previous);
+    if (previous.started) logger.info(messages.overwriting(dir));
+  }
   await createRunDir(dir);
   logger.info(messages.runDir(dir));
   logger.info(messages.data(data.source, data.train.length, data.valid.length, data.test.length));
@@ -128,31 +207,34 @@ export async function trainCommand(flags: Record<string, unknown>, log: LogOptio
     ),
   );
 
-  let resumeState: TrainState | null = null;
   if (resumeDir) {
-    resumeState = parseTrainState(await readJson(runPath(dir, 'state'), '--resume'), runPath(dir, 'state'));
-    await loadWeights(model, runPath(dir, 'checkpoint'), '--resume');
-    logger.info(resumeState.finished ? messages.alreadyFinished : messages.resumed(resumeState.epochsDone));
+    // What a killed process left: temporary files, files of an uncommitted checkpoint.
+    await cleanTempFiles(dir);
+    await cleanCheckpointDir(dir, resumeState?.files ?? null);
+    if (changes.length > 0) {
+      logger.warn(messages.dataChanged(changes));
+      await writeJson(runPath(dir, 'data'), fingerprint);
+    }
+    if (resumeState) {
+      await loadWeights(model, checkpointPath(dir, resumeState.files.model.name), '--resume');
+      logger.info(resumeState.finished ? messages.alreadyFinished : messages.resumed(resumeState.epochsDone));
+    } else {
+      logger.info(messages.noCheckpointYet);
+    }
   } else {
-    await writeJson(runPath(dir, 'config'), { ...config, out: dir, resume: null });
     await writeJson(runPath(dir, 'tokenizer'), encoder.toJSON());
     const labels: LabelsJSON = { names: data.labelNames, map: new LabelMap(data.labelNames).toJSON() };
     await writeJson(runPath(dir, 'labels'), labels);
+    await writeJson(runPath(dir, 'data'), fingerprint);
+    // Last: a directory with config.json holds a started run (see RUN_FILES).
+    await writeJson(runPath(dir, 'config'), { ...config, out: dir, resume: null });
   }
 
-  const stop = { requested: false };
-  const onSigint = () => {
-    if (stop.requested) {
-      console.error(messages.secondInterrupt);
-      process.exit(130);
-    }
-    stop.requested = true;
-    console.error(messages.stopping);
-  };
-  process.on('SIGINT', onSigint);
-  let result: Awaited<ReturnType<typeof trainLoop>>;
+  // Ctrl-C and SIGTERM: a stop at a safe point while training, then an exit that waits for the
+  // write in progress (the run is checkpointed; --resume writes the results).
+  const stop = new StopSignals().install();
   try {
-    result = await trainLoop({
+    const result = await trainLoop({
       config,
       model,
       train,
@@ -163,55 +245,54 @@ export async function trainCommand(flags: Record<string, unknown>, log: LogOptio
       resume: resumeState,
       stop,
     });
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
-  if (result.interrupted) {
-    logger.result(messages.interrupted(dir), { event: 'interrupted', run: dir });
-    return 130;
-  }
-  if (resumeState?.finished) await loadWeights(model, runPath(dir, 'best'), '--resume');
+    if (result.interrupted) {
+      logger.result(messages.interrupted(dir), { event: 'interrupted', run: dir, signal: stop.signal });
+      return stop.exitCode;
+    }
+    stop.trainingDone(dir);
 
-  await writeStateDict(runPath(dir, 'model'), model.stateDict());
-  const t = evaluate(model, test, numClasses);
-  const bestRecord =
-    result.history.find((h) => h.epoch === result.bestEpoch) ?? result.history[result.history.length - 1];
-  const metrics: TrainMetrics = {
-    best_epoch: result.bestEpoch,
-    epochs_run: result.history.length,
-    test: {
-      accuracy: t.accuracy,
-      macro_f1: t.macroF1,
-      loss: t.loss,
-      confusion_matrix: t.confusion,
-      labels: data.labelNames,
-      examples: test.length,
-    },
-    valid: {
-      accuracy: bestRecord.valid_accuracy,
-      macro_f1: bestRecord.valid_macro_f1,
-      loss: bestRecord.valid_loss,
-    },
-    seconds: (performance.now() - started) / 1000,
-  };
-  await writeJson(runPath(dir, 'metrics'), metrics);
-  await writeJsonLines(runPath(dir, 'history'), result.history);
-  await writeReport(runPath(dir, 'report'), { config, history: result.history, metrics });
-  logger.result(
-    [
-      `test accuracy ${t.accuracy.toFixed(4)}  macro-F1 ${t.macroF1.toFixed(4)}  loss ${t.loss.toFixed(4)}  (best epoch ${result.bestEpoch}, ${test.length} examples)`,
-      `confusion matrix (rows: true ${data.labelNames.join(', ')}; columns: predicted):`,
-      ...t.confusion.map(
-        (row, i) => `  ${data.labelNames[i].padEnd(12)} ${row.map((v) => String(v).padStart(6)).join(' ')}`,
-      ),
-      `wrote ${dir}/{model.safetensors, metrics.json, history.jsonl, report.html}`,
-    ].join('\n'),
-    { event: 'test', run: dir, ...metrics },
-  );
-  return 0;
+    await writeStateDict(runPath(dir, 'model'), model.stateDict());
+    const t = evaluate(model, test, numClasses);
+    const bestRecord =
+      result.history.find((h) => h.epoch === result.bestEpoch) ?? result.history[result.history.length - 1];
+    const metrics: TrainMetrics = {
+      best_epoch: result.bestEpoch,
+      epochs_run: result.history.length,
+      test: {
+        accuracy: t.accuracy,
+        macro_f1: t.macroF1,
+        loss: t.loss,
+        confusion_matrix: t.confusion,
+        labels: data.labelNames,
+        examples: test.length,
+      },
+      valid: {
+        accuracy: bestRecord.valid_accuracy,
+        macro_f1: bestRecord.valid_macro_f1,
+        loss: bestRecord.valid_loss,
+      },
+      seconds: (performance.now() - started) / 1000,
+    };
+    await writeJson(runPath(dir, 'metrics'), metrics);
+    await writeJsonLines(runPath(dir, 'history'), result.history);
+    await writeReport(runPath(dir, 'report'), { config, history: result.history, metrics });
+    logger.result(
+      [
+        `test accuracy ${t.accuracy.toFixed(4)}  macro-F1 ${t.macroF1.toFixed(4)}  loss ${t.loss.toFixed(4)}  (best epoch ${result.bestEpoch}, ${test.length} examples)`,
+        `confusion matrix (rows: true ${data.labelNames.join(', ')}; columns: predicted):`,
+        ...t.confusion.map(
+          (row, i) => `  ${data.labelNames[i].padEnd(12)} ${row.map((v) => String(v).padStart(6)).join(' ')}`,
+        ),
+        `wrote ${dir}/{model.safetensors, metrics.json, history.jsonl, report.html}`,
+      ].join('\n'),
+      { event: 'test', run: dir, ...metrics },
+    );
+    return 0;
+  } finally {
+    stop.uninstall();
+  }
 }
 
 async function writeJsonLines(path: string, rows: readonly object[]): Promise<void> {
-  const { writeFileAtomic } = await import('@seqlab/tensor/node');
   await writeFileAtomic(path, rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
 }
