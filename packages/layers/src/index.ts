@@ -22,7 +22,7 @@ export type { CellOptions } from './recurrent/cell-base';
 // Recurrent layers
 export { RNNBase } from './recurrent/rnn-base';
 export type { GateRecord, GradientRecord, RNNBaseOptions } from './recurrent/rnn-base';
-export type { HiddenInitialState, LSTMInitialState, RecurrentState } from './recurrent/state';
+export type { HiddenInitialState, InitialState, LSTMInitialState, RecurrentState } from './recurrent/state';
 export { RNN } from './recurrent/rnn';
 export type { RNNOptions } from './recurrent/rnn';
 export { LSTM } from './recurrent/lstm';

@@ -1,7 +1,7 @@
 import { optionKeys, type PackedSequence, type Tensor } from '@seqlab/tensor';
 import { sizedOptions } from './arguments';
 import { RNN_BASE_KEYS, RNNBase, type RNNBaseOptions } from './rnn-base';
-import type { HiddenInitialState } from './state';
+import type { InitialState } from './state';
 
 const GRU_KEYS = optionKeys<RNNBaseOptions>(RNN_BASE_KEYS);
 
@@ -48,15 +48,15 @@ export class GRU extends RNNBase {
     super('GRU', sizedOptions<RNNBaseOptions>('GRU', GRU_KEYS, first, hiddenSize, rest));
   }
 
-  forward(input: Tensor, state?: HiddenInitialState | null): RNNOutput<Tensor>;
-  forward(input: PackedSequence, state?: HiddenInitialState | null): RNNOutput<PackedSequence>;
+  forward(input: Tensor, state?: InitialState | null): RNNOutput<Tensor>;
+  forward(input: PackedSequence, state?: InitialState | null): RNNOutput<PackedSequence>;
   forward(
     input: Tensor | PackedSequence,
-    state?: HiddenInitialState | null,
+    state?: InitialState | null,
   ): RNNOutput<Tensor | PackedSequence>;
   forward(
     input: Tensor | PackedSequence,
-    state?: HiddenInitialState | null,
+    state?: InitialState | null,
   ): RNNOutput<Tensor | PackedSequence> {
     const { output, hN } = this.run(input, state);
     return { output, hN };

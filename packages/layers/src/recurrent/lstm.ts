@@ -1,7 +1,7 @@
 import { optionKeys, type PackedSequence, type Tensor } from '@seqlab/tensor';
 import { sizedOptions } from './arguments';
 import { RNN_BASE_KEYS, RNNBase, type RNNBaseOptions } from './rnn-base';
-import type { LSTMInitialState } from './state';
+import type { InitialState } from './state';
 
 /** Options of `LSTM`. */
 export interface LSTMOptions extends RNNBaseOptions {
@@ -75,15 +75,15 @@ export class LSTM extends RNNBase {
     if (this.forgetBias !== 0) this.addForgetBias(this.forgetBias);
   }
 
-  forward(input: Tensor, state?: LSTMInitialState | null): LSTMOutput<Tensor>;
-  forward(input: PackedSequence, state?: LSTMInitialState | null): LSTMOutput<PackedSequence>;
+  forward(input: Tensor, state?: InitialState | null): LSTMOutput<Tensor>;
+  forward(input: PackedSequence, state?: InitialState | null): LSTMOutput<PackedSequence>;
   forward(
     input: Tensor | PackedSequence,
-    state?: LSTMInitialState | null,
+    state?: InitialState | null,
   ): LSTMOutput<Tensor | PackedSequence>;
   forward(
     input: Tensor | PackedSequence,
-    state?: LSTMInitialState | null,
+    state?: InitialState | null,
   ): LSTMOutput<Tensor | PackedSequence> {
     const { output, hN, cN } = this.run(input, state);
     return { output, hN, cN: cN as Tensor };

@@ -2,7 +2,7 @@ import { ConfigError, optionKeys, type PackedSequence, type Tensor } from '@seql
 import { sizedOptions } from './arguments';
 import type { RNNOutput } from './gru';
 import { RNN_BASE_KEYS, RNNBase, type RNNBaseOptions } from './rnn-base';
-import type { HiddenInitialState } from './state';
+import type { InitialState } from './state';
 
 /** Options of `RNN`. */
 export interface RNNOptions extends RNNBaseOptions {
@@ -41,15 +41,15 @@ export class RNN extends RNNBase {
     this.nonlinearity = nl;
   }
 
-  forward(input: Tensor, state?: HiddenInitialState | null): RNNOutput<Tensor>;
-  forward(input: PackedSequence, state?: HiddenInitialState | null): RNNOutput<PackedSequence>;
+  forward(input: Tensor, state?: InitialState | null): RNNOutput<Tensor>;
+  forward(input: PackedSequence, state?: InitialState | null): RNNOutput<PackedSequence>;
   forward(
     input: Tensor | PackedSequence,
-    state?: HiddenInitialState | null,
+    state?: InitialState | null,
   ): RNNOutput<Tensor | PackedSequence>;
   forward(
     input: Tensor | PackedSequence,
-    state?: HiddenInitialState | null,
+    state?: InitialState | null,
   ): RNNOutput<Tensor | PackedSequence> {
     const { output, hN } = this.run(input, state);
     return { output, hN };

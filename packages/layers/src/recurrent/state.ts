@@ -15,6 +15,15 @@ export type LSTMInitialState = RecurrentState | readonly [Tensor, Tensor];
 /** The initial state `RNN.forward` and `GRU.forward` accept: `h0` (canonical, PyTorch's form) or `{ h0 }`. */
 export type HiddenInitialState = Tensor | RecurrentState;
 
+/**
+ * What the `forward` of every recurrent layer takes as its state parameter: the union of the forms
+ * above. The three layers share this one parameter type so that a model holding `RNN | GRU | LSTM`
+ * (the cell picked by a config) can call `forward` on the union, which TypeScript allows only when
+ * the overloads' parameters agree; each layer then accepts its own forms at run time and refuses the
+ * others (see NOTE(state-forms)).
+ */
+export type InitialState = LSTMInitialState | HiddenInitialState;
+
 // NOTE(state-forms): a state in a container the layer does not know is refused, never replaced by
 // zeros: a PyTorch tuple or bare tensor that was silently ignored is how a model trained from zero
 // states while its author believed otherwise. null and undefined mean "no state" (zeros), as
