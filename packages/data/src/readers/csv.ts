@@ -2,7 +2,13 @@ import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
 import { ConfigError, FormatError } from '@seqlab/tensor';
 import { type CsvError, type Info, type InfoRecord, type Options, parse } from 'csv-parse';
-import { type ColumnReaderOptions, type LocatedExample, type RowSink, TextSource } from './source';
+import {
+  type ColumnReaderOptions,
+  formatNames,
+  type LocatedExample,
+  type RowSink,
+  TextSource,
+} from './source';
 import { decodeUtf8 } from './utf8';
 
 /** Options of `readCsv` and `readTsv`. */
@@ -208,7 +214,7 @@ function columnIndex(sink: RowSink, header: string[], column: string | number): 
     throw new FormatError(
       sink.op,
       `a column ${JSON.stringify(column)} in the header of ${sink.file}`,
-      `[${header.map((h) => JSON.stringify(h)).join(', ')}]`,
+      formatNames(header, true),
     );
   }
   return index;

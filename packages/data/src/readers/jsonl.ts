@@ -1,6 +1,12 @@
 import { createReadStream } from 'node:fs';
-import { ConfigError } from '@seqlab/tensor';
-import { type ColumnReaderOptions, type LocatedExample, type RowSink, TextSource } from './source';
+import { ConfigError, formatValue, jsonDepth, MAX_JSON_DEPTH } from '@seqlab/tensor';
+import {
+  type ColumnReaderOptions,
+  formatNames,
+  type LocatedExample,
+  type RowSink,
+  TextSource,
+} from './source';
 import { decodeUtf8 } from './utf8';
 
 /** Options of `readJsonl`: `textColumn` and `labelColumn` name keys of each object. */
@@ -87,6 +93,15 @@ function parseLine(
       `byte 0x${byte} at byte ${text.offset} of the line`,
     );
   }
+  // Before JSON.parse: messages and checks below walk the value (see checkJsonDepth).
+  if (jsonDepth(text) > MAX_JSON_DEPTH) {
+    return sink.reject(
+      line,
+      'invalid JSON',
+      `a JSON object nested at most ${MAX_JSON_DEPTH} deep`,
+      `more than ${MAX_JSON_DEPTH} levels of arrays or objects`,
+    );
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -102,7 +117,7 @@ function parseLine(
     );
   }
   const row = value as Record<string, unknown>;
-  const keys = `keys [${Object.keys(row).join(', ')}]`;
+  const keys = `keys ${formatNames(Object.keys(row), false)}`;
   if (!(options.textColumn in row)) {
     return sink.reject(line, 'missing column', `a ${JSON.stringify(options.textColumn)} key`, keys);
   }
@@ -115,7 +130,7 @@ function parseLine(
       line,
       'missing column',
       `a string ${JSON.stringify(options.textColumn)}`,
-      JSON.stringify(body),
+      formatValue(body),
     );
   }
   return sink.accept(line, body, row[options.labelColumn]);
