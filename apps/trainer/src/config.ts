@@ -1,4 +1,4 @@
-import { ConfigError } from '@seqlab/tensor';
+import { ConfigError, formatValue } from '@seqlab/tensor';
 import { z } from 'zod';
 
 /**
@@ -92,7 +92,7 @@ export type TrainConfigInput = z.input<typeof TrainConfigSchema>;
 
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
-  return JSON.stringify(value) ?? String(value);
+  return formatValue(value); // bounded: the value may come from a file someone sent
 }
 
 /** Reads a value at a path of the raw input, for error messages. */

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError } from '@seqlab/tensor';
+import { ConfigError, checkJsonDepth } from '@seqlab/tensor';
 
 /** Commander gives strings: numeric-looking ones become numbers, others stay (zod then names them). */
 export function numberish(value: string): number | string {
@@ -19,6 +19,7 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
       `${path} (${(error as NodeJS.ErrnoException).code ?? error})`,
     );
   }
+  checkJsonDepth('--config', text, path);
   let value: unknown;
   try {
     value = JSON.parse(text);

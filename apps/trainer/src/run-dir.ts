@@ -1,7 +1,14 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Module } from '@seqlab/layers';
-import { ConfigError, FormatError, SeqlabError, ShapeError, type Tensor } from '@seqlab/tensor';
+import {
+  ConfigError,
+  checkJsonDepth,
+  FormatError,
+  SeqlabError,
+  ShapeError,
+  type Tensor,
+} from '@seqlab/tensor';
 import { loadSafetensorsFile, saveSafetensorsFile, writeFileAtomic } from '@seqlab/tensor/node';
 
 /**
@@ -48,7 +55,7 @@ export async function writeJson(path: string, value: unknown): Promise<void> {
 /** The option that named the run directory (`--run`, `--resume`), for error messages. */
 export type RunOption = '--run' | '--resume';
 
-const notARun = (option: RunOption) => `Is ${option} a directory written by seqlab train?`;
+export const notARun = (option: RunOption): string => `Is ${option} a directory written by seqlab train?`;
 
 /** Reads a JSON file of a run, with errors that name the file and the option that led to it. */
 export async function readJson(path: string, option: RunOption = '--run'): Promise<unknown> {
@@ -64,6 +71,8 @@ export async function readJson(path: string, option: RunOption = '--run'): Promi
       notARun(option),
     );
   }
+  // Before JSON.parse: a file nested thousands deep would overflow the stack of what walks it.
+  checkJsonDepth(option, text, path);
   try {
     return JSON.parse(text);
   } catch {
