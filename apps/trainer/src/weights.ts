@@ -57,6 +57,28 @@ export async function loadClassifier(
   }
 }
 
+/**
+ * Checks a weights file's header (names, shapes, dtypes; no tensor data is read) against the model
+ * config.json implies, before that model is built: what `loadClassifier` does first, for callers that
+ * build the model themselves (`train --resume`).
+ *
+ * @throws {ConfigError | FileError | FormatError} as loadClassifier
+ */
+export async function checkWeightsFile(
+  config: ModelConfig,
+  vocabSize: number,
+  numClasses: number,
+  path: string,
+  option: RunOption = '--run',
+): Promise<void> {
+  const file = await openWeights(path, option);
+  try {
+    checkHeader(file, classifierShapes(config, vocabSize, numClasses), option);
+  } finally {
+    await file.close();
+  }
+}
+
 async function openWeights(path: string, option: RunOption): Promise<SafetensorsFile> {
   try {
     return await openSafetensorsFile(path);

@@ -13,6 +13,7 @@ import type { LabelsJSON } from '../../run';
 import { createRunDir, loadWeights, readJson, runPath, writeJson, writeStateDict } from '../../run-dir';
 import { buildTextEncoder, encodeAll, loadTextEncoder } from '../../text';
 import { parseTrainState, type TrainState, trainLoop } from '../../train-loop';
+import { checkWeightsFile } from '../../weights';
 
 /** Keys of the training configuration that flags may set. */
 export const TRAIN_KEYS = [
@@ -117,6 +118,9 @@ export async function trainCommand(flags: Record<string, unknown>, log: LogOptio
   logger.info(messages.data(data.source, data.train.length, data.valid.length, data.test.length));
   const [train, valid, test] = [data.train, data.valid, data.test].map((split) => encodeAll(encoder, split));
   const numClasses = data.labelNames.length;
+  // A resumed run's checkpoint must hold the model config.json implies, checked before it is built.
+  if (resumeDir)
+    await checkWeightsFile(config, encoder.vocabSize, numClasses, runPath(dir, 'checkpoint'), '--resume');
   const model = new TextClassifier(config, encoder.vocabSize, numClasses);
   logger.info(
     messages.model(
