@@ -76,7 +76,7 @@ const CODES: Record<string, string> = {
 };
 
 function describeCode(code: string | undefined): string {
-  if (code === undefined) return 'unreadable';
+  if (code === undefined) return 'not readable';
   return CODES[code] ?? code;
 }
 

@@ -2,6 +2,7 @@
 // the errors for missing and corrupt files. Each test works in its own temporary directory.
 //
 // Run: cd /work/main && npx vitest run --project tensor packages/tensor/src/io
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,6 +141,19 @@ describe('readSafetensorsFile errors', () => {
       expect((error as Error).message).toContain(`${path} (EISDIR: a directory)`);
     }
   });
+
+  it.skipIf(process.platform === 'win32')(
+    'a FIFO where the file should be is refused at once, not waited on',
+    async () => {
+      const path = join(dir, 'model.safetensors');
+      execFileSync('mkfifo', [path]);
+      const error = await readSafetensorsFile(path).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FileError);
+      expect((error as Error).message).toBe(
+        `readSafetensorsFile: expected a regular file (not a FIFO, socket or device), got ${path} (not readable)`,
+      );
+    },
+  );
 
   // Root reads any file whatever its mode, so this one needs an unprivileged user.
   it.skipIf(process.getuid?.() === 0)(

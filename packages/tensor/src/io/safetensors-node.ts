@@ -3,6 +3,7 @@
  * stays browser-safe; this file is the only one in io/ that imports node: modules.
  */
 import { randomBytes } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
 import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,10 +100,14 @@ async function openAs(op: string, path: string | URL): Promise<SafetensorsFile> 
   const fail = (error: unknown): never => {
     throw fileError(op, error, where);
   };
-  const handle = await open(where, 'r').catch(fail);
+  // O_NONBLOCK: opening a FIFO planted where the file should be returns at once instead of waiting
+  // for a writer; it is then refused as not a regular file (no effect on regular files).
+  const handle = await open(where, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0)).catch(fail);
   try {
     const stats = await handle.stat().catch(fail);
     if (stats.isDirectory()) fail(Object.assign(new Error('EISDIR'), { code: 'EISDIR' }));
+    if (!stats.isFile())
+      throw new FileError(op, 'a regular file (not a FIFO, socket or device)', where, undefined);
     const size = stats.size;
     const prefix = await readRange(op, handle, where, 0, Math.min(8, size));
     const headerLength = safetensorsHeaderLength(prefix, size);
