@@ -119,19 +119,26 @@ function render(value: unknown, budget: number, depth: number): string {
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
   const isArray = Array.isArray(value);
   if (depth >= MAX_SHOWN_DEPTH) return isArray ? '[…]' : '{…}';
-  let out = isArray ? '[' : '{';
-  let first = true;
-  const items: Iterable<[string, unknown]> = isArray
-    ? ((value as unknown[]).entries() as unknown as Iterable<[string, unknown]>)
-    : Object.entries(value as object);
-  for (const [key, item] of items) {
-    if (out.length > budget) break;
-    if (!first) out += ',';
-    first = false;
-    if (!isArray) out += `${render(key, budget, depth + 1)}:`;
-    out += render(item, budget - out.length, depth + 1);
+  const parts: string[] = [];
+  let length = 2;
+  const room = () => Math.max(1, budget - length);
+  if (isArray) {
+    for (const item of value) {
+      if (length > budget) break;
+      parts.push(render(item, room(), depth + 1));
+      length += parts[parts.length - 1].length + 1;
+    }
+    return `[${parts.join(',')}]`;
   }
-  return `${out}${isArray ? ']' : '}'}`;
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    if (length > budget) break;
+    if (!Object.hasOwn(record, key)) continue;
+    const name = render(key, room(), depth + 1);
+    parts.push(`${name}:${render(record[key], Math.max(1, budget - length - name.length), depth + 1)}`);
+    length += parts[parts.length - 1].length + 1;
+  }
+  return `{${parts.join(',')}}`;
 }
 
 /** Formats a shape the way every message writes it: `[5, 3, 12]`. */
