@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Module } from '@seqlab/layers';
 import {
@@ -9,7 +9,12 @@ import {
   ShapeError,
   type Tensor,
 } from '@seqlab/tensor';
-import { loadSafetensorsFile, saveSafetensorsFile, writeFileAtomic } from '@seqlab/tensor/node';
+import {
+  loadSafetensorsFile,
+  readRegularFile,
+  saveSafetensorsFile,
+  writeFileAtomic,
+} from '@seqlab/tensor/node';
 
 /**
  * The files of a run directory (`--out DIR`). Every file is written atomically (temporary file,
@@ -61,13 +66,14 @@ export const notARun = (option: RunOption): string => `Is ${option} a directory 
 export async function readJson(path: string, option: RunOption = '--run'): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // Regular files only: a FIFO planted in a shared run directory would block readFile forever.
+    text = new TextDecoder().decode(await readRegularFile(option, path));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ConfigError(
       option,
       'an existing run file',
-      `${path} (${code === 'ENOENT' ? 'missing' : code})`,
+      `${path} (${code === 'ENOENT' ? 'missing' : (code ?? 'not a regular file')})`,
       notARun(option),
     );
   }

@@ -1,6 +1,7 @@
 // loadRun on run directories someone sent: every file is validated with a typed error naming it,
 // and the weights file's header is checked against config.json before the model is built, so a
 // 577-byte config.json implying a 13 GB model is refused without allocating it.
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -262,6 +263,20 @@ describe('hostile files of a run directory', () => {
       expect(error, file).toBeInstanceOf(file === 'model' ? FileError : ConfigError);
     }
   });
+
+  it.skipIf(process.platform === 'win32')(
+    'a FIFO planted as config.json or model.safetensors is refused, not waited on',
+    async () => {
+      for (const file of ['config', 'model'] as const) {
+        const { dir } = await makeRun();
+        await rm(runPath(dir, file));
+        execFileSync('mkfifo', [runPath(dir, file)]);
+        const error = await errorOf(loadRun(dir));
+        expect(error.message, file).toContain(runPath(dir, file));
+        expect(error.message, file).toMatch(/not a regular file|not a FIFO/);
+      }
+    },
+  );
 
   it('a missing model file names it and the option', async () => {
     const { dir } = await makeRun();

@@ -1,6 +1,7 @@
 // @seqlab/tensor/node: what needs Node.js (the file system). Everything here imports the main
 // entry by package name, so both bundles share one Tensor class and one error hierarchy.
 import { type SaveSafetensorsOptions, saveSafetensors, type Tensor, tensorsFromRaw } from '@seqlab/tensor';
+import { readRegularFile } from './io/regular-file';
 import {
   openSafetensorsFile,
   readSafetensorsFile,
@@ -33,4 +34,4 @@ export async function saveSafetensorsFile(
 }
 
 export type { SafetensorsFile };
-export { openSafetensorsFile, readSafetensorsFile, writeFileAtomic, writeSafetensorsFile };
+export { openSafetensorsFile, readRegularFile, readSafetensorsFile, writeFileAtomic, writeSafetensorsFile };

@@ -150,7 +150,7 @@ describe('readSafetensorsFile errors', () => {
       const error = await readSafetensorsFile(path).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(FileError);
       expect((error as Error).message).toBe(
-        `readSafetensorsFile: expected a regular file (not a FIFO, socket or device), got ${path} (not readable)`,
+        `readSafetensorsFile: expected a readable safetensors file (a regular file, not a FIFO, socket or device), got ${path} (not readable)`,
       );
     },
   );

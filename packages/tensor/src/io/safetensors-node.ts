@@ -3,7 +3,6 @@
  * stays browser-safe; this file is the only one in io/ that imports node: modules.
  */
 import { randomBytes } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
 import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 import {
   ConfigError,
   decodeSafetensorsTensor,
-  FileError,
   FormatError,
   formatValue,
   type ParsedSafetensors,
@@ -21,6 +19,7 @@ import {
   safetensorsHeaderLength,
   serializeSafetensors,
 } from '@seqlab/tensor';
+import { openRegularFile, readRange } from './regular-file';
 
 /** A safetensors file opened for reading: its header is read and validated, its data is not. */
 export interface SafetensorsFile {
@@ -96,22 +95,12 @@ export async function readSafetensorsFile(path: string | URL): Promise<ParsedSaf
 }
 
 async function openAs(op: string, path: string | URL): Promise<SafetensorsFile> {
-  const where = typeof path === 'string' ? path : fileURLToPath(path);
-  const fail = (error: unknown): never => {
-    throw fileError(op, error, where);
-  };
-  // O_NONBLOCK: opening a FIFO planted where the file should be returns at once instead of waiting
-  // for a writer; it is then refused as not a regular file (no effect on regular files).
-  const handle = await open(where, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0)).catch(fail);
+  const file = await openRegularFile(op, path, 'a readable safetensors file');
+  const where = file.path;
   try {
-    const stats = await handle.stat().catch(fail);
-    if (stats.isDirectory()) fail(Object.assign(new Error('EISDIR'), { code: 'EISDIR' }));
-    if (!stats.isFile())
-      throw new FileError(op, 'a regular file (not a FIFO, socket or device)', where, undefined);
-    const size = stats.size;
-    const prefix = await readRange(op, handle, where, 0, Math.min(8, size));
-    const headerLength = safetensorsHeaderLength(prefix, size);
-    const header = parseSafetensorsHeader(await readRange(op, handle, where, 0, 8 + headerLength), size);
+    const prefix = await readRange(op, file, 0, Math.min(8, file.size));
+    const headerLength = safetensorsHeaderLength(prefix, file.size);
+    const header = parseSafetensorsHeader(await readRange(op, file, 0, 8 + headerLength), file.size);
     const entries = new Map(header.entries.map((e) => [e.name, e]));
     let closed = false;
     return {
@@ -128,8 +117,7 @@ async function openAs(op: string, path: string | URL): Promise<SafetensorsFile> 
           );
         }
         if (closed) throw new ConfigError(`${op}.read`, 'an open file', `${where}, closed`);
-        const start = header.dataStart + entry.begin;
-        const raw = await readRange(op, handle, where, start, entry.end - entry.begin);
+        const raw = await readRange(op, file, header.dataStart + entry.begin, entry.end - entry.begin);
         try {
           return decodeSafetensorsTensor(entry, raw);
         } catch (error) {
@@ -139,56 +127,13 @@ async function openAs(op: string, path: string | URL): Promise<SafetensorsFile> 
       async close() {
         if (closed) return;
         closed = true;
-        await handle.close();
+        await file.handle.close();
       },
     };
   } catch (error) {
-    await handle.close().catch(() => undefined);
+    await file.handle.close().catch(() => undefined);
     throw inFile(op, error, where);
   }
-}
-
-/** Node's reads move at most ~2 GiB per call; larger ranges are read in parts. */
-const READ_CHUNK = 1 << 30;
-
-/**
- * Reads bytes [position, position + length) of the file into a fresh Uint8Array (its own buffer,
- * offset 0, so typed-array views on it are aligned).
- */
-async function readRange(
-  op: string,
-  handle: FileHandle,
-  where: string,
-  position: number,
-  length: number,
-): Promise<Uint8Array> {
-  const out = new Uint8Array(length);
-  let done = 0;
-  while (done < length) {
-    const want = Math.min(READ_CHUNK, length - done);
-    const { bytesRead } = await handle.read(out, done, want, position + done).catch((error: unknown) => {
-      throw fileError(op, error, where);
-    });
-    if (bytesRead === 0) {
-      throw new FormatError(
-        op,
-        `${length} bytes at offset ${position}`,
-        `the end of the file after ${done} in ${where}`,
-        'The file was truncated while it was read',
-      );
-    }
-    done += bytesRead;
-  }
-  return out;
-}
-
-/** A Node.js error of reading `where` as a FileError naming the path (the original as `cause`). */
-function fileError(op: string, error: unknown, where: string): FileError {
-  if (error instanceof FileError) return error;
-  const code = (error as NodeJS.ErrnoException)?.code;
-  const wrapped = new FileError(op, 'a readable safetensors file', where, code);
-  wrapped.cause = error;
-  return wrapped;
 }
 
 /** parseSafetensors' FormatError with this op and the path appended to `actual`; others unchanged. */
