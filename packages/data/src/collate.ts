@@ -1,5 +1,6 @@
 import {
   ConfigError,
+  formatValue,
   type PackedSequence,
   packSequence,
   padSequence,
@@ -124,7 +125,7 @@ function unpack(
       throw new ConfigError(
         op,
         'examples with an ids array',
-        `${JSON.stringify(example)?.slice(0, 40)} at batch position ${i}`,
+        `${formatValue(example, 40)} at batch position ${i}`,
       );
     }
     const data = ids instanceof Int32Array ? ids : Int32Array.from(ids);

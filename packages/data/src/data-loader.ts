@@ -1,4 +1,4 @@
-import { ConfigError, defaultGenerator, Generator as RandomGenerator } from '@seqlab/tensor';
+import { ConfigError, defaultGenerator, formatValue, Generator as RandomGenerator } from '@seqlab/tensor';
 import type { PaddingStats } from './collate';
 import type { DataSource } from './dataset';
 
@@ -268,7 +268,7 @@ function defaultLength(example: unknown): number {
     throw new ConfigError(
       'DataLoader',
       'examples with an ids array for bucketing',
-      JSON.stringify(example)?.slice(0, 40) ?? String(example),
+      formatValue(example, 40),
       'Pass bucketing: { lengthOf }',
     );
   }

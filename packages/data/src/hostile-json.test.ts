@@ -3,7 +3,7 @@
 // message, never a RangeError from a JSON.stringify in the message.
 import { FormatError } from '@seqlab/tensor';
 import { describe, expect, it } from 'vitest';
-import { BPETokenizer, LabelMap, Vocab } from './index';
+import { BPETokenizer, LabelMap, packCollate, Vocab } from './index';
 
 const deep = JSON.parse(`${'['.repeat(5000)}${']'.repeat(5000)}`) as unknown;
 const long = 'x'.repeat(5_000_000);
@@ -43,5 +43,14 @@ describe('nested values inside the lists', () => {
     expect(() => BPETokenizer.fromJSON({ ...bpe, specials: [deep] })).toThrow(FormatError);
     expect(() => LabelMap.fromJSON({ ...labels, ids: { a: deep } })).toThrow(FormatError);
     expect(() => LabelMap.fromJSON({ ...labels, ids: { [long]: deep } })).toThrow(/got "xxxx/);
+  });
+});
+
+describe('collate on an example parsed from a hostile file', () => {
+  it('names the example briefly', () => {
+    const example = { ids: null, label: 0, meta: deep } as unknown as { ids: number[]; label: number };
+    expect(() => packCollate()([example])).toThrow(
+      /expected examples with an ids array, got \{"ids":null,"label":0,"meta":\[\[\[…\]\]\]\} at batch position 0/,
+    );
   });
 });
