@@ -1,4 +1,4 @@
-import { ConfigError } from '@seqlab/tensor';
+import { ConfigError, formatValue } from '@seqlab/tensor';
 import { z } from 'zod';
 
 /**
@@ -92,7 +92,7 @@ export type TrainConfigInput = z.input<typeof TrainConfigSchema>;
 
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
-  return JSON.stringify(value) ?? String(value);
+  return formatValue(value); // bounded: the value may come from a file someone sent
 }
 
 /** Reads a value at a path of the raw input, for error messages. */
@@ -112,7 +112,10 @@ export function parseTrainConfig(raw: unknown): TrainConfig {
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const path = issue.path.length ? issue.path.join('.') : '(config)';
-    if (issue.code === 'unrecognized_keys') return `${path}: unknown option(s) ${issue.keys.join(', ')}`;
+    if (issue.code === 'unrecognized_keys') {
+      const keys = issue.keys.slice(0, 10).map((k) => (k.length > 40 ? `${k.slice(0, 39)}…` : k));
+      return `${path}: unknown option(s) ${keys.join(', ')}${issue.keys.length > 10 ? `, … (${issue.keys.length})` : ''}`;
+    }
     return `${path}: ${issue.message.replace(/^Invalid input: /, '')} (given ${describe(valueAt(raw, issue.path))})`;
   });
   throw new ConfigError('config', 'a valid training configuration', problems.join('; '));

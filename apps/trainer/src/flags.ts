@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { ConfigError } from '@seqlab/tensor';
+import { ConfigError, checkJsonDepth } from '@seqlab/tensor';
+import { readRegularFile } from '@seqlab/tensor/node';
 
 /** Commander gives strings: numeric-looking ones become numbers, others stay (zod then names them). */
 export function numberish(value: string): number | string {
@@ -11,14 +11,15 @@ export function numberish(value: string): number | string {
 export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = new TextDecoder().decode(await readRegularFile('--config', path));
   } catch (error) {
     throw new ConfigError(
       '--config',
       'a readable JSON file',
-      `${path} (${(error as NodeJS.ErrnoException).code ?? error})`,
+      `${path} (${(error as NodeJS.ErrnoException).code ?? 'not a regular file'})`,
     );
   }
+  checkJsonDepth('--config', text, path);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -81,3 +81,38 @@ export class TextClassifier extends Module {
     return (this.fc as Linear).forward(features);
   }
 }
+
+/** Gates per recurrent cell: the rows of weight_ih are gates × hidden. */
+const GATES = { lstm: 4, gru: 3, rnn: 1 } as const;
+
+/**
+ * The parameter names and shapes of `new TextClassifier(config, vocabSize, numClasses)`, in its
+ * order, computed without building it (a test checks the two agree for every model kind). Used to
+ * check a weights file's header before a byte of the model is allocated.
+ */
+export function classifierShapes(
+  config: ModelConfig,
+  vocabSize: number,
+  numClasses: number,
+): Map<string, number[]> {
+  const { model, layers, hidden: H, embed: E, bidirectional } = config;
+  const shapes = new Map<string, number[]>([['embedding.weight', [vocabSize, E]]]);
+  if (model === 'bag') {
+    shapes.set('mlp.0.weight', [H, E]).set('mlp.0.bias', [H]);
+    shapes.set('mlp.2.weight', [numClasses, H]).set('mlp.2.bias', [numClasses]);
+    return shapes;
+  }
+  const D = bidirectional ? 2 : 1;
+  const GH = GATES[model] * H;
+  for (let layer = 0; layer < layers; layer++) {
+    for (let d = 0; d < D; d++) {
+      const suffix = `_l${layer}${d === 1 ? '_reverse' : ''}`;
+      shapes.set(`${model}.weight_ih${suffix}`, [GH, layer === 0 ? E : D * H]);
+      shapes.set(`${model}.weight_hh${suffix}`, [GH, H]);
+      shapes.set(`${model}.bias_ih${suffix}`, [GH]);
+      shapes.set(`${model}.bias_hh${suffix}`, [GH]);
+    }
+  }
+  shapes.set('fc.weight', [numClasses, D * H]).set('fc.bias', [numClasses]);
+  return shapes;
+}

@@ -1,15 +1,16 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Module } from '@seqlab/layers';
 import {
   ConfigError,
+  checkJsonDepth,
   FormatError,
   SeqlabError,
   ShapeError,
   saveSafetensors,
   type Tensor,
 } from '@seqlab/tensor';
-import { loadSafetensorsFile } from '@seqlab/tensor/node';
+import { loadSafetensorsFile, readRegularFile } from '@seqlab/tensor/node';
 import { writeFileAtomic } from './atomic-write';
 
 /**
@@ -56,22 +57,25 @@ export async function writeJson(path: string, value: unknown): Promise<void> {
 /** The option that named the run directory (`--run`, `--resume`), for error messages. */
 export type RunOption = '--run' | '--resume';
 
-const notARun = (option: RunOption) => `Is ${option} a directory written by seqlab train?`;
+export const notARun = (option: RunOption): string => `Is ${option} a directory written by seqlab train?`;
 
 /** Reads a JSON file of a run, with errors that name the file and the option that led to it. */
 export async function readJson(path: string, option: RunOption = '--run'): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // Regular files only: a FIFO planted in a shared run directory would block readFile forever.
+    text = new TextDecoder().decode(await readRegularFile(option, path));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ConfigError(
       option,
       'an existing run file',
-      `${path} (${code === 'ENOENT' ? 'missing' : code})`,
+      `${path} (${code === 'ENOENT' ? 'missing' : (code ?? 'not a regular file')})`,
       notARun(option),
     );
   }
+  // Before JSON.parse: a file nested thousands deep would overflow the stack of what walks it.
+  checkJsonDepth(option, text, path);
   try {
     return JSON.parse(text);
   } catch {

@@ -7,7 +7,9 @@ import {
   WordTokenizer,
 } from '@seqlab/data';
 import { FormatError } from '@seqlab/tensor';
+import { z } from 'zod';
 import type { TrainConfig } from './config';
+import { formatIssues } from './zod-issues';
 
 /** Turns texts into token ids: a tokenizer plus (for word and char) a vocabulary built on train. */
 export interface TextEncoder {
@@ -81,19 +83,51 @@ export function buildTextEncoder(config: TrainConfig, train: readonly TextExampl
   return fromVocab(kind, maxLen, vocab);
 }
 
-/** Restores a saved encoder (throws a FormatError for a corrupt file). */
+/** tokenizer.json: the envelope; Vocab.fromJSON and BPETokenizer.fromJSON check what is inside. */
+const TokenizerFileSchema = z
+  .object({
+    type: z.literal('seqlab.TextEncoder'),
+    kind: z.enum(['word', 'char', 'bpe']),
+    maxLen: z.number().int().min(1).max(100_000),
+    vocab: z.unknown().optional(),
+    bpe: z.unknown().optional(),
+  })
+  .strict()
+  .superRefine((j, ctx) => {
+    const key = j.kind === 'bpe' ? 'bpe' : 'vocab';
+    const other = j.kind === 'bpe' ? 'vocab' : 'bpe';
+    if (j[key] === undefined)
+      ctx.addIssue({ code: 'custom', path: [key], message: `expected a ${key} for kind ${j.kind}` });
+    if (j[other] !== undefined)
+      ctx.addIssue({ code: 'custom', path: [other], message: `expected no ${other} for kind ${j.kind}` });
+  });
+
+/**
+ * Restores a saved encoder. A BPE tokenizer's pattern must be a built-in one (see BPE_PATTERNS):
+ * tokenizer.json comes with shared run directories, and a regex from a file could hang `predict`.
+ *
+ * @throws {FormatError} naming the file, for anything that is not a tokenizer.json of seqlab train
+ */
 export function loadTextEncoder(json: unknown, file: string): TextEncoder {
-  const j = json as Partial<TextEncoderJSON> | null;
-  if (j?.type !== 'seqlab.TextEncoder' || typeof j.maxLen !== 'number') {
-    throw new FormatError('loadTextEncoder', `a seqlab tokenizer file`, `something else in ${file}`);
+  const op = 'loadTextEncoder';
+  const result = TokenizerFileSchema.safeParse(json);
+  if (!result.success) {
+    throw new FormatError(
+      op,
+      'a tokenizer.json written by seqlab train',
+      `${formatIssues(result.error.issues, json)} in ${file}`,
+    );
   }
-  if (j.kind === 'bpe') return fromBpe(j.maxLen, BPETokenizer.fromJSON(j.bpe));
-  if (j.kind === 'word' || j.kind === 'char') return fromVocab(j.kind, j.maxLen, Vocab.fromJSON(j.vocab));
-  throw new FormatError(
-    'loadTextEncoder',
-    "kind 'word', 'char' or 'bpe'",
-    `${JSON.stringify(j.kind)} in ${file}`,
-  );
+  const j = result.data;
+  try {
+    if (j.kind === 'bpe') return fromBpe(j.maxLen, BPETokenizer.fromJSON(j.bpe));
+    return fromVocab(j.kind, j.maxLen, Vocab.fromJSON(j.vocab));
+  } catch (error) {
+    if (!(error instanceof FormatError)) throw error;
+    const wrapped = new FormatError(op, error.expected, `${error.actual} in ${file}`, error.hint);
+    wrapped.cause = error;
+    throw wrapped;
+  }
 }
 
 /** Encodes examples (ids + label). */

@@ -1,6 +1,7 @@
 import {
   ConfigError,
   checkOptions,
+  formatValue,
   optionKeys,
   type PackedSequence,
   packSequence,
@@ -128,7 +129,7 @@ function unpack(
       throw new ConfigError(
         op,
         'examples with an ids array',
-        `${JSON.stringify(example)?.slice(0, 40)} at batch position ${i}`,
+        `${formatValue(example, 40)} at batch position ${i}`,
       );
     }
     const data = ids instanceof Int32Array ? ids : Int32Array.from(ids);

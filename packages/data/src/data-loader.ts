@@ -2,6 +2,7 @@ import {
   ConfigError,
   checkOptions,
   defaultGenerator,
+  formatValue,
   optionKeys,
   Generator as RandomGenerator,
 } from '@seqlab/tensor';
@@ -287,7 +288,7 @@ function defaultLength(example: unknown): number {
     throw new ConfigError(
       'DataLoader',
       'examples with an ids array for bucketing',
-      JSON.stringify(example)?.slice(0, 40) ?? String(example),
+      formatValue(example, 40),
       'Pass bucketing: { lengthOf }',
     );
   }

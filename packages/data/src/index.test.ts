@@ -55,6 +55,7 @@ describe('@seqlab/data entry points', () => {
     expect(Object.keys(data).sort()).toEqual(
       [
         'BOS_TOKEN',
+        'BPE_PATTERNS',
         'BPETokenizer',
         'CharTokenizer',
         'DEFAULT_BPE_PATTERN',

@@ -11,8 +11,14 @@ export { DEFAULT_WORD_PATTERN, WordTokenizer } from './tokenize/word';
 export type { WordTokenizerOptions } from './tokenize/word';
 export { CharTokenizer } from './tokenize/char';
 export type { CharTokenizerOptions } from './tokenize/char';
-export { BPETokenizer, DEFAULT_BPE_PATTERN } from './tokenize/bpe';
-export type { BPEDecodeOptions, BPEOptions, BPETokenizerJSON, BPETrainOptions } from './tokenize/bpe';
+export { BPE_PATTERNS, BPETokenizer, DEFAULT_BPE_PATTERN } from './tokenize/bpe';
+export type {
+  BPEDecodeOptions,
+  BPEFromJSONOptions,
+  BPEOptions,
+  BPETokenizerJSON,
+  BPETrainOptions,
+} from './tokenize/bpe';
 
 // Vocabulary
 export { BOS_TOKEN, EOS_TOKEN, PAD_TOKEN, UNK_TOKEN, Vocab } from './vocab';

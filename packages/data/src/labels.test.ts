@@ -57,11 +57,16 @@ describe('LabelMap', () => {
     expect(() => new LabelMap(['a', 'a'])).toThrow(
       /LabelMap: expected distinct label names, got "a" at position 1/,
     );
-    expect(() => new LabelMap({ a: -1 })).toThrow(/non-negative integer ids, got "a": -1/);
+    expect(() => new LabelMap({ a: -1 })).toThrow(/expected integer ids in \[0, 2147483647\], got "a": -1/);
+    // 1e300 is an integer to Number.isInteger, and no class id.
+    expect(() => new LabelMap({ a: 1e300 })).toThrow(/got "a": 1e\+300/);
     expect(() => new LabelMap(5 as unknown as 'build')).toThrow(ConfigError);
     expect(() => LabelMap.fromJSON({ type: 'x' })).toThrow(FormatError);
     expect(() =>
       LabelMap.fromJSON({ type: 'seqlab.LabelMap', version: 1, mode: 'names', ids: { a: 1.5 } }),
-    ).toThrow(/LabelMap.fromJSON: expected non-negative integer ids/);
+    ).toThrow(/LabelMap.fromJSON: expected integer ids in \[0, 2147483647\]/);
+    expect(() =>
+      LabelMap.fromJSON({ type: 'seqlab.LabelMap', version: 1, mode: 'names', ids: { a: 2 ** 31 } }),
+    ).toThrow(FormatError);
   });
 });

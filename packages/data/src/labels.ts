@@ -1,4 +1,4 @@
-import { ConfigError, FormatError } from '@seqlab/tensor';
+import { ConfigError, FormatError, formatValue } from '@seqlab/tensor';
 
 /**
  * How raw label values become class ids:
@@ -9,6 +9,9 @@ import { ConfigError, FormatError } from '@seqlab/tensor';
  * - a record name → id (`{ negative: 0, positive: 1, pos: 1 }`); other labels are unknown.
  */
 export type LabelSpec = 'build' | 'integer' | readonly string[] | Readonly<Record<string, number>>;
+
+/** The largest class id a map accepts (int32, the dtype of class targets). */
+const MAX_CLASS_ID = 2 ** 31 - 1;
 
 /** The JSON form of a `LabelMap`. */
 export interface LabelMapJSON {
@@ -53,7 +56,7 @@ export class LabelMap {
     if (Array.isArray(spec)) {
       for (const [i, name] of (spec as readonly unknown[]).entries()) {
         if (typeof name !== 'string' || this.#ids.has(name)) {
-          throw new ConfigError(op, 'distinct label names', `${JSON.stringify(name)} at position ${i}`);
+          throw new ConfigError(op, 'distinct label names', `${formatValue(name)} at position ${i}`);
         }
         this.#add(name, i);
       }
@@ -63,15 +66,16 @@ export class LabelMap {
       throw new ConfigError(
         op,
         "'build', 'integer', a list of names or a name → id record",
-        JSON.stringify(spec),
+        formatValue(spec),
       );
     }
     for (const [name, id] of Object.entries(spec as Record<string, unknown>)) {
-      if (!Number.isInteger(id) || (id as number) < 0) {
+      // Class ids index int32 target tensors and the rows of a confusion matrix.
+      if (!Number.isInteger(id) || (id as number) < 0 || (id as number) > MAX_CLASS_ID) {
         throw new ConfigError(
           op,
-          'non-negative integer ids',
-          `${JSON.stringify(name)}: ${JSON.stringify(id)}`,
+          `integer ids in [0, ${MAX_CLASS_ID}]`,
+          `${formatValue(name)}: ${formatValue(id)}`,
         );
       }
       this.#add(name, id as number);
@@ -93,7 +97,7 @@ export class LabelMap {
       throw new FormatError(
         'LabelMap.fromJSON',
         'a LabelMap JSON object (type "seqlab.LabelMap", version 1)',
-        JSON.stringify(json)?.slice(0, 60) ?? String(json),
+        formatValue(json),
       );
     }
     try {
@@ -141,7 +145,9 @@ export class LabelMap {
   describe(): string {
     if (this.mode === 'integer') return 'a non-negative integer';
     if (this.growing) return 'any label';
-    return `one of ${[...this.#ids.keys()].map((k) => JSON.stringify(k)).join(', ')}`;
+    const names = [...this.#ids.keys()];
+    const shown = names.slice(0, 20).map((k) => formatValue(k, 40));
+    return `one of ${shown.join(', ')}${names.length > 20 ? `, … (${names.length} in all)` : ''}`;
   }
 
   /** A JSON-safe description; `LabelMap.fromJSON` reads it back. */

@@ -1,4 +1,4 @@
-import { ConfigError, checkOptions, FormatError, optionKeys } from '@seqlab/tensor';
+import { ConfigError, checkOptions, FormatError, formatValue, optionKeys } from '@seqlab/tensor';
 
 /** The padding token: id 0 with the default specials. */
 export const PAD_TOKEN = '<pad>';
@@ -166,7 +166,7 @@ export class Vocab {
       throw new FormatError(
         op,
         'type "seqlab.Vocab", version 1',
-        `type ${JSON.stringify(o.type)}, version ${JSON.stringify(o.version)}`,
+        `type ${formatValue(o.type)}, version ${formatValue(o.version)}`,
       );
     }
     if (!Array.isArray(o.itos)) throw new FormatError(op, 'itos to be an array of strings', typeof o.itos);
@@ -255,21 +255,21 @@ function checkVocab(
   for (const [i, token] of itos.entries()) {
     if (typeof token !== 'string') throw new Err(op, 'itos to hold strings', `${typeof token} at id ${i}`);
     if (seen.has(token))
-      throw new Err(op, 'distinct tokens', `${JSON.stringify(token)} twice (again at id ${i})`);
+      throw new Err(op, 'distinct tokens', `${formatValue(token)} twice (again at id ${i})`);
     seen.add(token);
   }
   for (const [i, s] of specials.entries()) {
     if (itos[i] !== s) {
       throw new Err(
         op,
-        `the specials as the first ids of itos (${JSON.stringify(s)} at id ${i})`,
-        JSON.stringify(itos[i]),
+        `the specials as the first ids of itos (${formatValue(s)} at id ${i})`,
+        formatValue(itos[i]),
       );
     }
   }
   for (const needed of [PAD_TOKEN, UNK_TOKEN]) {
     if (!specials.includes(needed)) {
-      throw new Err(op, `specials that include ${needed}`, `[${specials.join(', ')}]`);
+      throw new Err(op, `specials that include ${needed}`, formatValue(specials));
     }
   }
 }

@@ -10,6 +10,7 @@ export { ReLU, Sequential, Tanh } from './sequential';
 export type { TensorModule } from './sequential';
 export { LayerNorm } from './layer-norm';
 export type { LayerNormOptions } from './layer-norm';
+export { skipInit } from './skip-init';
 
 // Recurrent cells
 export { RNNCell } from './recurrent/rnn-cell';

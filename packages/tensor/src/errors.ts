@@ -44,6 +44,103 @@ export class BackendError extends SeqlabError {}
 /** Bytes or a file did not follow the expected format (corrupt safetensors, bad JSON). */
 export class FormatError extends SeqlabError {}
 
+/**
+ * A file could not be read or written: missing, a directory, no permission, … (a Node.js error such
+ * as `ENOENT` or `EISDIR`, which is kept as `cause`). The message always names the path, which
+ * some Node.js errors (`EISDIR` from a read) leave out.
+ *
+ * @example
+ * ```ts
+ * // FileError: readSafetensorsFile: expected a readable file, got /runs/a/model.safetensors (EISDIR: a directory)
+ * ```
+ */
+export class FileError extends SeqlabError {
+  /** The path that could not be read or written. */
+  readonly path: string;
+  /** The Node.js error code (`ENOENT`, `EISDIR`, `EACCES`, …), or undefined. */
+  readonly code: string | undefined;
+
+  constructor(op: string, expected: string, path: string, code: string | undefined, hint?: string) {
+    super(op, expected, `${path} (${describeCode(code)})`, hint);
+    this.path = path;
+    this.code = code;
+  }
+}
+
+const CODES: Record<string, string> = {
+  ENOENT: 'ENOENT: no such file or directory',
+  EISDIR: 'EISDIR: a directory',
+  ENOTDIR: 'ENOTDIR: a path through something that is not a directory',
+  EACCES: 'EACCES: permission denied',
+  EPERM: 'EPERM: operation not permitted',
+};
+
+function describeCode(code: string | undefined): string {
+  if (code === undefined) return 'not readable';
+  return CODES[code] ?? code;
+}
+
+/**
+ * A value as an error message shows it: JSON-like, at most `maxLength` characters (longer text ends
+ * in `…`), nested containers shown to a few levels only. Safe on anything a file may hold: a 100 MB
+ * string or an array nested 100,000 deep costs a few microseconds, where `JSON.stringify` would copy
+ * the whole string or overflow the stack.
+ *
+ * @example
+ * ```ts
+ * formatValue('x'.repeat(1e6)); // '"xxxxxxxx…'
+ * formatValue([[[[[1]]]]]);      // '[[[[…]]]]'
+ * ```
+ */
+export function formatValue(value: unknown, maxLength = 60): string {
+  const text = render(value, maxLength + 1, 0);
+  return text.length > maxLength ? `${text.slice(0, maxLength - 1)}…` : text;
+}
+
+const MAX_SHOWN_DEPTH = 3;
+
+/** JSON-like rendering that stops once `budget` characters are written or containers nest too deep. */
+function render(value: unknown, budget: number, depth: number): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value.length > budget ? value.slice(0, budget) : value);
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(value);
+    case 'undefined':
+      return 'undefined';
+    case 'function':
+      return 'a function';
+    case 'symbol':
+      return value.toString();
+  }
+  if (value === null) return 'null';
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  const isArray = Array.isArray(value);
+  if (depth >= MAX_SHOWN_DEPTH) return isArray ? '[…]' : '{…}';
+  const parts: string[] = [];
+  let length = 2;
+  const room = () => Math.max(1, budget - length);
+  if (isArray) {
+    for (const item of value) {
+      if (length > budget) break;
+      parts.push(render(item, room(), depth + 1));
+      length += parts[parts.length - 1].length + 1;
+    }
+    return `[${parts.join(',')}]`;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    if (length > budget) break;
+    if (!Object.hasOwn(record, key)) continue;
+    const name = render(key, room(), depth + 1);
+    parts.push(`${name}:${render(record[key], Math.max(1, budget - length - name.length), depth + 1)}`);
+    length += parts[parts.length - 1].length + 1;
+  }
+  return `{${parts.join(',')}}`;
+}
+
 /** Formats a shape the way every message writes it: `[5, 3, 12]`. */
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;

@@ -105,7 +105,11 @@ export { packPaddedSequence, packSequence, padPackedSequence, padSequence } from
 export type { Lengths, PackOptions, PadPackedOptions, PadSequenceOptions } from './sequence/pack';
 
 // safetensors (bytes, browser-safe; files: @seqlab/tensor/node)
-export { parseSafetensors, serializeSafetensors } from './io/safetensors';
+export { decodeSafetensorsTensor, parseSafetensors, serializeSafetensors } from './io/safetensors';
+export type { SafetensorsEntry, SafetensorsHeader } from './io/safetensors-header';
+export { parseSafetensorsHeader, safetensorsHeaderLength } from './io/safetensors-header';
+// JSON from files: a nesting bound checked before parsing
+export { checkJsonDepth, jsonDepth, MAX_JSON_DEPTH } from './io/json-depth';
 export type { ParsedSafetensors, RawTensor, SafetensorsDType } from './io/safetensors';
 export { loadSafetensors, saveSafetensors, tensorsFromRaw, toRawTensor } from './io/tensors';
 export type { SaveSafetensorsOptions } from './io/tensors';
@@ -139,8 +143,10 @@ export {
   BackendError,
   ConfigError,
   DTypeError,
+  FileError,
   FormatError,
   formatShape,
+  formatValue,
   SeqlabError,
   ShapeError,
 } from './errors';

@@ -1,7 +1,14 @@
 // @seqlab/tensor/node: what needs Node.js (the file system). Everything here imports the main
 // entry by package name, so both bundles share one Tensor class and one error hierarchy.
 import { type SaveSafetensorsOptions, saveSafetensors, type Tensor, tensorsFromRaw } from '@seqlab/tensor';
-import { readSafetensorsFile, writeFileAtomic, writeSafetensorsFile } from './io/safetensors-node';
+import { readRegularFile } from './io/regular-file';
+import {
+  openSafetensorsFile,
+  readSafetensorsFile,
+  type SafetensorsFile,
+  writeFileAtomic,
+  writeSafetensorsFile,
+} from './io/safetensors-node';
 
 /**
  * Reads a safetensors file into tensors (see `loadSafetensors` for the dtype mapping and the
@@ -26,4 +33,5 @@ export async function saveSafetensorsFile(
   await writeFileAtomic(path, saveSafetensors(tensors, options));
 }
 
-export { readSafetensorsFile, writeFileAtomic, writeSafetensorsFile };
+export type { SafetensorsFile };
+export { openSafetensorsFile, readRegularFile, readSafetensorsFile, writeFileAtomic, writeSafetensorsFile };

@@ -4,6 +4,7 @@ import { ConfigError, checkOptions, FormatError, optionKeys } from '@seqlab/tens
 import { type CsvError, type Info, type InfoRecord, type Options, parse } from 'csv-parse';
 import {
   type ColumnReaderOptions,
+  formatNames,
   type LocatedExample,
   READER_KEYS,
   type RowSink,
@@ -224,7 +225,7 @@ function columnIndex(sink: RowSink, header: string[], column: string | number): 
     throw new FormatError(
       sink.op,
       `a column ${JSON.stringify(column)} in the header of ${sink.file}`,
-      `[${header.map((h) => JSON.stringify(h)).join(', ')}]`,
+      formatNames(header, true),
     );
   }
   return index;

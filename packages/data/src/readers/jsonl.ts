@@ -1,7 +1,15 @@
 import { createReadStream } from 'node:fs';
-import { ConfigError, checkOptions, optionKeys } from '@seqlab/tensor';
+import {
+  ConfigError,
+  checkOptions,
+  formatValue,
+  jsonDepth,
+  MAX_JSON_DEPTH,
+  optionKeys,
+} from '@seqlab/tensor';
 import {
   type ColumnReaderOptions,
+  formatNames,
   type LocatedExample,
   READER_KEYS,
   type RowSink,
@@ -98,6 +106,15 @@ function parseLine(
       `byte 0x${byte} at byte ${text.offset} of the line`,
     );
   }
+  // Before JSON.parse: messages and checks below walk the value (see checkJsonDepth).
+  if (jsonDepth(text) > MAX_JSON_DEPTH) {
+    return sink.reject(
+      line,
+      'invalid JSON',
+      `a JSON object nested at most ${MAX_JSON_DEPTH} deep`,
+      `more than ${MAX_JSON_DEPTH} levels of arrays or objects`,
+    );
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -113,7 +130,7 @@ function parseLine(
     );
   }
   const row = value as Record<string, unknown>;
-  const keys = `keys [${Object.keys(row).join(', ')}]`;
+  const keys = `keys ${formatNames(Object.keys(row), false)}`;
   if (!(options.textColumn in row)) {
     return sink.reject(line, 'missing column', `a ${JSON.stringify(options.textColumn)} key`, keys);
   }
@@ -126,7 +143,7 @@ function parseLine(
       line,
       'missing column',
       `a string ${JSON.stringify(options.textColumn)}`,
-      JSON.stringify(body),
+      formatValue(body),
     );
   }
   return sink.accept(line, body, row[options.labelColumn]);

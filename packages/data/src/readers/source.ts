@@ -1,5 +1,6 @@
 import { LabelMap, type LabelSpec, type TextExample } from '@seqlab/data';
-import { ConfigError, FormatError } from '@seqlab/tensor';
+import { ConfigError, FileError, FormatError, formatValue, SeqlabError } from '@seqlab/tensor';
+import { isStringTooLong } from './utf8';
 
 /** Why a row was rejected. */
 export type RowErrorReason =
@@ -73,6 +74,16 @@ export const READER_KEYS: { [K in keyof Required<ReaderOptions>]: true } = {
   onError: true,
   maxErrors: true,
 };
+/**
+ * Names from a file (column names, JSON keys) as a message lists them: at most 20, each cut at 40
+ * characters, JSON-quoted when `quoted`, so a hostile header cannot make a message megabytes long.
+ */
+export function formatNames(names: readonly string[], quoted: boolean): string {
+  const shown = names
+    .slice(0, 20)
+    .map((n) => (quoted ? formatValue(n, 40) : n.length > 40 ? `${n.slice(0, 39)}…` : n));
+  return `[${shown.join(', ')}${names.length > 20 ? `, … (${names.length} in all)` : ''}]`;
+}
 
 /** Handed to a reader's row loop: turns rows into examples and rejects bad ones per `onError`. */
 export class RowSink {
@@ -104,19 +115,39 @@ export class RowSink {
 
   /** Checks a row's text and label; returns the example, or null when the row was skipped. */
   accept(line: number, text: string, rawLabel: unknown, file = this.file): LocatedExample | null {
-    if (text.trim() === '')
-      return this.reject(line, 'empty text', 'non-empty text', JSON.stringify(text), file);
+    if (text.trim() === '') return this.reject(line, 'empty text', 'non-empty text', formatValue(text), file);
     const label =
       typeof rawLabel === 'string' || typeof rawLabel === 'number' || typeof rawLabel === 'boolean'
         ? this.labels.encode(rawLabel)
         : undefined;
     if (label === undefined) {
-      const actual = JSON.stringify(rawLabel) ?? 'undefined';
+      const actual = formatValue(rawLabel);
       return this.reject(line, 'unknown label', `a label (${this.labels.describe()})`, actual, file);
     }
     this.report.examples++;
     return { text, label, file, line };
   }
+}
+
+/** A Node.js error of a read as a typed error naming the file; other errors unchanged. */
+function readError(op: string, file: string, error: unknown): unknown {
+  if (error instanceof SeqlabError) return error;
+  const e = error as { code?: unknown; path?: unknown } | null;
+  let typed: SeqlabError;
+  if (isStringTooLong(error)) {
+    typed = new FormatError(
+      op,
+      `text fields of at most 2^29 - 24 characters (the longest JavaScript string) in ${file}`,
+      'a longer one',
+      'Split the text, or drop the row',
+    );
+  } else if (typeof e?.code === 'string' && e.code.startsWith('E')) {
+    typed = new FileError(op, 'a readable file', typeof e.path === 'string' ? e.path : file, e.code);
+  } else {
+    return error;
+  }
+  typed.cause = error;
+  return typed;
 }
 
 /**
@@ -166,11 +197,19 @@ export class TextSource implements AsyncIterable<LocatedExample> {
     this.report = new RowSink(op, file, this.labels, onError, maxErrors).report;
   }
 
-  /** One pass over the file. */
+  /**
+   * One pass over the file. A file that cannot be read is a FileError naming it (Node's own error
+   * for a directory, `EISDIR`, leaves the path out); a field too long for a JavaScript string is a
+   * FormatError saying so.
+   */
   async *[Symbol.asyncIterator](): AsyncGenerator<LocatedExample> {
     const sink = new RowSink(this.#op, this.#file, this.labels, this.#onError, this.#maxErrors);
     this.report = sink.report;
-    yield* this.#rows(sink);
+    try {
+      yield* this.#rows(sink);
+    } catch (error) {
+      throw readError(this.#op, this.#file, error);
+    }
   }
 
   /** Reads every example into an array. */

@@ -10,14 +10,29 @@ export interface Utf8Failure {
  * Decodes raw bytes as UTF-8 with a fatal `TextDecoder`, so invalid input is caught rather than
  * silently turned into U+FFFD (what Node's string decoding does). Returns the text, or where it
  * failed. A leading BOM is kept (callers strip it where it belongs: at the start of a file).
+ *
+ * Only invalid UTF-8 is a failure: any other error is thrown as it is, in particular Node's
+ * `ERR_STRING_TOO_LONG` for valid text longer than the engine's longest string (2^29 - 24 UTF-16
+ * units in V8), which the readers report as such (see `tooLongError`), not as invalid UTF-8.
+ *
+ * @param decode the decoder (a parameter so tests can stand in for a 512 MiB field)
  */
-export function decodeUtf8(bytes: Uint8Array): string | Utf8Failure {
+export function decodeUtf8(
+  bytes: Uint8Array,
+  decode: (bytes: Uint8Array) => string = (b) => strict.decode(b),
+): string | Utf8Failure {
   try {
-    return strict.decode(bytes);
-  } catch {
+    return decode(bytes);
+  } catch (error) {
+    if ((error as { code?: unknown })?.code !== 'ERR_ENCODING_INVALID_ENCODED_DATA') throw error;
     const offset = firstInvalidByte(bytes);
     return { offset, byte: bytes[offset] };
   }
+}
+
+/** True for Node's error for a string longer than the engine allows (`ERR_STRING_TOO_LONG`). */
+export function isStringTooLong(error: unknown): boolean {
+  return (error as { code?: unknown })?.code === 'ERR_STRING_TOO_LONG';
 }
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { ConfigError, FormatError, Generator } from '@seqlab/tensor';
 import { describe, expect, it } from 'vitest';
-import { BPETokenizer } from '../index';
+import { BPETokenizer, DEFAULT_BPE_PATTERN } from '../index';
 
 const VALID = '/work/shared/datasets/sentiment/valid.jsonl';
 const hasShared = existsSync(VALID);
@@ -174,11 +174,19 @@ describe('BPETokenizer JSON', () => {
   const good = () => JSON.parse(JSON.stringify(bpe)) as Record<string, unknown>;
   const cases: [string, (j: Record<string, unknown>) => unknown, RegExp][] = [
     ['not an object', () => [1, 2], /expected a BPETokenizer JSON object, got \[1,2\]/],
-    ['a wrong type tag', (j) => ({ ...j, type: 'Vocab' }), /expected type "seqlab.BPETokenizer", version 1/],
-    ['a wrong version', (j) => ({ ...j, version: 2 }), /version 2/],
+    [
+      'a wrong type tag',
+      (j) => ({ ...j, type: 'Vocab' }),
+      /expected type "seqlab.BPETokenizer", version 1 or 2/,
+    ],
+    ['a wrong version', (j) => ({ ...j, version: 3 }), /version 3/],
     ['duplicate specials', (j) => ({ ...j, specials: ['<pad>', '<pad>'] }), /distinct non-empty strings/],
     ['a non-string pattern', (j) => ({ ...j, pattern: 3 }), /expected pattern to be a string/],
-    ['an invalid pattern', (j) => ({ ...j, pattern: '(' }), /expected a valid regular expression/],
+    [
+      'an unknown pattern name',
+      (j) => ({ ...j, pattern: 'gpt5' }),
+      /expected pattern to be the name of a built-in/,
+    ],
     ['a bad surrogate policy', (j) => ({ ...j, loneSurrogates: 'drop' }), /loneSurrogates/],
     ['merges not an array', (j) => ({ ...j, merges: {} }), /expected merges to be an array/],
     [
@@ -208,6 +216,52 @@ describe('BPETokenizer JSON', () => {
     const bad = mutate(good());
     expect(() => BPETokenizer.fromJSON(bad)).toThrow(FormatError);
     expect(() => BPETokenizer.fromJSON(bad)).toThrow(message);
+  });
+});
+
+describe('BPETokenizer JSON: the pattern is a built-in name, never a regex from the file (ReDoS)', () => {
+  const bpe = BPETokenizer.train(corpus, { vocabSize: 300 });
+
+  it('stores the built-in pattern by name', () => {
+    expect(bpe.patternName).toBe('gpt2');
+    expect(bpe.toJSON()).toMatchObject({ version: 2, pattern: 'gpt2' });
+    expect(BPETokenizer.fromJSON(bpe.toJSON()).pattern).toBe(DEFAULT_BPE_PATTERN);
+  });
+
+  it('refuses a catastrophic-backtracking pattern with a FormatError naming the field', () => {
+    // (a+)+b backtracks 2^n times on "aaa…a" with no b: seconds at 30 characters, if ever compiled.
+    const hostile = { ...bpe.toJSON(), pattern: '(a+)+b|\\S+' };
+    expect(() => BPETokenizer.fromJSON(hostile)).toThrow(FormatError);
+    expect(() => BPETokenizer.fromJSON(hostile)).toThrow(
+      'BPETokenizer.fromJSON: expected pattern to be the name of a built-in pattern (gpt2), got "(a+)+b|\\\\S+". A regex read from a file is never compiled',
+    );
+    expect(() => BPETokenizer.fromJSON({ ...hostile, version: 1 })).toThrow(
+      /expected pattern to be the name/,
+    );
+  });
+
+  it('loads a version 1 file whose pattern is the built-in source, as that built-in', () => {
+    const v1 = { ...bpe.toJSON(), version: 1, pattern: DEFAULT_BPE_PATTERN };
+    const copy = BPETokenizer.fromJSON(v1);
+    expect(copy.patternName).toBe('gpt2');
+    for (const s of strings) expect(copy.encode(s)).toEqual(bpe.encode(s));
+    // In version 1 a name is not a name: "gpt2" was the regex /gpt2/.
+    expect(() => BPETokenizer.fromJSON({ ...v1, pattern: 'gpt2' })).toThrow(FormatError);
+  });
+
+  it('loads a custom pattern only when the caller trusts it', () => {
+    const words = new BPETokenizer([], { pattern: '\\S+|\\s+' });
+    expect(words.patternName).toBeNull();
+    const json = words.toJSON();
+    expect(json.pattern).toBe('\\S+|\\s+');
+    expect(() => BPETokenizer.fromJSON(json)).toThrow(FormatError);
+    const copy = BPETokenizer.fromJSON(json, { trustedPatterns: ['\\S+|\\s+'] });
+    expect(copy.tokenize('ab  c')).toEqual(words.tokenize('ab  c'));
+  });
+
+  it('refuses a constructor pattern that is a built-in name (its JSON would read back as the built-in)', () => {
+    expect(() => new BPETokenizer([], { pattern: 'gpt2' })).toThrow(ConfigError);
+    expect(() => new BPETokenizer([], { pattern: 'gpt2' })).toThrow('BPE_PATTERNS["gpt2"]');
   });
 });
 

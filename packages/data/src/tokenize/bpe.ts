@@ -1,4 +1,4 @@
-import { ConfigError, checkOptions, FormatError, optionKeys } from '@seqlab/tensor';
+import { ConfigError, checkOptions, FormatError, formatValue, optionKeys } from '@seqlab/tensor';
 import { compilePattern } from './word';
 
 /**
@@ -10,11 +10,26 @@ import { compilePattern } from './word';
 export const DEFAULT_BPE_PATTERN =
   "'(?:[sdmt]|ll|ve|re)| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
+/**
+ * The built-in pre-tokenization patterns by name. A tokenizer's JSON stores the name, and
+ * `BPETokenizer.fromJSON` compiles only these (and patterns its caller passes as trusted): a regex
+ * read from a file could backtrack for exponential time on a short text (ReDoS; `(a+)+b` takes
+ * seconds on 30 characters), and tokenizer files travel with shared run directories.
+ */
+export const BPE_PATTERNS: Readonly<Record<string, string>> = Object.freeze({
+  /** GPT-2's pattern, the default (DEFAULT_BPE_PATTERN). */
+  gpt2: DEFAULT_BPE_PATTERN,
+});
+
 /** Options of `BPETokenizer` (kept in its JSON). */
 export interface BPEOptions {
   /** Special tokens, given the first ids in order. Default `['<pad>']`, so padding is id 0 as in `Vocab`. */
   specials?: readonly string[];
-  /** Pre-tokenization regex source (compiled with flags `gu`). Default `DEFAULT_BPE_PATTERN`. */
+  /**
+   * Pre-tokenization regex source (compiled with flags `gu`). Default `DEFAULT_BPE_PATTERN`. A
+   * pattern other than the `BPE_PATTERNS` is written to JSON as its source, and `fromJSON` reads it
+   * back only when its caller lists it in `trustedPatterns`.
+   */
   pattern?: string;
   /**
    * What to do with a lone surrogate (a UTF-16 code unit U+D800–U+DFFF without its partner), which
@@ -48,16 +63,27 @@ export interface BPEDecodeOptions {
 }
 
 const DECODE_KEYS = optionKeys<BPEDecodeOptions>({ skipSpecials: true });
+/** Options of `BPETokenizer.fromJSON`. */
+export interface BPEFromJSONOptions {
+  /**
+   * Regex sources the caller vouches for, beyond the `BPE_PATTERNS`: a file may name one of these
+   * (by its source) as its pattern. Only list patterns you wrote; never ones read from a file.
+   */
+  trustedPatterns?: readonly string[];
+}
 
 /** The JSON form of a `BPETokenizer` (`toJSON`, `BPETokenizer.fromJSON`). */
 export interface BPETokenizerJSON {
   /** Format tag. */
   type: 'seqlab.BPETokenizer';
-  /** Format version. */
-  version: 1;
+  /**
+   * Format version: 2 since `pattern` holds a built-in's name. Version 1 files (the pattern's source)
+   * still load when the source is a built-in's.
+   */
+  version: 2;
   /** Special tokens, ids 0 … S-1. */
   specials: string[];
-  /** Pre-tokenization regex source. */
+  /** The pre-tokenization pattern: a name from `BPE_PATTERNS`, or the source of a custom one. */
   pattern: string;
   /** Lone-surrogate policy. */
   loneSurrogates: 'replace' | 'throw';
@@ -100,6 +126,8 @@ export class BPETokenizer {
   readonly merges: readonly (readonly [number, number])[];
   /** Pre-tokenization regex source. */
   readonly pattern: string;
+  /** The pattern's name in `BPE_PATTERNS`, or null for a custom pattern. */
+  readonly patternName: string | null;
   /** Lone-surrogate policy. */
   readonly loneSurrogates: 'replace' | 'throw';
   #re: RegExp;
@@ -116,9 +144,19 @@ export class BPETokenizer {
     checkSpecials(op, ConfigError, specials);
     const loneSurrogates = options.loneSurrogates ?? 'replace';
     if (loneSurrogates !== 'replace' && loneSurrogates !== 'throw') {
-      throw new ConfigError(op, "loneSurrogates to be 'replace' or 'throw'", JSON.stringify(loneSurrogates));
+      throw new ConfigError(op, "loneSurrogates to be 'replace' or 'throw'", describe(loneSurrogates));
     }
     this.pattern = options.pattern ?? DEFAULT_BPE_PATTERN;
+    if (Object.hasOwn(BPE_PATTERNS, this.pattern)) {
+      // The JSON would read back as the built-in of that name.
+      throw new ConfigError(
+        op,
+        `a pattern source other than a built-in's name (${builtinNames()})`,
+        formatValue(this.pattern),
+        `For the built-in, pass BPE_PATTERNS[${formatValue(this.pattern)}]`,
+      );
+    }
+    this.patternName = Object.keys(BPE_PATTERNS).find((k) => BPE_PATTERNS[k] === this.pattern) ?? null;
     this.#re = compilePattern(op, this.pattern);
     checkMerges(op, ConfigError, merges, specials.length);
     this.specials = Object.freeze([...specials]);
@@ -217,17 +255,21 @@ export class BPETokenizer {
     return new BPETokenizer(merges, tokenizerOptions);
   }
 
-  /** Rebuilds a tokenizer from `toJSON()` output; throws FormatError on anything malformed. */
-  static fromJSON(json: unknown): BPETokenizer {
+  /**
+   * Rebuilds a tokenizer from `toJSON()` output; throws FormatError on anything malformed. The
+   * pattern must be a built-in's name (or, in a version 1 file, a built-in's source) or one of
+   * `options.trustedPatterns`: a regex from a file is never compiled (see `BPE_PATTERNS`).
+   */
+  static fromJSON(json: unknown, options: BPEFromJSONOptions = {}): BPETokenizer {
     const op = 'BPETokenizer.fromJSON';
     if (typeof json !== 'object' || json === null || Array.isArray(json)) {
       throw new FormatError(op, 'a BPETokenizer JSON object', describe(json));
     }
     const o = json as Record<string, unknown>;
-    if (o.type !== 'seqlab.BPETokenizer' || o.version !== 1) {
+    if (o.type !== 'seqlab.BPETokenizer' || (o.version !== 1 && o.version !== 2)) {
       throw new FormatError(
         op,
-        'type "seqlab.BPETokenizer", version 1',
+        'type "seqlab.BPETokenizer", version 1 or 2',
         `type ${describe(o.type)}, version ${describe(o.version)}`,
       );
     }
@@ -236,6 +278,7 @@ export class BPETokenizer {
     checkSpecials(op, FormatError, o.specials);
     if (typeof o.pattern !== 'string')
       throw new FormatError(op, 'pattern to be a string', describe(o.pattern));
+    const pattern = resolvePattern(op, o.pattern, o.version, options.trustedPatterns ?? []);
     if (o.loneSurrogates !== 'replace' && o.loneSurrogates !== 'throw') {
       throw new FormatError(op, 'loneSurrogates "replace" or "throw"', describe(o.loneSurrogates));
     }
@@ -245,7 +288,7 @@ export class BPETokenizer {
     try {
       return new BPETokenizer(o.merges as [number, number][], {
         specials: o.specials as string[],
-        pattern: o.pattern,
+        pattern,
         loneSurrogates: o.loneSurrogates,
       });
     } catch (err) {
@@ -322,9 +365,9 @@ export class BPETokenizer {
   toJSON(): BPETokenizerJSON {
     return {
       type: 'seqlab.BPETokenizer',
-      version: 1,
+      version: 2,
       specials: [...this.specials],
-      pattern: this.pattern,
+      pattern: this.patternName ?? this.pattern,
       loneSurrogates: this.loneSurrogates,
       merges: this.merges.map(([a, b]) => [a, b]),
     };
@@ -439,10 +482,22 @@ function checkMerges(op: string, Err: ErrorClass, merges: readonly unknown[], of
   }
 }
 
-function describe(value: unknown): string {
-  const text = JSON.stringify(value);
-  if (text === undefined) return String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+const describe = (value: unknown): string => formatValue(value);
+
+const builtinNames = (): string => Object.keys(BPE_PATTERNS).join(', ');
+
+/** The regex source a file's `pattern` stands for, if it is allowed (see `BPE_PATTERNS`). */
+function resolvePattern(op: string, pattern: string, version: 1 | 2, trusted: readonly string[]): string {
+  if (version === 2 && Object.hasOwn(BPE_PATTERNS, pattern)) return BPE_PATTERNS[pattern];
+  // Version 1 stored the source itself; a built-in's source maps to that built-in.
+  if (Object.values(BPE_PATTERNS).includes(pattern) || trusted.includes(pattern)) return pattern;
+  throw new FormatError(
+    op,
+    `pattern to be the name of a built-in pattern (${builtinNames()})`,
+    formatValue(pattern),
+    'A regex read from a file is never compiled: it could take exponential time (ReDoS). ' +
+      'Pass the source in trustedPatterns if you wrote it',
+  );
 }
 
 /** GPT-2's byte-to-character table: printable bytes map to themselves, the rest to U+0100 onwards. */

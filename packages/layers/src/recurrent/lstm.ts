@@ -77,14 +77,8 @@ export class LSTM extends RNNBase {
 
   forward(input: Tensor, state?: InitialState | null): LSTMOutput<Tensor>;
   forward(input: PackedSequence, state?: InitialState | null): LSTMOutput<PackedSequence>;
-  forward(
-    input: Tensor | PackedSequence,
-    state?: InitialState | null,
-  ): LSTMOutput<Tensor | PackedSequence>;
-  forward(
-    input: Tensor | PackedSequence,
-    state?: InitialState | null,
-  ): LSTMOutput<Tensor | PackedSequence> {
+  forward(input: Tensor | PackedSequence, state?: InitialState | null): LSTMOutput<Tensor | PackedSequence>;
+  forward(input: Tensor | PackedSequence, state?: InitialState | null): LSTMOutput<Tensor | PackedSequence> {
     const { output, hN, cN } = this.run(input, state);
     return { output, hN, cN: cN as Tensor };
   }

@@ -43,14 +43,8 @@ export class RNN extends RNNBase {
 
   forward(input: Tensor, state?: InitialState | null): RNNOutput<Tensor>;
   forward(input: PackedSequence, state?: InitialState | null): RNNOutput<PackedSequence>;
-  forward(
-    input: Tensor | PackedSequence,
-    state?: InitialState | null,
-  ): RNNOutput<Tensor | PackedSequence>;
-  forward(
-    input: Tensor | PackedSequence,
-    state?: InitialState | null,
-  ): RNNOutput<Tensor | PackedSequence> {
+  forward(input: Tensor | PackedSequence, state?: InitialState | null): RNNOutput<Tensor | PackedSequence>;
+  forward(input: Tensor | PackedSequence, state?: InitialState | null): RNNOutput<Tensor | PackedSequence> {
     const { output, hN } = this.run(input, state);
     return { output, hN };
   }

@@ -3,6 +3,7 @@
  * tensor data. Each check throws a FormatError naming the tensor or field at fault.
  */
 import { FormatError, formatShape } from '../errors';
+import { checkJsonDepth } from './json-depth';
 import {
   DTYPE_LIST,
   DTYPES,
@@ -20,26 +21,41 @@ import {
 const PARSE = 'parseSafetensors';
 
 /** One validated header entry; `begin`/`end` are offsets into the data buffer. */
-export type Entry = { name: string; dtype: SafetensorsDType; shape: number[]; begin: number; end: number };
-
-/** A validated header. */
-export type Header = { dataStart: number; entries: Entry[]; metadata: Record<string, string> };
+export type SafetensorsEntry = {
+  name: string;
+  dtype: SafetensorsDType;
+  shape: number[];
+  begin: number;
+  end: number;
+};
 
 /**
- * Validates the length prefix and the JSON header of `bytes`.
+ * A validated header: the data buffer starts at byte `dataStart` of the file, and tensor `e` is
+ * bytes [dataStart + e.begin, dataStart + e.end).
+ */
+export type SafetensorsHeader = {
+  dataStart: number;
+  entries: SafetensorsEntry[];
+  metadata: Record<string, string>;
+};
+
+/**
+ * Validates the length prefix and the JSON header of a file of `fileLength` bytes that starts with
+ * `bytes` (the whole file, or, to read a file in parts, at least its first 8 + header-length bytes:
+ * see {@link safetensorsHeaderLength}).
  *
  * @returns where the data buffer starts, the entries sorted by offset (they tile the data buffer),
  *   and the metadata (`{}` if none)
  * @throws {FormatError} on any violation of the format
  */
-export function readHeader(bytes: Uint8Array): Header {
-  const headerLength = readHeaderLength(bytes);
+export function parseSafetensorsHeader(bytes: Uint8Array, fileLength = bytes.length): SafetensorsHeader {
+  const headerLength = safetensorsHeaderLength(bytes, fileLength);
   const header = readHeaderJson(bytes, headerLength);
   const dataStart = 8 + headerLength;
-  const dataLength = bytes.length - dataStart;
+  const dataLength = fileLength - dataStart;
 
   let metadata: Record<string, string> = {};
-  const entries: Entry[] = [];
+  const entries: SafetensorsEntry[] = [];
   for (const [name, value] of Object.entries(header)) {
     if (name === METADATA_KEY) metadata = readMetadata(value);
     else entries.push(readEntry(name, value, dataLength));
@@ -48,12 +64,19 @@ export function readHeader(bytes: Uint8Array): Header {
   return { dataStart, entries, metadata };
 }
 
-function readHeaderLength(bytes: Uint8Array): number {
-  if (bytes.length < 8) {
+/**
+ * The header length N of a file of `fileLength` bytes from its first 8 bytes (`prefix`), checked
+ * against the file and the format's bound: the header is bytes [8, 8 + N) of the file.
+ *
+ * @throws {FormatError} for a file under 8 bytes, N over 100,000,000 or N beyond the file's end
+ */
+export function safetensorsHeaderLength(prefix: Uint8Array, fileLength = prefix.length): number {
+  const bytes = prefix;
+  if (fileLength < 8 || bytes.length < 8) {
     throw new FormatError(
       PARSE,
       'at least 8 bytes (the header length)',
-      `a ${bytes.length}-byte file`,
+      `a ${fileLength}-byte file`,
       'The file is empty or truncated',
     );
   }
@@ -68,10 +91,10 @@ function readHeaderLength(bytes: Uint8Array): number {
     );
   }
   const length = Number(n);
-  if (length > bytes.length - 8) {
+  if (length > fileLength - 8) {
     throw new FormatError(
       PARSE,
-      `a header length within the ${bytes.length}-byte file (at most ${bytes.length - 8})`,
+      `a header length within the ${fileLength}-byte file (at most ${fileLength - 8})`,
       `${length}`,
       'The file is truncated',
     );
@@ -88,6 +111,8 @@ function readHeaderJson(bytes: Uint8Array, length: number): Record<string, unkno
   } catch {
     throw new FormatError(PARSE, 'the header to be UTF-8', `invalid UTF-8 in the ${length}-byte header`);
   }
+  // Before JSON.parse: the checks below and every message walk the parsed value.
+  checkJsonDepth(PARSE, text, 'the header');
   let header: unknown;
   try {
     header = JSON.parse(text);
@@ -172,7 +197,7 @@ function readMetadata(value: unknown): Record<string, string> {
   return Object.fromEntries(Object.entries(value as Record<string, string>));
 }
 
-function readEntry(name: string, value: unknown, dataLength: number): Entry {
+function readEntry(name: string, value: unknown, dataLength: number): SafetensorsEntry {
   const what = `tensor ${quote(name)}`;
   if (LONE_SURROGATE.test(name)) {
     throw new FormatError(PARSE, 'tensor names to be valid Unicode', `a lone surrogate in ${what}`);
@@ -231,7 +256,7 @@ function readEntry(name: string, value: unknown, dataLength: number): Entry {
 }
 
 /** The ranges must tile [0, dataLength) exactly, as the reference requires: no hole, no overlap. */
-function checkCoverage(entries: Entry[], dataLength: number): void {
+function checkCoverage(entries: SafetensorsEntry[], dataLength: number): void {
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let cursor = 0;
   let previous: string | undefined;

@@ -2,14 +2,15 @@
 // the errors for missing and corrupt files. Each test works in its own temporary directory.
 //
 // Run: cd /work/main && npx vitest run --project tensor packages/tensor/src/io
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FormatError, ShapeError } from '../errors';
+import { FileError, FormatError, ShapeError } from '../errors';
 import { type RawTensor, serializeSafetensors } from './safetensors';
-import { readSafetensorsFile, writeSafetensorsFile } from './safetensors-node';
+import { openSafetensorsFile, readSafetensorsFile, writeSafetensorsFile } from './safetensors-node';
 
 // Lets one test make FileHandle.sync() fail, to simulate a disk error in the middle of a write.
 // Every other call goes to the real node:fs/promises.
@@ -119,13 +120,53 @@ describe('writeSafetensorsFile is atomic', () => {
 });
 
 describe('readSafetensorsFile errors', () => {
-  it('rethrows ENOENT for a missing file, with the path in the message', async () => {
+  it('a missing file is a FileError with code ENOENT and the path in the message', async () => {
     const path = join(dir, 'nope.safetensors');
     const error = await readSafetensorsFile(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FileError);
     expect(error).toMatchObject({ code: 'ENOENT', path });
-    expect((error as Error).message).toContain(path);
-    expect(error).not.toBeInstanceOf(FormatError);
+    expect((error as Error).message).toBe(
+      `readSafetensorsFile: expected a readable safetensors file, got ${path} (ENOENT: no such file or directory)`,
+    );
+    expect((error as Error).cause).toMatchObject({ code: 'ENOENT' });
   });
+
+  it('a directory where the file should be is a FileError naming the path (EISDIR)', async () => {
+    const path = join(dir, 'model.safetensors');
+    await mkdir(path);
+    for (const read of [readSafetensorsFile, openSafetensorsFile]) {
+      const error = await read(path).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FileError);
+      expect(error).toMatchObject({ code: 'EISDIR', path });
+      expect((error as Error).message).toContain(`${path} (EISDIR: a directory)`);
+    }
+  });
+
+  it.skipIf(process.platform === 'win32')(
+    'a FIFO where the file should be is refused at once, not waited on',
+    async () => {
+      const path = join(dir, 'model.safetensors');
+      execFileSync('mkfifo', [path]);
+      const error = await readSafetensorsFile(path).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FileError);
+      expect((error as Error).message).toBe(
+        `readSafetensorsFile: expected a readable safetensors file (a regular file, not a FIFO, socket or device), got ${path} (not readable)`,
+      );
+    },
+  );
+
+  // Root reads any file whatever its mode, so this one needs an unprivileged user.
+  it.skipIf(process.getuid?.() === 0)(
+    'an unreadable file is a FileError naming the path (EACCES)',
+    async () => {
+      const path = join(dir, 'model.safetensors');
+      await writeFile(path, serializeSafetensors(tensors), { mode: 0o000 });
+      const error = await readSafetensorsFile(path).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FileError);
+      expect(error).toMatchObject({ code: 'EACCES', path });
+      expect((error as Error).message).toContain(`${path} (EACCES: permission denied)`);
+    },
+  );
 
   it('names the file in the FormatError of a corrupt file', async () => {
     const path = join(dir, 'corrupt.safetensors');
@@ -148,5 +189,71 @@ describe('readSafetensorsFile errors', () => {
     await expect(readSafetensorsFile(path)).rejects.toThrow(
       `readSafetensorsFile: expected at least 8 bytes (the header length), got a 0-byte file in ${path}`,
     );
+  });
+});
+
+describe('openSafetensorsFile: the header first, then one tensor at a time', () => {
+  it('gives names, dtypes and shapes from the header, then reads each tensor as readSafetensorsFile does', async () => {
+    const path = join(dir, 'model.safetensors');
+    await writeSafetensorsFile(path, tensors, metadata);
+    const whole = await readSafetensorsFile(path);
+    const file = await openSafetensorsFile(path);
+    try {
+      expect([...file.tensors]).toEqual(
+        [...whole.tensors].map(([n, t]) => [n, { dtype: t.dtype, shape: t.shape }]),
+      );
+      expect(file.metadata).toEqual(metadata);
+      expect(await file.read('embedding.weight')).toEqual(whole.tensors.get('embedding.weight'));
+      await expect(file.read('nope')).rejects.toThrow(`"nope" in ${path}`);
+    } finally {
+      await file.close();
+    }
+    await expect(file.read('steps')).rejects.toThrow('an open file');
+  });
+
+  it('a corrupt header is a FormatError naming the file, before any tensor is read', async () => {
+    const path = join(dir, 'model.safetensors');
+    const bytes = serializeSafetensors(tensors);
+    await writeFile(path, bytes.subarray(0, bytes.length - 1));
+    const error = await openSafetensorsFile(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FormatError);
+    expect((error as FormatError).message).toMatch(
+      /^openSafetensorsFile: expected tensor ".*" data_offsets within/,
+    );
+    expect((error as FormatError).message).toContain(`in ${path}. The file is truncated`);
+  });
+
+  // A sparse file (no disk space, no writes beyond a few bytes) over Node's 2 GiB readFile limit,
+  // with a valid header: a 2.25 GiB U8 tensor, then a small F32 tensor past the 2 GiB mark.
+  it('reads a tensor beyond 2 GiB of a file over 2 GiB, without reading the rest', async () => {
+    const path = join(dir, 'big.safetensors');
+    const pad = 2 ** 31 + 2 ** 28;
+    const tail = new Float32Array([1.5, -2, 3.25, 1e-3]);
+    const header = new TextEncoder().encode(
+      JSON.stringify({
+        pad: { dtype: 'U8', shape: [pad], data_offsets: [0, pad] },
+        tail: { dtype: 'F32', shape: [2, 2], data_offsets: [pad, pad + 16] },
+      }).padEnd(184, ' '),
+    );
+    const prefix = new Uint8Array(8 + header.length);
+    new DataView(prefix.buffer).setBigUint64(0, BigInt(header.length), true);
+    prefix.set(header, 8);
+    await writeFile(path, prefix);
+    await truncate(path, prefix.length + pad + 16);
+    const handle = await open(path, 'r+');
+    await handle.write(new Uint8Array(tail.buffer), 0, 16, prefix.length + pad);
+    await handle.close();
+    expect((await stat(path)).size).toBeGreaterThan(2 ** 31);
+    await expect(readFile(path)).rejects.toMatchObject({ code: 'ERR_FS_FILE_TOO_LARGE' });
+
+    const rss = process.memoryUsage().rss;
+    const file = await openSafetensorsFile(path);
+    try {
+      expect(file.tensors.get('pad')).toEqual({ dtype: 'U8', shape: [pad] });
+      expect(await file.read('tail')).toEqual({ dtype: 'F32', shape: [2, 2], data: tail });
+    } finally {
+      await file.close();
+    }
+    expect(process.memoryUsage().rss - rss).toBeLessThan(64 * 2 ** 20);
   });
 });

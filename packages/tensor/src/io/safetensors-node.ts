@@ -3,28 +3,76 @@
  * stays browser-safe; this file is the only one in io/ that imports node: modules.
  */
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, open, readFile, rename, unlink } from 'node:fs/promises';
+import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // Through the package entry, so the built `node` bundle shares the error classes with it.
 import {
+  ConfigError,
+  decodeSafetensorsTensor,
   FormatError,
+  formatValue,
   type ParsedSafetensors,
-  parseSafetensors,
+  parseSafetensorsHeader,
   type RawTensor,
+  type SafetensorsDType,
+  safetensorsHeaderLength,
   serializeSafetensors,
 } from '@seqlab/tensor';
+import { openRegularFile, readRange } from './regular-file';
+
+/** A safetensors file opened for reading: its header is read and validated, its data is not. */
+export interface SafetensorsFile {
+  /** The file, as a path. */
+  readonly path: string;
+  /** Each tensor's dtype and shape, in the order of their data in the file. */
+  readonly tensors: ReadonlyMap<string, { dtype: SafetensorsDType; shape: readonly number[] }>;
+  /** The string metadata (`{}` if none). */
+  readonly metadata: Record<string, string>;
+  /** Reads one tensor's bytes (and only those) from the file and decodes them (see parseSafetensors). */
+  read(name: string): Promise<RawTensor>;
+  /** Closes the file; `read` fails after. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a safetensors file and reads its header only (PyTorch's `safetensors.safe_open`): the
+ * names, dtypes and shapes are known before any tensor data is read, so a caller can check them
+ * (against a model it is about to build, say) and then read the tensors one at a time. The header
+ * is validated as by parseSafetensors, against the file's size.
+ *
+ * @param path a file path or a `file:` URL
+ * @throws {FileError} when the file cannot be opened or read (`code` ENOENT, EISDIR, EACCES, …),
+ *   naming the path
+ * @throws {FormatError} when the header is not valid: the error of parseSafetensors with op
+ *   `openSafetensorsFile` and the path appended to `actual`; `cause` holds the original error
+ *
+ * @example
+ * ```ts
+ * const file = await openSafetensorsFile('runs/a/model.safetensors');
+ * try {
+ *   file.tensors.get('fc.weight')?.shape; // [3, 64], read from the header alone
+ *   const w = await file.read('fc.weight');
+ * } finally {
+ *   await file.close();
+ * }
+ * ```
+ */
+export async function openSafetensorsFile(path: string | URL): Promise<SafetensorsFile> {
+  return openAs('openSafetensorsFile', path);
+}
 
 /**
  * Reads and parses a safetensors file (see {@link parseSafetensors} for what is validated and
- * what comes back).
+ * what comes back). The header is read first, then each tensor's byte range into its own typed
+ * array, so the file is never held in memory twice and its size is limited by memory only (not by
+ * Node's 2 GiB `readFile` limit).
  *
  * @param path a file path or a `file:` URL
  * @returns the tensors, in the order of their data in the file, and the metadata (`{}` if none)
- * @throws the Node.js error, unchanged, when the file cannot be read: `code` is `ENOENT`,
- *   `EACCES`, `EISDIR`, … and the message names the path (`ENOENT: no such file or directory,
- *   open '/models/lstm.safetensors'`). A missing file is not a format problem, so it is not a
- *   FormatError.
+ * @throws {FileError} when the file cannot be read: `code` is `ENOENT`, `EACCES`, `EISDIR`, … and
+ *   the message names the path (`readSafetensorsFile: expected a readable safetensors file, got
+ *   /models/lstm.safetensors (ENOENT: no such file or directory)`); `cause` holds the Node.js error.
  * @throws {FormatError} when the bytes are not a valid safetensors file: the error of
  *   parseSafetensors with op `readSafetensorsFile` and the path appended to `actual`
  *   (`readSafetensorsFile: expected …, got … in /models/lstm.safetensors`); `cause` holds the
@@ -36,21 +84,64 @@ import {
  * ```
  */
 export async function readSafetensorsFile(path: string | URL): Promise<ParsedSafetensors> {
-  const bytes = await readFile(path);
+  const file = await openAs('readSafetensorsFile', path);
   try {
-    return parseSafetensors(bytes);
-  } catch (error) {
-    if (!(error instanceof FormatError)) throw error;
-    const where = typeof path === 'string' ? path : fileURLToPath(path);
-    const wrapped = new FormatError(
-      'readSafetensorsFile',
-      error.expected,
-      `${error.actual} in ${where}`,
-      error.hint,
-    );
-    wrapped.cause = error;
-    throw wrapped;
+    const tensors = new Map<string, RawTensor>();
+    for (const name of file.tensors.keys()) tensors.set(name, await file.read(name));
+    return { tensors, metadata: file.metadata };
+  } finally {
+    await file.close();
   }
+}
+
+async function openAs(op: string, path: string | URL): Promise<SafetensorsFile> {
+  const file = await openRegularFile(op, path, 'a readable safetensors file');
+  const where = file.path;
+  try {
+    const prefix = await readRange(op, file, 0, Math.min(8, file.size));
+    const headerLength = safetensorsHeaderLength(prefix, file.size);
+    const header = parseSafetensorsHeader(await readRange(op, file, 0, 8 + headerLength), file.size);
+    const entries = new Map(header.entries.map((e) => [e.name, e]));
+    let closed = false;
+    return {
+      path: where,
+      tensors: new Map(header.entries.map(({ name, dtype, shape }) => [name, { dtype, shape }])),
+      metadata: header.metadata,
+      async read(name) {
+        const entry = entries.get(name);
+        if (entry === undefined) {
+          throw new ConfigError(
+            `${op}.read`,
+            `one of the file's tensors`,
+            `${formatValue(name)} in ${where}`,
+          );
+        }
+        if (closed) throw new ConfigError(`${op}.read`, 'an open file', `${where}, closed`);
+        const raw = await readRange(op, file, header.dataStart + entry.begin, entry.end - entry.begin);
+        try {
+          return decodeSafetensorsTensor(entry, raw);
+        } catch (error) {
+          throw inFile(op, error, where);
+        }
+      },
+      async close() {
+        if (closed) return;
+        closed = true;
+        await file.handle.close();
+      },
+    };
+  } catch (error) {
+    await file.handle.close().catch(() => undefined);
+    throw inFile(op, error, where);
+  }
+}
+
+/** parseSafetensors' FormatError with this op and the path appended to `actual`; others unchanged. */
+function inFile(op: string, error: unknown, where: string): unknown {
+  if (!(error instanceof FormatError) || error.op === op) return error;
+  const wrapped = new FormatError(op, error.expected, `${error.actual} in ${where}`, error.hint);
+  wrapped.cause = error;
+  return wrapped;
 }
 
 /**

@@ -2,6 +2,7 @@
  * What the safetensors format says, in one place: the dtypes seqlab supports and their sizes, the
  * header-size bound, and the small helpers every message uses. See safetensors.ts for the layout.
  */
+import { formatValue } from '../errors';
 
 /** The safetensors dtypes seqlab reads and writes (the spec also has U16, U32, U64, F8_*, …). */
 export type SafetensorsDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
@@ -85,14 +86,13 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 /** A lone UTF-16 surrogate: JSON can escape one (`"\ud800"`), but it is not Unicode text. */
 export const LONE_SURROGATE = /\p{Cs}/u;
 
-/** A tensor or metadata name as messages write it: in full, JSON-quoted. */
+/** A tensor or metadata name as messages write it: JSON-quoted, cut at 200 characters. */
 export function quote(name: string): string {
-  return JSON.stringify(name);
+  return formatValue(name, 200);
 }
 
-/** Short JSON-ish rendering of an unexpected value for error messages. */
+/** Short JSON-ish rendering of an unexpected value for error messages (bounded, see formatValue). */
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing (missing)';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+  return formatValue(value);
 }

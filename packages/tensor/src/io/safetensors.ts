@@ -12,7 +12,7 @@
  */
 import { ConfigError, DTypeError, FormatError, formatShape, ShapeError } from '../errors';
 import { decodeBFloat16, decodeFloat16, encodeBFloat16, encodeFloat16 } from './float16';
-import { type Entry, readHeader } from './safetensors-header';
+import { parseSafetensorsHeader, type SafetensorsEntry } from './safetensors-header';
 import {
   DTYPE_LIST,
   DTYPES,
@@ -86,18 +86,25 @@ export function parseSafetensors(bytes: Uint8Array): ParsedSafetensors {
   if (!(bytes instanceof Uint8Array)) {
     throw new FormatError(PARSE, 'the file as a Uint8Array', Object.prototype.toString.call(bytes));
   }
-  const { dataStart, entries, metadata } = readHeader(bytes);
+  const { dataStart, entries, metadata } = parseSafetensorsHeader(bytes);
   const tensors = new Map<string, RawTensor>();
-  for (const entry of entries) tensors.set(entry.name, decodeTensor(bytes, dataStart, entry));
+  for (const entry of entries) {
+    // A fresh copy: its buffer starts at 0, so every typed-array view on it is aligned, and nothing
+    // aliases the caller's bytes. (Not bytes.slice(): Node's Buffer.slice returns a view.)
+    const raw = new Uint8Array(entry.end - entry.begin);
+    raw.set(bytes.subarray(dataStart + entry.begin, dataStart + entry.end));
+    tensors.set(entry.name, decodeSafetensorsTensor(entry, raw));
+  }
   return { tensors, metadata };
 }
 
-function decodeTensor(bytes: Uint8Array, dataStart: number, entry: Entry): RawTensor {
+/**
+ * Decodes one tensor of a validated header from its bytes. `raw` must be exactly the entry's
+ * `end - begin` bytes and own its whole buffer (offset 0), which the result may view in place.
+ * @internal shared with the file reader (safetensors-node.ts), which reads each tensor's byte range.
+ */
+export function decodeSafetensorsTensor(entry: SafetensorsEntry, raw: Uint8Array): RawTensor {
   const { name, dtype, shape } = entry;
-  // A fresh copy: its buffer starts at 0, so every typed-array view on it is aligned, and nothing
-  // aliases the caller's bytes. (Not bytes.slice(): Node's Buffer.slice returns a view.)
-  const raw = new Uint8Array(entry.end - entry.begin);
-  raw.set(bytes.subarray(dataStart + entry.begin, dataStart + entry.end));
   if (dtype === 'I64') return { dtype, shape, data: narrowInt64(raw, name) };
   const size = DTYPES[dtype].size;
   if (!HOST_IS_LITTLE_ENDIAN && size > 1) swapByteOrder(raw, size);

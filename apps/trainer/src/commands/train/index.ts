@@ -26,6 +26,7 @@ import { StopSignals } from '../../stop-signals';
 import { buildTextEncoder, encodeAll, loadTextEncoder } from '../../text';
 import { trainLoop } from '../../train-loop';
 import type { TrainState } from '../../train-state';
+import { checkWeightsFile } from '../../weights';
 
 /** Keys of the training configuration that flags may set. */
 export const TRAIN_KEYS = [
@@ -196,6 +197,11 @@ export async function trainCommand(flags: Record<string, unknown>, log: LogOptio
   logger.info(messages.data(data.source, data.train.length, data.valid.length, data.test.length));
   const [train, valid, test] = [data.train, data.valid, data.test].map((split) => encodeAll(encoder, split));
   const numClasses = data.labelNames.length;
+  // A resumed run's checkpoint must hold the model config.json implies, checked before it is built.
+  if (resumeState) {
+    const weights = checkpointPath(dir, resumeState.files.model.name);
+    await checkWeightsFile(config, encoder.vocabSize, numClasses, weights, '--resume');
+  }
   const model = new TextClassifier(config, encoder.vocabSize, numClasses);
   logger.info(
     messages.model(
