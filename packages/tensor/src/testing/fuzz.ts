@@ -42,6 +42,8 @@ export function fuzzSettings(sampleRuns = 200): FuzzSettings {
   const numRuns = Number.isInteger(override) && override > 0 ? override : fuzzing ? 10_000 : sampleRuns;
   const hasGc = typeof (globalThis as { gc?: unknown }).gc === 'function';
   const seed = fuzzing ? undefined : SAMPLE_SEED;
+  if (fuzzing && !hasGc)
+    console.warn('fuzz: no gc() (run node with --expose-gc, as pnpm fuzz does): heap checks are off');
   return {
     numRuns,
     seed,
