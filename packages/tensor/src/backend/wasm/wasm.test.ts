@@ -29,7 +29,7 @@ const rebuildSkipped = ((): string | null => {
     clang = execFileSync('clang', ['--version'], { encoding: 'utf8' }).split('\n')[0];
     execFileSync('wasm-ld', ['--version'], { encoding: 'utf8' });
   } catch {
-    return ' [skipped: no clang and wasm-ld here; apt-get install clang lld]';
+    return ' [skipped: clang or wasm-ld is missing here; apt-get install clang lld]';
   }
   return clang === builtWith ? null : ` [skipped: kernels.ts was built with ${builtWith}, this is ${clang}]`;
 })();
