@@ -171,9 +171,12 @@ const jsonLine = fc.oneof(
   fc.string({ maxLength: 12 }),
   ...(DEEP_NESTING_FIXED
     ? [
-        fc
-          .integer({ min: 1_000, max: 6_000 })
-          .map((n) => `{"text":"a","label":${'['.repeat(n)}${']'.repeat(n)}}`),
+        {
+          weight: 4,
+          arbitrary: fc
+            .integer({ min: 1_000, max: 6_000 })
+            .map((n) => `{"text":"a","label":${'['.repeat(n)}${']'.repeat(n)}}`),
+        },
       ]
     : []),
 );
