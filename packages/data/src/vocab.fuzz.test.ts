@@ -10,6 +10,14 @@ import { describe, expect, test } from 'vitest';
 
 const fuzz = fuzzSettings();
 
+/**
+ * Issue 12: a value nested thousands deep (here the `type` field) ends in a RangeError (stack
+ * overflow, from the error message's JSON.stringify) instead of a FormatError; that fix is under
+ * way separately. Until it lands, values are nested a few levels at most; set this to true to
+ * fuzz deep nesting too.
+ */
+const DEEP_NESTING_FIXED = false;
+
 const built = Vocab.build(
   [
     ['the', 'movie', 'was', 'good'],
@@ -58,13 +66,20 @@ const vocabJson = fc.oneof(
 );
 
 /** Parsed from text, as a file would be, so `__proto__` keys are own properties. */
-const vocabFile = fc
-  .tuple(vocabJson, fc.option(fc.constantFrom('__proto__', 'constructor')))
-  .map(([json, protoKey]) => {
+const vocabFile = fc.oneof(
+  fc.tuple(vocabJson, fc.option(fc.constantFrom('__proto__', 'constructor'))).map(([json, protoKey]) => {
     const text = JSON.stringify(json) ?? 'null';
     if (!protoKey || !text.startsWith('{')) return text;
     return `{"${protoKey}":{"itos":[]}${text === '{}' ? '' : ','}${text.slice(1)}`;
-  });
+  }),
+  ...(DEEP_NESTING_FIXED
+    ? [
+        fc
+          .integer({ min: 1_000, max: 6_000 })
+          .map((n) => `{"type":${'['.repeat(n)}${']'.repeat(n)},"version":1}`),
+      ]
+    : []),
+);
 
 describe('fuzzing Vocab.fromJSON', () => {
   test('a Vocab whose ids match its tokens, or a FormatError; Object.prototype untouched', {

@@ -27,6 +27,13 @@ const fuzz = fuzzSettings();
  */
 const REDOS_FIXED = false;
 
+/**
+ * Issue 12: a value nested thousands deep ends in a RangeError (stack overflow, from the error
+ * message's JSON.stringify) instead of a FormatError; that fix is under way separately. Until it
+ * lands, tokenizer JSON is nested a few levels at most; set this to true to fuzz deep nesting too.
+ */
+const DEEP_NESTING_FIXED = false;
+
 /** Characters that stress tokenizers: expansions under NFKC/lower-casing, marks, emoji, controls. */
 const tricky = fc.constantFrom(
   ' ',
@@ -233,13 +240,20 @@ const tokenizerJson = fc.oneof(
 );
 
 /** Parsed from text, as a file would be, so `__proto__` keys are own properties. */
-const tokenizerFile = fc
-  .tuple(tokenizerJson, fc.option(fc.constantFrom('__proto__', 'constructor')))
-  .map(([json, protoKey]) => {
+const tokenizerFile = fc.oneof(
+  fc.tuple(tokenizerJson, fc.option(fc.constantFrom('__proto__', 'constructor'))).map(([json, protoKey]) => {
     const text = JSON.stringify(json) ?? 'null';
     if (!protoKey || !text.startsWith('{')) return text;
     return `{"${protoKey}":{"type":"x"}${text === '{}' ? '' : ','}${text.slice(1)}`;
-  });
+  }),
+  ...(DEEP_NESTING_FIXED
+    ? [
+        fc
+          .integer({ min: 1_000, max: 6_000 })
+          .map((n) => `{"type":${'['.repeat(n)}${']'.repeat(n)},"version":1}`),
+      ]
+    : []),
+);
 
 describe('fuzzing BPETokenizer.fromJSON', () => {
   test('a tokenizer or a FormatError; its tokens hold at most 1 MiB + 1 KiB per merge; Object.prototype untouched', {
