@@ -205,11 +205,11 @@ describe('published packages', () => {
     cjs = JSON.parse((await runOk(process.execPath, ['cjs.cjs', names], { cwd: app })).stdout);
   }
 
-  // Removing the installed app (~100 MB, 13,000 files) takes over vitest's 10 s hook default on a
-  // loaded machine.
+  // The installed app holds the SpamAssassin corpus (tens of thousands of files): removing it can
+  // take longer than vitest's 10 s hook default on a loaded machine.
   afterAll(() => {
     if (work) rmSync(work, { recursive: true, force: true });
-  }, 60_000);
+  }, 120_000);
 
   it('finds the published packages', () => {
     ready();

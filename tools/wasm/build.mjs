@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Compiles packages/tensor/src/backend/wasm/gemm.c to WebAssembly (SIMD128) with clang + wasm-ld and
 // writes packages/tensor/src/backend/wasm/kernels.ts: the module as base64, so the package needs no
-// file loading in Node or in a browser bundle. The output is committed; CI does not need clang.
+// file loading in Node or in a browser bundle. The output is committed, so building the package
+// needs no clang; .ci/run installs it for the staleness test (wasm.test.ts runs --check).
 //
 //   node tools/wasm/build.mjs           rebuild kernels.ts
 //   node tools/wasm/build.mjs --check   exit 1 if kernels.ts is not what the source compiles to

@@ -153,6 +153,26 @@ describe('readJsonl on malformed lines', () => {
     );
   });
 
+  it('looks columns up among the keys of the line, never on Object.prototype', async () => {
+    // Found by readers.fuzz.test.ts: `'constructor' in row` is true for every object, so a line
+    // without the key was read as having the text Object (and `toString` as a label).
+    const path = file(
+      'proto.jsonl',
+      '{"label":"a"}\n',
+      '{"constructor":"x"}\n',
+      '{"__proto__":"x","label":"a"}\n',
+    );
+    const source = readJsonl(path, { textColumn: 'constructor', labelColumn: 'toString', onError: 'skip' });
+    expect(await source.toArray()).toEqual([]);
+    expect(source.report.errors.map((e) => e.message)).toEqual([
+      `readJsonl: expected a "constructor" key at ${path}:1, got keys [label]`,
+      `readJsonl: expected a "toString" key at ${path}:2, got keys [constructor]`,
+      `readJsonl: expected a "constructor" key at ${path}:3, got keys [__proto__, label]`,
+    ]);
+    const own = readJsonl(path, { textColumn: '__proto__', labelColumn: 'label', onError: 'skip' });
+    expect((await own.toArray()).map((r) => [r.text, r.line])).toEqual([['x', 3]]);
+  });
+
   it('detects invalid UTF-8 on the raw bytes, before any U+FFFD replacement', async () => {
     // A naive reader (readline, toString) would yield "caf\uFFFD" here without complaint.
     const path = file('latin1.jsonl', '{"text":"caf', [0xe9], '","label":1}\n');

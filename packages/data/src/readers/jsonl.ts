@@ -131,10 +131,10 @@ function parseLine(
   }
   const row = value as Record<string, unknown>;
   const keys = `keys ${formatNames(Object.keys(row), false)}`;
-  if (!(options.textColumn in row)) {
+  if (!Object.hasOwn(row, options.textColumn)) {
     return sink.reject(line, 'missing column', `a ${JSON.stringify(options.textColumn)} key`, keys);
   }
-  if (!(options.labelColumn in row)) {
+  if (!Object.hasOwn(row, options.labelColumn)) {
     return sink.reject(line, 'missing column', `a ${JSON.stringify(options.labelColumn)} key`, keys);
   }
   const body = row[options.textColumn];

@@ -265,6 +265,37 @@ describe('BPETokenizer JSON: the pattern is a built-in name, never a regex from 
   });
 });
 
+describe('BPETokenizer token sizes', () => {
+  // Found by tokenizers.fuzz.test.ts: each merge may join the previous one with itself, so n merges
+  // (a file of a few hundred bytes) spelled tokens of 2^n bytes, all allocated when loading.
+  const doubling = (n: number): [number, number][] =>
+    Array.from({ length: n }, (_, i) => (i === 0 ? [98, 98] : [256 + i, 256 + i]));
+
+  it('refuses merges that spell more than 1 MiB + 1 KiB per merge of tokens', () => {
+    const json = {
+      type: 'seqlab.BPETokenizer',
+      version: 2,
+      specials: ['<pad>'],
+      pattern: 'gpt2',
+      loneSurrogates: 'replace',
+      merges: doubling(24),
+    };
+    expect(JSON.stringify(json).length).toBeLessThan(400);
+    expect(() => BPETokenizer.fromJSON(json)).toThrow(FormatError);
+    expect(() => BPETokenizer.fromJSON(json)).toThrow(
+      'BPETokenizer.fromJSON: expected merges whose tokens hold at most 1073152 bytes in all (1 MiB + 1 KiB per merge), got 2097150 bytes by merge 19',
+    );
+    expect(() => new BPETokenizer(doubling(60))).toThrow(ConfigError);
+  });
+
+  it('loads long chains that stay within the bound', () => {
+    const bpe = new BPETokenizer(doubling(10));
+    expect(bpe.vocabSize).toBe(1 + 256 + 10);
+    expect(bpe.decode(bpe.encode('a'.repeat(1024)))).toBe('a'.repeat(1024));
+    expect(bpe.encode('a'.repeat(1024))).toEqual([266]);
+  });
+});
+
 describe('BPETokenizer errors', () => {
   it('rejects a vocabSize below specials + 256 and a bad minFrequency', () => {
     expect(() => BPETokenizer.train(corpus, { vocabSize: 200 })).toThrow(ConfigError);

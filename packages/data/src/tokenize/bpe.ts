@@ -159,6 +159,7 @@ export class BPETokenizer {
     this.patternName = Object.keys(BPE_PATTERNS).find((k) => BPE_PATTERNS[k] === this.pattern) ?? null;
     this.#re = compilePattern(op, this.pattern);
     checkMerges(op, ConfigError, merges, specials.length);
+    checkTokenBytes(op, merges, specials.length);
     this.specials = Object.freeze([...specials]);
     this.loneSurrogates = loneSurrogates;
     this.merges = Object.freeze(merges.map(([a, b]) => Object.freeze([a, b] as const)));
@@ -498,6 +499,31 @@ function resolvePattern(op: string, pattern: string, version: 1 | 2, trusted: re
     'A regex read from a file is never compiled: it could take exponential time (ReDoS). ' +
       'Pass the source in trustedPatterns if you wrote it',
   );
+}
+
+/**
+ * Merges may spell at most 1 MiB of tokens in all, plus 1 KiB per merge. A merge may join a token
+ * with itself, so without a bound n merges (a few bytes each in a file) would spell tokens of 2^n
+ * bytes, all built when the tokenizer loads. Trained tokens are pieces of the corpus (words), far
+ * below the bound.
+ */
+function checkTokenBytes(op: string, merges: readonly (readonly [number, number])[], offset: number): void {
+  const limit = 2 ** 20 + 2 ** 10 * merges.length;
+  const lengths: number[] = [];
+  const length = (id: number) => (id < offset + BYTES ? 1 : lengths[id - offset - BYTES]);
+  let total = 0;
+  for (const [i, [a, b]] of merges.entries()) {
+    const n = length(a) + length(b);
+    lengths.push(n);
+    total += n;
+    if (total > limit) {
+      throw new ConfigError(
+        op,
+        `merges whose tokens hold at most ${limit} bytes in all (1 MiB + 1 KiB per merge)`,
+        `${total} bytes by merge ${i}`,
+      );
+    }
+  }
 }
 
 /** GPT-2's byte-to-character table: printable bytes map to themselves, the rest to U+0100 onwards. */

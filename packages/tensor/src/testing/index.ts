@@ -7,3 +7,5 @@ export { loadFixture } from './fixture';
 export type { GradcheckOptions } from './gradcheck';
 export { gradcheck } from './gradcheck';
 export { leaf } from './leaf';
+export type { CaseBounds, FuzzSettings } from './fuzz';
+export { checkCase, checkCaseAsync, fuzzSettings } from './fuzz';

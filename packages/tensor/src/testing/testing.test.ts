@@ -3,8 +3,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { saveSafetensors, type Tensor, tensor } from '@seqlab/tensor';
-import { expectClose, leaf, loadFixture } from '@seqlab/tensor/testing';
+import { ConfigError, FormatError, saveSafetensors, type Tensor, tensor } from '@seqlab/tensor';
+import {
+  checkCase,
+  checkCaseAsync,
+  expectClose,
+  fuzzSettings,
+  leaf,
+  loadFixture,
+} from '@seqlab/tensor/testing';
 import { afterAll, describe, expect, test } from 'vitest';
 
 const dir = mkdtempSync(join(tmpdir(), 'seqlab-testing-'));
@@ -73,5 +80,69 @@ describe('expectClose', () => {
     expect(() => expectClose(tensor([1, 2]), tensor([1, 2.1]))).toThrow();
     expect(() => expectClose(tensor([1, 2]), tensor([[1, 2]]))).toThrow();
     expect(() => expectClose(tensor([1, 2]), tensor([1, 2 + 1e-7]))).not.toThrow();
+  });
+});
+
+describe('fuzzSettings and checkCase', () => {
+  const sample = fuzzSettings();
+
+  // Under pnpm fuzz the settings are the fuzzing ones, which this test does not describe.
+  test.skipIf(Boolean(process.env.SEQLAB_FUZZ || process.env.SEQLAB_FUZZ_RUNS))(
+    'the test suite gets a seeded, untimed sample',
+    () => {
+      expect(sample).toMatchObject({ numRuns: 200, timeLimitMs: null, heapEvery: null });
+      expect(sample.params).toEqual({ numRuns: 200, seed: sample.seed });
+    },
+  );
+
+  test('passes a result or a documented error, fails anything else', async () => {
+    const bounds = { inputSize: 4 };
+    expect(checkCase(sample, () => 5, bounds)).toBe(5);
+    expect(
+      checkCase(
+        sample,
+        () => {
+          throw new FormatError('parse', 'JSON', 'x');
+        },
+        bounds,
+      ),
+    ).toBeUndefined();
+    expect(() =>
+      checkCase(
+        sample,
+        () => {
+          throw new ConfigError('parse', 'JSON', 'x');
+        },
+        bounds,
+      ),
+    ).toThrow('threw ConfigError: parse: expected JSON, got x, not one of FormatError');
+    expect(() => checkCase(sample, () => JSON.parse('{'), bounds)).toThrow(/threw SyntaxError/);
+    expect(
+      checkCase(
+        sample,
+        () => {
+          throw new ConfigError('a', 'b', 'c');
+        },
+        { ...bounds, errors: [ConfigError] },
+      ),
+    ).toBeUndefined();
+    await expect(checkCaseAsync(sample, async () => JSON.parse('{'), bounds)).rejects.toThrow(
+      /threw SyntaxError/,
+    );
+  });
+
+  test('fails a result over its size bound and a change to Object.prototype', () => {
+    const big = () => new Uint8Array(100);
+    expect(() =>
+      checkCase(sample, big, { inputSize: 4, resultBytes: (r) => r.byteLength, maxResultBytes: 99 }),
+    ).toThrow('returned 100 bytes from a 4-byte input, more than 99');
+    const key = 'seqlabFuzzPolluted';
+    try {
+      expect(() =>
+        checkCase(sample, () => Object.assign(Object.prototype, { [key]: 1 }), { inputSize: 4 }),
+      ).toThrow('changed Object.prototype');
+    } finally {
+      delete (Object.prototype as Record<string, unknown>)[key];
+    }
   });
 });

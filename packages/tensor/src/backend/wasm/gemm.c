@@ -1,4 +1,5 @@
-// seqlab's WebAssembly SIMD kernels (compiled by tools/wasm/build.sh into kernels.wasm.ts).
+// seqlab's WebAssembly SIMD kernels, compiled by `node tools/wasm/build.mjs` into kernels.ts (the module as
+// base64, committed); `node tools/wasm/build.mjs --check` and wasm.test.ts check that it is not stale.
 //
 // gemm_packed: C[m, n] (+)= A[m, k] @ B, with B given as 4-column panels, zero-padded,
 // exactly the layout of the js backend's packB: B[(jb*k + p)*4 + t] = op(B)[p, jb*4 + t].
