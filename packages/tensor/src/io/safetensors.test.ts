@@ -9,7 +9,7 @@
 //     SEQLAB_UPDATE_FIXTURES=1 npx vitest run --project tensor packages/tensor/src/io
 //     /usr/bin/python3 tools/fixtures/gen_safetensors.py --check
 //
-// Run: cd /work/main && npx vitest run --project tensor packages/tensor/src/io
+// Run: npx vitest run --project tensor packages/tensor/src/io
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DTypeError, FormatError, type SeqlabError, ShapeError } from '../errors';
