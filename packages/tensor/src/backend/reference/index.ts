@@ -17,7 +17,7 @@ import { binary, reduce, stridedAccumulate, stridedCopy, where } from './strided
  *   reductions — through full multi-indices (strided.ts).
  * - Taken from the js backend as they are, because they have no fast variant (each is already
  *   one plain loop per definition): elementwise unary ops and clamp with their backwards, argmax/argmin,
- *   the index kernels, softmax and its backward, fill.
+ *   the index kernels, softmax and its backward. `fill` is one loop here.
  */
 export const referenceBackend: Backend = {
   name: 'reference',
