@@ -9,9 +9,20 @@
  * zero. Values are drawn in float32, computed in float64 and stored as float32.
  */
 import { Embedding } from '@seqlab/layers';
-import { ConfigError, DTypeError, mul, ShapeError, sum, type Tensor, tensor } from '@seqlab/tensor';
+import {
+  ConfigError,
+  DTypeError,
+  getBackend,
+  listBackends,
+  mul,
+  ShapeError,
+  setBackend,
+  sum,
+  type Tensor,
+  tensor,
+} from '@seqlab/tensor';
 import { expectClose, loadFixture } from '@seqlab/tensor/testing';
-import { describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const fixture = loadFixture(new URL('../fixtures/layers/embedding.safetensors', import.meta.url));
 interface Case {
@@ -41,21 +52,27 @@ function runCase(c: Case, expected: (role: string) => Tensor): void {
   }
 }
 
-describe('Embedding matches PyTorch 1.13 (fixtures/layers/embedding.safetensors)', () => {
-  test.each(cases.map((c) => [c.name, c] as const))('%s', (name, c) => {
-    runCase(c, (role) => fixture.get(`${name}/${role}`));
-  });
+describe.each(listBackends())(
+  '[%s backend] Embedding matches PyTorch 1.13 (fixtures/layers/embedding.safetensors)',
+  (backendName) => {
+    const initial = getBackend().name;
+    beforeAll(() => setBackend(backendName));
+    afterAll(() => setBackend(initial));
+    test.each(cases.map((c) => [c.name, c] as const))('%s', (name, c) => {
+      runCase(c, (role) => fixture.get(`${name}/${role}`));
+    });
 
-  test('the comparison can fail: one perturbed gradient value is caught and named', () => {
-    const name = 'embedding_padding_idx0';
-    const c = cases.find((k) => k.name === name)!;
-    const perturbed = fixture.get(`${name}/grad/param/weight`).clone();
-    perturbed.data[9] += 1e-3;
-    expect(() =>
-      runCase(c, (role) => (role === 'grad/param/weight' ? perturbed : fixture.get(`${name}/${role}`))),
-    ).toThrow(/embedding_padding_idx0: grad\/param\/weight: expected values within .* at flat index 9/);
-  });
-});
+    test('the comparison can fail: one perturbed gradient value is caught and named', () => {
+      const name = 'embedding_padding_idx0';
+      const c = cases.find((k) => k.name === name)!;
+      const perturbed = fixture.get(`${name}/grad/param/weight`).clone();
+      perturbed.data[9] += 1e-3;
+      expect(() =>
+        runCase(c, (role) => (role === 'grad/param/weight' ? perturbed : fixture.get(`${name}/${role}`))),
+      ).toThrow(/embedding_padding_idx0: grad\/param\/weight: expected values within .* at flat index 9/);
+    });
+  },
+);
 
 describe('Embedding parameters and checks', () => {
   test('weight [V, D] requires grad; the padding row starts at zero (negative paddingIdx counts from V)', () => {

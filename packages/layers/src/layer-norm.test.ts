@@ -10,9 +10,19 @@
  * float32, computed in float64 and stored as float32.
  */
 import { LayerNorm } from '@seqlab/layers';
-import { ConfigError, mul, ShapeError, sum, type Tensor, tensor } from '@seqlab/tensor';
+import {
+  ConfigError,
+  getBackend,
+  listBackends,
+  mul,
+  ShapeError,
+  setBackend,
+  sum,
+  type Tensor,
+  tensor,
+} from '@seqlab/tensor';
 import { expectClose, leaf, loadFixture } from '@seqlab/tensor/testing';
-import { describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const fixture = loadFixture(new URL('../fixtures/layers/layer-norm.safetensors', import.meta.url));
 interface Case {
@@ -41,28 +51,34 @@ function runCase(c: Case, expected: (role: string) => Tensor): void {
   for (const [key, p] of layer.namedParameters()) check(p.grad, `grad/param/${key}`);
 }
 
-describe('LayerNorm matches PyTorch 1.13 (fixtures/layers/layer-norm.safetensors)', () => {
-  test.each(cases.map((c) => [c.name, c] as const))('%s', (name, c) => {
-    runCase(c, (role) => fixture.get(`${name}/${role}`));
-  });
+describe.each(listBackends())(
+  '[%s backend] LayerNorm matches PyTorch 1.13 (fixtures/layers/layer-norm.safetensors)',
+  (backendName) => {
+    const initial = getBackend().name;
+    beforeAll(() => setBackend(backendName));
+    afterAll(() => setBackend(initial));
+    test.each(cases.map((c) => [c.name, c] as const))('%s', (name, c) => {
+      runCase(c, (role) => fixture.get(`${name}/${role}`));
+    });
 
-  test('the comparison can fail: one perturbed input gradient is caught and named', () => {
-    const name = 'layer_norm_last_two_dims_no_affine_eps1e-3';
-    const c = cases.find((k) => k.name === name)!;
-    const perturbed = fixture.get(`${name}/grad/input`).clone();
-    perturbed.data[11] += 1e-3;
-    expect(() =>
-      runCase(c, (role) => (role === 'grad/input' ? perturbed : fixture.get(`${name}/${role}`))),
-    ).toThrow(`${name}: grad/input: expected values within`);
-  });
+    test('the comparison can fail: one perturbed input gradient is caught and named', () => {
+      const name = 'layer_norm_last_two_dims_no_affine_eps1e-3';
+      const c = cases.find((k) => k.name === name)!;
+      const perturbed = fixture.get(`${name}/grad/input`).clone();
+      perturbed.data[11] += 1e-3;
+      expect(() =>
+        runCase(c, (role) => (role === 'grad/input' ? perturbed : fixture.get(`${name}/${role}`))),
+      ).toThrow(`${name}: grad/input: expected values within`);
+    });
 
-  test('eps is used: the 1e-3 and 1e-5 fixtures differ, and each layer matches only its own', () => {
-    const x = fixture.get('layer_norm_last_dim_no_affine_eps1e-3/input');
-    const y3 = new LayerNorm(5, { eps: 1e-3, elementwiseAffine: false }).forward(x);
-    expectClose(y3, fixture.get('layer_norm_last_dim_no_affine_eps1e-3/output'));
-    expect(() => expectClose(new LayerNorm(5, { elementwiseAffine: false }).forward(x), y3)).toThrow();
-  });
-});
+    test('eps is used: the 1e-3 and 1e-5 fixtures differ, and each layer matches only its own', () => {
+      const x = fixture.get('layer_norm_last_dim_no_affine_eps1e-3/input');
+      const y3 = new LayerNorm(5, { eps: 1e-3, elementwiseAffine: false }).forward(x);
+      expectClose(y3, fixture.get('layer_norm_last_dim_no_affine_eps1e-3/output'));
+      expect(() => expectClose(new LayerNorm(5, { elementwiseAffine: false }).forward(x), y3)).toThrow();
+    });
+  },
+);
 
 describe('LayerNorm parameters and checks', () => {
   test('weight ones and bias zeros of the normalized shape; elementwiseAffine: false has none', () => {

@@ -8,9 +8,19 @@
  * Values are drawn in float32, computed in float64 and stored as float32.
  */
 import { Linear } from '@seqlab/layers';
-import { ConfigError, mul, ShapeError, sum, type Tensor, tensor } from '@seqlab/tensor';
+import {
+  ConfigError,
+  getBackend,
+  listBackends,
+  mul,
+  ShapeError,
+  setBackend,
+  sum,
+  type Tensor,
+  tensor,
+} from '@seqlab/tensor';
 import { expectClose, leaf, loadFixture } from '@seqlab/tensor/testing';
-import { describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const fixture = loadFixture(new URL('../fixtures/layers/linear.safetensors', import.meta.url));
 interface Case {
@@ -41,22 +51,28 @@ function runCase(c: Case, expected: (role: string) => Tensor): void {
   for (const [key, p] of layer.namedParameters()) check(p.grad, `grad/param/${key}`);
 }
 
-describe('Linear matches PyTorch 1.13 (fixtures/layers/linear.safetensors)', () => {
-  test.each(cases.map((c) => [c.name, c] as const))('%s', (name, c) => {
-    runCase(c, (role) => fixture.get(`${name}/${role}`));
-  });
+describe.each(listBackends())(
+  '[%s backend] Linear matches PyTorch 1.13 (fixtures/layers/linear.safetensors)',
+  (backendName) => {
+    const initial = getBackend().name;
+    beforeAll(() => setBackend(backendName));
+    afterAll(() => setBackend(initial));
+    test.each(cases.map((c) => [c.name, c] as const))('%s', (name, c) => {
+      runCase(c, (role) => fixture.get(`${name}/${role}`));
+    });
 
-  test('the comparison can fail: one perturbed weight gradient is caught and named', () => {
-    const c = cases.find((k) => k.name === 'linear_3d_bias')!;
-    const perturbed = fixture.get('linear_3d_bias/grad/param/weight').clone();
-    perturbed.data[5] += 1e-3;
-    expect(() =>
-      runCase(c, (role) =>
-        role === 'grad/param/weight' ? perturbed : fixture.get(`linear_3d_bias/${role}`),
-      ),
-    ).toThrow(/linear_3d_bias: grad\/param\/weight: expected values within .* at flat index 5/);
-  });
-});
+    test('the comparison can fail: one perturbed weight gradient is caught and named', () => {
+      const c = cases.find((k) => k.name === 'linear_3d_bias')!;
+      const perturbed = fixture.get('linear_3d_bias/grad/param/weight').clone();
+      perturbed.data[5] += 1e-3;
+      expect(() =>
+        runCase(c, (role) =>
+          role === 'grad/param/weight' ? perturbed : fixture.get(`linear_3d_bias/${role}`),
+        ),
+      ).toThrow(/linear_3d_bias: grad\/param\/weight: expected values within .* at flat index 5/);
+    });
+  },
+);
 
 describe('Linear parameters and checks', () => {
   test('weight [out, in] and bias [out] are initialised U(-1/√in, 1/√in); bias: false drops the bias', () => {

@@ -12,9 +12,20 @@
  * drawn in float32, computed in float64 and stored as float32.
  */
 import { bceWithLogits, crossEntropy, mseLoss, nllLoss, type Reduction } from '@seqlab/layers';
-import { ConfigError, DTypeError, mul, ShapeError, sum, type Tensor, tensor } from '@seqlab/tensor';
+import {
+  ConfigError,
+  DTypeError,
+  getBackend,
+  listBackends,
+  mul,
+  ShapeError,
+  setBackend,
+  sum,
+  type Tensor,
+  tensor,
+} from '@seqlab/tensor';
 import { expectClose, leaf, loadFixture } from '@seqlab/tensor/testing';
-import { describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const fixture = loadFixture(new URL('../fixtures/layers/losses.safetensors', import.meta.url));
 interface Case {
@@ -58,31 +69,37 @@ function runCase(
   if (targetGrad) check(target.grad, 'grad/target');
 }
 
-describe('losses match PyTorch 1.13 (fixtures/layers/losses.safetensors)', () => {
-  test.each(cases.map((c) => [c.name, c] as const))('%s', (name, c) => {
-    runCase(c, (role) => fixture.get(`${name}/${role}`));
-  });
+describe.each(listBackends())(
+  '[%s backend] losses match PyTorch 1.13 (fixtures/layers/losses.safetensors)',
+  (backendName) => {
+    const initial = getBackend().name;
+    beforeAll(() => setBackend(backendName));
+    afterAll(() => setBackend(initial));
+    test.each(cases.map((c) => [c.name, c] as const))('%s', (name, c) => {
+      runCase(c, (role) => fixture.get(`${name}/${role}`));
+    });
 
-  test.each([
-    ['ce_ls2_weight_ignore_default_mean', 'output'],
-    ['bce_large_logits_weight_pos_weight_sum', 'grad/input'],
-  ])('the comparison can fail: a perturbed %s %s is caught and named', (name, role) => {
-    const c = cases.find((k) => k.name === name)!;
-    const perturbed = fixture.get(`${name}/${role}`).clone();
-    perturbed.data[perturbed.numel - 1] *= 1 + 1e-3;
-    expect(() => runCase(c, (r) => (r === role ? perturbed : fixture.get(`${name}/${r}`)))).toThrow(
-      `${name}: ${role}: expected values within`,
-    );
-  });
+    test.each([
+      ['ce_ls2_weight_ignore_default_mean', 'output'],
+      ['bce_large_logits_weight_pos_weight_sum', 'grad/input'],
+    ])('the comparison can fail: a perturbed %s %s is caught and named', (name, role) => {
+      const c = cases.find((k) => k.name === name)!;
+      const perturbed = fixture.get(`${name}/${role}`).clone();
+      perturbed.data[perturbed.numel - 1] *= 1 + 1e-3;
+      expect(() => runCase(c, (r) => (r === role ? perturbed : fixture.get(`${name}/${r}`)))).toThrow(
+        `${name}: ${role}: expected values within`,
+      );
+    });
 
-  test('logits of ±30 give finite losses and gradients', () => {
-    const x = tensor([[30, -30, 30, -30]], { requiresGrad: true });
-    const loss = bceWithLogits(x, tensor([[0, 1, 1, 0]]), { reduction: 'none' });
-    expectClose(loss, [30, 30, 0, 0]);
-    loss.sum().backward();
-    expectClose(x.grad!, [1, -1, 0, 0]);
-  });
-});
+    test('logits of ±30 give finite losses and gradients', () => {
+      const x = tensor([[30, -30, 30, -30]], { requiresGrad: true });
+      const loss = bceWithLogits(x, tensor([[0, 1, 1, 0]]), { reduction: 'none' });
+      expectClose(loss, [30, 30, 0, 0]);
+      loss.sum().backward();
+      expectClose(x.grad!, [1, -1, 0, 0]);
+    });
+  },
+);
 
 describe('loss checks', () => {
   const logits = tensor(new Float32Array(12), { shape: [3, 4] });

@@ -4,9 +4,18 @@
 // for norm types 2, inf and 1.5 with a max_norm that clips (1) and one that does not (100), and
 // clip_grad_value_ at 0.5.
 import { readFileSync } from 'node:fs';
-import { ConfigError, SeqlabError, type Tensor, tensor, zeros } from '@seqlab/tensor';
+import {
+  ConfigError,
+  getBackend,
+  listBackends,
+  SeqlabError,
+  setBackend,
+  type Tensor,
+  tensor,
+  zeros,
+} from '@seqlab/tensor';
 import { expectClose } from '@seqlab/tensor/testing';
-import { describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { clipGradNorm, clipGradValue } from './index';
 
 interface NormCase {
@@ -40,27 +49,33 @@ const gradData = (params: readonly Tensor[], i: number) => ((params[i] as Tensor
 const gradsOf = (params: readonly Tensor[]): number[] =>
   params.flatMap((p) => Array.from((p.grad as Tensor).data));
 
-describe(`clipGradNorm matches PyTorch ${fixture.torch} clip_grad_norm_`, () => {
-  test('the fixture has a clipping and a non-clipping case for each norm type', () => {
-    for (const normType of [2, 'inf', 1.5]) {
-      const cases = fixture.clipGradNorm.filter((c) => c.normType === normType);
-      expect(cases.map((c) => c.clipped).sort()).toEqual([false, true]);
-    }
-  });
+describe.each(listBackends())(
+  `[%s backend] clipGradNorm matches PyTorch ${fixture.torch} clip_grad_norm_`,
+  (backendName) => {
+    const initial = getBackend().name;
+    beforeAll(() => setBackend(backendName));
+    afterAll(() => setBackend(initial));
+    test('the fixture has a clipping and a non-clipping case for each norm type', () => {
+      for (const normType of [2, 'inf', 1.5]) {
+        const cases = fixture.clipGradNorm.filter((c) => c.normType === normType);
+        expect(cases.map((c) => c.clipped).sort()).toEqual([false, true]);
+      }
+    });
 
-  test.each(fixture.clipGradNorm.map((c) => [`normType ${c.normType}, maxNorm ${c.maxNorm}`, c] as const))(
-    '%s',
-    (_name, c) => {
-      const params = withGrads();
-      const total = clipGradNorm(params, c.maxNorm, {
-        normType: c.normType === 'inf' ? Infinity : c.normType,
-      });
-      expectClose([total], [c.totalNorm], {}, 'total norm');
-      expectClose(gradsOf(params), c.grads.flat(), {}, 'clipped grads');
-      if (!c.clipped) expect(gradsOf(params)).toEqual(gradsOf(withGrads())); // multiplied by exactly 1
-    },
-  );
-});
+    test.each(fixture.clipGradNorm.map((c) => [`normType ${c.normType}, maxNorm ${c.maxNorm}`, c] as const))(
+      '%s',
+      (_name, c) => {
+        const params = withGrads();
+        const total = clipGradNorm(params, c.maxNorm, {
+          normType: c.normType === 'inf' ? Infinity : c.normType,
+        });
+        expectClose([total], [c.totalNorm], {}, 'total norm');
+        expectClose(gradsOf(params), c.grads.flat(), {}, 'clipped grads');
+        if (!c.clipped) expect(gradsOf(params)).toEqual(gradsOf(withGrads())); // multiplied by exactly 1
+      },
+    );
+  },
+);
 
 describe('clipGradNorm', () => {
   test('after clipping, the norm is maxNorm (up to the 1e-6 in the denominator)', () => {
@@ -130,25 +145,33 @@ describe('clipGradNorm', () => {
   });
 });
 
-describe(`clipGradValue matches PyTorch ${fixture.torch} clip_grad_value_`, () => {
-  test('clamps every element', () => {
-    const params = withGrads();
-    clipGradValue(params, fixture.clipGradValue.clipValue);
-    expect(gradsOf(params)).toEqual(fixture.clipGradValue.grads.flat().map(Math.fround));
-    expect(gradsOf(params).some((v) => Math.abs(v) === 0.5)).toBe(true);
-  });
+describe.each(listBackends())(
+  `[%s backend] clipGradValue matches PyTorch ${fixture.torch} clip_grad_value_`,
+  (backendName) => {
+    const initial = getBackend().name;
+    beforeAll(() => setBackend(backendName));
+    afterAll(() => setBackend(initial));
+    test('clamps every element', () => {
+      const params = withGrads();
+      clipGradValue(params, fixture.clipGradValue.clipValue);
+      expect(gradsOf(params)).toEqual(fixture.clipGradValue.grads.flat().map(Math.fround));
+      expect(gradsOf(params).some((v) => Math.abs(v) === 0.5)).toBe(true);
+    });
 
-  test('keeps NaN, skips parameters without gradients', () => {
-    const params = withGrads();
-    gradData(params, 0)[0] = Number.NaN;
-    const bare = zeros([2], { requiresGrad: true });
-    clipGradValue([...params, bare], 0.1);
-    expect(gradsOf(params)[0]).toBeNaN();
-    expect(bare.grad).toBeNull();
-  });
+    test('keeps NaN, skips parameters without gradients', () => {
+      const params = withGrads();
+      gradData(params, 0)[0] = Number.NaN;
+      const bare = zeros([2], { requiresGrad: true });
+      clipGradValue([...params, bare], 0.1);
+      expect(gradsOf(params)[0]).toBeNaN();
+      expect(bare.grad).toBeNull();
+    });
 
-  test('a negative or NaN clipValue throws a ConfigError', () => {
-    expect(() => clipGradValue(withGrads(), -0.5)).toThrow('clipGradValue: expected clipValue ≥ 0, got -0.5');
-    expect(() => clipGradValue(withGrads(), Number.NaN)).toThrow(ConfigError);
-  });
-});
+    test('a negative or NaN clipValue throws a ConfigError', () => {
+      expect(() => clipGradValue(withGrads(), -0.5)).toThrow(
+        'clipGradValue: expected clipValue ≥ 0, got -0.5',
+      );
+      expect(() => clipGradValue(withGrads(), Number.NaN)).toThrow(ConfigError);
+    });
+  },
+);

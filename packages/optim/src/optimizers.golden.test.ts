@@ -12,9 +12,9 @@
  * torch's after every one of the 20 steps (expectClose's defaults: rtol 1e-5, atol 1e-6).
  */
 import { readFileSync } from 'node:fs';
-import { type Tensor, tensor } from '@seqlab/tensor';
+import { getBackend, listBackends, setBackend, type Tensor, tensor } from '@seqlab/tensor';
 import { expectClose } from '@seqlab/tensor/testing';
-import { describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Adagrad, Adam, AdamW, type Optimizer, RMSprop, SGD } from './index';
 
 // --- fixture reading --------------------------------------------------------------------------
@@ -103,46 +103,58 @@ function build(c: Case, params: Tensor[]): Optimizer {
   return new CLASSES[c.optimizer](groups ?? params, c.options);
 }
 
-describe(`optimizers match PyTorch ${fixture.torch} after every step`, () => {
-  test('the fixture covers every optimizer and two parameter groups', () => {
-    expect(new Set(fixture.cases.map((c) => c.optimizer))).toEqual(new Set(Object.keys(CLASSES)));
-    expect(fixture.cases.some((c) => (c.groups?.length ?? 1) > 1)).toBe(true);
-    expect(fixture.steps).toBe(20);
-  });
+describe.each(listBackends())(
+  `[%s backend] optimizers match PyTorch ${fixture.torch} after every step`,
+  (backendName) => {
+    const initial = getBackend().name;
+    beforeAll(() => setBackend(backendName));
+    afterAll(() => setBackend(initial));
+    test('the fixture covers every optimizer and two parameter groups', () => {
+      expect(new Set(fixture.cases.map((c) => c.optimizer))).toEqual(new Set(Object.keys(CLASSES)));
+      expect(fixture.cases.some((c) => (c.groups?.length ?? 1) > 1)).toBe(true);
+      expect(fixture.steps).toBe(20);
+    });
 
-  test.each(fixture.cases.map((c) => [c.name, c] as const))('%s', (name, c) => {
-    const params = makeParams();
-    const opt = build(c, params);
-    const expected = fixture.get(`steps/${name}`);
-    for (let step = 0; step < fixture.steps; step++) {
-      setGrads(params, step);
-      opt.step();
-      const row = expected.subarray(step * total, (step + 1) * total);
-      expectClose(flatParams(params), row, {}, `${name} after step ${step + 1}`);
-    }
-  });
-});
+    test.each(fixture.cases.map((c) => [c.name, c] as const))('%s', (name, c) => {
+      const params = makeParams();
+      const opt = build(c, params);
+      const expected = fixture.get(`steps/${name}`);
+      for (let step = 0; step < fixture.steps; step++) {
+        setGrads(params, step);
+        opt.step();
+        const row = expected.subarray(step * total, (step + 1) * total);
+        expectClose(flatParams(params), row, {}, `${name} after step ${step + 1}`);
+      }
+    });
+  },
+);
 
-describe('stateDict() matches PyTorch state_dict() after 20 steps', () => {
-  test.each(Object.keys(fixture.finalState))('%s', (name) => {
-    const c = fixture.cases.find((k) => k.name === name) as Case;
-    const saved = fixture.finalState[name];
-    const params = makeParams();
-    const opt = build(c, params);
-    for (let step = 0; step < fixture.steps; step++) {
-      setGrads(params, step);
-      opt.step();
-    }
-    const sd = JSON.parse(JSON.stringify(opt.stateDict()));
-    expect(sd.param_groups).toEqual(saved.param_groups);
-    expect(Object.keys(sd.state)).toEqual(fixture.params.map((_, i) => String(i)));
-    for (const key of saved.keys) {
-      const ours = fixture.params.flatMap((_, i) => (sd.state[i][key] as number[][]).flat(2));
-      expectClose(ours, fixture.get(`state/${name}/${key}`), {}, `${name} state ${key}`);
-    }
-    for (const [i, scalars] of Object.entries(saved.scalars)) {
-      for (const [key, value] of Object.entries(scalars)) expect(sd.state[i][key]).toBe(value);
-      expect(Object.keys(sd.state[i]).sort()).toEqual([...saved.keys, ...Object.keys(scalars)].sort());
-    }
-  });
-});
+describe.each(listBackends())(
+  '[%s backend] stateDict() matches PyTorch state_dict() after 20 steps',
+  (backendName) => {
+    const initial = getBackend().name;
+    beforeAll(() => setBackend(backendName));
+    afterAll(() => setBackend(initial));
+    test.each(Object.keys(fixture.finalState))('%s', (name) => {
+      const c = fixture.cases.find((k) => k.name === name) as Case;
+      const saved = fixture.finalState[name];
+      const params = makeParams();
+      const opt = build(c, params);
+      for (let step = 0; step < fixture.steps; step++) {
+        setGrads(params, step);
+        opt.step();
+      }
+      const sd = JSON.parse(JSON.stringify(opt.stateDict()));
+      expect(sd.param_groups).toEqual(saved.param_groups);
+      expect(Object.keys(sd.state)).toEqual(fixture.params.map((_, i) => String(i)));
+      for (const key of saved.keys) {
+        const ours = fixture.params.flatMap((_, i) => (sd.state[i][key] as number[][]).flat(2));
+        expectClose(ours, fixture.get(`state/${name}/${key}`), {}, `${name} state ${key}`);
+      }
+      for (const [i, scalars] of Object.entries(saved.scalars)) {
+        for (const [key, value] of Object.entries(scalars)) expect(sd.state[i][key]).toBe(value);
+        expect(Object.keys(sd.state[i]).sort()).toEqual([...saved.keys, ...Object.keys(scalars)].sort());
+      }
+    });
+  },
+);

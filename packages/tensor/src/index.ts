@@ -91,6 +91,7 @@ export { dropout, logSoftmax, softmax } from './ops/nn';
 export type { DropoutOptions } from './ops/nn';
 
 // Fused recurrence (the kernel behind the RNN/LSTM/GRU layers)
+export { RECURRENT_GATES } from './backend/backend';
 export { recurrentSequence } from './ops/recurrent';
 export type {
   RecurrentCell,

@@ -170,14 +170,14 @@ const fixtures = new Map(
 
 // On every backend: js (float64 accumulation) and wasm (SIMD, float32 accumulation) share the
 // gate math but not the GEMMs.
-const initialBackend = getBackend().name;
-afterAll(() => setBackend(initialBackend));
 for (const name of listBackends()) {
   for (const [title, file] of files) {
     const fixture = fixtures.get(file)!;
     const cases = fixture.json<Case[]>('cases');
     describe(`[${name}] ${title} matches PyTorch 1.13 (fixtures/recurrent/${file}.safetensors)`, () => {
+      const initial = getBackend().name;
       beforeAll(() => setBackend(name));
+      afterAll(() => setBackend(initial));
       test.each(cases.map((c) => [c.name, c] as const))('%s', (caseName, c) => {
         runCase(fixture, c, (role) => fixture.get(`${caseName}/${role}`));
       });

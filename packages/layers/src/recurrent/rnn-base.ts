@@ -6,6 +6,7 @@ import {
   formatShape,
   indexSelect,
   PackedSequence,
+  RECURRENT_GATES,
   type RecurrentCell,
   recurrentSequence,
   ShapeError,
@@ -82,7 +83,6 @@ const CELL: Record<Mode, RecurrentCell> = {
   RNN_TANH: 'rnn_tanh',
   RNN_RELU: 'rnn_relu',
 };
-const GATES: Record<Mode, number> = { LSTM: 4, GRU: 3, RNN_TANH: 1, RNN_RELU: 1 };
 
 interface LayerWeights {
   wIh: Tensor;
@@ -158,7 +158,7 @@ export abstract class RNNBase extends Module {
     // Every parameter is U(−1/√H, 1/√H), drawn in that order.
     const H = hiddenSize;
     const O = projSize || H;
-    const GH = GATES[mode] * H;
+    const GH = RECURRENT_GATES[CELL[mode]] * H;
     const D = this.bidirectional ? 2 : 1;
     const k = 1 / Math.sqrt(H);
     for (let layer = 0; layer < numLayers; layer++) {

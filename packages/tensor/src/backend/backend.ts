@@ -128,6 +128,17 @@ export interface Backend {
 export type RecurrentCell = 'lstm' | 'gru' | 'rnn_tanh' | 'rnn_relu';
 
 /**
+ * Gates per recurrent cell: the G of every [·, G·H] buffer and weight (W_ih [G·H, I], W_hh
+ * [G·H, O]). The one table of it; ops, kernels and layers all read this.
+ */
+export const RECURRENT_GATES: Readonly<Record<RecurrentCell, number>> = {
+  lstm: 4,
+  gru: 3,
+  rnn_tanh: 1,
+  rnn_relu: 1,
+};
+
+/**
  * Arguments of `recurrentForward`. Rows are time-major: step t owns rows offset_t … offset_t +
  * batchSizes[t] − 1 of every [N, ·] buffer (see NOTE(packed-batch-sizes) in PackedSequence; a
  * padded batch has batchSizes = [B, B, …]). G = 4 (LSTM), 3 (GRU), 1 (RNN); H hidden size; O the

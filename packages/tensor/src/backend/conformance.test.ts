@@ -1,22 +1,499 @@
-// Conformance: every registered backend's fast kernels against the reference kernels of the js
-// backend, on awkward shapes (sizes not multiples of the tile, transposes, offsets, strides).
+// Conformance: every kernel of every registered backend (js, wasm, and any backend registered
+// later) against the reference backend in backend/reference/, on seeded random shapes and the
+// edge cases fast kernels get wrong: size-1 and empty dims, sizes that are not multiples of a tile
+// or SIMD width, transposes, offsets, permuted/flipped/broadcast (0-stride) views, repeated
+// indices, packed recurrent batches with uneven lengths, both directions, every cell.
+//
+// The table CASES is keyed by the Backend interface's kernel names, so a kernel added to the
+// interface without a case fails the typecheck, and the first test fails for a backend object
+// whose kernels differ from the table's.
+//
+// Tolerances, with u the unit roundoff of the storage (float32 2^-24 ≈ 6e-8, float64 2^-53):
+// - exact: copies, fills, index/gather kernels, where, clamp, comparisons, max/min and arg-reductions.
+// - elementwise functions: 8u relative (and absolute) — a few ulps, for a libm that rounds differently.
+// - sums and dot products of n terms: per element (n + 2)·u·Σ|terms|, the classical bound γ_n of
+//   recursive float summation (Higham, Accuracy and Stability of Numerical Algorithms, §3.1),
+//   computed element by element by running the reference on |operands|. A SIMD kernel that
+//   accumulates in float32 in any order stays inside it.
+// - softmax: (size + 8)·u, the sum of `size` exponentials plus a few roundings.
+// - the recurrence: each step adds a dot-product error of (G·H + O)·u and the state is rounded to
+//   the storage once; the activations are 1-Lipschitz and the random weights keep the step map
+//   non-expansive, so errors add up over T steps: forward 4·T·(G·H + O + 4)·u, backward the same
+//   plus (N + 4)·u for the weight gradients' sums over N rows, scaled by their magnitude.
 
 import { backend, Generator, getBackend, listBackends, setBackend } from '@seqlab/tensor';
 import { expectClose } from '@seqlab/tensor/testing';
-import { afterEach, describe, expect, test } from 'vitest';
-import { gemmNaive } from './js/gemm';
-import { stridedCopyNaive } from './js/strided';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { FloatStorage, Storage } from '../dtype';
+import {
+  type Backend,
+  type BinaryOp,
+  RECURRENT_GATES,
+  type RecurrentBackwardArgs,
+  type RecurrentCell,
+  type ReduceOp,
+  type StridedView,
+  type UnaryOp,
+} from './backend';
+import { referenceBackend as ref } from './reference/index';
 
-const g = new Generator(99);
-const initial = getBackend().name;
-afterEach(() => setBackend(initial));
-const fill = (n: number) => Float32Array.from({ length: n }, () => g.uniform() * 2 - 1);
+type Kernel = Exclude<keyof Backend, 'name'>;
+type FloatDType = 'float32' | 'float64';
+/** One seeded trial of one kernel: run `fast` and the reference on the same inputs, compare. */
+type Conformance = (fast: Backend, g: Random, trial: number) => void;
 
-describe.each(listBackends())('backend %s', (name) => {
-  test('gemm equals the naive reference for every transpose, odd sizes, offsets and accumulation', () => {
-    setBackend(name);
-    const kernels = backend();
-    for (const [m, n, k] of [
+const TRIALS = 12;
+
+// --- random inputs -------------------------------------------------------------------------------
+
+class Random {
+  private readonly gen: Generator;
+  constructor(seed: number) {
+    this.gen = new Generator(seed);
+  }
+  /** Uniform in [lo, hi). */
+  uniform(lo = -1, hi = 1): number {
+    return lo + (hi - lo) * this.gen.uniform();
+  }
+  /** Integer in [lo, hi]. */
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.gen.uniform() * (hi - lo + 1));
+  }
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(0, items.length - 1)];
+  }
+  bool(p = 0.5): boolean {
+    return this.gen.uniform() < p;
+  }
+  floats(dtype: FloatDType, n: number, lo = -1, hi = 1): FloatStorage {
+    const out = dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.uniform(lo, hi);
+    return out;
+  }
+  /** A dim size: often 1, sometimes `min`, else small and rarely a multiple of 4 or 8. */
+  dim(min = 0): number {
+    return this.pick([min, 1, 1, 2, 3, 5, 7, 9].map((d) => Math.max(d, min)));
+  }
+  shape(rank: number, min = 0): number[] {
+    return Array.from({ length: rank }, () => this.dim(min));
+  }
+}
+
+const count = (shape: readonly number[]): number => shape.reduce((p, s) => p * s, 1);
+const unit = (dtype: FloatDType): number => (dtype === 'float64' ? 2 ** -53 : 2 ** -24);
+const dtypeOf = (trial: number): FloatDType => (trial % 3 === 2 ? 'float64' : 'float32');
+const like = (s: Storage, n = s.length): Storage => new (s.constructor as new (n: number) => Storage)(n);
+const abs = <S extends Storage>(s: S): S => s.map(Math.abs) as S;
+
+/**
+ * A strided view of `shape` over fresh data: dims laid out in a random order, some flipped
+ * (negative stride), some broadcast (stride 0, only if `broadcast`), from a random offset.
+ */
+function randomView(
+  g: Random,
+  shape: readonly number[],
+  make: (n: number) => Storage,
+  broadcast = true,
+): StridedView {
+  const rank = shape.length;
+  const order = Array.from({ length: rank }, (_, d) => d);
+  for (let i = rank - 1; i > 0; i--) {
+    const j = g.int(0, i);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const strides = new Array<number>(rank).fill(0);
+  let size = 1;
+  for (let q = rank - 1; q >= 0; q--) {
+    const d = order[q];
+    if (broadcast && shape[d] > 1 && g.bool(0.2)) continue;
+    strides[d] = size;
+    size *= shape[d];
+  }
+  let offset = g.int(0, 3);
+  for (let d = 0; d < rank; d++) {
+    if (strides[d] > 0 && shape[d] > 0 && g.bool(0.3)) {
+      offset += (shape[d] - 1) * strides[d];
+      strides[d] = -strides[d];
+    }
+  }
+  return { data: make(offset + size + g.int(0, 2)), offset, strides };
+}
+
+// --- comparisons ---------------------------------------------------------------------------------
+
+/** Bit-for-bit equality (NaN equals NaN, 0 and −0 are equal). */
+function expectSame(got: ArrayLike<number>, want: ArrayLike<number>, label: string): void {
+  expect(got.length, `${label}: length`).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    if (got[i] !== want[i] && !(Number.isNaN(got[i]) && Number.isNaN(want[i]))) {
+      throw new Error(`${label}: expected ${want[i]} at flat index ${i}, got ${got[i]}`);
+    }
+  }
+}
+
+/** |got − want| ≤ bound[i] per element, bound from `boundFrom` (the reference on |operands|). */
+function expectWithin(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  bound: ArrayLike<number>,
+  label: string,
+) {
+  expect(got.length, `${label}: length`).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    if (got[i] === want[i] || (Number.isNaN(got[i]) && Number.isNaN(want[i]))) continue;
+    if (!(Math.abs(got[i] - want[i]) <= bound[i])) {
+      throw new Error(`${label}: expected ${want[i]} ± ${bound[i]} at flat index ${i}, got ${got[i]}`);
+    }
+  }
+}
+
+const scaled = (s: ArrayLike<number>, factor: number): Float64Array =>
+  Float64Array.from(s, (v) => v * factor);
+
+// --- the cases, one per kernel -------------------------------------------------------------------
+
+const UNARY: UnaryOp[] = ['neg', 'exp', 'log', 'sqrt', 'abs', 'tanh', 'sigmoid', 'relu', 'sign'];
+const BINARY: BinaryOp[] = [
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'pow',
+  'maximum',
+  'minimum',
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+];
+const COMPARISONS = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
+const SPECIALS = [0, -0, 1, -1, Number.NaN, Infinity, -Infinity, 20, -20];
+
+/** Floats in [-3, 3) with the special values mixed in. */
+function withSpecials(g: Random, dtype: FloatDType, n: number): FloatStorage {
+  const x = g.floats(dtype, n, -3, 3);
+  for (let i = 0; i < n; i++) if (g.bool(0.15)) x[i] = g.pick(SPECIALS);
+  return x;
+}
+
+/** x [outer, size, inner] of a softmax-like kernel, with size ≥ 1. */
+function osi(g: Random): [number, number, number] {
+  return [g.dim(), g.dim(1), g.dim()];
+}
+
+/** A recurrent problem: sizes, packed batch sizes, every input buffer. */
+function recurrentProblem(g: Random, cell: RecurrentCell, dtype: FloatDType) {
+  const H = g.int(cell === 'lstm' ? 2 : 1, 6);
+  const O = cell === 'lstm' && g.bool(0.4) ? g.int(1, H - 1) : H; // projected LSTM: O < H
+  const B = g.int(1, 4);
+  const T = g.int(1, 6);
+  // Uneven lengths (descending, the longest is T), or a padded batch with all lengths T.
+  const padded = g.bool(0.25);
+  const lengths = Array.from({ length: B }, (_, j) => (padded || j === 0 ? T : g.int(1, T))).sort(
+    (x, y) => y - x,
+  );
+  const batchSizes = Int32Array.from({ length: T }, (_, t) => lengths.filter((l) => l > t).length);
+  const N = lengths.reduce((p, l) => p + l, 0);
+  const GH = RECURRENT_GATES[cell] * H;
+  const w = 1 / Math.sqrt(H);
+  return {
+    cell,
+    H,
+    O,
+    B,
+    T,
+    N,
+    GH,
+    batchSizes,
+    reverse: g.bool(),
+    xProj: g.floats(dtype, N * GH, -1.5, 1.5),
+    wHh: g.floats(dtype, GH * O, -w, w),
+    bHh: cell === 'gru' && g.bool(0.8) ? g.floats(dtype, GH, -w, w) : null,
+    wHr: O < H ? g.floats(dtype, O * H, -w, w) : null,
+    h0: g.floats(dtype, B * O),
+    c0: cell === 'lstm' ? g.floats(dtype, B * H) : null,
+    dOut: g.bool(0.8) ? g.floats(dtype, N * O) : null,
+    dhN: g.bool(0.6) ? g.floats(dtype, B * O) : null,
+    dcN: cell === 'lstm' && g.bool(0.6) ? g.floats(dtype, B * H) : null,
+    traces: g.bool(),
+    // Accumulated into by the backward: start from nonzero values.
+    dwHh0: g.floats(dtype, GH * O),
+    dbHh0: g.floats(dtype, GH),
+    dwHr0: g.floats(dtype, O * H),
+  };
+}
+type RecurrentProblem = ReturnType<typeof recurrentProblem>;
+
+/** Fresh argument buffers of `p` in storage `dtype` (float64 for the reference). */
+function recurrentArgs(p: RecurrentProblem, dtype: FloatDType): RecurrentBackwardArgs {
+  const F = (n: number) => (dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
+  const copy = (s: FloatStorage | null) =>
+    s ? (dtype === 'float64' ? Float64Array.from(s) : Float32Array.from(s)) : null;
+  const { cell, H, O, B, N, GH } = p;
+  const lstm = cell === 'lstm';
+  return {
+    cell,
+    hidden: H,
+    outSize: O,
+    batch: B,
+    batchSizes: p.batchSizes,
+    reverse: p.reverse,
+    xProj: copy(p.xProj) as FloatStorage,
+    wHh: copy(p.wHh) as FloatStorage,
+    bHh: copy(p.bHh),
+    wHr: copy(p.wHr),
+    h0: copy(p.h0) as FloatStorage,
+    c0: copy(p.c0),
+    out: F(N * O),
+    hN: F(B * O),
+    cN: lstm ? F(B * H) : null,
+    gates: F(N * GH),
+    hPrev: F(N * O),
+    cells: lstm ? F(N * H) : null,
+    cPrev: lstm ? F(N * H) : null,
+    hFull: p.wHr ? F(N * H) : null,
+    hhN: cell === 'gru' ? F(N * H) : null,
+    dOut: copy(p.dOut),
+    dhN: copy(p.dhN),
+    dcN: copy(p.dcN),
+    dxProj: F(N * GH),
+    dwHh: copy(p.dwHh0) as FloatStorage,
+    dbHh: p.bHh ? copy(p.dbHh0) : null,
+    dwHr: p.wHr ? copy(p.dwHr0) : null,
+    dh0: F(B * O),
+    dc0: lstm ? F(B * H) : null,
+    dhTrace: p.traces ? F(N * O) : null,
+    dcTrace: p.traces && lstm ? F(N * H) : null,
+  };
+}
+
+const FORWARD_OUTPUTS = ['out', 'hN', 'cN', 'gates', 'hPrev', 'cells', 'cPrev', 'hFull', 'hhN'] as const;
+const BACKWARD_OUTPUTS = ['dxProj', 'dwHh', 'dbHh', 'dwHr', 'dh0', 'dc0', 'dhTrace', 'dcTrace'] as const;
+
+/** Runs forward (and backward) on `fast` in the trial's dtype and on the reference in float64, compares. */
+function recurrentConformance(fast: Backend, g: Random, trial: number, withBackward: boolean): void {
+  const cell = (['lstm', 'gru', 'rnn_tanh', 'rnn_relu'] as const)[trial % 4];
+  const dtype = dtypeOf(Math.floor(trial / 4));
+  const p = recurrentProblem(g, cell, dtype);
+  const label = `${cell} H=${p.H} O=${p.O} batchSizes=[${p.batchSizes.join(', ')}] reverse=${p.reverse} ${dtype}`;
+  const got = recurrentArgs(p, dtype);
+  const want = recurrentArgs(p, 'float64');
+  fast.recurrentForward(got);
+  ref.recurrentForward(want);
+  const u = unit(dtype);
+  const forwardTol = 4 * p.T * (p.GH + p.O + 4) * u;
+  for (const key of FORWARD_OUTPUTS) {
+    const w = want[key];
+    if (w)
+      expectClose(got[key] as FloatStorage, w, { rtol: forwardTol, atol: forwardTol }, `${label}: ${key}`);
+    else expect(got[key], `${label}: ${key}`).toBeNull();
+  }
+  if (!withBackward) return;
+  fast.recurrentBackward(got);
+  ref.recurrentBackward(want);
+  const backwardTol = forwardTol + 4 * (p.N + 4) * u;
+  for (const key of BACKWARD_OUTPUTS) {
+    const w = want[key];
+    if (!w) continue;
+    const magnitude = Math.max(1, ...Array.from(w, Math.abs));
+    expectClose(
+      got[key] as FloatStorage,
+      w,
+      { rtol: backwardTol, atol: backwardTol * magnitude },
+      `${label}: ${key}`,
+    );
+  }
+}
+
+const CASES: { [K in Kernel]: Conformance } = {
+  unary: (fast, g, trial) => {
+    const dtype = dtypeOf(trial);
+    const x = withSpecials(g, dtype, g.int(0, 40));
+    for (const op of UNARY) {
+      const got = like(x) as FloatStorage;
+      const want = like(x) as FloatStorage;
+      fast.unary(op, x, got);
+      ref.unary(op, x, want);
+      const tol = 8 * unit(dtype);
+      expectClose(got, want, { rtol: tol, atol: tol }, `unary ${op} ${dtype}`);
+    }
+  },
+  unaryBackward: (fast, g, trial) => {
+    const dtype = dtypeOf(trial);
+    const n = g.int(0, 40);
+    for (const op of UNARY) {
+      const x = g.floats(dtype, n, -3, 3);
+      if (op === 'log' || op === 'sqrt') for (let i = 0; i < n; i++) x[i] = Math.abs(x[i]) + 0.1;
+      const y = like(x) as FloatStorage;
+      ref.unary(op, x, y);
+      const dy = g.floats(dtype, n);
+      const got = like(x) as FloatStorage;
+      const want = like(x) as FloatStorage;
+      fast.unaryBackward(op, x, y, dy, got);
+      ref.unaryBackward(op, x, y, dy, want);
+      const tol = 8 * unit(dtype);
+      expectClose(got, want, { rtol: tol, atol: tol }, `unaryBackward ${op} ${dtype}`);
+    }
+  },
+  clamp: (fast, g, trial) => {
+    const x = withSpecials(g, dtypeOf(trial), g.int(0, 40));
+    const [lo, hi] = g.pick([
+      [-0.5, 0.5],
+      [-Infinity, 0.2],
+      [-0.3, Infinity],
+      [0.1, 0.1],
+    ] as const);
+    const got = like(x) as FloatStorage;
+    const want = like(x) as FloatStorage;
+    fast.clamp(x, lo, hi, got);
+    ref.clamp(x, lo, hi, want);
+    expectSame(got, want, `clamp [${lo}, ${hi}]`);
+  },
+  clampBackward: (fast, g, trial) => {
+    const dtype = dtypeOf(trial);
+    const n = g.int(0, 40);
+    const x = withSpecials(g, dtype, n);
+    const dy = g.floats(dtype, n);
+    const [lo, hi] = g.pick([
+      [-0.5, 0.5],
+      [-Infinity, 0.2],
+      [-0.3, Infinity],
+      [1, 1],
+    ] as const);
+    const got = like(x) as FloatStorage;
+    const want = like(x) as FloatStorage;
+    fast.clampBackward(x, lo, hi, dy, got);
+    ref.clampBackward(x, lo, hi, dy, want);
+    expectSame(got, want, `clampBackward [${lo}, ${hi}]`);
+  },
+  binary: (fast, g, trial) => {
+    const shape = g.shape(g.int(0, 4));
+    const int = trial % 4 === 3;
+    const dtype = dtypeOf(trial);
+    const make = (n: number) =>
+      int ? Int32Array.from({ length: n }, () => g.int(-3, 3)) : withSpecials(g, dtype, n);
+    for (const op of BINARY) {
+      if (int && (op === 'div' || op === 'pow')) continue;
+      const a = randomView(g, shape, make);
+      const b = randomView(g, shape, make);
+      const n = count(shape);
+      const out = () => (COMPARISONS.has(op) ? new Uint8Array(n) : like(a.data, n));
+      const got = out();
+      const want = out();
+      fast.binary(op, a, b, shape, got);
+      ref.binary(op, a, b, shape, want);
+      const label = `binary ${op} [${shape.join(', ')}] strides ${a.strides}/${b.strides}`;
+      if (COMPARISONS.has(op) || int || op === 'maximum' || op === 'minimum') expectSame(got, want, label);
+      else
+        expectClose(
+          got as FloatStorage,
+          want as FloatStorage,
+          { rtol: 8 * unit(dtype), atol: 8 * unit(dtype) },
+          label,
+        );
+    }
+  },
+  where: (fast, g, trial) => {
+    const shape = g.shape(g.int(0, 4));
+    const cond = randomView(g, shape, (n) => Uint8Array.from({ length: n }, () => g.int(0, 1)));
+    const a = randomView(g, shape, (n) => withSpecials(g, dtypeOf(trial), n));
+    const b = randomView(g, shape, (n) => withSpecials(g, dtypeOf(trial), n));
+    const got = like(a.data, count(shape));
+    const want = like(a.data, count(shape));
+    fast.where(cond, a, b, shape, got);
+    ref.where(cond, a, b, shape, want);
+    expectSame(got, want, `where [${shape.join(', ')}]`);
+  },
+  reduce: (fast, g, trial) => {
+    const dtype = dtypeOf(trial);
+    const shape = g.shape(g.int(1, 4));
+    const reduced = shape.map(() => g.bool());
+    const x =
+      trial % 4 === 3
+        ? Int32Array.from({ length: count(shape) }, () => g.int(-9, 9))
+        : g.floats(dtype, count(shape));
+    const outSize = count(shape.filter((_, d) => !reduced[d]));
+    const terms = count(shape.filter((_, d) => reduced[d]));
+    for (const op of ['sum', 'max', 'min'] as ReduceOp[]) {
+      const got = like(x, outSize);
+      const want = like(x, outSize);
+      fast.reduce(op, x, shape, reduced, got);
+      ref.reduce(op, x, shape, reduced, want);
+      const label = `reduce ${op} [${shape.join(', ')}] over [${reduced.join(', ')}]`;
+      if (op !== 'sum' || x instanceof Int32Array) {
+        expectSame(got, want, label);
+      } else {
+        const bound = like(x, outSize);
+        ref.reduce('sum', abs(x), shape, reduced, bound);
+        expectWithin(got, want, scaled(bound, (terms + 2) * unit(dtype)), label);
+      }
+    }
+  },
+  argReduce: (fast, g, trial) => {
+    const [outer, size, inner] = osi(g);
+    // Rounded values make ties; the first extremum wins, and a NaN is the extremum.
+    const x = Float32Array.from({ length: outer * size * inner }, () =>
+      g.bool(0.05) ? Number.NaN : g.int(-3, 3),
+    );
+    for (const op of ['argmax', 'argmin'] as const) {
+      const got = new Int32Array(outer * inner);
+      const want = new Int32Array(outer * inner);
+      fast.argReduce(op, trial % 2 ? Float64Array.from(x) : x, outer, size, inner, got);
+      ref.argReduce(op, trial % 2 ? Float64Array.from(x) : x, outer, size, inner, want);
+      expectSame(got, want, `${op} [${outer}, ${size}, ${inner}]`);
+    }
+  },
+  stridedCopy: (fast, g, trial) => {
+    const shape = g.shape(g.int(0, 5));
+    const makers = [
+      (n: number) => g.floats('float32', n),
+      (n: number) => g.floats('float64', n),
+      (n: number) => Int32Array.from({ length: n }, () => g.int(-100, 100)),
+      (n: number) => Uint8Array.from({ length: n }, () => g.int(0, 1)),
+    ];
+    const src = randomView(g, shape, makers[trial % 4]);
+    const got = like(src.data, count(shape));
+    const want = like(src.data, count(shape));
+    fast.stridedCopy(src, shape, got);
+    ref.stridedCopy(src, shape, want);
+    expectSame(got, want, `stridedCopy [${shape.join(', ')}] strides [${src.strides}] offset ${src.offset}`);
+  },
+  stridedAccumulate: (fast, g, trial) => {
+    const dtype = dtypeOf(trial);
+    const shape = g.shape(g.int(0, 4));
+    const src = g.floats(dtype, count(shape));
+    const dst = randomView(g, shape, (n) => g.floats(dtype, n));
+    const got = { ...dst, data: dst.data.slice() };
+    const want = { ...dst, data: dst.data.slice() };
+    fast.stridedAccumulate(src, shape, got);
+    ref.stridedAccumulate(src, shape, want);
+    const bound = { ...dst, data: abs(dst.data) };
+    ref.stridedAccumulate(abs(src), shape, bound);
+    const label = `stridedAccumulate [${shape.join(', ')}] strides [${dst.strides}]`;
+    expectWithin(got.data, want.data, scaled(bound.data, (src.length + 2) * unit(dtype)), label);
+  },
+  fill: (fast, g, trial) => {
+    const n = g.int(0, 20);
+    const out = [new Float32Array(n), new Float64Array(n), new Int32Array(n), new Uint8Array(n)][trial % 4];
+    const value =
+      out instanceof Int32Array
+        ? -7
+        : out instanceof Uint8Array
+          ? 1
+          : g.pick([0.1, -2.5, Number.NaN, -Infinity]);
+    const got = like(out);
+    const want = like(out);
+    fast.fill(got, value);
+    ref.fill(want, value);
+    expectSame(got, want, `fill ${value}`);
+  },
+  gemm: (fast, g, trial) => {
+    const dtype = dtypeOf(trial);
+    const size = () => g.pick([0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33]);
+    // The first trials walk the edge shapes; later ones are random.
+    const edges = [
       [1, 1, 1],
       [3, 5, 7],
       [4, 4, 4],
@@ -24,58 +501,193 @@ describe.each(listBackends())('backend %s', (name) => {
       [32, 33, 17],
       [2, 0, 3],
       [3, 2, 0],
-    ]) {
-      for (const transA of [false, true]) {
-        for (const transB of [false, true]) {
-          for (const accumulate of [false, true]) {
-            const a = fill(m * k + 3);
-            const b = fill(k * n + 5);
-            const c0 = fill(m * n + 2);
-            const want = c0.slice();
-            const got = c0.slice();
-            gemmNaive(transA, transB, m, n, k, a, 3, b, 5, want, 2, accumulate);
-            kernels.gemm(transA, transB, m, n, k, a, 3, b, 5, got, 2, accumulate);
-            expectClose(
-              got,
-              want,
-              { rtol: 1e-5, atol: 1e-5 },
-              `gemm ${m}x${n}x${k} tA=${transA} tB=${transB} acc=${accumulate}`,
-            );
-          }
+      [0, 3, 2],
+    ];
+    const [m, n, k] = edges[trial] ?? [size(), size(), size()];
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        for (const accumulate of [false, true]) {
+          const [aOff, bOff, cOff] = [g.int(0, 3), g.int(0, 3), g.int(0, 3)];
+          const a = g.floats(dtype, aOff + m * k + 2);
+          const b = g.floats(dtype, bOff + k * n + 2);
+          const c = g.floats(dtype, cOff + m * n + 2);
+          const got = c.slice();
+          const want = c.slice();
+          fast.gemm(transA, transB, m, n, k, a, aOff, b, bOff, got, cOff, accumulate);
+          ref.gemm(transA, transB, m, n, k, a, aOff, b, bOff, want, cOff, accumulate);
+          // Per element: (k + 2)·u·(|op(A)||op(B)| + |C|).
+          const bound = abs(c);
+          ref.gemm(transA, transB, m, n, k, abs(a), aOff, abs(b), bOff, bound, cOff, accumulate);
+          const label = `gemm ${m}x${n}x${k} transA=${transA} transB=${transB} accumulate=${accumulate} ${dtype}`;
+          expectWithin(got, want, scaled(bound, (k + 2) * unit(dtype)), label);
         }
       }
     }
-  });
-
-  test('gemm in float64 is exact to float64 rounding', () => {
-    setBackend(name);
-    const a = Float64Array.from(fill(6 * 5));
-    const b = Float64Array.from(fill(5 * 7));
-    const want = new Float64Array(42);
-    const got = new Float64Array(42);
-    gemmNaive(false, false, 6, 7, 5, a, 0, b, 0, want, 0, false);
-    backend().gemm(false, false, 6, 7, 5, a, 0, b, 0, got, 0, false);
-    expectClose(got, want, { rtol: 1e-14, atol: 1e-14 });
-  });
-
-  test('stridedCopy equals the reference for permutes, flips, broadcasts and offsets', () => {
-    setBackend(name);
-    const src = fill(2 * 3 * 4 * 5 + 7);
-    const views: [number[], number[], number][] = [
-      [[5, 4, 3, 2], [1, 5, 20, 60], 0], // full permute
-      [[2, 3, 4, 5], [60, 20, 5, 1], 7], // contiguous with offset
-      [[2, 3, 4, 5], [60, -20, 5, -1], 7 + 40 + 4], // flips
-      [[3, 2, 4], [0, 60, 1], 2], // broadcast leading dim
-      [[4, 1, 3], [5, 1, 20], 1],
-    ];
-    for (const [shape, strides, offset] of views) {
-      const n = shape.reduce((p, s) => p * s, 1);
-      const want = new Float32Array(n);
-      const got = new Float32Array(n);
-      stridedCopyNaive({ data: src, offset, strides }, shape, want);
-      backend().stridedCopy({ data: src, offset, strides }, shape, got);
-      expect(Array.from(got)).toEqual(Array.from(want));
+  },
+  indexSelect: (fast, g, trial) => {
+    const [outer, size, inner] = [g.dim(), g.dim(1), g.dim()];
+    const index = Int32Array.from({ length: g.int(0, 7) }, () => g.int(0, size - 1));
+    const x =
+      trial % 2
+        ? g.floats('float32', outer * size * inner)
+        : Int32Array.from({ length: outer * size * inner }, (_, i) => i);
+    const got = like(x, outer * index.length * inner);
+    const want = like(x, outer * index.length * inner);
+    fast.indexSelect(x, outer, size, inner, index, got);
+    ref.indexSelect(x, outer, size, inner, index, want);
+    expectSame(got, want, `indexSelect [${outer}, ${size}, ${inner}] index [${index}]`);
+  },
+  indexAdd: (fast, g, trial) => {
+    const dtype = dtypeOf(trial);
+    const [outer, size, inner] = [g.dim(), g.dim(1), g.dim()];
+    const index = Int32Array.from({ length: g.int(0, 9) }, () => g.int(0, size - 1)); // repeats accumulate
+    const src = g.floats(dtype, outer * index.length * inner);
+    const dst = g.floats(dtype, outer * size * inner);
+    const got = dst.slice();
+    const want = dst.slice();
+    fast.indexAdd(got, outer, size, inner, index, src);
+    ref.indexAdd(want, outer, size, inner, index, src);
+    const bound = abs(dst);
+    ref.indexAdd(bound, outer, size, inner, index, abs(src));
+    const label = `indexAdd [${outer}, ${size}, ${inner}] index [${index}]`;
+    expectWithin(got, want, scaled(bound, (index.length + 2) * unit(dtype)), label);
+  },
+  gather: (fast, g) => {
+    const xShape = g.shape(g.int(1, 3), 1);
+    const dim = g.int(0, xShape.length - 1);
+    const indexShape = xShape.map((s, d) => (d === dim ? g.int(0, 4) : g.int(Math.min(1, s), s)));
+    const index = Int32Array.from({ length: count(indexShape) }, () => g.int(0, xShape[dim] - 1));
+    const x = g.floats('float32', count(xShape));
+    const got = new Float32Array(index.length);
+    const want = new Float32Array(index.length);
+    fast.gather(x, xShape, dim, index, indexShape, got);
+    ref.gather(x, xShape, dim, index, indexShape, want);
+    expectSame(got, want, `gather x [${xShape}] dim ${dim} index [${indexShape}]`);
+  },
+  scatterAdd: (fast, g, trial) => {
+    const dtype = dtypeOf(trial);
+    const dstShape = g.shape(g.int(1, 3), 1);
+    const dim = g.int(0, dstShape.length - 1);
+    const indexShape = dstShape.map((s, d) => (d === dim ? g.int(0, 6) : g.int(Math.min(1, s), s)));
+    const index = Int32Array.from({ length: count(indexShape) }, () => g.int(0, dstShape[dim] - 1));
+    const src = g.floats(dtype, index.length);
+    const dst = g.floats(dtype, count(dstShape));
+    const got = dst.slice();
+    const want = dst.slice();
+    fast.scatterAdd(got, dstShape, dim, index, indexShape, src);
+    ref.scatterAdd(want, dstShape, dim, index, indexShape, src);
+    const bound = abs(dst);
+    ref.scatterAdd(bound, dstShape, dim, index, indexShape, abs(src));
+    const label = `scatterAdd dst [${dstShape}] dim ${dim} index [${indexShape}]`;
+    expectWithin(got, want, scaled(bound, (index.length + 2) * unit(dtype)), label);
+  },
+  softmax: (fast, g, trial) => {
+    const dtype = dtypeOf(trial);
+    const [outer, size, inner] = osi(g);
+    const x = g.floats(dtype, outer * size * inner, -8, 8);
+    for (const log of [false, true]) {
+      const got = like(x) as FloatStorage;
+      const want = like(x) as FloatStorage;
+      fast.softmax(x, outer, size, inner, log, got);
+      ref.softmax(x, outer, size, inner, log, want);
+      const tol = (size + 8) * unit(dtype);
+      expectClose(
+        got,
+        want,
+        { rtol: tol, atol: log ? 10 * tol : tol },
+        `softmax log=${log} [${outer}, ${size}, ${inner}]`,
+      );
     }
+  },
+  softmaxBackward: (fast, g, trial) => {
+    const dtype = dtypeOf(trial);
+    const [outer, size, inner] = osi(g);
+    const x = g.floats(dtype, outer * size * inner, -4, 4);
+    const dy = g.floats(dtype, x.length);
+    for (const log of [false, true]) {
+      const y = like(x) as FloatStorage;
+      ref.softmax(x, outer, size, inner, log, y);
+      const got = like(x) as FloatStorage;
+      const want = like(x) as FloatStorage;
+      fast.softmaxBackward(y, dy, outer, size, inner, log, got);
+      ref.softmaxBackward(y, dy, outer, size, inner, log, want);
+      const tol = (size + 8) * unit(dtype);
+      expectClose(
+        got,
+        want,
+        { rtol: tol, atol: size * tol },
+        `softmaxBackward log=${log} [${outer}, ${size}, ${inner}]`,
+      );
+    }
+  },
+  recurrentForward: (fast, g, trial) => recurrentConformance(fast, g, trial, false),
+  recurrentBackward: (fast, g, trial) => recurrentConformance(fast, g, trial, true),
+};
+
+const KERNELS = Object.keys(CASES).sort() as Kernel[];
+const kernelsOf = (b: Backend): string[] =>
+  Object.keys(b)
+    .filter((k) => k !== 'name')
+    .sort();
+
+test('the conformance table has a case for every kernel of every registered backend, and no other', () => {
+  expect(KERNELS).toEqual(kernelsOf(ref));
+  const initial = getBackend().name;
+  try {
+    for (const name of listBackends()) {
+      setBackend(name);
+      expect(kernelsOf(backend()), `backend ${name}`).toEqual(KERNELS);
+    }
+  } finally {
+    setBackend(initial);
+  }
+});
+
+describe.each(listBackends())('backend %s agrees with the reference kernels', (name) => {
+  const initial = getBackend().name;
+  beforeAll(() => setBackend(name));
+  afterAll(() => setBackend(initial));
+
+  test.each(KERNELS)('%s', (kernel) => {
+    // Seeded per kernel, so each kernel sees the same shapes on every backend.
+    const g = new Random(KERNELS.indexOf(kernel) + 1);
+    for (let trial = 0; trial < TRIALS; trial++) CASES[kernel](backend(), g, trial);
+  });
+});
+
+describe('the conformance checks can fail', () => {
+  const broken = (patch: Partial<Backend>): Backend => ({ ...ref, ...patch });
+
+  test('a GEMM that drops the last column of an odd-width tile is caught', () => {
+    const gemm: Backend['gemm'] = (tA, tB, m, n, k, a, aOff, b, bOff, c, cOff, acc) => {
+      ref.gemm(tA, tB, m, n, k, a, aOff, b, bOff, c, cOff, acc);
+      if (n % 4 === 1 && m > 0 && k > 0) c[cOff + n - 1] += 1;
+    };
+    const g = new Random(1);
+    expect(() => {
+      for (let trial = 0; trial < TRIALS; trial++) CASES.gemm(broken({ gemm }), g, trial);
+    }).toThrow(/gemm .*transA/);
+  });
+
+  test('a recurrent backward with dL/dh0 off by 1e-3 in one element is caught', () => {
+    const recurrentBackward: Backend['recurrentBackward'] = (a) => {
+      ref.recurrentBackward(a);
+      a.dh0[a.dh0.length - 1] += 1e-3;
+    };
+    const g = new Random(2);
+    expect(() => {
+      for (let trial = 0; trial < TRIALS; trial++)
+        CASES.recurrentBackward(broken({ recurrentBackward }), g, trial);
+    }).toThrow(/dh0/);
+  });
+
+  test('a float32 recurrence with one gate off by 1e-4 is outside the derived tolerance', () => {
+    const recurrentForward: Backend['recurrentForward'] = (a) => {
+      ref.recurrentForward(a);
+      a.gates[0] += 1e-4;
+    };
+    const g = new Random(3);
+    expect(() => CASES.recurrentForward(broken({ recurrentForward }), g, 0)).toThrow(/lstm .*float32: gates/);
   });
 });
 

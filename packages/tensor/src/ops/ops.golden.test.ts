@@ -8,14 +8,15 @@
  * (seqlab's names; `null` = not given) and which inputs have a stored gradient `grad<k>`.
  * Masks and conditions are stored as uint8 0/1 and become `bool` tensors here; indices are int32.
  *
- * Every case is one test: build the inputs, run the op, compare shape and values, then backpropagate
- * the same linear loss and compare every input's `.grad`.
+ * Every case is one test, run once per registered backend: build the inputs, run the op, compare
+ * shape and values, then backpropagate the same linear loss and compare every input's `.grad`.
  */
 import { readFileSync } from 'node:fs';
 import {
   abs,
   add,
   argmax,
+  backend,
   cat,
   chunk,
   clamp,
@@ -24,7 +25,9 @@ import {
   expand,
   flip,
   gather,
+  getBackend,
   indexSelect,
+  listBackends,
   log,
   logSoftmax,
   logsumexp,
@@ -42,6 +45,7 @@ import {
   reshape,
   scatterAdd,
   select,
+  setBackend,
   sigmoid,
   slice,
   softmax,
@@ -60,7 +64,7 @@ import {
   where,
 } from '@seqlab/tensor';
 import { expectClose } from '@seqlab/tensor/testing';
-import { describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseSafetensors, type RawTensor } from '../io/safetensors';
 
 // --- fixture reading --------------------------------------------------------------------------
@@ -197,57 +201,71 @@ function toTensor(stored: RawTensor, requiresGrad: boolean): Tensor {
   return tensor(nest(stored.data, stored.shape) as TensorLike, { dtype: 'bool' });
 }
 
-describe.each(GROUPS)('%s (PyTorch golden)', (group) => {
-  const { cases, tensors, get } = loadGroup(group);
+const groups = new Map(GROUPS.map((group) => [group, loadGroup(group)]));
 
-  test('fixture parses, lists cases, and every op has a table entry', () => {
-    expect(cases.length).toBeGreaterThan(0);
-    expect(cases.map((c) => c.op).filter((op) => !(op in OPS))).toEqual([]);
-    // Every stored value is a plausible fixture number (a misread buffer gives 1e21s and NaNs).
-    const implausible = [...tensors].filter(
-      ([, t]) =>
-        t.data.length !== t.shape.reduce((p, d) => p * d, 1) || t.data.some((v) => !(Math.abs(v) < 1e5)),
-    );
-    expect(implausible.map(([name]) => name)).toEqual([]);
+// Once per registered backend (js, wasm, and any backend registered later): the backend is
+// selected for the describe's tests and the previous one restored after them.
+describe.each(listBackends())('[%s backend]', (name) => {
+  const initial = getBackend().name;
+  beforeAll(() => setBackend(name));
+  afterAll(() => setBackend(initial));
+
+  test(`runs on the ${name} backend`, () => {
+    expect(backend().name).toBe(name);
   });
 
-  const named = cases.map((c) => [`${c.name} (${c.op})`, c] as const);
-  test.each(named)('%s', (_, c) => {
-    const inputs = c.inputs.map((role, k) => toTensor(get(`${c.name}/${role}`), c.grads.includes(k)));
-    const op = OPS[c.op];
-    if (!op) throw new Error(`no table entry for op ${c.op}`);
-    const result = op(inputs, c.args);
-    const outs = Array.isArray(result) ? result : [result];
+  describe.each(GROUPS)('%s (PyTorch golden)', (group) => {
+    const { cases, tensors, get } = groups.get(group) as ReturnType<typeof loadGroup>;
 
-    // Forward: count, shape exactly, values.
-    expect(outs.length, 'number of outputs').toBe(c.outputs.length);
-    c.outputs.forEach((role, j) => {
-      const out = outs[j] as Tensor;
-      const expected = get(`${c.name}/${role}`);
-      expect([...out.shape], `${role} shape`).toEqual(expected.shape);
-      if (expected.dtype === 'I32') {
-        expect(out.dtype, `${role} dtype`).toBe('int32');
-        expect(flatten(out.toArray()), `${role} values`).toEqual(Array.from(expected.data));
-      } else {
-        expectClose(out.toFloat32Array(), expected.data, {}, `${c.name}/${role}`);
+    test('fixture parses, lists cases, and every op has a table entry', () => {
+      expect(cases.length).toBeGreaterThan(0);
+      expect(cases.map((c) => c.op).filter((op) => !(op in OPS))).toEqual([]);
+      // Every stored value is a plausible fixture number (a misread buffer gives 1e21s and NaNs).
+      const implausible = [...tensors].filter(
+        ([, t]) =>
+          t.data.length !== t.shape.reduce((p, d) => p * d, 1) || t.data.some((v) => !(Math.abs(v) < 1e5)),
+      );
+      expect(implausible.map(([name]) => name)).toEqual([]);
+    });
+
+    const named = cases.map((c) => [`${c.name} (${c.op})`, c] as const);
+    test.each(named)('%s', (_, c) => {
+      const inputs = c.inputs.map((role, k) => toTensor(get(`${c.name}/${role}`), c.grads.includes(k)));
+      const op = OPS[c.op];
+      if (!op) throw new Error(`no table entry for op ${c.op}`);
+      const result = op(inputs, c.args);
+      const outs = Array.isArray(result) ? result : [result];
+
+      // Forward: count, shape exactly, values.
+      expect(outs.length, 'number of outputs').toBe(c.outputs.length);
+      c.outputs.forEach((role, j) => {
+        const out = outs[j] as Tensor;
+        const expected = get(`${c.name}/${role}`);
+        expect([...out.shape], `${role} shape`).toEqual(expected.shape);
+        if (expected.dtype === 'I32') {
+          expect(out.dtype, `${role} dtype`).toBe('int32');
+          expect(flatten(out.toArray()), `${role} values`).toEqual(Array.from(expected.data));
+        } else {
+          expectClose(out.toFloat32Array(), expected.data, {}, `${c.name}/${role}`);
+        }
+      });
+      if (c.grads.length === 0) return;
+
+      // Backward of the same linear loss sum_j (out_j * w_j).sum() as the generator.
+      let loss: Tensor | null = null;
+      c.outputs.forEach((role, j) => {
+        const w = toTensor(get(`${c.name}/${role.replace('out', 'w')}`), false);
+        const term = sum(mul(outs[j] as Tensor, w));
+        loss = loss === null ? term : add(loss, term);
+      });
+      (loss as Tensor | null)?.backward();
+      for (const k of c.grads) {
+        const grad = inputs[k]?.grad;
+        const expected = get(`${c.name}/grad${k}`);
+        expect(grad, `grad of input ${k} (${c.inputs[k]})`).toBeTruthy();
+        expect([...(grad as Tensor).shape], `grad${k} shape`).toEqual(expected.shape);
+        expectClose((grad as Tensor).toFloat32Array(), expected.data, {}, `${c.name}/grad${k}`);
       }
     });
-    if (c.grads.length === 0) return;
-
-    // Backward of the same linear loss sum_j (out_j * w_j).sum() as the generator.
-    let loss: Tensor | null = null;
-    c.outputs.forEach((role, j) => {
-      const w = toTensor(get(`${c.name}/${role.replace('out', 'w')}`), false);
-      const term = sum(mul(outs[j] as Tensor, w));
-      loss = loss === null ? term : add(loss, term);
-    });
-    (loss as Tensor | null)?.backward();
-    for (const k of c.grads) {
-      const grad = inputs[k]?.grad;
-      const expected = get(`${c.name}/grad${k}`);
-      expect(grad, `grad of input ${k} (${c.inputs[k]})`).toBeTruthy();
-      expect([...(grad as Tensor).shape], `grad${k} shape`).toEqual(expected.shape);
-      expectClose((grad as Tensor).toFloat32Array(), expected.data, {}, `${c.name}/grad${k}`);
-    }
   });
 });

@@ -1,7 +1,14 @@
 // The fused recurrence against finite differences (float64), for every cell, both directions,
 // packed batch sizes and a projected LSTM; and its trace of dL/dh_t against retainGrad on a loop.
 
-import { Generator, type RecurrentCell, randn, recurrentSequence, type Tensor } from '@seqlab/tensor';
+import {
+  Generator,
+  RECURRENT_GATES,
+  type RecurrentCell,
+  randn,
+  recurrentSequence,
+  type Tensor,
+} from '@seqlab/tensor';
 import { gradcheck } from '@seqlab/tensor/testing';
 import { describe, expect, test } from 'vitest';
 
@@ -11,8 +18,6 @@ const r = (shape: number[], scale = 0.5) => {
   t.requiresGrad = true;
   return t;
 };
-
-const GATES: Record<RecurrentCell, number> = { lstm: 4, gru: 3, rnn_tanh: 1, rnn_relu: 1 };
 
 describe.each<[RecurrentCell, boolean, number[], number]>([
   ['lstm', false, [3, 3, 2, 1], 0],
@@ -24,7 +29,7 @@ describe.each<[RecurrentCell, boolean, number[], number]>([
   ['rnn_relu', false, [2, 2, 1], 0],
 ])('recurrentSequence %s reverse=%s batchSizes=%j proj=%i', (cell, reverse, sizes, proj) => {
   const H = 3;
-  const I = GATES[cell] * H;
+  const I = RECURRENT_GATES[cell] * H;
   const O = proj || H;
   const B = sizes[0];
   const N = sizes.reduce((a, b) => a + b, 0);

@@ -1,5 +1,5 @@
 import { recordOp } from '../autograd/function';
-import type { RecurrentCell } from '../backend/backend';
+import { RECURRENT_GATES, type RecurrentCell } from '../backend/backend';
 import { backend } from '../backend/registry';
 import type { FloatStorage } from '../dtype';
 import { DTypeError, formatShape, ShapeError } from '../errors';
@@ -47,8 +47,6 @@ export interface RecurrentSequenceOutputs {
   cells: Tensor | null;
 }
 
-const GATES: Record<RecurrentCell, number> = { lstm: 4, gru: 3, rnn_tanh: 1, rnn_relu: 1 };
-
 /**
  * The fused recurrence: one direction of one RNN/LSTM/GRU layer over a whole sequence, as one
  * autograd node with a hand-written backward through time. The layers of @seqlab/layers build
@@ -57,7 +55,7 @@ const GATES: Record<RecurrentCell, number> = { lstm: 4, gru: 3, rnn_tanh: 1, rnn
 export function recurrentSequence(inputs: RecurrentSequenceInputs): RecurrentSequenceOutputs {
   const { cell, xProj, wHh, bHh, wHr, h0, c0, batchSizes, reverse } = inputs;
   const op = 'recurrentSequence';
-  const G = GATES[cell];
+  const G = RECURRENT_GATES[cell];
   for (const t of [xProj, wHh, bHh, wHr, h0, c0]) {
     if (t && t.dtype !== xProj.dtype) throw new DTypeError(op, `every tensor ${xProj.dtype}`, t.dtype);
   }

@@ -5,18 +5,21 @@
  * random weight per output and the gradients of sum(w * out).
  */
 import {
+  getBackend,
+  listBackends,
   mul,
   PackedSequence,
   packPaddedSequence,
   packSequence,
   padPackedSequence,
   padSequence,
+  setBackend,
   sum,
   type Tensor,
   tensor,
 } from '@seqlab/tensor';
 import { expectClose, leaf, loadFixture } from '@seqlab/tensor/testing';
-import { describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const fixture = loadFixture(new URL('../../fixtures/sequence/pack.safetensors', import.meta.url));
 type Case = { name: string; op: string; args: Record<string, number | boolean | null> };
@@ -35,7 +38,12 @@ function checkPacked(name: string, packed: PackedSequence): void {
   expectClose(packed.data, fixture.get(`${name}/data`));
 }
 
-describe('packing and padding match PyTorch 1.13', () => {
+// Once per registered backend, selected for the describe's tests and restored after them.
+describe.each(listBackends())('[%s backend] packing and padding match PyTorch 1.13', (backendName) => {
+  const initial = getBackend().name;
+  beforeAll(() => setBackend(backendName));
+  afterAll(() => setBackend(initial));
+
   test.each(cases.map((c) => [c.name, c] as const))('%s', (name, c) => {
     const w = (role: string) => fixture.get(`${name}/w_${role}`);
     if (c.op === 'packPaddedSequence') {

@@ -1,36 +1,9 @@
 import type { FloatStorage } from '../../dtype';
+import type { gemmNaive } from '../reference/gemm';
 
-/**
- * Reference GEMM (llm.c's matmul_forward_naive in spirit): C = (acc ? C : 0) + op(A) @ op(B).
- * Kept as the algorithmic reference for the conformance tests and as a fallback.
- */
-export function gemmNaive(
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  a: FloatStorage,
-  aOff: number,
-  b: FloatStorage,
-  bOff: number,
-  c: FloatStorage,
-  cOff: number,
-  accumulate: boolean,
-): void {
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let p = 0; p < k; p++) {
-        const av = transA ? a[aOff + p * m + i] : a[aOff + i * k + p];
-        const bv = transB ? b[bOff + j * k + p] : b[bOff + p * n + j];
-        s += av * bv;
-      }
-      const ci = cOff + i * n + j;
-      c[ci] = accumulate ? c[ci] + s : s;
-    }
-  }
-}
+// The reference GEMM lives with the other reference kernels (backend/reference/gemm.ts); it is
+// re-exported here for the GEMM tests and benchmarks that compare against it.
+export { gemmNaive } from '../reference/gemm';
 
 /**
  * op(B) [k, n] packed into 4-column panels, zero-padded: packed[(jb·k + p)·4 + t] = op(B)[p, jb·4 + t].
@@ -61,6 +34,11 @@ export function packB(transB: boolean, k: number, n: number, b: FloatStorage, bO
  * Register-tiled GEMM: op(B) is packed into 4-column panels (`packB`), op(A) read row-major
  * [m, k]; each 4x4 block of C is held in 16 locals across the k loop (a 1x4 kernel takes the last
  * m % 4 rows). Accumulates in float64 registers, rounds once on store.
+ *
+ * It handles every shape itself, so it has no fallback: m % 4 rows take the 1x4 kernel, n % 4
+ * columns a zero-padded panel, m, n or k = 0 return early, and either transpose is normalised
+ * before the kernel. backend/conformance.test.ts checks it against the reference `gemmNaive` on
+ * exactly those edge shapes.
  */
 export const gemmTiled: GemmFn = (transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate) =>
   gemmVia(gemmPacked, transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);

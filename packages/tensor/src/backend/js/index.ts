@@ -8,9 +8,9 @@ import { softmax, softmaxBackward } from './softmax';
 import { stridedAccumulate, stridedCopy } from './strided';
 
 /**
- * The default backend: plain TypeScript over typed arrays, runs anywhere JavaScript runs.
- * Reference kernels (`gemmNaive`, `stridedCopyNaive`) sit beside the fast ones for the
- * conformance tests.
+ * The pure-TypeScript backend over typed arrays: runs anywhere JavaScript runs. Its fast kernels
+ * (tiled GEMM, fused recurrence, dimension-merging strided loops) are checked against the naive
+ * ones in backend/reference/ by backend/conformance.test.ts.
  */
 export const jsBackend: Backend = {
   name: 'js',

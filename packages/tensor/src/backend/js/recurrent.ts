@@ -1,5 +1,5 @@
 import type { FloatStorage } from '../../dtype';
-import type { RecurrentBackwardArgs, RecurrentForwardArgs } from '../backend';
+import { RECURRENT_GATES, type RecurrentBackwardArgs, type RecurrentForwardArgs } from '../backend';
 import { type GemmKernels, jsGemmKernels } from './gemm';
 
 // Fused recurrent kernels: one direction of one layer over the whole sequence. The input
@@ -15,10 +15,6 @@ function stepOffsets(batchSizes: Int32Array): Int32Array {
   const offsets = new Int32Array(batchSizes.length);
   for (let t = 1; t < offsets.length; t++) offsets[t] = offsets[t - 1] + batchSizes[t - 1];
   return offsets;
-}
-
-function gateCount(cell: RecurrentForwardArgs['cell']): number {
-  return cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
 }
 
 /** Like the input: a Float64Array for float64 work, else Float32Array. */
@@ -38,7 +34,7 @@ export function makeRecurrentKernels(kernels: GemmKernels): {
 
   function recurrentForward(a: RecurrentForwardArgs): void {
     const { cell, hidden: H, outSize: O, batch: B, batchSizes, reverse, xProj, wHh, gates, hPrev, out } = a;
-    const G = gateCount(cell);
+    const G = RECURRENT_GATES[cell];
     const GH = G * H;
     const T = batchSizes.length;
     const offsets = stepOffsets(batchSizes);
@@ -136,7 +132,7 @@ export function makeRecurrentKernels(kernels: GemmKernels): {
 
   function recurrentBackward(a: RecurrentBackwardArgs): void {
     const { cell, hidden: H, outSize: O, batch: B, batchSizes, reverse, wHh, gates, hPrev, dxProj } = a;
-    const G = gateCount(cell);
+    const G = RECURRENT_GATES[cell];
     const GH = G * H;
     const T = batchSizes.length;
     const N = hPrev.length / O;

@@ -47,22 +47,6 @@ export function contiguousStrides(shape: readonly number[]): number[] {
   return strides;
 }
 
-/** Reference strided copy: one element at a time through a full multi-index. */
-export function stridedCopyNaive(src: StridedView, shape: readonly number[], out: Storage): void {
-  const n = out.length;
-  const rank = shape.length;
-  for (let i = 0; i < n; i++) {
-    let rem = i;
-    let off = src.offset;
-    for (let d = rank - 1; d >= 0; d--) {
-      const size = shape[d];
-      off += (rem % size) * src.strides[d];
-      rem = Math.floor(rem / size);
-    }
-    out[i] = src.data[off];
-  }
-}
-
 /** Strided copy, a row at a time over coalesced dims. */
 export function stridedCopy(src: StridedView, shape: readonly number[], out: Storage): void {
   const total = out.length;
