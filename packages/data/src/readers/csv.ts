@@ -30,8 +30,9 @@ const QUOTING: Record<string, string> = {
  * invalid UTF-8, empty text, an unknown label — fail the read with a FormatError naming file and
  * line (`onError: 'throw'`, default) or are skipped and counted in `report` (`onError: 'skip'`).
  * Records end at CRLF or LF, mixed freely (as `readJsonl`'s lines). Blank lines are ignored. A
- * header without the named columns always throws. Broken quoting is ambiguous by nature: after a stray quote csv-parse may stay inside a quoted field and absorb the
- * next lines into the rejected record until a quote closes it (they are counted as one bad row).
+ * header without the named columns always throws. Broken quoting is ambiguous by nature: after a
+ * stray quote csv-parse may stay inside a quoted field and absorb the next lines into the rejected
+ * record until a quote closes it (they are counted as one bad row).
  *
  * @example
  * ```ts
