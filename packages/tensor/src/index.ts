@@ -135,6 +135,7 @@ export {
   DTypeError,
   FormatError,
   formatShape,
+  NumericError,
   SeqlabError,
   ShapeError,
 } from './errors';
