@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Module } from '@seqlab/layers';
 import { ConfigError, FormatError, SeqlabError, ShapeError, type Tensor } from '@seqlab/tensor';
 import { loadSafetensorsFile, saveSafetensorsFile, writeFileAtomic } from '@seqlab/tensor/node';
+import { checkFiniteWeights } from './numeric-guard';
 
 /**
  * The files of a run directory (`--out DIR`). Every file is written atomically (temporary file,
@@ -98,6 +99,7 @@ export async function loadWeights(
   option: RunOption = '--run',
 ): Promise<void> {
   const dict = await readStateDict(path, option);
+  checkFiniteWeights(dict, path, option);
   try {
     model.loadStateDict(dict);
   } catch (error) {
