@@ -38,8 +38,8 @@ function expectOneLineError(r: CliResult, ...fragments: (string | RegExp)[]): st
 const allFinite = (weights: Map<string, { values: number[] }>) =>
   [...weights.values()].every((w) => w.values.every(Number.isFinite));
 
-// Plain SGD (momentum 0.9) at lr 10 with weight decay 1, both within their ranges: every step
-// multiplies the weights by about -9, so the loss reaches 1e12 in epoch 1 and overflows in epoch 2.
+// SGD (momentum 0.9) at lr 10 with weight decay 1, both within their ranges: every step multiplies
+// the weights by about -9, so the loss reaches 1e12 in epoch 1 and overflows in epoch 2 or 3.
 const DIVERGING = [
   '--train',
   fixture('topics.csv'),
@@ -67,29 +67,34 @@ describe('seqlab train: a diverging run stops at the first non-finite value', ()
   it('names the epoch, batch, step and parameter, keeps the last good checkpoint and exits 2', async () => {
     const dir = await temp.make();
     const out = join(dir, 'run');
-    const one = join(dir, 'one-epoch');
-    const [r, ref] = await Promise.all([
-      runCli(['train', ...DIVERGING, '--epochs', '3', '--out', out]),
-      runCli(['train', ...DIVERGING, '--epochs', '1', '--out', one]),
-    ]);
-    expect(ref.code, ref.stderr).toBe(0);
+    const r = await runCli(['train', ...DIVERGING, '--epochs', '6', '--out', out]);
     const line = expectOneLineError(
       r,
       /^error: train: expected (a )?finite [a-z ]+, got (NaN|-?Infinity)/,
-      /at epoch 2, batch \d+ of 16 \(step (1[7-9]|2\d|3[0-2])\)/,
+      /at epoch \d, batch \d+ of 16 \(step \d+\)/,
       /(embedding|lstm|fc)\.\w+/,
-      'checkpoint/ keeps epoch 1',
     );
     expect(line).not.toMatch(/TypeError|undefined/);
-    // Epoch 1 was finite and is the last line of progress; nothing of epoch 2 was reported or saved.
-    expect(r.stdout).toMatch(/epoch 1: train loss \d/);
-    expect(r.stdout).not.toMatch(/epoch 2:|NaN|test accuracy/);
+    // The epoch depends on the backend's rounding (epoch 2 with wasm, 3 with js); step and batch agree.
+    const [, epoch, batch, step] = (/at epoch (\d), batch (\d+) of 16 \(step (\d+)\)/.exec(line) ?? []).map(
+      Number,
+    );
+    expect(epoch).toBeGreaterThanOrEqual(2);
+    expect(step).toBe((epoch - 1) * 16 + batch);
+    expect(line).toContain(`checkpoint/ keeps epoch ${epoch - 1}.`);
+    // The epochs before were finite and reported; nothing of the failing one was reported or saved.
+    expect(r.stdout).toMatch(new RegExp(`epoch ${epoch - 1}: train loss \\d`));
+    expect(r.stdout).not.toMatch(new RegExp(`epoch ${epoch}:|NaN|test accuracy`));
     const state = await readJsonFile<{ epochsDone: number; finished: boolean }>(
       join(out, 'checkpoint/state.json'),
     );
-    expect(state).toMatchObject({ epochsDone: 1, finished: false });
+    expect(state).toMatchObject({ epochsDone: epoch - 1, finished: false });
+    // The checkpoint is the one a run of epoch - 1 epochs writes, byte for byte.
+    const ref = join(dir, 'reference');
+    const done = await runCli(['train', ...DIVERGING, '--epochs', String(epoch - 1), '--out', ref]);
+    expect(done.code, done.stderr).toBe(0);
     const kept = await readFile(join(out, 'checkpoint/model.safetensors'));
-    expect(kept.equals(await readFile(join(one, 'checkpoint/model.safetensors')))).toBe(true);
+    expect(kept.equals(await readFile(join(ref, 'checkpoint/model.safetensors')))).toBe(true);
     expect(allFinite(await readWeights(join(out, 'checkpoint/model.safetensors')))).toBe(true);
     expect(allFinite(await readWeights(join(out, 'checkpoint/best.safetensors')))).toBe(true);
     for (const file of ['model.safetensors', 'metrics.json', 'report.html'])
