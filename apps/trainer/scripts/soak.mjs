@@ -148,6 +148,7 @@ const samples = [];
 const endAt = start + minutes * 60_000;
 while (performance.now() < endAt && done === null) {
   const next = start + (samples.length + 1) * interval * 1000;
+  if (next > endAt) break;
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - performance.now())));
   if (done !== null) break;
   const bytes = await rss(child.pid);
