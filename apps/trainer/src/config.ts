@@ -1,6 +1,43 @@
 import { ConfigError, formatValue } from '@seqlab/tensor';
 import { z } from 'zod';
 
+/** The command-line flag of a config key: `weightDecay` → `--weight-decay`. */
+export function flagOf(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** The bounds of a numeric option; an open end excludes its value. */
+interface Range {
+  min: number;
+  max: number;
+  int?: boolean;
+  minOpen?: boolean;
+  maxOpen?: boolean;
+}
+
+/** `[0, 1)`, `(0, 10]`, `an integer in [1, 8]`. */
+function describeRange({ min, max, int = false, minOpen = false, maxOpen = false }: Range): string {
+  const n = (x: number) =>
+    Number.isInteger(x) && Math.abs(x) >= 10000 ? x.toLocaleString('en-US') : String(x);
+  return `${int ? 'an integer' : 'a number'} in ${minOpen ? '(' : '['}${n(min)}, ${n(max)}${maxOpen ? ')' : ']'}`;
+}
+
+/**
+ * A numeric option with sane bounds: a number (zod's own message when it is not one), then one
+ * check whose message names the flag (the key for options of config files only) and the range, e.g.
+ * `weightDecay: expected --weight-decay to be a number in [0, 1] (given 1e+30)`.
+ */
+function range(key: string, r: Range, name = flagOf(key)) {
+  const { min, max, int = false, minOpen = false, maxOpen = false } = r;
+  return z
+    .number()
+    .refine(
+      (v) =>
+        (!int || Number.isInteger(v)) && (minOpen ? v > min : v >= min) && (maxOpen ? v < max : v <= max),
+      { message: `expected ${name} to be ${describeRange(r)}` },
+    );
+}
+
 /**
  * The whole training configuration as one zod schema: `--config FILE` (JSON) and the flags both
  * land here (flags override the file), and it is validated once, at entry, before any work. A bad
@@ -22,44 +59,57 @@ export const TrainConfigSchema = z
     /** SpamAssassin: keep the e-mail headers or read only the subject and body. */
     headers: z.enum(['drop', 'keep']).default('drop'),
     model: z.enum(['lstm', 'gru', 'rnn', 'bag']).default('lstm'),
-    layers: z.number().int().min(1).max(8).default(1),
-    hidden: z.number().int().min(1).max(4096).default(32),
-    embed: z.number().int().min(1).max(4096).default(64),
+    /** Stacked recurrent layers, 1 to 8. */
+    layers: range('layers', { int: true, min: 1, max: 8 }).default(1),
+    /** Hidden size H, 1 to 4096. */
+    hidden: range('hidden', { int: true, min: 1, max: 4096 }).default(32),
+    /** Embedding size, 1 to 4096. */
+    embed: range('embed', { int: true, min: 1, max: 4096 }).default(64),
     bidirectional: z.boolean().default(true),
-    dropout: z.number().min(0).lt(1).default(0.3),
-    /** LSTM forget-gate bias added at init (0 = PyTorch's init). */
-    forgetBias: z.number().default(0),
+    /** Dropout probability between recurrent layers (and before the output layer), in [0, 1). */
+    dropout: range('dropout', { min: 0, max: 1, maxOpen: true }).default(0.3),
+    /** LSTM forget-gate bias added at init (0 = PyTorch's init), in [-10, 10] (σ(10) = 0.99995). */
+    forgetBias: range('forgetBias', { min: -10, max: 10 }).default(0),
     tokenizer: z.enum(['word', 'char', 'bpe']).default('word'),
-    /** Tokens kept per text (the first ones). */
-    maxLen: z.number().int().min(1).max(100000).default(160),
-    /** Vocabulary: tokens seen fewer times are <unk>; at most this many entries. */
-    minFreq: z.number().int().min(1).default(2),
-    vocabSize: z.number().int().min(4).default(20000),
-    batchSize: z.number().int().min(1).max(65536).default(32),
+    /** Tokens kept per text (the first ones), 1 to 100,000. */
+    maxLen: range('maxLen', { int: true, min: 1, max: 100_000 }).default(160),
+    /** Vocabulary: tokens seen fewer times are <unk> (1 to 1,000,000); at most vocabSize entries. */
+    minFreq: range('minFreq', { int: true, min: 1, max: 1_000_000 }).default(2),
+    /** Vocabulary entries, <pad> and <unk> included: 4 to 1,000,000. */
+    vocabSize: range('vocabSize', { int: true, min: 4, max: 1_000_000 }).default(20000),
+    /** Examples per batch, 1 to 65,536. */
+    batchSize: range('batchSize', { int: true, min: 1, max: 65536 }).default(32),
     /**
      * Batches of similar lengths (shuffled in chunks, the order of the chunks shuffled): fewer nearly
      * empty packed steps. Off: plain shuffled batches, as PyTorch's DataLoader(shuffle=True).
      */
     bucketing: z.boolean().default(true),
-    epochs: z.number().int().min(1).max(10000).default(4),
-    lr: z.number().positive().max(10).default(2e-3),
+    /** Maximum epochs, 1 to 10,000. */
+    epochs: range('epochs', { int: true, min: 1, max: 10000 }).default(4),
+    /**
+     * Learning rate, in (0, 10]. PyTorch's optimizers accept any lr ≥ 0; 0 trains nothing, and a step
+     * of more than 10 × the gradient is a typo, not a configuration.
+     */
+    lr: range('lr', { min: 0, minOpen: true, max: 10 }).default(2e-3),
     optimizer: z.enum(['adam', 'adamw', 'sgd']).default('adam'),
-    weightDecay: z.number().min(0).default(0),
+    /**
+     * Weight decay, in [0, 1]: L2 for adam and sgd, decoupled for adamw. PyTorch checks only ≥ 0;
+     * usual values are 1e-5 to 0.1, and lr × weightDecay ≥ 1 shrinks every weight past zero each step.
+     */
+    weightDecay: range('weightDecay', { min: 0, max: 1 }).default(0),
     /** Learning-rate schedule: none (the article), cosine, plateau (on valid accuracy) or onecycle. */
     scheduler: z.enum(['none', 'cosine', 'plateau', 'onecycle']).default('none'),
-    /** Clip the global gradient norm to this value (0 = off). */
-    clip: z.number().min(0).default(5),
-    /** Early stopping on validation accuracy: epochs without improvement before stopping. */
-    patience: z.number().int().min(0).default(2),
-    /** Share of train used for valid and test when those files are not given. */
-    validSplit: z.number().gt(0).lt(1).default(0.1),
-    testSplit: z.number().gt(0).lt(1).default(0.2),
-    seed: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 31 - 1)
-      .default(0),
+    /** Clip the global gradient norm to this value, in [0, 10,000] (0 = off). */
+    clip: range('clip', { min: 0, max: 10000 }).default(5),
+    /** Early stopping on valid accuracy: epochs without improvement before stopping, 0 to 10,000. */
+    patience: range('patience', { int: true, min: 0, max: 10000 }).default(2),
+    /** Shares of train split off for valid and test when those files are not given: (0, 1), sum < 1. */
+    validSplit: range('validSplit', { min: 0, minOpen: true, max: 1, maxOpen: true }, 'validSplit').default(
+      0.1,
+    ),
+    testSplit: range('testSplit', { min: 0, minOpen: true, max: 1, maxOpen: true }, 'testSplit').default(0.2),
+    /** Random seed, 0 to 2^31 − 1. */
+    seed: range('seed', { int: true, min: 0, max: 2 ** 31 - 1 }).default(0),
     /** Run directory (default runs/<timestamp>). */
     out: z.string().min(1).nullable().default(null),
     /** Continue the run in this directory. */
@@ -68,6 +118,14 @@ export const TrainConfigSchema = z
   .strict()
   // The data comes from one place: a built-in dataset or files. Neither is ever silently ignored.
   .superRefine((c, ctx) => {
+    // The split shares come out of one training file: something must be left to train on.
+    const split = (c.valid === null ? c.validSplit : 0) + (c.test === null ? c.testSplit : 0);
+    if (split >= 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['validSplit'],
+        message: `expected validSplit + testSplit < 1 (data left to train on), with testSplit ${c.testSplit}`,
+      });
     if (c.train !== null && c.dataset !== null)
       ctx.addIssue({
         code: 'custom',

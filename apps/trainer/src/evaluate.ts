@@ -1,7 +1,7 @@
 import { type EncodedExample, packCollate, padCollate } from '@seqlab/data';
 import { crossEntropy } from '@seqlab/layers';
 import { accuracyScore, confusionMatrix, f1Score } from '@seqlab/metrics';
-import { noGrad, softmax, type Tensor } from '@seqlab/tensor';
+import { NumericError, noGrad, softmax, type Tensor } from '@seqlab/tensor';
 import type { ClassifierBatch, TextClassifier } from './model';
 
 /** A batch for the classifier plus its labels and token count. */
@@ -33,6 +33,27 @@ export interface Evaluation {
   probabilities: number[][];
 }
 
+/**
+ * The most likely class of one example's probabilities (the first on ties). A NaN or infinite
+ * probability is a NumericError: it has no most likely class, and dropping it (the index -1 that
+ * `indexOf(Math.max(...row))` gives) would leave it out of the confusion matrix unnoticed.
+ */
+function argmax(row: readonly number[], index: number, count: number): number {
+  let best = 0;
+  for (let k = 0; k < row.length; k++) {
+    if (!Number.isFinite(row[k])) {
+      throw new NumericError(
+        'evaluate',
+        'finite class probabilities',
+        `${row[k]} for class ${k} of example ${index + 1} of ${count}`,
+        "The model's output overflowed: its weights are too large (a run that diverged?)",
+      );
+    }
+    if (row[k] > row[best]) best = k;
+  }
+  return best;
+}
+
 /** Runs the model in eval mode without gradients over `examples` in batches. */
 export function evaluate(
   model: TextClassifier,
@@ -57,7 +78,7 @@ export function evaluate(
       for (let r = 0; r < chunk.length; r++) {
         const row = Array.from(probs.data.subarray(r * C, (r + 1) * C));
         probabilities.push(row);
-        predictions.push(row.indexOf(Math.max(...row)));
+        predictions.push(argmax(row, i + r, examples.length));
         truth.push(chunk[r].label);
       }
     }

@@ -7,6 +7,13 @@ import type { EpochRecord } from './train-loop';
 const esc = (s: string) =>
   s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
 
+/**
+ * A number with fixed decimals; a value that is not one (NaN, or null where JSON wrote NaN in the
+ * history of a run made before training stopped at the first NaN) shows as written, never throws.
+ */
+const fixed = (v: number | null | undefined, digits: number) =>
+  typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : String(v);
+
 /** The pieces of a run that report.html shows. */
 export interface ReportInput {
   config: TrainConfig;
@@ -41,7 +48,7 @@ export function renderReport({ config, history, metrics }: ReportInput): string 
   const rows = history
     .map(
       (r) =>
-        `<tr><td>${r.epoch}</td><td>${r.train_loss.toFixed(4)}</td><td>${r.valid_loss.toFixed(4)}</td><td>${r.valid_accuracy.toFixed(4)}</td><td>${r.valid_macro_f1.toFixed(4)}</td><td>${r.grad_norm.toFixed(3)}</td><td>${r.seconds.toFixed(1)}</td><td>${Math.round(r.tokens_per_s)}</td></tr>`,
+        `<tr><td>${r.epoch}</td><td>${fixed(r.train_loss, 4)}</td><td>${fixed(r.valid_loss, 4)}</td><td>${fixed(r.valid_accuracy, 4)}</td><td>${fixed(r.valid_macro_f1, 4)}</td><td>${fixed(r.grad_norm, 3)}</td><td>${fixed(r.seconds, 1)}</td><td>${fixed(r.tokens_per_s, 0)}</td></tr>`,
     )
     .join('');
   const t = metrics.test;
@@ -50,7 +57,7 @@ export function renderReport({ config, history, metrics }: ReportInput): string 
 <style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}.charts{display:flex;flex-wrap:wrap;gap:12px}pre{background:#f6f6f6;padding:8px}</style>
 </head><body>
 <h1>seqlab run report</h1>
-<p><b>Test accuracy ${t.accuracy.toFixed(4)}</b>, macro-F1 ${t.macro_f1.toFixed(4)}, loss ${t.loss.toFixed(4)} on ${t.examples} examples; best epoch ${metrics.best_epoch} of ${metrics.epochs_run} (valid accuracy ${metrics.valid.accuracy.toFixed(4)}); ${metrics.seconds.toFixed(0)} s.</p>
+<p><b>Test accuracy ${fixed(t.accuracy, 4)}</b>, macro-F1 ${fixed(t.macro_f1, 4)}, loss ${fixed(t.loss, 4)} on ${t.examples} examples; best epoch ${metrics.best_epoch} of ${metrics.epochs_run} (valid accuracy ${fixed(metrics.valid.accuracy, 4)}); ${fixed(metrics.seconds, 0)} s.</p>
 <div class="charts">${loss}${acc}${grad}${confusionSvg(t.confusion_matrix, t.labels)}</div>
 <h2>History</h2>
 <table><tr><th>epoch</th><th>train loss</th><th>valid loss</th><th>valid acc</th><th>valid macro-F1</th><th>grad norm</th><th>seconds</th><th>tokens/s</th></tr>${rows}</table>

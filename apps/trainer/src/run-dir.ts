@@ -12,6 +12,7 @@ import {
 } from '@seqlab/tensor';
 import { loadSafetensorsFile, readRegularFile } from '@seqlab/tensor/node';
 import { writeFileAtomic } from './atomic-write';
+import { checkFiniteWeights } from './numeric-guard';
 
 /**
  * The files of a run directory (`--out DIR`). Every file is written atomically (temporary file,
@@ -110,6 +111,7 @@ export async function loadWeights(
   option: RunOption = '--run',
 ): Promise<void> {
   const dict = await readStateDict(path, option);
+  checkFiniteWeights(dict, path, option);
   try {
     model.loadStateDict(dict);
   } catch (error) {

@@ -1,13 +1,14 @@
 import { DataLoader, type EncodedExample } from '@seqlab/data';
 import { crossEntropy } from '@seqlab/layers';
 import { EarlyStopping } from '@seqlab/metrics';
-import { Adam, AdamW, clipGradNorm, type Optimizer, SGD } from '@seqlab/optim';
+import { Adam, AdamW, type Optimizer, SGD } from '@seqlab/optim';
 import { defaultGenerator, FormatError } from '@seqlab/tensor';
 import { checkpointPath, writeCheckpoint } from './checkpoint';
 import type { TrainConfig } from './config';
 import { collate, evaluate } from './evaluate';
 import type { Logger } from './logger';
 import type { TextClassifier } from './model';
+import { checkLoss, checkWeights, clipGradNormOrStop } from './numeric-guard';
 import { joinOptimizerState, splitOptimizerState } from './optimizer-state';
 import { readStateDict } from './run-dir';
 import { makeSchedule } from './schedule';
@@ -156,13 +157,20 @@ export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
       const t0 = performance.now();
       const batch = collate(model, examples);
       const loss = crossEntropy(model.forward(batch), batch.labels);
+      // Stop at the first NaN or infinity (loss, gradient norm, weights), before it is trained on.
+      const at = { epoch: epoch + 1, batch: step, batches: numBatches, resumedBatches: skip };
+      const named = () => model.namedParameters();
+      const lossValue = loss.item();
+      checkLoss(named, lossValue, at);
       optimizer.zeroGrad();
       loss.backward();
-      gradNormSum += clipGradNorm(params, config.clip > 0 ? config.clip : Number.POSITIVE_INFINITY);
+      const gradNorm = clipGradNormOrStop(params, named, config.clip > 0 ? config.clip : Infinity, at);
+      gradNormSum += gradNorm;
       lr = optimizer.paramGroups[0].lr;
       optimizer.step();
+      checkWeights(named, gradNorm, at);
       schedule?.afterBatch();
-      lossSum += loss.item() * examples.length;
+      lossSum += lossValue * examples.length;
       tokens += batch.tokens;
       seconds += (performance.now() - t0) / 1000;
       logger.progress(step, {

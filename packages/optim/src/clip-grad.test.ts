@@ -8,6 +8,7 @@ import {
   ConfigError,
   getBackend,
   listBackends,
+  NumericError,
   SeqlabError,
   setBackend,
   type Tensor,
@@ -110,19 +111,27 @@ describe('clipGradNorm', () => {
     ['Infinity', Infinity, 2],
     ['Infinity (inf norm)', Infinity, Infinity],
   ])(
-    'errorIfNonfinite throws a SeqlabError naming a %s norm and leaves the gradients alone',
+    'errorIfNonfinite throws a NumericError naming a %s norm and the first non-finite gradient, and leaves the gradients alone',
     (name, bad, normType) => {
       const params = withGrads();
       gradData(params, 2)[1] = bad;
       const before = gradsOf(params);
       const call = () => clipGradNorm(params, 1, { normType, errorIfNonfinite: true });
+      expect(call).toThrow(NumericError);
       expect(call).toThrow(SeqlabError);
       expect(call).toThrow(
-        `clipGradNorm: expected a finite total norm of order ${normType} of the gradients, got ${name.split(' ')[0]}`,
+        `clipGradNorm: expected a finite total norm of order ${normType} of the gradients, got ${name.split(' ')[0]}; the first non-finite gradient is params[2] (element 1 is ${bad})`,
       );
       expect(gradsOf(params)).toEqual(before);
     },
   );
+
+  test('errorIfNonfinite counts parameters without a gradient when it names the first non-finite one', () => {
+    const params = withGrads();
+    gradData(params, 1)[0] = Number.NaN;
+    const call = () => clipGradNorm([zeros([3]), ...params], 1, { errorIfNonfinite: true });
+    expect(call).toThrow('the first non-finite gradient is params[2] (element 0 is NaN)');
+  });
 
   test('errorIfNonfinite does not fire on a finite norm', () => {
     expect(clipGradNorm(withGrads(), 1, { errorIfNonfinite: true })).toBeGreaterThan(1);

@@ -2,8 +2,8 @@ import {
   ConfigError,
   checkOptions,
   type FloatStorage,
+  NumericError,
   optionKeys,
-  SeqlabError,
   Tensor,
 } from '@seqlab/tensor';
 
@@ -11,21 +11,39 @@ import {
 export interface ClipGradNormOptions {
   /** Order p of the norm: any p > 0, or `Infinity` for the largest |g| (default 2). */
   normType?: number;
-  /** Throw when the total norm is NaN or ±Infinity instead of scaling by it (default false). */
+  /**
+   * Throw a NumericError when the total norm is NaN or ±Infinity instead of scaling by it (default
+   * false), as PyTorch's `error_if_nonfinite`.
+   */
   errorIfNonfinite?: boolean;
 }
 const CLIP_GRAD_NORM_KEYS = optionKeys<ClipGradNormOptions>({ normType: true, errorIfNonfinite: true });
 
-/** The gradients of `params` that exist, as flat data. */
-function gradsOf(op: string, params: Tensor | Iterable<Tensor>): FloatStorage[] {
+/** The gradients of `params` that exist, as flat data, with the index of their parameter. */
+function gradsOf(op: string, params: Tensor | Iterable<Tensor>): { grads: FloatStorage[]; index: number[] } {
   const list = params instanceof Tensor ? [params] : [...params];
   const grads: FloatStorage[] = [];
+  const index: number[] = [];
   list.forEach((p, i) => {
     if (!(p instanceof Tensor))
       throw new ConfigError(op, `a Tensor at params[${i}]`, p === null ? 'null' : typeof p);
-    if (p.grad !== null) grads.push(p.grad.data as FloatStorage);
+    if (p.grad !== null) {
+      grads.push(p.grad.data as FloatStorage);
+      index.push(i);
+    }
   });
-  return grads;
+  return { grads, index };
+}
+
+/** `params[2] (element 7 is NaN)`: where the first non-finite gradient value is, or null. */
+function firstNonfinite(grads: readonly FloatStorage[], index: readonly number[]): string | null {
+  for (let k = 0; k < grads.length; k++) {
+    const g = grads[k];
+    for (let i = 0; i < g.length; i++) {
+      if (!Number.isFinite(g[i])) return `params[${index[k]}] (element ${i} is ${g[i]})`;
+    }
+  }
+  return null;
 }
 
 /**
@@ -41,7 +59,8 @@ function gradsOf(op: string, params: Tensor | Iterable<Tensor>): FloatStorage[] 
  *
  * Parameters without a gradient are skipped (no gradients: returns 0). A NaN or infinite N makes c
  * NaN or 0 and is written into the gradients, as in PyTorch, unless `errorIfNonfinite` is set, in
- * which case a SeqlabError naming the norm is thrown and nothing changes.
+ * which case a NumericError naming the norm and the first non-finite gradient (`params[i]`, element
+ * j) is thrown and nothing changes.
  *
  * Porting note: returns a number, not a 0-d tensor. N is accumulated in float64, so gradients whose
  * squares overflow float32 (|g| > 1.8e19) still get a finite norm here; PyTorch reports Infinity.
@@ -66,7 +85,7 @@ export function clipGradNorm(
   if (typeof normType !== 'number' || !(normType > 0)) {
     throw new ConfigError(op, 'normType > 0 (or Infinity)', String(normType));
   }
-  const grads = gradsOf(op, params);
+  const { grads, index } = gradsOf(op, params);
   if (grads.length === 0) return 0;
   let total = 0;
   if (normType === Infinity) {
@@ -83,10 +102,11 @@ export function clipGradNorm(
     total = normType === 2 ? Math.sqrt(total) : normType === 1 ? total : total ** (1 / normType);
   }
   if (errorIfNonfinite && !Number.isFinite(total)) {
-    throw new SeqlabError(
+    const first = firstNonfinite(grads, index);
+    throw new NumericError(
       op,
       `a finite total norm of order ${normType} of the gradients`,
-      String(total),
+      first ? `${total}; the first non-finite gradient is ${first}` : String(total),
       'help: the loss or a gradient is NaN or infinite; set errorIfNonfinite: false to scale by it anyway',
     );
   }
@@ -116,7 +136,7 @@ export function clipGradValue(params: Tensor | Iterable<Tensor>, clipValue: numb
   const op = 'clipGradValue';
   if (typeof clipValue !== 'number' || !(clipValue >= 0))
     throw new ConfigError(op, 'clipValue ≥ 0', String(clipValue));
-  const grads = gradsOf(op, params);
+  const { grads } = gradsOf(op, params);
   for (const g of grads) {
     for (let i = 0; i < g.length; i++) g[i] = Math.min(Math.max(g[i], -clipValue), clipValue);
   }

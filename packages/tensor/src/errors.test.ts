@@ -14,6 +14,7 @@ import {
   maskedFill,
   matmul,
   mean,
+  NumericError,
   narrow,
   ones,
   permute,
@@ -200,5 +201,21 @@ describe('error messages name the op, the expectation and the input', () => {
       expect(err.actual).toContain('[2, 3] by [4, 5]');
       expect(err.name).toBe('ShapeError');
     }
+  });
+});
+
+describe('NumericError', () => {
+  test('is a SeqlabError with the same fields and message template', () => {
+    const err = new NumericError('train', 'a finite loss', 'NaN at epoch 2', 'Lower --lr');
+    expect(err).toBeInstanceOf(SeqlabError);
+    expect(err).not.toBeInstanceOf(ConfigError);
+    expect(err.name).toBe('NumericError');
+    expect([err.op, err.expected, err.actual, err.hint]).toEqual([
+      'train',
+      'a finite loss',
+      'NaN at epoch 2',
+      'Lower --lr',
+    ]);
+    expect(err.message).toBe('train: expected a finite loss, got NaN at epoch 2. Lower --lr');
   });
 });

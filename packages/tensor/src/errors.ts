@@ -141,6 +141,18 @@ function render(value: unknown, budget: number, depth: number): string {
   return `{${parts.join(',')}}`;
 }
 
+/**
+ * A computation met a NaN or an infinite value where only finite ones make sense: a diverged loss,
+ * a gradient, a weight (`clipGradNorm` with `errorIfNonfinite`, the trainer's per-step check, a
+ * weights file holding NaN).
+ *
+ * @example
+ * ```ts
+ * throw new NumericError('clipGradNorm', 'a finite total norm of order 2 of the gradients', 'NaN');
+ * ```
+ */
+export class NumericError extends SeqlabError {}
+
 /** Formats a shape the way every message writes it: `[5, 3, 12]`. */
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;

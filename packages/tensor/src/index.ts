@@ -148,6 +148,7 @@ export {
   FormatError,
   formatShape,
   formatValue,
+  NumericError,
   SeqlabError,
   ShapeError,
 } from './errors';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { LabelMap } from '@seqlab/data';
 import { ConfigError, FormatError } from '@seqlab/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readCsv, readTsv } from '../node';
+import { readCsv, readJsonl, readTsv } from '../node';
 
 const dir = mkdtempSync(join(tmpdir(), 'seqlab-csv-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -52,6 +52,51 @@ describe('readCsv on well-formed files', () => {
       ['Crème brûlée 👍🏽', 1],
       ['naïve', 0],
     ]);
+  });
+
+  it.each([
+    ['readCsv', readCsv, ','],
+    ['readTsv', readTsv, '\t'],
+  ] as const)(
+    '%s: an LF header with CRLF rows (and mixed line ends) keeps no \\r, as readJsonl',
+    async (_, read, sep) => {
+      // csv-parse would take the record delimiter from the first line (LF) and keep the rows' \r.
+      const rows = ['a', 'b', 'c'].map((t, i) => `${t}${sep}${i === 1 ? 'neg' : 'pos'}`);
+      const path = file(
+        `mixed-${sep === ',' ? 'c' : 't'}.sv`,
+        `text${sep}label\n`,
+        `${rows[0]}\r\n`,
+        `${rows[1]}\r\n`,
+        `"multi\nline"${sep}pos\r\n`,
+        `${rows[2]}\r\n`,
+      );
+      const source = read(path, cols);
+      const got = await source.toArray();
+      expect(got.map((r) => [r.text, r.label, r.line])).toEqual([
+        ['a', 0, 2],
+        ['b', 1, 3],
+        ['multi\nline', 0, 4], // inside quotes a line end is text
+        ['c', 0, 6],
+      ]);
+      expect(source.labels.names).toEqual(['pos', 'neg']);
+      const jsonl = file(
+        'same.jsonl',
+        ...[
+          ['a', 'pos'],
+          ['b', 'neg'],
+        ].map(([t, l]) => `{"text":"${t}","label":"${l}"}\r\n`),
+      );
+      const fromJsonl = readJsonl(jsonl, cols);
+      expect((await fromJsonl.toArray()).map((r) => r.label)).toEqual([0, 1]);
+      expect(fromJsonl.labels.names).toEqual(['pos', 'neg']);
+    },
+  );
+
+  it('a CRLF header with LF rows keeps no \\r either', async () => {
+    const path = file('crlf-head.csv', 'text,label\r\n', 'a,pos\n', 'b,neg\r\n');
+    const source = readCsv(path, cols);
+    expect((await source.toArray()).map((r) => r.text)).toEqual(['a', 'b']);
+    expect(source.labels.names).toEqual(['pos', 'neg']);
   });
 
   it('reads TSV with quoted tabs, and header-less files by column index', async () => {

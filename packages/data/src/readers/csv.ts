@@ -36,9 +36,10 @@ const QUOTING: Record<string, string> = {
  * Malformed rows — broken quoting, a field count different from the header's, a missing column,
  * invalid UTF-8, empty text, an unknown label — fail the read with a FormatError naming file and
  * line (`onError: 'throw'`, default) or are skipped and counted in `report` (`onError: 'skip'`).
- * Blank lines are ignored. A header without the named columns always throws. Broken quoting is
- * ambiguous by nature: after a stray quote csv-parse may stay inside a quoted field and absorb the
- * next lines into the rejected record until a quote closes it (they are counted as one bad row).
+ * Records end at CRLF or LF, mixed freely (as `readJsonl`'s lines). Blank lines are ignored. A
+ * header without the named columns always throws. Broken quoting is ambiguous by nature: after a
+ * stray quote csv-parse may stay inside a quoted field and absorb the next lines into the rejected
+ * record until a quote closes it (they are counted as one bad row).
  *
  * @example
  * ```ts
@@ -122,6 +123,10 @@ async function* csvRows(
     delimiter: config.delimiter,
     quote: config.quote,
     escape: config.quote,
+    // Any mix of CRLF and LF ends a record, as in readJsonl. Left to itself csv-parse takes the
+    // delimiter from the first line: after an LF header, CRLF rows would keep a \r in their last
+    // field (a label "pos\r"); after a CRLF header, LF rows would run together.
+    record_delimiter: ['\r\n', '\n'],
     relax_column_count: true,
     skip_empty_lines: true,
     skip_records_with_error: true,

@@ -1,0 +1,136 @@
+import { clipGradNorm } from '@seqlab/optim';
+import { formatShape, NumericError, type Tensor } from '@seqlab/tensor';
+
+// Training stops at the first NaN or infinity, as PyTorch's `clip_grad_norm_(…,
+// error_if_nonfinite=True)` and `torch.autograd.set_detect_anomaly` would make a PyTorch loop stop:
+// a non-finite loss, gradient norm or weight is never trained on, reported as "best" or saved.
+// There is no switch to keep going: once a weight is NaN every later step, prediction and metric
+// is NaN too.
+
+/** Where in training a check ran. */
+export interface TrainStep {
+  /** 1-based epoch. */
+  epoch: number;
+  /** 1-based batch within the epoch. */
+  batch: number;
+  /** Batches per epoch. */
+  batches: number;
+  /** Batches of this epoch trained before a --resume (0 otherwise): the checkpoint holds them. */
+  resumedBatches: number;
+}
+
+/** A parameter's name and its tensor, as `Module.namedParameters()` yields them. */
+type Named = Iterable<[string, Tensor]>;
+
+/** `at epoch 2, batch 3 of 16 (step 19)`: the step counts batches since the run began. */
+function where(at: TrainStep): string {
+  return `at epoch ${at.epoch}, batch ${at.batch} of ${at.batches} (step ${(at.epoch - 1) * at.batches + at.batch})`;
+}
+
+/** What checkpoint/ still holds, and what to do. */
+function hint(at: TrainStep): string {
+  const kept =
+    at.resumedBatches > 0
+      ? `checkpoint/ keeps ${at.epoch > 1 ? `epoch ${at.epoch - 1} and ` : ''}${at.resumedBatches} batches of epoch ${at.epoch}`
+      : at.epoch > 1
+        ? `checkpoint/ keeps epoch ${at.epoch - 1}`
+        : 'no epoch had finished, so there is no checkpoint';
+  return `Nothing of this epoch was saved; ${kept}. Lower --lr or --weight-decay (or set --clip) and train again`;
+}
+
+/** `element 5 of lstm.weight_hh_l0 [32, 8]`. */
+function element(name: string, t: Tensor, index: number): string {
+  return `element ${index} of ${name} ${formatShape(t.shape)}`;
+}
+
+/** The first NaN or ±Infinity among the values (or the gradients) of named tensors. */
+export function firstNonFinite(
+  named: Named,
+  of: 'value' | 'grad' = 'value',
+): { value: number; at: string } | null {
+  for (const [name, p] of named) {
+    const data = of === 'value' ? p.data : p.grad?.data;
+    if (!data) continue;
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i] as number;
+      if (!Number.isFinite(v)) return { value: v, at: element(name, p, i) };
+    }
+  }
+  return null;
+}
+
+/** The parameter holding the largest |value|, for a loss that overflowed on finite weights. */
+function largest(named: Named): string {
+  let best = { name: '', value: 0 };
+  for (const [name, p] of named) {
+    const data = p.data;
+    for (let i = 0; i < data.length; i++) {
+      const a = Math.abs(data[i] as number);
+      if (a > best.value) best = { name, value: a };
+    }
+  }
+  return `the largest |weight| is ${best.value.toExponential(2)} in ${best.name}`;
+}
+
+/** Throws a NumericError when the batch's loss is NaN or infinite (before backward). */
+export function checkLoss(named: () => Named, loss: number, at: TrainStep): void {
+  if (Number.isFinite(loss)) return;
+  const weights = firstNonFinite(named());
+  const why = weights
+    ? `the weights are not finite: ${weights.value} in ${weights.at}`
+    : `every weight is finite, ${largest(named())}`;
+  throw new NumericError('train', 'a finite loss', `${loss} ${where(at)}; ${why}`, hint(at));
+}
+
+/**
+ * `clipGradNorm` of `params` with PyTorch's `errorIfNonfinite`: returns the norm before clipping,
+ * or throws a NumericError naming (from `named`, the same parameters) the first whose gradient is
+ * NaN or infinite.
+ */
+export function clipGradNormOrStop(
+  params: readonly Tensor[],
+  named: () => Named,
+  maxNorm: number,
+  at: TrainStep,
+): number {
+  try {
+    return clipGradNorm(params, maxNorm, { errorIfNonfinite: true });
+  } catch (error) {
+    if (!(error instanceof NumericError)) throw error;
+    const first = firstNonFinite(named(), 'grad');
+    const norm = error.actual.split(';')[0];
+    throw new NumericError(
+      'train',
+      'a finite gradient norm',
+      `${norm} ${where(at)}; the first non-finite gradient is ${first ? `${first.value} in ${first.at}` : 'not found'}`,
+      hint(at),
+    );
+  }
+}
+
+/** Throws a NumericError when the optimizer step left a weight NaN or infinite. */
+export function checkWeights(named: () => Named, gradNorm: number, at: TrainStep): void {
+  const first = firstNonFinite(named());
+  if (!first) return;
+  throw new NumericError(
+    'train',
+    'finite weights after the optimizer step',
+    `${first.value} in ${first.at} ${where(at)} (the gradients were finite, norm ${gradNorm.toExponential(2)})`,
+    hint(at),
+  );
+}
+
+/**
+ * Throws a NumericError when a weights file holds a NaN or an infinity, naming the option that
+ * led to it, the file and the tensor: such weights give NaN predictions, never an answer.
+ */
+export function checkFiniteWeights(dict: Map<string, Tensor>, file: string, option: string): void {
+  const first = firstNonFinite(dict);
+  if (!first) return;
+  throw new NumericError(
+    option,
+    `finite weights in ${file}`,
+    `${first.value} at ${first.at}`,
+    'A run that diverged leaves weights like these; train it again',
+  );
+}
