@@ -10,6 +10,7 @@ import {
 } from '@seqlab/tensor';
 import { openSafetensorsFile, type SafetensorsFile } from '@seqlab/tensor/node';
 import { classifierShapes, type ModelConfig, TextClassifier } from './model';
+import { checkFiniteWeights } from './numeric-guard';
 import { notARun, type RunOption } from './run-dir';
 
 /** The dtypes a float parameter loads from (F16/BF16 widen to float32, F64 narrows). */
@@ -25,6 +26,7 @@ const FLOAT_DTYPES: readonly SafetensorsDType[] = ['F32', 'F16', 'BF16', 'F64'];
  * @throws {ConfigError} when the file is missing (naming it and the option)
  * @throws {FileError} when it cannot be read (a directory, no permission)
  * @throws {FormatError} naming the file and the first tensor that does not fit config.json
+ * @throws {NumericError} naming the file and the first tensor holding a NaN or an infinity
  */
 export async function loadClassifier(
   config: ModelConfig,
@@ -40,6 +42,7 @@ export async function loadClassifier(
     const model = skipInit(() => new TextClassifier(config, vocabSize, numClasses));
     for (const name of expected.keys()) {
       const one = tensorsFromRaw(new Map([[name, await file.read(name)]]));
+      checkFiniteWeights(one, path, option);
       try {
         model.loadStateDict(one, { strict: false });
       } catch (error) {

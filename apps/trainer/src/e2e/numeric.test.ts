@@ -2,6 +2,7 @@
 // weight with one line naming where (epoch, batch, step, parameter), keeps its last good checkpoint
 // and exits 2; run directories whose weights hold NaN or Infinity are refused by predict, eval and
 // --resume with an error naming the file and the tensor.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -34,6 +35,20 @@ function expectOneLineError(r: CliResult, ...fragments: (string | RegExp)[]): st
   }
   return stderr;
 }
+
+interface FileEntry {
+  name: string;
+  bytes: number;
+  sha256: string;
+}
+interface CheckpointState {
+  epochsDone: number;
+  finished: boolean;
+  files: { model: FileEntry; optimizer: FileEntry; best: FileEntry | null };
+}
+
+/** checkpoint/state.json, which names the checkpoint's weight files (see checkpoint.ts). */
+const checkpointState = (run: string) => readJsonFile<CheckpointState>(join(run, 'checkpoint/state.json'));
 
 const allFinite = (weights: Map<string, { values: number[] }>) =>
   [...weights.values()].every((w) => w.values.every(Number.isFinite));
@@ -85,18 +100,17 @@ describe('seqlab train: a diverging run stops at the first non-finite value', ()
     // The epochs before were finite and reported; nothing of the failing one was reported or saved.
     expect(r.stdout).toMatch(new RegExp(`epoch ${epoch - 1}: train loss \\d`));
     expect(r.stdout).not.toMatch(new RegExp(`epoch ${epoch}:|NaN|test accuracy`));
-    const state = await readJsonFile<{ epochsDone: number; finished: boolean }>(
-      join(out, 'checkpoint/state.json'),
-    );
+    const state = await checkpointState(out);
     expect(state).toMatchObject({ epochsDone: epoch - 1, finished: false });
     // The checkpoint is the one a run of epoch - 1 epochs writes, byte for byte.
     const ref = join(dir, 'reference');
     const done = await runCli(['train', ...DIVERGING, '--epochs', String(epoch - 1), '--out', ref]);
     expect(done.code, done.stderr).toBe(0);
-    const kept = await readFile(join(out, 'checkpoint/model.safetensors'));
-    expect(kept.equals(await readFile(join(ref, 'checkpoint/model.safetensors')))).toBe(true);
-    expect(allFinite(await readWeights(join(out, 'checkpoint/model.safetensors')))).toBe(true);
-    expect(allFinite(await readWeights(join(out, 'checkpoint/best.safetensors')))).toBe(true);
+    const refState = await checkpointState(ref);
+    const kept = await readFile(join(out, 'checkpoint', state.files.model.name));
+    expect(kept.equals(await readFile(join(ref, 'checkpoint', refState.files.model.name)))).toBe(true);
+    expect(allFinite(await readWeights(join(out, 'checkpoint', state.files.model.name)))).toBe(true);
+    expect(allFinite(await readWeights(join(out, 'checkpoint', state.files.best?.name ?? '')))).toBe(true);
     for (const file of ['model.safetensors', 'metrics.json', 'report.html'])
       expect(existsSync(join(out, file)), file).toBe(false);
   });
@@ -153,19 +167,33 @@ describe.concurrent('run directories whose weights hold NaN or Infinity', () => 
   });
 
   it('--resume of a finished run that trained on NaN names the tensor, not a crash in the report writer', async () => {
-    // What the trainer used to leave behind: NaN weights everywhere and NaN (null in JSON) history.
-    const files = ['model.safetensors', 'checkpoint/model.safetensors', 'checkpoint/best.safetensors'];
-    const run = await poisoned(files, 'embedding.weight', 0, Number.NaN);
+    // What a trainer without the guard left behind: NaN weights, in a checkpoint whose state.json
+    // names its files with their sizes and hashes (so only the finite check can refuse them).
+    const state = await checkpointState(good);
+    const weights = [state.files.model.name, state.files.best?.name ?? ''].map((f) => `checkpoint/${f}`);
+    const run = await poisoned(['model.safetensors', ...weights], 'embedding.weight', 0, Number.NaN);
     const statePath = join(run, 'checkpoint/state.json');
-    const state = await readJsonFile<{ history: Record<string, number | null>[] }>(statePath);
-    for (const h of state.history) for (const key of ['train_loss', 'valid_loss', 'grad_norm']) h[key] = null;
-    await writeFile(statePath, JSON.stringify(state));
+    const raw = await readJsonFile<CheckpointState & { history: Record<string, number | null>[] }>(statePath);
+    for (const entry of [raw.files.model, raw.files.best]) {
+      if (!entry) continue;
+      const bytes = await readFile(join(run, 'checkpoint', entry.name));
+      entry.bytes = bytes.length;
+      entry.sha256 = createHash('sha256').update(bytes).digest('hex');
+    }
+    await writeFile(statePath, JSON.stringify(raw));
     const r = await runCli(['train', '--resume', run]);
     const line = expectOneLineError(
       r,
-      `--resume: expected finite weights in ${join(run, 'checkpoint/model.safetensors')}`,
+      `--resume: expected finite weights in ${join(run, 'checkpoint', state.files.model.name)}`,
       'got NaN at element 0 of embedding.weight [24, 8]',
     );
     expect(line).not.toMatch(/toFixed|TypeError/);
+    // Its NaN history (null in JSON) is refused by state.json's schema, before the report writer.
+    for (const h of raw.history) for (const key of ['train_loss', 'valid_loss', 'grad_norm']) h[key] = null;
+    await writeFile(statePath, JSON.stringify(raw));
+    expectOneLineError(
+      await runCli(['train', '--resume', run]),
+      'history.0.train_loss: expected number (given null)',
+    );
   });
 });
