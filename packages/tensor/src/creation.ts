@@ -1,5 +1,5 @@
 import { assertTensor } from './check-tensor';
-import { allocate, type DType, dtypeOfStorage, type Storage } from './dtype';
+import { allocate, checkDType, type DType, dtypeOfStorage, type Storage } from './dtype';
 import { ConfigError, DTypeError, formatShape, ShapeError } from './errors';
 import { checkOptions, optionKeys } from './options';
 import { defaultGenerator, type Generator } from './random';
@@ -65,6 +65,7 @@ export function tensor(
   options: CreationOptions & { shape?: readonly number[] } = {},
 ): Tensor {
   checkOptions('tensor', options, TENSOR_KEYS);
+  if (options.dtype !== undefined) checkDType('tensor', options.dtype);
   if (ArrayBuffer.isView(data)) {
     const shape = options.shape ?? [data.length];
     checkShape('tensor', shape);
@@ -130,6 +131,7 @@ export function full(shape: Shape, value: number, options: CreationOptions = {})
 function filled(op: string, shape: Shape, value: number, options: CreationOptions): Tensor {
   checkShape(op, shape);
   const dtype = options.dtype ?? 'float32';
+  checkDType(op, dtype);
   const t = new Tensor(allocate(dtype, numel(shape)), shape, dtype);
   if (value !== 0) t.data.fill(value);
   return finish(t, options);
@@ -185,6 +187,7 @@ export function arange(start: number, end?: number, step = 1, options: CreationO
   const n = Math.max(0, Math.ceil((hi - lo) / step));
   const integral = Number.isInteger(lo) && Number.isInteger(hi) && Number.isInteger(step);
   const dtype = options.dtype ?? (integral ? 'int32' : 'float32');
+  checkDType('arange', dtype);
   const data = allocate(dtype, n);
   for (let i = 0; i < n; i++) data[i] = lo + i * step;
   return finish(new Tensor(data, [n], dtype), options);

@@ -153,6 +153,42 @@ describe('error messages name the op, the expectation and the input', () => {
       'clamp: expected at least one of min and max, got both null',
     ],
     [
+      "clamp with PyTorch's keyword bounds as an object",
+      () => clamp(tensor([-1, 0.5, 2]), { min: 0 } as unknown as number),
+      ConfigError,
+      'clamp: expected min as a number or null, got a plain object with keys min. min and max are positional: x.clamp(0) for min=0, x.clamp(null, 1) for max=1',
+    ],
+    [
+      'clamp max as an object',
+      () => tensor([-1, 0.5, 2]).clamp(null, { max: 1 } as unknown as number),
+      ConfigError,
+      'clamp: expected max as a number or null, got a plain object with keys max',
+    ],
+    [
+      "add with PyTorch's alpha",
+      () => (add as (...args: unknown[]) => unknown)(tensor([1, 2]), tensor([1, 2]), { alpha: 2 }),
+      ConfigError,
+      'add: expected two arguments (a, b), got a third, a plain object with keys alpha. Scale b first: add(a, b.mul(alpha))',
+    ],
+    [
+      "Tensor.sub with PyTorch's alpha",
+      () => (tensor([1, 2]).sub as (...args: unknown[]) => unknown)(tensor([1, 2]), 2),
+      ConfigError,
+      'sub: expected two arguments (a, b), got a third, the number 2. Scale b first: sub(a, b.mul(alpha))',
+    ],
+    [
+      "tensor with PyTorch's int64",
+      () => tensor([1, 2], { dtype: 'int64' as 'int32' }),
+      DTypeError,
+      "tensor: expected a dtype among float32, float64, int32, bool, got 'int64'. Use int32 for class indices and token ids",
+    ],
+    [
+      'a cast to an unknown dtype',
+      () => tensor([1, 2]).to('cpu' as 'int32'),
+      DTypeError,
+      "cast: expected a dtype among float32, float64, int32, bool, got 'cpu'",
+    ],
+    [
       'mean of nothing',
       () => mean(zeros([0, 3]), 0),
       ShapeError,

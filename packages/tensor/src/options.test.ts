@@ -107,7 +107,9 @@ describe('checkOptions', () => {
   });
 
   test('a Tensor is not an options object', () => {
-    expect(messageOf(() => checkOptions('op', zeros([2]), KEYS))).toContain('got a float32 Tensor of shape [2]');
+    expect(messageOf(() => checkOptions('op', zeros([2]), KEYS))).toContain(
+      'got a float32 Tensor of shape [2]',
+    );
     expect(describeValue(zeros([2]))).toBe('a float32 Tensor of shape [2]');
   });
 });
