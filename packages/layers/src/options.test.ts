@@ -86,7 +86,11 @@ describe('unknown option keys throw, naming the camelCase option or the nearest 
     ['NLLLoss', () => new NLLLoss({ weights: logits } as never), 'Did you mean weight?'],
     ['MSELoss', () => new MSELoss({ size_average: true } as never), "unknown option 'size_average'"],
     ['BCEWithLogitsLoss', () => new BCEWithLogitsLoss({ pos_weight: logits } as never), 'Use posWeight'],
-    ['Dropout', () => new Dropout({ p: 0.5 } as never), 'got a plain object with keys p. Pass p itself: new Dropout(0.5)'],
+    [
+      'Dropout',
+      () => new Dropout({ p: 0.5 } as never),
+      'got a plain object with keys p. Pass p itself: new Dropout(0.5)',
+    ],
     [
       'Sequential',
       () => new Sequential([new Linear(2, 3)] as never),
