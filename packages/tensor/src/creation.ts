@@ -123,6 +123,7 @@ export function tensor(
 
 /** A tensor of `shape` filled with `value`. */
 export function full(shape: Shape, value: number, options: CreationOptions = {}): Tensor {
+  checkShape('full', shape);
   checkOptions('full', options, CREATION_KEYS);
   return filled('full', shape, value, options);
 }
@@ -139,12 +140,14 @@ function filled(op: string, shape: Shape, value: number, options: CreationOption
 
 /** A tensor of zeros. */
 export function zeros(shape: Shape, options: CreationOptions = {}): Tensor {
+  checkShape('zeros', shape);
   checkOptions('zeros', options, CREATION_KEYS);
   return filled('zeros', shape, 0, options);
 }
 
 /** A tensor of ones. */
 export function ones(shape: Shape, options: CreationOptions = {}): Tensor {
+  checkShape('ones', shape);
   checkOptions('ones', options, CREATION_KEYS);
   return filled('ones', shape, 1, options);
 }
@@ -208,8 +211,8 @@ function randomFloat(
   options: RandomOptions,
   fill: (g: Generator, data: Float32Array | Float64Array) => void,
 ): Tensor {
-  checkOptions(op, options, RANDOM_KEYS);
   checkShape(op, shape);
+  checkOptions(op, options, RANDOM_KEYS);
   const dtype = options.dtype ?? 'float32';
   if (dtype !== 'float32' && dtype !== 'float64') throw new DTypeError(op, 'float32 or float64', dtype);
   const t = new Tensor(allocate(dtype, numel(shape)), shape, dtype);
@@ -229,6 +232,7 @@ export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
 
 /** Uniform samples in [low, high), as torch.nn.init.uniform_. */
 export function uniform(shape: Shape, low: number, high: number, options: RandomOptions = {}): Tensor {
+  checkShape('uniform', shape);
   checkOptions('uniform', options, RANDOM_KEYS);
   if (!(low <= high)) throw new ConfigError('uniform', 'low ≤ high', `low=${low}, high=${high}`);
   return randomFloat('uniform', shape, options, (g, data) => g.fillUniform(data, low, high));
