@@ -3,16 +3,18 @@
 // `/usr/bin/python3 tools/fixtures/gen_habits.py`), or it throws the error the guide shows.
 import { readFileSync } from 'node:fs';
 import { crossEntropy, Embedding, GRU, Linear, LSTM, LSTMCell, Module } from '@seqlab/layers';
-import { Adam } from '@seqlab/optim';
+import { Adam, clipGradNorm } from '@seqlab/optim';
 import {
   arange,
   ConfigError,
   DTypeError,
+  dropout,
   mean,
   type NestedArray,
   packPaddedSequence,
   randn,
   SeqlabError,
+  ShapeError,
   type Tensor,
   tanh,
   tensor,
@@ -359,6 +361,24 @@ const refused: [string, () => unknown, typeof SeqlabError, string][] = [
     () => randn([2, 3]).sum(1, { keepdim: true } as never),
     ConfigError,
     'sum: expected keepDim true or false, got a plain object with keys keepdim',
+  ],
+  [
+    'zeros(2, 3)',
+    () => zeros(2 as never, 3 as never),
+    ShapeError,
+    "zeros: expected the shape as one list of sizes, got the number 2. Pass the sizes as one list: [2, 3], not 2, 3 (PyTorch's zeros(2, 3))",
+  ],
+  [
+    'F.dropout(x, p=0.5, training=False) as an object',
+    () => dropout(randn([2, 3]), { p: 0.5, training: false } as never),
+    ConfigError,
+    'dropout: expected a probability p in [0, 1], got a plain object with keys p, training. p is positional: dropout(x, 0.5, { training: false })',
+  ],
+  [
+    'clip_grad_norm_(params, max_norm=1.0) as an object',
+    () => clipGradNorm(new Linear(2, 2).parameters(), { max_norm: 1 } as never),
+    ConfigError,
+    'clipGradNorm: expected maxNorm ≥ 0, got a plain object with keys max_norm. maxNorm is positional: clipGradNorm(params, 1.0)',
   ],
   [
     'item() of many elements',
