@@ -2,6 +2,7 @@
 // (numbers PyTorch 1.13 produced, fixtures/pytorch-habits.json, written by
 // `/usr/bin/python3 tools/fixtures/gen_habits.py`), or it throws the error the guide shows.
 import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
 import { crossEntropy, Embedding, GRU, Linear, LSTM, LSTMCell, Module } from '@seqlab/layers';
 import { Adam, clipGradNorm } from '@seqlab/optim';
 import {
@@ -209,7 +210,7 @@ describe('console.log(tensor) prints the values as str(tensor) does in PyTorch',
         c.formula === 'i' ? i : (i % 17) * 0.25 - 2,
       );
     const x = tensor(flat.length ? flat : [], { dtype: c.dtype, shape: c.shape });
-    const printed = String(x);
+    const printed = inspect(x); // what console.log(x) prints
     expect(printed.slice(0, `tensor(${c.body}`.length)).toBe(`tensor(${c.body}`);
     expect(printed.slice(`tensor(${c.body}`.length)).toMatch(/^, shape=\[[\d, ]*\], dtype=\w+\)$/);
   });
