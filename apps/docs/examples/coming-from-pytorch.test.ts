@@ -163,6 +163,17 @@ describe('habits that work as in PyTorch, on PyTorch numbers', () => {
     expect(out.doubled.requiresGrad).toBe(c.noGradRequiresGrad);
   });
 
+  test("a recurrent layer's parameters by PyTorch's name, with PyTorch's shapes", () => {
+    const lstm = new LSTM(2, 3, { numLayers: 2, bidirectional: true, batchFirst: true });
+    const params = new Map(lstm.namedParameters());
+    for (const [key, value] of Object.entries(weights(torch.bilstm.state))) {
+      expect(params.get(key)!.shape, key).toEqual(value.shape);
+      expect(params.get(key)!.requiresGrad, key).toBe(true);
+    }
+    expect((lstm as unknown as Record<string, unknown>).weight_ih_l0).toBeUndefined();
+    expect(() => (lstm as unknown as Record<string, Tensor>).weight_ih_l0.shape).toThrow(TypeError);
+  });
+
   test('TorchGenerator(seed) gives the weights torch.manual_seed(seed) gives', () => {
     const lstm = torchInitialLSTM(0);
     for (const [key, value] of Object.entries(weights(torch.bilstm.state))) {
