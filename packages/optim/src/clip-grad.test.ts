@@ -140,6 +140,12 @@ describe('clipGradNorm', () => {
   test.each([
     ['maxNorm', -1, {}, 'clipGradNorm: expected maxNorm ≥ 0, got -1'],
     ['maxNorm', Number.NaN, {}, 'clipGradNorm: expected maxNorm ≥ 0, got NaN'],
+    [
+      'maxNorm',
+      { max_norm: 1 } as unknown as number,
+      {},
+      'clipGradNorm: expected maxNorm ≥ 0, got a plain object with keys max_norm. maxNorm is positional: clipGradNorm(params, 1.0)',
+    ],
     ['normType', 1, { normType: 0 }, 'clipGradNorm: expected normType > 0 (or Infinity), got 0'],
     ['normType', 1, { normType: -2 }, 'clipGradNorm: expected normType > 0 (or Infinity), got -2'],
   ])('a bad %s throws a ConfigError', (_what, maxNorm, options, message) => {

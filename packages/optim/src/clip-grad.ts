@@ -1,6 +1,7 @@
 import {
   ConfigError,
   checkOptions,
+  describeValue,
   type FloatStorage,
   NumericError,
   optionKeys,
@@ -80,8 +81,11 @@ export function clipGradNorm(
   const op = 'clipGradNorm';
   checkOptions(op, options, CLIP_GRAD_NORM_KEYS);
   const { normType = 2, errorIfNonfinite = false } = options;
-  if (typeof maxNorm !== 'number' || !(maxNorm >= 0))
-    throw new ConfigError(op, 'maxNorm ≥ 0', String(maxNorm));
+  if (typeof maxNorm !== 'number') {
+    const hint = 'maxNorm is positional: clipGradNorm(params, 1.0)';
+    throw new ConfigError(op, 'maxNorm ≥ 0', describeValue(maxNorm), hint);
+  }
+  if (!(maxNorm >= 0)) throw new ConfigError(op, 'maxNorm ≥ 0', String(maxNorm));
   if (typeof normType !== 'number' || !(normType > 0)) {
     throw new ConfigError(op, 'normType > 0 (or Infinity)', String(normType));
   }

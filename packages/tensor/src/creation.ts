@@ -1,5 +1,5 @@
 import { assertTensor } from './check-tensor';
-import { allocate, type DType, dtypeOfStorage, type Storage } from './dtype';
+import { allocate, checkDType, type DType, dtypeOfStorage, type Storage } from './dtype';
 import { ConfigError, DTypeError, formatShape, ShapeError } from './errors';
 import { checkOptions, optionKeys } from './options';
 import { defaultGenerator, type Generator } from './random';
@@ -65,6 +65,7 @@ export function tensor(
   options: CreationOptions & { shape?: readonly number[] } = {},
 ): Tensor {
   checkOptions('tensor', options, TENSOR_KEYS);
+  if (options.dtype !== undefined) checkDType('tensor', options.dtype);
   if (ArrayBuffer.isView(data)) {
     const shape = options.shape ?? [data.length];
     checkShape('tensor', shape);
@@ -122,6 +123,7 @@ export function tensor(
 
 /** A tensor of `shape` filled with `value`. */
 export function full(shape: Shape, value: number, options: CreationOptions = {}): Tensor {
+  checkShape('full', shape);
   checkOptions('full', options, CREATION_KEYS);
   return filled('full', shape, value, options);
 }
@@ -130,6 +132,7 @@ export function full(shape: Shape, value: number, options: CreationOptions = {})
 function filled(op: string, shape: Shape, value: number, options: CreationOptions): Tensor {
   checkShape(op, shape);
   const dtype = options.dtype ?? 'float32';
+  checkDType(op, dtype);
   const t = new Tensor(allocate(dtype, numel(shape)), shape, dtype);
   if (value !== 0) t.data.fill(value);
   return finish(t, options);
@@ -137,12 +140,14 @@ function filled(op: string, shape: Shape, value: number, options: CreationOption
 
 /** A tensor of zeros. */
 export function zeros(shape: Shape, options: CreationOptions = {}): Tensor {
+  checkShape('zeros', shape);
   checkOptions('zeros', options, CREATION_KEYS);
   return filled('zeros', shape, 0, options);
 }
 
 /** A tensor of ones. */
 export function ones(shape: Shape, options: CreationOptions = {}): Tensor {
+  checkShape('ones', shape);
   checkOptions('ones', options, CREATION_KEYS);
   return filled('ones', shape, 1, options);
 }
@@ -185,6 +190,7 @@ export function arange(start: number, end?: number, step = 1, options: CreationO
   const n = Math.max(0, Math.ceil((hi - lo) / step));
   const integral = Number.isInteger(lo) && Number.isInteger(hi) && Number.isInteger(step);
   const dtype = options.dtype ?? (integral ? 'int32' : 'float32');
+  checkDType('arange', dtype);
   const data = allocate(dtype, n);
   for (let i = 0; i < n; i++) data[i] = lo + i * step;
   return finish(new Tensor(data, [n], dtype), options);
@@ -205,8 +211,8 @@ function randomFloat(
   options: RandomOptions,
   fill: (g: Generator, data: Float32Array | Float64Array) => void,
 ): Tensor {
-  checkOptions(op, options, RANDOM_KEYS);
   checkShape(op, shape);
+  checkOptions(op, options, RANDOM_KEYS);
   const dtype = options.dtype ?? 'float32';
   if (dtype !== 'float32' && dtype !== 'float64') throw new DTypeError(op, 'float32 or float64', dtype);
   const t = new Tensor(allocate(dtype, numel(shape)), shape, dtype);
@@ -226,6 +232,7 @@ export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
 
 /** Uniform samples in [low, high), as torch.nn.init.uniform_. */
 export function uniform(shape: Shape, low: number, high: number, options: RandomOptions = {}): Tensor {
+  checkShape('uniform', shape);
   checkOptions('uniform', options, RANDOM_KEYS);
   if (!(low <= high)) throw new ConfigError('uniform', 'low ≤ high', `low=${low}, high=${high}`);
   return randomFloat('uniform', shape, options, (g, data) => g.fillUniform(data, low, high));

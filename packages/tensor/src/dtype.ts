@@ -56,6 +56,24 @@ export function promoteTypes(a: DType, b: DType): DType {
   return RANK[a] >= RANK[b] ? a : b;
 }
 
+const DTYPES: readonly string[] = ['float32', 'float64', 'int32', 'bool'];
+
+/**
+ * Throws a DTypeError unless `dtype` is one of seqlab's dtypes (a plain-JavaScript caller may pass
+ * PyTorch's `int64` or a device name).
+ *
+ * Porting note: there is no int64; class indices and token ids are int32.
+ */
+export function checkDType(op: string, dtype: unknown): asserts dtype is DType {
+  if (typeof dtype === 'string' && DTYPES.includes(dtype)) return;
+  throw new DTypeError(
+    op,
+    `a dtype among ${DTYPES.join(', ')}`,
+    typeof dtype === 'string' ? `'${dtype}'` : String(dtype),
+    dtype === 'int64' || dtype === 'long' ? 'Use int32 for class indices and token ids' : undefined,
+  );
+}
+
 /** Throws a DTypeError unless `dtype` is floating point. */
 export function assertFloating(op: string, dtype: DType, what = 'input'): void {
   if (!isFloating(dtype)) {

@@ -45,6 +45,18 @@ describe('Tensor printing', () => {
     );
   });
 
+  test('exact ties round half to even, as Python formats (torch prints 1.03125 as 1.0312)', () => {
+    // PyTorch 1.13: str(torch.tensor([1.03125, -1.03125, 0.15625, 2.5])) and with 0.00005 in place of
+    // 0.15625 (apps/docs/fixtures/pytorch-habits.json, tools/fixtures/gen_habits.py).
+    expect(String(tensor([1.03125, -1.03125, 0.15625, 2.5]))).toBe(
+      'tensor([ 1.0312, -1.0312,  0.1562,  2.5000], shape=[4], dtype=float32)',
+    );
+    expect(String(tensor([1.03125, -1.03125, 0.00005, 2.5]))).toBe(
+      'tensor([ 1.0312e+00, -1.0312e+00,  5.0000e-05,  2.5000e+00], shape=[4], dtype=float32)',
+    );
+    expect(String(tensor([1.09375, 0.5]))).toBe('tensor([1.0938, 0.5000], shape=[2], dtype=float32)');
+  });
+
   test('more than 1000 elements: first and last 3 items per dim, as torch', () => {
     // print(torch.arange(2000.).reshape(40, 50) + 1000)
     const big = arange(2000).float().reshape([40, 50]).add(1000);

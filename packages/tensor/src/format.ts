@@ -79,15 +79,33 @@ function formatter(dtype: DType, values: number[]): (v: number) => string {
     const sci = nonzero.length > 0 && (max / min > 1000 || max > 1e8 || (!whole && min < 1e-4));
     const special = (v: number) => (Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf');
     if (sci) {
-      text = (v) => (Number.isFinite(v) ? v.toExponential(4).replace(/e([+-])(\d)$/, 'e$10$2') : special(v));
+      text = (v) =>
+        Number.isFinite(v)
+          ? halfEven(v, v.toExponential(4), Math.abs(v).toExponential(100)).replace(/e([+-])(\d)$/, 'e$10$2')
+          : special(v);
     } else if (whole) {
       text = (v) => (Number.isFinite(v) ? `${v.toFixed(0)}.` : special(v));
     } else {
-      text = (v) => (Number.isFinite(v) ? v.toFixed(4) : special(v));
+      text = (v) => (Number.isFinite(v) ? halfEven(v, v.toFixed(4), Math.abs(v).toFixed(100)) : special(v));
     }
   }
   const width = Math.max(1, ...values.map((v) => text(v).length));
   return (v) => text(v).padStart(width);
+}
+
+/**
+ * `rounded` (JavaScript's toFixed/toExponential of v to 4 digits, which sends an exact tie away
+ * from zero) corrected to Python's half-to-even, which torch's printing uses: 1.03125 prints as
+ * 1.0312. `exact` is |v| with 100 digits, its exact decimal value for every float32 and every
+ * float64 printed in fixed notation (at most ~70 fraction digits).
+ */
+function halfEven(v: number, rounded: string, exact: string): string {
+  const [mantissa, exponent] = exact.split('e');
+  const cut = mantissa.indexOf('.') + 5;
+  if (!/^50*$/.test(mantissa.slice(cut))) return rounded;
+  const kept = mantissa.slice(0, cut);
+  if (Number(kept[kept.length - 1]) % 2 === 1) return rounded;
+  return `${v < 0 ? '-' : ''}${kept}${exponent === undefined ? '' : `e${exponent}`}`;
 }
 
 /** The bracketed text of the sub-tensor at `offset` (spanning `span` values) from `dim` on. */

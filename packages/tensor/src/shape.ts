@@ -124,6 +124,16 @@ export function normalizeDims(
 
 /** Validates a shape given by a user: non-negative integers. */
 export function checkShape(op: string, shape: Shape): void {
+  if (!Array.isArray(shape)) {
+    throw new ShapeError(
+      op,
+      'the shape as one list of sizes',
+      describeValue(shape),
+      typeof shape === 'number'
+        ? `Pass the sizes as one list: [2, 3], not 2, 3 (PyTorch's ${op}(2, 3))`
+        : undefined,
+    );
+  }
   for (const s of shape) {
     if (!Number.isInteger(s) || s < 0) {
       throw new ShapeError(op, 'a shape of non-negative integers', formatShape(shape));

@@ -2,6 +2,7 @@ import {
   add,
   arange,
   argmax,
+  ConfigError,
   div,
   eq,
   eye,
@@ -150,4 +151,34 @@ describe('views and dtypes', () => {
     expect(max(x, 1).toArray()).toEqual([5, 7]);
     expect(max(x).item()).toBe(7);
   });
+});
+
+describe("JavaScript's operators on a tensor", () => {
+  // PyTorch overloads * and +; JavaScript would turn the tensor into NaN or a string silently.
+  const x = tensor([1, 2, 3]);
+  test('arithmetic operators throw with the method to call', () => {
+    expect(() => (x as unknown as number) * 2).toThrow(
+      'Tensor: expected a method call for arithmetic (x.mul(2), x.add(y)), got the tensor used as a primitive (the *, +, - or < operator, or Number(x)). JavaScript has no operator overloading: use x.mul(y), x.add(y), x.lt(y), or x.item() for the number of a one-element tensor',
+    );
+    expect(() => (x as unknown as string) + (x as unknown as string)).toThrow(ConfigError);
+    expect(() => Number(tensor(1.5))).toThrow(ConfigError);
+    expect(() => (x as unknown as number) < 2).toThrow(ConfigError);
+  });
+  test('strings still print the values, as str(tensor) does', () => {
+    expect(`${tensor([1.5])}`).toBe('tensor([1.5000], shape=[1], dtype=float32)');
+    expect(String(tensor([1.5]))).toBe('tensor([1.5000], shape=[1], dtype=float32)');
+    expect([tensor([1])].join()).toBe('tensor([1.], shape=[1], dtype=float32)');
+  });
+});
+
+test("view, reshape, permute and expand take PyTorch's separate sizes as well as one list", () => {
+  const x = arange(6).float();
+  expect(x.view(3, 2).shape).toEqual([3, 2]);
+  expect(x.view(-1).shape).toEqual([6]);
+  expect(x.reshape(2, -1).shape).toEqual([2, 3]);
+  expect(x.reshape([2, 3]).permute(1, 0).toArray()).toEqual(x.reshape(2, 3).permute([1, 0]).toArray());
+  expect(tensor([[1], [2]]).expand(2, 3).shape).toEqual([2, 3]);
+  expect(() => x.view([3, 2] as unknown as number, 1)).toThrow(
+    'Tensor.view: expected sizes as numbers or one list of numbers, got [3, 2] and 1',
+  );
 });

@@ -1,7 +1,7 @@
 import { runBackward } from './autograd/engine';
 import type { Node } from './autograd/node';
 import { allocate, type DType, isFloating, type Storage } from './dtype';
-import { DTypeError, formatShape, ShapeError } from './errors';
+import { ConfigError, DTypeError, formatShape, ShapeError } from './errors';
 import { formatTensor } from './format';
 import * as ew from './ops/elementwise';
 import * as idx from './ops/indexing';
@@ -225,12 +225,31 @@ export class Tensor {
     return this.toString();
   }
 
-  // Elementwise
-  add(other: Tensor | number): Tensor {
-    return ew.add(this, other);
+  /**
+   * A string where JavaScript wants one (`${x}`, `String(x)`), and an error where it wants a number
+   * or uses an operator (`x * 2`, `x + y`, `x < 0`, `Number(x)`), which would otherwise give NaN or
+   * a string without a word.
+   *
+   * Porting note: PyTorch overloads the operators; JavaScript cannot, so arithmetic is methods.
+   */
+  [Symbol.toPrimitive](hint: 'string' | 'number' | 'default'): string {
+    if (hint === 'string') return this.toString();
+    throw new ConfigError(
+      'Tensor',
+      'a method call for arithmetic (x.mul(2), x.add(y))',
+      'the tensor used as a primitive (the *, +, - or < operator, or Number(x))',
+      'JavaScript has no operator overloading: use x.mul(y), x.add(y), x.lt(y), or x.item() for the number of a one-element tensor',
+    );
   }
-  sub(other: Tensor | number): Tensor {
-    return ew.sub(this, other);
+
+  // Elementwise
+  add(other: Tensor | number): Tensor;
+  add(other: Tensor | number, ...extra: unknown[]): Tensor {
+    return (ew.add as (...args: unknown[]) => Tensor)(this, other, ...extra);
+  }
+  sub(other: Tensor | number): Tensor;
+  sub(other: Tensor | number, ...extra: unknown[]): Tensor {
+    return (ew.sub as (...args: unknown[]) => Tensor)(this, other, ...extra);
   }
   mul(other: Tensor | number): Tensor {
     return ew.mul(this, other);
@@ -328,11 +347,17 @@ export class Tensor {
   }
 
   // Shape and movement
-  reshape(shape: readonly number[]): Tensor {
-    return mv.reshape(this, shape);
+  /** The same values in `shape` (one list, or PyTorch's separate sizes: `x.reshape(2, -1)`). */
+  reshape(shape: readonly number[]): Tensor;
+  reshape(...shape: number[]): Tensor;
+  reshape(...sizes: (number | readonly number[])[]): Tensor {
+    return mv.reshape(this, sizesOf('Tensor.reshape', sizes));
   }
-  view(shape: readonly number[]): Tensor {
-    return mv.reshape(this, shape);
+  /** `reshape` (storage is always contiguous): `x.view([B, -1])` or PyTorch's `x.view(B, -1)`. */
+  view(shape: readonly number[]): Tensor;
+  view(...shape: number[]): Tensor;
+  view(...sizes: (number | readonly number[])[]): Tensor {
+    return mv.reshape(this, sizesOf('Tensor.view', sizes));
   }
   flatten(startDim = 0, endDim = -1): Tensor {
     return mv.flatten(this, startDim, endDim);
@@ -340,8 +365,10 @@ export class Tensor {
   transpose(dim0: number, dim1: number): Tensor {
     return mv.transpose(this, dim0, dim1);
   }
-  permute(dims: readonly number[]): Tensor {
-    return mv.permute(this, dims);
+  permute(dims: readonly number[]): Tensor;
+  permute(...dims: number[]): Tensor;
+  permute(...dims: (number | readonly number[])[]): Tensor {
+    return mv.permute(this, sizesOf('Tensor.permute', dims));
   }
   squeeze(dim?: number): Tensor {
     return mv.squeeze(this, dim);
@@ -349,8 +376,10 @@ export class Tensor {
   unsqueeze(dim: number): Tensor {
     return mv.unsqueeze(this, dim);
   }
-  expand(shape: readonly number[]): Tensor {
-    return mv.expand(this, shape);
+  expand(shape: readonly number[]): Tensor;
+  expand(...shape: number[]): Tensor;
+  expand(...sizes: (number | readonly number[])[]): Tensor {
+    return mv.expand(this, sizesOf('Tensor.expand', sizes));
   }
   narrow(dim: number, start: number, length: number): Tensor {
     return mv.narrow(this, dim, start, length);
@@ -394,4 +423,18 @@ export class Tensor {
 /** @internal A new tensor of `shape` and `dtype` with zeroed storage. */
 export function empty(shape: Shape, dtype: DType = 'float32'): Tensor {
   return new Tensor(allocate(dtype, numel(shape)), shape, dtype);
+}
+
+/**
+ * The sizes (or dims) of view/reshape/permute/expand: one list, or PyTorch's separate numbers
+ * (`x.view(2, -1)`). A mix is refused rather than half read.
+ */
+function sizesOf(op: string, args: readonly (number | readonly number[])[]): readonly number[] {
+  if (args.length === 1 && Array.isArray(args[0])) return args[0];
+  if (args.every((a) => typeof a === 'number')) return args as readonly number[];
+  throw new ConfigError(
+    op,
+    'sizes as numbers or one list of numbers',
+    args.map((a) => (Array.isArray(a) ? `[${a.join(', ')}]` : String(a))).join(' and '),
+  );
 }

@@ -1,7 +1,8 @@
 import type { BinaryOp, UnaryOp } from '../backend/backend';
 import { backend } from '../backend/registry';
 import { assertTensor, assertTensorOrNumber } from '../check-tensor';
-import { allocate, assertFloating, type DType, type FloatStorage, isFloating } from '../dtype';
+import { describeValue } from '../describe-value';
+import { allocate, assertFloating, checkDType, type DType, type FloatStorage, isFloating } from '../dtype';
 import { ConfigError, DTypeError, ShapeError } from '../errors';
 import { broadcastShapes, broadcastStrides, numel } from '../shape';
 import { empty, Tensor } from '../tensor';
@@ -13,6 +14,7 @@ import { asTensor, commonType } from './util';
 /** Converts `x` to `dtype` (differentiable between float32 and float64; int32 truncates toward zero). */
 export function cast(x: Tensor, dtype: DType): Tensor {
   assertTensor('cast', x);
+  checkDType('cast', dtype);
   if (x.dtype === dtype) return x;
   const out = allocate(dtype, x.numel);
   if (dtype === 'int32') {
@@ -83,6 +85,8 @@ export function sign(x: Tensor): Tensor {
 export function clamp(x: Tensor, min: number | null, max: number | null = null): Tensor {
   assertTensor('clamp', x);
   assertFloating('clamp', x.dtype);
+  checkBound('min', min);
+  checkBound('max', max);
   if (min === null && max === null) {
     throw new ConfigError('clamp', 'at least one of min and max', 'both null');
   }
@@ -93,6 +97,31 @@ export function clamp(x: Tensor, min: number | null, max: number | null = null):
   const out = empty(x.shape, x.dtype);
   backend().clamp(x.data as FloatStorage, lo, hi, out.data as FloatStorage);
   return record('clamp', 'clamp', [x], out, { lo, hi });
+}
+
+/** A clamp bound is a number or null; PyTorch's `clamp(min=0)` written as `{ min: 0 }` is refused. */
+function checkBound(name: 'min' | 'max', bound: unknown): void {
+  if (bound === null || typeof bound === 'number') return;
+  throw new ConfigError(
+    'clamp',
+    `${name} as a number or null`,
+    describeValue(bound),
+    'min and max are positional: x.clamp(0) for min=0, x.clamp(null, 1) for max=1',
+  );
+}
+
+/**
+ * Refuses a third argument to add/sub: PyTorch's `alpha` (`x.add(y, alpha=2)`) would otherwise be
+ * dropped without a word.
+ */
+function checkNoAlpha(op: 'add' | 'sub', extra: readonly unknown[]): void {
+  if (extra.length === 0) return;
+  throw new ConfigError(
+    op,
+    'two arguments (a, b)',
+    `a third, ${describeValue(extra[0])}`,
+    `Scale b first: ${op}(a, b.mul(alpha))`,
+  );
 }
 
 // ---- binary (broadcasting) -------------------------------------------------------------------
@@ -134,11 +163,15 @@ function binary(op: BinaryOp, aIn: Tensor | number, bIn: Tensor | number): Tenso
 }
 
 /** a + b with broadcasting. */
-export function add(a: Tensor | number, b: Tensor | number): Tensor {
+export function add(a: Tensor | number, b: Tensor | number): Tensor;
+export function add(a: Tensor | number, b: Tensor | number, ...extra: unknown[]): Tensor {
+  checkNoAlpha('add', extra);
   return binary('add', a, b);
 }
 /** a − b with broadcasting. */
-export function sub(a: Tensor | number, b: Tensor | number): Tensor {
+export function sub(a: Tensor | number, b: Tensor | number): Tensor;
+export function sub(a: Tensor | number, b: Tensor | number, ...extra: unknown[]): Tensor {
+  checkNoAlpha('sub', extra);
   return binary('sub', a, b);
 }
 /** a · b elementwise with broadcasting. */

@@ -1,5 +1,6 @@
 import { backend } from '../backend/registry';
 import { assertTensor } from '../check-tensor';
+import { describeValue } from '../describe-value';
 import { assertFloating, type FloatStorage } from '../dtype';
 import { ConfigError } from '../errors';
 import { checkOptions, optionKeys } from '../options';
@@ -48,6 +49,10 @@ const DROPOUT_KEYS = optionKeys<DropoutOptions>({ training: true, generator: tru
 export function dropout(x: Tensor, p: number, options: DropoutOptions = {}): Tensor {
   assertTensor('dropout', x);
   checkOptions('dropout', options, DROPOUT_KEYS);
+  if (typeof p !== 'number') {
+    const hint = 'p is positional: dropout(x, 0.5, { training: false })';
+    throw new ConfigError('dropout', 'a probability p in [0, 1]', describeValue(p), hint);
+  }
   if (!(p >= 0 && p <= 1)) throw new ConfigError('dropout', 'a probability p in [0, 1]', `${p}`);
   assertFloating('dropout', x.dtype);
   if (options.training === false || p === 0) return x;
