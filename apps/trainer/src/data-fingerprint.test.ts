@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '@seqlab/tensor';
+import { ConfigError, FormatError } from '@seqlab/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTrainConfig } from './config';
 import {
@@ -142,5 +142,30 @@ describe('parseFingerprint', () => {
       '--resume: expected a data fingerprint written by seqlab train in /r/data.json, got labels:',
     );
     expect(() => parseFingerprint(JSON.parse('{"__proto__": {}}'), 'data.json')).toThrow('__proto__');
+  });
+
+  // Found by data-fingerprint.fuzz.test.ts: an unknown key was shown whole (a 1 MB key, a 1 MB
+  // message), and classes named twice passed, though each class is one output of the model.
+  it('keeps the message short and refuses a class named twice', async () => {
+    const f = await onFile('a', data(['sports', 'food', 'weather'], ROWS));
+    const message = (json: unknown) => {
+      try {
+        parseFingerprint(json, 'data.json');
+      } catch (error) {
+        expect(error).toBeInstanceOf(FormatError);
+        return (error as Error).message;
+      }
+      throw new Error('expected a FormatError');
+    };
+    const long = message({ ...f, ['k'.repeat(1_000_000)]: null });
+    expect(long).toMatch(/got \(file\): unknown key\(s\) "kkk+…$/);
+    expect(long.length).toBeLessThan(300);
+    const many = message({ ...f, labels: Array.from({ length: 5_000 }, () => 1) });
+    expect(many).toMatch(
+      /labels.0: expected string, received number \(given 1\); .*… \(5,000 problems in all\)$/,
+    );
+    expect(message({ ...f, classes: ['sports', 'food', 'sports'] })).toContain(
+      'classes.2: expected distinct class names (given "sports")',
+    );
   });
 });

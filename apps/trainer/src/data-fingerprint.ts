@@ -6,6 +6,7 @@ import type { TrainConfig } from './config';
 import type { LoadedData } from './dataset';
 import { hashFile } from './hash';
 import { findProtoKey } from './train-state';
+import { formatIssues } from './zod-issues';
 
 // data.json: what a run was trained on, so that `--resume` can refuse other data instead of
 // silently training on it: the SHA-256 of each data file, of each split (the examples in order,
@@ -33,7 +34,14 @@ export const DataFingerprintSchema = z
     /** The data's label names, in the order the data gives them (first occurrence in a file). */
     labels: z.array(z.string()).min(1),
     /** The run's label names in class order (the model's outputs): fixed when the run starts. */
-    classes: z.array(z.string()).min(2),
+    classes: z
+      .array(z.string())
+      .min(2)
+      .superRefine((names, ctx) => {
+        const twice = names.findIndex((n, i) => names.indexOf(n) !== i);
+        if (twice >= 0)
+          ctx.addIssue({ code: 'custom', path: [twice], message: 'expected distinct class names' });
+      }),
   })
   .strict();
 
@@ -78,14 +86,11 @@ export function parseFingerprint(json: unknown, file: string): DataFingerprint {
   const proto = findProtoKey(json);
   const result = DataFingerprintSchema.safeParse(json);
   if (proto === null && result.success) return result.data;
+  // Values, keys and paths from the file are shown briefly (formatIssues), at most 10 problems.
   const problems = proto
-    ? [`${proto}: a key named __proto__`]
-    : (result.error?.issues ?? []).map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`);
-  throw new FormatError(
-    '--resume',
-    `a data fingerprint written by seqlab train in ${file}`,
-    problems.join('; '),
-  );
+    ? `${proto.length > 80 ? `${proto.slice(0, 79)}…` : proto}: a key named __proto__`
+    : formatIssues(result.error?.issues ?? [], json);
+  throw new FormatError('--resume', `a data fingerprint written by seqlab train in ${file}`, problems);
 }
 
 const short = (sha256: string) => `${sha256.slice(0, 12)}…`;

@@ -69,7 +69,7 @@ describe('parseTrainState', () => {
       'partial.lossSum: expected number (given "abc")',
     ],
     ['a negative epoch count', { epochsDone: -1 }, 'epochsDone: Too small'],
-    ['an unknown key', { extra: 1 }, 'unknown key(s) extra'],
+    ['an unknown key', { extra: 1 }, 'unknown key(s) "extra"'],
     [
       'a bad hash',
       { files: { ...(state(1) as { files: object }).files, model: { ...ref('model'), sha256: 'x' } } },
@@ -113,5 +113,24 @@ describe('parseTrainState', () => {
   it('refuses the checkpoint of an older seqlab, which cannot be checked', () => {
     const { files: _, ...old } = state(1) as Record<string, unknown>;
     expect(problem(old)).toContain('a checkpoint of an older seqlab');
+  });
+
+  // Found by train-state.fuzz.test.ts: the message listed every problem and every key in full, so
+  // a 1 MB state.json gave a 220 KB error line.
+  it('keeps the message short: at most 10 problems, long keys and paths cut', () => {
+    const line = (state(1) as { history: object[] }).history[0];
+    const many = problem(state(1, { history: Array.from({ length: 5_000 }, () => line) }));
+    expect(many).toContain('history.1.epoch: expected 2 (given 1)');
+    expect(many).toMatch(/… \(5,000 problems in all\)$/);
+    expect(many.length).toBeLessThan(2_000);
+    const long = 'k'.repeat(100_000);
+    const unknown = problem(state(1, { [long]: 1 }));
+    expect(unknown).toMatch(/unknown key\(s\) "kkk+…$/);
+    expect(unknown.length).toBeLessThan(2_000);
+    const json = state(1) as { optimizer: { state: Record<string, unknown> } };
+    json.optimizer.state[long] = { step: 1 };
+    const key = problem(json);
+    expect(key).toContain('optimizer.state.kkk');
+    expect(key.length).toBeLessThan(2_000);
   });
 });

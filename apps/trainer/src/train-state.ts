@@ -3,6 +3,7 @@ import type { OptimizerStateDict, SchedulerStateDict } from '@seqlab/optim';
 import { FormatError } from '@seqlab/tensor';
 import { z } from 'zod';
 import type { TrainConfig } from './config';
+import { formatKeys, formatPath, joinProblems } from './zod-issues';
 
 // checkpoint/state.json: the commit record of a checkpoint. It is written last, atomically, and
 // names the weight files it belongs to with their SHA-256 (see checkpoint.ts), so it is validated
@@ -176,11 +177,14 @@ export function parseTrainState(json: unknown, file: string, config: TrainConfig
     throw new FormatError(
       '--resume',
       `a checkpoint state written by seqlab train in ${file}`,
-      problems.join('; '),
+      joinProblems(problems),
     );
   };
   const proto = findProtoKey(json);
-  if (proto !== null) fail([`${proto}: a key named __proto__, which no seqlab state has`]);
+  if (proto !== null)
+    fail([
+      `${proto.length > 80 ? `${proto.slice(0, 79)}…` : proto}: a key named __proto__, which no seqlab state has`,
+    ]);
   if (
     json &&
     typeof json === 'object' &&
@@ -198,8 +202,8 @@ export function parseTrainState(json: unknown, file: string, config: TrainConfig
   if (!result.success) {
     fail(
       result.error.issues.map((issue) => {
-        const path = issue.path.length ? issue.path.join('.') : '(state)';
-        if (issue.code === 'unrecognized_keys') return `${path}: unknown key(s) ${issue.keys.join(', ')}`;
+        const path = formatPath(issue.path, '(state)');
+        if (issue.code === 'unrecognized_keys') return `${path}: unknown key(s) ${formatKeys(issue.keys)}`;
         return `${path}: ${issue.message.replace(/^Invalid input: /, '').replace(/, received \w+$/, '')} (given ${describe(valueAt(json, issue.path))})`;
       }),
     );

@@ -69,4 +69,25 @@ describe('LabelMap', () => {
       LabelMap.fromJSON({ type: 'seqlab.LabelMap', version: 1, mode: 'names', ids: { a: 2 ** 31 } }),
     ).toThrow(FormatError);
   });
+
+  // Found by labels.fuzz.test.ts: a 60-byte file named one class 2^31 − 1 and the map had 2^31
+  // classes (`names` and eval's confusion matrix are that big); a gap made a class named by its id.
+  it('fromJSON refuses ids that leave a class without a name (ids 0 … N − 1 each named)', () => {
+    const json = (ids: unknown) => ({ type: 'seqlab.LabelMap', version: 1, mode: 'names', ids });
+    expect(() => LabelMap.fromJSON(json({ a: 2 ** 31 - 1 }))).toThrow(
+      /LabelMap.fromJSON: expected ids 0 to N − 1 each given to a label, got no label for id 0 \(ids up to 2147483647\)/,
+    );
+    expect(() =>
+      LabelMap.fromJSON(
+        JSON.parse('{"type":"seqlab.LabelMap","version":1,"mode":"names","ids":{"__proto__":1}}'),
+      ),
+    ).toThrow(/got no label for id 0 \(ids up to 1\)/);
+    expect(() => LabelMap.fromJSON(json({ a: 0, b: 0, c: 2 }))).toThrow(
+      /got no label for id 1 \(ids up to 2\)/,
+    );
+    const aliases = LabelMap.fromJSON(json({ negative: 0, positive: 1, pos: 1 }));
+    expect(aliases.size).toBe(2);
+    expect(aliases.encode('pos')).toBe(1);
+    expect(LabelMap.fromJSON(json({})).size).toBe(0);
+  });
 });

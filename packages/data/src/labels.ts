@@ -100,12 +100,26 @@ export class LabelMap {
         formatValue(json),
       );
     }
+    let map: LabelMap;
     try {
-      return o.mode === 'integer' ? new LabelMap('integer') : new LabelMap(o.ids);
+      map = o.mode === 'integer' ? new LabelMap('integer') : new LabelMap(o.ids);
     } catch (err) {
       if (err instanceof ConfigError) throw new FormatError('LabelMap.fromJSON', err.expected, err.actual);
       throw err;
     }
+    // A map's JSON names every class (toJSON of a built map or a list does): a gap would make a
+    // class named by its id, and one id of 2^31 − 1 a map of 2^31 classes from a few bytes.
+    const used = new Set(map.#ids.values());
+    if (used.size < map.size) {
+      let missing = 0;
+      while (used.has(missing)) missing++;
+      throw new FormatError(
+        'LabelMap.fromJSON',
+        'ids 0 to N − 1 each given to a label',
+        `no label for id ${missing} (ids up to ${map.#maxId})`,
+      );
+    }
+    return map;
   }
 
   /** The class id of a raw label, or undefined when it is unknown (a built map never says unknown). */
