@@ -36,7 +36,24 @@ const attwFlags = ['--profile', 'node16', '--no-definitely-typed', '--format', '
 const requiredExports: Record<string, string[]> = {
   '@seqlab/tensor': ['SeqlabError', 'ShapeError', 'DTypeError', 'ConfigError', 'BackendError', 'FormatError'],
   '@seqlab/tensor/testing': ['expectClose', 'gradcheck'],
+  '@seqlab/tensor/backend': ['backend', 'registerBackend', 'makeRecurrentKernels'],
 };
+
+// A backend registered through @seqlab/tensor/backend must be the one @seqlab/tensor's ops run
+// (one registry shared by both entries, in ESM and in CJS), and the kernel surface must have left
+// the main entry.
+const registryScript = (load: string) => `
+${load}
+kernels.registerBackend({ ...kernels.jsBackend, name: 'smoke' });
+tensor.setBackend('smoke');
+console.log(JSON.stringify({
+  active: tensor.getBackend().name,
+  kernels: kernels.backend().name,
+  sum: tensor.tensor([1, 2]).add(1).toArray(),
+  onMain: ['backend', 'registerBackend'].filter((key) => key in tensor),
+}));
+`;
+const registryExpected = { active: 'smoke', kernels: 'smoke', sum: [2, 3], onMain: [] };
 
 interface Manifest {
   name: string;
@@ -214,6 +231,27 @@ describe('published packages', () => {
   it('finds the published packages', () => {
     ready();
     expect(published.map((pkg) => pkg.name)).toContain('@seqlab/tensor');
+  });
+
+  it('shares one backend registry between @seqlab/tensor and @seqlab/tensor/backend (ESM and CJS)', async () => {
+    ready();
+    const app = join(work, 'app');
+    writeFileSync(
+      join(app, 'registry.mjs'),
+      registryScript(
+        "const tensor = await import('@seqlab/tensor'); const kernels = await import('@seqlab/tensor/backend');",
+      ),
+    );
+    writeFileSync(
+      join(app, 'registry.cjs'),
+      registryScript(
+        "const tensor = require('@seqlab/tensor'); const kernels = require('@seqlab/tensor/backend');",
+      ),
+    );
+    for (const file of ['registry.mjs', 'registry.cjs']) {
+      const { stdout } = await runOk(process.execPath, [file], { cwd: app });
+      expect(JSON.parse(stdout), file).toEqual(registryExpected);
+    }
   });
 
   describe.each(published)('$name', (pkg) => {

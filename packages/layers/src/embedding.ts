@@ -1,19 +1,14 @@
 import {
   assertTensor,
-  backend,
   ConfigError,
   checkOptions,
   DTypeError,
-  type FloatStorage,
+  embedding,
   formatShape,
-  indexSelect,
   optionKeys,
   randn,
-  recordOp,
-  reshape,
   ShapeError,
   type Tensor,
-  zeros,
 } from '@seqlab/tensor';
 import { Module } from './module';
 
@@ -27,7 +22,8 @@ const EMBEDDING_KEYS = optionKeys<EmbeddingOptions>({ paddingIdx: true });
 /**
  * A lookup table of vectors (torch.nn.Embedding): ids [*] (int32) -> vectors [*, embeddingDim].
  * Parameter: `weight` [numEmbeddings, embeddingDim], initialised N(0, 1) as PyTorch, with the
- * `paddingIdx` row zero. The gradient is a scatter-add of the output gradient into the rows used.
+ * `paddingIdx` row zero. The forward is the tensor op `embedding`: its gradient is a scatter-add of
+ * the output gradient into the rows used, none into the `paddingIdx` row.
  *
  * @example
  * ```ts
@@ -81,10 +77,8 @@ export class Embedding extends Module {
         'Create ids with { dtype: "int32" }',
       );
     }
-    const D = this.embeddingDim;
-    const flat = reshape(ids, [ids.numel]);
-    for (let i = 0; i < flat.numel; i++) {
-      const v = flat.data[i];
+    for (let i = 0; i < ids.numel; i++) {
+      const v = ids.data[i];
       if (v < 0 || v >= this.numEmbeddings) {
         throw new ShapeError(
           'Embedding.forward',
@@ -93,25 +87,6 @@ export class Embedding extends Module {
         );
       }
     }
-    // indexSelect without its own graph node: the backward below skips the padding row.
-    const rows = indexSelect(this.weight.detach(), 0, flat);
-    const out = reshape(rows, [...ids.shape, D]);
-    const weight = this.weight;
-    const pad = this.paddingIdx;
-    recordOp('Embedding', [weight], [out], ([g]) => {
-      if (!g) return [null];
-      const dw = zeros(weight.shape, { dtype: weight.dtype });
-      backend().indexAdd(
-        dw.data as FloatStorage,
-        1,
-        this.numEmbeddings,
-        D,
-        flat.data as Int32Array,
-        g.data as FloatStorage,
-      );
-      if (pad !== null) dw.data.fill(0, pad * D, (pad + 1) * D);
-      return [dw];
-    });
-    return out;
+    return embedding(ids, this.weight, { paddingIdx: this.paddingIdx });
   }
 }

@@ -87,8 +87,8 @@ export { gather, indexSelect, scatterAdd } from './ops/indexing';
 export { matmul } from './ops/matmul';
 
 // Neural-network functions
-export { dropout, logSoftmax, softmax } from './ops/nn';
-export type { DropoutOptions } from './ops/nn';
+export { dropout, embedding, logSoftmax, softmax } from './ops/nn';
+export type { DropoutOptions, EmbeddingOptions } from './ops/nn';
 
 // Fused recurrence (the kernel behind the RNN/LSTM/GRU layers)
 export { RECURRENT_GATES } from './backend/backend';
@@ -121,17 +121,8 @@ export { recordOp } from './autograd/function';
 export type { BackwardFn, OutputGrads } from './autograd/node';
 export { sumTo } from './autograd/gradients';
 
-// Backends
-export type {
-  Backend,
-  BinaryOp,
-  RecurrentBackwardArgs,
-  RecurrentForwardArgs,
-  ReduceOp,
-  StridedView,
-  UnaryOp,
-} from './backend/backend';
-export { backend, getBackend, listBackends, registerBackend, setBackend } from './backend/registry';
+// Backends (which one runs; writing one: @seqlab/tensor/backend)
+export { getBackend, listBackends, setBackend } from './backend/registry';
 
 // Options checking (shared by every package's constructors and functions)
 export { checkOptions, optionKeys } from './options';

@@ -1,4 +1,4 @@
-import { optionKeys, type Tensor } from '@seqlab/tensor';
+import { optionKeys, RECURRENT_GATES, type Tensor } from '@seqlab/tensor';
 import { sizedOptions } from './arguments';
 import { CELL_KEYS, CellBase, type CellOptions } from './cell-base';
 import { readCellState } from './state';
@@ -24,7 +24,11 @@ export class GRUCell extends CellBase {
     hiddenSize?: number,
     rest?: Omit<CellOptions, 'inputSize' | 'hiddenSize'>,
   ) {
-    super('GRUCell', 3, sizedOptions<CellOptions>('GRUCell', GRU_CELL_KEYS, first, hiddenSize, rest));
+    super(
+      'GRUCell',
+      RECURRENT_GATES.gru,
+      sizedOptions<CellOptions>('GRUCell', GRU_CELL_KEYS, first, hiddenSize, rest),
+    );
   }
 
   forward(input: Tensor, hState?: Tensor | null): Tensor {

@@ -1,4 +1,4 @@
-import { optionKeys, type Tensor } from '@seqlab/tensor';
+import { optionKeys, RECURRENT_GATES, type Tensor } from '@seqlab/tensor';
 import { sizedOptions } from './arguments';
 import { CELL_KEYS, CellBase, type CellOptions } from './cell-base';
 import { readCellState } from './state';
@@ -39,7 +39,11 @@ export class LSTMCell extends CellBase {
     hiddenSize?: number,
     rest?: Omit<CellOptions, 'inputSize' | 'hiddenSize'>,
   ) {
-    super('LSTMCell', 4, sizedOptions<CellOptions>('LSTMCell', LSTM_CELL_KEYS, first, hiddenSize, rest));
+    super(
+      'LSTMCell',
+      RECURRENT_GATES.lstm,
+      sizedOptions<CellOptions>('LSTMCell', LSTM_CELL_KEYS, first, hiddenSize, rest),
+    );
   }
 
   forward(input: Tensor, state?: Partial<LSTMState> | readonly [Tensor, Tensor] | null): LSTMState {

@@ -76,6 +76,7 @@ export interface GradientRecord {
   batchSizes: Int32Array;
 }
 
+// PyTorch's `mode` spelling (RNNBase.mode) and the fused kernel's cell it runs.
 type Mode = 'LSTM' | 'GRU' | 'RNN_TANH' | 'RNN_RELU';
 const CELL: Record<Mode, RecurrentCell> = {
   LSTM: 'lstm',

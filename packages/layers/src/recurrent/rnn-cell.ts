@@ -1,4 +1,4 @@
-import { ConfigError, optionKeys, type Tensor } from '@seqlab/tensor';
+import { ConfigError, optionKeys, RECURRENT_GATES, type Tensor } from '@seqlab/tensor';
 import { sizedOptions } from './arguments';
 import { CELL_KEYS, CellBase, type CellOptions } from './cell-base';
 import { readCellState } from './state';
@@ -31,7 +31,7 @@ export class RNNCell extends CellBase {
     rest?: Omit<RNNCellOptions, 'inputSize' | 'hiddenSize'>,
   ) {
     const options = sizedOptions<RNNCellOptions>('RNNCell', RNN_CELL_KEYS, first, hiddenSize, rest);
-    super('RNNCell', 1, options);
+    super('RNNCell', RECURRENT_GATES.rnn_tanh, options);
     const nl = options.nonlinearity ?? 'tanh';
     if (nl !== 'tanh' && nl !== 'relu')
       throw new ConfigError('RNNCell', "nonlinearity 'tanh' or 'relu'", `'${nl}'`);

@@ -21,7 +21,8 @@
 //   non-expansive, so errors add up over T steps: forward 4·T·(G·H + O + 4)·u, backward the same
 //   plus (N + 4)·u for the weight gradients' sums over N rows, scaled by their magnitude.
 
-import { backend, Generator, getBackend, listBackends, setBackend } from '@seqlab/tensor';
+import { Generator, getBackend, listBackends, setBackend } from '@seqlab/tensor';
+import { backend } from '@seqlab/tensor/backend';
 import { expectClose } from '@seqlab/tensor/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { FloatStorage, Storage } from '../dtype';

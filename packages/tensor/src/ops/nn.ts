@@ -2,13 +2,14 @@ import { backend } from '../backend/registry';
 import { assertTensor } from '../check-tensor';
 import { describeValue } from '../describe-value';
 import { assertFloating, type FloatStorage } from '../dtype';
-import { ConfigError } from '../errors';
+import { ConfigError, formatShape, ShapeError } from '../errors';
 import { checkOptions, optionKeys } from '../options';
 import { defaultGenerator, type Generator } from '../random';
 import { normalizeDim, numel } from '../shape';
 import { empty, type Tensor } from '../tensor';
 import { mul } from './elementwise';
 import { record } from './record';
+import { assertIndex } from './util';
 
 function softmaxOp(op: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Tensor {
   assertTensor(op, x);
@@ -64,4 +65,51 @@ export function dropout(x: Tensor, p: number, options: DropoutOptions = {}): Ten
     for (let i = 0; i < m.length; i++) m[i] = g.uniform() >= p ? scale : 0;
   }
   return mul(x, mask);
+}
+
+/** Options of `embedding`. */
+export interface EmbeddingOptions {
+  /** Row whose gradient is always zero (the `<pad>` token), in [−V, V); negative counts from V. */
+  paddingIdx?: number | null;
+}
+const EMBEDDING_KEYS = optionKeys<EmbeddingOptions>({ paddingIdx: true });
+
+/**
+ * Looks up rows of a table (torch.nn.functional.embedding): ids [*] (int32), weight [V, D] ->
+ * [*, D], out[…, :] = weight[ids[…], :]. The gradient scatter-adds the output gradient into the
+ * rows used; the `paddingIdx` row gets none (its forward value is read as is, as PyTorch).
+ *
+ * @example
+ * ```ts
+ * const weight = randn([10, 4], { requiresGrad: true });
+ * embedding(tensor([[1, 0, 3]], { dtype: 'int32' }), weight, { paddingIdx: 0 }).shape; // [1, 3, 4]
+ * ```
+ */
+export function embedding(ids: Tensor, weight: Tensor, options: EmbeddingOptions = {}): Tensor {
+  // ids [*], weight [V, D] -> [*, D]
+  const op = 'embedding';
+  checkOptions(op, options, EMBEDDING_KEYS);
+  assertTensor(op, ids, 'ids', 'indices');
+  assertTensor(op, weight, 'weight');
+  assertIndex(op, ids, 'ids');
+  assertFloating(op, weight.dtype);
+  if (weight.ndim !== 2) throw new ShapeError(op, 'weight of shape [V, D]', formatShape(weight.shape));
+  const [V, D] = weight.shape;
+  let pad = options.paddingIdx ?? null;
+  if (pad !== null) {
+    if (!Number.isInteger(pad) || pad < -V || pad >= V) {
+      throw new ConfigError(op, `paddingIdx in [${-V}, ${V - 1}]`, describeValue(pad));
+    }
+    if (pad < 0) pad += V;
+  }
+  const index = ids.data as Int32Array;
+  for (let i = 0; i < index.length; i++) {
+    const v = index[i];
+    if (v < 0 || v >= V) {
+      throw new ShapeError(op, `ids in [0, ${V - 1}]`, `id ${v} in ids of shape ${formatShape(ids.shape)}`);
+    }
+  }
+  const out = empty([...ids.shape, D], weight.dtype);
+  backend().indexSelect(weight.data, 1, V, D, index, out.data);
+  return record('embedding', 'embedding', [weight], out, { index, rows: V, dim: D, paddingIdx: pad });
 }

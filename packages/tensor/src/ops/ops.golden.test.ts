@@ -16,7 +16,6 @@ import {
   abs,
   add,
   argmax,
-  backend,
   cat,
   chunk,
   clamp,
@@ -63,6 +62,7 @@ import {
   unsqueeze,
   where,
 } from '@seqlab/tensor';
+import { backend } from '@seqlab/tensor/backend';
 import { expectClose } from '@seqlab/tensor/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseSafetensors, type RawTensor } from '../io/safetensors';

@@ -2,7 +2,7 @@ import type { Backend } from '../backend';
 import { binary, clamp, clampBackward, unary, unaryBackward, where } from './elementwise';
 import { gemmTiled } from './gemm';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing';
-import { recurrentBackward, recurrentForward } from './recurrent';
+import { recurrentBackward, recurrentForward } from './recurrent/loop';
 import { argReduce, reduce } from './reduce';
 import { softmax, softmaxBackward } from './softmax';
 import { stridedAccumulate, stridedCopy } from './strided';

@@ -5,7 +5,7 @@ import { RECURRENT_GATES, type RecurrentBackwardArgs, type RecurrentForwardArgs 
 // `recurrentBackward` (see RecurrentForwardArgs), written as plain float64 loops. One row of one
 // time step at a time, every matrix-vector product an explicit loop, no packing, no GEMM and no
 // buffer shared between steps: the working state lives in Float64Arrays and is rounded to the
-// output storage only when written there. The fast kernels (backend/js/recurrent.ts, and every
+// output storage only when written there. The fast kernels (backend/js/recurrent/, and every
 // other backend) are checked against these by backend/conformance.test.ts.
 //
 // Shape letters: N rows of the packed batch (Σ batchSizes), B batch, H hidden, O output size (the

@@ -2,7 +2,7 @@ import type { FloatStorage } from '../../dtype';
 import type { Backend } from '../backend';
 import { type GemmKernels, type GemmPackedFn, gemmVia, gemmPacked as jsGemmPacked, packB } from '../js/gemm';
 import { jsBackend } from '../js/index';
-import { makeRecurrentKernels } from '../js/recurrent';
+import { makeRecurrentKernels } from '../js/recurrent/loop';
 import { KERNELS_BASE64 } from './kernels';
 
 // The wasm backend: the js backend with its GEMMs (every matmul, the input projections and the

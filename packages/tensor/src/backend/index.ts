@@ -1,0 +1,29 @@
+// @seqlab/tensor/backend: the kernel surface, for those who write a backend (or call kernels from
+// a fused op of their own). Users pick a backend with `setBackend`, `getBackend` and `listBackends`
+// from the main entry; nothing here is needed to train or run a model.
+//
+// A backend implements every kernel of `Backend` (a missing one fails the typecheck), usually by
+// starting from `jsBackend` and replacing the kernels it makes faster, then `registerBackend`s
+// itself explicitly (never as an import side effect). The conformance suite
+// (packages/tensor/src/backend/conformance.test.ts) checks every registered backend against the
+// reference kernels.
+
+// The kernel interface and its argument types
+export type {
+  Backend,
+  BinaryOp,
+  RecurrentBackwardArgs,
+  RecurrentCell,
+  RecurrentForwardArgs,
+  ReduceOp,
+  StridedView,
+  UnaryOp,
+} from './backend';
+export { RECURRENT_GATES } from './backend';
+export type { GemmFn, GemmKernels, GemmPackedFn } from './js/gemm';
+
+// Building blocks: the js backend to start from, and the fused recurrence over your own GEMMs
+export { jsBackend } from './js/index';
+export { makeRecurrentKernels } from './js/recurrent/loop';
+// The registry: make a backend selectable, and the active one's kernels
+export { backend, registerBackend } from './registry';

@@ -1,0 +1,148 @@
+import type { FloatStorage } from '../../../dtype';
+import {
+  RECURRENT_GATES,
+  type RecurrentBackwardArgs,
+  type RecurrentCell,
+  type RecurrentForwardArgs,
+} from '../../backend';
+import { type GemmKernels, jsGemmKernels } from '../gemm';
+import type { BackwardState, CellKernel, ForwardState } from './cell';
+import { gru } from './gru';
+import { lstm } from './lstm';
+import { rnnRelu, rnnTanh } from './rnn';
+
+// Fused recurrent kernels: one direction of one layer over the whole sequence. The input
+// projection x W_ihᵀ (+ biases) is computed beforehand for every step by one GEMM; here each step
+// does one recurrent GEMM h_{t−1} W_hhᵀ and the cell's gate math in one pass over its rows. This
+// file owns what every cell shares: the time loop (forward, reverse, packed), the working state,
+// the packed recurrent weights and every GEMM. Each cell's gate math, forward and backward side
+// by side, is in the file named after it (lstm.ts, gru.ts, rnn.ts).
+//
+// Rows are time-major and a step's active sequences are its first batchSizes[t] rows (see
+// NOTE(packed-batch-sizes)); a working state of B rows carries h (and c) between steps, so
+// sequences that have ended (forward) or not yet started (reverse) keep their state untouched.
+
+const CELLS: Readonly<Record<RecurrentCell, CellKernel>> = {
+  lstm,
+  gru,
+  rnn_tanh: rnnTanh,
+  rnn_relu: rnnRelu,
+};
+
+function stepOffsets(batchSizes: Int32Array): Int32Array {
+  const offsets = new Int32Array(batchSizes.length);
+  for (let t = 1; t < offsets.length; t++) offsets[t] = offsets[t - 1] + batchSizes[t - 1];
+  return offsets;
+}
+
+/** Like the input: a Float64Array for float64 work, else Float32Array. */
+function scratch(like: FloatStorage, n: number): FloatStorage {
+  return like instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
+}
+
+/**
+ * The fused recurrent kernels over a set of GEMM kernels: the js backend passes its own, the wasm
+ * backend its SIMD ones (same packed-panel layout), so the loop and the gate math are written once.
+ */
+export function makeRecurrentKernels(kernels: GemmKernels): {
+  recurrentForward(a: RecurrentForwardArgs): void;
+  recurrentBackward(a: RecurrentBackwardArgs): void;
+} {
+  const { gemm, gemmPacked, packB } = kernels;
+
+  // xProj [N, G·H], wHh [G·H, O], h0 [B, O], c0 [B, H] -> out [N, O], hN [B, O], cN [B, H]
+  function recurrentForward(a: RecurrentForwardArgs): void {
+    const { cell, hidden: H, outSize: O, batch: B, batchSizes, reverse, xProj, wHh, gates, hPrev, out } = a;
+    const kernel = CELLS[cell];
+    const GH = RECURRENT_GATES[cell] * H;
+    const T = batchSizes.length;
+    const offsets = stepOffsets(batchSizes);
+    // Working state, sorted batch order.
+    const h = scratch(out, B * O);
+    h.set(a.h0);
+    const c = a.c0 ? scratch(out, B * H) : null;
+    if (c && a.c0) c.set(a.c0);
+    const hFullStep = a.wHr ? scratch(out, B * H) : null;
+    const hh = kernel.recurrentApart ? scratch(out, B * GH) : null;
+    const state: ForwardState = { h, c, hOut: hFullStep ?? h, hh };
+    // The recurrent weights are constant over the steps: pack them for the GEMM once.
+    const wHhT = packB(true, O, GH, wHh, 0);
+    const wHrT = a.wHr ? packB(true, H, O, a.wHr, 0) : null;
+
+    for (let s = 0; s < T; s++) {
+      const t = reverse ? T - 1 - s : s;
+      const bs = batchSizes[t];
+      const row = offsets[t];
+      // hPrev rows ← working state; then the step's recurrent product h_{t−1} W_hhᵀ.
+      hPrev.set(h.subarray(0, bs * O), row * O);
+      if (hh) {
+        const bHh = a.bHh;
+        if (bHh) for (let j = 0; j < bs; j++) hh.set(bHh, j * GH);
+        gemmPacked(bs, GH, O, h, 0, wHhT, hh, 0, bHh !== null);
+      } else {
+        gates.set(xProj.subarray(row * GH, (row + bs) * GH), row * GH);
+        gemmPacked(bs, GH, O, h, 0, wHhT, gates, row * GH, true);
+      }
+      kernel.forward(a, state, row, bs);
+      // Projected LSTM: h_t = hFull_t W_hrᵀ.
+      if (hFullStep && wHrT && a.hFull) {
+        a.hFull.set(hFullStep.subarray(0, bs * H), row * H);
+        gemmPacked(bs, O, H, hFullStep, 0, wHrT, h, 0, false);
+      }
+      out.set(h.subarray(0, bs * O), row * O);
+    }
+    a.hN.set(h);
+    if (a.cN && c) a.cN.set(c);
+  }
+
+  // dOut [N, O], dhN [B, O], dcN [B, H] -> dxProj [N, G·H], dh0 [B, O], dc0 [B, H], dwHh += …, dbHh += …, dwHr += …
+  function recurrentBackward(a: RecurrentBackwardArgs): void {
+    const { cell, hidden: H, outSize: O, batch: B, batchSizes, reverse, wHh, hPrev, dxProj } = a;
+    const kernel = CELLS[cell];
+    const GH = RECURRENT_GATES[cell] * H;
+    const T = batchSizes.length;
+    const N = hPrev.length / O;
+    const offsets = stepOffsets(batchSizes);
+    // Carried gradients w.r.t. the working state, sorted batch order; they start as dL/dhN, dL/dcN.
+    const dh = scratch(dxProj, B * O);
+    if (a.dhN) dh.set(a.dhN);
+    const dc = kernel.cellState ? scratch(dxProj, B * H) : null;
+    if (dc && a.dcN) dc.set(a.dcN);
+    // GRU: the gradient of the recurrent pre-activations differs from dxProj in its n part.
+    const dhh = kernel.recurrentApart ? scratch(dxProj, N * GH) : null;
+    const dhStep = a.wHr ? scratch(dxProj, B * H) : null;
+    const state: BackwardState = { dh, dhFull: dhStep ?? dh, dc, dhh };
+    // Every row's total dL/dh_t: wanted by the diagnostics, and needed for dW_hr.
+    const dhRows = a.dhTrace ?? (a.wHr ? scratch(dxProj, N * O) : null);
+    const wHhP = packB(false, GH, O, wHh, 0);
+    const wHrP = a.wHr ? packB(false, O, H, a.wHr, 0) : null;
+    const dRec = dhh ?? dxProj;
+
+    // Backward visits steps in the reverse of the forward's order.
+    for (let s = T - 1; s >= 0; s--) {
+      const t = reverse ? T - 1 - s : s;
+      const bs = batchSizes[t];
+      const row = offsets[t];
+      // dh ← dL/dh_t in total: from the output at t plus what the next step sent back.
+      if (a.dOut) for (let k = 0, p = row * O; k < bs * O; k++, p++) dh[k] += a.dOut[p];
+      if (dhRows) dhRows.set(dh.subarray(0, bs * O), row * O);
+      // Projection: h = hFull W_hrᵀ, so dhFull = dh W_hr.
+      if (dhStep && wHrP) gemmPacked(bs, H, O, dh, 0, wHrP, dhStep, 0, false);
+      kernel.backward(a, state, row, bs);
+      // dh_{t−1} (+)= dgates W_hh for the active rows.
+      gemmPacked(bs, O, GH, dRec, row * GH, wHhP, dh, 0, kernel.directPath);
+    }
+    a.dh0.set(dh);
+    if (a.dc0 && dc) a.dc0.set(dc);
+    // Weight gradients over all steps at once: dW_hh += dgatesᵀ hPrev, db_hh += Σ rows, dW_hr += dhᵀ hFull.
+    gemm(true, false, GH, O, N, dRec, 0, hPrev, 0, a.dwHh, 0, true);
+    if (a.dbHh) {
+      for (let r = 0; r < N; r++) for (let k = 0; k < GH; k++) a.dbHh[k] += dRec[r * GH + k];
+    }
+    if (a.dwHr && a.hFull && dhRows) gemm(true, false, O, H, N, dhRows, 0, a.hFull, 0, a.dwHr, 0, true);
+  }
+
+  return { recurrentForward, recurrentBackward };
+}
+
+export const { recurrentForward, recurrentBackward } = makeRecurrentKernels(jsGemmKernels);
