@@ -37,6 +37,7 @@ const requiredExports: Record<string, string[]> = {
   '@seqlab/tensor': ['SeqlabError', 'ShapeError', 'DTypeError', 'ConfigError', 'BackendError', 'FormatError'],
   '@seqlab/tensor/testing': ['expectClose', 'gradcheck'],
   '@seqlab/tensor/backend': ['backend', 'registerBackend', 'makeRecurrentKernels'],
+  '@seqlab/onnx': ['exportOnnx', 'OnnxGraph', 'addRecurrent'],
 };
 
 // A backend registered through @seqlab/tensor/backend must be the one @seqlab/tensor's ops run

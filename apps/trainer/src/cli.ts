@@ -5,6 +5,7 @@ import { registerBenchCommands } from './commands/bench/index';
 import { registerDiagnoseCommands } from './commands/diagnose/index';
 import { doctorCommand } from './commands/doctor/index';
 import { evalCommand } from './commands/eval/index';
+import { exportCommand } from './commands/export/index';
 import { predictCommand } from './commands/predict/index';
 import { summaryCommand } from './commands/summary/index';
 import { trainCommand } from './commands/train/index';
@@ -109,6 +110,22 @@ program
   .argument('[text...]', 'texts to label')
   .action(async (texts: string[], flags) => {
     process.exitCode = await predictCommand(texts, flags);
+  });
+
+program
+  .command('export')
+  .description("write a run's model for another engine (ONNX: ONNX Runtime, Triton, ...)")
+  .requiredOption('--run <dir>', 'run directory written by seqlab train')
+  .requiredOption('--format <format>', 'onnx')
+  .option('--out <file>', 'where to write it (default: DIR/model.onnx)')
+  .option('--opset <n>', 'ONNX opset, 14 to 21 (default 14)', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw new InvalidArgumentError('expected an integer');
+    return n;
+  })
+  .option('--json', 'one JSON object')
+  .action(async (flags) => {
+    process.exitCode = await exportCommand(flags);
   });
 
 configFlags(
