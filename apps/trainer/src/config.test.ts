@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { ConfigError } from '@seqlab/tensor';
 import { describe, expect, it } from 'vitest';
 import { parseSavedConfig, parseTrainConfig } from './config';
+import { readConfigFile } from './flags';
 
 const ARTICLE = new URL('../configs/article-lstm.json', import.meta.url);
 const REFERENCE = new URL('../../../../shared/bench/reference/train_reference.py', import.meta.url);
@@ -9,8 +10,15 @@ const hasReference = existsSync(REFERENCE);
 if (!hasReference)
   console.warn(`[trainer] skipping the train_reference.py test: ${REFERENCE.pathname} is absent`);
 
+const file = await readConfigFile(ARTICLE.pathname);
+
 describe('configs/article-lstm.json (the article SentimentLSTM)', () => {
-  const config = parseTrainConfig(JSON.parse(readFileSync(ARTICLE, 'utf8')));
+  const config = parseTrainConfig(file);
+
+  it('points editors at config.schema.json, and reading it drops that key', () => {
+    expect(JSON.parse(readFileSync(ARTICLE, 'utf8')).$schema).toBe('../config.schema.json');
+    expect('$schema' in file).toBe(false);
+  });
 
   it('is a valid configuration with the article settings', () => {
     expect(config).toMatchObject({
@@ -76,9 +84,9 @@ describe('parseTrainConfig: where the data comes from', () => {
 
   it('rejects --valid or --test without --train instead of ignoring them', () => {
     expect(() => parseTrainConfig({ valid: 'b.csv' })).toThrow(
-      /valid: expected --train with it[^;]*\(given "b.csv"\)/,
+      /--valid: expected --train with it[^\n]*\(given "b.csv"\)/,
     );
-    expect(() => parseTrainConfig({ dataset: 'names', test: 'c.csv' })).toThrow(/test: expected --train/);
+    expect(() => parseTrainConfig({ dataset: 'names', test: 'c.csv' })).toThrow(/--test: expected --train/);
   });
 });
 
@@ -128,19 +136,19 @@ describe('parseTrainConfig: every numeric option has a documented range', () => 
   });
 
   it.each(RANGES)(
-    '%s outside its range: a ConfigError naming the key, the flag, the range and the value',
+    '%s outside its range: a ConfigError naming the flag (the key for file-only options), the range and the value',
     (key, flag, range, _ok, bad) => {
       for (const value of bad) {
         const call = () => parseTrainConfig({ [key]: value });
         expect(call).toThrow(ConfigError);
-        expect(call).toThrow(`${key}: expected ${flag} to be ${range} (given ${JSON.stringify(value)})`);
+        expect(call).toThrow(`\n  ${flag}: expected ${range} (given ${JSON.stringify(value)})`);
       }
     },
   );
 
   it('names the weight decay of 1e30 as out of range, not a configuration', () => {
     expect(() => parseTrainConfig({ optimizer: 'sgd', weightDecay: 1e30 })).toThrow(
-      'config: expected a valid training configuration, got weightDecay: expected --weight-decay to be a number in [0, 1] (given 1e+30)',
+      'config: expected a valid training configuration, got 1 problem:\n  --weight-decay: expected a number in [0, 1] (given 1e+30)',
     );
   });
 

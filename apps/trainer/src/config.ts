@@ -24,18 +24,25 @@ function describeRange({ min, max, int = false, minOpen = false, maxOpen = false
 
 /**
  * A numeric option with sane bounds: a number (zod's own message when it is not one), then one
- * check whose message names the flag (the key for options of config files only) and the range, e.g.
- * `weightDecay: expected --weight-decay to be a number in [0, 1] (given 1e+30)`.
+ * check whose message names the range, e.g. `expected a number in [0, 1]`; `parseTrainConfig`
+ * puts the flag in front: `--weight-decay: expected a number in [0, 1] (given 1e+30)`.
  */
-function range(key: string, r: Range, name = flagOf(key)) {
+function range(r: Range) {
   const { min, max, int = false, minOpen = false, maxOpen = false } = r;
-  return z
-    .number()
-    .refine(
-      (v) =>
-        (!int || Number.isInteger(v)) && (minOpen ? v > min : v >= min) && (maxOpen ? v < max : v <= max),
-      { message: `expected ${name} to be ${describeRange(r)}` },
-    );
+  // zod's own checks (so the JSON Schema carries the bounds), one message for all of them, and the
+  // first failure ends the checks (one line per value).
+  const check = { message: `expected ${describeRange(r)}`, abort: true };
+  const number = int ? z.number().int(check) : z.number();
+  const low = minOpen ? number.gt(min, check) : number.gte(min, check);
+  return maxOpen ? low.lt(max, check) : low.lte(max, check);
+}
+
+/** Options of config files only (no flag): named by their key in messages. */
+const FILE_ONLY = new Set(['validSplit', 'testSplit']);
+
+/** How a message names an option: its flag (`--max-len`), or its key for options of files only. */
+export function optionName(key: string): string {
+  return FILE_ONLY.has(key) ? key : flagOf(key);
 }
 
 /**
@@ -60,56 +67,54 @@ export const TrainConfigSchema = z
     headers: z.enum(['drop', 'keep']).default('drop'),
     model: z.enum(['lstm', 'gru', 'rnn', 'bag']).default('lstm'),
     /** Stacked recurrent layers, 1 to 8. */
-    layers: range('layers', { int: true, min: 1, max: 8 }).default(1),
+    layers: range({ int: true, min: 1, max: 8 }).default(1),
     /** Hidden size H, 1 to 4096. */
-    hidden: range('hidden', { int: true, min: 1, max: 4096 }).default(32),
+    hidden: range({ int: true, min: 1, max: 4096 }).default(32),
     /** Embedding size, 1 to 4096. */
-    embed: range('embed', { int: true, min: 1, max: 4096 }).default(64),
+    embed: range({ int: true, min: 1, max: 4096 }).default(64),
     bidirectional: z.boolean().default(true),
     /** Dropout probability between recurrent layers (and before the output layer), in [0, 1). */
-    dropout: range('dropout', { min: 0, max: 1, maxOpen: true }).default(0.3),
+    dropout: range({ min: 0, max: 1, maxOpen: true }).default(0.3),
     /** LSTM forget-gate bias added at init (0 = PyTorch's init), in [-10, 10] (σ(10) = 0.99995). */
-    forgetBias: range('forgetBias', { min: -10, max: 10 }).default(0),
+    forgetBias: range({ min: -10, max: 10 }).default(0),
     tokenizer: z.enum(['word', 'char', 'bpe']).default('word'),
     /** Tokens kept per text (the first ones), 1 to 100,000. */
-    maxLen: range('maxLen', { int: true, min: 1, max: 100_000 }).default(160),
+    maxLen: range({ int: true, min: 1, max: 100_000 }).default(160),
     /** Vocabulary: tokens seen fewer times are <unk> (1 to 1,000,000); at most vocabSize entries. */
-    minFreq: range('minFreq', { int: true, min: 1, max: 1_000_000 }).default(2),
+    minFreq: range({ int: true, min: 1, max: 1_000_000 }).default(2),
     /** Vocabulary entries, <pad> and <unk> included: 4 to 1,000,000. */
-    vocabSize: range('vocabSize', { int: true, min: 4, max: 1_000_000 }).default(20000),
+    vocabSize: range({ int: true, min: 4, max: 1_000_000 }).default(20000),
     /** Examples per batch, 1 to 65,536. */
-    batchSize: range('batchSize', { int: true, min: 1, max: 65536 }).default(32),
+    batchSize: range({ int: true, min: 1, max: 65536 }).default(32),
     /**
      * Batches of similar lengths (shuffled in chunks, the order of the chunks shuffled): fewer nearly
      * empty packed steps. Off: plain shuffled batches, as PyTorch's DataLoader(shuffle=True).
      */
     bucketing: z.boolean().default(true),
     /** Maximum epochs, 1 to 10,000. */
-    epochs: range('epochs', { int: true, min: 1, max: 10000 }).default(4),
+    epochs: range({ int: true, min: 1, max: 10000 }).default(4),
     /**
      * Learning rate, in (0, 10]. PyTorch's optimizers accept any lr ≥ 0; 0 trains nothing, and a step
      * of more than 10 × the gradient is a typo, not a configuration.
      */
-    lr: range('lr', { min: 0, minOpen: true, max: 10 }).default(2e-3),
+    lr: range({ min: 0, minOpen: true, max: 10 }).default(2e-3),
     optimizer: z.enum(['adam', 'adamw', 'sgd']).default('adam'),
     /**
      * Weight decay, in [0, 1]: L2 for adam and sgd, decoupled for adamw. PyTorch checks only ≥ 0;
      * usual values are 1e-5 to 0.1, and lr × weightDecay ≥ 1 shrinks every weight past zero each step.
      */
-    weightDecay: range('weightDecay', { min: 0, max: 1 }).default(0),
+    weightDecay: range({ min: 0, max: 1 }).default(0),
     /** Learning-rate schedule: none (the article), cosine, plateau (on valid accuracy) or onecycle. */
     scheduler: z.enum(['none', 'cosine', 'plateau', 'onecycle']).default('none'),
     /** Clip the global gradient norm to this value, in [0, 10,000] (0 = off). */
-    clip: range('clip', { min: 0, max: 10000 }).default(5),
+    clip: range({ min: 0, max: 10000 }).default(5),
     /** Early stopping on valid accuracy: epochs without improvement before stopping, 0 to 10,000. */
-    patience: range('patience', { int: true, min: 0, max: 10000 }).default(2),
+    patience: range({ int: true, min: 0, max: 10000 }).default(2),
     /** Shares of train split off for valid and test when those files are not given: (0, 1), sum < 1. */
-    validSplit: range('validSplit', { min: 0, minOpen: true, max: 1, maxOpen: true }, 'validSplit').default(
-      0.1,
-    ),
-    testSplit: range('testSplit', { min: 0, minOpen: true, max: 1, maxOpen: true }, 'testSplit').default(0.2),
+    validSplit: range({ min: 0, minOpen: true, max: 1, maxOpen: true }).default(0.1),
+    testSplit: range({ min: 0, minOpen: true, max: 1, maxOpen: true }).default(0.2),
     /** Random seed, 0 to 2^31 − 1. */
-    seed: range('seed', { int: true, min: 0, max: 2 ** 31 - 1 }).default(0),
+    seed: range({ int: true, min: 0, max: 2 ** 31 - 1 }).default(0),
     /** Run directory (default runs/<timestamp>). */
     out: z.string().min(1).nullable().default(null),
     /** Continue the run in this directory. */
@@ -163,20 +168,23 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 
 /**
  * Validates a raw configuration (already merged: file, then flags). Throws one ConfigError listing
- * every problem as `path: expected …, got …`.
+ * every problem on a line of its own, named by its flag: `--hidden: expected an integer in
+ * [1, 4096] (given -3)`.
  */
 export function parseTrainConfig(raw: unknown): TrainConfig {
   const result = TrainConfigSchema.safeParse(raw);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
-    const path = issue.path.length ? issue.path.join('.') : '(config)';
     if (issue.code === 'unrecognized_keys') {
       const keys = issue.keys.slice(0, 10).map((k) => (k.length > 40 ? `${k.slice(0, 39)}…` : k));
-      return `${path}: unknown option(s) ${keys.join(', ')}${issue.keys.length > 10 ? `, … (${issue.keys.length})` : ''}`;
+      return `--config: unknown option(s) ${keys.join(', ')}${issue.keys.length > 10 ? `, … (${issue.keys.length})` : ''}`;
     }
-    return `${path}: ${issue.message.replace(/^Invalid input: /, '')} (given ${describe(valueAt(raw, issue.path))})`;
+    const [key] = issue.path;
+    const name = typeof key === 'string' ? optionName(key) : '--config';
+    return `${name}: ${issue.message.replace(/^Invalid input: /, '')} (given ${describe(valueAt(raw, issue.path))})`;
   });
-  throw new ConfigError('config', 'a valid training configuration', problems.join('; '));
+  const count = `${problems.length} problem${problems.length === 1 ? '' : 's'}`;
+  throw new ConfigError('config', 'a valid training configuration', `${count}:\n  ${problems.join('\n  ')}`);
 }
 
 /**

@@ -7,7 +7,7 @@ export function numberish(value: string): number | string {
   return value.trim() !== '' && Number.isFinite(n) ? n : value;
 }
 
-/** Reads a JSON config file (`--config FILE`), with one-line errors. */
+/** Reads a JSON config file (`--config FILE`), with one-line errors; a `$schema` key is dropped. */
 export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
@@ -33,7 +33,9 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
       `${path} holds ${Array.isArray(value) ? 'an array' : typeof value}`,
     );
   }
-  return value as Record<string, unknown>;
+  // `$schema` points editors at config.schema.json; it is not an option.
+  const { $schema: _, ...options } = value as Record<string, unknown>;
+  return options;
 }
 
 /** Drops undefined values (flags the user did not give), so they do not override the file. */

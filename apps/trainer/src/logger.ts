@@ -53,7 +53,7 @@ export class Logger {
     else if (!this.quiet) console.error(pc.yellow(`warning: ${message}`));
   }
 
-  /** Starts a progress bar of `total` steps (plain lines every ~10% when not on a terminal). */
+  /** Starts a progress bar of `total` steps (plain lines on stderr every ~10% when not on a terminal). */
   startProgress(label: string, total: number): void {
     this.#total = total;
     this.#label = label;
@@ -84,7 +84,8 @@ export class Logger {
       done - this.#lastPlain >= Math.max(1, Math.ceil(this.#total / 10))
     ) {
       this.#lastPlain = done;
-      console.log(`${this.#label} ${done}/${this.#total} batches  loss ${loss}  ${tps} tok/s`);
+      // progress is not a result: stderr, so piping stdout keeps only results
+      console.error(`${this.#label} ${done}/${this.#total} batches  loss ${loss}  ${tps} tok/s`);
     }
   }
 

@@ -50,9 +50,9 @@ export interface CliOptions {
 
 /** The child's environment: no forced colours, so output is what a pipe or a file gets. */
 function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env, ...extra };
-  delete env.FORCE_COLOR;
-  return env;
+  const env = { ...process.env };
+  delete env.FORCE_COLOR; // this process's; a test may still force colours through `extra`
+  return { ...env, ...extra };
 }
 
 /** A CLI process still running after this long is killed (the test then fails on its exit). */

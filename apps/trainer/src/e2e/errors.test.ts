@@ -22,8 +22,10 @@ afterAll(() => temp.cleanup());
 function expectUserError(r: CliResult, ...fragments: (string | RegExp)[]): string {
   expect(r.code, `stderr: ${r.stderr}`).toBe(2);
   const stderr = r.stderr.replace(/\n$/, '');
-  expect(stderr.split('\n'), stderr).toHaveLength(1);
-  expect(stderr.startsWith('error: ')).toBe(true);
+  // one line, or (a configuration's problems) one line then one indented line per problem
+  const [first, ...problems] = stderr.split('\n');
+  expect(first?.startsWith('error: '), stderr).toBe(true);
+  for (const line of problems) expect(line, stderr).toMatch(/^ {2}\S/);
   expect(stderr).not.toMatch(/^\s+at /m);
   for (const f of fragments) {
     if (typeof f === 'string') expect(stderr).toContain(f);
@@ -119,7 +121,7 @@ describe.concurrent('seqlab train: configuration errors', () => {
 
   it('--hidden -3: the path, what was expected and what was given', async () => {
     const { r, out } = await train(['--train', fixture('topics.csv'), ...TINY, '--hidden', '-3']);
-    expectUserError(r, 'hidden: expected --hidden to be an integer in [1, 4096] (given -3)');
+    expectUserError(r, '--hidden: expected an integer in [1, 4096] (given -3)');
     expect(existsSync(out)).toBe(false);
   });
 
@@ -133,7 +135,7 @@ describe.concurrent('seqlab train: configuration errors', () => {
       '--weight-decay',
       '1e30',
     ]);
-    expectUserError(r, 'weightDecay: expected --weight-decay to be a number in [0, 1] (given 1e+30)');
+    expectUserError(r, '--weight-decay: expected a number in [0, 1] (given 1e+30)');
     expect(existsSync(out)).toBe(false);
   });
 
@@ -142,7 +144,7 @@ describe.concurrent('seqlab train: configuration errors', () => {
     expectUserError(both.r, /dataset: expected no built-in dataset with --train[^;]*\(given "names"\)/);
     expect(existsSync(both.out)).toBe(false);
     const alone = await train(['--valid', fixture('topics.csv'), ...TINY]);
-    expectUserError(alone.r, /valid: expected --train with it/);
+    expectUserError(alone.r, /--valid: expected --train with it/);
   });
 
   it('--lr abc', async () => {
@@ -155,7 +157,7 @@ describe.concurrent('seqlab train: configuration errors', () => {
     expectUserError(r, /model: [^;]*expected one of "lstm"\|"gru"\|"rnn"\|"bag" \(given "transformer"\)/);
   });
 
-  it('several bad values are all reported, on one line', async () => {
+  it('several bad values are all reported, one per line, named by their flags', async () => {
     const { r } = await train([
       '--train',
       fixture('topics.csv'),
@@ -171,12 +173,13 @@ describe.concurrent('seqlab train: configuration errors', () => {
     ]);
     const line = expectUserError(
       r,
-      'hidden:',
-      'lr:',
-      'model:',
-      'dropout: expected --dropout to be a number in [0, 1) (given 1.5)',
+      'got 4 problems:',
+      '\n  --hidden: expected an integer in [1, 4096] (given -3)',
+      '\n  --lr: expected number, received string (given "abc")',
+      '\n  --model: ',
+      '\n  --dropout: expected a number in [0, 1) (given 1.5)',
     );
-    expect(line.split('; ')).toHaveLength(4);
+    expect(line.split('\n')).toHaveLength(5);
   });
 
   it('an unknown key in the config file', async () => {

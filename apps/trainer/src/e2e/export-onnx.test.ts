@@ -49,7 +49,7 @@ beforeAll(async () => {
       dirs.set(name, out);
     }),
   );
-});
+}, 180_000); // four small trainings, on a busy machine
 
 /** The texts as ONNX inputs: ids padded with 0 to the longest, and the lengths. */
 async function feeds(run: string): Promise<Record<string, ort.Tensor>> {

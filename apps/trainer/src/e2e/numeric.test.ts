@@ -26,7 +26,12 @@ afterAll(() => temp.cleanup());
 /** Exit code 2, one `error: ` line on stderr (no stack trace) holding every fragment. */
 function expectOneLineError(r: CliResult, ...fragments: (string | RegExp)[]): string {
   expect(r.code, `stderr: ${r.stderr}`).toBe(2);
-  const stderr = r.stderr.replace(/\n$/, '');
+  // progress lines (stderr when piped) may come first; then the one error line
+  const stderr = r.stderr
+    .replace(/\n$/, '')
+    .split('\n')
+    .filter((l) => !/ \d+\/\d+ batches {2}loss /.test(l))
+    .join('\n');
   expect(stderr.split('\n'), stderr).toHaveLength(1);
   expect(stderr.startsWith('error: ')).toBe(true);
   for (const f of fragments) {

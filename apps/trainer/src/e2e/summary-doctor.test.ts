@@ -21,7 +21,21 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 
 describe.concurrent('seqlab summary', () => {
   it('prints the layer table and RNN = 1/4, GRU = 3/4 of LSTM (2-layer bidirectional LSTM)', async () => {
-    const r = await runCli(['summary', '--layers', '2', '--hidden', '12', '--embed', '8', '--vocab', '50']);
+    const r = await runCli([
+      'summary',
+      '--layers',
+      '2',
+      '--hidden',
+      '12',
+      '--embed',
+      '8',
+      '--vocab',
+      '50',
+      '--batch-size',
+      '5',
+      '--max-len',
+      '7',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = lines(r.stdout);
@@ -29,9 +43,14 @@ describe.concurrent('seqlab summary', () => {
     expect(lstm).toBe(5760);
     const fc = 24 * 2 + 2;
     expect(out[0]).toBe('LSTM text classifier, vocabulary 50, 2 classes');
-    expect(out).toContainEqual(expect.stringMatching(/^embedding \(Embedding\) +— +400$/));
-    expect(out).toContainEqual(expect.stringMatching(new RegExp(`^lstm \\(LSTM\\) +— +${fmt(lstm)}$`)));
-    expect(out).toContainEqual(expect.stringMatching(new RegExp(`^fc \\(Linear\\) +— +${fc}$`)));
+    // output shapes of a sample batch of the configured size: 5 texts of 7 tokens, packed (35 rows)
+    expect(out[1]).toBe('sample batch: 5 texts of 7 tokens (packed: 35 rows)');
+    expect(out).toContainEqual(expect.stringMatching(/^TextClassifier +\[5, 2\] +0$/));
+    expect(out).toContainEqual(expect.stringMatching(/^embedding \(Embedding\) +\[35, 8\] +400$/));
+    expect(out).toContainEqual(
+      expect.stringMatching(new RegExp(`^lstm \\(LSTM\\) +\\[35, 24\\] +${fmt(lstm)}$`)),
+    );
+    expect(out).toContainEqual(expect.stringMatching(new RegExp(`^fc \\(Linear\\) +\\[5, 2\\] +${fc}$`)));
     expect(out).toContain(`Total params: ${fmt(400 + lstm + fc)}`);
     expect(out).toContain('Recurrent parameters at input 8, hidden 12, 2 layer(s), bidirectional:');
     expect(out.slice(-3).map((l) => l.trim().split(/\s+/).slice(0, 3))).toEqual([
@@ -51,7 +70,10 @@ describe.concurrent('seqlab summary', () => {
     const out = lines(r.stdout);
     const gru = recurrentParams(3, 8, 16, 1, 1);
     expect(out[0]).toBe('GRU text classifier, vocabulary 100, 2 classes');
-    expect(out).toContainEqual(expect.stringMatching(new RegExp(`^gru \\(GRU\\) +— +${fmt(gru)}$`)));
+    // default batch size 32, max length 160: 5,120 packed rows of 16 (one direction)
+    expect(out).toContainEqual(
+      expect.stringMatching(new RegExp(`^gru \\(GRU\\) +\\[5120, 16\\] +${fmt(gru)}$`)),
+    );
     expect(out).toContain('Recurrent parameters at input 8, hidden 16, 1 layer(s):');
     expect(out.slice(-3).map((l) => l.trim().split(/\s+/).slice(0, 2))).toEqual([
       ['RNN', fmt(recurrentParams(1, 8, 16, 1, 1))],
@@ -60,13 +82,12 @@ describe.concurrent('seqlab summary', () => {
     ]);
   });
 
-  it('a bad value is a one-line error with exit code 2', async () => {
+  it('a bad value is an error naming the flag, with exit code 2', async () => {
     const r = await runCli(['summary', '--hidden', '-3']);
     expect(r.code).toBe(2);
     expect(lines(r.stderr)).toEqual([
-      expect.stringMatching(
-        /^error: .*hidden: expected --hidden to be an integer in \[1, 4096\] \(given -3\)/,
-      ),
+      'error: config: expected a valid training configuration, got 1 problem:',
+      '  --hidden: expected an integer in [1, 4096] (given -3)',
     ]);
   });
 });

@@ -107,7 +107,7 @@ describe.skipIf(missing !== null)('a run directory in PyTorch (python/seqlab_tor
         dirs.set(name, out);
       }),
     );
-  });
+  }, 180_000); // six small trainings, on a busy machine
 
   it.each(RUNS.map(([name]) => name))('%s: torch predicts what seqlab predicts', async (name) => {
     const run = dirs.get(name) as string;
@@ -216,7 +216,7 @@ describe.skipIf(missing !== null)('PyTorch layers in seqlab (loadStateDict of a 
   beforeAll(async () => {
     dir = await temp.make();
     cases.push(...JSON.parse(python([join(REPO, 'python', 'tests', 'torch_layers.py'), dir])));
-  });
+  }, 60_000); // starting Python and torch takes seconds
 
   it('every case of python/tests/torch_layers.py gives torch’s outputs', async () => {
     expect(cases.map((c) => c.name)).toEqual([

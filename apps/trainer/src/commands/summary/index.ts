@@ -1,5 +1,6 @@
 import { GRU, LSTM, RNN } from '@seqlab/layers';
 import { parseTrainConfig } from '../../config';
+import { collate } from '../../evaluate';
 import { given, readConfigFile } from '../../flags';
 import { TextClassifier } from '../../model';
 import { TRAIN_KEYS } from '../train/index';
@@ -13,10 +14,23 @@ export async function summaryCommand(flags: Record<string, unknown>): Promise<nu
   const config = parseTrainConfig({ ...file, ...given(flags, TRAIN_KEYS) });
   const vocab = typeof flags.vocab === 'number' ? flags.vocab : config.vocabSize;
   const model = new TextClassifier(config, vocab, 2);
+  model.eval();
+  // A sample batch of the configured shape (batchSize texts of maxLen tokens) runs once, so every
+  // layer's output shape is shown; capped at 2^20 tokens, with fewer texts.
+  const length = config.maxLen;
+  const texts = Math.max(1, Math.min(config.batchSize, Math.floor(2 ** 20 / length)));
+  const ids = Array.from({ length: texts }, (_, i) => ({
+    ids: Array.from({ length }, (_, t) => 2 + ((i * 31 + t * 7) % Math.max(1, vocab - 2))),
+    label: 0,
+  }));
+  const { packed, padded, lengths } = collate(model, ids);
   console.log(
-    `${config.model.toUpperCase()} text classifier, vocabulary ${vocab.toLocaleString('en-US')}, 2 classes\n`,
+    `${config.model.toUpperCase()} text classifier, vocabulary ${vocab.toLocaleString('en-US')}, 2 classes`,
   );
-  console.log(model.summary());
+  console.log(
+    `sample batch: ${texts} texts of ${length} tokens${model.mlp ? ' (padded [B, T])' : ` (packed: ${(texts * length).toLocaleString('en-US')} rows)`}\n`,
+  );
+  console.log(model.summary({ packed, padded, lengths }));
   const options = {
     inputSize: config.embed,
     hiddenSize: config.hidden,
