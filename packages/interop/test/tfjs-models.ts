@@ -97,3 +97,23 @@ export function seqlabInput(values: number[], shape: number[], ids: boolean): Te
 export function expectSameOutput(actual: Tensor, expected: { data: Float32Array; shape: number[] }): void {
   expectClose(actual, tensor(expected.data, { shape: expected.shape }), { atol: 1e-5, rtol: 0 });
 }
+
+/** The error `run` throws (the test fails when it throws none). */
+export function errorOf(run: () => unknown): Error {
+  try {
+    run();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected an error, got none');
+}
+
+/** The same, for a promise. */
+export async function rejectionOf(run: () => Promise<unknown>): Promise<Error> {
+  try {
+    await run();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a rejection, got none');
+}

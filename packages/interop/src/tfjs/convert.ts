@@ -70,6 +70,7 @@ export function planModel(op: string, model: KerasModel, manifest: Map<string, W
   model.layers.forEach((layer, index) => {
     const found = byLayer.get(layer.name) ?? new Map<string, WeightSpec>();
     byLayer.delete(layer.name);
+    const present = [...found.values()].map((w) => w.name);
     const what = `${layer.kind === 'recurrent' ? (layer.bidirectional ? `Bidirectional(${layer.cell})` : layer.cell) : kindName(layer)} ${formatValue(layer.name)}`;
     const take = (role: string): WeightSpec => {
       const spec = found.get(role);
@@ -77,9 +78,7 @@ export function planModel(op: string, model: KerasModel, manifest: Map<string, W
         throw new FormatError(
           op,
           `weight ${layer.name}/${role} of ${what} in weightsManifest`,
-          found.size
-            ? `only ${[...found.values()].map((w) => w.name).join(', ')}`
-            : 'no weight of that layer',
+          present.length ? `only ${present.join(', ')}` : 'no weight of that layer',
         );
       }
       found.delete(role);

@@ -346,7 +346,7 @@ class Options {
   }
 
   refuseTrue(key: string, hint: string): void {
-    if (this.flag(key, false)) this.refuse(key, 'false', 'true', hint);
+    if (this.flag(key, false)) this.refuse(key, 'false', true, hint);
   }
 
   activation(): KerasActivation {
