@@ -2,4 +2,5 @@
 export { importTfjsLayersModel, loadTfjsLayersModel } from './tfjs/import';
 export type { Bytes, LoadTfjsOptions, TfjsWeights } from './tfjs/import';
 export { KerasActivationModule, KerasRecurrent, RefuseMaskedIds } from './tfjs/glue';
+export { KerasMaskedStack } from './tfjs/masked-stack';
 export type { KerasActivation } from './tfjs/keras-config';

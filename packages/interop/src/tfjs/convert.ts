@@ -31,6 +31,7 @@ import {
 import { FormatError, formatShape, formatValue, ShapeError, type Tensor, tensor } from '@seqlab/tensor';
 import { KerasActivationModule, KerasRecurrent, RefuseMaskedIds } from './glue';
 import type { KerasModel, LayerSpec, RecurrentSpec } from './keras-config';
+import { KerasMaskedStack } from './masked-stack';
 import type { WeightSpec } from './model-json';
 
 /** A weight a layer needs: its role (`kernel`, `forward/bias`, …) and its manifest entry. */
@@ -240,10 +241,9 @@ export type ReadWeight = (spec: WeightSpec) => Float32Array;
  * recurrent layers, in eval mode.
  */
 export function buildModel(plan: PlannedLayer[], read: ReadWeight): Sequential {
-  const modules: TensorModule[] = [];
-  const maskZero = plan.find((p) => p.layer.kind === 'embedding' && p.layer.maskZero);
-  if (maskZero && plan.some((p) => p.layer.kind === 'recurrent'))
-    modules.push(new RefuseMaskedIds(maskZero.layer.name));
+  let modules: TensorModule[] = [];
+  // modules.length after each planned layer (a Dense may add an activation module).
+  const ends: number[] = [];
   for (const { layer, inputSize, weights } of plan) {
     const w = (role: string) => weights.get(role)!;
     switch (layer.kind) {
@@ -276,9 +276,30 @@ export function buildModel(plan: PlannedLayer[], read: ReadWeight): Sequential {
         modules.push(buildRecurrent(layer, inputSize, w, read));
         break;
     }
+    ends.push(modules.length);
   }
+  modules = applyMask(plan, modules, ends);
   const model = new Sequential(...modules);
   return model.eval();
+}
+
+/**
+ * An Embedding with mask_zero followed by recurrent layers: run them with Keras's masking
+ * (KerasMaskedStack) when the last recurrent layer returns its last output and none reads
+ * backwards; otherwise refuse id 0 at forward (RefuseMaskedIds), where Keras's outputs at masked
+ * steps follow conventions that differ between Keras and TF.js.
+ */
+function applyMask(plan: PlannedLayer[], modules: TensorModule[], ends: number[]): TensorModule[] {
+  const first = plan[0]?.layer;
+  if (first?.kind !== 'embedding' || !first.maskZero) return modules;
+  const recurrent = plan.flatMap((p, i) => (p.layer.kind === 'recurrent' ? [{ layer: p.layer, i }] : []));
+  if (recurrent.length === 0) return modules; // Dense and Activation ignore the mask
+  const last = recurrent[recurrent.length - 1];
+  if (last.layer.returnSequences || recurrent.some((r) => r.layer.goBackwards)) {
+    return [new RefuseMaskedIds(first.name), ...modules];
+  }
+  const stack = new KerasMaskedStack(modules[0] as Embedding, modules.slice(1, ends[last.i]));
+  return [stack, ...modules.slice(ends[last.i])];
 }
 
 function buildRecurrent(

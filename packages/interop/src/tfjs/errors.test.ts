@@ -357,18 +357,72 @@ describe('layers and options with no PyTorch equivalent: ConfigError naming the 
 });
 
 describe('Embedding with mask_zero', () => {
-  test('ids without 0 give predict; a 0 id (a masked step) is refused at forward, not silently wrong', async () => {
+  const ids = [
+    [0, 0, 3, 4, 5], // padded before (Keras's pad_sequences default)
+    [6, 7, 8, 0, 0], // padded after
+    [9, 0, 2, 0, 11], // masked steps in between
+    [0, 0, 0, 0, 0], // nothing left: the initial state
+    [1, 2, 3, 4, 5],
+  ];
+  const flat = ids.flat();
+  const shape = [ids.length, T];
+
+  test.each([
+    ['LSTM', () => tf.layers.lstm({ units: 4, ...sigmoid })],
+    [
+      'Bidirectional LSTM',
+      () => tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 3, ...sigmoid }) as tf.RNN }),
+    ],
+    ['SimpleRNN', () => tf.layers.simpleRNN({ units: 4 })],
+  ])('masked steps are skipped as Keras skips them: Embedding -> %s', async (_name, layer) => {
     const model = tf.sequential({
       layers: [
         tf.layers.embedding({ inputDim: 12, outputDim: 5, maskZero: true, inputLength: T }),
-        tf.layers.lstm({ units: 4, ...sigmoid }),
+        layer(),
+        tf.layers.dense({ units: 2, activation: 'softmax' }),
       ],
     });
     randomizeWeights(model, 5);
     const saved = await save(model);
     const imported = importTfjsLayersModel(saved.modelJson, saved.weights);
-    const ids = inputs([3, T], 9, 12);
-    expectSameOutput(imported.forward(seqlabInput(ids, [3, T], true)), predict(model, ids, [3, T]));
+    expectSameOutput(imported.forward(seqlabInput(flat, shape, true)), predict(model, flat, shape));
+    model.dispose();
+  });
+
+  test('stacked: Embedding -> Bidirectional LSTM (sequences) -> Dropout -> Dense per step -> LSTM -> Dense', async () => {
+    const model = tf.sequential({
+      layers: [
+        tf.layers.embedding({ inputDim: 12, outputDim: 5, maskZero: true, inputLength: T }),
+        tf.layers.bidirectional({
+          layer: tf.layers.lstm({ units: 3, ...sigmoid, returnSequences: true }) as tf.RNN,
+        }),
+        tf.layers.dropout({ rate: 0.2 }),
+        tf.layers.dense({ units: 4, activation: 'tanh' }),
+        tf.layers.lstm({ units: 4, ...sigmoid }),
+        tf.layers.dense({ units: 3 }),
+      ],
+    });
+    randomizeWeights(model, 8);
+    const saved = await save(model);
+    const imported = importTfjsLayersModel(saved.modelJson, saved.weights);
+    expectSameOutput(imported.forward(seqlabInput(flat, shape, true)), predict(model, flat, shape));
+    const unmasked = inputs([3, T], 9, 12);
+    expectSameOutput(imported.forward(seqlabInput(unmasked, [3, T], true)), predict(model, unmasked, [3, T]));
+    model.dispose();
+  });
+
+  test('a last recurrent layer with return_sequences: ids without 0 give predict; id 0 is refused at forward, not silently wrong', async () => {
+    const model = tf.sequential({
+      layers: [
+        tf.layers.embedding({ inputDim: 12, outputDim: 5, maskZero: true, inputLength: T }),
+        tf.layers.lstm({ units: 4, ...sigmoid, returnSequences: true }),
+      ],
+    });
+    randomizeWeights(model, 5);
+    const saved = await save(model);
+    const imported = importTfjsLayersModel(saved.modelJson, saved.weights);
+    const unmasked = inputs([3, T], 9, 12);
+    expectSameOutput(imported.forward(seqlabInput(unmasked, [3, T], true)), predict(model, unmasked, [3, T]));
     const padded = tensor(
       [
         [3, 4, 0, 0, 0],

@@ -73,9 +73,10 @@ export class KerasActivationModule extends Module {
 }
 
 /**
- * Passes ids through, refusing id 0 when the Keras Embedding had `mask_zero: true` and a
- * recurrent layer follows: Keras would skip those steps (carry the state through them), which the
- * imported layers do not do, so the result would differ. Ids without a 0 give Keras's output.
+ * Passes ids through, refusing id 0 when the Keras Embedding had `mask_zero: true` and the layers
+ * after it cannot be run with Keras's masking (see KerasMaskedStack: a last recurrent layer with
+ * return_sequences, or one with go_backwards), so the result would differ from Keras's. Ids without
+ * a 0 give Keras's output.
  */
 export class RefuseMaskedIds extends Module {
   readonly embedding: string;
@@ -95,7 +96,7 @@ export class RefuseMaskedIds extends Module {
           op,
           `ids without 0 (Embedding "${this.embedding}" has mask_zero=true)`,
           `id 0 at flat position ${i} of ids of shape ${formatShape(ids.shape)}`,
-          'Keras skips masked steps in the recurrent layers; the imported model does not mask, so padded batches are not supported',
+          'Keras skips masked steps in the recurrent layers; the imported model masks only when its last recurrent layer has return_sequences=false and none has go_backwards',
         );
       }
     }
