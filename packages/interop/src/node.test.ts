@@ -125,6 +125,7 @@ describe('loadTfjsLayersModelFile', () => {
     ['a folder', () => dir],
     ['a model.json path', () => join(dir, 'model.json')],
     ['a file:// URL', () => pathToFileURL(join(dir, 'model.json'))],
+    ['a file:// URL string', () => pathToFileURL(dir).href],
   ])('from %s', async (_name, where) => {
     const imported = await loadTfjsLayersModelFile(where());
     expectSameOutput(imported.forward(seqlabInput(ids, [B, T], true)), expected);
@@ -204,6 +205,16 @@ describe('loadTfjsLayersModel (fetch)', () => {
     const imported = await loadTfjsLayersModel(base, { fetch: fetchFrom(served(), requested) });
     expectSameOutput(imported.forward(seqlabInput(ids, [B, T], true)), expected);
     expect(requested).toEqual([base, ...[...keras.shards.keys()].map((p) => new URL(p, base).href)]);
+  });
+
+  test('a relative URL with no page to resolve it against', async () => {
+    const error = await rejectionOf(() =>
+      loadTfjsLayersModel('web_model/model.json', { fetch: fetchFrom(served()) }),
+    );
+    expect(error).toBeInstanceOf(FormatError);
+    expect(error.message).toBe(
+      'loadTfjsLayersModel: expected an absolute URL of model.json (or one relative to the page), got "web_model/model.json"',
+    );
   });
 
   test('a missing shard: FormatError with the status', async () => {

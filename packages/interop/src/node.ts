@@ -24,7 +24,7 @@ import { buildFromShards, checkShardPath, planTfjsModel } from './tfjs/import';
  */
 export async function loadTfjsLayersModelFile(path: string | URL): Promise<Sequential> {
   const op = 'loadTfjsLayersModelFile';
-  let file = typeof path === 'string' ? path : fileURLToPath(path);
+  let file = typeof path === 'string' && !path.startsWith('file:') ? path : fileURLToPath(path);
   const info = await stat(file).catch(() => null);
   if (info?.isDirectory()) file = join(file, 'model.json');
   const text = await readRegularFile(op, file, 'a readable model.json');

@@ -71,15 +71,15 @@ export function planModel(op: string, model: KerasModel, manifest: Map<string, W
   model.layers.forEach((layer, index) => {
     const found = byLayer.get(layer.name) ?? new Map<string, WeightSpec>();
     byLayer.delete(layer.name);
-    const present = [...found.values()].map((w) => w.name);
+    const present = listNames([...found.values()]);
     const what = `${layer.kind === 'recurrent' ? (layer.bidirectional ? `Bidirectional(${layer.cell})` : layer.cell) : kindName(layer)} ${formatValue(layer.name)}`;
     const take = (role: string): WeightSpec => {
       const spec = found.get(role);
       if (!spec) {
         throw new FormatError(
           op,
-          `weight ${layer.name}/${role} of ${what} in weightsManifest`,
-          present.length ? `only ${present.join(', ')}` : 'no weight of that layer',
+          `weight ${formatValue(`${layer.name}/${role}`)} of ${what} in weightsManifest`,
+          present ? `only ${present}` : 'no weight of that layer',
         );
       }
       found.delete(role);
@@ -167,7 +167,7 @@ export function planModel(op: string, model: KerasModel, manifest: Map<string, W
       throw new FormatError(
         op,
         `only the weights of ${what} under ${formatValue(`${layer.name}/`)}`,
-        `also ${[...found.values()].map((w) => formatValue(w.name)).join(', ')}`,
+        `also ${listNames([...found.values()])}`,
       );
     }
     plan.push({ layer, inputSize, weights });
@@ -181,6 +181,12 @@ export function planModel(op: string, model: KerasModel, manifest: Map<string, W
     );
   }
   return plan;
+}
+
+/** Weight names for a message: each shown briefly, at most 5 of them. */
+function listNames(weights: WeightSpec[]): string {
+  const shown = weights.slice(0, 5).map((w) => formatValue(w.name));
+  return weights.length > 5 ? `${shown.join(', ')} and ${weights.length - 5} more` : shown.join(', ');
 }
 
 function kindName(layer: LayerSpec): string {
@@ -224,7 +230,7 @@ function groupByLayer(op: string, manifest: Map<string, WeightSpec>): Map<string
     if (other) {
       throw new FormatError(
         op,
-        `one weight ${layer}/${role} in weightsManifest`,
+        `one weight ${formatValue(`${layer}/${role}`)} in weightsManifest`,
         `${formatValue(other.name)} and ${formatValue(spec.name)}`,
       );
     }

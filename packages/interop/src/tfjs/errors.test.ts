@@ -186,7 +186,7 @@ describe('weights that do not match the manifest or the layers', () => {
     const error = errorOf(() => importTfjsLayersModel(json, new Uint8Array(0)));
     expect(error).toBeInstanceOf(FormatError);
     expect(error.message).toBe(
-      `importTfjsLayersModel: expected weight ${lstm}/recurrent_kernel of LSTM "${lstm}" in weightsManifest, got only ${lstm}/kernel, ${lstm}/bias`,
+      `importTfjsLayersModel: expected weight "${lstm}/recurrent_kernel" of LSTM "${lstm}" in weightsManifest, got only "${lstm}/kernel", "${lstm}/bias"`,
     );
   });
 
@@ -208,8 +208,45 @@ describe('weights that do not match the manifest or the layers', () => {
     const first = scoped.weightsManifest[0].weights[0];
     scoped.weightsManifest[0].weights.push({ ...first, name: first.name.replace('/', '/lstm_cell/') });
     expect(errorOf(() => importTfjsLayersModel(scoped, new Uint8Array(0))).message).toMatch(
-      /expected one weight lstm_LSTM\d+\/kernel in weightsManifest, got "lstm_LSTM\d+\/kernel" and "lstm_LSTM\d+\/lstm_cell\/kernel"/,
+      /expected one weight "lstm_LSTM\d+\/kernel" in weightsManifest, got "lstm_LSTM\d+\/kernel" and "lstm_LSTM\d+\/lstm_cell\/kernel"/,
     );
+  });
+
+  test('optimizer weights (saved with includeOptimizer) take their bytes and are skipped', async () => {
+    const model = tf.sequential({ layers: [tf.layers.lstm({ units: 3, ...sigmoid, inputShape: [T, F] })] });
+    randomizeWeights(model, 3);
+    const saved = await save(model);
+    const json = copy(saved.modelJson) as unknown as {
+      weightsManifest: { weights: Record<string, unknown>[] }[];
+    };
+    json.weightsManifest[0].weights.push(
+      { name: 'iter', shape: [], dtype: 'int32', group: 'optimizer' },
+      { name: 'lstm/kernel/m', shape: [4, 12], dtype: 'float32', group: 'optimizer' },
+    );
+    const weights = new Uint8Array(saved.weights.length + 4 + 4 * 48);
+    weights.set(saved.weights);
+    const x = inputs([2, T, F], 1);
+    const imported = importTfjsLayersModel(json, weights);
+    expectSameOutput(imported.forward(seqlabInput(x, [2, T, F], false)), predict(model, x, [2, T, F]));
+    json.weightsManifest[0].weights.push({ name: 'notes', shape: [1], dtype: 'string', group: 'optimizer' });
+    const error = errorOf(() => importTfjsLayersModel(json, weights));
+    expect(error).toBeInstanceOf(DTypeError);
+    expect(error.message).toBe(
+      'importTfjsLayersModel: expected optimizer weight "notes" of a fixed-size dtype in model.json, got string',
+    );
+    model.dispose();
+  });
+
+  test('names from the file are shown briefly in messages', async () => {
+    const { modelJson, lstm } = await lstmModel();
+    const json = copy(modelJson);
+    const long = 'w'.repeat(100_000);
+    for (const spec of json.weightsManifest[0].weights) spec.name = spec.name.replace(lstm, long);
+    layersOf(json)[0].config.name = long;
+    json.weightsManifest[0].weights.splice(0, 1);
+    const error = errorOf(() => importTfjsLayersModel(json, new Uint8Array(0)));
+    expect(error).toBeInstanceOf(FormatError);
+    expect(error.message.length).toBeLessThan(400);
   });
 
   test('a model whose config implies terabytes: refused on the byte count, nothing allocated', async () => {

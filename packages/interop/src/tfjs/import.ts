@@ -231,7 +231,18 @@ export async function loadTfjsLayersModel(
 ): Promise<Sequential> {
   const op = 'loadTfjsLayersModel';
   const get = options.fetch ?? ((u: string) => fetch(u));
-  const base = String(url);
+  // A relative URL is resolved against the page, as fetch resolves it.
+  const page = (globalThis as { location?: { href?: string } }).location?.href;
+  let base: string;
+  try {
+    base = new URL(String(url), page).href;
+  } catch {
+    throw new FormatError(
+      op,
+      'an absolute URL of model.json (or one relative to the page)',
+      formatValue(String(url)),
+    );
+  }
   const fetchOk = async (u: string): Promise<Response> => {
     const response = await get(u);
     if (!response.ok) throw new FormatError(op, `an OK response for ${u}`, `status ${response.status}`);

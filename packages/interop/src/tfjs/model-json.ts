@@ -46,6 +46,9 @@ export interface TfjsModelJson {
 /** Weight dtypes the manifest may name; only float32 is read (the layers here have float weights). */
 const DTYPES = new Set(['float32', 'int32', 'bool', 'string', 'complex64']);
 
+/** Bytes per element of the fixed-size dtypes (a string weight has no fixed size). */
+const BYTES: Record<string, number | undefined> = { float32: 4, int32: 4, bool: 1, complex64: 8 };
+
 /** The largest dimension accepted in a manifest shape (more cannot be held in one typed array). */
 const MAX_DIM = 2 ** 31 - 1;
 
@@ -107,7 +110,10 @@ export function parseModelJson(op: string, source: string | Uint8Array, where: s
     let offset = 0;
     specs.forEach((spec: unknown, i) => {
       const weight = readWeightSpec(op, spec, `${at}.weights[${i}]`, where, g, offset);
-      if (weight === null) return;
+      if (typeof weight === 'number') {
+        offset += weight; // an optimizer weight: its bytes are in the shards, the model ignores it
+        return;
+      }
       if (weights.has(weight.name)) {
         throw new FormatError(op, `unique weight names in ${where}`, `${formatValue(weight.name)} twice`);
       }
@@ -119,7 +125,10 @@ export function parseModelJson(op: string, source: string | Uint8Array, where: s
   return { topology: json.modelTopology, groups, weights };
 }
 
-/** One manifest entry, checked; null for an optimizer weight (`group: "optimizer"`), which is skipped. */
+/**
+ * One manifest entry, checked; for an optimizer weight (`group: "optimizer"`, saved with
+ * `includeOptimizer`), which the model skips, only its byte length.
+ */
 function readWeightSpec(
   op: string,
   spec: unknown,
@@ -127,7 +136,7 @@ function readWeightSpec(
   where: string,
   group: number,
   offset: number,
-): WeightSpec | null {
+): WeightSpec | number {
   if (!isRecord(spec)) throw new FormatError(op, `an object ${at} in ${where}`, formatValue(spec));
   if (typeof spec.name !== 'string' || spec.name === '') {
     throw new FormatError(op, `${at}.name a non-empty string in ${where}`, formatValue(spec.name));
@@ -152,7 +161,20 @@ function readWeightSpec(
       formatValue(spec.dtype),
     );
   }
-  if (spec.group === 'optimizer') return null;
+  // Floats: a product of sizes ≤ 2^31 each is exact up to 2^53; past that it is only compared with
+  // the shard sizes, which it then exceeds.
+  const numel = (shape as number[]).reduce((a, b) => a * b, 1);
+  if (spec.group === 'optimizer') {
+    const size = BYTES[spec.dtype];
+    if (size === undefined) {
+      throw new DTypeError(
+        op,
+        `optimizer weight ${formatValue(name)} of a fixed-size dtype in ${where}`,
+        spec.dtype,
+      );
+    }
+    return numel * size;
+  }
   if (spec.dtype !== 'float32') {
     throw new DTypeError(op, `weight ${formatValue(name)} of dtype float32 in ${where}`, spec.dtype);
   }
@@ -164,9 +186,6 @@ function readWeightSpec(
       'Convert without --quantize_* options',
     );
   }
-  // Floats: a product of sizes ≤ 2^31 each is exact up to 2^53; past that it is only compared with
-  // the shard sizes, which it then exceeds.
-  const numel = (shape as number[]).reduce((a, b) => a * b, 1);
   return { name, shape: shape as number[], dtype: spec.dtype, byteLength: numel * 4, group, offset };
 }
 
