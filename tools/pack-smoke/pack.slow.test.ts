@@ -37,6 +37,8 @@ const requiredExports: Record<string, string[]> = {
   '@seqlab/tensor': ['SeqlabError', 'ShapeError', 'DTypeError', 'ConfigError', 'BackendError', 'FormatError'],
   '@seqlab/tensor/testing': ['expectClose', 'gradcheck'],
   '@seqlab/tensor/backend': ['backend', 'registerBackend', 'makeRecurrentKernels'],
+  '@seqlab/interop': ['importTfjsLayersModel', 'loadTfjsLayersModel', 'KerasRecurrent'],
+  '@seqlab/interop/node': ['loadTfjsLayersModelFile'],
   '@seqlab/onnx': ['exportOnnx', 'OnnxGraph', 'addRecurrent'],
 };
 
