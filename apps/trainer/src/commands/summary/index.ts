@@ -1,7 +1,7 @@
+import { TextClassifier } from '@seqlab/classifier';
 import { GRU, LSTM, RNN } from '@seqlab/layers';
 import { parseTrainConfig } from '../../config';
 import { given, readConfigFile } from '../../flags';
-import { TextClassifier } from '../../model';
 import { TRAIN_KEYS } from '../train/index';
 
 /**

@@ -1,19 +1,25 @@
-import {
-  BPETokenizer,
-  CharTokenizer,
-  type EncodedExample,
-  type TextExample,
-  Vocab,
-  WordTokenizer,
-} from '@seqlab/data';
+import { BPETokenizer, CharTokenizer, type TextExample, Vocab, WordTokenizer } from '@seqlab/data';
 import { FormatError } from '@seqlab/tensor';
 import { z } from 'zod';
-import type { TrainConfig } from './config';
 import { formatIssues } from './zod-issues';
+
+/** The tokenizers of `seqlab train --tokenizer`. */
+export type TokenizerKind = 'word' | 'char' | 'bpe';
+
+/** What builds a TextEncoder: the trainer's options of the same names. */
+export interface TextEncoderOptions {
+  tokenizer: TokenizerKind;
+  /** Tokens kept per text (the first ones). */
+  maxLen: number;
+  /** Vocabulary entries, <pad> and <unk> included (BPE: at most 4,096). */
+  vocabSize: number;
+  /** Word and char vocabularies: tokens seen fewer times are <unk>. */
+  minFreq: number;
+}
 
 /** Turns texts into token ids: a tokenizer plus (for word and char) a vocabulary built on train. */
 export interface TextEncoder {
-  readonly kind: TrainConfig['tokenizer'];
+  readonly kind: TokenizerKind;
   readonly vocabSize: number;
   /** Ids of a text: the first `maxLen` tokens; an empty text is the single id <unk>. */
   encode(text: string): number[];
@@ -25,7 +31,7 @@ export interface TextEncoder {
 /** The saved form of a TextEncoder (`tokenizer.json` in a run directory). */
 export interface TextEncoderJSON {
   type: 'seqlab.TextEncoder';
-  kind: TrainConfig['tokenizer'];
+  kind: TokenizerKind;
   maxLen: number;
   vocab?: unknown;
   bpe?: unknown;
@@ -66,7 +72,7 @@ function fromBpe(maxLen: number, bpe: BPETokenizer): TextEncoder {
 }
 
 /** Builds the encoder from the training texts. */
-export function buildTextEncoder(config: TrainConfig, train: readonly TextExample[]): TextEncoder {
+export function buildTextEncoder(config: TextEncoderOptions, train: readonly TextExample[]): TextEncoder {
   const { tokenizer: kind, maxLen } = config;
   if (kind === 'bpe') {
     const bpe = BPETokenizer.train(
@@ -128,9 +134,4 @@ export function loadTextEncoder(json: unknown, file: string): TextEncoder {
     wrapped.cause = error;
     throw wrapped;
   }
-}
-
-/** Encodes examples (ids + label). */
-export function encodeAll(encoder: TextEncoder, examples: readonly TextExample[]): EncodedExample[] {
-  return examples.map((e) => ({ ids: encoder.encode(e.text), label: e.label }));
 }

@@ -68,7 +68,7 @@ function crossCheck(
 export function parseLabelsFile(
   raw: unknown,
   path: string,
-  option = '--run',
+  option = 'loadTextClassifier',
 ): { names: string[]; labels: LabelMap } {
   const fail = (problems: string): never => {
     throw new FormatError(option, 'a labels.json written by seqlab train', `${problems} in ${path}`);
