@@ -1,6 +1,6 @@
 import { FormatError } from '@seqlab/tensor';
-import { z } from 'zod';
-import { formatIssues } from './zod-issues';
+import * as z from 'zod/mini';
+import { ENGLISH, formatIssues } from './zod-issues';
 
 /**
  * The model part of a run's `config.json`: what rebuilds the network. `seqlab train` writes every
@@ -11,11 +11,11 @@ import { formatIssues } from './zod-issues';
 /** A number in [min, max] (an integer when `int`), with one message naming the range. */
 function bounded(min: number, max: number, int: boolean, maxOpen = false) {
   const range = `${int ? 'an integer' : 'a number'} in [${min}, ${max}${maxOpen ? ')' : ']'}`;
-  return z
-    .number()
-    .refine((v) => (!int || Number.isInteger(v)) && v >= min && (maxOpen ? v < max : v <= max), {
+  return z.number().check(
+    z.refine((v: number) => (!int || Number.isInteger(v)) && v >= min && (maxOpen ? v < max : v <= max), {
       message: `expected ${range}`,
-    });
+    }),
+  );
 }
 
 export const ModelConfigSchema = z.object({
@@ -43,7 +43,7 @@ export type ModelConfig = z.infer<typeof ModelConfigSchema>;
  * @throws {FormatError} `<op>: expected a config.json written by seqlab train, got <problems> in <file>`
  */
 export function parseModelConfig(raw: unknown, file: string, op = 'loadTextClassifier'): ModelConfig {
-  const result = ModelConfigSchema.safeParse(raw);
+  const result = ModelConfigSchema.safeParse(raw, ENGLISH);
   if (result.success) return result.data;
   throw new FormatError(
     op,

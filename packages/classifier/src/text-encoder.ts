@@ -1,7 +1,7 @@
 import { BPETokenizer, CharTokenizer, type TextExample, Vocab, WordTokenizer } from '@seqlab/data';
 import { FormatError } from '@seqlab/tensor';
-import { z } from 'zod';
-import { formatIssues } from './zod-issues';
+import * as z from 'zod/mini';
+import { ENGLISH, formatIssues } from './zod-issues';
 
 /** The tokenizers of `seqlab train --tokenizer`. */
 export type TokenizerKind = 'word' | 'char' | 'bpe';
@@ -91,22 +91,23 @@ export function buildTextEncoder(config: TextEncoderOptions, train: readonly Tex
 
 /** tokenizer.json: the envelope; Vocab.fromJSON and BPETokenizer.fromJSON check what is inside. */
 const TokenizerFileSchema = z
-  .object({
+  .strictObject({
     type: z.literal('seqlab.TextEncoder'),
     kind: z.enum(['word', 'char', 'bpe']),
-    maxLen: z.number().int().min(1).max(100_000),
-    vocab: z.unknown().optional(),
-    bpe: z.unknown().optional(),
+    maxLen: z.int().check(z.minimum(1), z.maximum(100_000)),
+    vocab: z.optional(z.unknown()),
+    bpe: z.optional(z.unknown()),
   })
-  .strict()
-  .superRefine((j, ctx) => {
-    const key = j.kind === 'bpe' ? 'bpe' : 'vocab';
-    const other = j.kind === 'bpe' ? 'vocab' : 'bpe';
-    if (j[key] === undefined)
-      ctx.addIssue({ code: 'custom', path: [key], message: `expected a ${key} for kind ${j.kind}` });
-    if (j[other] !== undefined)
-      ctx.addIssue({ code: 'custom', path: [other], message: `expected no ${other} for kind ${j.kind}` });
-  });
+  .check(
+    z.superRefine((j, ctx) => {
+      const key = j.kind === 'bpe' ? 'bpe' : 'vocab';
+      const other = j.kind === 'bpe' ? 'vocab' : 'bpe';
+      if (j[key] === undefined)
+        ctx.addIssue({ code: 'custom', path: [key], message: `expected a ${key} for kind ${j.kind}` });
+      if (j[other] !== undefined)
+        ctx.addIssue({ code: 'custom', path: [other], message: `expected no ${other} for kind ${j.kind}` });
+    }),
+  );
 
 /**
  * Restores a saved encoder. A BPE tokenizer's pattern must be a built-in one (see BPE_PATTERNS):
@@ -116,7 +117,7 @@ const TokenizerFileSchema = z
  */
 export function loadTextEncoder(json: unknown, file: string): TextEncoder {
   const op = 'loadTextEncoder';
-  const result = TokenizerFileSchema.safeParse(json);
+  const result = TokenizerFileSchema.safeParse(json, ENGLISH);
   if (!result.success) {
     throw new FormatError(
       op,
