@@ -100,9 +100,12 @@ export async function loadFrom<C extends ModelConfig>(
   const op = options.op ?? 'loadTextClassifier';
   const parseConfig =
     options.parseConfig ?? ((raw: unknown, file: string) => parseModelConfig(raw, file, op) as C);
-  const config = parseConfig(await reader.json('config'), reader.where('config'));
-  const encoder = loadTextEncoder(await reader.json('tokenizer'), reader.where('tokenizer'));
-  const { names, labels } = parseLabelsFile(await reader.json('labels'), reader.where('labels'), op);
+  // The three JSON files are read (fetched) at once and validated in order; the weights only after.
+  const json = (['config', 'tokenizer', 'labels'] as const).map((file) => reader.json(file));
+  for (const pending of json) pending.catch(() => undefined); // the first error is the one thrown
+  const config = parseConfig(await json[0], reader.where('config'));
+  const encoder = loadTextEncoder(await json[1], reader.where('tokenizer'));
+  const { names, labels } = parseLabelsFile(await json[2], reader.where('labels'), op);
   const weights = await reader.weights();
   try {
     const model = await loadClassifierWeights(config, encoder.vocabSize, names.length, weights, op);

@@ -420,6 +420,29 @@ describe('the browser ways in: a URL (fetch) and the files as bytes', () => {
     }
   });
 
+  it('fetches through the fetch option; with two bad files, the first in order (config.json) is named', async () => {
+    const fetched: string[] = [];
+    const classifier = await loadFromBrowserEntry(`${base}/run/`, {
+      fetch: (url) => {
+        fetched.push(url.slice(base.length));
+        return fetch(url);
+      },
+    });
+    expect(classifier.labelNames).toEqual(NAMES);
+    expect(fetched.sort()).toEqual([
+      '/run/config.json',
+      '/run/labels.json',
+      '/run/model.safetensors',
+      '/run/tokenizer.json',
+    ]);
+    const bytes = await bytesOf(good.dir);
+    for (let i = 0; i < 5; i++) {
+      await expect(loadFromBrowserEntry({ ...bytes, config: 'null', labels: 'null' })).rejects.toThrow(
+        /^loadTextClassifier: expected a config\.json written by seqlab train/,
+      );
+    }
+  });
+
   it('a missing file on the server is a FileError naming its URL and the HTTP status', async () => {
     const error = await errorOf(loadFromBrowserEntry(`${base}/elsewhere/`));
     expect(error).toBeInstanceOf(FileError);
