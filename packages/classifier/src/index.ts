@@ -1,7 +1,7 @@
 // @seqlab/classifier: a trained run of `seqlab train` as a text classifier, in Node and in the
 // browser (this entry is browser-safe; run directories on disk: @seqlab/classifier/node).
 
-// Loading a run
+// Loading a run (loadFrom and sourceReader: for @seqlab/classifier/node and other readers)
 export type {
   ClassifierSource,
   LoadTextClassifierOptions,

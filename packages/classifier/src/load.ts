@@ -92,7 +92,11 @@ export function sourceReader(
   throw new ConfigError(op, 'the URL of a run directory, or its files as bytes', formatValue(source));
 }
 
-/** Loads the four files through `reader`: each is validated before the next, the model last. */
+/**
+ * Loads the four files through `reader` (the loader of both entries; another reader, over a zip
+ * or a cache, can use it too): the three JSON files validated in order, then the weights' header
+ * against the model, then the model.
+ */
 export async function loadFrom<C extends ModelConfig>(
   reader: RunReader,
   options: LoadTextClassifierOptions<C>,
