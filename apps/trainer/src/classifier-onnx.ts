@@ -1,6 +1,6 @@
+import type { TextClassifier } from '@seqlab/classifier';
 import type { LSTM } from '@seqlab/layers';
 import { addEmbedding, addLinear, addRecurrent, addTensorModule, OnnxGraph } from '@seqlab/onnx';
-import type { TextClassifier } from './model';
 
 // ONNX's TensorProto.DataType.FLOAT, for Cast's `to`.
 const FLOAT = 1;

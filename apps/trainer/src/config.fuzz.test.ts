@@ -2,42 +2,48 @@
 // with time and heap bounds in `pnpm fuzz` (see CONTRIBUTING.md). The file starts from the
 // config.json of a tiny run and one field is changed (wrong types, 1e300, negative, NaN-ish strings,
 // long strings, 6,000-deep nesting, an absent or repeated key, `__proto__`); it is read as `loadRun`
-// reads it (readJson, parseSavedConfig), and a config that passes goes on to `loadClassifier` with
+// reads it (readJson, parseSavedConfig), and a config that passes goes on to the classifier loader with
 // the tiny run's weights file: the model config.json implies is checked against the file's header
 // before anything is built, so a fuzzed config builds the tiny model or nothing.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadClassifierWeights, type ModelConfig, TextClassifier } from '@seqlab/classifier';
+import { openRunWeights } from '@seqlab/classifier/node';
+import type { Module } from '@seqlab/layers';
 import { ConfigError, FileError, FormatError } from '@seqlab/tensor';
 import { checkCaseAsync, fuzzSettings } from '@seqlab/tensor/testing';
 import fc from 'fast-check';
 import { describe, expect, test, vi } from 'vitest';
 import { parseSavedConfig, parseTrainConfig } from './config';
-import { classifierShapes, type ModelConfig, TextClassifier } from './model';
 import { writeStateDict } from './run-dir';
 import { readAsRunFile, runFileText, scratchDir } from './run-file-fuzz';
-import { loadClassifier } from './weights';
 
 const fuzz = fuzzSettings();
 
-/** The configs of the models built during a case (TextClassifier, counted as it is constructed). */
-const built = vi.hoisted(() => [] as { config: ModelConfig; vocabSize: number; numClasses: number }[]);
-vi.mock('./model', async (importOriginal) => {
-  const original = await importOriginal<typeof import('./model')>();
-  class CountedClassifier extends original.TextClassifier {
-    constructor(config: ModelConfig, vocabSize: number, numClasses: number) {
-      built.push({ config, vocabSize, numClasses });
-      super(config, vocabSize, numClasses);
-    }
-  }
-  return { ...original, TextClassifier: CountedClassifier };
+/**
+ * The float32 bytes of the models built during a case: the loader builds its model inside
+ * `skipInit` (no random init, every parameter loaded from the file), counted here as it returns.
+ */
+const built = vi.hoisted(() => [] as number[]);
+vi.mock('@seqlab/layers', async (importOriginal) => {
+  const original = await importOriginal<typeof import('@seqlab/layers')>();
+  const skipInit = <T>(build: () => T): T => {
+    const model = original.skipInit(build);
+    built.push((model as Module).parameters().reduce((n, p) => n + 4 * p.numel, 0));
+    return model;
+  };
+  return { ...original, skipInit };
 });
 
-/** float32 bytes of the model a config implies, computed without building it. */
-const modelBytes = (c: ModelConfig, vocabSize: number, numClasses: number) =>
-  [...classifierShapes(c, vocabSize, numClasses).values()].reduce(
-    (n, s) => n + 4 * s.reduce((a, b) => a * b, 1),
-    0,
-  );
+/** The classifier of a run's weights file, as the loader builds it (header first, then the tensors). */
+async function loadClassifier(config: ModelConfig, vocabSize: number, numClasses: number, path: string) {
+  const file = await openRunWeights(path, '--run');
+  try {
+    return await loadClassifierWeights(config, vocabSize, numClasses, file, '--run');
+  } finally {
+    await file.close();
+  }
+}
 
 const VOCAB = 12;
 const CLASSES = 3;
@@ -85,9 +91,11 @@ describe('fuzzing config.json (parseSavedConfig, then loadClassifier)', () => {
           },
         );
         // Only a model the weights file holds is ever built: the header is checked first.
-        for (const b of built)
-          expect(modelBytes(b.config, b.vocabSize, b.numClasses)).toBeLessThanOrEqual(weightBytes);
-        if (model) expect(model.config.hidden).toBe(config.hidden);
+        for (const bytes of built) expect(bytes).toBeLessThanOrEqual(weightBytes);
+        if (model) {
+          expect(model.config.hidden).toBe(config.hidden);
+          expect(built).toHaveLength(1); // the count sees the loader's model
+        }
       }),
       fuzz.params,
     );

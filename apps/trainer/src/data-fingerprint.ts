@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { formatIssues } from '@seqlab/classifier';
 import type { TextExample } from '@seqlab/data';
 import { ConfigError, FormatError } from '@seqlab/tensor';
 import { z } from 'zod';
@@ -6,7 +7,6 @@ import type { TrainConfig } from './config';
 import type { LoadedData } from './dataset';
 import { hashFile } from './hash';
 import { findProtoKey } from './train-state';
-import { formatIssues } from './zod-issues';
 
 // data.json: what a run was trained on, so that `--resume` can refuse other data instead of
 // silently training on it: the SHA-256 of each data file, of each split (the examples in order,

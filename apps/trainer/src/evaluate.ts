@@ -1,26 +1,12 @@
-import { type EncodedExample, packCollate, padCollate } from '@seqlab/data';
+import { collate, type TextClassifier, type TextEncoder } from '@seqlab/classifier';
+import type { EncodedExample, TextExample } from '@seqlab/data';
 import { crossEntropy } from '@seqlab/layers';
 import { accuracyScore, confusionMatrix, f1Score } from '@seqlab/metrics';
-import { NumericError, noGrad, softmax, type Tensor } from '@seqlab/tensor';
-import type { ClassifierBatch, TextClassifier } from './model';
+import { NumericError, noGrad, softmax } from '@seqlab/tensor';
 
-/** A batch for the classifier plus its labels and token count. */
-export interface LabeledBatch extends ClassifierBatch {
-  labels: Tensor;
-  tokens: number;
-}
-
-const pack = packCollate();
-const pad = padCollate({ batchFirst: true });
-
-/** Collates encoded examples the way the model reads them (packed ids, or padded for `bag`). */
-export function collate(model: TextClassifier, examples: readonly EncodedExample[]): LabeledBatch {
-  if (model.mlp) {
-    const b = pad(examples);
-    return { packed: null, padded: b.input, lengths: b.lengths, labels: b.labels, tokens: b.numTokens };
-  }
-  const b = pack(examples);
-  return { packed: b.input, padded: null, lengths: b.lengths, labels: b.labels, tokens: b.numTokens };
+/** Encodes examples (ids + label). */
+export function encodeAll(encoder: TextEncoder, examples: readonly TextExample[]): EncodedExample[] {
+  return examples.map((e) => ({ ids: encoder.encode(e.text), label: e.label }));
 }
 
 /** Loss, accuracy, macro-F1 and the confusion matrix of a model on examples. */

@@ -3,12 +3,12 @@
 // labels.json `seqlab train` writes and one field is changed (names or ids of wrong types, 1e300,
 // swapped or repeated, `__proto__` and `constructor` as names or keys, long strings, 6,000-deep
 // nesting, absent or repeated keys); it is read as `loadRun` reads it (readJson, parseLabelsFile).
+import { parseLabelsFile } from '@seqlab/classifier';
 import { LabelMap } from '@seqlab/data';
 import { ConfigError, FormatError } from '@seqlab/tensor';
 import { checkCaseAsync, fuzzSettings } from '@seqlab/tensor/testing';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { parseLabelsFile } from './labels-file';
 import { readAsRunFile, runFileText } from './run-file-fuzz';
 
 const fuzz = fuzzSettings();

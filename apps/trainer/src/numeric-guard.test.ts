@@ -1,16 +1,9 @@
-import { NumericError, type Tensor, tensor, zeros } from '@seqlab/tensor';
+import { TextClassifier } from '@seqlab/classifier';
+import { NumericError, type Tensor, zeros } from '@seqlab/tensor';
 import { describe, expect, it } from 'vitest';
 import { parseTrainConfig } from './config';
 import { evaluate } from './evaluate';
-import { TextClassifier } from './model';
-import {
-  checkFiniteWeights,
-  checkLoss,
-  checkWeights,
-  clipGradNormOrStop,
-  firstNonFinite,
-  type TrainStep,
-} from './numeric-guard';
+import { checkLoss, checkWeights, clipGradNormOrStop, type TrainStep } from './numeric-guard';
 
 /** A bidirectional LSTM classifier: embedding [10, 4], H 3, 3 classes (real parameter names). */
 function model(): TextClassifier {
@@ -36,19 +29,6 @@ function thrown(fn: () => unknown): NumericError {
   }
   throw new Error('expected a NumericError, nothing was thrown');
 }
-
-describe('firstNonFinite', () => {
-  it('finds the first NaN or infinity in parameter order, of the values or of the gradients', () => {
-    const m = model();
-    expect(firstNonFinite(m.namedParameters())).toBeNull();
-    param(m, 'lstm.weight_hh_l0').data[7] = -Infinity;
-    expect(firstNonFinite(m.namedParameters())).toEqual({
-      value: -Infinity,
-      at: 'element 7 of lstm.weight_hh_l0 [12, 3]',
-    });
-    expect(firstNonFinite(m.namedParameters(), 'grad')).toBeNull(); // no gradients yet
-  });
-});
 
 describe('checkLoss', () => {
   it('passes a finite loss', () => {
@@ -108,20 +88,6 @@ describe('checkWeights', () => {
     expect(() => checkWeights(() => m.namedParameters(), 2, AT)).toThrow(
       'train: expected finite weights after the optimizer step, got Infinity in element 1 of fc.bias [3] at epoch 2, batch 3 of 16 (step 19) (the gradients were finite, norm 2.00e+0)',
     );
-  });
-});
-
-describe('checkFiniteWeights', () => {
-  it('names the option, the file and the tensor', () => {
-    const dict = new Map([
-      ['a', tensor([1, 2])],
-      ['b', tensor(new Float32Array([0, Number.NaN, 1, 1]), { shape: [2, 2] })],
-    ]);
-    expect(() => checkFiniteWeights(dict, '/r/model.safetensors', '--run')).toThrow(
-      '--run: expected finite weights in /r/model.safetensors, got NaN at element 1 of b [2, 2]. A run that diverged',
-    );
-    dict.delete('b');
-    expect(() => checkFiniteWeights(dict, '/r/model.safetensors', '--run')).not.toThrow();
   });
 });
 

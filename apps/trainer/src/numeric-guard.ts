@@ -1,5 +1,6 @@
+import { firstNonFinite } from '@seqlab/classifier';
 import { clipGradNorm } from '@seqlab/optim';
-import { formatShape, NumericError, type Tensor } from '@seqlab/tensor';
+import { NumericError, type Tensor } from '@seqlab/tensor';
 
 // Training stops at the first NaN or infinity, as PyTorch's `clip_grad_norm_(…,
 // error_if_nonfinite=True)` and `torch.autograd.set_detect_anomaly` would make a PyTorch loop stop:
@@ -36,27 +37,6 @@ function hint(at: TrainStep): string {
         ? `checkpoint/ keeps epoch ${at.epoch - 1}`
         : 'no epoch had finished, so there is no checkpoint';
   return `Nothing of this epoch was saved; ${kept}. Lower --lr or --weight-decay (or set --clip) and train again`;
-}
-
-/** `element 5 of lstm.weight_hh_l0 [32, 8]`. */
-function element(name: string, t: Tensor, index: number): string {
-  return `element ${index} of ${name} ${formatShape(t.shape)}`;
-}
-
-/** The first NaN or ±Infinity among the values (or the gradients) of named tensors. */
-export function firstNonFinite(
-  named: Named,
-  of: 'value' | 'grad' = 'value',
-): { value: number; at: string } | null {
-  for (const [name, p] of named) {
-    const data = of === 'value' ? p.data : p.grad?.data;
-    if (!data) continue;
-    for (let i = 0; i < data.length; i++) {
-      const v = data[i] as number;
-      if (!Number.isFinite(v)) return { value: v, at: element(name, p, i) };
-    }
-  }
-  return null;
 }
 
 /** The parameter holding the largest |value|, for a loss that overflowed on finite weights. */
@@ -117,20 +97,5 @@ export function checkWeights(named: () => Named, gradNorm: number, at: TrainStep
     'finite weights after the optimizer step',
     `${first.value} in ${first.at} ${where(at)} (the gradients were finite, norm ${gradNorm.toExponential(2)})`,
     hint(at),
-  );
-}
-
-/**
- * Throws a NumericError when a weights file holds a NaN or an infinity, naming the option that
- * led to it, the file and the tensor: such weights give NaN predictions, never an answer.
- */
-export function checkFiniteWeights(dict: Map<string, Tensor>, file: string, option: string): void {
-  const first = firstNonFinite(dict);
-  if (!first) return;
-  throw new NumericError(
-    option,
-    `finite weights in ${file}`,
-    `${first.value} at ${first.at}`,
-    'A run that diverged leaves weights like these; train it again',
   );
 }

@@ -1,18 +1,23 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import {
+  checkFiniteWeights,
+  checkWeightsHeader,
+  classifierShapes,
+  type ModelConfig,
+} from '@seqlab/classifier';
+import { openRunWeights, readRunJson } from '@seqlab/classifier/node';
 import type { Module } from '@seqlab/layers';
 import {
   ConfigError,
-  checkJsonDepth,
   FormatError,
   SeqlabError,
   ShapeError,
   saveSafetensors,
   type Tensor,
 } from '@seqlab/tensor';
-import { loadSafetensorsFile, readRegularFile } from '@seqlab/tensor/node';
+import { loadSafetensorsFile } from '@seqlab/tensor/node';
 import { writeFileAtomic } from './atomic-write';
-import { checkFiniteWeights } from './numeric-guard';
 
 /**
  * The files of a run directory (`--out DIR`). Every file is written atomically (temporary file,
@@ -60,28 +65,12 @@ export type RunOption = '--run' | '--resume';
 
 export const notARun = (option: RunOption): string => `Is ${option} a directory written by seqlab train?`;
 
-/** Reads a JSON file of a run, with errors that name the file and the option that led to it. */
+/**
+ * Reads a JSON file of a run (a regular file, nested at most 128 deep), with errors that name the
+ * file and the option that led to it: @seqlab/classifier's reader.
+ */
 export async function readJson(path: string, option: RunOption = '--run'): Promise<unknown> {
-  let text: string;
-  try {
-    // Regular files only: a FIFO planted in a shared run directory would block readFile forever.
-    text = new TextDecoder().decode(await readRegularFile(option, path));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError(
-      option,
-      'an existing run file',
-      `${path} (${code === 'ENOENT' ? 'missing' : (code ?? 'not a regular file')})`,
-      notARun(option),
-    );
-  }
-  // Before JSON.parse: a file nested thousands deep would overflow the stack of what walks it.
-  checkJsonDepth(option, text, path);
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new FormatError(option, 'valid JSON', `a corrupt file ${path}`);
-  }
+  return readRunJson(path, option);
 }
 
 /** Writes a state dict atomically as safetensors (format 'pt', loadable by PyTorch). */
@@ -118,5 +107,26 @@ export async function loadWeights(
     if (!(error instanceof SeqlabError)) throw error;
     const what = error instanceof ShapeError ? error.expected : 'its parameter names';
     throw new FormatError(option, `${path} to hold the model of config.json: ${what}`, error.actual);
+  }
+}
+
+/**
+ * Checks a weights file's header (names, shapes, dtypes; no tensor data is read) against the model
+ * config.json implies, before that model is built (`train --resume` builds it itself).
+ *
+ * @throws {ConfigError | FileError | FormatError} as @seqlab/classifier's loader
+ */
+export async function checkWeightsFile(
+  config: ModelConfig,
+  vocabSize: number,
+  numClasses: number,
+  path: string,
+  option: RunOption = '--run',
+): Promise<void> {
+  const file = await openRunWeights(path, option);
+  try {
+    checkWeightsHeader(file, classifierShapes(config, vocabSize, numClasses), option);
+  } finally {
+    await file.close();
   }
 }

@@ -1,34 +1,31 @@
-import type { LabelMap } from '@seqlab/data';
+import type { Classifier, LabelsJSON } from '@seqlab/classifier';
+import { loadTextClassifier } from '@seqlab/classifier/node';
 import { parseSavedConfig, type TrainConfig } from './config';
-import { parseLabelsFile } from './labels-file';
-import type { TextClassifier } from './model';
-import { readJson, runPath } from './run-dir';
-import { loadTextEncoder, type TextEncoder } from './text';
-import { loadClassifier } from './weights';
 
-export type { LabelsJSON } from './labels-file';
+export type { LabelsJSON };
 
-/** A trained run loaded back from its directory: config, encoder, labels and the best model. */
+/** A trained run loaded back from its directory: the classifier, with the run's training config. */
 export interface LoadedRun {
   dir: string;
   config: TrainConfig;
-  encoder: TextEncoder;
-  labels: LabelMap;
+  classifier: Classifier<TrainConfig>;
+  encoder: Classifier['encoder'];
+  labels: Classifier['labels'];
   labelNames: string[];
-  model: TextClassifier;
+  model: Classifier['model'];
 }
 
 /**
- * Loads `--run DIR` for eval, predict and diagnose; errors name the missing or corrupt file. Every
- * file is validated before the model is built, and the weights file's header is checked against
- * the model config.json implies before anything of that size is allocated (see loadClassifier).
+ * Loads `--run DIR` for eval, predict and diagnose with @seqlab/classifier's loader (the one a web
+ * page uses), config.json checked against the whole training schema. Errors name the missing or
+ * corrupt file; the weights file's header is checked against the model config.json implies before
+ * anything of that size is allocated.
  */
 export async function loadRun(dir: string): Promise<LoadedRun> {
-  const config = parseSavedConfig(await readJson(runPath(dir, 'config')));
-  const encoder = loadTextEncoder(await readJson(runPath(dir, 'tokenizer')), runPath(dir, 'tokenizer'));
-  const labelsPath = runPath(dir, 'labels');
-  const { names, labels } = parseLabelsFile(await readJson(labelsPath), labelsPath);
-  const model = await loadClassifier(config, encoder.vocabSize, names.length, runPath(dir, 'model'));
-  model.eval();
-  return { dir, config, encoder, labels, labelNames: names, model };
+  const classifier = await loadTextClassifier(dir, {
+    op: '--run',
+    parseConfig: (raw) => parseSavedConfig(raw),
+  });
+  const { config, encoder, labels, labelNames, model } = classifier;
+  return { dir, config, classifier, encoder, labels, labelNames: [...labelNames], model };
 }

@@ -4,13 +4,13 @@
 // vocabulary's tokens and the BPE merges and pattern (wrong types, 1e300, long strings, 6,000-deep
 // nesting, absent or repeated keys, `__proto__`); it is read as `loadRun` reads it (readJson,
 // loadTextEncoder), and an encoder that loads must encode a text into at most `maxLen` valid ids.
+import { buildTextEncoder, loadTextEncoder } from '@seqlab/classifier';
 import { ConfigError, FormatError } from '@seqlab/tensor';
 import { checkCaseAsync, fuzzSettings } from '@seqlab/tensor/testing';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { parseTrainConfig } from './config';
 import { readAsRunFile, runFileText } from './run-file-fuzz';
-import { buildTextEncoder, loadTextEncoder } from './text';
 
 const fuzz = fuzzSettings();
 

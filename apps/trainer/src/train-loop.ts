@@ -1,3 +1,4 @@
+import { collate, type TextClassifier } from '@seqlab/classifier';
 import { DataLoader, type EncodedExample } from '@seqlab/data';
 import { crossEntropy } from '@seqlab/layers';
 import { EarlyStopping } from '@seqlab/metrics';
@@ -5,9 +6,8 @@ import { Adam, AdamW, type Optimizer, SGD } from '@seqlab/optim';
 import { defaultGenerator, FormatError } from '@seqlab/tensor';
 import { checkpointPath, writeCheckpoint } from './checkpoint';
 import type { TrainConfig } from './config';
-import { collate, evaluate } from './evaluate';
+import { evaluate } from './evaluate';
 import type { Logger } from './logger';
-import type { TextClassifier } from './model';
 import { checkLoss, checkWeights, clipGradNormOrStop } from './numeric-guard';
 import { joinOptimizerState, splitOptimizerState } from './optimizer-state';
 import { readStateDict } from './run-dir';

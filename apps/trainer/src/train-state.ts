@@ -1,9 +1,9 @@
+import { formatKeys, formatPath, joinProblems } from '@seqlab/classifier';
 import type { EarlyStoppingState } from '@seqlab/metrics';
 import type { OptimizerStateDict, SchedulerStateDict } from '@seqlab/optim';
 import { FormatError } from '@seqlab/tensor';
 import { z } from 'zod';
 import type { TrainConfig } from './config';
-import { formatKeys, formatPath, joinProblems } from './zod-issues';
 
 // checkpoint/state.json: the commit record of a checkpoint. It is written last, atomically, and
 // names the weight files it belongs to with their SHA-256 (see checkpoint.ts), so it is validated

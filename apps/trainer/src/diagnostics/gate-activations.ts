@@ -1,7 +1,6 @@
+import type { TextClassifier, TextEncoder } from '@seqlab/classifier';
 import { LSTM } from '@seqlab/layers';
 import { ConfigError, noGrad, tensor } from '@seqlab/tensor';
-import type { TextClassifier } from '../model';
-import type { TextEncoder } from '../text';
 
 /** The three LSTM gates shown, with their column block in PyTorch's i, f, g, o layout. */
 export const GATES = [

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
+import { buildTextEncoder, TextClassifier } from '@seqlab/classifier';
 import { LabelMap } from '@seqlab/data';
 import { Linear, LSTM, LSTMCell, RNN } from '@seqlab/layers';
 import { ConfigError, manualSeed, randn, type Tensor } from '@seqlab/tensor';
@@ -19,10 +20,8 @@ import {
 } from '../../diagnostics/gradient-flow';
 import { gradientTable, sci } from '../../diagnostics/gradient-report';
 import { gateHeatmapSvg, gateHeatmapText } from '../../diagnostics/heatmap';
-import { TextClassifier } from '../../model';
 import { loadRun } from '../../run';
 import { runPath, writeJson, writeStateDict } from '../../run-dir';
-import { buildTextEncoder } from '../../text';
 import { gatesCommand, gradientsCommand } from './index';
 
 const small: GradientFlowOptions = {

@@ -1,10 +1,9 @@
 import { resolve } from 'node:path';
 import { ConfigError } from '@seqlab/tensor';
 import { readExamples } from '../../dataset';
-import { evaluate } from '../../evaluate';
+import { encodeAll, evaluate } from '../../evaluate';
 import { Logger, type LogOptions } from '../../logger';
 import { loadRun } from '../../run';
-import { encodeAll } from '../../text';
 
 /** `seqlab eval --run DIR --data FILE`: the run's best model on a labelled file. */
 export async function evalCommand(flags: { run?: string; data?: string }, log: LogOptions): Promise<number> {

@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ConfigError } from '@seqlab/tensor';
-import { evaluate } from '../../evaluate';
 import { loadRun } from '../../run';
 
 /** `seqlab predict --run DIR [TEXT...]` (or one text per stdin line): label and class probabilities. */
@@ -10,7 +9,7 @@ export async function predictCommand(
   flags: { run?: string; json?: boolean },
 ): Promise<number> {
   if (!flags.run) throw new ConfigError('predict', '--run DIR', 'no --run');
-  const run = await loadRun(resolve(flags.run));
+  const { classifier } = await loadRun(resolve(flags.run));
   let inputs = texts;
   if (inputs.length === 0) {
     inputs = [];
@@ -18,17 +17,17 @@ export async function predictCommand(
       if (line.trim() !== '') inputs.push(line);
   }
   if (inputs.length === 0) throw new ConfigError('predict', 'texts as arguments or lines on stdin', 'none');
-  const encoded = inputs.map((text) => ({ ids: run.encoder.encode(text), label: 0 }));
-  const { probabilities, predictions } = evaluate(run.model, encoded, run.labelNames.length);
+  // The classifier a web page loads with @seqlab/classifier: the same numbers for the same texts.
+  const predictions = classifier.classify(inputs);
   inputs.forEach((text, i) => {
-    const label = run.labelNames[predictions[i]];
+    const { label, index, probabilities } = predictions[i];
     const probs = Object.fromEntries(
-      run.labelNames.map((name, k) => [name, Number(probabilities[i][k].toFixed(6))]),
+      classifier.labelNames.map((name, k) => [name, Number(probabilities[k].toFixed(6))]),
     );
     if (flags.json) console.log(JSON.stringify({ text, label, probabilities: probs }));
     else
       console.log(
-        `${label}\t${probabilities[i][predictions[i]].toFixed(3)}\t${text.length > 70 ? `${text.slice(0, 67)}...` : text}`,
+        `${label}\t${probabilities[index].toFixed(3)}\t${text.length > 70 ? `${text.slice(0, 67)}...` : text}`,
       );
   });
   return 0;

@@ -1,8 +1,7 @@
+import { collate, TextClassifier } from '@seqlab/classifier';
 import { GRU, LSTM, RNN } from '@seqlab/layers';
 import { parseTrainConfig } from '../../config';
-import { collate } from '../../evaluate';
 import { given, readConfigFile } from '../../flags';
-import { TextClassifier } from '../../model';
 import { TRAIN_KEYS } from '../train/index';
 
 /**

@@ -1,5 +1,6 @@
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { buildTextEncoder, loadTextEncoder, TextClassifier } from '@seqlab/classifier';
 import { LabelMap } from '@seqlab/data';
 import { ConfigError, manualSeed } from '@seqlab/tensor';
 import { writeFileAtomic } from '../../atomic-write';
@@ -13,20 +14,25 @@ import {
   parseFingerprint,
 } from '../../data-fingerprint';
 import { loadData } from '../../dataset';
-import { evaluate } from '../../evaluate';
+import { encodeAll, evaluate } from '../../evaluate';
 import { given, readConfigFile } from '../../flags';
 import { Logger, type LogOptions } from '../../logger';
 import { messages } from '../../messages';
-import { TextClassifier } from '../../model';
 import { checkOutDir, cleanTempFiles, clearOutDir } from '../../out-dir';
 import { writeReport } from '../../report';
 import type { LabelsJSON } from '../../run';
-import { createRunDir, loadWeights, readJson, runPath, writeJson, writeStateDict } from '../../run-dir';
+import {
+  checkWeightsFile,
+  createRunDir,
+  loadWeights,
+  readJson,
+  runPath,
+  writeJson,
+  writeStateDict,
+} from '../../run-dir';
 import { StopSignals } from '../../stop-signals';
-import { buildTextEncoder, encodeAll, loadTextEncoder } from '../../text';
 import { trainLoop } from '../../train-loop';
 import type { TrainState } from '../../train-state';
-import { checkWeightsFile } from '../../weights';
 
 /** Keys of the training configuration that flags may set. */
 export const TRAIN_KEYS = [

@@ -1,19 +1,25 @@
-import {
-  BPETokenizer,
-  CharTokenizer,
-  type EncodedExample,
-  type TextExample,
-  Vocab,
-  WordTokenizer,
-} from '@seqlab/data';
+import { BPETokenizer, CharTokenizer, type TextExample, Vocab, WordTokenizer } from '@seqlab/data';
 import { FormatError } from '@seqlab/tensor';
-import { z } from 'zod';
-import type { TrainConfig } from './config';
-import { formatIssues } from './zod-issues';
+import * as z from 'zod/mini';
+import { ENGLISH, formatIssues } from './zod-issues';
+
+/** The tokenizers of `seqlab train --tokenizer`. */
+export type TokenizerKind = 'word' | 'char' | 'bpe';
+
+/** What builds a TextEncoder: the trainer's options of the same names. */
+export interface TextEncoderOptions {
+  tokenizer: TokenizerKind;
+  /** Tokens kept per text (the first ones). */
+  maxLen: number;
+  /** Vocabulary entries, <pad> and <unk> included (BPE: at most 4,096). */
+  vocabSize: number;
+  /** Word and char vocabularies: tokens seen fewer times are <unk>. */
+  minFreq: number;
+}
 
 /** Turns texts into token ids: a tokenizer plus (for word and char) a vocabulary built on train. */
 export interface TextEncoder {
-  readonly kind: TrainConfig['tokenizer'];
+  readonly kind: TokenizerKind;
   readonly vocabSize: number;
   /** Ids of a text: the first `maxLen` tokens; an empty text is the single id <unk>. */
   encode(text: string): number[];
@@ -25,7 +31,7 @@ export interface TextEncoder {
 /** The saved form of a TextEncoder (`tokenizer.json` in a run directory). */
 export interface TextEncoderJSON {
   type: 'seqlab.TextEncoder';
-  kind: TrainConfig['tokenizer'];
+  kind: TokenizerKind;
   maxLen: number;
   vocab?: unknown;
   bpe?: unknown;
@@ -66,7 +72,7 @@ function fromBpe(maxLen: number, bpe: BPETokenizer): TextEncoder {
 }
 
 /** Builds the encoder from the training texts. */
-export function buildTextEncoder(config: TrainConfig, train: readonly TextExample[]): TextEncoder {
+export function buildTextEncoder(config: TextEncoderOptions, train: readonly TextExample[]): TextEncoder {
   const { tokenizer: kind, maxLen } = config;
   if (kind === 'bpe') {
     const bpe = BPETokenizer.train(
@@ -85,22 +91,23 @@ export function buildTextEncoder(config: TrainConfig, train: readonly TextExampl
 
 /** tokenizer.json: the envelope; Vocab.fromJSON and BPETokenizer.fromJSON check what is inside. */
 const TokenizerFileSchema = z
-  .object({
+  .strictObject({
     type: z.literal('seqlab.TextEncoder'),
     kind: z.enum(['word', 'char', 'bpe']),
-    maxLen: z.number().int().min(1).max(100_000),
-    vocab: z.unknown().optional(),
-    bpe: z.unknown().optional(),
+    maxLen: z.int().check(z.minimum(1), z.maximum(100_000)),
+    vocab: z.optional(z.unknown()),
+    bpe: z.optional(z.unknown()),
   })
-  .strict()
-  .superRefine((j, ctx) => {
-    const key = j.kind === 'bpe' ? 'bpe' : 'vocab';
-    const other = j.kind === 'bpe' ? 'vocab' : 'bpe';
-    if (j[key] === undefined)
-      ctx.addIssue({ code: 'custom', path: [key], message: `expected a ${key} for kind ${j.kind}` });
-    if (j[other] !== undefined)
-      ctx.addIssue({ code: 'custom', path: [other], message: `expected no ${other} for kind ${j.kind}` });
-  });
+  .check(
+    z.superRefine((j, ctx) => {
+      const key = j.kind === 'bpe' ? 'bpe' : 'vocab';
+      const other = j.kind === 'bpe' ? 'vocab' : 'bpe';
+      if (j[key] === undefined)
+        ctx.addIssue({ code: 'custom', path: [key], message: `expected a ${key} for kind ${j.kind}` });
+      if (j[other] !== undefined)
+        ctx.addIssue({ code: 'custom', path: [other], message: `expected no ${other} for kind ${j.kind}` });
+    }),
+  );
 
 /**
  * Restores a saved encoder. A BPE tokenizer's pattern must be a built-in one (see BPE_PATTERNS):
@@ -110,7 +117,7 @@ const TokenizerFileSchema = z
  */
 export function loadTextEncoder(json: unknown, file: string): TextEncoder {
   const op = 'loadTextEncoder';
-  const result = TokenizerFileSchema.safeParse(json);
+  const result = TokenizerFileSchema.safeParse(json, ENGLISH);
   if (!result.success) {
     throw new FormatError(
       op,
@@ -128,9 +135,4 @@ export function loadTextEncoder(json: unknown, file: string): TextEncoder {
     wrapped.cause = error;
     throw wrapped;
   }
-}
-
-/** Encodes examples (ids + label). */
-export function encodeAll(encoder: TextEncoder, examples: readonly TextExample[]): EncodedExample[] {
-  return examples.map((e) => ({ ids: encoder.encode(e.text), label: e.label }));
 }

@@ -1,7 +1,7 @@
 import { LabelMap } from '@seqlab/data';
 import { FormatError, formatValue } from '@seqlab/tensor';
-import { z } from 'zod';
-import { formatIssues } from './zod-issues';
+import * as z from 'zod/mini';
+import { ENGLISH, formatIssues } from './zod-issues';
 
 /** The saved form of labels.json: the class names by id, and the map from raw labels to ids. */
 export interface LabelsJSON {
@@ -14,19 +14,15 @@ export interface LabelsJSON {
  * sends each name to its position (checked by `crossCheck`, on the raw object: zod's record drops a
  * `__proto__` key, which is a valid label name).
  */
-export const LabelsFileSchema = z
-  .object({
-    names: z.array(z.string().min(1)).min(1).max(100_000),
-    map: z
-      .object({
-        type: z.literal('seqlab.LabelMap'),
-        version: z.literal(1),
-        mode: z.enum(['names', 'integer']),
-        ids: z.record(z.string(), z.number().int().min(0).max(99_999)),
-      })
-      .strict(),
-  })
-  .strict();
+export const LabelsFileSchema = z.strictObject({
+  names: z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.maxLength(100_000)),
+  map: z.strictObject({
+    type: z.literal('seqlab.LabelMap'),
+    version: z.literal(1),
+    mode: z.enum(['names', 'integer']),
+    ids: z.record(z.string(), z.int().check(z.minimum(0), z.maximum(99_999))),
+  }),
+});
 
 /**
  * Where the names and the map of a structurally valid labels.json disagree, or null. Every other
@@ -68,12 +64,12 @@ function crossCheck(
 export function parseLabelsFile(
   raw: unknown,
   path: string,
-  option = '--run',
+  option = 'loadTextClassifier',
 ): { names: string[]; labels: LabelMap } {
   const fail = (problems: string): never => {
     throw new FormatError(option, 'a labels.json written by seqlab train', `${problems} in ${path}`);
   };
-  const result = LabelsFileSchema.safeParse(raw);
+  const result = LabelsFileSchema.safeParse(raw, ENGLISH);
   if (!result.success) fail(formatIssues(result.error.issues, raw));
   const { names, map } = raw as { names: string[]; map: { mode: string; ids: Record<string, unknown> } };
   const problem = crossCheck(names, map);

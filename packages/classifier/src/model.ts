@@ -1,6 +1,6 @@
 import { Embedding, GRU, Linear, LSTM, Module, ReLU, RNN, Sequential } from '@seqlab/layers';
 import { cat, type PackedSequence, type Tensor } from '@seqlab/tensor';
-import type { TrainConfig } from './config';
+import type { ModelConfig } from './model-config';
 
 /** A batch as the classifier reads it: packed ids for recurrent models, padded ids [B, T] for bag. */
 export interface ClassifierBatch {
@@ -8,12 +8,6 @@ export interface ClassifierBatch {
   padded: Tensor | null;
   lengths: Tensor;
 }
-
-/** The model part of the configuration (saved in config.json and needed to rebuild the model). */
-export type ModelConfig = Pick<
-  TrainConfig,
-  'model' | 'layers' | 'hidden' | 'embed' | 'bidirectional' | 'dropout' | 'forgetBias'
->;
 
 /**
  * The article's SentimentLSTM and its variants, with the reference script's names so the state

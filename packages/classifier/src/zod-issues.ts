@@ -1,5 +1,13 @@
 import { formatValue } from '@seqlab/tensor';
-import type { z } from 'zod';
+import type { $ZodIssue } from 'zod/v4/core';
+import en from 'zod/v4/locales/en.js';
+
+/**
+ * Parse options that give zod's English messages (`Too big: expected number to be <=99999`). The
+ * schemas of this package use `zod/mini`, which bundles no locale: zod's full API would add about
+ * 450 KB (minified) to a page that loads a classifier.
+ */
+export const ENGLISH = { error: en().localeError };
 
 /** Reads the value at a path of the raw input, for error messages. */
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
@@ -47,7 +55,7 @@ export function formatKeys(keys: readonly string[]): string {
  * A zod error's issues as one line, `path: expected …, got …` joined by `; `, each value shown
  * briefly (formatValue), so a hostile file cannot make the message long. At most 10 issues.
  */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], raw: unknown, root = '(file)'): string {
+export function formatIssues(issues: readonly $ZodIssue[], raw: unknown, root = '(file)'): string {
   const lines = issues.slice(0, MAX_PROBLEMS).map((issue) => {
     const path = formatPath(issue.path, root);
     if (issue.code === 'unrecognized_keys') return `${path}: unknown key(s) ${formatKeys(issue.keys)}`;

@@ -1,0 +1,190 @@
+// End-to-end: the guide apps/docs/guides/browser-classifier.md, followed in headless Chromium. A
+// small run is trained here with the built CLI, its four files are copied to a site directory, the
+// guide's page (its `index.html` and `main.ts` blocks, read from the guide) is bundled with esbuild
+// from @seqlab/classifier's built dist, served over HTTP and opened in Debian's chromium through
+// playwright-core (no browser download). The labels and probabilities the page shows must be those
+// `seqlab predict --json` prints for the same texts (to its 6 decimals).
+//
+// Chromium: `apt-get install -y chromium` (.ci/install-tools does it when it is missing). Without
+// /usr/bin/chromium the test is skipped, and says so.
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixture, lines, REPO, requireBuiltCli, runCli, TempDirs, TINY } from './cli-harness';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) {
+  console.warn(
+    `browser-classifier.test.ts: skipped, ${CHROMIUM} is missing (apt-get install -y chromium, or run .ci/install-tools)`,
+  );
+}
+
+const GUIDE = join(REPO, 'apps/docs/guides/browser-classifier.md');
+const TRAINER = fileURLToPath(new URL('../../', import.meta.url));
+/** The texts the page and `seqlab predict` classify: seen, unseen, mixed, punctuation only. */
+const TEXTS = [
+  'very great player sports news',
+  'great pizza very tasty',
+  'the sunny rain tomorrow',
+  'words the model never saw',
+  'team pizza rain',
+  '!!!',
+];
+
+/** The guide's code blocks titled `[name]` (VitePress's code-group titles), by name. */
+function guideBlocks(markdown: string): Map<string, string> {
+  const blocks = new Map<string, string>();
+  for (const match of markdown.matchAll(/^```\w+ \[([\w.-]+)\]\n([\s\S]*?)^```$/gm)) {
+    blocks.set(match[1], match[2]);
+  }
+  return blocks;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+};
+
+/** A static server of `root`, as any host of a site would be. */
+async function serve(root: string): Promise<{ server: Server; url: string }> {
+  const server = createServer(async (request, response) => {
+    const path = normalize(join(root, decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname)));
+    try {
+      if (!path.startsWith(root)) throw new Error('outside the site');
+      const file = path.endsWith('/') ? join(path, 'index.html') : path;
+      const body = await readFile(file);
+      response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' });
+      response.end(body);
+    } catch {
+      response.writeHead(404, 'Not Found').end();
+    }
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
+}
+
+const temp = new TempDirs();
+let run: string;
+let site: string;
+let server: Server | undefined;
+let siteUrl: string;
+
+beforeAll(async () => {
+  if (!hasChromium) return;
+  requireBuiltCli();
+  const dir = await temp.make();
+  run = join(dir, 'run');
+  // 1. Train (seconds: the tiny model of the e2e tests on the topics fixture).
+  const trained = await runCli(['--quiet', 'train', '--train', fixture('topics.csv'), ...TINY, '--out', run]);
+  expect(trained.stderr).toBe('');
+  expect(trained.code).toBe(0);
+  // 2. Copy the four files to the site, as the guide says.
+  site = join(dir, 'site');
+  await mkdir(join(site, 'run'), { recursive: true });
+  for (const file of ['config.json', 'tokenizer.json', 'labels.json', 'model.safetensors'])
+    await copyFile(join(run, file), join(site, 'run', file));
+  // 3-4. The guide's page, bundled as the guide bundles it, from the built package.
+  const blocks = guideBlocks(await readFile(GUIDE, 'utf8'));
+  const html = blocks.get('index.html');
+  const main = blocks.get('main.ts');
+  if (!html || !main) throw new Error(`${GUIDE}: expected code blocks titled [index.html] and [main.ts]`);
+  await writeFile(join(site, 'index.html'), html);
+  const { build } = await import('esbuild');
+  await build({
+    stdin: { contents: main, loader: 'ts', resolveDir: TRAINER, sourcefile: 'main.ts' },
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    outfile: join(site, 'main.js'),
+    logLevel: 'silent',
+  });
+  ({ server, url: siteUrl } = await serve(site));
+}, 120_000);
+
+afterAll(async () => {
+  await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
+  await temp.cleanup();
+});
+
+describe('the browser-classifier guide in headless Chromium', () => {
+  it('finds the page and its code in the guide', async () => {
+    const blocks = guideBlocks(await readFile(GUIDE, 'utf8'));
+    expect([...blocks.keys()]).toEqual(['index.html', 'main.ts']);
+    expect(blocks.get('main.ts')).toContain("loadTextClassifier(new URL('./run/', location.href))");
+  });
+
+  it.skipIf(!hasChromium)(
+    'the page shows the labels and probabilities of seqlab predict --json for the same texts',
+    async () => {
+      const predicted = await runCli(['predict', '--run', run, '--json', ...TEXTS]);
+      expect(predicted.stderr).toBe('');
+      expect(predicted.code).toBe(0);
+      const cli = lines(predicted.stdout).map(
+        (line) => JSON.parse(line) as { text: string; label: string; probabilities: Record<string, number> },
+      );
+      expect(cli.map((p) => p.text)).toEqual(TEXTS);
+
+      const { chromium } = await import('playwright-core');
+      // --no-sandbox: the test may run as root (CI containers), where Chromium's sandbox cannot start.
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ['--no-sandbox'],
+      });
+      try {
+        const page = await browser.newPage();
+        const problems: string[] = [];
+        page.on('pageerror', (error) => problems.push(error.message));
+        // Every request but the browser's own favicon.ico must succeed (the guide's page has none).
+        page.on('response', (response) => {
+          if (response.status() >= 400 && !response.url().endsWith('/favicon.ico'))
+            problems.push(`${response.url()}: HTTP ${response.status()}`);
+        });
+        page.on('console', (message) => {
+          if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+            problems.push(message.text());
+        });
+        await page.goto(siteUrl);
+        await page.locator('button:enabled').waitFor({ timeout: 30_000 });
+        await page.locator('#texts').fill(TEXTS.join('\n'));
+        await page.locator('button').click();
+        await page
+          .locator('#results li')
+          .nth(TEXTS.length - 1)
+          .waitFor();
+        const shown = await page.locator('#results li').evaluateAll((items) =>
+          items.map((item) => ({
+            text: item.textContent ?? '',
+            label: (item as HTMLElement).dataset.label ?? '',
+            probabilities: JSON.parse((item as HTMLElement).dataset.probabilities ?? 'null') as number[],
+          })),
+        );
+        const labelNames = JSON.parse(await readFile(join(run, 'labels.json'), 'utf8')).names as string[];
+        expect(problems).toEqual([]);
+        expect(shown).toHaveLength(TEXTS.length);
+        for (const [i, { label, probabilities }] of cli.entries()) {
+          expect(shown[i].label, TEXTS[i]).toBe(label);
+          expect(shown[i].text).toContain(TEXTS[i]);
+          expect(shown[i].probabilities).toHaveLength(labelNames.length);
+          for (const [k, name] of labelNames.entries()) {
+            expect(
+              Math.abs(shown[i].probabilities[k] - probabilities[name]),
+              `${TEXTS[i]}: ${name}`,
+            ).toBeLessThan(1e-6);
+          }
+        }
+        // Not a trivial model: the texts do not all get the same label.
+        expect(new Set(cli.map((p) => p.label)).size).toBeGreaterThan(1);
+      } finally {
+        await browser.close();
+      }
+    },
+    120_000,
+  );
+});
