@@ -50,6 +50,13 @@ describe('claimSingleCopy', () => {
     expect(realm[Symbol.for('@seqlab/tensor copy')]).toEqual(first);
   });
 
+  it('loads in a frozen realm, where there is nowhere to record a copy', () => {
+    const realm = Object.freeze({});
+    claimSingleCopy('@seqlab/tensor', first, realm);
+    claimSingleCopy('@seqlab/tensor', second, realm);
+    expect(Object.getOwnPropertySymbols(realm)).toEqual([]);
+  });
+
   it('knows its own version and file, and has recorded itself in this realm', () => {
     const copy = thisCopy();
     expect(copy.version).toMatch(/^\d+\.\d+\.\d+/);

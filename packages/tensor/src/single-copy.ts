@@ -32,6 +32,9 @@ export function claimSingleCopy(
   const first = realm[key];
   if (isCopy(first) && first.location !== copy.location)
     throw new DuplicatePackageError(packageName, first, copy);
+  // A frozen global object (a hardened realm) has no room for the record: the check is skipped
+  // there rather than making the package unloadable.
+  if (!Object.isExtensible(realm) && !Object.hasOwn(realm, key)) return;
   Object.defineProperty(realm, key, {
     value: Object.freeze({ ...copy }),
     configurable: true,
