@@ -5,7 +5,11 @@
 //   2. install all the tarballs with one `npm install` into a fresh project in os.tmpdir(), outside
 //      the workspace, so @seqlab/* dependencies resolve to the local tarballs and nothing can reach `src`;
 //   3. import every package from an ESM script and require it from a CJS script;
-//   4. lint each tarball with publint and @arethetypeswrong/cli. attw runs with `--profile node16`:
+//   4. load @seqlab/tensor and @seqlab/layers from ESM and CJS in one process (one copy of each, see
+//      NOTE(one-copy-in-node) in tsup.config.base.ts), and a second copy of @seqlab/tensor (refused);
+//   5. bundle each main entry for the browser with esbuild, and @seqlab/data without any dataset;
+//   6. install @seqlab/data alone (with its peer @seqlab/tensor) and print what it costs on disk;
+//   7. lint each tarball with publint and @arethetypeswrong/cli. attw runs with `--profile node16`:
 //      node16 from CJS, node16 from ESM and bundler resolution must all find the right types. It
 //      skips node10 (`moduleResolution: "node"`), which ignores the exports map and so cannot see
 //      subpaths such as `@seqlab/tensor/testing`; we support Node >= 20 and TypeScript's node16,
@@ -14,7 +18,9 @@
 // The `.slow.test.ts` suffix keeps it out of `pnpm test:fast`.
 import { type ExecFileOptions, execFile } from 'node:child_process';
 import {
+  cpSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -23,8 +29,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -34,9 +41,19 @@ const attwFlags = ['--profile', 'node16', '--no-definitely-typed', '--format', '
 
 /** Named exports each entry point must expose from both ESM and CJS. Extend as the public API lands. */
 const requiredExports: Record<string, string[]> = {
-  '@seqlab/tensor': ['SeqlabError', 'ShapeError', 'DTypeError', 'ConfigError', 'BackendError', 'FormatError'],
+  '@seqlab/tensor': [
+    'SeqlabError',
+    'ShapeError',
+    'DTypeError',
+    'ConfigError',
+    'BackendError',
+    'FormatError',
+    'DuplicatePackageError',
+  ],
   '@seqlab/tensor/testing': ['expectClose', 'gradcheck'],
   '@seqlab/tensor/backend': ['backend', 'registerBackend', 'makeRecurrentKernels'],
+  '@seqlab/datasets': ['firstNames'],
+  '@seqlab/datasets/node': ['spamAssassin', 'spamAssassinSplit', 'emailBody'],
   '@seqlab/interop': ['importTfjsLayersModel', 'loadTfjsLayersModel', 'KerasRecurrent'],
   '@seqlab/interop/node': ['loadTfjsLayersModelFile'],
   '@seqlab/onnx': ['exportOnnx', 'OnnxGraph', 'addRecurrent'],
@@ -57,6 +74,76 @@ console.log(JSON.stringify({
 }));
 `;
 const registryExpected = { active: 'smoke', kernels: 'smoke', sum: [2, 3], onMain: [] };
+
+// One process that imports and requires @seqlab/tensor, @seqlab/tensor/backend and @seqlab/layers:
+// Node must load one copy of each (NOTE(one-copy-in-node)), so a backend registered through one
+// is active for the other, a seed set through one drives the other, a CJS layer's output is an
+// `instanceof Tensor` of the ESM entry, and a CJS Linear assigned to an ESM Module is registered.
+const mixedScript = `
+import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
+const esm = {
+  tensor: await import('@seqlab/tensor'),
+  kernels: await import('@seqlab/tensor/backend'),
+  layers: await import('@seqlab/layers'),
+};
+const cjs = {
+  tensor: require('@seqlab/tensor'),
+  kernels: require('@seqlab/tensor/backend'),
+  layers: require('@seqlab/layers'),
+};
+cjs.kernels.registerBackend({ ...cjs.kernels.jsBackend, name: 'mixed' });
+esm.tensor.setBackend('mixed');
+esm.tensor.manualSeed(7);
+const fromCjs = cjs.tensor.randn([3]).toArray();
+cjs.tensor.manualSeed(7);
+const fromEsm = esm.tensor.randn([3]).toArray();
+class Net extends esm.layers.Module {
+  constructor() {
+    super();
+    this.fc = new cjs.layers.Linear(4, 3);
+  }
+}
+const net = new Net();
+const y = net.fc.forward(esm.tensor.ones([2, 4]));
+console.log(JSON.stringify({
+  sameTensorClass: esm.tensor.Tensor === cjs.tensor.Tensor,
+  sameModuleClass: esm.layers.Module === cjs.layers.Module,
+  outputIsTensor: y instanceof esm.tensor.Tensor,
+  childParameters: net.parameters().length,
+  backends: [esm.tensor.getBackend().name, cjs.tensor.getBackend().name, esm.kernels.backend().name],
+  sameDraws: JSON.stringify(fromCjs) === JSON.stringify(fromEsm),
+  files: [import.meta.resolve('@seqlab/tensor'), require.resolve('@seqlab/tensor')].map((f) => f.replace(/.*\\//, '')),
+}));
+`;
+const mixedExpected = {
+  sameTensorClass: true,
+  sameModuleClass: true,
+  outputIsTensor: true,
+  childParameters: 2,
+  backends: ['mixed', 'mixed', 'mixed'],
+  sameDraws: true,
+  files: ['index.mjs', 'index.cjs'],
+};
+
+// A second copy of @seqlab/tensor (the installed one, copied to another path, as a nested install
+// of another version would be) must refuse to load, naming both copies, instead of making a second
+// registry and Tensor class. argv[2] is the copy's entry file.
+const secondCopyScript = `
+const first = require('@seqlab/tensor');
+try {
+  require(process.argv[2]);
+  console.log(JSON.stringify({ loaded: true }));
+} catch (error) {
+  console.log(JSON.stringify({
+    name: error.name,
+    message: error.message,
+    first: error.first,
+    second: error.second,
+    firstStillWorks: first.tensor([1, 2]).sum().item(),
+  }));
+}
+`;
 
 interface Manifest {
   name: string;
@@ -131,6 +218,19 @@ async function runOk(file: string, args: string[], options: ExecFileOptions = {}
   if (result.code !== 0) throw new Error(`command failed with exit code ${result.code}\n${result.output}`);
   return result;
 }
+
+/** Bytes of every file under `dir` (apparent sizes; links are not followed). */
+function treeBytes(dir: string): number {
+  let bytes = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) bytes += treeBytes(path);
+    else if (entry.isFile()) bytes += lstatSync(path).size;
+  }
+  return bytes;
+}
+
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 /** What one import/require of a package looked like from the consumer project. */
 interface Loaded {
@@ -257,15 +357,165 @@ describe('published packages', () => {
     }
   });
 
+  it('loads one copy of @seqlab/tensor and @seqlab/layers when one process both imports and requires them', async () => {
+    ready();
+    const app = join(work, 'app');
+    writeFileSync(join(app, 'mixed.mjs'), mixedScript);
+    const { stdout } = await runOk(process.execPath, ['mixed.mjs'], { cwd: app });
+    expect(JSON.parse(stdout)).toEqual(mixedExpected);
+  });
+
+  it('refuses a second copy of @seqlab/tensor with a DuplicatePackageError naming both', async () => {
+    ready();
+    const app = join(work, 'app');
+    const copy = join(work, 'copy', 'node_modules', '@seqlab', 'tensor');
+    cpSync(join(app, 'node_modules', '@seqlab', 'tensor'), copy, { recursive: true });
+    writeFileSync(join(app, 'second-copy.cjs'), secondCopyScript);
+    const { stdout } = await runOk(process.execPath, ['second-copy.cjs', join(copy, 'dist', 'index.cjs')], {
+      cwd: app,
+    });
+    const result = JSON.parse(stdout);
+    const version = published.find((pkg) => pkg.name === '@seqlab/tensor')!.manifest.version;
+    expect(result.name).toBe('DuplicatePackageError');
+    expect(result.first).toEqual({
+      version,
+      location: expect.stringMatching(
+        /\/app\/node_modules\/@seqlab\/tensor\/dist\/chunk-\w+\.cjs:\d+:\d+ \(cjs build\)$/,
+      ),
+    });
+    expect(result.second.location).toContain('/copy/node_modules/@seqlab/tensor/dist/');
+    expect(result.message).toContain(
+      `import @seqlab/tensor: expected one copy of @seqlab/tensor per realm, got a second one, ${version} at ${result.second.location}, beside ${version} at ${result.first.location}`,
+    );
+    expect(result.firstStillWorks).toBe(3);
+  });
+
+  it('refuses to run a bundle that holds both the ESM and the CJS build of @seqlab/tensor', async () => {
+    ready();
+    const app = join(work, 'app');
+    const { build } = await import('esbuild');
+    // `import` takes the ESM build and `require` the CJS build: two copies in one file.
+    const result = await build({
+      stdin: {
+        contents:
+          "import * as esm from '@seqlab/tensor';\nconst cjs = require('@seqlab/tensor');\nconsole.log(esm.Tensor === cjs.Tensor);",
+        resolveDir: app,
+      },
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      outfile: join(app, 'both-builds.mjs'),
+      logLevel: 'silent',
+    });
+    expect(result.errors).toEqual([]);
+    const r = await run(process.execPath, ['both-builds.mjs'], { cwd: app });
+    expect(r.code, r.output).not.toBe(0);
+    expect(r.output).toMatch(
+      // (esbuild renames one of the two DuplicatePackageError classes it bundles.)
+      /DuplicatePackageError\d*: import @seqlab\/tensor: expected one copy of @seqlab\/tensor per realm, got a second one, \S+ at \S*both-builds\.mjs:\d+:\d+ \(cjs build\), beside \S+ at \S*both-builds\.mjs:\d+:\d+ \(esm build\)/,
+    );
+  });
+
+  it('bundles @seqlab/data for the browser without any dataset, and @seqlab/datasets with its lists left behind a dynamic import', async () => {
+    ready();
+    const app = join(work, 'app');
+    const { build } = await import('esbuild');
+    /** Bundles `import * as m from specifier` (minified, for the browser); the entry's inputs and gzip size. */
+    const bundle = async (specifier: string) => {
+      const entry = join(app, `bundle-${specifier.replace(/\W/g, '-')}.mjs`);
+      writeFileSync(entry, `import * as m from '${specifier}';\nconsole.log(m);\n`);
+      const result = await build({
+        entryPoints: [entry],
+        bundle: true,
+        splitting: true,
+        platform: 'browser',
+        format: 'esm',
+        minify: true,
+        outdir: join(work, 'bundles', specifier),
+        write: false,
+        metafile: true,
+        logLevel: 'silent',
+      });
+      expect(result.errors).toEqual([]);
+      // What loads with the entry: its file and the chunks it imports statically (esbuild puts
+      // shared helpers in one); the other chunks load on a dynamic import.
+      const outputs = result.metafile.outputs;
+      const queue = [Object.keys(outputs).find((file) => outputs[file]!.entryPoint !== undefined)!];
+      const eager = new Set<string>();
+      while (queue.length > 0) {
+        const file = queue.pop()!;
+        if (eager.has(file)) continue;
+        eager.add(file);
+        for (const i of outputs[file]!.imports) if (i.kind === 'import-statement') queue.push(i.path);
+      }
+      const inputsOf = (files: string[]) => files.flatMap((file) => Object.keys(outputs[file]!.inputs));
+      const bytes = result.outputFiles.filter((f) => [...eager].some((file) => f.path === resolve(file)));
+      return {
+        inputs: inputsOf([...eager]),
+        lazyInputs: inputsOf(Object.keys(outputs).filter((file) => !eager.has(file))),
+        gzip: bytes.reduce((sum, f) => sum + gzipSync(f.contents).length, 0),
+      };
+    };
+    const data = await bundle('@seqlab/data');
+    expect([...data.inputs, ...data.lazyInputs].filter((f) => /@stdlib\/|@seqlab\/datasets/.test(f))).toEqual(
+      [],
+    );
+    expect(data.inputs.some((f) => f.includes('@seqlab/data/dist/index.js'))).toBe(true);
+    const datasets = await bundle('@seqlab/datasets');
+    expect(datasets.inputs.filter((f) => f.includes('@stdlib/'))).toEqual([]);
+    expect(datasets.lazyInputs.filter((f) => f.includes('first-names-en/data/')).length).toBe(2);
+    console.log(
+      `[pack-smoke] import * from '@seqlab/data', minified, for the browser: ${kib(data.gzip)} gzip (with @seqlab/tensor); ` +
+        `'@seqlab/datasets' before its first dataset: ${kib(datasets.gzip)} gzip`,
+    );
+  });
+
+  it('installs @seqlab/data with its peer @seqlab/tensor and no dataset', async () => {
+    ready();
+    const dir = join(work, 'data-only');
+    mkdirSync(dir);
+    writeFileSync(
+      join(dir, 'package.json'),
+      '{ "name": "data-only", "version": "0.0.0", "private": true }\n',
+    );
+    await runOk(
+      'npm',
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+        '--ignore-scripts',
+        tarballs.get('@seqlab/data')!,
+        tarballs.get('@seqlab/tensor')!,
+      ],
+      { cwd: dir },
+    );
+    const modules = join(dir, 'node_modules');
+    const installed = readdirSync(modules).filter((name) => !name.startsWith('.'));
+    expect(installed.sort()).toEqual(['@seqlab', 'csv-parse']);
+    const tensor = treeBytes(join(modules, '@seqlab', 'tensor'));
+    const data = treeBytes(modules) - tensor;
+    console.log(
+      `[pack-smoke] npm install @seqlab/data: ${kib(data)} (@seqlab/data and csv-parse) + ${kib(tensor)} (@seqlab/tensor)`,
+    );
+    // Budget: about a megabyte for data itself, csv-parse's ~1.5 MB beside it.
+    expect(data).toBeLessThan(3 * 1024 * 1024);
+  });
+
   describe.each(published)('$name', (pkg) => {
     const { name } = pkg;
     for (const specifier of entryPoints(pkg)) {
-      it(`imports ${specifier} from ESM, resolved to the installed dist`, () => {
+      it(`imports ${specifier} from ESM, resolved to the installed dist's Node wrapper`, () => {
         ready();
         const loaded = esm[specifier]!;
         expect(loaded.type).toBe('object');
         expect(loaded.resolved).toContain(`/app/node_modules/${name}/dist/`);
-        expect(loaded.resolved).toMatch(/\.js$/);
+        // Node's `import` gets the ES module wrapper around the CJS build (NOTE(one-copy-in-node)).
+        expect(loaded.resolved).toMatch(/\.mjs$/);
+        expect(readFileSync(fileURLToPath(loaded.resolved), 'utf8')).toMatch(
+          /^export \* from '\.\/[\w-]+\.cjs';$/m,
+        );
         for (const key of requiredExports[specifier] ?? []) expect(loaded.exports[key], key).toBe('function');
       });
 

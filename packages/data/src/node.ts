@@ -1,13 +1,7 @@
-// @seqlab/data/node: the parts that need Node (file system, crypto). They import shared classes
-// from '@seqlab/data' by name, so both entries use one LabelMap.
+// @seqlab/data/node: the parts that need Node (the file system). They import shared classes from
+// '@seqlab/data' by name, so both entries use one LabelMap. The SpamAssassin corpus is in
+// `@seqlab/datasets/node`.
 
-export type {
-  SpamAssassinExample,
-  SpamAssassinOptions,
-  SpamAssassinSplitName,
-} from './datasets/spam-assassin';
-// Datasets
-export { emailBody, SPAM_ASSASSIN_LABELS, spamAssassin, spamAssassinSplit } from './datasets/spam-assassin';
 export type { CsvReaderOptions } from './readers/csv';
 // Readers (streaming)
 export { readCsv, readTsv } from './readers/csv';

@@ -6,13 +6,12 @@ import {
   CharTokenizer,
   copyTask,
   DataLoader,
-  firstNames,
   padCollate,
   stratifiedSplit,
   Vocab,
   WordTokenizer,
 } from '@seqlab/data';
-import { readCsv, readFolder, readJsonl, readTsv, spamAssassin } from '@seqlab/data/node';
+import { readCsv, readFolder, readJsonl, readTsv } from '@seqlab/data/node';
 import { ConfigError } from '@seqlab/tensor';
 import { describe, expect, test } from 'vitest';
 
@@ -67,8 +66,6 @@ describe('unknown option keys throw, naming the right key', () => {
     ],
     ['addingProblem', () => addingProblem(2, 4, { batch_first: false } as never), 'Use batchFirst'],
     ['copyTask', () => copyTask(2, 30, { copy_length: 3 } as never), 'Use copyLength'],
-    ['firstNames', () => firstNames({ unisx: 'drop' } as never), 'Did you mean unisex?'],
-    ['spamAssassin', () => spamAssassin({ header: 'keep' } as never), 'Did you mean headers?'],
     [
       'readCsv',
       () => readCsv('x.csv', { textColumn: 'text', labelColumn: 'label', has_header: true } as never),

@@ -153,6 +153,51 @@ function render(value: unknown, budget: number, depth: number): string {
  */
 export class NumericError extends SeqlabError {}
 
+/**
+ * A second copy of a seqlab package was loaded in the same JavaScript realm: two installed versions
+ * (or paths) of `@seqlab/tensor`, or a bundle holding both its ES module and its CommonJS build.
+ * Two copies would mean two `Tensor` classes, two backend registries and two default generators,
+ * so the second copy refuses to load. `first` and `second` name each copy's version and location.
+ *
+ * @example
+ * ```ts
+ * // DuplicatePackageError: import @seqlab/tensor: expected one copy of @seqlab/tensor per realm,
+ * // got a second one, 0.2.0 at /app/node_modules/x/node_modules/@seqlab/tensor/dist/index.cjs,
+ * // beside 0.1.0 at /app/node_modules/@seqlab/tensor/dist/index.cjs. …
+ * ```
+ */
+export class DuplicatePackageError extends SeqlabError {
+  /** The package loaded twice, e.g. `@seqlab/tensor`. */
+  readonly packageName: string;
+  /** The copy loaded first. */
+  readonly first: PackageCopy;
+  /** The copy that refused to load. */
+  readonly second: PackageCopy;
+
+  constructor(packageName: string, first: PackageCopy, second: PackageCopy) {
+    super(
+      `import ${packageName}`,
+      `one copy of ${packageName} per realm`,
+      `a second one, ${describeCopy(second)}, beside ${describeCopy(first)}`,
+      `Install one version (\`npm ls ${packageName}\`: the other @seqlab packages take it as a peer ` +
+        'dependency), and let a bundler include either its ES module or its CommonJS build, not both',
+    );
+    this.packageName = packageName;
+    this.first = first;
+    this.second = second;
+  }
+}
+
+/** One loaded copy of a package: its version and where its code was loaded from. */
+export interface PackageCopy {
+  readonly version: string;
+  readonly location: string;
+}
+
+function describeCopy(copy: PackageCopy): string {
+  return `${copy.version} at ${copy.location}`;
+}
+
 /** Formats a shape the way every message writes it: `[5, 3, 12]`. */
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;

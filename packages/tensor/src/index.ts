@@ -135,6 +135,7 @@ export {
   BackendError,
   ConfigError,
   DTypeError,
+  DuplicatePackageError,
   FileError,
   FormatError,
   formatShape,
@@ -143,3 +144,4 @@ export {
   SeqlabError,
   ShapeError,
 } from './errors';
+export type { PackageCopy } from './errors';

