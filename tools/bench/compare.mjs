@@ -14,6 +14,7 @@
 //   pnpm build && pnpm bench:compare [--rounds 3] [--steps 10] [--warmup 3] [--workloads W1,W2,W3,W1-packed]
 //     [--modes train,infer] [--backends wasm,js] [--max-len 25,50,100,200] [--shared ../shared]
 //     [--python /usr/bin/python3] [--ort-modules DIR] [--no-ort] [--jsonl FILE]
+//   pnpm bench:compare --from-jsonl FILE      # the table of the records a run kept with --jsonl
 //
 // It skips (a clear message, exit code 0) when ../shared or PyTorch is missing; it is a benchmark,
 // not part of `pnpm test` (compare-table.test.mjs checks its arithmetic on canned JSON).
@@ -62,6 +63,8 @@ const ORT_BENCH = path.join(ANCHORS, 'ort_bench.mjs');
 const TORCH_PACKED = path.join(ROOT, 'tools/bench/torch_packed.py');
 
 const log = (line) => process.stderr.write(`${line}\n`);
+const startedAt = new Date();
+const loadBefore = loadavg().map((x) => x.toFixed(2));
 
 function skip(reason) {
   const banner = `bench:compare SKIPPED: ${reason}`;
@@ -73,6 +76,19 @@ function skip(reason) {
 function fail(reason) {
   log(`bench:compare: ${reason}`);
   process.exit(1);
+}
+
+// `--from-jsonl FILE`: the table of the records a run kept with --jsonl (a run cut short, or a
+// reprint), without running anything.
+const fromJsonl = flag('from-jsonl', null);
+if (fromJsonl) {
+  const { records } = parseJsonLines(readFileSync(fromJsonl, 'utf8'));
+  const measurements = records.map(({ round, column, ...record }) => ({ round, column, record }));
+  console.log(
+    `From ${fromJsonl} (${records.length} records, rounds ${[...new Set(records.map((r) => r.round))].join(', ')}):\n`,
+  );
+  console.log(formatCompareTable(summarize(measurements)));
+  process.exit(0);
 }
 
 // --- preconditions ---------------------------------------------------------------------------
@@ -220,8 +236,6 @@ function seqlab(round, workload, backend) {
 }
 
 const command = `pnpm bench:compare ${argv.join(' ')}`.trim();
-const startedAt = new Date();
-const loadBefore = loadavg().map((x) => x.toFixed(2));
 log(`${command}: ${ARGS.rounds} rounds × ${ARGS.workloads.join(', ')}; load ${loadBefore.join(' ')}`);
 for (let round = 1; round <= ARGS.rounds; round++) {
   for (const workload of ARGS.workloads) {
