@@ -12,6 +12,7 @@ const workspaces = [
       .map((entry) => `${dir}/${entry.name}`),
   ),
   'tools/pack-smoke',
+  'tools/bench',
 ];
 // The CLI end-to-end tests run the built dist, so test:fast (no build) leaves them out too.
 const slow = process.env.SEQLAB_FAST ? ['**/*.slow.test.ts', '**/src/e2e/**'] : [];

@@ -1,13 +1,15 @@
-import { getBackend } from '@seqlab/tensor';
+import { getBackend, listBackends, setBackend } from '@seqlab/tensor';
 import type { Command } from 'commander';
 import { numberish } from '../../flags';
 import type { LogOptions } from '../../logger';
+import { backendInfo, useBackend } from './backends';
 import { fmt, formatTable } from './format';
 import { type AddingResult, runAddingProblem } from './long-range';
 import { benchMessages as m } from './messages';
-import { LongRangeFlagsSchema, parseFlags, SpeedFlagsSchema } from './options';
-import { benchWorkload, type SpeedRecord } from './speed';
-import { WORKLOADS } from './workloads';
+import { BackendsFlagsSchema, LongRangeFlagsSchema, parseFlags, SpeedFlagsSchema } from './options';
+import { PACKED_WORKLOADS, type PackedWorkloadName } from './packed';
+import { benchPackedWorkload, benchWorkload, type SpeedRecord } from './speed';
+import { WORKLOADS, type WorkloadName } from './workloads';
 
 /** Where a bench command writes: results to `out` (stdout), progress to `err` (stderr). */
 export interface BenchIO {
@@ -76,9 +78,11 @@ export function longRangeTable(results: readonly AddingResult[]): string {
 }
 
 /**
- * `seqlab bench speed`: times W1/W2/W3 (see `benchWorkload`) in train and/or infer mode on the
- * active backend. Text: a line per measurement on stderr, then a table on stdout; `--json`: one JSON
- * line per workload and mode on stdout, as soon as it is measured.
+ * `seqlab bench speed`: times W1/W2/W3 (see `benchWorkload`) and the packed W1-packed (see
+ * `benchPackedWorkload`, once per `--max-len`) in train and/or infer mode on the active backend, or
+ * on `--backend` (the optional backend packages are loaded first). Text: a line per measurement on
+ * stderr, then a table on stdout; `--json`: one JSON line per workload and mode on stdout, as soon
+ * as it is measured.
  */
 export async function benchSpeedCommand(
   rawFlags: Record<string, unknown>,
@@ -88,13 +92,28 @@ export async function benchSpeedCommand(
   const flags = parseFlags('bench speed', SpeedFlagsSchema, rawFlags);
   const json = flags.json || log.logFormat === 'json';
   const chatty = !json && !log.quiet;
-  if (chatty) io.err(m.speedHeader(getBackend().name, process.version, flags.steps, flags.warmup));
+  await useBackend(flags.backend);
+  const info = backendInfo();
+  if (chatty)
+    io.err(m.speedHeader(info.backend, info.isa, info.threads, process.version, flags.steps, flags.warmup));
   const records: SpeedRecord[] = [];
-  for (const name of flags.workload) {
-    for (const r of benchWorkload(name, WORKLOADS[name], flags.mode, flags)) {
+  const runs = flags.workload.flatMap((name) =>
+    name in PACKED_WORKLOADS
+      ? flags.maxLen.map((T) =>
+          benchPackedWorkload(
+            name,
+            { ...PACKED_WORKLOADS[name as PackedWorkloadName], seq: T },
+            flags.mode,
+            flags,
+          ),
+        )
+      : [benchWorkload(name, WORKLOADS[name as WorkloadName], flags.mode, flags)],
+  );
+  for (const run of runs) {
+    for (const r of run) {
       records.push(r);
       if (json) io.out(JSON.stringify(r));
-      else if (chatty) io.err(`${r.workload} ${r.mode}: median ${fmt(r.median_ms)} ms`);
+      else if (chatty) io.err(`${r.workload} (T ${r.seq}) ${r.mode}: median ${fmt(r.median_ms)} ms`);
     }
   }
   if (!json) io.out(speedTable(records));
@@ -104,26 +123,76 @@ export async function benchSpeedCommand(
 /** The speed records as a text table (one row per workload and mode). */
 export function speedTable(records: readonly SpeedRecord[]): string {
   return formatTable(
-    ['workload', 'mode', 'B x T', 'params', 'median ms', 'min–max ms', 'tokens/s', 'backend', 'loadavg'],
+    [
+      'workload',
+      'mode',
+      'B x T',
+      'params',
+      'median ms',
+      'min–max ms',
+      'tokens/s',
+      'backend',
+      'isa',
+      'threads',
+      'peak RSS MB',
+      'loadavg',
+    ],
     records.map((r) => [
       r.workload,
       r.mode,
-      `${r.batch} x ${r.seq}`,
+      `${r.batch} x ${r.min_len === undefined ? '' : `${r.min_len}–`}${r.seq}`,
       fmt(r.params, 0),
       fmt(r.median_ms),
       `${fmt(r.min_ms)}–${fmt(r.max_ms)}`,
       fmt(r.tokens_per_s, 0),
       r.backend,
+      r.isa,
+      String(r.threads),
+      fmt(r.peak_rss_mb, 0),
       String(r.loadavg_1m),
     ]),
   );
+}
+
+/**
+ * `seqlab bench backends`: the backends `bench speed --backend` can select (the built-in ones and
+ * those of the optional packages that are installed), with their instruction set and threads, and
+ * what became of each optional package. `--json`: one JSON object.
+ */
+export async function benchBackendsCommand(
+  rawFlags: Record<string, unknown>,
+  log: LogOptions = {},
+  io: BenchIO = consoleIO(),
+): Promise<number> {
+  const flags = parseFlags('bench backends', BackendsFlagsSchema, rawFlags);
+  const notes = await useBackend(undefined);
+  const active = getBackend().name;
+  const backends = listBackends().map((name) => {
+    setBackend(name);
+    return backendInfo();
+  });
+  setBackend(active);
+  if (flags.json || log.logFormat === 'json') {
+    io.out(JSON.stringify({ active, backends, optional: notes }));
+    return 0;
+  }
+  io.out(
+    formatTable(
+      ['backend', 'isa', 'threads', 'active'],
+      backends.map((b) => [b.backend, b.isa, String(b.threads), b.backend === active ? 'yes' : '']),
+    ),
+  );
+  for (const n of notes) io.out(m.optionalBackend(n.package, n.status));
+  return 0;
 }
 
 /** Adds `seqlab bench long-range` and `seqlab bench speed` to the program. */
 export function registerBenchCommands(program: Command, log: () => LogOptions): void {
   const bench = program
     .command('bench')
-    .description('benchmarks: long-range memory (the adding problem) and speed (the anchor workloads)');
+    .description(
+      'benchmarks: long-range memory (the adding problem), speed (the anchor workloads) and the backends they run on',
+    );
   bench
     .command('long-range')
     .description(m.longRange)
@@ -144,13 +213,28 @@ export function registerBenchCommands(program: Command, log: () => LogOptions): 
   bench
     .command('speed')
     .description(m.speed)
-    .option('--workload <list>', 'W1, W2, W3 or all, comma-separated (default all)')
+    .option('--workload <list>', 'W1, W2, W3, W1-packed or all, comma-separated (default all)')
     .option('--mode <list>', 'train, infer or all, comma-separated (default all)')
     .option('--steps <n>', 'timed steps (default 20)', numberish)
     .option('--warmup <n>', 'untimed warm-up steps (default 3)', numberish)
     .option('--seed <n>', 'seed of the weights (the batch uses seed + 1) (default 0)', numberish)
+    .option(
+      '--max-len <list>',
+      'W1-packed: longest length T, lengths uniform in 5..T, comma-separated (default 50)',
+    )
+    .option(
+      '--backend <name>',
+      'select this backend first (see seqlab bench backends) (default the active one)',
+    )
     .option('--json', 'one JSON line per workload and mode')
     .action(async (flags: Record<string, unknown>) => {
       process.exitCode = await benchSpeedCommand(flags, log());
+    });
+  bench
+    .command('backends')
+    .description(m.backends)
+    .option('--json', 'one JSON object')
+    .action(async (flags: Record<string, unknown>) => {
+      process.exitCode = await benchBackendsCommand(flags, log());
     });
 }

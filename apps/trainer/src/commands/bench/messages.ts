@@ -9,7 +9,10 @@ export const benchMessages = {
     `${cell} T=${T}: ${steps} steps, final test MSE ${mse.toFixed(5)} (${wall.toFixed(1)} s)`,
   timeLimited: '* stopped by --time-limit before --steps',
   never: '-',
-  speed: 'time the anchor workloads W1/W2/W3 (shared/bench/anchors) on the active backend',
-  speedHeader: (backend: string, node: string, steps: number, warmup: number) =>
-    `backend ${backend}, node ${node}; ${warmup} warm-up + ${steps} timed steps per row`,
+  speed:
+    'time the anchor workloads W1/W2/W3 (shared/bench/anchors) and W1-packed (tools/bench/torch_packed.py) on a backend',
+  speedHeader: (backend: string, isa: string, threads: number, node: string, steps: number, warmup: number) =>
+    `backend ${backend} (${isa}, ${threads} thread${threads === 1 ? '' : 's'}), node ${node}; ${warmup} warm-up + ${steps} timed steps per row`,
+  backends: 'list the backends bench speed --backend can select, with their instruction set and threads',
+  optionalBackend: (pkg: string, status: string) => `optional ${pkg}: ${status}`,
 } as const;

@@ -1,6 +1,7 @@
 import { ConfigError } from '@seqlab/tensor';
 import { z } from 'zod';
 import { ADDING_DEFAULTS } from './long-range';
+import { PACKED_WORKLOAD_NAMES, PACKED_WORKLOADS, type PackedWorkloadName } from './packed';
 import { WORKLOAD_NAMES, type WorkloadName } from './workloads';
 
 /** A comma-separated flag (`10,50,100`) as an array of `item`; arrays pass through (calls from code). */
@@ -46,9 +47,23 @@ export const LongRangeFlagsSchema = z
 /** Validated `bench long-range` flags. */
 export type LongRangeFlags = z.infer<typeof LongRangeFlagsSchema>;
 
+/** A `bench speed` workload name. */
+export type SpeedWorkloadName = WorkloadName | PackedWorkloadName;
+
+/** Every `bench speed` workload: the anchors' W1/W2/W3, then the packed ones. */
+export const SPEED_WORKLOADS: readonly SpeedWorkloadName[] = [...WORKLOAD_NAMES, ...PACKED_WORKLOAD_NAMES];
+const WORKLOAD_CHOICES = [...SPEED_WORKLOADS, 'all'];
+
 const workloadList = commaList(
-  z.preprocess((v) => (typeof v === 'string' ? v.toUpperCase() : v), z.enum([...WORKLOAD_NAMES, 'ALL'])),
-).transform((names) => unique(names.flatMap((n): WorkloadName[] => (n === 'ALL' ? WORKLOAD_NAMES : [n]))));
+  z.preprocess(
+    // case-insensitive: w1 and w1-packed name W1 and W1-packed
+    (v) =>
+      typeof v === 'string' ? (WORKLOAD_CHOICES.find((n) => n.toLowerCase() === v.toLowerCase()) ?? v) : v,
+    z.enum(WORKLOAD_CHOICES as [string, ...string[]]),
+  ),
+).transform((names) =>
+  unique(names.flatMap((n) => (n === 'all' ? SPEED_WORKLOADS : [n as SpeedWorkloadName]))),
+);
 
 const modeList = commaList(z.enum(['train', 'infer', 'all'])).transform((modes) =>
   // train before infer whatever the order given, as torch_bench.py (infer runs on the trained weights)
@@ -58,14 +73,23 @@ const modeList = commaList(z.enum(['train', 'infer', 'all'])).transform((modes) 
 /** `seqlab bench speed` flags, with torch_bench.py's defaults. */
 export const SpeedFlagsSchema = z
   .object({
-    workload: workloadList.default(WORKLOAD_NAMES),
+    workload: workloadList.default([...SPEED_WORKLOADS]),
     mode: modeList.default(['train', 'infer']),
     steps: int(1, 1_000_000).default(20),
     warmup: int(0, 1_000_000).default(3),
     seed: int(0, 2 ** 31 - 2).default(0),
+    /** The longest sequence length T of the packed workloads (lengths uniform in 5..T), one run per T. */
+    maxLen: commaList(z.coerce.number().int().min(PACKED_WORKLOADS['W1-packed'].minLen).max(10_000))
+      .default([PACKED_WORKLOADS['W1-packed'].seq])
+      .transform(unique),
+    /** A registered backend to select first (after loading the optional ones); default: the active one. */
+    backend: z.string().min(1).optional(),
     json: z.boolean().default(false),
   })
   .strict();
+
+/** `seqlab bench backends` flags. */
+export const BackendsFlagsSchema = z.object({ json: z.boolean().default(false) }).strict();
 
 /** Validated `bench speed` flags. */
 export type SpeedFlags = z.infer<typeof SpeedFlagsSchema>;

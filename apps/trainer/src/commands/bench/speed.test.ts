@@ -1,7 +1,10 @@
-import { ConfigError, getBackend } from '@seqlab/tensor';
+import { totalmem } from 'node:os';
+import { ConfigError, getBackend, listBackends, setBackend } from '@seqlab/tensor';
 import { describe, expect, it } from 'vitest';
+import { backendInfo } from './backends';
 import { type BenchIO, benchSpeedCommand, speedTable } from './index';
 import { parseFlags, SpeedFlagsSchema } from './options';
+import { makePackedBatch, PACKED_WORKLOADS } from './packed';
 import { benchWorkload, makeBatch, median, type SpeedRecord } from './speed';
 import { WORKLOADS, type Workload } from './workloads';
 
@@ -31,6 +34,9 @@ const FIELDS = [
   'max_ms',
   'tokens_per_s',
   'loadavg_1m',
+  'threads',
+  'isa',
+  'peak_rss_mb',
 ];
 
 describe('benchWorkload', () => {
@@ -45,7 +51,10 @@ describe('benchWorkload', () => {
         node: process.version,
         workload: 'tiny',
       });
-      expect(r).toMatchObject({ batch: 4, seq: 6, steps: 5, warmup: 2 });
+      expect(r).toMatchObject({ batch: 4, seq: 6, steps: 5, warmup: 2, ...backendInfo() });
+      // maxRSS of this process: at least the heap it holds, and never more than the machine has
+      expect(r.peak_rss_mb).toBeGreaterThanOrEqual(process.memoryUsage().heapUsed / 2 ** 20 / 2);
+      expect(r.peak_rss_mb).toBeLessThan(totalmem() / 2 ** 20);
       expect(r.min_ms).toBeLessThanOrEqual(r.median_ms);
       expect(r.median_ms).toBeLessThanOrEqual(r.max_ms);
       const tokensPerS = (4 * 6) / (r.median_ms / 1000);
@@ -121,13 +130,29 @@ describe('seqlab bench speed', () => {
       max_ms: 2000.25,
       tokens_per_s: 1296.1,
       loadavg_1m: 1.5,
+      threads: 1,
+      isa: 'js',
+      peak_rss_mb: 812.4,
     };
-    const lines = speedTable([record, { ...record, mode: 'infer' }]).split('\n');
-    expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/^workload\s+mode\s+B x T\s+params\s+median ms\s+min–max ms\s+tokens\/s/);
-    expect(lines[1]).toMatch(
-      /^W1\s+train\s+32 x 50\s+3,648,514\s+1,234.6\s+1,000.0–2,000.3\s+1,296\s+js\s+1.5$/,
+    const packed: SpeedRecord = {
+      ...record,
+      workload: 'W1-packed',
+      backend: 'native',
+      isa: 'avx512',
+      threads: 2,
+      min_len: 5,
+      seq: 200,
+      tokens: 3300,
+    };
+    const lines = speedTable([record, { ...record, mode: 'infer' }, packed]).split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(
+      /^workload\s+mode\s+B x T\s+params\s+median ms\s+min–max ms\s+tokens\/s\s+backend\s+isa\s+threads\s+peak RSS MB\s+loadavg$/,
     );
+    expect(lines[1]).toMatch(
+      /^W1\s+train\s+32 x 50\s+3,648,514\s+1,234.6\s+1,000.0–2,000.3\s+1,296\s+js\s+js\s+1\s+812\s+1.5$/,
+    );
+    expect(lines[3]).toMatch(/^W1-packed\s+train\s+32 x 5–200\s+.*\s+native\s+avx512\s+2\s+812\s+1.5$/);
   });
 
   it('accepts comma lists and all, in the anchors’ order', () => {
@@ -136,12 +161,21 @@ describe('seqlab bench speed', () => {
     expect(f.mode).toEqual(['train', 'infer']);
     const all = parseFlags('bench speed', SpeedFlagsSchema, { workload: 'all', mode: 'all' });
     expect(all).toMatchObject({
-      workload: ['W1', 'W2', 'W3'],
+      workload: ['W1', 'W2', 'W3', 'W1-packed'],
       mode: ['train', 'infer'],
       steps: 20,
       warmup: 3,
+      maxLen: [50],
     });
-    expect(parseFlags('bench speed', SpeedFlagsSchema, {})).toMatchObject({ workload: ['W1', 'W2', 'W3'] });
+    expect(all.backend).toBeUndefined();
+    expect(parseFlags('bench speed', SpeedFlagsSchema, {})).toMatchObject({
+      workload: ['W1', 'W2', 'W3', 'W1-packed'],
+    });
+    const packed = parseFlags('bench speed', SpeedFlagsSchema, {
+      workload: 'w1-PACKED',
+      maxLen: '25,50,200,50',
+    });
+    expect(packed).toMatchObject({ workload: ['W1-packed'], maxLen: [25, 50, 200] });
   });
 
   it('rejects unknown workloads and modes with a ConfigError naming the flag', async () => {
@@ -152,5 +186,53 @@ describe('seqlab bench speed', () => {
     );
     await expect(benchSpeedCommand({ mode: 'fit' }, {}, io)).rejects.toThrow(/--mode: .*\(given "fit"\)/);
     await expect(benchSpeedCommand({ steps: 0 }, {}, io)).rejects.toThrow(/--steps: .*\(given 0\)/);
+    // lengths are drawn from 5..T, so T < 5 has no valid batch
+    await expect(benchSpeedCommand({ maxLen: '4' }, {}, io)).rejects.toThrow(/--max-len: .*\(given "4"\)/);
+  });
+
+  it('selects --backend by name, and names the available ones for an unknown one', async () => {
+    const { out, io } = capture();
+    const before = getBackend().name;
+    try {
+      await benchSpeedCommand(
+        { workload: 'W2', mode: 'infer', steps: 1, warmup: 0, json: true, backend: 'js' },
+        {},
+        io,
+      );
+      expect(JSON.parse(out[0])).toMatchObject({ backend: 'js', isa: 'js', threads: 1 });
+      expect(getBackend().name).toBe('js');
+    } finally {
+      setBackend(before);
+    }
+    const err = await benchSpeedCommand({ backend: 'cuda' }, {}, io).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(
+      new RegExp(
+        `^bench speed: expected --backend one of ${listBackends().join(', ')}, got 'cuda'\\. @seqlab/native: `,
+      ),
+    );
+  });
+
+  it('runs W1-packed once per --max-len, reporting the lengths and the real tokens', async () => {
+    const { out, io } = capture();
+    await benchSpeedCommand(
+      { workload: 'W1-packed', mode: 'infer', steps: 1, warmup: 0, maxLen: '5,12', json: true },
+      {},
+      io,
+    );
+    const records = out.map((l) => JSON.parse(l) as SpeedRecord);
+    expect(records.map((r) => [r.workload, r.seq, r.min_len, r.mode])).toEqual([
+      ['W1-packed', 5, 5, 'infer'],
+      ['W1-packed', 12, 5, 'infer'],
+    ]);
+    // T = 5: every length is 5, so the batch holds B·T real tokens
+    expect(records[0].tokens).toBe(32 * 5);
+    expect(records[1].tokens).toBe(
+      Number(
+        makePackedBatch({ ...PACKED_WORKLOADS['W1-packed'], seq: 12 }, 1)
+          .lengths.sum()
+          .item(),
+      ),
+    );
   });
 });

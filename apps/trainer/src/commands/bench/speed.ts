@@ -1,7 +1,17 @@
 import { loadavg } from 'node:os';
-import { crossEntropy } from '@seqlab/layers';
+import { crossEntropy, type Module } from '@seqlab/layers';
 import { Adam, clipGradNorm } from '@seqlab/optim';
-import { Generator, getBackend, manualSeed, noGrad, randint, type Tensor } from '@seqlab/tensor';
+import {
+  Generator,
+  manualSeed,
+  noGrad,
+  randint,
+  setDefaultGenerator,
+  type Tensor,
+  TorchGenerator,
+} from '@seqlab/tensor';
+import { backendInfo } from './backends';
+import { makePackedBatch, PackedClassifier, type PackedWorkload } from './packed';
 import { SeqClassifier, type Workload } from './workloads';
 
 /** What one speed measurement times. */
@@ -44,6 +54,16 @@ export interface SpeedRecord {
   logits_sum?: number;
   /** 1-minute load average when the measurement ended (a busy machine slows every number). */
   loadavg_1m: number;
+  /** Threads the backend computes on (1 for js and wasm). */
+  threads: number;
+  /** The instruction set the backend runs: `js`, `wasm-simd128`, or what a backend reports. */
+  isa: string;
+  /** Peak resident set size of the whole process so far, in MiB (`process.resourceUsage().maxRSS`). */
+  peak_rss_mb: number;
+  /** Packed workloads: the shortest sequence length (`seq` is the longest allowed, T). */
+  min_len?: number;
+  /** Packed workloads: Σ lengths, the real tokens of the batch (`tokens_per_s` counts these). */
+  tokens?: number;
 }
 
 const round = (x: number, digits: number): number => Number(x.toFixed(digits));
@@ -65,15 +85,28 @@ export function makeBatch(w: Workload, seed: number): { tokens: Tensor; labels: 
 
 function summarize(
   times: readonly number[],
-  w: Workload,
+  tokens: number,
 ): Pick<SpeedRecord, 'median_ms' | 'min_ms' | 'max_ms' | 'tokens_per_s'> {
   const med = median(times);
   return {
     median_ms: round(med, 3),
     min_ms: round(Math.min(...times), 3),
     max_ms: round(Math.max(...times), 3),
-    tokens_per_s: round((w.batch * w.seq) / (med / 1e3), 1),
+    tokens_per_s: round(tokens / (med / 1e3), 1),
   };
+}
+
+/** Peak resident set size of this process so far, in MiB (maxRSS is in KiB). */
+export const peakRssMb = (): number => round(process.resourceUsage().maxRSS / 1024, 1);
+
+/** What `timeModes` runs: a model, its logits on the fixed batch, and the record fields it knows. */
+interface Subject {
+  model: Module;
+  logits: () => Tensor;
+  labels: Tensor;
+  /** Tokens per step (B·T, or Σ lengths when packed). */
+  tokens: number;
+  base: Pick<SpeedRecord, 'workload' | 'batch' | 'seq'> & Partial<SpeedRecord>;
 }
 
 /**
@@ -88,7 +121,7 @@ function summarize(
  * Porting note: `zeroGrad()` drops the gradients (set to null), as torch_bench's
  * `zero_grad(set_to_none=True)`.
  */
-export function* benchWorkload(
+export function benchWorkload(
   name: string,
   w: Workload,
   modes: readonly SpeedMode[],
@@ -97,16 +130,70 @@ export function* benchWorkload(
   manualSeed(options.seed);
   const model = new SeqClassifier(w);
   const { tokens, labels } = makeBatch(w, options.seed + 1);
+  return timeModes(
+    {
+      model,
+      logits: () => model.forward(tokens),
+      labels,
+      tokens: w.batch * w.seq,
+      base: { workload: name, batch: w.batch, seq: w.seq },
+    },
+    modes,
+    options,
+  );
+}
+
+/**
+ * Times a packed workload as tools/bench/torch_packed.py does: the protocol of `benchWorkload`, with
+ * `PackedClassifier` on `makePackedBatch`'s batch (`seed + 1`). The weights come from a
+ * `TorchGenerator(seed)`, as `torch.manual_seed(seed)` gives PyTorch's, so the first loss of both
+ * (up to the dropout mask) is the same number. `tokens_per_s` counts the real tokens (Σ lengths).
+ */
+export function benchPackedWorkload(
+  name: string,
+  w: PackedWorkload,
+  modes: readonly SpeedMode[],
+  options: SpeedOptions,
+): IterableIterator<SpeedRecord> {
+  const previous = setDefaultGenerator(new TorchGenerator(options.seed));
+  let model: PackedClassifier;
+  try {
+    model = new PackedClassifier(w);
+  } finally {
+    setDefaultGenerator(previous);
+  }
+  const batch = makePackedBatch(w, options.seed + 1);
+  return timeModes(
+    {
+      model,
+      logits: () => model.forwardPacked(batch.tokens, batch.lengths),
+      labels: batch.labels,
+      tokens: batch.numTokens,
+      base: { workload: name, batch: w.batch, seq: w.seq, min_len: w.minLen, tokens: batch.numTokens },
+    },
+    modes,
+    options,
+  );
+}
+
+function* timeModes(
+  subject: Subject,
+  modes: readonly SpeedMode[],
+  options: SpeedOptions,
+): IterableIterator<SpeedRecord> {
+  const { model, logits: forward, labels } = subject;
   const params = model.parameters();
   const optimizer = new Adam(params, { lr: 1e-3 });
   const total = options.warmup + options.steps;
+  const { backend, threads, isa } = backendInfo();
+  const { workload, batch, seq, ...packedFields } = subject.base;
   const base = {
     system: 'seqlab' as const,
-    backend: getBackend().name,
+    backend,
     node: process.version,
-    workload: name,
-    batch: w.batch,
-    seq: w.seq,
+    workload,
+    batch,
+    seq,
     params: model.numParameters(),
   };
   const done = (mode: SpeedMode, times: number[], extra: Partial<SpeedRecord>): SpeedRecord => ({
@@ -114,9 +201,13 @@ export function* benchWorkload(
     mode,
     steps: times.length,
     warmup: options.warmup,
-    ...summarize(times, w),
+    ...summarize(times, subject.tokens),
     ...extra,
     loadavg_1m: round(loadavg()[0], 2),
+    threads,
+    isa,
+    peak_rss_mb: peakRssMb(),
+    ...packedFields,
   });
 
   if (modes.includes('train')) {
@@ -126,7 +217,7 @@ export function* benchWorkload(
     for (let i = 0; i < total; i++) {
       const t0 = performance.now();
       optimizer.zeroGrad();
-      const loss = crossEntropy(model.forward(tokens), labels);
+      const loss = crossEntropy(forward(), labels);
       loss.backward();
       clipGradNorm(params, 5);
       optimizer.step();
@@ -147,7 +238,7 @@ export function* benchWorkload(
     noGrad(() => {
       for (let i = 0; i < total; i++) {
         const t0 = performance.now();
-        logits = model.forward(tokens);
+        logits = forward();
         const dt = performance.now() - t0;
         if (i >= options.warmup) times.push(dt);
       }
