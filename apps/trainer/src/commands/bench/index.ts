@@ -1,4 +1,5 @@
-import { getBackend, listBackends, setBackend } from '@seqlab/tensor';
+import { availableParallelism } from 'node:os';
+import { ConfigError, getBackend, listBackends, setBackend } from '@seqlab/tensor';
 import type { Command } from 'commander';
 import { numberish } from '../../flags';
 import type { LogOptions } from '../../logger';
@@ -6,7 +7,14 @@ import { backendInfo, useBackend } from './backends';
 import { fmt, formatTable } from './format';
 import { type AddingResult, runAddingProblem } from './long-range';
 import { benchMessages as m } from './messages';
-import { BackendsFlagsSchema, LongRangeFlagsSchema, parseFlags, SpeedFlagsSchema } from './options';
+import { benchOnnxRuntime } from './onnxruntime';
+import {
+  BackendsFlagsSchema,
+  LongRangeFlagsSchema,
+  parseFlags,
+  type SpeedFlags,
+  SpeedFlagsSchema,
+} from './options';
 import { PACKED_WORKLOADS, type PackedWorkloadName } from './packed';
 import { benchPackedWorkload, benchWorkload, type SpeedRecord } from './speed';
 import { WORKLOADS, type WorkloadName } from './workloads';
@@ -92,6 +100,7 @@ export async function benchSpeedCommand(
   const flags = parseFlags('bench speed', SpeedFlagsSchema, rawFlags);
   const json = flags.json || log.logFormat === 'json';
   const chatty = !json && !log.quiet;
+  if (flags.engine === 'onnxruntime') return benchSpeedOnnxRuntime(flags, json, chatty, io);
   await useBackend(flags.backend);
   const info = backendInfo();
   if (chatty)
@@ -115,6 +124,40 @@ export async function benchSpeedCommand(
       if (json) io.out(JSON.stringify(r));
       else if (chatty) io.err(`${r.workload} (T ${r.seq}) ${r.mode}: median ${fmt(r.median_ms)} ms`);
     }
+  }
+  if (!json) io.out(speedTable(records));
+  return 0;
+}
+
+/** `bench speed --engine onnxruntime`: inference of W1, W2, W3 in ONNX Runtime (see benchOnnxRuntime). */
+async function benchSpeedOnnxRuntime(
+  flags: SpeedFlags,
+  json: boolean,
+  chatty: boolean,
+  io: BenchIO,
+): Promise<number> {
+  const op = 'bench speed --engine onnxruntime';
+  if (!flags.mode.includes('infer'))
+    throw new ConfigError(
+      op,
+      '--mode infer (ONNX Runtime runs inference only)',
+      `--mode ${flags.mode.join(',')}`,
+    );
+  const packed = flags.workload.filter((name) => name in PACKED_WORKLOADS);
+  const names = flags.workload.filter((name) => !(name in PACKED_WORKLOADS)) as WorkloadName[];
+  if (names.length === 0) throw new ConfigError(op, 'a workload of W1, W2, W3', flags.workload.join(','));
+  const threads = flags.threads ?? availableParallelism();
+  if (chatty) {
+    io.err(`onnxruntime (CPU, ${threads} threads), node ${process.version}: inference only`);
+    if (packed.length > 0)
+      io.err(`skipped: ${packed.join(', ')} (packed workloads run on seqlab's backends only)`);
+  }
+  const records: SpeedRecord[] = [];
+  for (const name of names) {
+    const r = await benchOnnxRuntime(name, WORKLOADS[name], flags, threads);
+    records.push(r);
+    if (json) io.out(JSON.stringify(r));
+    else if (chatty) io.err(`${r.workload} infer: median ${fmt(r.median_ms)} ms`);
   }
   if (!json) io.out(speedTable(records));
   return 0;
@@ -226,6 +269,11 @@ export function registerBenchCommands(program: Command, log: () => LogOptions): 
       '--backend <name>',
       'select this backend first (see seqlab bench backends) (default the active one)',
     )
+    .option(
+      '--engine <name>',
+      'seqlab, or onnxruntime: the same models exported to ONNX, inference only (default seqlab)',
+    )
+    .option('--threads <n>', 'onnxruntime: intra-op threads (default: the available cores)', numberish)
     .option('--json', 'one JSON line per workload and mode')
     .action(async (flags: Record<string, unknown>) => {
       process.exitCode = await benchSpeedCommand(flags, log());

@@ -84,6 +84,10 @@ export const SpeedFlagsSchema = z
       .transform(unique),
     /** A registered backend to select first (after loading the optional ones); default: the active one. */
     backend: z.string().min(1).optional(),
+    /** seqlab (the default) or onnxruntime: the same models exported with @seqlab/onnx, inference only. */
+    engine: z.enum(['seqlab', 'onnxruntime']).default('seqlab'),
+    /** onnxruntime: intra-op threads (default: the available cores). */
+    threads: int(1, 1024).optional(),
     json: z.boolean().default(false),
   })
   .strict();
