@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { SeqlabError } from '@seqlab/tensor';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { selectBackend } from './backend';
 import { registerBenchCommands } from './commands/bench/index';
 import { registerDiagnoseCommands } from './commands/diagnose/index';
 import { doctorCommand } from './commands/doctor/index';
@@ -127,7 +128,7 @@ configFlags(
 
 program
   .command('doctor')
-  .description('Node version, active backend and why, cores, built-in datasets')
+  .description('Node version, active backend and why, instruction set, threads, cores, built-in datasets')
   .option('--json', 'one JSON object')
   .action(async (flags) => {
     process.exitCode = await doctorCommand(flags);
@@ -138,6 +139,7 @@ registerBenchCommands(program, logOptions);
 
 async function main(): Promise<void> {
   try {
+    selectBackend();
     await program.parseAsync(process.argv);
   } catch (error) {
     const verbose = program.opts<{ verbose?: boolean }>().verbose;
