@@ -5,7 +5,9 @@
 // Shapes are the anchor workloads' (../../shared/bench/anchors/README.md, C = A[M, K] B[K, N]):
 // the input projections run the Backend's `gemm` (x W_ihᵀ, B packed inside every call), the
 // recurrent steps `gemmPacked` over W_hh packed once, as the recurrent loop does. Each figure is
-// the median of `reps` timed runs after a warm-up; the machine's load average is printed beside.
+// the median of `reps` timed runs after a warm-up, each run right after a timing of the
+// instruction set's register-only FMA peak on one core, so the percentage is a side-by-side ratio
+// (on a busy machine the absolute figures drift with the load; the load average is printed).
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { NativeIsa } from '../src/addon';
@@ -47,33 +49,38 @@ const SHAPES: Shape[] = [
 
 const random = (n: number) => Float32Array.from({ length: n }, () => Math.random() - 0.5);
 
-/** Median GFLOP/s over wall time, and over this process's CPU time (less noisy on a shared machine). */
-function measure({ m, k, n, packed }: Shape): { wall: number; cpu: number } {
+/**
+ * Median GFLOP/s of the shape, and its median ratio to the instruction set's register-only FMA
+ * peak on one core (`fmaPeak`), each round timing the peak right before the GEMM: on a shared
+ * machine only such side-by-side ratios mean anything.
+ */
+function measure({ m, k, n, packed }: Shape): { gflops: number; ofPeak: number } {
   const a = random(m * k);
   const b = random(n * k);
   const c = new Float32Array(m * n);
   const p = addon.packB(true, k, n, b, 0);
+  const nr = addon.gemmInfo().nr;
   const run = packed
-    ? () => addon.gemmPacked(m, n, k, a, 0, p, c, 0, false, addon.gemmInfo().nr)
+    ? () => addon.gemmPacked(m, n, k, a, 0, p, c, 0, false, nr)
     : () => addon.gemm(false, true, m, n, k, a, 0, b, 0, c, 0, false);
-  // Enough calls per timed run for ~20 ms.
+  // Enough calls per timed run for ~20 ms, and peak rounds for ~10 ms.
   const t0 = performance.now();
   run();
   const once = Math.max(performance.now() - t0, 1e-3);
   const calls = Math.max(1, Math.ceil(20 / once));
+  const peakIters = Math.ceil((10e-3 * addon.fmaPeak(1e6).wall * 1e9) / 512);
   for (let i = 0; i < calls; i++) run();
-  const wall: number[] = [];
-  const cpu: number[] = [];
+  const gflops: number[] = [];
+  const ratios: number[] = [];
   for (let r = 0; r < reps; r++) {
+    const peak = addon.fmaPeak(peakIters).wall;
     const start = performance.now();
-    const used = process.cpuUsage();
     for (let i = 0; i < calls; i++) run();
-    const { user, system } = process.cpuUsage(used);
-    wall.push((performance.now() - start) / calls);
-    cpu.push((user + system) / 1000 / calls);
+    const ms = (performance.now() - start) / calls;
+    gflops.push((2 * m * n * k) / (ms * 1e6));
+    ratios.push(gflops[r] / peak);
   }
-  const gflops = (ms: number[]) => (2 * m * n * k) / (median(ms) * 1e6);
-  return { wall: gflops(wall), cpu: gflops(cpu) };
+  return { gflops: median(gflops), ofPeak: median(ratios) };
 }
 
 function median(xs: number[]): number {
@@ -95,16 +102,18 @@ for (const isa of isas) {
     'shape (M x K x N)'.padEnd(32),
     ...threadCounts.map((t) => `${t} thread${t > 1 ? 's' : ''}`.padStart(17)),
   ];
+  const peak = median(Array.from({ length: 5 }, () => addon.fmaPeak(2e6).wall));
   console.log(
-    `\nisa ${isa} (micro-kernel ${addon.gemmInfo().mr}x${addon.gemmInfo().nr}), GFLOP/s: wall (per CPU-second)`,
+    `\nisa ${isa} (micro-kernel ${addon.gemmInfo().mr}x${addon.gemmInfo().nr}; one-core FMA peak now ≈ ${peak.toFixed(0)} GFLOP/s)`,
   );
+  console.log('GFLOP/s (and % of the one-core FMA peak timed beside it)');
   console.log(header.join('  '));
   for (const shape of SHAPES) {
     const row = [`${shape.name} ${shape.m}x${shape.k}x${shape.n}`.padEnd(32)];
     for (const t of threadCounts) {
       addon.setThreads(t);
-      const { wall, cpu } = measure(shape);
-      row.push(`${wall.toFixed(1).padStart(7)} (${cpu.toFixed(1).padStart(6)})`.padStart(17));
+      const { gflops, ofPeak } = measure(shape);
+      row.push(`${gflops.toFixed(1).padStart(7)} (${(100 * ofPeak).toFixed(0).padStart(4)}%)`.padStart(17));
     }
     console.log(row.join('  '));
   }

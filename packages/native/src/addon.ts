@@ -41,6 +41,11 @@ export interface NativeAddon {
   gemmInfo(): { isa: NativeIsa; reason: string; mr: number; nr: number };
   /** Forces a micro-kernel by instruction set; false when this CPU cannot run it. Arrays packed before the switch are refused after it. */
   setIsa(isa: NativeIsa): boolean;
+  /**
+   * GFLOP/s of `iters` rounds of register-only FMAs on the active instruction set, over wall time
+   * and this thread's CPU time: the arithmetic peak a GEMM's efficiency is measured against.
+   */
+  fmaPeak(iters: number): { wall: number; cpu: number };
   /** Threads of the pool, the calling thread included. */
   threads(): number;
   /** Resizes the pool to `n` threads (1 to 1024), the calling thread included. */
@@ -57,6 +62,7 @@ export const ADDON_FUNCTIONS = [
   'gemmPacked',
   'gemmInfo',
   'setIsa',
+  'fmaPeak',
   'threads',
   'setThreads',
 ] as const satisfies readonly (keyof NativeAddon)[];

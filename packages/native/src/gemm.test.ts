@@ -199,6 +199,14 @@ describe.skipIf(!load.ok)(`native gemm${skipped}`, () => {
     });
   });
 
+  test('fmaPeak runs the active instruction set and reports positive GFLOP/s', () => {
+    const peak = addon.fmaPeak(1000);
+    expect(peak.wall).toBeGreaterThan(0);
+    expect(() => addon.fmaPeak('many' as unknown as number)).toThrow(
+      'fmaPeak: expected iters to be a number',
+    );
+  });
+
   test('checks every array span and type before touching memory', () => {
     const a = new Float32Array(6);
     const c = new Float32Array(4);

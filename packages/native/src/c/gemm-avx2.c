@@ -67,5 +67,32 @@ static void kernel_avx2(int kc, const float *ap, const float *bp, float *c, int 
   }
 }
 
-const sl_gemm_isa sl_gemm_avx2 = {"avx2", MR, NR, kernel_avx2};
+static double peak_avx2(long iters) {
+  const __m256 a = _mm256_set1_ps(0.999f), b = _mm256_set1_ps(1e-4f);
+  __m256 c0 = a, c1 = b, c2 = a, c3 = b, c4 = a, c5 = b, c6 = a, c7 = b, c8 = a, c9 = b, c10 = a, c11 = b;
+  for (long i = 0; i < iters; i++) {
+    c0 = _mm256_fmadd_ps(c0, a, b);
+    c1 = _mm256_fmadd_ps(c1, a, b);
+    c2 = _mm256_fmadd_ps(c2, a, b);
+    c3 = _mm256_fmadd_ps(c3, a, b);
+    c4 = _mm256_fmadd_ps(c4, a, b);
+    c5 = _mm256_fmadd_ps(c5, a, b);
+    c6 = _mm256_fmadd_ps(c6, a, b);
+    c7 = _mm256_fmadd_ps(c7, a, b);
+    c8 = _mm256_fmadd_ps(c8, a, b);
+    c9 = _mm256_fmadd_ps(c9, a, b);
+    c10 = _mm256_fmadd_ps(c10, a, b);
+    c11 = _mm256_fmadd_ps(c11, a, b);
+  }
+  __m256 sum = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(c0, c1), _mm256_add_ps(c2, c3)),
+                             _mm256_add_ps(_mm256_add_ps(c4, c5), _mm256_add_ps(c6, c7)));
+  sum = _mm256_add_ps(sum, _mm256_add_ps(_mm256_add_ps(c8, c9), _mm256_add_ps(c10, c11)));
+  float lanes[8];
+  _mm256_storeu_ps(lanes, sum);
+  volatile float sink = lanes[0];
+  (void)sink;
+  return (double)iters * 12 * 8 * 2;
+}
+
+const sl_gemm_isa sl_gemm_avx2 = {"avx2", MR, NR, kernel_avx2, peak_avx2};
 #endif

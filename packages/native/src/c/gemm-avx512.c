@@ -57,5 +57,24 @@ static void kernel_avx512(int kc, const float *ap, const float *bp, float *c, in
   }
 }
 
-const sl_gemm_isa sl_gemm_avx512 = {"avx512", MR, NR, kernel_avx512};
+static double peak_avx512(long iters) {
+  const __m512 a = _mm512_set1_ps(0.999f), b = _mm512_set1_ps(1e-4f);
+  __m512 c00 = a, c01 = b, c10 = a, c11 = b, c20 = a, c21 = b, c30 = a, c31 = b;
+  __m512 c40 = a, c41 = b, c50 = a, c51 = b, c60 = a, c61 = b, c70 = a, c71 = b;
+  for (long i = 0; i < iters; i++) {
+#define PEAK_ROW(r)                                                                                  \
+  c##r##0 = _mm512_fmadd_ps(c##r##0, a, b);                                                         \
+  c##r##1 = _mm512_fmadd_ps(c##r##1, a, b);
+    PEAK_ROW(0) PEAK_ROW(1) PEAK_ROW(2) PEAK_ROW(3) PEAK_ROW(4) PEAK_ROW(5) PEAK_ROW(6) PEAK_ROW(7)
+  }
+  __m512 sum = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(c00, c01), _mm512_add_ps(c10, c11)),
+                             _mm512_add_ps(_mm512_add_ps(c20, c21), _mm512_add_ps(c30, c31)));
+  sum = _mm512_add_ps(sum, _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(c40, c41), _mm512_add_ps(c50, c51)),
+                                         _mm512_add_ps(_mm512_add_ps(c60, c61), _mm512_add_ps(c70, c71))));
+  volatile float sink = _mm512_reduce_add_ps(sum);
+  (void)sink;
+  return (double)iters * 16 * 16 * 2;
+}
+
+const sl_gemm_isa sl_gemm_avx512 = {"avx512", MR, NR, kernel_avx512, peak_avx512};
 #endif

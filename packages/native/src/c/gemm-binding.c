@@ -6,9 +6,11 @@
 //   gemmPacked(m, n, k, a, aOff, packed, c, cOff, accumulate, nr)  nr: the width B was packed with
 //   gemmInfo() -> { isa, reason, mr, nr }
 //   setIsa(name) -> boolean
+//   fmaPeak(iters) -> { wall, cpu } GFLOP/s of register-only FMAs (the benchmark's 100%)
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "gemm.h"
 #include "napi-util.h"
@@ -142,6 +144,30 @@ static napi_value js_gemm_info(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// fmaPeak(iters) -> { wall, cpu }: GFLOP/s of the active instruction set's FMA loop over wall
+// time and over this thread's CPU time.
+static napi_value js_fma_peak(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg, out, v;
+  int iters;
+  SL_CALL(env, napi_get_cb_info(env, info, &argc, &arg, NULL, NULL));
+  if (!sl_get_int(env, arg, "fmaPeak", "iters", &iters)) return NULL;
+  struct timespec w0, w1, c0, c1;
+  clock_gettime(CLOCK_MONOTONIC, &w0);
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+  const double flops = sl_gemm_active()->fma_peak(iters);
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+  clock_gettime(CLOCK_MONOTONIC, &w1);
+  const double wall = (double)(w1.tv_sec - w0.tv_sec) + (double)(w1.tv_nsec - w0.tv_nsec) * 1e-9;
+  const double cpu = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) * 1e-9;
+  SL_CALL(env, napi_create_object(env, &out));
+  SL_CALL(env, napi_create_double(env, wall > 0 ? flops / wall * 1e-9 : 0, &v));
+  SL_CALL(env, napi_set_named_property(env, out, "wall", v));
+  SL_CALL(env, napi_create_double(env, cpu > 0 ? flops / cpu * 1e-9 : 0, &v));
+  SL_CALL(env, napi_set_named_property(env, out, "cpu", v));
+  return out;
+}
+
 static napi_value js_set_isa(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value arg, out;
@@ -162,5 +188,6 @@ napi_value sl_init_gemm(napi_env env, napi_value exports) {
   sl_export(env, exports, "gemmPacked", js_gemm_packed);
   sl_export(env, exports, "gemmInfo", js_gemm_info);
   sl_export(env, exports, "setIsa", js_set_isa);
+  sl_export(env, exports, "fmaPeak", js_fma_peak);
   return exports;
 }

@@ -3,7 +3,11 @@
 #include "gemm.h"
 
 #define MR 4
+#if defined(__x86_64__) || defined(_M_X64)
+#define NR 8 // SSE2 has 16 registers: 8 accumulators of 4 x 8, B and a broadcast
+#else
 #define NR 16
+#endif
 
 static void kernel_scalar(int kc, const float *ap, const float *bp, float *c, int ldc, int rows, int cols,
                           int accumulate) {
@@ -26,4 +30,17 @@ static void kernel_scalar(int kc, const float *ap, const float *bp, float *c, in
   }
 }
 
-const sl_gemm_isa sl_gemm_scalar = {"scalar", MR, NR, kernel_scalar};
+static double peak_scalar(long iters) {
+  float acc[MR][NR];
+  for (int r = 0; r < MR; r++)
+    for (int t = 0; t < NR; t++) acc[r][t] = (float)(r + t) * 1e-3f;
+  const float a = 0.999f, b = 1e-4f;
+  for (long i = 0; i < iters; i++)
+    for (int r = 0; r < MR; r++)
+      for (int t = 0; t < NR; t++) acc[r][t] = acc[r][t] * a + b;
+  volatile float sink = acc[MR - 1][NR - 1];
+  (void)sink;
+  return (double)iters * MR * NR * 2;
+}
+
+const sl_gemm_isa sl_gemm_scalar = {"scalar", MR, NR, kernel_scalar, peak_scalar};

@@ -22,6 +22,10 @@ typedef struct {
   int mr;          // rows of the micro-kernel
   int nr;          // columns of the micro-kernel (the packed panel width)
   sl_micro_kernel kernel;
+  // Runs `iters` rounds of independent FMAs on registers only (no memory), as many chains as the
+  // micro-kernel keeps: the instruction set's arithmetic peak, for the benchmark's efficiency.
+  // Returns the floating-point operations done.
+  double (*fma_peak)(long iters);
 } sl_gemm_isa;
 
 // One per translation unit, each compiled with its own target flags (binding.gyp).
