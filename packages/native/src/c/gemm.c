@@ -10,6 +10,7 @@
 // there are enough of them, else by column panels (the recurrent step [B, H] x [H, G·H]).
 #include "gemm.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,15 +69,22 @@ typedef struct {
   int row_tasks, col_tasks;
 } gemm_job;
 
-// Per-thread scratch for the packed A block, grown on demand and kept.
+// Per-thread scratch for the packed A block, grown on demand and kept; a pool worker's is freed
+// when the worker exits (a pthread key's destructor), so resizing the pool leaks nothing.
 static _Thread_local float *scratch = NULL;
 static _Thread_local size_t scratch_size = 0;
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_key_init(void) { pthread_key_create(&scratch_key, free); }
 
 static float *scratch_for(size_t floats) {
   if (floats > scratch_size) {
+    pthread_once(&scratch_once, scratch_key_init);
     free(scratch);
     scratch = aligned_alloc(64, ((floats * sizeof(float) + 63) / 64) * 64);
     scratch_size = scratch ? floats : 0;
+    pthread_setspecific(scratch_key, scratch);
   }
   return scratch;
 }
