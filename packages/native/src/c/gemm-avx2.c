@@ -69,7 +69,10 @@ static void kernel_avx2(int kc, const float *ap, const float *bp, float *c, int 
 
 static double peak_avx2(long iters) {
   const __m256 a = _mm256_set1_ps(0.999f), b = _mm256_set1_ps(1e-4f);
-  __m256 c0 = a, c1 = b, c2 = a, c3 = b, c4 = a, c5 = b, c6 = a, c7 = b, c8 = a, c9 = b, c10 = a, c11 = b;
+  // Distinct starting values, or the compiler merges identical chains.
+#define START(i) _mm256_set1_ps(0.01f * (i))
+  __m256 c0 = START(0), c1 = START(1), c2 = START(2), c3 = START(3), c4 = START(4), c5 = START(5);
+  __m256 c6 = START(6), c7 = START(7), c8 = START(8), c9 = START(9), c10 = START(10), c11 = START(11);
   for (long i = 0; i < iters; i++) {
     c0 = _mm256_fmadd_ps(c0, a, b);
     c1 = _mm256_fmadd_ps(c1, a, b);

@@ -59,8 +59,11 @@ static void kernel_avx512(int kc, const float *ap, const float *bp, float *c, in
 
 static double peak_avx512(long iters) {
   const __m512 a = _mm512_set1_ps(0.999f), b = _mm512_set1_ps(1e-4f);
-  __m512 c00 = a, c01 = b, c10 = a, c11 = b, c20 = a, c21 = b, c30 = a, c31 = b;
-  __m512 c40 = a, c41 = b, c50 = a, c51 = b, c60 = a, c61 = b, c70 = a, c71 = b;
+  // Distinct starting values, or the compiler merges identical chains.
+#define START(i) _mm512_set1_ps(0.01f * (i))
+  __m512 c00 = START(0), c01 = START(1), c10 = START(2), c11 = START(3), c20 = START(4), c21 = START(5);
+  __m512 c30 = START(6), c31 = START(7), c40 = START(8), c41 = START(9), c50 = START(10), c51 = START(11);
+  __m512 c60 = START(12), c61 = START(13), c70 = START(14), c71 = START(15);
   for (long i = 0; i < iters; i++) {
 #define PEAK_ROW(r)                                                                                  \
   c##r##0 = _mm512_fmadd_ps(c##r##0, a, b);                                                         \

@@ -33,7 +33,7 @@ static void kernel_scalar(int kc, const float *ap, const float *bp, float *c, in
 static double peak_scalar(long iters) {
   float acc[MR][NR];
   for (int r = 0; r < MR; r++)
-    for (int t = 0; t < NR; t++) acc[r][t] = (float)(r + t) * 1e-3f;
+    for (int t = 0; t < NR; t++) acc[r][t] = (float)(r * NR + t) * 1e-3f; // distinct, or chains merge
   const float a = 0.999f, b = 1e-4f;
   for (long i = 0; i < iters; i++)
     for (int r = 0; r < MR; r++)
