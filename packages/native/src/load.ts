@@ -44,7 +44,9 @@ export function loadFrom(candidates: readonly string[]): NativeLoad {
       ok: false,
       reason:
         `the addon is not built (looked for ${candidates.map((file) => relativeToRoot(file)).join(', ')}): ` +
-        'run `pnpm --filter @seqlab/native build:addon` or `npm rebuild @seqlab/native` (needs a C compiler, make and Python 3)',
+        'build it with `npm rebuild @seqlab/native` (pnpm blocks install scripts: `pnpm approve-builds`, then ' +
+        '`pnpm rebuild @seqlab/native`; in the seqlab repository `pnpm --filter @seqlab/native build:addon`), ' +
+        'which needs a C compiler, make and Python 3',
     };
   }
   let addon: NativeAddon;
