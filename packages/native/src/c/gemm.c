@@ -141,11 +141,13 @@ void sl_gemm_packed(int transA, int m, int n, int k, const float *a, const float
   if (threads > 1 && flops >= SPLIT_FLOPS) {
     const int row_blocks = (m + isa->mr - 1) / isa->mr;
     const int panels = (n + isa->nr - 1) / isa->nr;
+    // Two tasks per thread: a thread descheduled on a busy machine leaves work to the others
+    // (a task is claimed only when a thread starts it). A column task packs its own copy of A,
+    // which is small when there are few rows.
     if (row_blocks >= 4 * threads) {
-      // Two tasks per thread: a thread descheduled on a busy machine leaves work to the others.
       job.row_tasks = 2 * threads;
     } else {
-      job.col_tasks = panels < threads ? panels : threads;
+      job.col_tasks = panels < 2 * threads ? panels : 2 * threads;
     }
   }
   sl_pool_run(gemm_task, &job, job.row_tasks * job.col_tasks);
