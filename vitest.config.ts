@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // One vitest process for the whole repo: one project per package and app. Tests run on `src`
@@ -17,6 +18,11 @@ const workspaces = [
 // The CLI end-to-end tests run the built dist, so test:fast (no build) leaves them out too.
 const slow = process.env.SEQLAB_FAST ? ['**/*.slow.test.ts', '**/src/e2e/**'] : [];
 
+// The backend test matrix: these packages' golden and parity tests iterate listBackends(), so the
+// native backend joins them when its addon loads (registered, not made the default).
+const MATRIX = ['packages/tensor', 'packages/layers', 'packages/optim'];
+const nativeSetup = fileURLToPath(new URL('./tools/vitest/native-backend.ts', import.meta.url));
+
 export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: ['@seqlab/source'] } },
@@ -24,7 +30,11 @@ export default defineConfig({
     projects: workspaces.map((root) => ({
       extends: true,
       root,
-      test: { name: root.split('/')[1], exclude: ['**/node_modules/**', '**/dist/**', ...slow] },
+      test: {
+        name: root.split('/')[1],
+        exclude: ['**/node_modules/**', '**/dist/**', ...slow],
+        setupFiles: MATRIX.includes(root) ? [nativeSetup] : [],
+      },
     })),
     reporters: ['default', 'json'],
     outputFile: { json: '.reports/vitest.json' },

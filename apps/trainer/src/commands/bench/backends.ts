@@ -29,7 +29,7 @@ const isMissing = (e: unknown, name: string): boolean =>
 /**
  * Registers the backends of the optional packages that are installed (today `@seqlab/native`), so
  * `listBackends()` names them. A package registers its backend through an exported
- * `registerNativeBackend()` / `register()` function, or exports the `Backend` object itself
+ * `registerNative()` (@seqlab/native) / `registerNativeBackend()` / `register()` function, or exports the `Backend` object itself
  * (`nativeBackend` or the default export), which is then passed to `registerBackend`. Never
  * throws: a package that is missing or fails to load is reported in the notes.
  */
@@ -42,7 +42,7 @@ export async function loadOptionalBackends(
     try {
       const before = new Set(listBackends());
       const mod = await importer(name);
-      for (const key of ['registerNativeBackend', 'register']) {
+      for (const key of ['registerNative', 'registerNativeBackend', 'register']) {
         const register = mod[key];
         if (typeof register === 'function') {
           await register();

@@ -1,0 +1,24 @@
+import { type NativeStatus, registerNative } from '@seqlab/native';
+import { BackendError } from '@seqlab/tensor';
+
+let status: NativeStatus | undefined;
+
+/**
+ * The CLI's backend choice, once at start-up: `native` when @seqlab/native is installed and its
+ * addon loads, else @seqlab/tensor's default (wasm, else js). SEQLAB_BACKEND and SEQLAB_THREADS are
+ * honoured (a bad SEQLAB_THREADS is a ConfigError; SEQLAB_BACKEND=native without a working addon a
+ * BackendError with the reason). Returns what the native backend runs on, or
+ * why it is not available.
+ */
+export function selectBackend(): NativeStatus {
+  status ??= registerNative();
+  if (!status.ok && process.env.SEQLAB_BACKEND === 'native') {
+    throw new BackendError(
+      'SEQLAB_BACKEND',
+      'a backend that loads',
+      `'native'`,
+      `It did not: ${status.reason}`,
+    );
+  }
+  return status;
+}

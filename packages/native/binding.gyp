@@ -1,0 +1,42 @@
+# The addon: plain C11 against node_api.h. Each instruction set's micro-kernel is its own static
+# library so that only that file gets its -m flags; cpu.c picks one at load.
+{
+  "target_defaults": {
+    "cflags_c": ["-std=gnu11", "-O3", "-fPIC", "-Wall", "-Wextra"],
+    "cflags!": ["-fno-exceptions"],
+    "xcode_settings": {"OTHER_CFLAGS": ["-std=gnu11", "-O3"]}
+  },
+  "targets": [
+    {
+      "target_name": "seqlab_native",
+      "sources": [
+        "src/c/addon.c",
+        "src/c/napi-util.c",
+        "src/c/cpu.c",
+        "src/c/pool.c",
+        "src/c/pool-binding.c",
+        "src/c/gemm.c",
+        "src/c/gemm-binding.c",
+        "src/c/gemm-scalar.c"
+      ],
+      "libraries": ["-lpthread"],
+      "conditions": [
+        ["target_arch=='x64'", {"dependencies": ["gemm_avx2", "gemm_avx512"]}]
+      ]
+    },
+    {
+      "target_name": "gemm_avx2",
+      "type": "static_library",
+      "sources": ["src/c/gemm-avx2.c"],
+      "cflags_c": ["-mavx2", "-mfma"],
+      "xcode_settings": {"OTHER_CFLAGS": ["-mavx2", "-mfma"]}
+    },
+    {
+      "target_name": "gemm_avx512",
+      "type": "static_library",
+      "sources": ["src/c/gemm-avx512.c"],
+      "cflags_c": ["-mavx512f", "-mavx512vl", "-mfma"],
+      "xcode_settings": {"OTHER_CFLAGS": ["-mavx512f", "-mavx512vl", "-mfma"]}
+    }
+  ]
+}

@@ -1,0 +1,68 @@
+/**
+ * The functions the compiled addon exports (src/c/*-binding.c). Typed arrays are read in place,
+ * never copied; every offset and length is checked in C against the array (a RangeError, never a
+ * write out of bounds). Float32 only: the backend sends float64 work to the js kernels.
+ */
+export interface NativeAddon {
+  /** C[m, n] = (accumulate ? C : 0) + op(A) @ op(B), as the Backend's `gemm`. */
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: Float32Array,
+    aOff: number,
+    b: Float32Array,
+    bOff: number,
+    c: Float32Array,
+    cOff: number,
+    accumulate: boolean,
+  ): void;
+  /** op(B) [k, n] packed into the active micro-kernel's `nr`-column panels, 64-byte aligned. */
+  packB(transB: boolean, k: number, n: number, b: Float32Array, bOff: number): Float32Array;
+  /**
+   * C[m, n] (+)= A[m, k] (row-major, from aOff) @ B packed by `packB`; `nr` is the panel width B
+   * was packed with (a RangeError when it is not the active micro-kernel's).
+   */
+  gemmPacked(
+    m: number,
+    n: number,
+    k: number,
+    a: Float32Array,
+    aOff: number,
+    packed: Float32Array,
+    c: Float32Array,
+    cOff: number,
+    accumulate: boolean,
+    nr: number,
+  ): void;
+  /** The GEMM micro-kernel chosen at load: its instruction set, why, and its block size. */
+  gemmInfo(): { isa: NativeIsa; reason: string; mr: number; nr: number };
+  /** Forces a micro-kernel by instruction set; false when this CPU cannot run it. Arrays packed before the switch are refused after it. */
+  setIsa(isa: NativeIsa): boolean;
+  /**
+   * GFLOP/s of `iters` rounds of register-only FMAs on the active instruction set, over wall time
+   * and this thread's CPU time: the arithmetic peak a GEMM's efficiency is measured against.
+   */
+  fmaPeak(iters: number): { wall: number; cpu: number };
+  /** Threads of the pool, the calling thread included. */
+  threads(): number;
+  /** Resizes the pool to `n` threads (1 to 1024), the calling thread included. */
+  setThreads(n: number): void;
+}
+
+/** The instruction sets the GEMM has micro-kernels for, fastest first. */
+export type NativeIsa = 'avx512' | 'avx2' | 'scalar';
+
+/** The functions every addon must export: a binary built from older sources is refused. */
+export const ADDON_FUNCTIONS = [
+  'gemm',
+  'packB',
+  'gemmPacked',
+  'gemmInfo',
+  'setIsa',
+  'fmaPeak',
+  'threads',
+  'setThreads',
+] as const satisfies readonly (keyof NativeAddon)[];

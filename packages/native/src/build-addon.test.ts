@@ -1,0 +1,47 @@
+// scripts/build-addon.mjs, the package's build step: without a working compiler (or without
+// node-gyp) it warns loudly and exits 0, so `pnpm build` and installs keep working and the
+// package reports the addon as missing at load.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, test } from 'vitest';
+import { loadFrom } from './load';
+
+const packageRoot = fileURLToPath(new URL('..', import.meta.url));
+
+/** A copy of the package's build inputs in a fresh directory, with or without its node_modules. */
+function copyPackage(withNodeModules: boolean): string {
+  const dir = mkdtempSync(join(tmpdir(), 'seqlab-native-build-'));
+  for (const entry of ['binding.gyp', 'package.json', 'scripts', 'src/c']) {
+    cpSync(join(packageRoot, entry), join(dir, entry), { recursive: true });
+  }
+  if (withNodeModules) symlinkSync(join(packageRoot, 'node_modules'), join(dir, 'node_modules'));
+  return dir;
+}
+
+// NODE_PATH cleared: pnpm points it at its store, where node-gyp would be found.
+const build = (dir: string, env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, [join(dir, 'scripts', 'build-addon.mjs')], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, npm_config_node_gyp: '', NODE_PATH: '', ...env },
+  });
+
+test('without a C compiler the build warns loudly and succeeds, and loading reports why', () => {
+  const dir = copyPackage(true);
+  const result = build(dir, { CC: '/nonexistent/cc', CXX: '/nonexistent/c++' });
+  expect(result.status).toBe(0);
+  expect(result.stderr).toContain('@seqlab/native: the native addon was NOT built.');
+  expect(result.stderr).toContain('It needs a C compiler');
+  const addon = join(dir, 'build', 'Release', 'seqlab_native.node');
+  expect(existsSync(addon)).toBe(false);
+  expect(loadFrom([addon])).toMatchObject({ ok: false, reason: expect.stringContaining('not built') });
+});
+
+test('without node-gyp the build warns and succeeds', () => {
+  const result = build(copyPackage(false));
+  expect(result.status).toBe(0);
+  expect(result.stderr).toContain('node-gyp was not found');
+});

@@ -1,0 +1,29 @@
+// Argument helpers shared by the binding files: read numbers, booleans and float32 typed arrays
+// (zero-copy, napi_get_typedarray_info) and throw a RangeError/TypeError naming the argument.
+#ifndef SL_NAPI_UTIL_H
+#define SL_NAPI_UTIL_H
+
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <stddef.h>
+
+#define SL_CALL(env, call)                                                                             \
+  do {                                                                                                 \
+    if ((call) != napi_ok) {                                                                           \
+      sl_throw_pending(env, #call);                                                                    \
+      return NULL;                                                                                     \
+    }                                                                                                  \
+  } while (0)
+
+// Throws a generic error for a failed napi call unless one is already pending.
+void sl_throw_pending(napi_env env, const char *what);
+// Reads args[i] as an int32 / bool; returns 0 and throws a TypeError on the wrong type.
+int sl_get_int(napi_env env, napi_value value, const char *fn, const char *name, int *out);
+int sl_get_bool(napi_env env, napi_value value, const char *fn, const char *name, int *out);
+// Reads a Float32Array without copying; *length in elements.
+int sl_get_f32(napi_env env, napi_value value, const char *fn, const char *name, float **data,
+               size_t *length);
+// Registers a function property on `exports`.
+void sl_export(napi_env env, napi_value exports, const char *name, napi_callback cb);
+
+#endif
