@@ -41,8 +41,9 @@ function scratch(like: FloatStorage, n: number): FloatStorage {
 }
 
 /**
- * The fused recurrent kernels over a set of GEMM kernels: the js backend passes its own, the wasm
- * backend its SIMD ones (same packed-panel layout), so the loop and the gate math are written once.
+ * The fused recurrent kernels over a set of GEMM kernels (same packed-panel layout): the js backend
+ * passes its own, a backend with only a faster GEMM passes that. The wasm backend runs its own
+ * translation of this loop and the cells into C (wasm/recurrent.c), one call per sequence.
  */
 export function makeRecurrentKernels(kernels: GemmKernels): {
   recurrentForward(a: RecurrentForwardArgs): void;
