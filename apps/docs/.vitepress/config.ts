@@ -24,6 +24,7 @@ export default defineConfig({
   title: 'seqlab',
   description: 'PyTorch-grade RNN, LSTM and GRU for TypeScript, in Node and the browser',
   outDir: 'dist',
+  head: [['link', { rel: 'icon', type: 'image/svg+xml', href: '/favicon.svg' }]],
   srcExclude: SRC_EXCLUDE,
   lastUpdated: false,
   // The page hash map and site data (every sidebar) in one cached chunk, not inlined in each page.

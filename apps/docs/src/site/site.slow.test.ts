@@ -2,14 +2,13 @@
 // writes a plain static folder, apps/docs/dist. Every page is there with its title, every internal
 // link and anchor resolves inside the folder, the API reference has a page per public entry, and
 // guide 1's demo was rendered with the library's numbers at build time.
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { publicEntries } from '../../typedoc.config.mjs';
+import { buildSite } from './build-site';
 import { DOCS_ROOT } from './markdown';
 
-const REPO_ROOT = posix.join(DOCS_ROOT, '../../');
 const DIST = `${DOCS_ROOT}dist/`;
 
 /** Every file under `dir`, relative to it. */
@@ -22,14 +21,7 @@ function walk(dir: string, prefix = ''): string[] {
 
 const pages = new Map<string, string>();
 beforeAll(() => {
-  const build = spawnSync('pnpm', ['docs:build', '--output-logs=errors-only'], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
-  });
-  if (build.status !== 0) {
-    throw new Error(`pnpm docs:build failed (status ${build.status}):\n${build.stdout}\n${build.stderr}`);
-  }
+  buildSite();
   for (const file of walk(DIST).filter((f) => f.endsWith('.html'))) {
     pages.set(file, readFileSync(DIST + file, 'utf8'));
   }
