@@ -63,7 +63,7 @@ export async function openSafetensorsFile(path: string | URL): Promise<Safetenso
 }
 
 /**
- * Reads and parses a safetensors file (see {@link parseSafetensors} for what is validated and
+ * Reads and parses a safetensors file (see {@link @seqlab/tensor!parseSafetensors | parseSafetensors} for what is validated and
  * what comes back). The header is read first, then each tensor's byte range into its own typed
  * array, so the file is never held in memory twice and its size is limited by memory only (not by
  * Node's 2 GiB `readFile` limit).
