@@ -8,9 +8,9 @@
 // Run: pnpm bench (or: npx vitest bench --run --project tensor)
 import { bench, describe } from 'vitest';
 import { gemmNaive, gemmTiled } from '../src/backend/js/gemm';
-import { loadWasmGemm } from '../src/backend/wasm/index';
+import { loadWasmKernels } from '../src/backend/wasm/index';
 
-const wasm = loadWasmGemm();
+const wasm = loadWasmKernels();
 
 const shapes: [string, number, number, number][] = [
   ['W1_recurrent 32x256x1024 (2·M·N·K = 16.8 MFLOP)', 32, 256, 1024],

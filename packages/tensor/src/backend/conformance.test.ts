@@ -184,14 +184,34 @@ function osi(g: Random): [number, number, number] {
   return [g.dim(), g.dim(1), g.dim()];
 }
 
+/** The choices `recurrentProblem` draws at random unless a case fixes them. */
+interface RecurrentChoice {
+  H: number;
+  /** Projected LSTM (O < H). */
+  projected: boolean;
+  B: number;
+  T: number;
+  padded: boolean;
+  reverse: boolean;
+  /** GRU: a b_hh. */
+  bias: boolean;
+  traces: boolean;
+}
+
 /** A recurrent problem: sizes, packed batch sizes, every input buffer. */
-function recurrentProblem(g: Random, cell: RecurrentCell, dtype: FloatDType) {
-  const H = g.int(cell === 'lstm' ? 2 : 1, 6);
-  const O = cell === 'lstm' && g.bool(0.4) ? g.int(1, H - 1) : H; // projected LSTM: O < H
-  const B = g.int(1, 4);
-  const T = g.int(1, 6);
+function recurrentProblem(
+  g: Random,
+  cell: RecurrentCell,
+  dtype: FloatDType,
+  fixed: Partial<RecurrentChoice> = {},
+) {
+  const H = fixed.H ?? g.int(cell === 'lstm' ? 2 : 1, 6);
+  const projected = fixed.projected ?? (cell === 'lstm' && g.bool(0.4));
+  const O = projected ? g.int(1, H - 1) : H; // projected LSTM: O < H
+  const B = fixed.B ?? g.int(1, 4);
+  const T = fixed.T ?? g.int(1, 6);
   // Uneven lengths (descending, the longest is T), or a padded batch with all lengths T.
-  const padded = g.bool(0.25);
+  const padded = fixed.padded ?? g.bool(0.25);
   const lengths = Array.from({ length: B }, (_, j) => (padded || j === 0 ? T : g.int(1, T))).sort(
     (x, y) => y - x,
   );
@@ -208,17 +228,17 @@ function recurrentProblem(g: Random, cell: RecurrentCell, dtype: FloatDType) {
     N,
     GH,
     batchSizes,
-    reverse: g.bool(),
+    reverse: fixed.reverse ?? g.bool(),
     xProj: g.floats(dtype, N * GH, -1.5, 1.5),
     wHh: g.floats(dtype, GH * O, -w, w),
-    bHh: cell === 'gru' && g.bool(0.8) ? g.floats(dtype, GH, -w, w) : null,
+    bHh: cell === 'gru' && (fixed.bias ?? g.bool(0.8)) ? g.floats(dtype, GH, -w, w) : null,
     wHr: O < H ? g.floats(dtype, O * H, -w, w) : null,
     h0: g.floats(dtype, B * O),
     c0: cell === 'lstm' ? g.floats(dtype, B * H) : null,
     dOut: g.bool(0.8) ? g.floats(dtype, N * O) : null,
     dhN: g.bool(0.6) ? g.floats(dtype, B * O) : null,
     dcN: cell === 'lstm' && g.bool(0.6) ? g.floats(dtype, B * H) : null,
-    traces: g.bool(),
+    traces: fixed.traces ?? g.bool(),
     // Accumulated into by the backward: start from nonzero values.
     dwHh0: g.floats(dtype, GH * O),
     dbHh0: g.floats(dtype, GH),
@@ -277,8 +297,13 @@ const BACKWARD_OUTPUTS = ['dxProj', 'dwHh', 'dbHh', 'dwHr', 'dh0', 'dc0', 'dhTra
 function recurrentConformance(fast: Backend, g: Random, trial: number, withBackward: boolean): void {
   const cell = (['lstm', 'gru', 'rnn_tanh', 'rnn_relu'] as const)[trial % 4];
   const dtype = dtypeOf(Math.floor(trial / 4));
-  const p = recurrentProblem(g, cell, dtype);
-  const label = `${cell} H=${p.H} O=${p.O} batchSizes=[${p.batchSizes.join(', ')}] reverse=${p.reverse} ${dtype}`;
+  recurrentCheck(fast, recurrentProblem(g, cell, dtype), dtype, withBackward);
+}
+
+/** Forward (and backward) of problem `p` on `fast` in `dtype` and on the reference in float64, compared. */
+function recurrentCheck(fast: Backend, p: RecurrentProblem, dtype: FloatDType, withBackward: boolean): void {
+  const { cell } = p;
+  const label = `${cell} H=${p.H} O=${p.O} batchSizes=[${p.batchSizes.join(', ')}] reverse=${p.reverse} bHh=${p.bHh !== null} ${dtype}`;
   const got = recurrentArgs(p, dtype);
   const want = recurrentArgs(p, 'float64');
   fast.recurrentForward(got);
@@ -654,6 +679,44 @@ describe.each(listBackends())('backend %s agrees with the reference kernels', (n
     const g = new Random(KERNELS.indexOf(kernel) + 1);
     for (let trial = 0; trial < TRIALS; trial++) CASES[kernel](backend(), g, trial);
   });
+});
+
+// Every combination the fused recurrence branches on, in float32 on every backend: packed or padded,
+// forward or reverse, projected LSTM, GRU with and without b_hh, traces on and off; H = 9 and 13
+// give SIMD kernels whole vectors and a partial last one, B = 5 a partial row block.
+const RECURRENT_COMBINATIONS = (['lstm', 'gru', 'rnn_tanh', 'rnn_relu'] as const).flatMap((cell) =>
+  [false, true].flatMap((padded) =>
+    [false, true].flatMap((reverse) =>
+      (cell === 'rnn_tanh' || cell === 'rnn_relu' ? [false] : [false, true]).map((variant) => ({
+        cell,
+        padded,
+        reverse,
+        projected: cell === 'lstm' && variant,
+        bias: cell === 'gru' && variant,
+        traces: reverse !== padded,
+        H: variant ? 13 : 9,
+      })),
+    ),
+  ),
+);
+
+describe.each(listBackends())('backend %s: the recurrence on every combination', (name) => {
+  const initial = getBackend().name;
+  beforeAll(() => setBackend(name));
+  afterAll(() => setBackend(initial));
+
+  test.each(RECURRENT_COMBINATIONS)(
+    '$cell padded=$padded reverse=$reverse projected=$projected bias=$bias',
+    ({ cell, ...fixed }) => {
+      const g = new Random(RECURRENT_COMBINATIONS.findIndex((c) => c.cell === cell) + 100);
+      recurrentCheck(
+        backend(),
+        recurrentProblem(g, cell, 'float32', { B: 5, T: 7, ...fixed }),
+        'float32',
+        true,
+      );
+    },
+  );
 });
 
 describe('the conformance checks can fail', () => {

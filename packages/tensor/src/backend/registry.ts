@@ -1,12 +1,12 @@
 import { BackendError } from '../errors';
 import type { Backend } from './backend';
 import { jsBackend } from './js/index';
-import { createWasmBackend, loadWasmGemm } from './wasm/index';
+import { createWasmBackend, loadWasmKernels } from './wasm/index';
 
 // The built-in backends: js everywhere, wasm where WebAssembly SIMD128 compiles (Node >= 16.4 and
 // every current browser). wasm is the default when present; SEQLAB_BACKEND (Node) overrides it.
 const backends = new Map<string, Backend>([['js', jsBackend]]);
-const wasm = loadWasmGemm();
+const wasm = loadWasmKernels();
 if (wasm.ok) backends.set('wasm', createWasmBackend(wasm));
 
 // Backends that live in a package of their own and register themselves when the application

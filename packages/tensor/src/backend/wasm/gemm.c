@@ -5,9 +5,7 @@
 // exactly the layout of the js backend's packB: B[(jb*k + p)*4 + t] = op(B)[p, jb*4 + t].
 // Register blocking: 4 rows x 2 panels (8 f32x4 accumulators) in the main loop, then 4 x 1 and
 // 1 x 1 edges. Accumulates in float32 like PyTorch's CPU GEMMs (the js kernel uses float64).
-#include <wasm_simd128.h>
-
-#define EXPORT __attribute__((visibility("default")))
+#include "kernels.h"
 
 static inline void store(float *c, v128_t v, int cols, int acc) {
   if (cols >= 4) {
@@ -84,6 +82,26 @@ EXPORT void transpose(int k, int m, const float *src, float *dst) {
       const int ie = i0 + 8 < m ? i0 + 8 : m;
       for (int p = p0; p < pe; p++)
         for (int i = i0; i < ie; i++) dst[i * k + p] = src[p * m + i];
+    }
+  }
+}
+
+// pack_b: op(B) [k, n] into the 4-column panels gemm_packed reads (the js packB, in wasm): the
+// fused recurrent kernels pack W_hh once per sequence here, beside the GEMMs that reuse it every step.
+void pack_b(int trans, int k, int n, const float *src, float *dst) {
+  const int panels = (n + 3) / 4;
+  for (int jb = 0; jb < panels; jb++) {
+    float *d = dst + jb * k * 4;
+    const int w = n - jb * 4 < 4 ? n - jb * 4 : 4;
+    if (trans) {
+      const float *s = src + jb * 4 * k;  // op(B)[p, j] = src[j·k + p]
+      for (int p = 0; p < k; p++)
+        for (int t = 0; t < 4; t++) d[p * 4 + t] = t < w ? s[t * k + p] : 0;
+    } else if (w == 4) {
+      for (int p = 0; p < k; p++) wasm_v128_store(d + p * 4, wasm_v128_load(src + p * n + jb * 4));
+    } else {
+      for (int p = 0; p < k; p++)
+        for (int t = 0; t < 4; t++) d[p * 4 + t] = t < w ? src[p * n + jb * 4 + t] : 0;
     }
   }
 }

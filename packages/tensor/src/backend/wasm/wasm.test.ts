@@ -6,14 +6,21 @@ import { fileURLToPath } from 'node:url';
 import { Generator, getBackend, listBackends } from '@seqlab/tensor';
 import { expectClose } from '@seqlab/tensor/testing';
 import { describe, expect, test } from 'vitest';
+import type { FloatStorage } from '../../dtype';
+import { RECURRENT_GATES, type RecurrentBackwardArgs, type RecurrentCell } from '../backend';
 import { gemmNaive, gemmPacked as jsGemmPacked, packB } from '../js/gemm';
-import { loadWasmGemm } from './index';
+import {
+  recurrentBackward as jsRecurrentBackward,
+  recurrentForward as jsRecurrentForward,
+} from '../js/recurrent/loop';
+import { loadWasmKernels, stepwiseRecurrent } from './index';
 
 const g = new Generator(7);
 const fill = (n: number) => Float32Array.from({ length: n }, () => g.uniform() * 2 - 1);
-const load = loadWasmGemm();
+const load = loadWasmKernels();
 if (!load.ok) throw new Error(`the wasm kernels must load in Node 20: ${load.reason}`);
 const { gemmPacked, gemm } = load;
+const stepwise = stepwiseRecurrent(load);
 
 /**
  * Why the staleness test of kernels.ts cannot run here (null when it can): it needs the clang that
@@ -149,6 +156,179 @@ describe('wasm gemmPacked', () => {
     jsGemmPacked(5, 6, 9, a, 0, p, want, 0, false);
     gemmPacked(5, 6, 9, a, 0, p, got, 0, false);
     expect(Array.from(got)).toEqual(Array.from(want));
+  });
+});
+
+/** Sizes of a recurrent problem for `recurrentArgs`. */
+interface Problem {
+  cell: RecurrentCell;
+  H: number;
+  O: number;
+  B: number;
+  T: number;
+  packed: boolean;
+  reverse: boolean;
+}
+
+/**
+ * A fresh argument set of `p` (float32, or float64 when `f64`), every input drawn from `seed`, so
+ * two calls with one seed give two identical problems to run on two kernels.
+ */
+function recurrentArgs(p: Problem, seed: number, f64 = false): RecurrentBackwardArgs {
+  const r = new Generator(seed);
+  const F = (n: number, scale = 1) => {
+    const x = f64 ? new Float64Array(n) : new Float32Array(n);
+    for (let i = 0; i < n; i++) x[i] = scale * (r.uniform() * 2 - 1);
+    return x;
+  };
+  const { cell, H, O, B, T } = p;
+  const lengths = Array.from({ length: B }, (_, j) =>
+    p.packed && j > 0 ? 1 + Math.floor(r.uniform() * T) : T,
+  );
+  lengths.sort((x, y) => y - x);
+  const batchSizes = Int32Array.from({ length: T }, (_, t) => lengths.filter((l) => l > t).length);
+  const N = lengths.reduce((s, l) => s + l, 0);
+  const GH = RECURRENT_GATES[cell] * H;
+  const lstm = cell === 'lstm';
+  const gru = cell === 'gru';
+  const proj = O < H;
+  const w = 1 / Math.sqrt(H);
+  return {
+    cell,
+    hidden: H,
+    outSize: O,
+    batch: B,
+    batchSizes,
+    reverse: p.reverse,
+    xProj: F(N * GH, 1.5),
+    wHh: F(GH * O, w),
+    bHh: gru ? F(GH, w) : null,
+    wHr: proj ? F(O * H, w) : null,
+    h0: F(B * O),
+    c0: lstm ? F(B * H) : null,
+    out: F(N * O, 0),
+    hN: F(B * O, 0),
+    cN: lstm ? F(B * H, 0) : null,
+    gates: F(N * GH, 0),
+    hPrev: F(N * O, 0),
+    cells: lstm ? F(N * H, 0) : null,
+    cPrev: lstm ? F(N * H, 0) : null,
+    hFull: proj ? F(N * H, 0) : null,
+    hhN: gru ? F(N * H, 0) : null,
+    dOut: F(N * O),
+    dhN: F(B * O),
+    dcN: lstm ? F(B * H) : null,
+    dxProj: F(N * GH, 0),
+    dwHh: F(GH * O),
+    dbHh: gru ? F(GH) : null,
+    dwHr: proj ? F(O * H) : null,
+    dh0: F(B * O, 0),
+    dc0: lstm ? F(B * H, 0) : null,
+    dhTrace: F(N * O, 0),
+    dcTrace: lstm ? F(N * H, 0) : null,
+  };
+}
+
+const RESULTS = [
+  'out',
+  'hN',
+  'cN',
+  'gates',
+  'hPrev',
+  'cells',
+  'cPrev',
+  'hFull',
+  'hhN',
+  'dxProj',
+  'dwHh',
+  'dbHh',
+  'dwHr',
+  'dh0',
+  'dc0',
+  'dhTrace',
+  'dcTrace',
+] as const;
+
+/** max |got − want| over max |want|, per result buffer. */
+function normwiseErrors(got: RecurrentBackwardArgs, want: RecurrentBackwardArgs): Record<string, number> {
+  const errors: Record<string, number> = {};
+  for (const key of RESULTS) {
+    const [x, y] = [got[key], want[key]] as (FloatStorage | null)[];
+    if (!x || !y) continue;
+    let diff = 0;
+    let size = 0;
+    for (let i = 0; i < y.length; i++) {
+      diff = Math.max(diff, Math.abs(x[i] - y[i]));
+      size = Math.max(size, Math.abs(y[i]));
+    }
+    errors[key] = diff / size;
+  }
+  return errors;
+}
+
+describe('wasm fused recurrence (recurrent.c)', () => {
+  const problems: Problem[] = [
+    // ~9 MB of buffers: grows the module's memory past what the GEMM tests above left.
+    { cell: 'lstm', H: 64, O: 64, B: 32, T: 60, packed: true, reverse: false },
+    { cell: 'lstm', H: 37, O: 21, B: 5, T: 9, packed: true, reverse: true },
+    { cell: 'gru', H: 64, O: 64, B: 16, T: 40, packed: false, reverse: true },
+    { cell: 'gru', H: 13, O: 13, B: 7, T: 11, packed: true, reverse: false },
+    { cell: 'rnn_tanh', H: 30, O: 30, B: 6, T: 8, packed: true, reverse: true },
+    { cell: 'rnn_relu', H: 30, O: 30, B: 6, T: 8, packed: true, reverse: false },
+  ];
+
+  test.each(problems)(
+    'agrees with the js gate math over the same GEMMs: $cell H=$H O=$O B=$B T=$T packed=$packed reverse=$reverse',
+    (p) => {
+      // The stepwise kernels run js/recurrent/loop.ts (float64 gate math, rounded once) over the
+      // wasm GEMM, whose sums have the same order as recurrent.c's: what differs is only the
+      // float32 gate math of lstm.c, gru.c, rnn.c (activations.h), carried through T steps.
+      const want = recurrentArgs(p, 11);
+      const got = recurrentArgs(p, 11);
+      stepwise.recurrentForward(want);
+      stepwise.recurrentBackward(want);
+      load.recurrentForward(got);
+      load.recurrentBackward(got);
+      // Measured: at most 5e-7 of each buffer's largest magnitude (about 8 float32 ulps); relu,
+      // with no transcendental, is bit for bit. The backends promise each other 1e-5.
+      const bound = p.cell === 'rnn_relu' ? 0 : 2e-6;
+      for (const [key, e] of Object.entries(normwiseErrors(got, want)))
+        expect(e, key).toBeLessThanOrEqual(bound);
+    },
+  );
+
+  test('float64 storage (gradcheck) runs the js kernels, bit for bit', () => {
+    const p: Problem = { cell: 'lstm', H: 9, O: 5, B: 3, T: 4, packed: true, reverse: true };
+    const want = recurrentArgs(p, 5, true);
+    const got = recurrentArgs(p, 5, true);
+    jsRecurrentForward(want);
+    jsRecurrentBackward(want);
+    load.recurrentForward(got);
+    load.recurrentBackward(got);
+    for (const key of RESULTS) expect(got[key], key).toEqual(want[key]);
+  });
+
+  test('a recurrent call overwrites the resident packed B: the next GEMM with it copies it in again', () => {
+    const [k, n] = [16, 20];
+    const b = fill(k * n);
+    const p1 = packB(false, k, n, b, 0) as Float32Array;
+    check(6, n, k, false, p1, b); // p1 resident
+    const a = recurrentArgs({ cell: 'gru', H: 24, O: 24, B: 4, T: 5, packed: false, reverse: false }, 3);
+    load.recurrentForward(a);
+    load.recurrentBackward(a);
+    check(6, n, k, false, p1, b); // must not read the recurrence's buffers as B
+  });
+
+  test('an empty sequence (T = 0) passes the initial states through and zero gradients back', () => {
+    const a = recurrentArgs({ cell: 'lstm', H: 6, O: 6, B: 2, T: 0, packed: false, reverse: false }, 4);
+    load.recurrentForward(a);
+    expect(Array.from(a.hN)).toEqual(Array.from(a.h0));
+    expect(Array.from(a.cN as FloatStorage)).toEqual(Array.from(a.c0 as FloatStorage));
+    const dwHh = a.dwHh.slice();
+    load.recurrentBackward(a);
+    expect(Array.from(a.dh0)).toEqual(Array.from(a.dhN as FloatStorage));
+    expect(Array.from(a.dc0 as FloatStorage)).toEqual(Array.from(a.dcN as FloatStorage));
+    expect(Array.from(a.dwHh)).toEqual(Array.from(dwHh));
   });
 });
 

@@ -1,0 +1,105 @@
+// The fused recurrence in wasm: one direction of one layer over the whole sequence in one call,
+// the time loop of js/recurrent/loop.ts line for line (read that file first; the comments there
+// hold here). recurrent.ts copies the sequence into the module's memory once, calls
+// recurrent_forward or recurrent_backward, and copies the results out; W_hh is packed here once
+// per call and stays in memory for every step's GEMM. Each cell's gate math is in the file named
+// after it (lstm.c, gru.c, rnn.c), beside its js twin.
+//
+// Rows are time-major and a step's active sequences are its first batch_sizes[t] rows (see
+// NOTE(packed-batch-sizes)); the working state of B rows carries h (and c) between steps.
+#include "kernels.h"
+
+enum { LSTM = 0, GRU = 1, RNN_TANH = 2, RNN_RELU = 3 };
+
+static int gate_count(int cell) { return cell == LSTM ? 4 : cell == GRU ? 3 : 1; }
+
+static void step_offsets(const rec_args *a) {
+  int row = 0;
+  for (int t = 0; t < a->T; t++) {
+    a->offsets[t] = row;
+    row += a->batch_sizes[t];
+  }
+}
+
+// xProj [N, G·H] (in gates, or x_proj for GRU), wHh [G·H, O], h [B, O] = h0, c [B, H] = c0
+//   -> out [N, O], h = hN, c = cN, gates, h_prev, cells, c_prev, h_full, hh_n
+EXPORT void recurrent_forward(const rec_args *a) {
+  const int H = a->H, O = a->O, GH = gate_count(a->cell) * H, T = a->T;
+  step_offsets(a);
+  // The recurrent weights are constant over the steps: pack them for the GEMM once.
+  pack_b(1, O, GH, a->w_hh, a->w_hh_packed);
+  if (a->w_hr) pack_b(1, H, O, a->w_hr, a->w_hr_packed);
+  for (int s = 0; s < T; s++) {
+    const int t = a->reverse ? T - 1 - s : s;
+    const int bs = a->batch_sizes[t], row = a->offsets[t];
+    // h_prev rows ← working state; then the step's recurrent product h_{t−1} W_hhᵀ.
+    copy_floats(a->h_prev + row * O, a->h, bs * O);
+    if (a->cell == GRU) {
+      if (a->b_hh)
+        for (int j = 0; j < bs; j++) copy_floats(a->hh + j * GH, a->b_hh, GH);
+      gemm_packed(bs, GH, O, a->h, a->w_hh_packed, a->hh, a->b_hh != 0);
+      gru_forward(a, row, bs);
+    } else {
+      gemm_packed(bs, GH, O, a->h, a->w_hh_packed, a->gates + row * GH, 1);
+      if (a->cell == LSTM) lstm_forward(a, row, bs);
+      else rnn_forward(a, row, bs, a->cell == RNN_RELU);
+    }
+    // Projected LSTM: h_t = hFull_t W_hrᵀ.
+    if (a->w_hr) {
+      copy_floats(a->h_full + row * H, a->h_full_step, bs * H);
+      gemm_packed(bs, O, H, a->h_full_step, a->w_hr_packed, a->h, 0);
+    }
+    copy_floats(a->out + row * O, a->h, bs * O);
+  }
+}
+
+// dW [m, n] += Aᵀ B over N rows: A [N, m], B [N, n], through the two scratch buffers.
+static void add_weight_gradient(const rec_args *a, int m, int n, const float *A, const float *B, float *dw) {
+  transpose(a->N, m, A, a->scratch_a);
+  pack_b(0, a->N, n, B, a->scratch_b);
+  gemm_packed(m, n, a->N, a->scratch_a, a->scratch_b, dw, 1);
+}
+
+// dOut [N, O], dh [B, O] = dhN, dc [B, H] = dcN -> dx_proj [N, G·H], dh = dh0, dc = dc0,
+//   dw_hh += …, db_hh += …, dw_hr += …, dh_rows (the dhTrace), dc_trace
+EXPORT void recurrent_backward(const rec_args *a) {
+  const int H = a->H, O = a->O, GH = gate_count(a->cell) * H, T = a->T;
+  step_offsets(a);
+  pack_b(0, GH, O, a->w_hh, a->w_hh_packed);
+  if (a->w_hr) pack_b(0, O, H, a->w_hr, a->w_hr_packed);
+  // GRU: the gradient of the recurrent pre-activations differs from dxProj in its n part.
+  float *d_rec = a->cell == GRU ? a->dhh : a->dx_proj;
+  // Backward visits steps in the reverse of the forward's order.
+  for (int s = T - 1; s >= 0; s--) {
+    const int t = a->reverse ? T - 1 - s : s;
+    const int bs = a->batch_sizes[t], row = a->offsets[t];
+    // dh ← dL/dh_t in total: from the output at t plus what the next step sent back.
+    if (a->d_out) {
+      const float *d = a->d_out + row * O;
+      int k = 0;
+      for (; k + 4 <= bs * O; k += 4)
+        wasm_v128_store(a->dh + k, wasm_f32x4_add(wasm_v128_load(a->dh + k), wasm_v128_load(d + k)));
+      for (; k < bs * O; k++) a->dh[k] += d[k];
+    }
+    if (a->dh_rows) copy_floats(a->dh_rows + row * O, a->dh, bs * O);
+    // Projection: h = hFull W_hrᵀ, so dhFull = dh W_hr.
+    if (a->w_hr) gemm_packed(bs, H, O, a->dh, a->w_hr_packed, a->dh_step, 0);
+    if (a->cell == LSTM) lstm_backward(a, row, bs);
+    else if (a->cell == GRU) gru_backward(a, row, bs);
+    else rnn_backward(a, row, bs, a->cell == RNN_RELU);
+    // dh_{t−1} (+)= dgates W_hh for the active rows (GRU keeps its direct path z ⊙ dh).
+    gemm_packed(bs, O, GH, d_rec + row * GH, a->w_hh_packed, a->dh, a->cell == GRU);
+  }
+  // Weight gradients over all steps at once: dW_hh += dgatesᵀ hPrev, db_hh += Σ rows, dW_hr += dhᵀ hFull.
+  if (a->N > 0) add_weight_gradient(a, GH, O, d_rec, a->h_prev, a->dw_hh);
+  if (a->db_hh) {
+    for (int r = 0; r < a->N; r++) {
+      const float *d = d_rec + r * GH;
+      int k = 0;
+      for (; k + 4 <= GH; k += 4)
+        wasm_v128_store(a->db_hh + k, wasm_f32x4_add(wasm_v128_load(a->db_hh + k), wasm_v128_load(d + k)));
+      for (; k < GH; k++) a->db_hh[k] += d[k];
+    }
+  }
+  if (a->dw_hr && a->N > 0) add_weight_gradient(a, O, H, a->dh_rows, a->h_full, a->dw_hr);
+}

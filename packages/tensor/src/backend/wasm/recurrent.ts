@@ -1,0 +1,263 @@
+import type { FloatStorage } from '../../dtype';
+import { RECURRENT_GATES, type RecurrentBackwardArgs, type RecurrentForwardArgs } from '../backend';
+import {
+  recurrentBackward as jsRecurrentBackward,
+  recurrentForward as jsRecurrentForward,
+} from '../js/recurrent/loop';
+import type { WasmModule } from './module';
+
+// The fused recurrence in wasm (recurrent.c, with the cells in lstm.c, gru.c, rnn.c): one call per
+// sequence and direction, with the time loop, W_hh packed once and kept in the module's memory,
+// every step's GEMM and the gate math in SIMD. This file lays the sequence out in the module's
+// memory, copies it in, calls, and copies the results out (NOTE(wasm-copies)); the contract and
+// every saved buffer are the js kernels' (js/recurrent/loop.ts). Float64 storage (gradcheck) runs
+// the js kernels.
+
+/** The rec_args slots of kernels.h, in order (NOTE(wasm-recurrent-args)). */
+const ARG_SLOTS = [
+  'cell',
+  'H',
+  'O',
+  'B',
+  'T',
+  'N',
+  'reverse',
+  'batch_sizes',
+  'offsets',
+  'w_hh',
+  'w_hr',
+  'b_hh',
+  'w_hh_packed',
+  'w_hr_packed',
+  'x_proj',
+  'h',
+  'c',
+  'h_full_step',
+  'hh',
+  'out',
+  'gates',
+  'h_prev',
+  'cells',
+  'c_prev',
+  'h_full',
+  'hh_n',
+  'd_out',
+  'dh',
+  'dc',
+  'dh_step',
+  'dhh',
+  'dh_rows',
+  'dc_trace',
+  'dx_proj',
+  'dw_hh',
+  'db_hh',
+  'dw_hr',
+  'scratch_a',
+  'scratch_b',
+] as const;
+type Slot = (typeof ARG_SLOTS)[number];
+const SLOT = Object.fromEntries(ARG_SLOTS.map((name, i) => [name, i])) as Record<Slot, number>;
+const CELL_CODE = { lstm: 0, gru: 1, rnn_tanh: 2, rnn_relu: 3 } as const;
+
+/** The float count of pack_b's panels of op(B) [k, n]. */
+const packedSize = (k: number, n: number) => Math.ceil(n / 4) * 4 * k;
+
+/** Buffers placed one after another from the module's `start`, 16-byte aligned, args first. */
+class Layout {
+  private end: number;
+  private readonly argsAt: number;
+  private readonly slots = new Int32Array(ARG_SLOTS.length);
+  constructor(private readonly wasm: WasmModule) {
+    this.argsAt = wasm.start;
+    this.end = wasm.start + ((ARG_SLOTS.length + 3) & ~3);
+  }
+  /** Sets an integer argument. */
+  int(slot: Slot, value: number): void {
+    this.slots[SLOT[slot]] = value;
+  }
+  /** Reserves `floats` slots for a buffer argument (none when `floats` is null); returns the float index. */
+  place(slot: Slot, floats: number | null): number {
+    if (floats === null) return 0;
+    const at = this.end;
+    this.end += (floats + 3) & ~3;
+    this.slots[SLOT[slot]] = at * 4;
+    return at;
+  }
+  /** Grows the memory to fit, writes the args; returns the args' byte address. */
+  commit(): number {
+    this.wasm.reserve(this.end);
+    this.wasm.resident = null; // the packed B of a GEMM at `start` is overwritten
+    this.wasm.heapInt().set(this.slots, this.argsAt);
+    return this.argsAt * 4;
+  }
+  at(slot: Slot): number {
+    return this.slots[SLOT[slot]] / 4;
+  }
+}
+
+const isF32 = (s: FloatStorage | null): boolean => s === null || s instanceof Float32Array;
+
+/** Whether every float buffer of `a` is float32 (the op gives all one dtype; check them anyway). */
+function allFloat32(a: RecurrentForwardArgs | RecurrentBackwardArgs): boolean {
+  for (const value of Object.values(a)) {
+    if ((value instanceof Float64Array || value instanceof Float32Array) && !isF32(value)) return false;
+  }
+  return true;
+}
+
+/** The wasm `recurrentForward` and `recurrentBackward` over an instantiated module. */
+export function makeWasmRecurrent(wasm: WasmModule): {
+  recurrentForward(a: RecurrentForwardArgs): void;
+  recurrentBackward(a: RecurrentBackwardArgs): void;
+} {
+  /** The sizes every call shares, and the layout's integer arguments. */
+  const begin = (a: RecurrentForwardArgs) => {
+    const { cell, hidden: H, outSize: O, batch: B, batchSizes } = a;
+    const GH = RECURRENT_GATES[cell] * H;
+    const T = batchSizes.length;
+    const N = a.hPrev.length / O;
+    const L = new Layout(wasm);
+    for (const [slot, v] of [
+      ['cell', CELL_CODE[cell]],
+      ['H', H],
+      ['O', O],
+      ['B', B],
+      ['T', T],
+      ['N', N],
+      ['reverse', a.reverse ? 1 : 0],
+    ] as const)
+      L.int(slot, v);
+    L.place('batch_sizes', T);
+    L.place('offsets', T);
+    return { L, H, O, B, T, N, GH };
+  };
+
+  // xProj [N, G·H], wHh [G·H, O], h0 [B, O], c0 [B, H] -> out [N, O], hN [B, O], cN [B, H]
+  function recurrentForward(a: RecurrentForwardArgs): void {
+    if (!allFloat32(a)) {
+      jsRecurrentForward(a);
+      return;
+    }
+    const { L, H, O, B, N, GH } = begin(a);
+    const gru = a.cell === 'gru';
+    const lstm = a.cell === 'lstm';
+    const proj = a.wHr !== null;
+    L.place('w_hh', GH * O);
+    L.place('w_hh_packed', packedSize(O, GH));
+    L.place('w_hr', proj ? O * H : null);
+    L.place('w_hr_packed', proj ? packedSize(H, O) : null);
+    L.place('b_hh', a.bHh ? GH : null);
+    L.place('x_proj', gru ? N * GH : null);
+    L.place('h', B * O);
+    L.place('c', lstm ? B * H : null);
+    L.place('h_full_step', proj ? B * H : null);
+    L.place('hh', gru ? B * GH : null);
+    L.place('out', N * O);
+    L.place('gates', N * GH);
+    L.place('h_prev', N * O);
+    L.place('cells', lstm ? N * H : null);
+    L.place('c_prev', lstm ? N * H : null);
+    L.place('h_full', proj ? N * H : null);
+    L.place('hh_n', gru ? N * H : null);
+    const args = L.commit();
+    const heap = wasm.heap();
+    wasm.heapInt().set(a.batchSizes, L.at('batch_sizes'));
+    heap.set(a.wHh, L.at('w_hh'));
+    if (a.wHr) heap.set(a.wHr, L.at('w_hr'));
+    if (a.bHh) heap.set(a.bHh, L.at('b_hh'));
+    // LSTM and RNN add the recurrent product into the gates in place: they start as xProj.
+    heap.set(a.xProj, L.at(gru ? 'x_proj' : 'gates'));
+    heap.set(a.h0, L.at('h'));
+    if (a.c0 && lstm) heap.set(a.c0, L.at('c'));
+    wasm.exports.recurrent_forward(args);
+    const read = (slot: Slot, into: FloatStorage | null) => {
+      if (into) into.set(heap.subarray(L.at(slot), L.at(slot) + into.length));
+    };
+    read('out', a.out);
+    read('h', a.hN);
+    read('c', lstm ? a.cN : null);
+    read('gates', a.gates);
+    read('h_prev', a.hPrev);
+    read('cells', lstm ? a.cells : null);
+    read('c_prev', lstm ? a.cPrev : null);
+    read('h_full', proj ? a.hFull : null);
+    read('hh_n', gru ? a.hhN : null);
+  }
+
+  // dOut [N, O], dhN [B, O], dcN [B, H] -> dxProj [N, G·H], dh0 [B, O], dc0 [B, H], dwHh += …, dbHh += …, dwHr += …
+  function recurrentBackward(a: RecurrentBackwardArgs): void {
+    if (!allFloat32(a)) {
+      jsRecurrentBackward(a);
+      return;
+    }
+    const { L, H, O, B, N, GH } = begin(a);
+    const gru = a.cell === 'gru';
+    const lstm = a.cell === 'lstm';
+    const proj = a.wHr !== null;
+    // Every row's total dL/dh_t: wanted by the diagnostics, and needed for dW_hr.
+    const dhRows = a.dhTrace !== null || proj;
+    L.place('w_hh', GH * O);
+    L.place('w_hh_packed', packedSize(GH, O));
+    L.place('w_hr', proj ? O * H : null);
+    L.place('w_hr_packed', proj ? packedSize(O, H) : null);
+    L.place('gates', N * GH);
+    L.place('h_prev', N * O);
+    L.place('cells', lstm ? N * H : null);
+    L.place('c_prev', lstm ? N * H : null);
+    L.place('h_full', proj ? N * H : null);
+    L.place('hh_n', gru ? N * H : null);
+    L.place('d_out', a.dOut ? N * O : null);
+    L.place('dh', B * O);
+    L.place('dc', lstm ? B * H : null);
+    L.place('dh_step', proj ? B * H : null);
+    L.place('dhh', gru ? N * GH : null);
+    L.place('dh_rows', dhRows ? N * O : null);
+    L.place('dc_trace', lstm && a.dcTrace ? N * H : null);
+    L.place('dx_proj', N * GH);
+    L.place('dw_hh', GH * O);
+    L.place('db_hh', a.dbHh ? GH : null);
+    L.place('dw_hr', proj && a.dwHr ? O * H : null);
+    // The weight gradients' operands: dRecᵀ [G·H, N] and hPrev's panels; dhRowsᵀ and hFull's.
+    L.place('scratch_a', Math.max(GH, proj ? O : 0) * N);
+    L.place('scratch_b', Math.max(packedSize(N, O), proj ? packedSize(N, H) : 0));
+    const args = L.commit();
+    const heap = wasm.heap();
+    const write = (slot: Slot, from: FloatStorage | null) => {
+      if (from) heap.set(from, L.at(slot));
+    };
+    wasm.heapInt().set(a.batchSizes, L.at('batch_sizes'));
+    write('w_hh', a.wHh);
+    write('w_hr', a.wHr);
+    write('gates', a.gates);
+    write('h_prev', a.hPrev);
+    write('cells', lstm ? a.cells : null);
+    write('c_prev', lstm ? a.cPrev : null);
+    write('h_full', proj ? a.hFull : null);
+    write('hh_n', gru ? a.hhN : null);
+    write('d_out', a.dOut);
+    // The carried gradients start as dL/dhN, dL/dcN (zero where none arrived).
+    if (a.dhN) write('dh', a.dhN);
+    else heap.fill(0, L.at('dh'), L.at('dh') + B * O);
+    if (lstm) {
+      if (a.dcN) write('dc', a.dcN);
+      else heap.fill(0, L.at('dc'), L.at('dc') + B * H);
+    }
+    write('dw_hh', a.dwHh);
+    write('db_hh', a.dbHh);
+    write('dw_hr', proj ? a.dwHr : null);
+    wasm.exports.recurrent_backward(args);
+    const read = (slot: Slot, into: FloatStorage | null) => {
+      if (into) into.set(heap.subarray(L.at(slot), L.at(slot) + into.length));
+    };
+    read('dx_proj', a.dxProj);
+    read('dw_hh', a.dwHh);
+    read('db_hh', a.dbHh);
+    read('dw_hr', proj ? a.dwHr : null);
+    read('dh', a.dh0);
+    read('dc', lstm ? a.dc0 : null);
+    read('dh_rows', a.dhTrace);
+    read('dc_trace', lstm ? a.dcTrace : null);
+  }
+
+  return { recurrentForward, recurrentBackward };
+}
