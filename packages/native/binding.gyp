@@ -2,8 +2,8 @@
 # library so that only that file gets its -m flags; cpu.c picks one at load.
 #
 # The fused recurrence compiles the wasm backend's C sources (recurrent.c and its cells, in
-# @seqlab/tensor's src/backend/wasm/, found beside this package in a workspace, npm's and pnpm's
-# layouts) through the portable <wasm_simd128.h> of src/c/wasm-simd/, once per instruction set:
+# @seqlab/tensor's src/backend/wasm/: scripts/build-addon.mjs passes where this package resolves
+# @seqlab/tensor as seqlab_wasm_dir; the default is the workspace's) through the portable <wasm_simd128.h> of src/c/wasm-simd/, once per instruction set:
 # recurrent-portable.c here, recurrent-avx2.c in its own static library.
 {
   "variables": {"seqlab_wasm_dir%": "../tensor/src/backend/wasm"},
@@ -45,8 +45,12 @@
       "target_name": "recurrent_avx2",
       "type": "static_library",
       "sources": ["src/c/recurrent-avx2.c"],
-      "cflags_c": ["-mavx2", "-mfma"],
-      "xcode_settings": {"OTHER_CFLAGS": ["-mavx2", "-mfma"]}
+      "conditions": [
+        ["target_arch=='x64'", {
+          "cflags_c": ["-mavx2", "-mfma"],
+          "xcode_settings": {"OTHER_CFLAGS": ["-mavx2", "-mfma"]}
+        }]
+      ]
     },
     {
       "target_name": "gemm_avx512",
