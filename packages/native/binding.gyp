@@ -1,8 +1,15 @@
 # The addon: plain C11 against node_api.h. Each instruction set's micro-kernel is its own static
 # library so that only that file gets its -m flags; cpu.c picks one at load.
+#
+# The fused recurrence compiles the wasm backend's C sources (recurrent.c and its cells, in
+# @seqlab/tensor's src/backend/wasm/: scripts/build-addon.mjs passes where this package resolves
+# @seqlab/tensor as seqlab_wasm_dir; the default is the workspace's) through the portable <wasm_simd128.h> of src/c/wasm-simd/, once per instruction set:
+# recurrent-portable.c here, recurrent-avx2.c in its own static library.
 {
+  "variables": {"seqlab_wasm_dir%": "../tensor/src/backend/wasm"},
   "target_defaults": {
     "cflags_c": ["-std=gnu11", "-O3", "-fPIC", "-Wall", "-Wextra"],
+    "include_dirs": ["src/c/wasm-simd", "<(seqlab_wasm_dir)", "src/c"],
     "cflags!": ["-fno-exceptions"],
     "xcode_settings": {"OTHER_CFLAGS": ["-std=gnu11", "-O3"]}
   },
@@ -17,11 +24,14 @@
         "src/c/pool-binding.c",
         "src/c/gemm.c",
         "src/c/gemm-binding.c",
-        "src/c/gemm-scalar.c"
+        "src/c/gemm-scalar.c",
+        "src/c/recurrent-gemm.c",
+        "src/c/recurrent-portable.c",
+        "src/c/recurrent-binding.c"
       ],
       "libraries": ["-lpthread"],
       "conditions": [
-        ["target_arch=='x64'", {"dependencies": ["gemm_avx2", "gemm_avx512"]}]
+        ["target_arch=='x64'", {"dependencies": ["gemm_avx2", "gemm_avx512", "recurrent_avx2"]}]
       ]
     },
     {
@@ -30,6 +40,17 @@
       "sources": ["src/c/gemm-avx2.c"],
       "cflags_c": ["-mavx2", "-mfma"],
       "xcode_settings": {"OTHER_CFLAGS": ["-mavx2", "-mfma"]}
+    },
+    {
+      "target_name": "recurrent_avx2",
+      "type": "static_library",
+      "sources": ["src/c/recurrent-avx2.c"],
+      "conditions": [
+        ["target_arch=='x64'", {
+          "cflags_c": ["-mavx2", "-mfma"],
+          "xcode_settings": {"OTHER_CFLAGS": ["-mavx2", "-mfma"]}
+        }]
+      ]
     },
     {
       "target_name": "gemm_avx512",

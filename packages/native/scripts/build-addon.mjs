@@ -56,16 +56,42 @@ if (!nodeGyp) {
 const nodedir = resolve(dirname(process.execPath), '..');
 const headers = existsSync(join(nodedir, 'include', 'node', 'node_api.h'));
 const flags = headers ? [`--nodedir=${nodedir}`] : [];
-const run = (args) =>
-  spawnSync(process.execPath, [nodeGyp, ...args, ...flags], {
-    cwd: root,
-    stdio: 'inherit',
-    env: process.env,
-  });
+// gypArgs go to gyp itself (after `--`).
+const run = (args, gypArgs = []) =>
+  spawnSync(
+    process.execPath,
+    [nodeGyp, ...args, ...flags, ...(gypArgs.length > 0 ? ['--', ...gypArgs] : [])],
+    {
+      cwd: root,
+      stdio: 'inherit',
+      env: process.env,
+    },
+  );
+
+// The fused recurrence compiles @seqlab/tensor's wasm C sources (binding.gyp): find them where
+// this package resolves @seqlab/tensor, whatever the install layout.
+function findWasmSources() {
+  try {
+    const tensor = dirname(createRequire(join(root, 'package.json')).resolve('@seqlab/tensor/package.json'));
+    const dir = join(tensor, 'src', 'backend', 'wasm');
+    return existsSync(join(dir, 'recurrent.c')) ? dir : null;
+  } catch {
+    return null;
+  }
+}
+
+const wasmSources = findWasmSources();
+if (!wasmSources) {
+  warn([
+    "@seqlab/tensor's C sources (src/backend/wasm/recurrent.c) were not found where this package resolves @seqlab/tensor.",
+    'Install @seqlab/tensor beside @seqlab/native (it is a peer dependency).',
+  ]);
+  process.exit(0);
+}
 
 const configured =
   existsSync(join(root, 'build', 'Makefile')) || existsSync(join(root, 'build', 'binding.sln'));
-const configure = configured ? { status: 0 } : run(['configure']);
+const configure = configured ? { status: 0 } : run(['configure'], [`-Dseqlab_wasm_dir=${wasmSources}`]);
 const build = configure.status === 0 ? run(['build']) : configure;
 if (build.status !== 0 || !existsSync(built)) {
   warn(

@@ -1,3 +1,5 @@
+import type { RecurrentBackwardArgs, RecurrentForwardArgs } from '@seqlab/tensor/backend';
+
 /**
  * The functions the compiled addon exports (src/c/*-binding.c). Typed arrays are read in place,
  * never copied; every offset and length is checked in C against the array (a RangeError, never a
@@ -46,6 +48,16 @@ export interface NativeAddon {
    * and this thread's CPU time: the arithmetic peak a GEMM's efficiency is measured against.
    */
   fmaPeak(iters: number): { wall: number; cpu: number };
+  /**
+   * The fused recurrence: one direction of one layer over the whole sequence, in place on the
+   * arguments' Float32Arrays (every saved buffer filled as the js kernels fill it). A TypeError for
+   * a buffer that is not a Float32Array, a RangeError for one of the wrong length.
+   */
+  recurrentForward(args: RecurrentForwardArgs): void;
+  /** Backpropagation through time for `recurrentForward`, from the same saved buffers. */
+  recurrentBackward(args: RecurrentBackwardArgs): void;
+  /** The build of the recurrence's gate math that runs: AVX2 + FMA under an AVX2 or AVX-512 GEMM, else portable C. */
+  recurrentInfo(): { isa: 'avx2' | 'portable' };
   /** Threads of the pool, the calling thread included. */
   threads(): number;
   /** Resizes the pool to `n` threads (1 to 1024), the calling thread included. */
@@ -63,6 +75,9 @@ export const ADDON_FUNCTIONS = [
   'gemmInfo',
   'setIsa',
   'fmaPeak',
+  'recurrentForward',
+  'recurrentBackward',
+  'recurrentInfo',
   'threads',
   'setThreads',
 ] as const satisfies readonly (keyof NativeAddon)[];

@@ -1,7 +1,8 @@
 // The native backend object: float32 GEMMs go to the addon in place, float64 ones to the js
 // kernels; packB's panels are the addon's own and never reach a js kernel. Its agreement with the
 // reference kernels on every kernel is the conformance suite's job
-// (packages/tensor/src/backend/conformance.test.ts, which runs native through the test matrix).
+// (packages/tensor/src/backend/conformance.test.ts, which runs native through the test matrix);
+// the fused recurrence's is recurrent.test.ts.
 import { BackendError } from '@seqlab/tensor';
 import { jsBackend, jsGemmKernels } from '@seqlab/tensor/backend';
 import { describe, expect, test } from 'vitest';
@@ -65,55 +66,6 @@ describe.skipIf(!load.ok)(`the native backend${skipped}`, () => {
       false,
     );
     expect(calls.gemm).toBe(1);
-  });
-
-  test('the recurrent kernels pack W_hh once per sequence and run every step in the addon', () => {
-    const { addon, calls } = counting(load.addon);
-    const native = createNativeBackend(addon);
-    const [T, B, H] = [5, 3, 4];
-    const G = 4;
-    const f32 = (n: number, scale = 0.5) =>
-      Float32Array.from({ length: n }, (_, i) => scale * Math.sin(i * 1.7 + n));
-    const args = {
-      cell: 'lstm' as const,
-      hidden: H,
-      outSize: H,
-      batch: B,
-      batchSizes: Int32Array.from({ length: T }, () => B),
-      reverse: false,
-      xProj: f32(T * B * G * H),
-      wHh: f32(G * H * H),
-      bHh: null,
-      wHr: null,
-      h0: f32(B * H),
-      c0: f32(B * H),
-      out: new Float32Array(T * B * H),
-      hN: new Float32Array(B * H),
-      cN: new Float32Array(B * H),
-      gates: new Float32Array(T * B * G * H),
-      hPrev: new Float32Array(T * B * H),
-      cells: new Float32Array(T * B * H),
-      cPrev: new Float32Array(T * B * H),
-      hFull: null,
-      hhN: null,
-    };
-    native.recurrentForward(args);
-    expect(calls).toEqual({ gemm: 0, packB: 1, gemmPacked: T });
-    const want = {
-      ...args,
-      out: new Float32Array(T * B * H),
-      hN: new Float32Array(B * H),
-      cN: new Float32Array(B * H),
-    };
-    jsBackend.recurrentForward({
-      ...want,
-      gates: new Float32Array(T * B * G * H),
-      hPrev: new Float32Array(T * B * H),
-      cells: new Float32Array(T * B * H),
-      cPrev: new Float32Array(T * B * H),
-    });
-    // float32 accumulation (native) against float64 (js) over dot products of H terms.
-    for (let i = 0; i < args.out.length; i++) expect(args.out[i]).toBeCloseTo(want.out[i], 5);
   });
 
   test("the addon's panels only reach the addon, and js panels only the js kernel", () => {

@@ -6,7 +6,8 @@ import {
   type GemmPackedFn,
   jsBackend,
   jsGemmKernels,
-  makeRecurrentKernels,
+  type RecurrentBackwardArgs,
+  type RecurrentForwardArgs,
 } from '@seqlab/tensor/backend';
 import type { NativeAddon } from './addon';
 
@@ -16,23 +17,50 @@ const packedWidth = new WeakMap<FloatStorage, number>();
 
 /**
  * The native backend over a loaded addon: the js backend with every float32 GEMM (the Backend's
- * `gemm`, and the fused recurrent kernels' input/weight products and per-step products) run by
- * the C kernels, in place on the tensors' typed arrays. The recurrent time loop and its gate math
- * are the js backend's for now (`makeRecurrentKernels` over these GEMMs); W_hh is packed once per
- * sequence by `packB` into the micro-kernel's panel layout and stays in that typed array across
- * the steps. Float64 work (gradcheck) runs the js kernels.
+ * `gemm`) and the fused recurrence run by the C kernels, in place on the tensors' typed arrays.
+ * `recurrentForward` / `recurrentBackward` are one addon call per sequence and direction: the wasm
+ * backend's C recurrence (the time loop and each cell's gate math, @seqlab/tensor's
+ * src/backend/wasm/{recurrent,lstm,gru,rnn}.c) compiled into the addon, with W_hh packed once per
+ * call into the native GEMM's panels and every step's product run by the native GEMM. Float64
+ * work (gradcheck) runs the js kernels.
  *
  * Summation order: the C GEMM accumulates in float32 (as PyTorch's CPU GEMMs do), in blocks of
- * 256 along k; the js backend accumulates in float64 and rounds once, so the two agree within
- * the float32 dot-product bound, not bit for bit.
+ * 256 along k, and the gate math is float32 (Cephes exp/tanh, as in the wasm backend); the js
+ * backend accumulates in float64 and rounds once, so the two agree within the float32 bounds the
+ * conformance suite derives, not bit for bit.
  */
 export function createNativeBackend(addon: NativeAddon): Backend {
   const kernels = nativeGemmKernels(addon);
-  return { ...jsBackend, name: 'native', gemm: kernels.gemm, ...makeRecurrentKernels(kernels) };
+  return { ...jsBackend, name: 'native', gemm: kernels.gemm, ...nativeRecurrentKernels(addon) };
+}
+
+/** Whether every float buffer of the arguments is float32 (the op gives them one dtype). */
+function allFloat32(a: RecurrentForwardArgs | RecurrentBackwardArgs): boolean {
+  for (const value of Object.values(a)) {
+    if (value instanceof Float64Array) return false;
+  }
+  return true;
+}
+
+/** The fused recurrence over the addon for float32 arguments; float64 runs the js kernels. */
+export function nativeRecurrentKernels(
+  addon: NativeAddon,
+): Pick<Backend, 'recurrentForward' | 'recurrentBackward'> {
+  return {
+    recurrentForward(a) {
+      if (allFloat32(a)) addon.recurrentForward(a);
+      else jsBackend.recurrentForward(a);
+    },
+    recurrentBackward(a) {
+      if (allFloat32(a)) addon.recurrentBackward(a);
+      else jsBackend.recurrentBackward(a);
+    },
+  };
 }
 
 /**
- * The GEMM kernels over the addon, as `makeRecurrentKernels` takes them. `packB` of float32 data
+ * The GEMM kernels over the addon, in the shape of `makeRecurrentKernels`' argument (the js
+ * recurrent loop over the native GEMM, kept for benchmarks against the fused C recurrence). `packB` of float32 data
  * returns the addon's panels (the micro-kernel's width, 64-byte aligned), which only this
  * `gemmPacked` reads; float64 data takes the js kernels end to end.
  */

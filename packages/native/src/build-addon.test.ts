@@ -2,7 +2,7 @@
 // node-gyp) it warns loudly and exits 0, so `pnpm build` and installs keep working and the
 // package reports the addon as missing at load.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,4 +44,16 @@ test('without node-gyp the build warns and succeeds', () => {
   const result = build(copyPackage(false));
   expect(result.status).toBe(0);
   expect(result.stderr).toContain('node-gyp was not found');
+});
+
+test("without @seqlab/tensor's C sources (the fused recurrence's cells) the build warns and succeeds", () => {
+  // node-gyp resolves, @seqlab/tensor does not.
+  const dir = copyPackage(false);
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(join(packageRoot, 'node_modules', 'node-gyp'), join(dir, 'node_modules', 'node-gyp'));
+  const result = build(dir);
+  expect(result.status).toBe(0);
+  expect(result.stderr).toContain('@seqlab/native: the native addon was NOT built.');
+  expect(result.stderr).toContain("@seqlab/tensor's C sources (src/backend/wasm/recurrent.c) were not found");
+  expect(existsSync(join(dir, 'build'))).toBe(false);
 });

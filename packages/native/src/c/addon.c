@@ -4,9 +4,11 @@
 
 napi_value sl_init_gemm(napi_env env, napi_value exports);
 napi_value sl_init_pool(napi_env env, napi_value exports);
+napi_value sl_init_recurrent(napi_env env, napi_value exports);
 
 NAPI_MODULE_INIT() {
   sl_init_gemm(env, exports);
   sl_init_pool(env, exports);
+  sl_init_recurrent(env, exports);
   return exports;
 }

@@ -1,0 +1,351 @@
+// The fused recurrence's JavaScript functions: one direction of one layer over the whole
+// sequence in one call, on the Backend's RecurrentForwardArgs / RecurrentBackwardArgs objects
+// (@seqlab/tensor's backend.ts). Every buffer is the caller's typed array, read and written in
+// place: the working state lives in hN/cN (forward) and dh0/dc0 (backward), the saved buffers are
+// filled exactly as the js kernels fill them. Only the packed weights, the per-step scratch and
+// the weight gradients' operands are allocated here, once per call. Every length is checked
+// against the sizes before native code touches an array: a wrong one is a RangeError.
+//   recurrentForward(args)   recurrentBackward(args)   recurrentInfo() -> { isa }
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gemm.h"
+#include "kernels.h"
+#include "napi-util.h"
+
+void recurrent_forward_portable(const rec_args *a);
+void recurrent_backward_portable(const rec_args *a);
+#if defined(__x86_64__) || defined(_M_X64)
+void recurrent_forward_avx2(const rec_args *a);
+void recurrent_backward_avx2(const rec_args *a);
+#endif
+
+enum { LSTM = 0, GRU = 1, RNN_TANH = 2, RNN_RELU = 3 };
+
+// The gate math's build for the GEMM's instruction set: AVX2 + FMA whenever the GEMM runs an AVX2
+// or AVX-512 micro-kernel (a CPU with AVX-512 has both), else the portable one.
+static int use_avx2(void) {
+#if defined(__x86_64__) || defined(_M_X64)
+  return strcmp(sl_gemm_active()->isa, "scalar") != 0;
+#else
+  return 0;
+#endif
+}
+
+static void run(const rec_args *a, int backward) {
+#if defined(__x86_64__) || defined(_M_X64)
+  if (use_avx2()) {
+    if (backward) recurrent_backward_avx2(a);
+    else recurrent_forward_avx2(a);
+    return;
+  }
+#endif
+  if (backward) recurrent_backward_portable(a);
+  else recurrent_forward_portable(a);
+}
+
+typedef struct {
+  napi_env env;
+  napi_value obj;
+  const char *fn;
+} props;
+
+static int get_prop(props *p, const char *name, napi_value *out) {
+  if (napi_get_named_property(p->env, p->obj, name, out) != napi_ok) {
+    sl_throw_pending(p->env, name);
+    return 0;
+  }
+  return 1;
+}
+
+static int is_nullish(props *p, napi_value v) {
+  napi_valuetype t;
+  return napi_typeof(p->env, v, &t) == napi_ok && (t == napi_null || t == napi_undefined);
+}
+
+static int int_prop(props *p, const char *name, int *out) {
+  napi_value v;
+  if (!get_prop(p, name, &v) || !sl_get_int(p->env, v, p->fn, name, out)) return 0;
+  if (*out < 0) {
+    char message[160];
+    snprintf(message, sizeof message, "%s: expected %s >= 0, got %d", p->fn, name, *out);
+    napi_throw_range_error(p->env, NULL, message);
+    return 0;
+  }
+  return 1;
+}
+
+// A Float32Array of exactly `expected` elements, or NULL when the property is null and `required`
+// is 0 (then it is not read at all).
+static int f32_prop(props *p, const char *name, size_t expected, int required, float **out) {
+  napi_value v;
+  size_t length;
+  *out = NULL;
+  if (!get_prop(p, name, &v)) return 0;
+  if (is_nullish(p, v)) {
+    if (!required) return 1;
+    char message[200];
+    snprintf(message, sizeof message, "%s: expected %s to be a Float32Array of %zu elements, got null", p->fn,
+             name, expected);
+    napi_throw_type_error(p->env, NULL, message);
+    return 0;
+  }
+  if (!sl_get_f32(p->env, v, p->fn, name, out, &length)) return 0;
+  if (length != expected) {
+    char message[200];
+    snprintf(message, sizeof message, "%s: expected %s of %zu elements, got %zu", p->fn, name, expected, length);
+    napi_throw_range_error(p->env, NULL, message);
+    return 0;
+  }
+  return 1;
+}
+
+static void range_error(props *p, const char *what) {
+  char message[240];
+  snprintf(message, sizeof message, "%s: expected %s", p->fn, what);
+  napi_throw_range_error(p->env, NULL, message);
+}
+
+// The sizes every call shares: cell, H, O, B, T, N, reverse and the batch sizes.
+static int read_sizes(props *p, rec_args *a) {
+  napi_value v;
+  char cell[16];
+  size_t len;
+  if (!get_prop(p, "cell", &v)) return 0;
+  if (napi_get_value_string_utf8(p->env, v, cell, sizeof cell, &len) != napi_ok) {
+    napi_throw_type_error(p->env, NULL, "recurrent: expected cell to be a string");
+    return 0;
+  }
+  if (strcmp(cell, "lstm") == 0) a->cell = LSTM;
+  else if (strcmp(cell, "gru") == 0) a->cell = GRU;
+  else if (strcmp(cell, "rnn_tanh") == 0) a->cell = RNN_TANH;
+  else if (strcmp(cell, "rnn_relu") == 0) a->cell = RNN_RELU;
+  else {
+    range_error(p, "cell 'lstm', 'gru', 'rnn_tanh' or 'rnn_relu'");
+    return 0;
+  }
+  int reverse;
+  if (!int_prop(p, "hidden", &a->H) || !int_prop(p, "outSize", &a->O) || !int_prop(p, "batch", &a->B) ||
+      !get_prop(p, "reverse", &v) || !sl_get_bool(p->env, v, p->fn, "reverse", &reverse) ||
+      !get_prop(p, "batchSizes", &v))
+    return 0;
+  a->reverse = reverse;
+  bool typed = false;
+  napi_typedarray_type type;
+  size_t T;
+  void *data;
+  if (napi_is_typedarray(p->env, v, &typed) != napi_ok || !typed ||
+      napi_get_typedarray_info(p->env, v, &type, &T, &data, NULL, NULL) != napi_ok || type != napi_int32_array) {
+    napi_throw_type_error(p->env, NULL, "recurrent: expected batchSizes to be an Int32Array");
+    return 0;
+  }
+  if (T > INT_MAX) {
+    range_error(p, "fewer than 2^31 steps");
+    return 0;
+  }
+  a->T = (int)T;
+  a->batch_sizes = data;
+  long long N = 0;
+  for (size_t t = 0; t < T; t++) {
+    if (a->batch_sizes[t] < 0 || a->batch_sizes[t] > a->B) {
+      range_error(p, "batch sizes from 0 to batch");
+      return 0;
+    }
+    N += a->batch_sizes[t];
+  }
+  const int G = a->cell == LSTM ? 4 : a->cell == GRU ? 3 : 1;
+  const long long GH = (long long)G * a->H;
+  const long long widest = GH > a->O ? GH : a->O;
+  // The cells index rows with int arithmetic: every buffer must stay under 2^31 elements.
+  if ((N + 1) * (widest + 1) > INT_MAX || (long long)a->B * (widest + 1) > INT_MAX || GH * (a->O + 1) > INT_MAX) {
+    range_error(p, "every buffer under 2^31 elements");
+    return 0;
+  }
+  a->N = (int)N;
+  return 1;
+}
+
+// The weights and the saved buffers both directions read: W_hh, W_hr, b_hh, and gates, hPrev,
+// cells, cPrev, hFull, hhN (the forward writes them, the backward reads them).
+static int read_saved(props *p, rec_args *a) {
+  const size_t H = a->H, O = a->O, N = a->N;
+  const size_t GH = (size_t)(a->cell == LSTM ? 4 : a->cell == GRU ? 3 : 1) * H;
+  const int lstm = a->cell == LSTM, gru = a->cell == GRU;
+  float *w_hh, *w_hr, *b_hh, *gates, *h_prev, *cells, *c_prev, *h_full, *hh_n;
+  if (!f32_prop(p, "wHh", GH * O, 1, &w_hh) || !f32_prop(p, "wHr", O * H, 0, &w_hr)) return 0;
+  if (w_hr && !lstm) {
+    range_error(p, "wHr only for an LSTM (a projection)");
+    return 0;
+  }
+  if (!w_hr && a->O != a->H) {
+    range_error(p, "outSize = hidden without a projection (wHr)");
+    return 0;
+  }
+  if (!f32_prop(p, "bHh", GH, 0, &b_hh) || !f32_prop(p, "gates", N * GH, 1, &gates) ||
+      !f32_prop(p, "hPrev", N * O, 1, &h_prev) || !f32_prop(p, "cells", N * H, lstm, &cells) ||
+      !f32_prop(p, "cPrev", N * H, lstm, &c_prev) || !f32_prop(p, "hFull", N * H, w_hr != NULL, &h_full) ||
+      !f32_prop(p, "hhN", N * H, gru, &hh_n))
+    return 0;
+  a->w_hh = w_hh;
+  a->w_hr = w_hr;
+  a->b_hh = gru ? b_hh : NULL;  // LSTM and RNN have b_hh inside xProj
+  a->gates = gates;
+  a->h_prev = h_prev;
+  a->cells = lstm ? cells : NULL;
+  a->c_prev = lstm ? c_prev : NULL;
+  a->h_full = w_hr ? h_full : NULL;
+  a->hh_n = gru ? hh_n : NULL;
+  return 1;
+}
+
+// One 64-byte aligned block carved into the call's scratch buffers.
+typedef struct {
+  size_t floats;
+  float *base;
+} arena;
+
+static size_t reserve(arena *s, size_t floats) {
+  const size_t at = s->floats;
+  s->floats += (floats + 15) & ~(size_t)15;
+  return at;
+}
+
+static int arena_alloc(props *p, arena *s) {
+  s->base = aligned_alloc(64, (s->floats ? s->floats : 16) * sizeof(float));
+  if (!s->base) napi_throw_error(p->env, NULL, "recurrent: out of memory for the packed weights and scratch");
+  return s->base != NULL;
+}
+
+static void copy_or_zero(float *dst, const float *src, size_t n) {
+  if (src == dst) return;
+  if (src) memmove(dst, src, n * sizeof(float));
+  else memset(dst, 0, n * sizeof(float));
+}
+
+// xProj [N, G·H], wHh [G·H, O], h0 [B, O], c0 [B, H] -> out [N, O], hN [B, O], cN [B, H], gates,
+// hPrev, cells, cPrev, hFull, hhN
+static napi_value js_recurrent_forward(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value obj;
+  SL_CALL(env, napi_get_cb_info(env, info, &argc, &obj, NULL, NULL));
+  props p = {env, obj, "recurrentForward"};
+  rec_args a;
+  memset(&a, 0, sizeof a);
+  if (!read_sizes(&p, &a) || !read_saved(&p, &a)) return NULL;
+  const size_t H = a.H, O = a.O, B = a.B, N = a.N;
+  const int lstm = a.cell == LSTM, gru = a.cell == GRU, proj = a.w_hr != NULL;
+  const size_t GH = (size_t)(lstm ? 4 : gru ? 3 : 1) * H;
+  float *x_proj, *h0, *c0, *out, *h_n, *c_n;
+  if (!f32_prop(&p, "xProj", N * GH, 1, &x_proj) || !f32_prop(&p, "h0", B * O, 1, &h0) ||
+      !f32_prop(&p, "c0", B * H, 0, &c0) || !f32_prop(&p, "out", N * O, 1, &out) ||
+      !f32_prop(&p, "hN", B * O, 1, &h_n) || !f32_prop(&p, "cN", B * H, 0, &c_n))
+    return NULL;
+  arena s = {0, NULL};
+  const size_t at_offsets = reserve(&s, a.T);
+  const size_t at_whh = reserve(&s, sl_packed_size(a.O, (int)GH));
+  const size_t at_whr = proj ? reserve(&s, sl_packed_size(a.H, a.O)) : 0;
+  const size_t at_hfs = proj ? reserve(&s, B * H) : 0;
+  const size_t at_hh = gru ? reserve(&s, B * GH) : 0;
+  const size_t at_c = lstm && !c_n ? reserve(&s, B * H) : 0;
+  if (!arena_alloc(&p, &s)) return NULL;
+  a.offsets = (int *)(s.base + at_offsets);
+  a.w_hh_packed = s.base + at_whh;
+  a.w_hr_packed = proj ? s.base + at_whr : NULL;
+  a.h_full_step = proj ? s.base + at_hfs : NULL;
+  a.hh = gru ? s.base + at_hh : NULL;
+  // The working state is the output: h starts as h0 in hN, c as c0 in cN.
+  a.h = h_n;
+  copy_or_zero(a.h, h0, B * O);
+  if (lstm) {
+    a.c = c_n ? c_n : s.base + at_c;
+    copy_or_zero(a.c, c0, B * H);
+  }
+  a.out = out;
+  // LSTM and RNN add the recurrent products into the gates in place: they start as xProj.
+  if (gru) a.x_proj = x_proj;
+  else if (a.gates != x_proj) memcpy(a.gates, x_proj, N * GH * sizeof(float));
+  run(&a, 0);
+  free(s.base);
+  return NULL;
+}
+
+// dOut [N, O], dhN [B, O], dcN [B, H] -> dxProj [N, G·H], dh0 [B, O], dc0 [B, H], dwHh += …,
+// dbHh += …, dwHr += …, dhTrace, dcTrace
+static napi_value js_recurrent_backward(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value obj;
+  SL_CALL(env, napi_get_cb_info(env, info, &argc, &obj, NULL, NULL));
+  props p = {env, obj, "recurrentBackward"};
+  rec_args a;
+  memset(&a, 0, sizeof a);
+  if (!read_sizes(&p, &a) || !read_saved(&p, &a)) return NULL;
+  const size_t H = a.H, O = a.O, B = a.B, N = a.N;
+  const int lstm = a.cell == LSTM, gru = a.cell == GRU, proj = a.w_hr != NULL;
+  const size_t GH = (size_t)(lstm ? 4 : gru ? 3 : 1) * H;
+  float *d_out, *dh_n, *dc_n, *dx_proj, *dw_hh, *db_hh, *dw_hr, *dh0, *dc0, *dh_trace, *dc_trace;
+  if (!f32_prop(&p, "dOut", N * O, 0, &d_out) || !f32_prop(&p, "dhN", B * O, 0, &dh_n) ||
+      !f32_prop(&p, "dcN", B * H, 0, &dc_n) || !f32_prop(&p, "dxProj", N * GH, 1, &dx_proj) ||
+      !f32_prop(&p, "dwHh", GH * O, 1, &dw_hh) || !f32_prop(&p, "dbHh", GH, 0, &db_hh) ||
+      !f32_prop(&p, "dwHr", O * H, 0, &dw_hr) || !f32_prop(&p, "dh0", B * O, 1, &dh0) ||
+      !f32_prop(&p, "dc0", B * H, 0, &dc0) || !f32_prop(&p, "dhTrace", N * O, 0, &dh_trace) ||
+      !f32_prop(&p, "dcTrace", N * H, 0, &dc_trace))
+    return NULL;
+  // dW_hr needs every row's total dL/dh_t: the trace when one was asked for, else scratch.
+  const int rows_scratch = proj && !dh_trace;
+  const size_t sa = (GH > (proj ? O : 0) ? GH : O) * N;
+  const size_t pb = sl_packed_size(a.N, a.O), pbh = proj ? sl_packed_size(a.N, a.H) : 0;
+  arena s = {0, NULL};
+  const size_t at_offsets = reserve(&s, a.T);
+  const size_t at_whh = reserve(&s, sl_packed_size((int)GH, a.O));
+  const size_t at_whr = proj ? reserve(&s, sl_packed_size(a.O, a.H)) : 0;
+  const size_t at_dhs = proj ? reserve(&s, B * H) : 0;
+  const size_t at_dhh = gru ? reserve(&s, N * GH) : 0;
+  const size_t at_rows = rows_scratch ? reserve(&s, N * O) : 0;
+  const size_t at_dc = lstm && !dc0 ? reserve(&s, B * H) : 0;
+  const size_t at_sa = reserve(&s, sa);
+  const size_t at_sb = reserve(&s, pb > pbh ? pb : pbh);
+  if (!arena_alloc(&p, &s)) return NULL;
+  a.offsets = (int *)(s.base + at_offsets);
+  a.w_hh_packed = s.base + at_whh;
+  a.w_hr_packed = proj ? s.base + at_whr : NULL;
+  a.dh_step = proj ? s.base + at_dhs : NULL;
+  a.dhh = gru ? s.base + at_dhh : NULL;
+  a.dh_rows = rows_scratch ? s.base + at_rows : dh_trace;
+  a.dc_trace = lstm ? dc_trace : NULL;
+  a.scratch_a = s.base + at_sa;
+  a.scratch_b = s.base + at_sb;
+  a.d_out = d_out;
+  // The carried gradients live in the results: dh starts as dhN in dh0, dc as dcN in dc0.
+  a.dh = dh0;
+  copy_or_zero(a.dh, dh_n, B * O);
+  if (lstm) {
+    a.dc = dc0 ? dc0 : s.base + at_dc;
+    copy_or_zero(a.dc, dc_n, B * H);
+  }
+  a.dx_proj = dx_proj;
+  a.dw_hh = dw_hh;
+  a.db_hh = db_hh;
+  a.dw_hr = proj ? dw_hr : NULL;
+  run(&a, 1);
+  free(s.base);
+  return NULL;
+}
+
+// recurrentInfo() -> { isa }: the build of the gate math the next call runs.
+static napi_value js_recurrent_info(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out, v;
+  SL_CALL(env, napi_create_object(env, &out));
+  SL_CALL(env, napi_create_string_utf8(env, use_avx2() ? "avx2" : "portable", NAPI_AUTO_LENGTH, &v));
+  SL_CALL(env, napi_set_named_property(env, out, "isa", v));
+  return out;
+}
+
+napi_value sl_init_recurrent(napi_env env, napi_value exports) {
+  sl_export(env, exports, "recurrentForward", js_recurrent_forward);
+  sl_export(env, exports, "recurrentBackward", js_recurrent_backward);
+  sl_export(env, exports, "recurrentInfo", js_recurrent_info);
+  return exports;
+}

@@ -1,0 +1,255 @@
+// The native fused recurrence (src/c/recurrent-binding.c over the wasm backend's C cells): one
+// addon call per sequence and direction, both builds of the gate math (AVX2 + FMA and portable)
+// against the js kernels in float64 on shapes with full SIMD vectors and a tail, the per-step GEMM
+// split over the pool giving the same bits as one thread, NaN passing through as in js, and typed
+// errors for bad buffers. The conformance suite (packages/tensor/src/backend/conformance.test.ts)
+// checks every combination on small random shapes against the reference kernels.
+
+import {
+  jsBackend,
+  RECURRENT_GATES,
+  type RecurrentBackwardArgs,
+  type RecurrentCell,
+} from '@seqlab/tensor/backend';
+import { expectClose } from '@seqlab/tensor/testing';
+import { describe, expect, test } from 'vitest';
+import type { NativeAddon, NativeIsa } from './addon';
+import { createNativeBackend } from './backend';
+import { loadNative } from './load';
+
+const load = loadNative();
+const skipped = load.ok ? '' : ` (skipped: ${load.reason})`;
+
+interface Problem {
+  cell: RecurrentCell;
+  H: number;
+  O: number;
+  B: number;
+  lengths: number[];
+  reverse: boolean;
+  bias: boolean;
+}
+
+/** Deterministic values in [-scale, scale]. */
+function values(n: number, seed: number, scale = 1): Float64Array {
+  return Float64Array.from({ length: n }, (_, i) => scale * Math.sin(i * 12.9898 + seed * 78.233));
+}
+
+/** Every buffer of a forward + backward call, float32 or float64, from the same values. */
+function recurrentArgs(p: Problem, dtype: 'float32' | 'float64'): RecurrentBackwardArgs {
+  const F = (n: number) => (dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
+  const V = (n: number, seed: number, scale = 1) => {
+    const v = values(n, seed, scale);
+    return dtype === 'float64' ? v : Float32Array.from(v);
+  };
+  const { cell, H, O, B } = p;
+  const T = p.lengths[0];
+  const batchSizes = Int32Array.from({ length: T }, (_, t) => p.lengths.filter((l) => l > t).length);
+  const N = p.lengths.reduce((s, l) => s + l, 0);
+  const GH = RECURRENT_GATES[cell] * H;
+  const lstm = cell === 'lstm';
+  const w = 1 / Math.sqrt(H);
+  return {
+    cell,
+    hidden: H,
+    outSize: O,
+    batch: B,
+    batchSizes,
+    reverse: p.reverse,
+    xProj: V(N * GH, 1, 1.5),
+    wHh: V(GH * O, 2, w),
+    bHh: cell === 'gru' && p.bias ? V(GH, 3, w) : null,
+    wHr: O < H ? V(O * H, 4, w) : null,
+    h0: V(B * O, 5),
+    c0: lstm ? V(B * H, 6) : null,
+    out: F(N * O),
+    hN: F(B * O),
+    cN: lstm ? F(B * H) : null,
+    gates: F(N * GH),
+    hPrev: F(N * O),
+    cells: lstm ? F(N * H) : null,
+    cPrev: lstm ? F(N * H) : null,
+    hFull: O < H ? F(N * H) : null,
+    hhN: cell === 'gru' ? F(N * H) : null,
+    dOut: V(N * O, 7),
+    dhN: V(B * O, 8),
+    dcN: lstm ? V(B * H, 9) : null,
+    dxProj: F(N * GH),
+    dwHh: V(GH * O, 10),
+    dbHh: cell === 'gru' && p.bias ? V(GH, 11) : null,
+    dwHr: O < H ? V(O * H, 12) : null,
+    dh0: F(B * O),
+    dc0: lstm ? F(B * H) : null,
+    dhTrace: F(N * O),
+    dcTrace: lstm ? F(N * H) : null,
+  };
+}
+
+const FORWARD = ['out', 'hN', 'cN', 'gates', 'hPrev', 'cells', 'cPrev', 'hFull', 'hhN'] as const;
+const BACKWARD = ['dxProj', 'dwHh', 'dbHh', 'dwHr', 'dh0', 'dc0', 'dhTrace', 'dcTrace'] as const;
+
+/** The addon with a count of its recurrent calls. */
+function counting(addon: NativeAddon): { addon: NativeAddon; calls: Record<string, number> } {
+  const calls: Record<string, number> = { forward: 0, backward: 0, gemm: 0, gemmPacked: 0 };
+  return {
+    calls,
+    addon: {
+      ...addon,
+      recurrentForward: (a) => {
+        calls.forward++;
+        addon.recurrentForward(a);
+      },
+      recurrentBackward: (a) => {
+        calls.backward++;
+        addon.recurrentBackward(a);
+      },
+      gemm: (...args) => {
+        calls.gemm++;
+        addon.gemm(...args);
+      },
+      gemmPacked: (...args) => {
+        calls.gemmPacked++;
+        addon.gemmPacked(...args);
+      },
+    },
+  };
+}
+
+describe.skipIf(!load.ok)(`the native fused recurrence${skipped}`, () => {
+  if (!load.ok) return;
+  const addon = load.addon;
+  const native = createNativeBackend(addon);
+
+  test('is one addon call per sequence and direction; float64 runs the js kernels', () => {
+    const { addon: counted, calls } = counting(addon);
+    const backend = createNativeBackend(counted);
+    const p: Problem = { cell: 'lstm', H: 8, O: 8, B: 3, lengths: [5, 4, 2], reverse: false, bias: false };
+    const a = recurrentArgs(p, 'float32');
+    backend.recurrentForward(a);
+    backend.recurrentBackward(a);
+    expect(calls).toEqual({ forward: 1, backward: 1, gemm: 0, gemmPacked: 0 });
+    const a64 = recurrentArgs(p, 'float64');
+    const want = recurrentArgs(p, 'float64');
+    backend.recurrentForward(a64);
+    backend.recurrentBackward(a64);
+    jsBackend.recurrentForward(want);
+    jsBackend.recurrentBackward(want);
+    expect(calls).toEqual({ forward: 1, backward: 1, gemm: 0, gemmPacked: 0 });
+    for (const key of [...FORWARD, ...BACKWARD]) expect(a64[key], key).toEqual(want[key]);
+  });
+
+  // Both builds of the gate math: AVX2 + FMA under an AVX2 / AVX-512 GEMM, portable C under the scalar one.
+  const initial = addon.gemmInfo().isa;
+  const isas = (['avx512', 'avx2', 'scalar'] as NativeIsa[]).filter((isa) => {
+    const ok = addon.setIsa(isa);
+    addon.setIsa(initial);
+    return ok;
+  });
+  const problems: Problem[] = [
+    // H = 37: nine full vectors of four and a tail of one; uneven lengths (packed); both directions.
+    { cell: 'lstm', H: 37, O: 37, B: 5, lengths: [6, 6, 4, 3, 1], reverse: false, bias: false },
+    { cell: 'lstm', H: 37, O: 23, B: 5, lengths: [6, 5, 4, 3, 1], reverse: true, bias: false },
+    { cell: 'gru', H: 37, O: 37, B: 5, lengths: [6, 5, 5, 2, 2], reverse: true, bias: true },
+    { cell: 'gru', H: 21, O: 21, B: 4, lengths: [5, 5, 5, 5], reverse: false, bias: false },
+    { cell: 'rnn_tanh', H: 37, O: 37, B: 5, lengths: [6, 5, 4, 3, 1], reverse: false, bias: false },
+    { cell: 'rnn_relu', H: 37, O: 37, B: 5, lengths: [6, 6, 6, 6, 6], reverse: true, bias: false },
+  ];
+  describe.each(isas)('with the %s GEMM', (isa) => {
+    test.each(problems)(
+      '$cell H=$H O=$O lengths=$lengths reverse=$reverse agrees with js in float64',
+      (p) => {
+        addon.setIsa(isa);
+        try {
+          expect(addon.recurrentInfo().isa).toBe(isa === 'scalar' ? 'portable' : 'avx2');
+          const got = recurrentArgs(p, 'float32');
+          const want = recurrentArgs(p, 'float64');
+          native.recurrentForward(got);
+          jsBackend.recurrentForward(want);
+          // float32 GEMMs and gate math over T = 6 steps of H + O terms (conformance.test.ts derives the bound).
+          for (const key of FORWARD) {
+            const w = want[key];
+            if (w) expectClose(got[key] as Float32Array, w, { rtol: 2e-4, atol: 2e-4 }, key);
+            else expect(got[key], key).toBeNull();
+          }
+          native.recurrentBackward(got);
+          jsBackend.recurrentBackward(want);
+          for (const key of BACKWARD) {
+            const w = want[key];
+            if (!w) continue;
+            const magnitude = Math.max(1, ...Array.from(w, Math.abs));
+            expectClose(got[key] as Float32Array, w, { rtol: 5e-4, atol: 5e-4 * magnitude }, key);
+          }
+        } finally {
+          addon.setIsa(initial);
+        }
+      },
+    );
+  });
+
+  test('a step big enough for the pool gives the same bits on two threads as on one', () => {
+    // [32, 256] x [256, 1024]: 16.8 MFLOP per step, over gemm.c's split threshold.
+    const p: Problem = {
+      cell: 'lstm',
+      H: 256,
+      O: 256,
+      B: 32,
+      lengths: Array.from({ length: 32 }, () => 3),
+      reverse: false,
+      bias: false,
+    };
+    const threads = addon.threads();
+    try {
+      const run = (n: number) => {
+        addon.setThreads(n);
+        const a = recurrentArgs(p, 'float32');
+        native.recurrentForward(a);
+        native.recurrentBackward(a);
+        return a;
+      };
+      const one = run(1);
+      const two = run(2);
+      for (const key of [...FORWARD, ...BACKWARD]) expect(two[key], key).toEqual(one[key]);
+    } finally {
+      addon.setThreads(threads);
+    }
+  });
+
+  test('NaN in a gate reaches the output as in the js kernels', () => {
+    for (const cell of ['lstm', 'gru', 'rnn_tanh', 'rnn_relu'] as const) {
+      const p: Problem = { cell, H: 5, O: 5, B: 2, lengths: [3, 2], reverse: false, bias: false };
+      const got = recurrentArgs(p, 'float32');
+      const want = recurrentArgs(p, 'float64');
+      got.xProj[0] = Number.NaN;
+      want.xProj[0] = Number.NaN;
+      native.recurrentForward(got);
+      jsBackend.recurrentForward(want);
+      expect(Array.from(got.out, Number.isNaN), cell).toEqual(Array.from(want.out, Number.isNaN));
+      expect(Number.isNaN(got.out[0]), cell).toBe(true);
+    }
+  });
+
+  test('refuses buffers of the wrong length or type, and inconsistent sizes, before touching memory', () => {
+    const p: Problem = { cell: 'lstm', H: 4, O: 4, B: 2, lengths: [3, 2], reverse: false, bias: false };
+    const a = recurrentArgs(p, 'float32');
+    expect(() => addon.recurrentForward({ ...a, gates: new Float32Array(3) })).toThrow(
+      new RangeError('recurrentForward: expected gates of 80 elements, got 3'),
+    );
+    expect(() => addon.recurrentForward({ ...a, hN: new Float64Array(8) })).toThrow(
+      new TypeError('recurrentForward: expected hN to be a Float32Array'),
+    );
+    expect(() => addon.recurrentForward({ ...a, cells: null })).toThrow(
+      new TypeError('recurrentForward: expected cells to be a Float32Array of 20 elements, got null'),
+    );
+    expect(() => addon.recurrentForward({ ...a, batchSizes: Int32Array.of(3, 2) })).toThrow(
+      new RangeError('recurrentForward: expected batch sizes from 0 to batch'),
+    );
+    expect(() => addon.recurrentBackward({ ...a, dxProj: new Float32Array(79) })).toThrow(
+      new RangeError('recurrentBackward: expected dxProj of 80 elements, got 79'),
+    );
+    const gru = recurrentArgs({ ...p, cell: 'gru' }, 'float32');
+    expect(() => addon.recurrentForward({ ...gru, wHr: new Float32Array(16) })).toThrow(
+      new RangeError('recurrentForward: expected wHr only for an LSTM (a projection)'),
+    );
+    expect(() => addon.recurrentForward({ ...a, outSize: 3 })).toThrow(RangeError);
+  });
+});
