@@ -39,6 +39,24 @@ function counting(addon: NativeAddon): { addon: NativeAddon; calls: Record<strin
 describe.skipIf(!load.ok)(`the native backend${skipped}`, () => {
   if (!load.ok) return;
 
+  test('reports the instruction set and the threads it runs on, as they change', () => {
+    const addon = load.addon;
+    const native = createNativeBackend(addon);
+    const threads = addon.threads();
+    const isa = addon.gemmInfo().isa;
+    try {
+      expect(native.isa()).toBe(isa);
+      expect(native.threads()).toBe(threads);
+      addon.setThreads(threads === 1 ? 2 : 1);
+      expect(native.threads()).toBe(threads === 1 ? 2 : 1);
+      expect(addon.setIsa('scalar')).toBe(true);
+      expect(native.isa()).toBe('scalar');
+    } finally {
+      addon.setThreads(threads);
+      addon.setIsa(isa);
+    }
+  });
+
   test('runs float32 GEMMs in the addon and float64 ones in js, bit for bit', () => {
     const { addon, calls } = counting(load.addon);
     const native = createNativeBackend(addon);

@@ -9,7 +9,7 @@ import {
   type RecurrentBackwardArgs,
   type RecurrentForwardArgs,
 } from '@seqlab/tensor/backend';
-import type { NativeAddon } from './addon';
+import type { NativeAddon, NativeIsa } from './addon';
 
 // Every array the addon packed, with the panel width it was packed for (the addon checks it
 // against the active micro-kernel's). The js kernels must never read one: their panels are 4 wide.
@@ -29,9 +29,26 @@ const packedWidth = new WeakMap<FloatStorage, number>();
  * backend accumulates in float64 and rounds once, so the two agree within the float32 bounds the
  * conformance suite derives, not bit for bit.
  */
-export function createNativeBackend(addon: NativeAddon): Backend {
+export function createNativeBackend(addon: NativeAddon): NativeBackend {
   const kernels = nativeGemmKernels(addon);
-  return { ...jsBackend, name: 'native', gemm: kernels.gemm, ...nativeRecurrentKernels(addon) };
+  return {
+    ...jsBackend,
+    name: 'native',
+    gemm: kernels.gemm,
+    ...nativeRecurrentKernels(addon),
+    isa: () => addon.gemmInfo().isa,
+    threads: () => addon.threads(),
+  };
+}
+
+/**
+ * The native backend, with what it runs on for reports (`seqlab bench`, `seqlab doctor`): the GEMM's
+ * instruction set (`avx512`, `avx2`, `scalar`) and the pool's thread count, read when asked (both
+ * can change: `setIsa`, `setNativeThreads`).
+ */
+export interface NativeBackend extends Backend {
+  isa(): NativeIsa;
+  threads(): number;
 }
 
 /** Whether every float buffer of the arguments is float32 (the op gives them one dtype). */

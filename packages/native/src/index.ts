@@ -14,5 +14,5 @@ export {
 
 // The backend and the addon underneath, for benchmarks and tests
 export type { NativeAddon, NativeIsa } from './addon';
-export { createNativeBackend } from './backend';
+export { createNativeBackend, type NativeBackend } from './backend';
 export { addonCandidates, loadNative, type NativeLoad } from './load';
