@@ -63,9 +63,9 @@ function pendingError(name: string): BackendError {
 /** Options of `registerBackend`. */
 export interface RegisterBackendOptions {
   /**
-   * Make the backend the active one, with this reason (`getBackend().reason` becomes `default:
-   * <reason>`), unless SEQLAB_BACKEND or `setBackend` chose a backend. For a faster backend that
-   * the application loaded, e.g. `'the native addon loaded (avx512, 2 threads)'`.
+   * Make the backend the active one, with this reason (`getBackend().reason` becomes `default: `
+   * followed by it), unless SEQLAB_BACKEND or `setBackend` chose a backend. For a faster backend
+   * that the application loaded, e.g. `'the native addon loaded (avx512, 2 threads)'`.
    */
   default?: string;
 }
