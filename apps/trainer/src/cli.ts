@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { SeqlabError } from '@seqlab/tensor';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import pc from 'picocolors';
 import pkg from '../package.json' with { type: 'json' };
 import { selectBackend } from './backend';
+import { colorsFor } from './colors';
 import { registerBenchCommands } from './commands/bench/index';
 import { registerDiagnoseCommands } from './commands/diagnose/index';
 import { doctorCommand } from './commands/doctor/index';
@@ -216,7 +216,7 @@ function report(name: string, message: string, stack: string | undefined, verbos
     );
     return;
   }
-  console.error(`${pc.red('error:')} ${message}`);
+  console.error(`${colorsFor(process.stderr).red('error:')} ${message}`);
   if (verbose && stack) console.error(stack);
 }
 

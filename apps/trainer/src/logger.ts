@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import pc from 'picocolors';
+import { colorsFor } from './colors';
 
 /** Output options shared by every command. */
 export interface LogOptions {
@@ -50,7 +50,7 @@ export class Logger {
   /** A warning on stderr (text) or an event (JSON). */
   warn(message: string): void {
     if (this.json) console.log(JSON.stringify({ event: 'warning', message }));
-    else if (!this.quiet) console.error(pc.yellow(`warning: ${message}`));
+    else if (!this.quiet) console.error(colorsFor(process.stderr).yellow(`warning: ${message}`));
   }
 
   /** Starts a progress bar of `total` steps (plain lines on stderr every ~10% when not on a terminal). */
@@ -61,7 +61,7 @@ export class Logger {
     if (this.tty) {
       this.#bar = new cliProgress.SingleBar(
         {
-          format: `${label} ${pc.cyan('{bar}')} {value}/{total} | ETA {eta_formatted} | loss {loss} | {tps} tok/s`,
+          format: `${label} ${colorsFor(process.stderr).cyan('{bar}')} {value}/{total} | ETA {eta_formatted} | loss {loss} | {tps} tok/s`,
           hideCursor: true,
           clearOnComplete: true,
           etaBuffer: 20,

@@ -67,6 +67,7 @@ describe('seqlab, as a command-line tool', () => {
     expect(colored.code).toBe(2);
     expect(colored.stderr).toMatch(ANSI); // the check can fail: forced colours do colour the error
     for (const [args, env] of [
+      [bad, { CI: 'true' }], // a pipe stays plain on a CI machine too (picocolors alone colours it)
       [['--no-color', ...bad], { FORCE_COLOR: '1' }],
       [[...bad, '--no-color'], { FORCE_COLOR: '1' }],
       [bad, { FORCE_COLOR: '1', NO_COLOR: '1' }],
