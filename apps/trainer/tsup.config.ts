@@ -9,4 +9,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   dts: false,
+  // Optional, loaded on demand (bench speed --engine onnxruntime): never bundled, even as a devDependency.
+  external: ['onnxruntime-node'],
 });

@@ -160,3 +160,34 @@ describe.skipIf(noChecker)('ONNX’s own checker', () => {
     },
   );
 });
+
+describe('seqlab bench speed --engine onnxruntime (the built CLI)', () => {
+  it('loads onnxruntime-node on demand and times W2 inference of the exported model', async () => {
+    const r = await runCli([
+      'bench',
+      'speed',
+      '--engine',
+      'onnxruntime',
+      '--workload',
+      'W2',
+      '--steps',
+      '1',
+      '--warmup',
+      '0',
+      '--threads',
+      '1',
+      '--json',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const record = JSON.parse(r.stdout);
+    expect(record).toMatchObject({
+      workload: 'W2',
+      mode: 'infer',
+      backend: 'onnxruntime',
+      isa: 'onnxruntime-cpu',
+      threads: 1,
+    });
+    expect(record.median_ms).toBeGreaterThan(0);
+  });
+});
