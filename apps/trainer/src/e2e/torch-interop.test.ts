@@ -4,8 +4,10 @@
 import { spawnSync } from 'node:child_process';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { collate } from '@seqlab/classifier';
+import { loadTextClassifier } from '@seqlab/classifier/node';
 import { GRU, LSTM, RNN } from '@seqlab/layers';
-import type { Tensor } from '@seqlab/tensor';
+import { noGrad, type Tensor } from '@seqlab/tensor';
 import { loadSafetensorsFile } from '@seqlab/tensor/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, lines, REPO, requireBuiltCli, runCli, TempDirs, TINY } from './cli-harness';
@@ -69,6 +71,43 @@ function torchPredict(run: string, weights?: string): Prediction[] {
   return lines(out).map((line) => JSON.parse(line));
 }
 
+/** seqlab's logits of TEXTS (the run loaded by @seqlab/classifier) equal torch's (python/seqlab_torch.py) within 1e-5. */
+async function expectSameLogits(run: string): Promise<void> {
+  const classifier = await loadTextClassifier(run);
+  const ids = TEXTS.map((text) => classifier.encoder.encode(text));
+  const seqlab = noGrad(() =>
+    classifier.model.forward(
+      collate(
+        classifier.model,
+        ids.map((i) => ({ ids: i, label: 0 })),
+      ),
+    ),
+  );
+  const torch = JSON.parse(
+    python([
+      '-c',
+      [
+        'import sys, json',
+        'sys.path.insert(0, "python")',
+        'from seqlab_torch import load_run',
+        'run = load_run(sys.argv[1])',
+        'print(json.dumps(run.logits_from_ids(json.loads(sys.argv[2])).tolist()))',
+      ].join('\n'),
+      run,
+      JSON.stringify(ids),
+    ]),
+  ) as number[][];
+  expect(seqlab.shape).toEqual([TEXTS.length, torch[0]?.length]);
+  const C = seqlab.shape[1] as number;
+  torch.forEach((row, b) => {
+    row.forEach((v, c) => {
+      expect(Math.abs((seqlab.data[b * C + c] as number) - v), `${TEXTS[b]} class ${c}`).toBeLessThanOrEqual(
+        1e-5,
+      );
+    });
+  });
+}
+
 // seqlab prints probabilities to 6 decimals: half a unit of the last digit plus float32 noise.
 const TOL = 1e-5;
 
@@ -114,6 +153,10 @@ describe.skipIf(missing !== null)('a run directory in PyTorch (python/seqlab_tor
     expectSamePredictions(await seqlabPredict(run), torchPredict(run), TOL);
   });
 
+  it.each(RUNS.map(([name]) => name))('%s: torch’s logits are seqlab’s within 1e-5', async (name) => {
+    await expectSameLogits(dirs.get(name) as string);
+  });
+
   it.each(RUNS.map(([name]) => name))(
     '%s: weights changed in torch and saved with save_safetensors load back into seqlab',
     async (name) => {
@@ -141,6 +184,7 @@ describe.skipIf(missing !== null)('a run directory in PyTorch (python/seqlab_tor
       ]);
       const seqlab = await seqlabPredict(copy);
       expectSamePredictions(seqlab, torchPredict(copy), TOL);
+      await expectSameLogits(copy);
       // The weights did change: the predictions differ from the original run's somewhere.
       const before = await seqlabPredict(run);
       const moved = before.some((p, i) =>
