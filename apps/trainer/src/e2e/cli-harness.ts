@@ -141,6 +141,39 @@ export const TINY = [
   '16',
 ];
 
+/**
+ * Trains one run per entry in parallel, each the TINY model on the topics fixture plus the entry's
+ * flags, into `root/run<i>`; returns the run directories by name. Throws, with the CLI's stderr,
+ * when a training writes to stderr or exits with a code other than 0.
+ */
+export async function trainTinyRuns(
+  root: string,
+  runs: ReadonlyArray<readonly [string, readonly string[]]>,
+): Promise<Map<string, string>> {
+  requireBuiltCli();
+  const dirs = new Map<string, string>();
+  await Promise.all(
+    runs.map(async ([name, flags], i) => {
+      const out = join(root, `run${i}`);
+      const r = await runCli([
+        '--quiet',
+        'train',
+        '--train',
+        fixture('topics.csv'),
+        ...TINY,
+        ...flags,
+        '--out',
+        out,
+      ]);
+      if (r.code !== 0 || r.stderr !== '') {
+        throw new Error(`e2e: training ${name} exited ${r.code}: ${r.stderr}`);
+      }
+      dirs.set(name, out);
+    }),
+  );
+  return dirs;
+}
+
 /** A fresh directory under the OS temp dir; `cleanup` removes every one made. */
 export class TempDirs {
   #dirs: string[] = [];

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRun } from '../run';
-import { fixture, lines, REPO, requireBuiltCli, runCli, TempDirs, TINY } from './cli-harness';
+import { lines, REPO, runCli, TempDirs, trainTinyRuns } from './cli-harness';
 
 const TEXTS = [
   'the striker scored a late goal in the stadium',
@@ -29,26 +29,7 @@ const dirs = new Map<string, string>();
 afterAll(() => temp.cleanup());
 
 beforeAll(async () => {
-  requireBuiltCli();
-  const root = await temp.make();
-  await Promise.all(
-    RUNS.map(async ([name, flags], i) => {
-      const out = join(root, `run${i}`);
-      const r = await runCli([
-        '--quiet',
-        'train',
-        '--train',
-        fixture('topics.csv'),
-        ...TINY,
-        ...flags,
-        '--out',
-        out,
-      ]);
-      expect(r.stderr).toBe('');
-      expect(r.code).toBe(0);
-      dirs.set(name, out);
-    }),
-  );
+  for (const [name, dir] of await trainTinyRuns(await temp.make(), RUNS)) dirs.set(name, dir);
 }, 180_000); // four small trainings, on a busy machine
 
 /** The texts as ONNX inputs: ids padded with 0 to the longest, and the lengths. */

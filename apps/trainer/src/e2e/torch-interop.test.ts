@@ -10,7 +10,7 @@ import { GRU, LSTM, RNN } from '@seqlab/layers';
 import { noGrad, type Tensor } from '@seqlab/tensor';
 import { loadSafetensorsFile } from '@seqlab/tensor/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixture, lines, REPO, requireBuiltCli, runCli, TempDirs, TINY } from './cli-harness';
+import { lines, REPO, runCli, TempDirs, trainTinyRuns } from './cli-harness';
 
 const PYTHON = '/usr/bin/python3';
 const MODULE = join(REPO, 'python', 'seqlab_torch.py');
@@ -126,26 +126,7 @@ const RUNS: Array<[string, string[]]> = [
 describe.skipIf(missing !== null)('a run directory in PyTorch (python/seqlab_torch.py)', () => {
   const dirs = new Map<string, string>();
   beforeAll(async () => {
-    requireBuiltCli();
-    const root = await temp.make();
-    await Promise.all(
-      RUNS.map(async ([name, flags], i) => {
-        const out = join(root, `run${i}`);
-        const r = await runCli([
-          '--quiet',
-          'train',
-          '--train',
-          fixture('topics.csv'),
-          ...TINY,
-          ...flags,
-          '--out',
-          out,
-        ]);
-        expect(r.stderr).toBe('');
-        expect(r.code).toBe(0);
-        dirs.set(name, out);
-      }),
-    );
+    for (const [name, dir] of await trainTinyRuns(await temp.make(), RUNS)) dirs.set(name, dir);
   }, 180_000); // six small trainings, on a busy machine
 
   it.each(RUNS.map(([name]) => name))('%s: torch predicts what seqlab predicts', async (name) => {
