@@ -2,9 +2,18 @@
 // node-gyp) it warns loudly and exits 0, so `pnpm build` and installs keep working and the
 // package reports the addon as missing at load.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
 import { loadFrom } from './load';
@@ -56,4 +65,54 @@ test("without @seqlab/tensor's C sources (the fused recurrence's cells) the buil
   expect(result.stderr).toContain('@seqlab/native: the native addon was NOT built.');
   expect(result.stderr).toContain("@seqlab/tensor's C sources (src/backend/wasm/recurrent.c) were not found");
   expect(existsSync(join(dir, 'build'))).toBe(false);
+});
+
+// The `install` step (build-addon.mjs --if-missing) of a package that ships a prebuild for this
+// platform runs no node-gyp, so installing it needs no compiler; a prebuild of another platform
+// does not count.
+test('install skips node-gyp when prebuilds/<platform>-<arch>/ holds an addon, and only then', () => {
+  const dir = copyPackage(false); // no node-gyp: a build attempt would warn
+  const other = process.platform === 'linux' ? 'win32-x64' : 'linux-x64';
+  mkdirSync(join(dir, 'prebuilds', other), { recursive: true });
+  writeFileSync(join(dir, 'prebuilds', other, 'seqlab_native.node'), '');
+  const install = () =>
+    spawnSync(process.execPath, [join(dir, 'scripts', 'build-addon.mjs'), '--if-missing'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, npm_config_node_gyp: '', NODE_PATH: '' },
+    });
+  const withoutOwn = install();
+  expect(withoutOwn.status).toBe(0);
+  expect(withoutOwn.stderr).toContain('node-gyp was not found');
+
+  const own = join(dir, 'prebuilds', `${process.platform}-${process.arch}`);
+  mkdirSync(own);
+  writeFileSync(join(own, 'seqlab_native.node'), '');
+  const withOwn = install();
+  expect(withOwn.status).toBe(0);
+  expect(withOwn.stdout + withOwn.stderr).toBe('');
+  expect(existsSync(join(dir, 'build'))).toBe(false);
+});
+
+// The prepack step (prebuild.mjs --copy) ships the addon `pnpm build` made as this platform's
+// prebuild, and without one says loudly what the tarball will hold instead of failing the pack.
+test('prebuild --copy copies build/Release into prebuilds/<platform>-<arch>/, or warns naming what ships', () => {
+  const dir = copyPackage(false);
+  const prebuild = () =>
+    spawnSync(process.execPath, [join(dir, 'scripts', 'prebuild.mjs'), '--copy'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+  const missing = prebuild();
+  expect(missing.status).toBe(0);
+  expect(missing.stderr).toContain(`no addon to copy into prebuilds/${process.platform}-${process.arch}/`);
+  expect(missing.stderr).toContain('The package will ship the prebuilds: none.');
+
+  mkdirSync(join(dir, 'build', 'Release'), { recursive: true });
+  writeFileSync(join(dir, 'build', 'Release', 'seqlab_native.node'), 'the addon');
+  const copied = prebuild();
+  expect(copied.status).toBe(0);
+  const target = join(dir, 'prebuilds', `${process.platform}-${process.arch}`, 'seqlab_native.node');
+  expect(readFileSync(target, 'utf8')).toBe('the addon');
+  expect(readdirSync(dirname(target))).toEqual(['seqlab_native.node']);
 });

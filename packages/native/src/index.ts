@@ -1,5 +1,5 @@
-// @seqlab/native: the native CPU backend. `registerNative()` loads the addon (prebuilds/, then
-// build/Release/) and registers a backend named `native` with @seqlab/tensor; nothing happens at
+// @seqlab/native: the native CPU backend. `registerNative()` loads the addon (build/Release/, then
+// prebuilds/) and registers a backend named `native` with @seqlab/tensor; nothing happens at
 // import.
 
 // Registering the backend

@@ -11,8 +11,10 @@ export type NativeLoad = { ok: true; addon: NativeAddon; path: string } | { ok: 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
- * Where the addon is looked for, in order (node-gyp-build's convention): a prebuilt binary in
- * prebuilds/<platform>-<arch>/, then the one `node-gyp` built in build/Release/.
+ * Where the addon is looked for, in order (node-gyp-build's convention): the one `node-gyp` built in
+ * build/Release/ (`npm rebuild`, or the workspace's build), then a prebuilt binary shipped in the
+ * package's prebuilds/<platform>-<arch>/ (installs without a compiler). A local build wins, so a
+ * prebuild copied there by `pnpm pack` never shadows a rebuilt addon.
  */
 export function addonCandidates(packageRoot = root): string[] {
   const prebuilds = join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`);
@@ -22,7 +24,7 @@ export function addonCandidates(packageRoot = root): string[] {
         .sort()
         .map((file) => join(prebuilds, file))
     : [];
-  return [...prebuilt, join(packageRoot, 'build', 'Release', 'seqlab_native.node')];
+  return [join(packageRoot, 'build', 'Release', 'seqlab_native.node'), ...prebuilt];
 }
 
 let cached: NativeLoad | undefined;

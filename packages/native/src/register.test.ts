@@ -2,7 +2,7 @@
 // registerNative sizes the pool and becomes the default unless SEQLAB_BACKEND or setBackend chose;
 // SEQLAB_BACKEND=native waits for registerNative and fails loudly without it.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,9 +15,19 @@ const load = loadNative();
 const skipped = load.ok ? '' : ` (skipped: ${load.reason})`;
 
 describe('loading the addon', () => {
-  test('looks in prebuilds/<platform>-<arch>/ first, then build/Release/', () => {
-    const candidates = addonCandidates('/pkg');
-    expect(candidates.at(-1)).toBe('/pkg/build/Release/seqlab_native.node');
+  // node-gyp-build's order: a local build (npm rebuild, or the workspace's `pnpm build`) wins over
+  // the binary shipped in the package, so a prebuild left by `pnpm pack` never shadows a rebuilt addon.
+  test('looks in build/Release/ first, then prebuilds/<platform>-<arch>/', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seqlab-native-candidates-'));
+    const prebuilds = join(dir, 'prebuilds', `${process.platform}-${process.arch}`);
+    mkdirSync(prebuilds, { recursive: true });
+    writeFileSync(join(prebuilds, 'seqlab_native.node'), '');
+    writeFileSync(join(prebuilds, 'README.md'), '');
+    expect(addonCandidates(dir)).toEqual([
+      join(dir, 'build', 'Release', 'seqlab_native.node'),
+      join(prebuilds, 'seqlab_native.node'),
+    ]);
+    expect(addonCandidates('/pkg')).toEqual(['/pkg/build/Release/seqlab_native.node']);
   });
 
   test('a missing addon is a reason naming the build command, not an exception', () => {
