@@ -1,7 +1,8 @@
 // The rules the published package.json files and the changesets config keep, checked on the
 // workspace (no packing): @seqlab/tensor is a peer of every other package, they are released as one
-// `fixed` group, every entry point has the `node` condition of NOTE(one-copy-in-node), and only
-// @seqlab/datasets pulls in datasets.
+// `fixed` group (with the `seqlab` CLI, @seqlab/cli in apps/trainer), every entry point has the `node`
+// condition of NOTE(one-copy-in-node), only @seqlab/datasets pulls in datasets, and every changeset
+// names a package of the workspace.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +12,12 @@ const repo = fileURLToPath(new URL('../..', import.meta.url));
 
 interface Manifest {
   name: string;
+  version: string;
   private?: boolean;
+  bin?: Record<string, string>;
+  engines?: Record<string, string>;
+  files?: string[];
+  repository?: { directory?: string };
   dependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
@@ -22,7 +28,9 @@ const published = readdirSync(join(repo, 'packages'))
   .filter((dir) => existsSync(join(repo, 'packages', dir, 'package.json')))
   .map((dir) => JSON.parse(readFileSync(join(repo, 'packages', dir, 'package.json'), 'utf8')) as Manifest)
   .filter((manifest) => !manifest.private);
-const names = published.map((manifest) => manifest.name).sort();
+/** The published app: the CLI (apps/trainer), which takes its @seqlab packages as dependencies. */
+const cli = JSON.parse(readFileSync(join(repo, 'apps', 'trainer', 'package.json'), 'utf8')) as Manifest;
+const names = [...published, cli].map((manifest) => manifest.name).sort();
 const config = JSON.parse(readFileSync(join(repo, '.changeset', 'config.json'), 'utf8'));
 
 describe('published manifests', () => {
@@ -85,5 +93,44 @@ describe('published manifests', () => {
           : [],
       );
     }
+  });
+
+  it('@seqlab/cli: the seqlab bin, every @seqlab package a dependency (workspace:^, a caret range once packed)', () => {
+    expect(cli).toMatchObject({
+      name: '@seqlab/cli',
+      bin: { seqlab: './dist/cli.js' },
+      engines: { node: '>=20' },
+      license: 'MIT',
+      repository: { directory: 'apps/trainer' },
+    });
+    expect(cli.private).toBeUndefined();
+    expect(cli.files).toEqual(['dist', 'config.schema.json', 'configs']);
+    const seqlab = Object.entries(cli.dependencies ?? {}).filter(([dep]) => dep.startsWith('@seqlab/'));
+    expect(seqlab.map(([dep]) => dep)).toEqual(
+      expect.arrayContaining(['@seqlab/datasets', '@seqlab/native']),
+    );
+    for (const [dep, range] of seqlab) {
+      expect(range, dep).toBe('workspace:^');
+      expect(names, dep).toContain(dep);
+    }
+    expect(cli.peerDependencies).toBeUndefined();
+  });
+
+  it('every changeset names packages of the workspace (`changeset version` refuses unknown ones)', () => {
+    const workspace = new Set(
+      ['packages', 'apps'].flatMap((parent) =>
+        readdirSync(join(repo, parent))
+          .filter((dir) => existsSync(join(repo, parent, dir, 'package.json')))
+          .map((dir) => JSON.parse(readFileSync(join(repo, parent, dir, 'package.json'), 'utf8')).name),
+      ),
+    );
+    const unknown = readdirSync(join(repo, '.changeset'))
+      .filter((file) => file.endsWith('.md') && file !== 'README.md')
+      .flatMap((file) => {
+        const front = /^---\n([\s\S]*?)\n---/.exec(readFileSync(join(repo, '.changeset', file), 'utf8'));
+        const named = [...(front?.[1] ?? '').matchAll(/^["']?([^"':]+)["']?\s*:/gm)].map((m) => m[1]!);
+        return named.filter((name) => !workspace.has(name)).map((name) => `${file}: ${name}`);
+      });
+    expect(unknown).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@
 // trainer's resident memory (RSS) at a fixed interval, prints the curve and the growth after the
 // warm-up, and exits 1 when it grew by more than the limit.
 //
-//   pnpm turbo run build --filter=@seqlab/trainer...      # the script runs the built CLI
+//   pnpm turbo run build --filter=@seqlab/cli...      # the script runs the built CLI
 //   node apps/trainer/scripts/soak.mjs                     # 30 minutes, a sample every 10 s
 //   node apps/trainer/scripts/soak.mjs --minutes 5 --warmup-minutes 1.5
 //   node apps/trainer/scripts/soak.mjs -- --dataset names  # flags after -- go to `seqlab train`
@@ -71,7 +71,7 @@ if (warmup >= minutes) {
   process.exit(2);
 }
 if (!existsSync(CLI)) {
-  console.error(`soak: ${CLI} is missing; build first: pnpm turbo run build --filter=@seqlab/trainer...`);
+  console.error(`soak: ${CLI} is missing; build first: pnpm turbo run build --filter=@seqlab/cli...`);
   process.exit(2);
 }
 

@@ -94,7 +94,7 @@ function configOption(
 function configFlags(cmd: Command): Command {
   cmd.option(
     '--config <file>',
-    'JSON file of options (flags override it; schema: apps/trainer/config.schema.json)',
+    'JSON file of options (flags override it; JSON Schema: @seqlab/cli/config.schema.json)',
   );
   const text: Array<[string, string, string]> = [
     ['dataset', '<name>', 'built-in dataset when no --train is given: spam-assassin or names'],

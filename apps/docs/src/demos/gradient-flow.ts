@@ -9,7 +9,7 @@ import {
   GRADIENT_FLOW_DEFAULTS,
   type GradientPath,
   measureGradientFlow,
-} from '@seqlab/trainer/diagnostics/gradient-flow';
+} from '@seqlab/cli/diagnostics/gradient-flow';
 
 /** The probe's sizes; the defaults are the reference script's (T 50, H 64, I 16, B 32, 5 seeds). */
 export interface ProbeSettings {

@@ -1,6 +1,6 @@
 // Runs the built `seqlab` CLI (apps/trainer/dist/cli.js) as a subprocess for the end-to-end tests.
 // The root `pnpm test` builds every package before vitest starts; when running vitest directly,
-// build first: `pnpm turbo run build --filter=@seqlab/trainer...`.
+// build first: `pnpm turbo run build --filter=@seqlab/cli...`.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -23,7 +23,7 @@ export const fixture = (name: string): string => join(FIXTURES, name);
 export function requireBuiltCli(): void {
   if (!existsSync(CLI)) {
     throw new Error(
-      `e2e: ${CLI} is missing. Build the CLI first: cd ${REPO} && pnpm turbo run build --filter=@seqlab/trainer... (pnpm test does this)`,
+      `e2e: ${CLI} is missing. Build the CLI first: cd ${REPO} && pnpm turbo run build --filter=@seqlab/cli... (pnpm test does this)`,
     );
   }
 }
