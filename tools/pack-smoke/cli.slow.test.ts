@@ -2,8 +2,8 @@
 // packed with `pnpm pack` (which rewrites `workspace:^` and runs @seqlab/native's prepack, copying
 // the addon into prebuilds/), installed with one `npm install` of the tarballs into a project in
 // os.tmpdir(), outside the workspace, with install scripts on (as a user's install runs them), and
-// run through `npx --no -- seqlab` (`--no`: never fetch a package from the registry; `--`: the
-// options after it are seqlab's, as `--version`, which npx would take for its own). The run trains
+// run through `npx --no -- seqlab` (`--no`: never fetch a package from the registry; `--` ends
+// npx's options, else, after `--no`, npx takes `--version` for its own). The run trains
 // the default dataset (SpamAssassin, from @seqlab/datasets) with a tiny config file that names the
 // package's JSON Schema, then predicts on the run it wrote; the workspace's CLI must print the same
 // predictions for the same run directory.
