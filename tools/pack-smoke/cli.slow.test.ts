@@ -25,7 +25,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const workspaceCli = join(repo, 'apps', 'trainer', 'dist', 'cli.js');
-const addonBuilt = existsSync(join(repo, 'packages', 'native', 'build', 'Release', 'seqlab_native.node'));
+const builtAddon = join(repo, 'packages', 'native', 'build', 'Release', 'seqlab_native.node');
+const addonBuilt = existsSync(builtAddon);
 const skipNative = addonBuilt
   ? ''
   : ' (skipped: packages/native/build/Release/seqlab_native.node is not built, so the tarball has no prebuild; pnpm build with a C compiler)';
@@ -241,6 +242,16 @@ describe('@seqlab/cli from its packed tarball, installed outside the workspace',
       const platform = `${process.platform}-${process.arch}`;
       const files = (await runOk('tar', ['-tzf', tarballs.get('@seqlab/native')!])).stdout;
       expect(files).toContain(`package/prebuilds/${platform}/seqlab_native.node`);
+      // The addon this workspace built, copied at pack time: not a stale one left in prebuilds/.
+      const shipped = await new Promise<Buffer>((resolvePromise, reject) =>
+        execFile(
+          'tar',
+          ['-xzOf', tarballs.get('@seqlab/native')!, `package/prebuilds/${platform}/seqlab_native.node`],
+          { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
+          (error, stdout) => (error ? reject(error) : resolvePromise(stdout)),
+        ),
+      );
+      expect(shipped.equals(readFileSync(builtAddon))).toBe(true);
       const native = join(app, 'node_modules', '@seqlab', 'native');
       // The install step ran and skipped node-gyp: no build/ directory, no warning.
       expect(existsSync(join(native, 'build')), install?.output).toBe(false);
