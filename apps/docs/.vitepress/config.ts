@@ -33,6 +33,8 @@ export default defineConfig({
   vite: {
     resolve: { conditions },
     ssr: { resolve: { conditions, externalConditions: conditions } },
+    // Demo workers (guide 7) import the packages as ES modules.
+    worker: { format: 'es' },
   },
   themeConfig: {
     nav: [

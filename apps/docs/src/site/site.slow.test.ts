@@ -49,6 +49,7 @@ describe('the built site (apps/docs/dist)', () => {
       'guides/getting-started.html',
       'guides/coming-from-pytorch.html',
       'guides/packing.html',
+      'guides/sentiment-classifier.html',
     ]) {
       expect(pages.has(page), page).toBe(true);
     }
