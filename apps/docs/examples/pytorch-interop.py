@@ -14,7 +14,7 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "python"))
 from seqlab_torch import load_safetensors  # noqa: E402
 
-# region load
+#region load
 tensors = load_safetensors(sys.argv[1])
 state = {k: v for k, v in tensors.items() if k not in ("input", "output")}
 lstm = torch.nn.LSTM(3, 5, num_layers=2, bidirectional=True, batch_first=True)
@@ -24,5 +24,5 @@ with torch.no_grad():
     output, _ = lstm(tensors["input"])
 diff = (output - tensors["output"]).abs().max().item()
 print(f"seqlab -> PyTorch: max |output - seqlab's| = {diff:.2e}")
-# endregion load
+#endregion load
 sys.exit(0 if diff <= 1e-5 else 1)
