@@ -11,7 +11,9 @@ import { Module } from '../module';
 
 /** Options shared by the cells (torch.nn.RNNCell / LSTMCell / GRUCell arguments, camelCased). */
 export interface CellOptions {
+  /** Features I of the input x. */
   inputSize: number;
+  /** Features H of the hidden state h (and of the LSTM's cell state c). */
   hiddenSize: number;
   /** Learn the biases b_ih and b_hh (default true). */
   bias?: boolean;
@@ -32,11 +34,17 @@ export const CELL_KEYS: { [K in keyof Required<CellOptions>]: true } = {
  * `new LSTMCell(I, H, { bias: false })`; unknown option keys throw (see `checkOptions`).
  */
 export abstract class CellBase extends Module {
+  /** Features I of the input x. */
   readonly inputSize: number;
+  /** Features H of the hidden state. */
   readonly hiddenSize: number;
+  /** `weight_ih` [G·H, I]: the input's weights, gate blocks stacked (LSTM i, f, g, o; GRU r, z, n). */
   readonly weightIh: Tensor;
+  /** `weight_hh` [G·H, H]: the previous hidden state's weights, gate blocks as in `weightIh`. */
   readonly weightHh: Tensor;
+  /** `bias_ih` [G·H], or null with `bias: false`. */
   readonly biasIh: Tensor | null;
+  /** `bias_hh` [G·H], or null with `bias: false`. */
   readonly biasHh: Tensor | null;
 
   protected constructor(name: string, gates: number, options: CellOptions) {
