@@ -38,9 +38,9 @@ export abstract class CellBase extends Module {
   readonly inputSize: number;
   /** Features H of the hidden state. */
   readonly hiddenSize: number;
-  /** `weight_ih` [G·H, I]: the input's weights, gate blocks stacked (LSTM i, f, g, o; GRU r, z, n). */
+  /** The input's weights `weight_ih`, shape [G·H, I], gate blocks stacked (LSTM i, f, g, o; GRU r, z, n). */
   readonly weightIh: Tensor;
-  /** `weight_hh` [G·H, H]: the previous hidden state's weights, gate blocks as in `weightIh`. */
+  /** The previous hidden state's weights `weight_hh`, shape [G·H, H], gate blocks as in `weightIh`. */
   readonly weightHh: Tensor;
   /** `bias_ih` [G·H], or null with `bias: false`. */
   readonly biasIh: Tensor | null;
