@@ -33,6 +33,8 @@ export default defineConfig({
   vite: {
     resolve: { conditions },
     ssr: { resolve: { conditions, externalConditions: conditions } },
+    // Demo workers (guide 7) import the packages as ES modules.
+    worker: { format: 'es' },
   },
   themeConfig: {
     nav: [
@@ -51,6 +53,10 @@ export default defineConfig({
             { text: 'Getting started: SentimentLSTM', link: '/guides/getting-started' },
             { text: 'Coming from PyTorch', link: '/guides/coming-from-pytorch' },
             { text: 'Padding, bucketing, packing', link: '/guides/packing' },
+            { text: '7. The sentiment classifier, end to end', link: '/guides/sentiment-classifier' },
+            { text: '8. Exploding gradients, overfitting', link: '/guides/clipping-and-overfitting' },
+            { text: '9. Weights between PyTorch and seqlab', link: '/guides/pytorch-interop' },
+            { text: '10. The CLI trainer and the backends', link: '/guides/cli-and-backends' },
           ],
         },
         { text: 'Examples', items: [{ text: 'Runnable examples', link: '/examples/' }] },

@@ -32,9 +32,13 @@ const EMBEDDING_KEYS = optionKeys<EmbeddingOptions>({ paddingIdx: true });
  * ```
  */
 export class Embedding extends Module {
+  /** Rows of the table: ids run from 0 to numEmbeddings − 1. */
   readonly numEmbeddings: number;
+  /** Length of each vector. */
   readonly embeddingDim: number;
+  /** The row that stays zero and gets no gradient (negative values counted from the end), or null. */
   readonly paddingIdx: number | null;
+  /** The table, shape [numEmbeddings, embeddingDim]. */
   readonly weight: Tensor;
 
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
@@ -66,6 +70,7 @@ export class Embedding extends Module {
     this.weight = this.registerParameter('weight', weight);
   }
 
+  /** int32 ids [*] → their rows [*, embeddingDim]; an id outside the table throws, naming it. */
   forward(ids: Tensor): Tensor {
     // ids [*] -> [*, D]
     assertTensor('Embedding.forward', ids, 'ids', 'indices');

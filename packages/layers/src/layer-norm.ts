@@ -25,9 +25,13 @@ const LAYER_NORM_KEYS = optionKeys<LayerNormOptions>({ eps: true, elementwiseAff
  * with the biased variance, over the trailing `normalizedShape` dims.
  */
 export class LayerNorm extends Module {
+  /** The trailing dims normalised over. */
   readonly normalizedShape: readonly number[];
+  /** Added to the variance for stability. */
   readonly eps: number;
+  /** The learned scale (ones at first), shape `normalizedShape`, or null without `elementwiseAffine`. */
   readonly weight: Tensor | null;
+  /** The learned shift (zeros at first), shape `normalizedShape`, or null without `elementwiseAffine`. */
   readonly bias: Tensor | null;
 
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
@@ -44,6 +48,7 @@ export class LayerNorm extends Module {
     this.bias = this.registerParameter('bias', affine ? zeros(shape) : null);
   }
 
+  /** x [*, ...normalizedShape] → the normalised x, same shape. */
   forward(x: Tensor): Tensor {
     assertTensor('LayerNorm.forward', x);
     const k = this.normalizedShape.length;

@@ -31,9 +31,13 @@ const LINEAR_KEYS = optionKeys<LinearOptions>({ bias: true });
  * ```
  */
 export class Linear extends Module {
+  /** Features of each input row. */
   readonly inFeatures: number;
+  /** Features of each output row. */
   readonly outFeatures: number;
+  /** The weight W, shape [outFeatures, inFeatures]. */
   readonly weight: Tensor;
+  /** The bias b, shape [outFeatures], or null with `bias: false`. */
   readonly bias: Tensor | null;
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
@@ -53,6 +57,7 @@ export class Linear extends Module {
     this.bias = this.registerParameter('bias', options.bias === false ? null : uniform([outFeatures], -k, k));
   }
 
+  /** x [*, inFeatures] → x Wᵀ + b, shape [*, outFeatures]; a ShapeError names any other shape. */
   forward(x: Tensor): Tensor {
     // x [*, in] -> [*, out]
     assertTensor('Linear.forward', x);

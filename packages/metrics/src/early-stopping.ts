@@ -60,15 +60,25 @@ export type StopReason = 'patience' | 'nonFinite';
  * ```
  */
 export interface EarlyStoppingState {
+  /** `'min'` or `'max'`: which way is better. */
   mode: EarlyStoppingMode;
+  /** Steps in a row without improvement that stop training. */
   patience: number;
+  /** The smallest change that counts as an improvement. */
   min_delta: number;
+  /** The best value so far, or null before the first step. */
   best_score: number | null;
+  /** The epoch of the best value, or null before the first step. */
   best_epoch: number | null;
+  /** Steps since the last improvement. */
   wait_count: number;
+  /** The epoch at which training stopped, or null while it goes on. */
   stopped_epoch: number | null;
+  /** Why training stopped, or null while it goes on. */
   stop_reason: StopReason | null;
+  /** The epoch number the next `step` gets when called without one. */
   next_epoch: number;
+  /** The state held for the best epoch (the snapshot itself), or null when none was given. */
   best_state: StateDict | null;
 }
 
@@ -159,8 +169,11 @@ function copyValue(op: string, value: unknown, path: string): unknown {
  * ```
  */
 export class EarlyStopping {
+  /** Steps in a row without improvement that stop training. */
   readonly patience: number;
+  /** How much better than the best value a value must be to count as an improvement. */
   readonly minDelta: number;
+  /** `'min'` (a loss) or `'max'` (an accuracy). */
   readonly mode: EarlyStoppingMode;
   private best: number | null = null;
   private bestAt: number | null = null;

@@ -71,6 +71,7 @@ export interface FbetaOptions extends ScoreOptions {
  * ```
  */
 export interface PrecisionRecallFscoreSupportOptions extends ScoreOptions {
+  /** The weight of recall in the F-score: F-beta = (1 + β²)·P·R / (β²·P + R). Default 1 (F1). */
   beta?: number;
 }
 
@@ -85,9 +86,13 @@ export interface PrecisionRecallFscoreSupportOptions extends ScoreOptions {
  * ```
  */
 export interface PerClassScores {
+  /** The classes, in the order of the other arrays. */
   readonly labels: number[];
+  /** TP / (TP + FP) of each class. */
   readonly precision: number[];
+  /** TP / (TP + FN) of each class. */
   readonly recall: number[];
+  /** The F-beta score of each class. */
   readonly fbetaScore: number[];
   /** Number of true samples of each class. */
   readonly support: number[];
@@ -106,11 +111,17 @@ export interface PerClassScores {
  * ```
  */
 export interface AveragedScores {
+  /** The classes that were averaged. */
   readonly labels: number[];
+  /** The averaged precision. */
   readonly precision: number;
+  /** The averaged recall. */
   readonly recall: number;
+  /** The averaged F-beta score. */
   readonly fbetaScore: number;
+  /** Always null for an average, as scikit-learn's `support` then. */
   readonly support: null;
+  /** The zero divisions that were replaced (also passed to `onZeroDivision`). */
   readonly warnings: ZeroDivisionWarning[];
 }
 

@@ -41,9 +41,13 @@ export interface ClassificationReportOptions {
  * ```
  */
 export interface ClassificationReportRow {
+  /** TP / (TP + FP) of the class, or the row's average. */
   precision: number;
+  /** TP / (TP + FN) of the class, or the row's average. */
   recall: number;
+  /** The F1 score of the class, or the row's average. */
   'f1-score': number;
+  /** True samples of the class (for an average row, of all the classes it averages). */
   support: number;
 }
 

@@ -84,15 +84,23 @@ type MomentumGroup = ParamGroup & { momentum?: number; betas?: readonly [number,
  */
 export class OneCycleLR extends LRScheduler {
   static override readonly kind: string = 'OneCycleLR';
+  /** Steps in the whole cycle (`totalSteps`, or `epochs × stepsPerEpoch`). */
   totalSteps: number;
+  /** How each phase moves between its ends: cosine or linear. */
   annealStrategy: 'cos' | 'linear';
+  /** Whether momentum (or Adam's β1) cycles opposite to the lr. */
   cycleMomentum: boolean;
   /** Whether momentum is Adam's β1 (`betas[0]`) rather than `momentum`. */
   useBeta1: boolean;
+  /** Peak lr of each parameter group. */
   maxLrs: number[];
+  /** Final lr of each parameter group (initial lr / finalDivFactor). */
   minLrs: number[];
+  /** Momentum of each group at the start and the end of the cycle (the upper bound). */
   maxMomentums: number[];
+  /** Momentum of each group at the lr's peak (the lower bound). */
   baseMomentums: number[];
+  /** The phases: the step each ends at and the fields it moves between (PyTorch's `_schedule_phases`). */
   phases: Phase[];
   protected readonly savedFields = {
     totalSteps: 'total_steps',

@@ -63,15 +63,25 @@ const REDUCE_KEYS = optionKeys<ReduceLROnPlateauOptions>({
 export class ReduceLROnPlateau {
   /** The class name in errors and state dicts. */
   static readonly kind: string = 'ReduceLROnPlateau';
+  /** The class name, as `ReduceLROnPlateau.kind`. */
   readonly kind: string = ReduceLROnPlateau.kind;
+  /** The optimizer whose groups' lr this scheduler reduces. */
   readonly optimizer: Optimizer;
+  /** `'min'`: the metric should fall; `'max'`: it should rise. */
   mode: 'min' | 'max';
+  /** The lr is multiplied by this on a plateau. */
   factor: number;
+  /** Steps without improvement tolerated before a reduction. */
   patience: number;
+  /** How much better than the best a metric must be to count as an improvement. */
   threshold: number;
+  /** `'rel'`: `threshold` is relative to the best; `'abs'`: absolute. */
   thresholdMode: 'rel' | 'abs';
+  /** Steps to wait after a reduction before counting bad steps again. */
   cooldown: number;
+  /** Lower bound on the lr, one per parameter group. */
   minLrs: number[];
+  /** Reductions smaller than this are skipped. */
   eps: number;
   /** The best metric so far (±Infinity before the first step). */
   best: number;

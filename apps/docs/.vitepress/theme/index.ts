@@ -16,5 +16,9 @@ export default {
       'GradientFlowChart',
       defineAsyncComponent(() => import('./components/GradientFlowChart.vue')),
     );
+    app.component(
+      'TrainClassifierDemo',
+      defineAsyncComponent(() => import('./components/TrainClassifierDemo.vue')),
+    );
   },
 } satisfies Theme;

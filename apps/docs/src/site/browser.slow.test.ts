@@ -1,7 +1,8 @@
 // The built site in a real browser: Debian's Chromium (`apt-get install -y chromium`, which .ci/run
 // does when it is missing) driven by playwright-core, headless, on the static folder served from
 // localhost. Every page loads without a console error or a failed request; guide 1's demo reacts
-// to typing; guide 3's chart is computed in the page and shows PyTorch's numbers. Screenshots go
+// to typing; guide 3's chart is computed in the page and shows PyTorch's numbers; guide 7 trains a
+// classifier in a Web Worker and classifies typed text. Screenshots go
 // to .reports/docs/. Without Chromium the tests are skipped, and say so.
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -97,6 +98,34 @@ describe.skipIf(!hasChromium)('the docs site in Chromium', () => {
     expect(problems).toEqual([]);
     await page.close();
   }, 120_000);
+
+  it('guide 7: trains a classifier in a Web Worker on wasm, the loss falls, then it classifies typed text', async () => {
+    const { page, problems } = await open('guides/sentiment-classifier.html');
+    const demo = page.locator('[data-demo="train-classifier"]');
+    const status = demo.locator('[data-value="status"]');
+    await demo.getByRole('button', { name: 'Train' }).click();
+    await demo.getByRole('button', { name: 'Stop' }).click(); // stops after the first batch
+    await expect
+      .poll(() => status.textContent(), { timeout: 120_000 })
+      .toMatch(/^Stopped after 0 full epochs/);
+    await demo.getByRole('button', { name: 'Train again' }).click();
+    await expect
+      .poll(() => status.textContent(), { timeout: 300_000 })
+      .toMatch(/^Trained 6 epochs in .* on the wasm backend/);
+    const losses = (await demo.locator('[data-value="loss"]').allTextContents()).map(Number);
+    expect(losses.at(-1)).toBeLessThan(losses[0] / 3);
+    expect(await demo.locator('[data-value="accuracy"]').textContent()).toMatch(
+      /^Final accuracy on the 100 held-out sentences: (9\d|100)\.\d %$/,
+    );
+    await demo.getByLabel('review text').fill('the acting was not good');
+    await expect.poll(() => demo.locator('[data-value="prediction"]').textContent()).toMatch(/^negative/);
+    console.log(
+      `docs browser test: ${await status.textContent()} ${await demo.locator('[data-value="accuracy"]').textContent()}`,
+    );
+    await shot(page, 'guides/sentiment-classifier.html');
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 600_000);
 
   it("guide 3: the chart is computed in the page and shows PyTorch's numbers at distance 20", async () => {
     const { page, problems } = await open('guides/gradients.html');

@@ -32,6 +32,10 @@ const TITLES: Record<string, string> = {
   'guides/getting-started.md': "Getting started: the article's SentimentLSTM",
   'guides/coming-from-pytorch.md': 'Coming from PyTorch',
   'guides/packing.md': 'Padding, bucketing and packing',
+  'guides/sentiment-classifier.md': 'The sentiment classifier, end to end',
+  'guides/clipping-and-overfitting.md': 'Exploding gradients and clipping; overfitting and what stops it',
+  'guides/pytorch-interop.md': 'Moving weights between PyTorch and seqlab',
+  'guides/cli-and-backends.md': 'The CLI trainer, its report, the backends and the benchmarks',
   'examples/index.md': 'Runnable examples',
 };
 

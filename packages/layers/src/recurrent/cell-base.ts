@@ -11,7 +11,9 @@ import { Module } from '../module';
 
 /** Options shared by the cells (torch.nn.RNNCell / LSTMCell / GRUCell arguments, camelCased). */
 export interface CellOptions {
+  /** Features I of the input x. */
   inputSize: number;
+  /** Features H of the hidden state h (and of the LSTM's cell state c). */
   hiddenSize: number;
   /** Learn the biases b_ih and b_hh (default true). */
   bias?: boolean;
@@ -32,11 +34,17 @@ export const CELL_KEYS: { [K in keyof Required<CellOptions>]: true } = {
  * `new LSTMCell(I, H, { bias: false })`; unknown option keys throw (see `checkOptions`).
  */
 export abstract class CellBase extends Module {
+  /** Features I of the input x. */
   readonly inputSize: number;
+  /** Features H of the hidden state. */
   readonly hiddenSize: number;
+  /** The input's weights `weight_ih`, shape [G·H, I], gate blocks stacked (LSTM i, f, g, o; GRU r, z, n). */
   readonly weightIh: Tensor;
+  /** The previous hidden state's weights `weight_hh`, shape [G·H, H], gate blocks as in `weightIh`. */
   readonly weightHh: Tensor;
+  /** `bias_ih` [G·H], or null with `bias: false`. */
   readonly biasIh: Tensor | null;
+  /** `bias_hh` [G·H], or null with `bias: false`. */
   readonly biasHh: Tensor | null;
 
   protected constructor(name: string, gates: number, options: CellOptions) {

@@ -51,6 +51,7 @@ export const RNN_BASE_KEYS: { [K in keyof Required<RNNBaseOptions>]: true } = {
 
 /** One layer-direction's gate activations, recorded when `recordGates` is on. */
 export interface GateRecord {
+  /** Layer index, 0 for the layer that reads the input. */
   layer: number;
   /** 0 forward, 1 reverse. */
   direction: number;
@@ -67,12 +68,15 @@ export interface GateRecord {
 
 /** One layer-direction's dL/dh_t (and LSTM dL/dc_t) per row, filled in by backward when `trackGradients` is on. */
 export interface GradientRecord {
+  /** Layer index, 0 for the layer that reads the input. */
   layer: number;
+  /** 0 forward, 1 reverse. */
   direction: number;
   /** dL/dh_t per row [N, O], rows as in GateRecord. */
   dh: Tensor | null;
   /** LSTM dL/dc_t per row [N, H]. */
   dc: Tensor | null;
+  /** Active sequences per time step. */
   batchSizes: Int32Array;
 }
 
@@ -101,14 +105,23 @@ interface LayerWeights {
  * backward through time.
  */
 export abstract class RNNBase extends Module {
+  /** PyTorch's `mode`: `LSTM`, `GRU`, `RNN_TANH` or `RNN_RELU`. */
   readonly mode: Mode;
+  /** Features I of each input step. */
   readonly inputSize: number;
+  /** Features H of the hidden state (and of the LSTM's cell state). */
   readonly hiddenSize: number;
+  /** Stacked layers L. */
   readonly numLayers: number;
+  /** Whether each layer has the biases b_ih and b_hh. */
   readonly bias: boolean;
+  /** Whether padded input and output are [B, T, ·] instead of [T, B, ·]; states are never batch-first. */
   readonly batchFirst: boolean;
+  /** Dropout probability on the outputs of every layer but the last, in training mode. */
   readonly dropout: number;
+  /** Whether each layer also runs right to left (D = 2). */
   readonly bidirectional: boolean;
+  /** LSTM only: the size O of the projected hidden state (0: no projection, O = H). */
   readonly projSize: number;
   /** Record every layer's gate activations in `lastGates` on each forward (off by default; free when off). */
   recordGates = false;
@@ -184,7 +197,14 @@ export abstract class RNNBase extends Module {
   abstract forward(
     input: Tensor | PackedSequence,
     state?: RecurrentState | Tensor | readonly [Tensor, Tensor] | null,
-  ): { output: Tensor | PackedSequence; hN: Tensor; cN?: Tensor };
+  ): {
+    /** Every step's last-layer output, padded or packed as the input. */
+    output: Tensor | PackedSequence;
+    /** Each layer-direction's final hidden state [L·D, B, O]. */
+    hN: Tensor;
+    /** LSTM only: each layer-direction's final cell state [L·D, B, H]. */
+    cN?: Tensor;
+  };
 
   /** The op name in messages, e.g. `LSTM.forward`. */
   protected get opName(): string {
@@ -216,7 +236,14 @@ export abstract class RNNBase extends Module {
   protected run(
     input: Tensor | PackedSequence,
     state: unknown,
-  ): { output: Tensor | PackedSequence; hN: Tensor; cN: Tensor | null } {
+  ): {
+    /** Every step's last-layer output, padded or packed as the input. */
+    output: Tensor | PackedSequence;
+    /** Each layer-direction's final hidden state [L·D, B, O]. */
+    hN: Tensor;
+    /** LSTM: each layer-direction's final cell state [L·D, B, H]; null otherwise. */
+    cN: Tensor | null;
+  } {
     // x [T, B, I] | packed [N, I], h0 [L*D, B, O], c0 [L*D, B, H] -> out [T, B, D*O] | packed [N, D*O], hN, cN
     const op = this.opName;
     if (!(input instanceof PackedSequence)) assertTensor(op, input, 'input (or a PackedSequence)');

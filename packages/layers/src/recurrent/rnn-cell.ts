@@ -5,6 +5,7 @@ import { readCellState } from './state';
 
 /** Options of `RNNCell`. */
 export interface RNNCellOptions extends CellOptions {
+  /** The activation of h' = act(W_ih x + b_ih + W_hh h + b_hh): `tanh` (default) or `relu`. */
   nonlinearity?: 'tanh' | 'relu';
 }
 
