@@ -191,6 +191,30 @@ describe('lineChart over epochs', () => {
     },
   );
 
+  it.each([
+    ['a narrow loss range', [1.0273, 1.1189], false],
+    ['a loss that hardly moves', [1.0004, 1.0021], false],
+    ['a gradient norm under a decade, log scale', [0.2742, 0.2761], true],
+    ['gradient norms over decades, log scale', [3e-4, 0.52], true],
+    ['learning rates', [8e-9, 0.002], false],
+  ] as const)('gives %s distinct, short tick labels', (_, [lo, hi], logY) => {
+    const series: Series[] = [
+      {
+        name: 's',
+        points: [
+          [1, lo],
+          [2, (lo + hi) / 2],
+          [3, hi],
+        ],
+        color: '#000',
+      },
+    ];
+    const labels = texts(lineChart('t', series, { logY, integerX: true }), 'y-tick');
+    expect(new Set(labels).size, labels.join(' ')).toBe(labels.length);
+    expect(labels.length).toBeGreaterThanOrEqual(2);
+    for (const label of labels) expect(label.length, label).toBeLessThanOrEqual(7);
+  });
+
   it('labels both axes', () => {
     const svg = lineChart('Loss', runSeries(2, 3), {
       xLabel: 'epoch',

@@ -58,13 +58,26 @@ export interface ChartLayout {
 const esc = (s: string) =>
   s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
 
-/** A number short enough for an axis label. */
-function tick(v: number): string {
-  if (v === 0) return '0';
-  const a = Math.abs(v);
-  return a >= 1e4 || a < 1e-2
-    ? Number(v.toPrecision(3)).toExponential()
-    : Number(v.toPrecision(3)).toString();
+/**
+ * An axis label: ticks are round numbers (see niceTicks), so their shortest form is short once the
+ * floating-point noise is gone (`0.30000000000000004` is `0.3`; 0.2745 and 0.275 stay apart).
+ */
+export function tick(v: number): string {
+  const clean = Number(v.toPrecision(12));
+  if (clean === 0) return '0';
+  const a = Math.abs(clean);
+  return a >= 1e4 || a < 1e-2 ? clean.toExponential() : clean.toString();
+}
+
+/**
+ * Ticks of a log axis, in log10 units: one per power of ten when the data spans a decade or more,
+ * otherwise round values (niceTicks) at their logarithms.
+ */
+function logTicks(lo: number, hi: number): number[] {
+  if (hi - lo >= 1) return integerTicks(Math.floor(lo), Math.ceil(hi));
+  return niceTicks(10 ** lo, 10 ** hi)
+    .filter((v) => v > 0)
+    .map((v) => Math.log10(v));
 }
 
 /** Ticks at round values (a step of 1, 2, 2.5 or 5 × 10^k) from at or below `lo` to at or above `hi`. */
@@ -134,14 +147,11 @@ export function chartLayout(series: readonly Series[], options: ChartOptions = {
   // Below the plot: tick labels (to +14), the axis label (to +32), then the legend.
   const legend = { x: m.l, y: plot.y + plot.height + 40, width: plot.width, height: rows * LEGEND_ROW };
   for (const item of legendItems) item.y = legend.y + item.y * LEGEND_ROW;
-  // Linear axes get round ticks and end on them; a log axis keeps 5 evenly spaced ones.
-  const yTicks = options.logY
-    ? Array.from({ length: 5 }, (_, i) => y0 + ((y1 - y0) * i) / 4)
-    : niceTicks(y0, y1);
+  // Axes end on their first and last ticks, which are round numbers.
+  const yTicks = options.logY ? logTicks(y0, y1) : niceTicks(y0, y1);
   [y0, y1] = [Math.min(y0, yTicks[0]), Math.max(y1, yTicks[yTicks.length - 1])];
-  const xTicks = options.integerX
-    ? integerTicks(x0, x1)
-    : Array.from({ length: 5 }, (_, i) => x0 + ((x1 - x0) * i) / 4);
+  const xTicks = options.integerX ? integerTicks(x0, x1) : niceTicks(x0, x1);
+  [x0, x1] = [Math.min(x0, xTicks[0]), Math.max(x1, xTicks[xTicks.length - 1])];
   return {
     width,
     height: legend.y + legend.height + 6,
