@@ -94,6 +94,16 @@ describe('renderReport', () => {
     expect(interrupted).toContain('<code>seqlab train --resume /r/&lt;x&gt;</code>');
   });
 
+  it('says why a run an error stopped ended, without reloading', () => {
+    const html = renderReport(
+      input({ status: { state: 'stopped', epochsDone: 1, error: 'train: <NaN> at step 9' } }),
+    );
+    expect(html).not.toMatch(REFRESH);
+    expect(html).toContain(
+      '<b>stopped after epoch 1 of 4</b> by an error:</p>\n<pre>train: &lt;NaN&gt; at step 9</pre>',
+    );
+  });
+
   it('plots the per-step loss raw and smoothed, per-epoch losses with markers, and the learning rate', () => {
     const html = renderReport(input());
     expect(html).toContain('>train, per step</text>');

@@ -23,11 +23,13 @@ export const REFRESH_SECONDS = 5;
 
 /**
  * Where the run is: `running` (written after every epoch; the page reloads itself), `interrupted`
- * (Ctrl-C; `--resume` continues it) or `finished` (with the test metrics).
+ * (Ctrl-C; `--resume` continues it), `stopped` by an error (the first NaN, a failed write) or
+ * `finished` (with the test metrics).
  */
 export type ReportStatus =
   | { state: 'running'; epochsDone: number }
   | { state: 'interrupted'; epochsDone: number; runDir: string }
+  | { state: 'stopped'; epochsDone: number; error: string }
   | { state: 'finished'; metrics: TrainMetrics };
 
 /** The confusion matrix a report shows: the test set's at the end, the last epoch's validation before. */
@@ -64,6 +66,8 @@ function statusHtml(status: ReportStatus, config: TrainConfig): string {
     return `<p id="status" class="running"><b>running, epoch ${status.epochsDone} of ${config.epochs}</b> done; this page reloads every ${REFRESH_SECONDS} s until the run ends.</p>`;
   if (status.state === 'interrupted')
     return `<p id="status" class="interrupted"><b>interrupted after epoch ${status.epochsDone} of ${config.epochs}</b>; continue with <code>seqlab train --resume ${esc(status.runDir)}</code>.</p>`;
+  if (status.state === 'stopped')
+    return `<p id="status" class="stopped"><b>stopped after epoch ${status.epochsDone} of ${config.epochs}</b> by an error:</p>\n<pre>${esc(status.error)}</pre>`;
   const { metrics } = status;
   const t = metrics.test;
   return `<p id="status" class="finished"><b>finished</b>: ${metrics.epochs_run} of ${config.epochs} epochs.</p>
@@ -140,7 +144,7 @@ export function renderReport({ config, history, steps, status, confusion, writte
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 ${refresh}<title>seqlab run report${status.state === 'running' ? ` (running, epoch ${status.epochsDone} of ${config.epochs})` : ''}</title>
-<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}.charts{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}pre{background:#f6f6f6;padding:8px}#status.running{color:#8a5a00}.written{color:#777;font-size:90%}</style>
+<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}.charts{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}pre{background:#f6f6f6;padding:8px}#status.running{color:#8a5a00}#status.stopped{color:#b00}.written{color:#777;font-size:90%}</style>
 </head><body>
 <h1>seqlab run report</h1>
 ${statusHtml(status, config)}

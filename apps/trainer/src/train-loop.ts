@@ -69,8 +69,6 @@ export interface EpochUpdate {
   steps: readonly StepRecord[];
   /** The epoch's validation confusion matrix (rows: true label, columns: predicted). */
   validConfusion: number[][];
-  /** No epoch follows (the last one, or early stopping). */
-  finished: boolean;
 }
 
 /** The result of a training run. */
@@ -246,7 +244,7 @@ export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
     logger.event({ event: 'epoch', ...record });
     const finished = shouldStop || epoch + 1 === config.epochs;
     await checkpoint(epoch + 1, finished, null, improved);
-    await onEpoch?.({ history, steps, validConfusion: v.confusion, finished });
+    await onEpoch?.({ history, steps, validConfusion: v.confusion });
     if (shouldStop) {
       logger.info(
         `early stopping: no better valid accuracy for ${config.patience} epoch(s); best epoch ${early.bestEpoch}`,

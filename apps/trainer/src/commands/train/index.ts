@@ -31,7 +31,7 @@ import {
   writeStateDict,
 } from '../../run-dir';
 import { StopSignals } from '../../stop-signals';
-import { trainLoop } from '../../train-loop';
+import { type TrainResult, trainLoop } from '../../train-loop';
 import type { EpochRecord, StepRecord, TrainState } from '../../train-state';
 
 /** Keys of the training configuration that flags may set. */
@@ -251,36 +251,59 @@ export async function trainCommand(flags: Record<string, unknown>, log: LogOptio
   // rewrites them, and a resumed run never repeats a line. The report reloads itself while the run
   // is going; the last one (finished, or interrupted by Ctrl-C) does not.
   let confusion: ReportConfusion | null = null;
+  // The lines of the last report written, for a report of a run an error stops.
+  const live: { history: EpochRecord[]; steps: StepRecord[] } = { history: [], steps: [] };
+  let reported = false;
   const writeLive = async (history: readonly EpochRecord[], steps: readonly StepRecord[]) => {
     await writeJsonLines(runPath(dir, 'history'), history);
     await writeJsonLines(runPath(dir, 'steps'), steps);
   };
   try {
-    const result = await trainLoop({
-      config,
-      model,
-      train,
-      valid,
-      numClasses,
-      runDir: dir,
-      logger,
-      resume: resumeState,
-      stop,
-      onEpoch: async ({ history, steps, validConfusion }) => {
-        await writeLive(history, steps);
-        const epochsDone = history.length;
-        const set = `validation set, epoch ${epochsDone}`;
-        confusion = { matrix: validConfusion, labels: data.labelNames, set, examples: valid.length };
+    let result: TrainResult;
+    try {
+      result = await trainLoop({
+        config,
+        model,
+        train,
+        valid,
+        numClasses,
+        runDir: dir,
+        logger,
+        resume: resumeState,
+        stop,
+        onEpoch: async ({ history, steps, validConfusion }) => {
+          await writeLive(history, steps);
+          const epochsDone = history.length;
+          const set = `validation set, epoch ${epochsDone}`;
+          confusion = { matrix: validConfusion, labels: data.labelNames, set, examples: valid.length };
+          await writeReport(runPath(dir, 'report'), {
+            config,
+            history,
+            steps,
+            status: { state: 'running', epochsDone },
+            confusion,
+            written: new Date(),
+          });
+          [live.history, live.steps, reported] = [[...history], [...steps], true];
+        },
+      });
+    } catch (error) {
+      // Stopped by an error (the first NaN, a failed write) after a live report: that page must not
+      // say "running", and reload itself, forever. Best effort: the error is what the user must see.
+      if (reported)
         await writeReport(runPath(dir, 'report'), {
           config,
-          history,
-          steps,
-          status: { state: 'running', epochsDone },
+          ...live,
+          status: {
+            state: 'stopped',
+            epochsDone: live.history.length,
+            error: error instanceof Error ? error.message : String(error),
+          },
           confusion,
           written: new Date(),
-        });
-      },
-    });
+        }).catch(() => undefined);
+      throw error;
+    }
     if (result.interrupted) {
       await writeLive(result.history, result.steps);
       await writeReport(runPath(dir, 'report'), {
