@@ -79,6 +79,13 @@ describe('renderReport', () => {
     expect(html).toContain('<b>running, epoch 2 of 4</b>');
     expect(html).toContain('<title>seqlab run report (running, epoch 2 of 4)</title>');
     expect(html).not.toContain('Test accuracy');
+    // The epoch axes span the 4 epochs of the run, not only the 2 done.
+    const ticks = [...html.matchAll(/<text class="x-tick"[^>]*>(\d+)<\/text>/g)].map((m) => m[1]);
+    expect(ticks.slice(0, 5)).toEqual(['0', '1', '2', '3', '4']);
+    const finished = renderReport(input());
+    expect(
+      [...finished.matchAll(/<text class="x-tick"[^>]*>(\d+)<\/text>/g)].map((m) => m[1]).slice(0, 3),
+    ).toEqual(['0', '1', '2']);
   });
 
   it('does not reload once finished, or interrupted, and says so', () => {

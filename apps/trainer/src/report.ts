@@ -83,7 +83,9 @@ function statusHtml(status: ReportStatus, config: TrainConfig): string {
  */
 export function renderReport({ config, history, steps, status, confusion, written }: ReportInput): string {
   const ep = (f: (r: EpochRecord) => number) => history.map((r) => [r.epoch, f(r)] as [number, number]);
-  const axis = { xLabel: 'epoch', integerX: true, xMin: 0 } as const;
+  // While the run is going the epoch axes span all its epochs, so the curves show how far it is.
+  const xMax = status.state === 'running' ? config.epochs : undefined;
+  const axis = { xLabel: 'epoch', integerX: true, xMin: 0, ...(xMax === undefined ? {} : { xMax }) } as const;
   const lossSeries: Series[] = [
     ...(steps.length > 0
       ? [

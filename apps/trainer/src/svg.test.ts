@@ -215,6 +215,13 @@ describe('lineChart over epochs', () => {
     for (const label of labels) expect(label.length, label).toBeLessThanOrEqual(7);
   });
 
+  it('spans xMax when no point reaches it (a run that is still going)', () => {
+    const svg = lineChart('Loss', runSeries(2, 3), { integerX: true, xMin: 0, xMax: 10 });
+    expect(texts(svg, 'x-tick')).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
+    const past = lineChart('Loss', runSeries(4, 3), { integerX: true, xMin: 0, xMax: 3 });
+    expect(texts(past, 'x-tick')).toEqual(['0', '1', '2', '3', '4']);
+  });
+
   it('labels both axes', () => {
     const svg = lineChart('Loss', runSeries(2, 3), {
       xLabel: 'epoch',

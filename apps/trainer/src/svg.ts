@@ -24,6 +24,8 @@ export interface ChartOptions {
   integerX?: boolean;
   /** The x axis starts here (or lower, if a point is lower). */
   xMin?: number;
+  /** The x axis reaches at least this far (the epochs of a run still going). */
+  xMax?: number;
   /** The y axis never goes below this when no point does (0 for a loss or a learning rate). */
   yMin?: number;
   width?: number;
@@ -120,6 +122,7 @@ export function chartLayout(series: readonly Series[], options: ChartOptions = {
     ? [Math.min(...pts.map((p) => fy(p[1]))), Math.max(...pts.map((p) => fy(p[1])))]
     : [0, 1];
   if (options.xMin !== undefined) x0 = Math.min(x0, options.xMin);
+  if (options.xMax !== undefined) x1 = Math.max(x1, options.xMax);
   if (options.integerX) [x0, x1] = [Math.floor(x0), Math.max(Math.ceil(x1), Math.floor(x0) + 1)];
   if (x0 === x1) [x0, x1] = [x0 - 1, x1 + 1];
   if (y0 === y1) {
