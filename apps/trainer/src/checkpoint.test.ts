@@ -33,6 +33,13 @@ const state = (epochsDone: number): CheckpointState => ({
     seconds: 1,
     tokens_per_s: 100,
   })),
+  steps: Array.from({ length: epochsDone * 2 }, (_, i) => ({
+    step: i + 1,
+    epoch: (i + 1) / 2,
+    loss: 1,
+    loss_ema: 1,
+    lr: 0.002,
+  })),
   optimizer: { optimizer: 'Adam', state: {}, param_groups: [{ params: [0] }] },
   scheduler: null,
   earlyStopping: new EarlyStopping({ mode: 'max', patience: 2 }).stateDict(),

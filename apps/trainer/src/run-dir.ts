@@ -32,6 +32,7 @@ export const RUN_FILES = {
   data: 'data.json',
   model: 'model.safetensors',
   history: 'history.jsonl',
+  steps: 'steps.jsonl',
   metrics: 'metrics.json',
   report: 'report.html',
   state: 'checkpoint/state.json',
@@ -58,6 +59,15 @@ export async function createRunDir(dir: string): Promise<void> {
 /** Writes JSON atomically. */
 export async function writeJson(path: string, value: unknown): Promise<void> {
   await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * Writes JSON lines (one object per line) atomically. history.jsonl and steps.jsonl are rewritten
+ * whole after every epoch rather than appended to: a rename never leaves a torn last line for a
+ * reader or a crash, and the lines always agree with the last checkpoint's (see NOTE(live-files)).
+ */
+export async function writeJsonLines(path: string, rows: readonly object[]): Promise<void> {
+  await writeFileAtomic(path, rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
 }
 
 /** The option that named the run directory (`--run`, `--resume`), for error messages. */

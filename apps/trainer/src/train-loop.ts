@@ -12,9 +12,17 @@ import { checkLoss, checkWeights, clipGradNormOrStop } from './numeric-guard';
 import { joinOptimizerState, splitOptimizerState } from './optimizer-state';
 import { readStateDict } from './run-dir';
 import { makeSchedule } from './schedule';
-import type { CheckpointFiles, EpochRecord, PartialEpoch, TrainState } from './train-state';
+import type { CheckpointFiles, EpochRecord, PartialEpoch, StepRecord, TrainState } from './train-state';
 
-export type { EpochRecord, TrainState } from './train-state';
+export type { EpochRecord, StepRecord, TrainState } from './train-state';
+
+// NOTE(loss-ema): the smoothed training loss of steps.jsonl and the report is an exponential
+// moving average started at the first step's loss, loss_ema_1 = loss_1 and
+// loss_ema_t = 0.9 * loss_ema_{t-1} + 0.1 * loss_t (pandas' `ewm(alpha=0.1, adjust=False)`). Started
+// at a loss rather than at 0 it needs no bias correction (TensorBoard's smoothing starts at 0 and
+// divides by 1 - 0.9^t). A resumed run continues from the last recorded step's loss_ema.
+/** The weight of the newest loss in the smoothed training loss (see NOTE(loss-ema)). */
+export const LOSS_EMA_ALPHA = 0.1;
 
 /** Resolves after the event loop has turned once (signal handlers and I/O callbacks have run). */
 function turnEventLoop(): Promise<void> {
@@ -51,11 +59,22 @@ export interface TrainArgs {
   resume: TrainState | null;
   /** Set to true (e.g. by Ctrl-C) to stop after the current step with a checkpoint. */
   stop: { requested: boolean };
+  /** Called after every epoch's checkpoint is committed (the live history and report). */
+  onEpoch?: (update: EpochUpdate) => Promise<void>;
+}
+
+/** What an epoch's end hands to `TrainArgs.onEpoch`. */
+export interface EpochUpdate {
+  history: readonly EpochRecord[];
+  steps: readonly StepRecord[];
+  /** The epoch's validation confusion matrix (rows: true label, columns: predicted). */
+  validConfusion: number[][];
 }
 
 /** The result of a training run. */
 export interface TrainResult {
   history: EpochRecord[];
+  steps: StepRecord[];
   bestEpoch: number;
   interrupted: boolean;
 }
@@ -68,12 +87,13 @@ export interface TrainResult {
  * state and batch order, so it ends with exactly the metrics of an uninterrupted one.
  */
 export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
-  const { config, model, train, valid, numClasses, runDir, logger, resume, stop } = args;
+  const { config, model, train, valid, numClasses, runDir, logger, resume, stop, onEpoch } = args;
   const optimizer = makeOptimizer(config, model);
   const numBatches = Math.ceil(train.length / config.batchSize);
   const schedule = makeSchedule(config, optimizer, numBatches);
   const early = new EarlyStopping({ patience: config.patience, mode: 'max', minDelta: 0 });
   const history: EpochRecord[] = [];
+  const steps: StepRecord[] = [];
   let startEpoch = 0;
   let partial: PartialEpoch | null = null;
   let files: CheckpointFiles | null = null; // the last committed checkpoint's
@@ -90,6 +110,7 @@ export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
     early.loadStateDict(resume.earlyStopping);
     defaultGenerator().setState(resume.rng);
     history.push(...resume.history);
+    steps.push(...resume.steps);
     startEpoch = resume.epochsDone;
     partial = resume.partial;
     if (partial && partial.batchesDone >= numBatches)
@@ -100,9 +121,13 @@ export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
       );
     if (resume.finished) {
       await loadBest(model, runDir, files);
-      return { history, bestEpoch: early.bestEpoch ?? 0, interrupted: false };
+      return { history, steps, bestEpoch: early.bestEpoch ?? 0, interrupted: false };
     }
   }
+  // Steps count on from the checkpoint's (one written before steps were recorded has none).
+  const lastStep = steps.length > 0 ? steps[steps.length - 1] : null;
+  let globalStep = lastStep?.step ?? startEpoch * numBatches + (partial?.batchesDone ?? 0);
+  let lossEma = lastStep?.loss_ema ?? null;
   const params = model.parameters();
 
   // One atomic unit: see NOTE(checkpoint-commit).
@@ -122,6 +147,7 @@ export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
         epochsDone,
         finished,
         history,
+        steps,
         optimizer: optimizerJson,
         scheduler: schedule?.stateDict() ?? null,
         earlyStopping: early.stateDict(),
@@ -170,6 +196,15 @@ export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
       optimizer.step();
       checkWeights(named, gradNorm, at);
       schedule?.afterBatch();
+      globalStep++;
+      lossEma = lossEma === null ? lossValue : (1 - LOSS_EMA_ALPHA) * lossEma + LOSS_EMA_ALPHA * lossValue;
+      steps.push({
+        step: globalStep,
+        epoch: epoch + step / numBatches,
+        loss: lossValue,
+        loss_ema: lossEma,
+        lr,
+      });
       lossSum += lossValue * examples.length;
       tokens += batch.tokens;
       seconds += (performance.now() - t0) / 1000;
@@ -183,7 +218,7 @@ export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
       if (stop.requested && step < numBatches) {
         logger.stopProgress();
         await checkpoint(epoch, false, { epoch, batchesDone: step, lossSum, gradNormSum, tokens, seconds });
-        return { history, bestEpoch: early.bestEpoch ?? 0, interrupted: true };
+        return { history, steps, bestEpoch: early.bestEpoch ?? 0, interrupted: true };
       }
     }
     logger.stopProgress();
@@ -209,14 +244,16 @@ export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
     logger.event({ event: 'epoch', ...record });
     const finished = shouldStop || epoch + 1 === config.epochs;
     await checkpoint(epoch + 1, finished, null, improved);
+    await onEpoch?.({ history, steps, validConfusion: v.confusion });
     if (shouldStop) {
       logger.info(
         `early stopping: no better valid accuracy for ${config.patience} epoch(s); best epoch ${early.bestEpoch}`,
       );
       break;
     }
-    if (stop.requested && !finished) return { history, bestEpoch: early.bestEpoch ?? 0, interrupted: true };
+    if (stop.requested && !finished)
+      return { history, steps, bestEpoch: early.bestEpoch ?? 0, interrupted: true };
   }
   await loadBest(model, runDir, files);
-  return { history, bestEpoch: early.bestEpoch ?? history.length, interrupted: false };
+  return { history, steps, bestEpoch: early.bestEpoch ?? history.length, interrupted: false };
 }

@@ -1,10 +1,11 @@
 // Fuzzing a run's checkpoint/state.json (fast-check): a seeded 200-case sample in `pnpm test`,
 // 10,000 cases with time and heap bounds in `pnpm fuzz` (see CONTRIBUTING.md). The file starts from
 // a state `seqlab train` writes after one of three epochs and one field is changed, at any depth
-// (history lines, the optimizer's state, the early-stopping state, the generator state, the partial
-// epoch, the checkpoint's file names and hashes): wrong types, 1e300, negative, NaN-ish strings,
-// long strings, 6,000-deep nesting, absent or repeated keys, `__proto__` and `constructor` keys,
-// history repeated 5,000 times. It is read as `train --resume` reads it (readJson, parseTrainState).
+// (history and step lines, the optimizer's state, the early-stopping state, the generator state,
+// the partial epoch, the checkpoint's file names and hashes): wrong types, 1e300, negative,
+// NaN-ish strings, long strings, 6,000-deep nesting, absent or repeated keys, `__proto__` and
+// `constructor` keys, history repeated 5,000 times. It is read as `train --resume` reads it
+// (readJson, parseTrainState).
 import { EarlyStopping } from '@seqlab/metrics';
 import { ConfigError, defaultGenerator, FormatError } from '@seqlab/tensor';
 import { checkCaseAsync, fuzzSettings } from '@seqlab/tensor/testing';
@@ -36,6 +37,13 @@ const good = {
       tokens_per_s: 1000,
     },
   ],
+  steps: [1, 2, 3, 4, 5, 6, 7].map((n) => ({
+    step: n,
+    epoch: n / 4,
+    loss: 0.7 - n / 100,
+    loss_ema: 0.69,
+    lr: 0.002,
+  })),
   optimizer: {
     optimizer: 'Adam',
     state: {

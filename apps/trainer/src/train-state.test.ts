@@ -103,6 +103,34 @@ describe('parseTrainState', () => {
     );
   });
 
+  it('reads the steps trained so far, and none from a checkpoint written before steps were recorded', () => {
+    const steps = [1, 2, 3, 4].map((n) => ({ step: n, epoch: n / 2, loss: 0.5, loss_ema: 0.5, lr: 0.002 }));
+    expect(parseTrainState(state(1, { steps }), FILE, config).steps).toEqual(steps);
+    expect(parseTrainState(state(1), FILE, config).steps).toEqual([]);
+  });
+
+  it('refuses steps out of order, repeated, or beyond the epochs trained', () => {
+    const step = (n: number, epoch = n / 2) => ({ step: n, epoch, loss: 0.5, loss_ema: 0.5, lr: 0.002 });
+    expect(problem(state(1, { steps: [step(1), step(2), step(2)] }))).toContain(
+      'steps.2.step: expected more than 2, the step before it (given 2)',
+    );
+    expect(problem(state(1, { steps: [step(2), step(1)] }))).toContain('steps.1.step: expected more than 2');
+    // one epoch done and a partial one: at most epoch 2
+    expect(problem(state(1, { steps: [step(1), step(2, 2.5)] }))).toContain(
+      'steps.1.epoch: expected at most the 2 epoch(s) trained (given 2.5)',
+    );
+    expect(problem(state(1, { steps: [{ ...step(1), loss: 'NaN' }] }))).toContain(
+      'steps.0.loss: expected number',
+    );
+    expect(problem(state(1, { steps: [{ ...step(1), extra: 1 }] }))).toContain(
+      'steps.0: unknown key(s) "extra"',
+    );
+    // 5,000 copies of one line: one problem, not 5,000
+    const many = problem(state(1, { steps: Array.from({ length: 5_000 }, () => step(1)) }));
+    expect(many).toContain('steps.1.step: expected more than 1');
+    expect(many.length).toBeLessThan(500);
+  });
+
   it('refuses a __proto__ key anywhere instead of dropping it', () => {
     const text = JSON.stringify(state(1)).replace('"state":{"0":{', '"state":{"0":{"__proto__":{"x":1},');
     expect(problem(JSON.parse(text))).toContain('optimizer.state.0.__proto__: a key named __proto__');

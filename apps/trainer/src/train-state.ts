@@ -28,6 +28,21 @@ const EpochRecordSchema = z
   })
   .strict();
 
+/**
+ * One optimizer step's line of steps.jsonl: the global step (1-based), the epochs done so far as a
+ * fraction (epoch index + batches done / batches per epoch), the batch's mean loss, its smoothed
+ * value (see NOTE(loss-ema) in train-loop.ts) and the learning rate the step used.
+ */
+const StepRecordSchema = z
+  .object({
+    step: z.number().int().min(1),
+    epoch: z.number().min(0),
+    loss: finite,
+    loss_ema: finite,
+    lr: z.number().min(0),
+  })
+  .strict();
+
 /** Where an interrupted epoch stopped, to continue it exactly. */
 const PartialEpochSchema = z
   .object({
@@ -98,6 +113,8 @@ export const TrainStateSchema = z
     epochsDone: count,
     finished: z.boolean(),
     history: z.array(EpochRecordSchema),
+    /** Every step trained so far (absent in checkpoints written before steps were recorded). */
+    steps: z.array(StepRecordSchema).default([]),
     optimizer: OptimizerJsonSchema,
     /** The learning-rate schedule's state (null without `--scheduler`). */
     scheduler: z.looseObject({ scheduler: z.string().min(1) }).nullable(),
@@ -111,6 +128,8 @@ export const TrainStateSchema = z
 
 /** One epoch's line of history.jsonl. */
 export type EpochRecord = z.infer<typeof EpochRecordSchema>;
+/** One step's line of steps.jsonl. */
+export type StepRecord = z.infer<typeof StepRecordSchema>;
 /** Where an interrupted epoch stopped. */
 export type PartialEpoch = z.infer<typeof PartialEpochSchema>;
 /** The weight files of a checkpoint. */
@@ -122,6 +141,7 @@ export interface TrainState {
   epochsDone: number;
   finished: boolean;
   history: EpochRecord[];
+  steps: StepRecord[];
   optimizer: OptimizerStateDict;
   scheduler: SchedulerStateDict | null;
   earlyStopping: EarlyStoppingState;
@@ -219,6 +239,20 @@ export function parseTrainState(json: unknown, file: string, config: TrainConfig
   s.history.forEach((h, i) => {
     if (h.epoch !== i + 1) problems.push(`history.${i}.epoch: expected ${i + 1} (given ${h.epoch})`);
   });
+  // Steps in order, each within the epochs trained so far; the first problem only (a long list of
+  // repeated lines would otherwise give one problem per line).
+  const lastEpoch = s.epochsDone + (s.partial === null ? 0 : 1);
+  const badStep = s.steps.findIndex(
+    (t, i) => (i > 0 && t.step <= s.steps[i - 1].step) || t.epoch > lastEpoch,
+  );
+  if (badStep >= 0) {
+    const t = s.steps[badStep];
+    problems.push(
+      t.epoch > lastEpoch
+        ? `steps.${badStep}.epoch: expected at most the ${lastEpoch} epoch(s) trained (given ${t.epoch})`
+        : `steps.${badStep}.step: expected more than ${s.steps[badStep - 1].step}, the step before it (given ${t.step})`,
+    );
+  }
   if (!s.finished && s.epochsDone === config.epochs)
     problems.push(`finished: expected true after all ${config.epochs} epochs (given false)`);
   if (s.partial !== null && (s.finished || s.partial.epoch !== s.epochsDone))

@@ -3,7 +3,9 @@
 // guide's page (its `index.html` and `main.ts` blocks, read from the guide) is bundled with esbuild
 // from @seqlab/classifier's built dist, served over HTTP and opened in Debian's chromium through
 // playwright-core (no browser download). The labels and probabilities the page shows must be those
-// `seqlab predict --json` prints for the same texts (to its 6 decimals).
+// `seqlab predict --json` prints for the same texts (to its 6 decimals). The same run's report.html
+// is opened there too, checked in the browser's layout (legends beside no curve, no text cut off)
+// and saved as a screenshot, .reports/report-html.png.
 //
 // Chromium: `apt-get install -y chromium` (.ci/install-tools does it when it is missing). Without
 // /usr/bin/chromium the test is skipped, and says so.
@@ -12,7 +14,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, lines, REPO, requireBuiltCli, runCli, TempDirs, TINY } from './cli-harness';
 
@@ -186,5 +188,110 @@ describe('the browser-classifier guide in headless Chromium', () => {
       }
     },
     120_000,
+  );
+});
+
+describe("the run's report.html in headless Chromium", () => {
+  it.skipIf(!hasChromium)(
+    'shows the finished run without a console error or a request, legends off the curves, no text cut off; screenshot in .reports/',
+    async () => {
+      const { chromium } = await import('playwright-core');
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ['--no-sandbox'],
+      });
+      try {
+        const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+        const problems: string[] = [];
+        page.on('pageerror', (error) => problems.push(error.message));
+        page.on('console', (message) => {
+          if (message.type() === 'error' || message.type() === 'warning') problems.push(message.text());
+        });
+        const report = pathToFileURL(join(run, 'report.html')).href;
+        // Self-contained: the page itself is the only request.
+        page.on('request', (request) => {
+          if (request.url() !== report) problems.push(`request: ${request.url()}`);
+        });
+        await page.goto(report);
+        const metrics = JSON.parse(await readFile(join(run, 'metrics.json'), 'utf8')) as {
+          test: { examples: number; labels: string[] };
+        };
+        const n = metrics.test.labels.length;
+
+        expect(await page.locator('#status').textContent()).toBe('finished: 2 of 2 epochs.');
+        expect(await page.locator('meta[http-equiv="refresh"]').count()).toBe(0);
+        expect(await page.locator('svg.chart').count()).toBe(4);
+        expect(await page.locator('svg.chart .marker').count()).toBeGreaterThanOrEqual(4 * 2);
+        expect(await page.locator('svg.chart polyline.faint').count()).toBe(1);
+        const ticks = await page.locator('svg.chart text.x-tick').allTextContents();
+        expect(ticks.length).toBeGreaterThan(0);
+        expect(
+          ticks.every((t) => /^\d+$/.test(t)),
+          ticks.join(' '),
+        ).toBe(true);
+        const confusion = page.locator('svg.confusion');
+        expect(await confusion.locator('text.title').textContent()).toBe(
+          `Confusion matrix, test set (${metrics.test.examples} examples)`,
+        );
+        expect(await confusion.locator('text.subtitle').textContent()).toBe(
+          'rows: true label, columns: predicted label; % of the row',
+        );
+        // The label names as shown (a <title> inside each holds the full name as a tooltip).
+        const shown = (cls: string) =>
+          confusion.locator(`text.${cls}`).evaluateAll((els) => els.map((e) => e.lastChild?.textContent));
+        expect(await shown('row-label')).toEqual(metrics.test.labels);
+        expect(await shown('col-label')).toEqual(metrics.test.labels);
+        const pct = await confusion.locator('text.pct').allTextContents();
+        expect(pct).toHaveLength(n * n);
+        for (let i = 0; i < n; i++) {
+          const row = pct.slice(i * n, (i + 1) * n).map((p) => Number.parseFloat(p));
+          expect(Math.abs(row.reduce((a, b) => a + b, 0) - 100), pct.join(' ')).toBeLessThan(0.5);
+        }
+
+        // As laid out by the browser: in every chart the legend is outside the plot area, and no
+        // text of any SVG (titles included) reaches past the edge of its SVG.
+        const layout = await page.evaluate(() => {
+          const box = (e: Element) => {
+            const r = e.getBoundingClientRect();
+            return { left: r.left, top: r.top, right: r.right, bottom: r.bottom };
+          };
+          return Array.from(document.querySelectorAll('svg'), (svg) => ({
+            svg: box(svg),
+            plot: svg.querySelector('.plot-area') ? box(svg.querySelector('.plot-area') as Element) : null,
+            legend: svg.querySelector('.legend') ? box(svg.querySelector('.legend') as Element) : null,
+            texts: Array.from(svg.querySelectorAll('text'), (t) => ({
+              text: t.textContent ?? '',
+              ...box(t),
+            })),
+          }));
+        });
+        expect(layout).toHaveLength(5);
+        for (const { svg, plot, legend, texts } of layout) {
+          if (plot && legend) {
+            const overlap =
+              legend.left < plot.right &&
+              plot.left < legend.right &&
+              legend.top < plot.bottom &&
+              plot.top < legend.bottom;
+            expect(overlap, JSON.stringify({ plot, legend })).toBe(false);
+          }
+          for (const t of texts) {
+            const inside =
+              t.left >= svg.left - 0.5 &&
+              t.right <= svg.right + 0.5 &&
+              t.top >= svg.top - 0.5 &&
+              t.bottom <= svg.bottom + 0.5;
+            expect(inside, `"${t.text}" ${JSON.stringify(t)} outside ${JSON.stringify(svg)}`).toBe(true);
+          }
+        }
+        expect(problems).toEqual([]);
+        await mkdir(join(REPO, '.reports'), { recursive: true });
+        await page.screenshot({ path: join(REPO, '.reports/report-html.png'), fullPage: true });
+      } finally {
+        await browser.close();
+      }
+    },
+    60_000,
   );
 });

@@ -2,8 +2,8 @@
 // is in every failure message, and SEQLAB_KILL_SEED=<seed> repeats a plan), among them inside
 // every step of a checkpoint write (the test hook of src/fault-injection.ts), and each time the
 // recovery a user would run (`seqlab train --resume DIR`, or the same command again when the run
-// had not started) ends with exactly the metrics, history and model.safetensors bytes of the run
-// left alone, and leaves no temporary or orphaned file behind.
+// had not started) ends with exactly the metrics, history, steps and model.safetensors bytes of the
+// run left alone, and leaves no temporary or orphaned file behind.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,7 +54,10 @@ async function outcome(dir: string) {
   const history = (await readJsonLines<Record<string, number>>(join(dir, 'history.jsonl'))).map(
     ({ seconds: _s, tokens_per_s: _t, ...h }) => h,
   );
-  return { metrics, history, model: (await readFile(join(dir, 'model.safetensors'))).toString('base64') };
+  // steps.jsonl has no wall times: every line equal, none repeated or missing.
+  const steps = await readJsonLines(join(dir, 'steps.jsonl'));
+  const model = (await readFile(join(dir, 'model.safetensors'))).toString('base64');
+  return { metrics, history, steps, model };
 }
 
 /** The run directory holds the run's files and exactly the checkpoint files state.json names. */

@@ -116,8 +116,13 @@ describe('seqlab train: a diverging run stops at the first non-finite value', ()
     expect(kept.equals(await readFile(join(ref, 'checkpoint', refState.files.model.name)))).toBe(true);
     expect(allFinite(await readWeights(join(out, 'checkpoint', state.files.model.name)))).toBe(true);
     expect(allFinite(await readWeights(join(out, 'checkpoint', state.files.best?.name ?? '')))).toBe(true);
-    for (const file of ['model.safetensors', 'metrics.json', 'report.html'])
+    for (const file of ['model.safetensors', 'metrics.json'])
       expect(existsSync(join(out, file)), file).toBe(false);
+    // The live report of the epochs before no longer says running (nor reloads itself): it says why.
+    const report = await readFile(join(out, 'report.html'), 'utf8');
+    expect(report).toContain(`<b>stopped after epoch ${epoch - 1} of `);
+    expect(report).toContain(`at epoch ${epoch}, batch ${batch} of 16 (step ${step})`);
+    expect(report).not.toMatch(/http-equiv="refresh"|running, epoch/);
   });
 });
 

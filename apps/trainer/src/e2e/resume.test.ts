@@ -83,8 +83,21 @@ async function outcome(dir: string) {
   const history = (await readJsonLines<Record<string, number>>(join(dir, 'history.jsonl'))).map(
     ({ seconds: _s, tokens_per_s: _t, ...h }) => h,
   );
-  return { metrics: rest, history, weights: await readWeights(join(dir, 'model.safetensors')) };
+  // steps.jsonl has no wall times: every line must be equal, none repeated or missing.
+  const steps = await readJsonLines<StepLine>(join(dir, 'steps.jsonl'));
+  return { metrics: rest, history, steps, weights: await readWeights(join(dir, 'model.safetensors')) };
 }
+
+/** A line of steps.jsonl. */
+interface StepLine {
+  step: number;
+  epoch: number;
+  loss: number;
+  loss_ema: number;
+  lr: number;
+}
+
+const REFRESH = /<meta http-equiv="refresh" content="\d+">/;
 
 /** The reference: CONFIG run to the end, once for every test that compares with it. */
 let referenceRun: Promise<Awaited<ReturnType<typeof outcome>>> | null = null;
@@ -161,6 +174,18 @@ describe('seqlab train: Ctrl-C and --resume', () => {
     expect(state.partial?.batchesDone).toBeLessThan(BATCHES);
     // Nothing of a finished run yet.
     await expect(readFile(join(cut, 'metrics.json'))).rejects.toThrow(/ENOENT/);
+    // The history so far: epoch 1, and every step trained, those of the unfinished epoch 2 too.
+    const done = state.partial?.batchesDone ?? 0;
+    expect(await readJsonLines(join(cut, 'history.jsonl'))).toHaveLength(1);
+    const cutSteps = await readJsonLines<StepLine>(join(cut, 'steps.jsonl'));
+    expect(cutSteps.map((s) => s.step)).toEqual(Array.from({ length: BATCHES + done }, (_, i) => i + 1));
+    expect(cutSteps).toEqual(A.steps.slice(0, BATCHES + done));
+    // The report says so, and no longer reloads itself.
+    const cutReport = await readFile(join(cut, 'report.html'), 'utf8');
+    expect(cutReport).toContain(
+      `<b>interrupted after epoch 1 of 3</b>; continue with <code>seqlab train --resume ${cut}</code>`,
+    );
+    expect(cutReport).not.toMatch(REFRESH);
 
     // (3) Resume from another working directory: the run directory alone must be enough.
     const c = await runCli(['train', '--resume', cut], { cwd: root });
@@ -177,6 +202,9 @@ describe('seqlab train: Ctrl-C and --resume', () => {
     const B = await outcome(cut);
     expect(B.history).toHaveLength(3);
     expect(B.history).toEqual(A.history);
+    // One line per step, each once: the resumed run continued the history, it did not repeat it.
+    expect(B.steps.map((s) => s.step)).toEqual(Array.from({ length: 3 * BATCHES }, (_, i) => i + 1));
+    expect(B.steps).toEqual(A.steps);
     expect(B.metrics).toEqual(A.metrics);
     expect(B.weights).toEqual(A.weights);
   });
@@ -269,6 +297,52 @@ describe('seqlab train: Ctrl-C and --resume', () => {
     const c = await runCli(['--quiet', 'train', '--resume', cut]);
     expect(c.code).toBe(0);
     expect(await outcome(cut)).toEqual(await outcome(traced.dir));
+  });
+
+  it('history.jsonl, steps.jsonl and a self-reloading report.html are written after every epoch', async () => {
+    const traced = await tracedRun();
+    const writes = [...traced.stderr.matchAll(/^seqlab-test-fault-point (\d+) (.+)$/gm)];
+    const at = (label: string) => writes.filter((w) => w[2] === label).map((w) => Number(w[1]));
+    // After each of the 2 epochs: the checkpoint, then the three files, in this order.
+    const [state1, state2] = at('checkpoint/state.json committed');
+    const [history1] = at('history.jsonl committed');
+    const [steps1] = at('steps.jsonl committed');
+    const [report1, report2] = at('report.html committed');
+    expect(state1 < history1 && history1 < steps1 && steps1 < report1 && report1 < state2).toBe(true);
+    expect(report2).toBeGreaterThan(state2);
+    const reference = await outcome(traced.dir);
+    const perEpoch = reference.steps.length / 2;
+
+    // Killed (SIGKILL) right after epoch 1's report: the files of epoch 1, the report still running.
+    const cut = join(await temp.make(), 'cut');
+    const killed = await runCli(['--quiet', 'train', ...TRACE_CONFIG, '--out', cut], {
+      env: { SEQLAB_TEST_KILL_AT: String(report1) },
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(await readJsonLines(join(cut, 'history.jsonl'))).toHaveLength(1);
+    expect(await readJsonLines(join(cut, 'steps.jsonl'))).toEqual(reference.steps.slice(0, perEpoch));
+    const running = await readFile(join(cut, 'report.html'), 'utf8');
+    expect(running).toMatch(REFRESH);
+    expect(running).toContain('<b>running, epoch 1 of 2</b>');
+    expect(running).toMatch(/>Confusion matrix, validation set, epoch 1 \(\d+ examples\)</);
+
+    // Killed between epoch 2's checkpoint and its files: they are an epoch behind the checkpoint,
+    // and --resume (of a finished checkpoint) rewrites them whole, without repeating a line.
+    const behind = join(await temp.make(), 'behind');
+    const killed2 = await runCli(['--quiet', 'train', ...TRACE_CONFIG, '--out', behind], {
+      env: { SEQLAB_TEST_KILL_AT: String(state2) },
+    });
+    expect(killed2.signal).toBe('SIGKILL');
+    expect(await readJsonLines(join(behind, 'history.jsonl'))).toHaveLength(1);
+    for (const dir of [cut, behind]) {
+      const c = await runCli(['--quiet', 'train', '--resume', dir]);
+      expect(c.stderr).toBe('');
+      expect(c.code).toBe(0);
+      expect(await outcome(dir)).toEqual(reference);
+      const final = await readFile(join(dir, 'report.html'), 'utf8');
+      expect(final).not.toMatch(REFRESH);
+      expect(final).toContain('<p id="status" class="finished"><b>finished</b>: 2 of 2 epochs.</p>');
+    }
   });
 
   it('--resume of a finished run re-evaluates the best weights and changes nothing', async () => {

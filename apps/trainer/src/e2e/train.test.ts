@@ -34,6 +34,15 @@ interface History {
   tokens_per_s: number;
 }
 
+/** A line of steps.jsonl. */
+interface StepLine {
+  step: number;
+  epoch: number;
+  loss: number;
+  loss_ema: number;
+  lr: number;
+}
+
 interface Metrics {
   best_epoch: number;
   epochs_run: number;
@@ -74,6 +83,7 @@ async function expectRunFiles(dir: string, epochs: number, labels: string[]): Pr
     expect(h.grad_norm).toBeGreaterThan(0);
     expect(h.tokens_per_s).toBeGreaterThan(0);
   }
+  await expectSteps(dir, epochs);
   const metrics = await readJsonFile<Metrics>(join(dir, 'metrics.json'));
   expect(metrics.epochs_run).toBe(epochs);
   expect(metrics.best_epoch).toBeGreaterThanOrEqual(1);
@@ -95,6 +105,28 @@ async function expectRunFiles(dir: string, epochs: number, labels: string[]): Pr
   return metrics;
 }
 
+/**
+ * steps.jsonl: one line per step, numbered from 1, the same number of steps every epoch, epoch
+ * fractions ending on each epoch, loss_ema the moving average of NOTE(loss-ema) to the last bit.
+ */
+async function expectSteps(dir: string, epochs: number): Promise<StepLine[]> {
+  const steps = await readJsonLines<StepLine>(join(dir, 'steps.jsonl'));
+  const perEpoch = steps.filter((s) => s.epoch <= 1).length;
+  expect(perEpoch).toBeGreaterThan(0);
+  expect(steps).toHaveLength(epochs * perEpoch);
+  let ema: number | null = null;
+  for (const [i, s] of steps.entries()) {
+    expect(Object.keys(s)).toEqual(['step', 'epoch', 'loss', 'loss_ema', 'lr']);
+    expect(s.step).toBe(i + 1);
+    expect(s.epoch).toBe(Math.floor(i / perEpoch) + ((i % perEpoch) + 1) / perEpoch);
+    expect(s.loss).toBeGreaterThan(0);
+    expect(s.lr).toBeGreaterThan(0);
+    ema = ema === null ? s.loss : 0.9 * ema + 0.1 * s.loss;
+    expect(s.loss_ema).toBe(ema);
+  }
+  return steps;
+}
+
 /** report.html: one self-contained page (inline SVG, no scripts, no external resources). */
 async function expectSelfContainedReport(dir: string, metrics: Metrics): Promise<void> {
   const html = await readFile(join(dir, 'report.html'), 'utf8');
@@ -106,6 +138,10 @@ async function expectSelfContainedReport(dir: string, metrics: Metrics): Promise
   expect(html).not.toMatch(/url\(/i);
   expect(html).not.toMatch(/@import/i);
   expect(html).toContain(`Test accuracy ${metrics.test.accuracy.toFixed(4)}`);
+  // The final page: finished, no longer reloading itself; the test set's confusion matrix.
+  expect(html).not.toMatch(/http-equiv="refresh"/);
+  expect(html).toContain('<p id="status" class="finished">');
+  expect(html).toContain(`>Confusion matrix, test set (${metrics.test.examples} examples)</text>`);
   for (const label of metrics.test.labels) expect(html).toContain(label);
 }
 
@@ -172,6 +208,7 @@ describe.concurrent('seqlab train', () => {
       'labels.json',
       'model.safetensors',
       'history.jsonl',
+      'steps.jsonl',
       'metrics.json',
       'report.html',
       'data.json',
@@ -258,7 +295,9 @@ describe.concurrent('seqlab train', () => {
     expect(printed[1]).toBe('confusion matrix (rows: true weather, sports; columns: predicted):');
     expect(printed[2]).toMatch(/^ {2}weather +\d+ +\d+$/);
     expect(printed[3]).toMatch(/^ {2}sports +\d+ +\d+$/);
-    expect(printed[4]).toBe(`wrote ${out}/{model.safetensors, metrics.json, history.jsonl, report.html}`);
+    expect(printed[4]).toBe(
+      `wrote ${out}/{model.safetensors, metrics.json, history.jsonl, steps.jsonl, report.html}`,
+    );
 
     const tokenizer = await readJsonFile<{ kind: string; vocab: { itos: string[] } }>(
       join(out, 'tokenizer.json'),

@@ -3,7 +3,6 @@ import { resolve } from 'node:path';
 import { buildTextEncoder, loadTextEncoder, TextClassifier } from '@seqlab/classifier';
 import { LabelMap } from '@seqlab/data';
 import { ConfigError, manualSeed } from '@seqlab/tensor';
-import { writeFileAtomic } from '../../atomic-write';
 import { checkpointPath, cleanCheckpointDir, readCheckpoint } from '../../checkpoint';
 import { parseSavedConfig, parseTrainConfig, type TrainConfig } from '../../config';
 import {
@@ -19,7 +18,7 @@ import { given, readConfigFile } from '../../flags';
 import { Logger, type LogOptions } from '../../logger';
 import { messages } from '../../messages';
 import { checkOutDir, cleanTempFiles, clearOutDir } from '../../out-dir';
-import { writeReport } from '../../report';
+import { type ReportConfusion, writeReport } from '../../report';
 import type { LabelsJSON } from '../../run';
 import {
   checkWeightsFile,
@@ -28,11 +27,12 @@ import {
   readJson,
   runPath,
   writeJson,
+  writeJsonLines,
   writeStateDict,
 } from '../../run-dir';
 import { StopSignals } from '../../stop-signals';
-import { trainLoop } from '../../train-loop';
-import type { TrainState } from '../../train-state';
+import { type TrainResult, trainLoop } from '../../train-loop';
+import type { EpochRecord, StepRecord, TrainState } from '../../train-state';
 
 /** Keys of the training configuration that flags may set. */
 export const TRAIN_KEYS = [
@@ -245,19 +245,75 @@ export async function trainCommand(flags: Record<string, unknown>, log: LogOptio
   // Ctrl-C and SIGTERM: a stop at a safe point while training, then an exit that waits for the
   // write in progress (the run is checkpointed; --resume writes the results).
   const stop = new StopSignals().install();
+  // NOTE(live-files): history.jsonl, steps.jsonl and report.html are rewritten whole (atomically)
+  // after every epoch's checkpoint, from the lines the checkpoint holds, so they never run ahead of
+  // it; a kill between the two leaves them one epoch behind until the resumed run's next epoch
+  // rewrites them, and a resumed run never repeats a line. The report reloads itself while the run
+  // is going; the last one (finished, or interrupted by Ctrl-C) does not.
+  let confusion: ReportConfusion | null = null;
+  // The lines of the last report written, for a report of a run an error stops.
+  const live: { history: EpochRecord[]; steps: StepRecord[] } = { history: [], steps: [] };
+  let reported = false;
+  const writeLive = async (history: readonly EpochRecord[], steps: readonly StepRecord[]) => {
+    await writeJsonLines(runPath(dir, 'history'), history);
+    await writeJsonLines(runPath(dir, 'steps'), steps);
+  };
   try {
-    const result = await trainLoop({
-      config,
-      model,
-      train,
-      valid,
-      numClasses,
-      runDir: dir,
-      logger,
-      resume: resumeState,
-      stop,
-    });
+    let result: TrainResult;
+    try {
+      result = await trainLoop({
+        config,
+        model,
+        train,
+        valid,
+        numClasses,
+        runDir: dir,
+        logger,
+        resume: resumeState,
+        stop,
+        onEpoch: async ({ history, steps, validConfusion }) => {
+          await writeLive(history, steps);
+          const epochsDone = history.length;
+          const set = `validation set, epoch ${epochsDone}`;
+          confusion = { matrix: validConfusion, labels: data.labelNames, set, examples: valid.length };
+          await writeReport(runPath(dir, 'report'), {
+            config,
+            history,
+            steps,
+            status: { state: 'running', epochsDone },
+            confusion,
+            written: new Date(),
+          });
+          [live.history, live.steps, reported] = [[...history], [...steps], true];
+        },
+      });
+    } catch (error) {
+      // Stopped by an error (the first NaN, a failed write) after a live report: that page must not
+      // say "running", and reload itself, forever. Best effort: the error is what the user must see.
+      if (reported)
+        await writeReport(runPath(dir, 'report'), {
+          config,
+          ...live,
+          status: {
+            state: 'stopped',
+            epochsDone: live.history.length,
+            error: error instanceof Error ? error.message : String(error),
+          },
+          confusion,
+          written: new Date(),
+        }).catch(() => undefined);
+      throw error;
+    }
     if (result.interrupted) {
+      await writeLive(result.history, result.steps);
+      await writeReport(runPath(dir, 'report'), {
+        config,
+        history: result.history,
+        steps: result.steps,
+        status: { state: 'interrupted', epochsDone: result.history.length, runDir: dir },
+        confusion,
+        written: new Date(),
+      });
       logger.result(messages.interrupted(dir), { event: 'interrupted', run: dir, signal: stop.signal });
       return stop.exitCode;
     }
@@ -286,8 +342,20 @@ export async function trainCommand(flags: Record<string, unknown>, log: LogOptio
       seconds: (performance.now() - started) / 1000,
     };
     await writeJson(runPath(dir, 'metrics'), metrics);
-    await writeJsonLines(runPath(dir, 'history'), result.history);
-    await writeReport(runPath(dir, 'report'), { config, history: result.history, metrics });
+    await writeLive(result.history, result.steps);
+    await writeReport(runPath(dir, 'report'), {
+      config,
+      history: result.history,
+      steps: result.steps,
+      status: { state: 'finished', metrics },
+      confusion: {
+        matrix: t.confusion,
+        labels: data.labelNames,
+        set: 'test set',
+        examples: test.length,
+      },
+      written: new Date(),
+    });
     logger.result(
       [
         `test accuracy ${t.accuracy.toFixed(4)}  macro-F1 ${t.macroF1.toFixed(4)}  loss ${t.loss.toFixed(4)}  (best epoch ${result.bestEpoch}, ${test.length} examples)`,
@@ -295,7 +363,7 @@ export async function trainCommand(flags: Record<string, unknown>, log: LogOptio
         ...t.confusion.map(
           (row, i) => `  ${data.labelNames[i].padEnd(12)} ${row.map((v) => String(v).padStart(6)).join(' ')}`,
         ),
-        `wrote ${dir}/{model.safetensors, metrics.json, history.jsonl, report.html}`,
+        `wrote ${dir}/{model.safetensors, metrics.json, history.jsonl, steps.jsonl, report.html}`,
       ].join('\n'),
       { event: 'test', run: dir, ...metrics },
     );
@@ -303,8 +371,4 @@ export async function trainCommand(flags: Record<string, unknown>, log: LogOptio
   } finally {
     stop.uninstall();
   }
-}
-
-async function writeJsonLines(path: string, rows: readonly object[]): Promise<void> {
-  await writeFileAtomic(path, rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
 }
