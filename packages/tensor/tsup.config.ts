@@ -18,7 +18,8 @@ const browserKernelBytes: Plugin = {
   },
 };
 
-// The base build, with three more entries. `@seqlab/tensor/testing` and `@seqlab/tensor/node`
+// The base build, with four more entries. `@seqlab/tensor/testing`, `@seqlab/tensor/node` and
+// `@seqlab/tensor/worker`
 // import the main entry by the package's own name (kept external), so all of them share one Tensor
 // class and one error hierarchy in both the ESM and the CJS build. `@seqlab/tensor/backend` shares
 // the backend registry with the main entry instead: code splitting (ESM, and tsup's CJS splitting)
@@ -30,6 +31,7 @@ export default {
     testing: 'src/testing/index.ts',
     node: 'src/node.ts',
     backend: 'src/backend/index.ts',
+    worker: 'src/worker/index.ts',
   },
   splitting: true,
   external: [/^node:/, '@seqlab/tensor'],
