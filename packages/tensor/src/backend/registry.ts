@@ -198,15 +198,12 @@ export function registerBackend(backend: Backend, options: RegisterBackendOption
  * not synchronously (a browser build before `ready()`: call `await ready('wasm')` there).
  */
 export function setBackend(name: string): void {
-  if (name === 'wasm' && wasmPossible()) {
+  if (name === 'wasm' && hasWebAssembly && !backends.has('wasm')) {
     const load = compileWasmSync();
     if (!load.ok) throw wasmError('setBackend', load);
   }
   const backend = backends.get(name);
-  if (!backend) {
-    const failed = name === 'wasm' && wasmLoad !== null && !wasmLoad.ok ? ` (${wasmLoad.reason})` : '';
-    throw new BackendError('setBackend', `one of ${names().join(', ')}`, `'${name}'${failed}`);
-  }
+  if (!backend) throw new BackendError('setBackend', `one of ${names().join(', ')}`, `'${name}'`);
   active = backend;
   reason = `selected with setBackend('${name}')`;
   pending = null;
@@ -234,7 +231,7 @@ export function setBackend(name: string): void {
  * ```
  */
 export async function ready(name?: string): Promise<{ name: string; reason: string }> {
-  if (name === 'wasm' && wasmPossible()) {
+  if (name === 'wasm' && hasWebAssembly && !backends.has('wasm')) {
     const load = await compileWasm();
     if (!load.ok) throw wasmError('ready', load);
   }
