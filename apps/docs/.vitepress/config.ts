@@ -51,6 +51,7 @@ export default defineConfig({
             { text: 'Getting started: SentimentLSTM', link: '/guides/getting-started' },
             { text: 'Coming from PyTorch', link: '/guides/coming-from-pytorch' },
             { text: 'Padding, bucketing, packing', link: '/guides/packing' },
+            { text: 'Keeping the page responsive', link: '/guides/responsive-page' },
           ],
         },
         { text: 'Examples', items: [{ text: 'Runnable examples', link: '/examples/' }] },
