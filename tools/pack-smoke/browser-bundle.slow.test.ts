@@ -16,7 +16,10 @@
 //    by `ready()` and not at import; training in the Worker posts its progress, gives Node's
 //    losses and stops when the page asks; a page whose Content-Security-Policy is
 //    `script-src 'self'` gets the warning naming 'wasm-unsafe-eval' and runs js, and `ready('wasm')`
-//    rejects there, while `script-src 'self' 'wasm-unsafe-eval'` runs wasm.
+//    rejects there, while `script-src 'self' 'wasm-unsafe-eval'` runs wasm;
+// 4. the Worker pattern of apps/docs/guides/responsive-page.md, its `train.worker.ts` and `main.ts`
+//    blocks read from the guide and bundled as it says: the page shows the Worker's progress, and
+//    its stop button stops the training.
 //
 // Chromium: `apt-get install -y chromium` (.ci/install-tools does it when it is missing). Without
 // /usr/bin/chromium the Chromium tests are skipped, and say so; the budgets still run.
@@ -45,6 +48,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const sources = fileURLToPath(new URL('./browser/', import.meta.url));
 const PACKAGES = ['tensor', 'layers', 'optim', 'data'];
+const GUIDE = join(repo, 'apps/docs/guides/responsive-page.md');
+
+/** The guide's code blocks titled `[name]` (VitePress's code-group titles), by name. */
+function guideBlocks(markdown: string): Map<string, string> {
+  const blocks = new Map<string, string>();
+  for (const match of markdown.matchAll(/^```\w+ \[([\w.-]+)\]\n([\s\S]*?)^```$/gm))
+    blocks.set(match[1]!, match[2]!);
+  return blocks;
+}
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -64,6 +76,7 @@ const BUDGETS = [
   },
 ];
 
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 /** Child-process env without pnpm's npm_* variables, so the inner npm uses its own defaults. */
@@ -298,6 +311,27 @@ describe('browser bundles of @seqlab/tensor, layers, optim and data', () => {
       join(site, 'index.html'),
       '<!doctype html><link rel="icon" href="data:,"><title>seqlab</title><p>seqlab bundle test</p>\n',
     );
+    // The guide's Worker page, bundled as the guide says (both entries together, split).
+    const blocks = guideBlocks(readFileSync(GUIDE, 'utf8'));
+    for (const name of ['train.worker.ts', 'main.ts']) {
+      const code = blocks.get(name);
+      if (!code) throw new Error(`${GUIDE}: expected a code block titled [${name}]`);
+      writeFileSync(join(app, name), code);
+    }
+    mkdirSync(join(site, 'guide'));
+    await build({
+      entryPoints: ['main.ts', 'train.worker.ts'].map((f) => join(app, f)),
+      bundle: true,
+      splitting: true,
+      platform: 'browser',
+      format: 'esm',
+      outdir: join(site, 'guide'),
+      logLevel: 'silent',
+    });
+    writeFileSync(
+      join(site, 'guide', 'index.html'),
+      '<!doctype html><link rel="icon" href="data:,"><title>training</title><p id="status"></p><button id="stop">Stop</button><script type="module" src="./main.js"></script>\n',
+    );
     ({ server, url: site } = await serve(site));
   }
 
@@ -352,7 +386,7 @@ describe('browser bundles of @seqlab/tensor, layers, optim and data', () => {
     });
 
     /** Opens `path` of the site; records the page's warnings and errors. */
-    async function open(path: string) {
+    async function open(path: string, init?: () => void) {
       const page = await browser!.newPage();
       const warnings: string[] = [];
       page.on('console', (message) => {
@@ -373,6 +407,7 @@ describe('browser bundles of @seqlab/tensor, layers, optim and data', () => {
           return compile(bytes);
         };
       });
+      if (init) await page.addInitScript(init);
       await page.goto(`${site}${path}`);
       return { page, warnings };
     }
@@ -416,6 +451,42 @@ describe('browser bundles of @seqlab/tensor, layers, optim and data', () => {
       expect(stopped.result.losses.length).toBeGreaterThanOrEqual(2);
       expect(stopped.result.losses.length).toBeLessThan(10);
       expect(stopped.result.losses.slice(0, 2)).toEqual(node.train.losses.slice(0, 2));
+      expect(warnings).toEqual([]);
+      await page.close();
+    });
+
+    it('the guide’s Worker page shows the training’s progress, and its stop button stops it', async () => {
+      ready();
+      // The stop button is clicked as soon as the page shows epoch 3 (from the page itself, so the
+      // test does not race the training).
+      const { page, warnings } = await open('/guide/', () => {
+        document.addEventListener('DOMContentLoaded', () => {
+          const status = document.querySelector('#status') as HTMLElement;
+          const seen: string[] = [];
+          (globalThis as unknown as { seen: string[] }).seen = seen;
+          new MutationObserver(() => {
+            seen.push(status.textContent ?? '');
+            if (/^epoch 3: /.test(status.textContent ?? ''))
+              (document.querySelector('#stop') as HTMLElement).click();
+          }).observe(status, { childList: true, characterData: true, subtree: true });
+        });
+      });
+      const seen = () => page.evaluate('seen') as Promise<string[]>;
+      const deadline = Date.now() + 30_000;
+      while (!(await seen()).some((text) => text.startsWith('epoch 3: ')) && Date.now() < deadline)
+        await sleep(20);
+      await sleep(1500);
+      const shown = await seen();
+      console.log(`[pack-smoke] the guide page, stopped at epoch 3, showed: ${shown.join('; ')}`);
+      expect(shown.slice(0, 3).map((text) => text.replace(/loss [\d.]+/, 'loss x'))).toEqual([
+        'epoch 1: loss x',
+        'epoch 2: loss x',
+        'epoch 3: loss x',
+      ]);
+      // The Worker runs an epoch or two (a few milliseconds each) until the stop arrives, then
+      // returns: far fewer than the guide's 200 epochs.
+      expect(shown.length).toBeLessThan(200);
+      expect(await seen()).toEqual(shown);
       expect(warnings).toEqual([]);
       await page.close();
     });
