@@ -1,6 +1,25 @@
+import { fileURLToPath } from 'node:url';
+import type { Plugin } from 'esbuild';
+import type { Options } from 'tsup';
 import base from '../../tsup.config.base';
 
-// The base build, with three more entries. `@seqlab/tensor/testing` and `@seqlab/tensor/node`
+// NOTE(wasm-bytes) in src/backend/wasm/kernel-bytes.ts: the ES module build (what bundlers give a
+// browser) takes kernel-bytes.browser.ts, where the wasm module's bytes are a dynamic import that
+// `ready()` loads; Node's build (CommonJS) keeps them in the module for synchronous first use.
+// tsup builds its CommonJS chunks as ES modules and converts them, so esbuild's `format` says esm
+// for both: the build's own format is the `__SEQLAB_BUILD__` constant the base config defines
+// (its esbuildOptions run in a plugin set up before this one).
+const browserKernelBytes: Plugin = {
+  name: 'seqlab-browser-kernel-bytes',
+  setup(build) {
+    if (build.initialOptions.define?.__SEQLAB_BUILD__ !== '"esm"') return;
+    const browser = fileURLToPath(new URL('./src/backend/wasm/kernel-bytes.browser.ts', import.meta.url));
+    build.onResolve({ filter: /^\.\/kernel-bytes$/ }, () => ({ path: browser }));
+  },
+};
+
+// The base build, with four more entries. `@seqlab/tensor/testing`, `@seqlab/tensor/node` and
+// `@seqlab/tensor/worker`
 // import the main entry by the package's own name (kept external), so all of them share one Tensor
 // class and one error hierarchy in both the ESM and the CJS build. `@seqlab/tensor/backend` shares
 // the backend registry with the main entry instead: code splitting (ESM, and tsup's CJS splitting)
@@ -12,7 +31,9 @@ export default {
     testing: 'src/testing/index.ts',
     node: 'src/node.ts',
     backend: 'src/backend/index.ts',
+    worker: 'src/worker/index.ts',
   },
   splitting: true,
   external: [/^node:/, '@seqlab/tensor'],
-};
+  esbuildPlugins: [browserKernelBytes],
+} satisfies Options;

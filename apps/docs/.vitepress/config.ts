@@ -53,6 +53,7 @@ export default defineConfig({
             { text: 'Getting started: SentimentLSTM', link: '/guides/getting-started' },
             { text: 'Coming from PyTorch', link: '/guides/coming-from-pytorch' },
             { text: 'Padding, bucketing, packing', link: '/guides/packing' },
+            { text: 'Keeping the page responsive', link: '/guides/responsive-page' },
             { text: '7. The sentiment classifier, end to end', link: '/guides/sentiment-classifier' },
             { text: '8. Exploding gradients, overfitting', link: '/guides/clipping-and-overfitting' },
             { text: '9. Weights between PyTorch and seqlab', link: '/guides/pytorch-interop' },

@@ -1,4 +1,5 @@
 // Errors are API: each names the op, what it expected and what it got.
+import { fileURLToPath } from 'node:url';
 
 import {
   add,
@@ -273,5 +274,31 @@ describe('NumericError', () => {
       'Lower --lr',
     ]);
     expect(err.message).toBe('train: expected a finite loss, got NaN at epoch 2. Lower --lr');
+  });
+});
+
+describe('error names', () => {
+  test('survive a minifier that renames the classes (a browser bundle)', async () => {
+    const { build } = await import('esbuild');
+    const { outputFiles } = await build({
+      entryPoints: [fileURLToPath(new URL('./errors.ts', import.meta.url))],
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      write: false,
+    });
+    const minified = await import(
+      `data:text/javascript;base64,${Buffer.from(outputFiles[0]!.contents).toString('base64')}`
+    );
+    const names = ['ShapeError', 'DTypeError', 'ConfigError', 'BackendError', 'FormatError', 'NumericError'];
+    for (const name of names) expect(new minified[name]('op', 'x', 'y').name).toBe(name);
+    expect(new minified.SeqlabError('op', 'x', 'y').name).toBe('SeqlabError');
+    expect(new minified.FileError('op', 'a readable file', '/a', 'ENOENT').name).toBe('FileError');
+    const copy = { version: '0.0.0', location: '/a' };
+    expect(new minified.DuplicatePackageError('@seqlab/tensor', copy, copy).name).toBe(
+      'DuplicatePackageError',
+    );
+    class MyError extends SeqlabError {}
+    expect(new MyError('op', 'x', 'y').name).toBe('MyError');
   });
 });

@@ -21,7 +21,9 @@ export class SeqlabError extends Error {
 
   constructor(op: string, expected: string, actual: string, hint?: string) {
     super(`${op}: expected ${expected}, got ${actual}${hint ? `. ${hint}` : ''}`);
-    this.name = new.target.name;
+    // Each class names itself (below): a minifier renames classes, and `new.target.name` would then
+    // be `_t` in a browser bundle. A subclass of the user's keeps its own class name.
+    this.name = new.target === SeqlabError ? 'SeqlabError' : new.target.name;
     this.op = op;
     this.expected = expected;
     this.actual = actual;
@@ -30,19 +32,29 @@ export class SeqlabError extends Error {
 }
 
 /** A tensor had the wrong shape, rank or size for an op. */
-export class ShapeError extends SeqlabError {}
+export class ShapeError extends SeqlabError {
+  override name = 'ShapeError';
+}
 
 /** A tensor had the wrong dtype for an op (e.g. float indices, int32 input to `exp`). */
-export class DTypeError extends SeqlabError {}
+export class DTypeError extends SeqlabError {
+  override name = 'DTypeError';
+}
 
 /** An argument, option or configuration value was invalid (not a Tensor, bad `dim`, negative probability, unknown name). */
-export class ConfigError extends SeqlabError {}
+export class ConfigError extends SeqlabError {
+  override name = 'ConfigError';
+}
 
 /** A compute backend is unknown, unavailable, or failed. */
-export class BackendError extends SeqlabError {}
+export class BackendError extends SeqlabError {
+  override name = 'BackendError';
+}
 
 /** Bytes or a file did not follow the expected format (corrupt safetensors, bad JSON). */
-export class FormatError extends SeqlabError {}
+export class FormatError extends SeqlabError {
+  override name = 'FormatError';
+}
 
 /**
  * A file could not be read or written: missing, a directory, no permission, … (a Node.js error such
@@ -55,6 +67,7 @@ export class FormatError extends SeqlabError {}
  * ```
  */
 export class FileError extends SeqlabError {
+  override name = 'FileError';
   /** The path that could not be read or written. */
   readonly path: string;
   /** The Node.js error code (`ENOENT`, `EISDIR`, `EACCES`, …), or undefined. */
@@ -151,7 +164,9 @@ function render(value: unknown, budget: number, depth: number): string {
  * throw new NumericError('clipGradNorm', 'a finite total norm of order 2 of the gradients', 'NaN');
  * ```
  */
-export class NumericError extends SeqlabError {}
+export class NumericError extends SeqlabError {
+  override name = 'NumericError';
+}
 
 /**
  * A second copy of a seqlab package was loaded in the same JavaScript realm: two installed versions
@@ -167,6 +182,7 @@ export class NumericError extends SeqlabError {}
  * ```
  */
 export class DuplicatePackageError extends SeqlabError {
+  override name = 'DuplicatePackageError';
   /** The package loaded twice, e.g. `@seqlab/tensor`. */
   readonly packageName: string;
   /** The copy loaded first. */

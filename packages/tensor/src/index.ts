@@ -122,7 +122,7 @@ export type { BackwardFn, OutputGrads } from './autograd/node';
 export { sumTo } from './autograd/gradients';
 
 // Backends (which one runs; writing one: @seqlab/tensor/backend)
-export { getBackend, listBackends, setBackend } from './backend/registry';
+export { getBackend, listBackends, ready, setBackend } from './backend/registry';
 
 // Options checking (shared by every package's constructors and functions)
 export { checkOptions, optionKeys } from './options';

@@ -2,16 +2,33 @@ import { BackendError } from '../errors';
 import { claimSingleCopy, thisCopy } from '../single-copy';
 import type { Backend } from './backend';
 import { jsBackend } from './js/index';
-import { createWasmBackend, loadWasmKernels } from './wasm/index';
+import { createWasmBackend, loadWasmKernels, loadWasmKernelsAsync, type WasmKernelsLoad } from './wasm/index';
 
 // Before any state is made: a second copy of the package throws here (see NOTE(one-copy)).
 claimSingleCopy('@seqlab/tensor', thisCopy());
 
-// The built-in backends: js everywhere, wasm where WebAssembly SIMD128 compiles (Node >= 16.4 and
-// every current browser). wasm is the default when present; SEQLAB_BACKEND (Node) overrides it.
+// NOTE(backend-start-up): importing @seqlab/tensor compiles nothing. The built-in backends are js
+// everywhere and wasm where WebAssembly SIMD128 compiles (Node >= 16.4 and every current
+// browser); wasm is the default, SEQLAB_BACKEND (Node) or `setBackend` override it. The wasm
+// kernels are compiled once, by whichever comes first:
+// - `await ready()` (or `ready('wasm')`): `WebAssembly.compile` and `WebAssembly.instantiate`,
+//   asynchronously, the way a browser's main thread must compile a module over 4 KB (ours is about
+//   48 KB). The ES module build that bundlers give a browser loads the bytes in `ready()` too
+//   (NOTE(wasm-bytes)).
+// - the first op, `getBackend()` or `setBackend('wasm')`: synchronously, where the bytes are at
+//   hand and the runtime allows it (Node, a Worker). Where it does not (a browser build before
+//   `ready()`), the default runs the js kernels until `ready()`, with a warning, and
+//   `setBackend('wasm')` throws and names `ready('wasm')`.
+// A Content-Security-Policy that refuses WebAssembly (NOTE(wasm-csp)) is never a quiet switch to
+// js: a default warns once (console.warn, a BackendError's message naming the directive to add)
+// and runs js; an explicit choice of wasm throws or rejects with that BackendError.
 const backends = new Map<string, Backend>([['js', jsBackend]]);
-const wasm = loadWasmKernels();
-if (wasm.ok) backends.set('wasm', createWasmBackend(wasm));
+const hasWebAssembly = typeof WebAssembly === 'object';
+/** How compiling the built-in wasm kernels ended (null: not tried, or may still be tried). */
+let wasmLoad: WasmKernelsLoad | null = null;
+let wasmLoading: Promise<WasmKernelsLoad> | null = null;
+
+const WASM_DEFAULT = 'default: WebAssembly SIMD is available (float64 work runs in js)';
 
 // Backends that live in a package of their own and register themselves when the application
 // loads them: SEQLAB_BACKEND may name one before it is registered. Until it is, using a kernel
@@ -21,43 +38,127 @@ const OPTIONAL: Readonly<Record<string, string>> = {
     "It registers when the application calls `registerNative()` from '@seqlab/native' (the seqlab CLI does)",
 };
 
-function defaultBackend(): { active: Backend; reason: string } {
-  const fast = backends.get('wasm');
-  if (fast)
-    return { active: fast, reason: 'default: WebAssembly SIMD is available (float64 work runs in js)' };
+/** Whether the built-in wasm backend may still be used (not registered yet, and not failed). */
+function wasmPossible(): boolean {
+  return hasWebAssembly && !backends.has('wasm') && !(wasmLoad !== null && !wasmLoad.ok);
+}
+
+/** The names `setBackend` accepts: the registered backends and wasm until it failed to compile. */
+function names(): string[] {
+  const first = ['js', ...(backends.has('wasm') || wasmPossible() ? ['wasm'] : [])];
+  return [...first, ...[...backends.keys()].filter((name) => !first.includes(name))];
+}
+
+/** Records how compiling the wasm kernels ended, and registers the backend when it compiled. */
+function settleWasm(load: WasmKernelsLoad): WasmKernelsLoad {
+  if (!load.ok && load.retryAsync) return load;
+  wasmLoad ??= load;
+  if (wasmLoad.ok && !backends.has('wasm')) backends.set('wasm', createWasmBackend(wasmLoad));
+  return wasmLoad;
+}
+
+const compileWasmSync = (): WasmKernelsLoad => wasmLoad ?? settleWasm(loadWasmKernels());
+
+async function compileWasm(): Promise<WasmKernelsLoad> {
+  if (wasmLoad) return wasmLoad;
+  wasmLoading ??= loadWasmKernelsAsync();
+  return settleWasm(await wasmLoading);
+}
+
+/** The BackendError for wasm kernels that did not compile (NOTE(wasm-csp)). */
+function wasmError(op: string, load: Extract<WasmKernelsLoad, { ok: false }>): BackendError {
+  if (load.blockedByCsp) {
+    return new BackendError(
+      op,
+      "a Content-Security-Policy that lets the page compile WebAssembly ('wasm-unsafe-eval' in script-src)",
+      `one that refuses it (${load.reason})`,
+      "Add 'wasm-unsafe-eval' to the script-src directive of the page (and of a Worker script's response) to run the wasm kernels, or call setBackend('js') to run the pure-TypeScript ones without this message",
+    );
+  }
+  if (load.retryAsync) {
+    return new BackendError(
+      op,
+      'the wasm kernels compiled',
+      `a synchronous call before they were (${load.reason})`,
+      "Call `await ready('wasm')`, which compiles them asynchronously, as a browser's main thread must",
+    );
+  }
+  return new BackendError(op, 'the wasm kernels to compile', `'wasm' (${load.reason})`);
+}
+
+let warned = false;
+/** Warns once that the default backend is js instead of wasm, and why (never a quiet switch). */
+function warnOnce(error: BackendError): void {
+  if (warned) return;
+  warned = true;
+  console.warn(`${error.name}: ${error.message}`);
+}
+
+/** The js default when the wasm kernels cannot run, and why; quiet only without WebAssembly SIMD. */
+function jsDefault(load: Extract<WasmKernelsLoad, { ok: false }>): string {
+  const quiet =
+    load.reason === 'no WebAssembly in this runtime' || load.reason.endsWith('no WebAssembly SIMD128');
+  if (!quiet) warnOnce(wasmError('backend', load));
+  return load.retryAsync
+    ? 'default: the pure-TypeScript backend, until `await ready()` compiles the wasm kernels'
+    : `default: the pure-TypeScript backend (no wasm: ${load.reason})`;
+}
+
+interface Choice {
+  /** The backend, or null for the built-in wasm backend not compiled yet. */
+  active: Backend | null;
+  reason: string;
+  /** A backend SEQLAB_BACKEND names that is not registered yet. */
+  pending: string | null;
+}
+
+function defaultChoice(): Choice {
+  if (hasWebAssembly) return { active: null, reason: WASM_DEFAULT, pending: null };
   return {
     active: jsBackend,
-    reason: `default: the pure-TypeScript backend (no wasm: ${wasm.ok ? 'not registered' : wasm.reason})`,
+    reason: 'default: the pure-TypeScript backend (no wasm: no WebAssembly in this runtime)',
+    pending: null,
   };
 }
 
-function initialBackend(): { active: Backend; reason: string; pending: string | null } {
+function initialChoice(): Choice {
   const env = typeof process === 'object' ? process.env?.SEQLAB_BACKEND : undefined;
   if (env) {
-    const chosen = backends.get(env);
-    if (chosen) return { active: chosen, reason: `selected with SEQLAB_BACKEND=${env}`, pending: null };
-    if (Object.hasOwn(OPTIONAL, env)) return { ...defaultBackend(), pending: env };
-    throw new BackendError(
-      'SEQLAB_BACKEND',
-      `one of ${[...backends.keys()].join(', ')}`,
-      `'${env}'${env === 'wasm' && !wasm.ok ? ` (${wasm.reason})` : ''}`,
-    );
+    const reason = `selected with SEQLAB_BACKEND=${env}`;
+    if (env === 'js') return { active: jsBackend, reason, pending: null };
+    if (env === 'wasm' && hasWebAssembly) return { active: null, reason, pending: null };
+    if (Object.hasOwn(OPTIONAL, env)) return { ...defaultChoice(), pending: env };
+    throw new BackendError('SEQLAB_BACKEND', `one of ${names().join(', ')}`, `'${env}'`);
   }
-  return { ...defaultBackend(), pending: null };
+  return defaultChoice();
 }
 
-let { active, reason, pending } = initialBackend();
+let { active, reason, pending } = initialChoice();
 // SEQLAB_BACKEND or setBackend chose the backend: a backend registered as a default does not
 // replace it.
 let explicit = pending !== null || reason.startsWith('selected');
+// The default fell back to js because the wasm kernels could only compile asynchronously: `ready()`
+// switches to wasm.
+let awaitingReady = false;
 
 function pendingError(name: string): BackendError {
-  return new BackendError(
-    'SEQLAB_BACKEND',
-    `one of ${[...backends.keys()].join(', ')}`,
-    `'${name}'`,
-    OPTIONAL[name],
-  );
+  return new BackendError('SEQLAB_BACKEND', `one of ${names().join(', ')}`, `'${name}'`, OPTIONAL[name]);
+}
+
+/** The backend that runs, compiling the wasm kernels synchronously if they are chosen and not yet. */
+function resolveActive(): Backend {
+  if (pending !== null) throw pendingError(pending);
+  if (active !== null) return active;
+  const load = compileWasmSync();
+  if (load.ok) {
+    active = backends.get('wasm') ?? jsBackend;
+    return active;
+  }
+  if (explicit) throw wasmError('SEQLAB_BACKEND', load);
+  active = jsBackend;
+  reason = jsDefault(load);
+  awaitingReady = load.retryAsync;
+  return active;
 }
 
 /** Options of `registerBackend`. */
@@ -85,30 +186,87 @@ export function registerBackend(backend: Backend, options: RegisterBackendOption
   } else if (options.default !== undefined && !explicit) {
     active = backend;
     reason = `default: ${options.default}`;
-  } else if (active.name === backend.name) {
+    awaitingReady = false;
+  } else if ((active?.name ?? 'wasm') === backend.name) {
     active = backend;
   }
 }
 
-/** Selects the backend every op uses from now on. Throws a BackendError for an unknown name. */
+/**
+ * Selects the backend every op uses from now on. Throws a BackendError for an unknown name, and
+ * for 'wasm' when its kernels cannot compile: refused by the page's Content-Security-Policy, or
+ * not synchronously (a browser build before `ready()`: call `await ready('wasm')` there).
+ */
 export function setBackend(name: string): void {
-  const backend = backends.get(name);
-  if (!backend) {
-    throw new BackendError('setBackend', `one of ${[...backends.keys()].join(', ')}`, `'${name}'`);
+  if (name === 'wasm' && hasWebAssembly && !backends.has('wasm')) {
+    const load = compileWasmSync();
+    if (!load.ok) throw wasmError('setBackend', load);
   }
+  const backend = backends.get(name);
+  if (!backend) throw new BackendError('setBackend', `one of ${names().join(', ')}`, `'${name}'`);
   active = backend;
   reason = `selected with setBackend('${name}')`;
   pending = null;
   explicit = true;
+  awaitingReady = false;
+}
+
+/**
+ * Makes the backend ready to run, compiling the wasm kernels asynchronously (`WebAssembly.compile`)
+ * if they are needed and not compiled yet, and resolves with `getBackend()`. Call it once before
+ * the first op in a browser: a page's main thread may not compile them synchronously, and the
+ * ES module build loads their bytes here (see NOTE(backend-start-up)). In Node it is optional.
+ *
+ * - `ready()`: the chosen backend (the default is wasm). When the page's Content-Security-Policy
+ *   refuses WebAssembly, the default warns once (console.warn, naming the directive to add) and
+ *   resolves with js; when wasm was chosen explicitly (SEQLAB_BACKEND), it rejects.
+ * - `ready(name)`: selects `name` as `setBackend` does; `ready('wasm')` rejects with a BackendError
+ *   when the kernels cannot compile (the CSP case names the directive), never falls back to js.
+ *
+ * @example
+ * ```ts
+ * import { ready, getBackend } from '@seqlab/tensor';
+ * await ready(); // before the first op
+ * getBackend(); // { name: 'wasm', reason: 'default: WebAssembly SIMD is available (float64 work runs in js)' }
+ * ```
+ */
+export async function ready(name?: string): Promise<{ name: string; reason: string }> {
+  if (name === 'wasm' && hasWebAssembly && !backends.has('wasm')) {
+    const load = await compileWasm();
+    if (!load.ok) throw wasmError('ready', load);
+  }
+  if (name !== undefined) {
+    setBackend(name);
+    return getBackend();
+  }
+  if (pending !== null) throw pendingError(pending);
+  if ((active === null || awaitingReady) && wasmPossible()) {
+    const load = await compileWasm();
+    // Another call may have chosen a backend while this one waited.
+    if (active === null || awaitingReady) {
+      awaitingReady = false;
+      if (load.ok) {
+        active = backends.get('wasm') ?? jsBackend;
+        if (!explicit) reason = WASM_DEFAULT;
+      } else if (explicit) {
+        throw wasmError('ready', load);
+      } else {
+        active = jsBackend;
+        reason = jsDefault(load);
+      }
+    }
+  }
+  return getBackend();
 }
 
 /**
  * The active backend. Throws a BackendError while SEQLAB_BACKEND names a backend that was never
- * registered (`SEQLAB_BACKEND=native` without `registerNative()`).
+ * registered (`SEQLAB_BACKEND=native` without `registerNative()`), or names wasm and its kernels
+ * do not compile.
  */
 export function backend(): Backend {
-  if (pending !== null) throw pendingError(pending);
-  return active;
+  if (active !== null && pending === null) return active;
+  return resolveActive();
 }
 
 /**
@@ -116,11 +274,13 @@ export function backend(): Backend {
  * Throws as `backend()` does.
  */
 export function getBackend(): { name: string; reason: string } {
-  if (pending !== null) throw pendingError(pending);
-  return { name: active.name, reason };
+  return { name: resolveActive().name, reason };
 }
 
-/** Names of the registered backends. */
+/**
+ * Names of the backends `setBackend` accepts: the registered ones, and wasm where WebAssembly
+ * exists until its kernels failed to compile (listing compiles nothing).
+ */
 export function listBackends(): string[] {
-  return [...backends.keys()];
+  return names();
 }

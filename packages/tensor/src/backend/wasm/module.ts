@@ -1,5 +1,4 @@
 import type { FloatStorage } from '../../dtype';
-import { KERNELS_BASE64 } from './kernels';
 
 // The compiled module (kernels.ts, built from the C files beside this one) and its memory, which
 // the GEMM (gemm.ts) and the fused recurrence (recurrent.ts) share: each call lays its operands out
@@ -38,8 +37,15 @@ export interface WasmModule {
   resident: FloatStorage | null;
 }
 
-/** What `instantiateKernels` returns: the module, or why there is none. */
-export type WasmModuleLoad = { ok: true; module: WasmModule } | { ok: false; reason: string };
+/**
+ * What compiling the kernels gave: the module, or why there is none. `blockedByCsp` is true when
+ * the page's Content-Security-Policy refused to compile WebAssembly (see NOTE(wasm-csp)),
+ * `retryAsync` when only the synchronous way was refused (a browser's main thread compiles a module
+ * over 4 KB only asynchronously: Chromium throws a RangeError) or could not run yet.
+ */
+export type WasmModuleLoad =
+  | { ok: true; module: WasmModule }
+  | { ok: false; reason: string; blockedByCsp: boolean; retryAsync: boolean };
 
 const PAGE = 65536;
 
@@ -50,21 +56,78 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+// NOTE(wasm-csp): a page whose Content-Security-Policy has a script-src without
+// 'wasm-unsafe-eval' (or 'unsafe-eval') may not compile WebAssembly: Chromium rejects with a
+// CompileError ("Refused to compile or instantiate WebAssembly module because 'unsafe-eval' is not
+// an allowed source of script in the following Content Security Policy directive: …"), Firefox
+// with an error naming CSP, and a Worker inherits its own policy. The registry turns that into a
+// BackendError naming the directive to add (a warning, or a rejection when wasm was asked for),
+// never a quiet switch to the js kernels.
+const CSP_MESSAGE = /Content Security Policy|\bCSP\b|unsafe-eval/i;
+
+/** Whether a compile error is a Content-Security-Policy refusal (NOTE(wasm-csp)). */
+export function isCspRefusal(error: unknown): boolean {
+  return error instanceof EvalError || (error instanceof Error && CSP_MESSAGE.test(error.message));
+}
+
+const failed = (error: unknown, sync: boolean): WasmModuleLoad => ({
+  ok: false,
+  reason: `compiling the WebAssembly kernels failed: ${(error as Error).message}`,
+  blockedByCsp: isCspRefusal(error),
+  retryAsync: sync && error instanceof RangeError,
+});
+
+/** The bytes of the module, or why this runtime cannot run it. */
+function checkedBytes(base64: string): { bytes: Uint8Array<ArrayBuffer> } | WasmModuleLoad {
+  if (typeof WebAssembly !== 'object')
+    return { ok: false, reason: 'no WebAssembly in this runtime', blockedByCsp: false, retryAsync: false };
+  const bytes = decodeBase64(base64);
+  if (!WebAssembly.validate(bytes))
+    return {
+      ok: false,
+      reason: 'this runtime has no WebAssembly SIMD128',
+      blockedByCsp: false,
+      retryAsync: false,
+    };
+  return { bytes };
+}
+
 /**
- * Compiles and instantiates the SIMD kernels synchronously. Not available (with the reason) when
- * WebAssembly or its SIMD128 proposal is missing, or when compiling fails.
+ * Compiles and instantiates the SIMD kernels (`base64`, the module of kernels.ts) synchronously.
+ * Not available (with the reason) when WebAssembly or its SIMD128 proposal is missing, or when
+ * compiling fails. A browser's main thread refuses to compile a module over 4 KB synchronously
+ * (this one is about 48 KB): there, `instantiateKernelsAsync`.
  */
-export function instantiateKernels(): WasmModuleLoad {
-  if (typeof WebAssembly !== 'object') return { ok: false, reason: 'no WebAssembly in this runtime' };
-  const bytes = decodeBase64(KERNELS_BASE64);
-  if (!WebAssembly.validate(bytes)) return { ok: false, reason: 'this runtime has no WebAssembly SIMD128' };
+export function instantiateKernels(base64: string): WasmModuleLoad {
+  const checked = checkedBytes(base64);
+  if (!('bytes' in checked)) return checked;
   const memory = new WebAssembly.Memory({ initial: 32 });
-  let instance: WebAssembly.Instance;
   try {
-    instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+    return wrap(new WebAssembly.Instance(new WebAssembly.Module(checked.bytes), { env: { memory } }), memory);
   } catch (e) {
-    return { ok: false, reason: `compiling the WebAssembly kernels failed: ${(e as Error).message}` };
+    return failed(e, true);
   }
+}
+
+/**
+ * Compiles and instantiates the SIMD kernels with `WebAssembly.compile` and
+ * `WebAssembly.instantiate`, off the calling thread's critical path: the way a browser's main
+ * thread must. Fails as `instantiateKernels` does.
+ */
+export async function instantiateKernelsAsync(base64: string): Promise<WasmModuleLoad> {
+  const checked = checkedBytes(base64);
+  if (!('bytes' in checked)) return checked;
+  const memory = new WebAssembly.Memory({ initial: 32 });
+  try {
+    const compiled = await WebAssembly.compile(checked.bytes);
+    return wrap(await WebAssembly.instantiate(compiled, { env: { memory } }), memory);
+  } catch (e) {
+    return failed(e, false);
+  }
+}
+
+/** The instantiated module with its memory views. */
+function wrap(instance: WebAssembly.Instance, memory: WebAssembly.Memory): WasmModuleLoad {
   let floats = new Float32Array(memory.buffer);
   let ints = new Int32Array(memory.buffer);
   const module: WasmModule = {

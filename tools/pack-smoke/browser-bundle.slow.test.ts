@@ -1,0 +1,528 @@
+// Browser bundles of the published packages: their size, and what they do in headless Chromium.
+//
+// 1. `pnpm pack` @seqlab/tensor, layers, optim and data, and install the tarballs with npm outside
+//    the workspace (what npm users get, as pack.slow.test.ts does for every package);
+// 2. bundle two entries with esbuild for the browser (minified, ES modules, code splitting as
+//    every app bundler does for a dynamic import), read esbuild's metafile and gzip the output:
+//    browser/lstm-forward.mjs (an LSTM forward: tensor + layers) must load ≤ 30 KB gzip, and
+//    browser/training.mjs (tensor + layers + optim + data) ≤ 50 KB gzip. Sizes per package are
+//    printed. The wasm kernels are a chunk of their own that `ready()` loads (NOTE(wasm-bytes) in
+//    packages/tensor/src/backend/wasm/kernel-bytes.ts): 64 KB of base64, printed beside the
+//    budgets and not counted in them, since the page downloads it only when it asks for wasm;
+//    the total with it is printed too;
+// 3. in Debian's chromium through playwright-core (no browser download): the LSTM forward on a
+//    page's main thread and in a Worker (browser/worker.mjs, served with @seqlab/tensor/worker)
+//    gives the numbers Node gives for the same code, on the wasm backend, compiled asynchronously
+//    by `ready()` and not at import; training in the Worker posts its progress, gives Node's
+//    losses and stops when the page asks; a page whose Content-Security-Policy is
+//    `script-src 'self'` gets the warning naming 'wasm-unsafe-eval' and runs js, and `ready('wasm')`
+//    rejects there, while `script-src 'self' 'wasm-unsafe-eval'` runs wasm;
+// 4. the Worker pattern of apps/docs/guides/responsive-page.md, its `train.worker.ts` and `main.ts`
+//    blocks read from the guide and bundled as it says: the page shows the Worker's progress, and
+//    its stop button stops the training.
+//
+// Chromium: `apt-get install -y chromium` (.ci/install-tools does it when it is missing). Without
+// /usr/bin/chromium the Chromium tests are skipped, and say so; the budgets still run.
+// It needs `dist/`: `pnpm test` builds first; on its own, run `pnpm build` before it.
+import { type ExecFileOptions, execFile } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import type { Metafile } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const sources = fileURLToPath(new URL('./browser/', import.meta.url));
+const PACKAGES = ['tensor', 'layers', 'optim', 'data'];
+const GUIDE = join(repo, 'apps/docs/guides/responsive-page.md');
+
+/** The guide's code blocks titled `[name]` (VitePress's code-group titles), by name. */
+function guideBlocks(markdown: string): Map<string, string> {
+  const blocks = new Map<string, string>();
+  for (const match of markdown.matchAll(/^```\w+ \[([\w.-]+)\]\n([\s\S]*?)^```$/gm))
+    blocks.set(match[1]!, match[2]!);
+  return blocks;
+}
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) {
+  console.warn(
+    `browser-bundle.slow.test.ts: the headless-Chromium tests are skipped, ${CHROMIUM} is missing (apt-get install -y chromium, or run .ci/install-tools)`,
+  );
+}
+
+/** The bundles and their budgets (gzip bytes of what loads with the entry). */
+const BUDGETS = [
+  { entry: 'lstm-forward.mjs', what: 'an LSTM forward (tensor + layers)', budget: 30 * 1024 },
+  {
+    entry: 'training.mjs',
+    what: 'the training pipeline (tensor + layers + optim + data)',
+    budget: 50 * 1024,
+  },
+];
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+
+/** Child-process env without pnpm's npm_* variables, so the inner npm uses its own defaults. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!/^(npm_|pnpm_)/i.test(key) && key !== 'NODE_OPTIONS' && key !== 'INIT_CWD') env[key] = value;
+  }
+  return env;
+}
+
+/** Runs a command; rejects with its output when it fails. */
+function run(file: string, args: string[], options: ExecFileOptions = {}): Promise<string> {
+  return new Promise((done, fail) => {
+    execFile(
+      file,
+      args,
+      {
+        env: { ...cleanEnv(), SEQLAB_BACKEND: '' },
+        maxBuffer: 64 * 1024 * 1024,
+        encoding: 'utf8',
+        ...options,
+      },
+      (error, stdout, stderr) => {
+        if (error) fail(new Error(`$ ${file} ${args.join(' ')}\n${stdout}${stderr}${error}`));
+        else done(String(stdout));
+      },
+    );
+  });
+}
+
+/** The package an esbuild input belongs to: `@seqlab/tensor`, …, or the entry itself. */
+function packageOf(input: string): string {
+  return /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1] ?? input.replace(/.*\//, '');
+}
+
+interface Measured {
+  /** Gzip bytes of the entry's file and the chunks it imports statically. */
+  gzip: number;
+  /** Minified bytes per package, in what loads with the entry. */
+  minified: Map<string, number>;
+  /** The chunks loaded by a dynamic import, with their inputs and gzip bytes. */
+  lazy: { inputs: string[]; gzip: number }[];
+}
+
+/** Bundles `entry` (in `app`) for the browser, minified and split, and measures it. */
+async function measure(app: string, out: string, entry: string): Promise<Measured> {
+  const { build } = await import('esbuild');
+  const result = await build({
+    entryPoints: [join(app, entry)],
+    bundle: true,
+    splitting: true,
+    platform: 'browser',
+    format: 'esm',
+    minify: true,
+    outdir: out,
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  expect(result.errors).toEqual([]);
+  const outputs: Metafile['outputs'] = result.metafile.outputs;
+  const queue = [Object.keys(outputs).find((file) => outputs[file]!.entryPoint !== undefined)!];
+  const eager = new Set<string>();
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    if (eager.has(file)) continue;
+    eager.add(file);
+    for (const i of outputs[file]!.imports) if (i.kind === 'import-statement') queue.push(i.path);
+  }
+  const gzipOf = (file: string) =>
+    gzipSync(
+      result.outputFiles.find((f) => f.path === resolve(repo, file) || f.path === resolve(file))!.contents,
+    ).length;
+  const minified = new Map<string, number>();
+  for (const file of eager) {
+    for (const [input, { bytesInOutput }] of Object.entries(outputs[file]!.inputs)) {
+      minified.set(packageOf(input), (minified.get(packageOf(input)) ?? 0) + bytesInOutput);
+    }
+  }
+  return {
+    gzip: [...eager].reduce((sum, file) => sum + gzipOf(file), 0),
+    minified,
+    lazy: Object.keys(outputs)
+      .filter((file) => !eager.has(file))
+      .map((file) => ({ inputs: Object.keys(outputs[file]!.inputs), gzip: gzipOf(file) })),
+  };
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+};
+
+/** The pages' policies: `/csp/` refuses WebAssembly, `/csp-wasm/` allows it (NOTE(wasm-csp)). */
+const POLICIES: Record<string, string> = {
+  '/csp/': "script-src 'self'",
+  '/csp-wasm/': "script-src 'self' 'wasm-unsafe-eval'",
+};
+
+/** A static server of `root`; an HTML page under a POLICIES prefix is served with that policy. */
+async function serve(root: string): Promise<{ server: Server; url: string }> {
+  const server = createServer((request, response) => {
+    const pathname = new URL(request.url ?? '/', 'http://x').pathname;
+    const prefix = Object.keys(POLICIES).find((p) => pathname.startsWith(p));
+    const file = normalize(join(root, prefix ? pathname.slice(prefix.length - 1) : pathname));
+    const path = file.endsWith('/') ? join(file, 'index.html') : file;
+    if (!path.startsWith(root) || !existsSync(path)) {
+      response.writeHead(404).end();
+      return;
+    }
+    const headers: Record<string, string> = {
+      'content-type': CONTENT_TYPES[extname(path)] ?? 'application/octet-stream',
+    };
+    if (prefix) headers['content-security-policy'] = POLICIES[prefix]!;
+    response.writeHead(200, headers).end(readFileSync(path));
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+interface LstmResult {
+  backend: { name: string; reason: string };
+  output: number[];
+  hN: number[];
+  cN: number[];
+}
+interface TrainResult {
+  backend: { name: string; reason: string };
+  losses: number[];
+}
+
+/** The part of playwright-core's API this test uses. */
+interface Page {
+  on(event: 'console', listener: (message: { type(): string; text(): string }) => void): void;
+  on(event: 'pageerror', listener: (error: Error) => void): void;
+  addInitScript(script: () => void): Promise<void>;
+  goto(url: string): Promise<unknown>;
+  evaluate(expression: string): Promise<unknown>;
+  close(): Promise<void>;
+}
+interface Browser {
+  newPage(): Promise<Page>;
+  close(): Promise<void>;
+}
+interface Chromium {
+  launch(options: { executablePath: string; headless: boolean; args: string[] }): Promise<Browser>;
+}
+interface InWorker<T> {
+  result: T;
+  progress: unknown[];
+}
+
+let work = '';
+let app = '';
+let setupError: unknown;
+let node: { lstm: LstmResult; train: TrainResult };
+let server: Server | undefined;
+let site = '';
+
+describe('browser bundles of @seqlab/tensor, layers, optim and data', () => {
+  beforeAll(async () => {
+    try {
+      await setUp();
+    } catch (error) {
+      setupError = error;
+    }
+  }, 180_000);
+  const ready = () => {
+    if (setupError) throw setupError;
+  };
+
+  async function setUp(): Promise<void> {
+    const unbuilt = PACKAGES.filter((name) => !existsSync(join(repo, 'packages', name, 'dist', 'index.js')));
+    if (unbuilt.length) {
+      throw new Error(
+        `browser-bundle test: dist/ is not built for ${unbuilt.join(', ')}. Run \`pnpm build\` first.`,
+      );
+    }
+    work = mkdtempSync(join(tmpdir(), 'seqlab-browser-bundle-'));
+    const packs = join(work, 'packs');
+    app = join(work, 'app');
+    mkdirSync(packs);
+    mkdirSync(app);
+    for (const name of PACKAGES)
+      await run('pnpm', ['pack', '--pack-destination', packs], { cwd: join(repo, 'packages', name) });
+    writeFileSync(
+      join(app, 'package.json'),
+      '{ "name": "browser-bundle", "version": "0.0.0", "private": true, "type": "module" }\n',
+    );
+    const tarballs = readdirSync(packs).map((file) => join(packs, file));
+    await run(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', ...tarballs],
+      {
+        cwd: app,
+      },
+    );
+    for (const file of readdirSync(sources)) copyFileSync(join(sources, file), join(app, file));
+
+    // Node runs the same code from the installed packages (Node's build, through the `node` condition).
+    node = JSON.parse(
+      await run(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const { lstmForward } = await import('./lstm-forward.mjs');
+           const { train } = await import('./training.mjs');
+           console.log(JSON.stringify({ lstm: await lstmForward(), train: await train({ epochs: 4 }) }));`,
+        ],
+        { cwd: app },
+      ),
+    );
+
+    if (!hasChromium) return;
+    // The site: every entry bundled for the browser, shared code in chunks, and an empty page.
+    site = join(work, 'site');
+    const { build } = await import('esbuild');
+    await build({
+      entryPoints: ['lstm-forward.mjs', 'training.mjs', 'worker.mjs', 'page.mjs'].map((f) => join(app, f)),
+      bundle: true,
+      splitting: true,
+      platform: 'browser',
+      format: 'esm',
+      minify: true,
+      outdir: site,
+      entryNames: '[name]',
+      logLevel: 'silent',
+    });
+    writeFileSync(
+      join(site, 'index.html'),
+      '<!doctype html><link rel="icon" href="data:,"><title>seqlab</title><p>seqlab bundle test</p>\n',
+    );
+    // The guide's Worker page, bundled as the guide says (both entries together, split).
+    const blocks = guideBlocks(readFileSync(GUIDE, 'utf8'));
+    for (const name of ['train.worker.ts', 'main.ts']) {
+      const code = blocks.get(name);
+      if (!code) throw new Error(`${GUIDE}: expected a code block titled [${name}]`);
+      writeFileSync(join(app, name), code);
+    }
+    mkdirSync(join(site, 'guide'));
+    await build({
+      entryPoints: ['main.ts', 'train.worker.ts'].map((f) => join(app, f)),
+      bundle: true,
+      splitting: true,
+      platform: 'browser',
+      format: 'esm',
+      outdir: join(site, 'guide'),
+      logLevel: 'silent',
+    });
+    writeFileSync(
+      join(site, 'guide', 'index.html'),
+      '<!doctype html><link rel="icon" href="data:,"><title>training</title><p id="status"></p><button id="stop">Stop</button><script type="module" src="./main.js"></script>\n',
+    );
+    ({ server, url: site } = await serve(site));
+  }
+
+  afterAll(async () => {
+    await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
+    if (work) rmSync(work, { recursive: true, force: true });
+  }, 120_000);
+
+  it('runs the LSTM forward and the training in Node on wasm, from the installed tarballs', () => {
+    ready();
+    expect(node.lstm.backend.name).toBe('wasm');
+    expect(node.lstm.output).toHaveLength(5 * 3 * 32);
+    expect(node.train.backend.name).toBe('wasm');
+    expect(node.train.losses).toHaveLength(4);
+    expect(node.train.losses[3]!).toBeLessThan(node.train.losses[0]!);
+  });
+
+  it.each(BUDGETS)(
+    'bundles $what within its budget, the wasm kernels in a chunk of their own',
+    async ({ entry, what, budget }) => {
+      ready();
+      const measured = await measure(app, join(work, 'budget', entry), entry);
+      const wasm = measured.lazy.filter((chunk) =>
+        chunk.inputs.some((input) => /\/kernels-\w+\.js$/.test(input)),
+      );
+      expect(wasm).toHaveLength(1);
+      const perPackage = [...measured.minified]
+        .sort((a, b) => b[1] - a[1])
+        .map(([name, bytes]) => `${name} ${kib(bytes)}`)
+        .join(', ');
+      console.log(
+        `[pack-smoke] ${what}, minified for the browser: ${kib(measured.gzip)} gzip (budget ${kib(budget)}); ` +
+          `minified per package: ${perPackage}. The wasm kernels, a chunk ready() loads: ${kib(wasm[0]!.gzip)} gzip ` +
+          `(base64; ${kib(measured.gzip + wasm[0]!.gzip)} gzip with it)`,
+      );
+      expect(measured.gzip).toBeLessThanOrEqual(budget);
+    },
+  );
+
+  describe.skipIf(!hasChromium)('in headless Chromium', () => {
+    let browser: Browser | undefined;
+    beforeAll(async () => {
+      // playwright-core is a dependency of the docs app (tools/pack-smoke is no workspace package,
+      // so it has neither the module nor its types: the few calls used are typed below).
+      const path = createRequire(join(repo, 'apps/docs/package.json')).resolve('playwright-core');
+      const { chromium } = (await import(pathToFileURL(path).href)) as { chromium: Chromium };
+      // --no-sandbox: the test may run as root (CI containers), where Chromium's sandbox cannot start.
+      browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+    }, 60_000);
+    afterAll(async () => {
+      await browser?.close();
+    });
+
+    /** Opens `path` of the site; records the page's warnings and errors. */
+    async function open(path: string, init?: () => void) {
+      const page = await browser!.newPage();
+      const warnings: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'warning' || message.type() === 'error') warnings.push(message.text());
+      });
+      page.on('pageerror', (error) => warnings.push(`pageerror: ${error.message}`));
+      // Counts the page's WebAssembly compilations, synchronous and asynchronous, from the start.
+      await page.addInitScript(() => {
+        const calls = { Module: 0, compile: 0 };
+        const { Module, compile } = WebAssembly;
+        (globalThis as unknown as { wasmCalls: typeof calls }).wasmCalls = calls;
+        WebAssembly.Module = ((bytes: BufferSource) => {
+          calls.Module++;
+          return new Module(bytes);
+        }) as unknown as typeof WebAssembly.Module;
+        WebAssembly.compile = (bytes: BufferSource) => {
+          calls.compile++;
+          return compile(bytes);
+        };
+      });
+      if (init) await page.addInitScript(init);
+      await page.goto(`${site}${path}`);
+      return { page, warnings };
+    }
+
+    it('main thread: the LSTM forward gives Node’s numbers on wasm, compiled by ready() with WebAssembly.compile', async () => {
+      ready();
+      const { page, warnings } = await open('/');
+      // (Strings: vitest rewrites an `import()` in a function it compiles.)
+      const got = (await page.evaluate(`(async () => {
+        const m = await import('/lstm-forward.js');
+        const atImport = { ...wasmCalls };
+        const result = await m.lstmForward();
+        return { atImport, after: { ...wasmCalls }, result };
+      })()`)) as { atImport: object; after: object; result: LstmResult };
+      expect(got.atImport).toEqual({ Module: 0, compile: 0 });
+      expect(got.after).toEqual({ Module: 0, compile: 1 });
+      expect(got.result.backend).toEqual(node.lstm.backend);
+      expect(got.result.output).toEqual(node.lstm.output);
+      expect(got.result.hN).toEqual(node.lstm.hN);
+      expect(got.result.cN).toEqual(node.lstm.cN);
+      expect(warnings).toEqual([]);
+      await page.close();
+    });
+
+    it('Worker: the LSTM forward and the training give Node’s numbers; progress arrives; a stop stops', async () => {
+      ready();
+      const { page, warnings } = await open('/');
+      const [lstm, trained, stopped] = (await page.evaluate(`(async () => {
+        const { inWorker } = await import('/page.js');
+        return Promise.all([
+          inWorker('lstmForward', undefined),
+          inWorker('train', { epochs: 4 }),
+          inWorker('train', { epochs: 1000 }, { stopAfter: 2 }),
+        ]);
+      })()`)) as [InWorker<LstmResult>, InWorker<TrainResult>, InWorker<TrainResult>];
+      expect(lstm.result.backend.name).toBe('wasm');
+      expect(lstm.result.output).toEqual(node.lstm.output);
+      expect(lstm.result.hN).toEqual(node.lstm.hN);
+      expect(trained.result).toEqual(node.train);
+      expect(trained.progress).toEqual(node.train.losses.map((loss, i) => ({ epoch: i + 1, loss })));
+      expect(stopped.result.losses.length).toBeGreaterThanOrEqual(2);
+      expect(stopped.result.losses.length).toBeLessThan(10);
+      expect(stopped.result.losses.slice(0, 2)).toEqual(node.train.losses.slice(0, 2));
+      expect(warnings).toEqual([]);
+      await page.close();
+    });
+
+    it('the guide’s Worker page shows the training’s progress, and its stop button stops it', async () => {
+      ready();
+      // The stop button is clicked as soon as the page shows epoch 3 (from the page itself, so the
+      // test does not race the training).
+      const { page, warnings } = await open('/guide/', () => {
+        document.addEventListener('DOMContentLoaded', () => {
+          const status = document.querySelector('#status') as HTMLElement;
+          const seen: string[] = [];
+          (globalThis as unknown as { seen: string[] }).seen = seen;
+          new MutationObserver(() => {
+            seen.push(status.textContent ?? '');
+            if (/^epoch 3: /.test(status.textContent ?? ''))
+              (document.querySelector('#stop') as HTMLElement).click();
+          }).observe(status, { childList: true, characterData: true, subtree: true });
+        });
+      });
+      const seen = () => page.evaluate('seen') as Promise<string[]>;
+      const deadline = Date.now() + 30_000;
+      while (!(await seen()).some((text) => text.startsWith('epoch 3: ')) && Date.now() < deadline)
+        await sleep(20);
+      await sleep(1500);
+      const shown = await seen();
+      console.log(`[pack-smoke] the guide page, stopped at epoch 3, showed: ${shown.join('; ')}`);
+      expect(shown.slice(0, 3).map((text) => text.replace(/loss [\d.]+/, 'loss x'))).toEqual([
+        'epoch 1: loss x',
+        'epoch 2: loss x',
+        'epoch 3: loss x',
+      ]);
+      // The Worker runs an epoch or two (a few milliseconds each) until the stop arrives, then
+      // returns: far fewer than the guide's 200 epochs.
+      expect(shown.length).toBeLessThan(200);
+      expect(await seen()).toEqual(shown);
+      expect(warnings).toEqual([]);
+      await page.close();
+    });
+
+    it("a page whose CSP has no 'wasm-unsafe-eval' warns naming it and runs js; ready('wasm') rejects", async () => {
+      ready();
+      const { page, warnings } = await open('/csp/');
+      const got = (await page.evaluate(`(async () => {
+        const m = await import('/lstm-forward.js');
+        return { forward: await m.lstmForward(), wasm: await m.readyWasm() };
+      })()`)) as { forward: LstmResult; wasm: { ok: boolean; error?: string } };
+      expect(got.forward.backend.name).toBe('js');
+      expect(got.forward.backend.reason).toMatch(
+        /^default: the pure-TypeScript backend \(no wasm: compiling the WebAssembly kernels failed: .*Content Security Policy/,
+      );
+      // js and wasm round differently: close, not equal (float32 GEMMs accumulate in float64 in js).
+      for (let i = 0; i < node.lstm.output.length; i++)
+        expect(got.forward.output[i]).toBeCloseTo(node.lstm.output[i]!, 5);
+      const cspWarnings = warnings.filter((w) => w.includes('wasm-unsafe-eval'));
+      expect(cspWarnings).toHaveLength(1);
+      expect(cspWarnings[0]).toMatch(
+        /^BackendError: backend: expected a Content-Security-Policy that lets the page compile WebAssembly \('wasm-unsafe-eval' in script-src\), got one that refuses it \(.*\)\. Add 'wasm-unsafe-eval' to the script-src directive/,
+      );
+      expect(got.wasm.ok).toBe(false);
+      expect(got.wasm.error).toMatch(
+        /^BackendError: ready: expected a Content-Security-Policy that lets the page compile WebAssembly/,
+      );
+      await page.close();
+
+      const allowed = await open('/csp-wasm/');
+      const backend = await allowed.page.evaluate(
+        `import('/lstm-forward.js').then(async (m) => (await m.lstmForward()).backend.name)`,
+      );
+      expect(backend).toBe('wasm');
+      expect(allowed.warnings).toEqual([]);
+      await allowed.page.close();
+    });
+  });
+});
