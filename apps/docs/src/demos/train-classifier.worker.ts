@@ -1,9 +1,9 @@
 /**
  * The Web Worker of guide 7's demo: it fetches the shipped sentences, trains `TinyClassifier` with
- * `trainClassifier` on the worker's default backend (wasm wherever WebAssembly SIMD compiles), posts
+ * `trainClassifier` on the wasm backend once `ready()` has compiled it (js where WebAssembly SIMD does not compile), posts
  * progress after every batch, stops when told, then classifies the texts the page sends.
  */
-import { getBackend } from '@seqlab/tensor';
+import { getBackend, ready } from '@seqlab/tensor';
 import type { ReviewSets } from './reviews';
 import { type DemoOptions, type TrainedClassifier, trainClassifier } from './train-classifier';
 import type { FromWorker, ToWorker } from './train-classifier-messages';
@@ -20,6 +20,8 @@ async function train(url: string, model: DemoOptions['model']): Promise<void> {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`expected ${url}, got HTTP ${response.status}`);
   const sets = (await response.json()) as ReviewSets;
+  // Compile the wasm kernels asynchronously before the first op, as a published build needs.
+  await ready();
   post({
     type: 'started',
     backend: getBackend().name,
