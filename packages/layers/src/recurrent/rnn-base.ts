@@ -9,6 +9,7 @@ import {
   RECURRENT_GATES,
   type RecurrentCell,
   type RecurrentSequenceInputs,
+  recurrentProjection,
   recurrentSequences,
   ShapeError,
   stack,
@@ -275,9 +276,8 @@ export abstract class RNNBase extends Module {
       const records: GradientRecord[] = [];
       for (let d = 0; d < D; d++) {
         const w = this.#weights[layer][d];
-        let xProj = layerInput.matmul(w.wIh.transpose(0, 1));
-        if (w.bIh) xProj = xProj.add(w.bIh);
-        if (w.bHh && !(this.mode === 'GRU')) xProj = xProj.add(w.bHh);
+        // x W_ihᵀ + b_ih (+ b_hh but for GRU, whose b_hh sits inside r ⊙ (…)): one fused op.
+        const xProj = recurrentProjection(layerInput, w.wIh, [w.bIh, this.mode === 'GRU' ? null : w.bHh]);
         const s = layer * D + d;
         const record: GradientRecord = { layer, direction: d, dh: null, dc: null, batchSizes };
         records.push(record);
