@@ -22,9 +22,11 @@
 
 // A step's product under this many flops runs on one thread: the barrier would cost more.
 #define STEP_SPLIT_FLOPS (1.0 * 1024 * 1024)
-// Slices per thread: a thread that the OS deschedules mid-step leaves its second slice to the
-// others (a task is claimed only when a thread starts it).
-#define SLICES_PER_THREAD 2
+// Slices per thread. Each slice packs the step's A operand for itself (h_{t−1}, or the backward's
+// dgates [B, G·H]), so more slices cost more packing; a thread that has not claimed its slice
+// when the OS deschedules it leaves the slice to the others (a task is claimed only when a thread
+// starts it).
+#define SLICES_PER_THREAD 1
 
 typedef struct {
   const rec_args *a;
@@ -65,17 +67,22 @@ static void forward_slice(void *ctx, int slice) {
   const int t = step_time(a, j->step);
   const int bs = a->batch_sizes[t], row = a->offsets[t];
   const float *hp = a->h_prev + row * O;
+  // One (packed W_hh, C) pair per gate: the GEMM packs each block of h_{t−1} once for all of them.
+  const float *packed[4];
+  float *c[4];
+  float *const into = a->cell == GRU ? a->hh : a->gates + row * GH;
+  for (int g = 0; g < j->G; g++) {
+    packed[g] = a->w_hh_packed + g * j->gate_stride;
+    c[g] = into + g * H;
+  }
   if (a->cell == GRU) {
-    for (int g = 0; g < 3; g++) {
-      float *hh = a->hh + g * H;
-      if (a->b_hh)
-        for (int r = 0; r < bs; r++) copy_floats(hh + r * GH + k0, a->b_hh + g * H + k0, k1 - k0);
-      sl_gemm_panels(bs, H, O, hp, a->w_hh_packed + g * j->gate_stride, p0, p1, hh, GH, a->b_hh != 0);
-    }
+    if (a->b_hh)
+      for (int g = 0; g < 3; g++)
+        for (int r = 0; r < bs; r++) copy_floats(c[g] + r * GH + k0, a->b_hh + g * H + k0, k1 - k0);
+    sl_gemm_panels(bs, H, O, hp, 3, packed, p0, p1, c, GH, a->b_hh != 0);
     gru_forward(a, row, bs, k0, k1);
   } else {
-    for (int g = 0; g < j->G; g++)
-      sl_gemm_panels(bs, H, O, hp, a->w_hh_packed + g * j->gate_stride, p0, p1, a->gates + row * GH + g * H, GH, 1);
+    sl_gemm_panels(bs, H, O, hp, j->G, packed, p0, p1, c, GH, 1);
     if (a->cell == LSTM) lstm_forward(a, row, bs, k0, k1);
     else rnn_forward(a, row, bs, k0, k1, a->cell == RNN_RELU);
   }
@@ -121,8 +128,9 @@ static void backward_slice(void *ctx, int slice) {
   // The previous step's dh_{t−1} (+)= dgates W_hh, this slice's units (GRU keeps z ⊙ dh).
   if (j->prev >= 0) {
     const int t = step_time(a, j->prev);
-    sl_gemm_panels(a->batch_sizes[t], O, GH, d_rec + a->offsets[t] * GH, a->w_hh_packed, p0, p1, a->dh, O,
-                   a->cell == GRU);
+    const float *packed = a->w_hh_packed;
+    float *dh = a->dh;
+    sl_gemm_panels(a->batch_sizes[t], O, GH, d_rec + a->offsets[t] * GH, 1, &packed, p0, p1, &dh, O, a->cell == GRU);
   }
   if (j->step < 0) return;
   const int t = step_time(a, j->step);
