@@ -4,7 +4,7 @@
 # The fused recurrence compiles the wasm backend's C sources (recurrent.c and its cells, in
 # @seqlab/tensor's src/backend/wasm/: scripts/build-addon.mjs passes where this package resolves
 # @seqlab/tensor as seqlab_wasm_dir; the default is the workspace's) through the portable <wasm_simd128.h> of src/c/wasm-simd/, once per instruction set:
-# recurrent-portable.c here, recurrent-avx2.c in its own static library.
+# recurrent-portable.c here, recurrent-avx2.c and recurrent-avx512.c in static libraries of their own.
 {
   "variables": {"seqlab_wasm_dir%": "../tensor/src/backend/wasm"},
   "target_defaults": {
@@ -31,7 +31,7 @@
       ],
       "libraries": ["-lpthread"],
       "conditions": [
-        ["target_arch=='x64'", {"dependencies": ["gemm_avx2", "gemm_avx512", "recurrent_avx2"]}]
+        ["target_arch=='x64'", {"dependencies": ["gemm_avx2", "gemm_avx512", "recurrent_avx2", "recurrent_avx512"]}]
       ]
     },
     {
@@ -49,6 +49,17 @@
         ["target_arch=='x64'", {
           "cflags_c": ["-mavx2", "-mfma"],
           "xcode_settings": {"OTHER_CFLAGS": ["-mavx2", "-mfma"]}
+        }]
+      ]
+    },
+    {
+      "target_name": "recurrent_avx512",
+      "type": "static_library",
+      "sources": ["src/c/recurrent-avx512.c"],
+      "conditions": [
+        ["target_arch=='x64'", {
+          "cflags_c": ["-mavx512f", "-mavx512vl", "-mfma"],
+          "xcode_settings": {"OTHER_CFLAGS": ["-mavx512f", "-mavx512vl", "-mfma"]}
         }]
       ]
     },

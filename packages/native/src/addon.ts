@@ -56,8 +56,17 @@ export interface NativeAddon {
   recurrentForward(args: RecurrentForwardArgs): void;
   /** Backpropagation through time for `recurrentForward`, from the same saved buffers. */
   recurrentBackward(args: RecurrentBackwardArgs): void;
-  /** The build of the recurrence's gate math that runs: AVX2 + FMA under an AVX2 or AVX-512 GEMM, else portable C. */
-  recurrentInfo(): { isa: 'avx2' | 'portable' };
+  /**
+   * Several independent `recurrentForward` calls (the directions of a bidirectional layer: no
+   * buffer one writes may be another's): with two threads or more each runs whole on one thread
+   * of the pool, all at once; else one after the other. Each computes what it would alone, bit
+   * for bit. Every argument object is checked before any runs.
+   */
+  recurrentForwardMany(args: readonly RecurrentForwardArgs[]): void;
+  /** Several independent `recurrentBackward` calls, as `recurrentForwardMany`. */
+  recurrentBackwardMany(args: readonly RecurrentBackwardArgs[]): void;
+  /** The build of the recurrence's gate math that runs: the GEMM's instruction set (AVX-512, AVX2 + FMA), or portable C under the scalar GEMM. */
+  recurrentInfo(): { isa: 'avx512' | 'avx2' | 'portable' };
   /** Threads of the pool, the calling thread included. */
   threads(): number;
   /** Resizes the pool to `n` threads (1 to 1024), the calling thread included. */
@@ -77,6 +86,8 @@ export const ADDON_FUNCTIONS = [
   'fmaPeak',
   'recurrentForward',
   'recurrentBackward',
+  'recurrentForwardMany',
+  'recurrentBackwardMany',
   'recurrentInfo',
   'threads',
   'setThreads',

@@ -59,18 +59,35 @@ function allFloat32(a: RecurrentForwardArgs | RecurrentBackwardArgs): boolean {
   return true;
 }
 
-/** The fused recurrence over the addon for float32 arguments; float64 runs the js kernels. */
+/**
+ * The fused recurrence over the addon for float32 arguments; float64 runs the js kernels. The
+ * `…Many` forms (both directions of a bidirectional layer) are one addon call, which runs the
+ * calls at once on a pool of two threads or more.
+ */
 export function nativeRecurrentKernels(
   addon: NativeAddon,
-): Pick<Backend, 'recurrentForward' | 'recurrentBackward'> {
+): Pick<
+  Backend,
+  'recurrentForward' | 'recurrentBackward' | 'recurrentForwardMany' | 'recurrentBackwardMany'
+> {
+  const recurrentForward: Backend['recurrentForward'] = (a) => {
+    if (allFloat32(a)) addon.recurrentForward(a);
+    else jsBackend.recurrentForward(a);
+  };
+  const recurrentBackward: Backend['recurrentBackward'] = (a) => {
+    if (allFloat32(a)) addon.recurrentBackward(a);
+    else jsBackend.recurrentBackward(a);
+  };
   return {
-    recurrentForward(a) {
-      if (allFloat32(a)) addon.recurrentForward(a);
-      else jsBackend.recurrentForward(a);
+    recurrentForward,
+    recurrentBackward,
+    recurrentForwardMany(list) {
+      if (list.every(allFloat32)) addon.recurrentForwardMany(list);
+      else for (const a of list) recurrentForward(a);
     },
-    recurrentBackward(a) {
-      if (allFloat32(a)) addon.recurrentBackward(a);
-      else jsBackend.recurrentBackward(a);
+    recurrentBackwardMany(list) {
+      if (list.every(allFloat32)) addon.recurrentBackwardMany(list);
+      else for (const a of list) recurrentBackward(a);
     },
   };
 }

@@ -1,8 +1,9 @@
 // The native fused recurrence (src/c/recurrent-binding.c over the wasm backend's C cells): one
 // addon call per sequence and direction, both builds of the gate math (AVX2 + FMA and portable)
-// against the js kernels in float64 on shapes with full SIMD vectors and a tail, the per-step GEMM
-// split over the pool giving the same bits as one thread, NaN passing through as in js, and typed
-// errors for bad buffers. The conformance suite (packages/tensor/src/backend/conformance.test.ts)
+// against the js kernels in float64 on shapes with full SIMD vectors and a tail, the steps split
+// over the pool by slices of hidden units giving the same bits on 1, 2 and 3 threads (every cell,
+// packed, reverse, projected), the directions of a bidirectional layer in one call giving the bits
+// of one call each, NaN passing through as in js, and typed errors for bad buffers. The conformance suite (packages/tensor/src/backend/conformance.test.ts)
 // checks every combination on small random shapes against the reference kernels.
 
 import {
@@ -88,6 +89,27 @@ function recurrentArgs(p: Problem, dtype: 'float32' | 'float64'): RecurrentBackw
 const FORWARD = ['out', 'hN', 'cN', 'gates', 'hPrev', 'cells', 'cPrev', 'hFull', 'hhN'] as const;
 const BACKWARD = ['dxProj', 'dwHh', 'dbHh', 'dwHr', 'dh0', 'dc0', 'dhTrace', 'dcTrace'] as const;
 
+/** The first index where two arrays differ in their bits (NaN equal to itself), or -1: a fast toEqual for big arrays. */
+function firstDifference(
+  a: Float32Array | Float64Array | null,
+  b: Float32Array | Float64Array | null,
+): number {
+  if (a === null || b === null) return a === b ? -1 : 0;
+  if (a.length !== b.length) return 0;
+  const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  if (Buffer.compare(x, y) === 0) return -1;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return i;
+  return -1;
+}
+
+/** The largest |value|, at least 1. */
+function magnitudeOf(w: ArrayLike<number>): number {
+  let m = 1;
+  for (let i = 0; i < w.length; i++) m = Math.max(m, Math.abs(w[i]));
+  return m;
+}
+
 /** The addon with a count of its recurrent calls. */
 function counting(addon: NativeAddon): { addon: NativeAddon; calls: Record<string, number> } {
   const calls: Record<string, number> = { forward: 0, backward: 0, gemm: 0, gemmPacked: 0 };
@@ -138,7 +160,8 @@ describe.skipIf(!load.ok)(`the native fused recurrence${skipped}`, () => {
     for (const key of [...FORWARD, ...BACKWARD]) expect(a64[key], key).toEqual(want[key]);
   });
 
-  // Both builds of the gate math: AVX2 + FMA under an AVX2 / AVX-512 GEMM, portable C under the scalar one.
+  // Every build of the gate math: AVX-512 (16 lanes) under the AVX-512 GEMM, AVX2 + FMA (8) under
+  // the AVX2 one, portable C (4) under the scalar one.
   const initial = addon.gemmInfo().isa;
   const isas = (['avx512', 'avx2', 'scalar'] as NativeIsa[]).filter((isa) => {
     const ok = addon.setIsa(isa);
@@ -146,7 +169,7 @@ describe.skipIf(!load.ok)(`the native fused recurrence${skipped}`, () => {
     return ok;
   });
   const problems: Problem[] = [
-    // H = 37: nine full vectors of four and a tail of one; uneven lengths (packed); both directions.
+    // H = 37: full vectors of 4, 8 or 16 and a tail; uneven lengths (packed); both directions.
     { cell: 'lstm', H: 37, O: 37, B: 5, lengths: [6, 6, 4, 3, 1], reverse: false, bias: false },
     { cell: 'lstm', H: 37, O: 23, B: 5, lengths: [6, 5, 4, 3, 1], reverse: true, bias: false },
     { cell: 'gru', H: 37, O: 37, B: 5, lengths: [6, 5, 5, 2, 2], reverse: true, bias: true },
@@ -160,7 +183,7 @@ describe.skipIf(!load.ok)(`the native fused recurrence${skipped}`, () => {
       (p) => {
         addon.setIsa(isa);
         try {
-          expect(addon.recurrentInfo().isa).toBe(isa === 'scalar' ? 'portable' : 'avx2');
+          expect(addon.recurrentInfo().isa).toBe(isa === 'scalar' ? 'portable' : isa);
           const got = recurrentArgs(p, 'float32');
           const want = recurrentArgs(p, 'float64');
           native.recurrentForward(got);
@@ -186,32 +209,105 @@ describe.skipIf(!load.ok)(`the native fused recurrence${skipped}`, () => {
     );
   });
 
-  test('a step big enough for the pool gives the same bits on two threads as on one', () => {
-    // [32, 256] x [256, 1024]: 16.8 MFLOP per step, over gemm.c's split threshold.
-    const p: Problem = {
-      cell: 'lstm',
-      H: 256,
-      O: 256,
-      B: 32,
-      lengths: Array.from({ length: 32 }, () => 3),
+  // Steps big enough to split over the pool by slices of hidden units (recurrent-steps.c: 1 MFLOP
+  // or more per step), with H a multiple of the panel width or not (a partial last panel), uneven
+  // lengths whose last steps are too small to split, both directions; the projected LSTM runs
+  // recurrent.c's loop, whose step GEMMs split by columns.
+  const sliced: Problem[] = [
+    { cell: 'lstm', H: 256, O: 256, B: 32, lengths: [3, ...Array(31).fill(2)], reverse: false, bias: false },
+    { cell: 'gru', H: 160, O: 160, B: 24, lengths: [3, 3, ...Array(22).fill(2)], reverse: true, bias: true },
+    { cell: 'gru', H: 150, O: 150, B: 24, lengths: Array(24).fill(2), reverse: false, bias: false },
+    {
+      cell: 'rnn_tanh',
+      H: 300,
+      O: 300,
+      B: 16,
+      lengths: [3, 2, ...Array(14).fill(1)],
       reverse: false,
       bias: false,
-    };
+    },
+    { cell: 'rnn_relu', H: 300, O: 300, B: 16, lengths: Array(16).fill(2), reverse: true, bias: false },
+    { cell: 'lstm', H: 200, O: 120, B: 32, lengths: Array(32).fill(2), reverse: true, bias: false },
+  ];
+  const withThreads = <T>(n: number, run: () => T): T => {
     const threads = addon.threads();
+    addon.setThreads(n);
     try {
-      const run = (n: number) => {
-        addon.setThreads(n);
-        const a = recurrentArgs(p, 'float32');
-        native.recurrentForward(a);
-        native.recurrentBackward(a);
-        return a;
-      };
-      const one = run(1);
-      const two = run(2);
-      for (const key of [...FORWARD, ...BACKWARD]) expect(two[key], key).toEqual(one[key]);
+      return run();
     } finally {
       addon.setThreads(threads);
     }
+  };
+  const forwardBackward = (p: Problem) => {
+    const a = recurrentArgs(p, 'float32');
+    native.recurrentForward(a);
+    native.recurrentBackward(a);
+    return a;
+  };
+
+  test.each(sliced)(
+    'steps split over the pool: $cell H=$H O=$O B=$B reverse=$reverse gives the same bits on 1, 2 and 3 threads',
+    (p) => {
+      const one = withThreads(1, () => forwardBackward(p));
+      for (const n of [2, 3]) {
+        const many = withThreads(n, () => forwardBackward(p));
+        for (const key of [...FORWARD, ...BACKWARD])
+          expect(firstDifference(many[key], one[key]), `${key} on ${n} threads`).toBe(-1);
+      }
+    },
+  );
+
+  test.each(sliced.slice(0, 2))('steps split over the pool: $cell H=$H agrees with js in float64', (p) => {
+    const got = withThreads(2, () => forwardBackward(p));
+    const want = recurrentArgs(p, 'float64');
+    jsBackend.recurrentForward(want);
+    jsBackend.recurrentBackward(want);
+    // A step sums H (forward) or G·H (backward) products: the float32 bound grows with them.
+    for (const key of FORWARD) {
+      const w = want[key];
+      if (w) expectClose(got[key] as Float32Array, w, { rtol: 1e-3, atol: 1e-3 }, key);
+    }
+    for (const key of BACKWARD) {
+      const w = want[key];
+      if (!w) continue;
+      expectClose(got[key] as Float32Array, w, { rtol: 2e-3, atol: 2e-3 * magnitudeOf(w) }, key);
+    }
+  });
+
+  test.each([1, 2])(
+    'recurrentForwardMany / recurrentBackwardMany on %i thread(s) give the bits of one call each',
+    (threads) => {
+      // The two directions of a bidirectional layer, a GRU beside them, one of them packed.
+      const ps: Problem[] = [
+        { ...sliced[0], reverse: false },
+        { ...sliced[0], reverse: true },
+        { cell: 'gru', H: 37, O: 37, B: 5, lengths: [6, 5, 5, 2, 2], reverse: true, bias: true },
+      ];
+      withThreads(threads, () => {
+        const alone = ps.map(forwardBackward);
+        const together = ps.map((p) => recurrentArgs(p, 'float32'));
+        native.recurrentForwardMany?.(together);
+        native.recurrentBackwardMany?.(together);
+        ps.forEach((_, i) => {
+          for (const key of [...FORWARD, ...BACKWARD])
+            expect(firstDifference(together[i][key], alone[i][key]), `${key} of call ${i}`).toBe(-1);
+        });
+      });
+    },
+  );
+
+  test('recurrentForwardMany checks every argument object before running any', () => {
+    const p: Problem = { cell: 'lstm', H: 4, O: 4, B: 2, lengths: [3, 2], reverse: false, bias: false };
+    const good = recurrentArgs(p, 'float32');
+    good.out.fill(7);
+    expect(() =>
+      addon.recurrentForwardMany([good, { ...recurrentArgs(p, 'float32'), gates: new Float32Array(3) }]),
+    ).toThrow(new RangeError('recurrentForwardMany: expected gates of 80 elements, got 3'));
+    // The first call did not run: its output is untouched.
+    expect(good.out.every((v) => v === 7)).toBe(true);
+    expect(() => addon.recurrentBackwardMany({} as never)).toThrow(
+      new TypeError('recurrentBackwardMany: expected an array of argument objects'),
+    );
   });
 
   test('NaN in a gate reaches the output as in the js kernels', () => {

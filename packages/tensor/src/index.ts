@@ -92,7 +92,7 @@ export type { DropoutOptions, EmbeddingOptions } from './ops/nn';
 
 // Fused recurrence (the kernel behind the RNN/LSTM/GRU layers)
 export { RECURRENT_GATES } from './backend/backend';
-export { recurrentSequence } from './ops/recurrent';
+export { recurrentProjection, recurrentSequence, recurrentSequences } from './ops/recurrent';
 export type {
   RecurrentCell,
   RecurrentSequenceInputs,

@@ -8,7 +8,9 @@ import {
   PackedSequence,
   RECURRENT_GATES,
   type RecurrentCell,
-  recurrentSequence,
+  type RecurrentSequenceInputs,
+  recurrentProjection,
+  recurrentSequences,
   ShapeError,
   stack,
   type Tensor,
@@ -102,7 +104,8 @@ interface LayerWeights {
  * named as PyTorch names them and built in one loop, and the forward over padded or packed input.
  * Each layer-direction runs as one fused kernel (`recurrentSequence`): one input-projection GEMM
  * for all time steps, then per step one recurrent GEMM and the gate math, with a hand-written
- * backward through time.
+ * backward through time; the two directions of a bidirectional layer are one call
+ * (`recurrentSequences`), which a backend with threads runs at once.
  */
 export abstract class RNNBase extends Module {
   /** PyTorch's `mode`: `LSTM`, `GRU`, `RNN_TANH` or `RNN_RELU`. */
@@ -296,14 +299,16 @@ export abstract class RNNBase extends Module {
     let layerInput = rows;
     for (let layer = 0; layer < L; layer++) {
       const outs: Tensor[] = [];
+      const inputs: RecurrentSequenceInputs[] = [];
+      const records: GradientRecord[] = [];
       for (let d = 0; d < D; d++) {
         const w = this.#weights[layer][d];
-        let xProj = layerInput.matmul(w.wIh.transpose(0, 1));
-        if (w.bIh) xProj = xProj.add(w.bIh);
-        if (w.bHh && !(this.mode === 'GRU')) xProj = xProj.add(w.bHh);
+        // x W_ihᵀ + b_ih (+ b_hh but for GRU, whose b_hh sits inside r ⊙ (…)): one fused op.
+        const xProj = recurrentProjection(layerInput, w.wIh, [w.bIh, this.mode === 'GRU' ? null : w.bHh]);
         const s = layer * D + d;
         const record: GradientRecord = { layer, direction: d, dh: null, dc: null, batchSizes };
-        const res = recurrentSequence({
+        records.push(record);
+        inputs.push({
           cell: CELL[this.mode],
           xProj,
           wHh: w.wHh,
@@ -325,12 +330,15 @@ export abstract class RNNBase extends Module {
               }
             : {}),
         });
+      }
+      // Both directions in one call: a backend with threads runs them at once.
+      recurrentSequences(inputs).forEach((res, d) => {
         outs.push(res.out);
         hs.push(res.hN);
         if (res.cN) cs.push(res.cN);
         if (res.gates) gates.push({ layer, direction: d, gates: res.gates, cells: res.cells, batchSizes });
-        grads.push(record);
-      }
+        grads.push(records[d]);
+      });
       layerInput = D === 2 ? cat(outs, 1) : outs[0];
       if (this.dropout > 0 && this.training && layer < L - 1) layerInput = dropout(layerInput, this.dropout);
     }

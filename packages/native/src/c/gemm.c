@@ -127,6 +127,43 @@ static void gemm_task(void *ctx, int task) {
   }
 }
 
+void sl_gemm_panels(int m, int n, int k, const float *a, int nb, const float *const *packed, int jb0, int jb1,
+                    float *const *c, int ldc, int accumulate) {
+  if (m <= 0 || jb0 >= jb1) return;
+  const sl_gemm_isa *isa = sl_gemm_active();
+  const int mr = isa->mr, nr = isa->nr, mc_max = mr * MC_PANELS;
+  if (k <= 0) {
+    if (accumulate) return;
+    const int c0 = jb0 * nr, c1 = jb1 * nr < n ? jb1 * nr : n;
+    for (int b = 0; b < nb; b++)
+      for (int i = 0; i < m; i++) memset(c[b] + (size_t)i * ldc + c0, 0, (size_t)(c1 - c0) * sizeof(float));
+    return;
+  }
+  const int kc_max = k < KC ? k : KC;
+  float *ap = scratch_for((size_t)mc_max * kc_max);
+  if (!ap) abort();
+  for (int pc = 0; pc < k; pc += KC) {
+    const int kc = k - pc < KC ? k - pc : KC;
+    const int acc = accumulate || pc > 0;
+    for (int ic = 0; ic < m; ic += mc_max) {
+      const int mc = m - ic < mc_max ? m - ic : mc_max;
+      // A's block is packed once for every B.
+      pack_a(0, m, k, a, ic, mc, pc, kc, mr, ap);
+      for (int b = 0; b < nb; b++) {
+        for (int jb = jb0; jb < jb1; jb++) {
+          const float *bp = packed[b] + ((size_t)jb * k + pc) * nr;
+          const int j0 = jb * nr;
+          const int cols = n - j0 < nr ? n - j0 : nr;
+          for (int ir = 0; ir < mc; ir += mr) {
+            const int rows = mc - ir < mr ? mc - ir : mr;
+            isa->kernel(kc, ap + (size_t)ir * kc, bp, c[b] + (size_t)(ic + ir) * ldc + j0, ldc, rows, cols, acc);
+          }
+        }
+      }
+    }
+  }
+}
+
 void sl_gemm_packed(int transA, int m, int n, int k, const float *a, const float *packed, float *c,
                     int accumulate) {
   if (m <= 0 || n <= 0) return;

@@ -32,7 +32,14 @@ typedef struct {
 extern const sl_gemm_isa sl_gemm_scalar;
 #if defined(__x86_64__) || defined(_M_X64)
 extern const sl_gemm_isa sl_gemm_avx2;
-extern const sl_gemm_isa sl_gemm_avx512;
+extern const sl_gemm_isa sl_gemm_avx512;// The column panels [jb0, jb1) of C_b (+)= A[m, k] @ packed B_b [k, n] for each of the nb pairs
+// (B_b, C_b), on the calling thread, packing each block of A once for all of them: the recurrent
+// step's slice of hidden units, one pair per gate (recurrent-steps.c). Each C_b has row stride ldc
+// and points at column 0 of its B's; each element is computed as sl_gemm_packed computes it,
+// whatever the panels.
+void sl_gemm_panels(int m, int n, int k, const float *a, int nb, const float *const *packed, int jb0, int jb1,
+                    float *const *c, int ldc, int accumulate);
+
 #endif
 
 // The instruction set chosen at load (cpu.c) and why a faster one was not.
@@ -49,5 +56,12 @@ void sl_pack_b(int transB, int k, int n, const float *b, float *packed);
 // C[m, n] (+)= op(A) @ packed B; A stored [m, k] row-major, or [k, m] when transA.
 void sl_gemm_packed(int transA, int m, int n, int k, const float *a, const float *packed, float *c,
                     int accumulate);
+// The column panels [jb0, jb1) of C_b (+)= A[m, k] @ packed B_b [k, n] for each of the nb pairs
+// (B_b, C_b), on the calling thread, packing each block of A once for all of them: the recurrent
+// step's slice of hidden units, one pair per gate (recurrent-steps.c). Each C_b has row stride ldc
+// and points at column 0 of its B's; each element is computed as sl_gemm_packed computes it,
+// whatever the panels.
+void sl_gemm_panels(int m, int n, int k, const float *a, int nb, const float *const *packed, int jb0, int jb1,
+                    float *const *c, int ldc, int accumulate);
 
 #endif

@@ -38,6 +38,17 @@ static _Atomic uint32_t generation = 0;
 static _Atomic uint64_t claim = 0;
 static _Atomic int done = 0;
 
+// Set while this thread runs a task: a job started from inside a task runs on this thread alone
+// (the pool is busy with the outer job), which sl_pool_threads_here reports as 1.
+static _Thread_local int in_task = 0;
+
+static void run_task(sl_task_fn fn, void *ctx, int t) {
+  const int outer = in_task;
+  in_task = 1;
+  fn(ctx, t);
+  in_task = outer;
+}
+
 static int claim_task(uint32_t gen, int tasks) {
   uint64_t v = atomic_load_explicit(&claim, memory_order_acquire);
   for (;;) {
@@ -73,7 +84,7 @@ static void *worker_main(void *arg) {
     const int tasks = job_tasks;
     pthread_mutex_unlock(&lock);
     for (int t; (t = claim_task(seen, tasks)) >= 0;) {
-      fn(ctx, t);
+      run_task(fn, ctx, t);
       finish_task(tasks);
     }
   }
@@ -96,7 +107,7 @@ void sl_pool_run(sl_task_fn fn, void *ctx, int tasks) {
   pthread_cond_broadcast(&wake);
   pthread_mutex_unlock(&lock);
   for (int t; (t = claim_task(gen, tasks)) >= 0;) {
-    fn(ctx, t);
+    run_task(fn, ctx, t);
     finish_task(tasks);
   }
   for (int i = 0; i < SPIN && atomic_load_explicit(&done, memory_order_acquire) < tasks; i++) CPU_RELAX();
@@ -107,6 +118,8 @@ void sl_pool_run(sl_task_fn fn, void *ctx, int tasks) {
 }
 
 int sl_pool_threads(void) { return nworkers + 1; }
+
+int sl_pool_threads_here(void) { return in_task ? 1 : nworkers + 1; }
 
 void sl_pool_set_threads(int n) {
   if (n < 1) n = 1;

@@ -11,6 +11,9 @@ typedef void (*sl_task_fn)(void *ctx, int task);
 void sl_pool_run(sl_task_fn fn, void *ctx, int tasks);
 // Threads in the pool, the calling thread included (>= 1).
 int sl_pool_threads(void);
+// The threads a job started here would get: 1 inside a pool task (a nested job runs on the
+// calling thread alone), else sl_pool_threads().
+int sl_pool_threads_here(void);
 // Resizes the pool (stops and joins the old workers first). n < 1 is taken as 1.
 void sl_pool_set_threads(int n);
 

@@ -5,7 +5,9 @@
 // filled exactly as the js kernels fill them. Only the packed weights, the per-step scratch and
 // the weight gradients' operands are allocated here, once per call. Every length is checked
 // against the sizes before native code touches an array: a wrong one is a RangeError.
+// The time loop is recurrent-steps.c's, each step split over the pool by slices of hidden units.
 //   recurrentForward(args)   recurrentBackward(args)   recurrentInfo() -> { isa }
+//   recurrentForwardMany([args, …])   recurrentBackwardMany([args, …])   (independent calls at once)
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,36 +16,40 @@
 #include "gemm.h"
 #include "kernels.h"
 #include "napi-util.h"
+#include "pool.h"
 
-void recurrent_forward_portable(const rec_args *a);
-void recurrent_backward_portable(const rec_args *a);
+void recurrent_forward_steps_portable(const rec_args *a, int threads);
+void recurrent_backward_steps_portable(const rec_args *a, int threads);
 #if defined(__x86_64__) || defined(_M_X64)
-void recurrent_forward_avx2(const rec_args *a);
-void recurrent_backward_avx2(const rec_args *a);
+void recurrent_forward_steps_avx2(const rec_args *a, int threads);
+void recurrent_backward_steps_avx2(const rec_args *a, int threads);
+void recurrent_forward_steps_avx512(const rec_args *a, int threads);
+void recurrent_backward_steps_avx512(const rec_args *a, int threads);
 #endif
 
 enum { LSTM = 0, GRU = 1, RNN_TANH = 2, RNN_RELU = 3 };
 
-// The gate math's build for the GEMM's instruction set: AVX2 + FMA whenever the GEMM runs an AVX2
-// or AVX-512 micro-kernel (a CPU with AVX-512 has both), else the portable one.
-static int use_avx2(void) {
+typedef void (*steps_fn)(const rec_args *a, int threads);
+
+// The gate math's build for the GEMM's instruction set: the AVX-512 build (sixteen-float vectors)
+// with the AVX-512 micro-kernel, the AVX2 + FMA build (eight) with the AVX2 one, else the portable
+// one (four).
+static const char *gate_isa(void) {
 #if defined(__x86_64__) || defined(_M_X64)
-  return strcmp(sl_gemm_active()->isa, "scalar") != 0;
-#else
-  return 0;
+  const char *isa = sl_gemm_active()->isa;
+  if (strcmp(isa, "avx512") == 0) return "avx512";
+  if (strcmp(isa, "avx2") == 0) return "avx2";
 #endif
+  return "portable";
 }
 
-static void run(const rec_args *a, int backward) {
+static steps_fn steps_for(int backward) {
 #if defined(__x86_64__) || defined(_M_X64)
-  if (use_avx2()) {
-    if (backward) recurrent_backward_avx2(a);
-    else recurrent_forward_avx2(a);
-    return;
-  }
+  const char *isa = gate_isa();
+  if (strcmp(isa, "avx512") == 0) return backward ? recurrent_backward_steps_avx512 : recurrent_forward_steps_avx512;
+  if (strcmp(isa, "avx2") == 0) return backward ? recurrent_backward_steps_avx2 : recurrent_forward_steps_avx2;
 #endif
-  if (backward) recurrent_backward_portable(a);
-  else recurrent_forward_portable(a);
+  return backward ? recurrent_backward_steps_portable : recurrent_forward_steps_portable;
 }
 
 typedef struct {
@@ -225,15 +231,13 @@ static void copy_or_zero(float *dst, const float *src, size_t n) {
 }
 
 // xProj [N, G·H], wHh [G·H, O], h0 [B, O], c0 [B, H] -> out [N, O], hN [B, O], cN [B, H], gates,
-// hPrev, cells, cPrev, hFull, hhN
-static napi_value js_recurrent_forward(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value obj;
-  SL_CALL(env, napi_get_cb_info(env, info, &argc, &obj, NULL, NULL));
-  props p = {env, obj, "recurrentForward"};
+// hPrev, cells, cPrev, hFull, hhN: reads one argument object into `a` and allocates its scratch in
+// `s` (the caller frees s.base); 0 with a pending exception when an argument is wrong.
+static int prepare_forward(napi_env env, napi_value obj, const char *fn, rec_args *out_a, arena *out_s) {
+  props p = {env, obj, fn};
   rec_args a;
   memset(&a, 0, sizeof a);
-  if (!read_sizes(&p, &a) || !read_saved(&p, &a)) return NULL;
+  if (!read_sizes(&p, &a) || !read_saved(&p, &a)) return 0;
   const size_t H = a.H, O = a.O, B = a.B, N = a.N;
   const int lstm = a.cell == LSTM, gru = a.cell == GRU, proj = a.w_hr != NULL;
   const size_t GH = (size_t)(lstm ? 4 : gru ? 3 : 1) * H;
@@ -241,15 +245,17 @@ static napi_value js_recurrent_forward(napi_env env, napi_callback_info info) {
   if (!f32_prop(&p, "xProj", N * GH, 1, &x_proj) || !f32_prop(&p, "h0", B * O, 1, &h0) ||
       !f32_prop(&p, "c0", B * H, 0, &c0) || !f32_prop(&p, "out", N * O, 1, &out) ||
       !f32_prop(&p, "hN", B * O, 1, &h_n) || !f32_prop(&p, "cN", B * H, 0, &c_n))
-    return NULL;
+    return 0;
   arena s = {0, NULL};
   const size_t at_offsets = reserve(&s, a.T);
-  const size_t at_whh = reserve(&s, sl_packed_size(a.O, (int)GH));
+  // W_hh packed whole (recurrent.c's loop) or gate by gate (recurrent-steps.c's): room for both.
+  const size_t whole = sl_packed_size(a.O, (int)GH), by_gate = (GH / H) * sl_packed_size(a.O, a.H);
+  const size_t at_whh = reserve(&s, whole > by_gate ? whole : by_gate);
   const size_t at_whr = proj ? reserve(&s, sl_packed_size(a.H, a.O)) : 0;
   const size_t at_hfs = proj ? reserve(&s, B * H) : 0;
   const size_t at_hh = gru ? reserve(&s, B * GH) : 0;
   const size_t at_c = lstm && !c_n ? reserve(&s, B * H) : 0;
-  if (!arena_alloc(&p, &s)) return NULL;
+  if (!arena_alloc(&p, &s)) return 0;
   a.offsets = (int *)(s.base + at_offsets);
   a.w_hh_packed = s.base + at_whh;
   a.w_hr_packed = proj ? s.base + at_whr : NULL;
@@ -266,21 +272,18 @@ static napi_value js_recurrent_forward(napi_env env, napi_callback_info info) {
   // LSTM and RNN add the recurrent products into the gates in place: they start as xProj.
   if (gru) a.x_proj = x_proj;
   else if (a.gates != x_proj) memcpy(a.gates, x_proj, N * GH * sizeof(float));
-  run(&a, 0);
-  free(s.base);
-  return NULL;
+  *out_a = a;
+  *out_s = s;
+  return 1;
 }
 
 // dOut [N, O], dhN [B, O], dcN [B, H] -> dxProj [N, G·H], dh0 [B, O], dc0 [B, H], dwHh += …,
-// dbHh += …, dwHr += …, dhTrace, dcTrace
-static napi_value js_recurrent_backward(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value obj;
-  SL_CALL(env, napi_get_cb_info(env, info, &argc, &obj, NULL, NULL));
-  props p = {env, obj, "recurrentBackward"};
+// dbHh += …, dwHr += …, dhTrace, dcTrace: as prepare_forward.
+static int prepare_backward(napi_env env, napi_value obj, const char *fn, rec_args *out_a, arena *out_s) {
+  props p = {env, obj, fn};
   rec_args a;
   memset(&a, 0, sizeof a);
-  if (!read_sizes(&p, &a) || !read_saved(&p, &a)) return NULL;
+  if (!read_sizes(&p, &a) || !read_saved(&p, &a)) return 0;
   const size_t H = a.H, O = a.O, B = a.B, N = a.N;
   const int lstm = a.cell == LSTM, gru = a.cell == GRU, proj = a.w_hr != NULL;
   const size_t GH = (size_t)(lstm ? 4 : gru ? 3 : 1) * H;
@@ -291,7 +294,7 @@ static napi_value js_recurrent_backward(napi_env env, napi_callback_info info) {
       !f32_prop(&p, "dwHr", O * H, 0, &dw_hr) || !f32_prop(&p, "dh0", B * O, 1, &dh0) ||
       !f32_prop(&p, "dc0", B * H, 0, &dc0) || !f32_prop(&p, "dhTrace", N * O, 0, &dh_trace) ||
       !f32_prop(&p, "dcTrace", N * H, 0, &dc_trace))
-    return NULL;
+    return 0;
   // dW_hr needs every row's total dL/dh_t: the trace when one was asked for, else scratch.
   const int rows_scratch = proj && !dh_trace;
   const size_t sa = (GH > (proj ? O : 0) ? GH : O) * N;
@@ -306,7 +309,7 @@ static napi_value js_recurrent_backward(napi_env env, napi_callback_info info) {
   const size_t at_dc = lstm && !dc0 ? reserve(&s, B * H) : 0;
   const size_t at_sa = reserve(&s, sa);
   const size_t at_sb = reserve(&s, pb > pbh ? pb : pbh);
-  if (!arena_alloc(&p, &s)) return NULL;
+  if (!arena_alloc(&p, &s)) return 0;
   a.offsets = (int *)(s.base + at_offsets);
   a.w_hh_packed = s.base + at_whh;
   a.w_hr_packed = proj ? s.base + at_whr : NULL;
@@ -328,9 +331,99 @@ static napi_value js_recurrent_backward(napi_env env, napi_callback_info info) {
   a.dw_hh = dw_hh;
   a.db_hh = db_hh;
   a.dw_hr = proj ? dw_hr : NULL;
-  run(&a, 1);
+  *out_a = a;
+  *out_s = s;
+  return 1;
+}
+
+typedef int (*prepare_fn)(napi_env env, napi_value obj, const char *fn, rec_args *a, arena *s);
+
+static napi_value call_one(napi_env env, napi_callback_info info, const char *fn, prepare_fn prepare, int backward) {
+  size_t argc = 1;
+  napi_value obj;
+  SL_CALL(env, napi_get_cb_info(env, info, &argc, &obj, NULL, NULL));
+  rec_args a;
+  arena s;
+  if (!prepare(env, obj, fn, &a, &s)) return NULL;
+  steps_for(backward)(&a, sl_pool_threads_here());
   free(s.base);
   return NULL;
+}
+
+static napi_value js_recurrent_forward(napi_env env, napi_callback_info info) {
+  return call_one(env, info, "recurrentForward", prepare_forward, 0);
+}
+
+static napi_value js_recurrent_backward(napi_env env, napi_callback_info info) {
+  return call_one(env, info, "recurrentBackward", prepare_backward, 1);
+}
+
+// recurrentForwardMany / recurrentBackwardMany: several independent calls (the directions of a
+// bidirectional layer). With two threads or more, each call runs whole on one thread of the
+// pool, all at once (no barrier per step); else one after the other, each step split over the
+// pool. Either way every call computes what it would alone, bit for bit.
+typedef struct {
+  rec_args *args;
+  steps_fn run;
+} many_job;
+
+static void many_task(void *ctx, int i) {
+  const many_job *job = ctx;
+  job->run(&job->args[i], 1);
+}
+
+#define MANY_MAX 64
+
+static napi_value call_many(napi_env env, napi_callback_info info, const char *fn, prepare_fn prepare, int backward) {
+  size_t argc = 1;
+  napi_value list;
+  SL_CALL(env, napi_get_cb_info(env, info, &argc, &list, NULL, NULL));
+  bool is_array = false;
+  uint32_t count = 0;
+  if (napi_is_array(env, list, &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(env, list, &count) != napi_ok) {
+    char message[160];
+    snprintf(message, sizeof message, "%s: expected an array of argument objects", fn);
+    napi_throw_type_error(env, NULL, message);
+    return NULL;
+  }
+  if (count > MANY_MAX) {
+    char message[160];
+    snprintf(message, sizeof message, "%s: expected at most %d calls, got %u", fn, MANY_MAX, count);
+    napi_throw_range_error(env, NULL, message);
+    return NULL;
+  }
+  rec_args args[MANY_MAX];
+  arena scratch[MANY_MAX];
+  uint32_t ready = 0;
+  for (; ready < count; ready++) {
+    napi_value obj;
+    if (napi_get_element(env, list, ready, &obj) != napi_ok) {
+      sl_throw_pending(env, "element");
+      break;
+    }
+    if (!prepare(env, obj, fn, &args[ready], &scratch[ready])) break;
+  }
+  if (ready == count) {
+    const steps_fn run = steps_for(backward);
+    const int threads = sl_pool_threads_here();
+    if (threads >= 2 && count >= 2) {
+      many_job job = {args, run};
+      sl_pool_run(many_task, &job, (int)count);
+    } else {
+      for (uint32_t i = 0; i < count; i++) run(&args[i], threads);
+    }
+  }
+  for (uint32_t i = 0; i < ready; i++) free(scratch[i].base);
+  return NULL;
+}
+
+static napi_value js_recurrent_forward_many(napi_env env, napi_callback_info info) {
+  return call_many(env, info, "recurrentForwardMany", prepare_forward, 0);
+}
+
+static napi_value js_recurrent_backward_many(napi_env env, napi_callback_info info) {
+  return call_many(env, info, "recurrentBackwardMany", prepare_backward, 1);
 }
 
 // recurrentInfo() -> { isa }: the build of the gate math the next call runs.
@@ -338,7 +431,7 @@ static napi_value js_recurrent_info(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value out, v;
   SL_CALL(env, napi_create_object(env, &out));
-  SL_CALL(env, napi_create_string_utf8(env, use_avx2() ? "avx2" : "portable", NAPI_AUTO_LENGTH, &v));
+  SL_CALL(env, napi_create_string_utf8(env, gate_isa(), NAPI_AUTO_LENGTH, &v));
   SL_CALL(env, napi_set_named_property(env, out, "isa", v));
   return out;
 }
@@ -346,6 +439,8 @@ static napi_value js_recurrent_info(napi_env env, napi_callback_info info) {
 napi_value sl_init_recurrent(napi_env env, napi_value exports) {
   sl_export(env, exports, "recurrentForward", js_recurrent_forward);
   sl_export(env, exports, "recurrentBackward", js_recurrent_backward);
+  sl_export(env, exports, "recurrentForwardMany", js_recurrent_forward_many);
+  sl_export(env, exports, "recurrentBackwardMany", js_recurrent_backward_many);
   sl_export(env, exports, "recurrentInfo", js_recurrent_info);
   return exports;
 }

@@ -122,6 +122,15 @@ export interface Backend {
   recurrentForward(args: RecurrentForwardArgs): void;
   /** Backpropagation through time for `recurrentForward`, from the same saved buffers. */
   recurrentBackward(args: RecurrentBackwardArgs): void;
+  /**
+   * Optional: several independent `recurrentForward` calls at once (the two directions of a
+   * bidirectional layer), which a backend with threads may run in parallel. No buffer one call
+   * writes is read or written by another, and each must compute exactly what it computes alone.
+   * Without it, callers run the calls one by one (`recurrentForwardMany` in ops/recurrent.ts).
+   */
+  recurrentForwardMany?(args: readonly RecurrentForwardArgs[]): void;
+  /** Optional: several independent `recurrentBackward` calls at once, as `recurrentForwardMany`. */
+  recurrentBackwardMany?(args: readonly RecurrentBackwardArgs[]): void;
 }
 
 /** The recurrent cells the fused kernels implement (PyTorch's gate orders: LSTM i,f,g,o; GRU r,z,n). */

@@ -1,12 +1,16 @@
 // The fused recurrence against finite differences (float64), for every cell, both directions,
 // packed batch sizes and a projected LSTM; and its trace of dL/dh_t against retainGrad on a loop.
+// The fused input projection against matmul + add and finite differences; several sequences in
+// one node (recurrentSequences) against one node each.
 
 import {
   Generator,
   RECURRENT_GATES,
   type RecurrentCell,
   randn,
+  recurrentProjection,
   recurrentSequence,
+  recurrentSequences,
   type Tensor,
 } from '@seqlab/tensor';
 import { gradcheck } from '@seqlab/tensor/testing';
@@ -91,4 +95,80 @@ test('gate activations are recorded on request and lie in their ranges', () => {
       expect(v).toBeLessThanOrEqual(1);
     }
   }
+});
+
+describe('recurrentProjection', () => {
+  test('is x W_ihᵀ + the biases, as matmul and add compute it', () => {
+    const x = r([7, 5]);
+    const w = r([12, 5]);
+    const b1 = r([12]);
+    const b2 = r([12]);
+    const want = x.matmul(w.transpose(0, 1)).add(b1).add(b2);
+    const got = recurrentProjection(x, w, [b1, null, b2]);
+    expect(got.shape).toEqual([7, 12]);
+    const diff = Math.max(...Array.from(got.data, (v, i) => Math.abs(v - want.data[i])));
+    expect(diff).toBeLessThan(1e-12);
+    expect(Array.from(recurrentProjection(x, w, []).data)).toEqual(
+      Array.from(x.matmul(w.transpose(0, 1)).data),
+    );
+  });
+
+  test('gradcheck w.r.t. x, W_ih and each bias', () => {
+    const inputs = [r([6, 4]), r([9, 4]), r([9]), r([9])];
+    expect(gradcheck((x, w, b1, b2) => recurrentProjection(x, w, [b1, b2]), inputs)).toBe(true);
+  });
+
+  test('refuses mismatched shapes and dtypes with typed errors', () => {
+    const x = r([6, 4]);
+    expect(() => recurrentProjection(x, r([9, 3]), [])).toThrow(
+      'recurrentProjection: expected x [N, I] and W_ih [G·H, I] with one I, got [6, 4] and [9, 3]',
+    );
+    expect(() => recurrentProjection(x, r([9, 4]), [r([8])])).toThrow(
+      'recurrentProjection: expected biases of shape [9], got [8]',
+    );
+    expect(() => recurrentProjection(x, r([9, 4]).float(), [])).toThrow(
+      /recurrentProjection: expected every tensor float64/,
+    );
+  });
+});
+
+test('recurrentSequences gives what recurrentSequence gives per sequence, values and gradients', () => {
+  const H = 3;
+  const make = () => {
+    const gen = new Generator(7);
+    const t = (shape: number[]) => {
+      const v = randn(shape, { generator: gen, dtype: 'float64' }).mul(0.5).detach();
+      v.requiresGrad = true;
+      return v;
+    };
+    return [false, true].map((reverse) => ({
+      cell: 'lstm' as const,
+      xProj: t([5, 4 * H]),
+      wHh: t([4 * H, H]),
+      bHh: null,
+      wHr: null,
+      h0: t([2, H]),
+      c0: t([2, H]),
+      batchSizes: Int32Array.of(2, 2, 1),
+      reverse,
+    }));
+  };
+  const one = make();
+  const many = make();
+  const a = one.map((i) => recurrentSequence(i));
+  const b = recurrentSequences(many);
+  const loss = (outs: typeof a) =>
+    outs.reduce((s, o) => s.add(o.out.mul(o.out).sum()).add(o.hN.sum()), randn([]).mul(0));
+  loss(a).backward();
+  loss(b).backward();
+  a.forEach((o, i) => {
+    expect(Array.from(b[i].out.data)).toEqual(Array.from(o.out.data));
+  });
+  one.forEach((inp, i) => {
+    for (const key of ['xProj', 'wHh', 'h0', 'c0'] as const) {
+      expect(Array.from(many[i][key].grad?.data ?? []), `${key} of sequence ${i}`).toEqual(
+        Array.from(inp[key].grad?.data ?? []),
+      );
+    }
+  });
 });

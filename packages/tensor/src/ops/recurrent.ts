@@ -1,5 +1,10 @@
 import { recordOp } from '../autograd/function';
-import { RECURRENT_GATES, type RecurrentCell } from '../backend/backend';
+import {
+  RECURRENT_GATES,
+  type RecurrentBackwardArgs,
+  type RecurrentCell,
+  type RecurrentForwardArgs,
+} from '../backend/backend';
 import { backend } from '../backend/registry';
 import type { FloatStorage } from '../dtype';
 import { DTypeError, formatShape, ShapeError } from '../errors';
@@ -53,6 +58,159 @@ export interface RecurrentSequenceOutputs {
  * on it; it is exported for custom recurrent layers.
  */
 export function recurrentSequence(inputs: RecurrentSequenceInputs): RecurrentSequenceOutputs {
+  return recurrentSequences([inputs])[0];
+}
+
+/**
+ * Several independent fused recurrences (the two directions of a bidirectional layer) as one
+ * autograd node: forward and backward each make one backend call for all of them
+ * (`recurrentForwardMany` / `recurrentBackwardMany`, which a backend with threads runs at once;
+ * else one call per sequence). Each result is what `recurrentSequence` returns for its inputs,
+ * bit for bit.
+ */
+export function recurrentSequences(list: readonly RecurrentSequenceInputs[]): RecurrentSequenceOutputs[] {
+  const prepared = list.map(prepare);
+  const kernels = backend();
+  const forwardArgs = prepared.map((p) => p.args);
+  if (kernels.recurrentForwardMany && forwardArgs.length > 1) kernels.recurrentForwardMany(forwardArgs);
+  else for (const a of forwardArgs) kernels.recurrentForward(a);
+
+  const ins: Tensor[] = [];
+  const outs: Tensor[] = [];
+  for (const p of prepared) {
+    ins.push(...p.ins);
+    outs.push(...p.outs);
+  }
+  const cells = list.map((i) => i.cell);
+  const name = cells.every((c) => c === 'lstm') ? 'LSTM' : cells.every((c) => c === 'gru') ? 'GRU' : 'RNN';
+  recordOp(name, ins, outs, (grads) => {
+    const backwardArgs: RecurrentBackwardArgs[] = [];
+    const results: ((Tensor | null)[] | null)[] = [];
+    let at = 0;
+    for (const p of prepared) {
+      const mine = grads.slice(at, at + p.outs.length);
+      at += p.outs.length;
+      const b = p.backwardArgs(mine);
+      backwardArgs.push(b.args);
+      results.push(b.grads);
+    }
+    const k = backend();
+    if (k.recurrentBackwardMany && backwardArgs.length > 1) k.recurrentBackwardMany(backwardArgs);
+    else for (const a of backwardArgs) k.recurrentBackward(a);
+    const all: (Tensor | null)[] = [];
+    prepared.forEach((p, i) => {
+      p.afterBackward();
+      all.push(...(results[i] as (Tensor | null)[]));
+    });
+    return all;
+  });
+  return prepared.map((p) => p.result);
+}
+
+/**
+ * The input projection of a recurrent layer-direction for all time steps at once, as one autograd
+ * node: x [N, I] -> x W_ihᵀ + Σ biases [N, G·H] (LSTM and RNN fold b_hh in here, GRU only b_ih).
+ * One GEMM on W_ih as stored (no transposed copy), into rows that start as the summed biases (no
+ * pass over the result per bias). Backward: dx = dY W_ih, dW_ih = dYᵀ x, each bias Σ_rows dY.
+ * The biases are summed first, then the product is added: float32 rounding in that order.
+ */
+export function recurrentProjection(x: Tensor, wIh: Tensor, biases: readonly (Tensor | null)[]): Tensor {
+  const op = 'recurrentProjection';
+  const bs = biases.filter((b): b is Tensor => b !== null);
+  for (const t of [wIh, ...bs]) {
+    if (t.dtype !== x.dtype) throw new DTypeError(op, `every tensor ${x.dtype}`, t.dtype);
+  }
+  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DTypeError(op, 'float32 or float64', x.dtype);
+  if (x.ndim !== 2 || wIh.ndim !== 2 || wIh.shape[1] !== x.shape[1]) {
+    throw new ShapeError(
+      op,
+      `x [N, I] and W_ih [G·H, I] with one I`,
+      `${formatShape(x.shape)} and ${formatShape(wIh.shape)}`,
+    );
+  }
+  const [N, I] = x.shape;
+  const GH = wIh.shape[0];
+  for (const b of bs) {
+    if (b.ndim !== 1 || b.shape[0] !== GH)
+      throw new ShapeError(op, `biases of shape [${GH}]`, formatShape(b.shape));
+  }
+  const dtype = x.dtype;
+  const out = empty([N, GH], dtype);
+  const y = out.data as FloatStorage;
+  if (bs.length > 0) {
+    const bias = (bs[0].data as FloatStorage).slice();
+    for (const b of bs.slice(1)) {
+      const d = b.data as FloatStorage;
+      for (let j = 0; j < GH; j++) bias[j] += d[j];
+    }
+    for (let r = 0; r < N; r++) y.set(bias, r * GH);
+  }
+  const kernels = backend();
+  kernels.gemm(
+    false,
+    true,
+    N,
+    GH,
+    I,
+    x.data as FloatStorage,
+    0,
+    wIh.data as FloatStorage,
+    0,
+    y,
+    0,
+    bs.length > 0,
+  );
+  recordOp('recurrentProjection', [x, wIh, ...bs], [out], (grads, needs) => {
+    const g = grads[0];
+    if (!g) return [x, wIh, ...bs].map(() => null);
+    const k = backend();
+    const dy = g.data as FloatStorage;
+    let dx: Tensor | null = null;
+    let dw: Tensor | null = null;
+    if (needs[0]) {
+      dx = empty([N, I], dtype);
+      k.gemm(false, false, N, I, GH, dy, 0, wIh.data as FloatStorage, 0, dx.data as FloatStorage, 0, false);
+    }
+    if (needs[1]) {
+      dw = empty([GH, I], dtype);
+      k.gemm(true, false, GH, I, N, dy, 0, x.data as FloatStorage, 0, dw.data as FloatStorage, 0, false);
+    }
+    let db: Tensor | null = null;
+    if (bs.length > 0 && needs.slice(2).some(Boolean)) {
+      // Column sums as a GEMM: a row of ones [1, N] times dY [N, G·H].
+      const ones = empty([1, N], dtype);
+      (ones.data as FloatStorage).fill(1);
+      db = empty([GH], dtype);
+      k.gemm(false, false, 1, GH, N, ones.data as FloatStorage, 0, dy, 0, db.data as FloatStorage, 0, false);
+    }
+    // Each bias gets its own tensor: a caller may accumulate into one and not expect the other to move.
+    return [dx, dw, ...bs.map((_, i) => (needs[2 + i] && db ? (i === 0 ? db : cloneOf(db)) : null))];
+  });
+  return out;
+}
+
+function cloneOf(t: Tensor): Tensor {
+  const c = empty(t.shape as number[], t.dtype);
+  (c.data as FloatStorage).set(t.data as FloatStorage);
+  return c;
+}
+
+interface Prepared {
+  args: RecurrentForwardArgs;
+  ins: Tensor[];
+  outs: Tensor[];
+  result: RecurrentSequenceOutputs;
+  /** The backward's arguments from the gradients of `outs`, and the gradients of `ins` it fills. */
+  backwardArgs(grads: readonly (Tensor | null | undefined)[]): {
+    args: RecurrentBackwardArgs;
+    grads: (Tensor | null)[];
+  };
+  /** Hands the backward's traces to the caller once the backend has filled them. */
+  afterBackward(): void;
+}
+
+/** Checks one sequence's inputs and allocates its outputs and saved buffers. */
+function prepare(inputs: RecurrentSequenceInputs): Prepared {
   const { cell, xProj, wHh, bHh, wHr, h0, c0, batchSizes, reverse } = inputs;
   const op = 'recurrentSequence';
   const G = RECURRENT_GATES[cell];
@@ -89,7 +247,7 @@ export function recurrentSequence(inputs: RecurrentSequenceInputs): RecurrentSeq
   const hFull = wHr ? f([N, H]) : null;
   const hhN = cell === 'gru' ? f([N, H]) : null;
   const data = (t: Tensor | null): FloatStorage | null => (t ? (t.data as FloatStorage) : null);
-  const args = {
+  const args: RecurrentForwardArgs = {
     cell,
     hidden: H,
     outSize: O,
@@ -112,44 +270,52 @@ export function recurrentSequence(inputs: RecurrentSequenceInputs): RecurrentSeq
     hFull: data(hFull),
     hhN: data(hhN),
   };
-  backend().recurrentForward(args);
-
-  const ins = [xProj, wHh, bHh, wHr, h0, c0].filter((t): t is Tensor => t !== null);
-  const outs = cN ? [out, hN, cN] : [out, hN];
-  recordOp(cell === 'lstm' ? 'LSTM' : cell === 'gru' ? 'GRU' : 'RNN', ins, outs, (grads) => {
-    const [dOut, dhN, dcN] = grads;
-    const dxProj = f([N, GH]);
-    const dwHh = f(wHh.shape as number[]);
-    const dbHh = bHh ? f([GH]) : null;
-    const dwHr = wHr ? f(wHr.shape as number[]) : null;
-    const dh0 = f([B, O]);
-    const dc0 = lstm ? f([B, H]) : null;
-    const dhTrace = inputs.trace ? f([N, O]) : null;
-    const dcTrace = inputs.trace && lstm ? f([N, H]) : null;
-    backend().recurrentBackward({
-      ...args,
-      dOut: data(dOut ?? null),
-      dhN: data(dhN ?? null),
-      dcN: data(dcN ?? null),
-      dxProj: dxProj.data as FloatStorage,
-      dwHh: dwHh.data as FloatStorage,
-      dbHh: data(dbHh),
-      dwHr: data(dwHr),
-      dh0: dh0.data as FloatStorage,
-      dc0: data(dc0),
-      dhTrace: data(dhTrace),
-      dcTrace: data(dcTrace),
-    });
-    if (inputs.trace && dhTrace) inputs.trace.onBackward(dhTrace, dcTrace);
-    const all = [dxProj, dwHh, dbHh, dwHr, dh0, dc0];
-    return [xProj, wHh, bHh, wHr, h0, c0].flatMap((t, i) => (t ? [all[i]] : []));
-  });
+  const given = [xProj, wHh, bHh, wHr, h0, c0];
+  let dhTrace: Tensor | null = null;
+  let dcTrace: Tensor | null = null;
   return {
-    out,
-    hN,
-    cN,
-    gates: inputs.recordGates ? gates : null,
-    cells: inputs.recordGates ? cells : null,
+    args,
+    ins: given.filter((t): t is Tensor => t !== null),
+    outs: cN ? [out, hN, cN] : [out, hN],
+    result: {
+      out,
+      hN,
+      cN,
+      gates: inputs.recordGates ? gates : null,
+      cells: inputs.recordGates ? cells : null,
+    },
+    backwardArgs(grads) {
+      const [dOut, dhN, dcN] = grads;
+      const dxProj = f([N, GH]);
+      const dwHh = f(wHh.shape as number[]);
+      const dbHh = bHh ? f([GH]) : null;
+      const dwHr = wHr ? f(wHr.shape as number[]) : null;
+      const dh0 = f([B, O]);
+      const dc0 = lstm ? f([B, H]) : null;
+      dhTrace = inputs.trace ? f([N, O]) : null;
+      dcTrace = inputs.trace && lstm ? f([N, H]) : null;
+      const all = [dxProj, dwHh, dbHh, dwHr, dh0, dc0];
+      return {
+        args: {
+          ...args,
+          dOut: data(dOut ?? null),
+          dhN: data(dhN ?? null),
+          dcN: data(dcN ?? null),
+          dxProj: dxProj.data as FloatStorage,
+          dwHh: dwHh.data as FloatStorage,
+          dbHh: data(dbHh),
+          dwHr: data(dwHr),
+          dh0: dh0.data as FloatStorage,
+          dc0: data(dc0),
+          dhTrace: data(dhTrace),
+          dcTrace: data(dcTrace),
+        },
+        grads: given.flatMap((t, i) => (t ? [all[i]] : [])),
+      };
+    },
+    afterBackward() {
+      if (inputs.trace && dhTrace) inputs.trace.onBackward(dhTrace, dcTrace);
+    },
   };
 }
 

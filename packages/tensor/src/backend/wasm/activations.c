@@ -5,7 +5,7 @@
 
 #define MAP(name, f)                                                            \
   EXPORT void name(int n, const float *src, float *dst) {                       \
-    for (int i = 0; i < n; i += 4) store_n(dst + i, f(load_n(src + i, n - i)), n - i); \
+    for (int i = 0; i < n; i += SL_LANES) store_n(dst + i, f(load_n(src + i, n - i)), n - i); \
   }
 
 MAP(act_exp, v_exp)

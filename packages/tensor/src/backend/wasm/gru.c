@@ -1,4 +1,4 @@
-// One GRU step over four lanes of the hidden units at a time; the equations and the buffers are
+// One GRU step over one vector of hidden units at a time (four lanes in wasm); the equations and the buffers are
 // those of js/recurrent/gru.ts (read it beside this file), gates in PyTorch's order r, z, n, with
 // ir, iz, inn the input projection and hr, hz, hn the recurrent one (h W_hhᵀ + b_hh, in hh):
 //
@@ -15,7 +15,7 @@
 #define SUB wasm_f32x4_sub
 #define MUL wasm_f32x4_mul
 
-void gru_forward(const rec_args *a, int row, int bs) {
+void gru_forward(const rec_args *a, int row, int bs, int k0, int k1) {
   const int H = a->H, GH = 3 * H;
   const v128_t one = wasm_f32x4_splat(1.0f);
   for (int j = 0; j < bs; j++) {
@@ -24,8 +24,8 @@ void gru_forward(const rec_args *a, int row, int bs) {
     float *g0 = a->gates + (row + j) * GH;
     float *hh_n = a->hh_n + (row + j) * H;
     float *h = a->h + j * H;
-    for (int k = 0; k < H; k += 4) {
-      const int w = H - k;
+    for (int k = k0; k < k1; k += SL_LANES) {
+      const int w = k1 - k;
       const v128_t r = v_sigmoid(ADD(load_n(x + k, w), load_n(hh + k, w)));
       const v128_t z = v_sigmoid(ADD(load_n(x + H + k, w), load_n(hh + H + k, w)));
       const v128_t hn = load_n(hh + 2 * H + k, w);
@@ -39,7 +39,7 @@ void gru_forward(const rec_args *a, int row, int bs) {
   }
 }
 
-void gru_backward(const rec_args *a, int row, int bs) {
+void gru_backward(const rec_args *a, int row, int bs, int k0, int k1) {
   const int H = a->H, GH = 3 * H;
   const v128_t one = wasm_f32x4_splat(1.0f);
   for (int j = 0; j < bs; j++) {
@@ -47,8 +47,8 @@ void gru_backward(const rec_args *a, int row, int bs) {
     const float *hn_row = a->hh_n + (row + j) * H, *hp = a->h_prev + (row + j) * H;
     float *dx = a->dx_proj + (row + j) * GH, *dhh = a->dhh + (row + j) * GH;
     float *dh = a->dh + j * H;
-    for (int k = 0; k < H; k += 4) {
-      const int w = H - k;
+    for (int k = k0; k < k1; k += SL_LANES) {
+      const int w = k1 - k;
       const v128_t r = load_n(g0 + k, w), z = load_n(g0 + H + k, w), n = load_n(g0 + 2 * H + k, w);
       const v128_t hn = load_n(hn_row + k, w), h = load_n(hp + k, w), dh1 = load_n(dh + k, w);
       const v128_t dn = MUL(MUL(dh1, SUB(one, z)), SUB(one, MUL(n, n)));

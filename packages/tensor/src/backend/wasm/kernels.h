@@ -8,6 +8,13 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
+// Floats per vector: 4 (one v128) in WebAssembly. The native addon compiles these sources through
+// its own <wasm_simd128.h>, whose vectors may be wider (AVX2, AVX-512 builds) and which defines
+// SL_LANES to match; every loop below and in the cells steps by it.
+#ifndef SL_LANES
+#define SL_LANES 4
+#endif
+
 // gemm.c: C[m, n] (+)= A[m, k] @ B with B as 4-column panels (pack_b's layout, the js packB's).
 void gemm_packed(int m, int n, int k, const float *A, const float *B, float *C, int acc);
 // dst[m, k] = src[k, m]ᵀ.
@@ -43,36 +50,39 @@ typedef struct {
   float *scratch_a, *scratch_b;  // the weight gradients' transposed and packed operands
 } rec_args;
 
-// One cell's gate math over the `bs` active rows of one step starting at row `row`, forward and
-// backward; the loop (recurrent.c) runs the GEMMs around them, as js/recurrent/loop.ts does.
-void lstm_forward(const rec_args *a, int row, int bs);
-void lstm_backward(const rec_args *a, int row, int bs);
-void gru_forward(const rec_args *a, int row, int bs);
-void gru_backward(const rec_args *a, int row, int bs);
-void rnn_forward(const rec_args *a, int row, int bs, int relu);
-void rnn_backward(const rec_args *a, int row, int bs, int relu);
+// One cell's gate math over the `bs` active rows of one step starting at row `row`, for the
+// hidden units [k0, k1) (the loop passes 0, H; the native addon splits H over threads: every
+// unit's math reads and writes only that unit's columns), forward and backward; the loop
+// (recurrent.c) runs the GEMMs around them, as js/recurrent/loop.ts does.
+void lstm_forward(const rec_args *a, int row, int bs, int k0, int k1);
+void lstm_backward(const rec_args *a, int row, int bs, int k0, int k1);
+void gru_forward(const rec_args *a, int row, int bs, int k0, int k1);
+void gru_backward(const rec_args *a, int row, int bs, int k0, int k1);
+void rnn_forward(const rec_args *a, int row, int bs, int k0, int k1, int relu);
+void rnn_backward(const rec_args *a, int row, int bs, int k0, int k1, int relu);
 
-// Loads and stores of n ≤ 4 floats (the last, partial vector of a row); 4 is one v128 access.
+// Loads and stores of n ≤ SL_LANES floats (the last, partial vector of a row); SL_LANES is one
+// vector access.
 static inline v128_t load_n(const float *p, int n) {
-  if (n >= 4) return wasm_v128_load(p);
-  float t[4] = {0, 0, 0, 0};
+  if (n >= SL_LANES) return wasm_v128_load(p);
+  float t[SL_LANES] = {0};
   for (int i = 0; i < n; i++) t[i] = p[i];
   return wasm_v128_load(t);
 }
 
 static inline void store_n(float *p, v128_t v, int n) {
-  if (n >= 4) {
+  if (n >= SL_LANES) {
     wasm_v128_store(p, v);
     return;
   }
-  float t[4];
+  float t[SL_LANES];
   wasm_v128_store(t, v);
   for (int i = 0; i < n; i++) p[i] = t[i];
 }
 
 static inline void copy_floats(float *dst, const float *src, int n) {
   int i = 0;
-  for (; i + 4 <= n; i += 4) wasm_v128_store(dst + i, wasm_v128_load(src + i));
+  for (; i + SL_LANES <= n; i += SL_LANES) wasm_v128_store(dst + i, wasm_v128_load(src + i));
   for (; i < n; i++) dst[i] = src[i];
 }
 

@@ -1,4 +1,4 @@
-// One LSTM step over four lanes of the hidden units at a time; the equations and the buffers are
+// One LSTM step over one vector of hidden units at a time (four lanes in wasm); the equations and the buffers are
 // those of js/recurrent/lstm.ts (read it beside this file), gates in PyTorch's order i, f, g, o:
 //
 //   i = σ(gi)   f = σ(gf)   g = tanh(gg)   o = σ(go)   c1 = f ⊙ c + i ⊙ g   h1 = o ⊙ tanh(c1)
@@ -16,7 +16,7 @@
 #define SUB wasm_f32x4_sub
 #define MUL wasm_f32x4_mul
 
-void lstm_forward(const rec_args *a, int row, int bs) {
+void lstm_forward(const rec_args *a, int row, int bs, int k0, int k1) {
   const int H = a->H, GH = 4 * H;
   float *h_out = a->w_hr ? a->h_full_step : a->h;
   for (int j = 0; j < bs; j++) {
@@ -24,8 +24,8 @@ void lstm_forward(const rec_args *a, int row, int bs) {
     float *c = a->c + j * H;
     float *cells = a->cells + (row + j) * H, *c_prev = a->c_prev + (row + j) * H;
     float *h = h_out + j * H;
-    for (int k = 0; k < H; k += 4) {
-      const int w = H - k;
+    for (int k = k0; k < k1; k += SL_LANES) {
+      const int w = k1 - k;
       const v128_t i = v_sigmoid(load_n(g0 + k, w));
       const v128_t f = v_sigmoid(load_n(g0 + H + k, w));
       const v128_t g = v_tanh(load_n(g0 + 2 * H + k, w));
@@ -44,7 +44,7 @@ void lstm_forward(const rec_args *a, int row, int bs) {
   }
 }
 
-void lstm_backward(const rec_args *a, int row, int bs) {
+void lstm_backward(const rec_args *a, int row, int bs, int k0, int k1) {
   const int H = a->H, GH = 4 * H;
   const float *dh_full = a->w_hr ? a->dh_step : a->dh;
   const v128_t one = wasm_f32x4_splat(1.0f);
@@ -55,8 +55,8 @@ void lstm_backward(const rec_args *a, int row, int bs) {
     float *dc = a->dc + j * H;
     const float *dh = dh_full + j * H;
     float *trace = a->dc_trace ? a->dc_trace + (row + j) * H : 0;
-    for (int k = 0; k < H; k += 4) {
-      const int w = H - k;
+    for (int k = k0; k < k1; k += SL_LANES) {
+      const int w = k1 - k;
       const v128_t i = load_n(g0 + k, w), f = load_n(g0 + H + k, w);
       const v128_t g = load_n(g0 + 2 * H + k, w), o = load_n(g0 + 3 * H + k, w);
       const v128_t c = load_n(c_prev + k, w);

@@ -38,11 +38,11 @@ EXPORT void recurrent_forward(const rec_args *a) {
       if (a->b_hh)
         for (int j = 0; j < bs; j++) copy_floats(a->hh + j * GH, a->b_hh, GH);
       gemm_packed(bs, GH, O, a->h, a->w_hh_packed, a->hh, a->b_hh != 0);
-      gru_forward(a, row, bs);
+      gru_forward(a, row, bs, 0, H);
     } else {
       gemm_packed(bs, GH, O, a->h, a->w_hh_packed, a->gates + row * GH, 1);
-      if (a->cell == LSTM) lstm_forward(a, row, bs);
-      else rnn_forward(a, row, bs, a->cell == RNN_RELU);
+      if (a->cell == LSTM) lstm_forward(a, row, bs, 0, H);
+      else rnn_forward(a, row, bs, 0, H, a->cell == RNN_RELU);
     }
     // Projected LSTM: h_t = hFull_t W_hrᵀ.
     if (a->w_hr) {
@@ -58,6 +58,23 @@ static void add_weight_gradient(const rec_args *a, int m, int n, const float *A,
   transpose(a->N, m, A, a->scratch_a);
   pack_b(0, a->N, n, B, a->scratch_b);
   gemm_packed(m, n, a->N, a->scratch_a, a->scratch_b, dw, 1);
+}
+
+// Weight gradients over all steps at once: dW_hh += dgatesᵀ hPrev, db_hh += Σ rows, dW_hr += dhᵀ hFull.
+// d_rec [N, G·H] is the gradient of the recurrent pre-activations of every row.
+static void weight_gradients(const rec_args *a, const float *d_rec) {
+  const int H = a->H, O = a->O, GH = gate_count(a->cell) * H;
+  if (a->N > 0) add_weight_gradient(a, GH, O, d_rec, a->h_prev, a->dw_hh);
+  if (a->db_hh) {
+    for (int r = 0; r < a->N; r++) {
+      const float *d = d_rec + r * GH;
+      int k = 0;
+      for (; k + SL_LANES <= GH; k += SL_LANES)
+        wasm_v128_store(a->db_hh + k, wasm_f32x4_add(wasm_v128_load(a->db_hh + k), wasm_v128_load(d + k)));
+      for (; k < GH; k++) a->db_hh[k] += d[k];
+    }
+  }
+  if (a->dw_hr && a->N > 0) add_weight_gradient(a, O, H, a->dh_rows, a->h_full, a->dw_hr);
 }
 
 // dOut [N, O], dh [B, O] = dhN, dc [B, H] = dcN -> dx_proj [N, G·H], dh = dh0, dc = dc0,
@@ -77,29 +94,18 @@ EXPORT void recurrent_backward(const rec_args *a) {
     if (a->d_out) {
       const float *d = a->d_out + row * O;
       int k = 0;
-      for (; k + 4 <= bs * O; k += 4)
+      for (; k + SL_LANES <= bs * O; k += SL_LANES)
         wasm_v128_store(a->dh + k, wasm_f32x4_add(wasm_v128_load(a->dh + k), wasm_v128_load(d + k)));
       for (; k < bs * O; k++) a->dh[k] += d[k];
     }
     if (a->dh_rows) copy_floats(a->dh_rows + row * O, a->dh, bs * O);
     // Projection: h = hFull W_hrᵀ, so dhFull = dh W_hr.
     if (a->w_hr) gemm_packed(bs, H, O, a->dh, a->w_hr_packed, a->dh_step, 0);
-    if (a->cell == LSTM) lstm_backward(a, row, bs);
-    else if (a->cell == GRU) gru_backward(a, row, bs);
-    else rnn_backward(a, row, bs, a->cell == RNN_RELU);
+    if (a->cell == LSTM) lstm_backward(a, row, bs, 0, H);
+    else if (a->cell == GRU) gru_backward(a, row, bs, 0, H);
+    else rnn_backward(a, row, bs, 0, H, a->cell == RNN_RELU);
     // dh_{t−1} (+)= dgates W_hh for the active rows (GRU keeps its direct path z ⊙ dh).
     gemm_packed(bs, O, GH, d_rec + row * GH, a->w_hh_packed, a->dh, a->cell == GRU);
   }
-  // Weight gradients over all steps at once: dW_hh += dgatesᵀ hPrev, db_hh += Σ rows, dW_hr += dhᵀ hFull.
-  if (a->N > 0) add_weight_gradient(a, GH, O, d_rec, a->h_prev, a->dw_hh);
-  if (a->db_hh) {
-    for (int r = 0; r < a->N; r++) {
-      const float *d = d_rec + r * GH;
-      int k = 0;
-      for (; k + 4 <= GH; k += 4)
-        wasm_v128_store(a->db_hh + k, wasm_f32x4_add(wasm_v128_load(a->db_hh + k), wasm_v128_load(d + k)));
-      for (; k < GH; k++) a->db_hh[k] += d[k];
-    }
-  }
-  if (a->dw_hr && a->N > 0) add_weight_gradient(a, O, H, a->dh_rows, a->h_full, a->dw_hr);
+  weight_gradients(a, d_rec);
 }

@@ -1,0 +1,176 @@
+// The native time loop of the fused recurrence, with every step split over the thread pool by
+// slices of hidden units. Included by recurrent-portable.c, recurrent-avx2.c and
+// recurrent-avx512.c after the wasm backend's recurrent.c and cells, so it runs the same gate
+// math (lstm.c, gru.c, rnn.c) and reuses recurrent.c's helpers; it computes what recurrent.c's
+// loop computes, element for element (see that file for the equations and buffers).
+//
+// A slice is a range of whole GEMM panels of hidden units [k0, k1): the columns of all G gates of
+// those units. Forward, a slice's task runs its columns of the step's product h_{t−1} W_hhᵀ (W_hh
+// packed once per call, gate by gate, so a slice's panels are its own and stay hot in that core's
+// cache), then the gate math of its units, then copies its units of h_t into out and into the
+// next step's h_prev rows (the next product's A operand: the working state h itself is being
+// overwritten by the other slices). Backward, a slice's task runs its columns of the previous
+// step's dh (+)= dgates W_hh, then its units of this step's gate math. Each element is computed
+// by the same instructions whatever the slicing (the GEMM splits no sum; the gate math is
+// elementwise), so the results are the same bits for every thread count. One pool job per step:
+// the job's end is the step's barrier.
+//
+// A projected LSTM (W_hr) needs every unit of h_full before its projection: it runs recurrent.c's
+// loop, whose step GEMMs split over the pool by columns.
+#include "gemm.h"
+#include "pool.h"
+
+// A step's product under this many flops runs on one thread: the barrier would cost more.
+#define STEP_SPLIT_FLOPS (1.0 * 1024 * 1024)
+// Slices per thread. Each slice packs the step's A operand for itself (h_{t−1}, or the backward's
+// dgates [B, G·H]), so more slices cost more packing; a thread that has not claimed its slice
+// when the OS deschedules it leaves the slice to the others (a task is claimed only when a thread
+// starts it).
+#define SLICES_PER_THREAD 1
+
+typedef struct {
+  const rec_args *a;
+  int G, GH, nr, panels, slices;
+  size_t gate_stride;  // floats between the gates' packed W_hh blocks (forward)
+  int step, prev;      // positions s in the loop's order (−1: none) of the gate math and of the GEMM
+} steps_job;
+
+static int step_time(const rec_args *a, int s) { return a->reverse ? a->T - 1 - s : s; }
+
+// Panels [p0, p1) and hidden units [k0, k1) of a slice: the panels split as evenly as they go.
+static int slice_of(const steps_job *j, int slice, int *p0, int *p1, int *k0, int *k1) {
+  const int base = j->panels / j->slices, extra = j->panels % j->slices;
+  *p0 = slice * base + (slice < extra ? slice : extra);
+  *p1 = *p0 + base + (slice < extra ? 1 : 0);
+  *k0 = *p0 * j->nr;
+  *k1 = *p1 * j->nr < j->a->H ? *p1 * j->nr : j->a->H;
+  return *p0 < *p1;
+}
+
+static void copy_units(float *dst, const float *src, int rows, int stride, int k0, int k1) {
+  for (int r = 0; r < rows; r++) copy_floats(dst + r * stride + k0, src + r * stride + k0, k1 - k0);
+}
+
+static int slices_for(const steps_job *j, int threads, int bs) {
+  const rec_args *a = j->a;
+  if (threads < 2 || 2.0 * bs * a->O * j->GH < STEP_SPLIT_FLOPS) return 1;
+  const int want = threads * SLICES_PER_THREAD;
+  return want < j->panels ? want : j->panels;
+}
+
+static void forward_slice(void *ctx, int slice) {
+  const steps_job *j = ctx;
+  const rec_args *a = j->a;
+  const int H = a->H, O = a->O, GH = j->GH;
+  int p0, p1, k0, k1;
+  if (!slice_of(j, slice, &p0, &p1, &k0, &k1)) return;
+  const int t = step_time(a, j->step);
+  const int bs = a->batch_sizes[t], row = a->offsets[t];
+  const float *hp = a->h_prev + row * O;
+  // One (packed W_hh, C) pair per gate: the GEMM packs each block of h_{t−1} once for all of them.
+  const float *packed[4];
+  float *c[4];
+  float *const into = a->cell == GRU ? a->hh : a->gates + row * GH;
+  for (int g = 0; g < j->G; g++) {
+    packed[g] = a->w_hh_packed + g * j->gate_stride;
+    c[g] = into + g * H;
+  }
+  if (a->cell == GRU) {
+    if (a->b_hh)
+      for (int g = 0; g < 3; g++)
+        for (int r = 0; r < bs; r++) copy_floats(c[g] + r * GH + k0, a->b_hh + g * H + k0, k1 - k0);
+    sl_gemm_panels(bs, H, O, hp, 3, packed, p0, p1, c, GH, a->b_hh != 0);
+    gru_forward(a, row, bs, k0, k1);
+  } else {
+    sl_gemm_panels(bs, H, O, hp, j->G, packed, p0, p1, c, GH, 1);
+    if (a->cell == LSTM) lstm_forward(a, row, bs, k0, k1);
+    else rnn_forward(a, row, bs, k0, k1, a->cell == RNN_RELU);
+  }
+  copy_units(a->out + row * O, a->h, bs, O, k0, k1);
+  if (j->step + 1 < a->T) {
+    const int t1 = step_time(a, j->step + 1);
+    copy_units(a->h_prev + a->offsets[t1] * O, a->h, a->batch_sizes[t1], O, k0, k1);
+  }
+}
+
+// As recurrent_forward; `threads` is how many threads the steps may split over.
+void recurrent_forward_steps(const rec_args *a, int threads) {
+  if (a->w_hr) {
+    recurrent_forward(a);
+    return;
+  }
+  const int H = a->H, O = a->O, T = a->T;
+  steps_job j = {a, gate_count(a->cell), gate_count(a->cell) * H, sl_gemm_active()->nr, 0, 1, 0, 0, -1};
+  j.panels = (H + j.nr - 1) / j.nr;
+  j.gate_stride = sl_packed_size(O, H);
+  step_offsets(a);
+  // W_hh [G·H, O] packed gate by gate: gate g is op(B) = W_hh[gH : (g+1)H]ᵀ [O, H].
+  for (int g = 0; g < j.G; g++) sl_pack_b(1, O, H, a->w_hh + (size_t)g * H * O, a->w_hh_packed + g * j.gate_stride);
+  if (T > 0) {
+    const int t0 = step_time(a, 0);
+    copy_floats(a->h_prev + a->offsets[t0] * O, a->h, a->batch_sizes[t0] * O);
+  }
+  for (int s = 0; s < T; s++) {
+    j.step = s;
+    j.slices = slices_for(&j, threads, a->batch_sizes[step_time(a, s)]);
+    sl_pool_run(forward_slice, &j, j.slices);
+  }
+}
+
+static void backward_slice(void *ctx, int slice) {
+  const steps_job *j = ctx;
+  const rec_args *a = j->a;
+  const int O = a->O, GH = j->GH;
+  int p0, p1, k0, k1;
+  if (!slice_of(j, slice, &p0, &p1, &k0, &k1)) return;
+  // GRU: the gradient of the recurrent pre-activations differs from dxProj in its n part.
+  const float *d_rec = a->cell == GRU ? a->dhh : a->dx_proj;
+  // The previous step's dh_{t−1} (+)= dgates W_hh, this slice's units (GRU keeps z ⊙ dh).
+  if (j->prev >= 0) {
+    const int t = step_time(a, j->prev);
+    const float *packed = a->w_hh_packed;
+    float *dh = a->dh;
+    sl_gemm_panels(a->batch_sizes[t], O, GH, d_rec + a->offsets[t] * GH, 1, &packed, p0, p1, &dh, O, a->cell == GRU);
+  }
+  if (j->step < 0) return;
+  const int t = step_time(a, j->step);
+  const int bs = a->batch_sizes[t], row = a->offsets[t];
+  // dh ← dL/dh_t in total: from the output at t plus what the next step sent back.
+  if (a->d_out) {
+    for (int r = 0; r < bs; r++) {
+      float *dh = a->dh + r * O;
+      const float *d = a->d_out + (row + r) * O;
+      int k = k0;
+      for (; k + SL_LANES <= k1; k += SL_LANES)
+        wasm_v128_store(dh + k, wasm_f32x4_add(wasm_v128_load(dh + k), wasm_v128_load(d + k)));
+      for (; k < k1; k++) dh[k] += d[k];
+    }
+  }
+  if (a->dh_rows) copy_units(a->dh_rows + row * O, a->dh, bs, O, k0, k1);
+  if (a->cell == LSTM) lstm_backward(a, row, bs, k0, k1);
+  else if (a->cell == GRU) gru_backward(a, row, bs, k0, k1);
+  else rnn_backward(a, row, bs, k0, k1, a->cell == RNN_RELU);
+}
+
+// As recurrent_backward; `threads` is how many threads the steps may split over.
+void recurrent_backward_steps(const rec_args *a, int threads) {
+  if (a->w_hr) {
+    recurrent_backward(a);
+    return;
+  }
+  const int H = a->H, O = a->O, T = a->T;
+  steps_job j = {a, gate_count(a->cell), gate_count(a->cell) * H, sl_gemm_active()->nr, 0, 1, 0, -1, -1};
+  j.panels = (H + j.nr - 1) / j.nr;
+  step_offsets(a);
+  sl_pack_b(0, j.GH, O, a->w_hh, a->w_hh_packed);
+  // Backward visits the steps in the reverse of the forward's order: job i runs the GEMM of the
+  // step job i − 1 did the gate math of, then the gate math of its own.
+  for (int i = 0; i <= T; i++) {
+    j.step = i < T ? T - 1 - i : -1;
+    j.prev = i > 0 ? T - i : -1;
+    const int gemm_rows = j.prev >= 0 ? a->batch_sizes[step_time(a, j.prev)] : 0;
+    j.slices = slices_for(&j, threads, gemm_rows);
+    sl_pool_run(backward_slice, &j, j.slices);
+  }
+  weight_gradients(a, a->cell == GRU ? a->dhh : a->dx_proj);
+}
