@@ -47,7 +47,11 @@ export default defineConfig({
           text: 'Guides',
           items: [
             { text: '1. Why word order needs memory', link: '/guides/word-order' },
+            { text: '2. The hidden state', link: '/guides/hidden-state' },
             { text: '3. Vanishing gradients', link: '/guides/gradients' },
+            { text: "4. The LSTM's gates", link: '/guides/lstm-gates' },
+            { text: '5. GRU and parameter counts', link: '/guides/gru' },
+            { text: '6. Stacked and bidirectional', link: '/guides/stacked-bidirectional' },
             { text: 'Getting started: SentimentLSTM', link: '/guides/getting-started' },
             { text: 'Coming from PyTorch', link: '/guides/coming-from-pytorch' },
             { text: 'Padding, bucketing, packing', link: '/guides/packing' },

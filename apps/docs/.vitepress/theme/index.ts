@@ -16,5 +16,22 @@ export default {
       'GradientFlowChart',
       defineAsyncComponent(() => import('./components/GradientFlowChart.vue')),
     );
+    // Guides 2, 4, 5 and 6.
+    app.component(
+      'HiddenStateDemo',
+      defineAsyncComponent(() => import('./components/HiddenStateDemo.vue')),
+    );
+    app.component(
+      'LstmGatesDemo',
+      defineAsyncComponent(() => import('./components/LstmGatesDemo.vue')),
+    );
+    app.component(
+      'GruParamsDemo',
+      defineAsyncComponent(() => import('./components/GruParamsDemo.vue')),
+    );
+    app.component(
+      'LayerShapesDemo',
+      defineAsyncComponent(() => import('./components/LayerShapesDemo.vue')),
+    );
   },
 } satisfies Theme;

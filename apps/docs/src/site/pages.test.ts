@@ -32,6 +32,10 @@ const TITLES: Record<string, string> = {
   'guides/getting-started.md': "Getting started: the article's SentimentLSTM",
   'guides/coming-from-pytorch.md': 'Coming from PyTorch',
   'guides/packing.md': 'Padding, bucketing and packing',
+  'guides/hidden-state.md': 'The hidden state: an RNN from scratch, and what RNN adds',
+  'guides/lstm-gates.md': "The LSTM's gates and cell state",
+  'guides/gru.md': 'GRU, and what each cell costs in parameters',
+  'guides/stacked-bidirectional.md': 'Stacked and bidirectional layers, and the shapes they return',
   'examples/index.md': 'Runnable examples',
 };
 
