@@ -61,4 +61,12 @@ describe('trainEchoWithRnn: the example trained with RNN and Linear', () => {
     }
     expect(layer[59]).toBeLessThan(layer[0] / 10);
   });
+
+  it("parts from the loop after one step when both of the layer's biases are trained", () => {
+    const loop = trainSimpleRnn({ steps: 2 });
+    const both = trainEchoWithRnn({ steps: 2, trainBiasHh: true });
+    expect(both[0]).toBe(loop[0]);
+    expect(both.map((v) => v.toFixed(4))).toEqual(['0.2872', '0.2420']);
+    expect(loop.map((v) => v.toFixed(4))).toEqual(['0.2872', '0.2458']);
+  });
 });

@@ -136,11 +136,20 @@ export function compareHiddenState(
 /**
  * The example's training run (`trainSimpleRnn`: the echo task, plain SGD) with `RNN` and `Linear`
  * in place of the loop and the output weights: same initial weights, same batches, same updates.
- * Returns the loss curve, which equals the loop's up to float rounding.
+ * Returns the loss curve, which equals the loop's up to float rounding. With `trainBiasHh` the
+ * layer's second bias is trained too, as in a PyTorch model, and the curves part after the first step.
  */
 // #region train
-export function trainEchoWithRnn(options: SimpleRnnOptions = {}): number[] {
-  const { hidden = 16, steps = 300, seqLen = 12, batch = 32, lr = 0.2, seed = 0 } = options;
+export function trainEchoWithRnn(options: SimpleRnnOptions & { trainBiasHh?: boolean } = {}): number[] {
+  const {
+    hidden = 16,
+    steps = 300,
+    seqLen = 12,
+    batch = 32,
+    lr = 0.2,
+    seed = 0,
+    trainBiasHh = false,
+  } = options;
   manualSeed(seed);
   const start = initSimpleRnn(hidden); // the example's draws, so the batches below are its batches
   const rnn = rnnFromSimple(start);
@@ -148,7 +157,9 @@ export function trainEchoWithRnn(options: SimpleRnnOptions = {}): number[] {
   fc.loadStateDict({ weight: start.Why.detach().transpose(0, 1), bias: start.by.detach().clone() });
   // The layer has PyTorch's two biases where the loop has one: both get the same gradient, so SGD
   // would move their sum twice as fast. Training only b_ih (b_hh stays 0) replays the loop exactly.
-  const trained = [...rnn.namedParameters()].filter(([name]) => name !== 'bias_hh_l0').map(([, p]) => p);
+  const trained = [...rnn.namedParameters()]
+    .filter(([name]) => trainBiasHh || name !== 'bias_hh_l0')
+    .map(([, p]) => p);
   const optimizer = new SGD([...trained, ...fc.parameters()], { lr });
   const losses: number[] = [];
   for (let step = 0; step < steps; step++) {

@@ -51,6 +51,23 @@ describe('guide 6: the PyTorch snippet and its seqlab twin', () => {
     expect(stated.map(shapesIn)).toEqual(fixture.lines.map(shapesIn));
   });
 
+  it("states in the guide's table the shapes PyTorch printed, case by case", () => {
+    const guide = readFileSync(
+      fileURLToPath(new URL('../../guides/stacked-bidirectional.md', import.meta.url)),
+      'utf8',
+    );
+    // | `case` | PyTorch | seqlab | output | hN | cN |: the case's name and the shapes of the last three cells.
+    const rows = guide
+      .split('\n')
+      .filter((line) => /^\| `[a-z-]+` \|/.test(line))
+      .map((line) => {
+        const cells = line.split(' | ');
+        const name = cells[0].replace(/^\| `|`$/g, '');
+        return [name, ...cells.slice(-3).flatMap(shapesIn)].join(' ');
+      });
+    expect(rows).toEqual(fixture.lines);
+  });
+
   it('names and shapes every parameter as PyTorch does, stacked and bidirectional', () => {
     for (const cell of ['lstm', 'gru', 'rnn'] as const) {
       const r = layerShapes({

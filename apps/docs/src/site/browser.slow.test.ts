@@ -1,7 +1,8 @@
 // The built site in a real browser: Debian's Chromium (`apt-get install -y chromium`, which .ci/run
 // does when it is missing) driven by playwright-core, headless, on the static folder served from
 // localhost. Every page loads without a console error or a failed request; guide 1's demo reacts
-// to typing; guide 3's chart is computed in the page and shows PyTorch's numbers. Screenshots go
+// to typing; guide 3's chart is computed in the page and shows PyTorch's numbers; guides 2, 4, 5
+// and 6's demos show their tested results (guide 4 trains in a Web Worker). Screenshots go
 // to .reports/docs/. Without Chromium the tests are skipped, and say so.
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -135,6 +136,7 @@ describe.skipIf(!hasChromium)('the docs site in Chromium', () => {
       '3.33e-1',
       '4.23e-5',
     ]);
+    expect(await demo.locator('[data-value="backend"]').textContent()).toBe('wasm');
     await demo.getByLabel('input sequence').fill('1, 0, 0');
     await expect.poll(() => demo.locator('tr[data-step]').count()).toBe(3);
     expect(Number(await demo.locator('[data-value="forward-diff"]').textContent())).toBeLessThan(1e-6);
@@ -159,6 +161,7 @@ describe.skipIf(!hasChromium)('the docs site in Chromium', () => {
     // The heatmap: two prediction rows and 8 units of f, i, o and c, one column per character.
     const sentence = await demo.getByLabel('sentence').inputValue();
     await expect.poll(() => demo.locator('[data-value="heatmap"] rect').count()).toBe(34 * sentence.length);
+    await shot(page, 'guides/lstm-gates-trained.html');
     await demo.getByLabel('sentence').fill('"a" (b)');
     await expect.poll(() => demo.locator('[data-value="heatmap"] rect').count()).toBe(34 * 7);
     // The forget gate closes at the quote marks: some unit's square under the first " is near white.
@@ -166,7 +169,6 @@ describe.skipIf(!hasChromium)('the docs site in Chromium', () => {
     const atQuote = titles.filter((t) => t.startsWith('forget f') && t.includes(`at '"'`));
     expect(atQuote.length).toBe(16);
     expect(Math.min(...atQuote.map((t) => Number(t.split(': ').at(-1))))).toBeLessThan(0.1);
-    await shot(page, 'guides/lstm-gates-trained.html');
     // Stop: train again, stop after the first steps, and get a half-trained model.
     await demo.getByRole('button', { name: 'Train again' }).click();
     await expect.poll(() => status.textContent()).toMatch(/step [1-9]\d* of 200/);
