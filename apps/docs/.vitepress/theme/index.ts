@@ -20,5 +20,22 @@ export default {
       'TrainClassifierDemo',
       defineAsyncComponent(() => import('./components/TrainClassifierDemo.vue')),
     );
+    // Guides 2, 4, 5 and 6.
+    app.component(
+      'HiddenStateDemo',
+      defineAsyncComponent(() => import('./components/HiddenStateDemo.vue')),
+    );
+    app.component(
+      'LstmGatesDemo',
+      defineAsyncComponent(() => import('./components/LstmGatesDemo.vue')),
+    );
+    app.component(
+      'GruParamsDemo',
+      defineAsyncComponent(() => import('./components/GruParamsDemo.vue')),
+    );
+    app.component(
+      'LayerShapesDemo',
+      defineAsyncComponent(() => import('./components/LayerShapesDemo.vue')),
+    );
   },
 } satisfies Theme;

@@ -1,7 +1,8 @@
 // The built site in a real browser: Debian's Chromium (`apt-get install -y chromium`, which .ci/run
 // does when it is missing) driven by playwright-core, headless, on the static folder served from
 // localhost. Every page loads without a console error or a failed request; guide 1's demo reacts
-// to typing; guide 3's chart is computed in the page and shows PyTorch's numbers; guide 7 trains a
+// to typing; guide 3's chart is computed in the page and shows PyTorch's numbers; guides 2, 4, 5
+// and 6's demos show their tested results (guide 4 trains in a Web Worker); guide 7 trains a
 // classifier in a Web Worker and classifies typed text. Screenshots go
 // to .reports/docs/. Without Chromium the tests are skipped, and say so.
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
@@ -148,4 +149,106 @@ describe.skipIf(!hasChromium)('the docs site in Chromium', () => {
     expect(problems).toEqual([]);
     await page.close();
   }, 600_000);
+
+  // Guides 2, 4, 5 and 6.
+  it('guide 2: the from-scratch loop and RNN give the same hidden states and gradients, and follow typing', async () => {
+    const { page, problems } = await open('guides/hidden-state.html');
+    const demo = page.locator('[data-demo="hidden-state"]');
+    await expect.poll(() => demo.locator('tr[data-step]').count()).toBe(12);
+    expect(Number(await demo.locator('[data-value="forward-diff"]').textContent())).toBeLessThan(1e-6);
+    const grads = await demo.locator('[data-value="gradient-diff"]').allTextContents();
+    expect(grads).toHaveLength(4);
+    for (const g of grads) expect(Number(g.trim().split(' ').at(-1)?.replace(';', ''))).toBeLessThan(1e-5);
+    // hidden-state.test.ts: the effect of x_1 at t = 1 and t = 12.
+    const memory = demo.locator('[data-value="memory"]');
+    expect([await memory.first().textContent(), await memory.last().textContent()]).toEqual([
+      '3.33e-1',
+      '4.23e-5',
+    ]);
+    expect(await demo.locator('[data-value="backend"]').textContent()).toBe('wasm');
+    await demo.getByLabel('input sequence').fill('1, 0, 0');
+    await expect.poll(() => demo.locator('tr[data-step]').count()).toBe(3);
+    expect(Number(await demo.locator('[data-value="forward-diff"]').textContent())).toBeLessThan(1e-6);
+    await shot(page, 'guides/hidden-state-typed.html');
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it('guide 4: the LSTM trains in a Web Worker on the wasm backend, stops when asked, and draws its gates', async () => {
+    const { page, problems } = await open('guides/lstm-gates.html');
+    const demo = page.locator('[data-demo="lstm-gates"]');
+    const status = demo.locator('[data-value="status"]');
+    await expect.poll(() => status.getAttribute('data-state'), { timeout: 300_000 }).toBe('done');
+    const text = (await status.textContent()) ?? '';
+    console.log(`docs browser test: ${text}`);
+    expect(text).toMatch(/^Trained after 200 steps in [\d.]+ s in a Web Worker on the wasm backend/);
+    const [, first, last] = text.match(/loss (\d+\.\d+) → (\d+\.\d+)/) ?? [];
+    expect(Number(first)).toBeGreaterThan(0.5);
+    expect(Number(last)).toBeLessThan(Number(first) / 10);
+    const [, labels] = text.match(/(\d+\.\d+) % of the labels right/) ?? [];
+    expect(Number(labels)).toBeGreaterThan(99);
+    // The heatmap: two prediction rows and 8 units of f, i, o and c, one column per character.
+    const sentence = await demo.getByLabel('sentence').inputValue();
+    await expect.poll(() => demo.locator('[data-value="heatmap"] rect').count()).toBe(34 * sentence.length);
+    await shot(page, 'guides/lstm-gates-trained.html');
+    await demo.getByLabel('sentence').fill('"a" (b)');
+    await expect.poll(() => demo.locator('[data-value="heatmap"] rect').count()).toBe(34 * 7);
+    // The forget gate closes at the quote marks: some unit's square under the first " is near white.
+    const titles = await demo.locator('[data-value="heatmap"] rect title').allTextContents();
+    const atQuote = titles.filter((t) => t.startsWith('forget f') && t.includes(`at '"'`));
+    expect(atQuote.length).toBe(16);
+    expect(Math.min(...atQuote.map((t) => Number(t.split(': ').at(-1))))).toBeLessThan(0.1);
+    // Stop: train again, stop after the first steps, and get a half-trained model.
+    await demo.getByRole('button', { name: 'Train again' }).click();
+    await expect.poll(() => status.textContent()).toMatch(/step [1-9]\d* of 200/);
+    await demo.getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(() => status.getAttribute('data-state'), { timeout: 120_000 }).toBe('done');
+    const [, steps] = (await status.textContent())?.match(/^Stopped after (\d+) steps/) ?? [];
+    expect(Number(steps)).toBeGreaterThan(0);
+    expect(Number(steps)).toBeLessThan(200);
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 600_000);
+
+  it("guide 5: the parameter table is the library's count, RNN = 1/4 and GRU = 3/4 of the LSTM", async () => {
+    const { page, problems } = await open('guides/gru.html');
+    const demo = page.locator('[data-demo="gru-params"]');
+    const row = (r: string) => demo.locator(`tr[data-row="${r}"]`);
+    await expect.poll(() => row('custom').count()).toBe(1);
+    // gru-params.test.ts's table.
+    expect(await row('3').locator('td').allTextContents()).toEqual([
+      'I 300, H 256, 2 layers, bidirectional',
+      '679,936',
+      '2,039,808',
+      '2,719,744',
+      '0.250',
+      '0.750',
+    ]);
+    await demo.getByLabel('hidden size').fill('10');
+    await demo.getByLabel('input size').fill('5');
+    await expect.poll(() => row('custom').locator('[data-value="lstm"]').textContent()).toBe('680');
+    expect(await row('custom').locator('[data-value="rnn"]').textContent()).toBe('170');
+    expect(await row('custom').locator('[data-value="gru"]').textContent()).toBe('510');
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it('guide 6: the shapes are computed live, as PyTorch gives them', async () => {
+    const { page, problems } = await open('guides/stacked-bidirectional.html');
+    const demo = page.locator('[data-demo="layer-shapes"]');
+    const value = (k: string) => demo.locator(`[data-value="${k}"]`).textContent();
+    await expect.poll(() => value('output')).toBe('[5, 3, 40]');
+    expect(await value('hN')).toBe('[4, 3, 20]');
+    expect(await value('cN')).toBe('[4, 3, 20]');
+    await demo.getByLabel('cell').selectOption('gru');
+    await demo.getByLabel('batch first').check();
+    await expect.poll(() => value('output')).toBe('[3, 5, 40]');
+    expect(await value('hN')).toBe('[4, 3, 20]');
+    expect(await demo.locator('[data-value="cN"]').count()).toBe(0);
+    await demo.getByLabel('bidirectional').uncheck();
+    await expect.poll(() => value('output')).toBe('[3, 5, 20]');
+    expect(await value('hN')).toBe('[2, 3, 20]');
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 120_000);
 });

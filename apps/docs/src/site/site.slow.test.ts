@@ -57,6 +57,11 @@ describe('the built site (apps/docs/dist)', () => {
       'guides/getting-started.html',
       'guides/coming-from-pytorch.html',
       'guides/packing.html',
+      // Guides 2, 4, 5 and 6.
+      'guides/hidden-state.html',
+      'guides/lstm-gates.html',
+      'guides/gru.html',
+      'guides/stacked-bidirectional.html',
       'guides/sentiment-classifier.html',
     ]) {
       expect(pages.has(page), page).toBe(true);
@@ -66,6 +71,7 @@ describe('the built site (apps/docs/dist)', () => {
       "Why vanilla RNNs forget, and what the LSTM's forget gate really does",
     ]);
     expect(h1('examples/index.html')).toEqual(['Runnable examples']);
+    expect(h1('guides/lstm-gates.html')).toEqual(["The LSTM's gates and cell state"]);
   });
 
   it('has an API reference page for every public entry of the five packages', () => {
@@ -115,5 +121,12 @@ describe('the built site (apps/docs/dist)', () => {
     expect(wordOrder).toMatch(/data-value="mean-diff"[^>]*>0</);
     expect(wordOrder).toMatch(/data-value="lstm-diff"[^>]*>2\.49e-1</);
     expect(pages.get('guides/gradients.html')).toContain('data-demo="gradient-flow"');
+  });
+
+  it("renders guides 2, 5 and 6's demos with the library's numbers, and places guide 4's", () => {
+    expect(pages.get('guides/hidden-state.html')).toMatch(/data-value="memory"[^>]*>3\.33e-1</);
+    expect(pages.get('guides/gru.html')).toMatch(/data-value="gru"[^>]*>2,039,808</);
+    expect(pages.get('guides/stacked-bidirectional.html')).toMatch(/data-value="hN"[^>]*>\[4, 3, 20\]</);
+    expect(pages.get('guides/lstm-gates.html')).toContain('data-demo="lstm-gates"');
   });
 });
