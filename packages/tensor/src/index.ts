@@ -84,6 +84,7 @@ export {
 export { gather, indexSelect, scatterAdd } from './ops/indexing';
 
 // Linear algebra
+export { linear } from './ops/linear';
 export { matmul } from './ops/matmul';
 
 // Neural-network functions

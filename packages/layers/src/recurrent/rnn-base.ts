@@ -5,6 +5,7 @@ import {
   dropout,
   formatShape,
   indexSelect,
+  linear,
   PackedSequence,
   RECURRENT_GATES,
   type RecurrentCell,
@@ -271,9 +272,9 @@ export abstract class RNNBase extends Module {
       const outs: Tensor[] = [];
       for (let d = 0; d < D; d++) {
         const w = this.#weights[layer][d];
-        let xProj = layerInput.matmul(w.wIh.transpose(0, 1));
-        if (w.bIh) xProj = xProj.add(w.bIh);
-        if (w.bHh && !(this.mode === 'GRU')) xProj = xProj.add(w.bHh);
+        // x W_ihᵀ + b_ih (+ b_hh, except GRU, whose b_hh sits inside the reset gate's product).
+        const biases = [w.bIh, this.mode === 'GRU' ? null : w.bHh].filter((b): b is Tensor => b !== null);
+        const xProj = linear(layerInput, w.wIh, biases);
         const s = layer * D + d;
         const record: GradientRecord = { layer, direction: d, dh: null, dc: null, batchSizes };
         const res = recurrentSequence({

@@ -144,6 +144,8 @@ export function recurrentSequence(inputs: RecurrentSequenceInputs): RecurrentSeq
     const all = [dxProj, dwHh, dbHh, dwHr, dh0, dc0];
     return [xProj, wHh, bHh, wHr, h0, c0].flatMap((t, i) => (t ? [all[i]] : []));
   });
+  // Its gradients are buffers allocated just above: the engine may keep them without a copy.
+  if (out._node) out._node.freshGradients = true;
   return {
     out,
     hN,
