@@ -56,10 +56,31 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | readonly T
     0,
     false,
   );
-  // Each bias in turn, rounding to the dtype after each add (a typed-array store), as separate adds would.
-  for (const b of biases) {
-    const v = b.data as FloatStorage;
-    for (let r = 0, i = 0; r < rows; r++) for (let j = 0; j < outF; j++, i++) y[i] += v[j];
-  }
+  addBiases(y, rows, outF, biases);
   return record('linear', op, [input, weight, ...biases], out, { rows, in: inF, out: outF });
+}
+
+/**
+ * y[r, :] += b for each bias in turn, rounded to y's dtype after each add as separate adds would
+ * round (two float32 biases in one pass, the first sum rounded with Math.fround).
+ */
+function addBiases(y: FloatStorage, rows: number, n: number, biases: readonly Tensor[]): void {
+  let k = 0;
+  if (biases.length >= 2 && y instanceof Float32Array) {
+    const v = biases[0].data as Float32Array;
+    const w = biases[1].data as Float32Array;
+    const round = Math.fround;
+    for (let r = 0; r < rows; r++) {
+      const o = r * n;
+      for (let j = 0; j < n; j++) y[o + j] = round(y[o + j] + v[j]) + w[j];
+    }
+    k = 2;
+  }
+  for (; k < biases.length; k++) {
+    const v = biases[k].data as FloatStorage;
+    for (let r = 0; r < rows; r++) {
+      const o = r * n;
+      for (let j = 0; j < n; j++) y[o + j] += v[j];
+    }
+  }
 }
