@@ -3,11 +3,10 @@ import {
   ConfigError,
   checkOptions,
   formatShape,
-  matmul,
+  linear,
   optionKeys,
   ShapeError,
   type Tensor,
-  transpose,
   uniform,
 } from '@seqlab/tensor';
 import { Module } from './module';
@@ -64,7 +63,6 @@ export class Linear extends Module {
     if (x.ndim === 0 || x.shape[x.ndim - 1] !== this.inFeatures) {
       throw new ShapeError('Linear.forward', `input of shape [*, ${this.inFeatures}]`, formatShape(x.shape));
     }
-    const y = matmul(x, transpose(this.weight, 0, 1));
-    return this.bias ? y.add(this.bias) : y;
+    return linear(x, this.weight, this.bias);
   }
 }

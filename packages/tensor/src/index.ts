@@ -84,6 +84,7 @@ export {
 export { gather, indexSelect, scatterAdd } from './ops/indexing';
 
 // Linear algebra
+export { linear } from './ops/linear';
 export { matmul } from './ops/matmul';
 
 // Neural-network functions
@@ -92,7 +93,7 @@ export type { DropoutOptions, EmbeddingOptions } from './ops/nn';
 
 // Fused recurrence (the kernel behind the RNN/LSTM/GRU layers)
 export { RECURRENT_GATES } from './backend/backend';
-export { recurrentProjection, recurrentSequence, recurrentSequences } from './ops/recurrent';
+export { recurrentSequence, recurrentSequences } from './ops/recurrent';
 export type {
   RecurrentCell,
   RecurrentSequenceInputs,

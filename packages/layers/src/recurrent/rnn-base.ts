@@ -5,11 +5,11 @@ import {
   dropout,
   formatShape,
   indexSelect,
+  linear,
   PackedSequence,
   RECURRENT_GATES,
   type RecurrentCell,
   type RecurrentSequenceInputs,
-  recurrentProjection,
   recurrentSequences,
   ShapeError,
   stack,
@@ -303,8 +303,9 @@ export abstract class RNNBase extends Module {
       const records: GradientRecord[] = [];
       for (let d = 0; d < D; d++) {
         const w = this.#weights[layer][d];
-        // x W_ihᵀ + b_ih (+ b_hh but for GRU, whose b_hh sits inside r ⊙ (…)): one fused op.
-        const xProj = recurrentProjection(layerInput, w.wIh, [w.bIh, this.mode === 'GRU' ? null : w.bHh]);
+        // x W_ihᵀ + b_ih (+ b_hh, except GRU, whose b_hh sits inside the reset gate's product).
+        const biases = [w.bIh, this.mode === 'GRU' ? null : w.bHh].filter((b): b is Tensor => b !== null);
+        const xProj = linear(layerInput, w.wIh, biases);
         const s = layer * D + d;
         const record: GradientRecord = { layer, direction: d, dh: null, dc: null, batchSizes };
         records.push(record);

@@ -4,6 +4,7 @@ import {
   DTypeError,
   enableGrad,
   isGradEnabled,
+  linear,
   matmul,
   mul,
   noGrad,
@@ -165,5 +166,52 @@ describe('backward', () => {
     cat([b]).sum().backward();
     expect(seen[0]).toBeNull();
     expect(seen[1]).not.toBeNull();
+  });
+});
+
+describe('gradient storage', () => {
+  // The engine keeps a gradient its op just allocated as .grad without copying it; a gradient
+  // that is also flowing elsewhere must still be copied, or an in-place update of one .grad (clipGradNorm,
+  // the optimizers) would change another.
+  test('no two leaves share gradient storage, whichever way the gradient reached them', () => {
+    const a = randn([3, 4], { requiresGrad: true });
+    const b = randn([3, 4], { requiresGrad: true });
+    const w = randn([2, 4], { requiresGrad: true });
+    const b1 = randn([2], { requiresGrad: true });
+    const b2 = randn([2], { requiresGrad: true });
+    // add passes its g to both inputs; linear gives both biases one column sum; the sum's gradient
+    // is a view of the seed.
+    add(linear(add(a, b), w, [b1, b2]), 0)
+      .sum()
+      .backward();
+    const leaves = [a, b, w, b1, b2];
+    const buffers = new Set(leaves.map((t) => t.grad!.data.buffer));
+    expect(buffers.size).toBe(leaves.length);
+    // An in-place update of one gradient leaves the others as they were.
+    const before = Array.from(b.grad!.data);
+    a.grad!.data.fill(7);
+    b1.grad!.data.fill(7);
+    expect(Array.from(b.grad!.data)).toEqual(before);
+    expect(Array.from(b2.grad!.data)).toEqual([3, 3]);
+  });
+
+  test("a custom op's gradient is copied, so .grad never aliases a tensor its backward keeps", () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const kept = tensor([5, 6]);
+    const y = new Tensor(x.data.slice(), x.shape, 'float32');
+    recordOp('keeps', [x], [y], () => [kept]);
+    y.sum().backward();
+    x.grad!.data.fill(0);
+    expect(Array.from(kept.data)).toEqual([5, 6]);
+  });
+
+  test('a freshly allocated gradient becomes .grad as it is, and later backwards accumulate into it', () => {
+    const x = tensor([1, 2, 3], { requiresGrad: true });
+    mul(x, x).sum().backward();
+    const first = x.grad!;
+    expect(Array.from(first.data)).toEqual([2, 4, 6]);
+    mul(x, 3).sum().backward();
+    expect(x.grad).toBe(first);
+    expect(Array.from(first.data)).toEqual([5, 7, 9]);
   });
 });

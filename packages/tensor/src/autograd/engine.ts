@@ -102,6 +102,7 @@ function propagate(root: Tensor, seed: Tensor): void {
       const input = node.inputs[i];
       const g = inputGrads[i];
       if (!g || !needs[i]) continue;
+      const fresh = node.freshGradients && isFresh(g, i, grads, inputGrads);
       if (!sameShape(g.shape, input.shape)) {
         throw new ShapeError(
           `${node.op}.backward`,
@@ -112,7 +113,7 @@ function propagate(root: Tensor, seed: Tensor): void {
       }
       const producer = input._node;
       if (!producer) {
-        accumulate(input, g);
+        accumulate(input, g, fresh);
         continue;
       }
       let buffer = pending.get(producer);
@@ -124,6 +125,7 @@ function propagate(root: Tensor, seed: Tensor): void {
       const prev = buffer[j];
       if (!prev) {
         buffer[j] = g;
+        if (fresh) owned.add(g);
       } else if (owned.has(prev)) {
         sumInto(prev, g);
       } else {
@@ -135,10 +137,35 @@ function propagate(root: Tensor, seed: Tensor): void {
   }
 }
 
-/** t.grad += g, into storage owned by t.grad (never aliasing a gradient flowing elsewhere). */
-function accumulate(t: Tensor, g: Tensor): void {
-  const gg = g.dtype === t.dtype ? g : g.to(t.dtype);
-  t.grad = t.grad ? sumInto(t.grad, gg) : copyOf(gg);
+/**
+ * t.grad += g, into storage owned by t.grad (never aliasing a gradient flowing elsewhere). A
+ * `fresh` g (storage nobody else holds) becomes the first gradient as it is, without a copy.
+ */
+function accumulate(t: Tensor, g: Tensor, fresh = false): void {
+  if (g.dtype !== t.dtype) {
+    g = g.to(t.dtype);
+    fresh = true;
+  }
+  t.grad = t.grad ? sumInto(t.grad, g) : fresh ? g : copyOf(g);
+}
+
+/**
+ * Whether input i's gradient `g` owns its storage: not shared with a gradient the node received
+ * (add and reshape pass g on) nor with another input's gradient (one sum given to two biases).
+ * Only asked for nodes whose backward allocates what it does not pass on (Node.freshGradients).
+ */
+function isFresh(
+  g: Tensor,
+  i: number,
+  received: readonly (Tensor | null)[],
+  given: readonly (Tensor | null)[],
+): boolean {
+  for (const r of received) if (r && r.data.buffer === g.data.buffer) return false;
+  for (let k = 0; k < given.length; k++) {
+    const other = given[k];
+    if (k !== i && other && other.data.buffer === g.data.buffer) return false;
+  }
+  return true;
 }
 
 function copyOf(t: Tensor): Tensor {

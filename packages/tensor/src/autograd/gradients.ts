@@ -46,6 +46,7 @@ export interface Attrs {
   strided: { shape: number[]; strides: number[]; offset: number };
   cat: { dim: number; sizes: number[] };
   matmul: Record<string, never>;
+  linear: { rows: number; in: number; out: number };
   softmax: { outer: number; size: number; inner: number; log: boolean };
 }
 
@@ -241,6 +242,56 @@ export const gradients: { [K in keyof Attrs]: Rule<Attrs[K]> } = {
       needs[0] ? sumTo(matmul(g, transpose(b, -1, -2)), a.shape) : null,
       needs[1] ? sumTo(matmul(transpose(a, -1, -2), g), b.shape) : null,
     ];
+  },
+
+  // y = x Wᵀ + Σ b, x folded to [rows, in]: dx = g W, dW = gᵀ x, each one GEMM on the stored
+  // layouts; every bias gets the column sum of g (one sum, shared).
+  linear: ({ g, inputs: [x, w, ...biases], needs, attrs }) => {
+    const { rows, in: inF, out: outF } = attrs;
+    const kernels = backend();
+    const gd = g.data as FloatStorage;
+    let dx: Tensor | null = null;
+    let dw: Tensor | null = null;
+    let db: Tensor | null = null;
+    if (needs[0]) {
+      dx = zerosOf(x);
+      kernels.gemm(
+        false,
+        false,
+        rows,
+        inF,
+        outF,
+        gd,
+        0,
+        w.data as FloatStorage,
+        0,
+        dx.data as FloatStorage,
+        0,
+        false,
+      );
+    }
+    if (needs[1]) {
+      dw = zerosOf(w);
+      kernels.gemm(
+        true,
+        false,
+        outF,
+        inF,
+        rows,
+        gd,
+        0,
+        x.data as FloatStorage,
+        0,
+        dw.data as FloatStorage,
+        0,
+        false,
+      );
+    }
+    if (biases.length > 0 && needs.slice(2).some(Boolean)) {
+      db = empty([outF], g.dtype);
+      kernels.reduce('sum', gd, [rows, outF], [true, false], db.data);
+    }
+    return [dx, dw, ...biases.map((_, i) => (needs[i + 2] ? db : null))];
   },
 
   softmax: ({ g, inputs: [x], output, attrs }) => {

@@ -16,6 +16,13 @@ export type BackwardFn = (
 export class Node {
   /** Intermediate outputs whose gradient the user asked to keep (`retainGrad`), by output index. */
   retained: (Tensor | undefined)[] | null = null;
+  /**
+   * The backward returns, per input, either a tensor whose storage it just allocated or one that
+   * shares storage with the gradients it was given (never a tensor kept elsewhere). The engine then
+   * hands freshly allocated gradients on without copying them (ops of the gradient table, the
+   * fused recurrence). Off for `recordOp`'s custom ops, whose backward may return anything.
+   */
+  freshGradients = false;
 
   constructor(
     readonly op: string,

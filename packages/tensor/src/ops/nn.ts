@@ -7,7 +7,6 @@ import { checkOptions, optionKeys } from '../options';
 import { defaultGenerator, type Generator } from '../random';
 import { normalizeDim, numel } from '../shape';
 import { empty, type Tensor } from '../tensor';
-import { mul } from './elementwise';
 import { record } from './record';
 import { assertIndex } from './util';
 
@@ -57,14 +56,20 @@ export function dropout(x: Tensor, p: number, options: DropoutOptions = {}): Ten
   if (!(p >= 0 && p <= 1)) throw new ConfigError('dropout', 'a probability p in [0, 1]', `${p}`);
   assertFloating('dropout', x.dtype);
   if (options.training === false || p === 0) return x;
+  // The mask and the product in one pass (each product rounded as mul's kernel rounds it); the
+  // gradient is mul's: g ⊙ mask.
   const mask = empty(x.shape, x.dtype);
-  if (p < 1) {
-    const g = options.generator ?? defaultGenerator();
-    const scale = 1 / (1 - p);
-    const m = mask.data;
-    for (let i = 0; i < m.length; i++) m[i] = g.uniform() >= p ? scale : 0;
+  const out = empty(x.shape, x.dtype);
+  const g = options.generator ?? defaultGenerator();
+  const scale = 1 / (1 - p);
+  const m = mask.data;
+  const xs = x.data;
+  const ys = out.data;
+  for (let i = 0; i < m.length; i++) {
+    m[i] = p < 1 && g.uniform() >= p ? scale : 0;
+    ys[i] = xs[i] * m[i];
   }
-  return mul(x, mask);
+  return record('mul', 'mul', [x, mask], out, {});
 }
 
 /** Options of `embedding`. */

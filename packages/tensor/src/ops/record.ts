@@ -20,5 +20,7 @@ export function record<K extends keyof Attrs>(
     if (!g) return inputs.map(() => null);
     return fn({ g, inputs, output, needs, attrs });
   });
+  // Every rule of the table returns new tensors or views of g (see Node.freshGradients).
+  if (output._node) output._node.freshGradients = true;
   return output;
 }

@@ -8,7 +8,6 @@ import {
   RECURRENT_GATES,
   type RecurrentCell,
   randn,
-  recurrentProjection,
   recurrentSequence,
   recurrentSequences,
   type Tensor,
@@ -95,41 +94,6 @@ test('gate activations are recorded on request and lie in their ranges', () => {
       expect(v).toBeLessThanOrEqual(1);
     }
   }
-});
-
-describe('recurrentProjection', () => {
-  test('is x W_ihᵀ + the biases, as matmul and add compute it', () => {
-    const x = r([7, 5]);
-    const w = r([12, 5]);
-    const b1 = r([12]);
-    const b2 = r([12]);
-    const want = x.matmul(w.transpose(0, 1)).add(b1).add(b2);
-    const got = recurrentProjection(x, w, [b1, null, b2]);
-    expect(got.shape).toEqual([7, 12]);
-    const diff = Math.max(...Array.from(got.data, (v, i) => Math.abs(v - want.data[i])));
-    expect(diff).toBeLessThan(1e-12);
-    expect(Array.from(recurrentProjection(x, w, []).data)).toEqual(
-      Array.from(x.matmul(w.transpose(0, 1)).data),
-    );
-  });
-
-  test('gradcheck w.r.t. x, W_ih and each bias', () => {
-    const inputs = [r([6, 4]), r([9, 4]), r([9]), r([9])];
-    expect(gradcheck((x, w, b1, b2) => recurrentProjection(x, w, [b1, b2]), inputs)).toBe(true);
-  });
-
-  test('refuses mismatched shapes and dtypes with typed errors', () => {
-    const x = r([6, 4]);
-    expect(() => recurrentProjection(x, r([9, 3]), [])).toThrow(
-      'recurrentProjection: expected x [N, I] and W_ih [G·H, I] with one I, got [6, 4] and [9, 3]',
-    );
-    expect(() => recurrentProjection(x, r([9, 4]), [r([8])])).toThrow(
-      'recurrentProjection: expected biases of shape [9], got [8]',
-    );
-    expect(() => recurrentProjection(x, r([9, 4]).float(), [])).toThrow(
-      /recurrentProjection: expected every tensor float64/,
-    );
-  });
 });
 
 test('recurrentSequences gives what recurrentSequence gives per sequence, values and gradients', () => {

@@ -104,95 +104,10 @@ export function recurrentSequences(list: readonly RecurrentSequenceInputs[]): Re
     });
     return all;
   });
+  // Its gradients are buffers allocated in backwardArgs: the engine may keep them without a copy.
+  const node = outs[0]?._node;
+  if (node) node.freshGradients = true;
   return prepared.map((p) => p.result);
-}
-
-/**
- * The input projection of a recurrent layer-direction for all time steps at once, as one autograd
- * node: x [N, I] -> x W_ihᵀ + Σ biases [N, G·H] (LSTM and RNN fold b_hh in here, GRU only b_ih).
- * One GEMM on W_ih as stored (no transposed copy), into rows that start as the summed biases (no
- * pass over the result per bias). Backward: dx = dY W_ih, dW_ih = dYᵀ x, each bias Σ_rows dY.
- * The biases are summed first, then the product is added: float32 rounding in that order.
- */
-export function recurrentProjection(x: Tensor, wIh: Tensor, biases: readonly (Tensor | null)[]): Tensor {
-  const op = 'recurrentProjection';
-  const bs = biases.filter((b): b is Tensor => b !== null);
-  for (const t of [wIh, ...bs]) {
-    if (t.dtype !== x.dtype) throw new DTypeError(op, `every tensor ${x.dtype}`, t.dtype);
-  }
-  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DTypeError(op, 'float32 or float64', x.dtype);
-  if (x.ndim !== 2 || wIh.ndim !== 2 || wIh.shape[1] !== x.shape[1]) {
-    throw new ShapeError(
-      op,
-      `x [N, I] and W_ih [G·H, I] with one I`,
-      `${formatShape(x.shape)} and ${formatShape(wIh.shape)}`,
-    );
-  }
-  const [N, I] = x.shape;
-  const GH = wIh.shape[0];
-  for (const b of bs) {
-    if (b.ndim !== 1 || b.shape[0] !== GH)
-      throw new ShapeError(op, `biases of shape [${GH}]`, formatShape(b.shape));
-  }
-  const dtype = x.dtype;
-  const out = empty([N, GH], dtype);
-  const y = out.data as FloatStorage;
-  if (bs.length > 0) {
-    const bias = (bs[0].data as FloatStorage).slice();
-    for (const b of bs.slice(1)) {
-      const d = b.data as FloatStorage;
-      for (let j = 0; j < GH; j++) bias[j] += d[j];
-    }
-    for (let r = 0; r < N; r++) y.set(bias, r * GH);
-  }
-  const kernels = backend();
-  kernels.gemm(
-    false,
-    true,
-    N,
-    GH,
-    I,
-    x.data as FloatStorage,
-    0,
-    wIh.data as FloatStorage,
-    0,
-    y,
-    0,
-    bs.length > 0,
-  );
-  recordOp('recurrentProjection', [x, wIh, ...bs], [out], (grads, needs) => {
-    const g = grads[0];
-    if (!g) return [x, wIh, ...bs].map(() => null);
-    const k = backend();
-    const dy = g.data as FloatStorage;
-    let dx: Tensor | null = null;
-    let dw: Tensor | null = null;
-    if (needs[0]) {
-      dx = empty([N, I], dtype);
-      k.gemm(false, false, N, I, GH, dy, 0, wIh.data as FloatStorage, 0, dx.data as FloatStorage, 0, false);
-    }
-    if (needs[1]) {
-      dw = empty([GH, I], dtype);
-      k.gemm(true, false, GH, I, N, dy, 0, x.data as FloatStorage, 0, dw.data as FloatStorage, 0, false);
-    }
-    let db: Tensor | null = null;
-    if (bs.length > 0 && needs.slice(2).some(Boolean)) {
-      // Column sums as a GEMM: a row of ones [1, N] times dY [N, G·H].
-      const ones = empty([1, N], dtype);
-      (ones.data as FloatStorage).fill(1);
-      db = empty([GH], dtype);
-      k.gemm(false, false, 1, GH, N, ones.data as FloatStorage, 0, dy, 0, db.data as FloatStorage, 0, false);
-    }
-    // Each bias gets its own tensor: a caller may accumulate into one and not expect the other to move.
-    return [dx, dw, ...bs.map((_, i) => (needs[2 + i] && db ? (i === 0 ? db : cloneOf(db)) : null))];
-  });
-  return out;
-}
-
-function cloneOf(t: Tensor): Tensor {
-  const c = empty(t.shape as number[], t.dtype);
-  (c.data as FloatStorage).set(t.data as FloatStorage);
-  return c;
 }
 
 interface Prepared {
