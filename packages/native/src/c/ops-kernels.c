@@ -595,27 +595,44 @@ static void softmax_backward(const float *y, const float *dy, size_t outer, size
 // --- the optimizer's loops ---------------------------------------------------------------------
 
 // Elements [lo, hi) of Adam's update: the js loop (@seqlab/tensor's js/optim.ts) term by term, in
-// float64 with float32 state, so the results are the js kernel's bit for bit.
-static void adam_range(const void *p, size_t lo, size_t hi) {
-  const sl_adam_args *a = p;
-  float *x = a->param, *m = a->exp_avg, *v = a->exp_avg_sq;
-  float *vmax = a->max_exp_avg_sq ? a->max_exp_avg_sq : a->exp_avg_sq;
-  const float *g = a->grad;
+// float64 with float32 state, so the results are the js kernel's bit for bit. The four buffers are
+// distinct tensors' storage (restrict, so the loop vectorizes); `l2` and `amsgrad` are constants in
+// each call below, so each variant is its own loop without branches.
+static inline __attribute__((always_inline)) void adam_loop(const sl_adam_args *a, size_t lo, size_t hi,
+                                                            const int l2_on, const int amsgrad) {
+  float *restrict x = a->param;
+  float *restrict m = a->exp_avg;
+  float *restrict v = a->exp_avg_sq;
+  float *restrict vmax = a->max_exp_avg_sq;
+  const float *restrict g = a->grad;
   const double beta1 = a->beta1, beta2 = a->beta2, eps = a->eps, step_size = a->step_size;
   const double bias2_sqrt = a->bias2_sqrt, l2 = a->l2, decay = a->decay;
-  const int amsgrad = a->max_exp_avg_sq != NULL;
+  const double sign = a->maximize ? -1.0 : 1.0; // −g exactly
   for (size_t i = lo; i < hi; i++) {
-    double gi = a->maximize ? -(double)g[i] : (double)g[i];
-    if (l2 != 0) gi += l2 * (double)x[i];
+    double gi = sign * (double)g[i];
+    if (l2_on) gi += l2 * (double)x[i];
     const double xi = (double)x[i] * decay;
-    m[i] = (float)(beta1 * (double)m[i] + (1 - beta1) * gi);
-    v[i] = (float)(beta2 * (double)v[i] + (1 - beta2) * gi * gi);
+    const float mi = (float)(beta1 * (double)m[i] + (1 - beta1) * gi);
+    const float vi = (float)(beta2 * (double)v[i] + (1 - beta2) * gi * gi);
+    m[i] = mi;
+    v[i] = vi;
+    float vhat = vi;
     if (amsgrad) {
-      const float vi = v[i], mi = vmax[i];
-      vmax[i] = mi != mi || vi != vi ? NAN : (mi > vi ? mi : vi);
+      const float old = vmax[i];
+      vhat = old != old || vi != vi ? NAN : (old > vi ? old : vi); // NaN-propagating, as Math.max
+      vmax[i] = vhat;
     }
-    x[i] = (float)(xi - (step_size * (double)m[i]) / (sqrt((double)vmax[i]) / bias2_sqrt + eps));
+    x[i] = (float)(xi - (step_size * (double)mi) / (sqrt((double)vhat) / bias2_sqrt + eps));
   }
+}
+
+static void adam_range(const void *p, size_t lo, size_t hi) {
+  const sl_adam_args *a = p;
+  const int l2_on = a->l2 != 0, amsgrad = a->max_exp_avg_sq != NULL;
+  if (l2_on && amsgrad) adam_loop(a, lo, hi, 1, 1);
+  else if (l2_on) adam_loop(a, lo, hi, 1, 0);
+  else if (amsgrad) adam_loop(a, lo, hi, 0, 1);
+  else adam_loop(a, lo, hi, 0, 0);
 }
 
 static void adam(const sl_adam_args *a) { parallel_for(a->n, 4 * a->n, 16, adam_range, a); }
