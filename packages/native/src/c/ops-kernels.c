@@ -404,15 +404,22 @@ static void accumulate_rows(const void *p, size_t lo, size_t hi) {
   for (size_t r0 = lo; r0 < hi; r0 += TILE_ROWS) {
     const size_t rows = MIN(TILE_ROWS, hi - r0);
     for (size_t r = 0; r < rows; r++) off[r] = row_offset(c, r0 + r);
+    if (step == 1) {
+      for (size_t r = 0; r < rows; r++) {
+        float *d = c->dst + off[r];
+        const float *s = c->src + (r0 + r) * n;
+        for (size_t j = 0; j < n; j++) d[j] += s[j];
+      }
+      continue;
+    }
+    // A strided last dim (the gradient of a transpose): down the tile's rows for each column, so
+    // the read-modify-writes walk the destination's rows (contiguous when the row stride is 1).
     for (size_t j0 = 0; j0 < n; j0 += TILE_COLS) {
       const size_t w = MIN(TILE_COLS, n - j0);
-      for (size_t r = 0; r < rows; r++) {
-        float *d = c->dst + off[r] + (ptrdiff_t)j0 * step;
-        const float *s = c->src + (r0 + r) * n + j0;
-        if (step == 1)
-          for (size_t j = 0; j < w; j++) d[j] += s[j];
-        else
-          for (size_t j = 0; j < w; j++) d[(ptrdiff_t)j * step] += s[j];
+      for (size_t j = j0; j < j0 + w; j++) {
+        float *d = c->dst + (ptrdiff_t)j * step;
+        const float *s = c->src + r0 * n + j;
+        for (size_t r = 0; r < rows; r++) d[off[r]] += s[r * n];
       }
     }
   }
