@@ -67,6 +67,63 @@ export interface NativeAddon {
   recurrentBackwardMany(args: readonly RecurrentBackwardArgs[]): void;
   /** The build of the recurrence's gate math that runs: the GEMM's instruction set (AVX-512, AVX2 + FMA), or portable C under the scalar GEMM. */
   recurrentInfo(): { isa: 'avx512' | 'avx2' | 'portable' };
+  // The float32 kernels of src/c/ops.h (see src/ops.ts, which calls them; src/c/ops-binding.c
+  // checks every length, stride and index). Op codes are ops.h's enums; `geometry` is
+  // [rank, dims…, offset, strides…] per view (binary: a's then b's).
+  opsUnary(op: number, x: Float32Array, out: Float32Array): void;
+  opsUnaryBackward(op: number, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array): void;
+  opsBinary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, geometry: Int32Array): void;
+  opsReduce(op: number, x: Float32Array, outer: number, size: number, inner: number, out: Float32Array): void;
+  opsStridedCopy(src: Float32Array, out: Float32Array, geometry: Int32Array): void;
+  opsStridedAccumulate(src: Float32Array, dst: Float32Array, geometry: Int32Array): void;
+  opsFill(out: Float32Array, value: number): void;
+  opsIndexSelect(
+    x: Float32Array,
+    outer: number,
+    size: number,
+    inner: number,
+    index: Int32Array,
+    out: Float32Array,
+  ): void;
+  opsIndexAdd(
+    dst: Float32Array,
+    outer: number,
+    size: number,
+    inner: number,
+    index: Int32Array,
+    src: Float32Array,
+  ): void;
+  opsSoftmax(
+    x: Float32Array,
+    outer: number,
+    size: number,
+    inner: number,
+    log: boolean,
+    out: Float32Array,
+  ): void;
+  opsSoftmaxBackward(
+    y: Float32Array,
+    dy: Float32Array,
+    outer: number,
+    size: number,
+    inner: number,
+    log: boolean,
+    dx: Float32Array,
+  ): void;
+  /** Adam's update in place; scalars [β1, β2, eps, stepSize, bias2Sqrt, l2, decay] (see AdamStepArgs). */
+  opsAdam(
+    param: Float32Array,
+    grad: Float32Array,
+    expAvg: Float32Array,
+    expAvgSq: Float32Array,
+    maxExpAvgSq: Float32Array | null,
+    scalars: Float64Array,
+    maximize: boolean,
+  ): void;
+  /** init + Σ x², in float64. */
+  opsSumSquares(x: Float32Array, init: number): number;
+  /** The build of these kernels that runs: the GEMM's instruction set, or portable C under the scalar GEMM. */
+  opsInfo(): { isa: 'avx512' | 'avx2' | 'portable' };
   /** Threads of the pool, the calling thread included. */
   threads(): number;
   /** Resizes the pool to `n` threads (1 to 1024), the calling thread included. */
@@ -91,4 +148,18 @@ export const ADDON_FUNCTIONS = [
   'recurrentInfo',
   'threads',
   'setThreads',
+  'opsUnary',
+  'opsUnaryBackward',
+  'opsBinary',
+  'opsReduce',
+  'opsStridedCopy',
+  'opsStridedAccumulate',
+  'opsFill',
+  'opsIndexSelect',
+  'opsIndexAdd',
+  'opsSoftmax',
+  'opsSoftmaxBackward',
+  'opsAdam',
+  'opsSumSquares',
+  'opsInfo',
 ] as const satisfies readonly (keyof NativeAddon)[];

@@ -10,6 +10,7 @@ import {
   type RecurrentForwardArgs,
 } from '@seqlab/tensor/backend';
 import type { NativeAddon, NativeIsa } from './addon';
+import { nativeOpsKernels } from './ops';
 
 // Every array the addon packed, with the panel width it was packed for (the addon checks it
 // against the active micro-kernel's). The js kernels must never read one: their panels are 4 wide.
@@ -17,7 +18,9 @@ const packedWidth = new WeakMap<FloatStorage, number>();
 
 /**
  * The native backend over a loaded addon: the js backend with every float32 GEMM (the Backend's
- * `gemm`) and the fused recurrence run by the C kernels, in place on the tensors' typed arrays.
+ * `gemm`), the fused recurrence, and the elementwise, reduction, softmax, strided-copy, index,
+ * fill and optimizer kernels (see `nativeOpsKernels`) run by the C kernels, in place on the
+ * tensors' typed arrays.
  * `recurrentForward` / `recurrentBackward` are one addon call per sequence and direction: the wasm
  * backend's C recurrence (the time loop and each cell's gate math, @seqlab/tensor's
  * src/backend/wasm/{recurrent,lstm,gru,rnn}.c) compiled into the addon, with W_hh packed once per
@@ -34,6 +37,7 @@ export function createNativeBackend(addon: NativeAddon): NativeBackend {
   return {
     ...jsBackend,
     name: 'native',
+    ...nativeOpsKernels(addon),
     gemm: kernels.gemm,
     ...nativeRecurrentKernels(addon),
     isa: () => addon.gemmInfo().isa,

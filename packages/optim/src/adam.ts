@@ -1,3 +1,5 @@
+import type { FloatStorage } from '@seqlab/tensor';
+import { backend, jsBackend } from '@seqlab/tensor/backend';
 import { Optimizer, type OptimizerOptions, optionsArgument, type Params } from './optimizer';
 import { checkInRange, checkNonNegative } from './validate';
 
@@ -42,7 +44,8 @@ const ADAM_DEFAULTS: AdamOptions = {
  * ```
  *
  * State: `step`, `exp_avg` (m), `exp_avg_sq` (v), and `max_exp_avg_sq` (v̂) with amsgrad; buffers
- * are kept in the parameter's dtype (float32), as PyTorch does, and the update runs in float64.
+ * are kept in the parameter's dtype (float32), as PyTorch does, and the update runs in float64: the
+ * active backend's `adamStep` kernel (the js backend's loop, or a native one with the same bits).
  *
  * @example
  * ```ts
@@ -72,32 +75,35 @@ export class Adam extends Optimizer<AdamOptions> {
 
   step(): void {
     const decoupled = this.decoupledWeightDecay;
+    const adamStep = backend().adamStep ?? jsBackend.adamStep;
     for (const group of this.paramGroups) {
       const { lr, eps, weightDecay, amsgrad, maximize } = group;
       const [beta1, beta2] = group.betas;
       for (const p of group.params) {
         const g = this.gradData(p);
         if (g === null) continue;
-        const x = p.data;
+        const x = p.data as FloatStorage; // parameters are floating (the Optimizer checks them)
         const state = this.stateOf(p);
         const m = this.buffer(state, 'exp_avg', p);
         const v = this.buffer(state, 'exp_avg_sq', p);
-        const vMax = amsgrad ? this.buffer(state, 'max_exp_avg_sq', p) : v;
+        const vMax = amsgrad ? this.buffer(state, 'max_exp_avg_sq', p) : null;
         const t = ((state.step as number | undefined) ?? 0) + 1;
         state.step = t;
-        const stepSize = lr / (1 - beta1 ** t);
-        const bias2Sqrt = Math.sqrt(1 - beta2 ** t);
-        const decay = decoupled ? 1 - lr * weightDecay : 1;
-        const l2 = decoupled ? 0 : weightDecay;
-        for (let i = 0; i < x.length; i++) {
-          let gi = maximize ? -g[i] : g[i];
-          if (l2 !== 0) gi += l2 * x[i];
-          const xi = x[i] * decay;
-          m[i] = beta1 * m[i] + (1 - beta1) * gi;
-          v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
-          if (amsgrad) vMax[i] = Math.max(vMax[i], v[i]); // NaN-propagating, as torch.maximum
-          x[i] = xi - (stepSize * m[i]) / (Math.sqrt(vMax[i]) / bias2Sqrt + eps);
-        }
+        adamStep({
+          param: x,
+          grad: g,
+          expAvg: m,
+          expAvgSq: v,
+          maxExpAvgSq: vMax,
+          beta1,
+          beta2,
+          eps,
+          stepSize: lr / (1 - beta1 ** t),
+          bias2Sqrt: Math.sqrt(1 - beta2 ** t),
+          l2: decoupled ? 0 : weightDecay,
+          decay: decoupled ? 1 - lr * weightDecay : 1,
+          maximize,
+        });
       }
     }
   }

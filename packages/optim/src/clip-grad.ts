@@ -7,6 +7,7 @@ import {
   optionKeys,
   Tensor,
 } from '@seqlab/tensor';
+import { backend, jsBackend } from '@seqlab/tensor/backend';
 
 /** Options of `clipGradNorm`. */
 export interface ClipGradNormOptions {
@@ -96,14 +97,19 @@ export function clipGradNorm(
     for (const g of grads) {
       for (let i = 0; i < g.length; i++) total = Math.max(total, Math.abs(g[i])); // NaN propagates
     }
+  } else if (normType === 2) {
+    // One running sum over every gradient, in the backend's fused kernel (see Backend.sumSquares).
+    const sumSquares = backend().sumSquares ?? jsBackend.sumSquares;
+    for (const g of grads) total = sumSquares(g, total);
+    total = Math.sqrt(total);
   } else {
     for (const g of grads) {
       for (let i = 0; i < g.length; i++) {
         const a = Math.abs(g[i]);
-        total += normType === 2 ? a * a : normType === 1 ? a : a ** normType;
+        total += normType === 1 ? a : a ** normType;
       }
     }
-    total = normType === 2 ? Math.sqrt(total) : normType === 1 ? total : total ** (1 / normType);
+    total = normType === 1 ? total : total ** (1 / normType);
   }
   if (errorIfNonfinite && !Number.isFinite(total)) {
     const first = firstNonfinite(grads, index);

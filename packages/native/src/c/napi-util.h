@@ -6,6 +6,7 @@
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define SL_CALL(env, call)                                                                             \
   do {                                                                                                 \
@@ -23,6 +24,13 @@ int sl_get_bool(napi_env env, napi_value value, const char *fn, const char *name
 // Reads a Float32Array without copying; *length in elements.
 int sl_get_f32(napi_env env, napi_value value, const char *fn, const char *name, float **data,
                size_t *length);
+// Reads an Int32Array / Float64Array without copying; *length in elements.
+int sl_get_i32(napi_env env, napi_value value, const char *fn, const char *name, int32_t **data, size_t *length);
+int sl_get_f64(napi_env env, napi_value value, const char *fn, const char *name, double **data, size_t *length);
+// Reads a number (any double).
+int sl_get_double(napi_env env, napi_value value, const char *fn, const char *name, double *out);
+// Throws a RangeError `<fn>: expected <what>, got <actual>` (printf-style actual).
+void sl_range_error(napi_env env, const char *fn, const char *what, const char *actual_fmt, ...);
 // Registers a function property on `exports`.
 void sl_export(napi_env env, napi_value exports, const char *name, napi_callback cb);
 

@@ -131,6 +131,56 @@ export interface Backend {
   recurrentForwardMany?(args: readonly RecurrentForwardArgs[]): void;
   /** Optional: several independent `recurrentBackward` calls at once, as `recurrentForwardMany`. */
   recurrentBackwardMany?(args: readonly RecurrentBackwardArgs[]): void;
+
+  /**
+   * Optional fused optimizer kernel: Adam's (and AdamW's) update of one parameter in place (see
+   * AdamStepArgs). @seqlab/optim calls it when the backend has it, else the js backend's, which is
+   * the reference: a backend's version must give the js kernel's results bit for bit.
+   */
+  adamStep?(args: AdamStepArgs): void;
+  /**
+   * Optional fused reduction of clip-grad-norm: `init + Σ x[i]²`, accumulated in float64. The js
+   * kernel adds the squares in order onto `init` (so a sum over several tensors is one running
+   * sum); a backend may add them in another order, within float64 summation error.
+   */
+  sumSquares?(x: FloatStorage, init: number): number;
+}
+
+/** The optional fused optimizer kernels, which the js backend (and so every backend built on it) has. */
+export type FusedOptimizerKernels = Required<Pick<Backend, 'adamStep' | 'sumSquares'>>;
+
+/**
+ * Arguments of `adamStep`: one parameter θ with gradient g and its moment buffers m, v (and v̂
+ * with amsgrad), all of one length and dtype, updated in place. The scalars are the step's, as
+ * @seqlab/optim's Adam computes them: per element, in float64,
+ *
+ * ```text
+ * g ← −g if maximize;  g ← g + l2·θ if l2 ≠ 0;  θ' = θ·decay
+ * m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g·g;  v̂ ← max(v̂, v) (NaN-propagating) if amsgrad
+ * θ ← θ' − (stepSize·m) / (√v̂ / bias2Sqrt + eps)       (v̂ = v without amsgrad)
+ * ```
+ *
+ * each stored value rounded to the storage once, and read back rounded.
+ */
+export interface AdamStepArgs {
+  param: FloatStorage;
+  grad: FloatStorage;
+  expAvg: FloatStorage;
+  expAvgSq: FloatStorage;
+  /** amsgrad's running maximum of v, else null. */
+  maxExpAvgSq: FloatStorage | null;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** lr / (1 − β1ᵗ). */
+  stepSize: number;
+  /** √(1 − β2ᵗ). */
+  bias2Sqrt: number;
+  /** Adam's L2 weight decay λ (0 for AdamW). */
+  l2: number;
+  /** AdamW's decoupled decay factor 1 − lr·λ (1 for Adam). */
+  decay: number;
+  maximize: boolean;
 }
 
 /** The recurrent cells the fused kernels implement (PyTorch's gate orders: LSTM i,f,g,o; GRU r,z,n). */

@@ -686,6 +686,61 @@ const CASES: { [K in Kernel]: Conformance } = {
   recurrentBackward: (fast, g, trial) => recurrentConformance(fast, g, trial, true),
   recurrentForwardMany: (fast, g, trial) => recurrentManyConformance(fast, g, trial, false),
   recurrentBackwardMany: (fast, g, trial) => recurrentManyConformance(fast, g, trial, true),
+  // The optional optimizer kernels: Adam's update must be the reference's bit for bit (it is what
+  // @seqlab/optim's golden tests against PyTorch rest on); sizes up to 70 give SIMD kernels whole
+  // vectors and a tail; steps go past the first, where the bias corrections are still large.
+  adamStep: (fast, g, trial) => {
+    if (!fast.adamStep || !ref.adamStep) throw new Error('adamStep: expected the kernel on both backends');
+    const dtype = dtypeOf(trial);
+    const n = g.pick([0, 1, 7, 16, 17, 70]);
+    const amsgrad = trial % 4 >= 2;
+    const adamw = trial % 2 === 1;
+    const lr = g.pick([1e-3, 0.05]);
+    const weightDecay = g.pick([0, 0.01, 0.3]);
+    const [beta1, beta2] = g.pick([
+      [0.9, 0.999],
+      [0.5, 0.8],
+    ] as const);
+    const t = g.int(1, 5);
+    const param = withSpecials(g, dtype, n);
+    const grad = withSpecials(g, dtype, n);
+    const expAvg = g.floats(dtype, n, -0.1, 0.1);
+    const expAvgSq = g.floats(dtype, n, 0, 0.1);
+    const maxExpAvgSq = amsgrad ? g.floats(dtype, n, 0, 0.1) : null;
+    if (maxExpAvgSq && n > 0) maxExpAvgSq[0] = Number.NaN;
+    const scalars = {
+      beta1,
+      beta2,
+      eps: 1e-8,
+      stepSize: lr / (1 - beta1 ** t),
+      bias2Sqrt: Math.sqrt(1 - beta2 ** t),
+      l2: adamw ? 0 : weightDecay,
+      decay: adamw ? 1 - lr * weightDecay : 1,
+      maximize: g.bool(0.25),
+    };
+    const copy = (x: FloatStorage) => x.slice();
+    const got = { param: copy(param), grad, expAvg: copy(expAvg), expAvgSq: copy(expAvgSq) };
+    const want = { param: copy(param), grad, expAvg: copy(expAvg), expAvgSq: copy(expAvgSq) };
+    const gotMax = maxExpAvgSq && copy(maxExpAvgSq);
+    const wantMax = maxExpAvgSq && copy(maxExpAvgSq);
+    fast.adamStep({ ...got, maxExpAvgSq: gotMax, ...scalars });
+    ref.adamStep({ ...want, maxExpAvgSq: wantMax, ...scalars });
+    const label = `adamStep n=${n} amsgrad=${amsgrad} ${JSON.stringify(scalars)} ${dtype}`;
+    expectSame(got.param, want.param, `${label}: param`);
+    expectSame(got.expAvg, want.expAvg, `${label}: expAvg`);
+    expectSame(got.expAvgSq, want.expAvgSq, `${label}: expAvgSq`);
+    if (gotMax && wantMax) expectSame(gotMax, wantMax, `${label}: maxExpAvgSq`);
+  },
+  // Σ x² in float64, in any order: (n + 2)·u64 relative to the sum (every term is ≥ 0).
+  sumSquares: (fast, g, trial) => {
+    if (!fast.sumSquares || !ref.sumSquares)
+      throw new Error('sumSquares: expected the kernel on both backends');
+    const x = g.floats(dtypeOf(trial), g.pick([0, 1, 5, 8, 9, 33, 4097, 9000]), -3, 3);
+    const init = g.pick([0, 2.5]);
+    const want = ref.sumSquares(x, init);
+    const got = fast.sumSquares(x, init);
+    expectWithin([got], [want], [(x.length + 2) * 2 ** -53 * want], `sumSquares n=${x.length} init=${init}`);
+  },
 };
 
 const KERNELS = Object.keys(CASES).sort() as Kernel[];

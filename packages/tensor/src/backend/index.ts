@@ -10,8 +10,10 @@
 
 // The kernel interface and its argument types
 export type {
+  AdamStepArgs,
   Backend,
   BinaryOp,
+  FusedOptimizerKernels,
   RecurrentBackwardArgs,
   RecurrentCell,
   RecurrentForwardArgs,
@@ -27,5 +29,7 @@ export type { GemmFn, GemmKernels, GemmPackedFn } from './js/gemm';
 export { jsGemmKernels } from './js/gemm';
 export { jsBackend } from './js/index';
 export { makeRecurrentKernels } from './js/recurrent/loop';
+// Merging the dims of strided views, as the js kernels do (a native kernel can take the merged geometry)
+export { coalesce } from './js/strided';
 // The registry: make a backend selectable, and the active one's kernels
 export { backend, type RegisterBackendOptions, registerBackend } from './registry';

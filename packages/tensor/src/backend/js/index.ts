@@ -1,7 +1,8 @@
-import type { Backend } from '../backend';
+import type { Backend, FusedOptimizerKernels } from '../backend';
 import { binary, clamp, clampBackward, unary, unaryBackward, where } from './elementwise';
 import { gemmTiled } from './gemm';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing';
+import { adamStep, sumSquares } from './optim';
 import { recurrentBackward, recurrentForward } from './recurrent/loop';
 import { argReduce, reduce } from './reduce';
 import { softmax, softmaxBackward } from './softmax';
@@ -10,9 +11,10 @@ import { stridedAccumulate, stridedCopy } from './strided';
 /**
  * The pure-TypeScript backend over typed arrays: runs anywhere JavaScript runs. Its fast kernels
  * (tiled GEMM, fused recurrence, dimension-merging strided loops) are checked against the naive
- * ones in backend/reference/ by backend/conformance.test.ts.
+ * ones in backend/reference/ by backend/conformance.test.ts. It has the optional fused optimizer
+ * kernels too (`adamStep`, `sumSquares`): they are the reference for every backend's.
  */
-export const jsBackend: Backend = {
+export const jsBackend: Backend & FusedOptimizerKernels = {
   name: 'js',
   unary,
   unaryBackward,
@@ -36,4 +38,6 @@ export const jsBackend: Backend = {
   softmaxBackward,
   recurrentForward,
   recurrentBackward,
+  adamStep,
+  sumSquares,
 };

@@ -1,6 +1,7 @@
 import type { Backend } from '../backend';
 import { clamp, clampBackward, unary, unaryBackward } from '../js/elementwise';
 import { gather, indexAdd, indexSelect, scatterAdd } from '../js/indexing';
+import { adamStep, sumSquares } from '../js/optim';
 import { argReduce } from '../js/reduce';
 import { softmax, softmaxBackward } from '../js/softmax';
 import { gemmNaive } from './gemm';
@@ -17,7 +18,8 @@ import { binary, reduce, stridedAccumulate, stridedCopy, where } from './strided
  *   reductions — through full multi-indices (strided.ts).
  * - Taken from the js backend as they are, because they have no fast variant (each is already
  *   one plain loop per definition): elementwise unary ops and clamp with their backwards, argmax/argmin,
- *   the index kernels, softmax and its backward. `fill` is one loop here.
+ *   the index kernels, softmax and its backward, and the fused optimizer kernels (`adamStep`,
+ *   `sumSquares`: the loops @seqlab/optim ran inline). `fill` is one loop here.
  */
 export const referenceBackend: Backend = {
   name: 'reference',
@@ -43,4 +45,6 @@ export const referenceBackend: Backend = {
   softmaxBackward,
   recurrentForward,
   recurrentBackward,
+  adamStep,
+  sumSquares,
 };
