@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { posix } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSite } from './build-site';
@@ -53,9 +54,19 @@ afterAll(async () => {
 });
 
 /** Opens a page and records what went wrong on it: console errors, page errors, failed requests. */
-async function open(path: string): Promise<{ page: Page; problems: string[] }> {
+async function open(
+  path: string,
+): Promise<{ page: Page; problems: string[]; scriptSizes: () => Promise<Map<string, number>> }> {
   const page = await (browser as Browser).newPage();
   const problems: string[] = [];
+  // The gzipped size of every JavaScript file the page (or a worker it starts) loads, by URL.
+  const sizes: Promise<[string, number]>[] = [];
+  page.on('response', (r) => {
+    if (/\.m?js$/.test(new URL(r.url()).pathname)) {
+      sizes.push(r.body().then((body) => [r.url(), gzipSync(body, { level: 9 }).length]));
+    }
+  });
+  const scriptSizes = async () => new Map(await Promise.all(sizes));
   page.on(
     'console',
     (m) => m.type() === 'error' && problems.push(`console: ${m.text()} (${m.location().url})`),
@@ -64,7 +75,7 @@ async function open(path: string): Promise<{ page: Page; problems: string[] }> {
   page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
   page.on('response', (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()}: ${r.url()}`));
   await page.goto(base + path, { waitUntil: 'load' });
-  return { page, problems };
+  return { page, problems, scriptSizes };
 }
 
 const shot = (page: Page, path: string) =>
@@ -75,14 +86,37 @@ describe.skipIf(!hasChromium)('the docs site in Chromium', () => {
     const pages = htmlPages();
     expect(pages.length).toBeGreaterThan(10);
     const problems: string[] = [];
+    const scriptKb = new Map<string, number>();
     for (const path of pages) {
-      const { page, problems: found } = await open(path);
+      const { page, problems: found, scriptSizes } = await open(path);
       await page.waitForLoadState('networkidle');
-      if (!path.startsWith('api/')) await shot(page, path);
+      if (!path.startsWith('api/')) {
+        await shot(page, path);
+        const sizes = await scriptSizes();
+        scriptKb.set(path, [...sizes.values()].reduce((a, b) => a + b, 0) / 1024);
+      }
       problems.push(...found.map((p) => `${path}: ${p}`));
       await page.close();
     }
     expect(problems).toEqual([]);
+    // The docs' budget: a demo loads the library (tensor, layers, data, the wasm kernels' base64,
+    // a worker's own copy) in at most 150 KB of gzipped JavaScript: a page's scripts once idle,
+    // less those of the lightest page (VitePress and Vue, which every page loads).
+    const table = [...scriptKb].sort((a, b) => b[1] - a[1]);
+    const framework = Math.min(...scriptKb.values());
+    console.log(
+      `docs browser test: gzipped JavaScript per page once idle, and over the lightest page (KiB):\n${table
+        .map(
+          ([path, kb]) =>
+            `  ${kb.toFixed(1).padStart(6)}  +${(kb - framework).toFixed(1).padStart(6)}  ${path}`,
+        )
+        .join('\n')}`,
+    );
+    expect(framework, 'the lightest page').toBeGreaterThan(0);
+    expect(
+      table[0][1] - framework,
+      `the heaviest page, ${table[0][0]}, over the lightest`,
+    ).toBeLessThanOrEqual(150);
   }, 600_000);
 
   it('guide 1: the mean of embeddings cannot tell the sentences apart, the LSTM can, and it follows typing', async () => {
