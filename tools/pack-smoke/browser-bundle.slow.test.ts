@@ -24,7 +24,6 @@
 // Chromium: `apt-get install -y chromium` (.ci/install-tools does it when it is missing). Without
 // /usr/bin/chromium the Chromium tests are skipped, and say so; the budgets still run.
 // It needs `dist/`: `pnpm test` builds first; on its own, run `pnpm build` before it.
-import { type ExecFileOptions, execFile } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -44,6 +43,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runOk } from './process';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const sources = fileURLToPath(new URL('./browser/', import.meta.url));
@@ -78,35 +78,6 @@ const BUDGETS = [
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
-
-/** Child-process env without pnpm's npm_* variables, so the inner npm uses its own defaults. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(npm_|pnpm_)/i.test(key) && key !== 'NODE_OPTIONS' && key !== 'INIT_CWD') env[key] = value;
-  }
-  return env;
-}
-
-/** Runs a command; rejects with its output when it fails. */
-function run(file: string, args: string[], options: ExecFileOptions = {}): Promise<string> {
-  return new Promise((done, fail) => {
-    execFile(
-      file,
-      args,
-      {
-        env: { ...cleanEnv(), SEQLAB_BACKEND: '' },
-        maxBuffer: 64 * 1024 * 1024,
-        encoding: 'utf8',
-        ...options,
-      },
-      (error, stdout, stderr) => {
-        if (error) fail(new Error(`$ ${file} ${args.join(' ')}\n${stdout}${stderr}${error}`));
-        else done(String(stdout));
-      },
-    );
-  });
-}
 
 /** The package an esbuild input belongs to: `@seqlab/tensor`, …, or the entry itself. */
 function packageOf(input: string): string {
@@ -262,13 +233,13 @@ describe('browser bundles of @seqlab/tensor, layers, optim and data', () => {
     mkdirSync(packs);
     mkdirSync(app);
     for (const name of PACKAGES)
-      await run('pnpm', ['pack', '--pack-destination', packs], { cwd: join(repo, 'packages', name) });
+      await runOk('pnpm', ['pack', '--pack-destination', packs], { cwd: join(repo, 'packages', name) });
     writeFileSync(
       join(app, 'package.json'),
       '{ "name": "browser-bundle", "version": "0.0.0", "private": true, "type": "module" }\n',
     );
     const tarballs = readdirSync(packs).map((file) => join(packs, file));
-    await run(
+    await runOk(
       'npm',
       ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', ...tarballs],
       {
@@ -278,19 +249,18 @@ describe('browser bundles of @seqlab/tensor, layers, optim and data', () => {
     for (const file of readdirSync(sources)) copyFileSync(join(sources, file), join(app, file));
 
     // Node runs the same code from the installed packages (Node's build, through the `node` condition).
-    node = JSON.parse(
-      await run(
-        process.execPath,
-        [
-          '--input-type=module',
-          '-e',
-          `const { lstmForward } = await import('./lstm-forward.mjs');
+    const nodeRun = await runOk(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { lstmForward } = await import('./lstm-forward.mjs');
            const { train } = await import('./training.mjs');
            console.log(JSON.stringify({ lstm: await lstmForward(), train: await train({ epochs: 4 }) }));`,
-        ],
-        { cwd: app },
-      ),
+      ],
+      { cwd: app },
     );
+    node = JSON.parse(nodeRun.stdout);
 
     if (!hasChromium) return;
     // The site: every entry bundled for the browser, shared code in chunks, and an empty page.

@@ -8,7 +8,7 @@
 // package's JSON Schema, then predicts on the run it wrote; the workspace's CLI must print the same
 // predictions for the same run directory.
 // It needs `dist/` and the addon: `pnpm test` builds first; on its own, run `pnpm build` before it.
-import { type ExecFileOptions, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanEnv, type Result, run, runOk } from './process';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const workspaceCli = join(repo, 'apps', 'trainer', 'dist', 'cli.js');
@@ -68,46 +69,6 @@ function closure(root: string): string[] {
       if (dep.startsWith('@seqlab/')) queue.push(dep);
   }
   return [...seen].sort();
-}
-
-/** Child-process env without pnpm's npm_* variables (the inner npm uses its own defaults) or a chosen backend. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (/^(npm_|pnpm_)/i.test(key) || ['NODE_OPTIONS', 'INIT_CWD', 'FORCE_COLOR'].includes(key)) continue;
-    if (key === 'SEQLAB_BACKEND' || key === 'SEQLAB_THREADS') continue;
-    env[key] = value;
-  }
-  return { ...env, NO_COLOR: '1' };
-}
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-  output: string;
-}
-
-/** Runs a command and resolves with its exit code and output; never rejects on a non-zero exit. */
-function run(file: string, args: string[], options: ExecFileOptions = {}): Promise<Result> {
-  return new Promise((resolvePromise) => {
-    execFile(
-      file,
-      args,
-      { env: cleanEnv(), maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', timeout: 180_000, ...options },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        const output = `$ ${file} ${args.join(' ')}\n${stdout}${stderr}${error && !stderr ? String(error) : ''}`;
-        resolvePromise({ code, stdout: String(stdout), stderr: String(stderr), output });
-      },
-    );
-  });
-}
-
-async function runOk(file: string, args: string[], options: ExecFileOptions = {}): Promise<Result> {
-  const result = await run(file, args, options);
-  if (result.code !== 0) throw new Error(`command failed with exit code ${result.code}\n${result.output}`);
-  return result;
 }
 
 const jsonLines = (text: string) =>

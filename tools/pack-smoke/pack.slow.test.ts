@@ -16,7 +16,6 @@
 //      nodenext and bundler resolution.
 // It needs `dist/`: `pnpm test` builds first; on its own, run `pnpm build` before it.
 // The `.slow.test.ts` suffix keeps it out of `pnpm test:fast`.
-import { type ExecFileOptions, execFile } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -33,6 +32,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run, runOk } from './process';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const bin = (name: string) => join(repo, 'node_modules', '.bin', name);
@@ -183,43 +183,6 @@ function distTargets(value: unknown): string[] {
   if (typeof value === 'string') return value.startsWith('./dist/') ? [value] : [];
   if (value && typeof value === 'object') return Object.values(value).flatMap(distTargets);
   return [];
-}
-
-/** Child-process env without pnpm's npm_* variables, so the inner npm uses its own defaults. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(npm_|pnpm_)/i.test(key) && key !== 'NODE_OPTIONS' && key !== 'INIT_CWD') env[key] = value;
-  }
-  return env;
-}
-
-interface Result {
-  code: number;
-  output: string;
-  stdout: string;
-}
-
-/** Runs a command and resolves with its exit code and output; never rejects on a non-zero exit. */
-function run(file: string, args: string[], options: ExecFileOptions = {}): Promise<Result> {
-  return new Promise((resolvePromise) => {
-    execFile(
-      file,
-      args,
-      { env: cleanEnv(), maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', ...options },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        const output = `$ ${file} ${args.join(' ')}\n${stdout}${stderr}${error && !stderr ? String(error) : ''}`;
-        resolvePromise({ code, output, stdout: String(stdout) });
-      },
-    );
-  });
-}
-
-async function runOk(file: string, args: string[], options: ExecFileOptions = {}): Promise<Result> {
-  const result = await run(file, args, options);
-  if (result.code !== 0) throw new Error(`command failed with exit code ${result.code}\n${result.output}`);
-  return result;
 }
 
 /** Bytes of every file under `dir` (apparent sizes; links are not followed). */
