@@ -15,14 +15,9 @@
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { listBackends, setBackend } from '@seqlab/tensor';
-import {
-  backend,
-  jsBackend,
-  makeRecurrentKernels,
-  RECURRENT_GATES,
-  type RecurrentBackwardArgs,
-  type RecurrentCell,
-} from '@seqlab/tensor/backend';
+import { backend, jsBackend, makeRecurrentKernels, type RecurrentCell } from '@seqlab/tensor/backend';
+// A workspace-relative import: benchmarks run from a clone, never from the published package.
+import { recurrentBenchArgs } from '../../tensor/bench/recurrent-args';
 import { createNativeBackend, nativeGemmKernels } from '../src/backend';
 import { loadNative } from '../src/load';
 
@@ -42,47 +37,9 @@ const { addon } = load;
 addon.setThreads(Number(values.threads));
 const reps = Number(values.reps);
 
-function args(cell: RecurrentCell, B: number, T: number, H: number): RecurrentBackwardArgs {
-  const GH = RECURRENT_GATES[cell] * H;
-  const N = B * T;
-  const F = (n: number, scale = 0) =>
-    Float32Array.from({ length: n }, (_, i) => scale * Math.sin(i * 12.9898 + n));
-  const lstm = cell === 'lstm';
-  return {
-    cell,
-    hidden: H,
-    outSize: H,
-    batch: B,
-    batchSizes: new Int32Array(T).fill(B),
-    reverse: false,
-    xProj: F(N * GH, 1),
-    wHh: F(GH * H, 1 / Math.sqrt(H)),
-    bHh: cell === 'gru' ? F(GH, 1 / 16) : null,
-    wHr: null,
-    h0: F(B * H, 1),
-    c0: lstm ? F(B * H, 1) : null,
-    out: F(N * H),
-    hN: F(B * H),
-    cN: lstm ? F(B * H) : null,
-    gates: F(N * GH),
-    hPrev: F(N * H),
-    cells: lstm ? F(N * H) : null,
-    cPrev: lstm ? F(N * H) : null,
-    hFull: null,
-    hhN: cell === 'gru' ? F(N * H) : null,
-    dOut: F(N * H, 1),
-    dhN: null,
-    dcN: null,
-    dxProj: F(N * GH),
-    dwHh: F(GH * H),
-    dbHh: cell === 'gru' ? F(GH) : null,
-    dwHr: null,
-    dh0: F(B * H),
-    dc0: lstm ? F(B * H) : null,
-    dhTrace: null,
-    dcTrace: null,
-  };
-}
+// The same arguments as @seqlab/tensor's recurrent.bench.ts, filled by a fixed sine hash.
+const args = (cell: RecurrentCell, B: number, T: number, H: number) =>
+  recurrentBenchArgs(cell, B, T, H, (i, n) => Math.sin(i * 12.9898 + n));
 
 type Kernels = Pick<typeof jsBackend, 'recurrentForward' | 'recurrentBackward'>;
 const kernels: [string, Kernels][] = [

@@ -7,9 +7,10 @@
 // Run: pnpm bench (or: npx vitest bench --run --project tensor)
 import { Generator } from '@seqlab/tensor';
 import { bench, describe } from 'vitest';
-import { RECURRENT_GATES, type RecurrentBackwardArgs, type RecurrentCell } from '../src/backend/backend';
+import type { RecurrentBackwardArgs, RecurrentCell } from '../src/backend/backend';
 import { recurrentBackward, recurrentForward } from '../src/backend/js/recurrent/loop';
 import { loadWasmKernels, stepwiseRecurrent } from '../src/backend/wasm/index';
+import { recurrentBenchArgs } from './recurrent-args';
 
 const B = 32;
 const T = 50;
@@ -17,46 +18,8 @@ const H = 256;
 const g = new Generator(0);
 const wasm = loadWasmKernels();
 
-function args(cell: RecurrentCell): RecurrentBackwardArgs {
-  const GH = RECURRENT_GATES[cell] * H;
-  const N = B * T;
-  const F = (n: number, scale = 0) => Float32Array.from({ length: n }, () => scale * (g.uniform() * 2 - 1));
-  const lstm = cell === 'lstm';
-  return {
-    cell,
-    hidden: H,
-    outSize: H,
-    batch: B,
-    batchSizes: new Int32Array(T).fill(B),
-    reverse: false,
-    xProj: F(N * GH, 1),
-    wHh: F(GH * H, 1 / 16),
-    bHh: cell === 'gru' ? F(GH, 1 / 16) : null,
-    wHr: null,
-    h0: F(B * H, 1),
-    c0: lstm ? F(B * H, 1) : null,
-    out: F(N * H),
-    hN: F(B * H),
-    cN: lstm ? F(B * H) : null,
-    gates: F(N * GH),
-    hPrev: F(N * H),
-    cells: lstm ? F(N * H) : null,
-    cPrev: lstm ? F(N * H) : null,
-    hFull: null,
-    hhN: cell === 'gru' ? F(N * H) : null,
-    dOut: F(N * H, 1),
-    dhN: null,
-    dcN: null,
-    dxProj: F(N * GH),
-    dwHh: F(GH * H),
-    dbHh: cell === 'gru' ? F(GH) : null,
-    dwHr: null,
-    dh0: F(B * H),
-    dc0: lstm ? F(B * H) : null,
-    dhTrace: null,
-    dcTrace: null,
-  };
-}
+// Noise from the seeded generator, the same on every run (H = 256: W_hh scaled by 1/16).
+const args = (cell: RecurrentCell) => recurrentBenchArgs(cell, B, T, H, () => g.uniform() * 2 - 1);
 
 type Kernels = {
   recurrentForward(a: RecurrentBackwardArgs): void;
