@@ -30,7 +30,8 @@ export function run(file: string, args: string[], options: ExecFileOptions = {})
     execFile(
       file,
       args,
-      { env: cleanEnv(), maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', ...options },
+      // A hung child is killed after 10 minutes (a failure with its output, never a hang).
+      { env: cleanEnv(), maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', timeout: 600_000, ...options },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         const output = `$ ${file} ${args.join(' ')}\n${stdout}${stderr}${error && !stderr ? String(error) : ''}`;
