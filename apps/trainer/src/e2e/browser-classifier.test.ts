@@ -16,6 +16,10 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TrainMetrics } from '../commands/train/index';
+import { parseTrainConfig } from '../config';
+import { REFRESH_SECONDS, type ReportStatus, writeReport } from '../report';
+import type { EpochRecord, StepRecord } from '../train-loop';
 import { fixture, lines, REPO, requireBuiltCli, runCli, TempDirs, TINY } from './cli-harness';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -288,6 +292,108 @@ describe("the run's report.html in headless Chromium", () => {
         expect(problems).toEqual([]);
         await mkdir(join(REPO, '.reports'), { recursive: true });
         await page.screenshot({ path: join(REPO, '.reports/report-html.png'), fullPage: true });
+      } finally {
+        await browser.close();
+      }
+    },
+    60_000,
+  );
+
+  it.skipIf(!hasChromium)(
+    'reloads itself while the run is going: a rewrite with one more epoch shows up, and the finished report stops reloading',
+    async () => {
+      // The report as the trainer rewrites it after every epoch (writeReport, atomically), of a
+      // 4-epoch run: running after epoch 1, then after epoch 2, then finished.
+      const config = parseTrainConfig({ epochs: 4 });
+      const record = (epoch: number): EpochRecord => ({
+        epoch,
+        train_loss: 1 / epoch,
+        valid_loss: 1.2 / epoch,
+        valid_accuracy: 0.5 + epoch / 10,
+        valid_macro_f1: 0.4 + epoch / 10,
+        grad_norm: 0.8,
+        lr: 1e-3,
+        seconds: 1.5,
+        tokens_per_s: 1000,
+      });
+      const steps = (epochs: number): StepRecord[] =>
+        Array.from({ length: epochs * 4 }, (_, i) => ({
+          step: i + 1,
+          epoch: (i + 1) / 4,
+          loss: 1 / (1 + i),
+          loss_ema: 1 / (1 + i / 2),
+          lr: 1e-3,
+        }));
+      const confusion = {
+        matrix: [
+          [2, 1],
+          [0, 3],
+        ],
+        labels: ['a', 'b'],
+        set: 'valid set',
+        examples: 6,
+      };
+      const metrics: TrainMetrics = {
+        best_epoch: 4,
+        epochs_run: 4,
+        test: {
+          accuracy: 0.9,
+          macro_f1: 0.9,
+          loss: 0.3,
+          confusion_matrix: confusion.matrix,
+          labels: ['a', 'b'],
+          examples: 6,
+        },
+        valid: { accuracy: 0.9, macro_f1: 0.9, loss: 0.3 },
+        seconds: 6,
+      };
+      const path = join(await temp.make('seqlab-live-report-'), 'report.html');
+      const write = (epochs: number, status: ReportStatus) =>
+        writeReport(path, {
+          config,
+          history: Array.from({ length: epochs }, (_, i) => record(i + 1)),
+          steps: steps(epochs),
+          status,
+          confusion,
+        });
+      await write(1, { state: 'running', epochsDone: 1 });
+
+      const { chromium } = await import('playwright-core');
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ['--no-sandbox'],
+      });
+      try {
+        const page = await browser.newPage();
+        const problems: string[] = [];
+        page.on('pageerror', (error) => problems.push(error.message));
+        let loads = 0;
+        page.on('load', () => loads++);
+        await page.goto(pathToFileURL(path).href);
+        const status = page.locator('#status');
+        const rows = page.locator('table tr');
+        expect(await status.textContent()).toBe(
+          `running, epoch 1 of 4 done; this page reloads every ${REFRESH_SECONDS} s until the run ends.`,
+        );
+        expect(await rows.count()).toBe(1 + 1);
+
+        // Epoch 2 ends: the trainer rewrites the file, and the open page shows it within a refresh.
+        await write(2, { state: 'running', epochsDone: 2 });
+        const timeout = (REFRESH_SECONDS + 10) * 1000;
+        await expect.poll(() => status.textContent(), { timeout }).toMatch(/^running, epoch 2 of 4 done/);
+        expect(await rows.count()).toBe(1 + 2);
+        expect(await page.title()).toBe('seqlab run report (running, epoch 2 of 4)');
+
+        // The run ends: the page shows the finished report, then stays as it is.
+        await write(4, { state: 'finished', metrics });
+        await expect.poll(() => status.textContent(), { timeout }).toBe('finished: 4 of 4 epochs.');
+        expect(await rows.count()).toBe(1 + 4);
+        const loadsWhenFinished = loads;
+        await new Promise((done) => setTimeout(done, (REFRESH_SECONDS + 2) * 1000));
+        expect(loads).toBe(loadsWhenFinished);
+        expect(await page.locator('meta[http-equiv="refresh"]').count()).toBe(0);
+        expect(problems).toEqual([]);
       } finally {
         await browser.close();
       }
