@@ -1,11 +1,13 @@
+import { copyFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
 import type { Options } from 'tsup';
 import base from '../../tsup.config.base';
 
 // NOTE(wasm-bytes) in src/backend/wasm/kernel-bytes.ts: the ES module build (what bundlers give a
-// browser) takes kernel-bytes.browser.ts, where the wasm module's bytes are a dynamic import that
-// `ready()` loads; Node's build (CommonJS) keeps them in the module for synchronous first use.
+// browser) takes kernel-bytes.browser.ts, where `ready()` fetches dist/kernels.wasm (copied there
+// after the build, below) from `new URL('./kernels.wasm', import.meta.url)`; Node's build
+// (CommonJS) keeps the bytes in the module for synchronous first use.
 // tsup builds its CommonJS chunks as ES modules and converts them, so esbuild's `format` says esm
 // for both: the build's own format is the `__SEQLAB_BUILD__` constant the base config defines
 // (its esbuildOptions run in a plugin set up before this one).
@@ -36,4 +38,10 @@ export default {
   splitting: true,
   external: [/^node:/, '@seqlab/tensor'],
   esbuildPlugins: [browserKernelBytes],
+  // Every chunk of the ES module build sits in dist/, so the one holding kernel-bytes.browser.ts
+  // finds kernels.wasm beside it.
+  async onSuccess() {
+    await (base.onSuccess as () => Promise<void>)();
+    await copyFile('src/backend/wasm/kernels.wasm', 'dist/kernels.wasm');
+  },
 } satisfies Options;

@@ -4,22 +4,26 @@
 //    the workspace (what npm users get, as pack.slow.test.ts does for every package);
 // 2. bundle two entries with esbuild for the browser (minified, ES modules, code splitting as
 //    every app bundler does for a dynamic import), read esbuild's metafile and gzip the output:
-//    browser/lstm-forward.mjs (an LSTM forward: tensor + layers) must load ≤ 30 KB gzip, and
-//    browser/training.mjs (tensor + layers + optim + data) ≤ 50 KB gzip. Sizes per package are
-//    printed. The wasm kernels are a chunk of their own that `ready()` loads (NOTE(wasm-bytes) in
-//    packages/tensor/src/backend/wasm/kernel-bytes.ts): 64 KB of base64, printed beside the
-//    budgets and not counted in them, since the page downloads it only when it asks for wasm;
-//    the total with it is printed too;
-// 3. in Debian's chromium through playwright-core (no browser download): the LSTM forward on a
-//    page's main thread and in a Worker (browser/worker.mjs, served with @seqlab/tensor/worker)
-//    gives the numbers Node gives for the same code, on the wasm backend, compiled asynchronously
-//    by `ready()` and not at import; training in the Worker posts its progress, gives Node's
-//    losses and stops when the page asks; a page whose Content-Security-Policy is
-//    `script-src 'self'` gets the warning naming 'wasm-unsafe-eval' and runs js, and `ready('wasm')`
-//    rejects there, while `script-src 'self' 'wasm-unsafe-eval'` runs wasm;
+//    the JavaScript of browser/lstm-forward.mjs (an LSTM forward: tensor + layers) must be
+//    ≤ 30 KB gzip, and that of browser/training.mjs (tensor + layers + optim + data) ≤ 50 KB gzip.
+//    Sizes per package are printed. The wasm kernels are no JavaScript: the ES module build
+//    fetches dist/kernels.wasm in `ready()` (NOTE(wasm-bytes) in
+//    packages/tensor/src/backend/wasm/kernel-bytes.ts), from the
+//    `new URL('./kernels.wasm', import.meta.url)` the bundle keeps; its size, raw and gzip, is
+//    printed beside the budgets;
+// 3. in Debian's chromium through playwright-core (no browser download), the site being the bundle
+//    and kernels.wasm copied beside it (esbuild copies no asset): the LSTM forward on a page's main
+//    thread and in a Worker (browser/worker.mjs, served with @seqlab/tensor/worker) gives the
+//    numbers Node gives for the same code, on the wasm backend, fetched from the site and compiled
+//    while it downloads (`WebAssembly.compileStreaming`) by `ready()`, not at import; training in
+//    the Worker posts its progress, gives Node's losses and stops when the page asks; a server that
+//    sends kernels.wasm as application/octet-stream gets a warning saying so and wasm all the same;
+//    `ready({ wasm: url })` fetches the URL given; a page whose Content-Security-Policy is
+//    `script-src 'self'` gets the warning naming 'wasm-unsafe-eval' and runs js, and
+//    `ready('wasm')` rejects there, while `script-src 'self' 'wasm-unsafe-eval'` runs wasm;
 // 4. the Worker pattern of apps/docs/guides/responsive-page.md, its `train.worker.ts` and `main.ts`
-//    blocks read from the guide and bundled as it says: the page shows the Worker's progress, and
-//    its stop button stops the training.
+//    blocks read from the guide and bundled as it says (kernels.wasm copied beside them): the page
+//    shows the Worker's progress, and its stop button stops the training.
 //
 // Chromium: `apt-get install -y chromium` (.ci/install-tools does it when it is missing). Without
 // /usr/bin/chromium the Chromium tests are skipped, and say so; the budgets still run.
@@ -91,6 +95,8 @@ interface Measured {
   minified: Map<string, number>;
   /** The chunks loaded by a dynamic import, with their inputs and gzip bytes. */
   lazy: { inputs: string[]; gzip: number }[];
+  /** All the JavaScript the bundle wrote, as text. */
+  text: string;
 }
 
 /** Bundles `entry` (in `app`) for the browser, minified and split, and measures it. */
@@ -134,24 +140,36 @@ async function measure(app: string, out: string, entry: string): Promise<Measure
     lazy: Object.keys(outputs)
       .filter((file) => !eager.has(file))
       .map((file) => ({ inputs: Object.keys(outputs[file]!.inputs), gzip: gzipOf(file) })),
+    text: result.outputFiles.map((file) => file.text).join('\n'),
   };
 }
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
 };
 
-/** The pages' policies: `/csp/` refuses WebAssembly, `/csp-wasm/` allows it (NOTE(wasm-csp)). */
-const POLICIES: Record<string, string> = {
+/**
+ * The pages' policies: `/csp/` refuses WebAssembly, `/csp-wasm/` allows it (NOTE(wasm-csp));
+ * `/octet/` has none, and serves .wasm files as application/octet-stream, as a misconfigured
+ * server does.
+ */
+const POLICIES: Record<string, string | null> = {
   '/csp/': "script-src 'self'",
   '/csp-wasm/': "script-src 'self' 'wasm-unsafe-eval'",
+  '/octet/': null,
 };
 
-/** A static server of `root`; an HTML page under a POLICIES prefix is served with that policy. */
+/**
+ * A static server of `root`; a path under a POLICIES prefix is the same file, an HTML page served
+ * with that policy. The paths asked for are in `requested`.
+ */
+const requested: string[] = [];
 async function serve(root: string): Promise<{ server: Server; url: string }> {
   const server = createServer((request, response) => {
     const pathname = new URL(request.url ?? '/', 'http://x').pathname;
+    requested.push(pathname);
     const prefix = Object.keys(POLICIES).find((p) => pathname.startsWith(p));
     const file = normalize(join(root, prefix ? pathname.slice(prefix.length - 1) : pathname));
     const path = file.endsWith('/') ? join(file, 'index.html') : file;
@@ -160,9 +178,12 @@ async function serve(root: string): Promise<{ server: Server; url: string }> {
       return;
     }
     const headers: Record<string, string> = {
-      'content-type': CONTENT_TYPES[extname(path)] ?? 'application/octet-stream',
+      'content-type':
+        prefix === '/octet/' && extname(path) === '.wasm'
+          ? 'application/octet-stream'
+          : (CONTENT_TYPES[extname(path)] ?? 'application/octet-stream'),
     };
-    if (prefix) headers['content-security-policy'] = POLICIES[prefix]!;
+    if (prefix && POLICIES[prefix]) headers['content-security-policy'] = POLICIES[prefix]!;
     response.writeHead(200, headers).end(readFileSync(path));
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
@@ -207,6 +228,8 @@ let setupError: unknown;
 let node: { lstm: LstmResult; train: TrainResult };
 let server: Server | undefined;
 let site = '';
+/** dist/kernels.wasm of the installed @seqlab/tensor. */
+let kernelsWasm = '';
 
 describe('browser bundles of @seqlab/tensor, layers, optim and data', () => {
   beforeAll(async () => {
@@ -247,6 +270,7 @@ describe('browser bundles of @seqlab/tensor, layers, optim and data', () => {
       },
     );
     for (const file of readdirSync(sources)) copyFileSync(join(sources, file), join(app, file));
+    kernelsWasm = join(app, 'node_modules', '@seqlab', 'tensor', 'dist', 'kernels.wasm');
 
     // Node runs the same code from the installed packages (Node's build, through the `node` condition).
     const nodeRun = await runOk(
@@ -277,6 +301,12 @@ describe('browser bundles of @seqlab/tensor, layers, optim and data', () => {
       entryNames: '[name]',
       logLevel: 'silent',
     });
+    // esbuild keeps `new URL('./kernels.wasm', import.meta.url)` as it is: the file goes beside the
+    // bundle by hand (Vite, webpack and Rollup with an asset plugin copy it themselves). A copy
+    // under another name serves `ready({ wasm: url })`.
+    copyFileSync(kernelsWasm, join(site, 'kernels.wasm'));
+    mkdirSync(join(site, 'assets'));
+    copyFileSync(kernelsWasm, join(site, 'assets', 'seqlab-kernels.wasm'));
     writeFileSync(
       join(site, 'index.html'),
       '<!doctype html><link rel="icon" href="data:,"><title>seqlab</title><p>seqlab bundle test</p>\n',
@@ -298,6 +328,7 @@ describe('browser bundles of @seqlab/tensor, layers, optim and data', () => {
       outdir: join(site, 'guide'),
       logLevel: 'silent',
     });
+    copyFileSync(kernelsWasm, join(site, 'guide', 'kernels.wasm'));
     writeFileSync(
       join(site, 'guide', 'index.html'),
       '<!doctype html><link rel="icon" href="data:,"><title>training</title><p id="status"></p><button id="stop">Stop</button><script type="module" src="./main.js"></script>\n',
@@ -320,22 +351,23 @@ describe('browser bundles of @seqlab/tensor, layers, optim and data', () => {
   });
 
   it.each(BUDGETS)(
-    'bundles $what within its budget, the wasm kernels in a chunk of their own',
+    'bundles $what within its budget, the wasm kernels a .wasm file beside it',
     async ({ entry, what, budget }) => {
       ready();
       const measured = await measure(app, join(work, 'budget', entry), entry);
-      const wasm = measured.lazy.filter((chunk) =>
-        chunk.inputs.some((input) => /\/kernels-\w+\.js$/.test(input)),
-      );
-      expect(wasm).toHaveLength(1);
+      // No base64 of a wasm module ('\0asm' is 'AGFzbQ') in any chunk, eager or lazy: the bundle
+      // fetches kernels.wasm from beside itself.
+      expect(measured.text).not.toContain('AGFzbQ');
+      expect(measured.text).toContain('new URL("./kernels.wasm",import.meta.url)');
+      const wasm = readFileSync(kernelsWasm);
       const perPackage = [...measured.minified]
         .sort((a, b) => b[1] - a[1])
         .map(([name, bytes]) => `${name} ${kib(bytes)}`)
         .join(', ');
       console.log(
-        `[pack-smoke] ${what}, minified for the browser: ${kib(measured.gzip)} gzip (budget ${kib(budget)}); ` +
-          `minified per package: ${perPackage}. The wasm kernels, a chunk ready() loads: ${kib(wasm[0]!.gzip)} gzip ` +
-          `(base64; ${kib(measured.gzip + wasm[0]!.gzip)} gzip with it)`,
+        `[pack-smoke] ${what}, minified for the browser: JavaScript ${kib(measured.gzip)} gzip (budget ${kib(budget)}); ` +
+          `minified per package: ${perPackage}. The wasm kernels, dist/kernels.wasm that ready() fetches: ` +
+          `${kib(wasm.length)}, ${kib(gzipSync(wasm).length)} gzip`,
       );
       expect(measured.gzip).toBeLessThanOrEqual(budget);
     },
@@ -365,16 +397,24 @@ describe('browser bundles of @seqlab/tensor, layers, optim and data', () => {
       page.on('pageerror', (error) => warnings.push(`pageerror: ${error.message}`));
       // Counts the page's WebAssembly compilations, synchronous and asynchronous, from the start.
       await page.addInitScript(() => {
-        const calls = { Module: 0, compile: 0 };
-        const { Module, compile } = WebAssembly;
+        const calls = { Module: 0, compile: 0, compileStreaming: 0 };
+        const { Module, compile, compileStreaming } = WebAssembly;
         (globalThis as unknown as { wasmCalls: typeof calls }).wasmCalls = calls;
-        WebAssembly.Module = ((bytes: BufferSource) => {
-          calls.Module++;
-          return new Module(bytes);
-        }) as unknown as typeof WebAssembly.Module;
+        // A function with Module's prototype, so that `instanceof WebAssembly.Module` still works.
+        WebAssembly.Module = Object.assign(
+          (bytes: BufferSource) => {
+            calls.Module++;
+            return new Module(bytes);
+          },
+          { prototype: Module.prototype },
+        ) as unknown as typeof WebAssembly.Module;
         WebAssembly.compile = (bytes: BufferSource) => {
           calls.compile++;
           return compile(bytes);
+        };
+        WebAssembly.compileStreaming = (source: Response | PromiseLike<Response>) => {
+          calls.compileStreaming++;
+          return compileStreaming(source);
         };
       });
       if (init) await page.addInitScript(init);
@@ -382,8 +422,9 @@ describe('browser bundles of @seqlab/tensor, layers, optim and data', () => {
       return { page, warnings };
     }
 
-    it('main thread: the LSTM forward gives Node’s numbers on wasm, compiled by ready() with WebAssembly.compile', async () => {
+    it('main thread: the LSTM forward gives Node’s numbers on wasm, kernels.wasm fetched by ready() and compiled while it downloads', async () => {
       ready();
+      requested.length = 0;
       const { page, warnings } = await open('/');
       // (Strings: vitest rewrites an `import()` in a function it compiles.)
       const got = (await page.evaluate(`(async () => {
@@ -392,8 +433,9 @@ describe('browser bundles of @seqlab/tensor, layers, optim and data', () => {
         const result = await m.lstmForward();
         return { atImport, after: { ...wasmCalls }, result };
       })()`)) as { atImport: object; after: object; result: LstmResult };
-      expect(got.atImport).toEqual({ Module: 0, compile: 0 });
-      expect(got.after).toEqual({ Module: 0, compile: 1 });
+      expect(got.atImport).toEqual({ Module: 0, compile: 0, compileStreaming: 0 });
+      expect(got.after).toEqual({ Module: 0, compile: 0, compileStreaming: 1 });
+      expect(requested.filter((path) => path.endsWith('.wasm'))).toEqual(['/kernels.wasm']);
       expect(got.result.backend).toEqual(node.lstm.backend);
       expect(got.result.output).toEqual(node.lstm.output);
       expect(got.result.hN).toEqual(node.lstm.hN);
@@ -402,8 +444,9 @@ describe('browser bundles of @seqlab/tensor, layers, optim and data', () => {
       await page.close();
     });
 
-    it('Worker: the LSTM forward and the training give Node’s numbers; progress arrives; a stop stops', async () => {
+    it('Worker: the LSTM forward and the training give Node’s numbers on wasm; progress arrives; a stop stops', async () => {
       ready();
+      requested.length = 0;
       const { page, warnings } = await open('/');
       const [lstm, trained, stopped] = (await page.evaluate(`(async () => {
         const { inWorker } = await import('/page.js');
@@ -414,6 +457,8 @@ describe('browser bundles of @seqlab/tensor, layers, optim and data', () => {
         ]);
       })()`)) as [InWorker<LstmResult>, InWorker<TrainResult>, InWorker<TrainResult>];
       expect(lstm.result.backend.name).toBe('wasm');
+      // Each of the three Workers fetched kernels.wasm from the site (the browser may cache it).
+      expect(requested.filter((path) => path.endsWith('.wasm'))).toContain('/kernels.wasm');
       expect(lstm.result.output).toEqual(node.lstm.output);
       expect(lstm.result.hN).toEqual(node.lstm.hN);
       expect(trained.result).toEqual(node.train);
@@ -457,6 +502,38 @@ describe('browser bundles of @seqlab/tensor, layers, optim and data', () => {
       // returns: far fewer than the guide's 200 epochs.
       expect(shown.length).toBeLessThan(200);
       expect(await seen()).toEqual(shown);
+      expect(warnings).toEqual([]);
+      await page.close();
+    });
+
+    it('a server that sends kernels.wasm as application/octet-stream: one warning saying so, and wasm all the same', async () => {
+      ready();
+      const { page, warnings } = await open('/octet/');
+      const got = (await page.evaluate(`(async () => {
+        const m = await import('/octet/lstm-forward.js');
+        return { result: await m.lstmForward(), calls: { ...wasmCalls } };
+      })()`)) as { result: LstmResult; calls: object };
+      expect(got.result.backend.name).toBe('wasm');
+      expect(got.result.output).toEqual(node.lstm.output);
+      // compileStreaming refused the response; the downloaded bytes were compiled.
+      expect(got.calls).toEqual({ Module: 0, compile: 1, compileStreaming: 1 });
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(
+        /^BackendError: ready: expected http:\/\/127\.0\.0\.1:\d+\/octet\/kernels\.wasm served as application\/wasm, got 'application\/octet-stream' \(.*MIME type.*\)\. Compiled it from the downloaded bytes/,
+      );
+      await page.close();
+    });
+
+    it('ready({ wasm: url }) fetches the URL given, not the one beside the bundle', async () => {
+      ready();
+      requested.length = 0;
+      const { page, warnings } = await open('/');
+      const got = (await page.evaluate(
+        `import('/lstm-forward.js').then((m) => m.lstmForward({ wasm: '/assets/seqlab-kernels.wasm' }))`,
+      )) as LstmResult;
+      expect(got.backend.name).toBe('wasm');
+      expect(got.output).toEqual(node.lstm.output);
+      expect(requested.filter((path) => path.endsWith('.wasm'))).toEqual(['/assets/seqlab-kernels.wasm']);
       expect(warnings).toEqual([]);
       await page.close();
     });

@@ -174,7 +174,7 @@ const published: Published[] = readdirSync(join(repo, 'packages'), { withFileTyp
 /** The import specifiers of a package's entry points: `@seqlab/tensor`, `@seqlab/tensor/testing`, … */
 function entryPoints(pkg: Published): string[] {
   return Object.keys(pkg.manifest.exports ?? { '.': null })
-    .filter((subpath) => !subpath.endsWith('.json'))
+    .filter((subpath) => !subpath.endsWith('.json') && !subpath.endsWith('.wasm'))
     .map((subpath) => (subpath === '.' ? pkg.name : `${pkg.name}${subpath.slice(1)}`));
 }
 
@@ -329,6 +329,33 @@ describe('published packages', () => {
     writeFileSync(join(app, 'mixed.mjs'), mixedScript);
     const { stdout } = await runOk(process.execPath, ['mixed.mjs'], { cwd: app });
     expect(JSON.parse(stdout)).toEqual(mixedExpected);
+  });
+
+  it('ships the wasm kernels as dist/kernels.wasm in @seqlab/tensor, the file the ES module build fetches and `@seqlab/tensor/kernels.wasm` names', async () => {
+    ready();
+    const app = join(work, 'app');
+    const listed = (await runOk('tar', ['-tzf', tarballs.get('@seqlab/tensor')!])).stdout.split('\n');
+    expect(listed).toContain('package/dist/kernels.wasm');
+    const installed = join(app, 'node_modules', '@seqlab', 'tensor', 'dist');
+    const bytes = readFileSync(join(installed, 'kernels.wasm'));
+    expect(WebAssembly.validate(bytes)).toBe(true);
+    const resolved = (
+      await runOk(process.execPath, ['-p', "require.resolve('@seqlab/tensor/kernels.wasm')"], { cwd: app })
+    ).stdout.trim();
+    expect(resolved).toBe(join(installed, 'kernels.wasm'));
+    // The ES module build's URL of it, in a chunk beside it; the Node build carries no such URL.
+    const esmChunks = readdirSync(installed).filter((file) => /^chunk-\w+\.js$/.test(file));
+    const withUrl = esmChunks.filter((file) =>
+      readFileSync(join(installed, file), 'utf8').includes('new URL("./kernels.wasm", import.meta.url)'),
+    );
+    expect(withUrl).toHaveLength(1);
+    const cjs = readdirSync(installed).filter((file) => file.endsWith('.cjs'));
+    expect(
+      cjs.filter((file) => readFileSync(join(installed, file), 'utf8').includes('kernels.wasm')),
+    ).toEqual([]);
+    console.log(
+      `[pack-smoke] @seqlab/tensor's dist/kernels.wasm: ${kib(bytes.length)}, ${kib(gzipSync(bytes).length)} gzip`,
+    );
   });
 
   it('refuses a second copy of @seqlab/tensor with a DuplicatePackageError naming both', async () => {

@@ -1,17 +1,21 @@
 #!/usr/bin/env node
 // Compiles the C sources of packages/tensor/src/backend/wasm/ (the GEMM, the activations and the fused
-// recurrence) to one WebAssembly (SIMD128) module with clang + wasm-ld and
-// writes packages/tensor/src/backend/wasm/kernels.ts: the module as base64, so the package needs no
-// file loading in Node or in a browser bundle. The output is committed, so building the package
-// needs no clang; .ci/run installs it for the staleness test (wasm.test.ts runs --check).
+// recurrence) to one WebAssembly (SIMD128) module with clang + wasm-ld, and writes it twice into
+// packages/tensor/src/backend/wasm/ (NOTE(wasm-bytes) in kernel-bytes.ts):
+// - kernels.ts: the module as base64, which Node's build (and the sources vitest runs) compiles with
+//   no file to read;
+// - kernels.wasm: the module itself, which the ES module build fetches in the browser
+//   (`new URL('./kernels.wasm', import.meta.url)`; the package's build copies it into dist/).
+// The output is committed, so building the package needs no clang; .ci/run installs it for the
+// staleness test (wasm.test.ts runs --check).
 //
-//   node tools/wasm/build.mjs           rebuild kernels.ts
-//   node tools/wasm/build.mjs --check   exit 1 if kernels.ts is not what the source compiles to
+//   node tools/wasm/build.mjs           rebuild kernels.ts and kernels.wasm
+//   node tools/wasm/build.mjs --check   exit 1 if either is not what the source compiles to
 //
 // Needs clang and lld (Debian: apt-get install clang lld).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +35,7 @@ const EXPORTS = [
   '__heap_base',
 ];
 const target = join(dir, 'kernels.ts');
+const targetWasm = join(dir, 'kernels.wasm');
 export const CLANG_ARGS = [
   '--target=wasm32',
   '-O3',
@@ -68,10 +73,20 @@ export const KERNELS_BASE64 =
       console.error(`${relative(root, target)} is stale: sha256 ${committed} committed, ${sha} built`);
       process.exit(1);
     }
-    console.log(`${relative(root, target)} is up to date (${bytes.length} bytes, sha256 ${sha})`);
+    const wasm = existsSync(targetWasm) ? readFileSync(targetWasm) : null;
+    if (!wasm?.equals(bytes)) {
+      console.error(
+        `${relative(root, targetWasm)} is ${wasm ? 'stale' : 'missing'}: run node tools/wasm/build.mjs`,
+      );
+      process.exit(1);
+    }
+    console.log(
+      `${relative(root, target)} is up to date, and kernels.wasm beside it (${bytes.length} bytes, sha256 ${sha})`,
+    );
   } else {
     writeFileSync(target, text);
-    console.log(`wrote ${relative(root, target)} (${bytes.length} bytes, sha256 ${sha})`);
+    writeFileSync(targetWasm, bytes);
+    console.log(`wrote ${relative(root, target)} and kernels.wasm (${bytes.length} bytes, sha256 ${sha})`);
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { ConfigError, FileError, formatValue } from '@seqlab/tensor';
+import { ConfigError, FileError, formatValue, ready } from '@seqlab/tensor';
 import { Classifier } from './classifier';
 import { parseLabelsFile } from './labels-file';
 import { type ModelConfig, parseModelConfig } from './model-config';
@@ -57,6 +57,10 @@ export interface RunReader {
  * URL of its directory (a static site holding the four files `seqlab train` wrote), or from the
  * files' bytes. Browser-safe: the only I/O is `fetch`.
  *
+ * It awaits the backend's `ready()` while the files load, so a page that only loads a run gets the
+ * wasm kernels (fetched and compiled asynchronously, as a page must) without calling `ready()`
+ * itself; a backend chosen before (`setBackend`, `registerNative()`) stays.
+ *
  * Every file is validated before the model is built, with errors naming the file (SECURITY.md):
  * JSON nested at most 128 deep, config.json's model fields, tokenizer.json (built-in patterns
  * only), labels.json (the map sends `names[i]` to `i`), and the weights file's header against the
@@ -104,14 +108,17 @@ export async function loadFrom<C extends ModelConfig>(
   const op = options.op ?? 'loadTextClassifier';
   const parseConfig =
     options.parseConfig ?? ((raw: unknown, file: string) => parseModelConfig(raw, file, op) as C);
+  // The backend gets ready (a page compiles the wasm kernels asynchronously) while the files load.
+  const backend = ready();
   // The three JSON files are read (fetched) at once and validated in order; the weights only after.
   const json = (['config', 'tokenizer', 'labels'] as const).map((file) => reader.json(file));
-  for (const pending of json) pending.catch(() => undefined); // the first error is the one thrown
+  for (const pending of [backend, ...json]) pending.catch(() => undefined); // the first error is the one thrown
   const config = parseConfig(await json[0], reader.where('config'));
   const encoder = loadTextEncoder(await json[1], reader.where('tokenizer'));
   const { names, labels } = parseLabelsFile(await json[2], reader.where('labels'), op);
   const weights = await reader.weights();
   try {
+    await backend;
     const model = await loadClassifierWeights(config, encoder.vocabSize, names.length, weights, op);
     model.eval();
     return new Classifier({ config, encoder, labels, labelNames: names, model });

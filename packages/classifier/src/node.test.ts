@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BPE_PATTERNS, LabelMap } from '@seqlab/data';
 import {
   ConfigError,
@@ -117,6 +117,43 @@ describe('loadTextClassifier on a good run directory', () => {
     for (const [name, t] of saved.stateDict()) {
       expect([...(run.model.stateDict().get(name)?.data ?? [])], name).toEqual([...t.data]);
     }
+  });
+});
+
+describe('the backend', () => {
+  it('awaits ready() while it loads: the wasm kernels compile asynchronously, before the first prediction', async () => {
+    // A fresh process, so that nothing has compiled the kernels yet; only our module counts
+    // (Node's fetch compiles an HTTP parser of its own).
+    const script = `
+      const ours = (m) => WebAssembly.Module.exports(m).some((e) => e.name === 'recurrent_forward');
+      const calls = { Module: 0, compile: 0 };
+      const { Module, compile } = WebAssembly;
+      WebAssembly.Module = Object.assign(function (bytes) {
+        const m = new Module(bytes);
+        calls.Module += ours(m);
+        return m;
+      }, { exports: Module.exports });
+      WebAssembly.compile = (bytes) => compile(bytes).then((m) => { calls.compile += ours(m); return m; });
+      const { loadTextClassifier } = await import('@seqlab/classifier/node');
+      const { getBackend } = await import('@seqlab/tensor');
+      const run = await loadTextClassifier(${JSON.stringify(good.dir)});
+      const loaded = { ...calls };
+      const labels = run.predict(['the team scored a goal']);
+      console.log(JSON.stringify({ loaded, predicted: { ...calls }, backend: getBackend().name, labels }));`;
+    const out = execFileSync(
+      process.execPath,
+      ['--conditions=@seqlab/source', '--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        cwd: fileURLToPath(new URL('..', import.meta.url)),
+        env: { ...process.env, SEQLAB_BACKEND: '' },
+        encoding: 'utf8',
+      },
+    );
+    const got = JSON.parse(out);
+    expect(got.loaded).toEqual({ Module: 0, compile: 1 });
+    expect(got.predicted).toEqual({ Module: 0, compile: 1 });
+    expect(got.backend).toBe('wasm');
+    expect(got.labels).toHaveLength(1);
   });
 });
 

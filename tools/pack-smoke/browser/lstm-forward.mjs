@@ -4,9 +4,12 @@
 import { LSTM } from '@seqlab/layers';
 import { arange, manualSeed, ready } from '@seqlab/tensor';
 
-/** A 2-layer bidirectional LSTM (I=8, H=16) over x [T=5, B=3, 8]; its output and final states. */
-export async function lstmForward() {
-  const backend = await ready();
+/**
+ * A 2-layer bidirectional LSTM (I=8, H=16) over x [T=5, B=3, 8]; its output and final states. `wasm`:
+ * the kernels' URL for `ready({ wasm })` (default: kernels.wasm beside the bundle).
+ */
+export async function lstmForward({ wasm } = {}) {
+  const backend = await ready(wasm === undefined ? undefined : { wasm });
   manualSeed(0);
   const lstm = new LSTM({ inputSize: 8, hiddenSize: 16, numLayers: 2, bidirectional: true });
   const x = arange(0, 120).reshape([5, 3, 8]).div(60).sub(1);

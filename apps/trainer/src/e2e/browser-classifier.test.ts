@@ -1,9 +1,11 @@
 // End-to-end: the guide apps/docs/guides/browser-classifier.md, followed in headless Chromium. A
 // small run is trained here with the built CLI, its four files are copied to a site directory, the
 // guide's page (its `index.html` and `main.ts` blocks, read from the guide) is bundled with esbuild
-// from @seqlab/classifier's built dist, served over HTTP and opened in Debian's chromium through
-// playwright-core (no browser download). The labels and probabilities the page shows must be those
-// `seqlab predict --json` prints for the same texts (to its 6 decimals). The same run's report.html
+// from @seqlab/classifier's built dist, with kernels.wasm copied beside it as the guide says, served
+// over HTTP and opened in Debian's chromium through playwright-core (no browser download). The
+// labels and probabilities the page shows must be those `seqlab predict --json` prints for the
+// same texts (to its 6 decimals), on the wasm backend: the page never calls `ready()`,
+// loadTextClassifier does, so kernels.wasm is fetched and compiled and the console stays quiet. The same run's report.html
 // is opened there too, checked in the browser's layout (legends beside no curve, no text cut off)
 // and saved as a screenshot, .reports/report-html.png.
 //
@@ -55,6 +57,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.json': 'application/json',
+  '.wasm': 'application/wasm',
 };
 
 /** A static server of `root`, as any host of a site would be. */
@@ -110,6 +113,7 @@ beforeAll(async () => {
     outfile: join(site, 'main.js'),
     logLevel: 'silent',
   });
+  await copyFile(join(REPO, 'packages/tensor/dist/kernels.wasm'), join(site, 'kernels.wasm'));
   ({ server, url: siteUrl } = await serve(site));
 }, 120_000);
 
@@ -148,13 +152,28 @@ describe('the browser-classifier guide in headless Chromium', () => {
         const problems: string[] = [];
         page.on('pageerror', (error) => problems.push(error.message));
         // Every request but the browser's own favicon.ico must succeed (the guide's page has none).
+        const wasm: string[] = [];
         page.on('response', (response) => {
           if (response.status() >= 400 && !response.url().endsWith('/favicon.ico'))
             problems.push(`${response.url()}: HTTP ${response.status()}`);
+          if (response.url().endsWith('.wasm')) wasm.push(new URL(response.url()).pathname);
         });
+        // No warning either: a page running the js kernels before ready() would get one.
         page.on('console', (message) => {
-          if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+          if (
+            (message.type() === 'error' || message.type() === 'warning') &&
+            !message.text().startsWith('Failed to load resource')
+          )
             problems.push(message.text());
+        });
+        // Counts the kernels' streaming compilations.
+        await page.addInitScript(() => {
+          const { compileStreaming } = WebAssembly;
+          (globalThis as unknown as { streamed: number }).streamed = 0;
+          WebAssembly.compileStreaming = (source) => {
+            (globalThis as unknown as { streamed: number }).streamed++;
+            return compileStreaming(source);
+          };
         });
         await page.goto(siteUrl);
         await page.locator('button:enabled').waitFor({ timeout: 30_000 });
@@ -173,6 +192,8 @@ describe('the browser-classifier guide in headless Chromium', () => {
         );
         const labelNames = JSON.parse(await readFile(join(run, 'labels.json'), 'utf8')).names as string[];
         expect(problems).toEqual([]);
+        expect(wasm).toEqual(['/kernels.wasm']);
+        expect(await page.evaluate('streamed')).toBe(1);
         expect(shown).toHaveLength(TEXTS.length);
         for (const [i, { label, probabilities }] of cli.entries()) {
           expect(shown[i].label, TEXTS[i]).toBe(label);

@@ -1,8 +1,11 @@
-import { BackendError } from '../errors';
+import { describeValue } from '../describe-value';
+import { BackendError, ConfigError } from '../errors';
+import { checkOptions, optionKeys } from '../options';
 import { claimSingleCopy, thisCopy } from '../single-copy';
 import type { Backend } from './backend';
 import { jsBackend } from './js/index';
 import { createWasmBackend, loadWasmKernels, loadWasmKernelsAsync, type WasmKernelsLoad } from './wasm/index';
+import { isWasmSource, type WasmSource } from './wasm/kernel-source';
 
 // Before any state is made: a second copy of the package throws here (see NOTE(one-copy)).
 claimSingleCopy('@seqlab/tensor', thisCopy());
@@ -13,8 +16,9 @@ claimSingleCopy('@seqlab/tensor', thisCopy());
 // kernels are compiled once, by whichever comes first:
 // - `await ready()` (or `ready('wasm')`): `WebAssembly.compile` and `WebAssembly.instantiate`,
 //   asynchronously, the way a browser's main thread must compile a module over 4 KB (ours is about
-//   48 KB). The ES module build that bundlers give a browser loads the bytes in `ready()` too
-//   (NOTE(wasm-bytes)).
+//   48 KB). The ES module build that bundlers give a browser fetches kernels.wasm in `ready()`
+//   and compiles it while it downloads (`WebAssembly.compileStreaming`, NOTE(wasm-bytes));
+//   `ready({ wasm })` takes the application's URL or bytes instead.
 // - the first op, `getBackend()` or `setBackend('wasm')`: synchronously, where the bytes are at
 //   hand and the runtime allows it (Node, a Worker). Where it does not (a browser build before
 //   `ready()`), the default runs the js kernels until `ready()`, with a warning, and
@@ -49,9 +53,13 @@ function names(): string[] {
   return [...first, ...[...backends.keys()].filter((name) => !first.includes(name))];
 }
 
-/** Records how compiling the wasm kernels ended, and registers the backend when it compiled. */
+/**
+ * Records how compiling the wasm kernels ended, and registers the backend when it compiled; prints
+ * the warning of kernels that compiled the slower way (a server's wrong Content-Type), once.
+ */
 function settleWasm(load: WasmKernelsLoad): WasmKernelsLoad {
   if (!load.ok && load.retryAsync) return load;
+  if (wasmLoad === null && load.ok && load.warning !== undefined) console.warn(load.warning);
   wasmLoad ??= load;
   if (wasmLoad.ok && !backends.has('wasm')) backends.set('wasm', createWasmBackend(wasmLoad));
   return wasmLoad;
@@ -59,9 +67,10 @@ function settleWasm(load: WasmKernelsLoad): WasmKernelsLoad {
 
 const compileWasmSync = (): WasmKernelsLoad => wasmLoad ?? settleWasm(loadWasmKernels());
 
-async function compileWasm(): Promise<WasmKernelsLoad> {
+/** Compiles the kernels once, from `source` (the build's own when undefined); later sources are not used. */
+async function compileWasm(source: WasmSource | undefined): Promise<WasmKernelsLoad> {
   if (wasmLoad) return wasmLoad;
-  wasmLoading ??= loadWasmKernelsAsync();
+  wasmLoading ??= source === undefined ? loadWasmKernelsAsync() : loadWasmKernelsAsync(source);
   return settleWasm(await wasmLoading);
 }
 
@@ -83,7 +92,7 @@ function wasmError(op: string, load: Extract<WasmKernelsLoad, { ok: false }>): B
       "Call `await ready('wasm')`, which compiles them asynchronously, as a browser's main thread must",
     );
   }
-  return new BackendError(op, 'the wasm kernels to compile', `'wasm' (${load.reason})`);
+  return new BackendError(op, 'the wasm kernels to compile', `'wasm' (${load.reason})`, load.hint);
 }
 
 let warned = false;
@@ -211,28 +220,73 @@ export function setBackend(name: string): void {
   awaitingReady = false;
 }
 
+/** Options of `ready`. */
+export interface ReadyOptions {
+  /** The backend to select, as `setBackend` and `ready(name)` do (default: the chosen one, wasm by default). */
+  backend?: string;
+  /**
+   * Where the wasm kernels come from, when they are not compiled yet: the URL of a `kernels.wasm`
+   * (fetched and compiled while it downloads), a `Response`, its bytes, or a `WebAssembly.Module`.
+   * Default: kernels.wasm beside the ES module build (`new URL('./kernels.wasm', import.meta.url)`,
+   * see the README for bundlers that do not copy it), the bytes built into Node's build. It must be
+   * the `dist/kernels.wasm` of this version of @seqlab/tensor. Once the kernels compiled (a first
+   * op in Node, or an earlier `ready()`), it is not used.
+   */
+  wasm?: WasmSource;
+}
+
+const READY_KEYS = optionKeys<ReadyOptions>({ backend: true, wasm: true });
+
+/** The backend name and the kernels' source of `ready`'s argument; a ConfigError for anything else. */
+function readyArgs(arg: string | ReadyOptions | undefined): { name?: string; source?: WasmSource } {
+  if (arg === undefined || typeof arg === 'string') return arg === undefined ? {} : { name: arg };
+  checkOptions('ready', arg, READY_KEYS);
+  const { backend: name, wasm: source } = arg;
+  if (source !== undefined && !isWasmSource(source))
+    throw new ConfigError(
+      'ready',
+      'wasm: a URL, a Response, bytes or a WebAssembly.Module',
+      describeValue(source),
+    );
+  return { ...(name === undefined ? {} : { name }), ...(source === undefined ? {} : { source }) };
+}
+
 /**
- * Makes the backend ready to run, compiling the wasm kernels asynchronously (`WebAssembly.compile`)
- * if they are needed and not compiled yet, and resolves with `getBackend()`. Call it once before
- * the first op in a browser: a page's main thread may not compile them synchronously, and the
- * ES module build loads their bytes here (see NOTE(backend-start-up)). In Node it is optional.
+ * Makes the backend ready to run, compiling the wasm kernels asynchronously if they are needed and
+ * not compiled yet, and resolves with `getBackend()`. Call it once before the first op in a
+ * browser: a page's main thread may not compile them synchronously, and the ES module build
+ * fetches them here (kernels.wasm, compiled with `WebAssembly.compileStreaming` while it downloads;
+ * see NOTE(backend-start-up)). In Node it is optional.
  *
  * - `ready()`: the chosen backend (the default is wasm). When the page's Content-Security-Policy
- *   refuses WebAssembly, the default warns once (console.warn, naming the directive to add) and
- *   resolves with js; when wasm was chosen explicitly (SEQLAB_BACKEND), it rejects.
+ *   refuses WebAssembly, or kernels.wasm cannot be fetched, the default warns once (console.warn,
+ *   naming the directive to add or the URL) and resolves with js; when wasm was chosen explicitly
+ *   (SEQLAB_BACKEND), it rejects.
  * - `ready(name)`: selects `name` as `setBackend` does; `ready('wasm')` rejects with a BackendError
  *   when the kernels cannot compile (the CSP case names the directive), never falls back to js.
+ * - `ready({ backend, wasm })`: the same, with the kernels taken from `wasm` (a URL, a Response,
+ *   bytes or a compiled module) instead of the build's own, see ReadyOptions.
  *
+ * A server that sends kernels.wasm with another Content-Type than `application/wasm` makes
+ * `compileStreaming` refuse it: the kernels are then compiled from the downloaded bytes, with a
+ * warning that says so.
+ *
+ * @throws {ConfigError} (a rejection) for options other than ReadyOptions
  * @example
  * ```ts
  * import { ready, getBackend } from '@seqlab/tensor';
  * await ready(); // before the first op
  * getBackend(); // { name: 'wasm', reason: 'default: WebAssembly SIMD is available (float64 work runs in js)' }
+ *
+ * // Vite, which does not copy the file in `vite dev` (its dependency pre-bundling):
+ * import kernelsUrl from '@seqlab/tensor/kernels.wasm?url';
+ * await ready({ wasm: kernelsUrl });
  * ```
  */
-export async function ready(name?: string): Promise<{ name: string; reason: string }> {
+export async function ready(arg?: string | ReadyOptions): Promise<{ name: string; reason: string }> {
+  const { name, source } = readyArgs(arg);
   if (name === 'wasm' && hasWebAssembly && !backends.has('wasm')) {
-    const load = await compileWasm();
+    const load = await compileWasm(source);
     if (!load.ok) throw wasmError('ready', load);
   }
   if (name !== undefined) {
@@ -241,7 +295,7 @@ export async function ready(name?: string): Promise<{ name: string; reason: stri
   }
   if (pending !== null) throw pendingError(pending);
   if ((active === null || awaitingReady) && wasmPossible()) {
-    const load = await compileWasm();
+    const load = await compileWasm(source);
     // Another call may have chosen a backend while this one waited.
     if (active === null || awaitingReady) {
       awaitingReady = false;

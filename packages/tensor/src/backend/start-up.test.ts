@@ -1,13 +1,20 @@
 // Backend start-up (NOTE(backend-start-up) in registry.ts): nothing compiles at import, `ready()`
 // compiles the wasm kernels asynchronously, Node's synchronous first use still gets wasm, the
-// ES module build (kernel-bytes.browser.ts) needs `ready()`, and a Content-Security-Policy that
-// refuses WebAssembly is a warning or a rejection naming 'wasm-unsafe-eval', never a quiet js.
+// ES module build (kernel-bytes.browser.ts) needs `ready()`, which fetches kernels.wasm and
+// compiles it streaming (a wrong Content-Type: a warning and the bytes compiled; a missing file:
+// a warning naming it, and js), `ready({ wasm })` takes the application's URL, bytes or module,
+// and a Content-Security-Policy that refuses WebAssembly is a warning or a rejection naming
+// 'wasm-unsafe-eval', never a quiet js.
 // The same in a real page (headless Chromium, main thread, Worker, CSP):
 // tools/pack-smoke/browser-bundle.slow.test.ts.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { isCspRefusal } from './wasm/module';
+
+/** The kernels.wasm the ES module build fetches (beside kernel-bytes.browser.ts in the sources). */
+const KERNELS_URL = new URL('./wasm/kernels.wasm', import.meta.url).href;
 
 /** Chromium's words when a page's CSP has no 'wasm-unsafe-eval' (Chromium 14x; the Chromium test checks them). */
 const CHROMIUM_CSP =
@@ -23,6 +30,7 @@ function refusingWebAssembly(error: () => Error, which: { sync: boolean; async: 
     instantiate: real.instantiate,
     CompileError: real.CompileError,
     compile: which.async ? () => Promise.reject(error()) : real.compile,
+    compileStreaming: which.async ? () => Promise.reject(error()) : real.compileStreaming,
     Module: which.sync
       ? function Module() {
           throw error();
@@ -32,19 +40,78 @@ function refusingWebAssembly(error: () => Error, which: { sync: boolean; async: 
 }
 
 /**
+ * A static server's `fetch` over the files of this repository (Node's fetch has no `file:`): a
+ * `file:` URL answers with the file, as `contentType`, or with a 404 when it does not exist; the
+ * URLs asked for are in `fetched`.
+ */
+function fileServer(contentType = 'application/wasm') {
+  const fetched: string[] = [];
+  const fetchFile = async (input: string | URL) => {
+    const url = String(input);
+    fetched.push(url);
+    let body: Uint8Array<ArrayBuffer>;
+    try {
+      body = new Uint8Array(readFileSync(fileURLToPath(url)));
+    } catch {
+      return new Response(null, { status: 404, statusText: 'Not Found' });
+    }
+    return new Response(body, { headers: { 'content-type': contentType } });
+  };
+  return { fetched, fetch: vi.fn(fetchFile) };
+}
+
+/**
  * A fresh copy of @seqlab/tensor (its registry in its start-up state), as the ES module build
- * (`browserBuild`: the wasm bytes come from a dynamic import) or Node's, with `webAssembly` in
- * place of the global and `SEQLAB_BACKEND` set.
+ * (`browserBuild`: the kernels are kernels.wasm, fetched by `ready()` through `fetch`, by default a
+ * fileServer) or Node's, with `webAssembly` in place of the global and `SEQLAB_BACKEND` set.
  */
 async function fresh(
-  options: { browserBuild?: boolean; webAssembly?: object; env?: string } = {},
+  options: {
+    browserBuild?: boolean;
+    webAssembly?: object;
+    env?: string;
+    fetch?: (url: string | URL) => Promise<Response>;
+  } = {},
 ): Promise<typeof import('@seqlab/tensor')> {
   vi.resetModules();
-  if (options.browserBuild) vi.doMock('./wasm/kernel-bytes', () => import('./wasm/kernel-bytes.browser'));
-  else vi.doUnmock('./wasm/kernel-bytes');
+  if (options.browserBuild) {
+    vi.doMock('./wasm/kernel-bytes', () => import('./wasm/kernel-bytes.browser'));
+    vi.stubGlobal('fetch', options.fetch ?? fileServer().fetch);
+  } else {
+    vi.doUnmock('./wasm/kernel-bytes');
+  }
   if (options.webAssembly) vi.stubGlobal('WebAssembly', options.webAssembly);
   vi.stubEnv('SEQLAB_BACKEND', options.env ?? '');
   return import('@seqlab/tensor');
+}
+
+/**
+ * The real WebAssembly, counting its compilations of the kernels (sync, async and streaming; not
+ * those of Node's own fetch, which compiles an HTTP parser of its own).
+ */
+function countingWebAssembly() {
+  const real = WebAssembly;
+  const ours = (bytes: BufferSource) => bytes.byteLength === readFileSync(fileURLToPath(KERNELS_URL)).length;
+  const calls = { Module: 0, compile: 0, compileStreaming: 0 };
+  const webAssembly = {
+    ...Object.fromEntries(Object.getOwnPropertyNames(real).map((key) => [key, Reflect.get(real, key)])),
+    Module: Object.assign(
+      function Module(bytes: BufferSource) {
+        calls.Module += Number(ours(bytes));
+        return new real.Module(bytes);
+      },
+      { prototype: real.Module.prototype },
+    ),
+    compile: (bytes: BufferSource) => {
+      calls.compile += Number(ours(bytes));
+      return real.compile(bytes);
+    },
+    compileStreaming: (response: Response | PromiseLike<Response>) => {
+      calls.compileStreaming++;
+      return real.compileStreaming(response);
+    },
+  };
+  return { calls, webAssembly };
 }
 
 afterEach(() => {
@@ -120,13 +187,15 @@ describe('in Node (the CommonJS build, and the sources)', () => {
 });
 
 describe('the ES module build (what a bundler gives a browser)', () => {
-  test('ops before ready() run js with one warning; ready() then switches to wasm, same numbers as Node', async () => {
+  test('ops before ready() run js with one warning; ready() then fetches kernels.wasm and compiles it streaming, same numbers as Node', async () => {
     const node = await fresh();
     expect(node.getBackend().name).toBe('wasm');
     const want = product(node);
 
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    const t = await fresh({ browserBuild: true });
+    const server = fileServer();
+    const { calls, webAssembly } = countingWebAssembly();
+    const t = await fresh({ browserBuild: true, fetch: server.fetch, webAssembly });
     expect(t.listBackends()).toEqual(['js', 'wasm']);
     expect(t.getBackend()).toEqual({
       name: 'js',
@@ -138,10 +207,13 @@ describe('the ES module build (what a bundler gives a browser)', () => {
     expect(() => t.setBackend('wasm')).toThrow(
       "setBackend: expected the wasm kernels compiled, got a synchronous call before they were (this build loads the WebAssembly kernels asynchronously). Call `await ready('wasm')`",
     );
+    expect(server.fetched).toEqual([]);
     expect(await t.ready()).toEqual({
       name: 'wasm',
       reason: 'default: WebAssembly SIMD is available (float64 work runs in js)',
     });
+    expect(server.fetched).toEqual([KERNELS_URL]);
+    expect(calls).toEqual({ Module: 0, compile: 0, compileStreaming: 1 });
     expect(product(t)).toEqual(want);
     expect(warn).toHaveBeenCalledTimes(1);
   });
@@ -152,6 +224,121 @@ describe('the ES module build (what a bundler gives a browser)', () => {
     t.setBackend('js');
     t.setBackend('wasm');
     expect(t.getBackend().name).toBe('wasm');
+  });
+
+  test('a server that sends kernels.wasm with the wrong Content-Type: wasm all the same, and one warning saying why', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const { calls, webAssembly } = countingWebAssembly();
+    const t = await fresh({
+      browserBuild: true,
+      fetch: fileServer('application/octet-stream').fetch,
+      webAssembly,
+    });
+    expect((await t.ready()).name).toBe('wasm');
+    // compileStreaming refused the response; the bytes were compiled instead.
+    expect(calls).toEqual({ Module: 0, compile: 1, compileStreaming: 1 });
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0]![0]).toMatch(
+      /^BackendError: ready: expected file:\/\/.*\/kernels\.wasm served as application\/wasm, got 'application\/octet-stream' \(.+\)\. Compiled it from the downloaded bytes instead of while downloading$/,
+    );
+    await t.ready();
+    expect(t.tensor([1, 2]).add(1).toArray()).toEqual([2, 3]);
+    expect(warn).toHaveBeenCalledTimes(1);
+  });
+
+  test('a kernels.wasm that is not there: the default warns naming its URL and how to serve it, and runs js', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const missing = async (url: string | URL) => {
+      expect(String(url)).toBe(KERNELS_URL);
+      return new Response('not here', { status: 404, statusText: 'Not Found' });
+    };
+    const t = await fresh({ browserBuild: true, fetch: vi.fn(missing) });
+    const info = await t.ready();
+    expect(info).toEqual({
+      name: 'js',
+      reason: `default: the pure-TypeScript backend (no wasm: loading the WebAssembly kernels failed: fetching ${KERNELS_URL} failed: HTTP 404 Not Found)`,
+    });
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0]![0]).toBe(
+      `BackendError: backend: expected the wasm kernels to compile, got 'wasm' (loading the WebAssembly kernels failed: fetching ${KERNELS_URL} failed: HTTP 404 Not Found). Copy node_modules/@seqlab/tensor/dist/kernels.wasm beside the bundle (Vite and webpack do, esbuild does not), or pass its URL or bytes to ready({ wasm })`,
+    );
+    await expect(t.ready('wasm')).rejects.toThrow(
+      `ready: expected the wasm kernels to compile, got 'wasm' (loading the WebAssembly kernels failed: fetching ${KERNELS_URL} failed: HTTP 404 Not Found)`,
+    );
+    const offline = await fresh({
+      browserBuild: true,
+      fetch: vi.fn(() => Promise.reject(new TypeError('Failed to fetch'))),
+    });
+    await expect(offline.ready('wasm')).rejects.toThrow(`fetching ${KERNELS_URL} failed: Failed to fetch)`);
+  });
+
+  const kernelsFile = () => new Uint8Array(readFileSync(fileURLToPath(KERNELS_URL)));
+  test.each([
+    ['a URL', () => new URL('https://cdn.example/seqlab/k.wasm'), ['https://cdn.example/seqlab/k.wasm']],
+    ['a string URL', () => 'https://cdn.example/seqlab/k.wasm', ['https://cdn.example/seqlab/k.wasm']],
+    [
+      'a Response',
+      () => new Response(kernelsFile(), { headers: { 'content-type': 'application/wasm' } }),
+      [],
+    ],
+    ['the bytes (a Uint8Array)', () => new Uint8Array(kernelsFile()), []],
+    ['the bytes (an ArrayBuffer)', () => new Uint8Array(kernelsFile()).buffer, []],
+    ['a compiled WebAssembly.Module', () => new WebAssembly.Module(kernelsFile()), []],
+  ])(
+    "ready({ wasm: %s }) compiles the application's kernels, not the build's",
+    async (_, source, fetched) => {
+      const cdn = { fetched: [] as string[] };
+      const fetchCdn = vi.fn(async (url: string | URL) => {
+        cdn.fetched.push(String(url));
+        return new Response(kernelsFile(), { headers: { 'content-type': 'application/wasm' } });
+      });
+      const t = await fresh({ browserBuild: true, fetch: fetchCdn });
+      expect(await t.ready({ wasm: source() })).toEqual({
+        name: 'wasm',
+        reason: 'default: WebAssembly SIMD is available (float64 work runs in js)',
+      });
+      expect(cdn.fetched).toEqual(fetched);
+      // A later source is not used: the kernels are compiled.
+      expect((await t.ready({ backend: 'wasm', wasm: 'https://elsewhere.example/k.wasm' })).name).toBe(
+        'wasm',
+      );
+      expect(cdn.fetched).toEqual(fetched);
+    },
+  );
+
+  test('ready({ wasm }) in Node: the bytes given, before the first op', async () => {
+    const t = await fresh();
+    const { calls, webAssembly } = countingWebAssembly();
+    vi.stubGlobal('WebAssembly', webAssembly);
+    expect((await t.ready({ wasm: new Uint8Array(kernelsFile()) })).name).toBe('wasm');
+    expect(calls).toEqual({ Module: 0, compile: 1, compileStreaming: 0 });
+  });
+
+  test('ready({ wasm }) with a module that is not the kernels: the default warns and runs js', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    // The smallest valid module: the magic number and version, no sections.
+    const empty = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
+    const t = await fresh({ browserBuild: true });
+    expect((await t.ready({ wasm: empty })).reason).toBe(
+      "default: the pure-TypeScript backend (no wasm: the WebAssembly module given is not seqlab's kernels: it has no export gemm_packed, transpose, recurrent_forward, recurrent_backward, act_exp, act_sigmoid, act_tanh, __heap_base)",
+    );
+    expect(warn).toHaveBeenCalledTimes(1);
+  });
+
+  test("ready's options are checked: a ConfigError for an unknown key or a wasm that is no source", async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const t = await fresh({ browserBuild: true });
+    await expect(t.ready({ wsam: 'k.wasm' } as never)).rejects.toThrow(
+      "ready: expected options among backend, wasm, got unknown option 'wsam'. Did you mean wasm?",
+    );
+    await expect(t.ready({ wasm: 42 } as never)).rejects.toThrow(t.ConfigError);
+    await expect(t.ready({ wasm: 42 } as never)).rejects.toThrow(
+      'ready: expected wasm: a URL, a Response, bytes or a WebAssembly.Module, got the number 42',
+    );
+    await expect(t.ready({ backend: 'cuda' })).rejects.toThrow(
+      "setBackend: expected one of js, wasm, got 'cuda'",
+    );
+    expect(t.getBackend().name).toBe('js');
   });
 
   test('a main thread that refuses to compile synchronously (RangeError) still gets wasm from ready()', async () => {

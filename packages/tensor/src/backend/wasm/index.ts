@@ -3,7 +3,8 @@ import { packB } from '../js/gemm';
 import { jsBackend } from '../js/index';
 import { makeRecurrentKernels } from '../js/recurrent/loop';
 import { makeWasmGemm, type WasmGemm } from './gemm';
-import { kernelBytes, kernelBytesSync } from './kernel-bytes';
+import { defaultKernelSource, kernelBytesSync } from './kernel-bytes';
+import type { WasmSource } from './kernel-source';
 import {
   instantiateKernels,
   instantiateKernelsAsync,
@@ -30,50 +31,52 @@ export interface WasmKernels extends WasmGemm {
 }
 
 /**
- * What `loadWasmKernels` returns: the kernels, or why there are none (`blockedByCsp`: the page's
- * Content-Security-Policy refused to compile WebAssembly, see NOTE(wasm-csp); `retryAsync`: only
- * the synchronous way failed, and `loadWasmKernelsAsync` may succeed).
+ * What `loadWasmKernels` returns: the kernels (with a `warning` to print once when they compiled the
+ * slower way), or why there are none (`blockedByCsp`: the page's Content-Security-Policy refused to
+ * compile WebAssembly, see NOTE(wasm-csp); `retryAsync`: only the synchronous way failed, and
+ * `loadWasmKernelsAsync` may succeed; `hint`: how to fix it).
  */
 export type WasmKernelsLoad =
-  | ({ ok: true } & WasmKernels)
-  | { ok: false; reason: string; blockedByCsp: boolean; retryAsync: boolean };
+  | ({ ok: true; warning?: string } & WasmKernels)
+  | { ok: false; reason: string; blockedByCsp: boolean; retryAsync: boolean; hint?: string };
 
 function kernelsOf(load: WasmModuleLoad): WasmKernelsLoad {
   if (!load.ok) return load;
-  return { ok: true, module: load.module, ...makeWasmGemm(load.module), ...makeWasmRecurrent(load.module) };
+  const kernels = { module: load.module, ...makeWasmGemm(load.module), ...makeWasmRecurrent(load.module) };
+  return load.warning === undefined
+    ? { ok: true, ...kernels }
+    : { ok: true, warning: load.warning, ...kernels };
 }
 
 /**
  * Compiles and instantiates the SIMD kernels synchronously. Not available (with the reason) when
- * WebAssembly or its SIMD128 proposal is missing, when compiling fails, or when this build has not
- * loaded the module's bytes yet (the ES module build loads them in `loadWasmKernelsAsync`, see
+ * WebAssembly or its SIMD128 proposal is missing, when compiling fails, or when this build has no
+ * bytes at hand (the ES module build fetches kernels.wasm in `loadWasmKernelsAsync`, see
  * NOTE(wasm-bytes)).
  */
-export function loadWasmKernels(base64: string | undefined = kernelBytesSync()): WasmKernelsLoad {
-  if (base64 === undefined)
+export function loadWasmKernels(
+  bytes: Uint8Array<ArrayBuffer> | undefined = kernelBytesSync(),
+): WasmKernelsLoad {
+  if (bytes === undefined)
     return {
       ok: false,
       reason: 'this build loads the WebAssembly kernels asynchronously',
       blockedByCsp: false,
       retryAsync: true,
     };
-  return kernelsOf(instantiateKernels(base64));
+  return kernelsOf(instantiateKernels(bytes));
 }
 
 /**
- * Loads the module's bytes, then compiles and instantiates the SIMD kernels asynchronously
- * (`WebAssembly.compile`, which a browser's main thread needs for a module over 4 KB). Fails as
- * `loadWasmKernels` does, or when the bytes' chunk cannot be loaded.
+ * Compiles and instantiates the SIMD kernels asynchronously from `source` (default: this build's,
+ * NOTE(wasm-bytes)): `WebAssembly.compile` for bytes, which a browser's main thread needs for a
+ * module over 4 KB, `WebAssembly.compileStreaming` for a URL. Fails as `loadWasmKernels` does, or
+ * when the file cannot be fetched.
  */
-export async function loadWasmKernelsAsync(): Promise<WasmKernelsLoad> {
-  let base64: string;
-  try {
-    base64 = await kernelBytes();
-  } catch (e) {
-    const reason = `loading the WebAssembly kernels failed: ${(e as Error).message}`;
-    return { ok: false, reason, blockedByCsp: false, retryAsync: false };
-  }
-  return kernelsOf(await instantiateKernelsAsync(base64));
+export async function loadWasmKernelsAsync(
+  source: WasmSource = defaultKernelSource(),
+): Promise<WasmKernelsLoad> {
+  return kernelsOf(await instantiateKernelsAsync(source));
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { FloatStorage } from '../../dtype';
+import { compileKernelSource, FETCH_HINT, KernelFetchError, type WasmSource } from './kernel-source';
 
-// The compiled module (kernels.ts, built from the C files beside this one) and its memory, which
+// The compiled module (kernels.ts and kernels.wasm, built from the C files beside this one) and its memory, which
 // the GEMM (gemm.ts) and the fused recurrence (recurrent.ts) share: each call lays its operands out
 // from `start` on, so a call may overwrite what the previous one left there.
 //
@@ -38,23 +39,29 @@ export interface WasmModule {
 }
 
 /**
- * What compiling the kernels gave: the module, or why there is none. `blockedByCsp` is true when
- * the page's Content-Security-Policy refused to compile WebAssembly (see NOTE(wasm-csp)),
- * `retryAsync` when only the synchronous way was refused (a browser's main thread compiles a module
- * over 4 KB only asynchronously: Chromium throws a RangeError) or could not run yet.
+ * What compiling the kernels gave: the module (with a `warning` to print once when it compiled the
+ * slower way, see compileKernelSource), or why there is none. `blockedByCsp` is true when the page's
+ * Content-Security-Policy refused to compile WebAssembly (see NOTE(wasm-csp)), `retryAsync` when
+ * only the synchronous way was refused (a browser's main thread compiles a module over 4 KB only
+ * asynchronously: Chromium throws a RangeError) or could not run yet; `hint` says how to fix it.
  */
 export type WasmModuleLoad =
-  | { ok: true; module: WasmModule }
-  | { ok: false; reason: string; blockedByCsp: boolean; retryAsync: boolean };
+  | { ok: true; module: WasmModule; warning?: string }
+  | { ok: false; reason: string; blockedByCsp: boolean; retryAsync: boolean; hint?: string };
 
 const PAGE = 65536;
 
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
+/** The functions (and the global) the C files export: a module without one is not our kernels. */
+const EXPORTS = [
+  'gemm_packed',
+  'transpose',
+  'recurrent_forward',
+  'recurrent_backward',
+  'act_exp',
+  'act_sigmoid',
+  'act_tanh',
+  '__heap_base',
+] as const satisfies readonly (keyof KernelExports | '__heap_base')[];
 
 // NOTE(wasm-csp): a page whose Content-Security-Policy has a script-src without
 // 'wasm-unsafe-eval' (or 'unsafe-eval') may not compile WebAssembly: Chromium rejects with a
@@ -70,57 +77,73 @@ export function isCspRefusal(error: unknown): boolean {
   return error instanceof EvalError || (error instanceof Error && CSP_MESSAGE.test(error.message));
 }
 
-const failed = (error: unknown, sync: boolean): WasmModuleLoad => ({
-  ok: false,
-  reason: `compiling the WebAssembly kernels failed: ${(error as Error).message}`,
-  blockedByCsp: isCspRefusal(error),
-  retryAsync: sync && error instanceof RangeError,
-});
+const failed = (error: unknown, sync: boolean): WasmModuleLoad => {
+  if (error instanceof KernelFetchError) {
+    const reason = `loading the WebAssembly kernels failed: ${error.message}`;
+    return { ok: false, reason, blockedByCsp: false, retryAsync: false, hint: FETCH_HINT };
+  }
+  return {
+    ok: false,
+    reason: `compiling the WebAssembly kernels failed: ${(error as Error).message}`,
+    blockedByCsp: isCspRefusal(error),
+    retryAsync: sync && error instanceof RangeError,
+  };
+};
 
-/** The bytes of the module, or why this runtime cannot run it. */
-function checkedBytes(base64: string): { bytes: Uint8Array<ArrayBuffer> } | WasmModuleLoad {
+/** Why this runtime cannot run the kernels (`bytes`, when they are at hand), or null when it can. */
+function unsupported(bytes?: BufferSource): WasmModuleLoad | null {
   if (typeof WebAssembly !== 'object')
     return { ok: false, reason: 'no WebAssembly in this runtime', blockedByCsp: false, retryAsync: false };
-  const bytes = decodeBase64(base64);
-  if (!WebAssembly.validate(bytes))
+  if (bytes !== undefined && !WebAssembly.validate(bytes))
     return {
       ok: false,
       reason: 'this runtime has no WebAssembly SIMD128',
       blockedByCsp: false,
       retryAsync: false,
     };
-  return { bytes };
+  return null;
 }
 
 /**
- * Compiles and instantiates the SIMD kernels (`base64`, the module of kernels.ts) synchronously.
+ * Compiles and instantiates the SIMD kernels (`bytes`, the module of kernels.ts) synchronously.
  * Not available (with the reason) when WebAssembly or its SIMD128 proposal is missing, or when
  * compiling fails. A browser's main thread refuses to compile a module over 4 KB synchronously
  * (this one is about 48 KB): there, `instantiateKernelsAsync`.
  */
-export function instantiateKernels(base64: string): WasmModuleLoad {
-  const checked = checkedBytes(base64);
-  if (!('bytes' in checked)) return checked;
+export function instantiateKernels(bytes: Uint8Array<ArrayBuffer>): WasmModuleLoad {
+  const refused = unsupported(bytes);
+  if (refused) return refused;
   const memory = new WebAssembly.Memory({ initial: 32 });
   try {
-    return wrap(new WebAssembly.Instance(new WebAssembly.Module(checked.bytes), { env: { memory } }), memory);
+    return wrap(new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }), memory);
   } catch (e) {
     return failed(e, true);
   }
 }
 
 /**
- * Compiles and instantiates the SIMD kernels with `WebAssembly.compile` and
- * `WebAssembly.instantiate`, off the calling thread's critical path: the way a browser's main
- * thread must. Fails as `instantiateKernels` does.
+ * Compiles the SIMD kernels from `source` asynchronously (compileKernelSource: `WebAssembly.compile`
+ * for bytes, `WebAssembly.compileStreaming` for a URL or a Response) and instantiates them, off the
+ * calling thread's critical path: the way a browser's main thread must. Fails as
+ * `instantiateKernels` does, when the file cannot be fetched (with the hint), or when the module
+ * is not seqlab's kernels (an export missing).
  */
-export async function instantiateKernelsAsync(base64: string): Promise<WasmModuleLoad> {
-  const checked = checkedBytes(base64);
-  if (!('bytes' in checked)) return checked;
+export async function instantiateKernelsAsync(source: WasmSource): Promise<WasmModuleLoad> {
+  const refused = unsupported(
+    source instanceof ArrayBuffer || ArrayBuffer.isView(source) ? (source as BufferSource) : undefined,
+  );
+  if (refused) return refused;
   const memory = new WebAssembly.Memory({ initial: 32 });
   try {
-    const compiled = await WebAssembly.compile(checked.bytes);
-    return wrap(await WebAssembly.instantiate(compiled, { env: { memory } }), memory);
+    const { module, warning } = await compileKernelSource(source);
+    const instance = await WebAssembly.instantiate(module, { env: { memory } });
+    const missing = EXPORTS.filter((name) => instance.exports[name] === undefined);
+    if (missing.length > 0) {
+      const reason = `the WebAssembly module given is not seqlab's kernels: it has no export ${missing.join(', ')}`;
+      return { ok: false, reason, blockedByCsp: false, retryAsync: false };
+    }
+    const load = wrap(instance, memory);
+    return warning === undefined || !load.ok ? load : { ...load, warning };
   } catch (e) {
     return failed(e, false);
   }
