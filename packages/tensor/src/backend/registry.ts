@@ -230,7 +230,12 @@ export function setBackend(name: string): void {
  * getBackend(); // { name: 'wasm', reason: 'default: WebAssembly SIMD is available (float64 work runs in js)' }
  * ```
  */
-export async function ready(name?: string): Promise<{ name: string; reason: string }> {
+export async function ready(name?: string): Promise<{
+  /** The backend's name: `js`, `wasm`, `native` or one registered with `setBackend`. */
+  name: string;
+  /** Why it was chosen: the default and its condition, `setBackend`, or `SEQLAB_BACKEND`. */
+  reason: string;
+}> {
   if (name === 'wasm' && hasWebAssembly && !backends.has('wasm')) {
     const load = await compileWasm();
     if (!load.ok) throw wasmError('ready', load);
@@ -273,7 +278,12 @@ export function backend(): Backend {
  * The active backend's name and why it was chosen, e.g. `{ name: 'js', reason: 'default: …' }`.
  * Throws as `backend()` does.
  */
-export function getBackend(): { name: string; reason: string } {
+export function getBackend(): {
+  /** The backend's name: `js`, `wasm`, `native` or one registered with `setBackend`. */
+  name: string;
+  /** Why it was chosen: the default and its condition, `setBackend`, or `SEQLAB_BACKEND`. */
+  reason: string;
+} {
   return { name: resolveActive().name, reason };
 }
 
