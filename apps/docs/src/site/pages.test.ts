@@ -134,9 +134,10 @@ describe('the site pages', () => {
       expect(html.get(page), page).not.toMatch(/Code snippet path not found|File not found/i);
   });
 
-  it('place the live demos in guides 1 and 3', () => {
+  it('place the live demos in guides 1, 3 and 8', () => {
     expect(html.get('guides/word-order.md')).toContain('<WordOrderDemo />');
     expect(html.get('guides/gradients.md')).toContain('<GradientFlowChart />');
+    expect(html.get('guides/clipping-and-overfitting.md')).toContain('<ExplodingGradientsChart />');
   });
 
   it('renders every page', () => {
