@@ -241,6 +241,15 @@ describe.skipIf(!hasChromium)('the docs site in Chromium', () => {
     expect(await demo.locator('[data-value="free-nan"]').textContent()).toBe('88');
     expect(await demo.locator('[data-value="applied-max"]').textContent()).toBe('1.000');
     await shot(page, 'guides/clipping-and-overfitting.html');
+    // Stop: run again, stop after the first steps; the chart keeps the steps done.
+    await demo.getByRole('button', { name: 'Run again' }).click();
+    await expect.poll(() => status.textContent()).toMatch(/step [1-9]\d* of 300/);
+    await demo.getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(() => status.getAttribute('data-state'), { timeout: 120_000 }).toBe('done');
+    const [, steps] = (await status.textContent())?.match(/^Stopped after (\d+) steps/) ?? [];
+    expect(Number(steps)).toBeGreaterThan(0);
+    expect(Number(steps)).toBeLessThan(300);
+    expect(await points('clipped-applied')).toHaveLength(Number(steps));
     expect(problems).toEqual([]);
     await page.close();
   }, 600_000);
