@@ -11,6 +11,9 @@ describe('exploding gradients and clipGradNorm (guide 8)', () => {
     expect(clipped.losses.every(Number.isFinite)).toBe(true);
     expect(Number.isFinite(clipped.testMse)).toBe(true);
     expect(summarize(clipped.gradNorms.slice(30), 10).median).toBeLessThan(10);
+    // the step applies the clipped gradient: its norm is at most maxNorm (float32 rounding aside)
+    expect(Math.max(...clipped.appliedNorms)).toBeLessThanOrEqual(1 + 1e-5);
+    expect(clipped.appliedNorms[0]).toBeCloseTo(1, 5);
   }, 120_000);
 
   it('summarize counts the non-finite entries apart', () => {

@@ -6,6 +6,7 @@ import { Module } from './module';
  * (torch.nn.Dropout); the identity after `eval()`. Masks come from the seeded global generator.
  */
 export class Dropout extends Module {
+  /** The probability of zeroing each element while training. */
   readonly p: number;
 
   constructor(p = 0.5) {
@@ -23,6 +24,10 @@ export class Dropout extends Module {
     this.p = p;
   }
 
+  /**
+   * Training: each element zeroed with probability p and the rest scaled by 1 / (1 − p); after
+   * `eval()`, x itself. Any shape; the output has x's shape.
+   */
   forward(x: Tensor): Tensor {
     assertTensor('Dropout.forward', x);
     return dropout(x, this.p, { training: this.training });

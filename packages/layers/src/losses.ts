@@ -23,6 +23,7 @@ export interface NllLossOptions {
   weight?: Tensor;
   /** Targets equal to this are ignored (no loss, no gradient, not counted). Default −100. */
   ignoreIndex?: number;
+  /** `mean` (default: over the batch; divided by the summed target weights with `weight`), `sum`, or `none` (one loss per row). */
   reduction?: Reduction;
 }
 
@@ -146,7 +147,14 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
 }
 
 /** Mean squared error (torch.nn.functional.mse_loss); input and target of the same shape. */
-export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+export function mseLoss(
+  input: Tensor,
+  target: Tensor,
+  options: {
+    /** `mean` (default: over every element), `sum`, or `none` (the input's shape). */
+    reduction?: Reduction;
+  } = {},
+): Tensor {
   assertTensor('mseLoss', input);
   assertTensor('mseLoss', target, 'target');
   checkOptions('mseLoss', options, MSE_KEYS);
@@ -169,6 +177,7 @@ export interface BceWithLogitsOptions {
   weight?: Tensor;
   /** Weight of the positive term per class (broadcast over the last dim). */
   posWeight?: Tensor;
+  /** `mean` (default: over every element), `sum`, or `none` (the input's shape). */
   reduction?: Reduction;
 }
 const BCE_KEYS = optionKeys<BceWithLogitsOptions>({ weight: true, posWeight: true, reduction: true });
@@ -224,10 +233,14 @@ export function bceWithLogits(input: Tensor, target: Tensor, options: BceWithLog
 
 /** `crossEntropy` as a module (torch.nn.CrossEntropyLoss). */
 export class CrossEntropyLoss extends Module {
-  constructor(readonly options: CrossEntropyOptions = {}) {
+  constructor(
+    /** The options of every call, checked once here (an unknown key is a `ConfigError`). */
+    readonly options: CrossEntropyOptions = {},
+  ) {
     super();
     checkOptions('CrossEntropyLoss', options, CROSS_ENTROPY_KEYS);
   }
+  /** `crossEntropy(input, target, options)`: input [N, C] scores, target [N] int32 class indices -> the loss (0-d, or [N] with reduction `none`). */
   forward(input: Tensor, target: Tensor): Tensor {
     return crossEntropy(input, target, this.options);
   }
@@ -235,10 +248,14 @@ export class CrossEntropyLoss extends Module {
 
 /** `nllLoss` as a module (torch.nn.NLLLoss). */
 export class NLLLoss extends Module {
-  constructor(readonly options: NllLossOptions = {}) {
+  constructor(
+    /** The options of every call, checked once here (an unknown key is a `ConfigError`). */
+    readonly options: NllLossOptions = {},
+  ) {
     super();
     checkOptions('NLLLoss', options, NLL_KEYS);
   }
+  /** `nllLoss(input, target, options)`: input [N, C] log-probabilities, target [N] int32 class indices -> the loss (0-d, or [N] with reduction `none`). */
   forward(input: Tensor, target: Tensor): Tensor {
     return nllLoss(input, target, this.options);
   }
@@ -246,10 +263,17 @@ export class NLLLoss extends Module {
 
 /** `mseLoss` as a module (torch.nn.MSELoss). */
 export class MSELoss extends Module {
-  constructor(readonly options: { reduction?: Reduction } = {}) {
+  constructor(
+    /** The options of every call, checked once here. */
+    readonly options: {
+      /** `mean` (default: over every element), `sum`, or `none` (the input's shape). */
+      reduction?: Reduction;
+    } = {},
+  ) {
     super();
     checkOptions('MSELoss', options, MSE_KEYS);
   }
+  /** `mseLoss(input, target, options)`: input and target of one shape -> the loss (0-d, or that shape with reduction `none`). */
   forward(input: Tensor, target: Tensor): Tensor {
     return mseLoss(input, target, this.options);
   }
@@ -257,10 +281,14 @@ export class MSELoss extends Module {
 
 /** `bceWithLogits` as a module (torch.nn.BCEWithLogitsLoss). */
 export class BCEWithLogitsLoss extends Module {
-  constructor(readonly options: BceWithLogitsOptions = {}) {
+  constructor(
+    /** The options of every call, checked once here (an unknown key is a `ConfigError`). */
+    readonly options: BceWithLogitsOptions = {},
+  ) {
     super();
     checkOptions('BCEWithLogitsLoss', options, BCE_KEYS);
   }
+  /** `bceWithLogits(input, target, options)`: input logits and target probabilities of one shape -> the loss (0-d, or that shape with reduction `none`). */
   forward(input: Tensor, target: Tensor): Tensor {
     return bceWithLogits(input, target, this.options);
   }

@@ -19,7 +19,9 @@ const LOAD_STATE_DICT_KEYS = optionKeys<LoadStateDictOptions>({ strict: true });
 
 /** What `loadStateDict` did not match (only non-empty when `strict: false`). */
 export interface LoadStateDictResult {
+  /** The module's parameter and buffer names the state dict did not have (left unchanged). */
   missingKeys: string[];
+  /** The state dict's keys the module has no parameter or buffer for (ignored). */
   unexpectedKeys: string[];
 }
 

@@ -3,6 +3,7 @@ import { Module } from './module';
 
 /** A module with a `forward` from one tensor to one tensor. */
 export interface TensorModule extends Module {
+  /** Maps one tensor to one tensor. */
   forward(x: Tensor): Tensor;
 }
 
@@ -16,6 +17,7 @@ export interface TensorModule extends Module {
  * ```
  */
 export class Sequential extends Module {
+  /** The modules in the order they run (registered as `0`, `1`, …). */
   readonly layers: readonly TensorModule[];
 
   constructor(...layers: TensorModule[]) {
@@ -32,6 +34,7 @@ export class Sequential extends Module {
     this.layers = layers.map((m, i) => this.registerModule(String(i), m));
   }
 
+  /** x through every module in order: each one's output is the next one's input. */
   forward(x: Tensor): Tensor {
     let y = x;
     for (const layer of this.layers) y = layer.forward(y);
@@ -41,6 +44,7 @@ export class Sequential extends Module {
 
 /** max(x, 0) as a module (torch.nn.ReLU), for Sequential. */
 export class ReLU extends Module {
+  /** max(x, 0) elementwise, same shape. */
   forward(x: Tensor): Tensor {
     assertTensor('ReLU.forward', x);
     return x.relu();
@@ -49,6 +53,7 @@ export class ReLU extends Module {
 
 /** tanh as a module (torch.nn.Tanh), for Sequential. */
 export class Tanh extends Module {
+  /** tanh(x) elementwise, same shape. */
   forward(x: Tensor): Tensor {
     assertTensor('Tanh.forward', x);
     return x.tanh();

@@ -34,6 +34,7 @@ import { checkHandler } from './zero-division';
  * ```
  */
 export class ConfusionMatrixAccumulator {
+  /** @internal The label pairs seen so far (a private type: subclasses in this package read it). */
   protected counts = new LabelPairCounts();
   /** The class name used in error messages (a literal, so minified builds keep it). */
   protected readonly name: string = 'ConfusionMatrixAccumulator';

@@ -19,7 +19,9 @@ import {
  * ```
  */
 export interface TensorLike {
+  /** Size of each dimension, outermost first (metrics take rank 1 or 2). */
   readonly shape: readonly number[];
+  /** The values as a flat, row-major Float32Array of `shape`'s product elements. */
   toFloat32Array(): Float32Array;
 }
 

@@ -36,9 +36,12 @@ const COSINEANNEALING_LR_KEYS = optionKeys<CosineAnnealingLROptions>({
  */
 export class CosineAnnealingLR extends LRScheduler {
   static override readonly kind: string = 'CosineAnnealingLR';
+  /** T_max: the steps of half a cosine period, from the initial lr down to etaMin. */
   tMax: number;
+  /** η_min, the lowest lr. */
   etaMin: number;
-  protected readonly savedFields = { tMax: 'T_max', etaMin: 'eta_min' };
+  /** Hyperparameters kept in the state dict: field name → PyTorch's attribute name. */
+  protected readonly savedFields: Readonly<Record<string, string>> = { tMax: 'T_max', etaMin: 'eta_min' };
 
   constructor(optimizer: Optimizer, options: CosineAnnealingLROptions) {
     checkOptions('CosineAnnealingLR', options, COSINEANNEALING_LR_KEYS);

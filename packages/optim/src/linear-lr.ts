@@ -40,10 +40,14 @@ const LINEAR_LR_KEYS = optionKeys<LinearLROptions>({
  */
 export class LinearLR extends LRScheduler {
   static override readonly kind: string = 'LinearLR';
+  /** Factor of the initial lr at step 0. */
   startFactor: number;
+  /** Factor of the initial lr from step `totalIters` on. */
   endFactor: number;
+  /** Steps over which the factor moves from startFactor to endFactor. */
   totalIters: number;
-  protected readonly savedFields = {
+  /** Hyperparameters kept in the state dict: field name → PyTorch's attribute name. */
+  protected readonly savedFields: Readonly<Record<string, string>> = {
     startFactor: 'start_factor',
     endFactor: 'end_factor',
     totalIters: 'total_iters',

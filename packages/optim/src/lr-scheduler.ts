@@ -241,9 +241,15 @@ const STEP_LR_KEYS = optionKeys<StepLROptions>({ stepSize: true, gamma: true, la
  */
 export class StepLR extends LRScheduler {
   static override readonly kind: string = 'StepLR';
+  /** Steps between two decays. */
   stepSize: number;
+  /** Multiplicative factor of the lr decay. */
   gamma: number;
-  protected readonly savedFields = { stepSize: 'step_size', gamma: 'gamma' };
+  /** Hyperparameters kept in the state dict: field name → PyTorch's attribute name. */
+  protected readonly savedFields: Readonly<Record<string, string>> = {
+    stepSize: 'step_size',
+    gamma: 'gamma',
+  };
 
   constructor(optimizer: Optimizer, options: StepLROptions) {
     checkOptions('StepLR', options, STEP_LR_KEYS);
@@ -290,8 +296,13 @@ export class MultiStepLR extends LRScheduler {
   static override readonly kind: string = 'MultiStepLR';
   /** The milestones, sorted (repeats kept). */
   milestones: number[];
+  /** Multiplicative factor of the lr decay. */
   gamma: number;
-  protected readonly savedFields = { milestones: 'milestones', gamma: 'gamma' };
+  /** Hyperparameters kept in the state dict: field name → PyTorch's attribute name. */
+  protected readonly savedFields: Readonly<Record<string, string>> = {
+    milestones: 'milestones',
+    gamma: 'gamma',
+  };
 
   constructor(optimizer: Optimizer, options: MultiStepLROptions) {
     checkOptions('MultiStepLR', options, MULTISTEP_LR_KEYS);
@@ -337,8 +348,10 @@ const EXPONENTIAL_LR_KEYS = optionKeys<ExponentialLROptions>({ gamma: true, last
  */
 export class ExponentialLR extends LRScheduler {
   static override readonly kind: string = 'ExponentialLR';
+  /** Multiplicative factor of the lr at every step. */
   gamma: number;
-  protected readonly savedFields = { gamma: 'gamma' };
+  /** Hyperparameters kept in the state dict: field name → PyTorch's attribute name. */
+  protected readonly savedFields: Readonly<Record<string, string>> = { gamma: 'gamma' };
 
   constructor(optimizer: Optimizer, options: ExponentialLROptions) {
     checkOptions('ExponentialLR', options, EXPONENTIAL_LR_KEYS);

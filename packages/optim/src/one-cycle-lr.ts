@@ -102,7 +102,8 @@ export class OneCycleLR extends LRScheduler {
   baseMomentums: number[];
   /** The phases: the step each ends at and the fields it moves between (PyTorch's `_schedule_phases`). */
   phases: Phase[];
-  protected readonly savedFields = {
+  /** Hyperparameters kept in the state dict: field name → PyTorch's attribute name. */
+  protected readonly savedFields: Readonly<Record<string, string>> = {
     totalSteps: 'total_steps',
     annealStrategy: 'anneal_strategy',
     cycleMomentum: 'cycle_momentum',

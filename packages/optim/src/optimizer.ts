@@ -41,6 +41,7 @@ export type ParamGroup<O extends OptimizerOptions = OptimizerOptions> = O & {
 
 /** A parameter group as given to an optimizer: its tensors, and options that override the defaults. */
 export type ParamGroupInit<O extends OptimizerOptions = OptimizerOptions> = Partial<O> & {
+  /** The group's tensors (floating, each in one group only). */
   params: Iterable<Tensor>;
 };
 

@@ -80,9 +80,12 @@ const SEQUENTIAL_LR_KEYS = optionKeys<SequentialLROptions>({
  */
 export class SequentialLR extends LRScheduler {
   static override readonly kind: string = 'SequentialLR';
+  /** The schedulers, in the order they take over. */
   readonly schedulers: readonly LRScheduler[];
+  /** The steps at which the next scheduler takes over (one fewer than the schedulers). */
   milestones: number[];
-  protected readonly savedFields = { milestones: '_milestones' };
+  /** Hyperparameters kept in the state dict: field name → PyTorch's attribute name. */
+  protected readonly savedFields: Readonly<Record<string, string>> = { milestones: '_milestones' };
 
   constructor(optimizer: Optimizer, options: SequentialLROptions) {
     checkOptions('SequentialLR', options, SEQUENTIAL_LR_KEYS);
@@ -154,8 +157,10 @@ export class SequentialLR extends LRScheduler {
  */
 export class ChainedScheduler extends LRScheduler {
   static override readonly kind: string = 'ChainedScheduler';
+  /** The schedulers, each stepped on every `step()`, in this order. */
   readonly schedulers: readonly LRScheduler[];
-  protected readonly savedFields = {};
+  /** Hyperparameters kept in the state dict: field name → PyTorch's attribute name. */
+  protected readonly savedFields: Readonly<Record<string, string>> = {};
 
   constructor(schedulers: readonly LRScheduler[]) {
     super(checkSchedulers(ChainedScheduler.kind, schedulers, null));

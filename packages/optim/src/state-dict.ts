@@ -11,6 +11,7 @@ export type NestedNumbers = number | NestedNumbers[];
 
 /** One parameter group in a state dict: PyTorch's option names, and the indices of its parameters. */
 export interface ParamGroupState {
+  /** Indices of the group's parameters, numbered across all groups in order. */
   params: number[];
   [option: string]: JsonValue;
 }
@@ -26,13 +27,17 @@ export interface ParamGroupState {
  * `JSON.stringify`; `loadStateDict` reads a `null` element as NaN.
  */
 export interface OptimizerStateDict {
+  /** The class that saved it (`Adam`, `SGD`, …); loading into another class is a `ConfigError`. */
   optimizer: string;
+  /** Per parameter index, its state: buffers as nested arrays shaped like the parameter, and counters such as `step`. */
   state: Record<string, Record<string, NestedNumbers | null>>;
+  /** Each group's options (PyTorch's names: `lr`, `weight_decay`, …) and parameter indices. */
   param_groups: ParamGroupState[];
 }
 
 /** A scheduler's state as JSON: PyTorch's attribute names, and `scheduler` naming the class. */
 export interface SchedulerStateDict {
+  /** The class that saved it (`StepLR`, …); loading into another class is a `ConfigError`. */
   scheduler: string;
   [key: string]: JsonValue;
 }

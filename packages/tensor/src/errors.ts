@@ -33,26 +33,31 @@ export class SeqlabError extends Error {
 
 /** A tensor had the wrong shape, rank or size for an op. */
 export class ShapeError extends SeqlabError {
+  /** Always `'ShapeError'`, so `error.name` survives minification. */
   override name = 'ShapeError';
 }
 
 /** A tensor had the wrong dtype for an op (e.g. float indices, int32 input to `exp`). */
 export class DTypeError extends SeqlabError {
+  /** Always `'DTypeError'`, so `error.name` survives minification. */
   override name = 'DTypeError';
 }
 
 /** An argument, option or configuration value was invalid (not a Tensor, bad `dim`, negative probability, unknown name). */
 export class ConfigError extends SeqlabError {
+  /** Always `'ConfigError'`, so `error.name` survives minification. */
   override name = 'ConfigError';
 }
 
 /** A compute backend is unknown, unavailable, or failed. */
 export class BackendError extends SeqlabError {
+  /** Always `'BackendError'`, so `error.name` survives minification. */
   override name = 'BackendError';
 }
 
 /** Bytes or a file did not follow the expected format (corrupt safetensors, bad JSON). */
 export class FormatError extends SeqlabError {
+  /** Always `'FormatError'`, so `error.name` survives minification. */
   override name = 'FormatError';
 }
 
@@ -67,6 +72,7 @@ export class FormatError extends SeqlabError {
  * ```
  */
 export class FileError extends SeqlabError {
+  /** Always `'FileError'`, so `error.name` survives minification. */
   override name = 'FileError';
   /** The path that could not be read or written. */
   readonly path: string;
@@ -165,6 +171,7 @@ function render(value: unknown, budget: number, depth: number): string {
  * ```
  */
 export class NumericError extends SeqlabError {
+  /** Always `'NumericError'`, so `error.name` survives minification. */
   override name = 'NumericError';
 }
 
@@ -182,6 +189,7 @@ export class NumericError extends SeqlabError {
  * ```
  */
 export class DuplicatePackageError extends SeqlabError {
+  /** Always `'DuplicatePackageError'`, so `error.name` survives minification. */
   override name = 'DuplicatePackageError';
   /** The package loaded twice, e.g. `@seqlab/tensor`. */
   readonly packageName: string;
@@ -206,7 +214,9 @@ export class DuplicatePackageError extends SeqlabError {
 
 /** One loaded copy of a package: its version and where its code was loaded from. */
 export interface PackageCopy {
+  /** The package.json `version` of this copy. */
   readonly version: string;
+  /** Where its code was loaded from: a file URL or path, as the runtime reports it. */
   readonly location: string;
 }
 

@@ -14,9 +14,12 @@ import {
  * Reads a safetensors file into tensors (see `loadSafetensors` for the dtype mapping and the
  * validation; a corrupt file's FormatError names the path).
  */
-export async function loadSafetensorsFile(
-  path: string | URL,
-): Promise<{ tensors: Map<string, Tensor>; metadata: Record<string, string> }> {
+export async function loadSafetensorsFile(path: string | URL): Promise<{
+  /** Every tensor of the file by name, in the file's data order. */
+  tensors: Map<string, Tensor>;
+  /** The header's `__metadata__` strings (`{}` when it has none). */
+  metadata: Record<string, string>;
+}> {
   const { tensors, metadata } = await readSafetensorsFile(path);
   return { tensors: tensorsFromRaw(tensors), metadata };
 }

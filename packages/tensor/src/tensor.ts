@@ -66,6 +66,10 @@ export class Tensor {
     return this.#requiresGrad;
   }
 
+  /**
+   * Turns gradient tracking on or off for a leaf. A tensor that is not float32 or float64 is a
+   * `DTypeError`; switching it off on a tensor an op produced is a `ShapeError` (use `detach()`).
+   */
   set requiresGrad(value: boolean) {
     if (value && !isFloating(this.dtype)) {
       throw new DTypeError(
@@ -243,105 +247,137 @@ export class Tensor {
   }
 
   // Elementwise
+  /** `this + other` elementwise (the function {@link ew.add | add}). Shapes broadcast as in PyTorch (`[B, T, H]` with `[H]`); a `ShapeError` names both shapes when they do not. PyTorch's `alpha` argument is a `ConfigError`: write `x.add(y.mul(alpha))`. */
   add(other: Tensor | number): Tensor;
   add(other: Tensor | number, ...extra: unknown[]): Tensor {
     return (ew.add as (...args: unknown[]) => Tensor)(this, other, ...extra);
   }
+  /** `this − other` elementwise ({@link ew.sub | sub}). Shapes broadcast as in PyTorch (`[B, T, H]` with `[H]`); a `ShapeError` names both shapes when they do not. PyTorch's `alpha` argument is a `ConfigError`. */
   sub(other: Tensor | number): Tensor;
   sub(other: Tensor | number, ...extra: unknown[]): Tensor {
     return (ew.sub as (...args: unknown[]) => Tensor)(this, other, ...extra);
   }
+  /** `this · other` elementwise, not the matrix product ({@link ew.mul | mul}; that is `matmul`). Shapes broadcast as in PyTorch (`[B, T, H]` with `[H]`); a `ShapeError` names both shapes when they do not. */
   mul(other: Tensor | number): Tensor {
     return ew.mul(this, other);
   }
+  /** `this / other` elementwise, true division: int32 and bool inputs give float32 ({@link ew.div | div}). Shapes broadcast as in PyTorch (`[B, T, H]` with `[H]`); a `ShapeError` names both shapes when they do not. */
   div(other: Tensor | number): Tensor {
     return ew.div(this, other);
   }
+  /** `this` to the power `exponent`, elementwise ({@link ew.pow | pow}). Shapes broadcast as in PyTorch (`[B, T, H]` with `[H]`); a `ShapeError` names both shapes when they do not. An int32 tensor with a negative exponent is a `DTypeError`. */
   pow(exponent: Tensor | number): Tensor {
     return ew.pow(this, exponent);
   }
+  /** The larger of `this` and `other` at each position ({@link ew.maximum | maximum}, torch.maximum). Shapes broadcast as in PyTorch (`[B, T, H]` with `[H]`); a `ShapeError` names both shapes when they do not. */
   maximum(other: Tensor | number): Tensor {
     return ew.maximum(this, other);
   }
+  /** The smaller of `this` and `other` at each position ({@link ew.minimum | minimum}, torch.minimum). Shapes broadcast as in PyTorch (`[B, T, H]` with `[H]`); a `ShapeError` names both shapes when they do not. */
   minimum(other: Tensor | number): Tensor {
     return ew.minimum(this, other);
   }
+  /** −x elementwise, same shape ({@link ew.neg | neg}). */
   neg(): Tensor {
     return ew.neg(this);
   }
+  /** eˣ elementwise, same shape ({@link ew.exp | exp}). */
   exp(): Tensor {
     return ew.exp(this);
   }
+  /** Natural logarithm elementwise, same shape ({@link ew.log | log}); log 0 is −Infinity and a negative input NaN, as PyTorch's. */
   log(): Tensor {
     return ew.log(this);
   }
+  /** √x elementwise, same shape ({@link ew.sqrt | sqrt}). */
   sqrt(): Tensor {
     return ew.sqrt(this);
   }
+  /** |x| elementwise, same shape ({@link ew.abs | abs}; gradient sign(x), 0 at 0). */
   abs(): Tensor {
     return ew.abs(this);
   }
+  /** tanh(x) elementwise, same shape ({@link ew.tanh | tanh}): the RNN's nonlinearity. */
   tanh(): Tensor {
     return ew.tanh(this);
   }
+  /** σ(x) = 1 / (1 + e⁻ˣ) elementwise, same shape ({@link ew.sigmoid | sigmoid}): the LSTM and GRU gates. */
   sigmoid(): Tensor {
     return ew.sigmoid(this);
   }
+  /** max(x, 0) elementwise, same shape ({@link ew.relu | relu}). */
   relu(): Tensor {
     return ew.relu(this);
   }
+  /** −1, 0 or 1 by the sign of each element, same shape ({@link ew.sign | sign}; gradient 0). */
   sign(): Tensor {
     return ew.sign(this);
   }
+  /** Each element clamped into [min, max], same shape ({@link ew.clamp | clamp}); either bound may be null. Both null, or a NaN bound, is a `ConfigError`. */
   clamp(min: number | null, max: number | null = null): Tensor {
     return ew.clamp(this, min, max);
   }
+  /** `this == other` elementwise as a bool tensor ({@link ew.eq | eq}; no gradient). Shapes broadcast as in PyTorch (`[B, T, H]` with `[H]`); a `ShapeError` names both shapes when they do not. */
   eq(other: Tensor | number): Tensor {
     return ew.eq(this, other);
   }
+  /** `this != other` elementwise as a bool tensor ({@link ew.ne | ne}; no gradient). Shapes broadcast as in PyTorch (`[B, T, H]` with `[H]`); a `ShapeError` names both shapes when they do not. */
   ne(other: Tensor | number): Tensor {
     return ew.ne(this, other);
   }
+  /** `this < other` elementwise as a bool tensor ({@link ew.lt | lt}; no gradient). Shapes broadcast as in PyTorch (`[B, T, H]` with `[H]`); a `ShapeError` names both shapes when they do not. */
   lt(other: Tensor | number): Tensor {
     return ew.lt(this, other);
   }
+  /** `this ≤ other` elementwise as a bool tensor ({@link ew.le | le}; no gradient). Shapes broadcast as in PyTorch (`[B, T, H]` with `[H]`); a `ShapeError` names both shapes when they do not. */
   le(other: Tensor | number): Tensor {
     return ew.le(this, other);
   }
+  /** `this > other` elementwise as a bool tensor ({@link ew.gt | gt}; no gradient). Shapes broadcast as in PyTorch (`[B, T, H]` with `[H]`); a `ShapeError` names both shapes when they do not. */
   gt(other: Tensor | number): Tensor {
     return ew.gt(this, other);
   }
+  /** `this ≥ other` elementwise as a bool tensor ({@link ew.ge | ge}; no gradient). Shapes broadcast as in PyTorch (`[B, T, H]` with `[H]`); a `ShapeError` names both shapes when they do not. */
   ge(other: Tensor | number): Tensor {
     return ew.ge(this, other);
   }
+  /** A copy with `value` where `mask` is true ({@link ew.maskedFill | maskedFill}, torch's `masked_fill`, out of place). `mask` is bool (else a `DTypeError`) and broadcasts to this tensor's shape (else a `ShapeError`); the gradient is 0 at the filled positions. */
   maskedFill(mask: Tensor, value: number): Tensor {
     return ew.maskedFill(this, mask, value);
   }
 
   // Linear algebra
+  /** The matrix product, as torch.matmul ({@link matmul}): `[N, K] @ [K, M] -> [N, M]`, batched over leading dims (`[B, N, K] @ [K, M] -> [B, N, M]`), and 1-D operands as vectors. Operands are floating and of one dtype (else a `DTypeError`); inner sizes that differ are a `ShapeError` naming both shapes. */
   matmul(other: Tensor): Tensor {
     return matmul(this, other);
   }
 
   // Reductions
+  /** Sum over `dim` (one dim, several, or every element when omitted: a 0-d tensor), keeping the reduced dims as size 1 when `keepDim` ({@link rd.sum | sum}). `[B, T, H].sum(1) -> [B, H]`. */
   sum(dim?: number | readonly number[], keepDim = false): Tensor {
     return rd.sum(this, dim, keepDim);
   }
+  /** Mean over `dim` (or every element), as sum / count ({@link rd.mean | mean}). `[B, T, H].mean(1) -> [B, H]`: the mean-of-embeddings baseline. */
   mean(dim?: number | readonly number[], keepDim = false): Tensor {
     return rd.mean(this, dim, keepDim);
   }
+  /** The maximum of every element (0-d), or the maximum values along `dim` ({@link rd.max | max}; the gradient goes to the first maximum). Unlike torch.max, returns the values only: `argmax` gives the indices. An empty tensor is a `ShapeError`. */
   max(dim?: number, keepDim = false): Tensor {
     return rd.max(this, dim, keepDim);
   }
+  /** The minimum of every element (0-d), or the minimum values along `dim` ({@link rd.min | min}; the gradient goes to the first minimum). An empty tensor is a `ShapeError`. */
   min(dim?: number, keepDim = false): Tensor {
     return rd.min(this, dim, keepDim);
   }
+  /** Index of the first maximum over the flattened tensor, or along `dim`, as int32 ({@link rd.argmax | argmax}; no gradient). `logits [B, C].argmax(1) -> [B]`, the predicted classes. */
   argmax(dim?: number, keepDim = false): Tensor {
     return rd.argmax(this, dim, keepDim);
   }
+  /** Index of the first minimum over the flattened tensor, or along `dim`, as int32 ({@link rd.argmin | argmin}; no gradient). */
   argmin(dim?: number, keepDim = false): Tensor {
     return rd.argmin(this, dim, keepDim);
   }
+  /** log Σ exp(x) over `dim`, computed stably (shifted by the maximum) ({@link rd.logsumexp | logsumexp}). */
   logsumexp(dim: number | readonly number[], keepDim = false): Tensor {
     return rd.logsumexp(this, dim, keepDim);
   }
@@ -359,62 +395,79 @@ export class Tensor {
   view(...sizes: (number | readonly number[])[]): Tensor {
     return mv.reshape(this, sizesOf('Tensor.view', sizes));
   }
+  /** Dims `startDim`…`endDim` merged into one (`[B, T, H].flatten(1) -> [B, T·H]`), sharing storage ({@link mv.flatten | flatten}). `startDim` after `endDim` is a `ConfigError`. */
   flatten(startDim = 0, endDim = -1): Tensor {
     return mv.flatten(this, startDim, endDim);
   }
+  /** The two dims swapped (`[T, B, H].transpose(0, 1) -> [B, T, H]`), as a copy: storage is always contiguous ({@link mv.transpose | transpose}). */
   transpose(dim0: number, dim1: number): Tensor {
     return mv.transpose(this, dim0, dim1);
   }
+  /** The dims reordered: output dim i is input dim `dims[i]` ({@link mv.permute | permute}). Takes one list or PyTorch's separate dims (`x.permute(1, 0, 2)`); `dims` that are not a permutation of 0…ndim−1 are a `ShapeError`. */
   permute(dims: readonly number[]): Tensor;
   permute(...dims: number[]): Tensor;
   permute(...dims: (number | readonly number[])[]): Tensor {
     return mv.permute(this, sizesOf('Tensor.permute', dims));
   }
+  /** Size-1 dims removed: all of them, or only `dim` (a `dim` of another size is left alone, as PyTorch's) ({@link mv.squeeze | squeeze}). */
   squeeze(dim?: number): Tensor {
     return mv.squeeze(this, dim);
   }
+  /** A size-1 dim inserted at `dim`, in [−ndim−1, ndim] (`[B, H].unsqueeze(0) -> [1, B, H]`) ({@link mv.unsqueeze | unsqueeze}). */
   unsqueeze(dim: number): Tensor {
     return mv.unsqueeze(this, dim);
   }
+  /** Size-1 dims (and new leading dims) broadcast to `shape`; −1 keeps a size ({@link mv.expand | expand}). Takes one list or PyTorch's separate sizes; expanding a dim that is not 1 to another size is a `ShapeError`. */
   expand(shape: readonly number[]): Tensor;
   expand(...shape: number[]): Tensor;
   expand(...sizes: (number | readonly number[])[]): Tensor {
     return mv.expand(this, sizesOf('Tensor.expand', sizes));
   }
+  /** The `length` entries from `start` along `dim` (negative `start` counts from the end) ({@link mv.narrow | narrow}); a range past the end is a `ShapeError`. */
   narrow(dim: number, start: number, length: number): Tensor {
     return mv.narrow(this, dim, start, length);
   }
+  /** Python's `x[start:end:step]` along `dim`: negative indices wrap, out-of-range ends clamp, `step` > 0 (else a `ConfigError`) ({@link mv.slice | slice}). */
   slice(dim: number, start?: number, end?: number, step?: number): Tensor {
     return mv.slice(this, dim, start, end, step);
   }
+  /** The sub-tensor at `index` along `dim`, with that dim removed: the last time step of `output [B, T, H]` is `output.select(1, -1)` (`[B, H]`) ({@link mv.select | select}). An index out of range is a `ShapeError`. */
   select(dim: number, index: number): Tensor {
     return mv.select(this, dim, index);
   }
+  /** Pieces along `dim`: of `splitSizeOrSections` each (the last may be smaller), or of the listed sizes, which must add up to the dim's size (else a `ShapeError`) ({@link mv.split | split}). */
   split(splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
     return mv.split(this, splitSizeOrSections, dim);
   }
+  /** `chunks` pieces along `dim` of size ceil(n / chunks), fewer when n is small, as torch.chunk ({@link mv.chunk | chunk}): an LSTM's `[B, 4H]` gates are `gates.chunk(4, 1)`. */
   chunk(chunks: number, dim = 0): Tensor[] {
     return mv.chunk(this, chunks, dim);
   }
+  /** The order of the elements reversed along `dims` ({@link mv.flip | flip}): a reverse-direction RNN reads `x.flip(0)`. */
   flip(dims: number | readonly number[]): Tensor {
     return mv.flip(this, dims);
   }
 
   // Indexing
+  /** The entries `index` (int32, 0-d or 1-D) along `dim` ({@link idx.indexSelect | indexSelect}); the embedding lookup is `weight.indexSelect(0, ids)`. An index out of range is a `ShapeError` naming it. */
   indexSelect(dim: number, index: Tensor): Tensor {
     return idx.indexSelect(this, dim, index);
   }
+  /** torch.gather: `out[i][j][k] = this[i][index[i][j][k]][k]` for dim 1 ({@link idx.gather | gather}); `index` (int32) has this tensor's rank and sizes no larger outside `dim`, else a `ShapeError`. */
   gather(dim: number, index: Tensor): Tensor {
     return idx.gather(this, dim, index);
   }
+  /** A copy with `src` added at the positions `index` gives along `dim`, torch's `scatter_add` out of place ({@link idx.scatterAdd | scatterAdd}); the inverse of `gather` for gradients. */
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
     return idx.scatterAdd(this, dim, index, src);
   }
 
   // Neural-network functions
+  /** exp(x) / Σ exp(x) along `dim`, computed stably ({@link nn.softmax | softmax}): `logits [B, C].softmax(1)` gives class probabilities that sum to 1 per row. */
   softmax(dim: number): Tensor {
     return nn.softmax(this, dim);
   }
+  /** log(softmax(x)) along `dim`, computed stably as x − logsumexp(x) ({@link nn.logSoftmax | logSoftmax}); what `nllLoss` expects. */
   logSoftmax(dim: number): Tensor {
     return nn.logSoftmax(this, dim);
   }

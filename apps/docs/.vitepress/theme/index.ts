@@ -17,6 +17,10 @@ export default {
       defineAsyncComponent(() => import('./components/GradientFlowChart.vue')),
     );
     app.component(
+      'ExplodingGradientsChart',
+      defineAsyncComponent(() => import('./components/ExplodingGradientsChart.vue')),
+    );
+    app.component(
       'TrainClassifierDemo',
       defineAsyncComponent(() => import('./components/TrainClassifierDemo.vue')),
     );

@@ -30,6 +30,12 @@ describe('logChart', () => {
     expect(logChart([{ id: 'c', values: [1, Number.NaN, -1] }], box).paths[0].d).toBe('M50,10');
   });
 
+  it('places a value on the y axis as the paths do, and thins the ticks by yStep', () => {
+    expect([chart.y(1), chart.y(0.01)]).toEqual([10, 183.3]);
+    const wide = logChart([{ id: 'w', values: [1e-2, 1e20] }], box, 1, 5);
+    expect(wide.yTicks.map((t) => t.label)).toEqual(['0.01', '1e3', '1e8', '1e13', '1e18']);
+  });
+
   it('labels powers of ten the way the guide writes them', () => {
     expect([0, -1, -2, 2, -3, 3].map(powerLabel)).toEqual(['1', '0.1', '0.01', '100', '1e-3', '1e3']);
   });

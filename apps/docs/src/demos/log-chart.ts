@@ -21,8 +21,10 @@ export interface LogChart {
   /** One `d` attribute per series, in the order given. */
   paths: { id: string; d: string }[];
   xTicks: { x: number; label: string }[];
-  /** One per power of ten from 10^minExp to 10^maxExp. */
+  /** One per `yStep` powers of ten from 10^minExp to 10^maxExp. */
   yTicks: { y: number; label: string }[];
+  /** Where a positive value lands on the y axis (a threshold line), rounded as the paths are. */
+  y: (value: number) => number;
   /** The plotting area, inside the margins. */
   plot: { x0: number; x1: number; y0: number; y1: number };
   minExp: number;
@@ -44,8 +46,9 @@ export function powerLabel(e: number): string {
 /**
  * Lays out the series on a log₁₀ y axis that spans whole decades from the smallest positive value
  * (floored) to the largest (ceiled), and a linear x axis from 0 to the longest series' last index.
+ * A y tick every `yStep` decades (every decade by default; more than ~12 overlap).
  */
-export function logChart(series: readonly ChartSeries[], box: ChartBox, xStep = 10): LogChart {
+export function logChart(series: readonly ChartSeries[], box: ChartBox, xStep = 10, yStep = 1): LogChart {
   const positive = series.flatMap((s) => s.values.filter((v) => v > 0 && Number.isFinite(v)));
   const maxExp = positive.length ? Math.ceil(Math.log10(Math.max(...positive))) : 0;
   const minExp = positive.length ? Math.min(maxExp - 1, Math.floor(Math.log10(Math.min(...positive)))) : -1;
@@ -68,7 +71,7 @@ export function logChart(series: readonly ChartSeries[], box: ChartBox, xStep = 
     return { id: s.id, d: points.join(' ') };
   });
   const yTicks = [];
-  for (let e = minExp; e <= maxExp; e++) yTicks.push({ y: round(py(10 ** e)), label: powerLabel(e) });
+  for (let e = minExp; e <= maxExp; e += yStep) yTicks.push({ y: round(py(10 ** e)), label: powerLabel(e) });
   const xTicks = xTickValues(last, xStep).map((x) => ({ x: round(px(x)), label: String(x) }));
-  return { paths, xTicks, yTicks, plot, minExp, maxExp };
+  return { paths, xTicks, yTicks, y: (v) => round(py(v)), plot, minExp, maxExp };
 }

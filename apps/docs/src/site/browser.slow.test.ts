@@ -1,10 +1,11 @@
 // The built site in a real browser: Debian's Chromium (`apt-get install -y chromium`, which .ci/run
 // does when it is missing) driven by playwright-core, headless, on the static folder served from
-// localhost. Every page loads without a console error or a failed request; guide 1's demo reacts
-// to typing; guide 3's chart is computed in the page and shows PyTorch's numbers; guides 2, 4, 5
-// and 6's demos show their tested results (guide 4 trains in a Web Worker); guide 7 trains a
-// classifier in a Web Worker and classifies typed text. Screenshots go
-// to .reports/docs/. Without Chromium the tests are skipped, and say so.
+// localhost. Every page loads without a console error or a failed request, and every internal link
+// leads to a page and an anchor that exist; guide 1's demo reacts to typing; guide 3's chart is
+// computed in the page and shows PyTorch's numbers; guides 2, 4, 5 and 6's demos show their tested
+// results (guide 4 trains in a Web Worker); guide 7 trains a classifier in a Web Worker and
+// classifies typed text; guide 8 draws the gradient norm per step with and without clipping, from
+// two runs in a Web Worker. Screenshots go to .reports/docs/. Without Chromium the tests are skipped, and say so.
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { posix } from 'node:path';
@@ -82,14 +83,23 @@ const shot = (page: Page, path: string) =>
   page.screenshot({ path: `${SHOTS}${path.replace(/\//g, '_').replace(/\.html$/, '')}.png`, fullPage: true });
 
 describe.skipIf(!hasChromium)('the docs site in Chromium', () => {
-  it('loads every page without a console error or a failed request', async () => {
+  it('loads every page without a console error, a failed request or a broken internal link or anchor', async () => {
     const pages = htmlPages();
     expect(pages.length).toBeGreaterThan(10);
     const problems: string[] = [];
     const scriptKb = new Map<string, number>();
+    // Every element id of every page, and every link as the browser resolved it.
+    const ids = new Map<string, Set<string>>();
+    const links: { from: string; href: string }[] = [];
     for (const path of pages) {
       const { page, problems: found, scriptSizes } = await open(path);
       await page.waitForLoadState('networkidle');
+      const dom = await page.evaluate(() => ({
+        ids: Array.from(document.querySelectorAll('[id]'), (e) => e.id),
+        hrefs: Array.from(document.querySelectorAll('a[href]'), (a) => (a as HTMLAnchorElement).href),
+      }));
+      ids.set(path, new Set(dom.ids));
+      links.push(...dom.hrefs.map((href) => ({ from: path, href })));
       if (!path.startsWith('api/')) {
         await shot(page, path);
         const sizes = await scriptSizes();
@@ -99,6 +109,23 @@ describe.skipIf(!hasChromium)('the docs site in Chromium', () => {
       await page.close();
     }
     expect(problems).toEqual([]);
+    // Internal links: to a page the site has (or a file it serves), at an id that page has.
+    const broken: string[] = [];
+    for (const { from, href } of links) {
+      const url = new URL(href);
+      if (url.origin !== new URL(base).origin) continue;
+      let target = decodeURIComponent(url.pathname).slice(1);
+      if (target === '' || target.endsWith('/')) target += 'index.html';
+      if (!ids.has(target)) {
+        if (!existsSync(DIST + target)) broken.push(`${from}: ${href} (no page ${target})`);
+        continue;
+      }
+      const anchor = decodeURIComponent(url.hash.slice(1));
+      if (anchor && !ids.get(target)?.has(anchor))
+        broken.push(`${from}: ${href} (no #${anchor} in ${target})`);
+    }
+    expect(links.length).toBeGreaterThan(500);
+    expect(broken).toEqual([]);
     // The docs' budget: a demo loads the library (tensor, layers, data, the wasm kernels' base64,
     // a worker's own copy) in at most 150 KB of gzipped JavaScript: a page's scripts once idle,
     // less those of the lightest page (VitePress and Vue, which every page loads).
@@ -180,6 +207,49 @@ describe.skipIf(!hasChromium)('the docs site in Chromium', () => {
     for (const d of paths) expect(d).toMatch(/^M[\d.]+,[\d.]+( L[\d.]+,[\d.]+){40,}/);
     console.log(`docs browser test: ${await status.textContent()}`);
     await shot(page, 'guides/gradients.html');
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 600_000);
+
+  it('guide 8: the gradient norm per step is drawn from both runs in a Web Worker, the clipped one at or below maxNorm', async () => {
+    const { page, problems } = await open('guides/clipping-and-overfitting.html');
+    const demo = page.locator('[data-demo="exploding-gradients"]');
+    const status = demo.locator('[data-value="status"]');
+    await expect.poll(() => status.getAttribute('data-state'), { timeout: 300_000 }).toBe('done');
+    const text = (await status.textContent()) ?? '';
+    console.log(`docs browser test: ${text}`);
+    expect(text).toMatch(/^Computed 300 steps of both runs in [\d.]+ s in a Web Worker on the wasm backend/);
+    const points = async (curve: string) =>
+      ((await demo.locator(`svg path[data-curve="${curve}"]`).getAttribute('d')) ?? '')
+        .split(' ')
+        .filter(Boolean)
+        .map((p) => Number(p.slice(1).split(',')[1]));
+    const threshold = Number(await demo.locator('svg line[data-threshold]').getAttribute('y1'));
+    const applied = await points('clipped-applied');
+    const before = await points('clipped-before');
+    const free = await points('free');
+    expect(applied).toHaveLength(300);
+    expect(before).toHaveLength(300);
+    // The unclipped norm is drawn until it turns NaN (step 88: examples/exploding-gradients.ts).
+    expect(free).toHaveLength(87);
+    // SVG y grows downwards: the applied norm stays at or below the line, the unclipped one rises above it.
+    expect(Math.min(...applied)).toBeGreaterThanOrEqual(threshold);
+    expect(free.filter((y) => y < threshold).length).toBeGreaterThan(80);
+    expect(Math.min(...before)).toBeLessThan(threshold); // the clipped run's raw ‖g‖ exceeds maxNorm too
+    // The table: the example's numbers (the guide's first table).
+    expect(await demo.locator('[data-value="free-max"]').textContent()).toBe('5.66e+21');
+    expect(await demo.locator('[data-value="free-nan"]').textContent()).toBe('88');
+    expect(await demo.locator('[data-value="applied-max"]').textContent()).toBe('1.000');
+    await shot(page, 'guides/clipping-and-overfitting.html');
+    // Stop: run again, stop after the first steps; the chart keeps the steps done.
+    await demo.getByRole('button', { name: 'Run again' }).click();
+    await expect.poll(() => status.textContent()).toMatch(/step [1-9]\d* of 300/);
+    await demo.getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(() => status.getAttribute('data-state'), { timeout: 120_000 }).toBe('done');
+    const [, steps] = (await status.textContent())?.match(/^Stopped after (\d+) steps/) ?? [];
+    expect(Number(steps)).toBeGreaterThan(0);
+    expect(Number(steps)).toBeLessThan(300);
+    expect(await points('clipped-applied')).toHaveLength(Number(steps));
     expect(problems).toEqual([]);
     await page.close();
   }, 600_000);

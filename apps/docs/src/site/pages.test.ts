@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { publicEntries } from '../../typedoc.config.mjs';
+import typedocOptions, { publicEntries } from '../../typedoc.config.mjs';
 import { DOCS_ROOT } from './markdown';
 import { REPO_BLOB } from './repo-links';
 
@@ -134,13 +134,30 @@ describe('the site pages', () => {
       expect(html.get(page), page).not.toMatch(/Code snippet path not found|File not found/i);
   });
 
-  it('place the live demos in guides 1 and 3', () => {
+  it('place the live demos in guides 1, 3 and 8', () => {
     expect(html.get('guides/word-order.md')).toContain('<WordOrderDemo />');
     expect(html.get('guides/gradients.md')).toContain('<GradientFlowChart />');
+    expect(html.get('guides/clipping-and-overfitting.md')).toContain('<ExplodingGradientsChart />');
   });
 
   it('renders every page', () => {
     expect([...html.keys()].sort()).toEqual([...PAGES].sort());
+  });
+
+  it("fail the API reference's build on any typedoc warning: an undocumented export or member, a broken link, a type no entry exports", () => {
+    // `pnpm docs:build` runs typedoc first; with these options a warning is an error and the build
+    // stops (`pnpm --filter @seqlab/docs docs:check` runs the validation alone).
+    expect(typedocOptions.validation).toMatchObject({
+      notExported: true,
+      invalidLink: true,
+      notDocumented: true,
+    });
+    expect(typedocOptions.treatWarningsAsErrors).toBe(true);
+    expect(typedocOptions.treatValidationWarningsAsErrors).toBe(true);
+    // typedoc's default kinds (classes, functions, methods, properties, accessors, type aliases, …),
+    // neither narrowed nor hidden from the check.
+    expect(typedocOptions).not.toHaveProperty('requiredToBeDocumented');
+    expect(typedocOptions).not.toHaveProperty('excludeNotDocumented');
   });
 
   it('keep the TSDoc math of the API reference as text (no markdown-it-attrs)', () => {

@@ -31,6 +31,10 @@ export class GRUCell extends CellBase {
     );
   }
 
+  /**
+   * One step: x [B, I] (or [I]), h [B, H] (omitted or null: zeros) -> h' [B, H]. A wrong shape is a
+   * `ShapeError` naming the expected one; a state that is not a Tensor is a `ConfigError`.
+   */
   forward(input: Tensor, hState?: Tensor | null): Tensor {
     const op = 'GRUCell.forward';
     const [x, unbatched] = this.batched(op, input);

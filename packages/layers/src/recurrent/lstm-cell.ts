@@ -7,7 +7,9 @@ const LSTM_CELL_KEYS = optionKeys<CellOptions>(CELL_KEYS);
 
 /** The state of an LSTM cell. */
 export interface LSTMState {
+  /** The hidden state h, [B, H] ([H] unbatched). */
   h: Tensor;
+  /** The cell state c, [B, H] ([H] unbatched). */
   c: Tensor;
 }
 
@@ -46,6 +48,11 @@ export class LSTMCell extends CellBase {
     );
   }
 
+  /**
+   * One step: x [B, I] (or [I]), state {h, c} [B, H] (omitted, null or `{}`: zeros) -> {h', c'}. A
+   * wrong shape is a `ShapeError` naming the expected one; only h or only c, or another container,
+   * is a `ConfigError`.
+   */
   forward(input: Tensor, state?: Partial<LSTMState> | readonly [Tensor, Tensor] | null): LSTMState {
     const op = 'LSTMCell.forward';
     const [x, unbatched] = this.batched(op, input);

@@ -60,6 +60,7 @@ export interface LSTMOutput<O extends Tensor | PackedSequence> {
  * ```
  */
 export class LSTM extends RNNBase {
+  /** The forget-gate bias added at construction ({@link LSTMOptions.forgetBias}; 0: PyTorch's init). */
   readonly forgetBias: number;
 
   constructor(options: LSTMOptions);
@@ -75,8 +76,17 @@ export class LSTM extends RNNBase {
     if (this.forgetBias !== 0) this.addForgetBias(this.forgetBias);
   }
 
+  /**
+   * Runs the layer over a padded batch: input [T, B, I] ([B, T, I] with batchFirst, [T, I] unbatched)
+   * -> `output` [T, B, D·O], `hN` [L·D, B, O], `cN` [L·D, B, H]. A wrong input or state shape is a `ShapeError` naming the expected shape; a state in a container the layer does not take is a `ConfigError` (NOTE(state-forms)).
+   */
   forward(input: Tensor, state?: InitialState | null): LSTMOutput<Tensor>;
+  /**
+   * Runs the layer over a packed batch (`packPaddedSequence`): each sequence stops at its own length,
+   * so the final states are those of its last real step, and `output` is packed the same way.
+   */
   forward(input: PackedSequence, state?: InitialState | null): LSTMOutput<PackedSequence>;
+  /** Either form, for a caller that holds `Tensor | PackedSequence`; the output has the input's form. */
   forward(input: Tensor | PackedSequence, state?: InitialState | null): LSTMOutput<Tensor | PackedSequence>;
   forward(input: Tensor | PackedSequence, state?: InitialState | null): LSTMOutput<Tensor | PackedSequence> {
     const { output, hN, cN } = this.run(input, state);

@@ -18,6 +18,7 @@ const RNN_CELL_KEYS = optionKeys<RNNCellOptions>({ ...CELL_KEYS, nonlinearity: t
  * Built from options or PyTorch's positional sizes: `new RNNCell(10, 20, { nonlinearity: 'relu' })`.
  */
 export class RNNCell extends CellBase {
+  /** The activation: `tanh` (default) or `relu`. */
   readonly nonlinearity: 'tanh' | 'relu';
 
   constructor(options: RNNCellOptions);
@@ -39,6 +40,10 @@ export class RNNCell extends CellBase {
     this.nonlinearity = nl;
   }
 
+  /**
+   * One step: x [B, I] (or [I]), h [B, H] (omitted or null: zeros) -> h' [B, H]. A wrong shape is a
+   * `ShapeError` naming the expected one; a state that is not a Tensor is a `ConfigError`.
+   */
   forward(input: Tensor, h?: Tensor | null): Tensor {
     const op = 'RNNCell.forward';
     const [x, unbatched] = this.batched(op, input);

@@ -24,6 +24,7 @@ const RNN_KEYS = optionKeys<RNNOptions>({ ...RNN_BASE_KEYS, nonlinearity: true }
  * throws (see NOTE(state-forms)).
  */
 export class RNN extends RNNBase {
+  /** The activation of every layer: `tanh` (default) or `relu`. */
   readonly nonlinearity: 'tanh' | 'relu';
 
   constructor(options: RNNOptions);
@@ -41,8 +42,17 @@ export class RNN extends RNNBase {
     this.nonlinearity = nl;
   }
 
+  /**
+   * Runs the layer over a padded batch: input [T, B, I] ([B, T, I] with batchFirst, [T, I] unbatched)
+   * -> `output` [T, B, D·H], `hN` [L·D, B, H]. A wrong input or state shape is a `ShapeError` naming the expected shape; a state in a container the layer does not take is a `ConfigError` (NOTE(state-forms)).
+   */
   forward(input: Tensor, state?: InitialState | null): RNNOutput<Tensor>;
+  /**
+   * Runs the layer over a packed batch (`packPaddedSequence`): each sequence stops at its own length,
+   * so the final states are those of its last real step, and `output` is packed the same way.
+   */
   forward(input: PackedSequence, state?: InitialState | null): RNNOutput<PackedSequence>;
+  /** Either form, for a caller that holds `Tensor | PackedSequence`; the output has the input's form. */
   forward(input: Tensor | PackedSequence, state?: InitialState | null): RNNOutput<Tensor | PackedSequence>;
   forward(input: Tensor | PackedSequence, state?: InitialState | null): RNNOutput<Tensor | PackedSequence> {
     const { output, hN } = this.run(input, state);

@@ -2,7 +2,9 @@ import { ConfigError, describeValue, ShapeError, Tensor } from '@seqlab/tensor';
 
 /** Initial states of a recurrent layer as an object; shapes [L·D, B, H] ([L·D, H] for unbatched input). */
 export interface RecurrentState {
+  /** The initial hidden state of every layer and direction, [L·D, B, O] (O = projSize or H). */
   h0?: Tensor;
+  /** LSTM only: the initial cell state, [L·D, B, H]; given with h0 or not at all. */
   c0?: Tensor;
 }
 

@@ -163,14 +163,21 @@ export type FusedOptimizerKernels = Required<Pick<Backend, 'adamStep' | 'sumSqua
  * each stored value rounded to the storage once, and read back rounded.
  */
 export interface AdamStepArgs {
+  /** The parameter θ, updated in place. */
   param: FloatStorage;
+  /** Its gradient g (read only; the kernel negates and decays a copy of each element). */
   grad: FloatStorage;
+  /** The first-moment buffer m, updated in place. */
   expAvg: FloatStorage;
+  /** The second-moment buffer v, updated in place. */
   expAvgSq: FloatStorage;
   /** amsgrad's running maximum of v, else null. */
   maxExpAvgSq: FloatStorage | null;
+  /** β1, the first moment's decay. */
   beta1: number;
+  /** β2, the second moment's decay. */
   beta2: number;
+  /** ε, added to the denominator. */
   eps: number;
   /** lr / (1 − β1ᵗ). */
   stepSize: number;
@@ -180,6 +187,7 @@ export interface AdamStepArgs {
   l2: number;
   /** AdamW's decoupled decay factor 1 − lr·λ (1 for Adam). */
   decay: number;
+  /** Ascend instead of descend: the gradient is negated first. */
   maximize: boolean;
 }
 
@@ -204,10 +212,15 @@ export const RECURRENT_GATES: Readonly<Record<RecurrentCell, number>> = {
  * output size (projSize for a projected LSTM, else H).
  */
 export interface RecurrentForwardArgs {
+  /** Which cell: G = 4 (`lstm`), 3 (`gru`), 1 (`rnn_tanh`, `rnn_relu`). */
   cell: RecurrentCell;
+  /** H, the hidden size. */
   hidden: number;
+  /** O, the size of h_t: projSize for a projected LSTM, else H. */
   outSize: number;
+  /** B, the number of sequences (batchSizes[0] for a packed batch). */
   batch: number;
+  /** Rows per time step, non-increasing (NOTE(packed-batch-sizes)); N is their sum. */
   batchSizes: Int32Array;
   /** Walk the steps from last to first (the reverse direction of a bidirectional layer). */
   reverse: boolean;
@@ -221,10 +234,13 @@ export interface RecurrentForwardArgs {
   wHr: FloatStorage | null;
   /** Initial states, [B, O] and (LSTM) [B, H], in sorted batch order. */
   h0: FloatStorage;
+  /** LSTM only: the initial cell state, [B, H], in sorted batch order; else null. */
   c0: FloatStorage | null;
-  /** Outputs: h_t for every row [N, O]; final states [B, O], (LSTM) [B, H]. */
+  /** Output: h_t for every row, [N, O]. */
   out: FloatStorage;
+  /** Output: each sequence's final h (at its own last step), [B, O]. */
   hN: FloatStorage;
+  /** Output (LSTM): each sequence's final cell state, [B, H]; else null. */
   cN: FloatStorage | null;
   /** Saved for backward: gate activations [N, G·H] (LSTM i,f,g,o; GRU r,z,n; RNN h). */
   gates: FloatStorage;
@@ -232,6 +248,7 @@ export interface RecurrentForwardArgs {
   hPrev: FloatStorage;
   /** Saved (LSTM): c_t and c_{t−1} per row, [N, H]. */
   cells: FloatStorage | null;
+  /** Saved (LSTM): c_{t−1} per row, [N, H]; else null. */
   cPrev: FloatStorage | null;
   /** Saved (projected LSTM): o ⊙ tanh(c_t) before the projection, [N, H]. */
   hFull: FloatStorage | null;
@@ -243,24 +260,35 @@ export interface RecurrentForwardArgs {
 export interface RecurrentBackwardArgs extends RecurrentForwardArgs {
   /** dL/d out [N, O], dL/d hN [B, O], dL/d cN [B, H]; null where no gradient arrived. */
   dOut: FloatStorage | null;
+  /** dL/d hN, [B, O], or null. */
   dhN: FloatStorage | null;
+  /** LSTM: dL/d cN, [B, H], or null. */
   dcN: FloatStorage | null;
-  /** Results: dL/d xProj [N, G·H]; dL/d W_hh, b_hh, W_hr (accumulated into); dL/d h0, c0. */
+  /** Result: dL/d xProj, [N, G·H] (overwritten). */
   dxProj: FloatStorage;
+  /** Result: dL/d W_hh, [G·H, O] (accumulated into). */
   dwHh: FloatStorage;
+  /** Result (GRU): dL/d b_hh, [G·H] (accumulated into); else null. */
   dbHh: FloatStorage | null;
+  /** Result (projected LSTM): dL/d W_hr, [O, H] (accumulated into); else null. */
   dwHr: FloatStorage | null;
+  /** Result: dL/d h0, [B, O] (overwritten). */
   dh0: FloatStorage;
+  /** Result (LSTM): dL/d c0, [B, H] (overwritten); else null. */
   dc0: FloatStorage | null;
-  /** Optional diagnostics: the total dL/dh_t [N, O] and (LSTM) dL/dc_t [N, H] of every row. */
+  /** Optional diagnostics: the total dL/dh_t of every row, [N, O], or null. */
   dhTrace: FloatStorage | null;
+  /** Optional diagnostics (LSTM): the total dL/dc_t of every row, [N, H], or null. */
   dcTrace: FloatStorage | null;
 }
 
 /** A view into flat storage: element offset and per-dimension strides (0 = broadcast). */
 export interface StridedView {
+  /** The flat storage the view reads. */
   readonly data: Storage;
+  /** Index in `data` of the view's first element. */
   readonly offset: number;
+  /** Elements to step in `data` per index of each dimension, outermost first (0 = broadcast, negative = flipped). */
   readonly strides: readonly number[];
 }
 

@@ -283,7 +283,12 @@ function readyArgs(arg: string | ReadyOptions | undefined): { name?: string; sou
  * await ready({ wasm: kernelsUrl });
  * ```
  */
-export async function ready(arg?: string | ReadyOptions): Promise<{ name: string; reason: string }> {
+export async function ready(arg?: string | ReadyOptions): Promise<{
+  /** The backend's name: `js`, `wasm`, `native` or one registered with `setBackend`. */
+  name: string;
+  /** Why it was chosen: the default and its condition, `setBackend`, or `SEQLAB_BACKEND`. */
+  reason: string;
+}> {
   const { name, source } = readyArgs(arg);
   if (name === 'wasm' && hasWebAssembly && !backends.has('wasm')) {
     const load = await compileWasm(source);
@@ -327,7 +332,12 @@ export function backend(): Backend {
  * The active backend's name and why it was chosen, e.g. `{ name: 'js', reason: 'default: …' }`.
  * Throws as `backend()` does.
  */
-export function getBackend(): { name: string; reason: string } {
+export function getBackend(): {
+  /** The backend's name: `js`, `wasm`, `native` or one registered with `setBackend`. */
+  name: string;
+  /** Why it was chosen: the default and its condition, `setBackend`, or `SEQLAB_BACKEND`. */
+  reason: string;
+} {
   return { name: resolveActive().name, reason };
 }
 

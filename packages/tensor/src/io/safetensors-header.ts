@@ -22,10 +22,15 @@ const PARSE = 'parseSafetensors';
 
 /** One validated header entry; `begin`/`end` are offsets into the data buffer. */
 export type SafetensorsEntry = {
+  /** The tensor's name, the header's key (`weight_ih_l0`). */
   name: string;
+  /** The stored dtype. */
   dtype: SafetensorsDType;
+  /** Size of each dimension (`[]` for a scalar). */
   shape: number[];
+  /** Offset of the first byte in the data buffer. */
   begin: number;
+  /** Offset one past the last byte: `end − begin` is the element count × the dtype's size. */
   end: number;
 };
 
@@ -34,8 +39,11 @@ export type SafetensorsEntry = {
  * bytes [dataStart + e.begin, dataStart + e.end).
  */
 export type SafetensorsHeader = {
+  /** Byte offset of the data buffer in the file: 8 + the header's length. */
   dataStart: number;
+  /** Every tensor, in data-buffer order (ascending `begin`), covering the buffer without gaps. */
   entries: SafetensorsEntry[];
+  /** The header's `__metadata__` strings (`{}` when it has none). */
   metadata: Record<string, string>;
 };
 

@@ -26,7 +26,15 @@ export interface SafetensorsFile {
   /** The file, as a path. */
   readonly path: string;
   /** Each tensor's dtype and shape, in the order of their data in the file. */
-  readonly tensors: ReadonlyMap<string, { dtype: SafetensorsDType; shape: readonly number[] }>;
+  readonly tensors: ReadonlyMap<
+    string,
+    {
+      /** The stored dtype. */
+      dtype: SafetensorsDType;
+      /** Size of each dimension (`[]` for a scalar). */
+      shape: readonly number[];
+    }
+  >;
   /** The string metadata (`{}` if none). */
   readonly metadata: Record<string, string>;
   /** Reads one tensor's bytes (and only those) from the file and decodes them (see parseSafetensors). */

@@ -19,14 +19,19 @@ export type SafetensorsDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 
  * | U8, BOOL        | Uint8Array   | BOOL holds only 0 and 1                               |
  */
 export type RawTensor = {
+  /** The dtype stored in the file (`F32`, `BF16`, `I64`, …). */
   dtype: SafetensorsDType;
+  /** Size of each dimension, outermost first (`[]` for a scalar). */
   shape: number[];
+  /** The values, row-major, in the array type the table above gives for `dtype`. */
   data: Float32Array | Float64Array | Int32Array | Uint8Array;
 };
 
 /** What `parseSafetensors` returns: the tensors in data-buffer order, and the string metadata. */
 export type ParsedSafetensors = {
+  /** Every tensor by name, in data-buffer order. */
   tensors: Map<string, RawTensor>;
+  /** The header's `__metadata__` strings (`{}` when it has none). */
   metadata: Record<string, string>;
 };
 

@@ -44,7 +44,9 @@ function toTensor(raw: RawTensor): Tensor {
  * ```
  */
 export function loadSafetensors(bytes: Uint8Array): {
+  /** Every tensor of the file by name, in the file's data order. */
   tensors: Map<string, Tensor>;
+  /** The header's `__metadata__` strings (`{}` when it has none). */
   metadata: Record<string, string>;
 } {
   const parsed = parseSafetensors(bytes);

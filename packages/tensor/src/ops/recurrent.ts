@@ -18,6 +18,7 @@ export interface RecurrentTrace {
 
 /** Inputs of `recurrentSequence`: one direction of one layer (see RecurrentForwardArgs for layouts). */
 export interface RecurrentSequenceInputs {
+  /** Which cell runs: `rnn_tanh`, `rnn_relu`, `lstm` or `gru` (G = 1, 1, 4, 3 gates). */
   cell: RecurrentCell;
   /** x W_ihᵀ + b_ih (+ b_hh for LSTM/RNN), [N, G·H], time-major rows. */
   xProj: Tensor;
@@ -29,6 +30,7 @@ export interface RecurrentSequenceInputs {
   wHr: Tensor | null;
   /** Initial states [B, O] and (LSTM) [B, H], sorted batch order. */
   h0: Tensor;
+  /** The LSTM's initial cell state [B, H], sorted batch order; null for RNN and GRU. */
   c0: Tensor | null;
   /** Active sequences per step (NOTE(packed-batch-sizes)); a padded batch has [B, B, …]. */
   batchSizes: Int32Array;
@@ -46,9 +48,11 @@ export interface RecurrentSequenceOutputs {
   out: Tensor;
   /** Final states [B, O] and (LSTM) [B, H], sorted batch order. */
   hN: Tensor;
+  /** The LSTM's final cell state [B, H], sorted batch order; null for RNN and GRU. */
   cN: Tensor | null;
   /** With recordGates: activations [N, G·H] (LSTM i,f,g,o; GRU r,z,n) and LSTM cell states [N, H]. */
   gates: Tensor | null;
+  /** With recordGates, the LSTM's cell state c_t of every row [N, H]; else null. */
   cells: Tensor | null;
 }
 

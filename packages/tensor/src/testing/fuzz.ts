@@ -12,7 +12,12 @@ export interface FuzzSettings {
   /** fast-check's `seed`: fixed in the test suite, random under `pnpm fuzz` (fast-check prints it on failure). */
   seed: number | undefined;
   /** The two as fast-check's parameters: `fc.assert(property, fuzz.params)`. */
-  params: { numRuns: number; seed?: number };
+  params: {
+    /** Cases per property. */
+    numRuns: number;
+    /** The seed; absent under `pnpm fuzz`, so fast-check draws one. */
+    seed?: number;
+  };
   /** Per-case wall-time bound in milliseconds, or null (the test suite never asserts timings). */
   timeLimitMs: number | null;
   /** Measure retained heap growth (with `gc()`) every this many cases, or null. */

@@ -41,8 +41,11 @@ export type JobMessage =
 
 /** The side of a channel the helpers use: a Worker, a Worker's global scope, a MessagePort. */
 export interface WorkerEndpoint {
+  /** Sends a message to the other side (structured clone). */
   postMessage(message: unknown): void;
+  /** Listens for the other side's messages. */
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  /** Stops listening for the other side's messages. */
   removeEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
 }
 

@@ -46,7 +46,9 @@ function scratch(like: FloatStorage, n: number): FloatStorage {
  * translation of this loop and the cells into C (wasm/recurrent.c), one call per sequence.
  */
 export function makeRecurrentKernels(kernels: GemmKernels): {
+  /** The `Backend.recurrentForward` kernel over these GEMMs. */
   recurrentForward(a: RecurrentForwardArgs): void;
+  /** The `Backend.recurrentBackward` kernel over these GEMMs. */
   recurrentBackward(a: RecurrentBackwardArgs): void;
 } {
   const { gemm, gemmPacked, packB } = kernels;
