@@ -3,12 +3,12 @@
 // Adam) with every function of the native addon wrapped in a wall-clock timer. GEMMs are told apart
 // by their transposes (forward input projections and backward dX: A @ Bᵀ / A @ B; weight
 // gradients: Aᵀ @ B; --shapes lists them by M x K x N); what no addon call covers is JavaScript (autograd, op checks, allocation)
-// and the garbage collector.
+// and the garbage collector (its main-thread pauses counted apart).
 //
 //   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/native-step-profile.ts [--workload W1] [--steps 10] [--threads 2] [--shapes]
 //
 // Prints a Markdown table of milliseconds per step (medians over the steps) for tools/bench/PROFILE.md.
-import { performance } from 'node:perf_hooks';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { crossEntropy } from '@seqlab/layers';
 import { loadNative, registerNative } from '@seqlab/native';
@@ -92,11 +92,20 @@ if (name === 'W1-packed') {
 }
 const optimizer = new Adam(params, { lr: 1e-3 });
 
+// Garbage-collector pauses on the main thread, kept with their start times (delivered after the loop).
+const pauses: { start: number; ms: number }[] = [];
+const observer = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) pauses.push({ start: e.startTime, ms: e.duration });
+});
+observer.observe({ entryTypes: ['gc'] });
+
 const steps: Map<string, number>[] = [];
 const total = Number(values.warmup) + Number(values.steps);
+let timedFrom = 0;
 for (let i = 0; i < total; i++) {
   current = new Map();
   const t0 = performance.now();
+  if (i === Number(values.warmup)) timedFrom = t0;
   optimizer.zeroGrad();
   const f0 = performance.now();
   const loss = crossEntropy(forward(), labels);
@@ -113,6 +122,13 @@ for (let i = 0; i < total; i++) {
   if (i >= Number(values.warmup)) steps.push(current);
 }
 
+const timedTo = performance.now();
+await new Promise((resolve) => setTimeout(resolve, 50));
+observer.disconnect();
+const gcMs =
+  pauses.filter((p) => p.start >= timedFrom && p.start < timedTo).reduce((sum, p) => sum + p.ms, 0) /
+  Number(values.steps);
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const keys = [...new Set(steps.flatMap((s) => [...s.keys()]))].sort();
 const med = new Map(keys.map((k) => [k, median(steps.map((s) => s.get(k) ?? 0))]));
@@ -125,6 +141,10 @@ for (const k of keys) {
   if (!k.startsWith('=')) inKernels += ms;
   console.log(`| ${k} | ${ms.toFixed(1)} | ${((100 * ms) / stepMs).toFixed(1)}% |`);
 }
+const js = stepMs - inKernels - gcMs;
 console.log(
-  `| JavaScript and GC (step − addon calls) | ${(stepMs - inKernels).toFixed(1)} | ${((100 * (stepMs - inKernels)) / stepMs).toFixed(1)}% |`,
+  `| GC pauses on the main thread (mean) | ${gcMs.toFixed(1)} | ${((100 * gcMs) / stepMs).toFixed(1)}% |`,
+);
+console.log(
+  `| JavaScript (step − addon calls − GC) | ${js.toFixed(1)} | ${((100 * js) / stepMs).toFixed(1)}% |`,
 );
