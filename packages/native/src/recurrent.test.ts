@@ -274,6 +274,35 @@ describe.skipIf(!load.ok)(`the native fused recurrence${skipped}`, () => {
     }
   });
 
+  // W1's layer (B = 32, H = 256) on packed lengths 12 down to 5: the weight gradients' one GEMM
+  // over all N rows reads dgates [N, G·H] as its transposed operand.
+  const w1Lengths = Array.from({ length: 32 }, (_, i) => 12 - Math.floor(i / 4));
+  test.each([
+    { cell: 'lstm', H: 256, O: 256, B: 32, lengths: w1Lengths, reverse: true, bias: false },
+    { cell: 'gru', H: 256, O: 256, B: 32, lengths: w1Lengths, reverse: false, bias: true },
+  ] satisfies Problem[])(
+    'W1-sized $cell (B=32, H=256, packed, reverse=$reverse) agrees with js in float64 on 1 and 2 threads',
+    (p) => {
+      const want = recurrentArgs(p, 'float64');
+      jsBackend.recurrentForward(want);
+      jsBackend.recurrentBackward(want);
+      for (const threads of [1, 2]) {
+        const got = withThreads(threads, () => forwardBackward(p));
+        for (const key of BACKWARD) {
+          const w = want[key];
+          if (!w) continue;
+          // dW_hh sums N = 272 rows of products: the float32 bound grows with them.
+          expectClose(
+            got[key] as Float32Array,
+            w,
+            { rtol: 2e-3, atol: 2e-3 * magnitudeOf(w) },
+            `${key} on ${threads}`,
+          );
+        }
+      }
+    },
+  );
+
   test.each([1, 2])(
     'recurrentForwardMany / recurrentBackwardMany on %i thread(s) give the bits of one call each',
     (threads) => {

@@ -1,5 +1,8 @@
 import { ConfigError } from './errors';
 
+// Set by Generator's static block (it reads the private state); fillUniforms calls it.
+let drawUniforms: (g: Generator, out: Float32Array | Float64Array) => void;
+
 /**
  * A seeded pseudo-random generator (xoshiro128**, 32-bit state words; splitmix32 seeding). Every
  * random op in seqlab (init, dropout, shuffling, sampling) draws from a generator, by default the
@@ -15,6 +18,33 @@ import { ConfigError } from './errors';
 export class Generator {
   #s = new Uint32Array(4);
   #spare: number | null = null;
+
+  static {
+    // The state words in locals for the whole array: the draws of `uniform()`, one per element,
+    // bit for bit, at a fraction of a method call's cost each.
+    drawUniforms = (g, out) => {
+      const s = g.#s;
+      let s0 = s[0];
+      let s1 = s[1];
+      let s2 = s[2];
+      let s3 = s[3];
+      for (let i = 0; i < out.length; i++) {
+        const result = Math.imul(rotl(Math.imul(s1, 5) >>> 0, 7), 9) >>> 0;
+        const t = s1 << 9;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = rotl(s3, 11);
+        out[i] = (result >>> 8) / 16777216;
+      }
+      s[0] = s0;
+      s[1] = s1;
+      s[2] = s2;
+      s[3] = s3;
+    };
+  }
 
   constructor(seed = 0) {
     this.#seed(seed);
@@ -125,6 +155,20 @@ export class Generator {
 /** Throws unless `seed` is a safe integer (what every generator accepts). */
 export function checkSeed(seed: number): void {
   if (!Number.isSafeInteger(seed)) throw new ConfigError('manualSeed', 'a safe integer seed', `${seed}`);
+}
+
+/**
+ * Fills `out` with `g.uniform()`, element after element, as the loop would (internal: dropout's
+ * mask). A generator whose `uniform` is Generator's own draws in one pass over its state; any other
+ * (TorchGenerator, a user's subclass) is called per element. Each draw is a multiple of 2^-24 in
+ * [0, 1) for Generator and TorchGenerator, so a float32 `out` holds it exactly.
+ */
+export function fillUniforms(g: Generator, out: Float32Array | Float64Array): void {
+  if (g.uniform === Generator.prototype.uniform && g.nextUint32 === Generator.prototype.nextUint32) {
+    drawUniforms(g, out);
+  } else {
+    for (let i = 0; i < out.length; i++) out[i] = g.uniform();
+  }
 }
 
 function rotl(x: number, k: number): number {

@@ -297,7 +297,9 @@ static int prepare_backward(napi_env env, napi_value obj, const char *fn, rec_ar
     return 0;
   // dW_hr needs every row's total dL/dh_t: the trace when one was asked for, else scratch.
   const int rows_scratch = proj && !dh_trace;
-  const size_t sa = (GH > (proj ? O : 0) ? GH : O) * N;
+  // scratch_a: the transposed operands of recurrent.c's weight gradients (the projected LSTM's
+  // loop); recurrent-steps.c's GEMM reads dgates untransposed and needs none.
+  const size_t sa = proj ? (GH > O ? GH : O) * N : 0;
   const size_t pb = sl_packed_size(a.N, a.O), pbh = proj ? sl_packed_size(a.N, a.H) : 0;
   arena s = {0, NULL};
   const size_t at_offsets = reserve(&s, a.T);

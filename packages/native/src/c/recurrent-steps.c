@@ -152,6 +152,28 @@ static void backward_slice(void *ctx, int slice) {
   else rnn_backward(a, row, bs, k0, k1, a->cell == RNN_RELU);
 }
 
+// Weight gradients over all steps at once, as recurrent.c's weight_gradients (same sums, same
+// bits): dW_hh += d_recᵀ hPrev, db_hh += Σ rows. The GEMM reads d_rec [N, G·H] as its transposed
+// A operand (the packing of A takes each step's row of G·H floats as it lies), where recurrent.c
+// first copies it transposed into scratch_a: that copy of N·G·H floats, strided on one side, cost
+// more than the GEMM's own packing, and its scratch was N·G·H more floats to allocate per call.
+static void steps_weight_gradients(const rec_args *a, const float *d_rec) {
+  const int GH = gate_count(a->cell) * a->H;
+  if (a->N > 0) {
+    sl_pack_b(0, a->N, a->O, a->h_prev, a->scratch_b);
+    sl_gemm_packed(1, GH, a->O, a->N, d_rec, a->scratch_b, a->dw_hh, 1);
+  }
+  if (a->db_hh) {
+    for (int r = 0; r < a->N; r++) {
+      const float *d = d_rec + r * GH;
+      int k = 0;
+      for (; k + SL_LANES <= GH; k += SL_LANES)
+        wasm_v128_store(a->db_hh + k, wasm_f32x4_add(wasm_v128_load(a->db_hh + k), wasm_v128_load(d + k)));
+      for (; k < GH; k++) a->db_hh[k] += d[k];
+    }
+  }
+}
+
 // As recurrent_backward; `threads` is how many threads the steps may split over.
 void recurrent_backward_steps(const rec_args *a, int threads) {
   if (a->w_hr) {
@@ -172,5 +194,5 @@ void recurrent_backward_steps(const rec_args *a, int threads) {
     j.slices = slices_for(&j, threads, gemm_rows);
     sl_pool_run(backward_slice, &j, j.slices);
   }
-  weight_gradients(a, a->cell == GRU ? a->dhh : a->dx_proj);
+  steps_weight_gradients(a, a->cell == GRU ? a->dhh : a->dx_proj);
 }

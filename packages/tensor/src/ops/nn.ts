@@ -4,9 +4,10 @@ import { describeValue } from '../describe-value';
 import { assertFloating, type FloatStorage } from '../dtype';
 import { ConfigError, formatShape, ShapeError } from '../errors';
 import { checkOptions, optionKeys } from '../options';
-import { defaultGenerator, type Generator } from '../random';
+import { defaultGenerator, fillUniforms, Generator } from '../random';
 import { normalizeDim, numel } from '../shape';
 import { empty, type Tensor } from '../tensor';
+import { TorchGenerator } from '../torch-generator';
 import { record } from './record';
 import { assertIndex } from './util';
 
@@ -62,12 +63,29 @@ export function dropout(x: Tensor, p: number, options: DropoutOptions = {}): Ten
   const out = empty(x.shape, x.dtype);
   const g = options.generator ?? defaultGenerator();
   const scale = 1 / (1 - p);
-  const m = mask.data;
+  const m = mask.data as FloatStorage;
   const xs = x.data;
   const ys = out.data;
-  for (let i = 0; i < m.length; i++) {
-    m[i] = p < 1 && g.uniform() >= p ? scale : 0;
-    ys[i] = xs[i] * m[i];
+  // One draw per element in order (none when p = 1). A draw is held exactly in the mask's own
+  // dtype when the generator is seqlab's or PyTorch's (fillUniforms); any other generator is
+  // compared as it returns its numbers, one call per element.
+  const exact =
+    m instanceof Float64Array ||
+    g.uniform === Generator.prototype.uniform ||
+    g.uniform === TorchGenerator.prototype.uniform;
+  if (p < 1 && exact) {
+    fillUniforms(g, m);
+    // scale · (u ≥ p) without a branch: a random 30 % branch mispredicts often enough to cost
+    // more than drawing the number.
+    for (let i = 0; i < m.length; i++) {
+      m[i] = scale * +(m[i] >= p);
+      ys[i] = xs[i] * m[i];
+    }
+  } else {
+    for (let i = 0; i < m.length; i++) {
+      m[i] = p < 1 && g.uniform() >= p ? scale : 0;
+      ys[i] = xs[i] * m[i];
+    }
   }
   return record('mul', 'mul', [x, mask], out, {});
 }
