@@ -68,6 +68,12 @@ export function summarizeTrace(samples, { warmupFraction = 0.1, steps = null } =
     after.map((s) => s.rss),
   );
   const seconds = last.t - first.t;
+  const quarters = [0, 1, 2, 3].map((q) => {
+    const from = after[0].t + ((last.t - after[0].t) * q) / 4;
+    const to = after[0].t + ((last.t - after[0].t) * (q + 1)) / 4;
+    const inQ = after.filter((s) => s.t >= from && (q === 3 ? s.t <= to : s.t < to));
+    return inQ.length === 0 ? Number.NaN : inQ.reduce((a, s) => a + s.rss, 0) / inQ.length;
+  });
   return {
     samples: samples.length,
     seconds,
@@ -79,6 +85,7 @@ export function summarizeTrace(samples, { warmupFraction = 0.1, steps = null } =
     min_after_warm_mb: Math.min(...after.map((s) => s.rss)),
     max_after_warm_mb: Math.max(...after.map((s) => s.rss)),
     peak_mb: Math.max(...samples.map((s) => s.hwm)),
+    quarter_means_mb: quarters,
     slope_mb_per_min: perSecond * 60,
     slope_mb_per_100_steps: steps && seconds > 0 ? (perSecond * seconds * 100) / steps : null,
   };
@@ -100,6 +107,7 @@ export function formatTraceTable(rows) {
     'min–max after warm-up MiB',
     'end MiB',
     'peak MiB',
+    'mean per quarter after warm-up MiB',
     'slope MiB/min',
     'slope MiB/100 steps',
   ];
@@ -122,6 +130,7 @@ export function formatTraceTable(rows) {
         `${mb(r.min_after_warm_mb)}–${mb(r.max_after_warm_mb)}`,
         mb(r.end_mb),
         mb(r.peak_mb),
+        r.quarter_means_mb.map(mb).join(', '),
         signed(r.slope_mb_per_min, 2),
         signed(r.slope_mb_per_100_steps, 2),
       ].join(' | ')} |`,

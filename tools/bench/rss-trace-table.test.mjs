@@ -50,6 +50,10 @@ describe('summarizeTrace', () => {
     expect(s.cpu_s).toBeCloseTo(540, 12);
     expect(s.end_mb).toBeCloseTo(404.5, 12);
     expect(s.slope_mb_per_min).toBeCloseTo(0.5, 9);
+    // 540 s after warm-up in quarters of 135 s; a quarter's mean is the RSS at its middle
+    expect(s.quarter_means_mb[0]).toBeCloseTo(400 + (0.5 * 66) / 60, 1);
+    expect(s.quarter_means_mb[3]).toBeCloseTo(400 + (0.5 * 471) / 60, 1);
+    expect(s.quarter_means_mb[3] - s.quarter_means_mb[2]).toBeCloseTo((0.5 * 135) / 60, 1);
     // 600 s for 1,000 steps: 100 steps take 60 s
     expect(s.slope_mb_per_100_steps).toBeCloseTo(0.5, 9);
   });
@@ -80,6 +84,6 @@ describe('slope and table', () => {
     const table = formatTraceTable([row]);
     expect(table.split('\n')).toHaveLength(3);
     expect(table).toContain('| native | 600 | 540 | 101 | 100.0 | 400.0 (60 s) |');
-    expect(table).toContain('| −0.25 | −0.25 |');
+    expect(table).toContain('| 420.0 | 399.7, 399.2, 398.6, 398.0 | −0.25 | −0.25 |');
   });
 });
