@@ -23,3 +23,37 @@ test('optimizer buffers go to safetensors and come back exactly (resume stays bi
     /optimizer buffer state\.0\.\w+/,
   );
 });
+
+test('a buffer goes to float32 as it was nested: NaN (or null after JSON) kept, a 0-d count left in the JSON', () => {
+  const state = {
+    optimizer: 'Adam',
+    state: {
+      '0': {
+        step: 3,
+        exp_avg: [
+          [1.5, Number.NaN],
+          [null, -2],
+        ] as unknown as number[][],
+        exp_avg_sq: [0.25],
+      },
+    },
+    param_groups: [{ params: [0], lr: 0.001 }],
+  };
+  const { json, tensors } = splitOptimizerState(state);
+  expect(json.state['0'].step).toBe(3);
+  const avg = tensors.get('state.0.exp_avg');
+  expect(avg?.shape).toEqual([2, 2]);
+  expect(Array.from(avg?.data ?? [])).toEqual([1.5, Number.NaN, Number.NaN, -2]);
+  expect(tensors.get('state.0.exp_avg_sq')?.shape).toEqual([1]);
+});
+
+test('a ragged buffer is a FormatError naming the row lengths, not a misplaced tensor', () => {
+  const state = {
+    optimizer: 'Adam',
+    state: { '0': { exp_avg: [[1, 2], [3]] } },
+    param_groups: [{ params: [0], lr: 0.001 }],
+  };
+  expect(() => splitOptimizerState(state)).toThrow(
+    /expected optimizer buffer rows of length 2, got one of 1/,
+  );
+});

@@ -6,13 +6,46 @@ interface TensorRef {
   $tensor: string;
 }
 
-function flatten(value: NestedNumbers, out: number[], shape: number[], depth: number): void {
-  if (Array.isArray(value)) {
-    if (shape.length === depth) shape.push(value.length);
-    for (const v of value) flatten(v, out, shape, depth + 1);
-  } else {
-    out.push(value);
+/** The shape of nested arrays, read along their first elements (`stateDict` nests like a tensor). */
+function shapeOf(value: NestedNumbers): number[] {
+  const shape: number[] = [];
+  let v = value;
+  while (Array.isArray(v)) {
+    shape.push(v.length);
+    if (v.length === 0) break;
+    v = v[0];
   }
+  return shape;
+}
+
+/**
+ * Writes nested arrays of `shape` into `out` in row-major order, from `offset`; returns the next
+ * offset. A `null` (a non-finite number after JSON) becomes NaN, as `loadStateDict` reads it.
+ */
+function fill(
+  value: NestedNumbers,
+  out: Float32Array,
+  offset: number,
+  depth: number,
+  shape: number[],
+): number {
+  if (!Array.isArray(value)) {
+    out[offset] = value === null ? Number.NaN : value;
+    return offset + 1;
+  }
+  if (value.length !== shape[depth])
+    throw new FormatError(
+      'checkpoint',
+      `optimizer buffer rows of length ${shape[depth]}`,
+      `one of ${value.length}`,
+    );
+  let at = offset;
+  if (depth === shape.length - 1) {
+    for (let i = 0; i < value.length; i++) out[at + i] = (value[i] as number | null) ?? Number.NaN;
+    return at + value.length;
+  }
+  for (const v of value) at = fill(v, out, at, depth + 1, shape);
+  return at;
 }
 
 function nest(data: ArrayLike<number>, shape: readonly number[]): NestedNumbers {
@@ -42,17 +75,13 @@ export function splitOptimizerState(state: OptimizerStateDict): {
     const copy: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(entry)) {
       if (Array.isArray(value)) {
-        const data: number[] = [];
-        const shape: number[] = [];
-        flatten(value, data, shape, 0);
+        // Straight into float32: a flat number[] in between (and Float32Array.from's own list of
+        // it) cost ~30 bytes a number, 180 MB at the default run's end of epoch for a 9 MB file.
+        const shape = shapeOf(value);
+        const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+        fill(value, data, 0, 0, shape);
         const name = `state.${index}.${key}`;
-        tensors.set(
-          name,
-          tensor(
-            Float32Array.from(data, (v) => (v === null ? Number.NaN : v)),
-            { shape },
-          ),
-        );
+        tensors.set(name, tensor(data, { shape }));
         copy[key] = { $tensor: name } satisfies TensorRef;
       } else {
         copy[key] = value;
