@@ -27,6 +27,7 @@ const SOURCES = ['gemm.c', 'activations.c', 'recurrent.c', 'lstm.c', 'gru.c', 'r
 const EXPORTS = [
   'gemm_packed',
   'transpose',
+  'pack_b',
   'recurrent_forward',
   'recurrent_backward',
   'act_exp',

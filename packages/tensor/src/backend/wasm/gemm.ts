@@ -1,8 +1,11 @@
-import { type GemmKernels, type GemmPackedFn, gemmVia, gemmPacked as jsGemmPacked, packB } from '../js/gemm';
+import { type GemmKernels, type GemmPackedFn, gemmVia, gemmPacked as jsGemmPacked } from '../js/gemm';
 import type { WasmModule } from './module';
 
 // The wasm GEMMs: gemm.c (4 × 8 register blocks of f32x4, float32 accumulation like PyTorch's CPU
 // GEMMs) behind the js GEMM signatures, copying operands in and out per call (NOTE(wasm-copies)).
+// The Backend's `gemm` copies B in as stored and packs it in wasm (pack_b): no packed copy is
+// allocated in JavaScript. (4 × 8 is the most V8 keeps in its 16 xmm registers: 6 × 8, 4 × 12 and
+// 5 × 8 blocks spill and run at half the speed; tools/bench/PROFILE.md has the measurements.)
 // Float64 storage (gradcheck) runs the js kernels.
 
 /** The wasm GEMM kernels: `gemmPacked`, and the Backend's `gemm` with op(A) transposed in wasm. */
@@ -12,12 +15,15 @@ export interface WasmGemm {
 }
 
 export function makeWasmGemm(wasm: WasmModule): WasmGemm {
-  const { gemm_packed: run, transpose } = wasm.exports;
+  const { gemm_packed: run, transpose, pack_b: packInWasm } = wasm.exports;
   const align4 = (x: number) => (x + 3) & ~3;
 
   /**
    * C (+)= op(A) @ B in wasm memory laid out as [packed B][A][C][Aᵀ source when transA]; A is read
    * from `A` at `base`, row-major [m, k], or with `transA` column-major ([k, m], transposed here).
+   * B is `packed` (packB's panels, kept resident while the same array comes back), or `b` as
+   * stored from `bOff` (op(B) = B [k, n], or Bᵀ of B [n, k] with `transB`), copied in after the
+   * other operands and packed in wasm (pack_b).
    */
   const product = (
     transA: boolean,
@@ -26,18 +32,26 @@ export function makeWasmGemm(wasm: WasmModule): WasmGemm {
     k: number,
     A: Float32Array,
     base: number,
-    packed: Float32Array,
+    packed: Float32Array | null,
+    transB: boolean,
+    b: Float32Array,
+    bOff: number,
     c: Float32Array,
     cOff: number,
     accumulate: boolean,
   ) => {
     const bAt = wasm.start;
-    const aAt = align4(bAt + packed.length);
+    const aAt = align4(bAt + (packed ? packed.length : Math.ceil(n / 4) * 4 * k));
     const cAt = align4(aAt + m * k);
     const srcAt = align4(cAt + m * n);
-    wasm.reserve(transA ? srcAt + m * k : srcAt);
+    const rawAt = align4(transA ? srcAt + m * k : srcAt);
+    wasm.reserve(packed ? rawAt : rawAt + k * n);
     const heap = wasm.heap();
-    if (wasm.resident !== packed) {
+    if (packed === null) {
+      heap.set(b.subarray(bOff, bOff + k * n), rawAt);
+      packInWasm(transB ? 1 : 0, k, n, rawAt * 4, bAt * 4);
+      wasm.resident = null;
+    } else if (wasm.resident !== packed) {
       heap.set(packed, bAt);
       wasm.resident = packed;
     }
@@ -52,25 +66,27 @@ export function makeWasmGemm(wasm: WasmModule): WasmGemm {
     c.set(heap.subarray(cAt, cAt + m * n), cOff);
   };
 
+  const none = new Float32Array(0);
   const gemmPacked: GemmPackedFn = (m, n, k, A, base, packed, c, cOff, accumulate) => {
     if (!(A instanceof Float32Array && packed instanceof Float32Array && c instanceof Float32Array)) {
       jsGemmPacked(m, n, k, A, base, packed, c, cOff, accumulate);
     } else if (m > 0 && n > 0 && k > 0) {
-      product(false, m, n, k, A, base, packed, c, cOff, accumulate);
+      product(false, m, n, k, A, base, packed, false, none, 0, c, cOff, accumulate);
     } else if (m > 0 && n > 0 && !accumulate) {
       c.fill(0, cOff, cOff + m * n);
     }
   };
 
+  // float32: B is packed in wasm, with no packed copy in JavaScript; float64 (gradcheck) and empty
+  // products: the js kernel's path.
   const gemm: GemmKernels['gemm'] = (transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate) => {
     if (
-      transA &&
       a instanceof Float32Array &&
       b instanceof Float32Array &&
       c instanceof Float32Array &&
       m * n * k > 0
     ) {
-      product(true, m, n, k, a, aOff, packB(transB, k, n, b, bOff) as Float32Array, c, cOff, accumulate);
+      product(transA, m, n, k, a, aOff, null, transB, b, bOff, c, cOff, accumulate);
     } else {
       gemmVia(gemmPacked, transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
     }

@@ -6,8 +6,9 @@ import { compileKernelSource, FETCH_HINT, KernelFetchError, type WasmSource } fr
 // from `start` on, so a call may overwrite what the previous one left there.
 //
 // NOTE(wasm-copies): tensors live in JavaScript typed arrays, so a call copies its operands into
-// the module's memory and its results back out: a GEMM per call (A, and C when accumulating; B
-// arrives packed (packB) and stays resident while the same packed array comes back), the fused
+// the module's memory and its results back out: a GEMM per call (A, and C when accumulating; B as
+// stored, packed in wasm, or through gemmPacked B packed by packB, which stays resident while the
+// same packed array comes back), the fused
 // recurrence once per sequence (W_hh is packed in wasm and stays there for all its time steps).
 // Packed arrays are never written after packB returns them, which is what makes the identity check
 // sound; a recurrent call, which writes over the region, forgets the resident array.
@@ -16,6 +17,7 @@ import { compileKernelSource, FETCH_HINT, KernelFetchError, type WasmSource } fr
 export interface KernelExports {
   gemm_packed(m: number, n: number, k: number, a: number, b: number, c: number, acc: number): void;
   transpose(k: number, m: number, src: number, dst: number): void;
+  pack_b(trans: number, k: number, n: number, src: number, dst: number): void;
   recurrent_forward(args: number): void;
   recurrent_backward(args: number): void;
   act_exp(n: number, src: number, dst: number): void;

@@ -119,11 +119,14 @@ describe('wasm gemmPacked', () => {
     check(3, 5, 7, true);
   });
 
-  test('gemm with a transposed A (transposed in wasm, 8 x 8 tiles) for every tile edge', () => {
+  test('gemm with a transposed A (transposed in wasm, 4 x 4 blocks) for every block edge', () => {
     for (const [m, n, k] of [
       [1, 1, 1],
+      [3, 2, 6],
+      [6, 3, 3],
       [7, 5, 9],
       [8, 8, 8],
+      [12, 4, 13],
       [9, 12, 17],
       [130, 33, 70],
     ]) {
@@ -145,6 +148,60 @@ describe('wasm gemmPacked', () => {
         }
       }
     }
+  });
+
+  test('gemm packs op(B) in wasm from B as stored: every transpose pair, every edge of the blocking', () => {
+    for (const [m, n, k] of [
+      [1, 1, 1],
+      [5, 7, 3],
+      [4, 8, 16],
+      [13, 33, 9],
+      [9, 12, 64],
+    ]) {
+      for (const transA of [false, true])
+        for (const transB of [false, true])
+          for (const acc of [false, true]) {
+            const a = fill(k * m + 3);
+            const b = fill(k * n + 2);
+            const c0 = fill(m * n + 1);
+            const want = c0.slice();
+            const got = c0.slice();
+            gemmNaive(transA, transB, m, n, k, a, 3, b, 2, want, 1, acc);
+            gemm(transA, transB, m, n, k, a, 3, b, 2, got, 1, acc);
+            const what = `gemm ${m}x${n}x${k} tA=${transA} tB=${transB} acc=${acc}`;
+            expectClose(got, want, { rtol: 1e-5, atol: 1e-5 }, what);
+            expect(got[0], `${what}: the float before the offset`).toBe(c0[0]);
+          }
+    }
+  });
+
+  test('gemm on W1 widths (input projection, recurrent step, weight gradient) agrees with the naive GEMM', () => {
+    // W1's widths (I = 128, H = 256, 4H = 1024) on fewer rows than its B·T = 1600, to keep the
+    // float64 reference quick: [rows, I] x [4H, I]ᵀ (the input projection reads W_ih as stored),
+    // [B, H] x [H, 4H], and dW_ih = dGatesᵀ x over the rows.
+    for (const [transA, transB, m, n, k] of [
+      [false, true, 100, 1024, 128],
+      [false, false, 32, 1024, 256],
+      [true, false, 1024, 128, 101],
+    ] as const) {
+      const a = fill(m * k);
+      const b = fill(k * n);
+      const want = new Float32Array(m * n);
+      const got = new Float32Array(m * n);
+      gemmNaive(transA, transB, m, n, k, a, 0, b, 0, want, 0, false);
+      gemm(transA, transB, m, n, k, a, 0, b, 0, got, 0, false);
+      expectClose(got, want, { rtol: 1e-4, atol: 1e-4 }, `gemm ${m}x${n}x${k} tA=${transA} tB=${transB}`);
+    }
+  });
+
+  test('gemm overwrites the resident packed B: the next gemmPacked with it copies it in again', () => {
+    const [k, n] = [16, 20];
+    const b = fill(k * n);
+    const p1 = packB(false, k, n, b, 0) as Float32Array;
+    check(6, n, k, false, p1, b); // p1 resident
+    const other = fill(k * n);
+    gemm(false, false, 6, n, k, fill(6 * k), 0, other, 0, new Float32Array(6 * n), 0, false);
+    check(6, n, k, false, p1, b); // must not read the other B's panels
   });
 
   test('float64 storage runs the js kernel, bit for bit', () => {
