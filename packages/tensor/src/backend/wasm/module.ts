@@ -56,6 +56,7 @@ const PAGE = 65536;
 /** The functions (and the global) the C files export: a module without one is not our kernels. */
 const EXPORTS = [
   'gemm_packed',
+  'pack_b',
   'transpose',
   'recurrent_forward',
   'recurrent_backward',
