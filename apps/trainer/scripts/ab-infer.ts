@@ -7,8 +7,9 @@ import { SeqClassifier, WORKLOADS, type WorkloadName } from '../src/commands/ben
 
 registerNative();
 setBackend('native');
-const k = backend() as { recurrentInferMany?: unknown };
+const k = backend() as { recurrentInferMany?: unknown; addBias?: unknown };
 const infer = k.recurrentInferMany;
+const addBias = k.addBias;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const rounds = Number(process.argv[2] ?? 5);
 for (const name of ['W1', 'W2'] as WorkloadName[]) {
@@ -22,6 +23,7 @@ for (const name of ['W1', 'W2'] as WorkloadName[]) {
   for (let r = 0; r < rounds; r++) {
     for (const v of ['old', 'new']) {
       k.recurrentInferMany = v === 'new' ? infer : undefined;
+      k.addBias = v === 'new' ? addBias : undefined;
       const ts: number[] = [];
       const cs: number[] = [];
       for (let i = 0; i < 8; i++) {

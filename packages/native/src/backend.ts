@@ -42,6 +42,7 @@ export function createNativeBackend(addon: NativeAddon): NativeBackend {
     ...nativeOpsKernels(addon),
     gemm: kernels.gemm,
     ...nativeRecurrentKernels(addon),
+    addBias: nativeAddBias(addon),
     isa: () => addon.gemmInfo().isa,
     threads: () => addon.threads(),
   };
@@ -103,6 +104,29 @@ export function nativeRecurrentKernels(
       if (list.every(allFloat32)) addon.recurrentInferMany(list.map((a) => ({ ...a, outSize: a.hidden })));
       else for (const a of list) inferWithJs(a);
     },
+  };
+}
+
+/**
+ * `addBias` on the addon's binary add (a bias add is one of the geometries its C kernel takes: rows
+ * of n contiguous floats, the bias broadcast down them), in place, split over the pool for big y;
+ * float64 in JavaScript. Each element is y + b rounded once, as the js kernels round it.
+ */
+export function nativeAddBias(addon: NativeAddon): NonNullable<Backend['addBias']> {
+  const geometry = new Int32Array([2, 0, 0, 0, 0, 1, 0, 0, 1]);
+  return (y, rows, n, bias) => {
+    if (y instanceof Float32Array && bias instanceof Float32Array) {
+      if (rows * n === 0) return;
+      geometry[1] = rows;
+      geometry[2] = n;
+      geometry[4] = n;
+      addon.opsBinary(0, y, bias, y, geometry); // 0: add (ops.ts' BINARY)
+      return;
+    }
+    for (let r = 0; r < rows; r++) {
+      const o = r * n;
+      for (let j = 0; j < n; j++) y[o + j] += bias[j];
+    }
   };
 }
 

@@ -141,6 +141,13 @@ export interface Backend {
   recurrentInferMany?(args: readonly RecurrentInferArgs[]): void;
 
   /**
+   * Optional: y[r, j] += bias[j] for every row r of `rows` and column j of `n`, in place, each sum
+   * rounded to y's dtype (what `y + bias` broadcast gives, bit for bit): `linear`'s bias. Without
+   * it, `linear` adds the bias in JavaScript.
+   */
+  addBias?(y: FloatStorage, rows: number, n: number, bias: FloatStorage): void;
+
+  /**
    * Optional fused optimizer kernel: Adam's (and AdamW's) update of one parameter in place (see
    * AdamStepArgs). @seqlab/optim calls it when the backend has it, else the js backend's, which is
    * the reference: a backend's version must give the js kernel's results bit for bit.

@@ -750,6 +750,19 @@ const CASES: { [K in Kernel]: Conformance } = {
   recurrentForwardMany: (fast, g, trial) => recurrentManyConformance(fast, g, trial, false),
   recurrentBackwardMany: (fast, g, trial) => recurrentManyConformance(fast, g, trial, true),
   recurrentInferMany: recurrentInferConformance,
+  // The optional bias add of linear: each element y + b rounded once, so exact.
+  addBias: (fast, g, trial) => {
+    if (!fast.addBias) throw new Error('addBias: expected the kernel');
+    const dtype = dtypeOf(trial);
+    const rows = g.int(0, trial % 3 === 0 ? 300 : 9);
+    const n = g.int(1, 70);
+    const y = g.floats(dtype, rows * n);
+    const bias = g.floats(dtype, n);
+    const want = y.slice();
+    for (let r = 0; r < rows; r++) for (let j = 0; j < n; j++) want[r * n + j] += bias[j];
+    fast.addBias(y, rows, n, bias);
+    expect(Array.from(y), `addBias rows=${rows} n=${n} ${dtype}`).toEqual(Array.from(want));
+  },
   // The optional optimizer kernels: Adam's update must be the reference's bit for bit (it is what
   // @seqlab/optim's golden tests against PyTorch rest on); sizes up to 70 give SIMD kernels whole
   // vectors and a tail; steps go past the first, where the bias corrections are still large.
@@ -809,7 +822,7 @@ const CASES: { [K in Kernel]: Conformance } = {
 
 const KERNELS = Object.keys(CASES).sort() as Kernel[];
 // Kernels a backend may leave out (callers fall back to the others).
-const OPTIONAL = new Set(['recurrentForwardMany', 'recurrentBackwardMany', 'recurrentInferMany']);
+const OPTIONAL = new Set(['recurrentForwardMany', 'recurrentBackwardMany', 'recurrentInferMany', 'addBias']);
 // Every key but the name and what a backend may report about itself (the native backend's isa()
 // and threads(), read by seqlab bench and doctor) is a kernel.
 const NOT_KERNELS = new Set(['name', 'isa', 'threads']);
