@@ -22,14 +22,17 @@
 
 void recurrent_forward_steps_portable(const rec_args *a, int threads);
 void recurrent_backward_steps_portable(const rec_args *a, int threads);
-void recurrent_infer_steps_portable(const infer_args *a, int threads);
+void recurrent_infer_rows_portable(const infer_args *a, int r0, int r1);
+void recurrent_infer_pack_portable(const infer_args *a);
 #if defined(__x86_64__) || defined(_M_X64)
 void recurrent_forward_steps_avx2(const rec_args *a, int threads);
 void recurrent_backward_steps_avx2(const rec_args *a, int threads);
 void recurrent_forward_steps_avx512(const rec_args *a, int threads);
 void recurrent_backward_steps_avx512(const rec_args *a, int threads);
-void recurrent_infer_steps_avx2(const infer_args *a, int threads);
-void recurrent_infer_steps_avx512(const infer_args *a, int threads);
+void recurrent_infer_rows_avx2(const infer_args *a, int r0, int r1);
+void recurrent_infer_pack_avx2(const infer_args *a);
+void recurrent_infer_rows_avx512(const infer_args *a, int r0, int r1);
+void recurrent_infer_pack_avx512(const infer_args *a);
 #endif
 
 enum { LSTM = 0, GRU = 1, RNN_TANH = 2, RNN_RELU = 3 };
@@ -433,17 +436,27 @@ static napi_value js_recurrent_backward_many(napi_env env, napi_callback_info in
 
 // recurrentInferMany([args, …]): the forward of independent sequences with nothing saved
 // (recurrent-infer.c), on @seqlab/tensor's RecurrentInferArgs plus outSize (= hidden, for
-// read_sizes). xProj is overwritten. Run as recurrentForwardMany runs its calls.
-typedef void (*infer_fn)(const infer_args *a, int threads);
+// read_sizes). xProj is overwritten. The pool's threads share the directions, then each
+// direction's batch: with T threads and D directions, each direction's rows split into up to T / D
+// ranges of at least INFER_MIN_ROWS rows, every range a whole sequence on one thread (no barrier
+// per step). The results are the same bits for every split.
+typedef struct {
+  void (*rows)(const infer_args *a, int r0, int r1);
+  void (*pack)(const infer_args *a);
+} infer_fns;
 
-static infer_fn infer_for(void) {
+static infer_fns infer_for(void) {
 #if defined(__x86_64__) || defined(_M_X64)
   const char *isa = gate_isa();
-  if (strcmp(isa, "avx512") == 0) return recurrent_infer_steps_avx512;
-  if (strcmp(isa, "avx2") == 0) return recurrent_infer_steps_avx2;
+  if (strcmp(isa, "avx512") == 0) return (infer_fns){recurrent_infer_rows_avx512, recurrent_infer_pack_avx512};
+  if (strcmp(isa, "avx2") == 0) return (infer_fns){recurrent_infer_rows_avx2, recurrent_infer_pack_avx2};
 #endif
-  return recurrent_infer_steps_portable;
+  return (infer_fns){recurrent_infer_rows_portable, recurrent_infer_pack_portable};
 }
+
+// A range of fewer rows leaves the micro-kernel's row block part empty (8 rows in AVX-512 and the
+// portable build, 6 in AVX2): not worth a thread.
+#define INFER_MIN_ROWS 8
 
 static int prepare_infer(napi_env env, napi_value obj, const char *fn, infer_args *out_ia, arena *out_s) {
   props p = {env, obj, fn};
@@ -484,9 +497,8 @@ static int prepare_infer(napi_env env, napi_value obj, const char *fn, infer_arg
   const size_t at_offsets = reserve(&s, a->T);
   const size_t at_whh = reserve(&s, (GH / H) * sl_packed_size(a->H, a->H));
   const size_t at_hh = gru ? reserve(&s, B * GH) : 0;
-  const size_t at_save = reserve(&s, B * H);  // cells / hh_n: written, never read
-  const size_t at_save2 = reserve(&s, B * H); // c_prev
-  const size_t at_bufs = reserve(&s, 2 * B * H);
+  const size_t at_save = reserve(&s, B * H);   // LSTM cells, GRU hh_n: written, never read
+  const size_t at_save2 = reserve(&s, B * H);  // LSTM c_prev
   const size_t at_c = lstm && !c_n ? reserve(&s, B * H) : 0;
   if (!arena_alloc(&p, &s)) return 0;
   a->offsets = (int *)(s.base + at_offsets);
@@ -508,8 +520,6 @@ static int prepare_infer(napi_env env, napi_value obj, const char *fn, infer_arg
   a->x_proj = gru ? x_proj : NULL;
   ia.out = out + out_offset;
   ia.out_stride = out_stride;
-  ia.h_bufs[0] = s.base + at_bufs;
-  ia.h_bufs[1] = s.base + at_bufs + B * H;
   *out_ia = ia;
   *out_s = s;
   return 1;
@@ -517,12 +527,25 @@ static int prepare_infer(napi_env env, napi_value obj, const char *fn, infer_arg
 
 typedef struct {
   infer_args *args;
-  infer_fn run;
+  infer_fns fns;
+  int parts[MANY_MAX];  // row ranges per call
+  int first[MANY_MAX];  // the task index of each call's first range
 } infer_many_job;
 
-static void infer_many_task(void *ctx, int i) {
+static void infer_pack_task(void *ctx, int i) {
   const infer_many_job *job = ctx;
-  job->run(&job->args[i], 1);
+  job->fns.pack(&job->args[i]);
+}
+
+static void infer_rows_task(void *ctx, int task) {
+  const infer_many_job *job = ctx;
+  int i = 0;
+  while (task >= job->first[i] + job->parts[i]) i++;
+  const int part = task - job->first[i], parts = job->parts[i], B = job->args[i].a.B;
+  // Ranges of whole micro-kernel blocks where the batch allows, the remainder in the last.
+  const int chunk = ((B + parts - 1) / parts + INFER_MIN_ROWS - 1) / INFER_MIN_ROWS * INFER_MIN_ROWS;
+  const int r0 = part * chunk, r1 = r0 + chunk < B ? r0 + chunk : B;
+  if (r0 < r1) job->fns.rows(&job->args[i], r0, r1);
 }
 
 static napi_value js_recurrent_infer_many(napi_env env, napi_callback_info info) {
@@ -554,15 +577,21 @@ static napi_value js_recurrent_infer_many(napi_env env, napi_callback_info info)
     }
     if (!prepare_infer(env, obj, fn, &args[ready], &scratch[ready])) break;
   }
-  if (ready == count) {
-    const infer_fn run = infer_for();
+  if (ready == count && count > 0) {
+    infer_many_job job;
+    job.args = args;
+    job.fns = infer_for();
     const int threads = sl_pool_threads_here();
-    if (threads >= 2 && count >= 2) {
-      infer_many_job job = {args, run};
-      sl_pool_run(infer_many_task, &job, (int)count);
-    } else {
-      for (uint32_t i = 0; i < count; i++) run(&args[i], threads);
+    const int each = threads / (int)count > 1 ? threads / (int)count : 1;
+    int tasks = 0;
+    for (uint32_t i = 0; i < count; i++) {
+      const int most = (args[i].a.B + INFER_MIN_ROWS - 1) / INFER_MIN_ROWS;
+      job.parts[i] = each < most ? each : (most > 0 ? most : 1);
+      job.first[i] = tasks;
+      tasks += job.parts[i];
     }
+    sl_pool_run(infer_pack_task, &job, (int)count);
+    sl_pool_run(infer_rows_task, &job, tasks);
   }
   for (uint32_t i = 0; i < ready; i++) free(scratch[i].base);
   return NULL;

@@ -1,103 +1,68 @@
 // The forward-only time loop (recurrentInferMany): what recurrent-steps.c's forward computes for
-// out, hN and cN, element for element (the same GEMM panels and the same cells), without the
-// buffers a backward reads. No copy of xProj into the gates (the products are added into xProj in
+// out, hN and cN, element for element (the same GEMM micro-kernel and the same cells), without the
+// buffers a backward reads: no copy of xProj into the gates (the products are added into xProj in
 // place), no hPrev rows, no cell states per row, and out written through its row stride, so a
 // bidirectional layer's two directions land in their halves of the concatenated output. Included
 // by recurrent-portable.c, recurrent-avx2.c and recurrent-avx512.c after recurrent-steps.c, whose
-// helpers (step_time, copy_units) it uses.
+// helpers (step_time, gate_count, step_offsets) it uses.
 //
-// A step splits over the pool by slices of hidden units, as recurrent-steps.c's do, only when its
-// product is big enough to pay for the barrier (INFER_SPLIT_FLOPS, measured); then the step's A
-// operand is a copy of h_{t−1} (h_bufs), since the working state is overwritten by the other
-// slices. On one thread the GEMM reads the working state itself.
+// Threads split the batch, not the steps: the rows of a batch never mix (the step's product and
+// the gate math are row by row), so a range of rows runs the whole sequence on one thread with no
+// barrier per step, and each element is computed by the same instructions whatever the split (the
+// results are the same bits for every thread count). recurrent-binding.c gives each direction
+// threads / directions ranges of at least one micro-kernel block of rows.
 #include "recurrent-infer.h"
 
-// A step's product under this many flops runs on one thread. Measured with `seqlab bench speed
-// --mode infer` on 2 cores: W2's [64, 128] x [128, 512] step (8.4 MFLOP) runs faster whole than
-// split in two with a barrier per step.
-#ifndef INFER_SPLIT_FLOPS
-#define INFER_SPLIT_FLOPS (16.0 * 1024 * 1024)
-#endif
-
-typedef struct {
-  const infer_args *ia;
-  int G, GH, nr, panels, slices;
-  size_t gate_stride;
-  int step;
-  const float *h_in;  // the step's A operand [B, H]
-  float *h_next;      // where slices copy their units of h_t for the next step (NULL: one slice)
-} infer_job;
-
-static void infer_slice(void *ctx, int slice) {
-  const infer_job *j = ctx;
-  const infer_args *ia = j->ia;
+// Rows [r0, r1) of the batch over the whole sequence, on the calling thread. W_hh must be packed
+// gate by gate (recurrent_infer_pack). The saved-buffer scratch (cells, c_prev, hh_n, hh) is
+// indexed by batch row, so ranges never share any of it.
+void recurrent_infer_rows(const infer_args *ia, int r0, int r1) {
   const rec_args *a = &ia->a;
-  const int H = a->H, GH = j->GH;
-  const int base = j->panels / j->slices, extra = j->panels % j->slices;
-  const int p0 = slice * base + (slice < extra ? slice : extra);
-  const int p1 = p0 + base + (slice < extra ? 1 : 0);
-  if (p0 >= p1) return;
-  const int k0 = p0 * j->nr, k1 = p1 * j->nr < H ? p1 * j->nr : H;
-  const int t = step_time(a, j->step);
-  const int bs = a->batch_sizes[t], row = a->offsets[t];
-  // This step's rows as row 0 of the cells' arguments: the saved buffers are one step of scratch.
-  rec_args s = *a;
-  s.gates = a->gates + (size_t)row * GH;
-  if (a->x_proj) s.x_proj = a->x_proj + (size_t)row * GH;
+  const int H = a->H, T = a->T, G = gate_count(a->cell), GH = G * H;
+  const int panels = (H + sl_gemm_active()->nr - 1) / sl_gemm_active()->nr;
+  const size_t gate_stride = sl_packed_size(H, H);
   const float *packed[4];
-  float *c[4];
-  float *const into = a->cell == GRU ? a->hh : s.gates;
-  for (int g = 0; g < j->G; g++) {
-    packed[g] = a->w_hh_packed + g * j->gate_stride;
-    c[g] = into + g * H;
+  for (int g = 0; g < G; g++) packed[g] = a->w_hh_packed + g * gate_stride;
+  // The cells see this range's first row as their row 0 of the state and of the scratch.
+  rec_args s = *a;
+  s.h = a->h + (size_t)r0 * H;
+  if (a->c) s.c = a->c + (size_t)r0 * H;
+  if (a->cells) s.cells = a->cells + (size_t)r0 * H;
+  if (a->c_prev) s.c_prev = a->c_prev + (size_t)r0 * H;
+  if (a->hh_n) s.hh_n = a->hh_n + (size_t)r0 * H;
+  if (a->hh) s.hh = a->hh + (size_t)r0 * GH;
+  for (int step = 0; step < T; step++) {
+    const int t = step_time(a, step);
+    const int bs = (a->batch_sizes[t] < r1 ? a->batch_sizes[t] : r1) - r0;
+    if (bs <= 0) continue;
+    const size_t row = (size_t)a->offsets[t] + r0;
+    // The step's rows as row 0 of the gates (the saved buffers are one step of scratch).
+    s.gates = a->gates + row * GH;
+    if (a->x_proj) s.x_proj = a->x_proj + row * GH;
+    float *c[4];
+    float *const into = a->cell == GRU ? s.hh : s.gates;
+    for (int g = 0; g < G; g++) c[g] = into + g * H;
+    if (a->cell == GRU) {
+      if (a->b_hh)
+        for (int j = 0; j < bs; j++) copy_floats(s.hh + j * GH, a->b_hh, GH);
+      sl_gemm_panels(bs, H, H, s.h, 3, packed, 0, panels, c, GH, a->b_hh != 0);
+      gru_forward(&s, 0, bs, 0, H);
+    } else {
+      sl_gemm_panels(bs, H, H, s.h, G, packed, 0, panels, c, GH, 1);
+      if (a->cell == LSTM) lstm_forward(&s, 0, bs, 0, H);
+      else rnn_forward(&s, 0, bs, 0, H, a->cell == RNN_RELU);
+    }
+    for (int j = 0; j < bs; j++) copy_floats(ia->out + (row + j) * ia->out_stride, s.h + j * H, H);
   }
-  if (a->cell == GRU) {
-    if (a->b_hh)
-      for (int g = 0; g < 3; g++)
-        for (int r = 0; r < bs; r++) copy_floats(c[g] + r * GH + k0, a->b_hh + g * H + k0, k1 - k0);
-    sl_gemm_panels(bs, H, H, j->h_in, 3, packed, p0, p1, c, GH, a->b_hh != 0);
-    gru_forward(&s, 0, bs, k0, k1);
-  } else {
-    sl_gemm_panels(bs, H, H, j->h_in, j->G, packed, p0, p1, c, GH, 1);
-    if (a->cell == LSTM) lstm_forward(&s, 0, bs, k0, k1);
-    else rnn_forward(&s, 0, bs, k0, k1, a->cell == RNN_RELU);
-  }
-  for (int r = 0; r < bs; r++) copy_floats(ia->out + (size_t)(row + r) * ia->out_stride + k0, a->h + r * H + k0, k1 - k0);
-  if (j->h_next && j->step + 1 < a->T) copy_units(j->h_next, a->h, a->batch_sizes[step_time(a, j->step + 1)], H, k0, k1);
 }
 
-// Forward only over the whole sequence; `threads` is how many threads the steps may split over.
-void recurrent_infer_steps(const infer_args *ia, int threads) {
+// The step offsets and W_hh [G·H, H] packed gate by gate (gate g is op(B) = W_hh[gH : (g+1)H]ᵀ),
+// once per call before any range runs.
+void recurrent_infer_pack(const infer_args *ia) {
   const rec_args *a = &ia->a;
-  const int H = a->H, T = a->T;
-  infer_job j = {ia, gate_count(a->cell), gate_count(a->cell) * H, sl_gemm_active()->nr, 0, 1, 0, 0, a->h, NULL};
-  j.panels = (H + j.nr - 1) / j.nr;
-  j.gate_stride = sl_packed_size(H, H);
+  const int H = a->H;
+  const size_t gate_stride = sl_packed_size(H, H);
   step_offsets(a);
-  for (int g = 0; g < j.G; g++) sl_pack_b(1, H, H, a->w_hh + (size_t)g * H * H, a->w_hh_packed + g * j.gate_stride);
-  int cur = 0;
-  for (int s = 0; s < T; s++) {
-    const int bs = a->batch_sizes[step_time(a, s)];
-    const int split = threads >= 2 && 2.0 * bs * H * j.GH >= INFER_SPLIT_FLOPS;
-    j.step = s;
-    j.slices = split ? (threads < j.panels ? threads : j.panels) : 1;
-    if (j.slices > 1) {
-      // The A operand must not change while the slices multiply: h_{t−1} in a buffer of its own.
-      if (j.h_in == a->h) {
-        copy_floats(ia->h_bufs[cur], a->h, a->B * H);
-        j.h_in = ia->h_bufs[cur];
-      }
-      // Rows past the next step's batch keep their state (reverse packed: they start there).
-      j.h_next = ia->h_bufs[cur ^ 1];
-      if (s + 1 < T) copy_floats(j.h_next, a->h, a->B * H);
-    } else {
-      j.h_in = a->h;
-      j.h_next = NULL;
-    }
-    sl_pool_run(infer_slice, &j, j.slices);
-    if (j.slices > 1) {
-      cur ^= 1;
-      j.h_in = ia->h_bufs[cur];
-    }
-  }
+  for (int g = 0; g < gate_count(a->cell); g++)
+    sl_pack_b(1, H, H, a->w_hh + (size_t)g * H * H, a->w_hh_packed + g * gate_stride);
 }

@@ -7,16 +7,13 @@
 
 // `a` as recurrent_forward_steps takes it, with nothing to save: LSTM and RNN add the recurrent
 // products into a.gates = the caller's xProj in place; a GRU reads a.x_proj = xProj and writes its
-// gate activations over it. a.cells, a.c_prev and a.hh_n point at one step's worth of scratch
-// ([B, H] each): the shared cells store what a backward would read there, and nobody reads it.
+// gate activations over it. a.cells, a.c_prev and a.hh_n point at [B, H] scratch (a.hh at
+// [B, G·H]): the shared cells store there what a backward would read, and nothing reads it.
 typedef struct {
   rec_args a;
   // h_t of row r goes to out + r · out_stride (out already at the direction's first column).
   float *out;
   int out_stride;
-  // Two [B, H] buffers: the A operand of a step whose units are split over threads (the working
-  // state h is overwritten by the other slices while a slice still multiplies).
-  float *h_bufs[2];
 } infer_args;
 
 #endif
