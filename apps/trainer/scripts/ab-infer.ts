@@ -1,3 +1,9 @@
+// W1 and W2 inference on the native backend with and without its inference kernels
+// (`recurrentInferMany`, `addBias`), alternating in one process (A B A B), so both sides see the
+// same machine load: the median wall time per step, the median process CPU time per step (every
+// thread), and the median of the per-round ratios new / old.
+//
+//   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/ab-infer.ts [rounds=5]
 import { loadavg } from 'node:os';
 import { registerNative } from '@seqlab/native';
 import { manualSeed, noGrad, setBackend } from '@seqlab/tensor';
@@ -40,8 +46,13 @@ for (const name of ['W1', 'W2'] as WorkloadName[]) {
       cpu[v].push(median(cs));
     }
   }
-  const o = median(res.old), n = median(res.new);
+  const o = median(res.old),
+    n = median(res.new);
   const ratios = res.new.map((x, i) => x / res.old[i]);
-  console.log(`${name} CPU ms (all threads): old ${median(cpu.old).toFixed(1)}, new ${median(cpu.new).toFixed(1)}`);
-  console.log(`${name}: old ${o.toFixed(1)} ms, new ${n.toFixed(1)} ms, new/old median ${median(ratios).toFixed(3)} (load ${loadavg()[0].toFixed(1)})`);
+  console.log(
+    `${name} CPU ms (all threads): old ${median(cpu.old).toFixed(1)}, new ${median(cpu.new).toFixed(1)}`,
+  );
+  console.log(
+    `${name}: old ${o.toFixed(1)} ms, new ${n.toFixed(1)} ms, new/old median ${median(ratios).toFixed(3)} (load ${loadavg()[0].toFixed(1)})`,
+  );
 }

@@ -48,7 +48,9 @@ for (const [name, fn] of Object.entries(kernels)) {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const steps = Number(values.steps);
 const warmup = Number(values.warmup);
-console.log(`backend ${values.backend}, ${steps} steps after ${warmup} warm-up, load average ${loadavg()[0].toFixed(2)}`);
+console.log(
+  `backend ${values.backend}, ${steps} steps after ${warmup} warm-up, load average ${loadavg()[0].toFixed(2)}`,
+);
 for (const name of values.workloads.split(',') as WorkloadName[]) {
   const w = WORKLOADS[name];
   manualSeed(0);
@@ -75,5 +77,7 @@ for (const name of values.workloads.split(',') as WorkloadName[]) {
   });
   for (const [k, calls, ms] of rows.sort((a, b) => b[2] - a[2]))
     console.log(`| ${k} | ${calls} | ${ms.toFixed(2)} | ${((100 * ms) / total).toFixed(1)}% |`);
-  console.log(`| JavaScript around the kernels | | ${(total - kernelSum).toFixed(2)} | ${((100 * (total - kernelSum)) / total).toFixed(1)}% |`);
+  console.log(
+    `| JavaScript around the kernels | | ${(total - kernelSum).toFixed(2)} | ${((100 * (total - kernelSum)) / total).toFixed(1)}% |`,
+  );
 }
