@@ -112,7 +112,7 @@ function inferArgs(
 }
 
 /** Whether two arrays hold the same bits (toEqual is slow on arrays this big). */
-function sameBits(a: Float32Array | null, b: Float32Array | null): boolean {
+function sameBits(a: Float32Array | Float64Array | null, b: Float32Array | Float64Array | null): boolean {
   if (a === null || b === null) return a === b;
   const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   const y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -183,10 +183,10 @@ describe.skipIf(!load.ok)(`the native forward-only recurrence${skipped}`, () => 
               expect(sameBits(a.hN, want[i].hN), `${label}: hN`).toBe(true);
               expect(sameBits(a.cN as Float32Array | null, want[i].cN), `${label}: cN`).toBe(true);
             });
-            for (let r = 0; r < N; r++) {
-              expect(out[r * stride], `row ${r}: first column`).toBe(7);
-              expect(out[r * stride + stride - 1], `row ${r}: last column`).toBe(7);
-            }
+            let untouched = true;
+            for (let r = 0; r < N; r++)
+              untouched &&= out[r * stride] === 7 && out[r * stride + stride - 1] === 7;
+            expect(untouched, 'the columns no direction owns are left as they were').toBe(true);
             // One direction alone, in a plain [N, H] output.
             const alone = new Float32Array(N * p.H);
             const a = inferArgs(p, x[1], alone, p.H, 0);
