@@ -1,4 +1,4 @@
-import type { RecurrentBackwardArgs, RecurrentForwardArgs } from '@seqlab/tensor/backend';
+import type { RecurrentBackwardArgs, RecurrentForwardArgs, RecurrentInferArgs } from '@seqlab/tensor/backend';
 
 /**
  * The functions the compiled addon exports (src/c/*-binding.c). Typed arrays are read in place,
@@ -65,6 +65,12 @@ export interface NativeAddon {
   recurrentForwardMany(args: readonly RecurrentForwardArgs[]): void;
   /** Several independent `recurrentBackward` calls, as `recurrentForwardMany`. */
   recurrentBackwardMany(args: readonly RecurrentBackwardArgs[]): void;
+  /**
+   * The forward of independent sequences when no gradient will flow back (the Backend's
+   * `recurrentInferMany`; `outSize` = `hidden`, which the addon's argument reader takes): out, hN
+   * and cN only, nothing saved, xProj overwritten; run at once as `recurrentForwardMany` runs.
+   */
+  recurrentInferMany(args: readonly (RecurrentInferArgs & { outSize: number })[]): void;
   /** The build of the recurrence's gate math that runs: the GEMM's instruction set (AVX-512, AVX2 + FMA), or portable C under the scalar GEMM. */
   recurrentInfo(): { isa: 'avx512' | 'avx2' | 'portable' };
   // The float32 kernels of src/c/ops.h (see src/ops.ts, which calls them; src/c/ops-binding.c
@@ -145,6 +151,7 @@ export const ADDON_FUNCTIONS = [
   'recurrentBackward',
   'recurrentForwardMany',
   'recurrentBackwardMany',
+  'recurrentInferMany',
   'recurrentInfo',
   'threads',
   'setThreads',

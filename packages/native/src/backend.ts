@@ -6,8 +6,10 @@ import {
   type GemmPackedFn,
   jsBackend,
   jsGemmKernels,
+  RECURRENT_GATES,
   type RecurrentBackwardArgs,
   type RecurrentForwardArgs,
+  type RecurrentInferArgs,
 } from '@seqlab/tensor/backend';
 import type { NativeAddon, NativeIsa } from './addon';
 import { nativeOpsKernels } from './ops';
@@ -40,6 +42,7 @@ export function createNativeBackend(addon: NativeAddon): NativeBackend {
     ...nativeOpsKernels(addon),
     gemm: kernels.gemm,
     ...nativeRecurrentKernels(addon),
+    addBias: nativeAddBias(addon),
     isa: () => addon.gemmInfo().isa,
     threads: () => addon.threads(),
   };
@@ -56,7 +59,7 @@ export interface NativeBackend extends Backend {
 }
 
 /** Whether every float buffer of the arguments is float32 (the op gives them one dtype). */
-function allFloat32(a: RecurrentForwardArgs | RecurrentBackwardArgs): boolean {
+function allFloat32(a: RecurrentForwardArgs | RecurrentBackwardArgs | RecurrentInferArgs): boolean {
   for (const value of Object.values(a)) {
     if (value instanceof Float64Array) return false;
   }
@@ -72,7 +75,11 @@ export function nativeRecurrentKernels(
   addon: NativeAddon,
 ): Pick<
   Backend,
-  'recurrentForward' | 'recurrentBackward' | 'recurrentForwardMany' | 'recurrentBackwardMany'
+  | 'recurrentForward'
+  | 'recurrentBackward'
+  | 'recurrentForwardMany'
+  | 'recurrentBackwardMany'
+  | 'recurrentInferMany'
 > {
   const recurrentForward: Backend['recurrentForward'] = (a) => {
     if (allFloat32(a)) addon.recurrentForward(a);
@@ -93,7 +100,60 @@ export function nativeRecurrentKernels(
       if (list.every(allFloat32)) addon.recurrentBackwardMany(list);
       else for (const a of list) recurrentBackward(a);
     },
+    recurrentInferMany(list) {
+      if (list.every(allFloat32)) addon.recurrentInferMany(list.map((a) => ({ ...a, outSize: a.hidden })));
+      else for (const a of list) inferWithJs(a);
+    },
   };
+}
+
+/**
+ * `addBias` on the addon's binary add (a bias add is one of the geometries its C kernel takes: rows
+ * of n contiguous floats, the bias broadcast down them), in place, split over the pool for big y;
+ * float64 in JavaScript. Each element is y + b rounded once, as the js kernels round it.
+ */
+export function nativeAddBias(addon: NativeAddon): NonNullable<Backend['addBias']> {
+  const geometry = new Int32Array([2, 0, 0, 0, 0, 1, 0, 0, 1]);
+  return (y, rows, n, bias) => {
+    if (y instanceof Float32Array && bias instanceof Float32Array) {
+      if (rows * n === 0) return;
+      geometry[1] = rows;
+      geometry[2] = n;
+      geometry[4] = n;
+      addon.opsBinary(0, y, bias, y, geometry); // 0: add (ops.ts' BINARY)
+      return;
+    }
+    for (let r = 0; r < rows; r++) {
+      const o = r * n;
+      for (let j = 0; j < n; j++) y[o + j] += bias[j];
+    }
+  };
+}
+
+/**
+ * `recurrentInferMany` for float64 arguments (gradcheck-style work): the js forward into scratch
+ * saved buffers, then out copied into its strided place.
+ */
+function inferWithJs(a: RecurrentInferArgs): void {
+  const { hidden: H, cell } = a;
+  let N = 0;
+  for (const bs of a.batchSizes) N += bs;
+  const G = RECURRENT_GATES[cell];
+  const F = (n: number) => new Float64Array(n);
+  const out = F(N * H);
+  jsBackend.recurrentForward({
+    ...a,
+    outSize: H,
+    wHr: null,
+    out,
+    gates: F(N * G * H),
+    hPrev: F(N * H),
+    cells: cell === 'lstm' ? F(N * H) : null,
+    cPrev: cell === 'lstm' ? F(N * H) : null,
+    hFull: null,
+    hhN: cell === 'gru' ? F(N * H) : null,
+  });
+  for (let r = 0; r < N; r++) a.out.set(out.subarray(r * H, (r + 1) * H), a.outOffset + r * a.outStride);
 }
 
 /**

@@ -93,9 +93,10 @@ export type { DropoutOptions, EmbeddingOptions } from './ops/nn';
 
 // Fused recurrence (the kernel behind the RNN/LSTM/GRU layers)
 export { RECURRENT_GATES } from './backend/backend';
-export { recurrentSequence, recurrentSequences } from './ops/recurrent';
+export { recurrentLayer, recurrentSequence, recurrentSequences } from './ops/recurrent';
 export type {
   RecurrentCell,
+  RecurrentLayerOutputs,
   RecurrentSequenceInputs,
   RecurrentSequenceOutputs,
   RecurrentTrace,

@@ -17,6 +17,7 @@ import {
   getBackend,
   listBackends,
   mul,
+  noGrad,
   PackedSequence,
   packPaddedSequence,
   padPackedSequence,
@@ -59,8 +60,55 @@ interface Module {
   namedParameters(): Iterable<[string, Tensor]>;
 }
 
-/** Runs one case: forward, compare, the fixture's linear loss, backward, compare every gradient. */
-function runCase(fixture: Fixture, c: Case, expected: Expected): void {
+/**
+ * Runs one case: forward, compare, the fixture's linear loss, backward, compare every gradient. With
+ * `inference`, only the forward, under `noGrad` (where a backend may run its forward-only kernel).
+ */
+function runCase(fixture: Fixture, c: Case, expected: Expected, inference = false): void {
+  if (inference) {
+    noGrad(() => runForward(fixture, c, expected));
+    return;
+  }
+  const { name } = c;
+  const check = (actual: Tensor, role: string) =>
+    expectClose(actual, expected(role), TOL, `${name}: ${role}`);
+  const { module, outs, input, h0, c0 } = runForward(fixture, c, expected);
+
+  // Backward: the generator's loss L = Σ_role Σ w_role · role.
+  let loss: Tensor | null = null;
+  for (const [role, out] of outs) {
+    const term = sum(mul(out, fixture.get(`${name}/w_${role}`)));
+    loss = loss ? add(loss, term) : term;
+  }
+  expect(outs.size, `${name}: the fixture weights every output`).toBe(
+    [...fixture.tensors.keys()].filter((k) => k.startsWith(`${name}/w_`)).length,
+  );
+  loss!.backward();
+
+  const params = new Map(module.namedParameters());
+  expect([...params.keys()].sort(), `${name}: parameter names`).toEqual(
+    [...fixture.group(`${name}/param`).keys()].sort(),
+  );
+  for (const [pname, p] of params) {
+    // PyTorch gives every parameter that took part a gradient tensor, zeros included (weight_hh of a cell
+    // run from h = 0); a null grad would change what optimizers do (weight decay, momentum).
+    expect(p.grad, `${name}: ${pname}.grad`).not.toBeNull();
+    check(p.grad!, `grad/param/${pname}`);
+  }
+  expect(input.grad, `${name}: input.grad`).not.toBeNull();
+  check(input.grad!, 'grad/input');
+  for (const [role, t] of [
+    ['h0', h0],
+    ['c0', c0],
+  ] as const) {
+    if (!t) continue;
+    expect(t.grad, `${name}: ${role}.grad`).not.toBeNull();
+    check(t.grad!, `grad/${role}`);
+  }
+}
+
+/** Builds the case's module from the fixture, runs its forward and compares the outputs and final states. */
+function runForward(fixture: Fixture, c: Case, expected: Expected) {
   const { name, options } = c;
   const check = (actual: Tensor, role: string) =>
     expectClose(actual, expected(role), TOL, `${name}: ${role}`);
@@ -121,38 +169,7 @@ function runCase(fixture: Fixture, c: Case, expected: Expected): void {
 
   // Forward: outputs and final states.
   for (const [role, out] of outs) check(out, role);
-
-  // Backward: the generator's loss L = Σ_role Σ w_role · role.
-  let loss: Tensor | null = null;
-  for (const [role, out] of outs) {
-    const term = sum(mul(out, fixture.get(`${name}/w_${role}`)));
-    loss = loss ? add(loss, term) : term;
-  }
-  expect(outs.size, `${name}: the fixture weights every output`).toBe(
-    [...fixture.tensors.keys()].filter((k) => k.startsWith(`${name}/w_`)).length,
-  );
-  loss!.backward();
-
-  const params = new Map(module.namedParameters());
-  expect([...params.keys()].sort(), `${name}: parameter names`).toEqual(
-    [...fixture.group(`${name}/param`).keys()].sort(),
-  );
-  for (const [pname, p] of params) {
-    // PyTorch gives every parameter that took part a gradient tensor, zeros included (weight_hh of a cell
-    // run from h = 0); a null grad would change what optimizers do (weight decay, momentum).
-    expect(p.grad, `${name}: ${pname}.grad`).not.toBeNull();
-    check(p.grad!, `grad/param/${pname}`);
-  }
-  expect(input.grad, `${name}: input.grad`).not.toBeNull();
-  check(input.grad!, 'grad/input');
-  for (const [role, t] of [
-    ['h0', h0],
-    ['c0', c0],
-  ] as const) {
-    if (!t) continue;
-    expect(t.grad, `${name}: ${role}.grad`).not.toBeNull();
-    check(t.grad!, `grad/${role}`);
-  }
+  return { module: module!, outs, input, h0, c0 };
 }
 
 const files = [
@@ -180,6 +197,10 @@ for (const name of listBackends()) {
       afterAll(() => setBackend(initial));
       test.each(cases.map((c) => [c.name, c] as const))('%s', (caseName, c) => {
         runCase(fixture, c, (role) => fixture.get(`${caseName}/${role}`));
+      });
+      // Inference (noGrad): the native backend runs its forward-only kernel here, saving nothing.
+      test.each(cases.map((c) => [c.name, c] as const))('%s, forward under noGrad', (caseName, c) => {
+        runCase(fixture, c, (role) => fixture.get(`${caseName}/${role}`), true);
       });
     });
   }

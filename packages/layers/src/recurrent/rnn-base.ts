@@ -1,7 +1,6 @@
 import {
   assertTensor,
   ConfigError,
-  cat,
   dropout,
   formatShape,
   indexSelect,
@@ -10,7 +9,7 @@ import {
   RECURRENT_GATES,
   type RecurrentCell,
   type RecurrentSequenceInputs,
-  recurrentSequences,
+  recurrentLayer,
   ShapeError,
   stack,
   type Tensor,
@@ -105,7 +104,8 @@ interface LayerWeights {
  * Each layer-direction runs as one fused kernel (`recurrentSequence`): one input-projection GEMM
  * for all time steps, then per step one recurrent GEMM and the gate math, with a hand-written
  * backward through time; the two directions of a bidirectional layer are one call
- * (`recurrentSequences`), which a backend with threads runs at once.
+ * (`recurrentLayer`), which a backend with threads runs at once, and which saves nothing for a
+ * backward when no gradient is needed.
  */
 export abstract class RNNBase extends Module {
   /** PyTorch's `mode`: `LSTM`, `GRU`, `RNN_TANH` or `RNN_RELU`. */
@@ -298,7 +298,6 @@ export abstract class RNNBase extends Module {
     const grads: GradientRecord[] = [];
     let layerInput = rows;
     for (let layer = 0; layer < L; layer++) {
-      const outs: Tensor[] = [];
       const inputs: RecurrentSequenceInputs[] = [];
       const records: GradientRecord[] = [];
       for (let d = 0; d < D; d++) {
@@ -319,6 +318,8 @@ export abstract class RNNBase extends Module {
           c0: c0 ? c0.select(0, s) : null,
           batchSizes,
           reverse: d === 1,
+          // xProj is this call's own: without a gradient the kernel may use it as scratch.
+          overwriteXProj: true,
           recordGates: this.recordGates,
           ...(this.trackGradients
             ? {
@@ -332,15 +333,16 @@ export abstract class RNNBase extends Module {
             : {}),
         });
       }
-      // Both directions in one call: a backend with threads runs them at once.
-      recurrentSequences(inputs).forEach((res, d) => {
-        outs.push(res.out);
+      // Both directions in one call: a backend with threads runs them at once. Their outputs side
+      // by side are the next layer's input (written there directly when no gradient is needed).
+      const result = recurrentLayer(inputs);
+      result.directions.forEach((res, d) => {
         hs.push(res.hN);
         if (res.cN) cs.push(res.cN);
         if (res.gates) gates.push({ layer, direction: d, gates: res.gates, cells: res.cells, batchSizes });
         grads.push(records[d]);
       });
-      layerInput = D === 2 ? cat(outs, 1) : outs[0];
+      layerInput = result.out;
       if (this.dropout > 0 && this.training && layer < L - 1) layerInput = dropout(layerInput, this.dropout);
     }
     this.lastGates = this.recordGates ? gates : null;

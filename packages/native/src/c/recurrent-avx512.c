@@ -12,4 +12,5 @@
 #include "gru.c"
 #include "rnn.c"
 #include "recurrent-steps.c"
+#include "recurrent-infer.c"
 #endif

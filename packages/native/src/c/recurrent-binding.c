@@ -8,6 +8,7 @@
 // The time loop is recurrent-steps.c's, each step split over the pool by slices of hidden units.
 //   recurrentForward(args)   recurrentBackward(args)   recurrentInfo() -> { isa }
 //   recurrentForwardMany([args, …])   recurrentBackwardMany([args, …])   (independent calls at once)
+//   recurrentInferMany([args, …])   (forward only, nothing saved: recurrent-infer.c)
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,14 +18,21 @@
 #include "kernels.h"
 #include "napi-util.h"
 #include "pool.h"
+#include "recurrent-infer.h"
 
 void recurrent_forward_steps_portable(const rec_args *a, int threads);
 void recurrent_backward_steps_portable(const rec_args *a, int threads);
+void recurrent_infer_rows_portable(const infer_args *a, int r0, int r1);
+void recurrent_infer_pack_portable(const infer_args *a);
 #if defined(__x86_64__) || defined(_M_X64)
 void recurrent_forward_steps_avx2(const rec_args *a, int threads);
 void recurrent_backward_steps_avx2(const rec_args *a, int threads);
 void recurrent_forward_steps_avx512(const rec_args *a, int threads);
 void recurrent_backward_steps_avx512(const rec_args *a, int threads);
+void recurrent_infer_rows_avx2(const infer_args *a, int r0, int r1);
+void recurrent_infer_pack_avx2(const infer_args *a);
+void recurrent_infer_rows_avx512(const infer_args *a, int r0, int r1);
+void recurrent_infer_pack_avx512(const infer_args *a);
 #endif
 
 enum { LSTM = 0, GRU = 1, RNN_TANH = 2, RNN_RELU = 3 };
@@ -428,6 +436,169 @@ static napi_value js_recurrent_backward_many(napi_env env, napi_callback_info in
   return call_many(env, info, "recurrentBackwardMany", prepare_backward, 1);
 }
 
+// recurrentInferMany([args, …]): the forward of independent sequences with nothing saved
+// (recurrent-infer.c), on @seqlab/tensor's RecurrentInferArgs plus outSize (= hidden, for
+// read_sizes). xProj is overwritten. The pool's threads share the directions, then each
+// direction's batch: with T threads and D directions, each direction's rows split into up to T / D
+// ranges of at least INFER_MIN_ROWS rows, every range a whole sequence on one thread (no barrier
+// per step). The results are the same bits for every split.
+typedef struct {
+  void (*rows)(const infer_args *a, int r0, int r1);
+  void (*pack)(const infer_args *a);
+} infer_fns;
+
+static infer_fns infer_for(void) {
+#if defined(__x86_64__) || defined(_M_X64)
+  const char *isa = gate_isa();
+  if (strcmp(isa, "avx512") == 0) return (infer_fns){recurrent_infer_rows_avx512, recurrent_infer_pack_avx512};
+  if (strcmp(isa, "avx2") == 0) return (infer_fns){recurrent_infer_rows_avx2, recurrent_infer_pack_avx2};
+#endif
+  return (infer_fns){recurrent_infer_rows_portable, recurrent_infer_pack_portable};
+}
+
+// A range of fewer rows leaves the micro-kernel's row block part empty (8 rows in AVX-512 and the
+// portable build, 6 in AVX2): not worth a thread.
+#define INFER_MIN_ROWS 8
+
+static int prepare_infer(napi_env env, napi_value obj, const char *fn, infer_args *out_ia, arena *out_s) {
+  props p = {env, obj, fn};
+  infer_args ia;
+  memset(&ia, 0, sizeof ia);
+  rec_args *a = &ia.a;
+  if (!read_sizes(&p, a)) return 0;
+  if (a->O != a->H) {
+    range_error(&p, "outSize = hidden (a projected LSTM runs recurrentForward)");
+    return 0;
+  }
+  const size_t H = a->H, B = a->B, N = a->N;
+  const int lstm = a->cell == LSTM, gru = a->cell == GRU;
+  const size_t GH = (size_t)(lstm ? 4 : gru ? 3 : 1) * H;
+  float *x_proj, *w_hh, *b_hh, *h0, *c0, *out, *h_n, *c_n;
+  int out_stride, out_offset;
+  napi_value v;
+  size_t out_len;
+  if (!f32_prop(&p, "xProj", N * GH, 1, &x_proj) || !f32_prop(&p, "wHh", GH * H, 1, &w_hh) ||
+      !f32_prop(&p, "bHh", GH, 0, &b_hh) || !f32_prop(&p, "h0", B * H, 1, &h0) ||
+      !f32_prop(&p, "c0", B * H, 0, &c0) || !f32_prop(&p, "hN", B * H, 1, &h_n) ||
+      !f32_prop(&p, "cN", B * H, 0, &c_n) || !int_prop(&p, "outStride", &out_stride) ||
+      !int_prop(&p, "outOffset", &out_offset) || !get_prop(&p, "out", &v) ||
+      !sl_get_f32(env, v, fn, "out", &out, &out_len))
+    return 0;
+  if ((size_t)out_offset + H > (size_t)out_stride) {
+    range_error(&p, "outOffset + hidden <= outStride");
+    return 0;
+  }
+  if (out_len != N * (size_t)out_stride) {
+    char message[200];
+    snprintf(message, sizeof message, "%s: expected out of %zu elements (N x outStride), got %zu", fn,
+             N * (size_t)out_stride, out_len);
+    napi_throw_range_error(env, NULL, message);
+    return 0;
+  }
+  arena s = {0, NULL};
+  const size_t at_offsets = reserve(&s, a->T);
+  const size_t at_whh = reserve(&s, (GH / H) * sl_packed_size(a->H, a->H));
+  const size_t at_hh = gru ? reserve(&s, B * GH) : 0;
+  const size_t at_save = reserve(&s, B * H);   // LSTM cells, GRU hh_n: written, never read
+  const size_t at_save2 = reserve(&s, B * H);  // LSTM c_prev
+  const size_t at_c = lstm && !c_n ? reserve(&s, B * H) : 0;
+  if (!arena_alloc(&p, &s)) return 0;
+  a->offsets = (int *)(s.base + at_offsets);
+  a->w_hh = w_hh;
+  a->w_hh_packed = s.base + at_whh;
+  a->b_hh = gru ? b_hh : NULL;
+  a->hh = gru ? s.base + at_hh : NULL;
+  a->cells = lstm ? s.base + at_save : NULL;
+  a->c_prev = lstm ? s.base + at_save2 : NULL;
+  a->hh_n = gru ? s.base + at_save : NULL;
+  a->h = h_n;
+  copy_or_zero(a->h, h0, B * H);
+  if (lstm) {
+    a->c = c_n ? c_n : s.base + at_c;
+    copy_or_zero(a->c, c0, B * H);
+  }
+  // LSTM and RNN add the products into xProj; a GRU writes its gates over its own xProj.
+  a->gates = x_proj;
+  a->x_proj = gru ? x_proj : NULL;
+  ia.out = out + out_offset;
+  ia.out_stride = out_stride;
+  *out_ia = ia;
+  *out_s = s;
+  return 1;
+}
+
+typedef struct {
+  infer_args *args;
+  infer_fns fns;
+  int parts[MANY_MAX];  // row ranges per call
+  int first[MANY_MAX];  // the task index of each call's first range
+} infer_many_job;
+
+static void infer_pack_task(void *ctx, int i) {
+  const infer_many_job *job = ctx;
+  job->fns.pack(&job->args[i]);
+}
+
+static void infer_rows_task(void *ctx, int task) {
+  const infer_many_job *job = ctx;
+  int i = 0;
+  while (task >= job->first[i] + job->parts[i]) i++;
+  const int part = task - job->first[i], parts = job->parts[i], B = job->args[i].a.B;
+  // Ranges of whole micro-kernel blocks where the batch allows, the remainder in the last.
+  const int chunk = ((B + parts - 1) / parts + INFER_MIN_ROWS - 1) / INFER_MIN_ROWS * INFER_MIN_ROWS;
+  const int r0 = part * chunk, r1 = r0 + chunk < B ? r0 + chunk : B;
+  if (r0 < r1) job->fns.rows(&job->args[i], r0, r1);
+}
+
+static napi_value js_recurrent_infer_many(napi_env env, napi_callback_info info) {
+  const char *fn = "recurrentInferMany";
+  size_t argc = 1;
+  napi_value list;
+  SL_CALL(env, napi_get_cb_info(env, info, &argc, &list, NULL, NULL));
+  bool is_array = false;
+  uint32_t count = 0;
+  if (napi_is_array(env, list, &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(env, list, &count) != napi_ok) {
+    napi_throw_type_error(env, NULL, "recurrentInferMany: expected an array of argument objects");
+    return NULL;
+  }
+  if (count > MANY_MAX) {
+    char message[160];
+    snprintf(message, sizeof message, "%s: expected at most %d calls, got %u", fn, MANY_MAX, count);
+    napi_throw_range_error(env, NULL, message);
+    return NULL;
+  }
+  infer_args args[MANY_MAX];
+  arena scratch[MANY_MAX];
+  uint32_t ready = 0;
+  for (; ready < count; ready++) {
+    napi_value obj;
+    if (napi_get_element(env, list, ready, &obj) != napi_ok) {
+      sl_throw_pending(env, "element");
+      break;
+    }
+    if (!prepare_infer(env, obj, fn, &args[ready], &scratch[ready])) break;
+  }
+  if (ready == count && count > 0) {
+    infer_many_job job;
+    job.args = args;
+    job.fns = infer_for();
+    const int threads = sl_pool_threads_here();
+    const int each = threads / (int)count > 1 ? threads / (int)count : 1;
+    int tasks = 0;
+    for (uint32_t i = 0; i < count; i++) {
+      const int most = (args[i].a.B + INFER_MIN_ROWS - 1) / INFER_MIN_ROWS;
+      job.parts[i] = each < most ? each : (most > 0 ? most : 1);
+      job.first[i] = tasks;
+      tasks += job.parts[i];
+    }
+    sl_pool_run(infer_pack_task, &job, (int)count);
+    sl_pool_run(infer_rows_task, &job, tasks);
+  }
+  for (uint32_t i = 0; i < ready; i++) free(scratch[i].base);
+  return NULL;
+}
+
 // recurrentInfo() -> { isa }: the build of the gate math the next call runs.
 static napi_value js_recurrent_info(napi_env env, napi_callback_info info) {
   (void)info;
@@ -443,6 +614,7 @@ napi_value sl_init_recurrent(napi_env env, napi_value exports) {
   sl_export(env, exports, "recurrentBackward", js_recurrent_backward);
   sl_export(env, exports, "recurrentForwardMany", js_recurrent_forward_many);
   sl_export(env, exports, "recurrentBackwardMany", js_recurrent_backward_many);
+  sl_export(env, exports, "recurrentInferMany", js_recurrent_infer_many);
   sl_export(env, exports, "recurrentInfo", js_recurrent_info);
   return exports;
 }

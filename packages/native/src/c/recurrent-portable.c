@@ -12,3 +12,4 @@
 #include "gru.c"
 #include "rnn.c"
 #include "recurrent-steps.c"
+#include "recurrent-infer.c"

@@ -1,5 +1,5 @@
 // Included before the wasm backend's recurrence sources (recurrent-portable.c, recurrent-avx2.c,
-// recurrent-avx512.c) and the native time loop (recurrent-steps.c):
+// recurrent-avx512.c) and the native time loops (recurrent-steps.c, recurrent-infer.c):
 // gives their external functions a suffix per build, so one addon holds a copy per instruction
 // set and recurrent-binding.c picks one at run time, as cpu.c picks the GEMM's micro-kernel.
 #ifndef SL_RECURRENT_RENAME_H
@@ -18,5 +18,7 @@
 #define rnn_backward SL_CAT(rnn_backward, SL_REC_SUFFIX)
 #define recurrent_forward_steps SL_CAT(recurrent_forward_steps, SL_REC_SUFFIX)
 #define recurrent_backward_steps SL_CAT(recurrent_backward_steps, SL_REC_SUFFIX)
+#define recurrent_infer_rows SL_CAT(recurrent_infer_rows, SL_REC_SUFFIX)
+#define recurrent_infer_pack SL_CAT(recurrent_infer_pack, SL_REC_SUFFIX)
 
 #endif

@@ -131,6 +131,21 @@ export interface Backend {
   recurrentForwardMany?(args: readonly RecurrentForwardArgs[]): void;
   /** Optional: several independent `recurrentBackward` calls at once, as `recurrentForwardMany`. */
   recurrentBackwardMany?(args: readonly RecurrentBackwardArgs[]): void;
+  /**
+   * Optional: the forward of several independent sequences (as `recurrentForwardMany`) when no
+   * gradient will flow back, so nothing is saved for a backward: fills only `out` (through its row
+   * stride) and the final states, and may overwrite `xProj`. Each result must be what
+   * `recurrentForward` gives for the same inputs, within the recurrence's float32 bounds (the
+   * conformance suite's). Without it, inference runs `recurrentForward(Many)` (ops/recurrent.ts).
+   */
+  recurrentInferMany?(args: readonly RecurrentInferArgs[]): void;
+
+  /**
+   * Optional: y[r, j] += bias[j] for every row r of `rows` and column j of `n`, in place, each sum
+   * rounded to y's dtype (what `y + bias` broadcast gives, bit for bit): `linear`'s bias. Without
+   * it, `linear` adds the bias in JavaScript.
+   */
+  addBias?(y: FloatStorage, rows: number, n: number, bias: FloatStorage): void;
 
   /**
    * Optional fused optimizer kernel: Adam's (and AdamW's) update of one parameter in place (see
@@ -254,6 +269,36 @@ export interface RecurrentForwardArgs {
   hFull: FloatStorage | null;
   /** Saved (GRU): W_hn h_{t−1} + b_hn per row, [N, H]. */
   hhN: FloatStorage | null;
+}
+
+/**
+ * Arguments of `recurrentInferMany`: one direction of one layer, forward only (no projection: a
+ * projected LSTM runs `recurrentForward`). Layouts as RecurrentForwardArgs, except `out`.
+ */
+export interface RecurrentInferArgs {
+  cell: RecurrentCell;
+  hidden: number;
+  batch: number;
+  batchSizes: Int32Array;
+  reverse: boolean;
+  /** x W_ihᵀ + b_ih (+ b_hh for LSTM and RNN), [N, G·H]; the kernel may use it as scratch. */
+  xProj: FloatStorage;
+  /** W_hh [G·H, H]; GRU's b_hh [G·H], else null. */
+  wHh: FloatStorage;
+  bHh: FloatStorage | null;
+  /** Initial states [B, H], sorted batch order; c0 for LSTM only. */
+  h0: FloatStorage;
+  c0: FloatStorage | null;
+  /**
+   * h_t of row r at out[outOffset + r · outStride + k] (k < H): outStride = D·H and outOffset = d·H
+   * write direction d of a bidirectional layer straight into the concatenated [N, D·H] output.
+   */
+  out: FloatStorage;
+  outStride: number;
+  outOffset: number;
+  /** Final states [B, H], (LSTM) [B, H]. */
+  hN: FloatStorage;
+  cN: FloatStorage | null;
 }
 
 /** Arguments of `recurrentBackward`: the forward's arguments plus gradients in and out. */

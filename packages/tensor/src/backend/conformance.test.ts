@@ -373,6 +373,65 @@ function recurrentManyConformance(fast: Backend, g: Random, trial: number, withB
   recurrentCheckAll(fast, ps, dtype, withBackward, true);
 }
 
+/**
+ * The optional `recurrentInferMany`: one or two directions of a layer (the same rows, the second
+ * reversed) written through a row stride into one output, against the reference's
+ * `recurrentForward` out, hN and cN; a lone direction sometimes at an offset inside a wider stride.
+ * No projection (a projected LSTM never runs it).
+ */
+function recurrentInferConformance(fast: Backend, g: Random, trial: number): void {
+  if (!fast.recurrentInferMany) throw new Error('recurrentInferMany: expected the kernel');
+  const dtype = dtypeOf(Math.floor(trial / 4));
+  const cell = (['lstm', 'gru', 'rnn_tanh', 'rnn_relu'] as const)[trial % 4];
+  const p = recurrentProblem(g, cell, dtype, {
+    projected: false,
+    ...(trial % 3 === 2 ? { H: g.int(30, 70) } : {}),
+  });
+  const D = trial % 2 === 0 ? 2 : 1;
+  const problems = D === 2 ? [p, { ...p, reverse: !p.reverse, wHh: p.wHh.map((v) => -v) }] : [p];
+  const pad = D === 1 && trial % 3 === 1 ? 3 : 0;
+  const stride = D * p.H + pad;
+  const F = (n: number) => (dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
+  const copy = (x: FloatStorage | null) =>
+    x ? (dtype === 'float64' ? Float64Array.from(x) : Float32Array.from(x)) : null;
+  const out = F(p.N * stride);
+  const got = problems.map((q, d) => ({
+    cell: q.cell,
+    hidden: q.H,
+    batch: q.B,
+    batchSizes: q.batchSizes,
+    reverse: q.reverse,
+    xProj: copy(q.xProj) as FloatStorage,
+    wHh: copy(q.wHh) as FloatStorage,
+    bHh: copy(q.bHh),
+    h0: copy(q.h0) as FloatStorage,
+    c0: copy(q.c0),
+    out,
+    outStride: stride,
+    outOffset: d * q.H + (pad ? 2 : 0),
+    hN: F(q.B * q.H),
+    cN: q.cell === 'lstm' ? F(q.B * q.H) : null,
+  }));
+  fast.recurrentInferMany(got);
+  const u = unit(dtype);
+  problems.forEach((q, d) => {
+    const want = recurrentArgs(q, 'float64');
+    ref.recurrentForward(want);
+    const tol = 4 * q.T * (q.GH + q.O + 4) * u;
+    const label = `${q.cell} H=${q.H} batchSizes=[${q.batchSizes.join(', ')}] reverse=${q.reverse} D=${D} stride=${stride} ${dtype}`;
+    const mine = F(q.N * q.H);
+    for (let r = 0; r < q.N; r++)
+      mine.set(out.subarray(r * stride + got[d].outOffset, r * stride + got[d].outOffset + q.H), r * q.H);
+    expectClose(mine, want.out, { rtol: tol, atol: tol }, `${label}: out`);
+    expectClose(got[d].hN, want.hN, { rtol: tol, atol: tol }, `${label}: hN`);
+    if (want.cN) expectClose(got[d].cN as FloatStorage, want.cN, { rtol: tol, atol: tol }, `${label}: cN`);
+  });
+  // Columns outside every direction's are never written.
+  for (let r = 0; r < p.N && pad; r++) {
+    for (const k of [0, 1, stride - 1]) expect(out[r * stride + k], `${cell} pad column ${k}`).toBe(0);
+  }
+}
+
 const CASES: { [K in Kernel]: Conformance } = {
   unary: (fast, g, trial) => {
     const dtype = dtypeOf(trial);
@@ -690,6 +749,20 @@ const CASES: { [K in Kernel]: Conformance } = {
   recurrentBackward: (fast, g, trial) => recurrentConformance(fast, g, trial, true),
   recurrentForwardMany: (fast, g, trial) => recurrentManyConformance(fast, g, trial, false),
   recurrentBackwardMany: (fast, g, trial) => recurrentManyConformance(fast, g, trial, true),
+  recurrentInferMany: recurrentInferConformance,
+  // The optional bias add of linear: each element y + b rounded once, so exact.
+  addBias: (fast, g, trial) => {
+    if (!fast.addBias) throw new Error('addBias: expected the kernel');
+    const dtype = dtypeOf(trial);
+    const rows = g.int(0, trial % 3 === 0 ? 300 : 9);
+    const n = g.int(1, 70);
+    const y = g.floats(dtype, rows * n);
+    const bias = g.floats(dtype, n);
+    const want = y.slice();
+    for (let r = 0; r < rows; r++) for (let j = 0; j < n; j++) want[r * n + j] += bias[j];
+    fast.addBias(y, rows, n, bias);
+    expect(Array.from(y), `addBias rows=${rows} n=${n} ${dtype}`).toEqual(Array.from(want));
+  },
   // The optional optimizer kernels: Adam's update must be the reference's bit for bit (it is what
   // @seqlab/optim's golden tests against PyTorch rest on); sizes up to 70 give SIMD kernels whole
   // vectors and a tail; steps go past the first, where the bias corrections are still large.
@@ -749,7 +822,7 @@ const CASES: { [K in Kernel]: Conformance } = {
 
 const KERNELS = Object.keys(CASES).sort() as Kernel[];
 // Kernels a backend may leave out (callers fall back to the others).
-const OPTIONAL = new Set(['recurrentForwardMany', 'recurrentBackwardMany']);
+const OPTIONAL = new Set(['recurrentForwardMany', 'recurrentBackwardMany', 'recurrentInferMany', 'addBias']);
 // Every key but the name and what a backend may report about itself (the native backend's isa()
 // and threads(), read by seqlab bench and doctor) is a kernel.
 const NOT_KERNELS = new Set(['name', 'isa', 'threads']);

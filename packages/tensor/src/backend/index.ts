@@ -17,6 +17,7 @@ export type {
   RecurrentBackwardArgs,
   RecurrentCell,
   RecurrentForwardArgs,
+  RecurrentInferArgs,
   ReduceOp,
   StridedView,
   UnaryOp,

@@ -62,9 +62,15 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | readonly T
 
 /**
  * y[r, :] += b for each bias in turn, rounded to y's dtype after each add as separate adds would
- * round (two float32 biases in one pass, the first sum rounded with Math.fround).
+ * round: the backend's `addBias` when it has one, else in JavaScript (two float32 biases in one
+ * pass, the first sum rounded with Math.fround).
  */
 function addBiases(y: FloatStorage, rows: number, n: number, biases: readonly Tensor[]): void {
+  const kernels = backend();
+  if (kernels.addBias && biases.every((b) => b.data instanceof y.constructor)) {
+    for (const b of biases) kernels.addBias(y, rows, n, b.data as FloatStorage);
+    return;
+  }
   let k = 0;
   if (biases.length >= 2 && y instanceof Float32Array) {
     const v = biases[0].data as Float32Array;

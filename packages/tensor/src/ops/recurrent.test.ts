@@ -1,19 +1,29 @@
 // The fused recurrence against finite differences (float64), for every cell, both directions,
 // packed batch sizes and a projected LSTM; and its trace of dL/dh_t against retainGrad on a loop.
 // The fused input projection against matmul + add and finite differences; several sequences in
-// one node (recurrentSequences) against one node each.
+// one node (recurrentSequences) against one node each. recurrentLayer on every backend: under
+// noGrad (the forward-only kernel where a backend has one) the numbers of the recording path, with
+// the directions side by side; gradients still flow when an input requires one.
 
 import {
+  cat,
   Generator,
+  getBackend,
+  listBackends,
+  noGrad,
   RECURRENT_GATES,
   type RecurrentCell,
+  type RecurrentSequenceInputs,
   randn,
+  recurrentLayer,
   recurrentSequence,
   recurrentSequences,
+  ShapeError,
+  setBackend,
   type Tensor,
 } from '@seqlab/tensor';
 import { gradcheck } from '@seqlab/tensor/testing';
-import { describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const g = new Generator(2024);
 const r = (shape: number[], scale = 0.5) => {
@@ -134,5 +144,118 @@ test('recurrentSequences gives what recurrentSequence gives per sequence, values
         Array.from(inp[key].grad?.data ?? []),
       );
     }
+  });
+});
+
+/** The directions of one float32 layer (W1's shape shrunk: B = 5, packed lengths, H = 19). */
+function layerInputs(
+  cell: RecurrentCell,
+  directions: number,
+  requiresGrad = false,
+): RecurrentSequenceInputs[] {
+  const gen = new Generator(11);
+  const H = 19;
+  const G = RECURRENT_GATES[cell];
+  const batchSizes = Int32Array.of(5, 5, 4, 2, 2, 1);
+  const N = batchSizes.reduce((a, b) => a + b, 0);
+  const t = (shape: number[], scale = 0.5) => {
+    const v = randn(shape, { generator: gen }).mul(scale).detach();
+    v.requiresGrad = requiresGrad;
+    return v;
+  };
+  return Array.from({ length: directions }, (_, d) => ({
+    cell,
+    xProj: t([N, G * H], 1.5),
+    wHh: t([G * H, H], 1 / Math.sqrt(H)),
+    bHh: cell === 'gru' ? t([G * H]) : null,
+    wHr: null,
+    h0: t([5, H]),
+    c0: cell === 'lstm' ? t([5, H]) : null,
+    batchSizes,
+    reverse: d === 1,
+  }));
+}
+
+describe.each(listBackends())('[%s backend] recurrentLayer', (name) => {
+  const initial = getBackend().name;
+  beforeAll(() => setBackend(name));
+  afterAll(() => setBackend(initial));
+
+  test.each<[RecurrentCell, number]>([
+    ['lstm', 2],
+    ['gru', 2],
+    ['rnn_tanh', 1],
+    ['rnn_relu', 2],
+  ])('%s, %i directions: under noGrad the outputs of the recording path, side by side', (cell, D) => {
+    const recorded = recurrentSequences(layerInputs(cell, D));
+    const want =
+      D === 1
+        ? recorded[0].out
+        : cat(
+            recorded.map((r) => r.out),
+            1,
+          );
+    const inputs = layerInputs(cell, D);
+    const xProj = inputs.map((i) => Array.from(i.xProj.data));
+    const got = noGrad(() => recurrentLayer(inputs));
+    expect(got.out.shape).toEqual(want.shape);
+    expect(Array.from(got.out.data)).toEqual(Array.from(want.data));
+    got.directions.forEach((d, i) => {
+      expect(Array.from(d.out.data), `direction ${i}: out`).toEqual(Array.from(recorded[i].out.data));
+      expect(Array.from(d.hN.data), `direction ${i}: hN`).toEqual(Array.from(recorded[i].hN.data));
+      expect(d.cN && Array.from(d.cN.data), `direction ${i}: cN`).toEqual(
+        recorded[i].cN && Array.from(recorded[i].cN.data),
+      );
+      expect(d.gates, `direction ${i}: no gates saved`).toBeNull();
+    });
+    // Without overwriteXProj the input projection is left as it was.
+    for (const [d, i] of inputs.entries()) expect(Array.from(i.xProj.data), `xProj ${d}`).toEqual(xProj[d]);
+  });
+
+  test('records a node when an input requires a gradient, and gradients flow', () => {
+    const inputs = layerInputs('lstm', 2, true);
+    const { out, directions } = recurrentLayer(inputs);
+    expect(out.requiresGrad).toBe(true);
+    out.mul(out).sum().add(directions[1].hN.sum()).backward();
+    const want = layerInputs('lstm', 2, true);
+    const outs = recurrentSequences(want);
+    cat(
+      outs.map((o) => o.out),
+      1,
+    )
+      .mul(
+        cat(
+          outs.map((o) => o.out),
+          1,
+        ),
+      )
+      .sum()
+      .add(outs[1].hN.sum())
+      .backward();
+    inputs.forEach((inp, d) => {
+      for (const key of ['xProj', 'wHh', 'h0', 'c0'] as const) {
+        expect(Array.from(inp[key]?.grad?.data ?? [0]), `${key} of direction ${d}`).toEqual(
+          Array.from(want[d][key]?.grad?.data ?? [1]),
+        );
+      }
+    });
+  });
+
+  test('directions over different rows are a ShapeError', () => {
+    const [a] = layerInputs('gru', 1);
+    const [b] = layerInputs('gru', 1);
+    const short = {
+      ...b,
+      xProj: b.xProj.narrow(0, 0, 17),
+      batchSizes: Int32Array.of(5, 5, 4, 2, 1),
+    };
+    const run = () => noGrad(() => recurrentLayer([a, short]));
+    expect(run).toThrow(ShapeError);
+    // The forward-only path checks it first; the recording path's cat then names the sizes.
+    expect(run).toThrow(
+      name === 'native'
+        ? /recurrentLayer: expected every direction with N=19 rows of 19 features, got 17 of 19/
+        : /cat/,
+    );
   });
 });

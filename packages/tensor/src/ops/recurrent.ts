@@ -1,14 +1,18 @@
 import { recordOp } from '../autograd/function';
+import { isGradEnabled } from '../autograd/grad-mode';
 import {
+  type Backend,
   RECURRENT_GATES,
   type RecurrentBackwardArgs,
   type RecurrentCell,
   type RecurrentForwardArgs,
+  type RecurrentInferArgs,
 } from '../backend/backend';
 import { backend } from '../backend/registry';
 import type { FloatStorage } from '../dtype';
 import { DTypeError, formatShape, ShapeError } from '../errors';
 import { empty, type Tensor } from '../tensor';
+import { cat } from './movement';
 
 /** Per-step gradients captured by `recurrentSequence` during backward (for diagnostics). */
 export interface RecurrentTrace {
@@ -40,6 +44,11 @@ export interface RecurrentSequenceInputs {
   recordGates?: boolean;
   /** Receive dL/dh_t (and dL/dc_t) of every step when backward runs. */
   trace?: RecurrentTrace;
+  /**
+   * The op may use xProj's storage as scratch when no gradient is needed (an input projection
+   * made for this call alone, as the recurrent layers make theirs). Default false: xProj is copied.
+   */
+  overwriteXProj?: boolean;
 }
 
 /** Outputs of `recurrentSequence`. */
@@ -114,6 +123,100 @@ export function recurrentSequences(list: readonly RecurrentSequenceInputs[]): Re
   return prepared.map((p) => p.result);
 }
 
+/** Outputs of `recurrentLayer`. */
+export interface RecurrentLayerOutputs {
+  /** Every row's output of every direction side by side, [N, D·O]: direction d in columns d·O to (d+1)·O. */
+  out: Tensor;
+  /** Each direction's results, as `recurrentSequences` returns them. */
+  directions: RecurrentSequenceOutputs[];
+}
+
+/**
+ * The directions of one recurrent layer (one, or two for a bidirectional one) with their outputs
+ * side by side, as `cat(outs, 1)` of `recurrentSequences`' (which it is, when a gradient is
+ * needed). When none is (`noGrad`, or no input requires one) and the backend has
+ * `recurrentInferMany`, it runs that instead: nothing is saved for a backward, and each direction
+ * writes straight into its columns of `out` (each direction's own `out` is then a view of them).
+ */
+export function recurrentLayer(list: readonly RecurrentSequenceInputs[]): RecurrentLayerOutputs {
+  const kernels = backend();
+  if (kernels.recurrentInferMany && list.length > 0 && list.every(inferable)) {
+    return inferLayer(kernels as Required<Pick<Backend, 'recurrentInferMany'>>, list);
+  }
+  const directions = recurrentSequences(list);
+  const out =
+    directions.length === 1
+      ? directions[0].out
+      : cat(
+          directions.map((d) => d.out),
+          1,
+        );
+  return { out, directions };
+}
+
+/** Whether a sequence needs nothing saved: no gradient, no recorded gates or trace, no projection. */
+function inferable(i: RecurrentSequenceInputs): boolean {
+  if (i.recordGates || i.trace || i.wHr || i.xProj.dtype !== 'float32') return false;
+  if (!isGradEnabled()) return true;
+  return ![i.xProj, i.wHh, i.bHh, i.h0, i.c0].some((t) => t?.requiresGrad);
+}
+
+function inferLayer(
+  kernels: Required<Pick<Backend, 'recurrentInferMany'>>,
+  list: readonly RecurrentSequenceInputs[],
+): RecurrentLayerOutputs {
+  const sizes = list.map(checkInputs);
+  const { N, O } = sizes[0];
+  for (const s of sizes) {
+    if (s.N !== N || s.O !== O)
+      throw new ShapeError(
+        'recurrentLayer',
+        `every direction with N=${N} rows of ${O} features`,
+        `${s.N} of ${s.O}`,
+      );
+  }
+  const D = list.length;
+  const out = empty([N, D * O], 'float32');
+  const finals = list.map((inputs, d) => {
+    const { H, B } = sizes[d];
+    const hN = empty([B, O], 'float32');
+    const cN = inputs.cell === 'lstm' ? empty([B, H], 'float32') : null;
+    const x = inputs.xProj.data as Float32Array;
+    const args: RecurrentInferArgs = {
+      cell: inputs.cell,
+      hidden: H,
+      batch: B,
+      batchSizes: inputs.batchSizes,
+      reverse: inputs.reverse,
+      xProj: inputs.overwriteXProj ? x : x.slice(),
+      wHh: inputs.wHh.data as Float32Array,
+      bHh: inputs.bHh ? (inputs.bHh.data as Float32Array) : null,
+      h0: inputs.h0.data as Float32Array,
+      c0: inputs.c0 ? (inputs.c0.data as Float32Array) : null,
+      out: out.data as Float32Array,
+      outStride: D * O,
+      outOffset: d * O,
+      hN: hN.data as Float32Array,
+      cN: cN ? (cN.data as Float32Array) : null,
+    };
+    return { args, hN, cN };
+  });
+  kernels.recurrentInferMany(finals.map((f) => f.args));
+  // A direction's own out is a copy of its columns, made only when someone reads it.
+  const directions = finals.map(
+    ({ hN, cN }, d): RecurrentSequenceOutputs => ({
+      get out() {
+        return D === 1 ? out : out.narrow(1, d * O, O);
+      },
+      hN,
+      cN,
+      gates: null,
+      cells: null,
+    }),
+  );
+  return { out, directions };
+}
+
 interface Prepared {
   args: RecurrentForwardArgs;
   ins: Tensor[];
@@ -128,9 +231,16 @@ interface Prepared {
   afterBackward(): void;
 }
 
-/** Checks one sequence's inputs and allocates its outputs and saved buffers. */
-function prepare(inputs: RecurrentSequenceInputs): Prepared {
-  const { cell, xProj, wHh, bHh, wHr, h0, c0, batchSizes, reverse } = inputs;
+/** Checks one sequence's inputs; its sizes. */
+function checkInputs(inputs: RecurrentSequenceInputs): {
+  G: number;
+  GH: number;
+  H: number;
+  O: number;
+  B: number;
+  N: number;
+} {
+  const { cell, xProj, wHh, bHh, wHr, h0, c0, batchSizes } = inputs;
   const op = 'recurrentSequence';
   const G = RECURRENT_GATES[cell];
   for (const t of [xProj, wHh, bHh, wHr, h0, c0]) {
@@ -153,6 +263,13 @@ function prepare(inputs: RecurrentSequenceInputs): Prepared {
   if (cell === 'lstm' && (!c0 || c0.shape[0] !== B || c0.shape[1] !== H)) {
     throw new ShapeError(op, `c0 of shape [${B}, ${H}]`, c0 ? formatShape(c0.shape) : 'none');
   }
+  return { G, GH, H, O, B, N };
+}
+
+/** Checks one sequence's inputs and allocates its outputs and saved buffers. */
+function prepare(inputs: RecurrentSequenceInputs): Prepared {
+  const { cell, xProj, wHh, bHh, wHr, h0, c0, batchSizes, reverse } = inputs;
+  const { GH, H, O, B, N } = checkInputs(inputs);
   const dtype = xProj.dtype;
   const lstm = cell === 'lstm';
   const f = (shape: number[]) => empty(shape, dtype);
