@@ -85,6 +85,16 @@ export class Generator {
     return result;
   }
 
+  /**
+   * Whether every `uniform()` is a multiple of 2^-24 in [0, 1), which a float32 array holds exactly
+   * (dropout then draws its float32 mask in place). True for Generator's and TorchGenerator's own
+   * `uniform`, false for a subclass that overrides it.
+   * @internal
+   */
+  get uniformFitsFloat32(): boolean {
+    return this.uniform === Generator.prototype.uniform;
+  }
+
   /** A float in [0, 1) with 24 random bits (exactly representable in float32). */
   uniform(): number {
     return (this.nextUint32() >>> 8) / 16777216;

@@ -79,6 +79,11 @@ export class TorchGenerator extends Generator {
     return y >>> 0;
   }
 
+  /** @internal */
+  override get uniformFitsFloat32(): boolean {
+    return this.uniform === TorchGenerator.prototype.uniform;
+  }
+
   /** A float32 uniform in [0, 1): the low 24 bits of one draw. */
   override uniform(): number {
     return (this.nextUint32() & 0xffffff) * FLOAT_STEP;

@@ -4,10 +4,9 @@ import { describeValue } from '../describe-value';
 import { assertFloating, type FloatStorage } from '../dtype';
 import { ConfigError, formatShape, ShapeError } from '../errors';
 import { checkOptions, optionKeys } from '../options';
-import { defaultGenerator, fillUniforms, Generator } from '../random';
+import { defaultGenerator, fillUniforms, type Generator } from '../random';
 import { normalizeDim, numel } from '../shape';
 import { empty, type Tensor } from '../tensor';
-import { TorchGenerator } from '../torch-generator';
 import { record } from './record';
 import { assertIndex } from './util';
 
@@ -69,10 +68,7 @@ export function dropout(x: Tensor, p: number, options: DropoutOptions = {}): Ten
   // One draw per element in order (none when p = 1). A draw is held exactly in the mask's own
   // dtype when the generator is seqlab's or PyTorch's (fillUniforms); any other generator is
   // compared as it returns its numbers, one call per element.
-  const exact =
-    m instanceof Float64Array ||
-    g.uniform === Generator.prototype.uniform ||
-    g.uniform === TorchGenerator.prototype.uniform;
+  const exact = m instanceof Float64Array || g.uniformFitsFloat32;
   if (p < 1 && exact) {
     fillUniforms(g, m);
     // scale · (u ≥ p) without a branch: a random 30 % branch mispredicts often enough to cost
