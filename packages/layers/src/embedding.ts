@@ -17,7 +17,7 @@ export interface EmbeddingOptions {
   /** Index whose row is initialised to zeros and never receives a gradient (the `<pad>` token). */
   paddingIdx?: number;
 }
-const EMBEDDING_KEYS = optionKeys<EmbeddingOptions>({ paddingIdx: true });
+const EMBEDDING_KEYS = /* @__PURE__ */ optionKeys<EmbeddingOptions>({ paddingIdx: true });
 
 /**
  * A lookup table of vectors (torch.nn.Embedding): ids [*] (int32) -> vectors [*, embeddingDim].

@@ -18,7 +18,7 @@ export interface LayerNormOptions {
   /** Learn `weight` (ones) and `bias` (zeros) (default true). */
   elementwiseAffine?: boolean;
 }
-const LAYER_NORM_KEYS = optionKeys<LayerNormOptions>({ eps: true, elementwiseAffine: true });
+const LAYER_NORM_KEYS = /* @__PURE__ */ optionKeys<LayerNormOptions>({ eps: true, elementwiseAffine: true });
 
 /**
  * Normalizes over the last dims (torch.nn.LayerNorm): y = (x − mean) / √(var + eps) · weight + bias,

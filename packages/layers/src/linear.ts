@@ -16,7 +16,7 @@ export interface LinearOptions {
   /** Learn an additive bias (default true). */
   bias?: boolean;
 }
-const LINEAR_KEYS = optionKeys<LinearOptions>({ bias: true });
+const LINEAR_KEYS = /* @__PURE__ */ optionKeys<LinearOptions>({ bias: true });
 
 /**
  * y = x Wᵀ + b (torch.nn.Linear). x [*, inFeatures] -> y [*, outFeatures].

@@ -33,14 +33,18 @@ export interface CrossEntropyOptions extends NllLossOptions {
   labelSmoothing?: number;
 }
 
-const NLL_KEYS = optionKeys<NllLossOptions>({ weight: true, ignoreIndex: true, reduction: true });
-const CROSS_ENTROPY_KEYS = optionKeys<CrossEntropyOptions>({
+const NLL_KEYS = /* @__PURE__ */ optionKeys<NllLossOptions>({
+  weight: true,
+  ignoreIndex: true,
+  reduction: true,
+});
+const CROSS_ENTROPY_KEYS = /* @__PURE__ */ optionKeys<CrossEntropyOptions>({
   weight: true,
   ignoreIndex: true,
   reduction: true,
   labelSmoothing: true,
 });
-const MSE_KEYS = optionKeys<{ reduction?: Reduction }>({ reduction: true });
+const MSE_KEYS = /* @__PURE__ */ optionKeys<{ reduction?: Reduction }>({ reduction: true });
 
 const isFloatingTensor = (t: Tensor): boolean => t.dtype === 'float32' || t.dtype === 'float64';
 
@@ -180,7 +184,11 @@ export interface BceWithLogitsOptions {
   /** `mean` (default: over every element), `sum`, or `none` (the input's shape). */
   reduction?: Reduction;
 }
-const BCE_KEYS = optionKeys<BceWithLogitsOptions>({ weight: true, posWeight: true, reduction: true });
+const BCE_KEYS = /* @__PURE__ */ optionKeys<BceWithLogitsOptions>({
+  weight: true,
+  posWeight: true,
+  reduction: true,
+});
 
 /**
  * Binary cross-entropy on logits, computed stably (torch.nn.functional.binary_cross_entropy_with_logits):

@@ -15,7 +15,7 @@ export interface LoadStateDictOptions {
   /** Require exactly the module's keys (default true, as PyTorch): missing or extra keys throw. */
   strict?: boolean;
 }
-const LOAD_STATE_DICT_KEYS = optionKeys<LoadStateDictOptions>({ strict: true });
+const LOAD_STATE_DICT_KEYS = /* @__PURE__ */ optionKeys<LoadStateDictOptions>({ strict: true });
 
 /** What `loadStateDict` did not match (only non-empty when `strict: false`). */
 export interface LoadStateDictResult {

@@ -23,13 +23,17 @@ export interface RandomOptions extends CreationOptions {
 /** Nested arrays of numbers or booleans, as accepted by `tensor()`. */
 export type TensorLike = number | boolean | readonly TensorLike[];
 
-const CREATION_KEYS = optionKeys<CreationOptions>({ dtype: true, requiresGrad: true });
-const TENSOR_KEYS = optionKeys<CreationOptions & { shape?: readonly number[] }>({
+const CREATION_KEYS = /* @__PURE__ */ optionKeys<CreationOptions>({ dtype: true, requiresGrad: true });
+const TENSOR_KEYS = /* @__PURE__ */ optionKeys<CreationOptions & { shape?: readonly number[] }>({
   dtype: true,
   requiresGrad: true,
   shape: true,
 });
-const RANDOM_KEYS = optionKeys<RandomOptions>({ dtype: true, requiresGrad: true, generator: true });
+const RANDOM_KEYS = /* @__PURE__ */ optionKeys<RandomOptions>({
+  dtype: true,
+  requiresGrad: true,
+  generator: true,
+});
 
 function finish(t: Tensor, options: CreationOptions): Tensor {
   if (options.requiresGrad) t.requiresGrad = true;

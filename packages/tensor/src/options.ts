@@ -51,6 +51,10 @@ export function checkOptions(op: string, options: unknown, known: readonly strin
 /**
  * The keys of an options interface as a list for `checkOptions`. Taking a record of every key makes
  * the typecheck fail when the interface gains or loses an option and the list does not.
+ *
+ * A list made at module scope is a call a bundler keeps unless the call is marked pure, and a
+ * package's dist is one file of many modules: unmarked, every op's list would land in every
+ * bundle, used or not. So the module-scope calls carry a `@__PURE__` comment, as in this package.
  */
 export function optionKeys<T extends object>(keys: { [K in keyof Required<T>]: true }): readonly string[] {
   return Object.freeze(Object.keys(keys));

@@ -3,7 +3,7 @@ import { sizedOptions } from './arguments';
 import { CELL_KEYS, CellBase, type CellOptions } from './cell-base';
 import { readCellState } from './state';
 
-const GRU_CELL_KEYS = optionKeys<CellOptions>(CELL_KEYS);
+const GRU_CELL_KEYS = /* @__PURE__ */ optionKeys<CellOptions>(CELL_KEYS);
 
 /**
  * One step of a GRU (torch.nn.GRUCell), gates in PyTorch's order r, z, n; the reset gate

@@ -3,7 +3,7 @@ import { sizedOptions } from './arguments';
 import { RNN_BASE_KEYS, RNNBase, type RNNBaseOptions } from './rnn-base';
 import type { InitialState } from './state';
 
-const GRU_KEYS = optionKeys<RNNBaseOptions>(RNN_BASE_KEYS);
+const GRU_KEYS = /* @__PURE__ */ optionKeys<RNNBaseOptions>(RNN_BASE_KEYS);
 
 /** What `GRU.forward` and `RNN.forward` return. */
 export interface RNNOutput<O extends Tensor | PackedSequence> {

@@ -3,7 +3,7 @@ import { sizedOptions } from './arguments';
 import { CELL_KEYS, CellBase, type CellOptions } from './cell-base';
 import { readCellState } from './state';
 
-const LSTM_CELL_KEYS = optionKeys<CellOptions>(CELL_KEYS);
+const LSTM_CELL_KEYS = /* @__PURE__ */ optionKeys<CellOptions>(CELL_KEYS);
 
 /** The state of an LSTM cell. */
 export interface LSTMState {

@@ -15,7 +15,11 @@ export interface LSTMOptions extends RNNBaseOptions {
   forgetBias?: number;
 }
 
-const LSTM_KEYS = optionKeys<LSTMOptions>({ ...RNN_BASE_KEYS, projSize: true, forgetBias: true });
+const LSTM_KEYS = /* @__PURE__ */ optionKeys<LSTMOptions>({
+  ...RNN_BASE_KEYS,
+  projSize: true,
+  forgetBias: true,
+});
 
 /** What `LSTM.forward` returns. */
 export interface LSTMOutput<O extends Tensor | PackedSequence> {

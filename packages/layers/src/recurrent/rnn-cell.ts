@@ -9,7 +9,7 @@ export interface RNNCellOptions extends CellOptions {
   nonlinearity?: 'tanh' | 'relu';
 }
 
-const RNN_CELL_KEYS = optionKeys<RNNCellOptions>({ ...CELL_KEYS, nonlinearity: true });
+const RNN_CELL_KEYS = /* @__PURE__ */ optionKeys<RNNCellOptions>({ ...CELL_KEYS, nonlinearity: true });
 
 /**
  * One step of an Elman RNN (torch.nn.RNNCell): h' = act(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh).

@@ -10,7 +10,7 @@ export interface RNNOptions extends RNNBaseOptions {
   nonlinearity?: 'tanh' | 'relu';
 }
 
-const RNN_KEYS = optionKeys<RNNOptions>({ ...RNN_BASE_KEYS, nonlinearity: true });
+const RNN_KEYS = /* @__PURE__ */ optionKeys<RNNOptions>({ ...RNN_BASE_KEYS, nonlinearity: true });
 
 /**
  * A multi-layer Elman RNN (torch.nn.RNN): h_t = act(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh) with

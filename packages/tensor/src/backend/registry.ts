@@ -235,7 +235,7 @@ export interface ReadyOptions {
   wasm?: WasmSource;
 }
 
-const READY_KEYS = optionKeys<ReadyOptions>({ backend: true, wasm: true });
+const READY_KEYS = /* @__PURE__ */ optionKeys<ReadyOptions>({ backend: true, wasm: true });
 
 /** The backend name and the kernels' source of `ready`'s argument; a ConfigError for anything else. */
 function readyArgs(arg: string | ReadyOptions | undefined): { name?: string; source?: WasmSource } {

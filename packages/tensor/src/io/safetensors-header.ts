@@ -110,7 +110,7 @@ export function safetensorsHeaderLength(prefix: Uint8Array, fileLength = prefix.
   return length;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const utf8 = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function readHeaderJson(bytes: Uint8Array, length: number): Record<string, unknown> {
   let text: string;

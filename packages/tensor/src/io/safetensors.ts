@@ -32,7 +32,7 @@ export type { ParsedSafetensors, RawTensor, SafetensorsDType } from './safetenso
 /** True on every platform seqlab targets; the byte swaps below only run on big-endian hosts. */
 const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-const utf8Encoder = new TextEncoder();
+const utf8Encoder = /* @__PURE__ */ new TextEncoder();
 
 const PARSE = 'parseSafetensors';
 const SERIALIZE = 'serializeSafetensors';

@@ -11,7 +11,7 @@ export interface SaveSafetensorsOptions {
   /** Store float32 tensors as F16 or BF16 (rounded to nearest even) instead of F32. */
   floatDType?: 'F32' | 'F16' | 'BF16';
 }
-const SAVE_KEYS = optionKeys<SaveSafetensorsOptions>({ metadata: true, floatDType: true });
+const SAVE_KEYS = /* @__PURE__ */ optionKeys<SaveSafetensorsOptions>({ metadata: true, floatDType: true });
 
 const DTYPE_OF: Record<SafetensorsDType, DType> = {
   F64: 'float64',

@@ -40,7 +40,7 @@ export interface DropoutOptions {
   /** Generator to draw the mask from (default: the global one that `manualSeed` resets). */
   generator?: Generator;
 }
-const DROPOUT_KEYS = optionKeys<DropoutOptions>({ training: true, generator: true });
+const DROPOUT_KEYS = /* @__PURE__ */ optionKeys<DropoutOptions>({ training: true, generator: true });
 
 /**
  * Zeroes each element with probability `p` and scales the rest by 1 / (1 − p) (inverted dropout,
@@ -91,7 +91,7 @@ export interface EmbeddingOptions {
   /** Row whose gradient is always zero (the `<pad>` token), in [−V, V); negative counts from V. */
   paddingIdx?: number | null;
 }
-const EMBEDDING_KEYS = optionKeys<EmbeddingOptions>({ paddingIdx: true });
+const EMBEDDING_KEYS = /* @__PURE__ */ optionKeys<EmbeddingOptions>({ paddingIdx: true });
 
 /**
  * Looks up rows of a table (torch.nn.functional.embedding): ids [*] (int32), weight [V, D] ->

@@ -26,7 +26,7 @@ export interface PackOptions {
   /** Require lengths sorted in decreasing order (default true, as PyTorch); false sorts them for you. */
   enforceSorted?: boolean;
 }
-const PACK_KEYS = optionKeys<PackOptions>({ batchFirst: true, enforceSorted: true });
+const PACK_KEYS = /* @__PURE__ */ optionKeys<PackOptions>({ batchFirst: true, enforceSorted: true });
 
 /**
  * Packs a padded batch (torch.nn.utils.rnn.pack_padded_sequence): input [T, B, *] (or [B, T, *]
@@ -136,7 +136,7 @@ export interface PadPackedOptions {
   /** Pad to this length instead of the longest sequence (must be ≥ it). */
   totalLength?: number;
 }
-const PAD_PACKED_KEYS = optionKeys<PadPackedOptions>({
+const PAD_PACKED_KEYS = /* @__PURE__ */ optionKeys<PadPackedOptions>({
   batchFirst: true,
   paddingValue: true,
   totalLength: true,
@@ -198,7 +198,7 @@ export interface PadSequenceOptions {
   /** Pad after each sequence ('right', default) or before it ('left'). */
   paddingSide?: 'right' | 'left';
 }
-const PAD_SEQUENCE_KEYS = optionKeys<PadSequenceOptions>({
+const PAD_SEQUENCE_KEYS = /* @__PURE__ */ optionKeys<PadSequenceOptions>({
   batchFirst: true,
   paddingValue: true,
   paddingSide: true,
@@ -246,7 +246,7 @@ export function padSequence(sequences: readonly Tensor[], options: PadSequenceOp
   return reshape(padded, batchFirst ? [B, T, ...feature] : [T, B, ...feature]);
 }
 
-const PACK_SEQUENCE_KEYS = optionKeys<{ enforceSorted?: boolean }>({ enforceSorted: true });
+const PACK_SEQUENCE_KEYS = /* @__PURE__ */ optionKeys<{ enforceSorted?: boolean }>({ enforceSorted: true });
 
 /**
  * Packs a list of sequences [L_i, *] (torch.nn.utils.rnn.pack_sequence): padSequence, then
