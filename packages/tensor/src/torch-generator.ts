@@ -220,7 +220,7 @@ function fusedMultiplyAdd(a: number, b: number, c: number): number {
 }
 
 /** 2π in float32, as PyTorch's vectorised fill holds it. */
-const TWO_PI_F32 = Math.fround(2 * Math.PI);
+const TWO_PI_F32 = /* @__PURE__ */ Math.fround(2 * Math.PI);
 
 /**
  * PyTorch's normal_fill_16: uniforms at [i, i+16) become normals, the first 8 paired with the last 8

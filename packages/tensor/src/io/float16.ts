@@ -14,8 +14,9 @@
  * tools/fixtures/gen_safetensors.py records these from torch, and float16.test.ts checks them.
  */
 
-const scratchF32 = /* @__PURE__ */ new Float32Array(1);
-const scratchU32 = /* @__PURE__ */ new Uint32Array(scratchF32.buffer);
+const scratch = /* @__PURE__ */ new ArrayBuffer(4);
+const scratchF32 = /* @__PURE__ */ new Float32Array(scratch);
+const scratchU32 = /* @__PURE__ */ new Uint32Array(scratch);
 
 /** F32 bits → F16 bits, round to nearest even. */
 export function f32BitsToF16Bits(f: number): number {
