@@ -11,6 +11,7 @@ export type { TensorModule } from './sequential';
 export { LayerNorm } from './layer-norm';
 export type { LayerNormOptions } from './layer-norm';
 export { skipInit } from './skip-init';
+export { summary } from './summary';
 
 // Recurrent cells
 export { RNNCell } from './recurrent/rnn-cell';

@@ -8,7 +8,6 @@ import {
   ShapeError,
   Tensor,
 } from '@seqlab/tensor';
-import { formatSummary, summarize } from './summary';
 
 /** Options of `Module.loadStateDict`. */
 export interface LoadStateDictOptions {
@@ -48,7 +47,7 @@ export interface LoadStateDictResult {
  * ```
  *
  * What a property contributes (own enumerable properties, read whenever the module tree is queried:
- * `parameters()`, `namedModules()`, `stateDict()`, `train()`, `summary()`, …):
+ * `parameters()`, `namedModules()`, `stateDict()`, `train()`, `summary(model)`, …):
  * - a `Module`: a submodule under the property name;
  * - a `Tensor` that is a leaf with `requiresGrad` (torch.nn.Parameter): a parameter. Once found it
  *   stays one after `requiresGrad = false` (freezing). Other tensors (inputs, cached outputs, masks)
@@ -205,19 +204,6 @@ export class Module {
   /** Evaluation mode: `train(false)`. */
   eval(): this {
     return this.train(false);
-  }
-
-  /**
-   * A table of the model's layers (name and class), each one's output shape when sample inputs are
-   * given (the model runs once without gradients), and its parameter count, with the totals.
-   *
-   * @example
-   * ```ts
-   * console.log(model.summary(tensor([[4, 9, 1]], { dtype: 'int32' })));
-   * ```
-   */
-  summary(...inputs: unknown[]): string {
-    return formatSummary(summarize(this, ...inputs), this);
   }
 
   /** Clears every parameter's gradient. */

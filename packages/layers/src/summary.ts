@@ -28,6 +28,21 @@ function firstShape(value: unknown): number[] | null {
 }
 
 /**
+ * A table of the model's layers (name and class), each one's output shape when sample inputs are
+ * given (the model runs once without gradients), and its parameter count, with the totals
+ * (torchinfo's `summary(model, input)`). A function rather than a method of `Module`, so a bundle
+ * that never prints a summary does not carry it.
+ *
+ * @example
+ * ```ts
+ * console.log(summary(model, tensor([[4, 9, 1]], { dtype: 'int32' })));
+ * ```
+ */
+export function summary(model: Module, ...inputs: unknown[]): string {
+  return formatSummary(summarize(model, ...inputs), model);
+}
+
+/**
  * The model's layers with their output shapes and parameter counts (torchinfo's summary in
  * spirit). With sample inputs the model runs once (no gradients) to record every module's output
  * shape.

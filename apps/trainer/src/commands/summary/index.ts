@@ -1,5 +1,5 @@
 import { collate, TextClassifier } from '@seqlab/classifier';
-import { GRU, LSTM, RNN } from '@seqlab/layers';
+import { GRU, LSTM, RNN, summary } from '@seqlab/layers';
 import { parseTrainConfig } from '../../config';
 import { given, readConfigFile } from '../../flags';
 import { TRAIN_KEYS } from '../train/index';
@@ -29,7 +29,7 @@ export async function summaryCommand(flags: Record<string, unknown>): Promise<nu
   console.log(
     `sample batch: ${texts} texts of ${length} tokens${model.mlp ? ' (padded [B, T])' : ` (packed: ${(texts * length).toLocaleString('en-US')} rows)`}\n`,
   );
-  console.log(model.summary({ packed, padded, lengths }));
+  console.log(summary(model, { packed, padded, lengths }));
   const options = {
     inputSize: config.embed,
     hiddenSize: config.hidden,
