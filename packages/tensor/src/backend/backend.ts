@@ -276,28 +276,38 @@ export interface RecurrentForwardArgs {
  * projected LSTM runs `recurrentForward`). Layouts as RecurrentForwardArgs, except `out`.
  */
 export interface RecurrentInferArgs {
+  /** Which cell: G = 4 (`lstm`), 3 (`gru`), 1 (`rnn_tanh`, `rnn_relu`). */
   cell: RecurrentCell;
+  /** H, the hidden size (no projection: a projected LSTM takes `recurrentForward`). */
   hidden: number;
+  /** B, the number of sequences (batchSizes[0] for a packed batch). */
   batch: number;
+  /** Rows per time step, non-increasing (NOTE(packed-batch-sizes)); N is their sum. */
   batchSizes: Int32Array;
+  /** Walk the steps from last to first (the reverse direction of a bidirectional layer). */
   reverse: boolean;
   /** x W_ihᵀ + b_ih (+ b_hh for LSTM and RNN), [N, G·H]; the kernel may use it as scratch. */
   xProj: FloatStorage;
-  /** W_hh [G·H, H]; GRU's b_hh [G·H], else null. */
+  /** W_hh, [G·H, H]. */
   wHh: FloatStorage;
+  /** GRU: b_hh, [G·H] (it stays inside the reset gate's product); else null. */
   bHh: FloatStorage | null;
-  /** Initial states [B, H], sorted batch order; c0 for LSTM only. */
+  /** The initial hidden state, [B, H], in sorted batch order. */
   h0: FloatStorage;
+  /** LSTM only: the initial cell state, [B, H], in sorted batch order; else null. */
   c0: FloatStorage | null;
   /**
-   * h_t of row r at out[outOffset + r · outStride + k] (k < H): outStride = D·H and outOffset = d·H
+   * Output: h_t of row r at out[outOffset + r · outStride + k] (k < H): outStride = D·H and outOffset = d·H
    * write direction d of a bidirectional layer straight into the concatenated [N, D·H] output.
    */
   out: FloatStorage;
+  /** Elements between two rows of `out` (H for one direction alone, D·H side by side). */
   outStride: number;
+  /** Where row 0 of this direction starts in `out` (d·H for direction d). */
   outOffset: number;
-  /** Final states [B, H], (LSTM) [B, H]. */
+  /** Output: each sequence's final hidden state, [B, H]. */
   hN: FloatStorage;
+  /** Output (LSTM): each sequence's final cell state, [B, H]; else null. */
   cN: FloatStorage | null;
 }
 
