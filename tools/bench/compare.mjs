@@ -25,19 +25,13 @@ import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { flagOf, listOf } from './args.mjs';
 import { formatCompareTable, parseJsonLines, summarize } from './compare-table.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const argv = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback;
-};
-const list = (s) =>
-  s
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean);
+const flag = (name, fallback) => flagOf(argv, name, fallback);
+const list = listOf;
 
 // Not a turbo task: these variables only point at files beside the repository.
 const { SEQLAB_SHARED, ORT_MODULES, NODE_PATH } = process.env;

@@ -26,6 +26,7 @@ import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { flagOf, listOf } from './args.mjs';
 import {
   formatRoundsTable,
   formatSummaryTable,
@@ -38,15 +39,8 @@ import {
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const argv = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback;
-};
-const list = (s) =>
-  s
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean);
+const flag = (name, fallback) => flagOf(argv, name, fallback);
+const list = listOf;
 
 const { SEQLAB_SHARED } = process.env;
 const ARGS = {

@@ -21,16 +21,14 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { flagOf } from './args.mjs';
 import { formatTraceTable, parseStatCpu, parseStatus, summarizeTrace } from './rss-trace-table.mjs';
 
 const argv = process.argv.slice(2);
 const dash = argv.indexOf('--');
 const own = dash >= 0 ? argv.slice(0, dash) : argv;
 const command = dash >= 0 ? argv.slice(dash + 1) : [];
-const flag = (name, fallback) => {
-  const i = own.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < own.length ? own[i + 1] : fallback;
-};
+const flag = (name, fallback) => flagOf(own, name, fallback);
 const fail = (reason) => {
   process.stderr.write(`bench:rss: ${reason}\n`);
   process.exit(1);

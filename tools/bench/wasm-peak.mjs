@@ -21,6 +21,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WASM_CLANG_FLAGS } from '../wasm/clang-flags.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const wasmDir = join(root, 'packages/tensor/src/backend/wasm');
@@ -44,15 +45,6 @@ __attribute__((visibility("default"))) float peak(int iters, const float *x) {
   return wasm_f32x4_extract_lane(s, 0);
 }
 `;
-const FLAGS = [
-  '--target=wasm32',
-  '-O3',
-  '-msimd128',
-  '-nostdlib',
-  '-fno-builtin',
-  '-Wl,--no-entry',
-  '-Wl,--import-memory',
-];
 
 /** Compiles `sources` (in `cwd`) exporting `exports`; the instance and its memory as floats. */
 function instantiate(cwd, sources, exports, pages) {
@@ -60,7 +52,7 @@ function instantiate(cwd, sources, exports, pages) {
   try {
     const out = join(tmp, 'm.wasm');
     const args = [
-      ...FLAGS,
+      ...WASM_CLANG_FLAGS,
       ...exports.map((e) => `-Wl,--export=${e}`),
       '-Wl,--export=__heap_base',
       '-o',

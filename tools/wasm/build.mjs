@@ -19,6 +19,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WASM_CLANG_FLAGS } from './clang-flags.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = join(root, 'packages/tensor/src/backend/wasm');
@@ -38,13 +39,7 @@ const EXPORTS = [
 const target = join(dir, 'kernels.ts');
 const targetWasm = join(dir, 'kernels.wasm');
 export const CLANG_ARGS = [
-  '--target=wasm32',
-  '-O3',
-  '-msimd128',
-  '-nostdlib',
-  '-fno-builtin',
-  '-Wl,--no-entry',
-  '-Wl,--import-memory',
+  ...WASM_CLANG_FLAGS,
   ...EXPORTS.map((name) => `-Wl,--export=${name}`),
   '-Wl,--strip-all',
 ];
