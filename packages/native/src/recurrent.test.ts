@@ -339,6 +339,17 @@ describe.skipIf(!load.ok)(`the native fused recurrence${skipped}`, () => {
     );
   });
 
+  test.each(['recurrentForwardMany', 'recurrentBackwardMany', 'recurrentInferMany'] as const)(
+    '%s takes an array of at most 64 argument objects',
+    (fn) => {
+      const call = addon[fn] as (list: unknown) => void;
+      expect(() => call({})).toThrow(new TypeError(`${fn}: expected an array of argument objects`));
+      expect(() => call(Array.from({ length: 65 }, () => ({})))).toThrow(
+        new RangeError(`${fn}: expected at most 64 calls, got 65`),
+      );
+    },
+  );
+
   test('NaN in a gate reaches the output as in the js kernels', () => {
     for (const cell of ['lstm', 'gru', 'rnn_tanh', 'rnn_relu'] as const) {
       const p: Problem = { cell, H: 5, O: 5, B: 2, lengths: [3, 2], reverse: false, bias: false };

@@ -384,25 +384,36 @@ static void many_task(void *ctx, int i) {
 
 #define MANY_MAX 64
 
-static napi_value call_many(napi_env env, napi_callback_info info, const char *fn, prepare_fn prepare, int backward) {
+// The one argument of a *Many call: an array of at most MANY_MAX argument objects. False with a
+// pending JavaScript error when it is not.
+static bool read_call_list(napi_env env, napi_callback_info info, const char *fn, napi_value *list,
+                           uint32_t *count) {
   size_t argc = 1;
-  napi_value list;
-  SL_CALL(env, napi_get_cb_info(env, info, &argc, &list, NULL, NULL));
+  if (napi_get_cb_info(env, info, &argc, list, NULL, NULL) != napi_ok) {
+    sl_throw_pending(env, "arguments");
+    return false;
+  }
   bool is_array = false;
-  uint32_t count = 0;
-  if (napi_is_array(env, list, &is_array) != napi_ok || !is_array ||
-      napi_get_array_length(env, list, &count) != napi_ok) {
+  if (argc < 1 || napi_is_array(env, *list, &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(env, *list, count) != napi_ok) {
     char message[160];
     snprintf(message, sizeof message, "%s: expected an array of argument objects", fn);
     napi_throw_type_error(env, NULL, message);
-    return NULL;
+    return false;
   }
-  if (count > MANY_MAX) {
+  if (*count > MANY_MAX) {
     char message[160];
-    snprintf(message, sizeof message, "%s: expected at most %d calls, got %u", fn, MANY_MAX, count);
+    snprintf(message, sizeof message, "%s: expected at most %d calls, got %u", fn, MANY_MAX, *count);
     napi_throw_range_error(env, NULL, message);
-    return NULL;
+    return false;
   }
+  return true;
+}
+
+static napi_value call_many(napi_env env, napi_callback_info info, const char *fn, prepare_fn prepare, int backward) {
+  napi_value list;
+  uint32_t count = 0;
+  if (!read_call_list(env, info, fn, &list, &count)) return NULL;
   rec_args args[MANY_MAX];
   arena scratch[MANY_MAX];
   uint32_t ready = 0;
@@ -552,22 +563,9 @@ static void infer_rows_task(void *ctx, int task) {
 
 static napi_value js_recurrent_infer_many(napi_env env, napi_callback_info info) {
   const char *fn = "recurrentInferMany";
-  size_t argc = 1;
   napi_value list;
-  SL_CALL(env, napi_get_cb_info(env, info, &argc, &list, NULL, NULL));
-  bool is_array = false;
   uint32_t count = 0;
-  if (napi_is_array(env, list, &is_array) != napi_ok || !is_array ||
-      napi_get_array_length(env, list, &count) != napi_ok) {
-    napi_throw_type_error(env, NULL, "recurrentInferMany: expected an array of argument objects");
-    return NULL;
-  }
-  if (count > MANY_MAX) {
-    char message[160];
-    snprintf(message, sizeof message, "%s: expected at most %d calls, got %u", fn, MANY_MAX, count);
-    napi_throw_range_error(env, NULL, message);
-    return NULL;
-  }
+  if (!read_call_list(env, info, fn, &list, &count)) return NULL;
   infer_args args[MANY_MAX];
   arena scratch[MANY_MAX];
   uint32_t ready = 0;
