@@ -121,6 +121,9 @@ export function clipGradNorm(
     );
   }
   const coef = Math.min(maxNorm / (total + 1e-6), 1);
+  // PyTorch multiplies by the clamped coefficient even when it is 1; x * 1 is x for every float
+  // (NaN and -0 included), so that pass over every gradient is skipped, not changed.
+  if (coef === 1) return total;
   for (const g of grads) {
     for (let i = 0; i < g.length; i++) g[i] *= coef;
   }

@@ -65,6 +65,7 @@ describe('@seqlab/optim', () => {
         'StepLR',
         'clipGradNorm',
         'clipGradValue',
+        'optimizerStateToJson',
       ].sort(),
     );
   });

@@ -1,5 +1,6 @@
 // Optimizer base, parameter groups and state dicts
 export { Optimizer } from './optimizer';
+export { optimizerStateToJson } from './state-dict';
 export type {
   OptimizerOptions,
   OptionValue,

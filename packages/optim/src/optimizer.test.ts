@@ -18,6 +18,7 @@ import {
   AdamW,
   type Optimizer,
   type OptimizerStateDict,
+  optimizerStateToJson,
   type ParamState,
   RMSprop,
   SGD,
@@ -38,7 +39,9 @@ function makeParams(seed = 0): Tensor[] {
     return p;
   });
 }
-const json = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+/** The JSON form of a state dict, through JSON text (what a file written with JSON.stringify holds). */
+const json = (value: OptimizerStateDict): OptimizerStateDict =>
+  JSON.parse(JSON.stringify(optimizerStateToJson(value))) as OptimizerStateDict;
 
 describe('parameters and groups', () => {
   test('a list of tensors is one group with the defaults', () => {
@@ -361,22 +364,53 @@ describe('stateDict format', () => {
       'step',
     ]);
     expect(sd.state['0']?.step).toBe(1);
-    const m = sd.state['2']?.exp_avg as number[][];
-    expect([m.length, m[0]?.length]).toEqual([2, 4]);
-    expect(m[1]?.[3]).toBe(((opt.state.get(params[2] as Tensor) as ParamState).exp_avg as Float32Array)[7]);
-    expect(json(sd)).toEqual(sd);
+    const m = sd.state['2']?.exp_avg as Tensor;
+    expect([m.shape, m.dtype]).toEqual([[2, 4], 'float32']);
+    expect(m.data).toBe((opt.state.get(params[2] as Tensor) as ParamState).exp_avg);
+    const nested = json(sd).state['2']?.exp_avg as number[][];
+    expect([nested.length, nested[0]?.length]).toEqual([2, 4]);
+    expect(nested[1]?.[3]).toBe(m.data[7]);
   });
 
-  test('the state dict is a copy: stepping afterwards does not change it', () => {
+  test("buffers are references to the optimizer's float32 state, as PyTorch's state_dict(): no copy", () => {
     const params = makeParams();
     const opt = new SGD(params, { lr: 0.1, momentum: 0.9 });
     setGrads(params, 0);
     opt.step();
     const sd = opt.stateDict();
-    const frozen = json(sd);
-    opt.paramGroups[0].lr = 0.5;
+    const buffer = sd.state['0']?.momentum_buffer as Tensor;
+    expect(buffer.dtype).toBe('float32');
+    expect(buffer.data).toBeInstanceOf(Float32Array);
+    const before = Array.from(buffer.data);
     opt.step();
-    expect(sd).toEqual(frozen);
+    expect(Array.from(buffer.data)).not.toEqual(before); // the live state, as torch's references
+    const frozen = json(sd); // the JSON form is a copy
+    opt.step();
+    expect(json(sd)).not.toEqual(frozen);
+  });
+
+  test('float64 parameters keep float64 buffers', () => {
+    const p = randn([3, 2], { generator: new Generator(3), dtype: 'float64' });
+    p.requiresGrad = true;
+    const opt = new Adam([p]);
+    p.grad = randn([3, 2], { generator: new Generator(4), dtype: 'float64' });
+    opt.step();
+    const m = opt.stateDict().state['0']?.exp_avg as Tensor;
+    expect([m.dtype, m.shape]).toEqual(['float64', [3, 2]]);
+    expect(m.data).toBeInstanceOf(Float64Array);
+  });
+
+  test('loading tensors copies them: the source optimizer and the loaded one step apart', () => {
+    const params = makeParams();
+    const source = new Adam(params);
+    setGrads(params, 0);
+    source.step();
+    const target = new Adam(params.map((p) => param(Array.from(p.data), [...p.shape])));
+    target.loadStateDict(source.stateDict());
+    const mine = target.state.get(target.paramGroups[0].params[0] as Tensor)?.exp_avg as Float32Array;
+    const theirs = source.state.get(params[0] as Tensor)?.exp_avg as Float32Array;
+    expect(mine).not.toBe(theirs);
+    expect(mine).toEqual(theirs);
   });
 
   test('SGD without momentum keeps a null momentum_buffer, as PyTorch', () => {
@@ -397,6 +431,64 @@ describe('stateDict format', () => {
     const target = new SGD(makeParams(), { lr: 0.3 });
     target.loadStateDict(json(source.stateDict()));
     expect(target.paramGroups[0]).toMatchObject({ lr: 0, initialLr: 0.1, momentum: 0.9 });
+  });
+});
+
+describe('state dicts of earlier versions (buffers as nested arrays of float64 numbers)', () => {
+  // What stateDict() returned before its buffers were tensors, as JSON text: Adam's state of a
+  // 2-layer LSTM-shaped parameter set ([4H, I] weights, [4H] biases, H = 3, I = 2) after 2 steps.
+  // The numbers are doubles (JSON numbers), not all of them float32 values.
+  const shapes = [[12, 2], [12, 3], [12], [12]];
+  const values = (n: number, k: number): number[] =>
+    Array.from({ length: n }, (_, i) => Math.sin(1 + i + 31 * k) / 7);
+  const nest = (flat: number[], shape: number[]): unknown =>
+    shape.length === 1
+      ? flat
+      : Array.from({ length: shape[0] }, (_, r) => flat.slice(r * shape[1], (r + 1) * shape[1]));
+  const legacy = {
+    optimizer: 'Adam',
+    state: Object.fromEntries(
+      shapes.map((shape, k) => {
+        const n = shape.reduce((a, b) => a * b, 1);
+        return [
+          String(k),
+          {
+            step: 2,
+            exp_avg: nest(values(n, k), shape),
+            exp_avg_sq: nest(values(n, k + 10).map(Math.abs), shape),
+          },
+        ];
+      }),
+    ),
+    param_groups: [
+      {
+        lr: 0.001,
+        betas: [0.9, 0.999],
+        eps: 1e-8,
+        weight_decay: 0,
+        amsgrad: false,
+        maximize: false,
+        params: [0, 1, 2, 3],
+      },
+    ],
+  };
+
+  test('load into float32 buffers (each number rounded to float32) and resume', () => {
+    const params = shapes.map((shape) => zeros(shape, { requiresGrad: true }));
+    const opt = new Adam(params);
+    opt.loadStateDict(JSON.parse(JSON.stringify(legacy)) as OptimizerStateDict);
+    shapes.forEach((shape, k) => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const m = opt.state.get(params[k] as Tensor)?.exp_avg as Float32Array;
+      expect(m).toBeInstanceOf(Float32Array);
+      expect(Array.from(m)).toEqual(values(n, k).map(Math.fround));
+      expect(opt.state.get(params[k] as Tensor)?.step).toBe(2);
+    });
+    const sd = opt.stateDict();
+    expect((sd.state['1']?.exp_avg_sq as Tensor | undefined)?.shape).toEqual([12, 3]);
+    for (const p of params) p.grad = zeros(p.shape);
+    opt.step();
+    expect(opt.state.get(params[0] as Tensor)?.step).toBe(3);
   });
 });
 
@@ -454,6 +546,32 @@ describe('loadStateDict errors', () => {
     expect(() => opt.loadStateDict(transposed)).toThrow(
       'expected state["2"].exp_avg of shape [2, 4] (the parameter\'s), got [4, 2]',
     );
+  });
+
+  test('a tensor buffer of another shape is a ShapeError, of another dtype a DTypeError, naming both', () => {
+    const params = makeParams();
+    const source = new Adam(params);
+    setGrads(params, 0);
+    source.step();
+    const reshaped = source.stateDict();
+    const entry = reshaped.state['0'] as Record<string, unknown>;
+    entry.exp_avg = (entry.exp_avg as Tensor).reshape([12]);
+    const opt = new Adam(makeParams());
+    expect(() => opt.loadStateDict(reshaped)).toThrow(ShapeError);
+    expect(() => opt.loadStateDict(reshaped)).toThrow(
+      `Adam.loadStateDict: expected state["0"].exp_avg of shape [4, 3] (the parameter's), got [12]`,
+    );
+    const wide = source.stateDict();
+    const sq = (wide.state['1'] as Record<string, Tensor>).exp_avg_sq as Tensor;
+    (wide.state['1'] as Record<string, unknown>).exp_avg_sq = tensor(sq.data, {
+      dtype: 'float64',
+      shape: sq.shape,
+    });
+    expect(() => opt.loadStateDict(wide)).toThrow(DTypeError);
+    expect(() => opt.loadStateDict(wide)).toThrow(
+      `Adam.loadStateDict: expected state["1"].exp_avg_sq of dtype float32 (the parameter's), got float64. help: convert it first`,
+    );
+    expect(opt.state.size).toBe(0); // nothing loaded
   });
 
   test('unknown state keys, bad indices, bad options, bad step counts', () => {

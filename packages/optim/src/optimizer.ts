@@ -13,7 +13,6 @@ import {
   dataFromNested,
   isRecord,
   type JsonValue,
-  nestedFromData,
   type OptimizerStateDict,
   type ParamGroupState,
   snakeCase,
@@ -62,6 +61,30 @@ export interface ZeroGradOptions {
 const ZERO_GRAD_KEYS = optionKeys<ZeroGradOptions>({ setToNone: true });
 
 const optionList = (keys: Iterable<string>): string => [...keys].join(', ');
+
+/**
+ * A copy of a tensor buffer of a state dict for parameter `p`: a ShapeError unless it has `p`'s
+ * shape, a DTypeError unless `p`'s dtype (a float64 buffer for a float32 parameter would lose
+ * precision silently, or the other way gain digits the run never had).
+ */
+function bufferFromTensor(op: string, what: string, value: Tensor, p: Tensor): FloatStorage {
+  if (value.shape.length !== p.shape.length || value.shape.some((n, i) => n !== p.shape[i])) {
+    throw new ShapeError(
+      op,
+      `${what} of shape ${formatShape(p.shape)} (the parameter's)`,
+      formatShape(value.shape),
+    );
+  }
+  if (value.dtype !== p.dtype) {
+    throw new DTypeError(
+      op,
+      `${what} of dtype ${p.dtype} (the parameter's)`,
+      value.dtype,
+      `help: convert it first, e.g. tensor(buffer.data, { dtype: '${p.dtype}', shape })`,
+    );
+  }
+  return (value.data as FloatStorage).slice();
+}
 
 /**
  * An optimizer constructor's second argument as options: an options object, or a number, which is
@@ -123,7 +146,7 @@ function checkParamsArgument(kind: string, params: unknown): void {
 
 /**
  * Base class of every optimizer: parameter groups with per-group options, per-parameter state,
- * `zeroGrad`, `step` and a JSON `stateDict` that resumes training exactly.
+ * `zeroGrad`, `step` and a `stateDict` that resumes training exactly.
  *
  * The options of a group are the optimizer's defaults overridden by the group's own. Parameters
  * must be floating-point leaf tensors with `requiresGrad`, each in one group once. `step()` skips
@@ -258,8 +281,13 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   abstract step(): void;
 
   /**
-   * The optimizer's state as JSON-serialisable data, laid out like PyTorch's `state_dict()`:
-   * buffers as nested number arrays keyed by parameter index, and each group's options.
+   * The optimizer's state, laid out like PyTorch's `state_dict()`: each parameter's buffers as
+   * tensors keyed by parameter index, and each group's options. As in PyTorch, the buffers are
+   * references, not copies: a tensor of the parameter's shape and dtype over the optimizer's own
+   * storage, so later steps change them. Save them before stepping again (`saveSafetensors`), or
+   * take the JSON form with `optimizerStateToJson`.
+   *
+   * Porting note: PyTorch 1.13 copies nothing either; its `step` is a tensor, ours a number.
    */
   stateDict(): OptimizerStateDict {
     const index = new Map<Tensor, number>();
@@ -278,20 +306,23 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     });
     const state: OptimizerStateDict['state'] = {};
     for (const [p, s] of this.state) {
-      const entry: Record<string, JsonValue> = {};
+      const entry: OptimizerStateDict['state'][string] = {};
       for (const [key, value] of Object.entries(s)) {
-        entry[key] = ArrayBuffer.isView(value) ? nestedFromData(value, p.shape) : value;
+        entry[key] = ArrayBuffer.isView(value) ? new Tensor(value, p.shape, p.dtype) : value;
       }
-      state[String(index.get(p))] = entry as OptimizerStateDict['state'][string];
+      state[String(index.get(p))] = entry;
     }
     return { optimizer: this.kind, state, param_groups: paramGroups };
   }
 
   /**
-   * Restores a state from `stateDict()` (also after `JSON.parse`), group options included. Throws
-   * a ConfigError for a state dict of another optimizer class or with other group or parameter
-   * counts, and a ShapeError when a buffer's shape differs from its parameter's. Nothing changes
-   * unless the whole state dict is valid.
+   * Restores a state from `stateDict()`, group options included; the buffers are copied, so the
+   * state dict stays the caller's. A buffer may be a tensor (of the parameter's shape and dtype) or
+   * nested arrays, the JSON form (`optimizerStateToJson` after `JSON.parse`, and state dicts saved
+   * by seqlab before buffers were tensors), whose numbers are rounded to the parameter's dtype.
+   * Throws a ConfigError for a state dict of another optimizer class or with other group or
+   * parameter counts, a ShapeError when a buffer's shape differs from its parameter's, and a
+   * DTypeError when a tensor buffer's dtype does. Nothing changes unless the whole state dict is valid.
    */
   loadStateDict(stateDict: OptimizerStateDict): void {
     const op = `${this.kind}.loadStateDict`;
@@ -475,6 +506,8 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
         s[name] = value;
       } else if (value === null) {
         s[name] = null;
+      } else if (value instanceof Tensor) {
+        s[name] = bufferFromTensor(op, `state["${key}"].${name}`, value, p);
       } else {
         const data = p.dtype === 'float64' ? new Float64Array(p.numel) : new Float32Array(p.numel);
         dataFromNested(op, `state["${key}"].${name}`, value, p.shape, data);

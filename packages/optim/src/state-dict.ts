@@ -1,7 +1,9 @@
-// JSON forms of optimizer and scheduler state: PyTorch's state_dict layout with plain numbers and
-// nested arrays in place of tensors, so `JSON.stringify` → `JSON.parse` → `loadStateDict` resumes a
-// run bit for bit. Keys are PyTorch's (snake_case), as everywhere in seqlab (see STYLE.md).
-import { ConfigError, type FloatStorage, formatShape, ShapeError } from '@seqlab/tensor';
+// Optimizer and scheduler state in PyTorch's state_dict layout. An optimizer's buffers are tensors
+// that share the optimizer's storage (PyTorch's `state_dict()` returns references too);
+// `optimizerStateToJson` turns them into nested arrays, the JSON form, so `JSON.stringify` →
+// `JSON.parse` → `loadStateDict` resumes a run bit for bit. Keys are PyTorch's (snake_case), as
+// everywhere in seqlab (see STYLE.md).
+import { ConfigError, type FloatStorage, formatShape, ShapeError, Tensor } from '@seqlab/tensor';
 
 /** Any JSON value. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -17,22 +19,56 @@ export interface ParamGroupState {
 }
 
 /**
- * An optimizer's state as JSON, laid out like PyTorch's `optimizer.state_dict()`: `state` maps a
- * parameter's index (its position across all groups) to its state, buffers as nested arrays shaped
- * like the parameter; `param_groups` holds each group's options and parameter indices. `optimizer`
- * names the class that saved it.
+ * An optimizer's state, laid out like PyTorch's `optimizer.state_dict()`: `state` maps a
+ * parameter's index (its position across all groups) to its state; `param_groups` holds each
+ * group's options and parameter indices. `optimizer` names the class that saved it.
+ *
+ * A buffer is a `Tensor` shaped like its parameter and of its dtype, as `stateDict()` returns it
+ * (sharing the optimizer's storage, no copy), or nested arrays of numbers, the JSON form
+ * (`optimizerStateToJson`, and the state dicts of seqlab before tensors). `loadStateDict` reads both.
  *
  * Porting note: PyTorch's state dict has no `optimizer` key; ours has one so that loading into
- * another optimizer class fails loudly. Non-finite buffer values become `null` under
- * `JSON.stringify`; `loadStateDict` reads a `null` element as NaN.
+ * another optimizer class fails loudly. In the JSON form non-finite buffer values become `null`
+ * under `JSON.stringify`; `loadStateDict` reads a `null` element as NaN.
  */
 export interface OptimizerStateDict {
   /** The class that saved it (`Adam`, `SGD`, …); loading into another class is a `ConfigError`. */
   optimizer: string;
-  /** Per parameter index, its state: buffers as nested arrays shaped like the parameter, and counters such as `step`. */
-  state: Record<string, Record<string, NestedNumbers | null>>;
+  /**
+   * Per parameter index, its state: buffers (a tensor shaped like the parameter, or nested arrays
+   * in the JSON form; `null` for a buffer not created yet) and counters such as `step`.
+   */
+  state: Record<string, Record<string, Tensor | NestedNumbers | null>>;
   /** Each group's options (PyTorch's names: `lr`, `weight_decay`, …) and parameter indices. */
   param_groups: ParamGroupState[];
+}
+
+/**
+ * An optimizer state dict with every buffer as nested arrays (`Tensor.toArray()`), which
+ * `JSON.stringify` writes and `loadStateDict` reads back bit for bit (float32 values are exact as
+ * JSON numbers). The other fields are copied. To save buffers compactly, write the tensors of
+ * `stateDict()` with `saveSafetensors` instead.
+ *
+ * @example
+ * ```ts
+ * const text = JSON.stringify(optimizerStateToJson(opt.stateDict()));
+ * fresh.loadStateDict(JSON.parse(text));
+ * ```
+ */
+export function optimizerStateToJson(stateDict: OptimizerStateDict): OptimizerStateDict {
+  const state: OptimizerStateDict['state'] = {};
+  for (const [index, entry] of Object.entries(stateDict.state)) {
+    const out: Record<string, NestedNumbers | null> = {};
+    for (const [key, value] of Object.entries(entry)) {
+      out[key] = value instanceof Tensor ? nestedFromData(value.data, value.shape) : copyJson(value);
+    }
+    state[index] = out;
+  }
+  return {
+    optimizer: stateDict.optimizer,
+    state,
+    param_groups: copyJson(stateDict.param_groups) as ParamGroupState[],
+  };
 }
 
 /** A scheduler's state as JSON: PyTorch's attribute names, and `scheduler` naming the class. */
