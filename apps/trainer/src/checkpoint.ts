@@ -57,17 +57,21 @@ export async function writeCheckpoint(
   const dir = join(runDir, CHECKPOINT_DIR);
   return critical(async () => {
     const id = randomBytes(4).toString('hex');
+    // The best weights are usually the model's own (an improved epoch): serialise and hash once.
+    let last: { dict: Map<string, Tensor>; bytes: Uint8Array; sha256: string } | null = null;
     const write = async (kind: 'model' | 'optimizer' | 'best', dict: Map<string, Tensor>) => {
-      const bytes = saveSafetensors(dict, { metadata: { format: 'pt' } });
+      if (last?.dict !== dict) {
+        last = null; // the previous file's bytes can go before the next ones are built
+        const bytes = saveSafetensors(dict, { metadata: { format: 'pt' } });
+        last = { dict, bytes, sha256: sha256(bytes) };
+      }
       const name = `${kind}.${id}.safetensors`;
-      await writeFileAtomic(join(dir, name), bytes, `checkpoint/${kind}.<id>.safetensors`);
-      return { name, bytes: bytes.length, sha256: sha256(bytes) };
+      await writeFileAtomic(join(dir, name), last.bytes, `checkpoint/${kind}.<id>.safetensors`);
+      return { name, bytes: last.bytes.length, sha256: last.sha256 };
     };
-    const files: CheckpointFiles = {
-      model: await write('model', weights.model),
-      optimizer: await write('optimizer', weights.optimizer),
-      best: weights.best ? await write('best', weights.best) : (previous?.best ?? null),
-    };
+    const model = await write('model', weights.model);
+    const best = weights.best ? await write('best', weights.best) : (previous?.best ?? null);
+    const files: CheckpointFiles = { model, optimizer: await write('optimizer', weights.optimizer), best };
     const full: TrainState = { ...state, files };
     await writeFileAtomic(
       join(dir, 'state.json'),

@@ -3,7 +3,7 @@ import { NumericError, type Tensor, zeros } from '@seqlab/tensor';
 import { describe, expect, it } from 'vitest';
 import { parseTrainConfig } from './config';
 import { evaluate } from './evaluate';
-import { checkLoss, checkWeights, clipGradNormOrStop, type TrainStep } from './numeric-guard';
+import { allFinite, checkLoss, checkWeights, clipGradNormOrStop, type TrainStep } from './numeric-guard';
 
 /** A bidirectional LSTM classifier: embedding [10, 4], H 3, 3 classes (real parameter names). */
 function model(): TextClassifier {
@@ -88,6 +88,24 @@ describe('checkWeights', () => {
     expect(() => checkWeights(() => m.namedParameters(), 2, AT)).toThrow(
       'train: expected finite weights after the optimizer step, got Infinity in element 1 of fc.bias [3] at epoch 2, batch 3 of 16 (step 19) (the gradients were finite, norm 2.00e+0)',
     );
+  });
+});
+
+describe('allFinite', () => {
+  it('finds a NaN or an infinity at every position of the 4-wide loop and of its tail', () => {
+    for (const n of [1, 3, 4, 9, 1031]) {
+      const data = new Float32Array(n).map((_, i) => (i % 2 ? -3e38 : 3e38) * (i % 3 ? 1 : -0));
+      expect(allFinite(data)).toBe(true);
+      for (let at = 0; at < n; at++) {
+        for (const bad of [Number.NaN, Infinity, -Infinity]) {
+          const copy = data.slice();
+          copy[at] = bad;
+          expect(allFinite(copy), `${bad} at ${at} of ${n}`).toBe(false);
+        }
+      }
+    }
+    expect(allFinite(new Float32Array(0))).toBe(true);
+    expect(allFinite(Float64Array.of(Number.MAX_VALUE, -Number.MAX_VALUE, 1))).toBe(true);
   });
 });
 
