@@ -36,8 +36,9 @@ export function parseTorchEpochs(lines) {
 /**
  * seqlab train's epochs, timed as train_reference.py times its own: from the line printed once the
  * model is built (the first epoch's start) or the previous epoch's line to this epoch's line, which
- * is printed after its validation pass. It includes the epoch's checkpoint writes; PyTorch's
- * includes none, so the comparison leans, if anything, against seqlab.
+ * is printed after its validation pass and before the epoch's checkpoint is written. So an epoch
+ * after the first includes the previous epoch's checkpoint write; PyTorch's includes none, so the
+ * comparison leans, if anything, against seqlab.
  */
 export function parseSeqlabEpochs(lines) {
   const epochs = [];

@@ -11,7 +11,8 @@
 //   3. with --default, the default `seqlab train` (SpamAssassin, no flags) on every backend.
 // Each process runs under /usr/bin/time (wall and CPU seconds, max RSS). The epoch time is PyTorch's
 // own (`(55.3s)` on its epoch line: the epoch's batches and its validation pass) and, for seqlab, the
-// time between its `model:` line and its epoch line (the same span, plus a checkpoint write). It prints
+// time between its `model:` line and its epoch line (the same span; from the second epoch on, plus
+// the previous epoch's checkpoint write, which follows its epoch line). It prints
 // every round, then the medians over rounds and each seqlab / PyTorch ratio as the median (range) of
 // the per-round ratios, with the load average before and after.
 //
