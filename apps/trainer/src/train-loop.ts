@@ -3,7 +3,7 @@ import { DataLoader, type EncodedExample } from '@seqlab/data';
 import { crossEntropy } from '@seqlab/layers';
 import { EarlyStopping } from '@seqlab/metrics';
 import { Adam, AdamW, type Optimizer, SGD } from '@seqlab/optim';
-import { defaultGenerator, FormatError } from '@seqlab/tensor';
+import { defaultGenerator, FormatError, SeqlabError } from '@seqlab/tensor';
 import { checkpointPath, writeCheckpoint } from './checkpoint';
 import type { TrainConfig } from './config';
 import { evaluate } from './evaluate';
@@ -101,7 +101,17 @@ export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
     files = resume.files;
     const optimizerFile = checkpointPath(runDir, files.optimizer.name);
     const buffers = await readStateDict(optimizerFile, '--resume');
-    optimizer.loadStateDict(joinOptimizerState(resume.optimizer, buffers, optimizerFile));
+    try {
+      optimizer.loadStateDict(joinOptimizerState(resume.optimizer, buffers, optimizerFile));
+    } catch (error) {
+      // A buffer of another shape or dtype: the file's fault, named as loadWeights names a model file.
+      if (!(error instanceof SeqlabError) || error instanceof FormatError) throw error;
+      throw new FormatError(
+        '--resume',
+        `${optimizerFile} to hold the optimizer state of config.json's model: ${error.expected}`,
+        error.actual,
+      );
+    }
     if (schedule) {
       if (!resume.scheduler)
         throw new FormatError('--resume', `a ${config.scheduler} scheduler state`, 'none in the checkpoint');

@@ -1,8 +1,10 @@
 // End-to-end: a checkpoint written by an earlier seqlab (fixtures/run-1841ab3, before the
 // optimizer's state dict held tensors) resumes with this one and ends exactly like the same run
 // trained here without a break: Adam's moments from its optimizer.<id>.safetensors load bit for bit.
+import { createHash } from 'node:crypto';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { loadSafetensors, saveSafetensors, tensor } from '@seqlab/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   fixture,
@@ -22,6 +24,19 @@ afterAll(() => temp.cleanup());
 const CONFIG = ['--train', fixture('topics.csv'), '--hidden', '4', '--embed', '4', '--epochs', '2'];
 CONFIG.push('--max-len', '12', '--batch-size', '8', '--seed', '3');
 
+/** A copy of fixtures/run-1841ab3 at `run`, with its paths put back (see fixtures/README.md). */
+async function copyFixture(run: string): Promise<string> {
+  await cp(fixture('run-1841ab3'), run, { recursive: true });
+  for (const name of ['config.json', 'data.json']) {
+    const text = await readFile(join(run, name), 'utf8');
+    await writeFile(
+      join(run, name),
+      text.replaceAll('$FIXTURES/', fixture('')).replaceAll('"$RUN"', JSON.stringify(run)),
+    );
+  }
+  return run;
+}
+
 /** Metrics, history and steps without wall times, and the final weights. */
 async function outcome(dir: string) {
   const { seconds: _, ...metrics } = await readJsonFile<Record<string, unknown>>(join(dir, 'metrics.json'));
@@ -39,15 +54,7 @@ describe('seqlab train --resume: a checkpoint of an earlier version', () => {
     const a = await runCli(['--quiet', 'train', ...CONFIG, '--out', full]);
     expect(a.code, a.stderr).toBe(0);
 
-    const run = join(root, 'earlier');
-    await cp(fixture('run-1841ab3'), run, { recursive: true });
-    for (const name of ['config.json', 'data.json']) {
-      const text = await readFile(join(run, name), 'utf8');
-      await writeFile(
-        join(run, name),
-        text.replaceAll('$FIXTURES/', fixture('')).replaceAll('"$RUN"', JSON.stringify(run)),
-      );
-    }
+    const run = await copyFixture(join(root, 'earlier'));
     const state = await readJsonFile<{ optimizer: { state: Record<string, { step: number }> } }>(
       join(run, 'checkpoint/state.json'),
     );
@@ -56,5 +63,28 @@ describe('seqlab train --resume: a checkpoint of an earlier version', () => {
     expect(b.code, b.stderr).toBe(0);
     expect(b.stdout).toContain('resuming after epoch 1');
     expect(await outcome(run)).toEqual(await outcome(full));
+  });
+
+  it('an optimizer file with a float64 buffer (its hash recorded) is a FormatError naming the file', async () => {
+    const run = await copyFixture(join(await temp.make(), 'wide'));
+    const statePath = join(run, 'checkpoint/state.json');
+    const state = await readJsonFile<{
+      files: { optimizer: { name: string; bytes: number; sha256: string } };
+    }>(statePath);
+    const file = join(run, 'checkpoint', state.files.optimizer.name);
+    const buffers = loadSafetensors(await readFile(file)).tensors;
+    const m = buffers.get('state.0.exp_avg');
+    if (!m) throw new Error('no state.0.exp_avg in the fixture');
+    buffers.set('state.0.exp_avg', tensor(m.data, { shape: m.shape, dtype: 'float64' }));
+    const bytes = saveSafetensors(buffers);
+    await writeFile(file, bytes);
+    state.files.optimizer.bytes = bytes.length;
+    state.files.optimizer.sha256 = createHash('sha256').update(bytes).digest('hex');
+    await writeFile(statePath, JSON.stringify(state));
+    const r = await runCli(['train', '--resume', run]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `--resume: expected ${file} to hold the optimizer state of config.json's model: state["0"].exp_avg of dtype float32 (the parameter's), got float64`,
+    );
   });
 });
