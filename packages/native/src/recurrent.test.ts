@@ -313,6 +313,17 @@ describe.skipIf(!load.ok)(`the native fused recurrence${skipped}`, () => {
     agreesWithJs(p, 2),
   );
 
+  test.each([byRows[1], byUnits[0]])(
+    'the gates may be xProj itself (the products added in place): $cell B=$B, 2 threads',
+    (p) => {
+      const want = withThreads(2, () => forwardBackward(p));
+      const a = recurrentArgs(p, 'float32');
+      a.gates = a.xProj;
+      withThreads(2, () => native.recurrentForward(a));
+      for (const key of FORWARD) expect(firstDifference(a[key], want[key]), key).toBe(-1);
+    },
+  );
+
   // W1's layer (B = 32, H = 256) on packed lengths 12 down to 5: the weight gradients' one GEMM
   // over all N rows reads dgates [N, G·H] as its transposed operand.
   const w1Lengths = Array.from({ length: 32 }, (_, i) => 12 - Math.floor(i / 4));

@@ -307,9 +307,10 @@ static int prepare_forward(napi_env env, napi_value obj, const char *fn, rec_arg
     copy_or_zero(a.c, c0, B * H);
   }
   a.out = out;
-  // LSTM and RNN add the recurrent products into the gates in place: they start as xProj.
-  if (gru) a.x_proj = x_proj;
-  else if (a.gates != x_proj) memcpy(a.gates, x_proj, N * GH * sizeof(float));
+  // LSTM and RNN add the recurrent products into the gates in place: the time loop copies each
+  // step's rows of xProj into them first (in cache, on the thread that runs them; a GRU reads
+  // xProj as it is).
+  a.x_proj = x_proj;
   *out_a = a;
   *out_s = s;
   return 1;

@@ -113,6 +113,8 @@ void recurrent_forward_steps(const rec_args *a, int threads) {
   step_offsets(a);
   // W_hh [G·H, O] packed gate by gate: gate g is op(B) = W_hh[gH : (g+1)H]ᵀ [O, H].
   for (int g = 0; g < j.G; g++) sl_pack_b(1, O, H, a->w_hh + (size_t)g * H * O, a->w_hh_packed + g * j.gate_stride);
+  // LSTM and RNN add the products into the gates in place: they start as xProj.
+  if (a->cell != GRU && a->gates != a->x_proj) copy_floats(a->gates, a->x_proj, a->N * j.GH);
   if (T > 0) {
     const int t0 = step_time(a, 0);
     copy_floats(a->h_prev + a->offsets[t0] * O, a->h, a->batch_sizes[t0] * O);
@@ -257,6 +259,9 @@ void recurrent_forward_rows(const rec_args *a, int r0, int r1) {
     const int row = a->offsets[t] + r0;
     // h_prev rows ← working state; then the step's recurrent product h_{t−1} W_hhᵀ.
     copy_floats(a->h_prev + (size_t)row * O, s.h, bs * O);
+    // LSTM and RNN add the product into the step's gates in place: they start as its xProj rows.
+    if (a->cell != GRU && a->gates != a->x_proj)
+      copy_floats(a->gates + (size_t)row * GH, a->x_proj + (size_t)row * GH, bs * GH);
     float *c[4];
     float *const into = a->cell == GRU ? s.hh : a->gates + (size_t)row * GH;
     for (int g = 0; g < G; g++) c[g] = into + g * H;
