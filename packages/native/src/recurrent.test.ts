@@ -255,9 +255,9 @@ describe.skipIf(!load.ok)(`the native fused recurrence${skipped}`, () => {
   // The batch split (recurrent-steps.c's *_rows, the ranges from recurrent-binding.c's
   // split_rows): W2's layer (B = 64, H = 128) over fewer steps, padded and packed (lengths
   // falling from T to 1, so the ranges of the long rows get fewer rows), forward and reverse, every
-  // cell; a batch that no thread count divides (61), one of 13 rows (two ranges of the AVX2 or
-  // portable micro-kernel's 6 or 4 rows, but under two of AVX-512's 8: the steps' loop), and a
-  // projected LSTM; with every build's micro-kernel, whose row block sets the ranges. Each range
+  // cell; a batch that no thread count divides (61), one of 13 rows (ranges of 8 + 5 rows with
+  // AVX-512's micro-kernel, 6 + 6 + 1 with AVX2's), and a projected LSTM; with every build's
+  // micro-kernel, whose row block sets the ranges. Each range
   // runs its rows' whole sequence: an offset of a range's state, scratch or rows gone wrong
   // changes the bits against one thread (one range from row 0).
   const packedLengths = (B: number, T: number) =>
@@ -290,19 +290,19 @@ describe.skipIf(!load.ok)(`the native fused recurrence${skipped}`, () => {
     (p) => agreesWithJs(p, 2),
   );
 
-  // A batch too small for two ranges (B < 2 micro-kernel blocks: 5 and 1 rows in every build)
+  // A batch of one micro-kernel block or less (B ≤ 4 rows: every build's block)
   // splits each step by slices of hidden units when the step is big enough (recurrent-steps.c:
   // 1 MFLOP or more per step), with H a multiple of the panel width or not (a partial last panel),
   // uneven lengths whose last steps are too small to split, both directions; a projected LSTM
   // (which cannot) runs its rows on one thread, and a batch of one row (its steps too small to
   // split) the steps' loop on one thread.
   const byUnits: Problem[] = [
-    { cell: 'lstm', H: 256, O: 256, B: 5, lengths: [3, 3, 2, 2, 2], reverse: false, bias: false },
+    { cell: 'lstm', H: 256, O: 256, B: 4, lengths: [3, 3, 2, 2], reverse: false, bias: false },
     { cell: 'gru', H: 300, O: 300, B: 4, lengths: [3, 3, 2, 1], reverse: true, bias: true },
-    { cell: 'gru', H: 256, O: 256, B: 5, lengths: Array(5).fill(2), reverse: false, bias: false },
-    { cell: 'rnn_tanh', H: 400, O: 400, B: 5, lengths: [3, 2, 1, 1, 1], reverse: false, bias: false },
-    { cell: 'rnn_relu', H: 400, O: 400, B: 5, lengths: Array(5).fill(2), reverse: true, bias: false },
-    { cell: 'lstm', H: 200, O: 120, B: 5, lengths: Array(5).fill(2), reverse: true, bias: false },
+    { cell: 'gru', H: 256, O: 256, B: 4, lengths: Array(4).fill(2), reverse: false, bias: false },
+    { cell: 'rnn_tanh', H: 400, O: 400, B: 4, lengths: [3, 2, 1, 1], reverse: false, bias: false },
+    { cell: 'rnn_relu', H: 400, O: 400, B: 4, lengths: Array(4).fill(2), reverse: true, bias: false },
+    { cell: 'lstm', H: 200, O: 120, B: 4, lengths: Array(4).fill(2), reverse: true, bias: false },
     { cell: 'lstm', H: 256, O: 256, B: 1, lengths: [4], reverse: false, bias: false },
   ];
   test.each(byUnits)(

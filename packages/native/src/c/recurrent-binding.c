@@ -383,14 +383,15 @@ typedef int (*prepare_fn)(napi_env env, napi_value obj, const char *fn, rec_args
 // rows on one thread), so finer ranges cost nothing but more, smaller products.
 #define RANGES_PER_THREAD 2
 
-// How the training calls split over the pool (run_calls). Measured on W2's layer (B = 64, T =
-// 100, H = 128, 2 threads; tools/bench/PROFILE.md): the batch split runs each step's work on half
-// the rows per thread with no barrier per step, where the split by hidden units paid a pool job
-// and a barrier per step (forward + backward 26.5 → 18 ms). A range of fewer than one
-// micro-kernel block of rows (MR: 8 in AVX-512 and the portable build, 6 in AVX2) leaves the
-// block part empty, so the batch splits only into ranges of whole blocks: a batch of fewer than
-// two blocks runs each step split by hidden units instead, when the step is big enough to be
-// worth a barrier (recurrent-steps.c's STEP_SPLIT_FLOPS), else on one thread.
+// How the training calls split over the pool (run_calls). The batch split runs each thread's rows
+// through the whole sequence with no barrier per step, where the split by hidden units pays a pool
+// job and a barrier per step (200 per W2 training step), each a wait for the slowest thread: on a
+// busy machine, for a thread the OS has descheduled (tools/bench/PROFILE.md measures both). Ranges
+// are whole micro-kernel blocks of rows (MR: 8 in AVX-512, 6 in AVX2, 4 in the scalar GEMM under
+// the portable gate math): a block costs the micro-kernel the same with 1 row or MR, so a batch of
+// one block or less has nothing to split by rows and splits each step by hidden units instead, when
+// the step is big enough to be worth a barrier (recurrent-steps.c's STEP_SPLIT_FLOPS), else runs on
+// one thread.
 typedef struct {
   rec_args *args;
   train_fns fns;
@@ -413,18 +414,17 @@ static void weights_task(void *ctx, int i) {
   job->fns.weights(&job->args[i]);
 }
 
-// Splits the rows of a call into `parts` ranges of whole blocks of `mr` rows (the last takes the
-// remainder) with about the same work each: row r's work is its length, the steps with
+// Splits the rows of a call into `parts` ranges of whole blocks of `mr` rows (the last block may be
+// partial) with about the same work each: row r's work is its length, the steps with
 // batch_sizes[t] > r (packed sequences are sorted by decreasing length, so the first ranges hold
-// the long ones and get fewer rows). Appends the ranges to the job.
+// the long ones and get fewer rows). parts ≤ the blocks of the batch. Appends the ranges to the job.
 static void split_rows(train_job *job, int call, const rec_args *a, int parts, int mr) {
-  const int B = a->B;
-  // work[r]: the steps row r is active in, from a count of the steps by batch size.
+  const int B = a->B, blocks = (B + mr - 1) / mr;
+  // work[b]: the steps whose batch size is at least b, so row r's length is work[r + 1].
   long long *work = calloc((size_t)B + 1, sizeof *work);
   if (!work) abort();
   for (int t = 0; t < a->T; t++) work[a->batch_sizes[t]]++;
   for (int b = B - 1; b >= 0; b--) work[b] += work[b + 1];
-  // Now work[b] counts the steps with batch size >= b; row r's length is work[r + 1].
   long long total = 0;
   for (int r = 0; r < B; r++) total += work[r + 1];
   int r0 = 0;
@@ -435,10 +435,10 @@ static void split_rows(train_job *job, int call, const rec_args *a, int parts, i
       // The block boundary whose work so far is nearest to (p + 1) / parts of the total, leaving
       // at least one block for each range after this one.
       const long long target = total * (p + 1) / parts;
-      const int last = B - (parts - 1 - p) * mr;
-      long long sum = done;
+      const int last = (blocks - (parts - 1 - p)) * mr;
       r1 = r0 + mr;
-      for (int r = r0; r < r0 + mr && r < B; r++) sum += work[r + 1];
+      long long sum = done;
+      for (int r = r0; r < r1; r++) sum += work[r + 1];
       while (r1 + mr <= last) {
         long long next = sum;
         for (int r = r1; r < r1 + mr; r++) next += work[r + 1];
@@ -460,8 +460,8 @@ static void split_rows(train_job *job, int call, const rec_args *a, int parts, i
 // Runs `count` prepared calls. The pool's threads share the calls, then each call's batch: with
 // P > 1 threads and C calls, each call's rows split into up to RANGES_PER_THREAD · P / C ranges
 // of whole micro-kernel blocks (split_rows), every range a whole sequence on one thread, all at
-// once. A lone call whose batch is too small for two ranges splits each step by hidden units
-// instead (a projected LSTM, which cannot, runs on one thread). Every split computes the same bits.
+// once. A lone call whose batch is one block or less splits each step by hidden units instead (a
+// projected LSTM, which cannot, runs on one thread). Every split computes the same bits.
 static void run_calls(rec_args *args, int count, int backward) {
   if (count <= 0) return;
   const int threads = sl_pool_threads_here(), mr = sl_gemm_active()->mr;
@@ -473,13 +473,13 @@ static void run_calls(rec_args *args, int count, int backward) {
   const int want = threads > 1 ? threads * RANGES_PER_THREAD : 1;
   const int each = want / count > 1 ? want / count : 1;
   const int cap = MAX_RANGES / count;
-  if (count == 1 && threads > 1 && args[0].B < 2 * mr && !args[0].w_hr) {
+  if (count == 1 && threads > 1 && args[0].B <= mr && !args[0].w_hr) {
     job->fns.steps(&args[0], threads);
     free(job);
     return;
   }
   for (int i = 0; i < count; i++) {
-    const int blocks = args[i].B / mr > 1 ? args[i].B / mr : 1;
+    const int blocks = args[i].B > mr ? (args[i].B + mr - 1) / mr : 1;
     int parts = each < blocks ? each : blocks;
     if (parts > cap) parts = cap;
     split_rows(job, i, &args[i], parts, mr);
