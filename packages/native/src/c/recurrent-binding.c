@@ -12,9 +12,11 @@
 //   recurrentForwardMany([args, …])   recurrentBackwardMany([args, …])   (independent calls at once)
 //   recurrentInferMany([args, …])   (forward only, nothing saved: recurrent-infer.c)
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "gemm.h"
 #include "kernels.h"
@@ -25,9 +27,9 @@
 void recurrent_forward_steps_portable(const rec_args *a, int threads);
 void recurrent_backward_steps_portable(const rec_args *a, int threads);
 void recurrent_forward_pack_portable(const rec_args *a);
-void recurrent_forward_rows_portable(const rec_args *a, int r0, int r1);
+void recurrent_forward_rows_portable(const rec_args *a, int r0, int r1, int s0, int s1);
 void recurrent_backward_pack_portable(const rec_args *a);
-void recurrent_backward_rows_portable(const rec_args *a, int r0, int r1);
+void recurrent_backward_rows_portable(const rec_args *a, int r0, int r1, int s0, int s1);
 void recurrent_backward_weights_portable(const rec_args *a);
 void recurrent_infer_rows_portable(const infer_args *a, int r0, int r1);
 void recurrent_infer_pack_portable(const infer_args *a);
@@ -35,16 +37,16 @@ void recurrent_infer_pack_portable(const infer_args *a);
 void recurrent_forward_steps_avx2(const rec_args *a, int threads);
 void recurrent_backward_steps_avx2(const rec_args *a, int threads);
 void recurrent_forward_pack_avx2(const rec_args *a);
-void recurrent_forward_rows_avx2(const rec_args *a, int r0, int r1);
+void recurrent_forward_rows_avx2(const rec_args *a, int r0, int r1, int s0, int s1);
 void recurrent_backward_pack_avx2(const rec_args *a);
-void recurrent_backward_rows_avx2(const rec_args *a, int r0, int r1);
+void recurrent_backward_rows_avx2(const rec_args *a, int r0, int r1, int s0, int s1);
 void recurrent_backward_weights_avx2(const rec_args *a);
 void recurrent_forward_steps_avx512(const rec_args *a, int threads);
 void recurrent_backward_steps_avx512(const rec_args *a, int threads);
 void recurrent_forward_pack_avx512(const rec_args *a);
-void recurrent_forward_rows_avx512(const rec_args *a, int r0, int r1);
+void recurrent_forward_rows_avx512(const rec_args *a, int r0, int r1, int s0, int s1);
 void recurrent_backward_pack_avx512(const rec_args *a);
-void recurrent_backward_rows_avx512(const rec_args *a, int r0, int r1);
+void recurrent_backward_rows_avx512(const rec_args *a, int r0, int r1, int s0, int s1);
 void recurrent_backward_weights_avx512(const rec_args *a);
 void recurrent_infer_rows_avx2(const infer_args *a, int r0, int r1);
 void recurrent_infer_pack_avx2(const infer_args *a);
@@ -59,7 +61,7 @@ enum { LSTM = 0, GRU = 1, RNN_TANH = 2, RNN_RELU = 3 };
 typedef struct {
   void (*steps)(const rec_args *a, int threads);
   void (*pack)(const rec_args *a);
-  void (*rows)(const rec_args *a, int r0, int r1);
+  void (*rows)(const rec_args *a, int r0, int r1, int s0, int s1);
   void (*weights)(const rec_args *a);  // backward only
 } train_fns;
 
@@ -382,6 +384,16 @@ typedef int (*prepare_fn)(napi_env env, napi_value obj, const char *fn, rec_args
 // work is its rows' steps whatever the split (the same CPU time for 1 to 8 ranges of W2's 64
 // rows on one thread), so finer ranges cost nothing but more, smaller products.
 #define RANGES_PER_THREAD 2
+// Steps per span: a range runs span after span, and between two spans any thread may take it
+// over, so a thread the OS deschedules holds back at most the rest of one span of its range.
+#define SPAN_STEPS 8
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#define CPU_RELAX() _mm_pause()
+#else
+#define CPU_RELAX() ((void)0)
+#endif
 
 // How the training calls split over the pool (run_calls). The batch split runs each thread's rows
 // through the whole sequence with no barrier per step, where the split by hidden units pays a pool
@@ -395,8 +407,14 @@ typedef int (*prepare_fn)(napi_env env, napi_value obj, const char *fn, rec_args
 typedef struct {
   rec_args *args;
   train_fns fns;
-  int tasks;
+  int ranges, workers;
   int call[MAX_RANGES], r0[MAX_RANGES], r1[MAX_RANGES];
+  // Per range: held by a thread (1) while it runs a span; the next span's first step (read and
+  // written only by the holder); all its steps done.
+  _Atomic int busy[MAX_RANGES];
+  int next[MAX_RANGES];
+  _Atomic int finished[MAX_RANGES];
+  _Atomic int left;  // ranges not finished
 } train_job;
 
 static void pack_task(void *ctx, int i) {
@@ -404,9 +422,47 @@ static void pack_task(void *ctx, int i) {
   job->fns.pack(&job->args[i]);
 }
 
+// Runs the next span of range c when no other thread holds it; 1 when it did.
+static int run_span(train_job *job, int c) {
+  if (atomic_load_explicit(&job->finished[c], memory_order_relaxed)) return 0;
+  int free_ = 0;
+  if (!atomic_compare_exchange_strong_explicit(&job->busy[c], &free_, 1, memory_order_acquire,
+                                               memory_order_relaxed))
+    return 0;
+  const rec_args *a = &job->args[job->call[c]];
+  const int s0 = job->next[c], ran = s0 < a->T;
+  if (ran) {
+    job->fns.rows(a, job->r0[c], job->r1[c], s0, s0 + SPAN_STEPS);
+    job->next[c] = s0 + SPAN_STEPS;
+    if (job->next[c] >= a->T) {
+      atomic_store_explicit(&job->finished[c], 1, memory_order_relaxed);
+      atomic_fetch_sub_explicit(&job->left, 1, memory_order_relaxed);
+    }
+  }
+  atomic_store_explicit(&job->busy[c], 0, memory_order_release);
+  return ran;
+}
+
+// One thread's part of the job: span after span of one range while it lasts, then of any range no
+// other thread holds, until every range is done. A thread waits only when every unfinished range
+// is held by another: it polls every few microseconds (sleeping, not spinning) and takes over the
+// range of a thread the OS has descheduled as soon as that thread's span ends.
 static void rows_task(void *ctx, int task) {
-  const train_job *job = ctx;
-  if (job->r0[task] < job->r1[task]) job->fns.rows(&job->args[job->call[task]], job->r0[task], job->r1[task]);
+  train_job *job = ctx;
+  int c = (int)((long long)task * job->ranges / job->workers), waits = 0;
+  while (atomic_load_explicit(&job->left, memory_order_relaxed) > 0) {
+    int ran = -1;
+    for (int n = 0; n < job->ranges && ran < 0; n++)
+      if (run_span(job, (c + n) % job->ranges)) ran = (c + n) % job->ranges;
+    if (ran >= 0) {
+      c = ran;
+      waits = 0;
+    } else if (++waits < 64) {
+      CPU_RELAX();
+    } else {
+      nanosleep(&(struct timespec){0, 20000}, NULL);
+    }
+  }
 }
 
 static void weights_task(void *ctx, int i) {
@@ -448,10 +504,13 @@ static void split_rows(train_job *job, int call, const rec_args *a, int parts, i
       }
       done = sum;
     }
-    job->call[job->tasks] = call;
-    job->r0[job->tasks] = r0;
-    job->r1[job->tasks] = r1;
-    job->tasks++;
+    const int k = job->ranges++;
+    job->call[k] = call;
+    job->r0[k] = r0;
+    job->r1[k] = r1;
+    job->next[k] = 0;
+    atomic_init(&job->busy[k], 0);
+    atomic_init(&job->finished[k], 0);
     r0 = r1;
   }
   free(work);
@@ -469,7 +528,7 @@ static void run_calls(rec_args *args, int count, int backward) {
   if (!job) abort();
   job->args = args;
   job->fns = train_for(backward);
-  job->tasks = 0;
+  job->ranges = 0;
   const int want = threads > 1 ? threads * RANGES_PER_THREAD : 1;
   const int each = want / count > 1 ? want / count : 1;
   const int cap = MAX_RANGES / count;
@@ -484,8 +543,10 @@ static void run_calls(rec_args *args, int count, int backward) {
     if (parts > cap) parts = cap;
     split_rows(job, i, &args[i], parts, mr);
   }
+  atomic_init(&job->left, job->ranges);
+  job->workers = threads < job->ranges ? threads : job->ranges;
   sl_pool_run(pack_task, job, count);
-  sl_pool_run(rows_task, job, job->tasks);
+  sl_pool_run(rows_task, job, job->workers);
   if (backward) sl_pool_run(weights_task, job, count);
   free(job);
 }

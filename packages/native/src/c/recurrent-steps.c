@@ -244,8 +244,10 @@ void recurrent_forward_pack(const rec_args *a) {
   if (a->w_hr) sl_pack_b(1, H, O, a->w_hr, a->w_hr_packed);
 }
 
-// Forward of the batch rows [r0, r1) over the whole sequence, on the calling thread.
-void recurrent_forward_rows(const rec_args *a, int r0, int r1) {
+// Forward of the batch rows [r0, r1) over the loop's steps [s0, s1) (positions in the forward's
+// order: s is time step_time(a, s)), on the calling thread. The rows' state is in the working
+// buffers between spans, so consecutive spans may run on different threads.
+void recurrent_forward_rows(const rec_args *a, int r0, int r1, int s0, int s1) {
   const int H = a->H, O = a->O, T = a->T, G = gate_count(a->cell), GH = G * H, nr = sl_gemm_active()->nr;
   const int panels = (H + nr - 1) / nr, panels_o = (O + nr - 1) / nr;
   const size_t gate_stride = sl_packed_size(O, H);
@@ -253,7 +255,7 @@ void recurrent_forward_rows(const rec_args *a, int r0, int r1) {
   for (int g = 0; g < G; g++) packed[g] = a->w_hh_packed + g * gate_stride;
   const float *w_hr = a->w_hr_packed;
   rec_args s = rows_view(a, r0);
-  for (int step = 0; step < T; step++) {
+  for (int step = s0; step < s1 && step < T; step++) {
     const int t = step_time(a, step), bs = rows_at(a, t, r0, r1);
     if (bs == 0) continue;
     const int row = a->offsets[t] + r0;
@@ -292,17 +294,19 @@ void recurrent_backward_pack(const rec_args *a) {
   if (a->w_hr) sl_pack_b(0, a->O, a->H, a->w_hr, a->w_hr_packed);
 }
 
-// Backward through time of the batch rows [r0, r1), on the calling thread, in the reverse of the
-// forward's order of steps; the weight gradients are recurrent_backward_weights', after every range.
-void recurrent_backward_rows(const rec_args *a, int r0, int r1) {
+// Backward through time of the batch rows [r0, r1) over the backward's steps [s0, s1) (positions
+// in the reverse of the forward's order: s is the forward's position T − 1 − s), on the calling
+// thread; dh and dc carry between spans in the working buffers. The weight gradients are
+// recurrent_backward_weights', after every range.
+void recurrent_backward_rows(const rec_args *a, int r0, int r1, int s0, int s1) {
   const int H = a->H, O = a->O, T = a->T, GH = gate_count(a->cell) * H, nr = sl_gemm_active()->nr;
   const int panels_h = (H + nr - 1) / nr, panels_o = (O + nr - 1) / nr;
   // GRU: the gradient of the recurrent pre-activations differs from dxProj in its n part.
   const float *d_rec = a->cell == GRU ? a->dhh : a->dx_proj;
   const float *w_hh = a->w_hh_packed, *w_hr = a->w_hr_packed;
   rec_args s = rows_view(a, r0);
-  for (int step = T - 1; step >= 0; step--) {
-    const int t = step_time(a, step), bs = rows_at(a, t, r0, r1);
+  for (int i = s0; i < s1 && i < T; i++) {
+    const int t = step_time(a, T - 1 - i), bs = rows_at(a, t, r0, r1);
     if (bs == 0) continue;
     const int row = a->offsets[t] + r0;
     // dh ← dL/dh_t in total: from the output at t plus what the next step sent back.
