@@ -387,6 +387,8 @@ typedef int (*prepare_fn)(napi_env env, napi_value obj, const char *fn, rec_args
 // Steps per span: a range runs span after span, and between two spans any thread may take it
 // over, so a thread the OS deschedules holds back at most the rest of one span of its range.
 #define SPAN_STEPS 8
+// Pauses before a thread with no range to run starts sleeping between polls (pool.c's SPIN).
+#define WAIT_SPIN 2000
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
@@ -445,8 +447,8 @@ static int run_span(train_job *job, int c) {
 
 // One thread's part of the job: span after span of one range while it lasts, then of any range no
 // other thread holds, until every range is done. A thread waits only when every unfinished range
-// is held by another: it polls every few microseconds (sleeping, not spinning) and takes over the
-// range of a thread the OS has descheduled as soon as that thread's span ends.
+// is held by another: it spins a bounded few microseconds, then polls every 20 µs asleep, and
+// takes over the range of a thread the OS has descheduled as soon as that thread's span ends.
 static void rows_task(void *ctx, int task) {
   train_job *job = ctx;
   int c = (int)((long long)task * job->ranges / job->workers), waits = 0;
@@ -457,7 +459,7 @@ static void rows_task(void *ctx, int task) {
     if (ran >= 0) {
       c = ran;
       waits = 0;
-    } else if (++waits < 64) {
+    } else if (++waits < WAIT_SPIN) {
       CPU_RELAX();
     } else {
       nanosleep(&(struct timespec){0, 20000}, NULL);

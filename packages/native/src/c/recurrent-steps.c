@@ -8,16 +8,18 @@
 //
 // By batch rows (recurrent_forward_rows / recurrent_backward_rows; the default): the rows of a
 // batch never mix (a step's product and its gate math are row by row, the projection of a
-// projected LSTM too), so a range of rows [r0, r1) runs the whole sequence on one thread, with no
-// barrier per step: forward its rows' steps, writing the saved activations of its rows; backward
-// the BPTT of its rows, dh (and dc) carried per row. W_hh is packed once per call before the
-// ranges run (recurrent_*_pack) and shared read-only. Packed batches sort their sequences by
-// decreasing length, so a range's rows are a prefix of each step's rows while the step still has
-// any of them (batch_sizes[t] > r0): recurrent-binding.c balances the ranges by the rows' lengths.
-// The weight gradients stay one GEMM over all N rows after the loop (recurrent_backward_weights).
+// projected LSTM too), so a range of rows [r0, r1) runs the sequence on its own, with no barrier
+// per step: forward its rows' steps, writing the saved activations of its rows; backward the BPTT
+// of its rows, dh (and dc) carried per row. It runs in spans of steps, and the state between two
+// spans is in the working buffers, so recurrent-binding.c lets any thread take a range over
+// between spans. W_hh is packed once per call before the ranges run (recurrent_*_pack) and shared
+// read-only. Packed batches sort their sequences by decreasing length, so a range's rows are a
+// prefix of each step's rows while the step still has any of them (batch_sizes[t] > r0):
+// recurrent-binding.c balances the ranges by the rows' lengths. The weight gradients stay one
+// GEMM over all N rows after the loop (recurrent_backward_weights).
 //
-// By slices of hidden units (recurrent_forward_steps / recurrent_backward_steps): for a batch too
-// small to split (fewer than two micro-kernel blocks of rows), each step is split over the pool.
+// By slices of hidden units (recurrent_forward_steps / recurrent_backward_steps): for a batch of
+// one micro-kernel block of rows or less (nothing to split by rows), each step splits over the pool.
 // A slice is a range of whole GEMM panels of hidden units [k0, k1): the columns of all G gates of
 // those units. Forward, a slice's task runs its columns of the step's product h_{t−1} W_hhᵀ (W_hh
 // packed once per call, gate by gate, so a slice's panels are its own and stay hot in that core's
