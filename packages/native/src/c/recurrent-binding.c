@@ -6,8 +6,8 @@
 // the weight gradients' operands are allocated here, once per call. Every length is checked
 // against the sizes before native code touches an array: a wrong one is a RangeError.
 // The time loops are recurrent-steps.c's: the batch's rows split over the pool, each range of rows
-// a whole sequence on one thread, or, for a batch too small to split, each step split by slices
-// of hidden units (run_calls below chooses).
+// its whole sequence with no barrier per step, or, for a batch too small to split, each step split
+// by slices of hidden units (run_calls below chooses).
 //   recurrentForward(args)   recurrentBackward(args)   recurrentInfo() -> { isa }
 //   recurrentForwardMany([args, …])   recurrentBackwardMany([args, …])   (independent calls at once)
 //   recurrentInferMany([args, …])   (forward only, nothing saved: recurrent-infer.c)
@@ -520,9 +520,10 @@ static void split_rows(train_job *job, int call, const rec_args *a, int parts, i
 
 // Runs `count` prepared calls. The pool's threads share the calls, then each call's batch: with
 // P > 1 threads and C calls, each call's rows split into up to RANGES_PER_THREAD · P / C ranges
-// of whole micro-kernel blocks (split_rows), every range a whole sequence on one thread, all at
-// once. A lone call whose batch is one block or less splits each step by hidden units instead (a
-// projected LSTM, which cannot, runs on one thread). Every split computes the same bits.
+// of whole micro-kernel blocks (split_rows), all at once, each range's sequence run span by span
+// by whichever thread holds it (rows_task). A lone call whose batch is one block or less splits
+// each step by hidden units instead (a projected LSTM, which cannot, runs on one thread). Every
+// split computes the same bits.
 static void run_calls(rec_args *args, int count, int backward) {
   if (count <= 0) return;
   const int threads = sl_pool_threads_here(), mr = sl_gemm_active()->mr;
