@@ -1,10 +1,13 @@
 // The native fused recurrence (src/c/recurrent-binding.c over the wasm backend's C cells): one
 // addon call per sequence and direction, both builds of the gate math (AVX2 + FMA and portable)
-// against the js kernels in float64 on shapes with full SIMD vectors and a tail, the steps split
-// over the pool by slices of hidden units giving the same bits on 1, 2 and 3 threads (every cell,
-// packed, reverse, projected), the directions of a bidirectional layer in one call giving the bits
-// of one call each, NaN passing through as in js, and typed errors for bad buffers. The conformance suite (packages/tensor/src/backend/conformance.test.ts)
-// checks every combination on small random shapes against the reference kernels.
+// against the js kernels in float64 on shapes with full SIMD vectors and a tail; the batch's rows
+// split over the pool (W2's layer and odd batches, every cell, padded, packed, reverse, projected,
+// every build's micro-kernel) and, for a batch too small to split, each step split by slices of
+// hidden units, both giving the same bits on 1 to 4 threads and agreeing with js; the directions
+// of a bidirectional layer in one call giving the bits of one call each, NaN passing through as
+// in js, and typed errors for bad buffers. The conformance suite
+// (packages/tensor/src/backend/conformance.test.ts) checks every combination on small random
+// shapes against the reference kernels.
 
 import {
   jsBackend,
@@ -209,26 +212,6 @@ describe.skipIf(!load.ok)(`the native fused recurrence${skipped}`, () => {
     );
   });
 
-  // Steps big enough to split over the pool by slices of hidden units (recurrent-steps.c: 1 MFLOP
-  // or more per step), with H a multiple of the panel width or not (a partial last panel), uneven
-  // lengths whose last steps are too small to split, both directions; the projected LSTM runs
-  // recurrent.c's loop, whose step GEMMs split by columns.
-  const sliced: Problem[] = [
-    { cell: 'lstm', H: 256, O: 256, B: 32, lengths: [3, ...Array(31).fill(2)], reverse: false, bias: false },
-    { cell: 'gru', H: 160, O: 160, B: 24, lengths: [3, 3, ...Array(22).fill(2)], reverse: true, bias: true },
-    { cell: 'gru', H: 150, O: 150, B: 24, lengths: Array(24).fill(2), reverse: false, bias: false },
-    {
-      cell: 'rnn_tanh',
-      H: 300,
-      O: 300,
-      B: 16,
-      lengths: [3, 2, ...Array(14).fill(1)],
-      reverse: false,
-      bias: false,
-    },
-    { cell: 'rnn_relu', H: 300, O: 300, B: 16, lengths: Array(16).fill(2), reverse: true, bias: false },
-    { cell: 'lstm', H: 200, O: 120, B: 32, lengths: Array(32).fill(2), reverse: true, bias: false },
-  ];
   const withThreads = <T>(n: number, run: () => T): T => {
     const threads = addon.threads();
     addon.setThreads(n);
@@ -244,25 +227,20 @@ describe.skipIf(!load.ok)(`the native fused recurrence${skipped}`, () => {
     native.recurrentBackward(a);
     return a;
   };
-
-  test.each(sliced)(
-    'steps split over the pool: $cell H=$H O=$O B=$B reverse=$reverse gives the same bits on 1, 2 and 3 threads',
-    (p) => {
-      const one = withThreads(1, () => forwardBackward(p));
-      for (const n of [2, 3]) {
-        const many = withThreads(n, () => forwardBackward(p));
-        for (const key of [...FORWARD, ...BACKWARD])
-          expect(firstDifference(many[key], one[key]), `${key} on ${n} threads`).toBe(-1);
-      }
-    },
-  );
-
-  test.each(sliced.slice(0, 2))('steps split over the pool: $cell H=$H agrees with js in float64', (p) => {
-    const got = withThreads(2, () => forwardBackward(p));
+  const sameBitsOnThreads = (p: Problem, counts: number[]) => {
+    const one = withThreads(1, () => forwardBackward(p));
+    for (const n of counts) {
+      const many = withThreads(n, () => forwardBackward(p));
+      for (const key of [...FORWARD, ...BACKWARD])
+        expect(firstDifference(many[key], one[key]), `${key} on ${n} threads`).toBe(-1);
+    }
+  };
+  const agreesWithJs = (p: Problem, threads: number) => {
+    const got = withThreads(threads, () => forwardBackward(p));
     const want = recurrentArgs(p, 'float64');
     jsBackend.recurrentForward(want);
     jsBackend.recurrentBackward(want);
-    // A step sums H (forward) or G·H (backward) products: the float32 bound grows with them.
+    // A step sums H (forward) or G·H (backward) products, dW_hh N rows: the float32 bound grows with them.
     for (const key of FORWARD) {
       const w = want[key];
       if (w) expectClose(got[key] as Float32Array, w, { rtol: 1e-3, atol: 1e-3 }, key);
@@ -272,7 +250,79 @@ describe.skipIf(!load.ok)(`the native fused recurrence${skipped}`, () => {
       if (!w) continue;
       expectClose(got[key] as Float32Array, w, { rtol: 2e-3, atol: 2e-3 * magnitudeOf(w) }, key);
     }
+  };
+
+  // The batch split (recurrent-steps.c's *_rows, the ranges from recurrent-binding.c's
+  // split_rows): W2's layer (B = 64, H = 128) over fewer steps, padded and packed (lengths
+  // falling from T to 1, so the ranges of the long rows get fewer rows), forward and reverse, every
+  // cell; a batch that no thread count divides (61), one of 13 rows (ranges of 8 + 5 rows with
+  // AVX-512's micro-kernel, 6 + 6 + 1 with AVX2's), and a projected LSTM; with every build's
+  // micro-kernel, whose row block sets the ranges. Each range
+  // runs its rows' whole sequence: an offset of a range's state, scratch or rows gone wrong
+  // changes the bits against one thread (one range from row 0).
+  const packedLengths = (B: number, T: number) =>
+    Array.from({ length: B }, (_, i) => T - Math.floor((i * T) / B));
+  const byRows: Problem[] = [
+    { cell: 'lstm', H: 128, O: 128, B: 64, lengths: Array(64).fill(6), reverse: false, bias: false },
+    { cell: 'lstm', H: 128, O: 128, B: 64, lengths: packedLengths(64, 9), reverse: true, bias: false },
+    { cell: 'gru', H: 128, O: 128, B: 64, lengths: packedLengths(64, 7), reverse: false, bias: true },
+    { cell: 'gru', H: 40, O: 40, B: 61, lengths: packedLengths(61, 6), reverse: true, bias: false },
+    { cell: 'rnn_tanh', H: 128, O: 128, B: 61, lengths: Array(61).fill(5), reverse: true, bias: false },
+    { cell: 'rnn_relu', H: 37, O: 37, B: 40, lengths: packedLengths(40, 7), reverse: false, bias: false },
+    { cell: 'lstm', H: 37, O: 37, B: 13, lengths: packedLengths(13, 5), reverse: false, bias: false },
+    { cell: 'lstm', H: 48, O: 24, B: 40, lengths: packedLengths(40, 6), reverse: true, bias: false },
+  ];
+  describe.each(isas)('with the %s GEMM', (isa) => {
+    test.each(byRows)(
+      'the batch split over the pool: $cell H=$H O=$O B=$B reverse=$reverse gives the same bits on 1, 2, 3 and 4 threads',
+      (p) => {
+        addon.setIsa(isa);
+        try {
+          sameBitsOnThreads(p, [2, 3, 4]);
+        } finally {
+          addon.setIsa(initial);
+        }
+      },
+    );
   });
+  test.each(byRows.filter((p) => p.H === 128))(
+    'the batch split over the pool: W2-sized $cell (B=$B) agrees with js in float64 on 2 threads',
+    (p) => agreesWithJs(p, 2),
+  );
+
+  // A batch of one micro-kernel block or less (B ≤ 4 rows: every build's block)
+  // splits each step by slices of hidden units when the step is big enough (recurrent-steps.c:
+  // 1 MFLOP or more per step), with H a multiple of the panel width or not (a partial last panel),
+  // uneven lengths whose last steps are too small to split, both directions; a projected LSTM
+  // (which cannot) runs its rows on one thread, and a batch of one row (its steps too small to
+  // split) the steps' loop on one thread.
+  const byUnits: Problem[] = [
+    { cell: 'lstm', H: 256, O: 256, B: 4, lengths: [3, 3, 2, 2], reverse: false, bias: false },
+    { cell: 'gru', H: 300, O: 300, B: 4, lengths: [3, 3, 2, 1], reverse: true, bias: true },
+    { cell: 'gru', H: 256, O: 256, B: 4, lengths: Array(4).fill(2), reverse: false, bias: false },
+    { cell: 'rnn_tanh', H: 400, O: 400, B: 4, lengths: [3, 2, 1, 1], reverse: false, bias: false },
+    { cell: 'rnn_relu', H: 400, O: 400, B: 4, lengths: Array(4).fill(2), reverse: true, bias: false },
+    { cell: 'lstm', H: 200, O: 120, B: 4, lengths: Array(4).fill(2), reverse: true, bias: false },
+    { cell: 'lstm', H: 256, O: 256, B: 1, lengths: [4], reverse: false, bias: false },
+  ];
+  test.each(byUnits)(
+    'steps split by hidden units: $cell H=$H O=$O B=$B reverse=$reverse gives the same bits on 1, 2 and 3 threads',
+    (p) => sameBitsOnThreads(p, [2, 3]),
+  );
+  test.each(byUnits.slice(0, 2))('steps split by hidden units: $cell H=$H agrees with js in float64', (p) =>
+    agreesWithJs(p, 2),
+  );
+
+  test.each([byRows[1], byUnits[0]])(
+    'the gates may be xProj itself (the products added in place): $cell B=$B, 2 threads',
+    (p) => {
+      const want = withThreads(2, () => forwardBackward(p));
+      const a = recurrentArgs(p, 'float32');
+      a.gates = a.xProj;
+      withThreads(2, () => native.recurrentForward(a));
+      for (const key of FORWARD) expect(firstDifference(a[key], want[key]), key).toBe(-1);
+    },
+  );
 
   // W1's layer (B = 32, H = 256) on packed lengths 12 down to 5: the weight gradients' one GEMM
   // over all N rows reads dgates [N, G·H] as its transposed operand.
@@ -303,13 +353,14 @@ describe.skipIf(!load.ok)(`the native fused recurrence${skipped}`, () => {
     },
   );
 
-  test.each([1, 2])(
+  // On 4 threads each of the three calls gets ranges of rows of its own.
+  test.each([1, 2, 4])(
     'recurrentForwardMany / recurrentBackwardMany on %i thread(s) give the bits of one call each',
     (threads) => {
       // The two directions of a bidirectional layer, a GRU beside them, one of them packed.
       const ps: Problem[] = [
-        { ...sliced[0], reverse: false },
-        { ...sliced[0], reverse: true },
+        { ...byRows[0], reverse: false },
+        { ...byRows[0], reverse: true },
         { cell: 'gru', H: 37, O: 37, B: 5, lengths: [6, 5, 5, 2, 2], reverse: true, bias: true },
       ];
       withThreads(threads, () => {

@@ -43,19 +43,52 @@ void sl_pack_b(int transB, int k, int n, const float *b, float *packed) {
   }
 }
 
+// One MR-row panel of op(A): rows [i, i + rows) (rows ≤ MR, zero past them) and depths
+// [p0, p0 + kc), as dst[p · MR + r]. MR is a constant in each instance (pack_a's switch), so the
+// copies of a transposed A's MR contiguous floats become vector moves. A row-major A is read row
+// by row (sequential reads, writes MR floats apart in the panel, which stays in L1).
+#define PACK_PANEL(MR)                                                                                 \
+  static void pack_panel_##MR(int transA, int m, int k, const float *a, int i, int rows, int p0, int kc, \
+                              float *dst) {                                                            \
+    if (transA && rows == MR) {                                                                        \
+      const float *src = a + (size_t)p0 * m + i;                                                       \
+      for (int p = 0; p < kc; p++, dst += MR, src += m)                                                \
+        for (int r = 0; r < MR; r++) dst[r] = src[r];                                                  \
+      return;                                                                                          \
+    }                                                                                                  \
+    if (transA) {                                                                                      \
+      const float *src = a + (size_t)p0 * m + i;                                                       \
+      for (int p = 0; p < kc; p++, dst += MR, src += m)                                                \
+        for (int r = 0; r < MR; r++) dst[r] = r < rows ? src[r] : 0.0f;                               \
+      return;                                                                                          \
+    }                                                                                                  \
+    for (int r = 0; r < MR; r++) {                                                                     \
+      if (r < rows) {                                                                                  \
+        const float *src = a + (size_t)(i + r) * k + p0;                                               \
+        for (int p = 0; p < kc; p++) dst[p * MR + r] = src[p];                                         \
+      } else {                                                                                         \
+        for (int p = 0; p < kc; p++) dst[p * MR + r] = 0.0f;                                           \
+      }                                                                                                \
+    }                                                                                                  \
+  }
+PACK_PANEL(4)
+PACK_PANEL(6)
+PACK_PANEL(8)
+
 // Packs rows [i0, i0 + mc) and depths [p0, p0 + kc) of op(A) into MR-row panels, zero past m.
 static void pack_a(int transA, int m, int k, const float *a, int i0, int mc, int p0, int kc, int mr,
                    float *dst) {
-  for (int ir = 0; ir < mc; ir += mr) {
-    for (int p = 0; p < kc; p++, dst += mr) {
-      for (int r = 0; r < mr; r++) {
-        const int i = i0 + ir + r;
-        if (i >= m) {
-          dst[r] = 0.0f;
-        } else {
-          dst[r] = transA ? a[(size_t)(p0 + p) * m + i] : a[(size_t)i * k + p0 + p];
-        }
-      }
+  for (int ir = 0; ir < mc; ir += mr, dst += (size_t)kc * mr) {
+    const int i = i0 + ir;
+    const int rows = m - i < 0 ? 0 : (m - i < mr ? m - i : mr);
+    switch (mr) {
+      case 4: pack_panel_4(transA, m, k, a, i, rows, p0, kc, dst); break;
+      case 6: pack_panel_6(transA, m, k, a, i, rows, p0, kc, dst); break;
+      case 8: pack_panel_8(transA, m, k, a, i, rows, p0, kc, dst); break;
+      default:
+        for (int p = 0; p < kc; p++)
+          for (int r = 0; r < mr; r++)
+            dst[p * mr + r] = r >= rows ? 0.0f : transA ? a[(size_t)(p0 + p) * m + i + r] : a[(size_t)(i + r) * k + p0 + p];
     }
   }
 }

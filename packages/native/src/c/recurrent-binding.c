@@ -5,14 +5,18 @@
 // filled exactly as the js kernels fill them. Only the packed weights, the per-step scratch and
 // the weight gradients' operands are allocated here, once per call. Every length is checked
 // against the sizes before native code touches an array: a wrong one is a RangeError.
-// The time loop is recurrent-steps.c's, each step split over the pool by slices of hidden units.
+// The time loops are recurrent-steps.c's: the batch's rows split over the pool, each range of rows
+// its whole sequence with no barrier per step, or, for a batch too small to split, each step split
+// by slices of hidden units (run_calls below chooses).
 //   recurrentForward(args)   recurrentBackward(args)   recurrentInfo() -> { isa }
 //   recurrentForwardMany([args, …])   recurrentBackwardMany([args, …])   (independent calls at once)
 //   recurrentInferMany([args, …])   (forward only, nothing saved: recurrent-infer.c)
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "gemm.h"
 #include "kernels.h"
@@ -22,13 +26,28 @@
 
 void recurrent_forward_steps_portable(const rec_args *a, int threads);
 void recurrent_backward_steps_portable(const rec_args *a, int threads);
+void recurrent_forward_pack_portable(const rec_args *a);
+void recurrent_forward_rows_portable(const rec_args *a, int r0, int r1, int s0, int s1);
+void recurrent_backward_pack_portable(const rec_args *a);
+void recurrent_backward_rows_portable(const rec_args *a, int r0, int r1, int s0, int s1);
+void recurrent_backward_weights_portable(const rec_args *a);
 void recurrent_infer_rows_portable(const infer_args *a, int r0, int r1);
 void recurrent_infer_pack_portable(const infer_args *a);
 #if defined(__x86_64__) || defined(_M_X64)
 void recurrent_forward_steps_avx2(const rec_args *a, int threads);
 void recurrent_backward_steps_avx2(const rec_args *a, int threads);
+void recurrent_forward_pack_avx2(const rec_args *a);
+void recurrent_forward_rows_avx2(const rec_args *a, int r0, int r1, int s0, int s1);
+void recurrent_backward_pack_avx2(const rec_args *a);
+void recurrent_backward_rows_avx2(const rec_args *a, int r0, int r1, int s0, int s1);
+void recurrent_backward_weights_avx2(const rec_args *a);
 void recurrent_forward_steps_avx512(const rec_args *a, int threads);
 void recurrent_backward_steps_avx512(const rec_args *a, int threads);
+void recurrent_forward_pack_avx512(const rec_args *a);
+void recurrent_forward_rows_avx512(const rec_args *a, int r0, int r1, int s0, int s1);
+void recurrent_backward_pack_avx512(const rec_args *a);
+void recurrent_backward_rows_avx512(const rec_args *a, int r0, int r1, int s0, int s1);
+void recurrent_backward_weights_avx512(const rec_args *a);
 void recurrent_infer_rows_avx2(const infer_args *a, int r0, int r1);
 void recurrent_infer_pack_avx2(const infer_args *a);
 void recurrent_infer_rows_avx512(const infer_args *a, int r0, int r1);
@@ -37,7 +56,14 @@ void recurrent_infer_pack_avx512(const infer_args *a);
 
 enum { LSTM = 0, GRU = 1, RNN_TANH = 2, RNN_RELU = 3 };
 
-typedef void (*steps_fn)(const rec_args *a, int threads);
+// One build's training time loops (recurrent-steps.c): the per-step split by hidden units, and the
+// split by rows (pack once, then ranges of rows, then the backward's weight gradients).
+typedef struct {
+  void (*steps)(const rec_args *a, int threads);
+  void (*pack)(const rec_args *a);
+  void (*rows)(const rec_args *a, int r0, int r1, int s0, int s1);
+  void (*weights)(const rec_args *a);  // backward only
+} train_fns;
 
 // The gate math's build for the GEMM's instruction set: the AVX-512 build (sixteen-float vectors)
 // with the AVX-512 micro-kernel, the AVX2 + FMA build (eight) with the AVX2 one, else the portable
@@ -51,13 +77,19 @@ static const char *gate_isa(void) {
   return "portable";
 }
 
-static steps_fn steps_for(int backward) {
+#define TRAIN_FNS(sfx, backward)                                                                      \
+  ((backward) ? (train_fns){recurrent_backward_steps_##sfx, recurrent_backward_pack_##sfx,             \
+                            recurrent_backward_rows_##sfx, recurrent_backward_weights_##sfx}           \
+              : (train_fns){recurrent_forward_steps_##sfx, recurrent_forward_pack_##sfx,               \
+                            recurrent_forward_rows_##sfx, NULL})
+
+static train_fns train_for(int backward) {
 #if defined(__x86_64__) || defined(_M_X64)
   const char *isa = gate_isa();
-  if (strcmp(isa, "avx512") == 0) return backward ? recurrent_backward_steps_avx512 : recurrent_forward_steps_avx512;
-  if (strcmp(isa, "avx2") == 0) return backward ? recurrent_backward_steps_avx2 : recurrent_forward_steps_avx2;
+  if (strcmp(isa, "avx512") == 0) return TRAIN_FNS(avx512, backward);
+  if (strcmp(isa, "avx2") == 0) return TRAIN_FNS(avx2, backward);
 #endif
-  return backward ? recurrent_backward_steps_portable : recurrent_forward_steps_portable;
+  return TRAIN_FNS(portable, backward);
 }
 
 typedef struct {
@@ -277,9 +309,10 @@ static int prepare_forward(napi_env env, napi_value obj, const char *fn, rec_arg
     copy_or_zero(a.c, c0, B * H);
   }
   a.out = out;
-  // LSTM and RNN add the recurrent products into the gates in place: they start as xProj.
-  if (gru) a.x_proj = x_proj;
-  else if (a.gates != x_proj) memcpy(a.gates, x_proj, N * GH * sizeof(float));
+  // LSTM and RNN add the recurrent products into the gates in place: the time loop copies each
+  // step's rows of xProj into them first (in cache, on the thread that runs them; a GRU reads
+  // xProj as it is).
+  a.x_proj = x_proj;
   *out_a = a;
   *out_s = s;
   return 1;
@@ -305,9 +338,6 @@ static int prepare_backward(napi_env env, napi_value obj, const char *fn, rec_ar
     return 0;
   // dW_hr needs every row's total dL/dh_t: the trace when one was asked for, else scratch.
   const int rows_scratch = proj && !dh_trace;
-  // scratch_a: the transposed operands of recurrent.c's weight gradients (the projected LSTM's
-  // loop); recurrent-steps.c's GEMM reads dgates untransposed and needs none.
-  const size_t sa = proj ? (GH > O ? GH : O) * N : 0;
   const size_t pb = sl_packed_size(a.N, a.O), pbh = proj ? sl_packed_size(a.N, a.H) : 0;
   arena s = {0, NULL};
   const size_t at_offsets = reserve(&s, a.T);
@@ -317,7 +347,6 @@ static int prepare_backward(napi_env env, napi_value obj, const char *fn, rec_ar
   const size_t at_dhh = gru ? reserve(&s, N * GH) : 0;
   const size_t at_rows = rows_scratch ? reserve(&s, N * O) : 0;
   const size_t at_dc = lstm && !dc0 ? reserve(&s, B * H) : 0;
-  const size_t at_sa = reserve(&s, sa);
   const size_t at_sb = reserve(&s, pb > pbh ? pb : pbh);
   if (!arena_alloc(&p, &s)) return 0;
   a.offsets = (int *)(s.base + at_offsets);
@@ -327,7 +356,6 @@ static int prepare_backward(napi_env env, napi_value obj, const char *fn, rec_ar
   a.dhh = gru ? s.base + at_dhh : NULL;
   a.dh_rows = rows_scratch ? s.base + at_rows : dh_trace;
   a.dc_trace = lstm ? dc_trace : NULL;
-  a.scratch_a = s.base + at_sa;
   a.scratch_b = s.base + at_sb;
   a.d_out = d_out;
   // The carried gradients live in the results: dh starts as dhN in dh0, dc as dcN in dc0.
@@ -348,6 +376,184 @@ static int prepare_backward(napi_env env, napi_value obj, const char *fn, rec_ar
 
 typedef int (*prepare_fn)(napi_env env, napi_value obj, const char *fn, rec_args *a, arena *s);
 
+#define MANY_MAX 64
+// Ranges of rows at most, over all the calls of one job.
+#define MAX_RANGES 256
+// Ranges of rows per thread: a range is claimed only when a thread starts it, so a thread that the
+// OS deschedules (a busy machine) leaves the ranges it has not started to the others. A range's
+// work is its rows' steps whatever the split (the same CPU time for 1 to 8 ranges of W2's 64
+// rows on one thread), so finer ranges cost nothing but more, smaller products.
+#define RANGES_PER_THREAD 2
+// Steps per span: a range runs span after span, and between two spans any thread may take it
+// over, so a thread the OS deschedules holds back at most the rest of one span of its range.
+#define SPAN_STEPS 8
+// Pauses before a thread with no range to run starts sleeping between polls (pool.c's SPIN).
+#define WAIT_SPIN 2000
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#define CPU_RELAX() _mm_pause()
+#else
+#define CPU_RELAX() ((void)0)
+#endif
+
+// How the training calls split over the pool (run_calls). The batch split runs each thread's rows
+// through the whole sequence with no barrier per step, where the split by hidden units pays a pool
+// job and a barrier per step (200 per W2 training step), each a wait for the slowest thread: on a
+// busy machine, for a thread the OS has descheduled (tools/bench/PROFILE.md measures both). Ranges
+// are whole micro-kernel blocks of rows (MR: 8 in AVX-512, 6 in AVX2, 4 in the scalar GEMM under
+// the portable gate math): a block costs the micro-kernel the same with 1 row or MR, so a batch of
+// one block or less has nothing to split by rows and splits each step by hidden units instead, when
+// the step is big enough to be worth a barrier (recurrent-steps.c's STEP_SPLIT_FLOPS), else runs on
+// one thread.
+typedef struct {
+  rec_args *args;
+  train_fns fns;
+  int ranges, workers;
+  int call[MAX_RANGES], r0[MAX_RANGES], r1[MAX_RANGES];
+  // Per range: held by a thread (1) while it runs a span; the next span's first step (read and
+  // written only by the holder); all its steps done.
+  _Atomic int busy[MAX_RANGES];
+  int next[MAX_RANGES];
+  _Atomic int finished[MAX_RANGES];
+  _Atomic int left;  // ranges not finished
+} train_job;
+
+static void pack_task(void *ctx, int i) {
+  const train_job *job = ctx;
+  job->fns.pack(&job->args[i]);
+}
+
+// Runs the next span of range c when no other thread holds it; 1 when it did.
+static int run_span(train_job *job, int c) {
+  if (atomic_load_explicit(&job->finished[c], memory_order_relaxed)) return 0;
+  int free_ = 0;
+  if (!atomic_compare_exchange_strong_explicit(&job->busy[c], &free_, 1, memory_order_acquire,
+                                               memory_order_relaxed))
+    return 0;
+  const rec_args *a = &job->args[job->call[c]];
+  const int s0 = job->next[c], ran = s0 < a->T;
+  if (ran) {
+    job->fns.rows(a, job->r0[c], job->r1[c], s0, s0 + SPAN_STEPS);
+    job->next[c] = s0 + SPAN_STEPS;
+    if (job->next[c] >= a->T) {
+      atomic_store_explicit(&job->finished[c], 1, memory_order_relaxed);
+      atomic_fetch_sub_explicit(&job->left, 1, memory_order_relaxed);
+    }
+  }
+  atomic_store_explicit(&job->busy[c], 0, memory_order_release);
+  return ran;
+}
+
+// One thread's part of the job: span after span of one range while it lasts, then of any range no
+// other thread holds, until every range is done. A thread waits only when every unfinished range
+// is held by another: it spins a bounded few microseconds, then polls every 20 µs asleep, and
+// takes over the range of a thread the OS has descheduled as soon as that thread's span ends.
+static void rows_task(void *ctx, int task) {
+  train_job *job = ctx;
+  int c = (int)((long long)task * job->ranges / job->workers), waits = 0;
+  while (atomic_load_explicit(&job->left, memory_order_relaxed) > 0) {
+    int ran = -1;
+    for (int n = 0; n < job->ranges && ran < 0; n++)
+      if (run_span(job, (c + n) % job->ranges)) ran = (c + n) % job->ranges;
+    if (ran >= 0) {
+      c = ran;
+      waits = 0;
+    } else if (++waits < WAIT_SPIN) {
+      CPU_RELAX();
+    } else {
+      nanosleep(&(struct timespec){0, 20000}, NULL);
+    }
+  }
+}
+
+static void weights_task(void *ctx, int i) {
+  const train_job *job = ctx;
+  job->fns.weights(&job->args[i]);
+}
+
+// Splits the rows of a call into `parts` ranges of whole blocks of `mr` rows (the last block may be
+// partial) with about the same work each: row r's work is its length, the steps with
+// batch_sizes[t] > r (packed sequences are sorted by decreasing length, so the first ranges hold
+// the long ones and get fewer rows). parts ≤ the blocks of the batch. Appends the ranges to the job.
+static void split_rows(train_job *job, int call, const rec_args *a, int parts, int mr) {
+  const int B = a->B, blocks = (B + mr - 1) / mr;
+  // work[b]: the steps whose batch size is at least b, so row r's length is work[r + 1].
+  long long *work = calloc((size_t)B + 1, sizeof *work);
+  if (!work) abort();
+  for (int t = 0; t < a->T; t++) work[a->batch_sizes[t]]++;
+  for (int b = B - 1; b >= 0; b--) work[b] += work[b + 1];
+  long long total = 0;
+  for (int r = 0; r < B; r++) total += work[r + 1];
+  int r0 = 0;
+  long long done = 0;
+  for (int p = 0; p < parts; p++) {
+    int r1 = B;
+    if (p < parts - 1) {
+      // The block boundary whose work so far is nearest to (p + 1) / parts of the total, leaving
+      // at least one block for each range after this one.
+      const long long target = total * (p + 1) / parts;
+      const int last = (blocks - (parts - 1 - p)) * mr;
+      r1 = r0 + mr;
+      long long sum = done;
+      for (int r = r0; r < r1; r++) sum += work[r + 1];
+      while (r1 + mr <= last) {
+        long long next = sum;
+        for (int r = r1; r < r1 + mr; r++) next += work[r + 1];
+        if (llabs(next - target) >= llabs(sum - target)) break;
+        sum = next;
+        r1 += mr;
+      }
+      done = sum;
+    }
+    const int k = job->ranges++;
+    job->call[k] = call;
+    job->r0[k] = r0;
+    job->r1[k] = r1;
+    job->next[k] = 0;
+    atomic_init(&job->busy[k], 0);
+    atomic_init(&job->finished[k], 0);
+    r0 = r1;
+  }
+  free(work);
+}
+
+// Runs `count` prepared calls. The pool's threads share the calls, then each call's batch: with
+// P > 1 threads and C calls, each call's rows split into up to RANGES_PER_THREAD · P / C ranges
+// of whole micro-kernel blocks (split_rows), all at once, each range's sequence run span by span
+// by whichever thread holds it (rows_task). A lone call whose batch is one block or less splits
+// each step by hidden units instead (a projected LSTM, which cannot, runs on one thread). Every
+// split computes the same bits.
+static void run_calls(rec_args *args, int count, int backward) {
+  if (count <= 0) return;
+  const int threads = sl_pool_threads_here(), mr = sl_gemm_active()->mr;
+  train_job *job = malloc(sizeof *job);
+  if (!job) abort();
+  job->args = args;
+  job->fns = train_for(backward);
+  job->ranges = 0;
+  const int want = threads > 1 ? threads * RANGES_PER_THREAD : 1;
+  const int each = want / count > 1 ? want / count : 1;
+  const int cap = MAX_RANGES / count;
+  if (count == 1 && threads > 1 && args[0].B <= mr && !args[0].w_hr) {
+    job->fns.steps(&args[0], threads);
+    free(job);
+    return;
+  }
+  for (int i = 0; i < count; i++) {
+    const int blocks = args[i].B > mr ? (args[i].B + mr - 1) / mr : 1;
+    int parts = each < blocks ? each : blocks;
+    if (parts > cap) parts = cap;
+    split_rows(job, i, &args[i], parts, mr);
+  }
+  atomic_init(&job->left, job->ranges);
+  job->workers = threads < job->ranges ? threads : job->ranges;
+  sl_pool_run(pack_task, job, count);
+  sl_pool_run(rows_task, job, job->workers);
+  if (backward) sl_pool_run(weights_task, job, count);
+  free(job);
+}
+
 static napi_value call_one(napi_env env, napi_callback_info info, const char *fn, prepare_fn prepare, int backward) {
   size_t argc = 1;
   napi_value obj;
@@ -355,7 +561,7 @@ static napi_value call_one(napi_env env, napi_callback_info info, const char *fn
   rec_args a;
   arena s;
   if (!prepare(env, obj, fn, &a, &s)) return NULL;
-  steps_for(backward)(&a, sl_pool_threads_here());
+  run_calls(&a, 1, backward);
   free(s.base);
   return NULL;
 }
@@ -367,22 +573,6 @@ static napi_value js_recurrent_forward(napi_env env, napi_callback_info info) {
 static napi_value js_recurrent_backward(napi_env env, napi_callback_info info) {
   return call_one(env, info, "recurrentBackward", prepare_backward, 1);
 }
-
-// recurrentForwardMany / recurrentBackwardMany: several independent calls (the directions of a
-// bidirectional layer). With two threads or more, each call runs whole on one thread of the
-// pool, all at once (no barrier per step); else one after the other, each step split over the
-// pool. Either way every call computes what it would alone, bit for bit.
-typedef struct {
-  rec_args *args;
-  steps_fn run;
-} many_job;
-
-static void many_task(void *ctx, int i) {
-  const many_job *job = ctx;
-  job->run(&job->args[i], 1);
-}
-
-#define MANY_MAX 64
 
 // The one argument of a *Many call: an array of at most MANY_MAX argument objects. False with a
 // pending JavaScript error when it is not.
@@ -410,6 +600,9 @@ static bool read_call_list(napi_env env, napi_callback_info info, const char *fn
   return true;
 }
 
+// recurrentForwardMany / recurrentBackwardMany: several independent calls (the directions of a
+// bidirectional layer) at once, the pool's threads shared between them (run_calls). Every call
+// computes what it would alone, bit for bit.
 static napi_value call_many(napi_env env, napi_callback_info info, const char *fn, prepare_fn prepare, int backward) {
   napi_value list;
   uint32_t count = 0;
@@ -425,16 +618,7 @@ static napi_value call_many(napi_env env, napi_callback_info info, const char *f
     }
     if (!prepare(env, obj, fn, &args[ready], &scratch[ready])) break;
   }
-  if (ready == count) {
-    const steps_fn run = steps_for(backward);
-    const int threads = sl_pool_threads_here();
-    if (threads >= 2 && count >= 2) {
-      many_job job = {args, run};
-      sl_pool_run(many_task, &job, (int)count);
-    } else {
-      for (uint32_t i = 0; i < count; i++) run(&args[i], threads);
-    }
-  }
+  if (ready == count) run_calls(args, (int)count, backward);
   for (uint32_t i = 0; i < ready; i++) free(scratch[i].base);
   return NULL;
 }

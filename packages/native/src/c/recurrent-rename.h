@@ -18,6 +18,11 @@
 #define rnn_backward SL_CAT(rnn_backward, SL_REC_SUFFIX)
 #define recurrent_forward_steps SL_CAT(recurrent_forward_steps, SL_REC_SUFFIX)
 #define recurrent_backward_steps SL_CAT(recurrent_backward_steps, SL_REC_SUFFIX)
+#define recurrent_forward_pack SL_CAT(recurrent_forward_pack, SL_REC_SUFFIX)
+#define recurrent_forward_rows SL_CAT(recurrent_forward_rows, SL_REC_SUFFIX)
+#define recurrent_backward_pack SL_CAT(recurrent_backward_pack, SL_REC_SUFFIX)
+#define recurrent_backward_rows SL_CAT(recurrent_backward_rows, SL_REC_SUFFIX)
+#define recurrent_backward_weights SL_CAT(recurrent_backward_weights, SL_REC_SUFFIX)
 #define recurrent_infer_rows SL_CAT(recurrent_infer_rows, SL_REC_SUFFIX)
 #define recurrent_infer_pack SL_CAT(recurrent_infer_pack, SL_REC_SUFFIX)
 

@@ -1,22 +1,35 @@
-// The native time loop of the fused recurrence, with every step split over the thread pool by
-// slices of hidden units. Included by recurrent-portable.c, recurrent-avx2.c and
-// recurrent-avx512.c after the wasm backend's recurrent.c and cells, so it runs the same gate
-// math (lstm.c, gru.c, rnn.c) and reuses recurrent.c's helpers; it computes what recurrent.c's
-// loop computes, element for element (see that file for the equations and buffers).
+// The native time loops of the fused recurrence for training (recurrentForward/Backward and their
+// *Many forms), in two splits over the thread pool. Included by recurrent-portable.c,
+// recurrent-avx2.c and recurrent-avx512.c after the wasm backend's recurrent.c and cells, so they
+// run the same gate math (lstm.c, gru.c, rnn.c) and reuse recurrent.c's helpers; both compute
+// what recurrent.c's loop computes, element for element (see that file for the equations and
+// buffers), and every element is computed by the same instructions whatever the split, so the
+// results are the same bits for every thread count and either split.
 //
+// By batch rows (recurrent_forward_rows / recurrent_backward_rows; the default): the rows of a
+// batch never mix (a step's product and its gate math are row by row, the projection of a
+// projected LSTM too), so a range of rows [r0, r1) runs the sequence on its own, with no barrier
+// per step: forward its rows' steps, writing the saved activations of its rows; backward the BPTT
+// of its rows, dh (and dc) carried per row. It runs in spans of steps, and the state between two
+// spans is in the working buffers, so recurrent-binding.c lets any thread take a range over
+// between spans. W_hh is packed once per call before the ranges run (recurrent_*_pack) and shared
+// read-only. Packed batches sort their sequences by decreasing length, so a range's rows are a
+// prefix of each step's rows while the step still has any of them (batch_sizes[t] > r0):
+// recurrent-binding.c balances the ranges by the rows' lengths. The weight gradients stay one
+// GEMM over all N rows after the loop (recurrent_backward_weights).
+//
+// By slices of hidden units (recurrent_forward_steps / recurrent_backward_steps): for a batch of
+// one micro-kernel block of rows or less (nothing to split by rows), each step splits over the pool.
 // A slice is a range of whole GEMM panels of hidden units [k0, k1): the columns of all G gates of
 // those units. Forward, a slice's task runs its columns of the step's product h_{t−1} W_hhᵀ (W_hh
 // packed once per call, gate by gate, so a slice's panels are its own and stay hot in that core's
 // cache), then the gate math of its units, then copies its units of h_t into out and into the
 // next step's h_prev rows (the next product's A operand: the working state h itself is being
 // overwritten by the other slices). Backward, a slice's task runs its columns of the previous
-// step's dh (+)= dgates W_hh, then its units of this step's gate math. Each element is computed
-// by the same instructions whatever the slicing (the GEMM splits no sum; the gate math is
-// elementwise), so the results are the same bits for every thread count. One pool job per step:
-// the job's end is the step's barrier.
-//
-// A projected LSTM (W_hr) needs every unit of h_full before its projection: it runs recurrent.c's
-// loop, whose step GEMMs split over the pool by columns.
+// step's dh (+)= dgates W_hh, then its units of this step's gate math. The GEMM splits no sum and
+// the gate math is elementwise. One pool job per step: the job's end is the step's barrier.
+// A projected LSTM (W_hr) needs every unit of h_full before its projection: it always splits by
+// rows (one range when the batch is too small).
 #include "gemm.h"
 #include "pool.h"
 
@@ -93,12 +106,8 @@ static void forward_slice(void *ctx, int slice) {
   }
 }
 
-// As recurrent_forward; `threads` is how many threads the steps may split over.
+// As recurrent_forward (without a projection); `threads` is how many threads the steps may split over.
 void recurrent_forward_steps(const rec_args *a, int threads) {
-  if (a->w_hr) {
-    recurrent_forward(a);
-    return;
-  }
   const int H = a->H, O = a->O, T = a->T;
   steps_job j = {a, gate_count(a->cell), gate_count(a->cell) * H, sl_gemm_active()->nr, 0, 1, 0, 0, -1};
   j.panels = (H + j.nr - 1) / j.nr;
@@ -106,6 +115,8 @@ void recurrent_forward_steps(const rec_args *a, int threads) {
   step_offsets(a);
   // W_hh [G·H, O] packed gate by gate: gate g is op(B) = W_hh[gH : (g+1)H]ᵀ [O, H].
   for (int g = 0; g < j.G; g++) sl_pack_b(1, O, H, a->w_hh + (size_t)g * H * O, a->w_hh_packed + g * j.gate_stride);
+  // LSTM and RNN add the products into the gates in place: they start as xProj.
+  if (a->cell != GRU && a->gates != a->x_proj) copy_floats(a->gates, a->x_proj, a->N * j.GH);
   if (T > 0) {
     const int t0 = step_time(a, 0);
     copy_floats(a->h_prev + a->offsets[t0] * O, a->h, a->batch_sizes[t0] * O);
@@ -153,12 +164,14 @@ static void backward_slice(void *ctx, int slice) {
 }
 
 // Weight gradients over all steps at once, as recurrent.c's weight_gradients (same sums, same
-// bits): dW_hh += d_recᵀ hPrev, db_hh += Σ rows. The GEMM reads d_rec [N, G·H] as its transposed
-// A operand (the packing of A takes each step's row of G·H floats as it lies), where recurrent.c
-// first copies it transposed into scratch_a: that copy of N·G·H floats, strided on one side, cost
-// more than the GEMM's own packing, and its scratch was N·G·H more floats to allocate per call.
-static void steps_weight_gradients(const rec_args *a, const float *d_rec) {
+// bits): dW_hh += d_recᵀ hPrev, db_hh += Σ rows, dW_hr += dh_rowsᵀ hFull. The GEMMs read d_rec
+// [N, G·H] and dh_rows [N, O] as their transposed A operands (the packing of A takes each row as
+// it lies), where recurrent.c first copies them transposed into scratch_a: that copy of N·G·H
+// floats, strided on one side, cost more than the GEMM's own packing. On the calling thread's
+// pool: after every range of rows is done, once per call.
+void recurrent_backward_weights(const rec_args *a) {
   const int GH = gate_count(a->cell) * a->H;
+  const float *d_rec = a->cell == GRU ? a->dhh : a->dx_proj;
   if (a->N > 0) {
     sl_pack_b(0, a->N, a->O, a->h_prev, a->scratch_b);
     sl_gemm_packed(1, GH, a->O, a->N, d_rec, a->scratch_b, a->dw_hh, 1);
@@ -172,14 +185,15 @@ static void steps_weight_gradients(const rec_args *a, const float *d_rec) {
       for (; k < GH; k++) a->db_hh[k] += d[k];
     }
   }
+  if (a->dw_hr && a->N > 0) {
+    sl_pack_b(0, a->N, a->H, a->h_full, a->scratch_b);
+    sl_gemm_packed(1, a->O, a->H, a->N, a->dh_rows, a->scratch_b, a->dw_hr, 1);
+  }
 }
 
-// As recurrent_backward; `threads` is how many threads the steps may split over.
+// As recurrent_backward (without a projection, whose weight gradients are recurrent_backward_weights');
+// `threads` is how many threads the steps may split over.
 void recurrent_backward_steps(const rec_args *a, int threads) {
-  if (a->w_hr) {
-    recurrent_backward(a);
-    return;
-  }
   const int H = a->H, O = a->O, T = a->T;
   steps_job j = {a, gate_count(a->cell), gate_count(a->cell) * H, sl_gemm_active()->nr, 0, 1, 0, -1, -1};
   j.panels = (H + j.nr - 1) / j.nr;
@@ -194,5 +208,124 @@ void recurrent_backward_steps(const rec_args *a, int threads) {
     j.slices = slices_for(&j, threads, gemm_rows);
     sl_pool_run(backward_slice, &j, j.slices);
   }
-  steps_weight_gradients(a, a->cell == GRU ? a->dhh : a->dx_proj);
+  recurrent_backward_weights(a);
+}
+
+// The rows [r0, r1) of the batch as the cells see them: the working state (h, c), the backward's
+// carried gradients (dh, dc) and the per-batch-row scratch (a GRU's hh, a projection's h_full_step
+// and dh_step) start at row r0, so the cells' batch row j is the batch's row r0 + j; the buffers
+// of every step's rows (gates, hPrev, out, dxProj, …) are indexed by the global row as they are.
+static rec_args rows_view(const rec_args *a, int r0) {
+  const size_t H = a->H, O = a->O, GH = (size_t)gate_count(a->cell) * a->H, r = r0;
+  rec_args s = *a;
+  if (a->h) s.h = a->h + r * O;
+  if (a->c) s.c = a->c + r * H;
+  if (a->hh) s.hh = a->hh + r * GH;
+  if (a->h_full_step) s.h_full_step = a->h_full_step + r * H;
+  if (a->dh) s.dh = a->dh + r * O;
+  if (a->dc) s.dc = a->dc + r * H;
+  if (a->dh_step) s.dh_step = a->dh_step + r * H;
+  return s;
+}
+
+// The rows of [r0, r1) active at step t: a prefix of the range (packed sequences are sorted by
+// decreasing length), possibly empty.
+static int rows_at(const rec_args *a, int t, int r0, int r1) {
+  const int bs = a->batch_sizes[t] < r1 ? a->batch_sizes[t] : r1;
+  return bs > r0 ? bs - r0 : 0;
+}
+
+// Forward, once per call before any range runs: the step offsets, W_hh [G·H, O] packed gate by
+// gate (gate g is op(B) = W_hh[gH : (g+1)H]ᵀ [O, H]) and W_hr [O, H] whole (op(B) = W_hrᵀ [H, O]).
+void recurrent_forward_pack(const rec_args *a) {
+  const int H = a->H, O = a->O;
+  const size_t gate_stride = sl_packed_size(O, H);
+  step_offsets(a);
+  for (int g = 0; g < gate_count(a->cell); g++)
+    sl_pack_b(1, O, H, a->w_hh + (size_t)g * H * O, a->w_hh_packed + g * gate_stride);
+  if (a->w_hr) sl_pack_b(1, H, O, a->w_hr, a->w_hr_packed);
+}
+
+// Forward of the batch rows [r0, r1) over the loop's steps [s0, s1) (positions in the forward's
+// order: s is time step_time(a, s)), on the calling thread. The rows' state is in the working
+// buffers between spans, so consecutive spans may run on different threads.
+void recurrent_forward_rows(const rec_args *a, int r0, int r1, int s0, int s1) {
+  const int H = a->H, O = a->O, T = a->T, G = gate_count(a->cell), GH = G * H, nr = sl_gemm_active()->nr;
+  const int panels = (H + nr - 1) / nr, panels_o = (O + nr - 1) / nr;
+  const size_t gate_stride = sl_packed_size(O, H);
+  const float *packed[4];
+  for (int g = 0; g < G; g++) packed[g] = a->w_hh_packed + g * gate_stride;
+  const float *w_hr = a->w_hr_packed;
+  rec_args s = rows_view(a, r0);
+  for (int step = s0; step < s1 && step < T; step++) {
+    const int t = step_time(a, step), bs = rows_at(a, t, r0, r1);
+    if (bs == 0) continue;
+    const int row = a->offsets[t] + r0;
+    // h_prev rows ← working state; then the step's recurrent product h_{t−1} W_hhᵀ.
+    copy_floats(a->h_prev + (size_t)row * O, s.h, bs * O);
+    // LSTM and RNN add the product into the step's gates in place: they start as its xProj rows.
+    if (a->cell != GRU && a->gates != a->x_proj)
+      copy_floats(a->gates + (size_t)row * GH, a->x_proj + (size_t)row * GH, bs * GH);
+    float *c[4];
+    float *const into = a->cell == GRU ? s.hh : a->gates + (size_t)row * GH;
+    for (int g = 0; g < G; g++) c[g] = into + g * H;
+    if (a->cell == GRU) {
+      if (a->b_hh)
+        for (int j = 0; j < bs; j++) copy_floats(s.hh + j * GH, a->b_hh, GH);
+      sl_gemm_panels(bs, H, O, s.h, 3, packed, 0, panels, c, GH, a->b_hh != 0);
+      gru_forward(&s, row, bs, 0, H);
+    } else {
+      sl_gemm_panels(bs, H, O, s.h, G, packed, 0, panels, c, GH, 1);
+      if (a->cell == LSTM) lstm_forward(&s, row, bs, 0, H);
+      else rnn_forward(&s, row, bs, 0, H, a->cell == RNN_RELU);
+    }
+    // Projected LSTM: h_t = hFull_t W_hrᵀ.
+    if (a->w_hr) {
+      copy_floats(a->h_full + (size_t)row * H, s.h_full_step, bs * H);
+      sl_gemm_panels(bs, O, H, s.h_full_step, 1, &w_hr, 0, panels_o, &s.h, O, 0);
+    }
+    copy_floats(a->out + (size_t)row * O, s.h, bs * O);
+  }
+}
+
+// Backward, once per call before any range runs: the step offsets, W_hh packed whole as op(B) =
+// W_hh [G·H, O] and W_hr as op(B) = W_hr [O, H].
+void recurrent_backward_pack(const rec_args *a) {
+  step_offsets(a);
+  sl_pack_b(0, gate_count(a->cell) * a->H, a->O, a->w_hh, a->w_hh_packed);
+  if (a->w_hr) sl_pack_b(0, a->O, a->H, a->w_hr, a->w_hr_packed);
+}
+
+// Backward through time of the batch rows [r0, r1) over the backward's steps [s0, s1) (positions
+// in the reverse of the forward's order: s is the forward's position T − 1 − s), on the calling
+// thread; dh and dc carry between spans in the working buffers. The weight gradients are
+// recurrent_backward_weights', after every range.
+void recurrent_backward_rows(const rec_args *a, int r0, int r1, int s0, int s1) {
+  const int H = a->H, O = a->O, T = a->T, GH = gate_count(a->cell) * H, nr = sl_gemm_active()->nr;
+  const int panels_h = (H + nr - 1) / nr, panels_o = (O + nr - 1) / nr;
+  // GRU: the gradient of the recurrent pre-activations differs from dxProj in its n part.
+  const float *d_rec = a->cell == GRU ? a->dhh : a->dx_proj;
+  const float *w_hh = a->w_hh_packed, *w_hr = a->w_hr_packed;
+  rec_args s = rows_view(a, r0);
+  for (int i = s0; i < s1 && i < T; i++) {
+    const int t = step_time(a, T - 1 - i), bs = rows_at(a, t, r0, r1);
+    if (bs == 0) continue;
+    const int row = a->offsets[t] + r0;
+    // dh ← dL/dh_t in total: from the output at t plus what the next step sent back.
+    if (a->d_out) {
+      const float *d = a->d_out + (size_t)row * O;
+      int k = 0;
+      for (; k + SL_LANES <= bs * O; k += SL_LANES)
+        wasm_v128_store(s.dh + k, wasm_f32x4_add(wasm_v128_load(s.dh + k), wasm_v128_load(d + k)));
+      for (; k < bs * O; k++) s.dh[k] += d[k];
+    }
+    if (a->dh_rows) copy_floats(a->dh_rows + (size_t)row * O, s.dh, bs * O);
+    // Projection: h = hFull W_hrᵀ, so dhFull = dh W_hr.
+    if (a->w_hr) sl_gemm_panels(bs, H, O, s.dh, 1, &w_hr, 0, panels_h, &s.dh_step, H, 0);
+    if (a->cell == LSTM) lstm_backward(&s, row, bs, 0, H);
+    else if (a->cell == GRU) gru_backward(&s, row, bs, 0, H);
+    else rnn_backward(&s, row, bs, 0, H, a->cell == RNN_RELU);
+    // dh_{t−1} (+)= dgates W_hh for the active rows (GRU keeps its direct path z ⊙ dh).
+    sl_gemm_panels(bs, O, GH, d_rec + (size_t)row * GH, 1, &w_hh, 0, panels_o, &s.dh, O, a->cell == GRU);
+  }
 }

@@ -1,0 +1,117 @@
+// A native training step against another build of the addon, alternating in one process (A B A B),
+// so both sides see the same machine load: `bench speed --mode train`'s step (zeroGrad, forward,
+// cross-entropy, backward, clipGradNorm(5), Adam) on W1/W2/W3 or W1-packed, with every function of
+// the native addon taken from this checkout's build ("new") or from the `--base` one ("old"), each
+// side training its own copy of the model from the same seed. Prints the median wall time per
+// step, the median process CPU time per step (every thread), the median of the per-round ratios
+// new / old, and whether the two sides' losses are the same bits at every step.
+//
+//   git worktree add --detach /tmp/base <commit> && (cd /tmp/base && pnpm install --frozen-lockfile && pnpm build)
+//   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/ab-train.ts \
+//     --base /tmp/base/packages/native/build/Release/seqlab_native.node [--workloads W2,W1] [--rounds 7] [--steps 4] [--threads 2]
+import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { crossEntropy } from '@seqlab/layers';
+import { loadNative, registerNative } from '@seqlab/native';
+import { Adam, clipGradNorm } from '@seqlab/optim';
+import { manualSeed, setBackend, type Tensor } from '@seqlab/tensor';
+import { makePackedBatch, PACKED_WORKLOADS, PackedClassifier } from '../src/commands/bench/packed';
+import { makeBatch } from '../src/commands/bench/speed';
+import { SeqClassifier, WORKLOADS, type WorkloadName } from '../src/commands/bench/workloads';
+
+const { values } = parseArgs({
+  options: {
+    base: { type: 'string' },
+    workloads: { type: 'string', default: 'W2' },
+    rounds: { type: 'string', default: '7' },
+    steps: { type: 'string', default: '4' },
+    threads: { type: 'string', default: '2' },
+  },
+});
+if (!values.base) throw new Error('ab-train: expected --base <path to another seqlab_native.node>');
+
+const threads = Number(values.threads);
+const status = registerNative({ threads });
+if (!status.ok) throw new Error(`native backend unavailable: ${status.reason}`);
+setBackend('native');
+const load = loadNative();
+if (!load.ok) throw new Error(load.reason);
+type Addon = Record<string, (...args: unknown[]) => unknown>;
+const addon = load.addon as unknown as Addon;
+const fresh: Addon = { ...addon };
+const old = createRequire(import.meta.url)(values.base) as Addon;
+old.setThreads(threads);
+// The backend looks each addon function up at call time: swapping them swaps the build.
+const use = (side: Addon) => {
+  for (const name of Object.keys(fresh)) if (typeof side[name] === 'function') addon[name] = side[name];
+};
+
+function trainer(name: string) {
+  manualSeed(0);
+  let forward: () => Tensor;
+  let labels: Tensor;
+  let params: Tensor[];
+  if (name === 'W1-packed') {
+    const w = PACKED_WORKLOADS['W1-packed'];
+    const model = new PackedClassifier(w);
+    const batch = makePackedBatch(w, 1);
+    forward = () => model.forwardPacked(batch.tokens, batch.lengths);
+    labels = batch.labels;
+    params = model.parameters();
+    model.train();
+  } else {
+    const w = WORKLOADS[name as WorkloadName];
+    const model = new SeqClassifier(w);
+    const batch = makeBatch(w, 1);
+    forward = () => model.forward(batch.tokens);
+    labels = batch.labels;
+    params = model.parameters();
+    model.train();
+  }
+  const optimizer = new Adam(params, { lr: 1e-3 });
+  return () => {
+    optimizer.zeroGrad();
+    const loss = crossEntropy(forward(), labels);
+    loss.backward();
+    clipGradNorm(params, 5);
+    optimizer.step();
+    return loss.item();
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const rounds = Number(values.rounds);
+const steps = Number(values.steps);
+for (const name of values.workloads.split(',')) {
+  const sides = { old: { build: old, step: trainer(name) }, new: { build: fresh, step: trainer(name) } };
+  const wall: Record<string, number[]> = { old: [], new: [] };
+  const cpu: Record<string, number[]> = { old: [], new: [] };
+  const losses: Record<string, number[]> = { old: [], new: [] };
+  const load0 = loadavg()[0];
+  // Round 0 warms up (JIT, first allocations) and is not timed; the order alternates by round.
+  for (let r = 0; r <= rounds; r++) {
+    for (const v of r % 2 ? (['new', 'old'] as const) : (['old', 'new'] as const)) {
+      use(sides[v].build);
+      // The same dropout masks on both sides: the generator restarts at the round's seed.
+      manualSeed(1 + r);
+      const t0 = performance.now();
+      const c0 = process.cpuUsage();
+      for (let i = 0; i < steps; i++) losses[v].push(sides[v].step());
+      const c = process.cpuUsage(c0);
+      if (r > 0) {
+        wall[v].push((performance.now() - t0) / steps);
+        cpu[v].push((c.user + c.system) / 1000 / steps);
+      }
+    }
+  }
+  use(fresh);
+  const same = losses.old.every((l, i) => Object.is(l, losses.new[i]));
+  const ratios = wall.new.map((x, i) => x / wall.old[i]);
+  console.log(
+    `${name}, ${threads} threads, ${rounds} rounds x ${steps} steps, load ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}: ` +
+      `wall ms/step old ${median(wall.old).toFixed(1)}, new ${median(wall.new).toFixed(1)}, new/old median ${median(ratios).toFixed(3)}; ` +
+      `CPU ms/step old ${median(cpu.old).toFixed(1)}, new ${median(cpu.new).toFixed(1)}; ` +
+      `losses ${same ? 'the same bits' : 'DIFFER'} (last ${losses.new.at(-1)})`,
+  );
+}
