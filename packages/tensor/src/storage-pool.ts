@@ -8,14 +8,12 @@ import { allocate, type DType, type FloatStorage, type Storage } from './dtype';
  * allocates the same sizes every time, so a step takes back what the last one gave; what V8 would
  * otherwise collect under external-memory pressure (≈ 3 mark-compacts a step) stays allocated.
  *
- * Bounded: at most {@link POOL_MAX_BYTES} held in all, {@link POOL_MAX_PER_SIZE} arrays of one size,
- * and only arrays of at least {@link POOL_MIN_BYTES} that own their whole buffer (never a view into
+ * Bounded: at most {@link POOL_MAX_BYTES} held in all, and only arrays of at least
+ * {@link POOL_MIN_BYTES} that own their whole buffer (never a view into
  * another tensor's storage). An array is in the pool at most once. Whoever releases an array
  * promises that nothing reads or writes it afterwards: a tensor a user holds is never released.
  */
 export const POOL_MAX_BYTES = 256 * 1024 * 1024;
-/** The most arrays of one dtype and length the pool holds. */
-export const POOL_MAX_PER_SIZE = 32;
 /** Smaller arrays are not pooled: V8 allocates them cheaply. */
 export const POOL_MIN_BYTES = 64 * 1024;
 
@@ -29,7 +27,7 @@ const keyOf = (dtype: FloatDType, n: number) => `${dtype}:${n}`;
 
 /**
  * Storage for `n` elements of `dtype` whose contents are unspecified (a recycled array, or a fresh
- * one without zero-filling where the platform allows): the caller writes every element.
+ * one): the caller writes every element.
  */
 export function takeStorage(dtype: 'float32', n: number): Float32Array;
 export function takeStorage(dtype: 'float64', n: number): Float64Array;
@@ -42,7 +40,7 @@ export function takeStorage(dtype: FloatDType, n: number): FloatStorage {
     heldBytes -= reused.byteLength;
     return reused;
   }
-  return uninitialized(dtype, n);
+  return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
 }
 
 /** Storage for `n` elements of any dtype whose every element the caller writes (floats: the pool). */
@@ -65,13 +63,9 @@ export function releaseStorage(data: FloatStorage): void {
   if (bytes < POOL_MIN_BYTES || data.byteOffset !== 0 || bytes !== data.buffer.byteLength) return;
   if (pooled.has(data) || heldBytes + bytes > POOL_MAX_BYTES) return;
   const key = keyOf(data instanceof Float64Array ? 'float64' : 'float32', data.length);
-  let list = free.get(key);
-  if (!list) {
-    list = [];
-    free.set(key, list);
-  }
-  if (list.length >= POOL_MAX_PER_SIZE) return;
-  list.push(data);
+  const list = free.get(key);
+  if (list) list.push(data);
+  else free.set(key, [data]);
   pooled.add(data);
   heldBytes += bytes;
 }
@@ -93,24 +87,4 @@ export function clearStoragePool(): void {
   free.clear();
   pooled = new WeakSet();
   heldBytes = 0;
-}
-
-interface UnsafeAllocator {
-  allocUnsafeSlow(size: number): { buffer: ArrayBuffer; byteOffset: number };
-}
-
-/**
- * A fresh array whose contents need not be zero: on Node.js an unpooled `Buffer.allocUnsafeSlow`
- * (found on globalThis, so this module stays browser-safe and imports nothing from node:), which
- * skips the zero-fill; elsewhere an ordinary zero-filled typed array.
- */
-function uninitialized(dtype: FloatDType, n: number): FloatStorage {
-  const Ctor = dtype === 'float64' ? Float64Array : Float32Array;
-  const bytes = n * Ctor.BYTES_PER_ELEMENT;
-  const unsafe = (globalThis as { Buffer?: UnsafeAllocator }).Buffer;
-  if (bytes < POOL_MIN_BYTES || typeof unsafe?.allocUnsafeSlow !== 'function') return new Ctor(n);
-  const raw = unsafe.allocUnsafeSlow(bytes);
-  // allocUnsafeSlow gives the Buffer its own ArrayBuffer of exactly `bytes` at offset 0.
-  if (raw.byteOffset !== 0 || raw.buffer.byteLength !== bytes) return new Ctor(n);
-  return new Ctor(raw.buffer, 0, n);
 }

@@ -106,9 +106,9 @@ function propagate(root: Tensor, seed: Tensor, retainGraph: boolean): void {
     if (node.released) {
       throw new ConfigError(
         `${node.op}.backward`,
-        'a graph whose saved state is still held',
-        'one that was backpropagated through already',
-        'Pass { retainGraph: true } to the first backward() to backpropagate through it again',
+        'a graph not yet backpropagated',
+        'one whose saved state was freed',
+        'Pass { retainGraph: true } to the first backward()',
       );
     }
     if (node.retained) {

@@ -193,7 +193,7 @@ describe('backward twice through a recurrence', () => {
     loss.backward();
     expect(() => loss.backward()).toThrow(ConfigError);
     expect(() => loss.backward()).toThrow(
-      'LSTM.backward: expected a graph whose saved state is still held, got one that was backpropagated through already. Pass { retainGraph: true }',
+      'LSTM.backward: expected a graph not yet backpropagated, got one whose saved state was freed. Pass { retainGraph: true } to the first backward()',
     );
   });
 
