@@ -121,6 +121,7 @@ export type { SaveSafetensorsOptions } from './io/tensors';
 export { enableGrad, isGradEnabled, noGrad } from './autograd/grad-mode';
 export { recordOp } from './autograd/function';
 export type { BackwardFn, OutputGrads } from './autograd/node';
+export type { BackwardOptions } from './autograd/engine';
 export { sumTo } from './autograd/gradients';
 
 // Backends (which one runs; writing one: @seqlab/tensor/backend)

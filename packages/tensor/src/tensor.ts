@@ -1,4 +1,4 @@
-import { runBackward } from './autograd/engine';
+import { type BackwardOptions, runBackward } from './autograd/engine';
 import type { Node } from './autograd/node';
 import { allocate, type DType, isFloating, type Storage } from './dtype';
 import { ConfigError, DTypeError, formatShape, ShapeError } from './errors';
@@ -160,9 +160,13 @@ export class Tensor {
     return this.data[0];
   }
 
-  /** Computes gradients of this tensor w.r.t. every leaf that requires grad. Scalars need no `grad`. */
-  backward(grad?: Tensor): void {
-    runBackward(this, grad);
+  /**
+   * Computes gradients of this tensor w.r.t. every leaf that requires grad. Scalars need no `grad`.
+   * Nodes that free their saved state after backward (the recurrent layers') can be backpropagated
+   * through once unless `{ retainGraph: true }` is passed, as PyTorch's `retain_graph`.
+   */
+  backward(grad?: Tensor, options?: BackwardOptions): void {
+    runBackward(this, grad, options);
   }
 
   /** Keeps this intermediate tensor's gradient in `.grad` after `backward()` (dL/dh_t for diagnostics). */

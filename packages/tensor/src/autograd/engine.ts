@@ -1,9 +1,22 @@
 import { backend } from '../backend/registry';
-import { formatShape, ShapeError } from '../errors';
+import type { FloatStorage } from '../dtype';
+import { ConfigError, formatShape, ShapeError } from '../errors';
 import { sameShape, stridesOf } from '../shape';
+import { releaseStorage } from '../storage-pool';
 import { Tensor } from '../tensor';
 import { noGrad } from './grad-mode';
 import type { Node } from './node';
+
+/** Options of `Tensor.backward`. */
+export interface BackwardOptions {
+  /**
+   * Keep what the graph's nodes saved for backward, so that a second backward can run through the
+   * same graph (PyTorch's `retain_graph`). Default false: a node that frees its saved state (the
+   * fused recurrence) does so once its backward has run, and a second backward through it is a
+   * `ConfigError`.
+   */
+  retainGraph?: boolean;
+}
 
 /**
  * Backpropagation from `root`: (1) order the graph's nodes topologically, without recursion so an
@@ -11,7 +24,7 @@ import type { Node } from './node';
  * applying each node's backward (the chain rule) and summing the gradients that meet at a tensor.
  * Leaves that require grad (and retained intermediates) accumulate into `.grad`.
  */
-export function runBackward(root: Tensor, grad?: Tensor): void {
+export function runBackward(root: Tensor, grad?: Tensor, options: BackwardOptions = {}): void {
   if (!root.requiresGrad) {
     throw new ShapeError(
       'backward',
@@ -44,10 +57,10 @@ export function runBackward(root: Tensor, grad?: Tensor): void {
     }
     seed = grad.detach();
   }
-  noGrad(() => propagate(root, seed));
+  noGrad(() => propagate(root, seed, options.retainGraph === true));
 }
 
-function propagate(root: Tensor, seed: Tensor): void {
+function propagate(root: Tensor, seed: Tensor, retainGraph: boolean): void {
   const rootNode = root._node;
   if (!rootNode) {
     accumulate(root, seed);
@@ -90,6 +103,14 @@ function propagate(root: Tensor, seed: Tensor): void {
     const grads = pending.get(node);
     if (!grads) continue;
     pending.delete(node);
+    if (node.released) {
+      throw new ConfigError(
+        `${node.op}.backward`,
+        'a graph not yet backpropagated',
+        'one whose saved state was freed',
+        'Pass { retainGraph: true } to the first backward()',
+      );
+    }
     if (node.retained) {
       node.retained.forEach((tensor, i) => {
         const g = grads[i];
@@ -98,11 +119,16 @@ function propagate(root: Tensor, seed: Tensor): void {
     }
     const needs = node.inputs.map((t) => t.requiresGrad);
     const inputGrads = node.backward(grads, needs);
+    if (!retainGraph && node.release) {
+      node.released = true;
+      node.release();
+    }
+    const inherited = node.freshGradients ? recycleReceived(grads, inputGrads, owned) : null;
     for (let i = 0; i < node.inputs.length; i++) {
       const input = node.inputs[i];
       const g = inputGrads[i];
       if (!g || !needs[i]) continue;
-      const fresh = node.freshGradients && isFresh(g, i, grads, inputGrads);
+      const fresh = node.freshGradients && (isFresh(g, i, grads, inputGrads) || inherited === g);
       if (!sameShape(g.shape, input.shape)) {
         throw new ShapeError(
           `${node.op}.backward`,
@@ -128,10 +154,12 @@ function propagate(root: Tensor, seed: Tensor): void {
         if (fresh) owned.add(g);
       } else if (owned.has(prev)) {
         sumInto(prev, g);
+        if (fresh) releaseStorage(g.data as FloatStorage);
       } else {
         const sum = sumInto(copyOf(prev), g);
         owned.add(sum);
         buffer[j] = sum;
+        if (fresh) releaseStorage(g.data as FloatStorage);
       }
     }
   }
@@ -146,7 +174,41 @@ function accumulate(t: Tensor, g: Tensor, fresh = false): void {
     g = g.to(t.dtype);
     fresh = true;
   }
-  t.grad = t.grad ? sumInto(t.grad, g) : fresh ? g : copyOf(g);
+  if (!t.grad) {
+    t.grad = fresh ? g : copyOf(g);
+    return;
+  }
+  sumInto(t.grad, g);
+  if (fresh) releaseStorage(g.data as FloatStorage);
+}
+
+/**
+ * Hands back to the storage pool the gradients a node has just consumed, when the engine owns them
+ * (made fresh by the backward of the node's consumer, or summed here) and the node's backward did
+ * not pass them on (add and reshape give g itself, or a view of it, to their inputs). Only asked
+ * for nodes with `freshGradients`, whose backward never keeps what it is given.
+ *
+ * @returns the one gradient given that is a whole view of an owned one (reshape's), which inherits
+ *   its ownership; else null.
+ */
+function recycleReceived(
+  received: readonly (Tensor | null)[],
+  given: readonly (Tensor | null)[],
+  owned: Set<Tensor>,
+): Tensor | null {
+  let inherited: Tensor | null = null;
+  for (const r of received) {
+    if (!r || !owned.has(r)) continue;
+    owned.delete(r);
+    const views = given.filter((g) => g && g.data.buffer === r.data.buffer);
+    if (views.length === 0) {
+      releaseStorage(r.data as FloatStorage);
+    } else if (views.length === 1 && given.indexOf(views[0]) === given.lastIndexOf(views[0])) {
+      const view = views[0] as Tensor;
+      if (view.data.byteOffset === r.data.byteOffset && view.data.length === r.data.length) inherited = view;
+    }
+  }
+  return inherited;
 }
 
 /**

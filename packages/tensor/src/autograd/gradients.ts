@@ -7,7 +7,8 @@ import { matmul } from '../ops/matmul';
 import { expand, narrow, reshape, transpose } from '../ops/movement';
 import { sum } from '../ops/reduce';
 import { sameShape } from '../shape';
-import { empty, type Tensor } from '../tensor';
+import { writableStorage, zeroedStorage } from '../storage-pool';
+import { empty, Tensor } from '../tensor';
 
 /** What a gradient rule sees: the output gradient, the op's inputs and output, and its attributes. */
 export interface GradContext<A> {
@@ -60,7 +61,12 @@ export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
 }
 
 function zerosOf(x: Tensor): Tensor {
-  return empty(x.shape, x.dtype);
+  return new Tensor(zeroedStorage(x.dtype, x.numel), x.shape, x.dtype);
+}
+
+/** Storage of x's shape and dtype that a kernel overwrites entirely (contents unspecified). */
+function writtenOf(x: Tensor): Tensor {
+  return new Tensor(writableStorage(x.dtype, x.numel), x.shape, x.dtype);
 }
 
 /**
@@ -254,7 +260,7 @@ export const gradients: { [K in keyof Attrs]: Rule<Attrs[K]> } = {
     let dw: Tensor | null = null;
     let db: Tensor | null = null;
     if (needs[0]) {
-      dx = zerosOf(x);
+      dx = writtenOf(x);
       kernels.gemm(
         false,
         false,
@@ -271,7 +277,7 @@ export const gradients: { [K in keyof Attrs]: Rule<Attrs[K]> } = {
       );
     }
     if (needs[1]) {
-      dw = zerosOf(w);
+      dw = writtenOf(w);
       kernels.gemm(
         true,
         false,

@@ -23,6 +23,15 @@ export class Node {
    * fused recurrence). Off for `recordOp`'s custom ops, whose backward may return anything.
    */
   freshGradients = false;
+  /**
+   * Frees what the node saved for its backward (the fused recurrence hands its saved activations
+   * back to the storage pool). The engine calls it once the node's backward has run, unless the
+   * backward was asked to `retainGraph`; a later backward through the node is then an error, as in
+   * PyTorch. Null for nodes that save nothing worth freeing (their backward may run again).
+   */
+  release: (() => void) | null = null;
+  /** Whether `release` has run: the saved state is gone. */
+  released = false;
 
   constructor(
     readonly op: string,

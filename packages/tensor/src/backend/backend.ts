@@ -257,7 +257,10 @@ export interface RecurrentForwardArgs {
   hN: FloatStorage;
   /** Output (LSTM): each sequence's final cell state, [B, H]; else null. */
   cN: FloatStorage | null;
-  /** Saved for backward: gate activations [N, G·H] (LSTM i,f,g,o; GRU r,z,n; RNN h). */
+  /**
+   * Saved for backward: gate activations [N, G·H] (LSTM i,f,g,o; GRU r,z,n; RNN h). LSTM and RNN:
+   * may be xProj itself (the same array), which the gates start as; the results are then the same.
+   */
   gates: FloatStorage;
   /** Saved: the state each row started from, [N, O]. */
   hPrev: FloatStorage;

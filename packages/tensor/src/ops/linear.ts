@@ -2,7 +2,8 @@ import { backend } from '../backend/registry';
 import { assertTensor } from '../check-tensor';
 import { assertFloating, type FloatStorage } from '../dtype';
 import { DTypeError, formatShape, ShapeError } from '../errors';
-import { empty, type Tensor } from '../tensor';
+import { writableStorage } from '../storage-pool';
+import { Tensor } from '../tensor';
 import { record } from './record';
 
 /**
@@ -40,7 +41,9 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | readonly T
       throw new ShapeError(op, `bias of shape [${outF}]`, formatShape(b.shape));
   }
   const rows = input.numel / inF || 0;
-  const out = empty([...input.shape.slice(0, -1), outF], input.dtype);
+  const shape = [...input.shape.slice(0, -1), outF];
+  // The GEMM writes every element (accumulate false): storage from the pool, not zeroed.
+  const out = new Tensor(writableStorage(input.dtype, rows * outF), shape, input.dtype);
   const y = out.data as FloatStorage;
   backend().gemm(
     false,

@@ -3,6 +3,7 @@ import { assertTensor, assertTensorList } from '../check-tensor';
 import { allocate, isFloating, promoteTypes } from '../dtype';
 import { ConfigError, formatShape, ShapeError } from '../errors';
 import { normalizeDim, normalizeDims, numel, sameShape, stridesOf } from '../shape';
+import { writableStorage } from '../storage-pool';
 import { Tensor } from '../tensor';
 import { cast } from './elementwise';
 import { record } from './record';
@@ -99,7 +100,7 @@ export function asStrided(
   if (isContiguous) {
     out = new Tensor(x.data.subarray(offset, offset + n), shape, x.dtype);
   } else {
-    out = new Tensor(allocate(x.dtype, n), shape, x.dtype);
+    out = new Tensor(writableStorage(x.dtype, n), shape, x.dtype);
     backend().stridedCopy({ data: x.data, offset, strides }, shape, out.data);
   }
   if (!isFloating(x.dtype)) return out;

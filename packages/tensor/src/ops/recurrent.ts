@@ -11,7 +11,9 @@ import {
 import { backend } from '../backend/registry';
 import type { FloatStorage } from '../dtype';
 import { DTypeError, formatShape, ShapeError } from '../errors';
-import { empty, type Tensor } from '../tensor';
+import { numel } from '../shape';
+import { releaseStorage, takeStorage } from '../storage-pool';
+import { empty, Tensor } from '../tensor';
 import { cat } from './movement';
 
 /** Per-step gradients captured by `recurrentSequence` during backward (for diagnostics). */
@@ -45,8 +47,11 @@ export interface RecurrentSequenceInputs {
   /** Receive dL/dh_t (and dL/dc_t) of every step when backward runs. */
   trace?: RecurrentTrace;
   /**
-   * The op may use xProj's storage as scratch when no gradient is needed (an input projection
-   * made for this call alone, as the recurrent layers make theirs). Default false: xProj is copied.
+   * xProj is made for this call alone (as the recurrent layers make their input projections) and
+   * nothing else reads it afterwards: the op may overwrite its values, as scratch when no gradient
+   * is needed, and as the saved gates of an LSTM or RNN when one is (the gates start as xProj),
+   * whose storage then goes back to the storage pool after backward (see NOTE(saved-buffers)). Its
+   * gradient is unaffected. Default false: xProj is copied, and stays as it was.
    */
   overwriteXProj?: boolean;
 }
@@ -119,7 +124,12 @@ export function recurrentSequences(list: readonly RecurrentSequenceInputs[]): Re
   });
   // Its gradients are buffers allocated in backwardArgs: the engine may keep them without a copy.
   const node = outs[0]?._node;
-  if (node) node.freshGradients = true;
+  if (node) {
+    node.freshGradients = true;
+    node.release = () => {
+      for (const p of prepared) p.release();
+    };
+  }
   return prepared.map((p) => p.result);
 }
 
@@ -229,6 +239,8 @@ interface Prepared {
   };
   /** Hands the backward's traces to the caller once the backend has filled them. */
   afterBackward(): void;
+  /** Gives the saved buffers nobody else can reach back to the storage pool (after backward). */
+  release(): void;
 }
 
 /** Checks one sequence's inputs; its sizes. */
@@ -270,18 +282,30 @@ function checkInputs(inputs: RecurrentSequenceInputs): {
 function prepare(inputs: RecurrentSequenceInputs): Prepared {
   const { cell, xProj, wHh, bHh, wHr, h0, c0, batchSizes, reverse } = inputs;
   const { GH, H, O, B, N } = checkInputs(inputs);
-  const dtype = xProj.dtype;
+  const dtype = xProj.dtype as 'float32' | 'float64';
   const lstm = cell === 'lstm';
+  // Zeroed: the backward adds into the weight gradients.
   const f = (shape: number[]) => empty(shape, dtype);
-  const out = f([N, O]);
-  const hN = f([B, O]);
-  const cN = lstm ? f([B, H]) : null;
-  const gates = f([N, GH]);
-  const hPrev = f([N, O]);
-  const cells = lstm ? f([N, H]) : null;
-  const cPrev = lstm ? f([N, H]) : null;
-  const hFull = wHr ? f([N, H]) : null;
-  const hhN = cell === 'gru' ? f([N, H]) : null;
+  // Every element written by the kernel before it is read: storage from the pool.
+  const w = (shape: number[]) => new Tensor(takeStorage(dtype, numel(shape)), shape, dtype);
+  const out = w([N, O]);
+  const hN = w([B, O]);
+  const cN = lstm ? w([B, H]) : null;
+  // NOTE(saved-buffers): what the forward saves for the backward alone (hPrev, cPrev, hFull, hhN,
+  // and gates and cells unless recordGates hands them to the caller) comes from the storage pool
+  // and goes back to it when the engine releases the node after backward. The gates of an LSTM or
+  // RNN start as xProj: when xProj is this call's own (overwriteXProj), they are written over it
+  // and nothing is allocated.
+  const gatesInXProj = inputs.overwriteXProj === true && cell !== 'gru';
+  const gates = gatesInXProj ? new Tensor(xProj.data, [N, GH], dtype) : w([N, GH]);
+  const hPrev = w([N, O]);
+  const cells = lstm ? w([N, H]) : null;
+  const cPrev = lstm ? w([N, H]) : null;
+  const hFull = wHr ? w([N, H]) : null;
+  const hhN = cell === 'gru' ? w([N, H]) : null;
+  const saved = [hPrev, cPrev, hFull, hhN];
+  // Gates over xProj go back too: xProj is this call's own, and only the node still points to it.
+  if (!inputs.recordGates) saved.push(gates, cells);
   const data = (t: Tensor | null): FloatStorage | null => (t ? (t.data as FloatStorage) : null);
   const args: RecurrentForwardArgs = {
     cell,
@@ -322,12 +346,12 @@ function prepare(inputs: RecurrentSequenceInputs): Prepared {
     },
     backwardArgs(grads) {
       const [dOut, dhN, dcN] = grads;
-      const dxProj = f([N, GH]);
+      const dxProj = w([N, GH]);
       const dwHh = f(wHh.shape as number[]);
       const dbHh = bHh ? f([GH]) : null;
       const dwHr = wHr ? f(wHr.shape as number[]) : null;
-      const dh0 = f([B, O]);
-      const dc0 = lstm ? f([B, H]) : null;
+      const dh0 = w([B, O]);
+      const dc0 = lstm ? w([B, H]) : null;
       dhTrace = inputs.trace ? f([N, O]) : null;
       dcTrace = inputs.trace && lstm ? f([N, H]) : null;
       const all = [dxProj, dwHh, dbHh, dwHr, dh0, dc0];
@@ -351,6 +375,9 @@ function prepare(inputs: RecurrentSequenceInputs): Prepared {
     },
     afterBackward() {
       if (inputs.trace && dhTrace) inputs.trace.onBackward(dhTrace, dcTrace);
+    },
+    release() {
+      for (const t of saved) if (t) releaseStorage(t.data as FloatStorage);
     },
   };
 }

@@ -71,12 +71,12 @@ export function gradcheck(
     return s;
   };
 
-  // Analytic: backward of Σ v·out, output by output.
+  // Analytic: backward of Σ v·out, output by output (through one graph: each keeps it for the next).
   let anyGraph = false;
   first.forEach((o, k) => {
     if (!o.requiresGrad) return;
     anyGraph = true;
-    o.backward(new Tensor(Float64Array.from(projections[k]), o.shape, 'float64'));
+    o.backward(new Tensor(Float64Array.from(projections[k]), o.shape, 'float64'), { retainGraph: true });
   });
   if (!anyGraph)
     throw new SeqlabError('gradcheck', 'a function whose output requires grad', 'outputs without a graph');

@@ -83,7 +83,8 @@ export function makeRecurrentKernels(kernels: GemmKernels): {
         if (bHh) for (let j = 0; j < bs; j++) hh.set(bHh, j * GH);
         gemmPacked(bs, GH, O, h, 0, wHhT, hh, 0, bHh !== null);
       } else {
-        gates.set(xProj.subarray(row * GH, (row + bs) * GH), row * GH);
+        // The gates start as xProj (the op may pass xProj's own storage as gates).
+        if (gates !== xProj) gates.set(xProj.subarray(row * GH, (row + bs) * GH), row * GH);
         gemmPacked(bs, GH, O, h, 0, wHhT, gates, row * GH, true);
       }
       kernel.forward(a, state, row, bs);

@@ -1,0 +1,100 @@
+// Typed-array bytes a training step allocates, by where: the W1/W2/W3 step of `seqlab bench speed
+// --mode train` (zeroGrad, forward, cross-entropy, backward, clipGradNorm(5), Adam) with the
+// Float32Array/Float64Array constructors, `slice` and `from` wrapped to count bytes, each allocation
+// filed under its first three stack frames in packages/ or apps/.
+//
+//   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/step-allocations.ts [--workload W2] [--backend native] [--steps 4] [--rows 25]
+//
+// Prints MB per step (mean over the timed steps) and the largest sites.
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    workload: { type: 'string', default: 'W2' },
+    backend: { type: 'string', default: 'native' },
+    steps: { type: 'string', default: '4' },
+    warmup: { type: 'string', default: '2' },
+    rows: { type: 'string', default: '25' },
+  },
+});
+
+const sites = new Map<string, { bytes: number; count: number }>();
+let counting = false;
+let total = 0;
+function record(bytes: number): void {
+  if (!counting) return;
+  total += bytes;
+  const frames = (new Error().stack ?? '')
+    .split('\n')
+    .slice(3)
+    .filter((l) => /packages\/|apps\//.test(l) && !l.includes('step-allocations'))
+    .slice(0, Number(process.env.FRAMES ?? 3))
+    .map((l) =>
+      l
+        .trim()
+        .replace(/^at /, '')
+        .replace(/file:\/\/\S*?\/(packages|apps)\//, '$1/'),
+    );
+  const key = frames.join(' <- ');
+  const e = sites.get(key) ?? { bytes: 0, count: 0 };
+  e.bytes += bytes;
+  e.count++;
+  sites.set(key, e);
+}
+for (const C of [Float32Array, Float64Array] as const) {
+  const wrapped = new Proxy(C, {
+    construct(target, args, newTarget) {
+      const a = Reflect.construct(target, args, newTarget === wrapped ? target : newTarget) as Float32Array;
+      record(a.byteLength);
+      return a;
+    },
+  });
+  (globalThis as Record<string, unknown>)[C.name] = wrapped;
+  const slice = C.prototype.slice;
+  C.prototype.slice = function (this: Float32Array, ...a: [number?, number?]) {
+    const r = slice.apply(this, a);
+    record(r.byteLength);
+    return r;
+  } as typeof slice;
+}
+
+// The packages load after the constructors are wrapped.
+const { crossEntropy } = await import('@seqlab/layers');
+const { registerNative } = await import('@seqlab/native');
+const { Adam, clipGradNorm } = await import('@seqlab/optim');
+const { manualSeed, setBackend } = await import('@seqlab/tensor');
+const { makeBatch } = await import('../src/commands/bench/speed');
+const { SeqClassifier, WORKLOADS } = await import('../src/commands/bench/workloads');
+
+if (values.backend === 'native') {
+  const status = registerNative({ threads: 2 });
+  if (!status.ok) throw new Error(`native backend unavailable: ${status.reason}`);
+}
+setBackend(values.backend as 'native');
+manualSeed(0);
+const w = WORKLOADS[values.workload as keyof typeof WORKLOADS];
+const model = new SeqClassifier(w);
+const batch = makeBatch(w, 1);
+const params = model.parameters();
+model.train();
+const optimizer = new Adam(params, { lr: 1e-3 });
+const steps = Number(values.steps);
+const warmup = Number(values.warmup);
+for (let i = 0; i < warmup + steps; i++) {
+  counting = i >= warmup;
+  optimizer.zeroGrad();
+  const loss = crossEntropy(model.forward(batch.tokens), batch.labels);
+  loss.backward();
+  clipGradNorm(params, 5);
+  optimizer.step();
+  loss.item();
+}
+counting = false;
+console.log(
+  `${values.workload} on ${values.backend}: ${(total / 1e6 / steps).toFixed(1)} MB of typed arrays per step\n`,
+);
+console.log('| MB / step | arrays / step | where (first frames) |\n|---:|---:|---|');
+const rows = [...sites].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, Number(values.rows));
+for (const [k, e] of rows) {
+  console.log(`| ${(e.bytes / 1e6 / steps).toFixed(2)} | ${e.count / steps} | ${k} |`);
+}

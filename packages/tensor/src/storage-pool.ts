@@ -1,0 +1,90 @@
+import { allocate, type DType, type FloatStorage, type Storage } from './dtype';
+
+/**
+ * A small free list of float storage, keyed by dtype and length, for buffers whose every element a
+ * kernel writes before anyone reads it: the fused recurrence's saved activations, handed back when
+ * its node is released after backward (see NOTE(saved-buffers)), and gradients nothing can reach
+ * any more once the node that received them has run (the autograd engine's). A training step
+ * allocates the same sizes every time, so a step takes back what the last one gave; what V8 would
+ * otherwise collect under external-memory pressure (≈ 3 mark-compacts a step) stays allocated.
+ *
+ * Bounded: at most {@link POOL_MAX_BYTES} held in all, and only arrays of at least
+ * {@link POOL_MIN_BYTES} that own their whole buffer (never a view into
+ * another tensor's storage). An array is in the pool at most once. Whoever releases an array
+ * promises that nothing reads or writes it afterwards: a tensor a user holds is never released.
+ */
+export const POOL_MAX_BYTES = 256 * 1024 * 1024;
+/** Smaller arrays are not pooled: V8 allocates them cheaply. */
+export const POOL_MIN_BYTES = 64 * 1024;
+
+type FloatDType = 'float32' | 'float64';
+
+const free = new Map<string, FloatStorage[]>();
+let pooled = new WeakSet<FloatStorage>();
+let heldBytes = 0;
+
+const keyOf = (dtype: FloatDType, n: number) => `${dtype}:${n}`;
+
+/**
+ * Storage for `n` elements of `dtype` whose contents are unspecified (a recycled array, or a fresh
+ * one): the caller writes every element.
+ */
+export function takeStorage(dtype: 'float32', n: number): Float32Array;
+export function takeStorage(dtype: 'float64', n: number): Float64Array;
+export function takeStorage(dtype: FloatDType, n: number): FloatStorage;
+export function takeStorage(dtype: FloatDType, n: number): FloatStorage {
+  const list = free.get(keyOf(dtype, n));
+  const reused = list?.pop();
+  if (reused) {
+    pooled.delete(reused);
+    heldBytes -= reused.byteLength;
+    return reused;
+  }
+  return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+}
+
+/** Storage for `n` elements of any dtype whose every element the caller writes (floats: the pool). */
+export function writableStorage(dtype: DType, n: number): Storage {
+  return dtype === 'float32' || dtype === 'float64' ? takeStorage(dtype, n) : allocate(dtype, n);
+}
+
+/** Zeroed storage for `n` elements of any dtype (floats: from the pool, then filled with 0). */
+export function zeroedStorage(dtype: DType, n: number): Storage {
+  return dtype === 'float32' || dtype === 'float64' ? takeStorage(dtype, n).fill(0) : allocate(dtype, n);
+}
+
+/**
+ * Hands `data` back for a later `takeStorage` of its dtype and length. Ignored (left to the
+ * garbage collector) when it is small, a view into a larger buffer, already pooled, or the pool is
+ * full.
+ */
+export function releaseStorage(data: FloatStorage): void {
+  const bytes = data.byteLength;
+  if (bytes < POOL_MIN_BYTES || data.byteOffset !== 0 || bytes !== data.buffer.byteLength) return;
+  if (pooled.has(data) || heldBytes + bytes > POOL_MAX_BYTES) return;
+  const key = keyOf(data instanceof Float64Array ? 'float64' : 'float32', data.length);
+  const list = free.get(key);
+  if (list) list.push(data);
+  else free.set(key, [data]);
+  pooled.add(data);
+  heldBytes += bytes;
+}
+
+/** What the pool holds: arrays and bytes (for tests and diagnostics). */
+export function storagePoolSize(): { arrays: number; bytes: number } {
+  let arrays = 0;
+  for (const list of free.values()) arrays += list.length;
+  return { arrays, bytes: heldBytes };
+}
+
+/** Whether `data` is in the pool now (for tests: a tensor someone holds must never be). */
+export function isPooled(data: FloatStorage): boolean {
+  return pooled.has(data);
+}
+
+/** Empties the pool (its arrays go to the garbage collector). */
+export function clearStoragePool(): void {
+  free.clear();
+  pooled = new WeakSet();
+  heldBytes = 0;
+}
