@@ -96,6 +96,8 @@ export { RECURRENT_GATES } from './backend/backend';
 export { recurrentLayer, recurrentSequence, recurrentSequences } from './ops/recurrent';
 export type {
   RecurrentCell,
+  RecurrentLayerInput,
+  RecurrentLayerInputs,
   RecurrentLayerOutputs,
   RecurrentSequenceInputs,
   RecurrentSequenceOutputs,

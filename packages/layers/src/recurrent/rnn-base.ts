@@ -4,11 +4,10 @@ import {
   dropout,
   formatShape,
   indexSelect,
-  linear,
   PackedSequence,
   RECURRENT_GATES,
   type RecurrentCell,
-  type RecurrentSequenceInputs,
+  type RecurrentLayerInputs,
   recurrentLayer,
   ShapeError,
   stack,
@@ -298,19 +297,19 @@ export abstract class RNNBase extends Module {
     const grads: GradientRecord[] = [];
     let layerInput = rows;
     for (let layer = 0; layer < L; layer++) {
-      const inputs: RecurrentSequenceInputs[] = [];
+      const inputs: RecurrentLayerInputs[] = [];
       const records: GradientRecord[] = [];
       for (let d = 0; d < D; d++) {
         const w = this.#weights[layer][d];
         // x W_ihᵀ + b_ih (+ b_hh, except GRU, whose b_hh sits inside the reset gate's product).
+        // recurrentLayer makes it (linear), or the backend fuses it into the recurrence in inference.
         const biases = [w.bIh, this.mode === 'GRU' ? null : w.bHh].filter((b): b is Tensor => b !== null);
-        const xProj = linear(layerInput, w.wIh, biases);
         const s = layer * D + d;
         const record: GradientRecord = { layer, direction: d, dh: null, dc: null, batchSizes };
         records.push(record);
         inputs.push({
           cell: CELL[this.mode],
-          xProj,
+          input: { x: layerInput, wIh: w.wIh, biases },
           wHh: w.wHh,
           bHh: this.mode === 'GRU' ? w.bHh : null,
           wHr: w.wHr,
@@ -318,8 +317,6 @@ export abstract class RNNBase extends Module {
           c0: c0 ? c0.select(0, s) : null,
           batchSizes,
           reverse: d === 1,
-          // xProj is this call's own: without a gradient the kernel may use it as scratch.
-          overwriteXProj: true,
           recordGates: this.recordGates,
           ...(this.trackGradients
             ? {

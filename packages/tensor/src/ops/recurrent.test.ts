@@ -6,9 +6,11 @@
 // the directions side by side; gradients still flow when an input requires one.
 
 import {
+  ConfigError,
   cat,
   Generator,
   getBackend,
+  linear,
   listBackends,
   noGrad,
   RECURRENT_GATES,
@@ -239,6 +241,82 @@ describe.each(listBackends())('[%s backend] recurrentLayer', (name) => {
         );
       }
     });
+  });
+
+  test.each<[RecurrentCell, number]>([
+    ['lstm', 2],
+    ['gru', 2],
+    ['rnn_tanh', 1],
+  ])(
+    '%s, %i directions given as input, W_ih and biases: the outputs of linear(x, W_ih, biases) as xProj, with and without a gradient',
+    (cell, D) => {
+      const gen = new Generator(5);
+      const inputs = layerInputs(cell, D);
+      const N = inputs[0].xProj.shape[0];
+      const GH = inputs[0].wHh.shape[0];
+      const x = randn([N, 23], { generator: gen });
+      const projections = inputs.map(() => ({
+        wIh: randn([GH, 23], { generator: gen }).mul(0.2),
+        biases: [randn([GH], { generator: gen }), randn([GH], { generator: gen })].slice(
+          0,
+          cell === 'gru' ? 1 : 2,
+        ),
+      }));
+      for (const grad of [false, true]) {
+        // With a gradient (W_ih requires one) both run linear and the recording path.
+        for (const p of projections) p.wIh.requiresGrad = grad;
+        const run = (list: Parameters<typeof recurrentLayer>[0]) =>
+          grad ? recurrentLayer(list) : noGrad(() => recurrentLayer(list));
+        const made = inputs.map((i, d) => ({
+          ...i,
+          xProj: linear(x, projections[d].wIh, projections[d].biases),
+        }));
+        const fromInput = inputs.map(({ xProj: _made, ...i }, d) => ({
+          ...i,
+          input: { x, ...projections[d] },
+        }));
+        const want = run(made);
+        const got = run(fromInput);
+        expect(got.out.requiresGrad, `gradient ${grad}: out requires a gradient`).toBe(grad);
+        // The same kernels on the same xProj: the same bits (a backend that fuses the projection
+        // into the recurrence keeps linear's summation order and roundings).
+        expect(Array.from(got.out.data), `gradient ${grad}: out`).toEqual(Array.from(want.out.data));
+        got.directions.forEach((d, i) => {
+          expect(Array.from(d.hN.data), `gradient ${grad}, direction ${i}: hN`).toEqual(
+            Array.from(want.directions[i].hN.data),
+          );
+        });
+      }
+    },
+  );
+
+  test('a direction with both xProj and input, or neither, is a ConfigError', () => {
+    const [a] = layerInputs('lstm', 1);
+    const input = { x: randn([a.xProj.shape[0], 3]), wIh: randn([a.wHh.shape[0], 3]), biases: [] };
+    expect(() => recurrentLayer([{ ...a, input }])).toThrow(ConfigError);
+    expect(() => recurrentLayer([{ ...a, input }])).toThrow(
+      /recurrentLayer: expected exactly one of xProj and input per direction, got both/,
+    );
+    const { xProj: _xProj, ...neither } = a;
+    expect(() => recurrentLayer([neither])).toThrow(
+      /expected exactly one of xProj and input per direction, got neither/,
+    );
+  });
+
+  test('an input x or W_ih of the wrong shape is a ShapeError naming it', () => {
+    const { xProj, ...a } = layerInputs('lstm', 1)[0];
+    const [N, GH] = xProj.shape;
+    const bad = (x: number[], w: number[], b: number[]) =>
+      noGrad(() => recurrentLayer([{ ...a, input: { x: randn(x), wIh: randn(w), biases: [randn(b)] } }]));
+    expect(() => bad([N - 1, 3], [GH, 3], [GH])).toThrow(
+      /recurrentSequence: expected input x of shape \[19, I\], got \[18, 3\]/,
+    );
+    expect(() => bad([N, 3], [GH, 4], [GH])).toThrow(
+      /recurrentSequence: expected W_ih of shape \[76, 3\], got \[76, 4\]/,
+    );
+    expect(() => bad([N, 3], [GH, 3], [GH + 1])).toThrow(
+      /recurrentSequence: expected input bias of shape \[76\], got \[77\]/,
+    );
   });
 
   test('directions over different rows are a ShapeError', () => {

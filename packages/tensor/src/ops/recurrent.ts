@@ -7,11 +7,13 @@ import {
   type RecurrentCell,
   type RecurrentForwardArgs,
   type RecurrentInferArgs,
+  type RecurrentInferInputArgs,
 } from '../backend/backend';
 import { backend } from '../backend/registry';
 import type { FloatStorage } from '../dtype';
-import { DTypeError, formatShape, ShapeError } from '../errors';
+import { ConfigError, DTypeError, formatShape, ShapeError } from '../errors';
 import { empty, type Tensor } from '../tensor';
+import { linear } from './linear';
 import { cat } from './movement';
 
 /** Per-step gradients captured by `recurrentSequence` during backward (for diagnostics). */
@@ -131,19 +133,70 @@ export interface RecurrentLayerOutputs {
   directions: RecurrentSequenceOutputs[];
 }
 
+/** A direction's input before its projection (see `RecurrentLayerInputs.input`). */
+export interface RecurrentLayerInput {
+  /** The layer's input rows, [N, I], time-major (packed or padded, as batchSizes says). */
+  x: Tensor;
+  /** W_ih, [G·H, I]. */
+  wIh: Tensor;
+  /** Added to x W_ihᵀ one after the other, each [G·H]: b_ih, then b_hh for LSTM and RNN (a GRU's b_hh is `bHh`). */
+  biases: readonly Tensor[];
+}
+
+/**
+ * One direction of `recurrentLayer`: the inputs of `recurrentSequence`, with the input projection
+ * either made by the caller (`xProj`) or left to `recurrentLayer` (`input`): exactly one of the two.
+ */
+export interface RecurrentLayerInputs extends Omit<RecurrentSequenceInputs, 'xProj'> {
+  /** x W_ihᵀ + b_ih (+ b_hh for LSTM/RNN), [N, G·H], made by the caller; or leave it out and give `input`. */
+  xProj?: Tensor;
+  /**
+   * The projection to make: `linear(x, wIh, biases)`, which `recurrentLayer` runs before the
+   * recurrence, or which the backend's `recurrentInferInputMany` fuses into it when no gradient is
+   * needed (a few steps at a time, never the whole [N, G·H] buffer), with the same result.
+   */
+  input?: RecurrentLayerInput;
+}
+
 /**
  * The directions of one recurrent layer (one, or two for a bidirectional one) with their outputs
  * side by side, as `cat(outs, 1)` of `recurrentSequences`' (which it is, when a gradient is
  * needed). When none is (`noGrad`, or no input requires one) and the backend has
  * `recurrentInferMany`, it runs that instead: nothing is saved for a backward, and each direction
  * writes straight into its columns of `out` (each direction's own `out` is then a view of them).
+ * Directions given as `input` (not `xProj`) are projected here with `linear`, or inside the
+ * backend's `recurrentInferInputMany` when it has one and no gradient is needed.
  */
-export function recurrentLayer(list: readonly RecurrentSequenceInputs[]): RecurrentLayerOutputs {
+export function recurrentLayer(list: readonly RecurrentLayerInputs[]): RecurrentLayerOutputs {
   const kernels = backend();
-  if (kernels.recurrentInferMany && list.length > 0 && list.every(inferable)) {
-    return inferLayer(kernels as Required<Pick<Backend, 'recurrentInferMany'>>, list);
+  for (const i of list) {
+    if ((i.xProj === undefined) === (i.input === undefined))
+      throw new ConfigError(
+        'recurrentLayer',
+        'exactly one of xProj and input per direction',
+        i.xProj ? 'both' : 'neither',
+      );
+    // Before linear, so that every backend names the same mistake.
+    if (i.input) checkInputs(i);
   }
-  const directions = recurrentSequences(list);
+  if (
+    kernels.recurrentInferInputMany &&
+    list.length > 0 &&
+    list.every((i) => i.input && inferable(i, [i.input.x, i.input.wIh, ...i.input.biases]))
+  ) {
+    return inferInputLayer(kernels as Required<Pick<Backend, 'recurrentInferInputMany'>>, list);
+  }
+  // The projections this op makes are its own: the kernel may use them as scratch.
+  const made = list.map(
+    (i): RecurrentSequenceInputs =>
+      i.input
+        ? { ...i, xProj: linear(i.input.x, i.input.wIh, i.input.biases), overwriteXProj: true }
+        : { ...i, xProj: i.xProj as Tensor },
+  );
+  if (kernels.recurrentInferMany && made.length > 0 && made.every((i) => inferable(i, [i.xProj]))) {
+    return inferLayer(kernels as Required<Pick<Backend, 'recurrentInferMany'>>, made);
+  }
+  const directions = recurrentSequences(made);
   const out =
     directions.length === 1
       ? directions[0].out
@@ -154,18 +207,16 @@ export function recurrentLayer(list: readonly RecurrentSequenceInputs[]): Recurr
   return { out, directions };
 }
 
-/** Whether a sequence needs nothing saved: no gradient, no recorded gates or trace, no projection. */
-function inferable(i: RecurrentSequenceInputs): boolean {
-  if (i.recordGates || i.trace || i.wHr || i.xProj.dtype !== 'float32') return false;
+/** Whether a sequence needs nothing saved: no gradient, no recorded gates or trace, no projection, all float32. */
+function inferable(i: RecurrentLayerInputs, projection: readonly Tensor[]): boolean {
+  const tensors = [...projection, i.wHh, i.bHh, i.h0, i.c0];
+  if (i.recordGates || i.trace || i.wHr || tensors.some((t) => t && t.dtype !== 'float32')) return false;
   if (!isGradEnabled()) return true;
-  return ![i.xProj, i.wHh, i.bHh, i.h0, i.c0].some((t) => t?.requiresGrad);
+  return !tensors.some((t) => t?.requiresGrad);
 }
 
-function inferLayer(
-  kernels: Required<Pick<Backend, 'recurrentInferMany'>>,
-  list: readonly RecurrentSequenceInputs[],
-): RecurrentLayerOutputs {
-  const sizes = list.map(checkInputs);
+/** Checks every direction's sizes against the first's; the out [N, D·O] they share, and each one's sizes. */
+function layerSizes(sizes: ReturnType<typeof checkInputs>[]): { N: number; O: number } {
   const { N, O } = sizes[0];
   for (const s of sizes) {
     if (s.N !== N || s.O !== O)
@@ -175,33 +226,16 @@ function inferLayer(
         `${s.N} of ${s.O}`,
       );
   }
-  const D = list.length;
-  const out = empty([N, D * O], 'float32');
-  const finals = list.map((inputs, d) => {
-    const { H, B } = sizes[d];
-    const hN = empty([B, O], 'float32');
-    const cN = inputs.cell === 'lstm' ? empty([B, H], 'float32') : null;
-    const x = inputs.xProj.data as Float32Array;
-    const args: RecurrentInferArgs = {
-      cell: inputs.cell,
-      hidden: H,
-      batch: B,
-      batchSizes: inputs.batchSizes,
-      reverse: inputs.reverse,
-      xProj: inputs.overwriteXProj ? x : x.slice(),
-      wHh: inputs.wHh.data as Float32Array,
-      bHh: inputs.bHh ? (inputs.bHh.data as Float32Array) : null,
-      h0: inputs.h0.data as Float32Array,
-      c0: inputs.c0 ? (inputs.c0.data as Float32Array) : null,
-      out: out.data as Float32Array,
-      outStride: D * O,
-      outOffset: d * O,
-      hN: hN.data as Float32Array,
-      cN: cN ? (cN.data as Float32Array) : null,
-    };
-    return { args, hN, cN };
-  });
-  kernels.recurrentInferMany(finals.map((f) => f.args));
+  return { N, O };
+}
+
+/** The results of the infer kernels: out, and each direction's final states (its own out a view). */
+function inferResults(
+  out: Tensor,
+  finals: { hN: Tensor; cN: Tensor | null }[],
+  O: number,
+): RecurrentLayerOutputs {
+  const D = finals.length;
   // A direction's own out is a copy of its columns, made only when someone reads it.
   const directions = finals.map(
     ({ hN, cN }, d): RecurrentSequenceOutputs => ({
@@ -215,6 +249,76 @@ function inferLayer(
     }),
   );
   return { out, directions };
+}
+
+/** The outputs and the arguments every infer kernel shares, for direction d of D. */
+function inferCommon(
+  inputs: RecurrentLayerInputs,
+  sizes: ReturnType<typeof checkInputs>,
+  out: Tensor,
+  d: number,
+  D: number,
+) {
+  const { H, B, O } = sizes;
+  const hN = empty([B, O], 'float32');
+  const cN = inputs.cell === 'lstm' ? empty([B, H], 'float32') : null;
+  const args: Omit<RecurrentInferArgs, 'xProj'> = {
+    cell: inputs.cell,
+    hidden: H,
+    batch: B,
+    batchSizes: inputs.batchSizes,
+    reverse: inputs.reverse,
+    wHh: inputs.wHh.data as Float32Array,
+    bHh: inputs.bHh ? (inputs.bHh.data as Float32Array) : null,
+    h0: inputs.h0.data as Float32Array,
+    c0: inputs.c0 ? (inputs.c0.data as Float32Array) : null,
+    out: out.data as Float32Array,
+    outStride: D * O,
+    outOffset: d * O,
+    hN: hN.data as Float32Array,
+    cN: cN ? (cN.data as Float32Array) : null,
+  };
+  return { args, hN, cN };
+}
+
+function inferLayer(
+  kernels: Required<Pick<Backend, 'recurrentInferMany'>>,
+  list: readonly RecurrentSequenceInputs[],
+): RecurrentLayerOutputs {
+  const sizes = list.map((i) => checkInputs(i));
+  const { N, O } = layerSizes(sizes);
+  const out = empty([N, list.length * O], 'float32');
+  const finals = list.map((inputs, d) => {
+    const common = inferCommon(inputs, sizes[d], out, d, list.length);
+    const x = inputs.xProj.data as Float32Array;
+    const args: RecurrentInferArgs = { ...common.args, xProj: inputs.overwriteXProj ? x : x.slice() };
+    return { ...common, args };
+  });
+  kernels.recurrentInferMany(finals.map((f) => f.args));
+  return inferResults(out, finals, O);
+}
+
+function inferInputLayer(
+  kernels: Required<Pick<Backend, 'recurrentInferInputMany'>>,
+  list: readonly RecurrentLayerInputs[],
+): RecurrentLayerOutputs {
+  const sizes = list.map((i) => checkInputs(i));
+  const { N, O } = layerSizes(sizes);
+  const out = empty([N, list.length * O], 'float32');
+  const finals = list.map((inputs, d) => {
+    const common = inferCommon(inputs, sizes[d], out, d, list.length);
+    const { x, wIh, biases } = inputs.input as RecurrentLayerInput;
+    const args: RecurrentInferInputArgs = {
+      ...common.args,
+      x: x.data as Float32Array,
+      inputSize: x.shape[1],
+      wIh: wIh.data as Float32Array,
+      xBiases: biases.map((b) => b.data as Float32Array),
+    };
+    return { ...common, args };
+  });
+  kernels.recurrentInferInputMany(finals.map((f) => f.args));
+  return inferResults(out, finals, O);
 }
 
 interface Prepared {
@@ -231,8 +335,8 @@ interface Prepared {
   afterBackward(): void;
 }
 
-/** Checks one sequence's inputs; its sizes. */
-function checkInputs(inputs: RecurrentSequenceInputs): {
+/** Checks one sequence's inputs (its xProj, or the input it is to be made from); its sizes. */
+function checkInputs(inputs: RecurrentLayerInputs): {
   G: number;
   GH: number;
   H: number;
@@ -240,22 +344,35 @@ function checkInputs(inputs: RecurrentSequenceInputs): {
   B: number;
   N: number;
 } {
-  const { cell, xProj, wHh, bHh, wHr, h0, c0, batchSizes } = inputs;
+  const { cell, xProj, input, wHh, bHh, wHr, h0, c0, batchSizes } = inputs;
   const op = 'recurrentSequence';
   const G = RECURRENT_GATES[cell];
-  for (const t of [xProj, wHh, bHh, wHr, h0, c0]) {
-    if (t && t.dtype !== xProj.dtype) throw new DTypeError(op, `every tensor ${xProj.dtype}`, t.dtype);
+  const first = (xProj ?? input?.x) as Tensor;
+  const projection = input ? [input.x, input.wIh, ...input.biases] : [xProj];
+  for (const t of [...projection, wHh, bHh, wHr, h0, c0]) {
+    if (t && t.dtype !== first.dtype) throw new DTypeError(op, `every tensor ${first.dtype}`, t.dtype);
   }
-  if (xProj.dtype !== 'float32' && xProj.dtype !== 'float64')
-    throw new DTypeError(op, 'float32 or float64', xProj.dtype);
+  if (first.dtype !== 'float32' && first.dtype !== 'float64')
+    throw new DTypeError(op, 'float32 or float64', first.dtype);
   const GH = wHh.shape[0];
   const H = GH / G;
   const O = wHh.shape[1];
   const B = h0.shape[0];
   let N = 0;
   for (const bs of batchSizes) N += bs;
-  if (xProj.ndim !== 2 || xProj.shape[0] !== N || xProj.shape[1] !== GH) {
+  if (xProj && (xProj.ndim !== 2 || xProj.shape[0] !== N || xProj.shape[1] !== GH)) {
     throw new ShapeError(op, `xProj of shape [${N}, ${GH}]`, formatShape(xProj.shape));
+  }
+  if (input) {
+    const { x, wIh, biases } = input;
+    if (x.ndim !== 2 || x.shape[0] !== N)
+      throw new ShapeError(op, `input x of shape [${N}, I]`, formatShape(x.shape));
+    if (wIh.ndim !== 2 || wIh.shape[0] !== GH || wIh.shape[1] !== x.shape[1])
+      throw new ShapeError(op, `W_ih of shape [${GH}, ${x.shape[1]}]`, formatShape(wIh.shape));
+    for (const b of biases) {
+      if (b.ndim !== 1 || b.shape[0] !== GH)
+        throw new ShapeError(op, `input bias of shape [${GH}]`, formatShape(b.shape));
+    }
   }
   if (h0.ndim !== 2 || h0.shape[1] !== O || (batchSizes.length > 0 && batchSizes[0] > B)) {
     throw new ShapeError(op, `h0 of shape [${batchSizes[0] ?? B}, ${O}]`, formatShape(h0.shape));
