@@ -10,7 +10,8 @@
 // GEMM's 256-deep blocks of k), W2 (I = 64) and odd shapes (I = 300, 5, 0; no, one or two biases),
 // it gives the bits of linear's xProj (the native gemm, then each bias added) fed to
 // recurrentInferMany, on 1, 2 and 3 threads, both directions side by side; and the js backend's
-// results (float64 sums, rounded once) within float32 bounds.
+// results (float64 sums, rounded once) within float32 bounds. x and out may be in batch-first row
+// order (a padded batch): the same bits, rows permuted.
 
 import {
   jsBackend,
@@ -453,6 +454,68 @@ describe.skipIf(!load.ok)(
         });
       },
     );
+
+    test.each([inputProblems[1], inputProblems[2], inputProblems[3]])(
+      '$name: $cell H=$H B=$B, x and out in batch-first row order: the time-major bits, rows permuted, on 1, 2 and 3 threads',
+      (p) => {
+        const x = [projectionInputs(p, false, 0), projectionInputs(p, true, 20)];
+        const { N } = x[0];
+        const [B, T] = [p.B, p.lengths[0]];
+        const stride = 2 * p.H;
+        // Row b·T + t of the batch-first order is row t·B + b of the time-major one.
+        const permute = (src: Float32Array, width: number, toBatchFirst: boolean) => {
+          const dst = new Float32Array(src.length);
+          for (let t = 0; t < T; t++)
+            for (let b = 0; b < B; b++) {
+              const [from, to] = toBatchFirst ? [t * B + b, b * T + t] : [b * T + t, t * B + b];
+              dst.set(src.subarray(from * width, (from + 1) * width), to * width);
+            }
+          return dst;
+        };
+        const wantOut = new Float32Array(N * stride);
+        const want = x.map((d, i) => inputArgs(p, d, wantOut, stride, i * p.H));
+        inferInput(want);
+        try {
+          for (const threads of [1, 2, 3]) {
+            addon.setThreads(threads);
+            for (const [xBatchFirst, outBatchFirst] of [
+              [true, true],
+              [true, false],
+              [false, true],
+            ]) {
+              const out = new Float32Array(N * stride);
+              const args = x.map((d, i) => ({
+                ...inputArgs(p, d, out, stride, i * p.H),
+                x: xBatchFirst ? permute(d.x, p.I, true) : d.x,
+                xBatchFirst,
+                outBatchFirst,
+              }));
+              inferInput(args);
+              const label = `${threads} threads, x ${xBatchFirst ? 'batch-first' : 'time-major'}, out ${outBatchFirst ? 'batch-first' : 'time-major'}`;
+              expect(
+                sameBits(outBatchFirst ? permute(out, stride, false) : out, wantOut),
+                `${label}: out`,
+              ).toBe(true);
+              args.forEach((a, i) => {
+                expect(sameBits(a.hN, want[i].hN), `${label}, direction ${i}: hN`).toBe(true);
+              });
+            }
+          }
+        } finally {
+          addon.setThreads(initialThreads);
+        }
+      },
+    );
+
+    test('batch-first rows with a packed batch are a RangeError', () => {
+      const p = inputProblems[4];
+      const x = projectionInputs(p, false, 0);
+      const args = { ...inputArgs(p, x, new Float32Array(x.N * p.H), p.H, 0), outSize: p.H };
+      for (const order of [{ xBatchFirst: true }, { outBatchFirst: true }])
+        expect(() => addon.recurrentInferMany([{ ...args, ...order }])).toThrow(
+          /recurrentInferMany: expected xBatchFirst and outBatchFirst only with a padded batch/,
+        );
+    });
 
     test('reads x, W_ih, the biases, W_hh, h0 and c0 without changing them; float64 runs the js kernels', () => {
       const p = inputProblems[4];

@@ -98,6 +98,7 @@ export type {
   RecurrentCell,
   RecurrentLayerInput,
   RecurrentLayerInputs,
+  RecurrentLayerOptions,
   RecurrentLayerOutputs,
   RecurrentSequenceInputs,
   RecurrentSequenceOutputs,

@@ -260,6 +260,7 @@ export abstract class RNNBase extends Module {
     let B: number;
     let T = 0;
     let unbatched = false;
+    let rowsBatchFirst = false;
     if (packed) {
       rows = input.data;
       if (rows.ndim !== 2 || rows.shape[1] !== this.inputSize) {
@@ -277,13 +278,15 @@ export abstract class RNNBase extends Module {
         );
       }
       unbatched = input.ndim === 2;
-      let x = unbatched ? input.unsqueeze(1) : this.batchFirst ? input.transpose(0, 1) : input;
-      T = x.shape[0];
-      B = x.shape[1];
+      const x = unbatched ? input.unsqueeze(1) : input;
+      // A batch-first input goes in as it is, and the last layer's output comes out batch-first:
+      // recurrentLayer transposes them (or the backend reads and writes that order itself).
+      rowsBatchFirst = this.batchFirst && !unbatched;
+      T = x.shape[rowsBatchFirst ? 1 : 0];
+      B = x.shape[rowsBatchFirst ? 0 : 1];
       if (T === 0 || B === 0)
         throw new ShapeError(op, 'at least one time step and one sequence', formatShape(input.shape));
-      x = x.reshape([T * B, this.inputSize]);
-      rows = x;
+      rows = x.reshape([T * B, this.inputSize]);
       batchSizes = new Int32Array(T).fill(B);
     }
     const given = readLayerState(op, state, lstm);
@@ -309,7 +312,12 @@ export abstract class RNNBase extends Module {
         records.push(record);
         inputs.push({
           cell: CELL[this.mode],
-          input: { x: layerInput, wIh: w.wIh, biases },
+          input: {
+            x: layerInput,
+            wIh: w.wIh,
+            biases,
+            ...(rowsBatchFirst && layer === 0 ? { batchFirst: true } : {}),
+          },
           wHh: w.wHh,
           bHh: this.mode === 'GRU' ? w.bHh : null,
           wHr: w.wHr,
@@ -332,7 +340,7 @@ export abstract class RNNBase extends Module {
       }
       // Both directions in one call: a backend with threads runs them at once. Their outputs side
       // by side are the next layer's input (written there directly when no gradient is needed).
-      const result = recurrentLayer(inputs);
+      const result = recurrentLayer(inputs, rowsBatchFirst && layer === L - 1 ? { batchFirst: true } : {});
       result.directions.forEach((res, d) => {
         hs.push(res.hN);
         if (res.cN) cs.push(res.cN);
@@ -353,13 +361,11 @@ export abstract class RNNBase extends Module {
       if (cN) cN = indexSelect(cN, 1, unsort);
     }
     if (packed) return { output: input.withData(layerInput), hN, cN };
-    let output = layerInput.reshape([T, B, D * O]);
+    let output = rowsBatchFirst ? layerInput.reshape([B, T, D * O]) : layerInput.reshape([T, B, D * O]);
     if (unbatched) {
       output = output.squeeze(1);
       hN = hN.squeeze(1);
       if (cN) cN = cN.squeeze(1);
-    } else if (this.batchFirst) {
-      output = output.transpose(0, 1);
     }
     return { output, hN, cN };
   }

@@ -472,6 +472,14 @@ static infer_fns infer_for(void) {
 // portable build, 6 in AVX2): not worth a thread.
 #define INFER_MIN_ROWS 8
 
+// An optional boolean: false when absent or null.
+static int bool_prop(props *p, const char *name, int *out) {
+  napi_value v;
+  *out = 0;
+  if (!get_prop(p, name, &v)) return 0;
+  return is_nullish(p, v) || sl_get_bool(p->env, v, p->fn, name, out);
+}
+
 // xBiases: an array of at most two Float32Arrays of `n` elements (absent or null: none).
 static int read_biases(props *p, size_t n, const float **bias) {
   napi_value list;
@@ -532,6 +540,14 @@ static int prepare_infer(napi_env env, napi_value obj, const char *fn, infer_arg
     ia.fused = 1;
     ia.x = x;
     ia.w_ih = w_ih;
+    if (!bool_prop(&p, "xBatchFirst", &ia.x_batch_first) || !bool_prop(&p, "outBatchFirst", &ia.out_batch_first))
+      return 0;
+    for (int t = 0; (ia.x_batch_first || ia.out_batch_first) && t < a->T; t++) {
+      if (a->batch_sizes[t] != a->B) {
+        range_error(&p, "xBatchFirst and outBatchFirst only with a padded batch (every batch size = batch)");
+        return 0;
+      }
+    }
   } else if (!f32_prop(&p, "xProj", N * GH, 1, &x_proj)) {
     return 0;
   }

@@ -92,6 +92,11 @@ static void project_rows(const infer_args *ia, const float *const *xr, int m, fl
   }
 }
 
+// The row of x or of out (batch_first: its order) that holds step t of sequence j.
+static inline size_t infer_row(const infer_args *ia, int batch_first, int t, int j) {
+  return batch_first ? (size_t)j * ia->a.T + t : (size_t)ia->a.offsets[t] + j;
+}
+
 // Rows [r0, r1) of the batch over the whole sequence, on the calling thread. W_hh (and W_ih) must
 // be packed (recurrent_infer_pack). The saved-buffer scratch (cells, c_prev, hh_n, hh) is indexed
 // by batch row, so ranges never share any of it.
@@ -140,7 +145,7 @@ void recurrent_infer_rows(const infer_args *ia, int r0, int r1) {
       for (int s2 = step; s2 < step + chunk_steps && s2 < T; s2++) {
         const int t2 = step_time(a, s2);
         const int b2 = (a->batch_sizes[t2] < r1 ? a->batch_sizes[t2] : r1) - r0;
-        for (int j = 0; j < b2; j++, m++) xr[m] = ia->I ? ia->x + ((size_t)a->offsets[t2] + r0 + j) * ia->I : NULL;
+        for (int j = 0; j < b2; j++, m++) xr[m] = ia->I ? ia->x + infer_row(ia, ia->x_batch_first, t2, r0 + j) * ia->I : NULL;
       }
       if (m > 0) project_rows(ia, xr, m, chunk, ap);
       at = 0;
@@ -169,7 +174,7 @@ void recurrent_infer_rows(const infer_args *ia, int r0, int r1) {
       if (a->cell == LSTM) lstm_forward(&s, 0, bs, 0, H);
       else rnn_forward(&s, 0, bs, 0, H, a->cell == RNN_RELU);
     }
-    for (int j = 0; j < bs; j++) copy_floats(ia->out + (row + j) * ia->out_stride, s.h + j * H, H);
+    for (int j = 0; j < bs; j++) copy_floats(ia->out + infer_row(ia, ia->out_batch_first, t, r0 + j) * ia->out_stride, s.h + j * H, H);
   }
 }
 

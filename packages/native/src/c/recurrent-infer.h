@@ -22,6 +22,9 @@ typedef struct {
   // room for its packed panels (op(B) = W_ihᵀ [I, G·H]), and up to two [G·H] biases (0 where
   // absent). x and W_ih may be 0 when I = 0 (an empty array has no data).
   int fused;
+  // A padded batch with x's rows, or out's, in batch-first order (fused only): the row of step t
+  // and sequence j is j·T + t, not the time-major offsets[t] + j.
+  int x_batch_first, out_batch_first;
   const float *x, *w_ih;
   float *w_ih_packed;
   int I;

@@ -333,6 +333,13 @@ export interface RecurrentInferInputArgs extends Omit<RecurrentInferArgs, 'xProj
   wIh: FloatStorage;
   /** The biases added to x W_ihᵀ in this order, each [G·H]: b_ih, then b_hh for LSTM and RNN (a GRU's b_hh is `bHh`); empty without biases. */
   xBiases: readonly FloatStorage[];
+  /**
+   * x's rows in batch-first order, a padded batch only (every batch size = B): step t of sequence
+   * b is row b·T + t, not t·B + b (default false: time-major).
+   */
+  xBatchFirst?: boolean;
+  /** out's rows in batch-first order, as `xBatchFirst` (default false: time-major). */
+  outBatchFirst?: boolean;
 }
 
 /** Arguments of `recurrentBackward`: the forward's arguments plus gradients in and out. */

@@ -290,6 +290,79 @@ describe.each(listBackends())('[%s backend] recurrentLayer', (name) => {
     },
   );
 
+  test.each([false, true])(
+    'batch-first input rows and output rows (gradient %s): the time-major results, transposed',
+    (grad) => {
+      const gen = new Generator(9);
+      const [B, T, I, H] = [5, 6, 7, 19];
+      const G = RECURRENT_GATES.lstm;
+      const xBatchFirst = randn([B, T, I], { generator: gen });
+      const xTimeMajor = xBatchFirst.transpose(0, 1).reshape([T * B, I]);
+      const base = layerInputs('lstm', 2).map(({ xProj: _x, ...i }) => ({
+        ...i,
+        batchSizes: new Int32Array(T).fill(B),
+      }));
+      const projections = base.map(() => ({
+        wIh: randn([G * H, I], { generator: gen }).mul(0.3),
+        biases: [randn([G * H], { generator: gen }), randn([G * H], { generator: gen })],
+      }));
+      for (const p of projections) p.wIh.requiresGrad = grad;
+      const run = (f: () => ReturnType<typeof recurrentLayer>) => (grad ? f() : noGrad(f));
+      const want = run(() =>
+        recurrentLayer(base.map((i, d) => ({ ...i, input: { x: xTimeMajor, ...projections[d] } }))),
+      );
+      const got = run(() =>
+        recurrentLayer(
+          base.map((i, d) => ({
+            ...i,
+            input: { x: xBatchFirst.reshape([B * T, I]), batchFirst: true, ...projections[d] },
+          })),
+          { batchFirst: true },
+        ),
+      );
+      const toBatchFirst = (t: Tensor) =>
+        t
+          .reshape([T, B, t.shape[1]])
+          .transpose(0, 1)
+          .reshape([B * T, t.shape[1]]);
+      expect(got.out.shape).toEqual([B * T, 2 * H]);
+      expect(Array.from(got.out.data)).toEqual(Array.from(toBatchFirst(want.out).data));
+      got.directions.forEach((d, i) => {
+        expect(Array.from(d.out.data), `direction ${i}: out`).toEqual(
+          Array.from(toBatchFirst(want.directions[i].out).data),
+        );
+        expect(Array.from(d.hN.data), `direction ${i}: hN`).toEqual(Array.from(want.directions[i].hN.data));
+      });
+      // Time-major input, batch-first output only.
+      const half = run(() =>
+        recurrentLayer(
+          base.map((i, d) => ({ ...i, input: { x: xTimeMajor, ...projections[d] } })),
+          { batchFirst: true },
+        ),
+      );
+      expect(Array.from(half.out.data)).toEqual(Array.from(toBatchFirst(want.out).data));
+      if (grad) {
+        got.out.sum().backward();
+        expect(projections[0].wIh.grad?.shape).toEqual([G * H, I]);
+      }
+    },
+  );
+
+  test('batch-first rows with a packed batch, or mixed with time-major ones, are a ConfigError', () => {
+    const [a, b] = layerInputs('gru', 2).map(({ xProj, ...i }) => ({
+      ...i,
+      input: { x: randn([xProj.shape[0], 3]), wIh: randn([xProj.shape[1], 3]), biases: [] },
+    }));
+    const batchFirst = (i: typeof a) => ({ ...i, input: { ...i.input, batchFirst: true } });
+    expect(() => noGrad(() => recurrentLayer([batchFirst(a)]))).toThrow(
+      /recurrentLayer: expected batch-first rows only with a padded batch \(every batch size 5\), got batch sizes \[5, 5, 4, 2, 2, 1\]/,
+    );
+    expect(() => noGrad(() => recurrentLayer([a], { batchFirst: true }))).toThrow(ConfigError);
+    expect(() => noGrad(() => recurrentLayer([b, batchFirst(a)]))).toThrow(
+      /recurrentLayer: expected every direction batch-first, got a mix of batch-first and time-major/,
+    );
+  });
+
   test('a direction with both xProj and input, or neither, is a ConfigError', () => {
     const [a] = layerInputs('lstm', 1);
     const input = { x: randn([a.xProj.shape[0], 3]), wIh: randn([a.wHh.shape[0], 3]), biases: [] };

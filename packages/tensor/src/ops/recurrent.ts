@@ -127,7 +127,7 @@ export function recurrentSequences(list: readonly RecurrentSequenceInputs[]): Re
 
 /** Outputs of `recurrentLayer`. */
 export interface RecurrentLayerOutputs {
-  /** Every row's output of every direction side by side, [N, D·O]: direction d in columns d·O to (d+1)·O. */
+  /** Every row's output of every direction side by side, [N, D·O]: direction d in columns d·O to (d+1)·O; rows time-major, or batch-first with the `batchFirst` option. */
   out: Tensor;
   /** Each direction's results, as `recurrentSequences` returns them. */
   directions: RecurrentSequenceOutputs[];
@@ -141,6 +141,22 @@ export interface RecurrentLayerInput {
   wIh: Tensor;
   /** Added to x W_ihᵀ one after the other, each [G·H]: b_ih, then b_hh for LSTM and RNN (a GRU's b_hh is `bHh`). */
   biases: readonly Tensor[];
+  /**
+   * x's rows are in batch-first order: step t of sequence b is row b·T + t (a padded batch: every
+   * batch size is B), as a batch-first [B, T, I] input reshaped to [B·T, I] without a transpose.
+   * Every direction of a layer gives the same. Default false: time-major rows.
+   */
+  batchFirst?: boolean;
+}
+
+/** Options of `recurrentLayer`. */
+export interface RecurrentLayerOptions {
+  /**
+   * Give `out` (and each direction's) in batch-first row order, step t of sequence b in row
+   * b·T + t, a padded batch only: what a batch-first layer returns, with no transpose when the
+   * backend writes that order itself (`recurrentInferInputMany`). Default false: time-major rows.
+   */
+  batchFirst?: boolean;
 }
 
 /**
@@ -167,7 +183,10 @@ export interface RecurrentLayerInputs extends Omit<RecurrentSequenceInputs, 'xPr
  * Directions given as `input` (not `xProj`) are projected here with `linear`, or inside the
  * backend's `recurrentInferInputMany` when it has one and no gradient is needed.
  */
-export function recurrentLayer(list: readonly RecurrentLayerInputs[]): RecurrentLayerOutputs {
+export function recurrentLayer(
+  list: readonly RecurrentLayerInputs[],
+  options: RecurrentLayerOptions = {},
+): RecurrentLayerOutputs {
   const kernels = backend();
   for (const i of list) {
     if ((i.xProj === undefined) === (i.input === undefined))
@@ -179,32 +198,100 @@ export function recurrentLayer(list: readonly RecurrentLayerInputs[]): Recurrent
     // Before linear, so that every backend names the same mistake.
     if (i.input) checkInputs(i);
   }
+  const outBatchFirst = options.batchFirst === true;
+  const xBatchFirst = checkBatchFirst(list, outBatchFirst);
   if (
     kernels.recurrentInferInputMany &&
     list.length > 0 &&
     list.every((i) => i.input && inferable(i, [i.input.x, i.input.wIh, ...i.input.biases]))
   ) {
-    return inferInputLayer(kernels as Required<Pick<Backend, 'recurrentInferInputMany'>>, list);
+    return inferInputLayer(kernels as Required<Pick<Backend, 'recurrentInferInputMany'>>, list, {
+      xBatchFirst,
+      outBatchFirst,
+    });
   }
+  // Batch-first rows go time-major first (one copy for the directions that share an x), and the
+  // outputs come back batch-first at the end.
+  const B = list[0]?.h0.shape[0] ?? 0;
+  const T = list[0]?.batchSizes.length ?? 0;
+  const timeMajor = new Map<Tensor, Tensor>();
+  const rowsOf = (x: Tensor): Tensor => {
+    if (!xBatchFirst) return x;
+    let t = timeMajor.get(x);
+    if (!t) {
+      t = swapRows(x, B, T);
+      timeMajor.set(x, t);
+    }
+    return t;
+  };
   // The projections this op makes are its own: the kernel may use them as scratch.
   const made = list.map(
     (i): RecurrentSequenceInputs =>
       i.input
-        ? { ...i, xProj: linear(i.input.x, i.input.wIh, i.input.biases), overwriteXProj: true }
+        ? { ...i, xProj: linear(rowsOf(i.input.x), i.input.wIh, i.input.biases), overwriteXProj: true }
         : { ...i, xProj: i.xProj as Tensor },
   );
+  let result: RecurrentLayerOutputs;
   if (kernels.recurrentInferMany && made.length > 0 && made.every((i) => inferable(i, [i.xProj]))) {
-    return inferLayer(kernels as Required<Pick<Backend, 'recurrentInferMany'>>, made);
+    result = inferLayer(kernels as Required<Pick<Backend, 'recurrentInferMany'>>, made);
+  } else {
+    const directions = recurrentSequences(made);
+    const out =
+      directions.length === 1
+        ? directions[0].out
+        : cat(
+            directions.map((d) => d.out),
+            1,
+          );
+    result = { out, directions };
   }
-  const directions = recurrentSequences(made);
-  const out =
-    directions.length === 1
-      ? directions[0].out
-      : cat(
-          directions.map((d) => d.out),
-          1,
-        );
-  return { out, directions };
+  if (!outBatchFirst) return result;
+  return {
+    out: swapRows(result.out, T, B),
+    directions: result.directions.map((d) => ({
+      hN: d.hN,
+      cN: d.cN,
+      gates: d.gates,
+      cells: d.cells,
+      get out() {
+        return swapRows(d.out, T, B);
+      },
+    })),
+  };
+}
+
+/** Rows [P·Q, F] in (p, q) order as rows in (q, p) order: a transpose of [P, Q, F] (a copy; gradients flow). */
+function swapRows(x: Tensor, P: number, Q: number): Tensor {
+  const F = x.shape[1];
+  return x
+    .reshape([P, Q, F])
+    .transpose(0, 1)
+    .reshape([P * Q, F]);
+}
+
+/**
+ * Whether the layer's input rows are batch-first (the same for every direction); either order
+ * batch-first only for a padded batch.
+ */
+function checkBatchFirst(list: readonly RecurrentLayerInputs[], outBatchFirst: boolean): boolean {
+  const batchFirst = list.some((i) => i.input?.batchFirst === true);
+  if (!batchFirst && !outBatchFirst) return false;
+  for (const i of list) {
+    if (batchFirst && i.input?.batchFirst !== true)
+      throw new ConfigError(
+        'recurrentLayer',
+        'every direction batch-first',
+        'a mix of batch-first and time-major',
+      );
+    const B = i.h0.shape[0];
+    if (i.batchSizes.some((bs) => bs !== B))
+      throw new ConfigError(
+        'recurrentLayer',
+        `batch-first rows only with a padded batch (every batch size ${B})`,
+        `batch sizes [${Array.from(i.batchSizes).join(', ')}]`,
+      );
+  }
+  return batchFirst;
 }
 
 /** Whether a sequence needs nothing saved: no gradient, no recorded gates or trace, no projection, all float32. */
@@ -301,6 +388,7 @@ function inferLayer(
 function inferInputLayer(
   kernels: Required<Pick<Backend, 'recurrentInferInputMany'>>,
   list: readonly RecurrentLayerInputs[],
+  order: { xBatchFirst: boolean; outBatchFirst: boolean },
 ): RecurrentLayerOutputs {
   const sizes = list.map((i) => checkInputs(i));
   const { N, O } = layerSizes(sizes);
@@ -314,6 +402,8 @@ function inferInputLayer(
       inputSize: x.shape[1],
       wIh: wIh.data as Float32Array,
       xBiases: biases.map((b) => b.data as Float32Array),
+      ...(order.xBatchFirst ? { xBatchFirst: true } : {}),
+      ...(order.outBatchFirst ? { outBatchFirst: true } : {}),
     };
     return { ...common, args };
   });
