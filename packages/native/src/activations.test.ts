@@ -50,6 +50,46 @@ describe.skipIf(!load.ok)(`the native tanh${skipped}`, () => {
     return out.subarray(0, values.length);
   }
 
+  test.each(isas)(
+    'with the %s build: the exp behind σ keeps NaN and saturates at ±∞ (a GRU step from h0 = 0: (1 − σ(x_z)) tanh(x_n))',
+    (isa) => {
+      addon.setIsa(isa);
+      try {
+        const H = 5;
+        const xz = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -100];
+        const xProj = new Float32Array(3 * H);
+        xProj.set(xz, H); // z gate
+        xProj.fill(0.5, 2 * H); // n gate
+        const out = new Float32Array(H);
+        addon.recurrentInferMany([
+          {
+            cell: 'gru',
+            hidden: H,
+            outSize: H,
+            batch: 1,
+            batchSizes: Int32Array.of(1),
+            reverse: false,
+            xProj,
+            wHh: new Float32Array(3 * H * H).fill(0.5),
+            bHh: null,
+            h0: new Float32Array(H),
+            c0: null,
+            out,
+            outStride: H,
+            outOffset: 0,
+            hN: new Float32Array(H),
+            cN: null,
+          },
+        ]);
+        const t = Math.fround(Math.tanh(0.5));
+        expect(out[0]).toBeNaN();
+        expect(Array.from(out.subarray(1))).toEqual([0, t, Math.fround(t * 0.5), t]);
+      } finally {
+        addon.setIsa(initialIsa);
+      }
+    },
+  );
+
   test.each(isas)('with the %s build: within 5e-7 relative of Math.tanh, odd, 0, ±1 and NaN', (isa) => {
     addon.setIsa(isa);
     try {

@@ -1,7 +1,9 @@
 // The gate math's activations in the native builds (recurrent-portable.c, recurrent-avx2.c,
-// recurrent-avx512.c include this before the cells): the wasm backend's activations.h (Cephes exp and
-// sigmoid, a few ulps), except tanh, which is a rational function instead of a polynomial below
-// 0.625 and an exp plus a division above it (both branches computed, one kept):
+// recurrent-avx512.c include this before the cells): the wasm backend's exp and sigmoid
+// (activations.h: Cephes, a few ulps), with the same arithmetic but x86's one-instruction clamps
+// (the shim's wasm min/max are four or five instructions each, and the exp took four of them), and
+// a tanh that is a rational function instead of a polynomial below 0.625 and an exp plus a
+// division above it (both branches computed, one kept):
 //
 //   tanh(x) ≈ x P(x²) / Q(x²), x clamped to [−9, 9], P of degree 6 and Q of degree 3 in x²,
 //   the result clamped to [−1, 1]
@@ -17,12 +19,59 @@
 #ifndef SL_RECURRENT_ACTIVATIONS_H
 #define SL_RECURRENT_ACTIVATIONS_H
 
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
+
+#define v_exp v_exp_wasm
+#define v_sigmoid v_sigmoid_wasm
 #define v_tanh v_tanh_cephes
 #include "activations.h"
+#undef v_exp
+#undef v_sigmoid
 #undef v_tanh
 
+// x clamped to [lo, hi], NaN kept. On x86 one instruction a side: minps/maxps return their second
+// operand when either is NaN, so x goes second (the shim's wasm min/max, which must propagate NaN
+// from either operand, take a compare, two selects and a NaN test each).
+static inline v128_t sl_clamp(v128_t x, float lo, float hi) {
+#if SL_SIMD_BYTES == 64 && defined(__AVX512F__)
+  return (v128_t)_mm512_max_ps(_mm512_set1_ps(lo), _mm512_min_ps(_mm512_set1_ps(hi), (__m512)x));
+#elif SL_SIMD_BYTES == 32 && defined(__AVX__)
+  return (v128_t)_mm256_max_ps(_mm256_set1_ps(lo), _mm256_min_ps(_mm256_set1_ps(hi), (__m256)x));
+#elif SL_SIMD_BYTES == 16 && defined(__SSE2__)
+  return (v128_t)_mm_max_ps(_mm_set1_ps(lo), _mm_min_ps(_mm_set1_ps(hi), (__m128)x));
+#else
+  return wasm_f32x4_min(wasm_f32x4_max(x, SPLAT(lo)), SPLAT(hi));
+#endif
+}
+
+// activations.h's e^x, the same arithmetic in the same order (the same bits for every number), with
+// the clamp above and the exponent field built by a plain conversion: n is an integer in
+// [−128, 128] after the clamp (NaN: the conversion's garbage multiplies a NaN polynomial).
+static inline v128_t v_exp(v128_t x) {
+  x = sl_clamp(x, -88.3762626647949f, 88.3762626647949f);
+  const v128_t n = wasm_f32x4_floor(wasm_f32x4_add(wasm_f32x4_mul(x, SPLAT(1.44269504088896341f)), SPLAT(0.5f)));
+  v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, SPLAT(0.693359375f)));
+  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, SPLAT(-2.12194440e-4f)));
+  v128_t p = SPLAT(1.9875691500e-4f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), SPLAT(1.3981999507e-3f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), SPLAT(8.3334519073e-3f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), SPLAT(4.1665795894e-2f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), SPLAT(1.6666665459e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), SPLAT(5.0000001201e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(p, wasm_f32x4_mul(r, r)), r), SPLAT(1.0f));
+  const sl_v4i e = (__builtin_convertvector(n, sl_v4i) + 127) << 23;
+  return wasm_f32x4_mul(p, SL_F(e));
+}
+
+// σ(x) = 1 / (1 + e^−x), as activations.h computes it.
+static inline v128_t v_sigmoid(v128_t x) {
+  return wasm_f32x4_div(SPLAT(1.0f), wasm_f32x4_add(SPLAT(1.0f), v_exp(wasm_f32x4_neg(x))));
+}
+
 static inline v128_t v_tanh(v128_t x) {
-  x = wasm_f32x4_min(wasm_f32x4_max(x, SPLAT(-9.0f)), SPLAT(9.0f));
+  x = sl_clamp(x, -9.0f, 9.0f);
   const v128_t z = wasm_f32x4_mul(x, x);
   v128_t p = SPLAT(-2.76076847742355e-16f);
   p = wasm_f32x4_add(wasm_f32x4_mul(p, z), SPLAT(2.00018790482477e-13f));
@@ -36,7 +85,7 @@ static inline v128_t v_tanh(v128_t x) {
   q = wasm_f32x4_add(wasm_f32x4_mul(q, z), SPLAT(2.26843463243900e-03f));
   q = wasm_f32x4_add(wasm_f32x4_mul(q, z), SPLAT(4.89352518554385e-03f));
   const v128_t r = wasm_f32x4_div(wasm_f32x4_mul(x, p), q);
-  return wasm_f32x4_min(wasm_f32x4_max(r, SPLAT(-1.0f)), SPLAT(1.0f));
+  return sl_clamp(r, -1.0f, 1.0f);
 }
 
 #endif
