@@ -51,6 +51,35 @@ static float *chunk_scratch_for(size_t floats) {
   return chunk_scratch;
 }
 
+#if SL_SIMD_BYTES == 64 && defined(__AVX512F__)
+// A 16 x 16 block of floats transposed in registers: r[q][t] becomes r[t][q].
+static inline void transpose16(__m512 r[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 8; i++) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 4; i++) {
+    const __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+    const __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
+    r[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+    r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+    r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+    r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+  }
+  for (int i = 0; i < 2; i++) {
+    for (int j = 0; j < 4; j++) {
+      t[8 * i + j] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + 4 + j], 0x88);
+      t[8 * i + 4 + j] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + 4 + j], 0xdd);
+    }
+  }
+  for (int j = 0; j < 8; j++) {
+    r[j] = _mm512_shuffle_f32x4(t[j], t[8 + j], 0x88);
+    r[8 + j] = _mm512_shuffle_f32x4(t[j], t[8 + j], 0xdd);
+  }
+}
+#endif
+
 // c [m, G·H] = rows xr[0..m) of x @ W_ihᵀ, then + bias[0], then + bias[1] (each sum rounded, as
 // linear's separate bias adds round). `ap` holds one packed A block (MC x KC).
 static void project_rows(const infer_args *ia, const float *const *xr, int m, float *c, float *ap) {
@@ -64,7 +93,37 @@ static void project_rows(const infer_args *ia, const float *const *xr, int m, fl
       const int mc = m - ic < mc_max ? m - ic : mc_max;
       // gemm.c's pack_a, each row from its own place in x.
       float *dst = ap;
-      for (int ir = 0; ir < mc; ir += mr) {
+      int ir = 0;
+#if SL_SIMD_BYTES == 64 && defined(__AVX512F__)
+      // Two 8-row panels at a time from 16 x 16 transposes: row q of a transposed block holds
+      // depth p + q of both panels' rows, 8 floats each.
+      if (mr == 8) {
+        for (; ir + 16 <= mc; ir += 16) {
+          float *d0 = ap + (size_t)ir * kc, *d1 = d0 + (size_t)8 * kc;
+          int p = 0;
+          for (; p + 16 <= kc; p += 16) {
+            __m512 r[16];
+            for (int t = 0; t < 16; t++) {
+              const int i = ic + ir + t;
+              r[t] = i < m ? _mm512_loadu_ps(xr[i] + pc + p) : _mm512_setzero_ps();
+            }
+            transpose16(r);
+            for (int q = 0; q < 16; q++) {
+              _mm256_storeu_ps(d0 + (size_t)(p + q) * 8, _mm512_castps512_ps256(r[q]));
+              _mm256_storeu_ps(d1 + (size_t)(p + q) * 8, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(r[q]), 1)));
+            }
+          }
+          for (; p < kc; p++) {
+            for (int t = 0; t < 16; t++) {
+              const int i = ic + ir + t;
+              (t < 8 ? d0 : d1)[(size_t)p * 8 + (t & 7)] = i < m ? xr[i][pc + p] : 0.0f;
+            }
+          }
+        }
+        dst = ap + (size_t)ir * kc;
+      }
+#endif
+      for (; ir < mc; ir += mr) {
         for (int p = 0; p < kc; p++, dst += mr) {
           for (int r = 0; r < mr; r++) {
             const int i = ic + ir + r;
@@ -178,34 +237,6 @@ void recurrent_infer_rows(const infer_args *ia, int r0, int r1) {
   }
 }
 
-#if SL_SIMD_BYTES == 64 && defined(__AVX512F__)
-// A 16 x 16 block of floats transposed in registers: r[q][t] becomes r[t][q].
-static inline void transpose16(__m512 r[16]) {
-  __m512 t[16];
-  for (int i = 0; i < 8; i++) {
-    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-  }
-  for (int i = 0; i < 4; i++) {
-    const __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
-    const __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
-    r[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
-    r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
-    r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
-    r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
-  }
-  for (int i = 0; i < 2; i++) {
-    for (int j = 0; j < 4; j++) {
-      t[8 * i + j] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + 4 + j], 0x88);
-      t[8 * i + 4 + j] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + 4 + j], 0xdd);
-    }
-  }
-  for (int j = 0; j < 8; j++) {
-    r[j] = _mm512_shuffle_f32x4(t[j], t[8 + j], 0x88);
-    r[8 + j] = _mm512_shuffle_f32x4(t[j], t[8 + j], 0xdd);
-  }
-}
-#endif
 
 // sl_pack_b(1, k, n, src, dst): op(B) = srcᵀ for src [n, k] row-major, in the micro-kernel's
 // panels (dst[(jb·k + p)·nr + t] = src[(jb·nr + t)·k + p], zero past n); the same floats in the
