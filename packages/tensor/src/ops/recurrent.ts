@@ -205,10 +205,7 @@ export function recurrentLayer(
     list.length > 0 &&
     list.every((i) => i.input && inferable(i, [i.input.x, i.input.wIh, ...i.input.biases]))
   ) {
-    return inferInputLayer(kernels as Required<Pick<Backend, 'recurrentInferInputMany'>>, list, {
-      xBatchFirst,
-      outBatchFirst,
-    });
+    return inferLayer(kernels, list, true, xBatchFirst, outBatchFirst);
   }
   // Batch-first rows go time-major first (one copy for the directions that share an x), and the
   // outputs come back batch-first at the end.
@@ -233,7 +230,7 @@ export function recurrentLayer(
   );
   let result: RecurrentLayerOutputs;
   if (kernels.recurrentInferMany && made.length > 0 && made.every((i) => inferable(i, [i.xProj]))) {
-    result = inferLayer(kernels as Required<Pick<Backend, 'recurrentInferMany'>>, made);
+    result = inferLayer(kernels, made, false);
   } else {
     const directions = recurrentSequences(made);
     const out =
@@ -248,13 +245,14 @@ export function recurrentLayer(
   if (!outBatchFirst) return result;
   return {
     out: swapRows(result.out, T, B),
-    directions: result.directions.map((d) => ({
-      hN: d.hN,
-      cN: d.cN,
-      gates: d.gates,
-      cells: d.cells,
+    // Each direction's own out is transposed only when someone reads it.
+    directions: result.directions.map(({ hN, cN, gates, cells }, d) => ({
+      hN,
+      cN,
+      gates,
+      cells,
       get out() {
-        return swapRows(d.out, T, B);
+        return swapRows(result.directions[d].out, T, B);
       },
     })),
   };
@@ -269,26 +267,18 @@ function swapRows(x: Tensor, P: number, Q: number): Tensor {
     .reshape([P * Q, F]);
 }
 
-/**
- * Whether the layer's input rows are batch-first (the same for every direction); either order
- * batch-first only for a padded batch.
- */
+/** Whether the layer's input rows are batch-first (every direction's or none); batch-first rows need a padded batch. */
 function checkBatchFirst(list: readonly RecurrentLayerInputs[], outBatchFirst: boolean): boolean {
-  const batchFirst = list.some((i) => i.input?.batchFirst === true);
-  if (!batchFirst && !outBatchFirst) return false;
+  const batchFirst = list.some((i) => i.input?.batchFirst);
   for (const i of list) {
-    if (batchFirst && i.input?.batchFirst !== true)
+    if (
+      (batchFirst || outBatchFirst) &&
+      (batchFirst !== !!i.input?.batchFirst || i.batchSizes.some((bs) => bs !== i.h0.shape[0]))
+    )
       throw new ConfigError(
         'recurrentLayer',
-        'every direction batch-first',
-        'a mix of batch-first and time-major',
-      );
-    const B = i.h0.shape[0];
-    if (i.batchSizes.some((bs) => bs !== B))
-      throw new ConfigError(
-        'recurrentLayer',
-        `batch-first rows only with a padded batch (every batch size ${B})`,
-        `batch sizes [${Array.from(i.batchSizes).join(', ')}]`,
+        'batch-first rows on every direction of a padded batch',
+        `batch sizes [${i.batchSizes.join(', ')}] of ${i.h0.shape[0]} sequences`,
       );
   }
   return batchFirst;
@@ -302,8 +292,18 @@ function inferable(i: RecurrentLayerInputs, projection: readonly Tensor[]): bool
   return !tensors.some((t) => t?.requiresGrad);
 }
 
-/** Checks every direction's sizes against the first's; the out [N, D·O] they share, and each one's sizes. */
-function layerSizes(sizes: ReturnType<typeof checkInputs>[]): { N: number; O: number } {
+/**
+ * The forward-only kernels: `recurrentInferInputMany` on each direction's input (`fused`), or
+ * `recurrentInferMany` on its xProj. Each direction writes its columns of one [N, D·O] out.
+ */
+function inferLayer(
+  kernels: Backend,
+  list: readonly RecurrentLayerInputs[],
+  fused: boolean,
+  xBatchFirst = false,
+  outBatchFirst = false,
+): RecurrentLayerOutputs {
+  const sizes = list.map(checkInputs);
   const { N, O } = sizes[0];
   for (const s of sizes) {
     if (s.N !== N || s.O !== O)
@@ -313,16 +313,46 @@ function layerSizes(sizes: ReturnType<typeof checkInputs>[]): { N: number; O: nu
         `${s.N} of ${s.O}`,
       );
   }
-  return { N, O };
-}
-
-/** The results of the infer kernels: out, and each direction's final states (its own out a view). */
-function inferResults(
-  out: Tensor,
-  finals: { hN: Tensor; cN: Tensor | null }[],
-  O: number,
-): RecurrentLayerOutputs {
-  const D = finals.length;
+  const D = list.length;
+  const out = empty([N, D * O], 'float32');
+  const f32 = (t: Tensor | null | undefined) => (t ? (t.data as Float32Array) : null);
+  const finals = list.map((i, d) => {
+    const { H, B } = sizes[d];
+    const hN = empty([B, O], 'float32');
+    const cN = i.cell === 'lstm' ? empty([B, H], 'float32') : null;
+    const x = f32(i.xProj) as Float32Array;
+    const { input } = i;
+    const args = {
+      cell: i.cell,
+      hidden: H,
+      batch: B,
+      batchSizes: i.batchSizes,
+      reverse: i.reverse,
+      ...(fused && input
+        ? {
+            x: input.x.data as Float32Array,
+            inputSize: input.x.shape[1],
+            wIh: input.wIh.data as Float32Array,
+            xBiases: input.biases.map((b) => b.data as Float32Array),
+            ...(xBatchFirst ? { xBatchFirst } : {}),
+            ...(outBatchFirst ? { outBatchFirst } : {}),
+          }
+        : { xProj: i.overwriteXProj ? x : x.slice() }),
+      wHh: i.wHh.data as Float32Array,
+      bHh: f32(i.bHh),
+      h0: i.h0.data as Float32Array,
+      c0: f32(i.c0),
+      out: out.data as Float32Array,
+      outStride: D * O,
+      outOffset: d * O,
+      hN: hN.data as Float32Array,
+      cN: f32(cN),
+    };
+    return { args, hN, cN };
+  });
+  const all = finals.map((f) => f.args);
+  if (fused) kernels.recurrentInferInputMany?.(all as RecurrentInferInputArgs[]);
+  else kernels.recurrentInferMany?.(all as RecurrentInferArgs[]);
   // A direction's own out is a copy of its columns, made only when someone reads it.
   const directions = finals.map(
     ({ hN, cN }, d): RecurrentSequenceOutputs => ({
@@ -336,79 +366,6 @@ function inferResults(
     }),
   );
   return { out, directions };
-}
-
-/** The outputs and the arguments every infer kernel shares, for direction d of D. */
-function inferCommon(
-  inputs: RecurrentLayerInputs,
-  sizes: ReturnType<typeof checkInputs>,
-  out: Tensor,
-  d: number,
-  D: number,
-) {
-  const { H, B, O } = sizes;
-  const hN = empty([B, O], 'float32');
-  const cN = inputs.cell === 'lstm' ? empty([B, H], 'float32') : null;
-  const args: Omit<RecurrentInferArgs, 'xProj'> = {
-    cell: inputs.cell,
-    hidden: H,
-    batch: B,
-    batchSizes: inputs.batchSizes,
-    reverse: inputs.reverse,
-    wHh: inputs.wHh.data as Float32Array,
-    bHh: inputs.bHh ? (inputs.bHh.data as Float32Array) : null,
-    h0: inputs.h0.data as Float32Array,
-    c0: inputs.c0 ? (inputs.c0.data as Float32Array) : null,
-    out: out.data as Float32Array,
-    outStride: D * O,
-    outOffset: d * O,
-    hN: hN.data as Float32Array,
-    cN: cN ? (cN.data as Float32Array) : null,
-  };
-  return { args, hN, cN };
-}
-
-function inferLayer(
-  kernels: Required<Pick<Backend, 'recurrentInferMany'>>,
-  list: readonly RecurrentSequenceInputs[],
-): RecurrentLayerOutputs {
-  const sizes = list.map((i) => checkInputs(i));
-  const { N, O } = layerSizes(sizes);
-  const out = empty([N, list.length * O], 'float32');
-  const finals = list.map((inputs, d) => {
-    const common = inferCommon(inputs, sizes[d], out, d, list.length);
-    const x = inputs.xProj.data as Float32Array;
-    const args: RecurrentInferArgs = { ...common.args, xProj: inputs.overwriteXProj ? x : x.slice() };
-    return { ...common, args };
-  });
-  kernels.recurrentInferMany(finals.map((f) => f.args));
-  return inferResults(out, finals, O);
-}
-
-function inferInputLayer(
-  kernels: Required<Pick<Backend, 'recurrentInferInputMany'>>,
-  list: readonly RecurrentLayerInputs[],
-  order: { xBatchFirst: boolean; outBatchFirst: boolean },
-): RecurrentLayerOutputs {
-  const sizes = list.map((i) => checkInputs(i));
-  const { N, O } = layerSizes(sizes);
-  const out = empty([N, list.length * O], 'float32');
-  const finals = list.map((inputs, d) => {
-    const common = inferCommon(inputs, sizes[d], out, d, list.length);
-    const { x, wIh, biases } = inputs.input as RecurrentLayerInput;
-    const args: RecurrentInferInputArgs = {
-      ...common.args,
-      x: x.data as Float32Array,
-      inputSize: x.shape[1],
-      wIh: wIh.data as Float32Array,
-      xBiases: biases.map((b) => b.data as Float32Array),
-      ...(order.xBatchFirst ? { xBatchFirst: true } : {}),
-      ...(order.outBatchFirst ? { outBatchFirst: true } : {}),
-    };
-    return { ...common, args };
-  });
-  kernels.recurrentInferInputMany(finals.map((f) => f.args));
-  return inferResults(out, finals, O);
 }
 
 interface Prepared {
@@ -455,14 +412,20 @@ function checkInputs(inputs: RecurrentLayerInputs): {
   }
   if (input) {
     const { x, wIh, biases } = input;
-    if (x.ndim !== 2 || x.shape[0] !== N)
-      throw new ShapeError(op, `input x of shape [${N}, I]`, formatShape(x.shape));
-    if (wIh.ndim !== 2 || wIh.shape[0] !== GH || wIh.shape[1] !== x.shape[1])
-      throw new ShapeError(op, `W_ih of shape [${GH}, ${x.shape[1]}]`, formatShape(wIh.shape));
-    for (const b of biases) {
-      if (b.ndim !== 1 || b.shape[0] !== GH)
-        throw new ShapeError(op, `input bias of shape [${GH}]`, formatShape(b.shape));
-    }
+    const I = x.shape[1];
+    if (
+      x.ndim !== 2 ||
+      x.shape[0] !== N ||
+      wIh.ndim !== 2 ||
+      wIh.shape[0] !== GH ||
+      wIh.shape[1] !== I ||
+      biases.some((b) => b.ndim !== 1 || b.shape[0] !== GH)
+    )
+      throw new ShapeError(
+        op,
+        `input x [${N}, I], W_ih [${GH}, I] and biases [${GH}]`,
+        `x ${[x, wIh, ...biases].map((t) => formatShape(t.shape)).join(', ')}`,
+      );
   }
   if (h0.ndim !== 2 || h0.shape[1] !== O || (batchSizes.length > 0 && batchSizes[0] > B)) {
     throw new ShapeError(op, `h0 of shape [${batchSizes[0] ?? B}, ${O}]`, formatShape(h0.shape));
