@@ -1,24 +1,37 @@
-// W1 and W2 inference on the native backend with and without its inference kernels
-// (`recurrentInferMany`, `addBias`), alternating in one process (A B A B), so both sides see the
-// same machine load: the median wall time per step, the median process CPU time per step (every
-// thread), and the median of the per-round ratios new / old.
+// W1 and W2 inference on the native backend with and without some of its optional inference kernels
+// (by default `recurrentInferInputMany`, the input projection fused into the recurrence: without it
+// the layers run `linear` and then `recurrentInferMany`), alternating in one process (A B A B), so
+// both sides see the same machine load: the median wall time per step, the median process CPU time
+// per step (every thread), and the median of the per-round ratios new / old.
 //
-//   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/ab-infer.ts [rounds=5]
+//   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/ab-infer.ts \
+//     [--rounds 5] [--threads 1] [--off recurrentInferInputMany,recurrentInferMany,addBias] [--workloads W1,W2]
 import { loadavg } from 'node:os';
-import { registerNative } from '@seqlab/native';
+import { parseArgs } from 'node:util';
+import { registerNative, setNativeThreads } from '@seqlab/native';
 import { manualSeed, noGrad, setBackend } from '@seqlab/tensor';
 import { backend } from '@seqlab/tensor/backend';
 import { makeBatch } from '../src/commands/bench/speed';
 import { SeqClassifier, WORKLOADS, type WorkloadName } from '../src/commands/bench/workloads';
 
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '5' },
+    threads: { type: 'string' },
+    off: { type: 'string', default: 'recurrentInferInputMany' },
+    workloads: { type: 'string', default: 'W1,W2' },
+  },
+});
 registerNative();
 setBackend('native');
-const k = backend() as { recurrentInferMany?: unknown; addBias?: unknown };
-const infer = k.recurrentInferMany;
-const addBias = k.addBias;
+if (values.threads) setNativeThreads(Number(values.threads));
+const k = backend() as unknown as Record<string, unknown>;
+const off = values.off.split(',');
+const kept = Object.fromEntries(off.map((name) => [name, k[name]]));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const rounds = Number(process.argv[2] ?? 5);
-for (const name of ['W1', 'W2'] as WorkloadName[]) {
+const rounds = Number(values.rounds);
+console.log(`old: without ${off.join(', ')}; new: the backend as it is`);
+for (const name of values.workloads.split(',') as WorkloadName[]) {
   const w = WORKLOADS[name];
   manualSeed(0);
   const model = new SeqClassifier(w);
@@ -28,8 +41,7 @@ for (const name of ['W1', 'W2'] as WorkloadName[]) {
   const cpu: Record<string, number[]> = { old: [], new: [] };
   for (let r = 0; r < rounds; r++) {
     for (const v of ['old', 'new']) {
-      k.recurrentInferMany = v === 'new' ? infer : undefined;
-      k.addBias = v === 'new' ? addBias : undefined;
+      for (const kernel of off) k[kernel] = v === 'new' ? kept[kernel] : undefined;
       const ts: number[] = [];
       const cs: number[] = [];
       for (let i = 0; i < 8; i++) {
@@ -49,8 +61,9 @@ for (const name of ['W1', 'W2'] as WorkloadName[]) {
   const o = median(res.old),
     n = median(res.new);
   const ratios = res.new.map((x, i) => x / res.old[i]);
+  const cpuRatios = cpu.new.map((x, i) => x / cpu.old[i]);
   console.log(
-    `${name} CPU ms (all threads): old ${median(cpu.old).toFixed(1)}, new ${median(cpu.new).toFixed(1)}`,
+    `${name} CPU ms (all threads): old ${median(cpu.old).toFixed(1)}, new ${median(cpu.new).toFixed(1)}, new/old median ${median(cpuRatios).toFixed(3)}`,
   );
   console.log(
     `${name}: old ${o.toFixed(1)} ms, new ${n.toFixed(1)} ms, new/old median ${median(ratios).toFixed(3)} (load ${loadavg()[0].toFixed(1)})`,

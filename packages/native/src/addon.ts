@@ -1,4 +1,9 @@
-import type { RecurrentBackwardArgs, RecurrentForwardArgs, RecurrentInferArgs } from '@seqlab/tensor/backend';
+import type {
+  RecurrentBackwardArgs,
+  RecurrentForwardArgs,
+  RecurrentInferArgs,
+  RecurrentInferInputArgs,
+} from '@seqlab/tensor/backend';
 
 /**
  * The functions the compiled addon exports (src/c/*-binding.c). Typed arrays are read in place,
@@ -69,8 +74,12 @@ export interface NativeAddon {
    * The forward of independent sequences when no gradient will flow back (the Backend's
    * `recurrentInferMany`; `outSize` = `hidden`, which the addon's argument reader takes): out, hN
    * and cN only, nothing saved, xProj overwritten; run at once as `recurrentForwardMany` runs.
+   * With `x` (the Backend's `recurrentInferInputMany`: x, inputSize, wIh, xBiases) each range of
+   * rows makes its own input projection, a few steps at a time (src/c/recurrent-infer.c).
    */
-  recurrentInferMany(args: readonly (RecurrentInferArgs & { outSize: number })[]): void;
+  recurrentInferMany(
+    args: readonly ((RecurrentInferArgs | RecurrentInferInputArgs) & { outSize: number })[],
+  ): void;
   /** The build of the recurrence's gate math that runs: the GEMM's instruction set (AVX-512, AVX2 + FMA), or portable C under the scalar GEMM. */
   recurrentInfo(): { isa: 'avx512' | 'avx2' | 'portable' };
   // The float32 kernels of src/c/ops.h (see src/ops.ts, which calls them; src/c/ops-binding.c

@@ -10,6 +10,7 @@ import {
   type RecurrentBackwardArgs,
   type RecurrentForwardArgs,
   type RecurrentInferArgs,
+  type RecurrentInferInputArgs,
 } from '@seqlab/tensor/backend';
 import type { NativeAddon, NativeIsa } from './addon';
 import { nativeOpsKernels } from './ops';
@@ -59,11 +60,13 @@ export interface NativeBackend extends Backend {
 }
 
 /** Whether every float buffer of the arguments is float32 (the op gives them one dtype). */
-function allFloat32(a: RecurrentForwardArgs | RecurrentBackwardArgs | RecurrentInferArgs): boolean {
+function allFloat32(
+  a: RecurrentForwardArgs | RecurrentBackwardArgs | RecurrentInferArgs | RecurrentInferInputArgs,
+): boolean {
   for (const value of Object.values(a)) {
     if (value instanceof Float64Array) return false;
   }
-  return true;
+  return 'xBiases' in a ? a.xBiases.every((b) => b instanceof Float32Array) : true;
 }
 
 /**
@@ -80,6 +83,7 @@ export function nativeRecurrentKernels(
   | 'recurrentForwardMany'
   | 'recurrentBackwardMany'
   | 'recurrentInferMany'
+  | 'recurrentInferInputMany'
 > {
   const recurrentForward: Backend['recurrentForward'] = (a) => {
     if (allFloat32(a)) addon.recurrentForward(a);
@@ -103,6 +107,10 @@ export function nativeRecurrentKernels(
     recurrentInferMany(list) {
       if (list.every(allFloat32)) addon.recurrentInferMany(list.map((a) => ({ ...a, outSize: a.hidden })));
       else for (const a of list) inferWithJs(a);
+    },
+    recurrentInferInputMany(list) {
+      if (list.every(allFloat32)) addon.recurrentInferMany(list.map((a) => ({ ...a, outSize: a.hidden })));
+      else for (const a of list) inferWithJs(projectWithJs(a));
     },
   };
 }
@@ -128,6 +136,17 @@ export function nativeAddBias(addon: NativeAddon): NonNullable<Backend['addBias'
       for (let j = 0; j < n; j++) y[o + j] += bias[j];
     }
   };
+}
+
+/** `recurrentInferInputMany`'s arguments as `recurrentInferMany`'s: xProj made by the js kernels, as `linear` makes it. */
+function projectWithJs(a: RecurrentInferInputArgs): RecurrentInferArgs {
+  const { x, inputSize: I, wIh, xBiases, ...rest } = a;
+  const GH = RECURRENT_GATES[a.cell] * a.hidden;
+  const N = I > 0 ? x.length / I : a.batchSizes.reduce((s, b) => s + b, 0);
+  const xProj = x instanceof Float64Array ? new Float64Array(N * GH) : new Float32Array(N * GH);
+  jsBackend.gemm(false, true, N, GH, I, x, 0, wIh, 0, xProj, 0, false);
+  for (const b of xBiases) for (let r = 0; r < N; r++) for (let j = 0; j < GH; j++) xProj[r * GH + j] += b[j];
+  return { ...rest, xProj };
 }
 
 /**

@@ -4,13 +4,23 @@
 // bits of recurrentForward's out, hN and cN, on 1, 2 and 3 threads (the threads split the batch),
 // one direction alone or two written side by side into one output; float64 runs the js kernel;
 // bad arguments are typed errors.
+//
+// The fused input projection (recurrentInferInputMany: x and W_ih in place of xProj, the
+// projection made inside a chunk of steps at a time): on W1's layers (I = 128, then 512: two of the
+// GEMM's 256-deep blocks of k), W2 (I = 64) and odd shapes (I = 300, 5, 0; no, one or two biases),
+// it gives the bits of linear's xProj (the native gemm, then each bias added) fed to
+// recurrentInferMany, on 1, 2 and 3 threads, both directions side by side; and the js backend's
+// results (float64 sums, rounded once) within float32 bounds. x and out may be in batch-first row
+// order (a padded batch): the same bits, rows permuted.
 
 import {
   jsBackend,
   RECURRENT_GATES,
   type RecurrentCell,
   type RecurrentInferArgs,
+  type RecurrentInferInputArgs,
 } from '@seqlab/tensor/backend';
+import { expectClose } from '@seqlab/tensor/testing';
 import { describe, expect, test } from 'vitest';
 import type { NativeIsa } from './addon';
 import { createNativeBackend } from './backend';
@@ -261,3 +271,311 @@ describe.skipIf(!load.ok)(`the native forward-only recurrence${skipped}`, () => 
     );
   });
 });
+
+interface InputProblem extends Problem {
+  /** I, the input features. */
+  I: number;
+  /** How many biases are added to x W_ihᵀ (b_ih, then b_hh for LSTM and RNN). */
+  biases: number;
+}
+
+const inputProblems: InputProblem[] = [
+  { name: 'W1 layer 1', cell: 'lstm', H: 256, B: 32, I: 128, biases: 2, lengths: Array(32).fill(9) },
+  { name: 'W1 layer 2', cell: 'lstm', H: 256, B: 32, I: 512, biases: 2, lengths: Array(32).fill(9) },
+  { name: 'W2', cell: 'lstm', H: 128, B: 64, I: 64, biases: 2, lengths: Array(64).fill(12) },
+  { name: 'W3 layer 2', cell: 'gru', H: 256, B: 32, I: 512, biases: 1, lengths: Array(32).fill(6) },
+  {
+    name: 'W1-packed lengths',
+    cell: 'lstm',
+    H: 64,
+    B: 32,
+    I: 40,
+    biases: 2,
+    lengths: Array.from({ length: 32 }, (_, i) => 20 - Math.floor((i * 15) / 31)),
+  },
+  {
+    name: 'odd packed',
+    cell: 'gru',
+    H: 37,
+    B: 13,
+    I: 300,
+    biases: 1,
+    lengths: [9, 9, 8, 8, 7, 5, 5, 4, 3, 3, 2, 1, 1],
+  },
+  {
+    name: 'odd, one bias',
+    cell: 'rnn_tanh',
+    H: 37,
+    B: 13,
+    I: 5,
+    biases: 1,
+    lengths: [9, 8, 8, 7, 5, 5, 4, 3, 3, 2, 1, 1, 1],
+  },
+  {
+    name: 'odd, no bias, no b_hh',
+    cell: 'gru',
+    H: 21,
+    B: 17,
+    I: 7,
+    biases: 0,
+    lengths: Array(17).fill(7),
+    bias: false,
+  },
+  { name: 'no input features', cell: 'rnn_relu', H: 45, B: 19, I: 0, biases: 2, lengths: Array(19).fill(6) },
+  { name: 'unbatched', cell: 'lstm', H: 33, B: 1, I: 20, biases: 2, lengths: [8] },
+];
+
+/** x, W_ih and the biases of one direction, beside `inputs`' W_hh, b_hh and states. */
+function projectionInputs(p: InputProblem, reverse: boolean, seed: number) {
+  const x = inputs(p, reverse, seed);
+  const GH = RECURRENT_GATES[p.cell] * p.H;
+  const w = 1 / Math.sqrt(Math.max(p.I, 1));
+  return {
+    ...x,
+    x: values(x.N * p.I, seed + 7),
+    wIh: values(GH * p.I, seed + 8, w),
+    xBiases: Array.from({ length: p.biases }, (_, i) => values(GH, seed + 9 + i, w)),
+  };
+}
+
+describe.skipIf(!load.ok)(
+  `the native forward-only recurrence with the input projection fused in${skipped}`,
+  () => {
+    if (!load.ok) return;
+    const addon = load.addon;
+    const native = createNativeBackend(addon);
+    const inferInput = native.recurrentInferInputMany as NonNullable<typeof native.recurrentInferInputMany>;
+    const infer = native.recurrentInferMany as NonNullable<typeof native.recurrentInferMany>;
+    const initialIsa = addon.gemmInfo().isa;
+    const initialThreads = addon.threads();
+    const isas = (['avx512', 'avx2', 'scalar'] as NativeIsa[]).filter((isa) => {
+      const ok = addon.setIsa(isa);
+      addon.setIsa(initialIsa);
+      return ok;
+    });
+
+    /** xProj as linear makes it on a backend: x W_ihᵀ by its gemm, then each bias added in turn. */
+    function project(
+      backend: { gemm: typeof native.gemm },
+      p: InputProblem,
+      x: ReturnType<typeof projectionInputs>,
+      F: typeof Float32Array | typeof Float64Array,
+    ) {
+      const GH = RECURRENT_GATES[p.cell] * p.H;
+      const xProj = new F(x.N * GH);
+      const data = (v: Float32Array) => (F === Float32Array ? v : Float64Array.from(v));
+      backend.gemm(false, true, x.N, GH, p.I, data(x.x), 0, data(x.wIh), 0, xProj, 0, false);
+      for (const b of x.xBiases)
+        for (let r = 0; r < x.N; r++) for (let j = 0; j < GH; j++) xProj[r * GH + j] += b[j];
+      return xProj;
+    }
+
+    function inputArgs(
+      p: InputProblem,
+      x: ReturnType<typeof projectionInputs>,
+      out: Float32Array,
+      stride: number,
+      offset: number,
+    ): RecurrentInferInputArgs {
+      const { xProj: _unused, ...rest } = inferArgs(p, x, out, stride, offset);
+      return { ...rest, x: x.x, inputSize: p.I, wIh: x.wIh, xBiases: x.xBiases };
+    }
+
+    describe.each(isas)('with the %s GEMM', (isa) => {
+      test.each(inputProblems)(
+        '$name: $cell H=$H B=$B I=$I, $biases biases: the bits of linear then recurrentInferMany, both directions, on 1, 2 and 3 threads',
+        (p) => {
+          addon.setIsa(isa);
+          try {
+            const x = [projectionInputs(p, false, 0), projectionInputs(p, true, 20)];
+            const { N } = x[0];
+            const stride = 2 * p.H;
+            addon.setThreads(1);
+            const wantOut = new Float32Array(N * stride);
+            const want = x.map((d, i) => ({
+              ...inferArgs(p, d, wantOut, stride, i * p.H),
+              xProj: project(native, p, d, Float32Array),
+            }));
+            infer(want);
+            for (const threads of [1, 2, 3]) {
+              addon.setThreads(threads);
+              const out = new Float32Array(N * stride).fill(Number.NaN);
+              const args = x.map((d, i) => inputArgs(p, d, out, stride, i * p.H));
+              inferInput(args);
+              const label = `${threads} threads`;
+              expect(sameBits(out, wantOut), `${label}: out`).toBe(true);
+              args.forEach((a, i) => {
+                expect(sameBits(a.hN, want[i].hN), `${label}, direction ${i}: hN`).toBe(true);
+                expect(
+                  sameBits(a.cN as Float32Array | null, want[i].cN),
+                  `${label}, direction ${i}: cN`,
+                ).toBe(true);
+              });
+            }
+          } finally {
+            addon.setIsa(initialIsa);
+            addon.setThreads(initialThreads);
+          }
+        },
+      );
+    });
+
+    test.each(inputProblems.filter((p) => p.H <= 128 || p.I === 512))(
+      '$name: $cell H=$H I=$I against the js backend (float64 sums) within float32 bounds',
+      (p) => {
+        const x = [projectionInputs(p, false, 0), projectionInputs(p, true, 20)];
+        const { N } = x[0];
+        const out = new Float32Array(N * 2 * p.H);
+        const args = x.map((d, i) => inputArgs(p, d, out, 2 * p.H, i * p.H));
+        inferInput(args);
+        x.forEach((d, i) => {
+          const GH = RECURRENT_GATES[p.cell] * p.H;
+          const F = (n: number) => new Float32Array(n);
+          const want = {
+            ...inferArgs(p, d, F(0), p.H, 0),
+            xProj: project(jsBackend, p, d, Float32Array),
+            outSize: p.H,
+            wHr: null,
+            out: F(N * p.H),
+            gates: F(N * GH),
+            hPrev: F(N * p.H),
+            cells: p.cell === 'lstm' ? F(N * p.H) : null,
+            cPrev: p.cell === 'lstm' ? F(N * p.H) : null,
+            hFull: null,
+            hhN: p.cell === 'gru' ? F(N * p.H) : null,
+          };
+          jsBackend.recurrentForward(want);
+          // The js GEMM sums in float64 and rounds once; native sums float32 in 256-deep blocks, and
+          // its gate math is float32: the projection alone differs by ~I ulps, carried through T steps.
+          const tol = { rtol: 1e-4, atol: 1e-5 };
+          expectClose(columns(out, N, 2 * p.H, i * p.H, p.H), want.out, tol, `direction ${i}: out`);
+          expectClose(args[i].hN, want.hN, tol, `direction ${i}: hN`);
+          if (want.cN) expectClose(args[i].cN as Float32Array, want.cN, tol, `direction ${i}: cN`);
+        });
+      },
+    );
+
+    test.each([inputProblems[1], inputProblems[2], inputProblems[3]])(
+      '$name: $cell H=$H B=$B, x and out in batch-first row order: the time-major bits, rows permuted, on 1, 2 and 3 threads',
+      (p) => {
+        const x = [projectionInputs(p, false, 0), projectionInputs(p, true, 20)];
+        const { N } = x[0];
+        const [B, T] = [p.B, p.lengths[0]];
+        const stride = 2 * p.H;
+        // Row b·T + t of the batch-first order is row t·B + b of the time-major one.
+        const permute = (src: Float32Array, width: number, toBatchFirst: boolean) => {
+          const dst = new Float32Array(src.length);
+          for (let t = 0; t < T; t++)
+            for (let b = 0; b < B; b++) {
+              const [from, to] = toBatchFirst ? [t * B + b, b * T + t] : [b * T + t, t * B + b];
+              dst.set(src.subarray(from * width, (from + 1) * width), to * width);
+            }
+          return dst;
+        };
+        const wantOut = new Float32Array(N * stride);
+        const want = x.map((d, i) => inputArgs(p, d, wantOut, stride, i * p.H));
+        inferInput(want);
+        try {
+          for (const threads of [1, 2, 3]) {
+            addon.setThreads(threads);
+            for (const [xBatchFirst, outBatchFirst] of [
+              [true, true],
+              [true, false],
+              [false, true],
+            ]) {
+              const out = new Float32Array(N * stride);
+              const args = x.map((d, i) => ({
+                ...inputArgs(p, d, out, stride, i * p.H),
+                x: xBatchFirst ? permute(d.x, p.I, true) : d.x,
+                xBatchFirst,
+                outBatchFirst,
+              }));
+              inferInput(args);
+              const label = `${threads} threads, x ${xBatchFirst ? 'batch-first' : 'time-major'}, out ${outBatchFirst ? 'batch-first' : 'time-major'}`;
+              expect(
+                sameBits(outBatchFirst ? permute(out, stride, false) : out, wantOut),
+                `${label}: out`,
+              ).toBe(true);
+              args.forEach((a, i) => {
+                expect(sameBits(a.hN, want[i].hN), `${label}, direction ${i}: hN`).toBe(true);
+              });
+            }
+          }
+        } finally {
+          addon.setThreads(initialThreads);
+        }
+      },
+    );
+
+    test('batch-first rows with a packed batch are a RangeError', () => {
+      const p = inputProblems[4];
+      const x = projectionInputs(p, false, 0);
+      const args = { ...inputArgs(p, x, new Float32Array(x.N * p.H), p.H, 0), outSize: p.H };
+      for (const order of [{ xBatchFirst: true }, { outBatchFirst: true }])
+        expect(() => addon.recurrentInferMany([{ ...args, ...order }])).toThrow(
+          /recurrentInferMany: expected xBatchFirst and outBatchFirst only with a padded batch/,
+        );
+    });
+
+    test('reads x, W_ih, the biases, W_hh, h0 and c0 without changing them; float64 runs the js kernels', () => {
+      const p = inputProblems[4];
+      const x = projectionInputs(p, true, 3);
+      const kept = [x.x, x.wIh, ...x.xBiases, x.wHh, x.h0, x.c0].map((v) => v?.slice());
+      inferInput([inputArgs(p, x, new Float32Array(x.N * p.H), p.H, 0)]);
+      expect([x.x, x.wIh, ...x.xBiases, x.wHh, x.h0, x.c0]).toEqual(kept);
+      const f64 = (v: Float32Array | null) => (v ? Float64Array.from(v) : null);
+      const a = {
+        ...inputArgs(p, x, new Float32Array(0), p.H, 0),
+        out: new Float64Array(x.N * p.H),
+        x: f64(x.x) as Float64Array,
+        wIh: f64(x.wIh) as Float64Array,
+        xBiases: x.xBiases.map((b) => f64(b) as Float64Array),
+        wHh: f64(x.wHh) as Float64Array,
+        h0: f64(x.h0) as Float64Array,
+        c0: f64(x.c0),
+        hN: new Float64Array(p.B * p.H),
+        cN: new Float64Array(p.B * p.H),
+      };
+      inferInput([a]);
+      const want = {
+        ...a,
+        xProj: project(jsBackend, p, x, Float64Array),
+        outSize: p.H,
+        wHr: null,
+        out: new Float64Array(x.N * p.H),
+        hN: new Float64Array(p.B * p.H),
+        cN: new Float64Array(p.B * p.H),
+        gates: new Float64Array(x.N * 4 * p.H),
+        hPrev: new Float64Array(x.N * p.H),
+        cells: new Float64Array(x.N * p.H),
+        cPrev: new Float64Array(x.N * p.H),
+        hFull: null,
+        hhN: null,
+      };
+      jsBackend.recurrentForward(want);
+      expect(a.out).toEqual(want.out);
+      expect(a.hN).toEqual(want.hN);
+    });
+
+    test('a wrong x, W_ih or bias length, or more than two biases, is a RangeError naming it', () => {
+      const p = inputProblems[4];
+      const x = projectionInputs(p, false, 0);
+      const good = () => ({ ...inputArgs(p, x, new Float32Array(x.N * p.H), p.H, 0), outSize: p.H });
+      expect(() => addon.recurrentInferMany([{ ...good(), x: new Float32Array(5) }])).toThrow(
+        /recurrentInferMany: expected x of \d+ elements, got 5/,
+      );
+      expect(() => addon.recurrentInferMany([{ ...good(), wIh: new Float32Array(7) }])).toThrow(
+        /recurrentInferMany: expected wIh of \d+ elements, got 7/,
+      );
+      expect(() =>
+        addon.recurrentInferMany([{ ...good(), xBiases: [x.xBiases[0], new Float32Array(3)] }]),
+      ).toThrow(/recurrentInferMany: expected xBiases\[1\] of \d+ elements, got 3/);
+      expect(() =>
+        addon.recurrentInferMany([{ ...good(), xBiases: [x.xBiases[0], x.xBiases[0], x.xBiases[0]] }]),
+      ).toThrow(/recurrentInferMany: expected xBiases to be an array of at most 2 Float32Arrays/);
+      expect(() => addon.recurrentInferMany([{ ...good(), inputSize: -1 }])).toThrow(
+        /recurrentInferMany: expected inputSize >= 0, got -1/,
+      );
+    });
+  },
+);

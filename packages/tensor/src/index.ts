@@ -96,6 +96,9 @@ export { RECURRENT_GATES } from './backend/backend';
 export { recurrentLayer, recurrentSequence, recurrentSequences } from './ops/recurrent';
 export type {
   RecurrentCell,
+  RecurrentLayerInput,
+  RecurrentLayerInputs,
+  RecurrentLayerOptions,
   RecurrentLayerOutputs,
   RecurrentSequenceInputs,
   RecurrentSequenceOutputs,

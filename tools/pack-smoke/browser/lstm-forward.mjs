@@ -1,5 +1,5 @@
 // The first bundle budget (tools/pack-smoke/browser-bundle.slow.test.ts): an LSTM forward with
-// @seqlab/tensor and @seqlab/layers only, ≤ 31 KB gzip. Run the same in Node, on a page and in a
+// @seqlab/tensor and @seqlab/layers only, ≤ 30 KB gzip. Run the same in Node, on a page and in a
 // Worker; the numbers must be the same.
 import { LSTM } from '@seqlab/layers';
 import { arange, manualSeed, ready } from '@seqlab/tensor';

@@ -5,17 +5,21 @@ import { GRU, GRUCell, LSTM, LSTMCell, type Module, RNN, type RNNBase, RNNCell }
 import {
   ConfigError,
   cat,
+  getBackend,
+  listBackends,
   manualSeed,
+  noGrad,
   type PackedSequence,
   packPaddedSequence,
   padPackedSequence,
   randn,
   ShapeError,
+  setBackend,
   stack,
   type Tensor,
 } from '@seqlab/tensor';
 import { expectClose } from '@seqlab/tensor/testing';
-import { describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 describe("the article's shapes", () => {
   test('2-layer LSTM, batchFirst, dropout 0.3: output [32, 50, 256], hN and cN [2, 32, 256]', () => {
@@ -332,4 +336,37 @@ describe('errors name the layer, the expected and the given shapes', () => {
     expect(fn).toThrow(kind);
     expect(fn).toThrow(message);
   });
+});
+
+describe.each(listBackends())('[%s backend] a batch-first padded batch', (name) => {
+  const initial = getBackend().name;
+  beforeAll(() => setBackend(name));
+  afterAll(() => setBackend(initial));
+
+  // The batch-first layer reads its input and writes its last layer's output in that order (no
+  // transpose when the backend fuses the projection): the time-major layer's results, transposed.
+  test.each([
+    ['2-layer bidirectional LSTM', { numLayers: 2, bidirectional: true }],
+    ['1-layer LSTM', { numLayers: 1, bidirectional: false }],
+  ] as const)(
+    '%s, with and without a gradient: the bits of the time-major layer on the transposed input',
+    (_n, o) => {
+      manualSeed(3);
+      const timeMajor = new LSTM({ inputSize: 6, hiddenSize: 9, ...o });
+      const batchFirst = new LSTM({ inputSize: 6, hiddenSize: 9, batchFirst: true, ...o });
+      batchFirst.loadStateDict(timeMajor.stateDict());
+      const x = randn([4, 7, 6]);
+      for (const grad of [false, true]) {
+        const run = <R>(f: () => R): R => (grad ? f() : noGrad(f));
+        const want = run(() => timeMajor.forward(x.transpose(0, 1)));
+        const got = run(() => batchFirst.forward(x));
+        expect(got.output.shape).toEqual([4, 7, o.bidirectional ? 18 : 9]);
+        expect(Array.from((got.output as Tensor).data)).toEqual(
+          Array.from((want.output as Tensor).transpose(0, 1).data),
+        );
+        expect(Array.from(got.hN.data)).toEqual(Array.from(want.hN.data));
+        expect(Array.from(got.cN?.data ?? [])).toEqual(Array.from(want.cN?.data ?? []));
+      }
+    },
+  );
 });

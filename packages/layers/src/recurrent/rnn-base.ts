@@ -4,11 +4,10 @@ import {
   dropout,
   formatShape,
   indexSelect,
-  linear,
   PackedSequence,
   RECURRENT_GATES,
   type RecurrentCell,
-  type RecurrentSequenceInputs,
+  type RecurrentLayerInputs,
   recurrentLayer,
   ShapeError,
   stack,
@@ -261,6 +260,7 @@ export abstract class RNNBase extends Module {
     let B: number;
     let T = 0;
     let unbatched = false;
+    let rowsBatchFirst = false;
     if (packed) {
       rows = input.data;
       if (rows.ndim !== 2 || rows.shape[1] !== this.inputSize) {
@@ -278,13 +278,15 @@ export abstract class RNNBase extends Module {
         );
       }
       unbatched = input.ndim === 2;
-      let x = unbatched ? input.unsqueeze(1) : this.batchFirst ? input.transpose(0, 1) : input;
-      T = x.shape[0];
-      B = x.shape[1];
+      const x = unbatched ? input.unsqueeze(1) : input;
+      // A batch-first input goes in as it is, and the last layer's output comes out batch-first:
+      // recurrentLayer transposes them (or the backend reads and writes that order itself).
+      rowsBatchFirst = this.batchFirst && !unbatched;
+      T = x.shape[rowsBatchFirst ? 1 : 0];
+      B = x.shape[rowsBatchFirst ? 0 : 1];
       if (T === 0 || B === 0)
         throw new ShapeError(op, 'at least one time step and one sequence', formatShape(input.shape));
-      x = x.reshape([T * B, this.inputSize]);
-      rows = x;
+      rows = x.reshape([T * B, this.inputSize]);
       batchSizes = new Int32Array(T).fill(B);
     }
     const given = readLayerState(op, state, lstm);
@@ -298,19 +300,24 @@ export abstract class RNNBase extends Module {
     const grads: GradientRecord[] = [];
     let layerInput = rows;
     for (let layer = 0; layer < L; layer++) {
-      const inputs: RecurrentSequenceInputs[] = [];
+      const inputs: RecurrentLayerInputs[] = [];
       const records: GradientRecord[] = [];
       for (let d = 0; d < D; d++) {
         const w = this.#weights[layer][d];
         // x W_ihᵀ + b_ih (+ b_hh, except GRU, whose b_hh sits inside the reset gate's product).
+        // recurrentLayer makes it (linear), or the backend fuses it into the recurrence in inference.
         const biases = [w.bIh, this.mode === 'GRU' ? null : w.bHh].filter((b): b is Tensor => b !== null);
-        const xProj = linear(layerInput, w.wIh, biases);
         const s = layer * D + d;
         const record: GradientRecord = { layer, direction: d, dh: null, dc: null, batchSizes };
         records.push(record);
         inputs.push({
           cell: CELL[this.mode],
-          xProj,
+          input: {
+            x: layerInput,
+            wIh: w.wIh,
+            biases,
+            ...(rowsBatchFirst && layer === 0 ? { batchFirst: true } : {}),
+          },
           wHh: w.wHh,
           bHh: this.mode === 'GRU' ? w.bHh : null,
           wHr: w.wHr,
@@ -318,8 +325,6 @@ export abstract class RNNBase extends Module {
           c0: c0 ? c0.select(0, s) : null,
           batchSizes,
           reverse: d === 1,
-          // xProj is this call's own: without a gradient the kernel may use it as scratch.
-          overwriteXProj: true,
           recordGates: this.recordGates,
           ...(this.trackGradients
             ? {
@@ -335,7 +340,7 @@ export abstract class RNNBase extends Module {
       }
       // Both directions in one call: a backend with threads runs them at once. Their outputs side
       // by side are the next layer's input (written there directly when no gradient is needed).
-      const result = recurrentLayer(inputs);
+      const result = recurrentLayer(inputs, rowsBatchFirst && layer === L - 1 ? { batchFirst: true } : {});
       result.directions.forEach((res, d) => {
         hs.push(res.hN);
         if (res.cN) cs.push(res.cN);
@@ -356,13 +361,11 @@ export abstract class RNNBase extends Module {
       if (cN) cN = indexSelect(cN, 1, unsort);
     }
     if (packed) return { output: input.withData(layerInput), hN, cN };
-    let output = layerInput.reshape([T, B, D * O]);
+    let output = rowsBatchFirst ? layerInput.reshape([B, T, D * O]) : layerInput.reshape([T, B, D * O]);
     if (unbatched) {
       output = output.squeeze(1);
       hN = hN.squeeze(1);
       if (cN) cN = cN.squeeze(1);
-    } else if (this.batchFirst) {
-      output = output.transpose(0, 1);
     }
     return { output, hN, cN };
   }

@@ -16,8 +16,8 @@
 
 #include "pool.h"
 
-#define KC 256
-#define MC_PANELS 16
+#define KC SL_GEMM_KC
+#define MC_PANELS SL_GEMM_MC_PANELS
 #define SPLIT_FLOPS (4.0 * 1024 * 1024)
 
 size_t sl_packed_size(int k, int n) {

@@ -11,6 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// The depth of the driver's blocks of k: every element of C is the sum of its KC-deep partial
+// products in order, each accumulated in the micro-kernel's registers. A caller that runs the
+// micro-kernel itself (recurrent-infer.c's input projection) blocks k the same way to get the
+// same bits.
+#define SL_GEMM_KC 256
+// Rows of A packed per block: this many micro-kernel row blocks.
+#define SL_GEMM_MC_PANELS 16
+
 // The micro-kernel: C[MR, NR] (+)= Ap[kc][MR] @ Bp[kc][NR] (both packed, contiguous), written
 // into C (row stride ldc) for the first `rows` rows and `cols` columns only. `accumulate`: 0
 // overwrites C, 1 adds into it.

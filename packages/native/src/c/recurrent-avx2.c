@@ -6,6 +6,7 @@
 #define SL_REC_SUFFIX _avx2
 #include "recurrent-rename.h"
 
+#include "recurrent-activations.h"
 #include "recurrent.c"
 #include "lstm.c"
 #include "gru.c"

@@ -633,7 +633,8 @@ static napi_value js_recurrent_backward_many(napi_env env, napi_callback_info in
 
 // recurrentInferMany([args, …]): the forward of independent sequences with nothing saved
 // (recurrent-infer.c), on @seqlab/tensor's RecurrentInferArgs plus outSize (= hidden, for
-// read_sizes). xProj is overwritten. The pool's threads share the directions, then each
+// read_sizes). xProj is overwritten. With x (RecurrentInferInputArgs: x, inputSize, wIh,
+// xBiases), the input projection is made inside, a chunk of steps at a time, and xProj is not read. The pool's threads share the directions, then each
 // direction's batch: with T threads and D directions, each direction's rows split into up to T / D
 // ranges of at least INFER_MIN_ROWS rows, every range a whole sequence on one thread (no barrier
 // per step). The results are the same bits for every split.
@@ -655,6 +656,47 @@ static infer_fns infer_for(void) {
 // portable build, 6 in AVX2): not worth a thread.
 #define INFER_MIN_ROWS 8
 
+// An optional boolean: false when absent or null.
+static int bool_prop(props *p, const char *name, int *out) {
+  napi_value v;
+  *out = 0;
+  if (!get_prop(p, name, &v)) return 0;
+  return is_nullish(p, v) || sl_get_bool(p->env, v, p->fn, name, out);
+}
+
+// xBiases: an array of at most two Float32Arrays of `n` elements (absent or null: none).
+static int read_biases(props *p, size_t n, const float **bias) {
+  napi_value list;
+  uint32_t count = 0;
+  bool is_array = false;
+  bias[0] = bias[1] = NULL;
+  if (!get_prop(p, "xBiases", &list)) return 0;
+  if (is_nullish(p, list)) return 1;
+  if (napi_is_array(p->env, list, &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(p->env, list, &count) != napi_ok || count > 2) {
+    range_error(p, "xBiases to be an array of at most 2 Float32Arrays");
+    return 0;
+  }
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value b;
+    float *data;
+    size_t length;
+    if (napi_get_element(p->env, list, i, &b) != napi_ok) {
+      sl_throw_pending(p->env, "xBiases");
+      return 0;
+    }
+    if (!sl_get_f32(p->env, b, p->fn, "xBiases", &data, &length)) return 0;
+    if (length != n) {
+      char message[200];
+      snprintf(message, sizeof message, "%s: expected xBiases[%u] of %zu elements, got %zu", p->fn, i, n, length);
+      napi_throw_range_error(p->env, NULL, message);
+      return 0;
+    }
+    bias[i] = data;
+  }
+  return 1;
+}
+
 static int prepare_infer(napi_env env, napi_value obj, const char *fn, infer_args *out_ia, arena *out_s) {
   props p = {env, obj, fn};
   infer_args ia;
@@ -668,11 +710,32 @@ static int prepare_infer(napi_env env, napi_value obj, const char *fn, infer_arg
   const size_t H = a->H, B = a->B, N = a->N;
   const int lstm = a->cell == LSTM, gru = a->cell == GRU;
   const size_t GH = (size_t)(lstm ? 4 : gru ? 3 : 1) * H;
-  float *x_proj, *w_hh, *b_hh, *h0, *c0, *out, *h_n, *c_n;
+  float *x_proj = NULL, *w_hh, *b_hh, *h0, *c0, *out, *h_n, *c_n;
   int out_stride, out_offset;
   napi_value v;
   size_t out_len;
-  if (!f32_prop(&p, "xProj", N * GH, 1, &x_proj) || !f32_prop(&p, "wHh", GH * H, 1, &w_hh) ||
+  // The fused input projection: x [N, I], W_ih [G·H, I] and xBiases in place of xProj.
+  if (!get_prop(&p, "x", &v)) return 0;
+  if (!is_nullish(&p, v)) {
+    float *x, *w_ih;
+    if (!int_prop(&p, "inputSize", &ia.I) || !f32_prop(&p, "x", N * ia.I, 1, &x) ||
+        !f32_prop(&p, "wIh", GH * ia.I, 1, &w_ih) || !read_biases(&p, GH, ia.bias))
+      return 0;
+    ia.fused = 1;
+    ia.x = x;
+    ia.w_ih = w_ih;
+    if (!bool_prop(&p, "xBatchFirst", &ia.x_batch_first) || !bool_prop(&p, "outBatchFirst", &ia.out_batch_first))
+      return 0;
+    for (int t = 0; (ia.x_batch_first || ia.out_batch_first) && t < a->T; t++) {
+      if (a->batch_sizes[t] != a->B) {
+        range_error(&p, "xBatchFirst and outBatchFirst only with a padded batch (every batch size = batch)");
+        return 0;
+      }
+    }
+  } else if (!f32_prop(&p, "xProj", N * GH, 1, &x_proj)) {
+    return 0;
+  }
+  if (!f32_prop(&p, "wHh", GH * H, 1, &w_hh) ||
       !f32_prop(&p, "bHh", GH, 0, &b_hh) || !f32_prop(&p, "h0", B * H, 1, &h0) ||
       !f32_prop(&p, "c0", B * H, 0, &c0) || !f32_prop(&p, "hN", B * H, 1, &h_n) ||
       !f32_prop(&p, "cN", B * H, 0, &c_n) || !int_prop(&p, "outStride", &out_stride) ||
@@ -693,6 +756,7 @@ static int prepare_infer(napi_env env, napi_value obj, const char *fn, infer_arg
   arena s = {0, NULL};
   const size_t at_offsets = reserve(&s, a->T);
   const size_t at_whh = reserve(&s, (GH / H) * sl_packed_size(a->H, a->H));
+  const size_t at_wih = ia.fused ? reserve(&s, sl_packed_size(ia.I, (int)GH)) : 0;
   const size_t at_hh = gru ? reserve(&s, B * GH) : 0;
   const size_t at_save = reserve(&s, B * H);   // LSTM cells, GRU hh_n: written, never read
   const size_t at_save2 = reserve(&s, B * H);  // LSTM c_prev
@@ -701,6 +765,7 @@ static int prepare_infer(napi_env env, napi_value obj, const char *fn, infer_arg
   a->offsets = (int *)(s.base + at_offsets);
   a->w_hh = w_hh;
   a->w_hh_packed = s.base + at_whh;
+  ia.w_ih_packed = ia.fused ? s.base + at_wih : NULL;
   a->b_hh = gru ? b_hh : NULL;
   a->hh = gru ? s.base + at_hh : NULL;
   a->cells = lstm ? s.base + at_save : NULL;
@@ -712,7 +777,8 @@ static int prepare_infer(napi_env env, napi_value obj, const char *fn, infer_arg
     a->c = c_n ? c_n : s.base + at_c;
     copy_or_zero(a->c, c0, B * H);
   }
-  // LSTM and RNN add the products into xProj; a GRU writes its gates over its own xProj.
+  // LSTM and RNN add the products into xProj; a GRU writes its gates over its own xProj. With x,
+  // both are each range's chunk scratch (recurrent-infer.c).
   a->gates = x_proj;
   a->x_proj = gru ? x_proj : NULL;
   ia.out = out + out_offset;

@@ -11,11 +11,154 @@
 // barrier per step, and each element is computed by the same instructions whatever the split (the
 // results are the same bits for every thread count). recurrent-binding.c gives each direction
 // threads / directions ranges of at least one micro-kernel block of rows.
+//
+// The fused input projection (ia->fused): instead of reading an xProj [N, G·H] made beforehand
+// (13 MB for W2, written by one GEMM and read back from memory step by step), a range projects its
+// own rows of x a chunk of steps at a time into a scratch of its thread (kept across calls), right
+// before those steps read it, while it is still in cache. The projection is the GEMM driver's
+// loop (gemm.c) run on the chunk's rows: the same micro-kernel, the same KC blocks of k in the
+// same order, then the biases one after the other, so each element has linear's bits.
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "recurrent-infer.h"
 
-// Rows [r0, r1) of the batch over the whole sequence, on the calling thread. W_hh must be packed
-// gate by gate (recurrent_infer_pack). The saved-buffer scratch (cells, c_prev, hh_n, hh) is
-// indexed by batch row, so ranges never share any of it.
+// Rows of x per projected chunk (whole steps: at least one, at most INFER_CHUNK_STEPS): enough
+// that each block of packed W_ih, once in cache, serves many rows (this is one A block of the
+// GEMM driver, SL_GEMM_MC_PANELS micro-kernel row blocks of 8), few enough that the chunk
+// [rows, G·H] is still in L2 when its steps read it (W1: 4 steps of 32 rows, 512 KB).
+#define INFER_CHUNK_ROWS 128
+#define INFER_CHUNK_STEPS 16
+
+// The calling thread's projection scratch, grown on demand and kept; a pool worker's is freed when
+// the worker exits (a pthread key's destructor), as gemm.c keeps its packed A blocks.
+static _Thread_local float *chunk_scratch = NULL;
+static _Thread_local size_t chunk_scratch_size = 0;
+static pthread_key_t chunk_key;
+static pthread_once_t chunk_once = PTHREAD_ONCE_INIT;
+
+static void chunk_key_init(void) { pthread_key_create(&chunk_key, free); }
+
+static float *chunk_scratch_for(size_t floats) {
+  if (floats > chunk_scratch_size) {
+    pthread_once(&chunk_once, chunk_key_init);
+    free(chunk_scratch);
+    chunk_scratch = aligned_alloc(64, ((floats * sizeof(float) + 63) / 64) * 64);
+    chunk_scratch_size = chunk_scratch ? floats : 0;
+    pthread_setspecific(chunk_key, chunk_scratch);
+  }
+  return chunk_scratch;
+}
+
+#if SL_SIMD_BYTES == 64 && defined(__AVX512F__)
+// A 16 x 16 block of floats transposed in registers: r[q][t] becomes r[t][q].
+static inline void transpose16(__m512 r[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 8; i++) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 4; i++) {
+    const __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+    const __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
+    r[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+    r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+    r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+    r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+  }
+  for (int i = 0; i < 2; i++) {
+    for (int j = 0; j < 4; j++) {
+      t[8 * i + j] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + 4 + j], 0x88);
+      t[8 * i + 4 + j] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + 4 + j], 0xdd);
+    }
+  }
+  for (int j = 0; j < 8; j++) {
+    r[j] = _mm512_shuffle_f32x4(t[j], t[8 + j], 0x88);
+    r[8 + j] = _mm512_shuffle_f32x4(t[j], t[8 + j], 0xdd);
+  }
+}
+#endif
+
+// c [m, G·H] = rows xr[0..m) of x @ W_ihᵀ, then + bias[0], then + bias[1] (each sum rounded, as
+// linear's separate bias adds round). `ap` holds one packed A block (MC x KC).
+static void project_rows(const infer_args *ia, const float *const *xr, int m, float *c, float *ap) {
+  const sl_gemm_isa *isa = sl_gemm_active();
+  const int mr = isa->mr, nr = isa->nr, mc_max = mr * SL_GEMM_MC_PANELS, I = ia->I;
+  const int GH = gate_count(ia->a.cell) * ia->a.H, panels = (GH + nr - 1) / nr;
+  if (I == 0) memset(c, 0, (size_t)m * GH * sizeof(float));
+  for (int pc = 0; pc < I; pc += SL_GEMM_KC) {
+    const int kc = I - pc < SL_GEMM_KC ? I - pc : SL_GEMM_KC;
+    for (int ic = 0; ic < m; ic += mc_max) {
+      const int mc = m - ic < mc_max ? m - ic : mc_max;
+      // gemm.c's pack_a, each row from its own place in x.
+      float *dst = ap;
+      int ir = 0;
+#if SL_SIMD_BYTES == 64 && defined(__AVX512F__)
+      // Two 8-row panels at a time from 16 x 16 transposes: row q of a transposed block holds
+      // depth p + q of both panels' rows, 8 floats each.
+      if (mr == 8) {
+        for (; ir + 16 <= mc; ir += 16) {
+          float *d0 = ap + (size_t)ir * kc, *d1 = d0 + (size_t)8 * kc;
+          int p = 0;
+          for (; p + 16 <= kc; p += 16) {
+            __m512 r[16];
+            for (int t = 0; t < 16; t++) {
+              const int i = ic + ir + t;
+              r[t] = i < m ? _mm512_loadu_ps(xr[i] + pc + p) : _mm512_setzero_ps();
+            }
+            transpose16(r);
+            for (int q = 0; q < 16; q++) {
+              _mm256_storeu_ps(d0 + (size_t)(p + q) * 8, _mm512_castps512_ps256(r[q]));
+              _mm256_storeu_ps(d1 + (size_t)(p + q) * 8, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(r[q]), 1)));
+            }
+          }
+          for (; p < kc; p++) {
+            for (int t = 0; t < 16; t++) {
+              const int i = ic + ir + t;
+              (t < 8 ? d0 : d1)[(size_t)p * 8 + (t & 7)] = i < m ? xr[i][pc + p] : 0.0f;
+            }
+          }
+        }
+        dst = ap + (size_t)ir * kc;
+      }
+#endif
+      for (; ir < mc; ir += mr) {
+        for (int p = 0; p < kc; p++, dst += mr) {
+          for (int r = 0; r < mr; r++) {
+            const int i = ic + ir + r;
+            dst[r] = i < m ? xr[i][pc + p] : 0.0f;
+          }
+        }
+      }
+      for (int jb = 0; jb < panels; jb++) {
+        const float *bp = ia->w_ih_packed + ((size_t)jb * I + pc) * nr;
+        const int j0 = jb * nr, cols = GH - j0 < nr ? GH - j0 : nr;
+        for (int ir = 0; ir < mc; ir += mr) {
+          const int rows = mc - ir < mr ? mc - ir : mr;
+          isa->kernel(kc, ap + (size_t)ir * kc, bp, c + (size_t)(ic + ir) * GH + j0, GH, rows, cols, pc > 0);
+        }
+      }
+    }
+  }
+  for (int b = 0; b < 2; b++) {
+    const float *bias = ia->bias[b];
+    if (!bias) continue;
+    for (int i = 0; i < m; i++) {
+      float *row = c + (size_t)i * GH;
+      for (int j = 0; j < GH; j++) row[j] = row[j] + bias[j];
+    }
+  }
+}
+
+// The row of x or of out (batch_first: its order) that holds step t of sequence j.
+static inline size_t infer_row(const infer_args *ia, int batch_first, int t, int j) {
+  return batch_first ? (size_t)j * ia->a.T + t : (size_t)ia->a.offsets[t] + j;
+}
+
+// Rows [r0, r1) of the batch over the whole sequence, on the calling thread. W_hh (and W_ih) must
+// be packed (recurrent_infer_pack). The saved-buffer scratch (cells, c_prev, hh_n, hh) is indexed
+// by batch row, so ranges never share any of it.
 void recurrent_infer_rows(const infer_args *ia, int r0, int r1) {
   const rec_args *a = &ia->a;
   const int H = a->H, T = a->T, G = gate_count(a->cell), GH = G * H;
@@ -31,14 +174,52 @@ void recurrent_infer_rows(const infer_args *ia, int r0, int r1) {
   if (a->c_prev) s.c_prev = a->c_prev + (size_t)r0 * H;
   if (a->hh_n) s.hh_n = a->hh_n + (size_t)r0 * H;
   if (a->hh) s.hh = a->hh + (size_t)r0 * GH;
+  // The fused projection's chunk [chunk_steps steps of up to r1 − r0 rows, G·H], one packed A
+  // block and the chunk's row pointers into x, in one scratch.
+  int chunk_steps = 1;
+  float *chunk = NULL, *ap = NULL;
+  const float **xr = NULL;
+  if (ia->fused) {
+    const int rows = r1 - r0, mc = sl_gemm_active()->mr * SL_GEMM_MC_PANELS;
+    chunk_steps = INFER_CHUNK_ROWS / rows;
+    if (chunk_steps > INFER_CHUNK_STEPS) chunk_steps = INFER_CHUNK_STEPS;
+    if (chunk_steps > T) chunk_steps = T;
+    if (chunk_steps < 1) chunk_steps = 1;
+    const size_t chunk_rows = (size_t)chunk_steps * rows;
+    const size_t at_ap = (chunk_rows * GH + 15) / 16 * 16;
+    const size_t at_xr = at_ap + (size_t)mc * (ia->I < SL_GEMM_KC ? ia->I : SL_GEMM_KC);
+    const size_t xr_floats = chunk_rows * sizeof(const float *) / sizeof(float);
+    float *base = chunk_scratch_for(at_xr + xr_floats + 16);
+    if (!base) abort();
+    chunk = base;
+    ap = base + at_ap;
+    xr = (const float **)(void *)(base + (at_xr + 15) / 16 * 16);
+  }
+  size_t at = 0;  // the next step's first row in the chunk
   for (int step = 0; step < T; step++) {
     const int t = step_time(a, step);
     const int bs = (a->batch_sizes[t] < r1 ? a->batch_sizes[t] : r1) - r0;
+    if (ia->fused && step % chunk_steps == 0) {
+      int m = 0;
+      for (int s2 = step; s2 < step + chunk_steps && s2 < T; s2++) {
+        const int t2 = step_time(a, s2);
+        const int b2 = (a->batch_sizes[t2] < r1 ? a->batch_sizes[t2] : r1) - r0;
+        for (int j = 0; j < b2; j++, m++) xr[m] = ia->I ? ia->x + infer_row(ia, ia->x_batch_first, t2, r0 + j) * ia->I : NULL;
+      }
+      if (m > 0) project_rows(ia, xr, m, chunk, ap);
+      at = 0;
+    }
     if (bs <= 0) continue;
     const size_t row = (size_t)a->offsets[t] + r0;
     // The step's rows as row 0 of the gates (the saved buffers are one step of scratch).
-    s.gates = a->gates + row * GH;
-    if (a->x_proj) s.x_proj = a->x_proj + row * GH;
+    if (ia->fused) {
+      s.gates = chunk + at * GH;
+      if (a->cell == GRU) s.x_proj = s.gates;
+      at += bs;
+    } else {
+      s.gates = a->gates + row * GH;
+      if (a->x_proj) s.x_proj = a->x_proj + row * GH;
+    }
     float *c[4];
     float *const into = a->cell == GRU ? s.hh : s.gates;
     for (int g = 0; g < G; g++) c[g] = into + g * H;
@@ -52,17 +233,51 @@ void recurrent_infer_rows(const infer_args *ia, int r0, int r1) {
       if (a->cell == LSTM) lstm_forward(&s, 0, bs, 0, H);
       else rnn_forward(&s, 0, bs, 0, H, a->cell == RNN_RELU);
     }
-    for (int j = 0; j < bs; j++) copy_floats(ia->out + (row + j) * ia->out_stride, s.h + j * H, H);
+    for (int j = 0; j < bs; j++) copy_floats(ia->out + infer_row(ia, ia->out_batch_first, t, r0 + j) * ia->out_stride, s.h + j * H, H);
   }
 }
 
-// The step offsets and W_hh [G·H, H] packed gate by gate (gate g is op(B) = W_hh[gH : (g+1)H]ᵀ),
-// once per call before any range runs.
+
+// sl_pack_b(1, k, n, src, dst): op(B) = srcᵀ for src [n, k] row-major, in the micro-kernel's
+// panels (dst[(jb·k + p)·nr + t] = src[(jb·nr + t)·k + p], zero past n); the same floats in the
+// same places. The AVX-512 build (32-wide panels) moves 16 x 16 blocks through registers, where
+// sl_pack_b reads one float from each of 32 rows per step of p: packing W_ih and W_hh on every
+// call was ≈ 3% of a W1 inference step.
+static void infer_pack_bt(int k, int n, const float *src, float *dst) {
+#if SL_SIMD_BYTES == 64 && defined(__AVX512F__)
+  if (sl_gemm_active()->nr == 32) {
+    for (int j0 = 0; j0 < n; j0 += 32) {
+      float *d = dst + (size_t)j0 * k;
+      int p = 0;
+      for (; p + 16 <= k; p += 16) {
+        for (int half = 0; half < 32; half += 16) {
+          __m512 r[16];
+          for (int t = 0; t < 16; t++) {
+            const int j = j0 + half + t;
+            r[t] = j < n ? _mm512_loadu_ps(src + (size_t)j * k + p) : _mm512_setzero_ps();
+          }
+          transpose16(r);
+          for (int q = 0; q < 16; q++) _mm512_storeu_ps(d + (size_t)(p + q) * 32 + half, r[q]);
+        }
+      }
+      for (; p < k; p++)
+        for (int t = 0; t < 32; t++) d[(size_t)p * 32 + t] = j0 + t < n ? src[(size_t)(j0 + t) * k + p] : 0.0f;
+    }
+    return;
+  }
+#endif
+  sl_pack_b(1, k, n, src, dst);
+}
+
+// The step offsets, W_hh [G·H, H] packed gate by gate (gate g is op(B) = W_hh[gH : (g+1)H]ᵀ) and,
+// for the fused projection, W_ih [G·H, I] packed whole (op(B) = W_ihᵀ [I, G·H]), once per call
+// before any range runs.
 void recurrent_infer_pack(const infer_args *ia) {
   const rec_args *a = &ia->a;
   const int H = a->H;
   const size_t gate_stride = sl_packed_size(H, H);
   step_offsets(a);
   for (int g = 0; g < gate_count(a->cell); g++)
-    sl_pack_b(1, H, H, a->w_hh + (size_t)g * H * H, a->w_hh_packed + g * gate_stride);
+    infer_pack_bt(H, H, a->w_hh + (size_t)g * H * H, a->w_hh_packed + g * gate_stride);
+  if (ia->fused && ia->I > 0) infer_pack_bt(ia->I, gate_count(a->cell) * H, ia->w_ih, ia->w_ih_packed);
 }

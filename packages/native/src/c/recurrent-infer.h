@@ -9,11 +9,26 @@
 // products into a.gates = the caller's xProj in place; a GRU reads a.x_proj = xProj and writes its
 // gate activations over it. a.cells, a.c_prev and a.hh_n point at [B, H] scratch (a.hh at
 // [B, G·H]): the shared cells store there what a backward would read, and nothing reads it.
+//
+// With x set (the fused input projection), there is no xProj: a.gates and a.x_proj are 0, and
+// each range of rows projects its own rows of x, a chunk of steps at a time, into a scratch of its
+// thread (x W_ihᵀ, then bias[0], then bias[1], as linear computes and rounds them).
 typedef struct {
   rec_args a;
   // h_t of row r goes to out + r · out_stride (out already at the direction's first column).
   float *out;
   int out_stride;
+  // The fused input projection (fused = 1; 0: xProj given): x [N, I] and W_ih [G·H, I], W_ih's
+  // room for its packed panels (op(B) = W_ihᵀ [I, G·H]), and up to two [G·H] biases (0 where
+  // absent). x and W_ih may be 0 when I = 0 (an empty array has no data).
+  int fused;
+  // A padded batch with x's rows, or out's, in batch-first order (fused only): the row of step t
+  // and sequence j is j·T + t, not the time-major offsets[t] + j.
+  int x_batch_first, out_batch_first;
+  const float *x, *w_ih;
+  float *w_ih_packed;
+  int I;
+  const float *bias[2];
 } infer_args;
 
 #endif

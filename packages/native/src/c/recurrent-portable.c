@@ -7,6 +7,7 @@
 #define SL_REC_SUFFIX _portable
 #include "recurrent-rename.h"
 
+#include "recurrent-activations.h"
 #include "recurrent.c"
 #include "lstm.c"
 #include "gru.c"

@@ -139,6 +139,14 @@ export interface Backend {
    * conformance suite's). Without it, inference runs `recurrentForward(Many)` (ops/recurrent.ts).
    */
   recurrentInferMany?(args: readonly RecurrentInferArgs[]): void;
+  /**
+   * Optional: `recurrentInferMany` with the input projection fused in: each sequence gives the
+   * layer's input x and W_ih (see RecurrentInferInputArgs) instead of xProj, and the kernel makes
+   * x W_ihᵀ + biases itself, a few steps at a time, where `linear` would make all of it first.
+   * Each result must be what `recurrentInferMany` gives on `linear`'s xProj, within the same bounds.
+   * Without it, `recurrentLayer` runs `linear` and then `recurrentInferMany`.
+   */
+  recurrentInferInputMany?(args: readonly RecurrentInferInputArgs[]): void;
 
   /**
    * Optional: y[r, j] += bias[j] for every row r of `rows` and column j of `n`, in place, each sum
@@ -312,6 +320,29 @@ export interface RecurrentInferArgs {
   hN: FloatStorage;
   /** Output (LSTM): each sequence's final cell state, [B, H]; else null. */
   cN: FloatStorage | null;
+}
+
+/**
+ * Arguments of `recurrentInferInputMany`: those of `recurrentInferMany` with the layer's input in
+ * place of xProj, which the kernel computes as `linear(x, wIh, xBiases)` does: x W_ihᵀ, then each
+ * bias added in turn, rounded after each add.
+ */
+export interface RecurrentInferInputArgs extends Omit<RecurrentInferArgs, 'xProj'> {
+  /** The layer's input, [N, I], time-major rows as xProj's (read only). */
+  x: FloatStorage;
+  /** I, the input features of a row of x. */
+  inputSize: number;
+  /** W_ih, [G·H, I] (read only). */
+  wIh: FloatStorage;
+  /** The biases added to x W_ihᵀ in this order, each [G·H]: b_ih, then b_hh for LSTM and RNN (a GRU's b_hh is `bHh`); empty without biases. */
+  xBiases: readonly FloatStorage[];
+  /**
+   * x's rows in batch-first order, a padded batch only (every batch size = B): step t of sequence
+   * b is row b·T + t, not t·B + b (default false: time-major).
+   */
+  xBatchFirst?: boolean;
+  /** out's rows in batch-first order, as `xBatchFirst` (default false: time-major). */
+  outBatchFirst?: boolean;
 }
 
 /** Arguments of `recurrentBackward`: the forward's arguments plus gradients in and out. */

@@ -432,6 +432,70 @@ function recurrentInferConformance(fast: Backend, g: Random, trial: number): voi
   }
 }
 
+/**
+ * The optional `recurrentInferInputMany`: `recurrentInferMany` with the input projection inside.
+ * The reference runs on the float64 xProj = x W_ihᵀ + biases of the same (rounded) inputs; the
+ * bound adds the projection's I-term sum to the recurrence's.
+ */
+function recurrentInferInputConformance(fast: Backend, g: Random, trial: number): void {
+  if (!fast.recurrentInferInputMany) throw new Error('recurrentInferInputMany: expected the kernel');
+  const dtype = dtypeOf(Math.floor(trial / 4));
+  const cell = (['lstm', 'gru', 'rnn_tanh', 'rnn_relu'] as const)[trial % 4];
+  const p = recurrentProblem(g, cell, dtype, { projected: false });
+  const I = g.int(0, 9);
+  const biasCount = g.int(0, 2);
+  const x = g.floats(dtype, p.N * I, -1.5, 1.5);
+  const wIh = g.floats(dtype, p.GH * I, -0.5, 0.5);
+  const biases = Array.from({ length: biasCount }, () => g.floats(dtype, p.GH, -0.5, 0.5));
+  const xProj = new Float64Array(p.N * p.GH);
+  for (let r = 0; r < p.N; r++) {
+    for (let j = 0; j < p.GH; j++) {
+      let sum = 0;
+      for (let k = 0; k < I; k++) sum += x[r * I + k] * wIh[j * I + k];
+      for (const b of biases) sum += b[j];
+      xProj[r * p.GH + j] = sum;
+    }
+  }
+  const D = trial % 2 === 0 ? 2 : 1;
+  const problems = D === 2 ? [p, { ...p, reverse: !p.reverse, wHh: p.wHh.map((v) => -v) }] : [p];
+  const F = (n: number) => (dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
+  const out = F(p.N * D * p.H);
+  const got = problems.map((q, d) => ({
+    cell: q.cell,
+    hidden: q.H,
+    batch: q.B,
+    batchSizes: q.batchSizes,
+    reverse: q.reverse,
+    x,
+    inputSize: I,
+    wIh,
+    xBiases: biases,
+    wHh: q.wHh,
+    bHh: q.bHh,
+    h0: q.h0,
+    c0: q.c0,
+    out,
+    outStride: D * q.H,
+    outOffset: d * q.H,
+    hN: F(q.B * q.H),
+    cN: q.cell === 'lstm' ? F(q.B * q.H) : null,
+  }));
+  fast.recurrentInferInputMany(got);
+  const u = unit(dtype);
+  problems.forEach((q, d) => {
+    const want = recurrentArgs({ ...q, xProj }, 'float64');
+    ref.recurrentForward(want);
+    const tol = 4 * q.T * (q.GH + q.O + I + 6) * u;
+    const label = `${q.cell} H=${q.H} I=${I} biases=${biasCount} batchSizes=[${q.batchSizes.join(', ')}] reverse=${q.reverse} D=${D} ${dtype}`;
+    const mine = F(q.N * q.H);
+    for (let r = 0; r < q.N; r++)
+      mine.set(out.subarray(r * D * q.H + d * q.H, r * D * q.H + (d + 1) * q.H), r * q.H);
+    expectClose(mine, want.out, { rtol: tol, atol: tol }, `${label}: out`);
+    expectClose(got[d].hN, want.hN, { rtol: tol, atol: tol }, `${label}: hN`);
+    if (want.cN) expectClose(got[d].cN as FloatStorage, want.cN, { rtol: tol, atol: tol }, `${label}: cN`);
+  });
+}
+
 const CASES: { [K in Kernel]: Conformance } = {
   unary: (fast, g, trial) => {
     const dtype = dtypeOf(trial);
@@ -750,6 +814,7 @@ const CASES: { [K in Kernel]: Conformance } = {
   recurrentForwardMany: (fast, g, trial) => recurrentManyConformance(fast, g, trial, false),
   recurrentBackwardMany: (fast, g, trial) => recurrentManyConformance(fast, g, trial, true),
   recurrentInferMany: recurrentInferConformance,
+  recurrentInferInputMany: recurrentInferInputConformance,
   // The optional bias add of linear: each element y + b rounded once, so exact.
   addBias: (fast, g, trial) => {
     if (!fast.addBias) throw new Error('addBias: expected the kernel');
@@ -822,7 +887,13 @@ const CASES: { [K in Kernel]: Conformance } = {
 
 const KERNELS = Object.keys(CASES).sort() as Kernel[];
 // Kernels a backend may leave out (callers fall back to the others).
-const OPTIONAL = new Set(['recurrentForwardMany', 'recurrentBackwardMany', 'recurrentInferMany', 'addBias']);
+const OPTIONAL = new Set([
+  'recurrentForwardMany',
+  'recurrentBackwardMany',
+  'recurrentInferMany',
+  'recurrentInferInputMany',
+  'addBias',
+]);
 // Every key but the name and what a backend may report about itself (the native backend's isa()
 // and threads(), read by seqlab bench and doctor) is a kernel.
 const NOT_KERNELS = new Set(['name', 'isa', 'threads']);

@@ -18,6 +18,7 @@ export type {
   RecurrentCell,
   RecurrentForwardArgs,
   RecurrentInferArgs,
+  RecurrentInferInputArgs,
   ReduceOp,
   StridedView,
   UnaryOp,

@@ -6,9 +6,11 @@
 // the directions side by side; gradients still flow when an input requires one.
 
 import {
+  ConfigError,
   cat,
   Generator,
   getBackend,
+  linear,
   listBackends,
   noGrad,
   RECURRENT_GATES,
@@ -239,6 +241,150 @@ describe.each(listBackends())('[%s backend] recurrentLayer', (name) => {
         );
       }
     });
+  });
+
+  test.each<[RecurrentCell, number]>([
+    ['lstm', 2],
+    ['gru', 2],
+    ['rnn_tanh', 1],
+  ])(
+    '%s, %i directions given as input, W_ih and biases: the outputs of linear(x, W_ih, biases) as xProj, with and without a gradient',
+    (cell, D) => {
+      const gen = new Generator(5);
+      const inputs = layerInputs(cell, D);
+      const N = inputs[0].xProj.shape[0];
+      const GH = inputs[0].wHh.shape[0];
+      const x = randn([N, 23], { generator: gen });
+      const projections = inputs.map(() => ({
+        wIh: randn([GH, 23], { generator: gen }).mul(0.2),
+        biases: [randn([GH], { generator: gen }), randn([GH], { generator: gen })].slice(
+          0,
+          cell === 'gru' ? 1 : 2,
+        ),
+      }));
+      for (const grad of [false, true]) {
+        // With a gradient (W_ih requires one) both run linear and the recording path.
+        for (const p of projections) p.wIh.requiresGrad = grad;
+        const run = (list: Parameters<typeof recurrentLayer>[0]) =>
+          grad ? recurrentLayer(list) : noGrad(() => recurrentLayer(list));
+        const made = inputs.map((i, d) => ({
+          ...i,
+          xProj: linear(x, projections[d].wIh, projections[d].biases),
+        }));
+        const fromInput = inputs.map(({ xProj: _made, ...i }, d) => ({
+          ...i,
+          input: { x, ...projections[d] },
+        }));
+        const want = run(made);
+        const got = run(fromInput);
+        expect(got.out.requiresGrad, `gradient ${grad}: out requires a gradient`).toBe(grad);
+        // The same kernels on the same xProj: the same bits (a backend that fuses the projection
+        // into the recurrence keeps linear's summation order and roundings).
+        expect(Array.from(got.out.data), `gradient ${grad}: out`).toEqual(Array.from(want.out.data));
+        got.directions.forEach((d, i) => {
+          expect(Array.from(d.hN.data), `gradient ${grad}, direction ${i}: hN`).toEqual(
+            Array.from(want.directions[i].hN.data),
+          );
+        });
+      }
+    },
+  );
+
+  test.each([false, true])(
+    'batch-first input rows and output rows (gradient %s): the time-major results, transposed',
+    (grad) => {
+      const gen = new Generator(9);
+      const [B, T, I, H] = [5, 6, 7, 19];
+      const G = RECURRENT_GATES.lstm;
+      const xBatchFirst = randn([B, T, I], { generator: gen });
+      const xTimeMajor = xBatchFirst.transpose(0, 1).reshape([T * B, I]);
+      const base = layerInputs('lstm', 2).map(({ xProj: _x, ...i }) => ({
+        ...i,
+        batchSizes: new Int32Array(T).fill(B),
+      }));
+      const projections = base.map(() => ({
+        wIh: randn([G * H, I], { generator: gen }).mul(0.3),
+        biases: [randn([G * H], { generator: gen }), randn([G * H], { generator: gen })],
+      }));
+      for (const p of projections) p.wIh.requiresGrad = grad;
+      const run = (f: () => ReturnType<typeof recurrentLayer>) => (grad ? f() : noGrad(f));
+      const want = run(() =>
+        recurrentLayer(base.map((i, d) => ({ ...i, input: { x: xTimeMajor, ...projections[d] } }))),
+      );
+      const got = run(() =>
+        recurrentLayer(
+          base.map((i, d) => ({
+            ...i,
+            input: { x: xBatchFirst.reshape([B * T, I]), batchFirst: true, ...projections[d] },
+          })),
+          { batchFirst: true },
+        ),
+      );
+      const toBatchFirst = (t: Tensor) =>
+        t
+          .reshape([T, B, t.shape[1]])
+          .transpose(0, 1)
+          .reshape([B * T, t.shape[1]]);
+      expect(got.out.shape).toEqual([B * T, 2 * H]);
+      expect(Array.from(got.out.data)).toEqual(Array.from(toBatchFirst(want.out).data));
+      got.directions.forEach((d, i) => {
+        expect(Array.from(d.out.data), `direction ${i}: out`).toEqual(
+          Array.from(toBatchFirst(want.directions[i].out).data),
+        );
+        expect(Array.from(d.hN.data), `direction ${i}: hN`).toEqual(Array.from(want.directions[i].hN.data));
+      });
+      // Time-major input, batch-first output only.
+      const half = run(() =>
+        recurrentLayer(
+          base.map((i, d) => ({ ...i, input: { x: xTimeMajor, ...projections[d] } })),
+          { batchFirst: true },
+        ),
+      );
+      expect(Array.from(half.out.data)).toEqual(Array.from(toBatchFirst(want.out).data));
+      if (grad) {
+        got.out.sum().backward();
+        expect(projections[0].wIh.grad?.shape).toEqual([G * H, I]);
+      }
+    },
+  );
+
+  test('batch-first rows with a packed batch, or mixed with time-major ones, are a ConfigError', () => {
+    const [a, b] = layerInputs('gru', 2).map(({ xProj, ...i }) => ({
+      ...i,
+      input: { x: randn([xProj.shape[0], 3]), wIh: randn([xProj.shape[1], 3]), biases: [] },
+    }));
+    const batchFirst = (i: typeof a) => ({ ...i, input: { ...i.input, batchFirst: true } });
+    const want =
+      /recurrentLayer: expected batch-first rows on every direction of a padded batch, got batch sizes \[5, 5, 4, 2, 2, 1\] of 5 sequences/;
+    expect(() => noGrad(() => recurrentLayer([batchFirst(a)]))).toThrow(ConfigError);
+    expect(() => noGrad(() => recurrentLayer([batchFirst(a)]))).toThrow(want);
+    expect(() => noGrad(() => recurrentLayer([a], { batchFirst: true }))).toThrow(want);
+    expect(() => noGrad(() => recurrentLayer([b, batchFirst(a)]))).toThrow(want);
+  });
+
+  test('a direction with both xProj and input, or neither, is a ConfigError', () => {
+    const [a] = layerInputs('lstm', 1);
+    const input = { x: randn([a.xProj.shape[0], 3]), wIh: randn([a.wHh.shape[0], 3]), biases: [] };
+    expect(() => recurrentLayer([{ ...a, input }])).toThrow(ConfigError);
+    expect(() => recurrentLayer([{ ...a, input }])).toThrow(
+      /recurrentLayer: expected exactly one of xProj and input per direction, got both/,
+    );
+    const { xProj: _xProj, ...neither } = a;
+    expect(() => recurrentLayer([neither])).toThrow(
+      /expected exactly one of xProj and input per direction, got neither/,
+    );
+  });
+
+  test('an input x or W_ih of the wrong shape is a ShapeError naming it', () => {
+    const { xProj, ...a } = layerInputs('lstm', 1)[0];
+    const [N, GH] = xProj.shape;
+    const bad = (x: number[], w: number[], b: number[]) =>
+      noGrad(() => recurrentLayer([{ ...a, input: { x: randn(x), wIh: randn(w), biases: [randn(b)] } }]));
+    const want = /recurrentSequence: expected input x \[19, I\], W_ih \[76, I\] and biases \[76\], got x /;
+    expect(() => bad([N - 1, 3], [GH, 3], [GH])).toThrow(ShapeError);
+    expect(() => bad([N - 1, 3], [GH, 3], [GH])).toThrow(want);
+    expect(() => bad([N, 3], [GH, 4], [GH])).toThrow(/got x \[19, 3\], \[76, 4\], \[76\]/);
+    expect(() => bad([N, 3], [GH, 3], [GH + 1])).toThrow(/got x \[19, 3\], \[76, 3\], \[77\]/);
   });
 
   test('directions over different rows are a ShapeError', () => {

@@ -7,13 +7,15 @@ import {
   type RecurrentCell,
   type RecurrentForwardArgs,
   type RecurrentInferArgs,
+  type RecurrentInferInputArgs,
 } from '../backend/backend';
 import { backend } from '../backend/registry';
 import type { FloatStorage } from '../dtype';
-import { DTypeError, formatShape, ShapeError } from '../errors';
+import { ConfigError, DTypeError, formatShape, ShapeError } from '../errors';
 import { numel } from '../shape';
 import { releaseStorage, takeStorage } from '../storage-pool';
 import { empty, Tensor } from '../tensor';
+import { linear } from './linear';
 import { cat } from './movement';
 
 /** Per-step gradients captured by `recurrentSequence` during backward (for diagnostics). */
@@ -135,10 +137,51 @@ export function recurrentSequences(list: readonly RecurrentSequenceInputs[]): Re
 
 /** Outputs of `recurrentLayer`. */
 export interface RecurrentLayerOutputs {
-  /** Every row's output of every direction side by side, [N, D·O]: direction d in columns d·O to (d+1)·O. */
+  /** Every row's output of every direction side by side, [N, D·O]: direction d in columns d·O to (d+1)·O; rows time-major, or batch-first with the `batchFirst` option. */
   out: Tensor;
   /** Each direction's results, as `recurrentSequences` returns them. */
   directions: RecurrentSequenceOutputs[];
+}
+
+/** A direction's input before its projection (see `RecurrentLayerInputs.input`). */
+export interface RecurrentLayerInput {
+  /** The layer's input rows, [N, I], time-major (packed or padded, as batchSizes says). */
+  x: Tensor;
+  /** W_ih, [G·H, I]. */
+  wIh: Tensor;
+  /** Added to x W_ihᵀ one after the other, each [G·H]: b_ih, then b_hh for LSTM and RNN (a GRU's b_hh is `bHh`). */
+  biases: readonly Tensor[];
+  /**
+   * x's rows are in batch-first order: step t of sequence b is row b·T + t (a padded batch: every
+   * batch size is B), as a batch-first [B, T, I] input reshaped to [B·T, I] without a transpose.
+   * Every direction of a layer gives the same. Default false: time-major rows.
+   */
+  batchFirst?: boolean;
+}
+
+/** Options of `recurrentLayer`. */
+export interface RecurrentLayerOptions {
+  /**
+   * Give `out` (and each direction's) in batch-first row order, step t of sequence b in row
+   * b·T + t, a padded batch only: what a batch-first layer returns, with no transpose when the
+   * backend writes that order itself (`recurrentInferInputMany`). Default false: time-major rows.
+   */
+  batchFirst?: boolean;
+}
+
+/**
+ * One direction of `recurrentLayer`: the inputs of `recurrentSequence`, with the input projection
+ * either made by the caller (`xProj`) or left to `recurrentLayer` (`input`): exactly one of the two.
+ */
+export interface RecurrentLayerInputs extends Omit<RecurrentSequenceInputs, 'xProj'> {
+  /** x W_ihᵀ + b_ih (+ b_hh for LSTM/RNN), [N, G·H], made by the caller; or leave it out and give `input`. */
+  xProj?: Tensor;
+  /**
+   * The projection to make: `linear(x, wIh, biases)`, which `recurrentLayer` runs before the
+   * recurrence, or which the backend's `recurrentInferInputMany` fuses into it when no gradient is
+   * needed (a few steps at a time, never the whole [N, G·H] buffer), with the same result.
+   */
+  input?: RecurrentLayerInput;
 }
 
 /**
@@ -147,33 +190,128 @@ export interface RecurrentLayerOutputs {
  * needed). When none is (`noGrad`, or no input requires one) and the backend has
  * `recurrentInferMany`, it runs that instead: nothing is saved for a backward, and each direction
  * writes straight into its columns of `out` (each direction's own `out` is then a view of them).
+ * Directions given as `input` (not `xProj`) are projected here with `linear`, or inside the
+ * backend's `recurrentInferInputMany` when it has one and no gradient is needed.
  */
-export function recurrentLayer(list: readonly RecurrentSequenceInputs[]): RecurrentLayerOutputs {
+export function recurrentLayer(
+  list: readonly RecurrentLayerInputs[],
+  options: RecurrentLayerOptions = {},
+): RecurrentLayerOutputs {
   const kernels = backend();
-  if (kernels.recurrentInferMany && list.length > 0 && list.every(inferable)) {
-    return inferLayer(kernels as Required<Pick<Backend, 'recurrentInferMany'>>, list);
+  for (const i of list) {
+    if ((i.xProj === undefined) === (i.input === undefined))
+      throw new ConfigError(
+        'recurrentLayer',
+        'exactly one of xProj and input per direction',
+        i.xProj ? 'both' : 'neither',
+      );
+    // Before linear, so that every backend names the same mistake.
+    if (i.input) checkInputs(i);
   }
-  const directions = recurrentSequences(list);
-  const out =
-    directions.length === 1
-      ? directions[0].out
-      : cat(
-          directions.map((d) => d.out),
-          1,
-        );
-  return { out, directions };
+  const outBatchFirst = options.batchFirst === true;
+  const xBatchFirst = checkBatchFirst(list, outBatchFirst);
+  if (
+    kernels.recurrentInferInputMany &&
+    list.length > 0 &&
+    list.every((i) => i.input && inferable(i, [i.input.x, i.input.wIh, ...i.input.biases]))
+  ) {
+    return inferLayer(kernels, list, true, xBatchFirst, outBatchFirst);
+  }
+  // Batch-first rows go time-major first (one copy for the directions that share an x), and the
+  // outputs come back batch-first at the end.
+  const B = list[0]?.h0.shape[0] ?? 0;
+  const T = list[0]?.batchSizes.length ?? 0;
+  const timeMajor = new Map<Tensor, Tensor>();
+  const rowsOf = (x: Tensor): Tensor => {
+    if (!xBatchFirst) return x;
+    let t = timeMajor.get(x);
+    if (!t) {
+      t = swapRows(x, B, T);
+      timeMajor.set(x, t);
+    }
+    return t;
+  };
+  // The projections this op makes are its own: the kernel may use them as scratch.
+  const made = list.map(
+    (i): RecurrentSequenceInputs =>
+      i.input
+        ? { ...i, xProj: linear(rowsOf(i.input.x), i.input.wIh, i.input.biases), overwriteXProj: true }
+        : { ...i, xProj: i.xProj as Tensor },
+  );
+  let result: RecurrentLayerOutputs;
+  if (kernels.recurrentInferMany && made.length > 0 && made.every((i) => inferable(i, [i.xProj]))) {
+    result = inferLayer(kernels, made, false);
+  } else {
+    const directions = recurrentSequences(made);
+    const out =
+      directions.length === 1
+        ? directions[0].out
+        : cat(
+            directions.map((d) => d.out),
+            1,
+          );
+    result = { out, directions };
+  }
+  if (!outBatchFirst) return result;
+  return {
+    out: swapRows(result.out, T, B),
+    // Each direction's own out is transposed only when someone reads it.
+    directions: result.directions.map(({ hN, cN, gates, cells }, d) => ({
+      hN,
+      cN,
+      gates,
+      cells,
+      get out() {
+        return swapRows(result.directions[d].out, T, B);
+      },
+    })),
+  };
 }
 
-/** Whether a sequence needs nothing saved: no gradient, no recorded gates or trace, no projection. */
-function inferable(i: RecurrentSequenceInputs): boolean {
-  if (i.recordGates || i.trace || i.wHr || i.xProj.dtype !== 'float32') return false;
+/** Rows [P·Q, F] in (p, q) order as rows in (q, p) order: a transpose of [P, Q, F] (a copy; gradients flow). */
+function swapRows(x: Tensor, P: number, Q: number): Tensor {
+  const F = x.shape[1];
+  return x
+    .reshape([P, Q, F])
+    .transpose(0, 1)
+    .reshape([P * Q, F]);
+}
+
+/** Whether the layer's input rows are batch-first (every direction's or none); batch-first rows need a padded batch. */
+function checkBatchFirst(list: readonly RecurrentLayerInputs[], outBatchFirst: boolean): boolean {
+  const batchFirst = list.some((i) => i.input?.batchFirst);
+  for (const i of list) {
+    if (
+      (batchFirst || outBatchFirst) &&
+      (batchFirst !== !!i.input?.batchFirst || i.batchSizes.some((bs) => bs !== i.h0.shape[0]))
+    )
+      throw new ConfigError(
+        'recurrentLayer',
+        'batch-first rows on every direction of a padded batch',
+        `batch sizes [${i.batchSizes.join(', ')}] of ${i.h0.shape[0]} sequences`,
+      );
+  }
+  return batchFirst;
+}
+
+/** Whether a sequence needs nothing saved: no gradient, no recorded gates or trace, no projection, all float32. */
+function inferable(i: RecurrentLayerInputs, projection: readonly Tensor[]): boolean {
+  const tensors = [...projection, i.wHh, i.bHh, i.h0, i.c0];
+  if (i.recordGates || i.trace || i.wHr || tensors.some((t) => t && t.dtype !== 'float32')) return false;
   if (!isGradEnabled()) return true;
-  return ![i.xProj, i.wHh, i.bHh, i.h0, i.c0].some((t) => t?.requiresGrad);
+  return !tensors.some((t) => t?.requiresGrad);
 }
 
+/**
+ * The forward-only kernels: `recurrentInferInputMany` on each direction's input (`fused`), or
+ * `recurrentInferMany` on its xProj. Each direction writes its columns of one [N, D·O] out.
+ */
 function inferLayer(
-  kernels: Required<Pick<Backend, 'recurrentInferMany'>>,
-  list: readonly RecurrentSequenceInputs[],
+  kernels: Backend,
+  list: readonly RecurrentLayerInputs[],
+  fused: boolean,
+  xBatchFirst = false,
+  outBatchFirst = false,
 ): RecurrentLayerOutputs {
   const sizes = list.map(checkInputs);
   const { N, O } = sizes[0];
@@ -187,31 +325,44 @@ function inferLayer(
   }
   const D = list.length;
   const out = empty([N, D * O], 'float32');
-  const finals = list.map((inputs, d) => {
+  const f32 = (t: Tensor | null | undefined) => (t ? (t.data as Float32Array) : null);
+  const finals = list.map((i, d) => {
     const { H, B } = sizes[d];
     const hN = empty([B, O], 'float32');
-    const cN = inputs.cell === 'lstm' ? empty([B, H], 'float32') : null;
-    const x = inputs.xProj.data as Float32Array;
-    const args: RecurrentInferArgs = {
-      cell: inputs.cell,
+    const cN = i.cell === 'lstm' ? empty([B, H], 'float32') : null;
+    const x = f32(i.xProj) as Float32Array;
+    const { input } = i;
+    const args = {
+      cell: i.cell,
       hidden: H,
       batch: B,
-      batchSizes: inputs.batchSizes,
-      reverse: inputs.reverse,
-      xProj: inputs.overwriteXProj ? x : x.slice(),
-      wHh: inputs.wHh.data as Float32Array,
-      bHh: inputs.bHh ? (inputs.bHh.data as Float32Array) : null,
-      h0: inputs.h0.data as Float32Array,
-      c0: inputs.c0 ? (inputs.c0.data as Float32Array) : null,
+      batchSizes: i.batchSizes,
+      reverse: i.reverse,
+      ...(fused && input
+        ? {
+            x: input.x.data as Float32Array,
+            inputSize: input.x.shape[1],
+            wIh: input.wIh.data as Float32Array,
+            xBiases: input.biases.map((b) => b.data as Float32Array),
+            ...(xBatchFirst ? { xBatchFirst } : {}),
+            ...(outBatchFirst ? { outBatchFirst } : {}),
+          }
+        : { xProj: i.overwriteXProj ? x : x.slice() }),
+      wHh: i.wHh.data as Float32Array,
+      bHh: f32(i.bHh),
+      h0: i.h0.data as Float32Array,
+      c0: f32(i.c0),
       out: out.data as Float32Array,
       outStride: D * O,
       outOffset: d * O,
       hN: hN.data as Float32Array,
-      cN: cN ? (cN.data as Float32Array) : null,
+      cN: f32(cN),
     };
     return { args, hN, cN };
   });
-  kernels.recurrentInferMany(finals.map((f) => f.args));
+  const all = finals.map((f) => f.args);
+  if (fused) kernels.recurrentInferInputMany?.(all as RecurrentInferInputArgs[]);
+  else kernels.recurrentInferMany?.(all as RecurrentInferArgs[]);
   // A direction's own out is a copy of its columns, made only when someone reads it.
   const directions = finals.map(
     ({ hN, cN }, d): RecurrentSequenceOutputs => ({
@@ -243,8 +394,8 @@ interface Prepared {
   release(): void;
 }
 
-/** Checks one sequence's inputs; its sizes. */
-function checkInputs(inputs: RecurrentSequenceInputs): {
+/** Checks one sequence's inputs (its xProj, or the input it is to be made from); its sizes. */
+function checkInputs(inputs: RecurrentLayerInputs): {
   G: number;
   GH: number;
   H: number;
@@ -252,22 +403,41 @@ function checkInputs(inputs: RecurrentSequenceInputs): {
   B: number;
   N: number;
 } {
-  const { cell, xProj, wHh, bHh, wHr, h0, c0, batchSizes } = inputs;
+  const { cell, xProj, input, wHh, bHh, wHr, h0, c0, batchSizes } = inputs;
   const op = 'recurrentSequence';
   const G = RECURRENT_GATES[cell];
-  for (const t of [xProj, wHh, bHh, wHr, h0, c0]) {
-    if (t && t.dtype !== xProj.dtype) throw new DTypeError(op, `every tensor ${xProj.dtype}`, t.dtype);
+  const first = (xProj ?? input?.x) as Tensor;
+  const projection = input ? [input.x, input.wIh, ...input.biases] : [xProj];
+  for (const t of [...projection, wHh, bHh, wHr, h0, c0]) {
+    if (t && t.dtype !== first.dtype) throw new DTypeError(op, `every tensor ${first.dtype}`, t.dtype);
   }
-  if (xProj.dtype !== 'float32' && xProj.dtype !== 'float64')
-    throw new DTypeError(op, 'float32 or float64', xProj.dtype);
+  if (first.dtype !== 'float32' && first.dtype !== 'float64')
+    throw new DTypeError(op, 'float32 or float64', first.dtype);
   const GH = wHh.shape[0];
   const H = GH / G;
   const O = wHh.shape[1];
   const B = h0.shape[0];
   let N = 0;
   for (const bs of batchSizes) N += bs;
-  if (xProj.ndim !== 2 || xProj.shape[0] !== N || xProj.shape[1] !== GH) {
+  if (xProj && (xProj.ndim !== 2 || xProj.shape[0] !== N || xProj.shape[1] !== GH)) {
     throw new ShapeError(op, `xProj of shape [${N}, ${GH}]`, formatShape(xProj.shape));
+  }
+  if (input) {
+    const { x, wIh, biases } = input;
+    const I = x.shape[1];
+    if (
+      x.ndim !== 2 ||
+      x.shape[0] !== N ||
+      wIh.ndim !== 2 ||
+      wIh.shape[0] !== GH ||
+      wIh.shape[1] !== I ||
+      biases.some((b) => b.ndim !== 1 || b.shape[0] !== GH)
+    )
+      throw new ShapeError(
+        op,
+        `input x [${N}, I], W_ih [${GH}, I] and biases [${GH}]`,
+        `x ${[x, wIh, ...biases].map((t) => formatShape(t.shape)).join(', ')}`,
+      );
   }
   if (h0.ndim !== 2 || h0.shape[1] !== O || (batchSizes.length > 0 && batchSizes[0] > B)) {
     throw new ShapeError(op, `h0 of shape [${batchSizes[0] ?? B}, ${O}]`, formatShape(h0.shape));
