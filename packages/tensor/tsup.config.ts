@@ -15,8 +15,11 @@ const browserKernelBytes: Plugin = {
   name: 'seqlab-browser-kernel-bytes',
   setup(build) {
     if (build.initialOptions.define?.__SEQLAB_BUILD__ !== '"esm"') return;
-    const browser = fileURLToPath(new URL('./src/backend/wasm/kernel-bytes.browser.ts', import.meta.url));
-    build.onResolve({ filter: /^\.\/kernel-bytes$/ }, () => ({ path: browser }));
+    const browser = (name: string) =>
+      fileURLToPath(new URL(`./src/backend/wasm/${name}.browser.ts`, import.meta.url));
+    build.onResolve({ filter: /^\.\/kernel-bytes$/ }, () => ({ path: browser('kernel-bytes') }));
+    // The registry's loader (NOTE(wasm-lazy)); loader.browser.ts itself imports './loader'.
+    build.onResolve({ filter: /^\.\/wasm\/loader$/ }, () => ({ path: browser('loader') }));
   },
 };
 

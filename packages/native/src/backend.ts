@@ -4,6 +4,7 @@ import {
   type GemmFn,
   type GemmKernels,
   type GemmPackedFn,
+  inferRecurrentLayer,
   jsBackend,
   jsGemmKernels,
   RECURRENT_GATES,
@@ -44,6 +45,10 @@ export function createNativeBackend(addon: NativeAddon): NativeBackend {
     gemm: kernels.gemm,
     ...nativeRecurrentKernels(addon),
     addBias: nativeAddBias(addon),
+    // recurrentLayer forward-only on the two inference kernels above (this backend's, as used).
+    layerInference(list, options) {
+      return inferRecurrentLayer(this, list, options);
+    },
     isa: () => addon.gemmInfo().isa,
     threads: () => addon.threads(),
   };

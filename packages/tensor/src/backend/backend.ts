@@ -1,4 +1,5 @@
 import type { FloatStorage, Storage } from '../dtype';
+import type { RecurrentLayerInputs, RecurrentLayerOutputs } from '../ops/recurrent';
 
 /**
  * The compute backend interface: every numeric loop of seqlab runs behind it. Ops validate their
@@ -136,7 +137,8 @@ export interface Backend {
    * gradient will flow back, so nothing is saved for a backward: fills only `out` (through its row
    * stride) and the final states, and may overwrite `xProj`. Each result must be what
    * `recurrentForward` gives for the same inputs, within the recurrence's float32 bounds (the
-   * conformance suite's). Without it, inference runs `recurrentForward(Many)` (ops/recurrent.ts).
+   * conformance suite's). `recurrentLayer` runs it through `layerInference` (`inferRecurrentLayer`);
+   * without either, inference runs `recurrentForward(Many)` (ops/recurrent.ts).
    */
   recurrentInferMany?(args: readonly RecurrentInferArgs[]): void;
   /**
@@ -144,9 +146,21 @@ export interface Backend {
    * layer's input x and W_ih (see RecurrentInferInputArgs) instead of xProj, and the kernel makes
    * x W_ihᵀ + biases itself, a few steps at a time, where `linear` would make all of it first.
    * Each result must be what `recurrentInferMany` gives on `linear`'s xProj, within the same bounds.
-   * Without it, `recurrentLayer` runs `linear` and then `recurrentInferMany`.
+   * Without it, `inferRecurrentLayer` runs `linear` and then `recurrentInferMany`.
    */
   recurrentInferInputMany?(args: readonly RecurrentInferInputArgs[]): void;
+  /**
+   * Optional hook, no kernel: runs a whole `recurrentLayer` call (its directions, already checked)
+   * forward-only, or returns null to decline, and `recurrentLayer` runs `linear` and
+   * `recurrentForward(Many)`. A backend with `recurrentInferMany` / `recurrentInferInputMany` sets
+   * it to `inferRecurrentLayer` of @seqlab/tensor/backend over its own kernels, which declines
+   * when a gradient, recorded gates, a trace or a projection is needed. Kept out of the main entry
+   * so that a bundle without such a backend (a browser's) leaves the forward-only path out.
+   */
+  layerInference?(
+    list: readonly RecurrentLayerInputs[],
+    options: LayerInferenceOptions,
+  ): RecurrentLayerOutputs | null;
 
   /**
    * Optional: y[r, j] += bias[j] for every row r of `rows` and column j of `n`, in place, each sum
@@ -320,6 +334,14 @@ export interface RecurrentInferArgs {
   hN: FloatStorage;
   /** Output (LSTM): each sequence's final cell state, [B, H]; else null. */
   cN: FloatStorage | null;
+}
+
+/** The row orders of a `layerInference` call, as `recurrentLayer` checked them. */
+export interface LayerInferenceOptions {
+  /** The directions' input rows are batch-first (`RecurrentLayerInput.batchFirst`, on every direction). */
+  xBatchFirst: boolean;
+  /** `out` is wanted in batch-first row order (`RecurrentLayerOptions.batchFirst`). */
+  outBatchFirst: boolean;
 }
 
 /**

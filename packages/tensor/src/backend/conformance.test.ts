@@ -38,7 +38,7 @@ import {
 } from './backend';
 import { referenceBackend as ref } from './reference/index';
 
-type Kernel = Exclude<keyof Backend, 'name'>;
+type Kernel = Exclude<keyof Backend, 'name' | 'layerInference'>;
 type FloatDType = 'float32' | 'float64';
 /** One seeded trial of one kernel: run `fast` and the reference on the same inputs, compare. */
 type Conformance = (fast: Backend, g: Random, trial: number) => void;
@@ -894,9 +894,10 @@ const OPTIONAL = new Set([
   'recurrentInferInputMany',
   'addBias',
 ]);
-// Every key but the name and what a backend may report about itself (the native backend's isa()
-// and threads(), read by seqlab bench and doctor) is a kernel.
-const NOT_KERNELS = new Set(['name', 'isa', 'threads']);
+// Every key but the name, what a backend may report about itself (the native backend's isa()
+// and threads(), read by seqlab bench and doctor) and the `layerInference` hook (recurrentLayer's,
+// over the inference kernels tested here) is a kernel.
+const NOT_KERNELS = new Set(['name', 'isa', 'threads', 'layerInference']);
 const kernelsOf = (b: Backend): string[] =>
   Object.keys(b)
     .filter((k) => !NOT_KERNELS.has(k))

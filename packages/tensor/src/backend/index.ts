@@ -8,12 +8,15 @@
 // (packages/tensor/src/backend/conformance.test.ts) checks every registered backend against the
 // reference kernels.
 
+// The forward-only recurrent layer over the optional inference kernels, for the `layerInference` hook
+export { inferRecurrentLayer } from '../ops/recurrent-infer';
 // The kernel interface and its argument types
 export type {
   AdamStepArgs,
   Backend,
   BinaryOp,
   FusedOptimizerKernels,
+  LayerInferenceOptions,
   RecurrentBackwardArgs,
   RecurrentCell,
   RecurrentForwardArgs,
@@ -25,7 +28,6 @@ export type {
 } from './backend';
 export { RECURRENT_GATES } from './backend';
 export type { GemmFn, GemmKernels, GemmPackedFn } from './js/gemm';
-
 // Building blocks: the js backend to start from (and its GEMM kernels, for the float64 work a
 // float32-only backend hands back), and the fused recurrence over your own GEMMs
 export { jsGemmKernels } from './js/gemm';

@@ -4,8 +4,8 @@ import { checkOptions, optionKeys } from '../options';
 import { claimSingleCopy, thisCopy } from '../single-copy';
 import type { Backend } from './backend';
 import { jsBackend } from './js/index';
-import { createWasmBackend, loadWasmKernels, loadWasmKernelsAsync, type WasmKernelsLoad } from './wasm/index';
 import { isWasmSource, type WasmSource } from './wasm/kernel-source';
+import { loadWasmBackend, loadWasmBackendAsync, type WasmBackendLoad } from './wasm/loader';
 
 // Before any state is made: a second copy of the package throws here (see NOTE(one-copy)).
 claimSingleCopy('@seqlab/tensor', thisCopy());
@@ -29,8 +29,8 @@ claimSingleCopy('@seqlab/tensor', thisCopy());
 const backends = new Map<string, Backend>([['js', jsBackend]]);
 const hasWebAssembly = typeof WebAssembly === 'object';
 /** How compiling the built-in wasm kernels ended (null: not tried, or may still be tried). */
-let wasmLoad: WasmKernelsLoad | null = null;
-let wasmLoading: Promise<WasmKernelsLoad> | null = null;
+let wasmLoad: WasmBackendLoad | null = null;
+let wasmLoading: Promise<WasmBackendLoad> | null = null;
 
 const WASM_DEFAULT = 'default: WebAssembly SIMD is available (float64 work runs in js)';
 
@@ -57,25 +57,25 @@ function names(): string[] {
  * Records how compiling the wasm kernels ended, and registers the backend when it compiled; prints
  * the warning of kernels that compiled the slower way (a server's wrong Content-Type), once.
  */
-function settleWasm(load: WasmKernelsLoad): WasmKernelsLoad {
+function settleWasm(load: WasmBackendLoad): WasmBackendLoad {
   if (!load.ok && load.retryAsync) return load;
   if (wasmLoad === null && load.ok && load.warning !== undefined) console.warn(load.warning);
   wasmLoad ??= load;
-  if (wasmLoad.ok && !backends.has('wasm')) backends.set('wasm', createWasmBackend(wasmLoad));
+  if (wasmLoad.ok && !backends.has('wasm')) backends.set('wasm', wasmLoad.backend);
   return wasmLoad;
 }
 
-const compileWasmSync = (): WasmKernelsLoad => wasmLoad ?? settleWasm(loadWasmKernels());
+const compileWasmSync = (): WasmBackendLoad => wasmLoad ?? settleWasm(loadWasmBackend());
 
 /** Compiles the kernels once, from `source` (the build's own when undefined); later sources are not used. */
-async function compileWasm(source: WasmSource | undefined): Promise<WasmKernelsLoad> {
+async function compileWasm(source: WasmSource | undefined): Promise<WasmBackendLoad> {
   if (wasmLoad) return wasmLoad;
-  wasmLoading ??= source === undefined ? loadWasmKernelsAsync() : loadWasmKernelsAsync(source);
+  wasmLoading ??= loadWasmBackendAsync(source);
   return settleWasm(await wasmLoading);
 }
 
 /** The BackendError for wasm kernels that did not compile (NOTE(wasm-csp)). */
-function wasmError(op: string, load: Extract<WasmKernelsLoad, { ok: false }>): BackendError {
+function wasmError(op: string, load: Extract<WasmBackendLoad, { ok: false }>): BackendError {
   if (load.blockedByCsp) {
     return new BackendError(
       op,
@@ -104,7 +104,7 @@ function warnOnce(error: BackendError): void {
 }
 
 /** The js default when the wasm kernels cannot run, and why; quiet only without WebAssembly SIMD. */
-function jsDefault(load: Extract<WasmKernelsLoad, { ok: false }>): string {
+function jsDefault(load: Extract<WasmBackendLoad, { ok: false }>): string {
   const quiet =
     load.reason === 'no WebAssembly in this runtime' || load.reason.endsWith('no WebAssembly SIMD128');
   if (!quiet) warnOnce(wasmError('backend', load));

@@ -1,13 +1,9 @@
 import { recordOp } from '../autograd/function';
-import { isGradEnabled } from '../autograd/grad-mode';
 import {
-  type Backend,
   RECURRENT_GATES,
   type RecurrentBackwardArgs,
   type RecurrentCell,
   type RecurrentForwardArgs,
-  type RecurrentInferArgs,
-  type RecurrentInferInputArgs,
 } from '../backend/backend';
 import { backend } from '../backend/registry';
 import type { FloatStorage } from '../dtype';
@@ -187,17 +183,16 @@ export interface RecurrentLayerInputs extends Omit<RecurrentSequenceInputs, 'xPr
 /**
  * The directions of one recurrent layer (one, or two for a bidirectional one) with their outputs
  * side by side, as `cat(outs, 1)` of `recurrentSequences`' (which it is, when a gradient is
- * needed). When none is (`noGrad`, or no input requires one) and the backend has
- * `recurrentInferMany`, it runs that instead: nothing is saved for a backward, and each direction
- * writes straight into its columns of `out` (each direction's own `out` is then a view of them).
- * Directions given as `input` (not `xProj`) are projected here with `linear`, or inside the
- * backend's `recurrentInferInputMany` when it has one and no gradient is needed.
+ * needed). Directions given as `input` (not `xProj`) are projected here with `linear`. A backend
+ * with a `layerInference` hook (the native one) may run the whole layer forward-only instead
+ * when no gradient is needed (see `inferRecurrentLayer` of @seqlab/tensor/backend): nothing is
+ * saved for a backward, each direction writes straight into its columns of `out`, and the
+ * projection may be fused into the recurrence.
  */
 export function recurrentLayer(
   list: readonly RecurrentLayerInputs[],
   options: RecurrentLayerOptions = {},
 ): RecurrentLayerOutputs {
-  const kernels = backend();
   for (const i of list) {
     if ((i.xProj === undefined) === (i.input === undefined))
       throw new ConfigError(
@@ -210,52 +205,50 @@ export function recurrentLayer(
   }
   const outBatchFirst = options.batchFirst === true;
   const xBatchFirst = checkBatchFirst(list, outBatchFirst);
-  if (
-    kernels.recurrentInferInputMany &&
-    list.length > 0 &&
-    list.every((i) => i.input && inferable(i, [i.input.x, i.input.wIh, ...i.input.biases]))
-  ) {
-    return inferLayer(kernels, list, true, xBatchFirst, outBatchFirst);
-  }
-  // Batch-first rows go time-major first (one copy for the directions that share an x), and the
-  // outputs come back batch-first at the end.
-  const B = list[0]?.h0.shape[0] ?? 0;
-  const T = list[0]?.batchSizes.length ?? 0;
+  const inferred = backend().layerInference?.(list, { xBatchFirst, outBatchFirst });
+  if (inferred) return inferred;
+  const directions = recurrentSequences(projectLayer(list, xBatchFirst));
+  const out =
+    directions.length === 1
+      ? directions[0].out
+      : cat(
+          directions.map((d) => d.out),
+          1,
+        );
+  return outBatchFirst ? batchFirstOutputs({ out, directions }, list) : { out, directions };
+}
+
+/**
+ * The directions of `recurrentLayer` with every `input` projected by `linear` (its own xProj, which
+ * the kernel may use as scratch). Batch-first rows go time-major first (one copy for the
+ * directions that share an x).
+ */
+export function projectLayer(
+  list: readonly RecurrentLayerInputs[],
+  xBatchFirst: boolean,
+): RecurrentSequenceInputs[] {
   const timeMajor = new Map<Tensor, Tensor>();
-  const rowsOf = (x: Tensor): Tensor => {
-    if (!xBatchFirst) return x;
-    let t = timeMajor.get(x);
-    if (!t) {
-      t = swapRows(x, B, T);
-      timeMajor.set(x, t);
+  return list.map((i): RecurrentSequenceInputs => {
+    if (!i.input) return { ...i, xProj: i.xProj as Tensor };
+    const { x } = i.input;
+    let rows = xBatchFirst ? timeMajor.get(x) : x;
+    if (!rows) {
+      rows = swapRows(x, i.h0.shape[0], i.batchSizes.length);
+      timeMajor.set(x, rows);
     }
-    return t;
-  };
-  // The projections this op makes are its own: the kernel may use them as scratch.
-  const made = list.map(
-    (i): RecurrentSequenceInputs =>
-      i.input
-        ? { ...i, xProj: linear(rowsOf(i.input.x), i.input.wIh, i.input.biases), overwriteXProj: true }
-        : { ...i, xProj: i.xProj as Tensor },
-  );
-  let result: RecurrentLayerOutputs;
-  if (kernels.recurrentInferMany && made.length > 0 && made.every((i) => inferable(i, [i.xProj]))) {
-    result = inferLayer(kernels, made, false);
-  } else {
-    const directions = recurrentSequences(made);
-    const out =
-      directions.length === 1
-        ? directions[0].out
-        : cat(
-            directions.map((d) => d.out),
-            1,
-          );
-    result = { out, directions };
-  }
-  if (!outBatchFirst) return result;
+    return { ...i, xProj: linear(rows, i.input.wIh, i.input.biases), overwriteXProj: true };
+  });
+}
+
+/** A layer's time-major outputs in batch-first row order (each direction's own out transposed only when someone reads it). */
+export function batchFirstOutputs(
+  result: RecurrentLayerOutputs,
+  list: readonly RecurrentLayerInputs[],
+): RecurrentLayerOutputs {
+  const T = list[0].batchSizes.length;
+  const B = list[0].h0.shape[0];
   return {
     out: swapRows(result.out, T, B),
-    // Each direction's own out is transposed only when someone reads it.
     directions: result.directions.map(({ hN, cN, gates, cells }, d) => ({
       hN,
       cN,
@@ -294,90 +287,6 @@ function checkBatchFirst(list: readonly RecurrentLayerInputs[], outBatchFirst: b
   return batchFirst;
 }
 
-/** Whether a sequence needs nothing saved: no gradient, no recorded gates or trace, no projection, all float32. */
-function inferable(i: RecurrentLayerInputs, projection: readonly Tensor[]): boolean {
-  const tensors = [...projection, i.wHh, i.bHh, i.h0, i.c0];
-  if (i.recordGates || i.trace || i.wHr || tensors.some((t) => t && t.dtype !== 'float32')) return false;
-  if (!isGradEnabled()) return true;
-  return !tensors.some((t) => t?.requiresGrad);
-}
-
-/**
- * The forward-only kernels: `recurrentInferInputMany` on each direction's input (`fused`), or
- * `recurrentInferMany` on its xProj. Each direction writes its columns of one [N, D·O] out.
- */
-function inferLayer(
-  kernels: Backend,
-  list: readonly RecurrentLayerInputs[],
-  fused: boolean,
-  xBatchFirst = false,
-  outBatchFirst = false,
-): RecurrentLayerOutputs {
-  const sizes = list.map(checkInputs);
-  const { N, O } = sizes[0];
-  for (const s of sizes) {
-    if (s.N !== N || s.O !== O)
-      throw new ShapeError(
-        'recurrentLayer',
-        `every direction with N=${N} rows of ${O} features`,
-        `${s.N} of ${s.O}`,
-      );
-  }
-  const D = list.length;
-  const out = empty([N, D * O], 'float32');
-  const f32 = (t: Tensor | null | undefined) => (t ? (t.data as Float32Array) : null);
-  const finals = list.map((i, d) => {
-    const { H, B } = sizes[d];
-    const hN = empty([B, O], 'float32');
-    const cN = i.cell === 'lstm' ? empty([B, H], 'float32') : null;
-    const x = f32(i.xProj) as Float32Array;
-    const { input } = i;
-    const args = {
-      cell: i.cell,
-      hidden: H,
-      batch: B,
-      batchSizes: i.batchSizes,
-      reverse: i.reverse,
-      ...(fused && input
-        ? {
-            x: input.x.data as Float32Array,
-            inputSize: input.x.shape[1],
-            wIh: input.wIh.data as Float32Array,
-            xBiases: input.biases.map((b) => b.data as Float32Array),
-            ...(xBatchFirst ? { xBatchFirst } : {}),
-            ...(outBatchFirst ? { outBatchFirst } : {}),
-          }
-        : { xProj: i.overwriteXProj ? x : x.slice() }),
-      wHh: i.wHh.data as Float32Array,
-      bHh: f32(i.bHh),
-      h0: i.h0.data as Float32Array,
-      c0: f32(i.c0),
-      out: out.data as Float32Array,
-      outStride: D * O,
-      outOffset: d * O,
-      hN: hN.data as Float32Array,
-      cN: f32(cN),
-    };
-    return { args, hN, cN };
-  });
-  const all = finals.map((f) => f.args);
-  if (fused) kernels.recurrentInferInputMany?.(all as RecurrentInferInputArgs[]);
-  else kernels.recurrentInferMany?.(all as RecurrentInferArgs[]);
-  // A direction's own out is a copy of its columns, made only when someone reads it.
-  const directions = finals.map(
-    ({ hN, cN }, d): RecurrentSequenceOutputs => ({
-      get out() {
-        return D === 1 ? out : out.narrow(1, d * O, O);
-      },
-      hN,
-      cN,
-      gates: null,
-      cells: null,
-    }),
-  );
-  return { out, directions };
-}
-
 interface Prepared {
   args: RecurrentForwardArgs;
   ins: Tensor[];
@@ -395,7 +304,7 @@ interface Prepared {
 }
 
 /** Checks one sequence's inputs (its xProj, or the input it is to be made from); its sizes. */
-function checkInputs(inputs: RecurrentLayerInputs): {
+export function checkInputs(inputs: RecurrentLayerInputs): {
   G: number;
   GH: number;
   H: number;
