@@ -343,8 +343,9 @@ describe('published packages', () => {
       await runOk(process.execPath, ['-p', "require.resolve('@seqlab/tensor/kernels.wasm')"], { cwd: app })
     ).stdout.trim();
     expect(resolved).toBe(join(installed, 'kernels.wasm'));
-    // The ES module build's URL of it, in a chunk beside it; the Node build carries no such URL.
-    const esmChunks = readdirSync(installed).filter((file) => /^chunk-\w+\.js$/.test(file));
+    // The ES module build's URL of it, in a file beside it (the chunk `ready()` imports, NOTE(wasm-lazy));
+    // the Node build carries no such URL.
+    const esmChunks = readdirSync(installed).filter((file) => /^[\w-]+\.js$/.test(file));
     const withUrl = esmChunks.filter((file) =>
       readFileSync(join(installed, file), 'utf8').includes('new URL("./kernels.wasm", import.meta.url)'),
     );
