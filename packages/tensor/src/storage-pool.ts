@@ -20,7 +20,10 @@ export const POOL_MIN_BYTES = 64 * 1024;
 type FloatDType = 'float32' | 'float64';
 
 const free = new Map<string, FloatStorage[]>();
-let pooled = new WeakSet<FloatStorage>();
+/** Every pooled array with the step it was released in, oldest first (a Map keeps insertion order). */
+const pooled = new Map<FloatStorage, number>();
+/** Steps counted by `endPoolStep` (the end of each backward). */
+let step = 0;
 let heldBytes = 0;
 
 const keyOf = (dtype: FloatDType, n: number) => `${dtype}:${n}`;
@@ -66,7 +69,7 @@ export function releaseStorage(data: FloatStorage): void {
   const list = free.get(key);
   if (list) list.push(data);
   else free.set(key, [data]);
-  pooled.add(data);
+  pooled.set(data, step);
   heldBytes += bytes;
 }
 
@@ -85,6 +88,24 @@ export function isPooled(data: FloatStorage): boolean {
 /** Empties the pool (its arrays go to the garbage collector). */
 export function clearStoragePool(): void {
   free.clear();
-  pooled = new WeakSet();
+  pooled.clear();
   heldBytes = 0;
+}
+
+/**
+ * Ends a step (the autograd engine calls it after each backward): what was released before the
+ * step that just ended and not taken back during it is evicted, left to the garbage collector. A
+ * training step of the same shapes as the last takes back all it can; shapes that change from step
+ * to step (batches of other lengths) leave the releases of two steps at most in the pool, not the
+ * bound.
+ */
+export function endPoolStep(): void {
+  for (const [data, released] of pooled) {
+    if (released >= step) break;
+    const list = free.get(keyOf(data instanceof Float64Array ? 'float64' : 'float32', data.length));
+    list?.splice(list.indexOf(data), 1);
+    pooled.delete(data);
+    heldBytes -= data.byteLength;
+  }
+  step++;
 }

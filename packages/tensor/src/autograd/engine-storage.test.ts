@@ -54,12 +54,12 @@ describe('engine and storage pool', () => {
     const y = linear(x, w);
     y.backward(seed);
     y.backward(seed, { retainGraph: true });
+    // The second backward's fresh gradients, added into .grad, went back to the pool.
+    expect(storagePoolSize().arrays).toBeGreaterThan(0);
     // A leaf as the root: the seed is added into its .grad, twice.
     x.backward(seed);
     x.backward(seed);
     for (const t of [seed, x.grad, w.grad] as Tensor[]) expect(isPooled(t.data as Float32Array)).toBe(false);
-    // The second backward's fresh gradients, added into .grad, went back to the pool.
-    expect(storagePoolSize().arrays).toBeGreaterThan(0);
     const expected = linear(seed.detach(), w.detach().transpose(0, 1));
     const xg = Array.from(x.grad?.data ?? []);
     // dx of y = x Wᵀ twice, then the seed twice.

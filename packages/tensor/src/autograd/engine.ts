@@ -2,7 +2,7 @@ import { backend } from '../backend/registry';
 import type { FloatStorage } from '../dtype';
 import { ConfigError, formatShape, ShapeError } from '../errors';
 import { sameShape, stridesOf } from '../shape';
-import { releaseStorage } from '../storage-pool';
+import { endPoolStep, releaseStorage } from '../storage-pool';
 import { Tensor } from '../tensor';
 import { noGrad } from './grad-mode';
 import type { Node } from './node';
@@ -58,6 +58,7 @@ export function runBackward(root: Tensor, grad?: Tensor, options: BackwardOption
     seed = grad.detach();
   }
   noGrad(() => propagate(root, seed, options.retainGraph === true));
+  endPoolStep();
 }
 
 function propagate(root: Tensor, seed: Tensor, retainGraph: boolean): void {
