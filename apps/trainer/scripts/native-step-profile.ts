@@ -12,11 +12,9 @@ import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { crossEntropy } from '@seqlab/layers';
 import { loadNative, registerNative } from '@seqlab/native';
-import { Adam, clipGradNorm } from '@seqlab/optim';
-import { manualSeed, setBackend, type Tensor } from '@seqlab/tensor';
-import { makePackedBatch, PACKED_WORKLOADS, PackedClassifier } from '../src/commands/bench/packed';
-import { makeBatch } from '../src/commands/bench/speed';
-import { SeqClassifier, WORKLOADS, type WorkloadName } from '../src/commands/bench/workloads';
+import { clipGradNorm } from '@seqlab/optim';
+import { setBackend } from '@seqlab/tensor';
+import { trainingSetup } from './training-setup';
 
 const { values } = parseArgs({
   options: {
@@ -68,29 +66,8 @@ for (const name of Object.keys(addon)) {
   };
 }
 
-manualSeed(0);
 const name = values.workload ?? 'W1';
-let forward: () => Tensor;
-let labels: Tensor;
-let params: Tensor[];
-if (name === 'W1-packed') {
-  const w = PACKED_WORKLOADS['W1-packed'];
-  const model = new PackedClassifier(w);
-  const batch = makePackedBatch(w, 1);
-  forward = () => model.forwardPacked(batch.tokens, batch.lengths);
-  labels = batch.labels;
-  params = model.parameters();
-  model.train();
-} else {
-  const w = WORKLOADS[name as WorkloadName];
-  const model = new SeqClassifier(w);
-  const batch = makeBatch(w, 1);
-  forward = () => model.forward(batch.tokens);
-  labels = batch.labels;
-  params = model.parameters();
-  model.train();
-}
-const optimizer = new Adam(params, { lr: 1e-3 });
+const { forward, labels, params, optimizer } = trainingSetup(name);
 
 // Garbage-collector pauses on the main thread, kept with their start times (delivered after the loop).
 const pauses: { start: number; ms: number }[] = [];

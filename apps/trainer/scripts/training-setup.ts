@@ -1,0 +1,40 @@
+// The model, batch and optimizer of `seqlab bench speed --mode train` for one workload (W1/W2/W3 or
+// W1-packed), seeded as the bench seeds them: what the step-profiling scripts train.
+import { Adam } from '@seqlab/optim';
+import { manualSeed, type Tensor } from '@seqlab/tensor';
+import { makePackedBatch, PACKED_WORKLOADS, PackedClassifier } from '../src/commands/bench/packed';
+import { makeBatch } from '../src/commands/bench/speed';
+import { SeqClassifier, WORKLOADS, type WorkloadName } from '../src/commands/bench/workloads';
+
+export interface TrainingSetup {
+  /** The model's logits for the fixed batch (train mode). */
+  forward: () => Tensor;
+  labels: Tensor;
+  params: Tensor[];
+  optimizer: Adam;
+}
+
+export function trainingSetup(name: string): TrainingSetup {
+  manualSeed(0);
+  let forward: () => Tensor;
+  let labels: Tensor;
+  let params: Tensor[];
+  if (name === 'W1-packed') {
+    const w = PACKED_WORKLOADS['W1-packed'];
+    const model = new PackedClassifier(w);
+    const batch = makePackedBatch(w, 1);
+    forward = () => model.forwardPacked(batch.tokens, batch.lengths);
+    labels = batch.labels;
+    params = model.parameters();
+    model.train();
+  } else {
+    const w = WORKLOADS[name as WorkloadName];
+    const model = new SeqClassifier(w);
+    const batch = makeBatch(w, 1);
+    forward = () => model.forward(batch.tokens);
+    labels = batch.labels;
+    params = model.parameters();
+    model.train();
+  }
+  return { forward, labels, params, optimizer: new Adam(params, { lr: 1e-3 }) };
+}
