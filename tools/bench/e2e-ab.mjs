@@ -11,13 +11,14 @@
 // It prints one line per run and the medians per build; CPU seconds are the figure that survives
 // other processes on the machine best (wall time stretches with the load, CPU time much less).
 
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { flagOf } from './args.mjs';
-import { parseSeqlabEpochs, parseTimeLine, TIME_FORMAT } from './e2e-table.mjs';
+import { median } from './compare-table.mjs';
+import { parseSeqlabEpochs } from './e2e-table.mjs';
+import { runUnderTime } from './timed-run.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const argv = process.argv.slice(2);
@@ -46,60 +47,35 @@ if (!existsSync(path.join(DATA, 'train.jsonl')))
 /** One `seqlab train` of the article's epoch under /usr/bin/time; its numbers and its run files. */
 function run(cli) {
   const out = mkdtempSync(path.join(tmpdir(), 'seqlab-e2e-ab-'));
-  const args = ['-f', TIME_FORMAT, process.execPath, cli, 'train', '--config', CONFIG];
+  const args = [process.execPath, cli, 'train', '--config', CONFIG];
   args.push('--train', path.join(DATA, 'train.jsonl'), '--valid', path.join(DATA, 'valid.jsonl'));
   args.push('--test', path.join(DATA, 'valid.jsonl'), '--epochs', '1', '--out', path.join(out, 'run'));
-  return new Promise((resolve) => {
-    const started = performance.now();
-    const child = spawn('/usr/bin/time', args, {
-      env: { ...process.env, SEQLAB_BACKEND: backend },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const lines = [];
-    let partial = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk) => {
-      const t = (performance.now() - started) / 1000;
-      const parts = (partial + chunk).split('\n');
-      partial = parts.pop();
-      for (const line of parts) lines.push({ t, line });
-    });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk) => {
-      stderr = (stderr + chunk).slice(-(1 << 16));
-    });
-    child.on('close', (code) => {
-      const dir = path.join(out, 'run');
-      const read = (name) =>
-        existsSync(path.join(dir, name)) ? readFileSync(path.join(dir, name), 'utf8') : '';
-      // history.jsonl without its wall times (seconds, tokens_per_s): the numbers trained.
-      const history = read('history.jsonl')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => {
-          const { seconds: _s, tokens_per_s: _t, ...h } = JSON.parse(l);
-          return JSON.stringify(h);
-        })
-        .join('\n');
-      const result = {
-        code,
-        epochs: parseSeqlabEpochs(lines),
-        time: parseTimeLine(stderr),
-        history,
-        steps: read('steps.jsonl'),
-      };
-      rmSync(out, { recursive: true, force: true });
-      if (code !== 0) fail(`${cli} exited with ${code}: ${stderr.trim().split('\n').slice(-3).join(' / ')}`);
-      resolve(result);
-    });
+  return runUnderTime(args, { env: { SEQLAB_BACKEND: backend } }).then(({ code, lines, stderr, time }) => {
+    const dir = path.join(out, 'run');
+    const read = (name) =>
+      existsSync(path.join(dir, name)) ? readFileSync(path.join(dir, name), 'utf8') : '';
+    // history.jsonl without its wall times (seconds, tokens_per_s): the numbers trained.
+    const history = read('history.jsonl')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const { seconds: _s, tokens_per_s: _t, ...h } = JSON.parse(l);
+        return JSON.stringify(h);
+      })
+      .join('\n');
+    const result = {
+      code,
+      epochs: parseSeqlabEpochs(lines),
+      time,
+      history,
+      steps: read('steps.jsonl'),
+    };
+    rmSync(out, { recursive: true, force: true });
+    if (code !== 0) fail(`${cli} exited with ${code}: ${stderr.trim().split('\n').slice(-3).join(' / ')}`);
+    return result;
   });
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const results = { base: [], this: [] };
 let reference = null;
 const load = () =>

@@ -22,7 +22,7 @@
 // It skips (a clear message, exit code 0) when ../shared or PyTorch is missing; it is a benchmark, not
 // part of `pnpm test` (e2e-table.test.mjs checks its parsing and tables on canned output).
 
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -32,11 +32,10 @@ import {
   formatRoundsTable,
   formatSummaryTable,
   parseSeqlabEpochs,
-  parseTimeLine,
   parseTorchEpochs,
   summarizeE2E,
-  TIME_FORMAT,
 } from './e2e-table.mjs';
+import { runUnderTime, TIME } from './timed-run.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const argv = process.argv.slice(2);
@@ -58,7 +57,6 @@ const CLI = path.join(ROOT, 'apps/trainer/dist/cli.js');
 const CONFIG = path.join(ROOT, 'apps/trainer/configs/article-lstm.json');
 const REFERENCE = path.join(ARGS.shared, 'bench/reference/train_reference.py');
 const DATA = path.join(ARGS.shared, 'datasets/sentiment');
-const TIME = '/usr/bin/time';
 
 const log = (line) => process.stderr.write(`${line}\n`);
 const skip = (reason) => {
@@ -106,32 +104,7 @@ const backends = available.backends.filter((b) => wanted.includes(b.backend));
 
 // --- running -----------------------------------------------------------------------------------
 /** Runs a command under /usr/bin/time, stamping each stdout line as it arrives. */
-function run(args, env) {
-  return new Promise((resolve) => {
-    const started = performance.now();
-    const child = spawn(TIME, ['-f', TIME_FORMAT, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const lines = [];
-    let partial = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk) => {
-      const t = (performance.now() - started) / 1000;
-      const parts = (partial + chunk).split('\n');
-      partial = parts.pop();
-      for (const line of parts) lines.push({ t, line });
-    });
-    let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-      if (stderr.length > 1 << 20) stderr = stderr.slice(-(1 << 19));
-    });
-    child.on('close', (code) => resolve({ code, lines, stderr, time: parseTimeLine(stderr) }));
-  });
-}
+const run = (args, env) => runUnderTime(args, { cwd: ROOT, env });
 
 const measurements = [];
 const notes = [];
