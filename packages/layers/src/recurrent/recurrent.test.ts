@@ -18,6 +18,7 @@ import {
   stack,
   type Tensor,
 } from '@seqlab/tensor';
+import { backend } from '@seqlab/tensor/backend';
 import { expectClose } from '@seqlab/tensor/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
@@ -189,6 +190,96 @@ describe.each<[string, () => RNNBase, (i: number, h: number) => Cell]>([
       }
     }
   });
+});
+
+// A classifier reads output.select(1, -1): the last layer's reverse direction has a zero gradient
+// at every step but its first processed one, and its backward runs that step alone (see
+// NOTE(zero-gradient-steps) in @seqlab/tensor). Every gradient still equals the cells' in a loop.
+describe.each(listBackends())('[%s backend] a loss on the last step only', (name) => {
+  const initial = getBackend().name;
+  beforeAll(() => setBackend(name));
+  afterAll(() => setBackend(initial));
+
+  test.each<[string, () => RNNBase, (i: number, h: number) => Cell]>([
+    [
+      'LSTM',
+      () => new LSTM({ inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, batchFirst: true }),
+      (i, h) => new LSTMCell({ inputSize: i, hiddenSize: h }),
+    ],
+    [
+      'GRU',
+      () => new GRU({ inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, batchFirst: true }),
+      (i, h) => new GRUCell({ inputSize: i, hiddenSize: h }),
+    ],
+    [
+      'RNN',
+      () => new RNN({ inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, batchFirst: true }),
+      (i, h) => new RNNCell({ inputSize: i, hiddenSize: h }),
+    ],
+  ])(
+    '%s, 2 bidirectional batch-first layers: every gradient as the cells in a loop',
+    (_n, makeLayer, makeCell) => {
+      manualSeed(23);
+      const layer = makeLayer();
+      layer.recordGates = true;
+      layer.trackGradients = true;
+      const cells = cellsOf(layer, (i) => makeCell(i, 4));
+      const x = randn([3, 5, 3]);
+      x.requiresGrad = true;
+      const w = randn([3, 8]);
+      const k = backend();
+      const calls: number[] = [];
+      const many = k.recurrentBackwardMany;
+      const one = k.recurrentBackward;
+      k.recurrentBackward = (a) => {
+        calls.push(a.batchSizes.length);
+        one.call(k, a);
+      };
+      if (many)
+        k.recurrentBackwardMany = (list) => {
+          for (const a of list) calls.push(a.batchSizes.length);
+          many.call(k, list);
+        };
+      try {
+        (layer.forward(x).output as Tensor).select(1, -1).mul(w).sum().backward();
+      } finally {
+        k.recurrentBackward = one;
+        if (many) k.recurrentBackwardMany = many;
+        else delete k.recurrentBackwardMany;
+      }
+      // Layer 2's directions, then layer 1's: the reverse one of layer 2 ran one step.
+      expect(calls).toEqual([5, 1, 5, 5]);
+      expect(layer.lastGates).toHaveLength(4);
+      // Its traced dL/dh_t is zero at every step but the last.
+      const trace = layer.lastGradients?.[3].dh as Tensor;
+      expect(Array.from(trace.narrow(0, 0, 4 * 3).data).every((v) => v === 0)).toBe(true);
+      expect(Array.from(trace.narrow(0, 4 * 3, 3).data).some((v) => v !== 0)).toBe(true);
+
+      const xs = [0, 1, 2].map((b) => {
+        const xb = x.detach().select(0, b).clone();
+        xb.requiresGrad = true;
+        return xb;
+      });
+      let loss: Tensor | null = null;
+      xs.forEach((xb, b) => {
+        const term = loop(cells, xb).out.select(0, -1).mul(w.select(0, b)).sum();
+        loss = loss ? loss.add(term) : term;
+      });
+      (loss as unknown as Tensor).backward();
+      xs.forEach((xb, b) => {
+        expectClose(x.grad!.select(0, b), xb.grad!, { rtol: 1e-4, atol: 1e-6 });
+      });
+      const grads = new Map((layer as Module).namedParameters());
+      for (const [l, dirs] of cells.entries()) {
+        for (const [d, cell] of dirs.entries()) {
+          for (const [param, p] of cell.namedParameters()) {
+            const full = grads.get(`${param}_l${l}${d ? '_reverse' : ''}`)!;
+            expectClose(full.grad!, p.grad!, { rtol: 1e-4, atol: 1e-5 });
+          }
+        }
+      }
+    },
+  );
 });
 
 describe('per-step gradients (trackGradients) equal retainGrad on the reference loop', () => {

@@ -11,8 +11,9 @@ import { ConfigError, DTypeError, formatShape, ShapeError } from '../errors';
 import { numel } from '../shape';
 import { releaseStorage, takeStorage } from '../storage-pool';
 import { empty, Tensor } from '../tensor';
-import { linear } from './linear';
 import { cat } from './movement';
+import { type InputProjection, projectInput, projectionBackward } from './recurrent-projection';
+import { keptArgs, keptSteps } from './recurrent-skip';
 
 /** Per-step gradients captured by `recurrentSequence` during backward (for diagnostics). */
 export interface RecurrentTrace {
@@ -82,10 +83,30 @@ export function recurrentSequence(inputs: RecurrentSequenceInputs): RecurrentSeq
  * autograd node: forward and backward each make one backend call for all of them
  * (`recurrentForwardMany` / `recurrentBackwardMany`, which a backend with threads runs at once;
  * else one call per sequence). Each result is what `recurrentSequence` returns for its inputs,
- * bit for bit.
+ * bit for bit. The backward visits only the steps whose gradient can be nonzero (see
+ * NOTE(zero-gradient-steps)); xProj's gradient is zero in the rows of the others.
  */
 export function recurrentSequences(list: readonly RecurrentSequenceInputs[]): RecurrentSequenceOutputs[] {
-  const prepared = list.map(prepare);
+  return fusedSequences(list);
+}
+
+/**
+ * A direction given to `fusedSequences`: its xProj, and, when `recurrentLayer` made that xProj from
+ * the layer's input, the projection it came from (then x, W_ih and the biases, not xProj, are the
+ * node's inputs, and the projection's backward runs in the node: see NOTE(zero-gradient-steps)).
+ */
+export interface SequenceInputs extends RecurrentSequenceInputs {
+  projection?: InputProjection;
+}
+
+/** `recurrentSequences`, with each direction's input projection in the node where one is given. */
+function fusedSequences(list: readonly SequenceInputs[]): RecurrentSequenceOutputs[] {
+  // The directions of a layer project the same x: it is one input of the node, whose gradient the
+  // first direction makes and the others add into.
+  const prepared = list.map((inputs, k) => {
+    const x = inputs.projection?.x;
+    return prepare(inputs, x !== undefined && list.findIndex((i) => i.projection?.x === x) === k);
+  });
   const kernels = backend();
   const forwardArgs = prepared.map((p) => p.args);
   if (kernels.recurrentForwardMany && forwardArgs.length > 1) kernels.recurrentForwardMany(forwardArgs);
@@ -100,27 +121,26 @@ export function recurrentSequences(list: readonly RecurrentSequenceInputs[]): Re
   const cells = list.map((i) => i.cell);
   const name = cells.every((c) => c === 'lstm') ? 'LSTM' : cells.every((c) => c === 'gru') ? 'GRU' : 'RNN';
   recordOp(name, ins, outs, (grads) => {
-    const backwardArgs: RecurrentBackwardArgs[] = [];
-    const results: ((Tensor | null)[] | null)[] = [];
     let at = 0;
-    for (const p of prepared) {
+    const steps = prepared.map((p) => {
       const mine = grads.slice(at, at + p.outs.length);
       at += p.outs.length;
-      const b = p.backwardArgs(mine);
-      backwardArgs.push(b.args);
-      results.push(b.grads);
-    }
+      return p.backward(mine);
+    });
+    // Directions with no step to backpropagate make no call (NOTE(zero-gradient-steps)).
+    const calls = steps.flatMap((s) => (s.args ? [s.args] : []));
     const k = backend();
-    if (k.recurrentBackwardMany && backwardArgs.length > 1) k.recurrentBackwardMany(backwardArgs);
-    else for (const a of backwardArgs) k.recurrentBackward(a);
+    if (k.recurrentBackwardMany && calls.length > 1) k.recurrentBackwardMany(calls);
+    else for (const a of calls) k.recurrentBackward(a);
+    const xGrads = new Map<Tensor, Tensor | null>();
     const all: (Tensor | null)[] = [];
     prepared.forEach((p, i) => {
       p.afterBackward();
-      all.push(...(results[i] as (Tensor | null)[]));
+      all.push(...steps[i].finish(xGrads));
     });
     return all;
   });
-  // Its gradients are buffers allocated in backwardArgs: the engine may keep them without a copy.
+  // Its gradients are buffers allocated in backward: the engine may keep them without a copy.
   const node = outs[0]?._node;
   if (node) {
     node.freshGradients = true;
@@ -207,7 +227,7 @@ export function recurrentLayer(
   const xBatchFirst = checkBatchFirst(list, outBatchFirst);
   const inferred = backend().layerInference?.(list, { xBatchFirst, outBatchFirst });
   if (inferred) return inferred;
-  const directions = recurrentSequences(projectLayer(list, xBatchFirst));
+  const directions = fusedSequences(projectLayer(list, xBatchFirst));
   const out =
     directions.length === 1
       ? directions[0].out
@@ -219,16 +239,14 @@ export function recurrentLayer(
 }
 
 /**
- * The directions of `recurrentLayer` with every `input` projected by `linear` (its own xProj, which
- * the kernel may use as scratch). Batch-first rows go time-major first (one copy for the
- * directions that share an x).
+ * The directions of `recurrentLayer` with every `input` projected as `linear` does (its own xProj,
+ * which the kernel may use as scratch), the projection kept beside it for the recurrence's node,
+ * which differentiates it (no `linear` node). Batch-first rows go time-major first (one copy for
+ * the directions that share an x).
  */
-export function projectLayer(
-  list: readonly RecurrentLayerInputs[],
-  xBatchFirst: boolean,
-): RecurrentSequenceInputs[] {
+export function projectLayer(list: readonly RecurrentLayerInputs[], xBatchFirst: boolean): SequenceInputs[] {
   const timeMajor = new Map<Tensor, Tensor>();
-  return list.map((i): RecurrentSequenceInputs => {
+  return list.map((i): SequenceInputs => {
     if (!i.input) return { ...i, xProj: i.xProj as Tensor };
     const { x } = i.input;
     let rows = xBatchFirst ? timeMajor.get(x) : x;
@@ -236,7 +254,8 @@ export function projectLayer(
       rows = swapRows(x, i.h0.shape[0], i.batchSizes.length);
       timeMajor.set(x, rows);
     }
-    return { ...i, xProj: linear(rows, i.input.wIh, i.input.biases), overwriteXProj: true };
+    const projection = { x: rows, wIh: i.input.wIh, biases: i.input.biases };
+    return { ...i, xProj: projectInput(projection), overwriteXProj: true, projection };
   });
 }
 
@@ -292,15 +311,23 @@ interface Prepared {
   ins: Tensor[];
   outs: Tensor[];
   result: RecurrentSequenceOutputs;
-  /** The backward's arguments from the gradients of `outs`, and the gradients of `ins` it fills. */
-  backwardArgs(grads: readonly (Tensor | null | undefined)[]): {
-    args: RecurrentBackwardArgs;
-    grads: (Tensor | null)[];
-  };
+  /** The backward from the gradients of `outs`: see `BackwardStep`. */
+  backward(grads: readonly (Tensor | null | undefined)[]): BackwardStep;
   /** Hands the backward's traces to the caller once the backend has filled them. */
   afterBackward(): void;
   /** Gives the saved buffers nobody else can reach back to the storage pool (after backward). */
   release(): void;
+}
+
+/** One direction's backward: the kernel's arguments, then the gradients of its `ins`. */
+interface BackwardStep {
+  /** The `recurrentBackward` call over the kept steps (NOTE(zero-gradient-steps)); null: none. */
+  args: RecurrentBackwardArgs | null;
+  /**
+   * After the kernel ran: the gradients of `ins`, in order. A projection's x gradient goes into
+   * `xGrads` (keyed by x) for the directions that share that x, which add theirs into it.
+   */
+  finish(xGrads: Map<Tensor, Tensor | null>): (Tensor | null)[];
 }
 
 /** Checks one sequence's inputs (its xProj, or the input it is to be made from); its sizes. */
@@ -357,10 +384,13 @@ export function checkInputs(inputs: RecurrentLayerInputs): {
   return { G, GH, H, O, B, N };
 }
 
-/** Checks one sequence's inputs and allocates its outputs and saved buffers. */
-function prepare(inputs: RecurrentSequenceInputs): Prepared {
-  const { cell, xProj, wHh, bHh, wHr, h0, c0, batchSizes, reverse } = inputs;
-  const { GH, H, O, B, N } = checkInputs(inputs);
+/**
+ * Checks one sequence's inputs and allocates its outputs and saved buffers. With a projection, its
+ * x (when `ownsX`: the first direction over that x), W_ih and biases are inputs in xProj's place.
+ */
+function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
+  const { cell, xProj, wHh, bHh, wHr, h0, c0, batchSizes, reverse, projection } = inputs;
+  const { G, GH, H, O, B, N } = checkInputs(inputs);
   const dtype = xProj.dtype as 'float32' | 'float64';
   const lstm = cell === 'lstm';
   // Zeroed: the backward adds into the weight gradients.
@@ -385,6 +415,9 @@ function prepare(inputs: RecurrentSequenceInputs): Prepared {
   const saved = [hPrev, cPrev, hFull, hhN];
   // Gates over xProj go back too: xProj is this call's own, and only the node still points to it.
   if (!inputs.recordGates) saved.push(gates, cells);
+  // A GRU's projection made for the node (its gates are apart, its backward reads neither): only
+  // the node points to it.
+  if (projection && !gatesInXProj) saved.push(xProj);
   const data = (t: Tensor | null): FloatStorage | null => (t ? (t.data as FloatStorage) : null);
   const args: RecurrentForwardArgs = {
     cell,
@@ -409,12 +442,15 @@ function prepare(inputs: RecurrentSequenceInputs): Prepared {
     hFull: data(hFull),
     hhN: data(hhN),
   };
-  const given = [xProj, wHh, bHh, wHr, h0, c0];
+  const head = projection
+    ? [...(ownsX ? [projection.x] : []), projection.wIh, ...projection.biases]
+    : [xProj];
+  const given = [wHh, bHh, wHr, h0, c0];
   let dhTrace: Tensor | null = null;
   let dcTrace: Tensor | null = null;
   return {
     args,
-    ins: given.filter((t): t is Tensor => t !== null),
+    ins: [...head, ...given.filter((t): t is Tensor => t !== null)],
     outs: cN ? [out, hN, cN] : [out, hN],
     result: {
       out,
@@ -423,7 +459,7 @@ function prepare(inputs: RecurrentSequenceInputs): Prepared {
       gates: inputs.recordGates ? gates : null,
       cells: inputs.recordGates ? cells : null,
     },
-    backwardArgs(grads) {
+    backward(grads) {
       const [dOut, dhN, dcN] = grads;
       const dxProj = w([N, GH]);
       const dwHh = f(wHh.shape as number[]);
@@ -433,23 +469,47 @@ function prepare(inputs: RecurrentSequenceInputs): Prepared {
       const dc0 = lstm ? w([B, H]) : null;
       dhTrace = inputs.trace ? f([N, O]) : null;
       dcTrace = inputs.trace && lstm ? f([N, H]) : null;
-      const all = [dxProj, dwHh, dbHh, dwHr, dh0, dc0];
+      const full: RecurrentBackwardArgs = {
+        ...args,
+        dOut: data(dOut ?? null),
+        dhN: data(dhN ?? null),
+        dcN: data(dcN ?? null),
+        dxProj: dxProj.data as FloatStorage,
+        dwHh: dwHh.data as FloatStorage,
+        dbHh: data(dbHh),
+        dwHr: data(dwHr),
+        dh0: dh0.data as FloatStorage,
+        dc0: data(dc0),
+        dhTrace: data(dhTrace),
+        dcTrace: data(dcTrace),
+      };
+      // NOTE(zero-gradient-steps): the kernel runs on the steps whose gradient can be nonzero.
+      const kept = keptSteps(batchSizes, reverse, O, full.dOut, full.dhN, full.dcN);
+      const { r0, r1 } = kept;
+      const whole = r0 === 0 && r1 === N;
+      if (r0 === r1) {
+        // No step to backpropagate: the initial states' gradients are zero (the carried ones are).
+        full.dh0.fill(0);
+        full.dc0?.fill(0);
+      }
       return {
-        args: {
-          ...args,
-          dOut: data(dOut ?? null),
-          dhN: data(dhN ?? null),
-          dcN: data(dcN ?? null),
-          dxProj: dxProj.data as FloatStorage,
-          dwHh: dwHh.data as FloatStorage,
-          dbHh: data(dbHh),
-          dwHr: data(dwHr),
-          dh0: dh0.data as FloatStorage,
-          dc0: data(dc0),
-          dhTrace: data(dhTrace),
-          dcTrace: data(dcTrace),
+        args: whole ? full : r0 === r1 ? null : keptArgs(full, kept, G * H),
+        finish(xGrads) {
+          const rest = [dwHh, dbHh, dwHr, dh0, dc0].filter((_, i) => given[i] !== null);
+          if (!projection) {
+            // xProj's own gradient: zero in the skipped rows.
+            if (!whole) {
+              full.dxProj.fill(0, 0, r0 * GH);
+              full.dxProj.fill(0, r1 * GH, N * GH);
+            }
+            return [dxProj, ...rest];
+          }
+          const shared = ownsX ? null : (xGrads.get(projection.x) ?? null);
+          const p = projectionBackward(projection, full.dxProj, r0, r1, shared);
+          if (ownsX) xGrads.set(projection.x, p.dx);
+          releaseStorage(full.dxProj);
+          return [...(ownsX ? [p.dx] : []), p.dwIh, ...p.dBiases, ...rest];
         },
-        grads: given.flatMap((t, i) => (t ? [all[i]] : [])),
       };
     },
     afterBackward() {

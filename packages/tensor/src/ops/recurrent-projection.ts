@@ -1,0 +1,106 @@
+// The input projection xProj = x W_ihᵀ + Σ biases of a recurrent layer's direction, made inside
+// the fused recurrence's autograd node (recurrentLayer gives each direction's `input` to it) so
+// that its backward sees which rows of dxProj the recurrence left zero (NOTE(zero-gradient-steps))
+// and runs its GEMMs on the other rows alone. The numbers are `linear`'s, forward and backward.
+import { noGrad } from '../autograd/grad-mode';
+import { backend } from '../backend/registry';
+import type { FloatStorage } from '../dtype';
+import { writableStorage, zeroedStorage } from '../storage-pool';
+import { empty, Tensor } from '../tensor';
+import { linear } from './linear';
+
+/** A direction's input projection: x [N, I] (time-major rows), W_ih [G·H, I], biases [G·H] added in turn. */
+export interface InputProjection {
+  x: Tensor;
+  wIh: Tensor;
+  biases: readonly Tensor[];
+}
+
+/** xProj [N, G·H] = x W_ihᵀ + Σ biases, `linear`'s numbers, recording no node (the recurrence's node covers it). */
+export function projectInput(p: InputProjection): Tensor {
+  return noGrad(() => linear(p.x, p.wIh, p.biases));
+}
+
+/** The projection's gradients: x's (null when not needed), W_ih's, and one per bias (the same sum). */
+export interface ProjectionGrads {
+  dx: Tensor | null;
+  dwIh: Tensor | null;
+  dBiases: (Tensor | null)[];
+}
+
+/**
+ * The gradients of `projectInput` from dxProj [N, G·H] whose rows outside [r0, r1) are zero (see
+ * NOTE(zero-gradient-steps)): dx = dxProj W_ih (zero outside the rows), dW_ih = dxProjᵀ x and
+ * db = Σ rows of dxProj, each over rows r0 … r1 − 1 alone. With `dxInto` (x's gradient from another
+ * direction over the same x) dx is added into it; else it is a new tensor. Summing fewer rows
+ * changes the summation order of dW_ih and db against `linear`'s backward over all N rows (the
+ * dropped terms are exact zeros).
+ */
+export function projectionBackward(
+  p: InputProjection,
+  dxProj: FloatStorage,
+  r0: number,
+  r1: number,
+  dxInto: Tensor | null,
+): ProjectionGrads {
+  const { x, wIh, biases } = p;
+  const [GH, I] = wIh.shape;
+  const N = x.shape[0];
+  const rows = r1 - r0;
+  const kernels = backend();
+  const xd = x.data as FloatStorage;
+  let dx: Tensor | null = dxInto;
+  if (x.requiresGrad) {
+    if (!dx) {
+      // Zero outside the kept rows, written by the GEMM inside.
+      const data = writableStorage(x.dtype, N * I) as FloatStorage;
+      data.fill(0, 0, r0 * I);
+      data.fill(0, r1 * I, N * I);
+      if (rows === 0) data.fill(0, r0 * I, r1 * I);
+      dx = new Tensor(data, x.shape, x.dtype);
+    }
+    if (rows > 0)
+      kernels.gemm(
+        false,
+        false,
+        rows,
+        I,
+        GH,
+        dxProj,
+        r0 * GH,
+        wIh.data as FloatStorage,
+        0,
+        dx.data as FloatStorage,
+        r0 * I,
+        dxInto !== null,
+      );
+  }
+  let dwIh: Tensor | null = null;
+  if (wIh.requiresGrad) {
+    if (rows === 0) dwIh = new Tensor(zeroedStorage(wIh.dtype, GH * I), wIh.shape, wIh.dtype);
+    else {
+      dwIh = new Tensor(writableStorage(wIh.dtype, GH * I), wIh.shape, wIh.dtype);
+      kernels.gemm(
+        true,
+        false,
+        GH,
+        I,
+        rows,
+        dxProj,
+        r0 * GH,
+        xd,
+        r0 * I,
+        dwIh.data as FloatStorage,
+        0,
+        false,
+      );
+    }
+  }
+  let db: Tensor | null = null;
+  if (biases.some((b) => b.requiresGrad)) {
+    db = empty([GH], dxProj instanceof Float64Array ? 'float64' : 'float32');
+    if (rows > 0)
+      kernels.reduce('sum', dxProj.subarray(r0 * GH, r1 * GH), [rows, GH], [true, false], db.data);
+  }
+  return { dx, dwIh, dBiases: biases.map((b) => (b.requiresGrad ? db : null)) };
+}

@@ -1,0 +1,124 @@
+// NOTE(zero-gradient-steps): backpropagation through time visits a direction's steps in the
+// reverse of the order it processed them, carrying dL/dh (and dL/dc) from each step to the one
+// processed before it. When no gradient reaches the final states (dhN, dcN absent or all zero) and
+// the output gradient rows of the last processed steps are all exactly zero, the carried gradient
+// stays exactly zero through those steps: their gate gradients, their rows of dxProj and their
+// terms of dW_hh, db_hh and dW_hr are all zero. The backward then starts at the last processed step
+// with a nonzero output gradient and runs the kernel on the steps before it alone (in processing
+// order: steps 0…k of the forward direction, k…T−1 of the reverse one). A layer's rows are
+// step-contiguous (time-major, packed too), so those steps are one block of rows.
+//
+// It triggers where a loss reads one end of a bidirectional layer: a classifier on the last time
+// step gives the reverse direction's every step but its first processed one a zero gradient.
+// Packed batches skip whole steps only (every row of the step zero).
+//
+// Only exact zeros count (`=== 0`: +0 and −0; NaN is nonzero). With non-finite saved activations
+// PyTorch, which computes every step, would turn 0·inf into NaN in the skipped rows' gradients,
+// where we return 0: that is the only difference.
+import type { RecurrentBackwardArgs } from '../backend/backend';
+import type { FloatStorage } from '../dtype';
+
+/** The steps of one direction whose backward can be nonzero: steps [t0, t1), rows [r0, r1). */
+export interface KeptSteps {
+  /** First kept time step. */
+  t0: number;
+  /** One past the last kept time step. */
+  t1: number;
+  /** First kept row (time-major). */
+  r0: number;
+  /** One past the last kept row. */
+  r1: number;
+}
+
+let enabled = true;
+
+/**
+ * Turns the skip of NOTE(zero-gradient-steps) on or off (on by default) and returns the previous
+ * setting: the tests compare the gradients with and without it. Not part of the package's API.
+ */
+export function setZeroStepSkip(on: boolean): boolean {
+  const was = enabled;
+  enabled = on;
+  return was;
+}
+
+/** Whether every element of `data` is exactly zero (+0 or −0). */
+function allZero(data: FloatStorage | null): boolean {
+  if (!data) return true;
+  for (let k = 0; k < data.length; k++) if (data[k] !== 0) return false;
+  return true;
+}
+
+/**
+ * The steps one direction's backward must visit (see NOTE(zero-gradient-steps)): all of them
+ * unless the final-state gradients are absent or zero, else the processed steps up to the last one
+ * whose output gradient rows are not all zero (none: an empty block).
+ *
+ * @param O the width of a dOut row.
+ */
+export function keptSteps(
+  batchSizes: Int32Array,
+  reverse: boolean,
+  O: number,
+  dOut: FloatStorage | null,
+  dhN: FloatStorage | null,
+  dcN: FloatStorage | null,
+): KeptSteps {
+  const T = batchSizes.length;
+  let N = 0;
+  for (let t = 0; t < T; t++) N += batchSizes[t];
+  const all = { t0: 0, t1: T, r0: 0, r1: N };
+  if (!enabled || !allZero(dhN) || !allZero(dcN)) return all;
+  // Walk back from the last processed step while its rows of dOut are all zero.
+  let t0 = 0;
+  let t1 = T;
+  let r0 = 0;
+  let r1 = N;
+  while (t0 < t1) {
+    const t = reverse ? t0 : t1 - 1;
+    const rows = batchSizes[t];
+    const start = reverse ? r0 : r1 - rows;
+    if (dOut && !allZero(dOut.subarray(start * O, (start + rows) * O))) break;
+    if (reverse) {
+      t0++;
+      r0 += rows;
+    } else {
+      t1--;
+      r1 -= rows;
+    }
+  }
+  return { t0, t1, r0, r1 };
+}
+
+/**
+ * The backward's arguments restricted to the kept steps: batchSizes and every per-row buffer
+ * ([N, ·]) narrowed to the block (views, no copies), no final-state gradients (they are zero). The
+ * block holds the direction's first processed step, so h0, c0, dh0 and dc0 keep their meaning.
+ */
+export function keptArgs(a: RecurrentBackwardArgs, kept: KeptSteps, GH: number): RecurrentBackwardArgs {
+  const { r0, r1 } = kept;
+  const O = a.outSize;
+  const H = a.hidden;
+  const rows = <S extends FloatStorage | null>(s: S, width: number): S =>
+    (s ? s.subarray(r0 * width, r1 * width) : null) as S;
+  const gates = rows(a.gates, GH);
+  return {
+    ...a,
+    batchSizes: a.batchSizes.subarray(kept.t0, kept.t1),
+    // The gates may be xProj's own array: keep them one array.
+    xProj: a.xProj === a.gates ? gates : rows(a.xProj, GH),
+    gates,
+    out: rows(a.out, O),
+    hPrev: rows(a.hPrev, O),
+    cells: rows(a.cells, H),
+    cPrev: rows(a.cPrev, H),
+    hFull: rows(a.hFull, H),
+    hhN: rows(a.hhN, H),
+    dOut: rows(a.dOut, O),
+    dhN: null,
+    dcN: null,
+    dxProj: rows(a.dxProj, GH),
+    dhTrace: rows(a.dhTrace, O),
+    dcTrace: rows(a.dcTrace, H),
+  };
+}
