@@ -13,12 +13,12 @@ import { ShapeError } from '../errors';
 import { empty, type Tensor } from '../tensor';
 import {
   batchFirstOutputs,
-  checkInputs,
   projectLayer,
   type RecurrentLayerInputs,
   type RecurrentLayerOutputs,
   type RecurrentSequenceOutputs,
 } from './recurrent';
+import { checkInputs } from './recurrent-direction';
 
 /**
  * `recurrentLayer` forward-only on `kernels`' `recurrentInferInputMany` (every direction given as

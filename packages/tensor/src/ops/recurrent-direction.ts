@@ -1,0 +1,237 @@
+// One direction of the fused recurrence's autograd node (`recurrentSequences` in recurrent.ts):
+// its checks, its outputs and saved buffers, the kernel's arguments, and its backward over the steps
+// whose gradient can be nonzero (NOTE(zero-gradient-steps)), with the input projection's backward
+// when the node holds the projection.
+import { RECURRENT_GATES, type RecurrentBackwardArgs, type RecurrentForwardArgs } from '../backend/backend';
+import type { FloatStorage } from '../dtype';
+import { DTypeError, formatShape, ShapeError } from '../errors';
+import { numel } from '../shape';
+import { releaseStorage, takeStorage } from '../storage-pool';
+import { empty, Tensor } from '../tensor';
+import type { RecurrentLayerInputs, RecurrentSequenceInputs, RecurrentSequenceOutputs } from './recurrent';
+import { type InputProjection, projectionBackward } from './recurrent-projection';
+import { keptArgs, keptSteps } from './recurrent-skip';
+
+/**
+ * A direction given to `fusedSequences`: its xProj, and, when `recurrentLayer` made that xProj from
+ * the layer's input, the projection it came from (then x, W_ih and the biases, not xProj, are the
+ * node's inputs, and the projection's backward runs in the node: see NOTE(zero-gradient-steps)).
+ */
+export interface SequenceInputs extends RecurrentSequenceInputs {
+  projection?: InputProjection;
+}
+
+export interface Prepared {
+  args: RecurrentForwardArgs;
+  ins: Tensor[];
+  outs: Tensor[];
+  result: RecurrentSequenceOutputs;
+  /** The backward from the gradients of `outs`: see `BackwardStep`. */
+  backward(grads: readonly (Tensor | null | undefined)[]): BackwardStep;
+  /** Hands the backward's traces to the caller once the backend has filled them. */
+  afterBackward(): void;
+  /** Gives the saved buffers nobody else can reach back to the storage pool (after backward). */
+  release(): void;
+}
+
+/** One direction's backward: the kernel's arguments, then the gradients of its `ins`. */
+interface BackwardStep {
+  /** The `recurrentBackward` call over the kept steps (NOTE(zero-gradient-steps)); null: none. */
+  args: RecurrentBackwardArgs | null;
+  /**
+   * After the kernel ran: the gradients of `ins`, in order. A projection's x gradient goes into
+   * `xGrads` (keyed by x) for the directions that share that x, which add theirs into it.
+   */
+  finish(xGrads: Map<Tensor, Tensor | null>): (Tensor | null)[];
+}
+
+/** Checks one sequence's inputs (its xProj, or the input it is to be made from); its sizes. */
+export function checkInputs(inputs: RecurrentLayerInputs): {
+  G: number;
+  GH: number;
+  H: number;
+  O: number;
+  B: number;
+  N: number;
+} {
+  const { cell, xProj, input, wHh, bHh, wHr, h0, c0, batchSizes } = inputs;
+  const op = 'recurrentSequence';
+  const G = RECURRENT_GATES[cell];
+  const first = (xProj ?? input?.x) as Tensor;
+  const projection = input ? [input.x, input.wIh, ...input.biases] : [xProj];
+  for (const t of [...projection, wHh, bHh, wHr, h0, c0]) {
+    if (t && t.dtype !== first.dtype) throw new DTypeError(op, `every tensor ${first.dtype}`, t.dtype);
+  }
+  if (first.dtype !== 'float32' && first.dtype !== 'float64')
+    throw new DTypeError(op, 'float32 or float64', first.dtype);
+  const GH = wHh.shape[0];
+  const H = GH / G;
+  const O = wHh.shape[1];
+  const B = h0.shape[0];
+  let N = 0;
+  for (const bs of batchSizes) N += bs;
+  if (xProj && (xProj.ndim !== 2 || xProj.shape[0] !== N || xProj.shape[1] !== GH)) {
+    throw new ShapeError(op, `xProj of shape [${N}, ${GH}]`, formatShape(xProj.shape));
+  }
+  if (input) {
+    const { x, wIh, biases } = input;
+    const I = x.shape[1];
+    if (
+      x.ndim !== 2 ||
+      x.shape[0] !== N ||
+      wIh.ndim !== 2 ||
+      wIh.shape[0] !== GH ||
+      wIh.shape[1] !== I ||
+      biases.some((b) => b.ndim !== 1 || b.shape[0] !== GH)
+    )
+      throw new ShapeError(
+        op,
+        `input x [${N}, I], W_ih [${GH}, I] and biases [${GH}]`,
+        `x ${[x, wIh, ...biases].map((t) => formatShape(t.shape)).join(', ')}`,
+      );
+  }
+  if (h0.ndim !== 2 || h0.shape[1] !== O || (batchSizes.length > 0 && batchSizes[0] > B)) {
+    throw new ShapeError(op, `h0 of shape [${batchSizes[0] ?? B}, ${O}]`, formatShape(h0.shape));
+  }
+  if (cell === 'lstm' && (!c0 || c0.shape[0] !== B || c0.shape[1] !== H)) {
+    throw new ShapeError(op, `c0 of shape [${B}, ${H}]`, c0 ? formatShape(c0.shape) : 'none');
+  }
+  return { G, GH, H, O, B, N };
+}
+
+/**
+ * Checks one sequence's inputs and allocates its outputs and saved buffers. With a projection, its
+ * x (when `ownsX`: the first direction over that x), W_ih and biases are inputs in xProj's place.
+ */
+export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
+  const { cell, xProj, wHh, bHh, wHr, h0, c0, batchSizes, reverse, projection } = inputs;
+  const { G, GH, H, O, B, N } = checkInputs(inputs);
+  const dtype = xProj.dtype as 'float32' | 'float64';
+  const lstm = cell === 'lstm';
+  // Zeroed: the backward adds into the weight gradients.
+  const f = (shape: number[]) => empty(shape, dtype);
+  // Every element written by the kernel before it is read: storage from the pool.
+  const w = (shape: number[]) => new Tensor(takeStorage(dtype, numel(shape)), shape, dtype);
+  const out = w([N, O]);
+  const hN = w([B, O]);
+  const cN = lstm ? w([B, H]) : null;
+  // NOTE(saved-buffers): what the forward saves for the backward alone (hPrev, cPrev, hFull, hhN,
+  // and gates and cells unless recordGates hands them to the caller) comes from the storage pool
+  // and goes back to it when the engine releases the node after backward. The gates of an LSTM or
+  // RNN start as xProj: when xProj is this call's own (overwriteXProj), they are written over it
+  // and nothing is allocated.
+  const gatesInXProj = inputs.overwriteXProj === true && cell !== 'gru';
+  const gates = gatesInXProj ? new Tensor(xProj.data, [N, GH], dtype) : w([N, GH]);
+  const hPrev = w([N, O]);
+  const cells = lstm ? w([N, H]) : null;
+  const cPrev = lstm ? w([N, H]) : null;
+  const hFull = wHr ? w([N, H]) : null;
+  const hhN = cell === 'gru' ? w([N, H]) : null;
+  const saved = [hPrev, cPrev, hFull, hhN];
+  // Gates over xProj go back too: xProj is this call's own, and only the node still points to it.
+  if (!inputs.recordGates) saved.push(gates, cells);
+  // A GRU's projection made for the node (its gates are apart, its backward reads neither): only
+  // the node points to it.
+  if (projection && !gatesInXProj) saved.push(xProj);
+  const data = (t: Tensor | null): FloatStorage | null => (t ? (t.data as FloatStorage) : null);
+  const args: RecurrentForwardArgs = {
+    cell,
+    hidden: H,
+    outSize: O,
+    batch: B,
+    batchSizes,
+    reverse,
+    xProj: xProj.data as FloatStorage,
+    wHh: wHh.data as FloatStorage,
+    bHh: data(bHh),
+    wHr: data(wHr),
+    h0: h0.data as FloatStorage,
+    c0: data(c0),
+    out: out.data as FloatStorage,
+    hN: hN.data as FloatStorage,
+    cN: data(cN),
+    gates: gates.data as FloatStorage,
+    hPrev: hPrev.data as FloatStorage,
+    cells: data(cells),
+    cPrev: data(cPrev),
+    hFull: data(hFull),
+    hhN: data(hhN),
+  };
+  const head = projection
+    ? [...(ownsX ? [projection.x] : []), projection.wIh, ...projection.biases]
+    : [xProj];
+  const given = [wHh, bHh, wHr, h0, c0];
+  let dhTrace: Tensor | null = null;
+  let dcTrace: Tensor | null = null;
+  return {
+    args,
+    ins: [...head, ...given.filter((t): t is Tensor => t !== null)],
+    outs: cN ? [out, hN, cN] : [out, hN],
+    result: {
+      out,
+      hN,
+      cN,
+      gates: inputs.recordGates ? gates : null,
+      cells: inputs.recordGates ? cells : null,
+    },
+    backward(grads) {
+      const [dOut, dhN, dcN] = grads;
+      const dxProj = w([N, GH]);
+      const dwHh = f(wHh.shape as number[]);
+      const dbHh = bHh ? f([GH]) : null;
+      const dwHr = wHr ? f(wHr.shape as number[]) : null;
+      const dh0 = w([B, O]);
+      const dc0 = lstm ? w([B, H]) : null;
+      dhTrace = inputs.trace ? f([N, O]) : null;
+      dcTrace = inputs.trace && lstm ? f([N, H]) : null;
+      const full: RecurrentBackwardArgs = {
+        ...args,
+        dOut: data(dOut ?? null),
+        dhN: data(dhN ?? null),
+        dcN: data(dcN ?? null),
+        dxProj: dxProj.data as FloatStorage,
+        dwHh: dwHh.data as FloatStorage,
+        dbHh: data(dbHh),
+        dwHr: data(dwHr),
+        dh0: dh0.data as FloatStorage,
+        dc0: data(dc0),
+        dhTrace: data(dhTrace),
+        dcTrace: data(dcTrace),
+      };
+      // NOTE(zero-gradient-steps): the kernel runs on the steps whose gradient can be nonzero.
+      const kept = keptSteps(batchSizes, reverse, O, full.dOut, full.dhN, full.dcN);
+      const { r0, r1 } = kept;
+      const whole = r0 === 0 && r1 === N;
+      if (r0 === r1) {
+        // No step to backpropagate: the initial states' gradients are zero (the carried ones are).
+        full.dh0.fill(0);
+        full.dc0?.fill(0);
+      }
+      return {
+        args: whole ? full : r0 === r1 ? null : keptArgs(full, kept, G * H),
+        finish(xGrads) {
+          const rest = [dwHh, dbHh, dwHr, dh0, dc0].filter((_, i) => given[i] !== null);
+          if (!projection) {
+            // xProj's own gradient: zero in the skipped rows.
+            if (!whole) {
+              full.dxProj.fill(0, 0, r0 * GH);
+              full.dxProj.fill(0, r1 * GH, N * GH);
+            }
+            return [dxProj, ...rest];
+          }
+          const shared = ownsX ? null : (xGrads.get(projection.x) ?? null);
+          const p = projectionBackward(projection, full.dxProj, r0, r1, shared);
+          if (ownsX) xGrads.set(projection.x, p.dx);
+          releaseStorage(full.dxProj);
+          return [...(ownsX ? [p.dx] : []), p.dwIh, ...p.dBiases, ...rest];
+        },
+      };
+    },
+    afterBackward() {
+      if (inputs.trace && dhTrace) inputs.trace.onBackward(dhTrace, dcTrace);
+    },
+    release() {
+      for (const t of saved) if (t) releaseStorage(t.data as FloatStorage);
+    },
+  };
+}
