@@ -5,7 +5,7 @@
 import { noGrad } from '../autograd/grad-mode';
 import { backend } from '../backend/registry';
 import type { FloatStorage } from '../dtype';
-import { writableStorage, zeroedStorage } from '../storage-pool';
+import { releaseStorage, takeStorage, writableStorage, zeroedStorage } from '../storage-pool';
 import { empty, Tensor } from '../tensor';
 import { linear } from './linear';
 
@@ -32,7 +32,8 @@ export interface ProjectionGrads {
  * The gradients of `projectInput` from dxProj [N, G·H] whose rows outside [r0, r1) are zero (see
  * NOTE(zero-gradient-steps)): dx = dxProj W_ih (zero outside the rows), dW_ih = dxProjᵀ x and
  * db = Σ rows of dxProj, each over rows r0 … r1 − 1 alone. With `dxInto` (x's gradient from another
- * direction over the same x) dx is added into it; else it is a new tensor. Summing fewer rows
+ * direction over the same x) dx is added into it, rounded as the engine's sum of two gradients
+ * rounds; else it is a new tensor. Summing fewer rows
  * changes the summation order of dW_ih and db against `linear`'s backward over all N rows (the
  * dropped terms are exact zeros).
  */
@@ -50,15 +51,26 @@ export function projectionBackward(
   const kernels = backend();
   const xd = x.data as FloatStorage;
   let dx: Tensor | null = dxInto;
-  if (x.requiresGrad) {
-    if (!dx) {
-      // Zero outside the kept rows, written by the GEMM inside.
-      const data = writableStorage(x.dtype, N * I) as FloatStorage;
-      data.fill(0, 0, r0 * I);
-      data.fill(0, r1 * I, N * I);
-      if (rows === 0) data.fill(0, r0 * I, r1 * I);
-      dx = new Tensor(data, x.shape, x.dtype);
-    }
+  if (x.requiresGrad && dxInto && rows > 0) {
+    // Added as the engine adds two gradients of one input (one rounding of the two sums, the bits
+    // of separate nodes): this direction's rows apart, then into x's gradient.
+    const part = takeStorage(x.dtype as 'float32' | 'float64', rows * I);
+    kernels.gemm(false, false, rows, I, GH, dxProj, r0 * GH, wIh.data as FloatStorage, 0, part, 0, false);
+    const dxd = dxInto.data as FloatStorage;
+    const strides = [I, 1];
+    kernels.binary(
+      'add',
+      { data: dxd, offset: r0 * I, strides },
+      { data: part, offset: 0, strides },
+      [rows, I],
+      dxd.subarray(r0 * I, r1 * I),
+    );
+    releaseStorage(part);
+  } else if (x.requiresGrad && !dxInto) {
+    // Zero outside the kept rows, written by the GEMM inside.
+    const data = writableStorage(x.dtype, N * I) as FloatStorage;
+    data.fill(0, 0, r0 * I);
+    data.fill(0, r1 * I, N * I);
     if (rows > 0)
       kernels.gemm(
         false,
@@ -70,10 +82,11 @@ export function projectionBackward(
         r0 * GH,
         wIh.data as FloatStorage,
         0,
-        dx.data as FloatStorage,
+        data,
         r0 * I,
-        dxInto !== null,
+        false,
       );
+    dx = new Tensor(data, x.shape, x.dtype);
   }
   let dwIh: Tensor | null = null;
   if (wIh.requiresGrad) {
