@@ -176,9 +176,11 @@ export interface RecurrentLayerInputs extends Omit<RecurrentSequenceInputs, 'xPr
   /** x W_ihᵀ + b_ih (+ b_hh for LSTM/RNN), [N, G·H], made by the caller; or leave it out and give `input`. */
   xProj?: Tensor;
   /**
-   * The projection to make: `linear(x, wIh, biases)`, which `recurrentLayer` runs before the
-   * recurrence, or which the backend's `recurrentInferInputMany` fuses into it when no gradient is
-   * needed (a few steps at a time, never the whole [N, G·H] buffer), with the same result.
+   * The projection to make: `linear(x, wIh, biases)`'s numbers, which `recurrentLayer` computes
+   * before the recurrence and differentiates in the recurrence's own node (its backward then runs
+   * on the rows whose gradient can be nonzero, see NOTE(zero-gradient-steps)), or which the
+   * backend's `recurrentInferInputMany` fuses into it when no gradient is needed (a few steps at a
+   * time, never the whole [N, G·H] buffer), with the same result.
    */
   input?: RecurrentLayerInput;
 }
@@ -186,7 +188,7 @@ export interface RecurrentLayerInputs extends Omit<RecurrentSequenceInputs, 'xPr
 /**
  * The directions of one recurrent layer (one, or two for a bidirectional one) with their outputs
  * side by side, as `cat(outs, 1)` of `recurrentSequences`' (which it is, when a gradient is
- * needed). Directions given as `input` (not `xProj`) are projected here with `linear`. A backend
+ * needed). Directions given as `input` (not `xProj`) are projected here, inside that node. A backend
  * with a `layerInference` hook (the native one) may run the whole layer forward-only instead
  * when no gradient is needed (see `inferRecurrentLayer` of @seqlab/tensor/backend): nothing is
  * saved for a backward, each direction writes straight into its columns of `out`, and the
