@@ -93,10 +93,12 @@ const EDGE: [number, number, number][] = [
   [4, 0, 3],
   [3, 5, 0],
 ];
-// Over the pool's split threshold: many row blocks (split by rows), and few (split by panels).
+// Over the pool's split threshold: many row blocks (split by rows), and few (split by panels);
+// the last with a packed B over the 4 MB that `gemm` keeps from one call to the next.
 const SPLIT: [number, number, number][] = [
   [203, 77, 300],
   [32, 1030, 256],
+  [2, 1000, 1100],
 ];
 
 describe.skipIf(!load.ok)(`native gemm${skipped}`, () => {
