@@ -214,34 +214,31 @@ static void range(int total, int parts, int part, int *lo, int *hi) {
 // memory while the FMAs of the current block run, instead of stalling pack_a (a W1 gradient's
 // [1600, 1024] A is 6.5 MB, read once, and its packing was ≈ 15% of the product with n = 128).
 typedef struct {
-  const char *base;
+  uintptr_t base; // an address, not a pointer: a row's last line may reach past the end of A
   size_t stride;
   int rows, lines, row, line, per_call;
 } prefetcher;
 
 static void prefetch_block(prefetcher *pf, const float *base, size_t stride, int rows, int floats, int calls) {
-  pf->base = (const char *)base;
+  pf->base = (uintptr_t)base;
   pf->stride = stride * sizeof(float);
   pf->rows = rows;
-  pf->lines = (int)((((uintptr_t)base & 63) + (size_t)floats * sizeof(float) + 63) / 64);
+  pf->lines = (int)(((pf->base & 63) + (size_t)floats * sizeof(float) + 63) / 64);
   pf->row = pf->line = 0;
   pf->per_call = (rows * pf->lines + calls - 1) / calls;
 }
 
 static inline void prefetch_some(prefetcher *pf) {
   for (int i = 0; i < pf->per_call && pf->row < pf->rows; i++) {
-    __builtin_prefetch(pf->base + pf->row * pf->stride + (size_t)pf->line * 64, 0, 2);
+    __builtin_prefetch((const void *)(pf->base + pf->row * pf->stride + (size_t)pf->line * 64), 0, 2);
     if (++pf->line == pf->lines) pf->line = 0, pf->row++;
   }
 }
 
-#ifndef PREFETCH_C
-#define PREFETCH_C 1
-#endif
-// The next micro-kernel call's tile of C (`rows` rows of `cols` floats, ldc apart), which it reads
-// (accumulating) or writes: fetched while this call's FMAs run.
-static inline void prefetch_tile(const float *c, int ldc, int rows, int cols) {
-  for (int r = 0; r < rows; r++)
+// The next micro-kernel call's tile of C: rows [r0, r1) of `cols` floats from c (ldc apart), which
+// it reads (accumulating) or writes, fetched while this call's FMAs run.
+static inline void prefetch_tile(const float *c, int ldc, int r0, int r1, int cols) {
+  for (int r = r0; r < r1; r++)
     for (int t = 0; t < cols; t += 16) __builtin_prefetch(c + (size_t)r * ldc + t, 1, 3);
 }
 
@@ -281,7 +278,7 @@ static void gemm_task(void *ctx, int task) {
           const int rows = mc - ir < mr ? mc - ir : mr;
           float *c = job->c + (size_t)(ic + ir) * n + j0;
           prefetch_some(&pf);
-          if (PREFETCH_C) prefetch_tile(c + (size_t)mr * n, n, mc - ir - mr < mr ? mc - ir - mr : mr, cols);
+          prefetch_tile(c, n, mr, mc - ir < 2 * mr ? mc - ir : 2 * mr, cols);
           kernel(kc, ap + (size_t)ir * kc, bp, c, n, rows, cols, acc);
         }
       }
@@ -319,7 +316,7 @@ void sl_gemm_panels(int m, int n, int k, const float *a, int nb, const float *co
           for (int ir = 0; ir < mc; ir += mr) {
             const int rows = mc - ir < mr ? mc - ir : mr;
             float *cb = c[b] + (size_t)(ic + ir) * ldc + j0;
-            if (PREFETCH_C) prefetch_tile(cb + (size_t)mr * ldc, ldc, mc - ir - mr < mr ? mc - ir - mr : mr, cols);
+            prefetch_tile(cb, ldc, mr, mc - ir < 2 * mr ? mc - ir : 2 * mr, cols);
             isa->kernel(kc, ap + (size_t)ir * kc, bp, cb, ldc, rows, cols, acc);
           }
         }
