@@ -93,10 +93,12 @@ const EDGE: [number, number, number][] = [
   [4, 0, 3],
   [3, 5, 0],
 ];
-// Over the pool's split threshold: many row blocks (split by rows), and few (split by panels).
+// Over the pool's split threshold: many row blocks (split by rows), and few (split by panels);
+// the last with a packed B over the 4 MB that `gemm` keeps from one call to the next.
 const SPLIT: [number, number, number][] = [
   [203, 77, 300],
   [32, 1030, 256],
+  [2, 1000, 1100],
 ];
 
 describe.skipIf(!load.ok)(`native gemm${skipped}`, () => {
@@ -169,6 +171,45 @@ describe.skipIf(!load.ok)(`native gemm${skipped}`, () => {
         }
       },
     );
+
+    test('packB lays op(B) out in panels of nr columns, zero past n, the same on 1, 2 and 3 threads', () => {
+      addon.setIsa(isa);
+      const nr = addon.gemmInfo().nr;
+      const next = random(13);
+      // k not a multiple of 4 and n not a multiple of any panel width (the transposing copy's
+      // tails), and [301, 260] over the size at which the panels are packed by the pool.
+      for (const [k, n] of [
+        [1, 1],
+        [3, 17],
+        [7, 33],
+        [257, 70],
+        [301, 260],
+      ]) {
+        for (const transB of [false, true]) {
+          const b = floats(next, k * n + 2);
+          const packs = [1, 2, 3].map((threads) => {
+            addon.setThreads(threads);
+            return addon.packB(transB, k, n, b, 2);
+          });
+          const label = `packB k=${k} n=${n} transB=${transB}`;
+          const panels = Math.ceil(n / nr);
+          expect(packs[0].length, label).toBe(panels * k * nr);
+          for (let jb = 0; jb < panels; jb++) {
+            for (let p = 0; p < k; p++) {
+              for (let t = 0; t < nr; t++) {
+                const j = jb * nr + t;
+                const want = j < n ? b[2 + (transB ? j * k + p : p * n + j)] : 0;
+                const got = packs[0][(jb * k + p) * nr + t];
+                if (!Object.is(got, want))
+                  expect.fail(`${label}: op(B)[${p}, ${j}] is ${got}, expected ${want}`);
+              }
+            }
+          }
+          expectSame(packs[1], packs[0], `${label}, 2 threads against 1`);
+          expectSame(packs[2], packs[0], `${label}, 3 threads against 1`);
+        }
+      }
+    });
 
     test('gemmPacked over packB equals gemm, and splitting over threads changes no bit', () => {
       addon.setIsa(isa);

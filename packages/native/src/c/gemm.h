@@ -59,7 +59,8 @@ int sl_gemm_select(const char *name);
 
 // Floats of the packed B for a [k, n] op(B) with the active panel width.
 size_t sl_packed_size(int k, int n);
-// Packs op(B): B stored [k, n] row-major, or [n, k] when transB.
+// Packs op(B): B stored [k, n] row-major, or [n, k] when transB. From 64 K floats the panels are
+// split over the pool (called from inside a pool task, it runs on the calling thread alone).
 void sl_pack_b(int transB, int k, int n, const float *b, float *packed);
 // C[m, n] (+)= op(A) @ packed B; A stored [m, k] row-major, or [k, m] when transA.
 void sl_gemm_packed(int transA, int m, int n, int k, const float *a, const float *packed, float *c,
