@@ -9,8 +9,8 @@
 // Threads split the batch, not the steps: the rows of a batch never mix (the step's product and
 // the gate math are row by row), so a range of rows runs the whole sequence on one thread with no
 // barrier per step, and each element is computed by the same instructions whatever the split (the
-// results are the same bits for every thread count). recurrent-binding.c gives each direction
-// threads / directions ranges of at least one micro-kernel block of rows.
+// results are the same bits for every thread count). recurrent-binding.c decides the ranges (at
+// least one micro-kernel block of rows each, several per thread when W_hh is small).
 //
 // The fused input projection (ia->fused): instead of reading an xProj [N, G·H] made beforehand
 // (13 MB for W2, written by one GEMM and read back from memory step by step), a range projects its
