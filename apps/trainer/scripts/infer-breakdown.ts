@@ -30,11 +30,12 @@ const kernels = backend() as unknown as Record<string, unknown>;
 const spent = new Map<string, number[]>();
 let step = -1;
 for (const [name, fn] of Object.entries(kernels)) {
-  if (typeof fn !== 'function' || name === 'isa' || name === 'threads') continue;
-  kernels[name] = (...args: unknown[]) => {
+  // layerInference is not a kernel: it calls the inference kernels (timed) through `this`.
+  if (typeof fn !== 'function' || ['isa', 'threads', 'layerInference'].includes(name)) continue;
+  kernels[name] = function (this: unknown, ...args: unknown[]) {
     const t0 = performance.now();
     try {
-      return (fn as (...a: unknown[]) => unknown)(...args);
+      return (fn as (...a: unknown[]) => unknown).apply(this, args);
     } finally {
       if (step >= 0) {
         const row = spent.get(name) ?? [];

@@ -3,8 +3,16 @@
 // reference kernels on every kernel is the conformance suite's job
 // (packages/tensor/src/backend/conformance.test.ts, which runs native through the test matrix);
 // the fused recurrence's is recurrent.test.ts.
-import { BackendError } from '@seqlab/tensor';
-import { jsBackend, jsGemmKernels } from '@seqlab/tensor/backend';
+import {
+  BackendError,
+  Generator,
+  getBackend,
+  noGrad,
+  randn,
+  recurrentLayer,
+  setBackend,
+} from '@seqlab/tensor';
+import { jsBackend, jsGemmKernels, registerBackend } from '@seqlab/tensor/backend';
 import { describe, expect, test } from 'vitest';
 import type { NativeAddon } from './addon';
 import { createNativeBackend, nativeGemmKernels } from './backend';
@@ -143,6 +151,56 @@ describe.skipIf(!load.ok)(`the native backend${skipped}`, () => {
       );
     } finally {
       load.addon.setIsa(initial);
+    }
+  });
+
+  test('uninitializedStorage: an array of its own buffer, not zero-filled when big; small ones as usual', () => {
+    const native = createNativeBackend(load.addon);
+    const big = native.uninitializedStorage?.('float32', 100_000) as Float32Array;
+    expect(big).toBeInstanceOf(Float32Array);
+    expect(big.length).toBe(100_000);
+    expect([big.byteOffset, big.buffer.byteLength]).toEqual([0, 400_000]);
+    const d = native.uninitializedStorage?.('float64', 5000) as Float64Array;
+    expect(d).toBeInstanceOf(Float64Array);
+    expect([d.length, d.byteOffset, d.buffer.byteLength]).toEqual([5000, 0, 40_000]);
+    const small = native.uninitializedStorage?.('float32', 10) as Float32Array;
+    expect(Array.from(small)).toEqual(Array(10).fill(0));
+  });
+
+  test('the forward-only layer writes every element of its out (stale memory in, the same bits out)', () => {
+    const native = createNativeBackend(load.addon);
+    const stale = {
+      ...native,
+      name: 'native-stale',
+      uninitializedStorage: (dtype: 'float32' | 'float64', n: number) =>
+        (dtype === 'float64' ? new Float64Array(n) : new Float32Array(n)).fill(Number.NaN),
+    };
+    const initial = getBackend().name;
+    const gen = new Generator(5);
+    const t = (shape: number[]) => randn(shape, { generator: gen });
+    // W2's cell on a small batch: 9 sequences of 7 steps, 16 inputs, hidden 24, both directions.
+    const x = t([63, 16]);
+    const layer = [0, 1].map((d) => ({
+      cell: 'lstm' as const,
+      input: { x, wIh: t([96, 16]), biases: [t([96]), t([96])] },
+      wHh: t([96, 24]),
+      bHh: null,
+      wHr: null,
+      h0: t([9, 24]),
+      c0: t([9, 24]),
+      batchSizes: new Int32Array(7).fill(9),
+      reverse: d === 1,
+    }));
+    try {
+      registerBackend(native);
+      registerBackend(stale);
+      setBackend('native');
+      const want = noGrad(() => recurrentLayer(layer).out);
+      setBackend('native-stale');
+      const got = noGrad(() => recurrentLayer(layer).out);
+      expect(Buffer.compare(Buffer.from(got.data.buffer), Buffer.from(want.data.buffer))).toBe(0);
+    } finally {
+      setBackend(initial);
     }
   });
 });

@@ -45,6 +45,7 @@ export function createNativeBackend(addon: NativeAddon): NativeBackend {
     gemm: kernels.gemm,
     ...nativeRecurrentKernels(addon),
     addBias: nativeAddBias(addon),
+    uninitializedStorage,
     // recurrentLayer forward-only on the two inference kernels above (this backend's, as used).
     layerInference(list, options) {
       return inferRecurrentLayer(this, list, options);
@@ -62,6 +63,22 @@ export function createNativeBackend(addon: NativeAddon): NativeBackend {
 export interface NativeBackend extends Backend {
   isa(): NativeIsa;
   threads(): number;
+}
+
+/** Below this many bytes a zero-filled array costs next to nothing (and small ones live on V8's heap). */
+const UNINITIALIZED_MIN_BYTES = 16 * 1024;
+
+/**
+ * `uninitializedStorage`: Node's `Buffer.allocUnsafeSlow` memory (its own ArrayBuffer, never a
+ * slice of Node's shared pool), which skips the zero fill of `new Float32Array(n)`; small arrays
+ * are allocated as usual. Only for storage a kernel writes whole before anyone reads it.
+ */
+export function uninitializedStorage(dtype: 'float32' | 'float64', n: number): Float32Array | Float64Array {
+  const bytes = dtype === 'float64' ? 8 : 4;
+  if (n * bytes < UNINITIALIZED_MIN_BYTES)
+    return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+  const { buffer } = Buffer.allocUnsafeSlow(n * bytes);
+  return dtype === 'float64' ? new Float64Array(buffer, 0, n) : new Float32Array(buffer, 0, n);
 }
 
 /** Whether every float buffer of the arguments is float32 (the op gives them one dtype). */

@@ -2,6 +2,8 @@
 // small, a view, already pooled or over the bounds is left to the garbage collector.
 
 import { afterEach, describe, expect, test } from 'vitest';
+import { jsBackend, registerBackend } from './backend/index';
+import { embedding, getBackend, noGrad, randn, recurrentLayer, setBackend, tensor } from './index';
 import {
   clearStoragePool,
   endPoolStep,
@@ -17,7 +19,27 @@ import {
 // W2's saved gates: [N = B·T = 6400, G·H = 512] floats (13 MB).
 const N = 6400 * 512;
 
-afterEach(() => clearStoragePool());
+const initialBackend = getBackend().name;
+afterEach(() => {
+  clearStoragePool();
+  setBackend(initialBackend);
+});
+
+/** The js backend with an uninitializedStorage that hands out NaN-filled arrays (stale memory). */
+function staleBackend(): { given: (Float32Array | Float64Array)[] } {
+  const given: (Float32Array | Float64Array)[] = [];
+  registerBackend({
+    ...jsBackend,
+    name: 'stale-memory',
+    uninitializedStorage(dtype, n) {
+      const a = dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+      given.push(a.fill(Number.NaN));
+      return a;
+    },
+  });
+  setBackend('stale-memory');
+  return { given };
+}
 
 describe('storage pool', () => {
   test('a released array is taken back for its dtype and length, once', () => {
@@ -117,5 +139,51 @@ describe('storage pool', () => {
     expect(i).toBeInstanceOf(Int32Array);
     expect(i.every((v) => v === 0)).toBe(true);
     expect(zeroedStorage('bool', 3)).toEqual(new Uint8Array(3));
+  });
+});
+
+describe("the backend's uninitializedStorage", () => {
+  test('a fresh array comes from it; a pooled one is still taken back first; zeroedStorage fills it', () => {
+    const { given } = staleBackend();
+    const a = takeStorage('float32', N);
+    expect(given).toHaveLength(1);
+    expect(a === given[0]).toBe(true);
+    releaseStorage(a);
+    expect(takeStorage('float32', N) === a).toBe(true);
+    expect(given).toHaveLength(1);
+    expect(writableStorage('float64', 16) === given[1]).toBe(true);
+    const z = zeroedStorage('float32', 8);
+    expect(Array.from(z)).toEqual(Array(8).fill(0));
+    expect(writableStorage('int32', 4)).toEqual(new Int32Array(4));
+    expect(given).toHaveLength(3);
+  });
+
+  test('embedding, linear and the saved buffers of the recurrent layer: every element of what they take is written', () => {
+    const weight = randn([10, 3]);
+    const ids = tensor(
+      [
+        [1, 4, 4],
+        [0, 9, 2],
+      ],
+      { dtype: 'int32' },
+    );
+    const x = randn([6, 5]);
+    const layer = [0, 1].map((d) => ({
+      cell: 'lstm' as const,
+      input: { x, wIh: randn([8, 5]), biases: [randn([8])] },
+      wHh: randn([8, 2]),
+      bHh: null,
+      wHr: null,
+      h0: randn([2, 2]),
+      c0: randn([2, 2]),
+      batchSizes: Int32Array.of(2, 2, 2),
+      reverse: d === 1,
+    }));
+    setBackend('js');
+    const want = [embedding(ids, weight), noGrad(() => recurrentLayer(layer).out)];
+    const { given } = staleBackend();
+    const got = [embedding(ids, weight), noGrad(() => recurrentLayer(layer).out)];
+    expect(given.length).toBeGreaterThan(0);
+    for (let i = 0; i < 2; i++) expect(Array.from(got[i].data)).toEqual(Array.from(want[i].data));
   });
 });

@@ -1,3 +1,4 @@
+import { backend } from './backend/registry';
 import { allocate, type DType, type FloatStorage, type Storage } from './dtype';
 
 /**
@@ -30,7 +31,7 @@ const keyOf = (dtype: FloatDType, n: number) => `${dtype}:${n}`;
 
 /**
  * Storage for `n` elements of `dtype` whose contents are unspecified (a recycled array, or a fresh
- * one): the caller writes every element.
+ * one, not zero-filled when the backend has `uninitializedStorage`): the caller writes every element.
  */
 export function takeStorage(dtype: 'float32', n: number): Float32Array;
 export function takeStorage(dtype: 'float64', n: number): Float64Array;
@@ -43,6 +44,8 @@ export function takeStorage(dtype: FloatDType, n: number): FloatStorage {
     heldBytes -= reused.byteLength;
     return reused;
   }
+  const fresh = backend().uninitializedStorage?.(dtype, n);
+  if (fresh) return fresh;
   return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
 }
 

@@ -12,6 +12,7 @@
 //   recurrentForwardMany([args, …])   recurrentBackwardMany([args, …])   (independent calls at once)
 //   recurrentInferMany([args, …])   (forward only, nothing saved: recurrent-infer.c)
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +33,8 @@ void recurrent_backward_pack_portable(const rec_args *a);
 void recurrent_backward_rows_portable(const rec_args *a, int r0, int r1, int s0, int s1);
 void recurrent_backward_weights_portable(const rec_args *a);
 void recurrent_infer_rows_portable(const infer_args *a, int r0, int r1);
-void recurrent_infer_pack_portable(const infer_args *a);
+void recurrent_infer_pack_portable(const infer_args *a, int u0, int u1);
+int recurrent_infer_pack_units_portable(const infer_args *a);
 #if defined(__x86_64__) || defined(_M_X64)
 void recurrent_forward_steps_avx2(const rec_args *a, int threads);
 void recurrent_backward_steps_avx2(const rec_args *a, int threads);
@@ -49,9 +51,11 @@ void recurrent_backward_pack_avx512(const rec_args *a);
 void recurrent_backward_rows_avx512(const rec_args *a, int r0, int r1, int s0, int s1);
 void recurrent_backward_weights_avx512(const rec_args *a);
 void recurrent_infer_rows_avx2(const infer_args *a, int r0, int r1);
-void recurrent_infer_pack_avx2(const infer_args *a);
+void recurrent_infer_pack_avx2(const infer_args *a, int u0, int u1);
+int recurrent_infer_pack_units_avx2(const infer_args *a);
 void recurrent_infer_rows_avx512(const infer_args *a, int r0, int r1);
-void recurrent_infer_pack_avx512(const infer_args *a);
+void recurrent_infer_pack_avx512(const infer_args *a, int u0, int u1);
+int recurrent_infer_pack_units_avx512(const infer_args *a);
 #endif
 
 enum { LSTM = 0, GRU = 1, RNN_TANH = 2, RNN_RELU = 3 };
@@ -634,27 +638,42 @@ static napi_value js_recurrent_backward_many(napi_env env, napi_callback_info in
 // recurrentInferMany([args, …]): the forward of independent sequences with nothing saved
 // (recurrent-infer.c), on @seqlab/tensor's RecurrentInferArgs plus outSize (= hidden, for
 // read_sizes). xProj is overwritten. With x (RecurrentInferInputArgs: x, inputSize, wIh,
-// xBiases), the input projection is made inside, a chunk of steps at a time, and xProj is not read. The pool's threads share the directions, then each
-// direction's batch: with T threads and D directions, each direction's rows split into up to T / D
-// ranges of at least INFER_MIN_ROWS rows, every range a whole sequence on one thread (no barrier
-// per step). The results are the same bits for every split.
+// xBiases), the input projection is made inside, a chunk of steps at a time, and xProj is not read.
+// The pool's threads share ranges of each call's rows, every range a whole sequence on one thread
+// (no barrier per step); the results are the same bits for every split (recurrent-infer.c).
+//
+// How many ranges: with a small W_hh (at most INFER_SHARE_MAX_BYTES packed, W1's 1 MB, W2's 256 KB)
+// a range of INFER_MIN_ROWS rows runs as fast per row as a bigger one (its steps read W_hh from the
+// core's cache either way; W2 on one thread: 13.8 ms as one range of 64 rows or eight of 8), so
+// the rows split into about INFER_RANGES_PER_THREAD ranges per thread, claimed one at a time: a
+// thread that starts late (a woken worker, or one the machine deschedules) leaves its rows to the
+// others instead of holding the call up, and three threads share W1's two directions. The calls'
+// ranges are interleaved (call 0's first, call 1's first, …), so on an even machine each thread
+// keeps to one direction. A bigger W_hh is streamed from memory once per range and step: there,
+// each call's rows split into threads / calls ranges as before.
+
 typedef struct {
   void (*rows)(const infer_args *a, int r0, int r1);
-  void (*pack)(const infer_args *a);
+  void (*pack)(const infer_args *a, int u0, int u1);
+  int (*units)(const infer_args *a);
 } infer_fns;
 
 static infer_fns infer_for(void) {
 #if defined(__x86_64__) || defined(_M_X64)
   const char *isa = gate_isa();
-  if (strcmp(isa, "avx512") == 0) return (infer_fns){recurrent_infer_rows_avx512, recurrent_infer_pack_avx512};
-  if (strcmp(isa, "avx2") == 0) return (infer_fns){recurrent_infer_rows_avx2, recurrent_infer_pack_avx2};
+  if (strcmp(isa, "avx512") == 0)
+    return (infer_fns){recurrent_infer_rows_avx512, recurrent_infer_pack_avx512, recurrent_infer_pack_units_avx512};
+  if (strcmp(isa, "avx2") == 0)
+    return (infer_fns){recurrent_infer_rows_avx2, recurrent_infer_pack_avx2, recurrent_infer_pack_units_avx2};
 #endif
-  return (infer_fns){recurrent_infer_rows_portable, recurrent_infer_pack_portable};
+  return (infer_fns){recurrent_infer_rows_portable, recurrent_infer_pack_portable, recurrent_infer_pack_units_portable};
 }
 
 // A range of fewer rows leaves the micro-kernel's row block part empty (8 rows in AVX-512 and the
 // portable build, 6 in AVX2): not worth a thread.
 #define INFER_MIN_ROWS 8
+#define INFER_RANGES_PER_THREAD 4
+#define INFER_SHARE_MAX_BYTES ((size_t)2 << 20)
 
 // An optional boolean: false when absent or null.
 static int bool_prop(props *p, const char *name, int *out) {
@@ -697,7 +716,55 @@ static int read_biases(props *p, size_t n, const float **bias) {
   return 1;
 }
 
-static int prepare_infer(napi_env env, napi_value obj, const char *fn, infer_args *out_ia, arena *out_s) {
+// The scratch of recurrentInferMany's calls (packed weights, step offsets, the cells' unread saves),
+// one block per call of the list, kept by the calling thread across calls and grown on demand (as
+// the projection's chunk scratch is): allocated and freed per call, a W1 layer's 3 MB of packed
+// W_ih and W_hh per direction were fresh pages each time, faulted in by the packing. Every float of
+// it is written before it is read. Freed with the thread (a pthread key's destructor).
+typedef struct {
+  float *base[MANY_MAX];
+  size_t floats[MANY_MAX];
+} infer_scratch;
+
+static _Thread_local infer_scratch *infer_kept = NULL;
+static pthread_key_t infer_key;
+static pthread_once_t infer_once = PTHREAD_ONCE_INIT;
+
+static void infer_scratch_free(void *p) {
+  infer_scratch *k = p;
+  for (int i = 0; i < MANY_MAX; i++) free(k->base[i]);
+  free(k);
+}
+
+static void infer_key_init(void) { pthread_key_create(&infer_key, infer_scratch_free); }
+
+// s->base: call `slot`'s kept block, grown to s->floats if smaller (0 and a thrown error when out of memory).
+static int infer_arena(props *p, arena *s, int slot) {
+  if (!infer_kept) {
+    pthread_once(&infer_once, infer_key_init);
+    infer_kept = calloc(1, sizeof *infer_kept);
+    if (!infer_kept) {
+      napi_throw_error(p->env, NULL, "recurrent: out of memory for the packed weights and scratch");
+      return 0;
+    }
+    pthread_setspecific(infer_key, infer_kept);
+  }
+  const size_t want = s->floats ? s->floats : 16;
+  if (want > infer_kept->floats[slot]) {
+    free(infer_kept->base[slot]);
+    infer_kept->floats[slot] = 0;
+    infer_kept->base[slot] = aligned_alloc(64, want * sizeof(float));
+    if (!infer_kept->base[slot]) {
+      napi_throw_error(p->env, NULL, "recurrent: out of memory for the packed weights and scratch");
+      return 0;
+    }
+    infer_kept->floats[slot] = want;
+  }
+  s->base = infer_kept->base[slot];
+  return 1;
+}
+
+static int prepare_infer(napi_env env, napi_value obj, const char *fn, int slot, infer_args *out_ia, arena *out_s) {
   props p = {env, obj, fn};
   infer_args ia;
   memset(&ia, 0, sizeof ia);
@@ -761,7 +828,7 @@ static int prepare_infer(napi_env env, napi_value obj, const char *fn, infer_arg
   const size_t at_save = reserve(&s, B * H);   // LSTM cells, GRU hh_n: written, never read
   const size_t at_save2 = reserve(&s, B * H);  // LSTM c_prev
   const size_t at_c = lstm && !c_n ? reserve(&s, B * H) : 0;
-  if (!arena_alloc(&p, &s)) return 0;
+  if (!infer_arena(&p, &s, slot)) return 0;
   a->offsets = (int *)(s.base + at_offsets);
   a->w_hh = w_hh;
   a->w_hh_packed = s.base + at_whh;
@@ -792,19 +859,27 @@ typedef struct {
   infer_args *args;
   infer_fns fns;
   int parts[MANY_MAX];  // row ranges per call
-  int first[MANY_MAX];  // the task index of each call's first range
+  // Task t runs range range_part[t] of call range_call[t] (the calls' ranges interleaved).
+  int *range_call, *range_part;
+  // Packing: call i's units (fns.units) in pack_parts[i] tasks from task pack_first[i].
+  int units[MANY_MAX], pack_parts[MANY_MAX], pack_first[MANY_MAX];
 } infer_many_job;
 
-static void infer_pack_task(void *ctx, int i) {
+// Packing tasks per thread: a few, so a thread that starts late (or is descheduled) leaves its share
+// to the others.
+#define INFER_PACK_TASKS_PER_THREAD 4
+
+static void infer_pack_task(void *ctx, int task) {
   const infer_many_job *job = ctx;
-  job->fns.pack(&job->args[i]);
+  int i = 0;
+  while (task >= job->pack_first[i] + job->pack_parts[i]) i++;
+  const int part = task - job->pack_first[i], parts = job->pack_parts[i], n = job->units[i];
+  job->fns.pack(&job->args[i], (int)((long long)n * part / parts), (int)((long long)n * (part + 1) / parts));
 }
 
 static void infer_rows_task(void *ctx, int task) {
   const infer_many_job *job = ctx;
-  int i = 0;
-  while (task >= job->first[i] + job->parts[i]) i++;
-  const int part = task - job->first[i], parts = job->parts[i], B = job->args[i].a.B;
+  const int i = job->range_call[task], part = job->range_part[task], parts = job->parts[i], B = job->args[i].a.B;
   // Ranges of whole micro-kernel blocks where the batch allows, the remainder in the last.
   const int chunk = ((B + parts - 1) / parts + INFER_MIN_ROWS - 1) / INFER_MIN_ROWS * INFER_MIN_ROWS;
   const int r0 = part * chunk, r1 = r0 + chunk < B ? r0 + chunk : B;
@@ -817,7 +892,7 @@ static napi_value js_recurrent_infer_many(napi_env env, napi_callback_info info)
   uint32_t count = 0;
   if (!read_call_list(env, info, fn, &list, &count)) return NULL;
   infer_args args[MANY_MAX];
-  arena scratch[MANY_MAX];
+  arena scratch[MANY_MAX];  // each a block of the calling thread's kept scratch (infer_arena)
   uint32_t ready = 0;
   for (; ready < count; ready++) {
     napi_value obj;
@@ -825,7 +900,7 @@ static napi_value js_recurrent_infer_many(napi_env env, napi_callback_info info)
       sl_throw_pending(env, "element");
       break;
     }
-    if (!prepare_infer(env, obj, fn, &args[ready], &scratch[ready])) break;
+    if (!prepare_infer(env, obj, fn, (int)ready, &args[ready], &scratch[ready])) break;
   }
   if (ready == count && count > 0) {
     infer_many_job job;
@@ -833,17 +908,42 @@ static napi_value js_recurrent_infer_many(napi_env env, napi_callback_info info)
     job.fns = infer_for();
     const int threads = sl_pool_threads_here();
     const int each = threads / (int)count > 1 ? threads / (int)count : 1;
-    int tasks = 0;
+    const int share = threads > 1 ? (threads * INFER_RANGES_PER_THREAD + (int)count - 1) / (int)count : 1;
+    int tasks = 0, pack_tasks = 0, most_parts = 0;
+    // Every call's packing split over the pool: each call's units in about an equal share of
+    // threads × INFER_PACK_TASKS_PER_THREAD tasks (one task per call on one thread: nothing to share).
+    const int pack_each = threads > 1 ? (threads * INFER_PACK_TASKS_PER_THREAD + (int)count - 1) / (int)count : 1;
     for (uint32_t i = 0; i < count; i++) {
-      const int most = (args[i].a.B + INFER_MIN_ROWS - 1) / INFER_MIN_ROWS;
-      job.parts[i] = each < most ? each : (most > 0 ? most : 1);
-      job.first[i] = tasks;
+      const rec_args *a = &args[i].a;
+      const size_t w_hh_bytes = (size_t)(a->cell == LSTM ? 4 : a->cell == GRU ? 3 : 1) * a->H * a->H * sizeof(float);
+      const int want = w_hh_bytes <= INFER_SHARE_MAX_BYTES ? share : each;
+      const int most = (a->B + INFER_MIN_ROWS - 1) / INFER_MIN_ROWS;
+      job.parts[i] = want < most ? want : (most > 0 ? most : 1);
       tasks += job.parts[i];
+      if (job.parts[i] > most_parts) most_parts = job.parts[i];
+      job.units[i] = job.fns.units(&args[i]);
+      job.pack_parts[i] = pack_each < job.units[i] ? pack_each : (job.units[i] > 0 ? job.units[i] : 1);
+      job.pack_first[i] = pack_tasks;
+      pack_tasks += job.pack_parts[i];
     }
-    sl_pool_run(infer_pack_task, &job, (int)count);
+    int *table = malloc((size_t)tasks * 2 * sizeof(int));
+    if (!table) {
+      napi_throw_error(env, NULL, "recurrentInferMany: out of memory for the task table");
+      return NULL;
+    }
+    job.range_call = table;
+    job.range_part = table + tasks;
+    for (int part = 0, t = 0; part < most_parts; part++) {
+      for (uint32_t i = 0; i < count; i++) {
+        if (part >= job.parts[i]) continue;
+        job.range_call[t] = (int)i;
+        job.range_part[t++] = part;
+      }
+    }
+    sl_pool_run(infer_pack_task, &job, pack_tasks);
     sl_pool_run(infer_rows_task, &job, tasks);
+    free(table);
   }
-  for (uint32_t i = 0; i < ready; i++) free(scratch[i].base);
   return NULL;
 }
 

@@ -9,8 +9,8 @@
 // Threads split the batch, not the steps: the rows of a batch never mix (the step's product and
 // the gate math are row by row), so a range of rows runs the whole sequence on one thread with no
 // barrier per step, and each element is computed by the same instructions whatever the split (the
-// results are the same bits for every thread count). recurrent-binding.c gives each direction
-// threads / directions ranges of at least one micro-kernel block of rows.
+// results are the same bits for every thread count). recurrent-binding.c decides the ranges (at
+// least one micro-kernel block of rows each, several per thread when W_hh is small).
 //
 // The fused input projection (ia->fused): instead of reading an xProj [N, G·H] made beforehand
 // (13 MB for W2, written by one GEMM and read back from memory step by step), a range projects its
@@ -141,12 +141,17 @@ static void project_rows(const infer_args *ia, const float *const *xr, int m, fl
       }
     }
   }
-  for (int b = 0; b < 2; b++) {
-    const float *bias = ia->bias[b];
-    if (!bias) continue;
+  // Both biases in one pass over the chunk, each sum rounded as linear's two adds round it.
+  const float *b0 = ia->bias[0] ? ia->bias[0] : ia->bias[1], *b1 = ia->bias[0] ? ia->bias[1] : NULL;
+  if (b0 && b1) {
     for (int i = 0; i < m; i++) {
       float *row = c + (size_t)i * GH;
-      for (int j = 0; j < GH; j++) row[j] = row[j] + bias[j];
+      for (int j = 0; j < GH; j++) row[j] = (row[j] + b0[j]) + b1[j];
+    }
+  } else if (b0) {
+    for (int i = 0; i < m; i++) {
+      float *row = c + (size_t)i * GH;
+      for (int j = 0; j < GH; j++) row[j] = row[j] + b0[j];
     }
   }
 }
@@ -269,15 +274,35 @@ static void infer_pack_bt(int k, int n, const float *src, float *dst) {
   sl_pack_b(1, k, n, src, dst);
 }
 
-// The step offsets, W_hh [G·H, H] packed gate by gate (gate g is op(B) = W_hh[gH : (g+1)H]ᵀ) and,
-// for the fused projection, W_ih [G·H, I] packed whole (op(B) = W_ihᵀ [I, G·H]), once per call
-// before any range runs.
-void recurrent_infer_pack(const infer_args *ia) {
+// The packing of one call in units of one nr-column panel each, independent of one another, so the
+// binding spreads them over the pool (W2 has one call: its packing was one thread's while the other
+// slept): first W_hh [G·H, H] gate by gate (gate g is op(B) = W_hh[gH : (g+1)H]ᵀ, ceil(H / nr)
+// panels each), then, for the fused projection, W_ih [G·H, I] whole (op(B) = W_ihᵀ [I, G·H],
+// ceil(G·H / nr) panels). Every panel lands where packing the whole matrix puts it.
+int recurrent_infer_pack_units(const infer_args *ia) {
+  const int nr = sl_gemm_active()->nr, H = ia->a.H, G = gate_count(ia->a.cell);
+  const int ih = ia->fused && ia->I > 0 ? (G * H + nr - 1) / nr : 0;
+  return G * ((H + nr - 1) / nr) + ih;
+}
+
+// Panels [jb0, jb1) of op(B) = srcᵀ for src [n, k] (infer_pack_bt on those rows of src).
+static void pack_panels(int k, int n, const float *src, float *dst, int jb0, int jb1, int nr) {
+  const int j0 = jb0 * nr, j1 = jb1 * nr < n ? jb1 * nr : n;
+  if (j0 < j1) infer_pack_bt(k, j1 - j0, src + (size_t)j0 * k, dst + (size_t)j0 * k);
+}
+
+// Units [u0, u1) of recurrent_infer_pack_units; the task with unit 0 also writes the step offsets
+// (read only by the row ranges, which start after every unit is packed).
+void recurrent_infer_pack(const infer_args *ia, int u0, int u1) {
   const rec_args *a = &ia->a;
-  const int H = a->H;
+  const int H = a->H, G = gate_count(a->cell), nr = sl_gemm_active()->nr, per_gate = (H + nr - 1) / nr;
   const size_t gate_stride = sl_packed_size(H, H);
-  step_offsets(a);
-  for (int g = 0; g < gate_count(a->cell); g++)
-    infer_pack_bt(H, H, a->w_hh + (size_t)g * H * H, a->w_hh_packed + g * gate_stride);
-  if (ia->fused && ia->I > 0) infer_pack_bt(ia->I, gate_count(a->cell) * H, ia->w_ih, ia->w_ih_packed);
+  if (u0 == 0) step_offsets(a);
+  for (int g = 0; g < G; g++) {
+    const int lo = u0 > g * per_gate ? u0 - g * per_gate : 0, hi = u1 - g * per_gate < per_gate ? u1 - g * per_gate : per_gate;
+    if (lo < hi) pack_panels(H, H, a->w_hh + (size_t)g * H * H, a->w_hh_packed + g * gate_stride, lo, hi, nr);
+  }
+  const int base = G * per_gate;
+  if (ia->fused && ia->I > 0 && u1 > base)
+    pack_panels(ia->I, G * H, ia->w_ih, ia->w_ih_packed, u0 > base ? u0 - base : 0, u1 - base, nr);
 }

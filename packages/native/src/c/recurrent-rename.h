@@ -25,5 +25,6 @@
 #define recurrent_backward_weights SL_CAT(recurrent_backward_weights, SL_REC_SUFFIX)
 #define recurrent_infer_rows SL_CAT(recurrent_infer_rows, SL_REC_SUFFIX)
 #define recurrent_infer_pack SL_CAT(recurrent_infer_pack, SL_REC_SUFFIX)
+#define recurrent_infer_pack_units SL_CAT(recurrent_infer_pack_units, SL_REC_SUFFIX)
 
 #endif

@@ -163,6 +163,15 @@ export interface Backend {
   ): RecurrentLayerOutputs | null;
 
   /**
+   * Optional: a fresh float array of `n` elements whose contents are unspecified (not zeroed), for
+   * storage every element of which a kernel writes before anyone reads it (`takeStorage` of the
+   * storage pool, when it holds no array of that length). It must own its whole buffer. Without it,
+   * such storage is a zero-filled `new Float32Array(n)`; the native backend (Node.js) hands out
+   * `Buffer.allocUnsafeSlow`'s memory and so skips that fill (a 3 MB layer output per call).
+   */
+  uninitializedStorage?(dtype: 'float32' | 'float64', n: number): FloatStorage;
+
+  /**
    * Optional: y[r, j] += bias[j] for every row r of `rows` and column j of `n`, in place, each sum
    * rounded to y's dtype (what `y + bias` broadcast gives, bit for bit): `linear`'s bias. Without
    * it, `linear` adds the bias in JavaScript.

@@ -38,7 +38,7 @@ import {
 } from './backend';
 import { referenceBackend as ref } from './reference/index';
 
-type Kernel = Exclude<keyof Backend, 'name' | 'layerInference'>;
+type Kernel = Exclude<keyof Backend, 'name' | 'layerInference' | 'uninitializedStorage'>;
 type FloatDType = 'float32' | 'float64';
 /** One seeded trial of one kernel: run `fast` and the reference on the same inputs, compare. */
 type Conformance = (fast: Backend, g: Random, trial: number) => void;
@@ -895,9 +895,10 @@ const OPTIONAL = new Set([
   'addBias',
 ]);
 // Every key but the name, what a backend may report about itself (the native backend's isa()
-// and threads(), read by seqlab bench and doctor) and the `layerInference` hook (recurrentLayer's,
-// over the inference kernels tested here) is a kernel.
-const NOT_KERNELS = new Set(['name', 'isa', 'threads', 'layerInference']);
+// and threads(), read by seqlab bench and doctor), the `layerInference` hook (recurrentLayer's,
+// over the inference kernels tested here) and the `uninitializedStorage` allocator (no arithmetic:
+// storage-pool.test.ts and the native backend.test.ts) is a kernel.
+const NOT_KERNELS = new Set(['name', 'isa', 'threads', 'layerInference', 'uninitializedStorage']);
 const kernelsOf = (b: Backend): string[] =>
   Object.keys(b)
     .filter((k) => !NOT_KERNELS.has(k))

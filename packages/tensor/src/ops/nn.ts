@@ -6,7 +6,8 @@ import { ConfigError, formatShape, ShapeError } from '../errors';
 import { checkOptions, optionKeys } from '../options';
 import { defaultGenerator, fillUniforms, type Generator } from '../random';
 import { normalizeDim, numel } from '../shape';
-import { empty, type Tensor } from '../tensor';
+import { writableStorage } from '../storage-pool';
+import { empty, Tensor } from '../tensor';
 import { record } from './record';
 import { assertIndex } from './util';
 
@@ -128,7 +129,8 @@ export function embedding(ids: Tensor, weight: Tensor, options: EmbeddingOptions
       throw new ShapeError(op, `ids in [0, ${V - 1}]`, `id ${v} in ids of shape ${formatShape(ids.shape)}`);
     }
   }
-  const out = empty([...ids.shape, D], weight.dtype);
+  // Every element is written by indexSelect: no zero fill.
+  const out = new Tensor(writableStorage(weight.dtype, index.length * D), [...ids.shape, D], weight.dtype);
   backend().indexSelect(weight.data, 1, V, D, index, out.data);
   return record('embedding', 'embedding', [weight], out, { index, rows: V, dim: D, paddingIdx: pad });
 }

@@ -10,7 +10,8 @@ import type {
   RecurrentInferInputArgs,
 } from '../backend/backend';
 import { ShapeError } from '../errors';
-import { empty, type Tensor } from '../tensor';
+import { takeStorage } from '../storage-pool';
+import { empty, Tensor } from '../tensor';
 import {
   batchFirstOutputs,
   projectLayer,
@@ -70,7 +71,8 @@ function inferLayer(
       );
   }
   const D = list.length;
-  const out = empty([N, D * O], 'float32');
+  // Every element is written by the kernel (each direction its O columns of every row).
+  const out = new Tensor(takeStorage('float32', N * D * O), [N, D * O], 'float32');
   const f32 = (t: Tensor | null | undefined) => (t ? (t.data as Float32Array) : null);
   const finals = list.map((i, d) => {
     const { H, B } = sizes[d];

@@ -1,0 +1,90 @@
+// Two builds of the native addon side by side in one process: W1/W2 inference (`bench speed --mode
+// infer`'s model and batch, eval, under `noGrad`) on this checkout's addon and on another build's
+// (say main's, built in a scratch worktree), alternating (A B A B), so both see the same machine
+// load. Each side is a backend of its own over its own addon and thread pool; the JavaScript is
+// this checkout's on both sides, so the kernels differ, and the backend hooks this checkout adds
+// can be left off the old side (`--old-off uninitializedStorage`).
+//
+//   git worktree add /tmp/base main && (cd /tmp/base && pnpm install --frozen-lockfile && pnpm build)
+//   cp /tmp/base/packages/native/build/Release/seqlab_native.node /tmp/base.node
+//   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/ab-addon-infer.ts \
+//     --old /tmp/base.node [--old-off uninitializedStorage] [--threads 2] [--rounds 7] [--workloads W1,W2]
+//
+// Prints, per workload, the median wall ms per step of each side, the median of the per-round ratios
+// new / old (and their range), the median process CPU ms per step (every thread) of each side, and
+// the 1-minute load average before and after.
+import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { createNativeBackend, loadNative, type NativeAddon } from '@seqlab/native';
+import { manualSeed, noGrad, setBackend } from '@seqlab/tensor';
+import { registerBackend } from '@seqlab/tensor/backend';
+import { makeBatch } from '../src/commands/bench/speed';
+import { SeqClassifier, WORKLOADS, type WorkloadName } from '../src/commands/bench/workloads';
+
+const { values } = parseArgs({
+  options: {
+    old: { type: 'string' },
+    'old-off': { type: 'string', default: '' },
+    threads: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '7' },
+    steps: { type: 'string', default: '10' },
+    workloads: { type: 'string', default: 'W1,W2' },
+  },
+});
+if (!values.old) throw new Error('ab-addon-infer: expected --old <path of the other seqlab_native.node>');
+const load = loadNative();
+if (!load.ok) throw new Error(`ab-addon-infer: the native addon did not load: ${load.reason}`);
+const oldAddon = createRequire(import.meta.url)(values.old) as NativeAddon;
+const threads = Number(values.threads);
+load.addon.setThreads(threads);
+oldAddon.setThreads(threads);
+const oldBackend: Record<string, unknown> = { ...createNativeBackend(oldAddon), name: 'native-old' };
+for (const hook of values['old-off'].split(',').filter(Boolean)) delete oldBackend[hook];
+registerBackend(createNativeBackend(load.addon));
+registerBackend(oldBackend as unknown as ReturnType<typeof createNativeBackend>);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const rounds = Number(values.rounds);
+const steps = Number(values.steps);
+console.log(
+  `new: ${load.path}; old: ${values.old}${values['old-off'] ? ` without ${values['old-off']}` : ''}; ${threads} threads, ` +
+    `${rounds} rounds of ${steps} steps (after 3 warm-up) per side; load ${loadavg()[0].toFixed(1)}`,
+);
+for (const name of values.workloads.split(',') as WorkloadName[]) {
+  const w = WORKLOADS[name];
+  manualSeed(0);
+  const model = new SeqClassifier(w);
+  model.eval();
+  const { tokens } = makeBatch(w, 1);
+  const wall: Record<string, number[]> = { old: [], new: [] };
+  const cpu: Record<string, number[]> = { old: [], new: [] };
+  const ratios: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const side of r % 2 ? ['new', 'old'] : ['old', 'new']) {
+      setBackend(side === 'new' ? 'native' : 'native-old');
+      const ts: number[] = [];
+      const cs: number[] = [];
+      for (let i = 0; i < steps + 3; i++) {
+        const c0 = process.cpuUsage();
+        const t0 = performance.now();
+        noGrad(() => model.forward(tokens));
+        const c = process.cpuUsage(c0);
+        if (i >= 3) {
+          ts.push(performance.now() - t0);
+          cs.push((c.user + c.system) / 1000);
+        }
+      }
+      wall[side].push(median(ts));
+      cpu[side].push(median(cs));
+    }
+    ratios.push(wall.new[r] / wall.old[r]);
+  }
+  console.log(
+    `${name}: old ${median(wall.old).toFixed(2)} ms, new ${median(wall.new).toFixed(2)} ms per step; new / old ` +
+      `${median(ratios).toFixed(3)} (${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}); process CPU ms per step ` +
+      `old ${median(cpu.old).toFixed(2)}, new ${median(cpu.new).toFixed(2)}; load ${loadavg()[0].toFixed(1)}`,
+  );
+}
