@@ -270,9 +270,10 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     const { setToNone = true } = options;
     for (const group of this.paramGroups) {
       for (const p of group.params) {
-        if (p.grad === null) continue;
-        if (setToNone) p.grad = null;
-        else p.grad.data.fill(0);
+        const grad = p._peekGrad();
+        if (grad === null) continue;
+        if (setToNone) p._dropGrad();
+        else grad.data.fill(0);
       }
     }
   }
@@ -380,7 +381,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
 
   /** The gradient of `p` as flat data, or null when it has none; a gradient of another size throws. */
   protected gradData(p: Tensor): FloatStorage | null {
-    const grad = p.grad;
+    const grad = p._peekGrad();
     if (grad === null) return null;
     if (grad.numel !== p.numel) {
       throw new ShapeError(

@@ -9,8 +9,8 @@ import { backend } from '../backend/registry';
 import type { FloatStorage } from '../dtype';
 import { ConfigError, DTypeError, formatShape, ShapeError } from '../errors';
 import { numel } from '../shape';
-import { releaseStorage, takeStorage } from '../storage-pool';
-import { empty, Tensor } from '../tensor';
+import { releaseStorage, takeStorage, zeroedStorage } from '../storage-pool';
+import { Tensor } from '../tensor';
 import { linear } from './linear';
 import { cat } from './movement';
 
@@ -363,8 +363,8 @@ function prepare(inputs: RecurrentSequenceInputs): Prepared {
   const { GH, H, O, B, N } = checkInputs(inputs);
   const dtype = xProj.dtype as 'float32' | 'float64';
   const lstm = cell === 'lstm';
-  // Zeroed: the backward adds into the weight gradients.
-  const f = (shape: number[]) => empty(shape, dtype);
+  // Zeroed: the backward adds into the weight gradients (pooled: a dropped `.grad` comes back here).
+  const f = (shape: number[]) => new Tensor(zeroedStorage(dtype, numel(shape)), shape, dtype);
   // Every element written by the kernel before it is read: storage from the pool.
   const w = (shape: number[]) => new Tensor(takeStorage(dtype, numel(shape)), shape, dtype);
   const out = w([N, O]);
