@@ -45,6 +45,25 @@ describe('engine and storage pool', () => {
     expect(storagePoolSize().arrays).toBeGreaterThan(0);
   });
 
+  test('an elementwise product made in backward is pooled once consumed; a pool of NaN arrays gives the same bits', () => {
+    const gen = new Generator(7);
+    const values = randn([R, C], { generator: gen });
+    const c = randn([R, C], { generator: gen });
+    const d = randn([C], { generator: gen });
+    const grads = () => {
+      const x = values.detach();
+      x.requiresGrad = true;
+      // The second mul's backward makes g ⊙ d (binary's output, from the pool) for the first mul.
+      x.mul(c).mul(d).sum().backward();
+      return Array.from(x.grad?.data ?? []);
+    };
+    clearStoragePool();
+    const clean = grads();
+    expect(storagePoolSize().arrays).toBeGreaterThan(0);
+    poison();
+    expect(grads()).toEqual(clean);
+  });
+
   test('the gradient given to backward() and the leaves’ .grad are never pooled', () => {
     const gen = new Generator(2);
     const x = leaf(gen, [R, C]);
