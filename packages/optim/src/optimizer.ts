@@ -263,7 +263,9 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
 
   /**
    * Clears the gradients of every parameter: `grad = null` (default), or, with
-   * `{ setToNone: false }`, fills the existing gradient tensors with zeros.
+   * `{ setToNone: false }`, fills the existing gradient tensors with zeros. A dropped gradient that
+   * only the optimizers and `clipGradNorm` read goes back to the storage pool, for the next
+   * backward's gradient of that parameter; one you read through `.grad` (or set) keeps its values.
    */
   zeroGrad(options: ZeroGradOptions = {}): void {
     checkOptions(`${this.kind}.zeroGrad`, options, ZERO_GRAD_KEYS);
