@@ -72,6 +72,7 @@ export class Tensor {
     return this.#grad;
   }
 
+  /** Sets (or clears, with null) the gradient; later backward passes accumulate into it. */
   set grad(value: Tensor | null) {
     this.#grad = value;
     this.#gradShared = true;
