@@ -282,3 +282,27 @@ describe('loadStateDict checks its values at run time', () => {
     );
   });
 });
+
+// Module.zeroGrad drops gradients (set to none); one the caller read keeps its values when the
+// next backward runs (a gradient nobody read is handed back for that backward to reuse).
+describe('zeroGrad', () => {
+  test('drops every gradient, and a gradient the caller kept is not overwritten by the next backward', () => {
+    manualSeed(3);
+    const emb = new Embedding(1000, 32); // [1000, 32]: 128 KB, large enough to be pooled
+    const ids = tensor(Int32Array.from([1, 5, 5, 999, 0, 42]), { shape: [2, 3], dtype: 'int32' });
+    const w = randn([2, 3, 32]);
+    const backward = () => emb.forward(ids).mul(w).sum().backward();
+    backward();
+    emb.zeroGrad();
+    expect(emb.weight.grad).toBeNull();
+    backward();
+    const kept = emb.weight.grad as Tensor;
+    const values = Array.from(kept.data);
+    emb.zeroGrad();
+    backward();
+    backward(); // accumulates into the new gradient: twice the first
+    expect(emb.weight.grad?.data).not.toBe(kept.data);
+    expect(Array.from(kept.data)).toEqual(values);
+    expect(Array.from(emb.weight.grad?.data ?? [])).toEqual(values.map((v) => Math.fround(v + v)));
+  });
+});

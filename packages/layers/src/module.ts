@@ -208,7 +208,7 @@ export class Module {
 
   /** Clears every parameter's gradient. */
   zeroGrad(): void {
-    for (const p of this.parameters()) p.grad = null;
+    for (const p of this.parameters()) p._dropGrad();
   }
 
   /**

@@ -29,8 +29,9 @@ function gradsOf(op: string, params: Tensor | Iterable<Tensor>): { grads: FloatS
   list.forEach((p, i) => {
     if (!(p instanceof Tensor))
       throw new ConfigError(op, `a Tensor at params[${i}]`, p === null ? 'null' : typeof p);
-    if (p.grad !== null) {
-      grads.push(p.grad.data as FloatStorage);
+    const grad = p._peekGrad();
+    if (grad !== null) {
+      grads.push(grad.data as FloatStorage);
       index.push(i);
     }
   });

@@ -16,6 +16,7 @@ import {
   Adagrad,
   Adam,
   AdamW,
+  clipGradNorm,
   type Optimizer,
   type OptimizerStateDict,
   optimizerStateToJson,
@@ -248,6 +249,33 @@ describe('zeroGrad and step', () => {
     opt.zeroGrad();
     expect(a.grad).toBeNull();
     expect(b.grad).toBeNull();
+  });
+
+  // zeroGrad hands a gradient nobody read back for the next backward to reuse (step and
+  // clipGradNorm read it without keeping it); one the caller read must keep its values.
+  test('a gradient kept across zeroGrad and the next backward keeps its values', () => {
+    const gen = new Generator(11);
+    const w = randn([256, 128], { generator: gen }).detach(); // 128 KB: large enough to be pooled
+    w.requiresGrad = true;
+    const x = randn([32, 128], { generator: gen });
+    const opt = new Adam([w], { lr: 1e-3 });
+    const train = () => {
+      opt.zeroGrad();
+      const y = x.matmul(w.transpose(0, 1));
+      y.mul(y).sum().backward();
+      clipGradNorm([w], 1);
+      opt.step();
+    };
+    train();
+    train(); // the first step's gradient, never read, was reused
+    const kept = w.grad as Tensor;
+    const values = Array.from(kept.data);
+    train();
+    expect(w.grad).not.toBe(kept);
+    expect(w.grad?.data).not.toBe(kept.data);
+    expect(Array.from(kept.data)).toEqual(values);
+    const next = Array.from(w.grad?.data ?? []);
+    expect(next).not.toEqual(values);
   });
 
   test('step skips parameters without a gradient (no update, no state)', () => {

@@ -263,16 +263,19 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
 
   /**
    * Clears the gradients of every parameter: `grad = null` (default), or, with
-   * `{ setToNone: false }`, fills the existing gradient tensors with zeros.
+   * `{ setToNone: false }`, fills the existing gradient tensors with zeros. A dropped gradient that
+   * only the optimizers and `clipGradNorm` read goes back to the storage pool, for the next
+   * backward's gradient of that parameter; one you read through `.grad` (or set) keeps its values.
    */
   zeroGrad(options: ZeroGradOptions = {}): void {
     checkOptions(`${this.kind}.zeroGrad`, options, ZERO_GRAD_KEYS);
     const { setToNone = true } = options;
     for (const group of this.paramGroups) {
       for (const p of group.params) {
-        if (p.grad === null) continue;
-        if (setToNone) p.grad = null;
-        else p.grad.data.fill(0);
+        const grad = p._peekGrad();
+        if (grad === null) continue;
+        if (setToNone) p._dropGrad();
+        else grad.data.fill(0);
       }
     }
   }
@@ -380,7 +383,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
 
   /** The gradient of `p` as flat data, or null when it has none; a gradient of another size throws. */
   protected gradData(p: Tensor): FloatStorage | null {
-    const grad = p.grad;
+    const grad = p._peekGrad();
     if (grad === null) return null;
     if (grad.numel !== p.numel) {
       throw new ShapeError(

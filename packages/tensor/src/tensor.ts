@@ -1,6 +1,6 @@
 import { type BackwardOptions, runBackward } from './autograd/engine';
 import type { Node } from './autograd/node';
-import { allocate, type DType, isFloating, type Storage } from './dtype';
+import { allocate, type DType, type FloatStorage, isFloating, type Storage } from './dtype';
 import { ConfigError, DTypeError, formatShape, ShapeError } from './errors';
 import { formatTensor } from './format';
 import * as ew from './ops/elementwise';
@@ -10,6 +10,7 @@ import * as mv from './ops/movement';
 import * as nn from './ops/nn';
 import * as rd from './ops/reduce';
 import { numel, type Shape, stridesOf } from './shape';
+import { releaseStorage } from './storage-pool';
 
 /** Nested JavaScript arrays of numbers, as `toArray()` returns them. */
 export type NestedArray = number | NestedArray[];
@@ -39,8 +40,12 @@ export class Tensor {
    * (what optimizers do to parameters).
    */
   readonly data: Storage;
-  /** Accumulated gradient after `backward()` (leaves, and intermediates that called `retainGrad()`). */
-  grad: Tensor | null = null;
+  #grad: Tensor | null = null;
+  /**
+   * Whether `#grad` may be held outside the autograd engine: it was read through `grad` or set by
+   * the caller. Only a gradient never shared goes back to the storage pool when it is dropped.
+   */
+  #gradShared = false;
   /** @internal The node that produced this tensor, or null for a leaf. */
   _node: Node | null = null;
   /** @internal Which output of `_node` this tensor is. */
@@ -59,6 +64,45 @@ export class Tensor {
     this.data = data;
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
+  }
+
+  /** Accumulated gradient after `backward()` (leaves, and intermediates that called `retainGrad()`). */
+  get grad(): Tensor | null {
+    this.#gradShared = true;
+    return this.#grad;
+  }
+
+  /** Sets (or clears, with null) the gradient; later backward passes accumulate into it. */
+  set grad(value: Tensor | null) {
+    this.#grad = value;
+    this.#gradShared = true;
+  }
+
+  /** @internal The engine's write of `.grad`: a gradient in storage nothing else holds. */
+  _setGrad(grad: Tensor): void {
+    this.#grad = grad;
+    this.#gradShared = false;
+  }
+
+  /**
+   * @internal `.grad` for a loop that keeps no reference to it once it returns (an optimizer's
+   * step, gradient clipping, zeroGrad): unlike `grad`, reading it this way leaves the storage
+   * recyclable by `_dropGrad`.
+   */
+  _peekGrad(): Tensor | null {
+    return this.#grad;
+  }
+
+  /**
+   * @internal `grad = null` for zeroGrad's set-to-none: when only the engine and `_peekGrad` ever
+   * touched the gradient, its storage goes back to the pool, and the next backward's gradient of
+   * this parameter takes it (a step then allocates no new `.grad`). A gradient the caller read or
+   * set is left alone: they may hold it, and it keeps its values (PyTorch's set_to_none).
+   */
+  _dropGrad(): void {
+    const grad = this.#grad;
+    this.#grad = null;
+    if (grad && !this.#gradShared && isFloating(grad.dtype)) releaseStorage(grad.data as FloatStorage);
   }
 
   /** Whether gradients flow to this tensor. Settable on leaves; only floating tensors can require grad. */

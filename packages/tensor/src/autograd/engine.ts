@@ -175,11 +175,12 @@ function accumulate(t: Tensor, g: Tensor, fresh = false): void {
     g = g.to(t.dtype);
     fresh = true;
   }
-  if (!t.grad) {
-    t.grad = fresh ? g : copyOf(g);
+  const grad = t._peekGrad();
+  if (!grad) {
+    t._setGrad(fresh ? g : copyOf(g));
     return;
   }
-  sumInto(t.grad, g);
+  sumInto(grad, g);
   if (fresh) releaseStorage(g.data as FloatStorage);
 }
 

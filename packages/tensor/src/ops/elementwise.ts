@@ -5,6 +5,7 @@ import { describeValue } from '../describe-value';
 import { allocate, assertFloating, checkDType, type DType, type FloatStorage, isFloating } from '../dtype';
 import { ConfigError, DTypeError, ShapeError } from '../errors';
 import { broadcastShapes, broadcastStrides, numel } from '../shape';
+import { writableStorage } from '../storage-pool';
 import { empty, Tensor } from '../tensor';
 import { record } from './record';
 import { asTensor, commonType } from './util';
@@ -150,7 +151,9 @@ function binary(op: BinaryOp, aIn: Tensor | number, bIn: Tensor | number): Tenso
   if (a.dtype !== dtype && !COMPARISONS.has(op)) a = cast(a, dtype);
   if (b.dtype !== dtype && !COMPARISONS.has(op)) b = cast(b, dtype);
   const outType: DType = COMPARISONS.has(op) ? 'bool' : dtype;
-  const out = new Tensor(allocate(outType, numel(shape)), shape, outType);
+  // Every element written by the kernel: pooled storage (a gradient rule's product, g ⊙ mask for
+  // dropout, goes back to the pool once consumed and the next step takes it).
+  const out = new Tensor(writableStorage(outType, numel(shape)), shape, outType);
   backend().binary(
     op,
     { data: a.data, offset: 0, strides: broadcastStrides(a.shape, shape) },

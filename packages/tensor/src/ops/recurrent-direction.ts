@@ -6,8 +6,8 @@ import { RECURRENT_GATES, type RecurrentBackwardArgs, type RecurrentForwardArgs 
 import type { FloatStorage } from '../dtype';
 import { DTypeError, formatShape, ShapeError } from '../errors';
 import { numel } from '../shape';
-import { releaseStorage, takeStorage } from '../storage-pool';
-import { empty, Tensor } from '../tensor';
+import { releaseStorage, takeStorage, zeroedStorage } from '../storage-pool';
+import { Tensor } from '../tensor';
 import type { RecurrentLayerInputs, RecurrentSequenceInputs, RecurrentSequenceOutputs } from './recurrent';
 import { type InputProjection, projectionBackward } from './recurrent-projection';
 import { keptArgs, keptSteps } from './recurrent-skip';
@@ -108,8 +108,8 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
   const { G, GH, H, O, B, N } = checkInputs(inputs);
   const dtype = xProj.dtype as 'float32' | 'float64';
   const lstm = cell === 'lstm';
-  // Zeroed: the backward adds into the weight gradients.
-  const f = (shape: number[]) => empty(shape, dtype);
+  // Zeroed: the backward adds into the weight gradients (pooled: a dropped `.grad` comes back here).
+  const f = (shape: number[]) => new Tensor(zeroedStorage(dtype, numel(shape)), shape, dtype);
   // Every element written by the kernel before it is read: storage from the pool.
   const w = (shape: number[]) => new Tensor(takeStorage(dtype, numel(shape)), shape, dtype);
   const out = w([N, O]);
