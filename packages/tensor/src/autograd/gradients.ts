@@ -6,7 +6,7 @@ import { gather, scatterAdd } from '../ops/indexing';
 import { matmul } from '../ops/matmul';
 import { expand, narrow, reshape, transpose } from '../ops/movement';
 import { sum } from '../ops/reduce';
-import { sameShape, stridesOf } from '../shape';
+import { sameShape } from '../shape';
 import { writableStorage, zeroedStorage } from '../storage-pool';
 import { empty, Tensor } from '../tensor';
 
@@ -67,45 +67,6 @@ function zerosOf(x: Tensor): Tensor {
 /** Storage of x's shape and dtype that a kernel overwrites entirely (contents unspecified). */
 function writtenOf(x: Tensor): Tensor {
   return new Tensor(writableStorage(x.dtype, x.numel), x.shape, x.dtype);
-}
-
-const ZERO32 = new Float32Array(1);
-const ZERO64 = new Float64Array(1);
-
-/**
- * When a strided view of x (its `shape`, `strides`, `offset`) is a permutation of x's dims that
- * keeps the last one last (a transpose of the outer dims, as a batch-first layer makes), so that
- * it covers every element of x exactly once with rows of x read whole: x's layout as `shape`
- * (x's dims of size > 1, outermost first) and the strides that read the view's contiguous
- * gradient in that order. Null for any other view (a slice, an expand, a transpose of the last
- * two dims, whose strided reads the elementwise kernels do not vectorise).
- */
-function permutedRead(
-  view: { shape: readonly number[]; strides: readonly number[]; offset: number },
-  n: number,
-): { shape: number[]; strides: number[]; zeros: number[] } | null {
-  if (view.offset !== 0 || n === 0) return null;
-  const gStrides = stridesOf(view.shape);
-  const dims: number[] = [];
-  let count = 1;
-  for (let d = 0; d < view.shape.length; d++) {
-    count *= view.shape[d];
-    if (view.shape[d] !== 1) dims.push(d);
-  }
-  if (count !== n || dims.length === 0) return null;
-  dims.sort((a, b) => view.strides[b] - view.strides[a]);
-  let dense = 1;
-  for (let k = dims.length - 1; k >= 0; k--) {
-    if (view.strides[dims[k]] !== dense) return null;
-    dense *= view.shape[dims[k]];
-  }
-  const last = dims[dims.length - 1];
-  if (gStrides[last] !== 1) return null;
-  return {
-    shape: dims.map((d) => view.shape[d]),
-    strides: dims.map((d) => gStrides[d]),
-    zeros: dims.map(() => 0),
-  };
 }
 
 /**
@@ -222,21 +183,6 @@ export const gradients: { [K in keyof Attrs]: Rule<Attrs[K]> } = {
   reshape: ({ g, inputs: [x] }) => [reshape(g, x.shape)],
 
   strided: ({ g, inputs: [x], attrs }) => {
-    const gather = permutedRead(attrs, x.numel);
-    if (gather) {
-      // A transpose or permute reaches every element of x once: dx = g read back through the
-      // inverse order, + 0 (the bits of 0 + g below: −0 becomes +0), with no zero-filled pass.
-      const dx = writtenOf(x);
-      const zero = { data: x.dtype === 'float64' ? ZERO64 : ZERO32, offset: 0, strides: gather.zeros };
-      backend().binary(
-        'add',
-        { data: g.data, offset: 0, strides: gather.strides },
-        zero,
-        gather.shape,
-        dx.data,
-      );
-      return [dx];
-    }
     const dx = zerosOf(x);
     backend().stridedAccumulate(g.data, attrs.shape, {
       data: dx.data,

@@ -51,42 +51,30 @@ export function projectionBackward(
   const kernels = backend();
   const xd = x.data as FloatStorage;
   let dx: Tensor | null = dxInto;
-  if (x.requiresGrad && dxInto && rows > 0) {
-    // Added as the engine adds two gradients of one input (one rounding of the two sums, the bits
-    // of separate nodes): this direction's rows apart, then into x's gradient.
-    const part = takeStorage(x.dtype as 'float32' | 'float64', rows * I);
-    kernels.gemm(false, false, rows, I, GH, dxProj, r0 * GH, wIh.data as FloatStorage, 0, part, 0, false);
-    const dxd = dxInto.data as FloatStorage;
-    const strides = [I, 1];
-    kernels.binary(
-      'add',
-      { data: dxd, offset: r0 * I, strides },
-      { data: part, offset: 0, strides },
-      [rows, I],
-      dxd.subarray(r0 * I, r1 * I),
-    );
-    releaseStorage(part);
-  } else if (x.requiresGrad && !dxInto) {
-    // Zero outside the kept rows, written by the GEMM inside.
-    const data = writableStorage(x.dtype, N * I) as FloatStorage;
-    data.fill(0, 0, r0 * I);
-    data.fill(0, r1 * I, N * I);
-    if (rows > 0)
-      kernels.gemm(
-        false,
-        false,
-        rows,
-        I,
-        GH,
-        dxProj,
-        r0 * GH,
-        wIh.data as FloatStorage,
-        0,
-        data,
-        r0 * I,
-        false,
-      );
-    dx = new Tensor(data, x.shape, x.dtype);
+  if (x.requiresGrad) {
+    // This direction's rows of dx = dxProj W_ih: written in place into a new dx, zero outside the
+    // kept rows; or, for the second direction over the same x, computed apart and then added as
+    // the engine adds two gradients of one input (one rounding of the two sums, the bits of
+    // separate nodes).
+    dx = dxInto ?? new Tensor(writableStorage(x.dtype, N * I), x.shape, x.dtype);
+    const dxd = dx.data as FloatStorage;
+    if (!dxInto) dxd.fill(0, 0, r0 * I).fill(0, r1 * I);
+    if (rows > 0) {
+      const part = dxInto ? takeStorage(x.dtype as 'float32' | 'float64', rows * I) : dxd;
+      const at = dxInto ? 0 : r0 * I;
+      kernels.gemm(false, false, rows, I, GH, dxProj, r0 * GH, wIh.data as FloatStorage, 0, part, at, false);
+      if (dxInto) {
+        const strides = [I, 1];
+        kernels.binary(
+          'add',
+          { data: dxd, offset: r0 * I, strides },
+          { data: part, offset: 0, strides },
+          [rows, I],
+          dxd.subarray(r0 * I, r1 * I),
+        );
+        releaseStorage(part);
+      }
+    }
   }
   let dwIh: Tensor | null = null;
   if (wIh.requiresGrad) {
@@ -111,7 +99,7 @@ export function projectionBackward(
   }
   let db: Tensor | null = null;
   if (biases.some((b) => b.requiresGrad)) {
-    db = empty([GH], dxProj instanceof Float64Array ? 'float64' : 'float32');
+    db = empty([GH], wIh.dtype);
     if (rows > 0)
       kernels.reduce('sum', dxProj.subarray(r0 * GH, r1 * GH), [rows, GH], [true, false], db.data);
   }

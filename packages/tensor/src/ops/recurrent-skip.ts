@@ -67,14 +67,14 @@ export function keptSteps(
   const T = batchSizes.length;
   let N = 0;
   for (let t = 0; t < T; t++) N += batchSizes[t];
-  const all = { t0: 0, t1: T, r0: 0, r1: N };
-  if (!enabled || !allZero(dhN) || !allZero(dcN)) return all;
+  // Nothing is skipped when a final state has a gradient: the last processed step carries it.
+  const skip = enabled && allZero(dhN) && allZero(dcN);
   // Walk back from the last processed step while its rows of dOut are all zero.
   let t0 = 0;
   let t1 = T;
   let r0 = 0;
   let r1 = N;
-  while (t0 < t1) {
+  while (skip && t0 < t1) {
     const t = reverse ? t0 : t1 - 1;
     const rows = batchSizes[t];
     const start = reverse ? r0 : r1 - rows;
