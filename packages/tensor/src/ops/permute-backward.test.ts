@@ -1,7 +1,6 @@
 // The gradient of a transpose or permute that reaches every element once is g read back through
-// the inverse order plus 0 (no zero-filled pass, no accumulate): on every backend, the bits of
-// 0 + g, −0 turned to +0 and NaN kept, for the batch-first transposes the recurrent layers make and
-// for permutes that move the last dim (which take the zero-fill and accumulate path).
+// the inverse order: on every backend, the bits of 0 + g (−0 turned to +0, NaN kept), for the
+// batch-first transposes the recurrent layers make and for permutes that move the last dim.
 import { Generator, getBackend, listBackends, randn, setBackend, type Tensor } from '@seqlab/tensor';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { stridesOf } from '../shape';
