@@ -17,10 +17,10 @@ import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createNativeBackend, loadNative, type NativeAddon } from '@seqlab/native';
-import { manualSeed, noGrad, setBackend } from '@seqlab/tensor';
+import { setBackend } from '@seqlab/tensor';
 import { registerBackend } from '@seqlab/tensor/backend';
-import { makeBatch } from '../src/commands/bench/speed';
-import { SeqClassifier, WORKLOADS, type WorkloadName } from '../src/commands/bench/workloads';
+import type { WorkloadName } from '../src/commands/bench/workloads';
+import { inferenceSetup, median, timeInference } from './inference-setup';
 
 const { values } = parseArgs({
   options: {
@@ -43,10 +43,6 @@ const oldBackend: Record<string, unknown> = { ...createNativeBackend(oldAddon), 
 for (const hook of values['old-off'].split(',').filter(Boolean)) delete oldBackend[hook];
 registerBackend(createNativeBackend(load.addon));
 registerBackend(oldBackend as unknown as ReturnType<typeof createNativeBackend>);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const rounds = Number(values.rounds);
 const steps = Number(values.steps);
 console.log(
@@ -54,31 +50,16 @@ console.log(
     `${rounds} rounds of ${steps} steps (after 3 warm-up) per side; load ${loadavg()[0].toFixed(1)}`,
 );
 for (const name of values.workloads.split(',') as WorkloadName[]) {
-  const w = WORKLOADS[name];
-  manualSeed(0);
-  const model = new SeqClassifier(w);
-  model.eval();
-  const { tokens } = makeBatch(w, 1);
+  const setup = inferenceSetup(name);
   const wall: Record<string, number[]> = { old: [], new: [] };
   const cpu: Record<string, number[]> = { old: [], new: [] };
   const ratios: number[] = [];
   for (let r = 0; r < rounds; r++) {
     for (const side of r % 2 ? ['new', 'old'] : ['old', 'new']) {
       setBackend(side === 'new' ? 'native' : 'native-old');
-      const ts: number[] = [];
-      const cs: number[] = [];
-      for (let i = 0; i < steps + 3; i++) {
-        const c0 = process.cpuUsage();
-        const t0 = performance.now();
-        noGrad(() => model.forward(tokens));
-        const c = process.cpuUsage(c0);
-        if (i >= 3) {
-          ts.push(performance.now() - t0);
-          cs.push((c.user + c.system) / 1000);
-        }
-      }
-      wall[side].push(median(ts));
-      cpu[side].push(median(cs));
+      const t = timeInference(setup, steps, 3);
+      wall[side].push(t.wall);
+      cpu[side].push(t.cpu);
     }
     ratios.push(wall.new[r] / wall.old[r]);
   }

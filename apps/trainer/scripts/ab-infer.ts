@@ -9,10 +9,10 @@
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { registerNative, setNativeThreads } from '@seqlab/native';
-import { manualSeed, noGrad, setBackend } from '@seqlab/tensor';
+import { setBackend } from '@seqlab/tensor';
 import { backend } from '@seqlab/tensor/backend';
-import { makeBatch } from '../src/commands/bench/speed';
-import { SeqClassifier, WORKLOADS, type WorkloadName } from '../src/commands/bench/workloads';
+import type { WorkloadName } from '../src/commands/bench/workloads';
+import { inferenceSetup, median, timeInference } from './inference-setup';
 
 const { values } = parseArgs({
   options: {
@@ -28,34 +28,18 @@ if (values.threads) setNativeThreads(Number(values.threads));
 const k = backend() as unknown as Record<string, unknown>;
 const off = values.off.split(',');
 const kept = Object.fromEntries(off.map((name) => [name, k[name]]));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const rounds = Number(values.rounds);
 console.log(`old: without ${off.join(', ')}; new: the backend as it is`);
 for (const name of values.workloads.split(',') as WorkloadName[]) {
-  const w = WORKLOADS[name];
-  manualSeed(0);
-  const model = new SeqClassifier(w);
-  model.eval();
-  const { tokens } = makeBatch(w, 1);
+  const setup = inferenceSetup(name);
   const res: Record<string, number[]> = { old: [], new: [] };
   const cpu: Record<string, number[]> = { old: [], new: [] };
   for (let r = 0; r < rounds; r++) {
     for (const v of ['old', 'new']) {
       for (const kernel of off) k[kernel] = v === 'new' ? kept[kernel] : undefined;
-      const ts: number[] = [];
-      const cs: number[] = [];
-      for (let i = 0; i < 8; i++) {
-        const t0 = performance.now();
-        const c0 = process.cpuUsage();
-        noGrad(() => model.forward(tokens));
-        const c = process.cpuUsage(c0);
-        if (i >= 2) {
-          ts.push(performance.now() - t0);
-          cs.push((c.user + c.system) / 1000);
-        }
-      }
-      res[v].push(median(ts));
-      cpu[v].push(median(cs));
+      const t = timeInference(setup, 6, 2);
+      res[v].push(t.wall);
+      cpu[v].push(t.cpu);
     }
   }
   const o = median(res.old),

@@ -11,10 +11,10 @@
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { registerNative } from '@seqlab/native';
-import { manualSeed, noGrad, setBackend } from '@seqlab/tensor';
+import { noGrad, setBackend } from '@seqlab/tensor';
 import { backend } from '@seqlab/tensor/backend';
-import { makeBatch } from '../src/commands/bench/speed';
-import { SeqClassifier, WORKLOADS, type WorkloadName } from '../src/commands/bench/workloads';
+import type { WorkloadName } from '../src/commands/bench/workloads';
+import { inferenceSetup, median } from './inference-setup';
 
 const { values } = parseArgs({
   options: {
@@ -46,18 +46,13 @@ for (const [name, fn] of Object.entries(kernels)) {
     }
   };
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const steps = Number(values.steps);
 const warmup = Number(values.warmup);
 console.log(
   `backend ${values.backend}, ${steps} steps after ${warmup} warm-up, load average ${loadavg()[0].toFixed(2)}`,
 );
 for (const name of values.workloads.split(',') as WorkloadName[]) {
-  const w = WORKLOADS[name];
-  manualSeed(0);
-  const model = new SeqClassifier(w);
-  model.eval();
-  const { tokens } = makeBatch(w, 1);
+  const { model, tokens } = inferenceSetup(name);
   spent.clear();
   const totals: number[] = [];
   for (let i = -warmup; i < steps; i++) {
