@@ -7,7 +7,6 @@
 //   gemmInfo() -> { isa, reason, mr, nr }
 //   setIsa(name) -> boolean
 //   fmaPeak(iters) -> { wall, cpu } GFLOP/s of register-only FMAs (the benchmark's 100%)
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 
 #include "gemm.h"
 #include "napi-util.h"
+#include "pool.h"
 
 static int check_span(napi_env env, const char *fn, const char *name, size_t length, int off, size_t count) {
   if (off < 0 || (size_t)off > length || count > length - (size_t)off) {
@@ -51,32 +51,12 @@ static int check_width(napi_env env, int nr) {
   return 1;
 }
 
-// gemm's packed B, kept per JavaScript thread for the next call when it is at most
-// KEEP_FLOATS (4 MB: W1's largest, W_ih [1024, 512], is 2 MB), so that the training step's
-// GEMMs do not map, fault in and unmap fresh pages on every call (≈ 5% of W1's
-// [1600, 128] x [128, 1024] forward); a larger B is allocated and freed per call. A worker
-// thread's is freed when the thread exits (a pthread key's destructor).
+// gemm's packed B: the calling thread's kept buffer when it is at most KEEP_FLOATS (4 MB: W1's
+// largest, W_ih [1024, 512], is 2 MB), so that the training step's GEMMs do not map, fault in and
+// unmap fresh pages on every call (≈ 5% of W1's [1600, 128] x [128, 1024] forward), grown to twice
+// the request (up to KEEP_FLOATS) so that a few growing shapes settle fast; a larger B is
+// allocated and freed per call.
 #define KEEP_FLOATS ((size_t)1 << 20)
-static _Thread_local float *kept = NULL;
-static _Thread_local size_t kept_floats = 0;
-static pthread_key_t kept_key;
-static pthread_once_t kept_once = PTHREAD_ONCE_INIT;
-
-static void kept_key_init(void) { pthread_key_create(&kept_key, free); }
-
-static float *packed_b_buffer(size_t floats) {
-  if (floats > KEEP_FLOATS) return aligned_alloc(64, ((floats * sizeof(float) + 63) / 64) * 64);
-  if (floats > kept_floats) {
-    // Room for twice the request (up to KEEP_FLOATS), so that a few growing shapes settle fast.
-    const size_t room = 2 * floats < KEEP_FLOATS ? 2 * floats : KEEP_FLOATS;
-    pthread_once(&kept_once, kept_key_init);
-    free(kept);
-    kept = aligned_alloc(64, room * sizeof(float)); // 64-byte multiple: panels are ≥ 8 floats, doubled
-    kept_floats = kept ? room : 0;
-    pthread_setspecific(kept_key, kept);
-  }
-  return kept;
-}
 
 static napi_value js_gemm(napi_env env, napi_callback_info info) {
   size_t argc = 12;
@@ -98,8 +78,12 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
     return NULL;
   if (m == 0 || n == 0) return NULL;
   float *packed = NULL;
+  int kept = 0;
   if (k > 0) {
-    packed = packed_b_buffer(sl_packed_size(k, n));
+    const size_t floats = sl_packed_size(k, n);
+    kept = floats <= KEEP_FLOATS;
+    packed = kept ? sl_thread_buffer(SL_BUFFER_GEMM_PACKED_B, floats, 2 * floats < KEEP_FLOATS ? 2 * floats : KEEP_FLOATS)
+                  : aligned_alloc(64, ((floats * sizeof(float) + 63) / 64) * 64);
     if (!packed) {
       napi_throw_error(env, NULL, "gemm: out of memory packing B");
       return NULL;
@@ -107,7 +91,7 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
     sl_pack_b(transB, k, n, b + bOff, packed);
   }
   sl_gemm_packed(transA, m, n, k, a + aOff, packed, c + cOff, acc);
-  if (packed != kept) free(packed);
+  if (!kept) free(packed);
   return NULL;
 }
 

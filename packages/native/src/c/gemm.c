@@ -12,7 +12,6 @@
 // there are enough of them, else by column panels (the recurrent step [B, H] x [H, G·H]).
 #include "gemm.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -183,26 +182,6 @@ typedef struct {
   int row_tasks, col_tasks;
 } gemm_job;
 
-// Per-thread scratch for the packed A block, grown on demand and kept; a pool worker's is freed
-// when the worker exits (a pthread key's destructor), so resizing the pool leaks nothing.
-static _Thread_local float *scratch = NULL;
-static _Thread_local size_t scratch_size = 0;
-static pthread_key_t scratch_key;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-
-static void scratch_key_init(void) { pthread_key_create(&scratch_key, free); }
-
-static float *scratch_for(size_t floats) {
-  if (floats > scratch_size) {
-    pthread_once(&scratch_once, scratch_key_init);
-    free(scratch);
-    scratch = aligned_alloc(64, ((floats * sizeof(float) + 63) / 64) * 64);
-    scratch_size = scratch ? floats : 0;
-    pthread_setspecific(scratch_key, scratch);
-  }
-  return scratch;
-}
-
 static void range(int total, int parts, int part, int *lo, int *hi) {
   const int base = total / parts, extra = total % parts;
   *lo = part * base + (part < extra ? part : extra);
@@ -253,7 +232,7 @@ static void gemm_task(void *ctx, int task) {
   const int r0 = rb0 * mr, r1 = rb1 * mr < m ? rb1 * mr : m;
   if (r0 >= r1 || p0 >= p1) return;
   const int kc_max = k < KC ? k : KC;
-  float *ap = scratch_for((size_t)mc_max * kc_max);
+  float *ap = sl_thread_buffer(SL_BUFFER_GEMM_PACKED_A, (size_t)mc_max * kc_max, (size_t)mc_max * kc_max);
   if (!ap) abort();
   const sl_micro_kernel kernel = job->isa->kernel;
   for (int pc = 0; pc < k; pc += KC) {
@@ -300,7 +279,7 @@ void sl_gemm_panels(int m, int n, int k, const float *a, int nb, const float *co
     return;
   }
   const int kc_max = k < KC ? k : KC;
-  float *ap = scratch_for((size_t)mc_max * kc_max);
+  float *ap = sl_thread_buffer(SL_BUFFER_GEMM_PACKED_A, (size_t)mc_max * kc_max, (size_t)mc_max * kc_max);
   if (!ap) abort();
   for (int pc = 0; pc < k; pc += KC) {
     const int kc = k - pc < KC ? k - pc : KC;

@@ -144,3 +144,35 @@ void sl_pool_set_threads(int n) {
   }
   pthread_mutex_unlock(&callers);
 }
+
+typedef struct {
+  float *base[SL_BUFFERS];
+  size_t floats[SL_BUFFERS];
+} thread_buffers;
+
+static _Thread_local thread_buffers *buffers = NULL;
+static pthread_key_t buffers_key;
+static pthread_once_t buffers_once = PTHREAD_ONCE_INIT;
+
+static void buffers_free(void *p) {
+  thread_buffers *b = p;
+  for (int i = 0; i < SL_BUFFERS; i++) free(b->base[i]);
+  free(b);
+}
+
+static void buffers_key_init(void) { pthread_key_create(&buffers_key, buffers_free); }
+
+float *sl_thread_buffer(int id, size_t need, size_t room) {
+  if (!buffers) {
+    pthread_once(&buffers_once, buffers_key_init);
+    buffers = calloc(1, sizeof *buffers);
+    if (!buffers) return NULL;
+    pthread_setspecific(buffers_key, buffers);
+  }
+  if (need > buffers->floats[id]) {
+    free(buffers->base[id]);
+    buffers->base[id] = aligned_alloc(64, ((room * sizeof(float) + 63) / 64) * 64);
+    buffers->floats[id] = buffers->base[id] ? room : 0;
+  }
+  return buffers->base[id];
+}

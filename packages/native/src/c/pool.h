@@ -17,4 +17,22 @@ int sl_pool_threads_here(void);
 // Resizes the pool (stops and joins the old workers first). n < 1 is taken as 1.
 void sl_pool_set_threads(int n);
 
+#include <stddef.h>
+
+// The scratch buffers each thread keeps across calls, by use. SL_BUFFER_INFER_CALL + i is call i
+// of a recurrentInferMany list (i < SL_BUFFER_INFER_CALLS).
+enum {
+  SL_BUFFER_GEMM_PACKED_A,
+  SL_BUFFER_GEMM_PACKED_B,
+  SL_BUFFER_INFER_CHUNK,
+  SL_BUFFER_INFER_CALL,
+  SL_BUFFER_INFER_CALLS = 64,
+  SL_BUFFERS = SL_BUFFER_INFER_CALL + SL_BUFFER_INFER_CALLS
+};
+// The calling thread's buffer `id`, 64-byte aligned, of at least `need` floats: kept from the
+// thread's last call when it was big enough, else replaced by one of `room` (>= need) floats, its
+// contents not kept. A thread's buffers are freed when it exits (a pool worker when the pool is
+// resized), so nothing leaks. NULL when out of memory.
+float *sl_thread_buffer(int id, size_t need, size_t room);
+
 #endif

@@ -12,7 +12,6 @@
 //   recurrentForwardMany([args, …])   recurrentBackwardMany([args, …])   (independent calls at once)
 //   recurrentInferMany([args, …])   (forward only, nothing saved: recurrent-infer.c)
 #include <limits.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -716,51 +715,20 @@ static int read_biases(props *p, size_t n, const float **bias) {
   return 1;
 }
 
-// The scratch of recurrentInferMany's calls (packed weights, step offsets, the cells' unread saves),
-// one block per call of the list, kept by the calling thread across calls and grown on demand (as
-// the projection's chunk scratch is): allocated and freed per call, a W1 layer's 3 MB of packed
-// W_ih and W_hh per direction were fresh pages each time, faulted in by the packing. Every float of
-// it is written before it is read. Freed with the thread (a pthread key's destructor).
-typedef struct {
-  float *base[MANY_MAX];
-  size_t floats[MANY_MAX];
-} infer_scratch;
+// The scratch of recurrentInferMany's calls (packed weights, step offsets, the cells' unread saves):
+// call `slot`'s buffer of the calling thread, kept across calls and grown on demand
+// (sl_thread_buffer); allocated and freed per call, a W1 layer's 3 MB of packed W_ih and W_hh per
+// direction were fresh pages each time, faulted in by the packing. Every float of it is written
+// before it is read.
+_Static_assert(MANY_MAX <= SL_BUFFER_INFER_CALLS, "a kept scratch buffer for every call of a list");
 
-static _Thread_local infer_scratch *infer_kept = NULL;
-static pthread_key_t infer_key;
-static pthread_once_t infer_once = PTHREAD_ONCE_INIT;
-
-static void infer_scratch_free(void *p) {
-  infer_scratch *k = p;
-  for (int i = 0; i < MANY_MAX; i++) free(k->base[i]);
-  free(k);
-}
-
-static void infer_key_init(void) { pthread_key_create(&infer_key, infer_scratch_free); }
-
-// s->base: call `slot`'s kept block, grown to s->floats if smaller (0 and a thrown error when out of memory).
 static int infer_arena(props *p, arena *s, int slot) {
-  if (!infer_kept) {
-    pthread_once(&infer_once, infer_key_init);
-    infer_kept = calloc(1, sizeof *infer_kept);
-    if (!infer_kept) {
-      napi_throw_error(p->env, NULL, "recurrent: out of memory for the packed weights and scratch");
-      return 0;
-    }
-    pthread_setspecific(infer_key, infer_kept);
-  }
   const size_t want = s->floats ? s->floats : 16;
-  if (want > infer_kept->floats[slot]) {
-    free(infer_kept->base[slot]);
-    infer_kept->floats[slot] = 0;
-    infer_kept->base[slot] = aligned_alloc(64, want * sizeof(float));
-    if (!infer_kept->base[slot]) {
-      napi_throw_error(p->env, NULL, "recurrent: out of memory for the packed weights and scratch");
-      return 0;
-    }
-    infer_kept->floats[slot] = want;
+  s->base = sl_thread_buffer(SL_BUFFER_INFER_CALL + slot, want, want);
+  if (!s->base) {
+    napi_throw_error(p->env, NULL, "recurrent: out of memory for the packed weights and scratch");
+    return 0;
   }
-  s->base = infer_kept->base[slot];
   return 1;
 }
 

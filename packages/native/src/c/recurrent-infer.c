@@ -18,10 +18,10 @@
 // before those steps read it, while it is still in cache. The projection is the GEMM driver's
 // loop (gemm.c) run on the chunk's rows: the same micro-kernel, the same KC blocks of k in the
 // same order, then the biases one after the other, so each element has linear's bits.
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pool.h"
 #include "recurrent-infer.h"
 
 // Rows of x per projected chunk (whole steps: at least one, at most INFER_CHUNK_STEPS): enough
@@ -30,26 +30,6 @@
 // [rows, G·H] is still in L2 when its steps read it (W1: 4 steps of 32 rows, 512 KB).
 #define INFER_CHUNK_ROWS 128
 #define INFER_CHUNK_STEPS 16
-
-// The calling thread's projection scratch, grown on demand and kept; a pool worker's is freed when
-// the worker exits (a pthread key's destructor), as gemm.c keeps its packed A blocks.
-static _Thread_local float *chunk_scratch = NULL;
-static _Thread_local size_t chunk_scratch_size = 0;
-static pthread_key_t chunk_key;
-static pthread_once_t chunk_once = PTHREAD_ONCE_INIT;
-
-static void chunk_key_init(void) { pthread_key_create(&chunk_key, free); }
-
-static float *chunk_scratch_for(size_t floats) {
-  if (floats > chunk_scratch_size) {
-    pthread_once(&chunk_once, chunk_key_init);
-    free(chunk_scratch);
-    chunk_scratch = aligned_alloc(64, ((floats * sizeof(float) + 63) / 64) * 64);
-    chunk_scratch_size = chunk_scratch ? floats : 0;
-    pthread_setspecific(chunk_key, chunk_scratch);
-  }
-  return chunk_scratch;
-}
 
 #if SL_SIMD_BYTES == 64 && defined(__AVX512F__)
 // A 16 x 16 block of floats transposed in registers: r[q][t] becomes r[t][q].
@@ -194,7 +174,7 @@ void recurrent_infer_rows(const infer_args *ia, int r0, int r1) {
     const size_t at_ap = (chunk_rows * GH + 15) / 16 * 16;
     const size_t at_xr = at_ap + (size_t)mc * (ia->I < SL_GEMM_KC ? ia->I : SL_GEMM_KC);
     const size_t xr_floats = chunk_rows * sizeof(const float *) / sizeof(float);
-    float *base = chunk_scratch_for(at_xr + xr_floats + 16);
+    float *base = sl_thread_buffer(SL_BUFFER_INFER_CHUNK, at_xr + xr_floats + 16, at_xr + xr_floats + 16);
     if (!base) abort();
     chunk = base;
     ap = base + at_ap;
