@@ -376,6 +376,75 @@ describe.skipIf(!load.ok)(`the native fused recurrence${skipped}`, () => {
     },
   );
 
+  // W1 and W3's last layer: the reverse direction's backward keeps one step (the zero-gradient
+  // skip), so one call holds nearly all the work. The weight gradients split every call's dW_hh
+  // rows over the threads (recurrent-binding.c's plan_weights) by its share of the flops, where one
+  // thread ran each call's: the big call's GEMM in parts, the small one whole. Every part computes
+  // its rows as the one GEMM did, so the bits are those of one thread; a part's rows or db_hh
+  // columns gone wrong changes them.
+  test.each(['gru', 'lstm'] as const)(
+    'a bidirectional %s layer with one direction skipped to one step: the weight gradients split over 2 and 3 threads give the bits of one',
+    (cell) => {
+      const big: Problem = {
+        cell,
+        H: 256,
+        O: 256,
+        B: 32,
+        lengths: Array(32).fill(7),
+        reverse: false,
+        bias: true,
+      };
+      const small: Problem = { ...big, lengths: Array(32).fill(1), reverse: true };
+      const run = (threads: number) =>
+        withThreads(threads, () => {
+          const calls = [recurrentArgs(big, 'float32'), recurrentArgs(small, 'float32')];
+          native.recurrentForwardMany?.(calls);
+          native.recurrentBackwardMany?.(calls);
+          return calls;
+        });
+      const one = run(1);
+      for (const threads of [2, 3]) {
+        const many = run(threads);
+        one.forEach((want, i) => {
+          for (const key of BACKWARD)
+            expect(firstDifference(many[i][key], want[key]), `${key} of call ${i} on ${threads}`).toBe(-1);
+        });
+      }
+    },
+  );
+
+  // The calls' scratch (packed weights, a GRU's dhh, the packed hPrev) is a buffer the calling
+  // thread keeps and grows: a call after a bigger one, and after a smaller one, reads nothing a
+  // previous call left in it.
+  test('a call gives the same bits after a bigger and after a smaller call (the kept scratch)', () => {
+    const p: Problem = {
+      cell: 'gru',
+      H: 40,
+      O: 40,
+      B: 13,
+      lengths: packedLengths(13, 5),
+      reverse: false,
+      bias: true,
+    };
+    const bigger: Problem = {
+      cell: 'gru',
+      H: 96,
+      O: 96,
+      B: 24,
+      lengths: Array(24).fill(9),
+      reverse: true,
+      bias: true,
+    };
+    const smaller: Problem = { ...p, H: 8, O: 8, B: 3, lengths: [2, 2, 1] };
+    const first = withThreads(2, () => forwardBackward(p));
+    for (const before of [bigger, smaller]) {
+      withThreads(2, () => forwardBackward(before));
+      const again = withThreads(2, () => forwardBackward(p));
+      for (const key of [...FORWARD, ...BACKWARD])
+        expect(firstDifference(again[key], first[key]), `${key} after H=${before.H}`).toBe(-1);
+    }
+  });
+
   test('recurrentForwardMany checks every argument object before running any', () => {
     const p: Problem = { cell: 'lstm', H: 4, O: 4, B: 2, lengths: [3, 2], reverse: false, bias: false };
     const good = recurrentArgs(p, 'float32');

@@ -222,14 +222,10 @@ static inline void prefetch_tile(const float *c, int ldc, int r0, int r1, int co
     for (int t = 0; t < cols; t += 16) __builtin_prefetch(c + (size_t)r * ldc + t, 1, 3);
 }
 
-static void gemm_task(void *ctx, int task) {
-  const gemm_job *job = ctx;
+// Rows [r0, r1) and column panels [p0, p1) of the job's C, on the calling thread.
+static void gemm_block(const gemm_job *job, int r0, int r1, int p0, int p1) {
   const int mr = job->isa->mr, nr = job->isa->nr, mc_max = mr * MC_PANELS;
   const int m = job->m, n = job->n, k = job->k;
-  int rb0, rb1, p0, p1;
-  range((m + mr - 1) / mr, job->row_tasks, task / job->col_tasks, &rb0, &rb1);
-  range((n + nr - 1) / nr, job->col_tasks, task % job->col_tasks, &p0, &p1);
-  const int r0 = rb0 * mr, r1 = rb1 * mr < m ? rb1 * mr : m;
   if (r0 >= r1 || p0 >= p1) return;
   const int kc_max = k < KC ? k : KC;
   float *ap = sl_thread_buffer(SL_BUFFER_GEMM_PACKED_A, (size_t)mc_max * kc_max, (size_t)mc_max * kc_max);
@@ -264,6 +260,15 @@ static void gemm_task(void *ctx, int task) {
       }
     }
   }
+}
+
+static void gemm_task(void *ctx, int task) {
+  const gemm_job *job = ctx;
+  const int mr = job->isa->mr, nr = job->isa->nr, m = job->m;
+  int rb0, rb1, p0, p1;
+  range((m + mr - 1) / mr, job->row_tasks, task / job->col_tasks, &rb0, &rb1);
+  range((job->n + nr - 1) / nr, job->col_tasks, task % job->col_tasks, &p0, &p1);
+  gemm_block(job, rb0 * mr, rb1 * mr < m ? rb1 * mr : m, p0, p1);
 }
 
 void sl_gemm_panels(int m, int n, int k, const float *a, int nb, const float *const *packed, int jb0, int jb1,
@@ -303,6 +308,20 @@ void sl_gemm_panels(int m, int n, int k, const float *a, int nb, const float *co
       }
     }
   }
+}
+
+void sl_gemm_packed_rows(int transA, int m, int n, int k, const float *a, const float *packed, float *c,
+                         int accumulate, int r0, int r1) {
+  if (r0 < 0) r0 = 0;
+  if (r1 > m) r1 = m;
+  if (r0 >= r1 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate) memset(c + (size_t)r0 * n, 0, (size_t)(r1 - r0) * n * sizeof(float));
+    return;
+  }
+  const sl_gemm_isa *isa = sl_gemm_active();
+  const gemm_job job = {isa, transA, m, n, k, accumulate, a, packed, c, 1, 1};
+  gemm_block(&job, r0, r1, 0, (n + isa->nr - 1) / isa->nr);
 }
 
 void sl_gemm_packed(int transA, int m, int n, int k, const float *a, const float *packed, float *c,

@@ -65,6 +65,11 @@ void sl_pack_b(int transB, int k, int n, const float *b, float *packed);
 // C[m, n] (+)= op(A) @ packed B; A stored [m, k] row-major, or [k, m] when transA.
 void sl_gemm_packed(int transA, int m, int n, int k, const float *a, const float *packed, float *c,
                     int accumulate);
+// Rows [r0, r1) of sl_gemm_packed's C, on the calling thread: every element the same bits as
+// sl_gemm_packed gives it (the rows of a block never mix), so a caller may split a product's rows
+// over its own tasks (recurrent-steps.c's weight gradients). Rows start best at a multiple of MR.
+void sl_gemm_packed_rows(int transA, int m, int n, int k, const float *a, const float *packed, float *c,
+                         int accumulate, int r0, int r1);
 // The column panels [jb0, jb1) of C_b (+)= A[m, k] @ packed B_b [k, n] for each of the nb pairs
 // (B_b, C_b), on the calling thread, packing each block of A once for all of them: the recurrent
 // step's slice of hidden units, one pair per gate (recurrent-steps.c). Each C_b has row stride ldc

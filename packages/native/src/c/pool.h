@@ -20,14 +20,17 @@ void sl_pool_set_threads(int n);
 #include <stddef.h>
 
 // The scratch buffers each thread keeps across calls, by use. SL_BUFFER_INFER_CALL + i is call i
-// of a recurrentInferMany list (i < SL_BUFFER_INFER_CALLS).
+// of a recurrentInferMany list (i < SL_BUFFER_INFER_CALLS), SL_BUFFER_TRAIN_CALL + i call i of a
+// training call's list (recurrentForward/Backward and their *Many forms).
 enum {
   SL_BUFFER_GEMM_PACKED_A,
   SL_BUFFER_GEMM_PACKED_B,
   SL_BUFFER_INFER_CHUNK,
   SL_BUFFER_INFER_CALL,
   SL_BUFFER_INFER_CALLS = 64,
-  SL_BUFFERS = SL_BUFFER_INFER_CALL + SL_BUFFER_INFER_CALLS
+  SL_BUFFER_TRAIN_CALL = SL_BUFFER_INFER_CALL + SL_BUFFER_INFER_CALLS,
+  SL_BUFFER_TRAIN_CALLS = 64,
+  SL_BUFFERS = SL_BUFFER_TRAIN_CALL + SL_BUFFER_TRAIN_CALLS
 };
 // The calling thread's buffer `id`, 64-byte aligned, of at least `need` floats: kept from the
 // thread's last call when it was big enough, else replaced by one of `room` (>= need) floats, its

@@ -31,6 +31,8 @@ void recurrent_forward_rows_portable(const rec_args *a, int r0, int r1, int s0, 
 void recurrent_backward_pack_portable(const rec_args *a);
 void recurrent_backward_rows_portable(const rec_args *a, int r0, int r1, int s0, int s1);
 void recurrent_backward_weights_portable(const rec_args *a);
+void recurrent_backward_pack_h_portable(const rec_args *a);
+void recurrent_backward_weights_rows_portable(const rec_args *a, int i0, int i1);
 void recurrent_infer_rows_portable(const infer_args *a, int r0, int r1);
 void recurrent_infer_pack_portable(const infer_args *a, int u0, int u1);
 int recurrent_infer_pack_units_portable(const infer_args *a);
@@ -42,6 +44,8 @@ void recurrent_forward_rows_avx2(const rec_args *a, int r0, int r1, int s0, int 
 void recurrent_backward_pack_avx2(const rec_args *a);
 void recurrent_backward_rows_avx2(const rec_args *a, int r0, int r1, int s0, int s1);
 void recurrent_backward_weights_avx2(const rec_args *a);
+void recurrent_backward_pack_h_avx2(const rec_args *a);
+void recurrent_backward_weights_rows_avx2(const rec_args *a, int i0, int i1);
 void recurrent_forward_steps_avx512(const rec_args *a, int threads);
 void recurrent_backward_steps_avx512(const rec_args *a, int threads);
 void recurrent_forward_pack_avx512(const rec_args *a);
@@ -49,6 +53,8 @@ void recurrent_forward_rows_avx512(const rec_args *a, int r0, int r1, int s0, in
 void recurrent_backward_pack_avx512(const rec_args *a);
 void recurrent_backward_rows_avx512(const rec_args *a, int r0, int r1, int s0, int s1);
 void recurrent_backward_weights_avx512(const rec_args *a);
+void recurrent_backward_pack_h_avx512(const rec_args *a);
+void recurrent_backward_weights_rows_avx512(const rec_args *a, int i0, int i1);
 void recurrent_infer_rows_avx2(const infer_args *a, int r0, int r1);
 void recurrent_infer_pack_avx2(const infer_args *a, int u0, int u1);
 int recurrent_infer_pack_units_avx2(const infer_args *a);
@@ -66,6 +72,10 @@ typedef struct {
   void (*pack)(const rec_args *a);
   void (*rows)(const rec_args *a, int r0, int r1, int s0, int s1);
   void (*weights)(const rec_args *a);  // backward only
+  // Backward only, a call without a projection: hPrev packed as dW_hh's B before the ranges run,
+  // then rows [i0, i1) of dW_hh (and db_hh) as one task of several.
+  void (*pack_h)(const rec_args *a);
+  void (*weights_rows)(const rec_args *a, int i0, int i1);
 } train_fns;
 
 // The gate math's build for the GEMM's instruction set: the AVX-512 build (sixteen-float vectors)
@@ -82,9 +92,10 @@ static const char *gate_isa(void) {
 
 #define TRAIN_FNS(sfx, backward)                                                                      \
   ((backward) ? (train_fns){recurrent_backward_steps_##sfx, recurrent_backward_pack_##sfx,             \
-                            recurrent_backward_rows_##sfx, recurrent_backward_weights_##sfx}           \
+                            recurrent_backward_rows_##sfx, recurrent_backward_weights_##sfx,           \
+                            recurrent_backward_pack_h_##sfx, recurrent_backward_weights_rows_##sfx}    \
               : (train_fns){recurrent_forward_steps_##sfx, recurrent_forward_pack_##sfx,               \
-                            recurrent_forward_rows_##sfx, NULL})
+                            recurrent_forward_rows_##sfx, NULL, NULL, NULL})
 
 static train_fns train_for(int backward) {
 #if defined(__x86_64__) || defined(_M_X64)
@@ -261,8 +272,19 @@ static size_t reserve(arena *s, size_t floats) {
   return at;
 }
 
-static int arena_alloc(props *p, arena *s) {
-  s->base = aligned_alloc(64, (s->floats ? s->floats : 16) * sizeof(float));
+// The training calls' scratch (packed weights, step offsets, a GRU's dhh [N, G·H], the backward's
+// packed hPrev): call `slot`'s buffer of the calling thread, kept across calls and grown on demand
+// (sl_thread_buffer), as recurrentInferMany's. Allocated and freed per call, the backward's 5 to 7
+// MB of a W3 layer-direction were fresh pages every call, page-faulted in by the time loop (about
+// 1,200 faults per call, most of them in gru_backward's first write of dhh). Every float of it is
+// written before it is read.
+// Calls in one *Many list at most.
+#define MANY_MAX 64
+_Static_assert(MANY_MAX <= SL_BUFFER_TRAIN_CALLS, "a kept scratch buffer for every call of a list");
+
+static int arena_alloc(props *p, arena *s, int slot) {
+  const size_t want = s->floats ? s->floats : 16;
+  s->base = sl_thread_buffer(SL_BUFFER_TRAIN_CALL + slot, want, want);
   if (!s->base) napi_throw_error(p->env, NULL, "recurrent: out of memory for the packed weights and scratch");
   return s->base != NULL;
 }
@@ -276,7 +298,7 @@ static void copy_or_zero(float *dst, const float *src, size_t n) {
 // xProj [N, G·H], wHh [G·H, O], h0 [B, O], c0 [B, H] -> out [N, O], hN [B, O], cN [B, H], gates,
 // hPrev, cells, cPrev, hFull, hhN: reads one argument object into `a` and allocates its scratch in
 // `s` (the caller frees s.base); 0 with a pending exception when an argument is wrong.
-static int prepare_forward(napi_env env, napi_value obj, const char *fn, rec_args *out_a, arena *out_s) {
+static int prepare_forward(napi_env env, napi_value obj, const char *fn, int slot, rec_args *out_a, arena *out_s) {
   props p = {env, obj, fn};
   rec_args a;
   memset(&a, 0, sizeof a);
@@ -298,7 +320,7 @@ static int prepare_forward(napi_env env, napi_value obj, const char *fn, rec_arg
   const size_t at_hfs = proj ? reserve(&s, B * H) : 0;
   const size_t at_hh = gru ? reserve(&s, B * GH) : 0;
   const size_t at_c = lstm && !c_n ? reserve(&s, B * H) : 0;
-  if (!arena_alloc(&p, &s)) return 0;
+  if (!arena_alloc(&p, &s, slot)) return 0;
   a.offsets = (int *)(s.base + at_offsets);
   a.w_hh_packed = s.base + at_whh;
   a.w_hr_packed = proj ? s.base + at_whr : NULL;
@@ -323,7 +345,7 @@ static int prepare_forward(napi_env env, napi_value obj, const char *fn, rec_arg
 
 // dOut [N, O], dhN [B, O], dcN [B, H] -> dxProj [N, G·H], dh0 [B, O], dc0 [B, H], dwHh += …,
 // dbHh += …, dwHr += …, dhTrace, dcTrace: as prepare_forward.
-static int prepare_backward(napi_env env, napi_value obj, const char *fn, rec_args *out_a, arena *out_s) {
+static int prepare_backward(napi_env env, napi_value obj, const char *fn, int slot, rec_args *out_a, arena *out_s) {
   props p = {env, obj, fn};
   rec_args a;
   memset(&a, 0, sizeof a);
@@ -351,7 +373,7 @@ static int prepare_backward(napi_env env, napi_value obj, const char *fn, rec_ar
   const size_t at_rows = rows_scratch ? reserve(&s, N * O) : 0;
   const size_t at_dc = lstm && !dc0 ? reserve(&s, B * H) : 0;
   const size_t at_sb = reserve(&s, pb > pbh ? pb : pbh);
-  if (!arena_alloc(&p, &s)) return 0;
+  if (!arena_alloc(&p, &s, slot)) return 0;
   a.offsets = (int *)(s.base + at_offsets);
   a.w_hh_packed = s.base + at_whh;
   a.w_hr_packed = proj ? s.base + at_whr : NULL;
@@ -377,9 +399,8 @@ static int prepare_backward(napi_env env, napi_value obj, const char *fn, rec_ar
   return 1;
 }
 
-typedef int (*prepare_fn)(napi_env env, napi_value obj, const char *fn, rec_args *a, arena *s);
+typedef int (*prepare_fn)(napi_env env, napi_value obj, const char *fn, int slot, rec_args *a, arena *s);
 
-#define MANY_MAX 64
 // Ranges of rows at most, over all the calls of one job.
 #define MAX_RANGES 256
 // Ranges of rows per thread: a range is claimed only when a thread starts it, so a thread that the
@@ -390,6 +411,10 @@ typedef int (*prepare_fn)(napi_env env, napi_value obj, const char *fn, rec_args
 // Steps per span: a range runs span after span, and between two spans any thread may take it
 // over, so a thread the OS deschedules holds back at most the rest of one span of its range.
 #define SPAN_STEPS 8
+// The backward's weight-gradient tasks (plan_weights): about this many per thread, at most
+// MAX_WEIGHT_TASKS in all.
+#define WEIGHT_TASKS_PER_THREAD 4
+#define MAX_WEIGHT_TASKS 512
 // Pauses before a thread with no range to run starts sleeping between polls (pool.c's SPIN).
 #define WAIT_SPIN 2000
 
@@ -412,6 +437,7 @@ typedef int (*prepare_fn)(napi_env env, napi_value obj, const char *fn, rec_args
 typedef struct {
   rec_args *args;
   train_fns fns;
+  int ranges_calls;  // the calls
   int ranges, workers;
   int call[MAX_RANGES], r0[MAX_RANGES], r1[MAX_RANGES];
   // Per range: held by a thread (1) while it runs a span; the next span's first step (read and
@@ -420,11 +446,19 @@ typedef struct {
   int next[MAX_RANGES];
   _Atomic int finished[MAX_RANGES];
   _Atomic int left;  // ranges not finished
+  // Backward: pack task t < count packs call t's W_hh, the others the hPrev of call
+  // pack_h_call[t − count]; weight task t runs rows [w_i0[t], w_i1[t]) of call w_call[t]'s dW_hh
+  // (w_i0[t] < 0: all of that call's weight gradients, fns.weights).
+  int pack_h_call[MANY_MAX];
+  int weight_tasks;
+  int w_call[MAX_WEIGHT_TASKS], w_i0[MAX_WEIGHT_TASKS], w_i1[MAX_WEIGHT_TASKS];
 } train_job;
 
-static void pack_task(void *ctx, int i) {
+static void pack_task(void *ctx, int t) {
   const train_job *job = ctx;
-  job->fns.pack(&job->args[i]);
+  const int count = job->ranges_calls;
+  if (t < count) job->fns.pack(&job->args[t]);
+  else job->fns.pack_h(&job->args[job->pack_h_call[t - count]]);
 }
 
 // Runs the next span of range c when no other thread holds it; 1 when it did.
@@ -470,9 +504,53 @@ static void rows_task(void *ctx, int task) {
   }
 }
 
-static void weights_task(void *ctx, int i) {
+static void weights_task(void *ctx, int t) {
   const train_job *job = ctx;
-  job->fns.weights(&job->args[i]);
+  const rec_args *a = &job->args[job->w_call[t]];
+  if (job->w_i0[t] < 0) job->fns.weights(a);
+  else job->fns.weights_rows(a, job->w_i0[t], job->w_i1[t]);
+}
+
+// The backward's weight gradients as tasks: a projected call's in one task (its two GEMMs share
+// scratch_b), every other call's dW_hh rows (G·H of them) in parts of whole micro-kernel blocks, as
+// many as its share of all the calls' flops of about WEIGHT_TASKS_PER_THREAD tasks per thread. A
+// bidirectional layer whose one direction's backward was mostly skipped (W1 and W3's last layer)
+// then shares its other direction's dW_hh GEMM between the threads, where one thread ran it alone.
+// Returns how many calls need hPrev packed (their indices in pack_h_call).
+static int plan_weights(train_job *job, int count, int threads, int mr) {
+  double total = 0;
+  for (int i = 0; i < count; i++) {
+    const rec_args *a = &job->args[i];
+    total += (double)a->N * a->O * (a->cell == LSTM ? 4 : a->cell == GRU ? 3 : 1) * a->H;
+  }
+  const int target = threads > 1 ? threads * WEIGHT_TASKS_PER_THREAD : 1;
+  int packs = 0;
+  job->weight_tasks = 0;
+  for (int i = 0; i < count; i++) {
+    const rec_args *a = &job->args[i];
+    const int GH = (a->cell == LSTM ? 4 : a->cell == GRU ? 3 : 1) * a->H;
+    const double flops = (double)a->N * a->O * GH;
+    const int blocks = (GH + mr - 1) / mr;
+    int parts = total > 0 ? (int)(target * flops / total + 0.5) : 1;
+    if (parts < 1 || a->w_hr || a->N == 0) parts = 1;
+    if (parts > blocks) parts = blocks;
+    if (parts > MAX_WEIGHT_TASKS - job->weight_tasks - (count - 1 - i)) parts = 1;
+    if (a->w_hr || a->N == 0) {
+      const int t = job->weight_tasks++;
+      job->w_call[t] = i;
+      job->w_i0[t] = job->w_i1[t] = -1;
+      continue;
+    }
+    job->pack_h_call[packs++] = i;
+    for (int p = 0; p < parts; p++) {
+      const int t = job->weight_tasks++;
+      job->w_call[t] = i;
+      job->w_i0[t] = (int)((long long)blocks * p / parts) * mr;
+      const int i1 = (int)((long long)blocks * (p + 1) / parts) * mr;
+      job->w_i1[t] = i1 < GH ? i1 : GH;
+    }
+  }
+  return packs;
 }
 
 // Splits the rows of a call into `parts` ranges of whole blocks of `mr` rows (the last block may be
@@ -551,9 +629,11 @@ static void run_calls(rec_args *args, int count, int backward) {
   }
   atomic_init(&job->left, job->ranges);
   job->workers = threads < job->ranges ? threads : job->ranges;
-  sl_pool_run(pack_task, job, count);
+  job->ranges_calls = count;
+  const int pack_h = backward ? plan_weights(job, count, threads, mr) : 0;
+  sl_pool_run(pack_task, job, count + pack_h);
   sl_pool_run(rows_task, job, job->workers);
-  if (backward) sl_pool_run(weights_task, job, count);
+  if (backward) sl_pool_run(weights_task, job, job->weight_tasks);
   free(job);
 }
 
@@ -563,9 +643,8 @@ static napi_value call_one(napi_env env, napi_callback_info info, const char *fn
   SL_CALL(env, napi_get_cb_info(env, info, &argc, &obj, NULL, NULL));
   rec_args a;
   arena s;
-  if (!prepare(env, obj, fn, &a, &s)) return NULL;
+  if (!prepare(env, obj, fn, 0, &a, &s)) return NULL;
   run_calls(&a, 1, backward);
-  free(s.base);
   return NULL;
 }
 
@@ -619,10 +698,9 @@ static napi_value call_many(napi_env env, napi_callback_info info, const char *f
       sl_throw_pending(env, "element");
       break;
     }
-    if (!prepare(env, obj, fn, &args[ready], &scratch[ready])) break;
+    if (!prepare(env, obj, fn, (int)ready, &args[ready], &scratch[ready])) break;
   }
   if (ready == count) run_calls(args, (int)count, backward);
-  for (uint32_t i = 0; i < ready; i++) free(scratch[i].base);
   return NULL;
 }
 

@@ -191,6 +191,34 @@ void recurrent_backward_weights(const rec_args *a) {
   }
 }
 
+// The weight gradients split over tasks (recurrent-binding.c's run_calls, a call without a
+// projection): recurrent_backward_pack_h packs hPrev [N, O] as dW_hh's B into scratch_b once per
+// call, before the ranges run (hPrev is the forward's, read only); then
+// recurrent_backward_weights_rows computes the rows [i0, i1) of dW_hh [G·H, O] and db_hh[i0, i1)
+// (the gate columns [i0, i1) of d_rec) on the calling thread. Each element is summed over the N
+// rows by the same instructions as in recurrent_backward_weights (sl_gemm_packed_rows; db_hh's
+// sums are per column), so any split gives its bits.
+void recurrent_backward_pack_h(const rec_args *a) {
+  if (a->N > 0) sl_pack_b(0, a->N, a->O, a->h_prev, a->scratch_b);
+}
+
+void recurrent_backward_weights_rows(const rec_args *a, int i0, int i1) {
+  const int GH = gate_count(a->cell) * a->H;
+  const float *d_rec = a->cell == GRU ? a->dhh : a->dx_proj;
+  if (a->N > 0) sl_gemm_packed_rows(1, GH, a->O, a->N, d_rec, a->scratch_b, a->dw_hh, 1, i0, i1);
+  if (a->db_hh) {
+    float *db = a->db_hh + i0;
+    const int w = i1 - i0;
+    for (int r = 0; r < a->N; r++) {
+      const float *d = d_rec + (size_t)r * GH + i0;
+      int k = 0;
+      for (; k + SL_LANES <= w; k += SL_LANES)
+        wasm_v128_store(db + k, wasm_f32x4_add(wasm_v128_load(db + k), wasm_v128_load(d + k)));
+      for (; k < w; k++) db[k] += d[k];
+    }
+  }
+}
+
 // As recurrent_backward (without a projection, whose weight gradients are recurrent_backward_weights');
 // `threads` is how many threads the steps may split over.
 void recurrent_backward_steps(const rec_args *a, int threads) {
