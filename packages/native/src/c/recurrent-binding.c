@@ -452,6 +452,11 @@ typedef struct {
   int pack_h_call[MANY_MAX];
   int weight_tasks;
   int w_call[MAX_WEIGHT_TASKS], w_i0[MAX_WEIGHT_TASKS], w_i1[MAX_WEIGHT_TASKS];
+  // Per call: its ranges not finished (a weight task of the call may start at 0). Per weight task:
+  // claimed by a thread. Weight tasks not finished.
+  _Atomic int call_ranges[MANY_MAX];
+  _Atomic int w_taken[MAX_WEIGHT_TASKS];
+  _Atomic int w_left;
 } train_job;
 
 static void pack_task(void *ctx, int t) {
@@ -476,32 +481,12 @@ static int run_span(train_job *job, int c) {
     if (job->next[c] >= a->T) {
       atomic_store_explicit(&job->finished[c], 1, memory_order_relaxed);
       atomic_fetch_sub_explicit(&job->left, 1, memory_order_relaxed);
+      // Releases the range's writes (dxProj, dhh: the weight gradients' A) to the weight tasks.
+      atomic_fetch_sub_explicit(&job->call_ranges[job->call[c]], 1, memory_order_release);
     }
   }
   atomic_store_explicit(&job->busy[c], 0, memory_order_release);
   return ran;
-}
-
-// One thread's part of the job: span after span of one range while it lasts, then of any range no
-// other thread holds, until every range is done. A thread waits only when every unfinished range
-// is held by another: it spins a bounded few microseconds, then polls every 20 µs asleep, and
-// takes over the range of a thread the OS has descheduled as soon as that thread's span ends.
-static void rows_task(void *ctx, int task) {
-  train_job *job = ctx;
-  int c = (int)((long long)task * job->ranges / job->workers), waits = 0;
-  while (atomic_load_explicit(&job->left, memory_order_relaxed) > 0) {
-    int ran = -1;
-    for (int n = 0; n < job->ranges && ran < 0; n++)
-      if (run_span(job, (c + n) % job->ranges)) ran = (c + n) % job->ranges;
-    if (ran >= 0) {
-      c = ran;
-      waits = 0;
-    } else if (++waits < WAIT_SPIN) {
-      CPU_RELAX();
-    } else {
-      nanosleep(&(struct timespec){0, 20000}, NULL);
-    }
-  }
 }
 
 static void weights_task(void *ctx, int t) {
@@ -509,6 +494,51 @@ static void weights_task(void *ctx, int t) {
   const rec_args *a = &job->args[job->w_call[t]];
   if (job->w_i0[t] < 0) job->fns.weights(a);
   else job->fns.weights_rows(a, job->w_i0[t], job->w_i1[t]);
+}
+
+// Runs the first weight task no thread has claimed whose call has every range finished; 1 when
+// it did.
+static int run_weights(train_job *job) {
+  for (int t = 0; t < job->weight_tasks; t++) {
+    if (atomic_load_explicit(&job->w_taken[t], memory_order_relaxed)) continue;
+    if (atomic_load_explicit(&job->call_ranges[job->w_call[t]], memory_order_acquire) > 0) continue;
+    int free_ = 0;
+    if (!atomic_compare_exchange_strong_explicit(&job->w_taken[t], &free_, 1, memory_order_relaxed,
+                                                 memory_order_relaxed))
+      continue;
+    weights_task(job, t);
+    atomic_fetch_sub_explicit(&job->w_left, 1, memory_order_relaxed);
+    return 1;
+  }
+  return 0;
+}
+
+// One thread's part of the job: span after span of one range while it lasts, then of any range no
+// other thread holds, until every range is done; in the backward, whenever no range is free, a
+// weight task of a call whose ranges are all done (the first thread to finish its ranges starts on
+// the weight gradients while the other still runs its own), until every weight task is done. A
+// thread waits only when every unfinished range is held by another and no weight task can start:
+// it spins a bounded few microseconds, then polls every 20 µs asleep, and takes over the range of
+// a thread the OS has descheduled as soon as that thread's span ends.
+static void rows_task(void *ctx, int task) {
+  train_job *job = ctx;
+  int c = (int)((long long)task * job->ranges / job->workers), waits = 0;
+  while (atomic_load_explicit(&job->left, memory_order_relaxed) > 0 ||
+         atomic_load_explicit(&job->w_left, memory_order_relaxed) > 0) {
+    int ran = -1;
+    for (int n = 0; n < job->ranges && ran < 0; n++)
+      if (run_span(job, (c + n) % job->ranges)) ran = (c + n) % job->ranges;
+    if (ran >= 0) {
+      c = ran;
+      waits = 0;
+    } else if (run_weights(job)) {
+      waits = 0;
+    } else if (++waits < WAIT_SPIN) {
+      CPU_RELAX();
+    } else {
+      nanosleep(&(struct timespec){0, 20000}, NULL);
+    }
+  }
 }
 
 // The backward's weight gradients as tasks: a projected call's in one task (its two GEMMs share
@@ -628,12 +658,18 @@ static void run_calls(rec_args *args, int count, int backward) {
     split_rows(job, i, &args[i], parts, mr);
   }
   atomic_init(&job->left, job->ranges);
-  job->workers = threads < job->ranges ? threads : job->ranges;
   job->ranges_calls = count;
+  job->weight_tasks = 0;
   const int pack_h = backward ? plan_weights(job, count, threads, mr) : 0;
+  for (int i = 0; i < count; i++) atomic_init(&job->call_ranges[i], 0);
+  for (int k = 0; k < job->ranges; k++) atomic_fetch_add_explicit(&job->call_ranges[job->call[k]], 1, memory_order_relaxed);
+  for (int t = 0; t < job->weight_tasks; t++) atomic_init(&job->w_taken[t], 0);
+  atomic_init(&job->w_left, job->weight_tasks);
+  const int tasks = job->ranges > job->weight_tasks ? job->ranges : job->weight_tasks;
+  job->workers = threads < tasks ? threads : tasks;
   sl_pool_run(pack_task, job, count + pack_h);
+  // The ranges, then (backward) the weight gradients, in one job: no barrier between them.
   sl_pool_run(rows_task, job, job->workers);
-  if (backward) sl_pool_run(weights_task, job, job->weight_tasks);
   free(job);
 }
 
