@@ -31,7 +31,7 @@ void recurrent_forward_rows_portable(const rec_args *a, int r0, int r1, int s0, 
 void recurrent_backward_pack_portable(const rec_args *a);
 void recurrent_backward_rows_portable(const rec_args *a, int r0, int r1, int s0, int s1);
 void recurrent_backward_weights_portable(const rec_args *a);
-void recurrent_backward_pack_h_portable(const rec_args *a);
+void recurrent_backward_rows_packing_portable(const rec_args *a, int r0, int r1, int s0, int s1, float *h_packed);
 void recurrent_backward_weights_rows_portable(const rec_args *a, int i0, int i1);
 void recurrent_infer_rows_portable(const infer_args *a, int r0, int r1);
 void recurrent_infer_pack_portable(const infer_args *a, int u0, int u1);
@@ -44,7 +44,7 @@ void recurrent_forward_rows_avx2(const rec_args *a, int r0, int r1, int s0, int 
 void recurrent_backward_pack_avx2(const rec_args *a);
 void recurrent_backward_rows_avx2(const rec_args *a, int r0, int r1, int s0, int s1);
 void recurrent_backward_weights_avx2(const rec_args *a);
-void recurrent_backward_pack_h_avx2(const rec_args *a);
+void recurrent_backward_rows_packing_avx2(const rec_args *a, int r0, int r1, int s0, int s1, float *h_packed);
 void recurrent_backward_weights_rows_avx2(const rec_args *a, int i0, int i1);
 void recurrent_forward_steps_avx512(const rec_args *a, int threads);
 void recurrent_backward_steps_avx512(const rec_args *a, int threads);
@@ -53,7 +53,7 @@ void recurrent_forward_rows_avx512(const rec_args *a, int r0, int r1, int s0, in
 void recurrent_backward_pack_avx512(const rec_args *a);
 void recurrent_backward_rows_avx512(const rec_args *a, int r0, int r1, int s0, int s1);
 void recurrent_backward_weights_avx512(const rec_args *a);
-void recurrent_backward_pack_h_avx512(const rec_args *a);
+void recurrent_backward_rows_packing_avx512(const rec_args *a, int r0, int r1, int s0, int s1, float *h_packed);
 void recurrent_backward_weights_rows_avx512(const rec_args *a, int i0, int i1);
 void recurrent_infer_rows_avx2(const infer_args *a, int r0, int r1);
 void recurrent_infer_pack_avx2(const infer_args *a, int u0, int u1);
@@ -72,9 +72,9 @@ typedef struct {
   void (*pack)(const rec_args *a);
   void (*rows)(const rec_args *a, int r0, int r1, int s0, int s1);
   void (*weights)(const rec_args *a);  // backward only
-  // Backward only, a call without a projection: hPrev packed as dW_hh's B before the ranges run,
-  // then rows [i0, i1) of dW_hh (and db_hh) as one task of several.
-  void (*pack_h)(const rec_args *a);
+  // Backward only, a call without a projection: its ranges pack hPrev as dW_hh's B as they go
+  // (rows_packing), then rows [i0, i1) of dW_hh (and db_hh) run as one task of several.
+  void (*rows_packing)(const rec_args *a, int r0, int r1, int s0, int s1, float *h_packed);
   void (*weights_rows)(const rec_args *a, int i0, int i1);
 } train_fns;
 
@@ -93,7 +93,7 @@ static const char *gate_isa(void) {
 #define TRAIN_FNS(sfx, backward)                                                                      \
   ((backward) ? (train_fns){recurrent_backward_steps_##sfx, recurrent_backward_pack_##sfx,             \
                             recurrent_backward_rows_##sfx, recurrent_backward_weights_##sfx,           \
-                            recurrent_backward_pack_h_##sfx, recurrent_backward_weights_rows_##sfx}    \
+                            recurrent_backward_rows_packing_##sfx, recurrent_backward_weights_rows_##sfx}    \
               : (train_fns){recurrent_forward_steps_##sfx, recurrent_forward_pack_##sfx,               \
                             recurrent_forward_rows_##sfx, NULL, NULL, NULL})
 
@@ -446,10 +446,10 @@ typedef struct {
   int next[MAX_RANGES];
   _Atomic int finished[MAX_RANGES];
   _Atomic int left;  // ranges not finished
-  // Backward: pack task t < count packs call t's W_hh, the others the hPrev of call
-  // pack_h_call[t − count]; weight task t runs rows [w_i0[t], w_i1[t]) of call w_call[t]'s dW_hh
-  // (w_i0[t] < 0: all of that call's weight gradients, fns.weights).
-  int pack_h_call[MANY_MAX];
+  // Backward: the calls whose ranges pack hPrev (split_weights[i]); weight task t runs rows
+  // [w_i0[t], w_i1[t]) of call w_call[t]'s dW_hh (w_i0[t] < 0: all of that call's weight
+  // gradients, fns.weights).
+  int split_weights[MANY_MAX];
   int weight_tasks;
   int w_call[MAX_WEIGHT_TASKS], w_i0[MAX_WEIGHT_TASKS], w_i1[MAX_WEIGHT_TASKS];
   // Per call: its ranges not finished (a weight task of the call may start at 0). Per weight task:
@@ -459,11 +459,9 @@ typedef struct {
   _Atomic int w_left;
 } train_job;
 
-static void pack_task(void *ctx, int t) {
+static void pack_task(void *ctx, int i) {
   const train_job *job = ctx;
-  const int count = job->ranges_calls;
-  if (t < count) job->fns.pack(&job->args[t]);
-  else job->fns.pack_h(&job->args[job->pack_h_call[t - count]]);
+  job->fns.pack(&job->args[i]);
 }
 
 // Runs the next span of range c when no other thread holds it; 1 when it did.
@@ -476,7 +474,10 @@ static int run_span(train_job *job, int c) {
   const rec_args *a = &job->args[job->call[c]];
   const int s0 = job->next[c], ran = s0 < a->T;
   if (ran) {
-    job->fns.rows(a, job->r0[c], job->r1[c], s0, s0 + SPAN_STEPS);
+    if (job->split_weights[job->call[c]])
+      job->fns.rows_packing(a, job->r0[c], job->r1[c], s0, s0 + SPAN_STEPS, a->scratch_b);
+    else
+      job->fns.rows(a, job->r0[c], job->r1[c], s0, s0 + SPAN_STEPS);
     job->next[c] = s0 + SPAN_STEPS;
     if (job->next[c] >= a->T) {
       atomic_store_explicit(&job->finished[c], 1, memory_order_relaxed);
@@ -546,15 +547,14 @@ static void rows_task(void *ctx, int task) {
 // many as its share of all the calls' flops of about WEIGHT_TASKS_PER_THREAD tasks per thread. A
 // bidirectional layer whose one direction's backward was mostly skipped (W1 and W3's last layer)
 // then shares its other direction's dW_hh GEMM between the threads, where one thread ran it alone.
-// Returns how many calls need hPrev packed (their indices in pack_h_call).
-static int plan_weights(train_job *job, int count, int threads, int mr) {
+// Marks the calls whose ranges pack hPrev (split_weights).
+static void plan_weights(train_job *job, int count, int threads, int mr) {
   double total = 0;
   for (int i = 0; i < count; i++) {
     const rec_args *a = &job->args[i];
     total += (double)a->N * a->O * (a->cell == LSTM ? 4 : a->cell == GRU ? 3 : 1) * a->H;
   }
   const int target = threads > 1 ? threads * WEIGHT_TASKS_PER_THREAD : 1;
-  int packs = 0;
   job->weight_tasks = 0;
   for (int i = 0; i < count; i++) {
     const rec_args *a = &job->args[i];
@@ -571,7 +571,7 @@ static int plan_weights(train_job *job, int count, int threads, int mr) {
       job->w_i0[t] = job->w_i1[t] = -1;
       continue;
     }
-    job->pack_h_call[packs++] = i;
+    job->split_weights[i] = 1;
     for (int p = 0; p < parts; p++) {
       const int t = job->weight_tasks++;
       job->w_call[t] = i;
@@ -580,7 +580,6 @@ static int plan_weights(train_job *job, int count, int threads, int mr) {
       job->w_i1[t] = i1 < GH ? i1 : GH;
     }
   }
-  return packs;
 }
 
 // Splits the rows of a call into `parts` ranges of whole blocks of `mr` rows (the last block may be
@@ -660,14 +659,15 @@ static void run_calls(rec_args *args, int count, int backward) {
   atomic_init(&job->left, job->ranges);
   job->ranges_calls = count;
   job->weight_tasks = 0;
-  const int pack_h = backward ? plan_weights(job, count, threads, mr) : 0;
+  for (int i = 0; i < count; i++) job->split_weights[i] = 0;
+  if (backward) plan_weights(job, count, threads, mr);
   for (int i = 0; i < count; i++) atomic_init(&job->call_ranges[i], 0);
   for (int k = 0; k < job->ranges; k++) atomic_fetch_add_explicit(&job->call_ranges[job->call[k]], 1, memory_order_relaxed);
   for (int t = 0; t < job->weight_tasks; t++) atomic_init(&job->w_taken[t], 0);
   atomic_init(&job->w_left, job->weight_tasks);
   const int tasks = job->ranges > job->weight_tasks ? job->ranges : job->weight_tasks;
   job->workers = threads < tasks ? threads : tasks;
-  sl_pool_run(pack_task, job, count + pack_h);
+  sl_pool_run(pack_task, job, count);
   // The ranges, then (backward) the weight gradients, in one job: no barrier between them.
   sl_pool_run(rows_task, job, job->workers);
   free(job);

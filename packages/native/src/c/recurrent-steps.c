@@ -192,16 +192,12 @@ void recurrent_backward_weights(const rec_args *a) {
 }
 
 // The weight gradients split over tasks (recurrent-binding.c's run_calls, a call without a
-// projection): recurrent_backward_pack_h packs hPrev [N, O] as dW_hh's B into scratch_b once per
-// call, before the ranges run (hPrev is the forward's, read only); then
-// recurrent_backward_weights_rows computes the rows [i0, i1) of dW_hh [G·H, O] and db_hh[i0, i1)
-// (the gate columns [i0, i1) of d_rec) on the calling thread. Each element is summed over the N
-// rows by the same instructions as in recurrent_backward_weights (sl_gemm_packed_rows; db_hh's
-// sums are per column), so any split gives its bits.
-void recurrent_backward_pack_h(const rec_args *a) {
-  if (a->N > 0) sl_pack_b(0, a->N, a->O, a->h_prev, a->scratch_b);
-}
-
+// projection): the ranges of rows pack hPrev [N, O] as dW_hh's B into scratch_b as they go
+// (recurrent_backward_rows_packing), then recurrent_backward_weights_rows computes the rows
+// [i0, i1) of dW_hh [G·H, O] and db_hh[i0, i1) (the gate columns [i0, i1) of d_rec) on the calling
+// thread. Each element is summed over the N rows by the same instructions as in
+// recurrent_backward_weights (sl_gemm_packed_rows; db_hh's sums are per column), so any split
+// gives its bits.
 void recurrent_backward_weights_rows(const rec_args *a, int i0, int i1) {
   const int GH = gate_count(a->cell) * a->H;
   const float *d_rec = a->cell == GRU ? a->dhh : a->dx_proj;
@@ -324,11 +320,35 @@ void recurrent_backward_pack(const rec_args *a) {
   if (a->w_hr) sl_pack_b(0, a->O, a->H, a->w_hr, a->w_hr_packed);
 }
 
+// Rows [p0, p0 + rows) of hPrev [N, O] into h_packed as sl_pack_b(0, N, O, hPrev, h_packed) packs
+// them (gemm.h: packed[(jb · N + p) · NR + t] = hPrev[p, jb · NR + t], the columns past O zero).
+static void pack_h_rows(const rec_args *a, int p0, int rows, float *h_packed) {
+  const int O = a->O, N = a->N, nr = sl_gemm_active()->nr;
+  for (int p = p0; p < p0 + rows; p++) {
+    const float *src = a->h_prev + (size_t)p * O;
+    for (int j0 = 0; j0 < O; j0 += nr) {
+      float *dst = h_packed + ((size_t)(j0 / nr) * N + p) * nr;
+      const int cols = O - j0 < nr ? O - j0 : nr;
+      copy_floats(dst, src + j0, cols);
+      for (int t = cols; t < nr; t++) dst[t] = 0.0f;
+    }
+  }
+}
+
+void recurrent_backward_rows_packing(const rec_args *a, int r0, int r1, int s0, int s1, float *h_packed);
+
 // Backward through time of the batch rows [r0, r1) over the backward's steps [s0, s1) (positions
 // in the reverse of the forward's order: s is the forward's position T − 1 − s), on the calling
 // thread; dh and dc carry between spans in the working buffers. The weight gradients are
 // recurrent_backward_weights', after every range.
 void recurrent_backward_rows(const rec_args *a, int r0, int r1, int s0, int s1) {
+  recurrent_backward_rows_packing(a, r0, r1, s0, s1, NULL);
+}
+
+// As recurrent_backward_rows, and (h_packed not NULL) each step's rows of hPrev packed into
+// h_packed as the weight gradients' B (pack_h_rows), while the gate math has them in cache: the
+// ranges of a call pack every row of hPrev once between them.
+void recurrent_backward_rows_packing(const rec_args *a, int r0, int r1, int s0, int s1, float *h_packed) {
   const int H = a->H, O = a->O, T = a->T, GH = gate_count(a->cell) * H, nr = sl_gemm_active()->nr;
   const int panels_h = (H + nr - 1) / nr, panels_o = (O + nr - 1) / nr;
   // GRU: the gradient of the recurrent pre-activations differs from dxProj in its n part.
@@ -348,6 +368,7 @@ void recurrent_backward_rows(const rec_args *a, int r0, int r1, int s0, int s1) 
       for (; k < bs * O; k++) s.dh[k] += d[k];
     }
     if (a->dh_rows) copy_floats(a->dh_rows + (size_t)row * O, s.dh, bs * O);
+    if (h_packed) pack_h_rows(a, row, bs, h_packed);
     // Projection: h = hFull W_hrᵀ, so dhFull = dh W_hr.
     if (a->w_hr) sl_gemm_panels(bs, H, O, s.dh, 1, &w_hr, 0, panels_h, &s.dh_step, H, 0);
     if (a->cell == LSTM) lstm_backward(&s, row, bs, 0, H);
