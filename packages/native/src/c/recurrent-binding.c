@@ -3,7 +3,8 @@
 // (@seqlab/tensor's backend.ts). Every buffer is the caller's typed array, read and written in
 // place: the working state lives in hN/cN (forward) and dh0/dc0 (backward), the saved buffers are
 // filled exactly as the js kernels fill them. Only the packed weights, the per-step scratch and
-// the weight gradients' operands are allocated here, once per call. Every length is checked
+// the weight gradients' operands are native memory: a buffer the calling thread keeps per call
+// slot and reuses from one call to the next (arena_alloc). Every length is checked
 // against the sizes before native code touches an array: a wrong one is a RangeError.
 // The time loops are recurrent-steps.c's: the batch's rows split over the pool, each range of rows
 // its whole sequence with no barrier per step, or, for a batch too small to split, each step split
@@ -93,7 +94,7 @@ static const char *gate_isa(void) {
 #define TRAIN_FNS(sfx, backward)                                                                      \
   ((backward) ? (train_fns){recurrent_backward_steps_##sfx, recurrent_backward_pack_##sfx,             \
                             recurrent_backward_rows_##sfx, recurrent_backward_weights_##sfx,           \
-                            recurrent_backward_rows_packing_##sfx, recurrent_backward_weights_rows_##sfx}    \
+                            recurrent_backward_rows_packing_##sfx, recurrent_backward_weights_rows_##sfx} \
               : (train_fns){recurrent_forward_steps_##sfx, recurrent_forward_pack_##sfx,               \
                             recurrent_forward_rows_##sfx, NULL, NULL, NULL})
 
@@ -272,16 +273,16 @@ static size_t reserve(arena *s, size_t floats) {
   return at;
 }
 
+// Calls in one *Many list at most.
+#define MANY_MAX 64
+_Static_assert(MANY_MAX <= SL_BUFFER_TRAIN_CALLS, "a kept scratch buffer for every call of a list");
+
 // The training calls' scratch (packed weights, step offsets, a GRU's dhh [N, G·H], the backward's
 // packed hPrev): call `slot`'s buffer of the calling thread, kept across calls and grown on demand
 // (sl_thread_buffer), as recurrentInferMany's. Allocated and freed per call, the backward's 5 to 7
 // MB of a W3 layer-direction were fresh pages every call, page-faulted in by the time loop (about
 // 1,200 faults per call, most of them in gru_backward's first write of dhh). Every float of it is
 // written before it is read.
-// Calls in one *Many list at most.
-#define MANY_MAX 64
-_Static_assert(MANY_MAX <= SL_BUFFER_TRAIN_CALLS, "a kept scratch buffer for every call of a list");
-
 static int arena_alloc(props *p, arena *s, int slot) {
   const size_t want = s->floats ? s->floats : 16;
   s->base = sl_thread_buffer(SL_BUFFER_TRAIN_CALL + slot, want, want);
@@ -296,8 +297,9 @@ static void copy_or_zero(float *dst, const float *src, size_t n) {
 }
 
 // xProj [N, G·H], wHh [G·H, O], h0 [B, O], c0 [B, H] -> out [N, O], hN [B, O], cN [B, H], gates,
-// hPrev, cells, cPrev, hFull, hhN: reads one argument object into `a` and allocates its scratch in
-// `s` (the caller frees s.base); 0 with a pending exception when an argument is wrong.
+// hPrev, cells, cPrev, hFull, hhN: reads one argument object into `a` and takes its scratch in `s`
+// (the calling thread's kept buffer `slot`, arena_alloc); 0 with a pending exception when an
+// argument is wrong.
 static int prepare_forward(napi_env env, napi_value obj, const char *fn, int slot, rec_args *out_a, arena *out_s) {
   props p = {env, obj, fn};
   rec_args a;
@@ -437,7 +439,6 @@ typedef int (*prepare_fn)(napi_env env, napi_value obj, const char *fn, int slot
 typedef struct {
   rec_args *args;
   train_fns fns;
-  int ranges_calls;  // the calls
   int ranges, workers;
   int call[MAX_RANGES], r0[MAX_RANGES], r1[MAX_RANGES];
   // Per range: held by a thread (1) while it runs a span; the next span's first step (read and
@@ -657,7 +658,6 @@ static void run_calls(rec_args *args, int count, int backward) {
     split_rows(job, i, &args[i], parts, mr);
   }
   atomic_init(&job->left, job->ranges);
-  job->ranges_calls = count;
   job->weight_tasks = 0;
   for (int i = 0; i < count; i++) job->split_weights[i] = 0;
   if (backward) plan_weights(job, count, threads, mr);
@@ -726,7 +726,7 @@ static napi_value call_many(napi_env env, napi_callback_info info, const char *f
   uint32_t count = 0;
   if (!read_call_list(env, info, fn, &list, &count)) return NULL;
   rec_args args[MANY_MAX];
-  arena scratch[MANY_MAX];
+  arena scratch[MANY_MAX];  // each the calling thread's kept scratch buffer of its slot (arena_alloc)
   uint32_t ready = 0;
   for (; ready < count; ready++) {
     napi_value obj;

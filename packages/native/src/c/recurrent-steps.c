@@ -16,7 +16,8 @@
 // read-only. Packed batches sort their sequences by decreasing length, so a range's rows are a
 // prefix of each step's rows while the step still has any of them (batch_sizes[t] > r0):
 // recurrent-binding.c balances the ranges by the rows' lengths. The weight gradients stay one
-// GEMM over all N rows after the loop (recurrent_backward_weights).
+// GEMM over all N rows after a call's ranges are done, its rows of dW_hh split into tasks
+// (recurrent_backward_weights_rows; recurrent_backward_weights when not split).
 //
 // By slices of hidden units (recurrent_forward_steps / recurrent_backward_steps): for a batch of
 // one micro-kernel block of rows or less (nothing to split by rows), each step splits over the pool.
