@@ -60,15 +60,23 @@ static inline __attribute__((always_inline)) void kernel_rows(const int R, int k
   store_rows(acc, c, ldc, R, cols, accumulate);
 }
 
+// Blocks of 1 to 5 rows, out of line: the full kernel's code stays as it was.
+static __attribute__((noinline)) void kernel_short(int kc, const float *ap, const float *bp, float *c, int ldc,
+                                                   int rows, int cols, int accumulate) {
+  switch (rows) {
+    case 1: kernel_rows(1, kc, ap, bp, c, ldc, cols, accumulate); break;
+    case 2: kernel_rows(2, kc, ap, bp, c, ldc, cols, accumulate); break;
+    case 3: kernel_rows(3, kc, ap, bp, c, ldc, cols, accumulate); break;
+    case 4: kernel_rows(4, kc, ap, bp, c, ldc, cols, accumulate); break;
+    default: kernel_rows(5, kc, ap, bp, c, ldc, cols, accumulate); break;
+  }
+}
+
 static void kernel_avx2(int kc, const float *ap, const float *bp, float *c, int ldc, int rows, int cols,
                         int accumulate) {
-  switch (rows) {
-    case 1: kernel_rows(1, kc, ap, bp, c, ldc, cols, accumulate); return;
-    case 2: kernel_rows(2, kc, ap, bp, c, ldc, cols, accumulate); return;
-    case 3: kernel_rows(3, kc, ap, bp, c, ldc, cols, accumulate); return;
-    case 4: kernel_rows(4, kc, ap, bp, c, ldc, cols, accumulate); return;
-    case 5: kernel_rows(5, kc, ap, bp, c, ldc, cols, accumulate); return;
-    default: break;
+  if (rows < MR) {
+    if (rows > 0) kernel_short(kc, ap, bp, c, ldc, rows, cols, accumulate);
+    return;
   }
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();

@@ -15,8 +15,8 @@
   c##r##0 = _mm512_fmadd_ps(a, b0, c##r##0);                                                          \
   c##r##1 = _mm512_fmadd_ps(a, b1, c##r##1);
 
-// Stores the accumulators of `rows` rows of C (adding C's old values first when accumulating),
-// the first `cols` columns through masks.
+// kernel_rows' stores: the accumulators of `rows` rows of C (adding C's old values first when
+// accumulating), the first `cols` columns through masks, as the full kernel stores its 8.
 static inline __attribute__((always_inline)) void store_rows(__m512 acc[MR][2], float *c, int ldc, int rows,
                                                              int cols, int accumulate) {
   const int lo = cols >= 16 ? 16 : cols;
@@ -60,17 +60,25 @@ static inline __attribute__((always_inline)) void kernel_rows(const int R, int k
   store_rows(acc, c, ldc, R, cols, accumulate);
 }
 
+// Blocks of 1 to 7 rows, out of line: the full kernel's code stays as it was.
+static __attribute__((noinline)) void kernel_short(int kc, const float *ap, const float *bp, float *c, int ldc,
+                                                   int rows, int cols, int accumulate) {
+  switch (rows) {
+    case 1: kernel_rows(1, kc, ap, bp, c, ldc, cols, accumulate); break;
+    case 2: kernel_rows(2, kc, ap, bp, c, ldc, cols, accumulate); break;
+    case 3: kernel_rows(3, kc, ap, bp, c, ldc, cols, accumulate); break;
+    case 4: kernel_rows(4, kc, ap, bp, c, ldc, cols, accumulate); break;
+    case 5: kernel_rows(5, kc, ap, bp, c, ldc, cols, accumulate); break;
+    case 6: kernel_rows(6, kc, ap, bp, c, ldc, cols, accumulate); break;
+    default: kernel_rows(7, kc, ap, bp, c, ldc, cols, accumulate); break;
+  }
+}
+
 static void kernel_avx512(int kc, const float *ap, const float *bp, float *c, int ldc, int rows, int cols,
                           int accumulate) {
-  switch (rows) {
-    case 1: kernel_rows(1, kc, ap, bp, c, ldc, cols, accumulate); return;
-    case 2: kernel_rows(2, kc, ap, bp, c, ldc, cols, accumulate); return;
-    case 3: kernel_rows(3, kc, ap, bp, c, ldc, cols, accumulate); return;
-    case 4: kernel_rows(4, kc, ap, bp, c, ldc, cols, accumulate); return;
-    case 5: kernel_rows(5, kc, ap, bp, c, ldc, cols, accumulate); return;
-    case 6: kernel_rows(6, kc, ap, bp, c, ldc, cols, accumulate); return;
-    case 7: kernel_rows(7, kc, ap, bp, c, ldc, cols, accumulate); return;
-    default: break;
+  if (rows < MR) {
+    if (rows > 0) kernel_short(kc, ap, bp, c, ldc, rows, cols, accumulate);
+    return;
   }
   __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps();
   __m512 c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
@@ -97,7 +105,19 @@ static void kernel_avx512(int kc, const float *ap, const float *bp, float *c, in
   }
   __m512 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
                        {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
-  store_rows(acc, c, ldc, rows, cols, accumulate);
+  const int lo = cols >= 16 ? 16 : cols;
+  const int hi = cols > 16 ? cols - 16 : 0;
+  const __mmask16 m0 = (__mmask16)((1u << lo) - 1u);
+  const __mmask16 m1 = (__mmask16)((1u << hi) - 1u);
+  for (int r = 0; r < rows; r++) {
+    float *cr = c + (size_t)r * ldc;
+    if (accumulate) {
+      acc[r][0] = _mm512_add_ps(acc[r][0], _mm512_maskz_loadu_ps(m0, cr));
+      acc[r][1] = _mm512_add_ps(acc[r][1], _mm512_maskz_loadu_ps(m1, cr + 16));
+    }
+    _mm512_mask_storeu_ps(cr, m0, acc[r][0]);
+    _mm512_mask_storeu_ps(cr + 16, m1, acc[r][1]);
+  }
 }
 
 static double peak_avx512(long iters) {
