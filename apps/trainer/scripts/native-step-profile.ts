@@ -5,8 +5,10 @@
 // gradients: Aᵀ @ B; --shapes lists them by M x K x N); what no addon call covers is JavaScript (autograd, op checks, allocation)
 // and the garbage collector (its main-thread pauses counted apart).
 //
-//   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/native-step-profile.ts [--workload W1] [--steps 10] [--threads 2] [--shapes]
+//   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/native-step-profile.ts [--workload W1] [--steps 10] [--threads 2] [--shapes] [--cpu]
 //
+// --cpu adds the process's CPU time per category (every thread of the pool): a call whose CPU time is
+// under twice its wall time on two threads left a core idle for the difference.
 // Prints a Markdown table of milliseconds per step (medians over the steps) for tools/bench/PROFILE.md.
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -23,6 +25,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '2' },
     threads: { type: 'string', default: '2' },
     shapes: { type: 'boolean', default: false },
+    cpu: { type: 'boolean', default: false },
   },
 });
 
@@ -36,6 +39,12 @@ const addon = load.addon as unknown as Record<string, (...args: unknown[]) => un
 // Per-step accumulated milliseconds by category.
 let current = new Map<string, number>();
 const add = (key: string, ms: number) => current.set(key, (current.get(key) ?? 0) + ms);
+// With --cpu: the process's CPU time (every thread) by category as well, in a second column.
+let currentCpu = new Map<string, number>();
+const addCpu = (key: string, c0: NodeJS.CpuUsage) => {
+  const c = process.cpuUsage(c0);
+  currentCpu.set(key, (currentCpu.get(key) ?? 0) + (c.user + c.system) / 1000);
+};
 
 function categoryOf(name: string, args: unknown[]): string {
   if (name === 'gemm') {
@@ -59,9 +68,12 @@ for (const name of Object.keys(addon)) {
   const fn = addon[name];
   if (typeof fn !== 'function' || name === 'setThreads' || name === 'threads') continue;
   addon[name] = (...args: unknown[]) => {
+    const c0 = values.cpu ? process.cpuUsage() : undefined;
     const t0 = performance.now();
     const out = fn(...args);
-    add(categoryOf(name, args), performance.now() - t0);
+    const key = categoryOf(name, args);
+    add(key, performance.now() - t0);
+    if (c0) addCpu(key, c0);
     return out;
   };
 }
@@ -77,26 +89,39 @@ const observer = new PerformanceObserver((list) => {
 observer.observe({ entryTypes: ['gc'] });
 
 const steps: Map<string, number>[] = [];
+const cpuSteps: Map<string, number>[] = [];
 const total = Number(values.warmup) + Number(values.steps);
 let timedFrom = 0;
 for (let i = 0; i < total; i++) {
   current = new Map();
+  currentCpu = new Map();
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   if (i === Number(values.warmup)) timedFrom = t0;
   optimizer.zeroGrad();
+  let phase = process.cpuUsage();
   const f0 = performance.now();
   const loss = crossEntropy(forward(), labels);
   add('= forward pass (all of it)', performance.now() - f0);
+  addCpu('= forward pass (all of it)', phase);
+  phase = process.cpuUsage();
   const b0 = performance.now();
   loss.backward();
   add('= backward pass (all of it)', performance.now() - b0);
+  addCpu('= backward pass (all of it)', phase);
+  phase = process.cpuUsage();
   const o0 = performance.now();
   clipGradNorm(params, 5);
   optimizer.step();
   add('= clip + optimizer (all of it)', performance.now() - o0);
+  addCpu('= clip + optimizer (all of it)', phase);
   add('= step', performance.now() - t0);
+  addCpu('= step', c0);
   loss.item();
-  if (i >= Number(values.warmup)) steps.push(current);
+  if (i >= Number(values.warmup)) {
+    steps.push(current);
+    cpuSteps.push(currentCpu);
+  }
 }
 
 const timedTo = performance.now();
@@ -112,11 +137,17 @@ const med = new Map(keys.map((k) => [k, median(steps.map((s) => s.get(k) ?? 0))]
 const stepMs = med.get('= step') ?? 0;
 let inKernels = 0;
 console.log(`${name}, ${values.threads} threads, ${values.steps} steps: ms per step (medians)\n`);
-console.log('| where | ms / step | share |\n|---|---:|---:|');
+const cpuMed = new Map(keys.map((k) => [k, median(cpuSteps.map((s) => s.get(k) ?? 0))]));
+const cpuCol = (k: string) => (values.cpu ? ` ${(cpuMed.get(k) ?? 0).toFixed(1)} |` : '');
+console.log(
+  values.cpu
+    ? '| where | ms / step | share | CPU ms / step (every thread) |\n|---|---:|---:|---:|'
+    : '| where | ms / step | share |\n|---|---:|---:|',
+);
 for (const k of keys) {
   const ms = med.get(k) ?? 0;
   if (!k.startsWith('=')) inKernels += ms;
-  console.log(`| ${k} | ${ms.toFixed(1)} | ${((100 * ms) / stepMs).toFixed(1)}% |`);
+  console.log(`| ${k} | ${ms.toFixed(1)} | ${((100 * ms) / stepMs).toFixed(1)}% |${cpuCol(k)}`);
 }
 const js = stepMs - inKernels - gcMs;
 console.log(

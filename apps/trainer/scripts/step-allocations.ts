@@ -1,4 +1,4 @@
-// Typed-array bytes a training step allocates, by where: the W1/W2/W3 step of `seqlab bench speed
+// Typed-array bytes a training step allocates, by where: the W1/W2/W3 (or W1-packed) step of `seqlab bench speed
 // --mode train` (zeroGrad, forward, cross-entropy, backward, clipGradNorm(5), Adam) with the
 // Float32Array/Float64Array constructors, `slice` and `from` wrapped to count bytes, each allocation
 // filed under its first three stack frames in packages/ or apps/.
@@ -61,29 +61,22 @@ for (const C of [Float32Array, Float64Array] as const) {
 // The packages load after the constructors are wrapped.
 const { crossEntropy } = await import('@seqlab/layers');
 const { registerNative } = await import('@seqlab/native');
-const { Adam, clipGradNorm } = await import('@seqlab/optim');
-const { manualSeed, setBackend } = await import('@seqlab/tensor');
-const { makeBatch } = await import('../src/commands/bench/speed');
-const { SeqClassifier, WORKLOADS } = await import('../src/commands/bench/workloads');
+const { clipGradNorm } = await import('@seqlab/optim');
+const { setBackend } = await import('@seqlab/tensor');
+const { trainingSetup } = await import('./training-setup');
 
 if (values.backend === 'native') {
   const status = registerNative({ threads: 2 });
   if (!status.ok) throw new Error(`native backend unavailable: ${status.reason}`);
 }
 setBackend(values.backend as 'native');
-manualSeed(0);
-const w = WORKLOADS[values.workload as keyof typeof WORKLOADS];
-const model = new SeqClassifier(w);
-const batch = makeBatch(w, 1);
-const params = model.parameters();
-model.train();
-const optimizer = new Adam(params, { lr: 1e-3 });
+const { forward, labels, params, optimizer } = trainingSetup(values.workload ?? 'W2');
 const steps = Number(values.steps);
 const warmup = Number(values.warmup);
 for (let i = 0; i < warmup + steps; i++) {
   counting = i >= warmup;
   optimizer.zeroGrad();
-  const loss = crossEntropy(model.forward(batch.tokens), batch.labels);
+  const loss = crossEntropy(forward(), labels);
   loss.backward();
   clipGradNorm(params, 5);
   optimizer.step();

@@ -172,6 +172,34 @@ describe.skipIf(!load.ok)(`native gemm${skipped}`, () => {
       },
     );
 
+    // The micro-kernel runs a block of fewer rows than it holds (the last block of m, a packed
+    // batch's shrinking recurrent steps) on those rows alone: each of them must be the bits it is
+    // in a full block. k = 300 crosses the 256-deep block (a second, accumulating pass).
+    test('a row of C is the same bits whatever rows are computed with it (m = 1 to 17 against 24)', () => {
+      addon.setIsa(isa);
+      addon.setThreads(1);
+      const next = random(17);
+      const [n, k] = [70, 300];
+      for (const transA of [false, true]) {
+        for (const accumulate of [false, true]) {
+          const a = floats(next, 24 * k);
+          const b = floats(next, k * n);
+          const c0 = floats(next, 24 * n);
+          const full = c0.slice();
+          addon.gemm(transA, false, 24, n, k, a, 0, b, 0, full, 0, accumulate);
+          for (let m = 1; m <= 17; m++) {
+            // op(A)'s first m rows: A [m, k] as it lies, or the first m columns of Aᵀ [k, 24].
+            const am = transA
+              ? Float32Array.from({ length: k * m }, (_, i) => a[Math.floor(i / m) * 24 + (i % m)])
+              : a;
+            const got = c0.slice(0, m * n);
+            addon.gemm(transA, false, m, n, k, am, 0, b, 0, got, 0, accumulate);
+            expectSame(got, full.subarray(0, m * n), `${isa} m=${m} transA=${transA} acc=${accumulate}`);
+          }
+        }
+      }
+    });
+
     test('packB lays op(B) out in panels of nr columns, zero past n, the same on 1, 2 and 3 threads', () => {
       addon.setIsa(isa);
       const nr = addon.gemmInfo().nr;

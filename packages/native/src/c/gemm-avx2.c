@@ -1,5 +1,6 @@
 // AVX2 + FMA micro-kernel (compiled with -mavx2 -mfma): a 6 x 16 block of C in 12 ymm
 // accumulators; per k step two loads of B and six broadcasts of A.
+// A block of fewer than 6 rows runs only its rows' FMAs (kernel_rows).
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 
@@ -8,8 +9,75 @@
 #define MR 6
 #define NR 16
 
+// Stores the accumulators of `rows` rows of C (adding C's old values first when accumulating),
+// the first `cols` columns (through a tile when that is fewer than NR).
+static inline __attribute__((always_inline)) void store_rows(__m256 acc[MR][2], float *c, int ldc, int rows,
+                                                             int cols, int accumulate) {
+  if (cols == NR) {
+    for (int r = 0; r < rows; r++) {
+      float *cr = c + (size_t)r * ldc;
+      if (accumulate) {
+        acc[r][0] = _mm256_add_ps(acc[r][0], _mm256_loadu_ps(cr));
+        acc[r][1] = _mm256_add_ps(acc[r][1], _mm256_loadu_ps(cr + 8));
+      }
+      _mm256_storeu_ps(cr, acc[r][0]);
+      _mm256_storeu_ps(cr + 8, acc[r][1]);
+    }
+    return;
+  }
+  float tile[MR][NR];
+  for (int r = 0; r < rows; r++) {
+    _mm256_storeu_ps(tile[r], acc[r][0]);
+    _mm256_storeu_ps(tile[r] + 8, acc[r][1]);
+    float *cr = c + (size_t)r * ldc;
+    if (accumulate) {
+      for (int t = 0; t < cols; t++) cr[t] += tile[r][t];
+    } else {
+      for (int t = 0; t < cols; t++) cr[t] = tile[r][t];
+    }
+  }
+}
+
+// The block's first R < MR rows alone (R a constant where it is inlined), as gemm-avx512.c's
+// kernel_rows: each element the full kernel's chain of FMAs, so the same bits, for R · 2 FMAs per
+// k step instead of 12.
+static inline __attribute__((always_inline)) void kernel_rows(const int R, int kc, const float *ap,
+                                                              const float *bp, float *c, int ldc, int cols,
+                                                              int accumulate) {
+  __m256 acc[MR][2];
+  for (int r = 0; r < R; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+  for (int p = 0; p < kc; p++) {
+    const __m256 b0 = _mm256_loadu_ps(bp);
+    const __m256 b1 = _mm256_loadu_ps(bp + 8);
+    for (int r = 0; r < R; r++) {
+      const __m256 a = _mm256_broadcast_ss(ap + r);
+      acc[r][0] = _mm256_fmadd_ps(a, b0, acc[r][0]);
+      acc[r][1] = _mm256_fmadd_ps(a, b1, acc[r][1]);
+    }
+    ap += MR;
+    bp += NR;
+  }
+  store_rows(acc, c, ldc, R, cols, accumulate);
+}
+
+// Blocks of 1 to 5 rows, out of line: the full kernel's code stays as it was.
+static __attribute__((noinline)) void kernel_short(int kc, const float *ap, const float *bp, float *c, int ldc,
+                                                   int rows, int cols, int accumulate) {
+  switch (rows) {
+    case 1: kernel_rows(1, kc, ap, bp, c, ldc, cols, accumulate); break;
+    case 2: kernel_rows(2, kc, ap, bp, c, ldc, cols, accumulate); break;
+    case 3: kernel_rows(3, kc, ap, bp, c, ldc, cols, accumulate); break;
+    case 4: kernel_rows(4, kc, ap, bp, c, ldc, cols, accumulate); break;
+    default: kernel_rows(5, kc, ap, bp, c, ldc, cols, accumulate); break;
+  }
+}
+
 static void kernel_avx2(int kc, const float *ap, const float *bp, float *c, int ldc, int rows, int cols,
                         int accumulate) {
+  if (rows < MR) {
+    if (rows > 0) kernel_short(kc, ap, bp, c, ldc, rows, cols, accumulate);
+    return;
+  }
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -42,29 +110,7 @@ static void kernel_avx2(int kc, const float *ap, const float *bp, float *c, int 
     bp += NR;
   }
   __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
-  if (cols == NR) {
-    for (int r = 0; r < rows; r++) {
-      float *cr = c + (size_t)r * ldc;
-      if (accumulate) {
-        acc[r][0] = _mm256_add_ps(acc[r][0], _mm256_loadu_ps(cr));
-        acc[r][1] = _mm256_add_ps(acc[r][1], _mm256_loadu_ps(cr + 8));
-      }
-      _mm256_storeu_ps(cr, acc[r][0]);
-      _mm256_storeu_ps(cr + 8, acc[r][1]);
-    }
-    return;
-  }
-  float tile[MR][NR];
-  for (int r = 0; r < rows; r++) {
-    _mm256_storeu_ps(tile[r], acc[r][0]);
-    _mm256_storeu_ps(tile[r] + 8, acc[r][1]);
-    float *cr = c + (size_t)r * ldc;
-    if (accumulate) {
-      for (int t = 0; t < cols; t++) cr[t] += tile[r][t];
-    } else {
-      for (int t = 0; t < cols; t++) cr[t] = tile[r][t];
-    }
-  }
+  store_rows(acc, c, ldc, rows, cols, accumulate);
 }
 
 static double peak_avx2(long iters) {

@@ -1,7 +1,7 @@
 // AVX-512 micro-kernel (compiled with -mavx512f -mavx512vl -mfma): an 8 x 32 block of C in 16 zmm
 // accumulators; per k step two loads of B and eight broadcasts of A feed 16 FMAs, enough
 // independent chains to keep two FMA pipes busy at a 4-cycle latency. Edge blocks store through
-// masks.
+// masks. A block of fewer than 8 rows runs only its rows' FMAs (kernel_rows).
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 
@@ -15,8 +15,71 @@
   c##r##0 = _mm512_fmadd_ps(a, b0, c##r##0);                                                          \
   c##r##1 = _mm512_fmadd_ps(a, b1, c##r##1);
 
+// kernel_rows' stores: the accumulators of `rows` rows of C (adding C's old values first when
+// accumulating), the first `cols` columns through masks, as the full kernel stores its 8.
+static inline __attribute__((always_inline)) void store_rows(__m512 acc[MR][2], float *c, int ldc, int rows,
+                                                             int cols, int accumulate) {
+  const int lo = cols >= 16 ? 16 : cols;
+  const int hi = cols > 16 ? cols - 16 : 0;
+  const __mmask16 m0 = (__mmask16)((1u << lo) - 1u);
+  const __mmask16 m1 = (__mmask16)((1u << hi) - 1u);
+  for (int r = 0; r < rows; r++) {
+    float *cr = c + (size_t)r * ldc;
+    if (accumulate) {
+      acc[r][0] = _mm512_add_ps(acc[r][0], _mm512_maskz_loadu_ps(m0, cr));
+      acc[r][1] = _mm512_add_ps(acc[r][1], _mm512_maskz_loadu_ps(m1, cr + 16));
+    }
+    _mm512_mask_storeu_ps(cr, m0, acc[r][0]);
+    _mm512_mask_storeu_ps(cr + 16, m1, acc[r][1]);
+  }
+}
+
+// The block's first R < MR rows alone (R a constant where it is inlined): the last block of rows
+// of a product whose m is not a multiple of 8, and the recurrent steps of a packed batch, whose
+// active rows shrink step by step (a W1-packed batch's steps run 1 to 7 rows in a fifth of their
+// blocks). Each element is the same chain of FMAs over the same k as in the full kernel, from zero,
+// then + C: the same bits, for R · 2 FMAs per k step instead of 16. With 2 rows or more the
+// 4-cycle FMA latency still has as many chains as one 512-bit FMA pipe a cycle needs (Zen 4); one
+// row is latency-bound at the cost of two.
+static inline __attribute__((always_inline)) void kernel_rows(const int R, int kc, const float *ap,
+                                                              const float *bp, float *c, int ldc, int cols,
+                                                              int accumulate) {
+  __m512 acc[MR][2];
+  for (int r = 0; r < R; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+  for (int p = 0; p < kc; p++) {
+    const __m512 b0 = _mm512_loadu_ps(bp);
+    const __m512 b1 = _mm512_loadu_ps(bp + 16);
+    for (int r = 0; r < R; r++) {
+      const __m512 a = _mm512_set1_ps(ap[r]);
+      acc[r][0] = _mm512_fmadd_ps(a, b0, acc[r][0]);
+      acc[r][1] = _mm512_fmadd_ps(a, b1, acc[r][1]);
+    }
+    ap += MR;
+    bp += NR;
+  }
+  store_rows(acc, c, ldc, R, cols, accumulate);
+}
+
+// Blocks of 1 to 7 rows, out of line: the full kernel's code stays as it was.
+static __attribute__((noinline)) void kernel_short(int kc, const float *ap, const float *bp, float *c, int ldc,
+                                                   int rows, int cols, int accumulate) {
+  switch (rows) {
+    case 1: kernel_rows(1, kc, ap, bp, c, ldc, cols, accumulate); break;
+    case 2: kernel_rows(2, kc, ap, bp, c, ldc, cols, accumulate); break;
+    case 3: kernel_rows(3, kc, ap, bp, c, ldc, cols, accumulate); break;
+    case 4: kernel_rows(4, kc, ap, bp, c, ldc, cols, accumulate); break;
+    case 5: kernel_rows(5, kc, ap, bp, c, ldc, cols, accumulate); break;
+    case 6: kernel_rows(6, kc, ap, bp, c, ldc, cols, accumulate); break;
+    default: kernel_rows(7, kc, ap, bp, c, ldc, cols, accumulate); break;
+  }
+}
+
 static void kernel_avx512(int kc, const float *ap, const float *bp, float *c, int ldc, int rows, int cols,
                           int accumulate) {
+  if (rows < MR) {
+    if (rows > 0) kernel_short(kc, ap, bp, c, ldc, rows, cols, accumulate);
+    return;
+  }
   __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps();
   __m512 c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
   __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps();

@@ -432,8 +432,9 @@ typedef int (*prepare_fn)(napi_env env, napi_value obj, const char *fn, int slot
 // job and a barrier per step (200 per W2 training step), each a wait for the slowest thread: on a
 // busy machine, for a thread the OS has descheduled (tools/bench/PROFILE.md measures both). Ranges
 // are whole micro-kernel blocks of rows (MR: 8 in AVX-512, 6 in AVX2, 4 in the scalar GEMM under
-// the portable gate math): a block costs the micro-kernel the same with 1 row or MR, so a batch of
-// one block or less has nothing to split by rows and splits each step by hidden units instead, when
+// the portable gate math; a block of fewer rows runs only those rows' FMAs, but streams all of
+// W_hh as a full one does), so a batch of one block or less has nothing to split by rows and
+// splits each step by hidden units instead, when
 // the step is big enough to be worth a barrier (recurrent-steps.c's STEP_SPLIT_FLOPS), else runs on
 // one thread.
 typedef struct {
