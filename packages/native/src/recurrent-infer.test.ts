@@ -1,5 +1,6 @@
 // The native forward-only recurrence (recurrentInferMany, src/c/recurrent-infer.c): on the anchor
-// workloads' batch and hidden sizes (W1, W3: B = 32, H = 256; W2: B = 64, H = 128; fewer steps) and odd ones (H = 37, B = 13),
+// workloads' batch and hidden sizes (W1, W3: B = 32, H = 256; W2: B = 64, H = 128; fewer steps) and odd ones (H = 37, B = 13;
+// H = 300, whose step sums two 256-deep blocks of k),
 // padded and packed, forward and reverse, LSTM, GRU (with and without b_hh) and RNN, it gives the
 // bits of recurrentForward's out, hN and cN, on 1, 2 and 3 threads (the threads split the batch),
 // one direction alone or two written side by side into one output; float64 runs the js kernel;
@@ -153,6 +154,8 @@ const problems: Problem[] = [
   { name: 'odd packed', cell: 'rnn_tanh', H: 37, B: 13, lengths: [9, 9, 8, 8, 7, 5, 5, 4, 3, 3, 2, 1, 1] },
   { name: 'odd', cell: 'rnn_relu', H: 45, B: 19, lengths: Array(19).fill(6) },
   { name: 'unbatched', cell: 'lstm', H: 33, B: 1, lengths: [8] },
+  // H > 256: the step's product sums two of the GEMM's 256-deep blocks of k into each gate.
+  { name: 'two blocks of k', cell: 'lstm', H: 300, B: 11, lengths: [5, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1] },
 ];
 
 describe.skipIf(!load.ok)(`the native forward-only recurrence${skipped}`, () => {
