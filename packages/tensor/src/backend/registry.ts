@@ -4,8 +4,8 @@ import { checkOptions, optionKeys } from '../options';
 import { claimSingleCopy, thisCopy } from '../single-copy';
 import type { Backend } from './backend';
 import { jsBackend } from './js/index';
-import { isWasmSource, type WasmSource } from './wasm/kernel-source';
 import { loadWasmBackend, loadWasmBackendAsync, type WasmBackendLoad } from './wasm/loader';
+import { isWasmSource, type WasmSource } from './wasm/wasm-source';
 
 // Before any state is made: a second copy of the package throws here (see NOTE(one-copy)).
 claimSingleCopy('@seqlab/tensor', thisCopy());
@@ -81,7 +81,7 @@ function wasmError(op: string, load: Extract<WasmBackendLoad, { ok: false }>): B
       op,
       "a Content-Security-Policy that lets the page compile WebAssembly ('wasm-unsafe-eval' in script-src)",
       `one that refuses it (${load.reason})`,
-      "Add 'wasm-unsafe-eval' to the script-src directive of the page (and of a Worker script's response) to run the wasm kernels, or call setBackend('js') to run the pure-TypeScript ones without this message",
+      load.hint,
     );
   }
   if (load.retryAsync) {
