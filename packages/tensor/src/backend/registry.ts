@@ -77,12 +77,8 @@ async function compileWasm(source: WasmSource | undefined): Promise<WasmBackendL
 /** The BackendError for wasm kernels that did not compile (NOTE(wasm-csp)). */
 function wasmError(op: string, load: Extract<WasmBackendLoad, { ok: false }>): BackendError {
   if (load.blockedByCsp) {
-    return new BackendError(
-      op,
-      "a Content-Security-Policy that lets the page compile WebAssembly ('wasm-unsafe-eval' in script-src)",
-      `one that refuses it (${load.reason})`,
-      load.hint,
-    );
+    // Its words come with the load, from the wasm backend's chunk (NOTE(wasm-lazy)).
+    return new BackendError(op, load.expected as string, `one that refuses it (${load.reason})`, load.hint);
   }
   if (load.retryAsync) {
     return new BackendError(

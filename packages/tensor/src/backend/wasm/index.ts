@@ -38,7 +38,14 @@ export interface WasmKernels extends WasmGemm {
  */
 export type WasmKernelsLoad =
   | ({ ok: true; warning?: string } & WasmKernels)
-  | { ok: false; reason: string; blockedByCsp: boolean; retryAsync: boolean; hint?: string };
+  | {
+      ok: false;
+      reason: string;
+      blockedByCsp: boolean;
+      retryAsync: boolean;
+      hint?: string;
+      expected?: string;
+    };
 
 function kernelsOf(load: WasmModuleLoad): WasmKernelsLoad {
   if (!load.ok) return load;

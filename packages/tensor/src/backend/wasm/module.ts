@@ -46,11 +46,20 @@ export interface WasmModule {
  * slower way, see compileKernelSource), or why there is none. `blockedByCsp` is true when the page's
  * Content-Security-Policy refused to compile WebAssembly (see NOTE(wasm-csp)), `retryAsync` when
  * only the synchronous way was refused (a browser's main thread compiles a module over 4 KB only
- * asynchronously: Chromium throws a RangeError) or could not run yet; `hint` says how to fix it.
+ * asynchronously: Chromium throws a RangeError) or could not run yet; `hint` says how to fix it
+ * (with `expected`, a refusal's words for the registry's BackendError).
  */
 export type WasmModuleLoad =
   | { ok: true; module: WasmModule; warning?: string }
-  | { ok: false; reason: string; blockedByCsp: boolean; retryAsync: boolean; hint?: string };
+  | {
+      ok: false;
+      reason: string;
+      blockedByCsp: boolean;
+      retryAsync: boolean;
+      hint?: string;
+      /** What a refusal's BackendError says was expected (`blockedByCsp`). */
+      expected?: string;
+    };
 
 const PAGE = 65536;
 
@@ -77,8 +86,8 @@ const EXPORTS = [
 const CSP_MESSAGE = /Content Security Policy|\bCSP\b|unsafe-eval/i;
 
 /**
- * The hint of the registry's BackendError for a refusal (here, in the wasm backend's chunk of a
- * browser bundle, not in the registry that every page loads).
+ * The hint of the registry's BackendError for a refusal (here, with its `expected` below, in the
+ * wasm backend's chunk of a browser bundle, not in the registry that every page loads).
  */
 const CSP_HINT =
   "Add 'wasm-unsafe-eval' to the script-src directive of the page (and of a Worker script's response) to run the wasm kernels, or call setBackend('js') to run the pure-TypeScript ones without this message";
@@ -96,7 +105,15 @@ const failed = (error: unknown, sync: boolean): WasmModuleLoad => {
   const reason = `compiling the WebAssembly kernels failed: ${(error as Error).message}`;
   const retryAsync = sync && error instanceof RangeError;
   if (!isCspRefusal(error)) return { ok: false, reason, blockedByCsp: false, retryAsync };
-  return { ok: false, reason, blockedByCsp: true, retryAsync, hint: CSP_HINT };
+  return {
+    ok: false,
+    reason,
+    blockedByCsp: true,
+    retryAsync,
+    expected:
+      "a Content-Security-Policy that lets the page compile WebAssembly ('wasm-unsafe-eval' in script-src)",
+    hint: CSP_HINT,
+  };
 };
 
 /** Why this runtime cannot run the kernels (`bytes`, when they are at hand), or null when it can. */
