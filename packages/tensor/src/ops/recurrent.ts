@@ -187,8 +187,8 @@ export interface RecurrentLayerInputs extends Omit<RecurrentSequenceInputs, 'xPr
 
 /**
  * The directions of one recurrent layer (one, or two for a bidirectional one) with their outputs
- * side by side, as `cat(outs, 1)` of `recurrentSequences`' (which it is, when a gradient is
- * needed). Directions given as `input` (not `xProj`) are projected here, inside that node. A backend
+ * side by side, the numbers of `cat(outs, 1)` of `recurrentSequences`' (when a gradient is needed,
+ * `recurrentLayout` writes them, batch-first when asked, in one copy). Directions given as `input` (not `xProj`) are projected here, inside that node. A backend
  * with a `layerInference` hook (the native one) may run the whole layer forward-only instead
  * when no gradient is needed (see `inferRecurrentLayer` of @seqlab/tensor/backend): nothing is
  * saved for a backward, each direction writes straight into its columns of `out`, and the
