@@ -130,7 +130,7 @@ export { sumTo } from './autograd/gradients';
 // Backends (which one runs; writing one: @seqlab/tensor/backend)
 export { getBackend, listBackends, ready, setBackend } from './backend/registry';
 export type { ReadyOptions } from './backend/registry';
-export type { WasmSource } from './backend/wasm/kernel-source';
+export type { WasmSource } from './backend/wasm/wasm-source';
 
 // Options checking (shared by every package's constructors and functions)
 export { checkOptions, optionKeys } from './options';

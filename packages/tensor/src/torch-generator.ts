@@ -7,9 +7,12 @@ const MATRIX_A = 0x9908b0df;
 const UPPER = 0x80000000;
 const LOWER = 0x7fffffff;
 const TWO_POW_32 = 0x100000000;
-/** 2^-24 and 2^-53: the steps of PyTorch's float32 and float64 uniforms. */
-const FLOAT_STEP = 2 ** -24;
-const DOUBLE_STEP = 2 ** -53;
+/**
+ * 2^-24 and 2^-53: the steps of PyTorch's float32 and float64 uniforms (pure calls: a bundler
+ * drops them with the generator, which `**` would keep).
+ */
+const FLOAT_STEP = /* @__PURE__ */ 2 ** -24;
+const DOUBLE_STEP = /* @__PURE__ */ 2 ** -53;
 /** Below this many elements PyTorch draws normals one at a time; from it on, in blocks of 16. */
 const FILL_MIN = 16;
 
@@ -220,7 +223,7 @@ function fusedMultiplyAdd(a: number, b: number, c: number): number {
 }
 
 /** 2π in float32, as PyTorch's vectorised fill holds it. */
-const TWO_PI_F32 = /* @__PURE__ */ Math.fround(2 * Math.PI);
+const TWO_PI_F32 = /* @__PURE__ */ (() => Math.fround(2 * Math.PI))();
 
 /**
  * PyTorch's normal_fill_16: uniforms at [i, i+16) become normals, the first 8 paired with the last 8

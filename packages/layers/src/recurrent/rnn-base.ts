@@ -1,6 +1,7 @@
 import {
   assertTensor,
   ConfigError,
+  cat,
   dropout,
   formatShape,
   indexSelect,
@@ -10,11 +11,8 @@ import {
   type RecurrentLayerInputs,
   recurrentLayer,
   ShapeError,
-  stack,
-  type Tensor,
-  tensor,
+  Tensor,
   uniform,
-  zeros,
 } from '@seqlab/tensor';
 import { Module } from '../module';
 import { warn } from '../warn';
@@ -80,14 +78,10 @@ export interface GradientRecord {
   batchSizes: Int32Array;
 }
 
-// PyTorch's `mode` spelling (RNNBase.mode) and the fused kernel's cell it runs.
+// PyTorch's `mode` spelling (RNNBase.mode); the fused kernel's cell it runs is the same name in
+// lower case (`LSTM` → `lstm`, `RNN_TANH` → `rnn_tanh`).
 type Mode = 'LSTM' | 'GRU' | 'RNN_TANH' | 'RNN_RELU';
-const CELL: Record<Mode, RecurrentCell> = {
-  LSTM: 'lstm',
-  GRU: 'gru',
-  RNN_TANH: 'rnn_tanh',
-  RNN_RELU: 'rnn_relu',
-};
+const cellOf = (mode: Mode) => mode.toLowerCase() as Lowercase<Mode> satisfies RecurrentCell;
 
 interface LayerWeights {
   wIh: Tensor;
@@ -174,7 +168,7 @@ export abstract class RNNBase extends Module {
     // Every parameter is U(−1/√H, 1/√H), drawn in that order.
     const H = hiddenSize;
     const O = projSize || H;
-    const GH = RECURRENT_GATES[CELL[mode]] * H;
+    const GH = RECURRENT_GATES[cellOf(mode)] * H;
     const D = this.bidirectional ? 2 : 1;
     const k = 1 / Math.sqrt(H);
     for (let layer = 0; layer < numLayers; layer++) {
@@ -250,6 +244,7 @@ export abstract class RNNBase extends Module {
     const op = this.opName;
     if (!(input instanceof PackedSequence)) assertTensor(op, input, 'input (or a PackedSequence)');
     const lstm = this.mode === 'LSTM';
+    const gru = this.mode === 'GRU';
     const H = this.hiddenSize;
     const O = this.projSize || H;
     const D = this.numDirections;
@@ -306,12 +301,12 @@ export abstract class RNNBase extends Module {
         const w = this.#weights[layer][d];
         // x W_ihᵀ + b_ih (+ b_hh, except GRU, whose b_hh sits inside the reset gate's product).
         // recurrentLayer makes it (linear), or the backend fuses it into the recurrence in inference.
-        const biases = [w.bIh, this.mode === 'GRU' ? null : w.bHh].filter((b): b is Tensor => b !== null);
+        const biases = [w.bIh, gru ? null : w.bHh].filter((b): b is Tensor => b !== null);
         const s = layer * D + d;
         const record: GradientRecord = { layer, direction: d, dh: null, dc: null, batchSizes };
         records.push(record);
         inputs.push({
-          cell: CELL[this.mode],
+          cell: cellOf(this.mode),
           input: {
             x: layerInput,
             wIh: w.wIh,
@@ -319,7 +314,7 @@ export abstract class RNNBase extends Module {
             ...(rowsBatchFirst && layer === 0 ? { batchFirst: true } : {}),
           },
           wHh: w.wHh,
-          bHh: this.mode === 'GRU' ? w.bHh : null,
+          bHh: gru ? w.bHh : null,
           wHr: w.wHr,
           h0: h0.select(0, s),
           c0: c0 ? c0.select(0, s) : null,
@@ -353,15 +348,15 @@ export abstract class RNNBase extends Module {
     this.lastGates = this.recordGates ? gates : null;
     this.lastGradients = this.trackGradients ? grads : null;
 
-    const unsort = packed && input.unsortedIndices ? tensor(input.unsortedIndices) : null;
-    let hN = stack(hs, 0);
-    let cN = lstm ? stack(cs, 0) : null;
+    const unsort = packed && input.unsortedIndices ? indices(input.unsortedIndices) : null;
+    let hN = stackStates(hs);
+    let cN = lstm ? stackStates(cs) : null;
     if (unsort) {
       hN = indexSelect(hN, 1, unsort);
       if (cN) cN = indexSelect(cN, 1, unsort);
     }
     if (packed) return { output: input.withData(layerInput), hN, cN };
-    let output = rowsBatchFirst ? layerInput.reshape([B, T, D * O]) : layerInput.reshape([T, B, D * O]);
+    let output = layerInput.reshape(rowsBatchFirst ? [B, T, D * O] : [T, B, D * O]);
     if (unbatched) {
       output = output.squeeze(1);
       hN = hN.squeeze(1);
@@ -381,12 +376,29 @@ export abstract class RNNBase extends Module {
     sorted: Int32Array | null,
   ): Tensor {
     const LD = this.numLayers * this.numDirections;
-    if (!given) return zeros([LD, B, size]);
+    if (!given) return new Tensor(new Float32Array(LD * B * size), [LD, B, size], 'float32');
     const want = unbatched ? [LD, size] : [LD, B, size];
     if (given.ndim !== want.length || given.shape.some((s, i) => s !== want[i])) {
       throw new ShapeError(op, `${name} of shape ${formatShape(want)}`, formatShape(given.shape));
     }
     const s = unbatched ? given.unsqueeze(1) : given;
-    return sorted ? indexSelect(s, 1, tensor(sorted)) : s;
+    return sorted ? indexSelect(s, 1, indices(sorted)) : s;
   }
+}
+
+// The two helpers below (and the zero state above, `zeros([LD, B, size])`'s) are what
+// `tensor(index)` and `stack(states, 0)` do with these arguments, without the general code of
+// either (their checks, the nested-array reader) in a bundle that needs only a forward.
+
+/** A packed batch's permutation as an int32 tensor (sharing it, as `tensor(index)` does). */
+function indices(index: Int32Array): Tensor {
+  return new Tensor(index, [index.length], 'int32');
+}
+
+/** Each layer-direction's final state [B, ·] stacked into [L·D, B, ·] (`stack(states, 0)`'s numbers and gradient). */
+function stackStates(states: readonly Tensor[]): Tensor {
+  return cat(
+    states.map((t) => t.unsqueeze(0)),
+    0,
+  );
 }

@@ -9,7 +9,10 @@ export interface RNNCellOptions extends CellOptions {
   nonlinearity?: 'tanh' | 'relu';
 }
 
-const RNN_CELL_KEYS = /* @__PURE__ */ optionKeys<RNNCellOptions>({ ...CELL_KEYS, nonlinearity: true });
+// Object.assign, not a spread, so that a bundle without RNNCell drops it (a pure call; a spread may run getters).
+const RNN_CELL_KEYS = /* @__PURE__ */ optionKeys<RNNCellOptions>(
+  /* @__PURE__ */ Object.assign({}, CELL_KEYS, { nonlinearity: true as const }),
+);
 
 /**
  * One step of an Elman RNN (torch.nn.RNNCell): h' = act(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh).

@@ -10,7 +10,10 @@ export interface RNNOptions extends RNNBaseOptions {
   nonlinearity?: 'tanh' | 'relu';
 }
 
-const RNN_KEYS = /* @__PURE__ */ optionKeys<RNNOptions>({ ...RNN_BASE_KEYS, nonlinearity: true });
+// Object.assign, not a spread, so that a bundle without RNN drops it (a pure call; a spread may run getters).
+const RNN_KEYS = /* @__PURE__ */ optionKeys<RNNOptions>(
+  /* @__PURE__ */ Object.assign({}, RNN_BASE_KEYS, { nonlinearity: true as const }),
+);
 
 /**
  * A multi-layer Elman RNN (torch.nn.RNN): h_t = act(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh) with

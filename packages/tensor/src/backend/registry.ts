@@ -4,8 +4,8 @@ import { checkOptions, optionKeys } from '../options';
 import { claimSingleCopy, thisCopy } from '../single-copy';
 import type { Backend } from './backend';
 import { jsBackend } from './js/index';
-import { isWasmSource, type WasmSource } from './wasm/kernel-source';
 import { loadWasmBackend, loadWasmBackendAsync, type WasmBackendLoad } from './wasm/loader';
+import { isWasmSource, type WasmSource } from './wasm/wasm-source';
 
 // Before any state is made: a second copy of the package throws here (see NOTE(one-copy)).
 claimSingleCopy('@seqlab/tensor', thisCopy());
@@ -77,12 +77,8 @@ async function compileWasm(source: WasmSource | undefined): Promise<WasmBackendL
 /** The BackendError for wasm kernels that did not compile (NOTE(wasm-csp)). */
 function wasmError(op: string, load: Extract<WasmBackendLoad, { ok: false }>): BackendError {
   if (load.blockedByCsp) {
-    return new BackendError(
-      op,
-      "a Content-Security-Policy that lets the page compile WebAssembly ('wasm-unsafe-eval' in script-src)",
-      `one that refuses it (${load.reason})`,
-      "Add 'wasm-unsafe-eval' to the script-src directive of the page (and of a Worker script's response) to run the wasm kernels, or call setBackend('js') to run the pure-TypeScript ones without this message",
-    );
+    // Its words come with the load, from the wasm backend's chunk (NOTE(wasm-lazy)).
+    return new BackendError(op, load.expected as string, `one that refuses it (${load.reason})`, load.hint);
   }
   if (load.retryAsync) {
     return new BackendError(

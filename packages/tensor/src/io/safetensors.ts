@@ -29,8 +29,11 @@ import {
 
 export type { ParsedSafetensors, RawTensor, SafetensorsDType } from './safetensors-spec';
 
-/** True on every platform seqlab targets; the byte swaps below only run on big-endian hosts. */
-const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/**
+ * True on every platform seqlab targets; the byte swaps below only run on big-endian hosts. A pure
+ * call, so that a bundle without the safetensors reader drops it.
+ */
+const HOST_IS_LITTLE_ENDIAN = /* @__PURE__ */ (() => new Uint8Array(new Uint16Array([1]).buffer)[0] === 1)();
 
 const utf8Encoder = /* @__PURE__ */ new TextEncoder();
 

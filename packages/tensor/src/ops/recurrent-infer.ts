@@ -46,7 +46,7 @@ export function inferRecurrentLayer(
     return inferLayer(kernels, list, true, xBatchFirst, outBatchFirst);
   if (!kernels.recurrentInferMany) return null;
   const result = inferLayer(kernels, projectLayer(list, xBatchFirst), false);
-  return outBatchFirst ? batchFirstOutputs(result, list) : result;
+  return outBatchFirst ? batchFirstOutputs([result.out], result.directions, list) : result;
 }
 
 /**

@@ -1,10 +1,10 @@
 import { recordOp } from '../autograd/function';
 import type { RecurrentCell } from '../backend/backend';
 import { backend } from '../backend/registry';
-import { ConfigError } from '../errors';
+import { ConfigError, ShapeError } from '../errors';
 import type { Tensor } from '../tensor';
-import { cat } from './movement';
 import { checkInputs, prepare, type SequenceInputs } from './recurrent-direction';
+import { recurrentLayout } from './recurrent-layout';
 import { projectInput } from './recurrent-projection';
 
 /** Per-step gradients captured by `recurrentSequence` during backward (for diagnostics). */
@@ -187,8 +187,8 @@ export interface RecurrentLayerInputs extends Omit<RecurrentSequenceInputs, 'xPr
 
 /**
  * The directions of one recurrent layer (one, or two for a bidirectional one) with their outputs
- * side by side, as `cat(outs, 1)` of `recurrentSequences`' (which it is, when a gradient is
- * needed). Directions given as `input` (not `xProj`) are projected here, inside that node. A backend
+ * side by side, the numbers of `cat(outs, 1)` of `recurrentSequences`' (when a gradient is needed,
+ * `recurrentLayout` writes them, batch-first when asked, in one copy). Directions given as `input` (not `xProj`) are projected here, inside that node. A backend
  * with a `layerInference` hook (the native one) may run the whole layer forward-only instead
  * when no gradient is needed (see `inferRecurrentLayer` of @seqlab/tensor/backend): nothing is
  * saved for a backward, each direction writes straight into its columns of `out`, and the
@@ -198,6 +198,7 @@ export function recurrentLayer(
   list: readonly RecurrentLayerInputs[],
   options: RecurrentLayerOptions = {},
 ): RecurrentLayerOutputs {
+  let first: { N: number; O: number } | undefined;
   for (const i of list) {
     if ((i.xProj === undefined) === (i.input === undefined))
       throw new ConfigError(
@@ -206,28 +207,31 @@ export function recurrentLayer(
         i.xProj ? 'both' : 'neither',
       );
     // Before linear, so that every backend names the same mistake.
-    if (i.input) checkInputs(i);
+    const s = checkInputs(i);
+    first ??= s;
+    if (s.N !== first.N || s.O !== first.O)
+      throw new ShapeError(
+        'recurrentLayer',
+        `every direction with N=${first.N} rows of ${first.O} features`,
+        `${s.N} of ${s.O}`,
+      );
   }
   const outBatchFirst = options.batchFirst === true;
   const xBatchFirst = checkBatchFirst(list, outBatchFirst);
   const inferred = backend().layerInference?.(list, { xBatchFirst, outBatchFirst });
   if (inferred) return inferred;
   const directions = fusedSequences(projectLayer(list, xBatchFirst));
-  const out =
-    directions.length === 1
-      ? directions[0].out
-      : cat(
-          directions.map((d) => d.out),
-          1,
-        );
-  return outBatchFirst ? batchFirstOutputs({ out, directions }, list) : { out, directions };
+  const outs = directions.map((d) => d.out);
+  // The directions side by side (and batch-first) in one copy: see recurrentLayout.
+  if (outBatchFirst) return batchFirstOutputs(outs, directions, list);
+  return { out: outs.length === 1 ? outs[0] : recurrentLayout(outs, 1, outs[0].shape[0], false), directions };
 }
 
 /**
  * The directions of `recurrentLayer` with every `input` projected as `linear` does (its own xProj,
  * which the kernel may use as scratch), the projection kept beside it for the recurrence's node,
  * which differentiates it (no `linear` node). Batch-first rows go time-major first (one copy for
- * the directions that share an x).
+ * the directions that share an x, `recurrentLayout`).
  */
 export function projectLayer(list: readonly RecurrentLayerInputs[], xBatchFirst: boolean): SequenceInputs[] {
   const timeMajor = new Map<Tensor, Tensor>();
@@ -236,7 +240,7 @@ export function projectLayer(list: readonly RecurrentLayerInputs[], xBatchFirst:
     const { x } = i.input;
     let rows = xBatchFirst ? timeMajor.get(x) : x;
     if (!rows) {
-      rows = swapRows(x, i.h0.shape[0], i.batchSizes.length);
+      rows = recurrentLayout([x], i.h0.shape[0], i.batchSizes.length, true);
       timeMajor.set(x, rows);
     }
     const projection = { x: rows, wIh: i.input.wIh, biases: i.input.biases };
@@ -244,34 +248,30 @@ export function projectLayer(list: readonly RecurrentLayerInputs[], xBatchFirst:
   });
 }
 
-/** A layer's time-major outputs in batch-first row order (each direction's own out transposed only when someone reads it). */
+/**
+ * A layer's outputs in batch-first row order: `parts`, its time-major output (whole, or each
+ * direction's), side by side in one copy, and each direction's own out transposed only when
+ * someone reads it.
+ */
 export function batchFirstOutputs(
-  result: RecurrentLayerOutputs,
+  parts: readonly Tensor[],
+  directions: readonly RecurrentSequenceOutputs[],
   list: readonly RecurrentLayerInputs[],
 ): RecurrentLayerOutputs {
   const T = list[0].batchSizes.length;
   const B = list[0].h0.shape[0];
   return {
-    out: swapRows(result.out, T, B),
-    directions: result.directions.map(({ hN, cN, gates, cells }, d) => ({
+    out: recurrentLayout(parts, T, B, true),
+    directions: directions.map(({ hN, cN, gates, cells }, d) => ({
       hN,
       cN,
       gates,
       cells,
       get out() {
-        return swapRows(result.directions[d].out, T, B);
+        return recurrentLayout([directions[d].out], T, B, true);
       },
     })),
   };
-}
-
-/** Rows [P·Q, F] in (p, q) order as rows in (q, p) order: a transpose of [P, Q, F] (a copy; gradients flow). */
-function swapRows(x: Tensor, P: number, Q: number): Tensor {
-  const F = x.shape[1];
-  return x
-    .reshape([P, Q, F])
-    .transpose(0, 1)
-    .reshape([P * Q, F]);
 }
 
 /** Whether the layer's input rows are batch-first (every direction's or none); batch-first rows need a padded batch. */

@@ -4,7 +4,6 @@ import { jsBackend } from '../js/index';
 import { makeRecurrentKernels } from '../js/recurrent/loop';
 import { makeWasmGemm, type WasmGemm } from './gemm';
 import { defaultKernelSource, kernelBytesSync } from './kernel-bytes';
-import type { WasmSource } from './kernel-source';
 import {
   instantiateKernels,
   instantiateKernelsAsync,
@@ -13,6 +12,7 @@ import {
   type WasmModuleLoad,
 } from './module';
 import { makeWasmRecurrent } from './recurrent';
+import type { WasmSource } from './wasm-source';
 
 // The wasm backend: the js backend with its GEMMs (every matmul and input projection, forward and
 // backward; gemm.ts) and its fused recurrence (the time loop, every step's GEMM and the gate math,
@@ -38,7 +38,14 @@ export interface WasmKernels extends WasmGemm {
  */
 export type WasmKernelsLoad =
   | ({ ok: true; warning?: string } & WasmKernels)
-  | { ok: false; reason: string; blockedByCsp: boolean; retryAsync: boolean; hint?: string };
+  | {
+      ok: false;
+      reason: string;
+      blockedByCsp: boolean;
+      retryAsync: boolean;
+      hint?: string;
+      expected?: string;
+    };
 
 function kernelsOf(load: WasmModuleLoad): WasmKernelsLoad {
   if (!load.ok) return load;

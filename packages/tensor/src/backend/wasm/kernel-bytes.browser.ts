@@ -1,4 +1,4 @@
-import type { WasmSource } from './kernel-source';
+import type { WasmSource } from './wasm-source';
 
 // The ES module build's kernel-bytes.ts (NOTE(wasm-bytes)): no bytes in the JavaScript; `ready()`
 // fetches kernels.wasm from beside this module.

@@ -1,5 +1,5 @@
-import type { WasmSource } from './kernel-source';
 import { KERNELS_BASE64 } from './kernels';
+import type { WasmSource } from './wasm-source';
 
 // NOTE(wasm-bytes): where the registry gets the module (built by tools/wasm/build.mjs from the C
 // files beside this one, in two forms: kernels.ts, 64 KB of base64, and kernels.wasm, 48 KB).

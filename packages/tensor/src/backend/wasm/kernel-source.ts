@@ -1,36 +1,15 @@
 import { BackendError } from '../../errors';
+import type { WasmSource } from './wasm-source';
 
 // Where `ready()` gets the compiled module from (NOTE(wasm-bytes) in kernel-bytes.ts): the build's
 // default (the bytes in Node's build, kernels.wasm beside the ES module build) or the application's
-// `ready({ wasm })`.
-
-/**
- * The wasm kernels as `ready({ wasm })` takes them: the URL of a `kernels.wasm` (a string, resolved
- * as `fetch` resolves it, or a URL), a `Response` (e.g. from a cache or a fetch with credentials),
- * the module's bytes (an ArrayBuffer or a typed array), or a `WebAssembly.Module` compiled by the
- * application.
- */
-export type WasmSource = string | URL | Response | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
+// `ready({ wasm })` (the type and its check are wasm-source.ts).
 
 /** What `compileKernelSource` gave: the module, with a warning when it took a slower way. */
 export interface CompiledKernels {
   module: WebAssembly.Module;
   /** A BackendError's text to print once (console.warn): the kernels compiled, but not streaming. */
   warning?: string;
-}
-
-/** Whether `value` is a WasmSource (what `ready({ wasm })` accepts). */
-export function isWasmSource(value: unknown): value is WasmSource {
-  return (
-    typeof value === 'string' ||
-    value instanceof URL ||
-    value instanceof ArrayBuffer ||
-    ArrayBuffer.isView(value) ||
-    (typeof Response === 'function' && value instanceof Response) ||
-    (typeof WebAssembly === 'object' &&
-      typeof WebAssembly.Module?.prototype === 'object' &&
-      value instanceof WebAssembly.Module)
-  );
 }
 
 /**
@@ -41,7 +20,7 @@ export class KernelFetchError extends Error {
   override name = 'KernelFetchError';
 }
 
-/** The hint of a kernels.wasm that could not be fetched (short: it is part of every page's bundle). */
+/** The hint of a kernels.wasm that could not be fetched (in the wasm backend's chunk, loaded by `ready()`). */
 export const FETCH_HINT =
   'Copy node_modules/@seqlab/tensor/dist/kernels.wasm beside the bundle (Vite and webpack do, esbuild does not), or pass its URL or bytes to ready({ wasm })';
 

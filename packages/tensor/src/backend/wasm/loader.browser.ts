@@ -1,5 +1,5 @@
-import type { WasmSource } from './kernel-source';
 import type { WasmBackendLoad } from './loader';
+import type { WasmSource } from './wasm-source';
 
 // NOTE(wasm-lazy) in loader.ts: the ES module build's loader, which imports the wasm backend's
 // JavaScript only when `ready()` asks for it (a chunk of its own in an app's bundle).

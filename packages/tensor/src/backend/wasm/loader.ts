@@ -1,6 +1,6 @@
 import type { Backend } from '../backend';
 import { createWasmBackend, loadWasmKernels, loadWasmKernelsAsync, type WasmKernelsLoad } from './index';
-import type { WasmSource } from './kernel-source';
+import type { WasmSource } from './wasm-source';
 
 // NOTE(wasm-lazy): what the registry loads the wasm backend through. Two builds of this file, as of
 // kernel-bytes.ts (NOTE(wasm-bytes)):

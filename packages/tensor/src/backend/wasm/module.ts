@@ -1,5 +1,6 @@
 import type { FloatStorage } from '../../dtype';
-import { compileKernelSource, FETCH_HINT, KernelFetchError, type WasmSource } from './kernel-source';
+import { compileKernelSource, FETCH_HINT, KernelFetchError } from './kernel-source';
+import type { WasmSource } from './wasm-source';
 
 // The compiled module (kernels.ts and kernels.wasm, built from the C files beside this one) and its memory, which
 // the GEMM (gemm.ts) and the fused recurrence (recurrent.ts) share: each call lays its operands out
@@ -45,11 +46,20 @@ export interface WasmModule {
  * slower way, see compileKernelSource), or why there is none. `blockedByCsp` is true when the page's
  * Content-Security-Policy refused to compile WebAssembly (see NOTE(wasm-csp)), `retryAsync` when
  * only the synchronous way was refused (a browser's main thread compiles a module over 4 KB only
- * asynchronously: Chromium throws a RangeError) or could not run yet; `hint` says how to fix it.
+ * asynchronously: Chromium throws a RangeError) or could not run yet; `hint` says how to fix it
+ * (with `expected`, a refusal's words for the registry's BackendError).
  */
 export type WasmModuleLoad =
   | { ok: true; module: WasmModule; warning?: string }
-  | { ok: false; reason: string; blockedByCsp: boolean; retryAsync: boolean; hint?: string };
+  | {
+      ok: false;
+      reason: string;
+      blockedByCsp: boolean;
+      retryAsync: boolean;
+      hint?: string;
+      /** What a refusal's BackendError says was expected (`blockedByCsp`). */
+      expected?: string;
+    };
 
 const PAGE = 65536;
 
@@ -75,6 +85,13 @@ const EXPORTS = [
 // never a quiet switch to the js kernels.
 const CSP_MESSAGE = /Content Security Policy|\bCSP\b|unsafe-eval/i;
 
+/**
+ * The hint of the registry's BackendError for a refusal (here, with its `expected` below, in the
+ * wasm backend's chunk of a browser bundle, not in the registry that every page loads).
+ */
+const CSP_HINT =
+  "Add 'wasm-unsafe-eval' to the script-src directive of the page (and of a Worker script's response) to run the wasm kernels, or call setBackend('js') to run the pure-TypeScript ones without this message";
+
 /** Whether a compile error is a Content-Security-Policy refusal (NOTE(wasm-csp)). */
 export function isCspRefusal(error: unknown): boolean {
   return error instanceof EvalError || (error instanceof Error && CSP_MESSAGE.test(error.message));
@@ -85,11 +102,17 @@ const failed = (error: unknown, sync: boolean): WasmModuleLoad => {
     const reason = `loading the WebAssembly kernels failed: ${error.message}`;
     return { ok: false, reason, blockedByCsp: false, retryAsync: false, hint: FETCH_HINT };
   }
+  const reason = `compiling the WebAssembly kernels failed: ${(error as Error).message}`;
+  const retryAsync = sync && error instanceof RangeError;
+  if (!isCspRefusal(error)) return { ok: false, reason, blockedByCsp: false, retryAsync };
   return {
     ok: false,
-    reason: `compiling the WebAssembly kernels failed: ${(error as Error).message}`,
-    blockedByCsp: isCspRefusal(error),
-    retryAsync: sync && error instanceof RangeError,
+    reason,
+    blockedByCsp: true,
+    retryAsync,
+    expected:
+      "a Content-Security-Policy that lets the page compile WebAssembly ('wasm-unsafe-eval' in script-src)",
+    hint: CSP_HINT,
   };
 };
 
