@@ -15,8 +15,8 @@
   c##r##0 = _mm512_fmadd_ps(a, b0, c##r##0);                                                          \
   c##r##1 = _mm512_fmadd_ps(a, b1, c##r##1);
 
-// kernel_rows' stores: the accumulators of `rows` rows of C (adding C's old values first when
-// accumulating), the first `cols` columns through masks, as the full kernel stores its 8.
+// The kernels' stores: the accumulators of `rows` rows of C (adding C's old values first when
+// accumulating), the first `cols` columns through masks: the full kernel's 8 and kernel_rows' R.
 static inline __attribute__((always_inline)) void store_rows(__m512 acc[MR][2], float *c, int ldc, int rows,
                                                              int cols, int accumulate) {
   const int lo = cols >= 16 ? 16 : cols;
@@ -105,19 +105,7 @@ static void kernel_avx512(int kc, const float *ap, const float *bp, float *c, in
   }
   __m512 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
                        {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
-  const int lo = cols >= 16 ? 16 : cols;
-  const int hi = cols > 16 ? cols - 16 : 0;
-  const __mmask16 m0 = (__mmask16)((1u << lo) - 1u);
-  const __mmask16 m1 = (__mmask16)((1u << hi) - 1u);
-  for (int r = 0; r < rows; r++) {
-    float *cr = c + (size_t)r * ldc;
-    if (accumulate) {
-      acc[r][0] = _mm512_add_ps(acc[r][0], _mm512_maskz_loadu_ps(m0, cr));
-      acc[r][1] = _mm512_add_ps(acc[r][1], _mm512_maskz_loadu_ps(m1, cr + 16));
-    }
-    _mm512_mask_storeu_ps(cr, m0, acc[r][0]);
-    _mm512_mask_storeu_ps(cr + 16, m1, acc[r][1]);
-  }
+  store_rows(acc, c, ldc, rows, cols, accumulate);
 }
 
 static double peak_avx512(long iters) {
