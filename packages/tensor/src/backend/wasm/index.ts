@@ -8,6 +8,7 @@ import {
   instantiateKernels,
   instantiateKernelsAsync,
   type KernelExports,
+  type WasmLoadFailure,
   type WasmModule,
   type WasmModuleLoad,
 } from './module';
@@ -36,16 +37,7 @@ export interface WasmKernels extends WasmGemm {
  * compile WebAssembly, see NOTE(wasm-csp); `retryAsync`: only the synchronous way failed, and
  * `loadWasmKernelsAsync` may succeed; `hint`: how to fix it).
  */
-export type WasmKernelsLoad =
-  | ({ ok: true; warning?: string } & WasmKernels)
-  | {
-      ok: false;
-      reason: string;
-      blockedByCsp: boolean;
-      retryAsync: boolean;
-      hint?: string;
-      expected?: string;
-    };
+export type WasmKernelsLoad = ({ ok: true; warning?: string } & WasmKernels) | WasmLoadFailure;
 
 function kernelsOf(load: WasmModuleLoad): WasmKernelsLoad {
   if (!load.ok) return load;

@@ -49,17 +49,18 @@ export interface WasmModule {
  * asynchronously: Chromium throws a RangeError) or could not run yet; `hint` says how to fix it
  * (with `expected`, a refusal's words for the registry's BackendError).
  */
-export type WasmModuleLoad =
-  | { ok: true; module: WasmModule; warning?: string }
-  | {
-      ok: false;
-      reason: string;
-      blockedByCsp: boolean;
-      retryAsync: boolean;
-      hint?: string;
-      /** What a refusal's BackendError says was expected (`blockedByCsp`). */
-      expected?: string;
-    };
+export type WasmModuleLoad = { ok: true; module: WasmModule; warning?: string } | WasmLoadFailure;
+
+/** Why there is no module (and so no kernels): see WasmModuleLoad. */
+export interface WasmLoadFailure {
+  ok: false;
+  reason: string;
+  blockedByCsp: boolean;
+  retryAsync: boolean;
+  hint?: string;
+  /** What a refusal's BackendError says was expected (`blockedByCsp`). */
+  expected?: string;
+}
 
 const PAGE = 65536;
 
