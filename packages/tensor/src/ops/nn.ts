@@ -6,7 +6,7 @@ import { ConfigError, formatShape, ShapeError } from '../errors';
 import { checkOptions, optionKeys } from '../options';
 import { defaultGenerator, fillUniforms, type Generator } from '../random';
 import { normalizeDim, numel } from '../shape';
-import { writableStorage } from '../storage-pool';
+import { releaseStorage, writableStorage } from '../storage-pool';
 import { empty, Tensor } from '../tensor';
 import { record } from './record';
 import { assertIndex } from './util';
@@ -46,6 +46,8 @@ const DROPOUT_KEYS = /* @__PURE__ */ optionKeys<DropoutOptions>({ training: true
 /**
  * Zeroes each element with probability `p` and scales the rest by 1 / (1 − p) (inverted dropout,
  * as torch.nn.functional.dropout). The mask comes from a seeded generator, so runs repeat exactly.
+ * Backward frees the mask (to the storage pool): a second backward needs `{ retainGraph: true }`
+ * on the first, as in PyTorch.
  */
 export function dropout(x: Tensor, p: number, options: DropoutOptions = {}): Tensor {
   assertTensor('dropout', x);
@@ -58,9 +60,9 @@ export function dropout(x: Tensor, p: number, options: DropoutOptions = {}): Ten
   assertFloating('dropout', x.dtype);
   if (options.training === false || p === 0) return x;
   // The mask and the product in one pass (each product rounded as mul's kernel rounds it); the
-  // gradient is mul's: g ⊙ mask.
-  const mask = empty(x.shape, x.dtype);
-  const out = empty(x.shape, x.dtype);
+  // gradient is mul's: g ⊙ mask. Every element of both is written: pooled storage, no zero fill.
+  const mask = new Tensor(writableStorage(x.dtype, x.numel), x.shape, x.dtype);
+  const out = new Tensor(writableStorage(x.dtype, x.numel), x.shape, x.dtype);
   const g = options.generator ?? defaultGenerator();
   const scale = 1 / (1 - p);
   const m = mask.data as FloatStorage;
@@ -84,7 +86,10 @@ export function dropout(x: Tensor, p: number, options: DropoutOptions = {}): Ten
       ys[i] = xs[i] * m[i];
     }
   }
-  return record('mul', 'mul', [x, mask], out, {});
+  record('mul', 'mul', [x, mask], out, {});
+  // Nothing but the node holds the mask: back to the pool once its backward has run.
+  if (out._node) out._node.release = () => releaseStorage(m);
+  return out;
 }
 
 /** Options of `embedding`. */
