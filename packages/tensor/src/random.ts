@@ -21,25 +21,22 @@ export class Generator {
 
   static {
     // The state words in locals for the whole array: the draws of `uniform()`, one per element,
-    // bit for bit, at a fraction of a method call's cost each. Every word stays a signed 32-bit
-    // integer (the same bits as nextUint32's unsigned ones; the Uint32Array stores them mod 2^32),
-    // so the loop never leaves V8's integer registers.
+    // bit for bit, at a fraction of a method call's cost each.
     drawUniforms = (g, out) => {
       const s = g.#s;
-      let s0 = s[0] | 0;
-      let s1 = s[1] | 0;
-      let s2 = s[2] | 0;
-      let s3 = s[3] | 0;
+      let s0 = s[0];
+      let s1 = s[1];
+      let s2 = s[2];
+      let s3 = s[3];
       for (let i = 0; i < out.length; i++) {
-        const a = Math.imul(s1, 5);
-        const result = Math.imul((a << 7) | (a >>> 25), 9);
+        const result = Math.imul(rotl(Math.imul(s1, 5) >>> 0, 7), 9) >>> 0;
         const t = s1 << 9;
         s2 ^= s0;
         s3 ^= s1;
         s1 ^= s2;
         s0 ^= s3;
         s2 ^= t;
-        s3 = (s3 << 11) | (s3 >>> 21);
+        s3 = rotl(s3, 11);
         out[i] = (result >>> 8) / 16777216;
       }
       s[0] = s0;

@@ -71,8 +71,7 @@ export function dropout(x: Tensor, p: number, options: DropoutOptions = {}): Ten
   // One draw per element in order (none when p = 1). A draw is held exactly in the mask's own
   // dtype when the generator is seqlab's or PyTorch's (fillUniforms); any other generator is
   // compared as it returns its numbers, one call per element.
-  const exact = m instanceof Float64Array || g.uniformFitsFloat32;
-  if (p < 1 && exact) {
+  if (p < 1 && (m instanceof Float64Array || g.uniformFitsFloat32)) {
     fillUniforms(g, m);
     // scale · (u ≥ p) without a branch: a random 30 % branch mispredicts often enough to cost
     // more than drawing the number.
