@@ -16,7 +16,7 @@ function softmaxOp(op: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Tensor
   assertFloating(op, x.dtype);
   const d = normalizeDim(op, dim, x.ndim);
   const outer = numel(x.shape.slice(0, d));
-  const size = x.ndim === 0 ? 1 : x.shape[d];
+  const size = x.shape[d] ?? 1; // rank 0: one element
   const inner = numel(x.shape.slice(d + 1));
   const out = empty(x.shape, x.dtype);
   const log = op === 'logSoftmax';
