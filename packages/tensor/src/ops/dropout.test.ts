@@ -1,6 +1,17 @@
-import { dropout, Generator, randn, TorchGenerator, tensor } from '@seqlab/tensor';
-import { describe, expect, test } from 'vitest';
+import {
+  ConfigError,
+  dropout,
+  Generator,
+  getBackend,
+  listBackends,
+  randn,
+  setBackend,
+  TorchGenerator,
+  tensor,
+} from '@seqlab/tensor';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { fillUniforms } from '../random';
+import { clearStoragePool, isPooled, releaseStorage, storagePoolSize } from '../storage-pool';
 
 /** dropout as its definition reads: one `uniform()` per element, compared in float64, in order. */
 function reference(
@@ -72,5 +83,52 @@ describe('fillUniforms', () => {
       expect(Array.from(out)).toEqual(Array.from(out, () => want.uniform()));
       expect(g.getState()).toEqual(want.getState());
     }
+  });
+});
+
+describe.each(listBackends())('[%s backend] dropout storage', (name) => {
+  const initial = getBackend().name;
+  beforeAll(() => setBackend(name));
+  afterAll(() => setBackend(initial));
+  afterEach(() => clearStoragePool());
+  // W1's dropout between its layers, at a tenth of the batch: [32, 5, 512] floats (320 KB, pooled).
+  const shape = [32, 5, 512];
+
+  test('its mask goes back to the storage pool once backward has run, and not before', () => {
+    const x = randn(shape, { requiresGrad: true, generator: new Generator(1) });
+    const out = dropout(x, 0.3, { generator: new Generator(2) });
+    const mask = out._node?.inputs[1];
+    if (!mask) throw new Error('dropout recorded no mask');
+    expect(isPooled(mask.data as Float32Array)).toBe(false);
+    out.sum().backward();
+    expect(isPooled(mask.data as Float32Array)).toBe(true);
+    // Its saved mask is gone: a second backward is an error, as in PyTorch.
+    expect(() => out.sum().backward()).toThrow(ConfigError);
+  });
+
+  test('with retainGraph the mask stays, and a second backward gives the same gradient', () => {
+    const x = randn(shape, { requiresGrad: true, generator: new Generator(1) });
+    const out = dropout(x, 0.3, { generator: new Generator(2) });
+    const mask = out._node?.inputs[1];
+    out.sum().backward(undefined, { retainGraph: true });
+    expect(isPooled(mask?.data as Float32Array)).toBe(false);
+    const first = Array.from(x.grad?.data ?? []);
+    expect(first.length).toBe(x.numel);
+    out.sum().backward();
+    expect(isPooled(mask?.data as Float32Array)).toBe(true);
+    // The second gradient added to the first: twice each (exact in float32).
+    expect(Array.from(x.grad?.data ?? [])).toEqual(first.map((v) => 2 * v));
+  });
+
+  test('its mask and output are taken from the pool (every element written, stale values gone)', () => {
+    const n = shape.reduce((a, b) => a * b);
+    const stale = [new Float32Array(n).fill(Number.NaN), new Float32Array(n).fill(Number.NaN)];
+    for (const a of stale) releaseStorage(a);
+    const x = randn(shape, { generator: new Generator(1) });
+    const out = dropout(x, 0.3, { generator: new Generator(2) });
+    expect(storagePoolSize().arrays).toBe(0);
+    expect(stale).toContain(out.data);
+    const want = reference(x.data as Float32Array, 0.3, new Generator(2));
+    expect(Array.from(out.data)).toEqual(want.out);
   });
 });

@@ -26,7 +26,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   if (index.ndim > 1)
     throw new ShapeError('indexSelect', 'a 0-d or 1-D index', `shape ${formatShape(index.shape)}`);
   const d = normalizeDim('indexSelect', dim, x.ndim);
-  const size = x.ndim === 0 ? 1 : x.shape[d];
+  const size = x.shape[d] ?? 1; // rank 0: one element
   const ids = index.data as Int32Array;
   checkRange('indexSelect', ids, size, dim);
   const outer = numel(x.shape.slice(0, d));

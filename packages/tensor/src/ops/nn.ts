@@ -6,7 +6,7 @@ import { ConfigError, formatShape, ShapeError } from '../errors';
 import { checkOptions, optionKeys } from '../options';
 import { defaultGenerator, fillUniforms, type Generator } from '../random';
 import { normalizeDim, numel } from '../shape';
-import { writableStorage } from '../storage-pool';
+import { releaseStorage, writableStorage } from '../storage-pool';
 import { empty, Tensor } from '../tensor';
 import { record } from './record';
 import { assertIndex } from './util';
@@ -16,7 +16,7 @@ function softmaxOp(op: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Tensor
   assertFloating(op, x.dtype);
   const d = normalizeDim(op, dim, x.ndim);
   const outer = numel(x.shape.slice(0, d));
-  const size = x.ndim === 0 ? 1 : x.shape[d];
+  const size = x.shape[d] ?? 1; // rank 0: one element
   const inner = numel(x.shape.slice(d + 1));
   const out = empty(x.shape, x.dtype);
   const log = op === 'logSoftmax';
@@ -46,6 +46,8 @@ const DROPOUT_KEYS = /* @__PURE__ */ optionKeys<DropoutOptions>({ training: true
 /**
  * Zeroes each element with probability `p` and scales the rest by 1 / (1 − p) (inverted dropout,
  * as torch.nn.functional.dropout). The mask comes from a seeded generator, so runs repeat exactly.
+ * Backward frees the mask (to the storage pool): a second backward needs `{ retainGraph: true }`
+ * on the first, as in PyTorch.
  */
 export function dropout(x: Tensor, p: number, options: DropoutOptions = {}): Tensor {
   assertTensor('dropout', x);
@@ -58,9 +60,9 @@ export function dropout(x: Tensor, p: number, options: DropoutOptions = {}): Ten
   assertFloating('dropout', x.dtype);
   if (options.training === false || p === 0) return x;
   // The mask and the product in one pass (each product rounded as mul's kernel rounds it); the
-  // gradient is mul's: g ⊙ mask.
-  const mask = empty(x.shape, x.dtype);
-  const out = empty(x.shape, x.dtype);
+  // gradient is mul's: g ⊙ mask. Every element of both is written: pooled storage, no zero fill.
+  const mask = new Tensor(writableStorage(x.dtype, x.numel), x.shape, x.dtype);
+  const out = new Tensor(writableStorage(x.dtype, x.numel), x.shape, x.dtype);
   const g = options.generator ?? defaultGenerator();
   const scale = 1 / (1 - p);
   const m = mask.data as FloatStorage;
@@ -69,8 +71,7 @@ export function dropout(x: Tensor, p: number, options: DropoutOptions = {}): Ten
   // One draw per element in order (none when p = 1). A draw is held exactly in the mask's own
   // dtype when the generator is seqlab's or PyTorch's (fillUniforms); any other generator is
   // compared as it returns its numbers, one call per element.
-  const exact = m instanceof Float64Array || g.uniformFitsFloat32;
-  if (p < 1 && exact) {
+  if (p < 1 && (m instanceof Float64Array || g.uniformFitsFloat32)) {
     fillUniforms(g, m);
     // scale · (u ≥ p) without a branch: a random 30 % branch mispredicts often enough to cost
     // more than drawing the number.
@@ -84,7 +85,10 @@ export function dropout(x: Tensor, p: number, options: DropoutOptions = {}): Ten
       ys[i] = xs[i] * m[i];
     }
   }
-  return record('mul', 'mul', [x, mask], out, {});
+  record('mul', 'mul', [x, mask], out, {});
+  // Nothing but the node holds the mask: back to the pool once its backward has run.
+  if (out._node) out._node.release = () => releaseStorage(m);
+  return out;
 }
 
 /** Options of `embedding`. */

@@ -117,7 +117,7 @@ function argReduce(op: 'argmax' | 'argmin', x: Tensor, dim: number | undefined, 
   }
   const d = normalizeDim(op, dim, x.ndim);
   const outer = numel(x.shape.slice(0, d));
-  const size = x.ndim === 0 ? 1 : x.shape[d];
+  const size = x.shape[d] ?? 1; // rank 0: one element
   const inner = numel(x.shape.slice(d + 1));
   const shape = keepDim ? x.shape.map((s, i) => (i === d ? 1 : s)) : x.shape.filter((_, i) => i !== d);
   const out = new Tensor(new Int32Array(outer * inner), shape, 'int32');

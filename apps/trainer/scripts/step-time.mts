@@ -1,0 +1,99 @@
+// A training step's time on the built packages of one checkout, for an A/B of two checkouts'
+// TypeScript in alternating processes (two copies of @seqlab/tensor refuse to share a realm): the
+// `bench speed --mode train` step (zeroGrad, forward, cross-entropy, backward, clipGradNorm(5),
+// Adam) of W1/W2/W3 or W1-packed on native, from the bench's seed, 2 warm-up steps, then --steps
+// steps: prints one JSON line with the median wall and process CPU time per step (every thread),
+// the 1-minute load, and a hash of the losses (the same bits on both sides or not).
+//
+//   git worktree add --detach /tmp/base <commit> && (cd /tmp/base && pnpm install --frozen-lockfile && pnpm build)
+//   pnpm build && for r in 1 2 3 4 5 6 7; do for repo in /tmp/base $PWD; do
+//     node --import tsx apps/trainer/scripts/step-time.mts --repo $repo --workload W1 --steps 8; done; done
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    repo: { type: 'string' },
+    workload: { type: 'string', default: 'W1' },
+    steps: { type: 'string', default: '8' },
+    threads: { type: 'string', default: '2' },
+  },
+});
+if (!values.repo) throw new Error('step-time: expected --repo <a seqlab checkout, built>');
+const repo = values.repo;
+const workload = values.workload ?? 'W1';
+
+interface Side {
+  step: () => number;
+}
+
+async function side(): Promise<Side> {
+  const req = createRequire(`${repo}/apps/trainer/package.json`);
+  const imp = (n: string) => import(req.resolve(n));
+  const { crossEntropy } = await imp('@seqlab/layers');
+  const { Adam, clipGradNorm } = await imp('@seqlab/optim');
+  const { manualSeed, setBackend } = await imp('@seqlab/tensor');
+  const status = (await imp('@seqlab/native')).registerNative({ threads: Number(values.threads) });
+  if (!status.ok) throw new Error(`native backend unavailable in ${repo}: ${status.reason}`);
+  setBackend('native');
+  manualSeed(0);
+  const bench = `${repo}/apps/trainer/src/commands/bench`;
+  let forward: () => unknown;
+  let labels: unknown;
+  let params: unknown[];
+  if (workload === 'W1-packed') {
+    const { makePackedBatch, PACKED_WORKLOADS, PackedClassifier } = await import(`${bench}/packed.ts`);
+    const w = PACKED_WORKLOADS[workload];
+    const model = new PackedClassifier(w);
+    const batch = makePackedBatch(w, 1);
+    forward = () => model.forwardPacked(batch.tokens, batch.lengths);
+    labels = batch.labels;
+    params = model.parameters();
+    model.train();
+  } else {
+    const { makeBatch } = await import(`${bench}/speed.ts`);
+    const { SeqClassifier, WORKLOADS } = await import(`${bench}/workloads.ts`);
+    const w = WORKLOADS[workload];
+    const model = new SeqClassifier(w);
+    const batch = makeBatch(w, 1);
+    forward = () => model.forward(batch.tokens);
+    labels = batch.labels;
+    params = model.parameters();
+    model.train();
+  }
+  const opt = new Adam(params, { lr: 1e-3 });
+  return {
+    step() {
+      opt.zeroGrad();
+      const loss = crossEntropy(forward(), labels);
+      loss.backward();
+      clipGradNorm(params, 5);
+      opt.step();
+      return loss.item();
+    },
+  };
+}
+
+const median = (a: number[]) => {
+  const s = [...a].sort((x, y) => x - y);
+  const n = s.length;
+  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+};
+
+const { step } = await side();
+const losses = [step(), step()];
+const wall: number[] = [];
+const cpu: number[] = [];
+const load = loadavg()[0];
+for (let s = 0; s < Number(values.steps); s++) {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  losses.push(step());
+  const c = process.cpuUsage(c0);
+  wall.push(performance.now() - t0);
+  cpu.push((c.user + c.system) / 1000);
+}
+const hash = createHash('sha256').update(new Float64Array(losses)).digest('hex').slice(0, 16);
+console.log(JSON.stringify({ repo, workload, load, wall: median(wall), cpu: median(cpu), losses: hash }));
