@@ -11,7 +11,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { registerNative, setNativeThreads } from '@seqlab/native';
 import { setBackend } from '@seqlab/tensor';
-import { backend } from '@seqlab/tensor/backend';
+import { backend, inferRecurrentLayer, setWasmLayerInference } from '@seqlab/tensor/backend';
 import type { WorkloadName } from '../src/commands/bench/workloads';
 import { inferenceSetup, median, timeInference } from './inference-setup';
 
@@ -26,8 +26,8 @@ const { values } = parseArgs({
 });
 registerNative();
 setBackend(values.backend);
-// The wasm backend loads its forward-only layer with a dynamic import: let it settle.
-await new Promise((resolve) => setTimeout(resolve, 100));
+// The wasm backend's forward-only layers, as the CLI enables them (NOTE(wasm-layer-inference)).
+setWasmLayerInference(inferRecurrentLayer);
 if (values.threads) setNativeThreads(Number(values.threads));
 const k = backend() as unknown as Record<string, unknown>;
 const off = values.off.split(',');
