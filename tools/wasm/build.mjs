@@ -24,13 +24,14 @@ import { WASM_CLANG_FLAGS } from './clang-flags.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = join(root, 'packages/tensor/src/backend/wasm');
 // Every C file of the module, in reading order (kernels.h and activations.h are included by them).
-const SOURCES = ['gemm.c', 'activations.c', 'recurrent.c', 'lstm.c', 'gru.c', 'rnn.c'];
+const SOURCES = ['gemm.c', 'activations.c', 'recurrent.c', 'lstm.c', 'gru.c', 'rnn.c', 'infer.c'];
 const EXPORTS = [
   'gemm_packed',
   'transpose',
   'pack_b',
   'recurrent_forward',
   'recurrent_backward',
+  'recurrent_infer',
   'act_exp',
   'act_sigmoid',
   'act_tanh',

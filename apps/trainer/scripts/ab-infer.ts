@@ -1,4 +1,4 @@
-// W1 and W2 inference on the native backend with and without some of its optional inference kernels
+// W1 and W2 inference on the native backend (or `--backend wasm`) with and without some of its optional inference kernels
 // (by default `recurrentInferInputMany`, the input projection fused into the recurrence: without it
 // the layers run `linear` and then `recurrentInferMany`), alternating in one process (A B A B), so
 // both sides see the same machine load: the median wall time per step, the median process CPU time
@@ -6,11 +6,12 @@
 //
 //   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/ab-infer.ts \
 //     [--rounds 5] [--threads 1] [--off recurrentInferInputMany,recurrentInferMany,addBias] [--workloads W1,W2]
+//     [--backend wasm --off layerInference]   # the wasm backend with and without its forward-only path
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { registerNative, setNativeThreads } from '@seqlab/native';
 import { setBackend } from '@seqlab/tensor';
-import { backend } from '@seqlab/tensor/backend';
+import { backend, inferRecurrentLayer, setWasmLayerInference } from '@seqlab/tensor/backend';
 import type { WorkloadName } from '../src/commands/bench/workloads';
 import { inferenceSetup, median, timeInference } from './inference-setup';
 
@@ -20,10 +21,13 @@ const { values } = parseArgs({
     threads: { type: 'string' },
     off: { type: 'string', default: 'recurrentInferInputMany' },
     workloads: { type: 'string', default: 'W1,W2' },
+    backend: { type: 'string', default: 'native' },
   },
 });
 registerNative();
-setBackend('native');
+setBackend(values.backend);
+// The wasm backend's forward-only layers, as the CLI enables them (NOTE(wasm-layer-inference)).
+setWasmLayerInference(inferRecurrentLayer);
 if (values.threads) setNativeThreads(Number(values.threads));
 const k = backend() as unknown as Record<string, unknown>;
 const off = values.off.split(',');

@@ -1,5 +1,6 @@
 import { type NativeStatus, registerNative } from '@seqlab/native';
 import { BackendError } from '@seqlab/tensor';
+import { inferRecurrentLayer, setWasmLayerInference } from '@seqlab/tensor/backend';
 
 let status: NativeStatus | undefined;
 
@@ -11,6 +12,8 @@ let status: NativeStatus | undefined;
  * why it is not available.
  */
 export function selectBackend(): NativeStatus {
+  // The wasm backend's forward-only recurrent layers (NOTE(wasm-layer-inference) in @seqlab/tensor).
+  setWasmLayerInference(inferRecurrentLayer);
   status ??= registerNative();
   if (!status.ok && process.env.SEQLAB_BACKEND === 'native') {
     throw new BackendError(

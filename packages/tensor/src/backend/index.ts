@@ -37,3 +37,6 @@ export { makeRecurrentKernels } from './js/recurrent/loop';
 export { coalesce } from './js/strided';
 // The registry: make a backend selectable, and the active one's kernels
 export { backend, type RegisterBackendOptions, registerBackend } from './registry';
+// The wasm backend runs it when given it here: `setWasmLayerInference(inferRecurrentLayer)`
+// (NOTE(wasm-layer-inference); a page pays for the forward-only layer's bytes only when it asks)
+export { type LayerInferenceFn, setWasmLayerInference } from './wasm/layer-inference';

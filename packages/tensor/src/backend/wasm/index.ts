@@ -3,7 +3,9 @@ import { packB } from '../js/gemm';
 import { jsBackend } from '../js/index';
 import { makeRecurrentKernels } from '../js/recurrent/loop';
 import { makeWasmGemm, type WasmGemm } from './gemm';
+import { makeWasmInfer } from './infer';
 import { defaultKernelSource, kernelBytesSync } from './kernel-bytes';
+import { wasmLayerInference } from './layer-inference';
 import {
   instantiateKernels,
   instantiateKernelsAsync,
@@ -27,6 +29,8 @@ export type { WasmGemm } from './gemm';
 export interface WasmKernels extends WasmGemm {
   recurrentForward: Backend['recurrentForward'];
   recurrentBackward: Backend['recurrentBackward'];
+  recurrentInferMany: NonNullable<Backend['recurrentInferMany']>;
+  recurrentInferInputMany: NonNullable<Backend['recurrentInferInputMany']>;
   /** The module itself, for tests that call its exports (activations.test.ts). */
   module: WasmModule;
 }
@@ -41,7 +45,12 @@ export type WasmKernelsLoad = ({ ok: true; warning?: string } & WasmKernels) | W
 
 function kernelsOf(load: WasmModuleLoad): WasmKernelsLoad {
   if (!load.ok) return load;
-  const kernels = { module: load.module, ...makeWasmGemm(load.module), ...makeWasmRecurrent(load.module) };
+  const kernels = {
+    module: load.module,
+    ...makeWasmGemm(load.module),
+    ...makeWasmRecurrent(load.module),
+    ...makeWasmInfer(load.module),
+  };
   return load.warning === undefined
     ? { ok: true, ...kernels }
     : { ok: true, warning: load.warning, ...kernels };
@@ -97,6 +106,13 @@ export function createWasmBackend(kernels: WasmKernels): Backend {
     gemm: kernels.gemm,
     recurrentForward: kernels.recurrentForward,
     recurrentBackward: kernels.recurrentBackward,
+    recurrentInferMany: kernels.recurrentInferMany,
+    recurrentInferInputMany: kernels.recurrentInferInputMany,
+    // recurrentLayer forward-only on the two inference kernels above (infer.ts), once set
+    // (NOTE(wasm-layer-inference)).
+    layerInference(list, options) {
+      return wasmLayerInference()?.(this, list, options) ?? null;
+    },
   };
 }
 

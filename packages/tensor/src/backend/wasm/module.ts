@@ -21,6 +21,15 @@ export interface KernelExports {
   pack_b(trans: number, k: number, n: number, src: number, dst: number): void;
   recurrent_forward(args: number): void;
   recurrent_backward(args: number): void;
+  recurrent_infer(
+    args: number,
+    I: number,
+    x: number,
+    wIh: number,
+    wIhPacked: number,
+    bias0: number,
+    bias1: number,
+  ): void;
   act_exp(n: number, src: number, dst: number): void;
   act_sigmoid(n: number, src: number, dst: number): void;
   act_tanh(n: number, src: number, dst: number): void;
@@ -71,6 +80,7 @@ const EXPORTS = [
   'transpose',
   'recurrent_forward',
   'recurrent_backward',
+  'recurrent_infer',
   'act_exp',
   'act_sigmoid',
   'act_tanh',

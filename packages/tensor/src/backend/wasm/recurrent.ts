@@ -55,15 +55,15 @@ const ARG_SLOTS = [
   'scratch_a',
   'scratch_b',
 ] as const;
-type Slot = (typeof ARG_SLOTS)[number];
+export type Slot = (typeof ARG_SLOTS)[number];
 const SLOT = Object.fromEntries(ARG_SLOTS.map((name, i) => [name, i])) as Record<Slot, number>;
-const CELL_CODE = { lstm: 0, gru: 1, rnn_tanh: 2, rnn_relu: 3 } as const;
+export const CELL_CODE = { lstm: 0, gru: 1, rnn_tanh: 2, rnn_relu: 3 } as const;
 
 /** The float count of pack_b's panels of op(B) [k, n]. */
-const packedSize = (k: number, n: number) => Math.ceil(n / 4) * 4 * k;
+export const packedSize = (k: number, n: number) => Math.ceil(n / 4) * 4 * k;
 
 /** Buffers placed one after another from the module's `start`, 16-byte aligned, args first. */
-class Layout {
+export class Layout {
   private end: number;
   private readonly argsAt: number;
   private readonly slots = new Int32Array(ARG_SLOTS.length);
@@ -81,6 +81,12 @@ class Layout {
     const at = this.end;
     this.end += (floats + 3) & ~3;
     this.slots[SLOT[slot]] = at * 4;
+    return at;
+  }
+  /** Reserves `floats` slots for a buffer outside the args; returns the float index. */
+  extra(floats: number): number {
+    const at = this.end;
+    this.end += (floats + 3) & ~3;
     return at;
   }
   /** Grows the memory to fit, writes the args; returns the args' byte address. */
