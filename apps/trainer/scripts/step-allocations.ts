@@ -5,6 +5,9 @@
 //
 //   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/step-allocations.ts [--workload W2] [--backend native] [--steps 4] [--rows 25]
 //
+// With --mode infer: the inference step of `seqlab bench speed --mode infer` instead (eval mode, a
+// forward under noGrad).
+//
 // Prints MB per step (mean over the timed steps) and the largest sites.
 import { parseArgs } from 'node:util';
 
@@ -15,6 +18,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '4' },
     warmup: { type: 'string', default: '2' },
     rows: { type: 'string', default: '25' },
+    mode: { type: 'string', default: 'train' },
   },
 });
 
@@ -62,25 +66,35 @@ for (const C of [Float32Array, Float64Array] as const) {
 const { crossEntropy } = await import('@seqlab/layers');
 const { registerNative } = await import('@seqlab/native');
 const { clipGradNorm } = await import('@seqlab/optim');
-const { setBackend } = await import('@seqlab/tensor');
+const { noGrad, setBackend } = await import('@seqlab/tensor');
 const { trainingSetup } = await import('./training-setup');
+const { inferenceSetup } = await import('./inference-setup');
 
 if (values.backend === 'native') {
   const status = registerNative({ threads: 2 });
   if (!status.ok) throw new Error(`native backend unavailable: ${status.reason}`);
 }
 setBackend(values.backend as 'native');
-const { forward, labels, params, optimizer } = trainingSetup(values.workload ?? 'W2');
 const steps = Number(values.steps);
 const warmup = Number(values.warmup);
-for (let i = 0; i < warmup + steps; i++) {
-  counting = i >= warmup;
-  optimizer.zeroGrad();
-  const loss = crossEntropy(forward(), labels);
-  loss.backward();
-  clipGradNorm(params, 5);
-  optimizer.step();
-  loss.item();
+if (values.mode === 'infer') {
+  // The inference step of `seqlab bench speed --mode infer`: eval mode, a forward under noGrad.
+  const { model, tokens } = inferenceSetup(values.workload as 'W1');
+  for (let i = 0; i < warmup + steps; i++) {
+    counting = i >= warmup;
+    noGrad(() => model.forward(tokens));
+  }
+} else {
+  const { forward, labels, params, optimizer } = trainingSetup(values.workload ?? 'W2');
+  for (let i = 0; i < warmup + steps; i++) {
+    counting = i >= warmup;
+    optimizer.zeroGrad();
+    const loss = crossEntropy(forward(), labels);
+    loss.backward();
+    clipGradNorm(params, 5);
+    optimizer.step();
+    loss.item();
+  }
 }
 counting = false;
 console.log(

@@ -9,6 +9,7 @@ import {
   RECURRENT_GATES,
   type RecurrentCell,
   type RecurrentLayerInputs,
+  type RecurrentLayerOutputs,
   recurrentLayer,
   ShapeError,
   Tensor,
@@ -294,6 +295,7 @@ export abstract class RNNBase extends Module {
     const gates: GateRecord[] = [];
     const grads: GradientRecord[] = [];
     let layerInput = rows;
+    let previous: RecurrentLayerOutputs | undefined;
     for (let layer = 0; layer < L; layer++) {
       const inputs: RecurrentLayerInputs[] = [];
       const records: GradientRecord[] = [];
@@ -336,6 +338,10 @@ export abstract class RNNBase extends Module {
       // Both directions in one call: a backend with threads runs them at once. Their outputs side
       // by side are the next layer's input (written there directly when no gradient is needed).
       const result = recurrentLayer(inputs, rowsBatchFirst && layer === L - 1 ? { batchFirst: true } : {});
+      // The last layer's output: read by this layer only (its dropout's too), saved by no backward
+      // when this layer's output needs no gradient, and reachable by no one.
+      if (!result.out.requiresGrad) previous?.release?.();
+      previous = result;
       result.directions.forEach((res, d) => {
         hs.push(res.hN);
         if (res.cN) cs.push(res.cN);

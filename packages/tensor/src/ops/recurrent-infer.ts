@@ -10,7 +10,7 @@ import type {
   RecurrentInferInputArgs,
 } from '../backend/backend';
 import { ShapeError } from '../errors';
-import { takeStorage } from '../storage-pool';
+import { releaseStorage, takeStorage } from '../storage-pool';
 import { empty, Tensor } from '../tensor';
 import {
   batchFirstOutputs,
@@ -123,5 +123,5 @@ function inferLayer(
       cells: null,
     }),
   );
-  return { out, directions };
+  return { out, directions, release: () => releaseStorage(out.data as Float32Array) };
 }

@@ -140,6 +140,12 @@ export interface RecurrentLayerOutputs {
   out: Tensor;
   /** Each direction's results, as `recurrentSequences` returns them. */
   directions: RecurrentSequenceOutputs[];
+  /**
+   * Hands `out`'s storage back to the storage pool (the forward-only path sets it; its `out` is a
+   * pooled array nothing else shares). Only for a caller that owns `out` and is done with it: no
+   * user can reach it, and nothing saved it for a backward.
+   */
+  release?: () => void;
 }
 
 /** A direction's input before its projection (see `RecurrentLayerInputs.input`). */
