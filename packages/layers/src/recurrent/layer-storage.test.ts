@@ -1,10 +1,10 @@
 // A stacked layer's between-layer outputs under no gradient: the forward-only path hands each one
 // back to the storage pool once the next layer has read it (the next forward takes it again),
-// never an array the caller receives or a backward saved. On every backend (only the native one
-// has the forward-only path; the others must give the same results all the same).
+// never an array the caller receives or a backward saved. On every backend (native and wasm have
+// the forward-only path; js must give the same results all the same).
 import { LSTM } from '@seqlab/layers';
 import { getBackend, listBackends, manualSeed, noGrad, randn, setBackend, type Tensor } from '@seqlab/tensor';
-import { backend } from '@seqlab/tensor/backend';
+import { backend, inferRecurrentLayer, setWasmLayerInference } from '@seqlab/tensor/backend';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 /** The bits of a tensor's values (a copy: the tensor's storage may be reused later). */
@@ -40,8 +40,15 @@ function inferenceOutputs(run: () => void): Float32Array[] {
 
 describe.each(listBackends())('[%s backend] between-layer outputs and the storage pool', (name) => {
   const initial = getBackend().name;
-  beforeAll(() => setBackend(name));
-  afterAll(() => setBackend(initial));
+  // The wasm backend runs the forward-only path when given it (NOTE(wasm-layer-inference)).
+  beforeAll(() => {
+    setBackend(name);
+    if (name === 'wasm') setWasmLayerInference(inferRecurrentLayer);
+  });
+  afterAll(() => {
+    setWasmLayerInference(null);
+    setBackend(initial);
+  });
 
   test('no gradient: what the caller got stays as it was through later forwards; the next forward takes the arrays back', () => {
     const lstm = stack(3);
