@@ -7,7 +7,7 @@ import {
 } from '../backend';
 import { jsBackend } from '../js/index';
 import type { WasmModule } from './module';
-import { CELL_CODE, Layout, packedSize } from './recurrent';
+import { packedSize, startLayout } from './recurrent';
 
 // The forward-only recurrence in wasm (infer.c): `recurrentInferMany` and, with the input
 // projection made in wasm too, `recurrentInferInputMany`, one call per sequence and direction.
@@ -40,19 +40,7 @@ export function makeWasmInfer(
     const gru = cell === 'gru';
     const input = 'xProj' in a ? null : a;
     const I = input ? input.inputSize : 0;
-    const L = new Layout(wasm);
-    for (const [slot, v] of [
-      ['cell', CELL_CODE[cell]],
-      ['H', H],
-      ['O', H],
-      ['B', B],
-      ['T', T],
-      ['N', N],
-      ['reverse', a.reverse ? 1 : 0],
-    ] as const)
-      L.int(slot, v);
-    L.place('batch_sizes', T);
-    L.place('offsets', T);
+    const L = startLayout(wasm, { cell, H, O: H, B, T, N, reverse: a.reverse });
     L.place('w_hh', GH * H);
     L.place('w_hh_packed', packedSize(H, GH));
     L.place('b_hh', a.bHh ? GH : null);

@@ -101,6 +101,36 @@ export class Layout {
   }
 }
 
+/** A recurrent call's layout: its integer arguments, then the batch sizes and their offsets. */
+export function startLayout(
+  wasm: WasmModule,
+  sizes: {
+    cell: keyof typeof CELL_CODE;
+    H: number;
+    O: number;
+    B: number;
+    T: number;
+    N: number;
+    reverse: boolean;
+  },
+): Layout {
+  const L = new Layout(wasm);
+  const { cell, H, O, B, T, N, reverse } = sizes;
+  for (const [slot, v] of [
+    ['cell', CELL_CODE[cell]],
+    ['H', H],
+    ['O', O],
+    ['B', B],
+    ['T', T],
+    ['N', N],
+    ['reverse', reverse ? 1 : 0],
+  ] as const)
+    L.int(slot, v);
+  L.place('batch_sizes', T);
+  L.place('offsets', T);
+  return L;
+}
+
 const isF32 = (s: FloatStorage | null): boolean => s === null || s instanceof Float32Array;
 
 /** Whether every float buffer of `a` is float32 (the op gives all one dtype; check them anyway). */
@@ -122,19 +152,7 @@ export function makeWasmRecurrent(wasm: WasmModule): {
     const GH = RECURRENT_GATES[cell] * H;
     const T = batchSizes.length;
     const N = a.hPrev.length / O;
-    const L = new Layout(wasm);
-    for (const [slot, v] of [
-      ['cell', CELL_CODE[cell]],
-      ['H', H],
-      ['O', O],
-      ['B', B],
-      ['T', T],
-      ['N', N],
-      ['reverse', a.reverse ? 1 : 0],
-    ] as const)
-      L.int(slot, v);
-    L.place('batch_sizes', T);
-    L.place('offsets', T);
+    const L = startLayout(wasm, { cell, H, O, B, T, N, reverse: a.reverse });
     return { L, H, O, B, T, N, GH };
   };
 
