@@ -118,35 +118,32 @@ function loop(cells: Cell[][], x: Tensor, keep: Tensor[] = []): { out: Tensor; h
   return { out: input, hN, cN };
 }
 
-describe.each<[string, () => RNNBase, (i: number, h: number) => Cell]>([
-  [
-    'LSTM',
-    () => new LSTM({ inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, batchFirst: true }),
-    (i, h) => new LSTMCell({ inputSize: i, hiddenSize: h }),
-  ],
-  [
-    'GRU',
-    () => new GRU({ inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, batchFirst: true }),
-    (i, h) => new GRUCell({ inputSize: i, hiddenSize: h }),
-  ],
-  [
-    'RNN relu',
-    () =>
-      new RNN({
-        inputSize: 3,
-        hiddenSize: 4,
-        numLayers: 2,
-        bidirectional: true,
-        batchFirst: true,
-        nonlinearity: 'relu',
-      }),
-    (i, h) => new RNNCell({ inputSize: i, hiddenSize: h, nonlinearity: 'relu' }),
-  ],
-])('fused %s equals its cells in a loop', (_name, makeLayer, makeCell) => {
+/**
+ * The fused layers checked against their cells: LSTM, GRU and RNN (with the given nonlinearity),
+ * each 2 bidirectional batch-first layers from 3 features to 4, with the cell for one layer and
+ * direction. The RNN's name says its nonlinearity when it is not the default tanh.
+ */
+function layerCases(
+  nonlinearity: 'tanh' | 'relu',
+): [name: string, makeLayer: () => RNNBase, makeCell: (inputSize: number) => Cell][] {
+  const hiddenSize = 4;
+  const options = { inputSize: 3, hiddenSize, numLayers: 2, bidirectional: true, batchFirst: true };
+  return [
+    ['LSTM', () => new LSTM(options), (inputSize) => new LSTMCell({ inputSize, hiddenSize })],
+    ['GRU', () => new GRU(options), (inputSize) => new GRUCell({ inputSize, hiddenSize })],
+    [
+      nonlinearity === 'tanh' ? 'RNN' : `RNN ${nonlinearity}`,
+      () => new RNN({ ...options, nonlinearity }),
+      (inputSize) => new RNNCell({ inputSize, hiddenSize, nonlinearity }),
+    ],
+  ];
+}
+
+describe.each(layerCases('relu'))('fused %s equals its cells in a loop', (_name, makeLayer, makeCell) => {
   test('packed, unsorted lengths: outputs, final states and every gradient', () => {
     manualSeed(11);
     const layer = makeLayer();
-    const cells = cellsOf(layer, (i) => makeCell(i, 4));
+    const cells = cellsOf(layer, makeCell);
     const lengths = [3, 5, 1, 4];
     const x = randn([4, 5, 3]);
     x.requiresGrad = true;
@@ -200,30 +197,14 @@ describe.each(listBackends())('[%s backend] a loss on the last step only', (name
   beforeAll(() => setBackend(name));
   afterAll(() => setBackend(initial));
 
-  test.each<[string, () => RNNBase, (i: number, h: number) => Cell]>([
-    [
-      'LSTM',
-      () => new LSTM({ inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, batchFirst: true }),
-      (i, h) => new LSTMCell({ inputSize: i, hiddenSize: h }),
-    ],
-    [
-      'GRU',
-      () => new GRU({ inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, batchFirst: true }),
-      (i, h) => new GRUCell({ inputSize: i, hiddenSize: h }),
-    ],
-    [
-      'RNN',
-      () => new RNN({ inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, batchFirst: true }),
-      (i, h) => new RNNCell({ inputSize: i, hiddenSize: h }),
-    ],
-  ])(
+  test.each(layerCases('tanh'))(
     '%s, 2 bidirectional batch-first layers: every gradient as the cells in a loop',
     (_n, makeLayer, makeCell) => {
       manualSeed(23);
       const layer = makeLayer();
       layer.recordGates = true;
       layer.trackGradients = true;
-      const cells = cellsOf(layer, (i) => makeCell(i, 4));
+      const cells = cellsOf(layer, makeCell);
       const x = randn([3, 5, 3]);
       x.requiresGrad = true;
       const w = randn([3, 8]);
