@@ -99,6 +99,16 @@ export function checkInputs(inputs: RecurrentLayerInputs): {
   return { G, GH, H, O, B, N };
 }
 
+/** Each tensor's storage under the same name; null where the tensor may be absent. */
+type Storages<T> = { [K in keyof T]: T[K] extends Tensor ? FloatStorage : FloatStorage | null };
+
+/** The kernel arguments' arrays, the forward's and the backward's: the storages of named tensors. */
+function storages<T extends Record<string, Tensor | null | undefined>>(tensors: T): Storages<T> {
+  const out: Record<string, FloatStorage | null> = {};
+  for (const name in tensors) out[name] = (tensors[name]?.data as FloatStorage | undefined) ?? null;
+  return out as Storages<T>;
+}
+
 /**
  * Checks one sequence's inputs and allocates its outputs and saved buffers. With a projection, its
  * x (when `ownsX`: the first direction over that x), W_ih and biases are inputs in xProj's place.
@@ -133,7 +143,6 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
   // A GRU's projection made for the node (its gates are apart, its backward reads neither): only
   // the node points to it.
   if (projection && !gatesInXProj) saved.push(xProj);
-  const data = (t: Tensor | null): FloatStorage | null => (t ? (t.data as FloatStorage) : null);
   const args: RecurrentForwardArgs = {
     cell,
     hidden: H,
@@ -141,21 +150,7 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
     batch: B,
     batchSizes,
     reverse,
-    xProj: xProj.data as FloatStorage,
-    wHh: wHh.data as FloatStorage,
-    bHh: data(bHh),
-    wHr: data(wHr),
-    h0: h0.data as FloatStorage,
-    c0: data(c0),
-    out: out.data as FloatStorage,
-    hN: hN.data as FloatStorage,
-    cN: data(cN),
-    gates: gates.data as FloatStorage,
-    hPrev: hPrev.data as FloatStorage,
-    cells: data(cells),
-    cPrev: data(cPrev),
-    hFull: data(hFull),
-    hhN: data(hhN),
+    ...storages({ xProj, wHh, bHh, wHr, h0, c0, out, hN, cN, gates, hPrev, cells, cPrev, hFull, hhN }),
   };
   const head = projection
     ? [...(ownsX ? [projection.x] : []), projection.wIh, ...projection.biases]
@@ -186,17 +181,7 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
       dcTrace = inputs.trace && lstm ? f([N, H]) : null;
       const full: RecurrentBackwardArgs = {
         ...args,
-        dOut: data(dOut ?? null),
-        dhN: data(dhN ?? null),
-        dcN: data(dcN ?? null),
-        dxProj: dxProj.data as FloatStorage,
-        dwHh: dwHh.data as FloatStorage,
-        dbHh: data(dbHh),
-        dwHr: data(dwHr),
-        dh0: dh0.data as FloatStorage,
-        dc0: data(dc0),
-        dhTrace: data(dhTrace),
-        dcTrace: data(dcTrace),
+        ...storages({ dOut, dhN, dcN, dxProj, dwHh, dbHh, dwHr, dh0, dc0, dhTrace, dcTrace }),
       };
       // NOTE(zero-gradient-steps): the kernel runs on the steps whose gradient can be nonzero.
       const kept = keptSteps(batchSizes, reverse, O, full.dOut, full.dhN, full.dcN);
