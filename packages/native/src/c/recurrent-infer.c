@@ -1,11 +1,11 @@
 // The forward-only time loop (recurrentInferMany): what recurrent-steps.c's forward computes for
 // out, hN and cN, element for element (the same GEMM micro-kernel and the same cells; the LSTM's
-// is lstm_infer_cell, lstm_forward's expressions without its saves), without the buffers a
-// backward reads: no copy of xProj into the gates (the products are added into xProj in
-// place), no hPrev rows, no cell states per row, and out written through its row stride, so a
-// bidirectional layer's two directions land in their halves of the concatenated output. Included
-// by recurrent-portable.c, recurrent-avx2.c and recurrent-avx512.c after recurrent-steps.c, whose
-// helpers (step_time, gate_count, step_offsets) it uses.
+// is lstm_infer_row of lstm-infer.h, the wasm module's too: lstm_forward's expressions without its
+// saves), without the buffers a backward reads: no copy of xProj into the gates (the products are
+// added into xProj in place), no hPrev rows, no cell states per row, and out written through its
+// row stride, so a bidirectional layer's two directions land in their halves of the concatenated
+// output. Included by recurrent-portable.c, recurrent-avx2.c and recurrent-avx512.c after
+// recurrent-steps.c, whose helpers (step_time, gate_count, step_offsets) it uses.
 //
 // Threads split the batch, not the steps: the rows of a batch never mix (the step's product and
 // the gate math are row by row), so a range of rows runs the whole sequence on one thread with no
@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lstm-infer.h"
 #include "pool.h"
 #include "recurrent-infer.h"
 
@@ -142,28 +143,15 @@ static inline size_t infer_row(const infer_args *ia, int batch_first, int t, int
   return batch_first ? (size_t)j * ia->a.T + t : (size_t)ia->a.offsets[t] + j;
 }
 
-// lstm.c's lstm_forward for inference: the same expressions (so the same bits) on bs rows of the
-// step, keeping only what inference reads: c and h in place, and h_t straight into out's rows.
-// lstm_forward also stores i, f, g, o, c_{t−1} and c_t for a backward, and the step then copied h
-// into out: six stores a vector and a pass over h that nothing reads.
+// lstm.c's lstm_forward for inference on bs rows of the step: lstm_infer_row (lstm-infer.h, the
+// wasm module's too), c and h in place and h_t straight into out's rows. lstm_forward also stores
+// i, f, g, o, c_{t−1} and c_t for a backward, and the step then copied h into out: six stores a
+// vector and a pass over h that nothing reads.
 static void lstm_infer_cell(const infer_args *ia, const rec_args *s, int bs, int t, int r0) {
-  const int H = s->H, GH = 4 * H;
+  const int H = s->H;
   for (int j = 0; j < bs; j++) {
-    const float *g0 = s->gates + (size_t)j * GH;
-    float *c = s->c + (size_t)j * H, *h = s->h + (size_t)j * H;
     float *out = ia->out + infer_row(ia, ia->out_batch_first, t, r0 + j) * ia->out_stride;
-    for (int k = 0; k < H; k += SL_LANES) {
-      const int w = H - k;
-      const v128_t i = v_sigmoid(load_n(g0 + k, w));
-      const v128_t f = v_sigmoid(load_n(g0 + H + k, w));
-      const v128_t g = v_tanh(load_n(g0 + 2 * H + k, w));
-      const v128_t o = v_sigmoid(load_n(g0 + 3 * H + k, w));
-      const v128_t c1 = wasm_f32x4_add(wasm_f32x4_mul(f, load_n(c + k, w)), wasm_f32x4_mul(i, g));
-      store_n(c + k, c1, w);
-      const v128_t h1 = wasm_f32x4_mul(o, v_tanh(c1));
-      store_n(h + k, h1, w);
-      store_n(out + k, h1, w);
-    }
+    lstm_infer_row(H, s->gates + (size_t)j * 4 * H, s->c + (size_t)j * H, s->h + (size_t)j * H, out);
   }
 }
 

@@ -1,35 +1,25 @@
 // The forward-only recurrence in wasm (the Backend's recurrentInferMany / recurrentInferInputMany,
 // laid out by infer.ts): recurrent_forward's loop (recurrent.c) without what only a backward reads,
 // and optionally with the input projection first, as `linear` makes it. Not compiled into the
-// native addon, which has its own (packages/native/src/c/recurrent-infer.c).
+// native addon, which has its own loop (packages/native/src/c/recurrent-infer.c) around the same
+// LSTM row (lstm-infer.h).
 //
 // The same bits as recurrent_forward's out, hN and cN, and as linear's xProj: the projection is one
 // gemm_packed on W_ih packed as the Backend's gemm packs it (pack_b, transposed), then each bias
 // added in turn and rounded, as linear's addBiases does; the recurrence runs the same GEMM and, for
-// LSTM, lstm_forward's expressions without its saves (i, f, g, o, c_{t−1}, c_t, h_{t−1}). GRU and
-// RNN run their cells as the forward does, into scratch nobody reads.
-#include "activations.h"
+// LSTM, lstm_forward's expressions without its saves (i, f, g, o, c_{t−1}, c_t, h_{t−1}) in
+// lstm_infer_row, which writes h_t into out itself. GRU and RNN run their cells as the forward
+// does, into scratch nobody reads.
 #include "kernels.h"
+#include "lstm-infer.h"
 
 enum { LSTM = 0, GRU = 1, RNN_RELU = 3 };
 
-// lstm_forward (lstm.c) on the step's bs rows, keeping only c and h (in place).
+// The step's bs rows through lstm_infer_row: c and h in place, h_t also into out's rows.
 static void lstm_infer(const rec_args *a, int row, int bs) {
-  const int H = a->H, GH = 4 * H;
-  for (int j = 0; j < bs; j++) {
-    const float *g0 = a->gates + (row + j) * GH;
-    float *c = a->c + j * H, *h = a->h + j * H;
-    for (int k = 0; k < H; k += SL_LANES) {
-      const int w = H - k;
-      const v128_t i = v_sigmoid(load_n(g0 + k, w));
-      const v128_t f = v_sigmoid(load_n(g0 + H + k, w));
-      const v128_t g = v_tanh(load_n(g0 + 2 * H + k, w));
-      const v128_t o = v_sigmoid(load_n(g0 + 3 * H + k, w));
-      const v128_t c1 = wasm_f32x4_add(wasm_f32x4_mul(f, load_n(c + k, w)), wasm_f32x4_mul(i, g));
-      store_n(c + k, c1, w);
-      store_n(h + k, wasm_f32x4_mul(o, v_tanh(c1)), w);
-    }
-  }
+  const int H = a->H;
+  for (int j = 0; j < bs; j++)
+    lstm_infer_row(H, a->gates + (row + j) * 4 * H, a->c + j * H, a->h + j * H, a->out + (row + j) * H);
 }
 
 // proj [N, GH] = x [N, I] W_ihᵀ, then + bias0, then + bias1 (each rounded; 0: none).
@@ -74,8 +64,11 @@ EXPORT void recurrent_infer(const rec_args *a, int I, const float *x, const floa
       gru_forward(a, r, bs, 0, H);
     } else {
       gemm_packed(bs, GH, H, a->h, a->w_hh_packed, a->gates + r * GH, 1);
-      if (a->cell == LSTM) lstm_infer(a, r, bs);
-      else rnn_forward(a, r, bs, 0, H, a->cell == RNN_RELU);
+      if (a->cell == LSTM) {
+        lstm_infer(a, r, bs);  // h_t into out too
+        continue;
+      }
+      rnn_forward(a, r, bs, 0, H, a->cell == RNN_RELU);
     }
     copy_floats(a->out + r * H, a->h, bs * H);
   }
