@@ -118,6 +118,19 @@ function loop(cells: Cell[][], x: Tensor, keep: Tensor[] = []): { out: Tensor; h
   return { out: input, hN, cN };
 }
 
+/** The layer's parameter gradients against its cells' (each cell holds one layer and direction). */
+function expectCellGradients(layer: RNNBase, cells: Cell[][]): void {
+  const grads = new Map((layer as Module).namedParameters());
+  for (const [l, dirs] of cells.entries()) {
+    for (const [d, cell] of dirs.entries()) {
+      for (const [name, p] of cell.namedParameters()) {
+        const full = grads.get(`${name}_l${l}${d ? '_reverse' : ''}`)!;
+        expectClose(full.grad!, p.grad!, { rtol: 1e-4, atol: 1e-5 });
+      }
+    }
+  }
+}
+
 /**
  * The fused layers checked against their cells: LSTM, GRU and RNN (with the given nonlinearity),
  * each 2 bidirectional batch-first layers from 3 features to 4, with the cell for one layer and
@@ -176,16 +189,7 @@ describe.each(layerCases('relu'))('fused %s equals its cells in a loop', (_name,
       expectClose(x.grad!.select(0, b).narrow(0, 0, L), xs[b].grad!, { rtol: 1e-4, atol: 1e-6 });
       expect(Array.from(x.grad!.select(0, b).narrow(0, L, 5 - L).data).every((v) => v === 0)).toBe(true);
     });
-    // Parameter gradients: the layer's against the sum over the cells'.
-    const grads = new Map((layer as Module).namedParameters());
-    for (const [l, dirs] of cells.entries()) {
-      for (const [d, cell] of dirs.entries()) {
-        for (const [name, p] of cell.namedParameters()) {
-          const full = grads.get(`${name}_l${l}${d ? '_reverse' : ''}`)!;
-          expectClose(full.grad!, p.grad!, { rtol: 1e-4, atol: 1e-5 });
-        }
-      }
-    }
+    expectCellGradients(layer, cells);
   });
 });
 
@@ -250,15 +254,7 @@ describe.each(listBackends())('[%s backend] a loss on the last step only', (name
       xs.forEach((xb, b) => {
         expectClose(x.grad!.select(0, b), xb.grad!, { rtol: 1e-4, atol: 1e-6 });
       });
-      const grads = new Map((layer as Module).namedParameters());
-      for (const [l, dirs] of cells.entries()) {
-        for (const [d, cell] of dirs.entries()) {
-          for (const [param, p] of cell.namedParameters()) {
-            const full = grads.get(`${param}_l${l}${d ? '_reverse' : ''}`)!;
-            expectClose(full.grad!, p.grad!, { rtol: 1e-4, atol: 1e-5 });
-          }
-        }
-      }
+      expectCellGradients(layer, cells);
     },
   );
 });
