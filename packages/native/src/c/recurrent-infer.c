@@ -5,7 +5,7 @@
 // added into xProj in place), no hPrev rows, no cell states per row, and out written through its
 // row stride, so a bidirectional layer's two directions land in their halves of the concatenated
 // output. Included by recurrent-portable.c, recurrent-avx2.c and recurrent-avx512.c after
-// recurrent-steps.c, whose helpers (step_time, gate_count, step_offsets) it uses.
+// recurrent-steps.c, whose helpers (step_time, gate_count, step_offsets, rows_at) it uses.
 //
 // Threads split the batch, not the steps: the rows of a batch never mix (the step's product and
 // the gate math are row by row), so a range of rows runs the whole sequence on one thread with no
@@ -143,16 +143,19 @@ static inline size_t infer_row(const infer_args *ia, int batch_first, int t, int
   return batch_first ? (size_t)j * ia->a.T + t : (size_t)ia->a.offsets[t] + j;
 }
 
+// Where h_t of sequence j goes in out (through its row stride).
+static inline float *out_row(const infer_args *ia, int t, int j) {
+  return ia->out + infer_row(ia, ia->out_batch_first, t, j) * ia->out_stride;
+}
+
 // lstm.c's lstm_forward for inference on bs rows of the step: lstm_infer_row (lstm-infer.h, the
 // wasm module's too), c and h in place and h_t straight into out's rows. lstm_forward also stores
 // i, f, g, o, c_{t−1} and c_t for a backward, and the step then copied h into out: six stores a
 // vector and a pass over h that nothing reads.
 static void lstm_infer_cell(const infer_args *ia, const rec_args *s, int bs, int t, int r0) {
   const int H = s->H;
-  for (int j = 0; j < bs; j++) {
-    float *out = ia->out + infer_row(ia, ia->out_batch_first, t, r0 + j) * ia->out_stride;
-    lstm_infer_row(H, s->gates + (size_t)j * 4 * H, s->c + (size_t)j * H, s->h + (size_t)j * H, out);
-  }
+  for (int j = 0; j < bs; j++)
+    lstm_infer_row(H, s->gates + (size_t)j * 4 * H, s->c + (size_t)j * H, s->h + (size_t)j * H, out_row(ia, t, r0 + j));
 }
 
 // Rows [r0, r1) of the batch over the whole sequence, on the calling thread. W_hh (and W_ih) must
@@ -197,12 +200,12 @@ void recurrent_infer_rows(const infer_args *ia, int r0, int r1) {
   size_t at = 0;  // the next step's first row in the chunk
   for (int step = 0; step < T; step++) {
     const int t = step_time(a, step);
-    const int bs = (a->batch_sizes[t] < r1 ? a->batch_sizes[t] : r1) - r0;
+    const int bs = rows_at(a, t, r0, r1);
     if (ia->fused && step % chunk_steps == 0) {
       int m = 0;
       for (int s2 = step; s2 < step + chunk_steps && s2 < T; s2++) {
         const int t2 = step_time(a, s2);
-        const int b2 = (a->batch_sizes[t2] < r1 ? a->batch_sizes[t2] : r1) - r0;
+        const int b2 = rows_at(a, t2, r0, r1);
         for (int j = 0; j < b2; j++, m++) xr[m] = ia->I ? ia->x + infer_row(ia, ia->x_batch_first, t2, r0 + j) * ia->I : NULL;
       }
       if (m > 0) project_rows(ia, xr, m, chunk, ap);
@@ -235,7 +238,7 @@ void recurrent_infer_rows(const infer_args *ia, int r0, int r1) {
       sl_gemm_panels(bs, H, H, s.h, G, packed, 0, panels, c, GH, 1);
       rnn_forward(&s, 0, bs, 0, H, a->cell == RNN_RELU);
     }
-    for (int j = 0; j < bs; j++) copy_floats(ia->out + infer_row(ia, ia->out_batch_first, t, r0 + j) * ia->out_stride, s.h + j * H, H);
+    for (int j = 0; j < bs; j++) copy_floats(out_row(ia, t, r0 + j), s.h + j * H, H);
   }
 }
 
