@@ -150,6 +150,8 @@ static inline size_t infer_row(const infer_args *ia, int batch_first, int t, int
 #define SL_ROUNDED(v) __asm__("" : "+x"(v))
 #elif defined(__aarch64__)
 #define SL_ROUNDED(v) __asm__("" : "+w"(v))
+#elif defined(__wasm__)
+#define SL_ROUNDED(v) ((void)0)  // wasm SIMD has no fused multiply-add: nothing to keep apart
 #else
 #define SL_ROUNDED(v)                                                                                  \
   do {                                                                                                 \
