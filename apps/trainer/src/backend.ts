@@ -14,7 +14,9 @@ let status: NativeStatus | undefined;
 export function selectBackend(): NativeStatus {
   // The wasm backend's forward-only recurrent layers (NOTE(wasm-layer-inference) in @seqlab/tensor).
   setWasmLayerInference(inferRecurrentLayer);
-  status ??= registerNative();
+  // The CLI is the whole process: malloc keeps the memory of freed typed arrays (registerNative's
+  // retainFreedMemory) rather than faulting fresh pages in for the next ones.
+  status ??= registerNative({ retainFreedMemory: true });
   if (!status.ok && process.env.SEQLAB_BACKEND === 'native') {
     throw new BackendError(
       'SEQLAB_BACKEND',

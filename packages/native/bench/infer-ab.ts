@@ -87,6 +87,8 @@ for (const s of shapes) {
   const results: Record<string, Float32Array> = {};
   for (let r = 0; r < Number(values.reps); r++) {
     for (const [name, addon] of addons) {
+      // Both builds write the same out: cleared first, so each build's floats are its own.
+      out.fill(Number.NaN);
       addon.recurrentInferMany(calls);
       const c0 = process.cpuUsage();
       const t0 = performance.now();

@@ -143,6 +143,11 @@ export interface NativeAddon {
   threads(): number;
   /** Resizes the pool to `n` threads (1 to 1024), the calling thread included. */
   setThreads(n: number): void;
+  /**
+   * Tells the process's malloc (glibc) to keep freed memory for reuse: arrays up to 32 MiB from the
+   * heap, up to 1 GiB of freed memory kept. False where the C library is not glibc (nothing changes).
+   */
+  retainFreedMemory(): boolean;
 }
 
 /** The instruction sets the GEMM has micro-kernels for, fastest first. */
@@ -164,6 +169,7 @@ export const ADDON_FUNCTIONS = [
   'recurrentInfo',
   'threads',
   'setThreads',
+  'retainFreedMemory',
   'opsUnary',
   'opsUnaryBackward',
   'opsBinary',

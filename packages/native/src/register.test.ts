@@ -7,7 +7,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, getBackend, listBackends, setBackend } from '@seqlab/tensor';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test, vi } from 'vitest';
 import { addonCandidates, loadFrom, loadNative } from './load';
 import { nativeStatus, registerNative, resolveThreads, setNativeThreads } from './register';
 
@@ -89,6 +89,21 @@ describe.skipIf(!load.ok)(`registering the native backend${skipped}`, () => {
     setNativeThreads(1);
     expect(nativeStatus()).toMatchObject({ threads: 1 });
     expect(() => setNativeThreads(0)).toThrow('setNativeThreads: expected an integer from 1 to 1024, got 0');
+  });
+
+  test('retainFreedMemory sets malloc’s policy only when asked (memory.test.ts: what it does)', () => {
+    if (!load.ok) return;
+    // Not called through: this process's allocator stays as it is (memory.test.ts uses child processes).
+    const spy = vi.spyOn(load.addon, 'retainFreedMemory').mockReturnValue(true);
+    try {
+      registerNative({ default: false });
+      registerNative({ default: false, retainFreedMemory: false });
+      expect(spy).not.toHaveBeenCalled();
+      registerNative({ default: false, retainFreedMemory: true });
+      expect(spy).toHaveBeenCalledTimes(1);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   // A fresh process for each: the default is decided once per process.

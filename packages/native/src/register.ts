@@ -17,6 +17,17 @@ export interface RegisterNativeOptions {
    * true). With false it is only registered, for `setBackend('native')`.
    */
   default?: boolean;
+  /**
+   * Have the process's malloc keep the memory typed arrays free, for the next ones (default false):
+   * arrays up to 32 MiB come from the heap and up to 1 GiB of freed memory stays mapped, instead
+   * of fresh pages that the kernel faults in and zeroes on first touch. V8 frees a step's arrays in
+   * bursts, at a collection, and glibc hands those megabytes back to the kernel, so the next
+   * steps' arrays fault their pages in again. It changes the whole process's allocator (glibc's
+   * `mallopt`; no effect with another C library),
+   * and the resident size stays at its high-water mark: an application's choice, which the
+   * `seqlab` CLI makes.
+   */
+  retainFreedMemory?: boolean;
 }
 
 /** What the native backend runs on, or why it is not available. */
@@ -80,6 +91,7 @@ export function registerNative(options: RegisterNativeOptions = {}): NativeStatu
   const load = loadNative();
   if (!load.ok) return load;
   load.addon.setThreads(threads);
+  if (options.retainFreedMemory) load.addon.retainFreedMemory();
   const status = nativeStatus();
   if (!status.ok) return status;
   registerBackend(
