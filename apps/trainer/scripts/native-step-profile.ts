@@ -5,10 +5,12 @@
 // gradients: Aᵀ @ B; --shapes lists them by M x K x N); what no addon call covers is JavaScript (autograd, op checks, allocation)
 // and the garbage collector (its main-thread pauses counted apart).
 //
-//   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/native-step-profile.ts [--workload W1] [--steps 10] [--threads 2] [--shapes] [--cpu]
+//   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/native-step-profile.ts [--workload W1] [--steps 10] [--threads 2] [--shapes] [--cpu] [--sites]
 //
 // --cpu adds the process's CPU time per category (every thread of the pool): a call whose CPU time is
-// under twice its wall time on two threads left a core idle for the difference.
+// under twice its wall time on two threads left a core idle for the difference. --sites files the
+// ops (elementwise, copies, reductions) under the functions of @seqlab/tensor and @seqlab/layers
+// that called them.
 // Prints a Markdown table of milliseconds per step (medians over the steps) for tools/bench/PROFILE.md.
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '2' },
     shapes: { type: 'boolean', default: false },
     cpu: { type: 'boolean', default: false },
+    sites: { type: 'boolean', default: false },
   },
 });
 
@@ -61,7 +64,24 @@ function categoryOf(name: string, args: unknown[]): string {
   if (name === 'recurrentBackwardMany' || name === 'recurrentBackward') return 'recurrence backward';
   if (name === 'opsAdam') return 'optimizer (Adam kernel)';
   if (name === 'opsSumSquares') return 'clipGradNorm (sum of squares kernel)';
-  return `ops: ${name.replace(/^ops/, '')}`;
+  const op = `ops: ${name.replace(/^ops/, '')}`;
+  return values.sites ? `${op} <- ${callerOf()}` : op;
+}
+
+// With --sites: the first two functions of @seqlab/tensor or @seqlab/layers under the addon call.
+function callerOf(): string {
+  return (new Error().stack ?? '')
+    .split('\n')
+    .filter((l) => /packages\/(tensor|layers)\/src/.test(l))
+    .slice(0, 2)
+    .map((l) =>
+      l
+        .trim()
+        .replace(/^at /, '')
+        .replace(/ \(.*\/src\//, ' (')
+        .replace(/:\d+\)$/, ')'),
+    )
+    .join(' <- ');
 }
 
 for (const name of Object.keys(addon)) {

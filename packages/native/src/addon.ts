@@ -137,6 +137,15 @@ export interface NativeAddon {
   ): void;
   /** init + Σ x², in float64. */
   opsSumSquares(x: Float32Array, init: number): number;
+  /** Dropout's mask and product drawing from a Generator's state [4], advanced in place (Backend.dropout). */
+  opsDropout(
+    state: Uint32Array,
+    p: number,
+    scale: number,
+    x: Float32Array,
+    mask: Float32Array,
+    out: Float32Array,
+  ): void;
   /** The build of these kernels that runs: the GEMM's instruction set, or portable C under the scalar GEMM. */
   opsInfo(): { isa: 'avx512' | 'avx2' | 'portable' };
   /** Threads of the pool, the calling thread included. */
@@ -183,5 +192,6 @@ export const ADDON_FUNCTIONS = [
   'opsSoftmaxBackward',
   'opsAdam',
   'opsSumSquares',
+  'opsDropout',
   'opsInfo',
 ] as const satisfies readonly (keyof NativeAddon)[];

@@ -79,14 +79,17 @@ export function reduceGroups(
  * bias add, a dropout mask, a same-shape product — and is not `pow` or a comparison; a reduction
  * that merges into [outer, size, inner]; a strided view of at most 6 merged dims. Everything else
  * (float64, int32 and bool data, other geometries) runs the js kernel. Plus the optional fused
- * optimizer kernels (`adamStep`, `sumSquares`) for float32 parameters.
+ * optimizer kernels (`adamStep`, `sumSquares`) for float32 parameters, and `dropout`'s mask and
+ * product (float32) with the generator's draws made in C.
  *
  * Results: see NOTE(native-ops-accuracy) in src/c/ops-kernels.c — the js kernels' bits except the
  * summation order of sums over a last axis and of `sumSquares`, and libm's last-bit roundings of
  * exp, log, tanh. Each kernel splits across the pool only above 32,768 elements, and gives the same
  * bits for every thread count.
  */
-export function nativeOpsKernels(addon: NativeAddon): Pick<Backend, NativeOpsKernel> & FusedOptimizerKernels {
+export function nativeOpsKernels(
+  addon: NativeAddon,
+): Pick<Backend, NativeOpsKernel> & FusedOptimizerKernels & Required<Pick<Backend, 'dropout'>> {
   // [rank, dims…, offset, strides…, offset, strides…]: filled before each call (calls are synchronous).
   const geometry = new Int32Array(1 + 3 * MAX_RANK + 2);
   const adamScalars = new Float64Array(7);
@@ -184,6 +187,7 @@ export function nativeOpsKernels(addon: NativeAddon): Pick<Backend, NativeOpsKer
     sumSquares(x: FloatStorage, init: number): number {
       return f32(x) ? addon.opsSumSquares(x, init) : jsBackend.sumSquares(x, init);
     },
+    dropout: (state, p, scale, x, mask, out) => addon.opsDropout(state, p, scale, x, mask, out),
   };
 
   /** Puts the merged geometry of `view` over `shape` into `geometry`; false above MAX_RANK dims. */

@@ -1,7 +1,8 @@
 import { ConfigError } from './errors';
 
-// Set by Generator's static block (it reads the private state); fillUniforms calls it.
+// Set by Generator's static block (they read the private state); fillUniforms calls the first.
 let drawUniforms: (g: Generator, out: Float32Array | Float64Array) => void;
+let stateOf: (g: Generator) => Uint32Array | null;
 
 /**
  * A seeded pseudo-random generator (xoshiro128**, 32-bit state words; splitmix32 seeding). Every
@@ -22,6 +23,10 @@ export class Generator {
   static {
     // The state words in locals for the whole array: the draws of `uniform()`, one per element,
     // bit for bit, at a fraction of a method call's cost each.
+    stateOf = (g) =>
+      g.uniform === Generator.prototype.uniform && g.nextUint32 === Generator.prototype.nextUint32
+        ? g.#s
+        : null;
     drawUniforms = (g, out) => {
       const s = g.#s;
       let s0 = s[0];
@@ -174,11 +179,20 @@ export function checkSeed(seed: number): void {
  * [0, 1) for Generator and TorchGenerator, so a float32 `out` holds it exactly.
  */
 export function fillUniforms(g: Generator, out: Float32Array | Float64Array): void {
-  if (g.uniform === Generator.prototype.uniform && g.nextUint32 === Generator.prototype.nextUint32) {
+  if (uniformState(g)) {
     drawUniforms(g, out);
   } else {
     for (let i = 0; i < out.length; i++) out[i] = g.uniform();
   }
+}
+
+/**
+ * The state words of a generator whose `uniform()` is Generator's own (xoshiro128**: what
+ * `fillUniforms` draws from in a loop), for a kernel that draws the same numbers and advances it
+ * in place (the backend's `dropout`); null for one that draws otherwise (TorchGenerator).
+ */
+export function uniformState(g: Generator): Uint32Array | null {
+  return stateOf(g);
 }
 
 function rotl(x: number, k: number): number {

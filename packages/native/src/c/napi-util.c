@@ -67,6 +67,12 @@ int sl_get_i32(napi_env env, napi_value value, const char *fn, const char *name,
   return 0;
 }
 
+int sl_get_u32(napi_env env, napi_value value, const char *fn, const char *name, uint32_t **data, size_t *length) {
+  if (get_typed(env, value, napi_uint32_array, (void **)data, length)) return 1;
+  type_error(env, fn, name, "to be a Uint32Array");
+  return 0;
+}
+
 int sl_get_f64(napi_env env, napi_value value, const char *fn, const char *name, double **data, size_t *length) {
   if (get_typed(env, value, napi_float64_array, (void **)data, length)) return 1;
   type_error(env, fn, name, "to be a Float64Array");

@@ -26,6 +26,7 @@ int sl_get_f32(napi_env env, napi_value value, const char *fn, const char *name,
                size_t *length);
 // Reads an Int32Array / Float64Array without copying; *length in elements.
 int sl_get_i32(napi_env env, napi_value value, const char *fn, const char *name, int32_t **data, size_t *length);
+int sl_get_u32(napi_env env, napi_value value, const char *fn, const char *name, uint32_t **data, size_t *length);
 int sl_get_f64(napi_env env, napi_value value, const char *fn, const char *name, double **data, size_t *length);
 // Reads a number (any double).
 int sl_get_double(napi_env env, napi_value value, const char *fn, const char *name, double *out);

@@ -14,6 +14,7 @@
 //   opsAdam(param, grad, expAvg, expAvgSq, maxExpAvgSq | null, scalars, maximize)
 //                                                scalars: Float64Array [β1, β2, eps, stepSize, √(1−β2ᵗ), l2, decay]
 //   opsSumSquares(x, init) -> init + Σ x²
+//   opsDropout(state, p, scale, x, mask, out)    state: Uint32Array [4], a Generator's, advanced
 //   opsInfo() -> { isa }                         the table that runs
 #include <stdio.h>
 
@@ -334,6 +335,63 @@ static napi_value js_sum_squares(napi_env env, napi_callback_info info) {
   return out;
 }
 
+static inline uint32_t rotl32(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
+
+// Dropout's mask and product with the uniforms of @seqlab/tensor's Generator (xoshiro128**,
+// src/random.ts' drawUniforms) drawn here from its state, which is written back: u = (r >> 8) / 2^24,
+// mask = scale where u >= p else 0 (float32), out = x · mask rounded to float32 (the float64
+// product of two float32 values is exact: one rounding, as in js). Bit for bit the js loop of
+// ops/nn.ts' dropout, and the state after it the same. u >= p is (r >> 8) >= ceil(p · 2^24) (a
+// scaling by a power of two, exact), an integer compare. In blocks: the draws (a serial chain)
+// into the block's mask words, then the mask and product (vectorized) while the block is in cache.
+// One thread: the draws are a chain.
+#define DROPOUT_BLOCK 2048
+static napi_value js_dropout(napi_env env, napi_callback_info info) {
+  const char *fn = "opsDropout";
+  ARGS(6);
+  uint32_t *s;
+  float *x, *m, *y;
+  size_t sn, xn, mn, yn;
+  double p, scale;
+  if (!sl_get_u32(env, args[0], fn, "state", &s, &sn) || !sl_get_double(env, args[1], fn, "p", &p) ||
+      !sl_get_double(env, args[2], fn, "scale", &scale) || !sl_get_f32(env, args[3], fn, "x", &x, &xn) ||
+      !sl_get_f32(env, args[4], fn, "mask", &m, &mn) || !sl_get_f32(env, args[5], fn, "out", &y, &yn) ||
+      !check_len(env, fn, "state", sn, 4) || !check_len(env, fn, "mask", mn, xn) || !check_len(env, fn, "out", yn, xn))
+    return NULL;
+  if (!(p >= 0 && p < 1)) {
+    sl_range_error(env, fn, "p in [0, 1)", "%g", p);
+    return NULL;
+  }
+  const double th = p * 16777216.0;
+  const uint32_t lim = (uint32_t)th + ((double)(uint32_t)th < th);
+  const float keep = (float)scale;
+  uint32_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+  for (size_t lo = 0; lo < xn; lo += DROPOUT_BLOCK) {
+    const size_t hi = lo + DROPOUT_BLOCK < xn ? lo + DROPOUT_BLOCK : xn;
+    uint32_t draws[DROPOUT_BLOCK];
+    for (size_t i = lo; i < hi; i++) {
+      draws[i - lo] = rotl32(s1 * 5u, 7) * 9u;
+      const uint32_t t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl32(s3, 11);
+    }
+    for (size_t i = lo; i < hi; i++) {
+      const float k = (draws[i - lo] >> 8) >= lim ? keep : 0.0f;
+      m[i] = k;
+      y[i] = x[i] * k;
+    }
+  }
+  s[0] = s0;
+  s[1] = s1;
+  s[2] = s2;
+  s[3] = s3;
+  return NULL;
+}
+
 static napi_value js_info(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value out, v;
@@ -357,6 +415,7 @@ napi_value sl_init_ops(napi_env env, napi_value exports) {
   sl_export(env, exports, "opsSoftmaxBackward", js_softmax_backward);
   sl_export(env, exports, "opsAdam", js_adam);
   sl_export(env, exports, "opsSumSquares", js_sum_squares);
+  sl_export(env, exports, "opsDropout", js_dropout);
   sl_export(env, exports, "opsInfo", js_info);
   return exports;
 }

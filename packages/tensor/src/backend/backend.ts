@@ -179,6 +179,23 @@ export interface Backend {
   addBias?(y: FloatStorage, rows: number, n: number, bias: FloatStorage): void;
 
   /**
+   * Optional: dropout's mask and product in one pass, float32, drawing from the state of a
+   * `Generator` (xoshiro128**, four 32-bit words, advanced in place by one draw per element): for
+   * each i, u = the draw's top 24 bits / 2²⁴, mask[i] = scale where u ≥ p else 0, out[i] =
+   * x[i] · mask[i], each rounded to float32 — the numbers and the final state of `dropout`'s own
+   * loop, bit for bit. `dropout` calls it for a `Generator` whose draws are its own (not a
+   * `TorchGenerator`) and p < 1; without it, it runs that loop in JavaScript.
+   */
+  dropout?(
+    state: Uint32Array,
+    p: number,
+    scale: number,
+    x: Float32Array,
+    mask: Float32Array,
+    out: Float32Array,
+  ): void;
+
+  /**
    * Optional fused optimizer kernel: Adam's (and AdamW's) update of one parameter in place (see
    * AdamStepArgs). @seqlab/optim calls it when the backend has it, else the js backend's, which is
    * the reference: a backend's version must give the js kernel's results bit for bit.

@@ -26,6 +26,7 @@ import { backend } from '@seqlab/tensor/backend';
 import { expectClose } from '@seqlab/tensor/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { FloatStorage, Storage } from '../dtype';
+import { uniformState } from '../random';
 import {
   type Backend,
   type BinaryOp,
@@ -828,6 +829,29 @@ const CASES: { [K in Kernel]: Conformance } = {
     fast.addBias(y, rows, n, bias);
     expect(Array.from(y), `addBias rows=${rows} n=${n} ${dtype}`).toEqual(Array.from(want));
   },
+  // dropout's mask and product from a Generator's state (optional): the numbers of the loop it
+  // replaces (one uniform() per element, mask = scale where u ≥ p, out = x · mask in float32) and
+  // the generator's state after it, bit for bit; x with the specials, lengths around the native
+  // kernel's blocks of 2048, p from 0 to just under 1.
+  dropout: (fast, g, trial) => {
+    if (!fast.dropout) throw new Error('dropout: expected the kernel');
+    const n = g.pick([0, 1, 7, 2047, 2048, 2049, 5000]);
+    const p = g.pick([0, 1e-9, 0.3, 0.5, 0.999999]);
+    const x = withSpecials(g, 'float32', n) as Float32Array;
+    const drawn = new Generator(trial);
+    const want = new Generator(trial);
+    const mask = new Float32Array(n);
+    const out = new Float32Array(n);
+    fast.dropout(uniformState(drawn) as Uint32Array, p, 1 / (1 - p), x, mask, out);
+    const scale = 1 / (1 - p);
+    const wantMask = Float32Array.from(x, () => (want.uniform() >= p ? scale : 0));
+    const wantOut = Float32Array.from(x, (v, i) => v * wantMask[i]);
+    const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer));
+    const label = `dropout n=${n} p=${p}`;
+    expect(bits(mask), label).toEqual(bits(wantMask));
+    expect(bits(out), label).toEqual(bits(wantOut));
+    expect(drawn.getState(), label).toEqual(want.getState());
+  },
   // The optional optimizer kernels: Adam's update must be the reference's bit for bit (it is what
   // @seqlab/optim's golden tests against PyTorch rest on); sizes up to 70 give SIMD kernels whole
   // vectors and a tail; steps go past the first, where the bias corrections are still large.
@@ -893,6 +917,7 @@ const OPTIONAL = new Set([
   'recurrentInferMany',
   'recurrentInferInputMany',
   'addBias',
+  'dropout',
 ]);
 // Every key but the name, what a backend may report about itself (the native backend's isa()
 // and threads(), read by seqlab bench and doctor), the `layerInference` hook (recurrentLayer's,

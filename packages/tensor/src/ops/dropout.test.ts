@@ -10,6 +10,7 @@ import {
   tensor,
 } from '@seqlab/tensor';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { backend } from '../backend/registry';
 import { fillUniforms } from '../random';
 import { clearStoragePool, isPooled, releaseStorage, storagePoolSize } from '../storage-pool';
 
@@ -131,4 +132,68 @@ describe.each(listBackends())('[%s backend] dropout storage', (name) => {
     const want = reference(x.data as Float32Array, 0.3, new Generator(2));
     expect(Array.from(out.data)).toEqual(want.out);
   });
+});
+
+describe.each(listBackends())('[%s backend] dropout’s numbers', (name) => {
+  const initial = getBackend().name;
+  beforeAll(() => setBackend(name));
+  afterAll(() => setBackend(initial));
+
+  /** The float32 bits of an array's values (−0 and +0 differ, NaN equals NaN). */
+  const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
+
+  // Every element: ordinary values of both signs, −0, +0, NaN and ±Infinity (a dropped NaN or
+  // Infinity is NaN, a dropped negative is −0); a tenth of W1’s [32, 50, 512] between its layers, and an odd length.
+  test.each([
+    [[32, 5, 512], 0.3],
+    [[7, 13, 5], 0.5],
+    [[1031], 0.9],
+    [[1031], 1e-7],
+    [[3, 4], 0.999999],
+  ])(
+    '%j, p = %f: the reference mask and output bit for bit, and the generator where it leaves it',
+    (shape, p) => {
+      const n = (shape as number[]).reduce((a, b) => a * b);
+      const specials = [-0, 0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+      const values = randn([n], { generator: new Generator(3) }).data as Float32Array;
+      for (let i = 0; i < n; i += 97) values[i] = specials[(i / 97) % specials.length];
+      const x = tensor(Array.from(values), { requiresGrad: true }).reshape(shape as number[]);
+      for (const make of [(s: number) => new Generator(s), (s: number) => new TorchGenerator(s)]) {
+        const g = make(11);
+        const want = reference(values, p, make(11));
+        const calls = countDropoutCalls(() => {
+          const out = dropout(x, p, { generator: g });
+          expect(bits(out.data)).toEqual(bits(want.out));
+          expect(bits(out._node?.inputs[1].data ?? [])).toEqual(bits(want.mask));
+        });
+        // The backend's kernel runs for seqlab's own generator only.
+        const hook = backend().dropout !== undefined && make(0).constructor === Generator;
+        expect(calls).toBe(hook ? 1 : 0);
+        const next = make(11);
+        for (let i = 0; i < n; i++) next.uniform();
+        expect(g.getState()).toEqual(next.getState());
+      }
+    },
+  );
+
+  /** How many times `fn` called the backend's dropout kernel. */
+  function countDropoutCalls(fn: () => void): number {
+    const k = backend();
+    const own = k.dropout;
+    if (!own) {
+      fn();
+      return 0;
+    }
+    let calls = 0;
+    k.dropout = (...args) => {
+      calls++;
+      own.apply(k, args);
+    };
+    try {
+      fn();
+    } finally {
+      k.dropout = own;
+    }
+    return calls;
+  }
 });

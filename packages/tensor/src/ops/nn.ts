@@ -4,7 +4,7 @@ import { describeValue } from '../describe-value';
 import { assertFloating, type FloatStorage } from '../dtype';
 import { ConfigError, formatShape, ShapeError } from '../errors';
 import { checkOptions, optionKeys } from '../options';
-import { defaultGenerator, fillUniforms, type Generator } from '../random';
+import { defaultGenerator, fillUniforms, type Generator, uniformState } from '../random';
 import { normalizeDim, numel } from '../shape';
 import { releaseStorage, writableStorage } from '../storage-pool';
 import { empty, Tensor } from '../tensor';
@@ -71,7 +71,12 @@ export function dropout(x: Tensor, p: number, options: DropoutOptions = {}): Ten
   // One draw per element in order (none when p = 1). A draw is held exactly in the mask's own
   // dtype when the generator is seqlab's or PyTorch's (fillUniforms); any other generator is
   // compared as it returns its numbers, one call per element.
-  if (p < 1 && (m instanceof Float64Array || g.uniformFitsFloat32)) {
+  const kernels = backend();
+  const state = p < 1 && x.dtype === 'float32' && uniformState(g);
+  if (state && kernels.dropout) {
+    // The backend's loop: the same draws, numbers and final state as the loop below.
+    kernels.dropout(state, p, scale, xs as Float32Array, m as Float32Array, ys as Float32Array);
+  } else if (p < 1 && (m instanceof Float64Array || g.uniformFitsFloat32)) {
     fillUniforms(g, m);
     // scale · (u ≥ p) without a branch: a random 30 % branch mispredicts often enough to cost
     // more than drawing the number.
