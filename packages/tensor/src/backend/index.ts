@@ -10,6 +10,8 @@
 
 // The forward-only recurrent layer over the optional inference kernels, for the `layerInference` hook
 export { inferRecurrentLayer } from '../ops/recurrent-infer';
+// Deferral of a bidirectional layer's unread reverse steps on or off (NOTE(deferred-reverse)), for tests and A/B.
+export { setReverseDeferral } from '../ops/recurrent-defer';
 // The kernel interface and its argument types
 export type {
   AdamStepArgs,

@@ -3,6 +3,7 @@ import type { RecurrentCell } from '../backend/backend';
 import { backend } from '../backend/registry';
 import { ConfigError, ShapeError } from '../errors';
 import type { Tensor } from '../tensor';
+import { deferReverse } from './recurrent-defer';
 import { checkInputs, prepare, type SequenceInputs } from './recurrent-direction';
 import { recurrentLayout } from './recurrent-layout';
 import { projectInput } from './recurrent-projection';
@@ -146,6 +147,11 @@ export interface RecurrentLayerOutputs {
    * user can reach it, and nothing saved it for a backward.
    */
   release?: () => void;
+  /**
+   * The reverse direction was deferred (`RecurrentLayerOptions.deferReverse`): its pending rows and
+   * states still read the layer's input, which the caller must then neither release nor change.
+   */
+  deferred?: boolean;
 }
 
 /** A direction's input before its projection (see `RecurrentLayerInputs.input`). */
@@ -172,6 +178,18 @@ export interface RecurrentLayerOptions {
    * backend writes that order itself (`recurrentInferInputMany`). Default false: time-major rows.
    */
   batchFirst?: boolean;
+  /**
+   * The caller reads the reverse direction at the last time step mostly: when no gradient is
+   * needed, a padded batch of two or more steps runs only the reverse direction's first step now,
+   * and the rest of its output and its final states are computed when first read, with the same
+   * numbers (NOTE(deferred-reverse)). Default false.
+   */
+  deferReverse?: boolean;
+  /**
+   * With `deferReverse`: the input x is the caller's own and never changed afterwards (a stacked
+   * layer's input is the layer below's output), so the pending rows read it instead of a copy.
+   */
+  internalInput?: boolean;
 }
 
 /**
@@ -224,6 +242,9 @@ export function recurrentLayer(
   }
   const outBatchFirst = options.batchFirst === true;
   const xBatchFirst = checkBatchFirst(list, outBatchFirst);
+  const deferred =
+    options.deferReverse && deferReverse(list, outBatchFirst, !!options.internalInput, recurrentLayer);
+  if (deferred) return deferred;
   const inferred = backend().layerInference?.(list, { xBatchFirst, outBatchFirst });
   if (inferred) return inferred;
   const directions = fusedSequences(projectLayer(list, xBatchFirst));
