@@ -1,5 +1,5 @@
 import type { Storage } from './dtype';
-import type { Tensor } from './tensor';
+import { Tensor } from './tensor';
 
 // NOTE(pending-data): a tensor whose storage is not all computed yet (the last layer's reverse
 // direction, NOTE(deferred-reverse)) has its own accessor `data` on the instance, defined here: the
@@ -26,19 +26,6 @@ export interface Pending {
 
 const records = new WeakMap<Tensor, Pending>();
 
-/** Runs `p`'s pending work once (again after a throw). */
-function finish(p: Pending): void {
-  const work = p.finish;
-  if (!work) return;
-  p.finish = null;
-  try {
-    work();
-  } catch (e) {
-    p.finish = work;
-    throw e;
-  }
-}
-
 /** Makes `t`'s `data` wait for `p` (t's storage is `p.storage`). */
 export function defer(t: Tensor, p: Pending): Tensor {
   records.set(t, p);
@@ -46,7 +33,17 @@ export function defer(t: Tensor, p: Pending): Tensor {
     configurable: true,
     enumerable: true,
     get() {
-      finish(p);
+      const work = p.finish;
+      if (work) {
+        // Run once (again after a throw); the work reads no `data` of this record's tensors.
+        p.finish = null;
+        try {
+          work();
+        } catch (e) {
+          p.finish = work;
+          throw e;
+        }
+      }
       records.delete(t);
       Object.defineProperty(t, 'data', { value: p.storage, writable: true, enumerable: true, configurable: true });
       return p.storage;
@@ -61,14 +58,10 @@ export function pendingOf(t: Tensor): Pending | undefined {
   return p?.finish ? p : undefined;
 }
 
-/** `t`'s storage without finishing it: for a view that passes the pending work on (`carry`). */
-export function storageOf(t: Tensor): Storage {
-  return pendingOf(t)?.storage ?? t.data;
-}
-
-/** `view`, a tensor over `from`'s whole storage, waiting for the same work as `from`. */
-export function carry(from: Tensor, view: Tensor): Tensor {
-  const p = pendingOf(from);
+/** A tensor of `shape` over `x`'s whole storage, waiting for the same work as `x` (no finish). */
+export function share(x: Tensor, shape: readonly number[]): Tensor {
+  const p = pendingOf(x);
+  const view = new Tensor(p ? p.storage : x.data, shape, x.dtype);
   return p ? defer(view, p) : view;
 }
 
@@ -83,9 +76,8 @@ export function readable(x: Tensor, shape: readonly number[], strides: readonly 
   // Innermost contiguous runs: the last dim's when its stride is 1, else single elements.
   const inner = n > 0 && strides[n - 1] === 1;
   const run = inner ? shape[n - 1] : 1;
-  const outer = inner ? n - 1 : n;
   const ok = (d: number, at: number): boolean => {
-    if (d === outer) return p.complete(at, at + run);
+    if (d === (inner ? n - 1 : n)) return p.complete(at, at + run);
     for (let i = 0; i < shape[d]; i++) if (!ok(d + 1, at + i * strides[d])) return false;
     return true;
   };

@@ -2,7 +2,7 @@ import { backend } from '../backend/registry';
 import { assertTensor, assertTensorList } from '../check-tensor';
 import { allocate, isFloating, promoteTypes } from '../dtype';
 import { ConfigError, formatShape, ShapeError } from '../errors';
-import { carry, defer, pendingOf, readable, storageOf } from '../pending';
+import { defer, pendingOf, readable, share } from '../pending';
 import { normalizeDim, normalizeDims, numel, sameShape, stridesOf } from '../shape';
 import { writableStorage } from '../storage-pool';
 import { Tensor } from '../tensor';
@@ -42,7 +42,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
     );
   }
   if (sameShape(resolved, x.shape)) return x;
-  const out = carry(x, new Tensor(storageOf(x), resolved, x.dtype));
+  const out = share(x, resolved);
   if (!isFloating(x.dtype)) return out;
   return record('reshape', 'reshape', [x], out, {});
 }
@@ -328,21 +328,20 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const strides = stridesOf(shape);
   const data = out.data;
   const kernels = backend();
+  const copy = ([t, offset]: [Tensor, number]) => kernels.stridedAccumulate(t.data, t.shape, { data, offset, strides });
   // Pending pieces along dim 0 (contiguous blocks of out) stay pending in out (NOTE(pending-data)).
   const late: [Tensor, number][] = [];
   let start = 0;
   for (const t of inputs) {
-    const offset = start * strides[d];
-    if (d === 0 && pendingOf(t)) late.push([t, offset]);
-    else kernels.stridedAccumulate(t.data, t.shape, { data, offset, strides });
+    const piece: [Tensor, number] = [t, start * strides[d]];
+    if (d === 0 && pendingOf(t)) late.push(piece);
+    else copy(piece);
     start += t.shape[d];
   }
-  if (late.length)
+  if (late[0])
     defer(out, {
       storage: data,
-      finish: () => {
-        for (const [t, offset] of late) kernels.stridedAccumulate(t.data, t.shape, { data, offset, strides });
-      },
+      finish: () => late.forEach(copy),
       complete: (s, e) => late.every(([t, at]) => e <= at || s >= at + t.numel),
     });
   if (!isFloating(dtype)) return out;

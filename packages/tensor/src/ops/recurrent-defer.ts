@@ -1,6 +1,6 @@
 import { isGradEnabled } from '../autograd/grad-mode';
 import { backend, runOn } from '../backend/registry';
-import type { FloatStorage } from '../dtype';
+import type { FloatStorage, Storage } from '../dtype';
 import { defer } from '../pending';
 import { writableStorage } from '../storage-pool';
 import { Tensor } from '../tensor';
@@ -46,7 +46,7 @@ export function deferReverse(
   const [fwd, rev] = list;
   const input = rev?.input;
   if (!enabled || list.length !== 2 || fwd.reverse || !rev.reverse || !input) return null;
-  const { batchSizes, h0, c0 } = rev;
+  const { batchSizes, h0 } = rev;
   const T = batchSizes.length;
   const B = h0.shape[0];
   const tensors = list.flatMap((i) => [i.xProj, i.input?.x, i.input?.wIh, ...(i.input?.biases ?? []), i.wHh, i.bHh, i.wHr, i.h0, i.c0]);
@@ -58,69 +58,62 @@ export function deferReverse(
   )
     return null;
   const { x, wIh, biases } = input;
-  const xBatchFirst = !!input.batchFirst;
   const options = outBatchFirst ? { batchFirst: true } : {};
-  const f = run([fwd], options);
-  const last = xBatchFirst ? x.reshape([B, T, -1]).select(1, T - 1) : x.narrow(0, (T - 1) * B, B);
+  // The forward-only path writes each direction into its columns as it is; the other adds them
+  // into zeros (NOTE(layout-bits): −0 becomes +0): `norm` does the same to ours.
+  const hooked = backend().layerInference?.([fwd], { xBatchFirst: !!input.batchFirst, outBatchFirst });
+  const f = hooked ?? run([fwd], options);
+  const last = input.batchFirst ? x.reshape([B, T, -1]).select(1, T - 1) : x.narrow(0, (T - 1) * B, B);
+  // Its first processed step, a one-step sequence; its hN and cN become the pending final states.
   const first = run([{ ...rev, input: { x: last, wIh, biases }, batchSizes: Int32Array.of(B) }]).directions[0];
 
   const O = f.out.shape[1];
   const W = 2 * O;
   const N = T * B;
-  const dtype = f.out.dtype;
-  const data = writableStorage(dtype, N * W) as FloatStorage;
+  const data = writableStorage(f.out.dtype, N * W) as FloatStorage;
   const row = (t: number, b: number) => (outBatchFirst ? b * T + t : t * B + b);
-  const put = (from: FloatStorage, k: number, at: number) => data.set(from.subarray(k * O, k * O + O), at);
-  const fo = f.out.data as FloatStorage;
-  const ro = first.out.data as FloatStorage;
-  for (let k = 0; k < N; k++) put(fo, k, k * W);
-  for (let b = 0; b < B; b++) put(ro, b, row(T - 1, b) * W + O);
+  const put = (from: Storage, k: number, at: number) => data.set(from.subarray(k * O, k * O + O) as FloatStorage, at);
+  for (let k = 0; k < N; k++) put(f.out.data, k, k * W);
+  for (let b = 0; b < B; b++) put(first.out.data, b, row(T - 1, b) * W + O);
+  const norm = () => {
+    if (!hooked) for (let i = 0; i < N * W; i++) data[i] += 0;
+  };
+  norm();
   f.release?.();
 
-  // The reverse direction as the call saw it (the input only when someone may change it).
+  // The reverse direction as the call saw it (its input only when someone may change it).
   const own = <V extends Tensor | null>(t: V): V => (t ? new Tensor(t.data.slice(), t.shape, t.dtype) : t) as V;
-  const saved: RecurrentLayerInputs = {
-    ...rev,
-    input: { x: internalInput ? x : own(x), wIh: own(wIh), biases: biases.map(own), ...(xBatchFirst ? { batchFirst: true } : {}) },
-    wHh: own(rev.wHh),
-    bHh: own(rev.bHh),
-    wHr: own(rev.wHr),
-    h0: own(h0),
-    c0: own(c0),
-  };
-  const states = [first.hN, first.cN].map((s) => s && new Tensor(writableStorage(dtype, s.numel), s.shape, dtype));
+  const saved = { ...rev, input: { ...input, x: internalInput ? x : own(x), wIh: own(wIh), biases: biases.map(own) } };
+  for (const k of ['wHh', 'bHh', 'wHr', 'h0', 'c0'] as const) saved[k] = own(rev[k] as Tensor);
+  const states = [first.hN, first.cN];
   const stores = states.map((s) => s?.data as FloatStorage);
   const kernels = backend();
   let done = false;
   const finish = () => {
     if (done) return;
-    const res = runOn(kernels, () => run([saved], options));
-    const all = res.out.data as FloatStorage;
-    for (let t = 0; t < T - 1; t++) for (let b = 0; b < B; b++) put(all, row(t, b), row(t, b) * W + O);
-    const { hN, cN } = res.directions[0];
-    stores[0].set(hN.data as FloatStorage);
-    if (cN) stores[1].set(cN.data as FloatStorage);
-    res.release?.();
+    const all = runOn(kernels, () => run([saved], options));
+    for (let t = 0; t < T - 1; t++) for (let b = 0; b < B; b++) put(all.out.data, row(t, b), row(t, b) * W + O);
+    norm();
+    const { hN, cN } = all.directions[0];
+    [hN, cN].forEach((s, i) => s && stores[i].set(s.data as FloatStorage));
+    all.release?.();
     done = true;
   };
   // Every pending tensor's record runs the one finish, which writes all of them.
   states.forEach((s, i) => s && defer(s, { storage: stores[i], finish, complete: (a, e) => a >= e }));
-  const out = defer(new Tensor(data, [N, W], dtype), {
+  const out = defer(new Tensor(data, [N, W], f.out.dtype), {
     storage: data,
     finish,
-    // Complete: the rows of t = T − 1, and the forward half of every row.
+    // Complete: the rows of t = T − 1.
     complete(s, e) {
-      for (let k = Math.floor(s / W); k * W < e && s < e; k++)
-        if (!(outBatchFirst ? k % T === T - 1 : k >= (T - 1) * B) && Math.min(e, k * W + W) > k * W + O)
-          return false;
+      for (let k = Math.floor(s / W); k * W < e; k++) if ((outBatchFirst ? k % T : Math.floor(k / B)) < T - 1) return false;
       return true;
     },
   });
-  const finals = [f.directions[0], { hN: states[0] as Tensor, cN: states[1] }];
   return {
     out,
     // Each direction's own out: its columns of `out`, copied when read.
-    directions: finals.map(({ hN, cN }, d) => ({
+    directions: [f.directions[0], first].map(({ hN, cN }, d) => ({
       get out() {
         return out.narrow(1, d * O, O);
       },
