@@ -9,9 +9,7 @@
 // reference kernels.
 
 // The forward-only recurrent layer over the optional inference kernels, for the `layerInference` hook
-export { inferRecurrentLayer } from '../ops/recurrent-infer';
-// Deferral of a bidirectional layer's unread reverse steps on or off (NOTE(deferred-reverse)), for tests and A/B.
-export { setReverseDeferral } from '../ops/recurrent-defer';
+export { inferRecurrentLayer, setReverseDeferral } from '../ops/recurrent-infer';
 // The kernel interface and its argument types
 export type {
   AdamStepArgs,

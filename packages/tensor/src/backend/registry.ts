@@ -233,18 +233,6 @@ export interface ReadyOptions {
 
 const READY_KEYS = /* @__PURE__ */ optionKeys<ReadyOptions>({ backend: true, wasm: true });
 
-/** @internal Runs `fn` with `kernels` as the active backend, then restores the choice (NOTE(deferred-reverse)). */
-export function runOn<R>(kernels: Backend, fn: () => R): R {
-  const was = [active, pending] as const;
-  active = kernels;
-  pending = null;
-  try {
-    return fn();
-  } finally {
-    [active, pending] = was;
-  }
-}
-
 /** The backend name and the kernels' source of `ready`'s argument; a ConfigError for anything else. */
 function readyArgs(arg: string | ReadyOptions | undefined): { name?: string; source?: WasmSource } {
   if (arg === undefined || typeof arg === 'string') return arg === undefined ? {} : { name: arg };

@@ -3,7 +3,6 @@ import type { RecurrentCell } from '../backend/backend';
 import { backend } from '../backend/registry';
 import { ConfigError, ShapeError } from '../errors';
 import type { Tensor } from '../tensor';
-import { deferReverse } from './recurrent-defer';
 import { checkInputs, prepare, type SequenceInputs } from './recurrent-direction';
 import { recurrentLayout } from './recurrent-layout';
 import { projectInput } from './recurrent-projection';
@@ -179,10 +178,10 @@ export interface RecurrentLayerOptions {
    */
   batchFirst?: boolean;
   /**
-   * The caller reads the reverse direction at the last time step mostly: when no gradient is
-   * needed, a padded batch of two or more steps runs only the reverse direction's first step now,
-   * and the rest of its output and its final states are computed when first read, with the same
-   * numbers (NOTE(deferred-reverse)). Default false.
+   * The caller reads the reverse direction at the last time step mostly: the forward-only path
+   * (`layerInference`) may then run only the reverse direction's first step (of a padded batch of
+   * two or more steps) and compute the rest of its output and its final states when first read,
+   * with the same numbers (NOTE(deferred-reverse) in ops/recurrent-infer.ts). Default false.
    */
   deferReverse?: boolean;
   /**
@@ -242,10 +241,8 @@ export function recurrentLayer(
   }
   const outBatchFirst = options.batchFirst === true;
   const xBatchFirst = checkBatchFirst(list, outBatchFirst);
-  const deferred =
-    options.deferReverse && deferReverse(list, outBatchFirst, !!options.internalInput, recurrentLayer);
-  if (deferred) return deferred;
-  const inferred = backend().layerInference?.(list, { xBatchFirst, outBatchFirst });
+  const { deferReverse, internalInput } = options;
+  const inferred = backend().layerInference?.(list, { xBatchFirst, outBatchFirst, deferReverse, internalInput });
   if (inferred) return inferred;
   const directions = fusedSequences(projectLayer(list, xBatchFirst));
   const outs = directions.map((d) => d.out);
