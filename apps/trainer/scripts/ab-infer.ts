@@ -12,7 +12,12 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { registerNative, setNativeThreads } from '@seqlab/native';
 import { setBackend } from '@seqlab/tensor';
-import { backend, inferRecurrentLayer, setReverseDeferral, setWasmLayerInference } from '@seqlab/tensor/backend';
+import {
+  backend,
+  inferRecurrentLayer,
+  setReverseDeferral,
+  setWasmLayerInference,
+} from '@seqlab/tensor/backend';
 import type { WorkloadName } from '../src/commands/bench/workloads';
 import { inferenceSetup, median, timeInference } from './inference-setup';
 

@@ -1,5 +1,5 @@
 import type { Storage } from './dtype';
-import { Tensor } from './tensor';
+import type { Tensor } from './tensor';
 
 // NOTE(pending-data): a tensor whose storage is not all computed yet (the last layer's reverse
 // direction, NOTE(deferred-reverse)) has its own accessor `data` on the instance, defined here: the
@@ -45,7 +45,12 @@ export function defer(t: Tensor, p: Pending): Tensor {
         }
       }
       records.delete(t);
-      Object.defineProperty(t, 'data', { value: p.storage, writable: true, enumerable: true, configurable: true });
+      Object.defineProperty(t, 'data', {
+        value: p.storage,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
       return p.storage;
     },
   });
@@ -58,18 +63,16 @@ export function pendingOf(t: Tensor): Pending | undefined {
   return p?.finish ? p : undefined;
 }
 
-/** A tensor of `shape` over `x`'s whole storage, waiting for the same work as `x` (no finish). */
-export function share(x: Tensor, shape: readonly number[]): Tensor {
-  const p = pendingOf(x);
-  const view = new Tensor(p ? p.storage : x.data, shape, x.dtype);
-  return p ? defer(view, p) : view;
-}
-
 /**
  * `x`'s storage for a read of the view (shape, strides, offset): as it is when every element the
  * view reads is computed, else finished (`x.data`).
  */
-export function readable(x: Tensor, shape: readonly number[], strides: readonly number[], offset: number): Storage {
+export function readable(
+  x: Tensor,
+  shape: readonly number[],
+  strides: readonly number[],
+  offset: number,
+): Storage {
   const p = pendingOf(x);
   if (!p) return x.data;
   const n = shape.length;

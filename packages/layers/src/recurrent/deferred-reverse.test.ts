@@ -76,37 +76,45 @@ describe.each(listBackends())('[%s backend] deferred reverse direction', (name) 
       [2, true],
       [1, false],
       [2, false],
-    ])('numLayers %i, batchFirst %s: the last step without finishing, then every read as the eager call', (L, batchFirst) => {
-      manualSeed(3);
-      const model = make({ inputSize: 6, hiddenSize: 12, numLayers: L, batchFirst });
-      const [T, B] = [9, 4];
-      const x = randn(batchFirst ? [B, T, 6] : [T, B, 6]);
-      // Some exact zeros (a relu's), whose sign must survive: −0 vs +0 is compared by the bits.
-      x.data.set([-0, 0, -0], 0);
-      const { eager, deferred } = both(model, x);
-      const step = batchFirst ? 1 : 0;
-      const defers = forwardOnly() && inferable;
-      expect(pending(deferred.output)).toBe(defers);
-      expect(bits(deferred.output.select(step, -1))).toEqual(bits(eager.output.select(step, -1)));
-      // Complete hN slots (every one but the last layer's reverse direction).
-      for (let k = 0; k < 2 * L - 1; k++) {
-        expect(bits(deferred.hN.select(0, k))).toEqual(bits(eager.hN.select(0, k)));
-        if (deferred.cN) expect(bits(deferred.cN.select(0, k))).toEqual(bits((eager.cN as Tensor).select(0, k)));
-      }
-      expect([deferred.output, deferred.hN, deferred.cN ?? deferred.hN].map(pending)).toEqual([defers, defers, defers]);
-      // A whole-storage view carries the pending work with it.
-      const flat = deferred.output.flatten();
-      expect(pending(flat)).toBe(defers);
-      expect(bits(deferred.hN.select(0, 2 * L - 1))).toEqual(bits(eager.hN.select(0, 2 * L - 1)));
-      // The read of the last slot finished the layer: output and cN are complete now.
-      expect(bits(flat)).toEqual(bits(eager.output.flatten()));
-      const O = deferred.output.shape[2] / 2;
-      expect(bits(deferred.output.narrow(2, O, O))).toEqual(bits(eager.output.narrow(2, O, O)));
-      expect(bits(deferred.output)).toEqual(bits(eager.output));
-      expect(bits(deferred.hN)).toEqual(bits(eager.hN));
-      if (deferred.cN) expect(bits(deferred.cN)).toEqual(bits(eager.cN as Tensor));
-      expect([deferred.output, deferred.hN].map(pending)).toEqual([false, false]);
-    });
+    ])(
+      'numLayers %i, batchFirst %s: the last step without finishing, then every read as the eager call',
+      (L, batchFirst) => {
+        manualSeed(3);
+        const model = make({ inputSize: 6, hiddenSize: 12, numLayers: L, batchFirst });
+        const [T, B] = [9, 4];
+        const x = randn(batchFirst ? [B, T, 6] : [T, B, 6]);
+        // Some exact zeros (a relu's), whose sign must survive: −0 vs +0 is compared by the bits.
+        x.data.set([-0, 0, -0], 0);
+        const { eager, deferred } = both(model, x);
+        const step = batchFirst ? 1 : 0;
+        const defers = forwardOnly() && inferable;
+        expect(pending(deferred.output)).toBe(defers);
+        expect(bits(deferred.output.select(step, -1))).toEqual(bits(eager.output.select(step, -1)));
+        // Complete hN slots (every one but the last layer's reverse direction).
+        for (let k = 0; k < 2 * L - 1; k++) {
+          expect(bits(deferred.hN.select(0, k))).toEqual(bits(eager.hN.select(0, k)));
+          if (deferred.cN)
+            expect(bits(deferred.cN.select(0, k))).toEqual(bits((eager.cN as Tensor).select(0, k)));
+        }
+        expect([deferred.output, deferred.hN, deferred.cN ?? deferred.hN].map(pending)).toEqual([
+          defers,
+          defers,
+          defers,
+        ]);
+        // A whole-storage view carries the pending work with it.
+        const flat = deferred.output.flatten();
+        expect(pending(flat)).toBe(defers);
+        expect(bits(deferred.hN.select(0, 2 * L - 1))).toEqual(bits(eager.hN.select(0, 2 * L - 1)));
+        // The read of the last slot finished the layer: output and cN are complete now.
+        expect(bits(flat)).toEqual(bits(eager.output.flatten()));
+        const O = deferred.output.shape[2] / 2;
+        expect(bits(deferred.output.narrow(2, O, O))).toEqual(bits(eager.output.narrow(2, O, O)));
+        expect(bits(deferred.output)).toEqual(bits(eager.output));
+        expect(bits(deferred.hN)).toEqual(bits(eager.hN));
+        if (deferred.cN) expect(bits(deferred.cN)).toEqual(bits(eager.cN as Tensor));
+        expect([deferred.output, deferred.hN].map(pending)).toEqual([false, false]);
+      },
+    );
 
     test('unbatched input: the last step, then everything', () => {
       manualSeed(4);
@@ -123,7 +131,13 @@ describe.each(listBackends())('[%s backend] deferred reverse direction', (name) 
 
   test('a classifier-sized stack (B 32, T 50, H 128, 2 layers, batch-first): the same bits', () => {
     manualSeed(11);
-    const lstm = new LSTM({ inputSize: 64, hiddenSize: 128, numLayers: 2, bidirectional: true, batchFirst: true });
+    const lstm = new LSTM({
+      inputSize: 64,
+      hiddenSize: 128,
+      numLayers: 2,
+      bidirectional: true,
+      batchFirst: true,
+    });
     const { eager, deferred } = both(lstm, randn([32, 50, 64]));
     expect(pending(deferred.output)).toBe(forwardOnly());
     expect(bits(deferred.output.select(1, -1))).toEqual(bits(eager.output.select(1, -1)));
@@ -165,7 +179,13 @@ describe.each(listBackends())('[%s backend] deferred reverse direction', (name) 
   test('weights, input and h0 changed after the forward: the pending rows use the values the call saw', () => {
     for (const L of [1, 2]) {
       manualSeed(6);
-      const model = new LSTM({ inputSize: 8, hiddenSize: 16, numLayers: L, bidirectional: true, batchFirst: true });
+      const model = new LSTM({
+        inputSize: 8,
+        hiddenSize: 16,
+        numLayers: L,
+        bidirectional: true,
+        batchFirst: true,
+      });
       const x = randn([3, 10, 8]);
       const h0 = randn([2 * L, 3, 16]);
       const c0 = randn([2 * L, 3, 16]);
@@ -235,7 +255,13 @@ describe.each(listBackends())('[%s backend] deferred reverse direction', (name) 
   test('the storage pool never hands out a pending storage: later forwards leave it alone', () => {
     // Outputs [B·T, 2H] of pooled sizes (64 KB), 3 layers: the pool recycles between-layer outputs.
     manualSeed(9);
-    const lstm = new LSTM({ inputSize: 4, hiddenSize: 128, numLayers: 3, bidirectional: true, batchFirst: true });
+    const lstm = new LSTM({
+      inputSize: 4,
+      hiddenSize: 128,
+      numLayers: 3,
+      bidirectional: true,
+      batchFirst: true,
+    });
     const [x1, x2] = [randn([4, 16, 4]), randn([4, 16, 4])];
     const { eager, deferred } = both(lstm, x1);
     const last = bits(deferred.output.select(1, -1));

@@ -4,7 +4,12 @@
 // the forward-only path; js must give the same results all the same).
 import { LSTM } from '@seqlab/layers';
 import { getBackend, listBackends, manualSeed, noGrad, randn, setBackend, type Tensor } from '@seqlab/tensor';
-import { backend, inferRecurrentLayer, setReverseDeferral, setWasmLayerInference } from '@seqlab/tensor/backend';
+import {
+  backend,
+  inferRecurrentLayer,
+  setReverseDeferral,
+  setWasmLayerInference,
+} from '@seqlab/tensor/backend';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 
 /** The bits of a tensor's values (a copy: the tensor's storage may be reused later). */

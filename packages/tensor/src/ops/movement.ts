@@ -2,7 +2,7 @@ import { backend } from '../backend/registry';
 import { assertTensor, assertTensorList } from '../check-tensor';
 import { allocate, isFloating, promoteTypes } from '../dtype';
 import { ConfigError, formatShape, ShapeError } from '../errors';
-import { defer, pendingOf, readable, share } from '../pending';
+import { defer, pendingOf, readable } from '../pending';
 import { normalizeDim, normalizeDims, numel, sameShape, stridesOf } from '../shape';
 import { writableStorage } from '../storage-pool';
 import { Tensor } from '../tensor';
@@ -42,7 +42,10 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
     );
   }
   if (sameShape(resolved, x.shape)) return x;
-  const out = share(x, resolved);
+  // The same storage, waiting for the same work when x's is pending (NOTE(pending-data)).
+  const p = pendingOf(x);
+  const out = new Tensor(p ? p.storage : x.data, resolved, x.dtype);
+  if (p) defer(out, p);
   if (!isFloating(x.dtype)) return out;
   return record('reshape', 'reshape', [x], out, {});
 }
@@ -328,7 +331,8 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const strides = stridesOf(shape);
   const data = out.data;
   const kernels = backend();
-  const copy = ([t, offset]: [Tensor, number]) => kernels.stridedAccumulate(t.data, t.shape, { data, offset, strides });
+  const copy = ([t, offset]: [Tensor, number]) =>
+    kernels.stridedAccumulate(t.data, t.shape, { data, offset, strides });
   // Pending pieces along dim 0 (contiguous blocks of out) stay pending in out (NOTE(pending-data)).
   const late: [Tensor, number][] = [];
   let start = 0;

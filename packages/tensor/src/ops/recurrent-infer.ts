@@ -80,7 +80,17 @@ function inferLayer(
   const out = new Tensor(takeStorage('float32', N * D * O), [N, D * O], 'float32');
   const finals = list.map((i, d) => {
     const [hN, cN] = finalStates(i);
-    const args = kernelArgs(i, fused, xBatchFirst, outBatchFirst, out.data as Float32Array, D * O, d * O, hN, cN);
+    const args = kernelArgs(
+      i,
+      fused,
+      xBatchFirst,
+      outBatchFirst,
+      out.data as Float32Array,
+      D * O,
+      d * O,
+      hN,
+      cN,
+    );
     return { args, hN, cN };
   });
   const all = finals.map((f) => f.args);
@@ -212,21 +222,25 @@ function deferLayer(
   const last = xBatchFirst ? input.x.reshape([B, T, -1]).select(1, T - 1) : input.x.narrow(0, (T - 1) * B, B);
   const first = { ...rev, input: { ...input, x: last }, batchSizes: Int32Array.of(B) };
   const step = new Float32Array(B * O);
-  (kernels.recurrentInferInputMany as (args: RecurrentInferInputArgs[]) => void)(
-    [
-      kernelArgs(fwd, true, xBatchFirst, outBatchFirst, data, W, 0, ...states[0]),
-      kernelArgs(first, true, false, false, step, O, 0, ...states[1]),
-    ] as RecurrentInferInputArgs[],
-  );
+  (kernels.recurrentInferInputMany as (args: RecurrentInferInputArgs[]) => void)([
+    kernelArgs(fwd, true, xBatchFirst, outBatchFirst, data, W, 0, ...states[0]),
+    kernelArgs(first, true, false, false, step, O, 0, ...states[1]),
+  ] as RecurrentInferInputArgs[]);
   for (let b = 0; b < B; b++)
     data.set(step.subarray(b * O, b * O + O), (outBatchFirst ? b * T + T - 1 : (T - 1) * B + b) * W + O);
 
   // The rest, from the reverse direction's inputs as this call saw them; its arguments are made
   // now, while its states' storage can still be read without finishing them.
-  const own = <V extends Tensor | null>(t: V): V => (t ? new Tensor(t.data.slice(), t.shape, t.dtype) : t) as V;
+  const own = <V extends Tensor | null>(t: V): V =>
+    (t ? new Tensor(t.data.slice(), t.shape, t.dtype) : t) as V;
   const saved: RecurrentLayerInputs = {
     ...rev,
-    input: { ...input, x: internalInput ? input.x : own(input.x), wIh: own(input.wIh), biases: input.biases.map(own) },
+    input: {
+      ...input,
+      x: internalInput ? input.x : own(input.x),
+      wIh: own(input.wIh),
+      biases: input.biases.map(own),
+    },
     wHh: own(rev.wHh),
     bHh: own(rev.bHh),
     h0: own(h0),
@@ -235,7 +249,10 @@ function deferLayer(
   const args = kernelArgs(saved, true, xBatchFirst, outBatchFirst, data, W, O, ...states[1]);
   let done = false;
   const finish = () => {
-    if (!done) (kernels.recurrentInferInputMany as (args: RecurrentInferInputArgs[]) => void)([args as RecurrentInferInputArgs]);
+    if (!done)
+      (kernels.recurrentInferInputMany as (args: RecurrentInferInputArgs[]) => void)([
+        args as RecurrentInferInputArgs,
+      ]);
     done = true;
   };
   for (const s of states[1]) if (s) defer(s, { storage: s.data, finish, complete: () => false });

@@ -242,7 +242,12 @@ export function recurrentLayer(
   const outBatchFirst = options.batchFirst === true;
   const xBatchFirst = checkBatchFirst(list, outBatchFirst);
   const { deferReverse, internalInput } = options;
-  const inferred = backend().layerInference?.(list, { xBatchFirst, outBatchFirst, deferReverse, internalInput });
+  const inferred = backend().layerInference?.(list, {
+    xBatchFirst,
+    outBatchFirst,
+    deferReverse,
+    internalInput,
+  });
   if (inferred) return inferred;
   const directions = fusedSequences(projectLayer(list, xBatchFirst));
   const outs = directions.map((d) => d.out);
