@@ -7,11 +7,17 @@
 //   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/ab-infer.ts \
 //     [--rounds 5] [--threads 1] [--off recurrentInferInputMany,recurrentInferMany,addBias] [--workloads W1,W2]
 //     [--backend wasm --off layerInference]   # the wasm backend with and without its forward-only path
+//     [--off deferral]   # with and without the last layer's deferred reverse steps (NOTE(deferred-reverse))
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { registerNative, setNativeThreads } from '@seqlab/native';
 import { setBackend } from '@seqlab/tensor';
-import { backend, inferRecurrentLayer, setWasmLayerInference } from '@seqlab/tensor/backend';
+import {
+  backend,
+  inferRecurrentLayer,
+  setReverseDeferral,
+  setWasmLayerInference,
+} from '@seqlab/tensor/backend';
 import type { WorkloadName } from '../src/commands/bench/workloads';
 import { inferenceSetup, median, timeInference } from './inference-setup';
 
@@ -40,7 +46,11 @@ for (const name of values.workloads.split(',') as WorkloadName[]) {
   const cpu: Record<string, number[]> = { old: [], new: [] };
   for (let r = 0; r < rounds; r++) {
     for (const v of ['old', 'new']) {
-      for (const kernel of off) k[kernel] = v === 'new' ? kept[kernel] : undefined;
+      for (const kernel of off) {
+        // `deferral` is no kernel: the switch of NOTE(deferred-reverse).
+        if (kernel === 'deferral') setReverseDeferral(v === 'new');
+        else k[kernel] = v === 'new' ? kept[kernel] : undefined;
+      }
       const t = timeInference(setup, 6, 2);
       res[v].push(t.wall);
       cpu[v].push(t.cpu);

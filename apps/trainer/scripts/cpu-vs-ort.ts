@@ -9,7 +9,8 @@
 //   /usr/bin/python3 ../shared/bench/anchors/torch_bench.py --export-onnx /tmp/onnx
 //   mkdir -p /tmp/ort && cd /tmp/ort && npm init -y && npm i --ignore-scripts onnxruntime-node
 //   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/cpu-vs-ort.ts \
-//     [--threads 1] [--onnx /tmp/onnx] [--ort-modules /tmp/ort/node_modules]
+//     [--threads 1] [--onnx /tmp/onnx] [--ort-modules /tmp/ort/node_modules] [--deferral off]
+//   (`--deferral off`: every reverse step computed in the call, NOTE(deferred-reverse))
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
@@ -17,6 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { registerNative, setNativeThreads } from '@seqlab/native';
 import { manualSeed, noGrad, setBackend, tensor } from '@seqlab/tensor';
+import { setReverseDeferral } from '@seqlab/tensor/backend';
 import { SeqClassifier, WORKLOADS, type WorkloadName } from '../src/commands/bench/workloads';
 
 const { values } = parseArgs({
@@ -24,10 +26,12 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '1' },
     onnx: { type: 'string', default: '/tmp/onnx' },
     'ort-modules': { type: 'string', default: '/tmp/ort/node_modules' },
+    deferral: { type: 'string', default: 'on' },
   },
 });
 const ort = createRequire(join(values['ort-modules'], 'noop.js'))('onnxruntime-node');
 const threads = Number(values.threads);
+setReverseDeferral(values.deferral !== 'off');
 registerNative();
 setBackend('native');
 setNativeThreads(threads);

@@ -158,7 +158,7 @@ export class Tensor {
 
   /** Number of elements. */
   get numel(): number {
-    return this.data.length;
+    return numel(this.shape);
   }
 
   /** Size of one dimension (negative counts from the end), or the whole shape. */

@@ -4,8 +4,13 @@
 // the forward-only path; js must give the same results all the same).
 import { LSTM } from '@seqlab/layers';
 import { getBackend, listBackends, manualSeed, noGrad, randn, setBackend, type Tensor } from '@seqlab/tensor';
-import { backend, inferRecurrentLayer, setWasmLayerInference } from '@seqlab/tensor/backend';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import {
+  backend,
+  inferRecurrentLayer,
+  setReverseDeferral,
+  setWasmLayerInference,
+} from '@seqlab/tensor/backend';
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 
 /** The bits of a tensor's values (a copy: the tensor's storage may be reused later). */
 const bits = (t: Tensor) => new Uint32Array(Float32Array.from(t.clone().data as Float32Array).buffer);
@@ -51,6 +56,12 @@ describe.each(listBackends())('[%s backend] between-layer outputs and the storag
   });
 
   test('no gradient: what the caller got stays as it was through later forwards; the next forward takes the arrays back', () => {
+    // Every layer computed at once: the last layer's deferred reverse direction (NOTE(deferred-reverse))
+    // keeps the layer below's output, see deferred-reverse.test.ts.
+    const was = setReverseDeferral(false);
+    onTestFinished(() => {
+      setReverseDeferral(was);
+    });
     const lstm = stack(3);
     const [x1, x2] = [randn([4, 16, 4]), randn([4, 16, 4])];
     let kept = { output: x1, hN: x1, cN: x1 as Tensor | null };

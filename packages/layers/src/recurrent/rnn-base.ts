@@ -337,10 +337,17 @@ export abstract class RNNBase extends Module {
       }
       // Both directions in one call: a backend with threads runs them at once. Their outputs side
       // by side are the next layer's input (written there directly when no gradient is needed).
-      const result = recurrentLayer(inputs, rowsBatchFirst && layer === L - 1 ? { batchFirst: true } : {});
+      // The last layer of a padded bidirectional stack leaves its reverse direction's unread steps
+      // pending until someone reads them (NOTE(deferred-reverse) in @seqlab/tensor).
+      const last = layer === L - 1;
+      const result = recurrentLayer(inputs, {
+        ...(rowsBatchFirst && last ? { batchFirst: true } : {}),
+        ...(last && !packed && !this.recordGates ? { deferReverse: true, internalInput: layer > 0 } : {}),
+      });
       // The last layer's output: read by this layer only (its dropout's too), saved by no backward
-      // when this layer's output needs no gradient, and reachable by no one.
-      if (!result.out.requiresGrad) previous?.release?.();
+      // when this layer's output needs no gradient, and reachable by no one, unless a deferred
+      // reverse direction still reads it.
+      if (!result.out.requiresGrad && !result.deferred) previous?.release?.();
       previous = result;
       result.directions.forEach((res, d) => {
         hs.push(res.hN);

@@ -368,6 +368,10 @@ export interface LayerInferenceOptions {
   xBatchFirst: boolean;
   /** `out` is wanted in batch-first row order (`RecurrentLayerOptions.batchFirst`). */
   outBatchFirst: boolean;
+  /** The reverse direction may be deferred (`RecurrentLayerOptions.deferReverse`). */
+  deferReverse?: boolean | undefined;
+  /** With `deferReverse`: x is the caller's own and unchanged (`RecurrentLayerOptions.internalInput`). */
+  internalInput?: boolean | undefined;
 }
 
 /**

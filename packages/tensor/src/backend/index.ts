@@ -9,7 +9,7 @@
 // reference kernels.
 
 // The forward-only recurrent layer over the optional inference kernels, for the `layerInference` hook
-export { inferRecurrentLayer } from '../ops/recurrent-infer';
+export { inferRecurrentLayer, setReverseDeferral } from '../ops/recurrent-infer';
 // The kernel interface and its argument types
 export type {
   AdamStepArgs,

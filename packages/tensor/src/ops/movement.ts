@@ -2,6 +2,7 @@ import { backend } from '../backend/registry';
 import { assertTensor, assertTensorList } from '../check-tensor';
 import { allocate, isFloating, promoteTypes } from '../dtype';
 import { ConfigError, formatShape, ShapeError } from '../errors';
+import { defer, pendingOf, readable } from '../pending';
 import { normalizeDim, normalizeDims, numel, sameShape, stridesOf } from '../shape';
 import { writableStorage } from '../storage-pool';
 import { Tensor } from '../tensor';
@@ -41,7 +42,10 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
     );
   }
   if (sameShape(resolved, x.shape)) return x;
-  const out = new Tensor(x.data, resolved, x.dtype);
+  // The same storage, waiting for the same work when x's is pending (NOTE(pending-data)).
+  const p = pendingOf(x);
+  const out = new Tensor(p ? p.storage : x.data, resolved, x.dtype);
+  if (p) defer(out, p);
   if (!isFloating(x.dtype)) return out;
   return record('reshape', 'reshape', [x], out, {});
 }
@@ -97,11 +101,13 @@ export function asStrided(
   for (let d = 0; d < shape.length; d++)
     if (shape[d] !== 1 && strides[d] !== contiguous[d]) isContiguous = false;
   let out: Tensor;
+  // A view reading only computed elements of a pending tensor does not finish it (NOTE(pending-data)).
+  const data = readable(x, shape, strides, offset);
   if (isContiguous) {
-    out = new Tensor(x.data.subarray(offset, offset + n), shape, x.dtype);
+    out = new Tensor(data.subarray(offset, offset + n), shape, x.dtype);
   } else {
     out = new Tensor(writableStorage(x.dtype, n), shape, x.dtype);
-    backend().stridedCopy({ data: x.data, offset, strides }, shape, out.data);
+    backend().stridedCopy({ data, offset, strides }, shape, out.data);
   }
   if (!isFloating(x.dtype)) return out;
   return record('strided', op, [x], out, { shape: [...shape], strides: [...strides], offset });
@@ -323,11 +329,25 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const shape = first.shape.map((s, k) => (k === d ? sizes.reduce((a, b) => a + b, 0) : s));
   const out = new Tensor(allocate(dtype, numel(shape)), shape, dtype);
   const strides = stridesOf(shape);
+  const data = out.data;
+  const kernels = backend();
+  const copy = ([t, offset]: [Tensor, number]) =>
+    kernels.stridedAccumulate(t.data, t.shape, { data, offset, strides });
+  // Pending pieces along dim 0 (contiguous blocks of out) stay pending in out (NOTE(pending-data)).
+  const late: [Tensor, number][] = [];
   let start = 0;
   for (const t of inputs) {
-    backend().stridedAccumulate(t.data, t.shape, { data: out.data, offset: start * strides[d], strides });
+    const piece: [Tensor, number] = [t, start * strides[d]];
+    if (d === 0 && pendingOf(t)) late.push(piece);
+    else copy(piece);
     start += t.shape[d];
   }
+  if (late[0])
+    defer(out, {
+      storage: data,
+      finish: () => late.forEach(copy),
+      complete: (s, e) => late.every(([t, at]) => e <= at || s >= at + t.numel),
+    });
   if (!isFloating(dtype)) return out;
   return record('cat', 'cat', inputs, out, { dim: d, sizes });
 }

@@ -146,6 +146,11 @@ export interface RecurrentLayerOutputs {
    * user can reach it, and nothing saved it for a backward.
    */
   release?: () => void;
+  /**
+   * The reverse direction was deferred (`RecurrentLayerOptions.deferReverse`): its pending rows and
+   * states still read the layer's input, which the caller must then neither release nor change.
+   */
+  deferred?: boolean;
 }
 
 /** A direction's input before its projection (see `RecurrentLayerInputs.input`). */
@@ -172,6 +177,18 @@ export interface RecurrentLayerOptions {
    * backend writes that order itself (`recurrentInferInputMany`). Default false: time-major rows.
    */
   batchFirst?: boolean;
+  /**
+   * The caller reads the reverse direction at the last time step mostly: the forward-only path
+   * (`layerInference`) may then run only the reverse direction's first step (of a padded batch of
+   * two or more steps) and compute the rest of its output and its final states when first read,
+   * with the same numbers (NOTE(deferred-reverse) in ops/recurrent-infer.ts). Default false.
+   */
+  deferReverse?: boolean;
+  /**
+   * With `deferReverse`: the input x is the caller's own and never changed afterwards (a stacked
+   * layer's input is the layer below's output), so the pending rows read it instead of a copy.
+   */
+  internalInput?: boolean;
 }
 
 /**
@@ -224,7 +241,13 @@ export function recurrentLayer(
   }
   const outBatchFirst = options.batchFirst === true;
   const xBatchFirst = checkBatchFirst(list, outBatchFirst);
-  const inferred = backend().layerInference?.(list, { xBatchFirst, outBatchFirst });
+  const { deferReverse, internalInput } = options;
+  const inferred = backend().layerInference?.(list, {
+    xBatchFirst,
+    outBatchFirst,
+    deferReverse,
+    internalInput,
+  });
   if (inferred) return inferred;
   const directions = fusedSequences(projectLayer(list, xBatchFirst));
   const outs = directions.map((d) => d.out);
