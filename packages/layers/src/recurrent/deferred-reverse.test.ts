@@ -201,6 +201,52 @@ describe.each(listBackends())('[%s backend] deferred reverse direction', (name) 
     }
   });
 
+  test('forwards left pending, the weights changed in place between them: each read uses the weights its call saw', () => {
+    // The weights' copies are shared between calls while their bits stay the same (NOTE(deferred-copies)).
+    manualSeed(11);
+    const model = new LSTM({
+      inputSize: 8,
+      hiddenSize: 16,
+      numLayers: 2,
+      bidirectional: true,
+      batchFirst: true,
+    });
+    const x = randn([3, 10, 8]);
+    const weights = model.parameters();
+    const eager = () => {
+      setReverseDeferral(false);
+      const r = noGrad(() => model.forward(x));
+      setReverseDeferral(true);
+      return r;
+    };
+    const deferred = () => noGrad(() => model.forward(x));
+    const before = eager();
+    const [a, b] = [deferred(), deferred()];
+    // The last layer's reverse W_hh and a bias, one element each (then a sign only).
+    for (const p of weights.slice(-8)) p.data[1] += 0.25;
+    const changed = eager();
+    const c = deferred();
+    weights[weights.length - 1].data[2] = 0;
+    const zero = eager();
+    const d = deferred();
+    weights[weights.length - 1].data[2] = -0;
+    const e = deferred();
+    for (const p of weights) p.data.fill(0.5);
+    for (const [r, want] of [
+      [a, before],
+      [b, before],
+      [c, changed],
+      [d, zero],
+      [e, zero],
+    ] as const) {
+      expect(pending(r.output)).toBe(forwardOnly());
+      expect(bits(r.output)).toEqual(bits(want.output));
+      expect(bits(r.hN)).toEqual(bits(want.hN));
+      expect(bits(r.cN)).toEqual(bits(want.cN));
+    }
+    expect(bits(changed.output)).not.toEqual(bits(before.output));
+  });
+
   test('the backend changed between the forward and the read: the pending rows run on the forward one', () => {
     const other = listBackends().find((n) => n !== name) as string;
     manualSeed(7);

@@ -24,6 +24,7 @@ import {
   registerBackend,
 } from '@seqlab/tensor/backend';
 import { afterEach, expect, test } from 'vitest';
+import { clearStoragePool, isPooled } from '../storage-pool';
 
 const initial = getBackend().name;
 afterEach(() => setBackend(initial));
@@ -146,4 +147,91 @@ test('inferRecurrentLayer declines (null) when a gradient is needed, gates are r
   expect(calls).toEqual([]);
   // Under noGrad the gradient no longer matters.
   expect(noGrad(() => inferRecurrentLayer(backend, lstmLayer(2, true), options))).not.toBeNull();
+});
+
+/** A bidirectional LSTM layer's directions over B=4, T=8, I=512 (x: 64 KB, a pooled size), given as input. */
+function pooledLayer(): RecurrentLayerInputs[] {
+  const gen = new Generator(5);
+  const t = (shape: number[]) => randn(shape, { generator: gen }).detach();
+  const x = t([32, 512]);
+  return [0, 1].map((d) => ({
+    cell: 'lstm' as const,
+    input: { x, wIh: t([8, 512]), biases: [t([8]), t([8])] },
+    wHh: t([8, 2]),
+    bHh: null,
+    wHr: null,
+    h0: t([4, 2]),
+    c0: t([4, 2]),
+    batchSizes: Int32Array.from({ length: 8 }, () => 4),
+    reverse: d === 1,
+  }));
+}
+
+const deferring: LayerInferenceOptions = { xBatchFirst: false, outBatchFirst: false, deferReverse: true };
+
+test("deferred reverse direction: its weights' copies are shared between calls while their bits stay the same", () => {
+  const { backend, calls } = recording(['recurrentInferInputMany']);
+  const list = pooledLayer();
+  const rev = list[1];
+  const input = rev.input as NonNullable<RecurrentLayerInputs['input']>;
+  const pendingArgs = () => {
+    const result = inferRecurrentLayer(backend, list, deferring);
+    expect(result?.deferred).toBe(true);
+    // Finishing runs the reverse direction alone: its arguments are the last call's only entry.
+    void result?.out.data;
+    return calls[calls.length - 1][1][0] as RecurrentInferInputArgs;
+  };
+  const a = pendingArgs();
+  const b = pendingArgs();
+  // Copies, not the parameters (the caller may change them before the read), made once.
+  expect(a.wIh).not.toBe(input.wIh.data);
+  expect(a.wHh).not.toBe(rev.wHh.data);
+  expect(Array.from(a.wIh)).toEqual(Array.from(input.wIh.data));
+  for (const k of ['wIh', 'wHh'] as const) expect(b[k]).toBe(a[k]);
+  expect(b.xBiases[0]).toBe(a.xBiases[0]);
+  expect(b.xBiases[1]).toBe(a.xBiases[1]);
+  // W_hh changed in place (one element, then its sign only): a new copy of it alone.
+  rev.wHh.data[3] += 1;
+  const c = pendingArgs();
+  expect(c.wHh).not.toBe(a.wHh);
+  expect(Array.from(c.wHh)).toEqual(Array.from(rev.wHh.data));
+  expect(c.wIh).toBe(a.wIh);
+  expect(Array.from(a.wHh)).not.toEqual(Array.from(rev.wHh.data));
+  rev.wHh.data[5] = 0;
+  const d = pendingArgs();
+  rev.wHh.data[5] = -0;
+  const e = pendingArgs();
+  expect(e.wHh).not.toBe(d.wHh);
+  expect(Object.is(e.wHh[5], -0)).toBe(true);
+  expect(Object.is(d.wHh[5], 0)).toBe(true);
+  // A parameter replaced by another storage: its own copy.
+  const replaced = { ...input, biases: [input.biases[0], input.biases[1].clone()] };
+  list[1] = { ...rev, input: replaced };
+  const f = pendingArgs();
+  expect(f.xBiases[0]).toBe(a.xBiases[0]);
+  expect(f.xBiases[1]).not.toBe(a.xBiases[1]);
+  expect(Array.from(f.xBiases[1])).toEqual(Array.from(a.xBiases[1]));
+});
+
+test("deferred reverse direction: the caller's own input goes back to the storage pool once the pending steps ran", () => {
+  const { backend, calls } = recording(['recurrentInferInputMany']);
+  for (const internalInput of [true, false]) {
+    const list = pooledLayer();
+    const x = (list[0].input as NonNullable<RecurrentLayerInputs['input']>).x;
+    const result = inferRecurrentLayer(backend, list, { ...deferring, internalInput });
+    const before = calls.length;
+    // Read complete (the last step): nothing runs, the input is still the pending work's.
+    void result?.out.select(0, 31);
+    expect(calls.length).toBe(before);
+    expect(isPooled(x.data as Float32Array)).toBe(false);
+    void result?.directions[1].hN.data;
+    expect(calls.length).toBe(before + 1);
+    // The caller's own (a stacked layer's input): pooled; else someone else's, left alone.
+    expect(isPooled(x.data as Float32Array)).toBe(internalInput);
+    // Finished once: later reads run nothing.
+    void result?.out.data;
+    void result?.directions[1].cN?.data;
+    expect(calls.length).toBe(before + 1);
+  }
+  clearStoragePool();
 });
