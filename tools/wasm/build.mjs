@@ -48,7 +48,6 @@ const EXPORTS = [
   'adam_step',
   'add_bias',
   'sum_rows',
-  'dropout_mask',
   '__heap_base',
 ];
 const target = join(dir, 'kernels.ts');

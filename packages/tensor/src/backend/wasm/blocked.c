@@ -89,32 +89,3 @@ EXPORT void sum_rows(int rows, int n, const float *x, double *acc) {
     acc[j] = a;
   }
 }
-
-static inline unsigned rotl(unsigned x, int k) { return (x << k) | (x >> (32 - k)); }
-
-// dropout's mask and product over n elements, drawing from a Generator's xoshiro128** state (four
-// words at `state`, advanced in place by one draw per element): u = the draw's top 24 bits / 2²⁴
-// (exact in float64), mask = scale where u ≥ p else +0, out = x · mask in float32 — random.ts's
-// drawUniforms and ops/nn.ts's loop, the same numbers and the same final state.
-EXPORT void dropout_mask(int n, unsigned *state, double p, double scale, const float *x, float *mask,
-                         float *out) {
-  unsigned s0 = state[0], s1 = state[1], s2 = state[2], s3 = state[3];
-  const float keep = (float)scale;
-  for (int i = 0; i < n; i++) {
-    const unsigned result = rotl(s1 * 5, 7) * 9;
-    const unsigned t = s1 << 9;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = rotl(s3, 11);
-    const float m = (double)(result >> 8) * (1.0 / 16777216) >= p ? keep : 0.0f;
-    mask[i] = m;
-    out[i] = x[i] * m;
-  }
-  state[0] = s0;
-  state[1] = s1;
-  state[2] = s2;
-  state[3] = s3;
-}

@@ -1,10 +1,9 @@
 // The wasm backend's array kernels outside the GEMM (blocked.c, blocked.ts): Adam's update, the
-// bias add, the sum over leading axes and dropout give the js kernels' numbers bit for bit (Object.is, so
+// bias add and the sum over leading axes give the js kernels' numbers bit for bit (Object.is, so
 // −0 and NaN count), on W1's shapes and on lengths around the copy blocks (BLOCK) and the kernels'
 // vector widths. conformance.test.ts checks them against the reference on small random problems;
 // this file holds the wasm backend to the exact bits a training step relies on.
 import { expect, test } from 'vitest';
-import { fillUniforms, Generator, uniformState } from '../../random';
 import type { AdamStepArgs } from '../backend';
 import { jsBackend } from '../js/index';
 import { BLOCK } from './blocked';
@@ -37,11 +36,10 @@ function expectBits(got: Float32Array, want: Float32Array, label: string): void 
   }
 }
 
-test('the wasm backend runs its own adamStep, addBias, reduce and dropout', () => {
+test('the wasm backend runs its own adamStep, addBias and reduce', () => {
   expect(wasm.adamStep).not.toBe(jsBackend.adamStep);
   expect(wasm.reduce).not.toBe(jsBackend.reduce);
   expect(wasm.addBias).toBeTypeOf('function');
-  expect(wasm.dropout).toBeTypeOf('function');
 });
 
 const ADAM_SIZES = [0, 1, 2, 3, 7, 16, BLOCK - 1, BLOCK, BLOCK + 1, 2 * BLOCK + 5, 131072 + 1];
@@ -161,31 +159,3 @@ test.each([
   jsBackend.reduce('sum', specials, shape, reduced, want);
   expectBits(got, want, `reduce [${shape}] over [${reduced}] with specials`);
 });
-
-test.each([0, 1, 3, BLOCK - 1, BLOCK + 5, 819200])(
-  "dropout of %i elements: ops/nn.ts's loop over fillUniforms, bit for bit, and the generator's state after",
-  (n) => {
-    for (const p of [0.3, 1e-9, 0.999999]) {
-      const x = floats(n, n + 11, -2, 2);
-      const scale = 1 / (1 - p);
-      const drawn = new Generator(n + 1);
-      const want = new Generator(n + 1);
-      const mask = new Float32Array(n);
-      const out = new Float32Array(n);
-      const state = uniformState(drawn);
-      if (!state) throw new Error('expected a seqlab Generator');
-      wasm.dropout?.(state, p, scale, x, mask, out);
-      // ops/nn.ts without a backend kernel: the draws, then mask and product per element.
-      const wantMask = new Float32Array(n);
-      fillUniforms(want, wantMask);
-      const wantOut = new Float32Array(n);
-      for (let i = 0; i < n; i++) {
-        wantMask[i] = scale * +(wantMask[i] >= p);
-        wantOut[i] = x[i] * wantMask[i];
-      }
-      expectBits(mask, wantMask, `dropout mask n=${n} p=${p}`);
-      expectBits(out, wantOut, `dropout out n=${n} p=${p}`);
-      expect(drawn.getState(), `dropout state n=${n} p=${p}`).toEqual(want.getState());
-    }
-  },
-);

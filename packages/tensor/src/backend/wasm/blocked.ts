@@ -5,8 +5,7 @@ import { coalesce, contiguousStrides } from '../js/strided';
 import type { WasmModule } from './module';
 
 // The array kernels of a training step outside its GEMMs, in wasm (blocked.c): Adam's update,
-// linear's bias add, a sum over the leading axes (the bias gradients) and dropout's mask and
-// product with the generator's draws. Over float32 storage
+// linear's bias add, and a sum over the leading axis (the bias gradients). Over float32 storage
 // the operands are copied into the module's memory and the results back out in blocks of
 // BLOCK elements (NOTE(wasm-copies)), so that a block's arrays are still in the core's cache when
 // the kernel reads them and when they are copied back. The same bits as the js kernels (blocked.c
@@ -19,8 +18,8 @@ const f32 = (s: FloatStorage | null): s is Float32Array => s instanceof Float32A
 
 export function makeWasmBlocked(
   wasm: WasmModule,
-): Required<Pick<Backend, 'adamStep' | 'addBias' | 'reduce' | 'dropout'>> {
-  const { adam_step: adam, add_bias: addBiasIn, sum_rows: sumRows, dropout_mask: dropoutIn } = wasm.exports;
+): Required<Pick<Backend, 'adamStep' | 'addBias' | 'reduce'>> {
+  const { adam_step: adam, add_bias: addBiasIn, sum_rows: sumRows } = wasm.exports;
   // Each array's block gets BLOCK + 4 slots: the kernel updates two elements at a time, and an odd
   // block's last pair reaches one slot past it (written, never copied out).
   const slots = BLOCK + 4;
@@ -117,26 +116,6 @@ export function makeWasmBlocked(
         }
       }
       jsBackend.reduce(op, x, shape, reduced, out);
-    },
-
-    dropout(state, p, scale, x, mask, out) {
-      // [the generator's 4 state words (16 bytes)][x][mask][out], a block each
-      const S = wasm.start;
-      const [X, M, O] = [0, 1, 2].map((i) => S + 4 + i * BLOCK);
-      wasm.reserve(O + BLOCK);
-      wasm.resident = null;
-      const heap = wasm.heap();
-      const words = wasm.heapInt();
-      for (let k = 0; k < 4; k++) words[S + k] = state[k] | 0;
-      const n = x.length;
-      for (let i0 = 0; i0 < n; i0 += BLOCK) {
-        const i1 = Math.min(n, i0 + BLOCK);
-        heap.set(x.subarray(i0, i1), X);
-        dropoutIn(i1 - i0, S * 4, p, scale, X * 4, M * 4, O * 4);
-        mask.set(heap.subarray(M, M + i1 - i0), i0);
-        out.set(heap.subarray(O, O + i1 - i0), i0);
-      }
-      for (let k = 0; k < 4; k++) state[k] = words[S + k];
     },
   };
 }

@@ -20,10 +20,10 @@ import type { WasmSource } from './wasm-source';
 
 // The wasm backend: the js backend with its GEMMs (every matmul and input projection, forward and
 // backward; gemm.ts) and its fused recurrence (the time loop, every step's GEMM and the gate math,
-// one call per sequence and direction; recurrent.ts), Adam's update, linear's bias add, the bias
-// gradients' sum over rows and dropout (blocked.ts) run by WebAssembly SIMD128 kernels compiled
-// from the C files beside this one. Everything else, and any float64 work (gradcheck), runs the
-// js kernels. Operands are copied in and out of the module's memory, see NOTE(wasm-copies).
+// one call per sequence and direction; recurrent.ts), Adam's update, linear's bias add and the
+// bias gradients' sum over rows (blocked.ts) run by WebAssembly SIMD128 kernels compiled from the C
+// files beside this one. Everything else, and any float64 work (gradcheck), runs the js kernels.
+// Operands are copied in and out of the module's memory, see NOTE(wasm-copies).
 
 export type { WasmGemm } from './gemm';
 
@@ -36,7 +36,6 @@ export interface WasmKernels extends WasmGemm {
   adamStep: NonNullable<Backend['adamStep']>;
   addBias: NonNullable<Backend['addBias']>;
   reduce: Backend['reduce'];
-  dropout: NonNullable<Backend['dropout']>;
   /** The module itself, for tests that call its exports (activations.test.ts). */
   module: WasmModule;
 }
@@ -118,7 +117,6 @@ export function createWasmBackend(kernels: WasmKernels): Backend {
     adamStep: kernels.adamStep,
     addBias: kernels.addBias,
     reduce: kernels.reduce,
-    dropout: kernels.dropout,
     // recurrentLayer forward-only on the two inference kernels above (infer.ts), once set
     // (NOTE(wasm-layer-inference)).
     layerInference(list, options) {

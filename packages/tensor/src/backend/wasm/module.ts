@@ -45,15 +45,6 @@ export interface KernelExports {
   ): void;
   add_bias(rows: number, n: number, y: number, bias: number): void;
   sum_rows(rows: number, n: number, x: number, acc: number): void;
-  dropout_mask(
-    n: number,
-    state: number,
-    p: number,
-    scale: number,
-    x: number,
-    mask: number,
-    out: number,
-  ): void;
 }
 
 /** The instantiated module and its memory, as float32 slots (index × 4 = byte address). */
@@ -108,7 +99,6 @@ const EXPORTS = [
   'adam_step',
   'add_bias',
   'sum_rows',
-  'dropout_mask',
   '__heap_base',
 ] as const satisfies readonly (keyof KernelExports | '__heap_base')[];
 
