@@ -1,8 +1,8 @@
 // Adam's update (the Backend's adamStep), linear's bias add (addBias) and the bias gradients' sum
 // over rows (reduce) over float32 storage, the js kernels' numbers bit for bit (blocked.ts copies
-// the operands in and out in blocks). WebAssembly has no fused multiply-add and clang contracts nothing into one here, so each
-// operation below is one IEEE operation, correctly rounded, in the order of the js loop: f64x2
-// lanes give each element what the js loop's float64 arithmetic gives it.
+// the operands in and out in blocks). WebAssembly has no fused multiply-add and clang contracts
+// nothing into one here, so each operation below is one IEEE operation, correctly rounded, in the
+// order of the js loop: f64x2 lanes give each element what the js loop's float64 arithmetic gives.
 #include "kernels.h"
 
 // The scalars of one adamStep call, float64, in this order (blocked.ts writes them).
@@ -49,8 +49,9 @@ EXPORT void adam_step(int n, float *x, const float *g, float *m, float *v, float
   }
 }
 
-// y[r, j] += bias[j] for rows [0, rows) of n columns, each sum rounded to float32 (f32x4.add is
-// the js loop's float64 sum rounded to float32: exact for two floats).
+// y[r, j] += bias[j] for rows [0, rows) of n columns, each sum rounded to float32: f32x4.add gives
+// what the js loop's float64 sum rounded to float32 gives (float64 has more than twice float32's
+// precision, so for a sum of two floats rounding twice rounds as once).
 EXPORT void add_bias(int rows, int n, float *y, const float *bias) {
   for (int r = 0; r < rows; r++) {
     float *row = y + (long)r * n;

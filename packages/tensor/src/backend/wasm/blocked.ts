@@ -5,7 +5,7 @@ import { coalesce, contiguousStrides } from '../js/strided';
 import type { WasmModule } from './module';
 
 // The array kernels of a training step outside its GEMMs, in wasm (blocked.c): Adam's update,
-// linear's bias add, and a sum over the leading axis (the bias gradients). Over float32 storage
+// linear's bias add, and a sum over the leading axes (the bias gradients). Over float32 storage
 // the operands are copied into the module's memory and the results back out in blocks of
 // BLOCK elements (NOTE(wasm-copies)), so that a block's arrays are still in the core's cache when
 // the kernel reads them and when they are copied back. The same bits as the js kernels (blocked.c
