@@ -37,18 +37,20 @@ const is =
   (f) =>
     names.includes(f);
 // First match wins. Kernels are the wasm functions and the native addon's exports (named as the
-// Backend methods, in @seqlab/native's bundle rather than @seqlab/tensor's chunk).
+// Backend methods, in @seqlab/native's bundle rather than @seqlab/tensor's chunk). The optimizer
+// comes first, so that the wasm backend's Adam kernel counts there; its bias add and its sums
+// (blocked.c) are filed under their JavaScript caller (see `frameName`).
 const CATEGORIES = [
   ['GC', is('(garbage collector)')],
+  [
+    'optimizer + clipping (@seqlab/optim)',
+    (_f, _url, up) => up.includes('step') || up.includes('clipGradNorm'),
+  ],
   [
     'kernels: GEMM and fused recurrence (wasm / native code)',
     (f, url) =>
       f.startsWith('wasm-function') ||
       (is('gemm', 'recurrentForward', 'recurrentBackward')(f) && url.includes('native')),
-  ],
-  [
-    'optimizer + clipping (@seqlab/optim)',
-    (_f, _url, up) => up.includes('step') || up.includes('clipGradNorm'),
   ],
   [
     'GEMM and recurrence bookkeeping in JS (packing B, copies in and out of wasm memory)',
@@ -69,7 +71,7 @@ const CATEGORIES = [
   ],
   [
     'elementwise in JS (broadcast adds and muls, bias adds)',
-    is('binaryRow', 'binary', 'linear', 'addBiases', 'unary'),
+    is('binaryRow', 'binary', 'linear', 'addBiases', 'addBias', 'unary'),
   ],
   ['reductions (bias gradients)', is('reduce', 'sum', 'sumTo')],
   [
@@ -81,6 +83,17 @@ const CATEGORIES = [
 ];
 const OTHER = 'other JS (autograd graph and engine, op checks, Tensor objects)';
 
+/** The wasm backend's kernels outside the GEMM and the recurrence (blocked.c) run from these. */
+const BLOCKED_CALLERS = new Set(['addBias', 'reduce']);
+/** A frame's name, a wasm function of BLOCKED_CALLERS taking its JavaScript caller's. */
+function frameName(f, up) {
+  if (!f.startsWith('wasm-function')) return f;
+  const caller = up.find(
+    (n) => !n.startsWith('wasm-function') && !n.includes('-to-wasm') && n !== 'GenericJSToWasmWrapper',
+  );
+  return BLOCKED_CALLERS.has(caller) ? caller : f;
+}
+
 const totals = new Map();
 let total = 0;
 for (const [id, t] of selfTime) {
@@ -89,7 +102,7 @@ for (const [id, t] of selfTime) {
   const up = callers(id);
   if (!up.includes('timeModes') && f !== '(garbage collector)') continue;
   total += t;
-  const name = CATEGORIES.find(([, match]) => match(f, node.callFrame.url, up))?.[0] ?? OTHER;
+  const name = CATEGORIES.find(([, match]) => match(frameName(f, up), node.callFrame.url, up))?.[0] ?? OTHER;
   totals.set(name, (totals.get(name) ?? 0) + t);
 }
 console.log(`| where | ms / step | share |\n|---|---:|---:|`);

@@ -25,7 +25,16 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = join(root, 'packages/tensor/src/backend/wasm');
 // Every C file of the module, in reading order (kernels.h, activations.h and lstm-infer.h are
 // included by them).
-const SOURCES = ['gemm.c', 'activations.c', 'recurrent.c', 'lstm.c', 'gru.c', 'rnn.c', 'infer.c'];
+const SOURCES = [
+  'gemm.c',
+  'activations.c',
+  'recurrent.c',
+  'lstm.c',
+  'gru.c',
+  'rnn.c',
+  'infer.c',
+  'blocked.c',
+];
 const EXPORTS = [
   'gemm_packed',
   'transpose',
@@ -36,6 +45,9 @@ const EXPORTS = [
   'act_exp',
   'act_sigmoid',
   'act_tanh',
+  'adam_step',
+  'add_bias',
+  'sum_rows',
   '__heap_base',
 ];
 const target = join(dir, 'kernels.ts');

@@ -9,6 +9,14 @@
 //   git worktree add --detach /tmp/base <commit> && (cd /tmp/base && pnpm install --frozen-lockfile && pnpm build)
 //   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/ab-train.ts \
 //     --base /tmp/base/packages/native/build/Release/seqlab_native.node [--workloads W2,W1] [--rounds 7] [--steps 4] [--threads 2]
+//
+// With --off instead of --base: "old" is the backend (--backend native or wasm) with the kernels
+// named switched off (an optional one removed, so its callers fall back; a required one replaced by
+// the js backend's), "new" the backend as it is; e.g. the wasm backend's Adam, bias add and bias
+// gradients against the js loops they replaced:
+//
+//   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/ab-train.ts \
+//     --backend wasm --off adamStep,addBias,reduce --workloads W1 [--rounds 7] [--steps 4]
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -16,6 +24,7 @@ import { crossEntropy } from '@seqlab/layers';
 import { loadNative, registerNative } from '@seqlab/native';
 import { clipGradNorm } from '@seqlab/optim';
 import { manualSeed, setBackend } from '@seqlab/tensor';
+import { backend, jsBackend } from '@seqlab/tensor/backend';
 import { trainingSetup } from './training-setup';
 
 const { values } = parseArgs({
@@ -25,25 +34,45 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '7' },
     steps: { type: 'string', default: '4' },
     threads: { type: 'string', default: '2' },
+    backend: { type: 'string', default: 'native' },
+    off: { type: 'string' },
   },
 });
-if (!values.base) throw new Error('ab-train: expected --base <path to another seqlab_native.node>');
+if (!values.base && !values.off)
+  throw new Error('ab-train: expected --base <path to another seqlab_native.node>, or --off <kernels>');
 
 const threads = Number(values.threads);
 const status = registerNative({ threads });
 if (!status.ok) throw new Error(`native backend unavailable: ${status.reason}`);
-setBackend('native');
-const load = loadNative();
-if (!load.ok) throw new Error(load.reason);
-type Addon = Record<string, (...args: unknown[]) => unknown>;
-const addon = load.addon as unknown as Addon;
-const fresh: Addon = { ...addon };
-const old = createRequire(import.meta.url)(values.base) as Addon;
-old.setThreads(threads);
-// The backend looks each addon function up at call time: swapping them swaps the build.
-const use = (side: Addon) => {
-  for (const name of Object.keys(fresh)) if (typeof side[name] === 'function') addon[name] = side[name];
-};
+setBackend(values.off ? values.backend : 'native');
+type Kernels = Record<string, unknown>;
+
+/** Switches to one side: "new" the build and backend as they are, "old" the other. */
+function sideSwitch(): (side: 'old' | 'new') => void {
+  if (values.off) {
+    // The backend looks its kernels up at call time: replacing them switches them off.
+    const k = backend() as unknown as Kernels;
+    const js = jsBackend as unknown as Kernels;
+    const names = values.off.split(',');
+    const kept = Object.fromEntries(names.map((name) => [name, k[name]]));
+    return (side) => {
+      for (const name of names) k[name] = side === 'new' ? kept[name] : js[name];
+    };
+  }
+  const load = loadNative();
+  if (!load.ok) throw new Error(load.reason);
+  type Addon = Record<string, (...args: unknown[]) => unknown>;
+  const addon = load.addon as unknown as Addon;
+  const fresh: Addon = { ...addon };
+  const old = createRequire(import.meta.url)(values.base as string) as Addon;
+  old.setThreads(threads);
+  // The backend looks each addon function up at call time: swapping them swaps the build.
+  return (side) => {
+    const from = side === 'new' ? fresh : old;
+    for (const name of Object.keys(fresh)) if (typeof from[name] === 'function') addon[name] = from[name];
+  };
+}
+const use = sideSwitch();
 
 function trainer(name: string) {
   const { forward, labels, params, optimizer } = trainingSetup(name);
@@ -61,7 +90,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const rounds = Number(values.rounds);
 const steps = Number(values.steps);
 for (const name of values.workloads.split(',')) {
-  const sides = { old: { build: old, step: trainer(name) }, new: { build: fresh, step: trainer(name) } };
+  const sides = { old: { step: trainer(name) }, new: { step: trainer(name) } };
   const wall: Record<string, number[]> = { old: [], new: [] };
   const cpu: Record<string, number[]> = { old: [], new: [] };
   const losses: Record<string, number[]> = { old: [], new: [] };
@@ -69,7 +98,7 @@ for (const name of values.workloads.split(',')) {
   // Round 0 warms up (JIT, first allocations) and is not timed; the order alternates by round.
   for (let r = 0; r <= rounds; r++) {
     for (const v of r % 2 ? (['new', 'old'] as const) : (['old', 'new'] as const)) {
-      use(sides[v].build);
+      use(v);
       // The same dropout masks on both sides: the generator restarts at the round's seed.
       manualSeed(1 + r);
       const t0 = performance.now();
@@ -82,13 +111,15 @@ for (const name of values.workloads.split(',')) {
       }
     }
   }
-  use(fresh);
+  use('new');
   const same = losses.old.every((l, i) => Object.is(l, losses.new[i]));
   const ratios = wall.new.map((x, i) => x / wall.old[i]);
+  const cpuRatios = cpu.new.map((x, i) => x / cpu.old[i]);
+  const what = values.off ? `${values.backend} without ${values.off} as old` : `${threads} threads`;
   console.log(
-    `${name}, ${threads} threads, ${rounds} rounds x ${steps} steps, load ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}: ` +
+    `${name}, ${what}, ${rounds} rounds x ${steps} steps, load ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}: ` +
       `wall ms/step old ${median(wall.old).toFixed(1)}, new ${median(wall.new).toFixed(1)}, new/old median ${median(ratios).toFixed(3)}; ` +
-      `CPU ms/step old ${median(cpu.old).toFixed(1)}, new ${median(cpu.new).toFixed(1)}; ` +
+      `CPU ms/step old ${median(cpu.old).toFixed(1)}, new ${median(cpu.new).toFixed(1)}, new/old median ${median(cpuRatios).toFixed(3)}; ` +
       `losses ${same ? 'the same bits' : 'DIFFER'} (last ${losses.new.at(-1)})`,
   );
 }

@@ -1,9 +1,10 @@
 // A training step's time on the built packages of one checkout, for an A/B of two checkouts'
 // TypeScript in alternating processes (two copies of @seqlab/tensor refuse to share a realm): the
 // `bench speed --mode train` step (zeroGrad, forward, cross-entropy, backward, clipGradNorm(5),
-// Adam) of W1/W2/W3 or W1-packed on native, from the bench's seed, 2 warm-up steps, then --steps
-// steps: prints one JSON line with the median wall and process CPU time per step (every thread),
-// the 1-minute load, and a hash of the losses (the same bits on both sides or not).
+// Adam) of W1/W2/W3 or W1-packed on native (or --backend wasm), from the bench's seed, 2 warm-up
+// steps, then --steps steps: prints one JSON line with the median wall and process CPU time per
+// step (every thread), the 1-minute load, and a hash of the losses (the same bits on both sides or
+// not).
 //
 //   git worktree add --detach /tmp/base <commit> && (cd /tmp/base && pnpm install --frozen-lockfile && pnpm build)
 //   pnpm build && for r in 1 2 3 4 5 6 7; do for repo in /tmp/base $PWD; do
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     workload: { type: 'string', default: 'W1' },
     steps: { type: 'string', default: '8' },
     threads: { type: 'string', default: '2' },
+    backend: { type: 'string', default: 'native' },
   },
 });
 if (!values.repo) throw new Error('step-time: expected --repo <a seqlab checkout, built>');
@@ -35,9 +37,11 @@ async function side(): Promise<Side> {
   const { crossEntropy } = await imp('@seqlab/layers');
   const { Adam, clipGradNorm } = await imp('@seqlab/optim');
   const { manualSeed, setBackend } = await imp('@seqlab/tensor');
-  const status = (await imp('@seqlab/native')).registerNative({ threads: Number(values.threads) });
-  if (!status.ok) throw new Error(`native backend unavailable in ${repo}: ${status.reason}`);
-  setBackend('native');
+  if (values.backend === 'native') {
+    const status = (await imp('@seqlab/native')).registerNative({ threads: Number(values.threads) });
+    if (!status.ok) throw new Error(`native backend unavailable in ${repo}: ${status.reason}`);
+  }
+  setBackend(values.backend);
   manualSeed(0);
   const bench = `${repo}/apps/trainer/src/commands/bench`;
   let forward: () => unknown;
@@ -96,4 +100,14 @@ for (let s = 0; s < Number(values.steps); s++) {
   cpu.push((c.user + c.system) / 1000);
 }
 const hash = createHash('sha256').update(new Float64Array(losses)).digest('hex').slice(0, 16);
-console.log(JSON.stringify({ repo, workload, load, wall: median(wall), cpu: median(cpu), losses: hash }));
+console.log(
+  JSON.stringify({
+    repo,
+    workload,
+    backend: values.backend,
+    load,
+    wall: median(wall),
+    cpu: median(cpu),
+    losses: hash,
+  }),
+);

@@ -2,6 +2,7 @@ import type { Backend } from '../backend';
 import { packB } from '../js/gemm';
 import { jsBackend } from '../js/index';
 import { makeRecurrentKernels } from '../js/recurrent/loop';
+import { makeWasmBlocked } from './blocked';
 import { makeWasmGemm, type WasmGemm } from './gemm';
 import { makeWasmInfer } from './infer';
 import { defaultKernelSource, kernelBytesSync } from './kernel-bytes';
@@ -19,9 +20,10 @@ import type { WasmSource } from './wasm-source';
 
 // The wasm backend: the js backend with its GEMMs (every matmul and input projection, forward and
 // backward; gemm.ts) and its fused recurrence (the time loop, every step's GEMM and the gate math,
-// one call per sequence and direction; recurrent.ts) run by WebAssembly SIMD128 kernels compiled
-// from the C files beside this one. Everything else, and any float64 work (gradcheck), runs the
-// js kernels. Operands are copied in and out of the module's memory, see NOTE(wasm-copies).
+// one call per sequence and direction; recurrent.ts), Adam's update, linear's bias add and the
+// bias gradients' sum over rows (blocked.ts) run by WebAssembly SIMD128 kernels compiled from the C
+// files beside this one. Everything else, and any float64 work (gradcheck), runs the js kernels.
+// Operands are copied in and out of the module's memory, see NOTE(wasm-copies).
 
 export type { WasmGemm } from './gemm';
 
@@ -31,6 +33,9 @@ export interface WasmKernels extends WasmGemm {
   recurrentBackward: Backend['recurrentBackward'];
   recurrentInferMany: NonNullable<Backend['recurrentInferMany']>;
   recurrentInferInputMany: NonNullable<Backend['recurrentInferInputMany']>;
+  adamStep: NonNullable<Backend['adamStep']>;
+  addBias: NonNullable<Backend['addBias']>;
+  reduce: Backend['reduce'];
   /** The module itself, for tests that call its exports (activations.test.ts). */
   module: WasmModule;
 }
@@ -50,6 +55,7 @@ function kernelsOf(load: WasmModuleLoad): WasmKernelsLoad {
     ...makeWasmGemm(load.module),
     ...makeWasmRecurrent(load.module),
     ...makeWasmInfer(load.module),
+    ...makeWasmBlocked(load.module),
   };
   return load.warning === undefined
     ? { ok: true, ...kernels }
@@ -108,6 +114,9 @@ export function createWasmBackend(kernels: WasmKernels): Backend {
     recurrentBackward: kernels.recurrentBackward,
     recurrentInferMany: kernels.recurrentInferMany,
     recurrentInferInputMany: kernels.recurrentInferInputMany,
+    adamStep: kernels.adamStep,
+    addBias: kernels.addBias,
+    reduce: kernels.reduce,
     // recurrentLayer forward-only on the two inference kernels above (infer.ts), once set
     // (NOTE(wasm-layer-inference)).
     layerInference(list, options) {

@@ -33,6 +33,18 @@ export interface KernelExports {
   act_exp(n: number, src: number, dst: number): void;
   act_sigmoid(n: number, src: number, dst: number): void;
   act_tanh(n: number, src: number, dst: number): void;
+  adam_step(
+    n: number,
+    x: number,
+    g: number,
+    m: number,
+    v: number,
+    vmax: number,
+    scalars: number,
+    maximize: number,
+  ): void;
+  add_bias(rows: number, n: number, y: number, bias: number): void;
+  sum_rows(rows: number, n: number, x: number, acc: number): void;
 }
 
 /** The instantiated module and its memory, as float32 slots (index × 4 = byte address). */
@@ -84,6 +96,9 @@ const EXPORTS = [
   'act_exp',
   'act_sigmoid',
   'act_tanh',
+  'adam_step',
+  'add_bias',
+  'sum_rows',
   '__heap_base',
 ] as const satisfies readonly (keyof KernelExports | '__heap_base')[];
 

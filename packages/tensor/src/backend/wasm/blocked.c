@@ -1,0 +1,92 @@
+// Adam's update (the Backend's adamStep), linear's bias add (addBias) and the bias gradients' sum
+// over rows (reduce) over float32 storage, the js kernels' numbers bit for bit (blocked.ts copies
+// the operands in and out in blocks). WebAssembly has no fused multiply-add and clang contracts
+// nothing into one here, so each operation below is one IEEE operation, correctly rounded, in the
+// order of the js loop: f64x2 lanes give each element what the js loop's float64 arithmetic gives.
+#include "kernels.h"
+
+// The scalars of one adamStep call, float64, in this order (blocked.ts writes them).
+typedef struct {
+  double beta1, beta2, eps, step_size, bias2_sqrt, l2, decay;
+} adam_scalars;
+
+// Two floats of p as float64 lanes, and two float64 lanes rounded back and stored.
+static inline v128_t load2(const float *p) {
+  return wasm_f64x2_promote_low_f32x4(wasm_v128_load64_zero(p));
+}
+static inline void store2(float *p, v128_t x) {
+  wasm_v128_store64_lane(p, wasm_f32x4_demote_f64x2_zero(x), 0);
+}
+
+// js/optim.ts's adamStep over elements [0, n), two at a time (an odd n also updates element n, a
+// padding slot the caller leaves behind the arrays and never reads), per element in float64:
+//   g ← −g if maximize; g ← g + l2·θ if l2 ≠ 0; θ' = θ·decay
+//   m ← β1·m + (1 − β1)·g; v ← β2·v + (1 − β2)·g·g; v̂ ← max(v̂, v) if amsgrad (vmax ≠ 0)
+//   θ ← θ' − (stepSize·m) / (√v̂ / bias2Sqrt + eps)
+// each stored value rounded to float32 and read back rounded (m, v and v̂ in the last two lines).
+// f64x2.max is Math.max: NaN-propagating, +0 above −0.
+EXPORT void adam_step(int n, float *x, const float *g, float *m, float *v, float *vmax,
+                      const adam_scalars *s, int maximize) {
+  const v128_t b1 = wasm_f64x2_splat(s->beta1), b2 = wasm_f64x2_splat(s->beta2);
+  const v128_t c1 = wasm_f64x2_splat(1 - s->beta1), c2 = wasm_f64x2_splat(1 - s->beta2);
+  const v128_t eps = wasm_f64x2_splat(s->eps), step = wasm_f64x2_splat(s->step_size);
+  const v128_t bias2 = wasm_f64x2_splat(s->bias2_sqrt), l2 = wasm_f64x2_splat(s->l2);
+  const v128_t decay = wasm_f64x2_splat(s->decay);
+  const int has_l2 = s->l2 != 0;
+  float *vm = vmax ? vmax : v;
+  for (int i = 0; i < n; i += 2) {
+    v128_t gi = load2(g + i);
+    if (maximize) gi = wasm_f64x2_neg(gi);
+    const v128_t xi = load2(x + i);
+    if (has_l2) gi = wasm_f64x2_add(gi, wasm_f64x2_mul(l2, xi));
+    const v128_t xd = wasm_f64x2_mul(xi, decay);
+    store2(m + i, wasm_f64x2_add(wasm_f64x2_mul(b1, load2(m + i)), wasm_f64x2_mul(c1, gi)));
+    store2(v + i, wasm_f64x2_add(wasm_f64x2_mul(b2, load2(v + i)),
+                                 wasm_f64x2_mul(wasm_f64x2_mul(c2, gi), gi)));
+    if (vmax) store2(vmax + i, wasm_f64x2_max(load2(vmax + i), load2(v + i)));
+    const v128_t den = wasm_f64x2_add(wasm_f64x2_div(wasm_f64x2_sqrt(load2(vm + i)), bias2), eps);
+    store2(x + i, wasm_f64x2_sub(xd, wasm_f64x2_div(wasm_f64x2_mul(step, load2(m + i)), den)));
+  }
+}
+
+// y[r, j] += bias[j] for rows [0, rows) of n columns, each sum rounded to float32: f32x4.add gives
+// what the js loop's float64 sum rounded to float32 gives (float64 has more than twice float32's
+// precision, so for a sum of two floats rounding twice rounds as once).
+EXPORT void add_bias(int rows, int n, float *y, const float *bias) {
+  for (int r = 0; r < rows; r++) {
+    float *row = y + (long)r * n;
+    int j = 0;
+    for (; j + 4 <= n; j += 4)
+      wasm_v128_store(row + j, wasm_f32x4_add(wasm_v128_load(row + j), wasm_v128_load(bias + j)));
+    for (; j < n; j++) row[j] += bias[j];
+  }
+}
+
+// acc[j] += x[r, j] for rows r = 0 … rows − 1 in turn, in float64 (each float32 element widened
+// exactly): js/reduce.ts's running sums of a reduction over the leading axis of [rows, n], the same
+// additions in the same order for every column. Eight columns at a time stay in four f64x2
+// registers across the rows.
+EXPORT void sum_rows(int rows, int n, const float *x, double *acc) {
+  int j = 0;
+  for (; j + 8 <= n; j += 8) {
+    v128_t a0 = wasm_v128_load(acc + j), a1 = wasm_v128_load(acc + j + 2);
+    v128_t a2 = wasm_v128_load(acc + j + 4), a3 = wasm_v128_load(acc + j + 6);
+    for (int r = 0; r < rows; r++) {
+      const float *p = x + (long)r * n + j;
+      const v128_t lo = wasm_v128_load(p), hi = wasm_v128_load(p + 4);
+      a0 = wasm_f64x2_add(a0, wasm_f64x2_promote_low_f32x4(lo));
+      a1 = wasm_f64x2_add(a1, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(lo, lo, 2, 3, 0, 1)));
+      a2 = wasm_f64x2_add(a2, wasm_f64x2_promote_low_f32x4(hi));
+      a3 = wasm_f64x2_add(a3, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(hi, hi, 2, 3, 0, 1)));
+    }
+    wasm_v128_store(acc + j, a0);
+    wasm_v128_store(acc + j + 2, a1);
+    wasm_v128_store(acc + j + 4, a2);
+    wasm_v128_store(acc + j + 6, a3);
+  }
+  for (; j < n; j++) {
+    double a = acc[j];
+    for (int r = 0; r < rows; r++) a += (double)x[(long)r * n + j];
+    acc[j] = a;
+  }
+}

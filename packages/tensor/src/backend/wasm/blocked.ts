@@ -1,0 +1,121 @@
+import type { FloatStorage } from '../../dtype';
+import type { Backend } from '../backend';
+import { jsBackend } from '../js/index';
+import { coalesce, contiguousStrides } from '../js/strided';
+import type { WasmModule } from './module';
+
+// The array kernels of a training step outside its GEMMs, in wasm (blocked.c): Adam's update,
+// linear's bias add, and a sum over the leading axes (the bias gradients). Over float32 storage
+// the operands are copied into the module's memory and the results back out in blocks of
+// BLOCK elements (NOTE(wasm-copies)), so that a block's arrays are still in the core's cache when
+// the kernel reads them and when they are copied back. The same bits as the js kernels (blocked.c
+// says why); float64 storage and every other reduction run the js kernels.
+
+/** Elements per block: Adam's five arrays of a block take 160 KiB, well inside a core's L2. */
+export const BLOCK = 8192;
+
+const f32 = (s: FloatStorage | null): s is Float32Array => s instanceof Float32Array;
+
+export function makeWasmBlocked(
+  wasm: WasmModule,
+): Required<Pick<Backend, 'adamStep' | 'addBias' | 'reduce'>> {
+  const { adam_step: adam, add_bias: addBiasIn, sum_rows: sumRows } = wasm.exports;
+  // Each array's block gets BLOCK + 4 slots: the kernel updates two elements at a time, and an odd
+  // block's last pair reaches one slot past it (written, never copied out).
+  const slots = BLOCK + 4;
+  return {
+    adamStep(a) {
+      const { param: x, grad: g, expAvg: m, expAvgSq: v, maxExpAvgSq: vMax } = a;
+      if (!(f32(x) && f32(g) && f32(m) && f32(v) && (vMax === null || f32(vMax)))) {
+        jsBackend.adamStep(a);
+        return;
+      }
+      // [7 float64 scalars (16 slots)][x][g][m][v][v̂]: every block starts 16-byte aligned.
+      const at = wasm.start;
+      const [X, G, M, V, VM] = [0, 1, 2, 3, 4].map((i) => at + 16 + i * slots);
+      wasm.reserve(VM + slots);
+      wasm.resident = null; // this overwrites the GEMM's resident panels (NOTE(wasm-copies))
+      const heap = wasm.heap();
+      new Float64Array(heap.buffer, at * 4, 7).set([
+        a.beta1,
+        a.beta2,
+        a.eps,
+        a.stepSize,
+        a.bias2Sqrt,
+        a.l2,
+        a.decay,
+      ]);
+      const n = x.length;
+      for (let i0 = 0; i0 < n; i0 += BLOCK) {
+        const i1 = Math.min(n, i0 + BLOCK);
+        const len = i1 - i0;
+        heap.set(x.subarray(i0, i1), X);
+        heap.set(g.subarray(i0, i1), G);
+        heap.set(m.subarray(i0, i1), M);
+        heap.set(v.subarray(i0, i1), V);
+        if (vMax) heap.set(vMax.subarray(i0, i1), VM);
+        adam(len, X * 4, G * 4, M * 4, V * 4, vMax ? VM * 4 : 0, at * 4, a.maximize ? 1 : 0);
+        x.set(heap.subarray(X, X + len), i0);
+        m.set(heap.subarray(M, M + len), i0);
+        v.set(heap.subarray(V, V + len), i0);
+        if (vMax) vMax.set(heap.subarray(VM, VM + len), i0);
+      }
+    },
+
+    addBias(y, rows, n, bias) {
+      if (!(f32(y) && f32(bias))) {
+        for (let r = 0; r < rows; r++) {
+          const o = r * n;
+          for (let j = 0; j < n; j++) y[o + j] += bias[j];
+        }
+        return;
+      }
+      if (rows <= 0 || n <= 0) return;
+      // [bias][a block of whole rows, at least one]
+      const B = wasm.start;
+      const Y = B + ((n + 3) & ~3);
+      const perBlock = Math.max(1, Math.floor(BLOCK / n));
+      wasm.reserve(Y + perBlock * n);
+      wasm.resident = null;
+      const heap = wasm.heap();
+      heap.set(bias.subarray(0, n), B);
+      for (let r0 = 0; r0 < rows; r0 += perBlock) {
+        const r1 = Math.min(rows, r0 + perBlock);
+        heap.set(y.subarray(r0 * n, r1 * n), Y);
+        addBiasIn(r1 - r0, n, Y * 4, B * 4);
+        y.set(heap.subarray(Y, Y + (r1 - r0) * n), r0 * n);
+      }
+    },
+
+    reduce(op, x, shape, reduced, out) {
+      // A sum over leading axes of a contiguous float32 array, keeping the trailing ones: [rows, n]
+      // once merged (js/reduce.ts's merge), the accumulators in float64 in the module's memory.
+      if (op === 'sum' && f32(x as FloatStorage) && f32(out as FloatStorage) && x.length > 0) {
+        const kept = shape.map((s, d) => (reduced[d] ? 1 : s));
+        const keptStrides = contiguousStrides(kept).map((s, d) => (reduced[d] ? 0 : s));
+        const [dims, [, os]] = coalesce(shape, [contiguousStrides(shape), keptStrides]);
+        if (dims.length === 2 && os[0] === 0 && os[1] === 1) {
+          const [rows, n] = dims;
+          // [float64 accumulators, n (rounded up to 16 bytes)][a block of whole rows, at least one]
+          const A = wasm.start;
+          const X = A + 2 * ((n + 1) & ~1);
+          const perBlock = Math.max(1, Math.floor(BLOCK / n));
+          wasm.reserve(X + perBlock * n);
+          wasm.resident = null;
+          const heap = wasm.heap();
+          const acc = new Float64Array(heap.buffer, A * 4, n);
+          acc.fill(0);
+          const src = x as Float32Array;
+          for (let r0 = 0; r0 < rows; r0 += perBlock) {
+            const r1 = Math.min(rows, r0 + perBlock);
+            heap.set(src.subarray(r0 * n, r1 * n), X);
+            sumRows(r1 - r0, n, X * 4, A * 4);
+          }
+          for (let j = 0; j < n; j++) out[j] = acc[j];
+          return;
+        }
+      }
+      jsBackend.reduce(op, x, shape, reduced, out);
+    },
+  };
+}
