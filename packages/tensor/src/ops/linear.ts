@@ -50,7 +50,15 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | readonly T
   const kernels = backend();
   // The bias adds in the GEMM's call when the backend has them (the same bits).
   if (kernels.gemmBias && biases.length > 0 && biases.every((b) => b.data instanceof y.constructor))
-    kernels.gemmBias(rows, outF, inF, x, w, y, biases.map((b) => b.data as FloatStorage));
+    kernels.gemmBias(
+      rows,
+      outF,
+      inF,
+      x,
+      w,
+      y,
+      biases.map((b) => b.data as FloatStorage),
+    );
   else {
     kernels.gemm(false, true, rows, outF, inF, x, 0, w, 0, y, 0, false);
     addBiases(y, rows, outF, biases);
