@@ -35,7 +35,10 @@ async function side(): Promise<Side> {
   const { crossEntropy } = await imp('@seqlab/layers');
   const { Adam, clipGradNorm } = await imp('@seqlab/optim');
   const { manualSeed, setBackend } = await imp('@seqlab/tensor');
-  const status = (await imp('@seqlab/native')).registerNative({ threads: Number(values.threads) });
+  const status = (await imp('@seqlab/native')).registerNative({
+    threads: Number(values.threads),
+    retainFreedMemory: true, // the CLI's policy (apps/trainer/src/backend.ts)
+  });
   if (!status.ok) throw new Error(`native backend unavailable in ${repo}: ${status.reason}`);
   setBackend('native');
   manualSeed(0);
