@@ -40,9 +40,13 @@ const addon = load.addon as unknown as Addon;
 const fresh: Addon = { ...addon };
 const old = createRequire(import.meta.url)(values.base) as Addon;
 old.setThreads(threads);
-// The backend looks each addon function up at call time: swapping them swaps the build.
+// The backend looks each addon function up at call time: swapping them swaps the build. A function
+// the other build lacks is absent on its side (the backend then does without it, as with that build).
 const use = (side: Addon) => {
-  for (const name of Object.keys(fresh)) if (typeof side[name] === 'function') addon[name] = side[name];
+  for (const name of Object.keys(fresh)) {
+    if (typeof side[name] === 'function') addon[name] = side[name];
+    else delete addon[name];
+  }
 };
 
 function trainer(name: string) {

@@ -31,6 +31,8 @@ export interface NativeAddon {
     accumulate: boolean,
     ...biases: Float32Array[]
   ): void;
+  /** How many `biases` `gemm` takes (4); an addon without it ignores them (refused at load). */
+  gemmMaxBiases(): number;
   /** op(B) [k, n] packed into the active micro-kernel's `nr`-column panels, 64-byte aligned. */
   packB(transB: boolean, k: number, n: number, b: Float32Array, bOff: number): Float32Array;
   /**
@@ -170,6 +172,7 @@ export type NativeIsa = 'avx512' | 'avx2' | 'scalar';
 /** The functions every addon must export: a binary built from older sources is refused. */
 export const ADDON_FUNCTIONS = [
   'gemm',
+  'gemmMaxBiases',
   'packB',
   'gemmPacked',
   'gemmInfo',

@@ -161,9 +161,6 @@ export function nativeAddBias(addon: NativeAddon): NonNullable<Backend['addBias'
   };
 }
 
-/** Biases the addon's `gemm` adds in one call (its MAX_BIAS). */
-const MAX_GEMM_BIASES = 4;
-
 /**
  * `gemmBias` on the addon's `gemm`, which adds float32 biases (up to four) to each tile of C right
  * after its product, while the tile is in cache: one pass over C instead of a GEMM and a pass per
@@ -174,7 +171,10 @@ export function nativeGemmBias(addon: NativeAddon): NonNullable<Backend['gemmBia
   const addBias = nativeAddBias(addon);
   return (m, n, k, a, b, c, biases) => {
     const f32 = a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array;
-    if (f32 && biases.length <= MAX_GEMM_BIASES && biases.every((v) => v instanceof Float32Array)) {
+    // Looked up per call: an A/B script (ab-train.ts) swaps in an older build's functions, whose
+    // gemm has no biases (nor gemmMaxBiases; the loader refuses such a build).
+    const most = typeof addon.gemmMaxBiases === 'function' ? addon.gemmMaxBiases() : 0;
+    if (f32 && biases.length <= most && biases.every((v) => v instanceof Float32Array)) {
       addon.gemm(false, true, m, n, k, a, 0, b, 0, c, 0, false, ...(biases as Float32Array[]));
       return;
     }

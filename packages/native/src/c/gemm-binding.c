@@ -4,6 +4,7 @@
 //   gemm(transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate, ...biases)
 //     biases: up to MAX_BIAS Float32Arrays of at least n floats, added to every row of C in turn
 //     after the product (sl_gemm_packed_bias); an undefined or null one ends the list
+//   gemmMaxBiases() -> MAX_BIAS
 //   packB(transB, k, n, b, bOff) -> Float32Array (64-byte aligned panels for gemmPacked)
 //   gemmPacked(m, n, k, a, aOff, packed, c, cOff, accumulate, nr)  nr: the width B was packed with
 //   gemmInfo() -> { isa, reason, mr, nr }
@@ -111,6 +112,15 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// How many biases gemm takes: its presence also tells the loader that this binary's gemm adds them
+// (an older one would take the arguments and ignore them).
+static napi_value js_gemm_max_biases(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  SL_CALL(env, napi_create_int32(env, MAX_BIAS, &out));
+  return out;
+}
+
 static napi_value js_pack_b(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value args[5];
@@ -212,6 +222,7 @@ static napi_value js_set_isa(napi_env env, napi_callback_info info) {
 
 napi_value sl_init_gemm(napi_env env, napi_value exports) {
   sl_export(env, exports, "gemm", js_gemm);
+  sl_export(env, exports, "gemmMaxBiases", js_gemm_max_biases);
   sl_export(env, exports, "packB", js_pack_b);
   sl_export(env, exports, "gemmPacked", js_gemm_packed);
   sl_export(env, exports, "gemmInfo", js_gemm_info);
