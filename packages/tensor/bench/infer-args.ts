@@ -45,11 +45,14 @@ export interface InferArgsOptions {
   zeroStates?: boolean;
 }
 
+/** One direction's call (with the `outSize` the kernels read), its final states the float32 arrays the benches compare. */
+export type InferCall = RecurrentInferInputArgs & { outSize: number; hN: Float32Array; cN: Float32Array };
+
 /** One layer's calls for `recurrentInferInputMany` (one per direction) and the `out` they share. */
 export function inferArgs(
   s: InferShape,
   options: InferArgsOptions = {},
-): { calls: RecurrentInferInputArgs[]; out: Float32Array } {
+): { calls: InferCall[]; out: Float32Array } {
   const N = s.B * s.T;
   const GH = 4 * s.H;
   const x = fill(N * s.I, 1);
@@ -57,7 +60,7 @@ export function inferArgs(
   const state = (seed: number) => (options.zeroStates ? new Float32Array(s.B * s.H) : fill(s.B * s.H, seed));
   const calls = Array.from(
     { length: s.D },
-    (_, d): RecurrentInferInputArgs => ({
+    (_, d): InferCall => ({
       cell: 'lstm',
       hidden: s.H,
       outSize: s.H,
