@@ -66,10 +66,15 @@ function sideSwitch(): (side: 'old' | 'new') => void {
   const fresh: Addon = { ...addon };
   const old = createRequire(import.meta.url)(values.base as string) as Addon;
   old.setThreads(threads);
-  // The backend looks each addon function up at call time: swapping them swaps the build.
+  // The backend looks each addon function up at call time: swapping them swaps the build. A
+  // function the other build lacks is absent on its side (the backend then does without it, as
+  // with that build).
   return (side) => {
     const from = side === 'new' ? fresh : old;
-    for (const name of Object.keys(fresh)) if (typeof from[name] === 'function') addon[name] = from[name];
+    for (const name of Object.keys(fresh)) {
+      if (typeof from[name] === 'function') addon[name] = from[name];
+      else delete addon[name];
+    }
   };
 }
 const use = sideSwitch();

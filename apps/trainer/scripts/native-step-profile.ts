@@ -32,7 +32,8 @@ const { values } = parseArgs({
   },
 });
 
-const status = registerNative({ threads: Number(values.threads) });
+// The CLI's policy (apps/trainer/src/backend.ts): freed arrays stay warm in malloc's heap.
+const status = registerNative({ threads: Number(values.threads), retainFreedMemory: true });
 if (!status.ok) throw new Error(`native backend unavailable: ${status.reason}`);
 setBackend('native');
 const load = loadNative();

@@ -38,7 +38,10 @@ async function side(): Promise<Side> {
   const { Adam, clipGradNorm } = await imp('@seqlab/optim');
   const { manualSeed, setBackend } = await imp('@seqlab/tensor');
   if (values.backend === 'native') {
-    const status = (await imp('@seqlab/native')).registerNative({ threads: Number(values.threads) });
+    const status = (await imp('@seqlab/native')).registerNative({
+      threads: Number(values.threads),
+      retainFreedMemory: true, // the CLI's policy (apps/trainer/src/backend.ts)
+    });
     if (!status.ok) throw new Error(`native backend unavailable in ${repo}: ${status.reason}`);
   }
   setBackend(values.backend);

@@ -1,6 +1,7 @@
 // The forward-only recurrence with its input projection (`recurrentInferMany` with x and W_ih, one
 // call per layer as the layers make it) on W1's two layers (both directions, B = 32, T = 50, H =
-// 256, I = 128 then 512) and W2's (B = 64, T = 100, H = 128, I = 64, x batch-first), in a loop:
+// 256, I = 128 then 512) and W2's (B = 64, T = 100, H = 128, I = 64, x batch-first), in a loop
+// (shapes and arguments: @seqlab/tensor's bench/infer-args.ts, shared with its wasm twin):
 // this build's addon, and another build's (`--old`, say main's, built in a scratch worktree)
 // alternating with it in one process, each with its own thread pool.
 //
@@ -17,6 +18,7 @@
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { inferArgs, inferShapes, median } from '../../tensor/bench/infer-args';
 import type { NativeAddon } from '../src/addon';
 import { loadNative } from '../src/load';
 
@@ -45,42 +47,11 @@ const addons: [string, NativeAddon][] = [['new', current]];
 if (values.old) addons.push(['old', require(values.old) as NativeAddon]);
 for (const [, addon] of addons) addon.setThreads(Number(values.threads));
 
-const fill = (n: number, seed: number) =>
-  Float32Array.from({ length: n }, (_, i) => 0.1 * Math.sin(i * 12.9898 + seed));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const shapes = [
-  { name: 'W1l1', B: 32, T: 50, H: 256, I: 128, D: 2 },
-  { name: 'W1l2', B: 32, T: 50, H: 256, I: 512, D: 2 },
-  { name: 'W2', B: 64, T: 100, H: 128, I: 64, D: 1 },
-].filter((s) => values.shapes.split(',').includes(s.name));
-
-for (const s of shapes) {
+for (const s of inferShapes(values.shapes)) {
+  // W2's x batch-first, as its layer gives it; no initial states.
+  const { calls, out } = inferArgs(s, { xBatchFirst: true, zeroStates: true });
   const N = s.B * s.T;
   const GH = 4 * s.H;
-  const x = fill(N * s.I, 1);
-  const out = new Float32Array(N * s.D * s.H);
-  const calls = Array.from({ length: s.D }, (_, d) => ({
-    cell: 'lstm' as const,
-    hidden: s.H,
-    outSize: s.H,
-    batch: s.B,
-    batchSizes: new Int32Array(s.T).fill(s.B),
-    reverse: d === 1,
-    x,
-    inputSize: s.I,
-    wIh: fill(GH * s.I, 2 + d),
-    xBiases: [fill(GH, 3 + d), fill(GH, 4 + d)],
-    xBatchFirst: s.D === 1,
-    wHh: fill(GH * s.H, 5 + d),
-    bHh: null,
-    h0: new Float32Array(s.B * s.H),
-    c0: new Float32Array(s.B * s.H),
-    out,
-    outStride: s.D * s.H,
-    outOffset: d * s.H,
-    hN: new Float32Array(s.B * s.H),
-    cN: new Float32Array(s.B * s.H),
-  }));
   const flops = s.D * (2 * N * s.I * GH + 2 * N * s.H * GH);
   const cpu: Record<string, number[]> = Object.fromEntries(addons.map(([name]) => [name, []]));
   const wall: Record<string, number[]> = Object.fromEntries(addons.map(([name]) => [name, []]));

@@ -11,7 +11,11 @@ import type {
  * write out of bounds). Float32 only: the backend sends float64 work to the js kernels.
  */
 export interface NativeAddon {
-  /** C[m, n] = (accumulate ? C : 0) + op(A) @ op(B), as the Backend's `gemm`. */
+  /**
+   * C[m, n] = (accumulate ? C : 0) + op(A) @ op(B), as the Backend's `gemm`; then, for each of up
+   * to four `biases` ([n] or longer) in turn, every row of C += it, one rounding per add (the
+   * Backend's `gemmBias`), on each tile of C while it is in cache.
+   */
   gemm(
     transA: boolean,
     transB: boolean,
@@ -25,7 +29,10 @@ export interface NativeAddon {
     c: Float32Array,
     cOff: number,
     accumulate: boolean,
+    ...biases: Float32Array[]
   ): void;
+  /** How many `biases` `gemm` takes (4); an addon without it ignores them (refused at load). */
+  gemmMaxBiases(): number;
   /** op(B) [k, n] packed into the active micro-kernel's `nr`-column panels, 64-byte aligned. */
   packB(transB: boolean, k: number, n: number, b: Float32Array, bOff: number): Float32Array;
   /**
@@ -165,6 +172,7 @@ export type NativeIsa = 'avx512' | 'avx2' | 'scalar';
 /** The functions every addon must export: a binary built from older sources is refused. */
 export const ADDON_FUNCTIONS = [
   'gemm',
+  'gemmMaxBiases',
   'packB',
   'gemmPacked',
   'gemmInfo',

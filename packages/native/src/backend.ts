@@ -45,6 +45,7 @@ export function createNativeBackend(addon: NativeAddon): NativeBackend {
     gemm: kernels.gemm,
     ...nativeRecurrentKernels(addon),
     addBias: nativeAddBias(addon),
+    gemmBias: nativeGemmBias(addon),
     uninitializedStorage,
     // recurrentLayer forward-only on the two inference kernels above (this backend's, as used).
     layerInference(list, options) {
@@ -157,6 +158,29 @@ export function nativeAddBias(addon: NativeAddon): NonNullable<Backend['addBias'
       const o = r * n;
       for (let j = 0; j < n; j++) y[o + j] += bias[j];
     }
+  };
+}
+
+/**
+ * `gemmBias` on the addon's `gemm`, which adds float32 biases (up to four) to each tile of C right
+ * after its product, while the tile is in cache: one pass over C instead of a GEMM and a pass per
+ * bias, with the same numbers (each add rounded once, in order). Other dtypes and longer lists: the
+ * GEMM, then `nativeAddBias` per bias.
+ */
+export function nativeGemmBias(addon: NativeAddon): NonNullable<Backend['gemmBias']> {
+  const addBias = nativeAddBias(addon);
+  return (m, n, k, a, b, c, biases) => {
+    const f32 = a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array;
+    // Looked up per call: an A/B script (ab-train.ts) swaps in an older build's functions, whose
+    // gemm has no biases (nor gemmMaxBiases; the loader refuses such a build).
+    const most = typeof addon.gemmMaxBiases === 'function' ? addon.gemmMaxBiases() : 0;
+    if (f32 && biases.length <= most && biases.every((v) => v instanceof Float32Array)) {
+      addon.gemm(false, true, m, n, k, a, 0, b, 0, c, 0, false, ...(biases as Float32Array[]));
+      return;
+    }
+    if (f32) addon.gemm(false, true, m, n, k, a, 0, b, 0, c, 0, false);
+    else jsBackend.gemm(false, true, m, n, k, a, 0, b, 0, c, 0, false);
+    for (const v of biases) addBias(c, m, n, v);
   };
 }
 

@@ -4,7 +4,8 @@
 // small one (H = 37: a partial last vector), for this checkout's kernels and another build's
 // (`--old`, a kernels.wasm, say main's: `git show main:packages/tensor/src/backend/wasm/kernels.wasm
 // > old.wasm`), both instantiated in one process and alternating round by round (the order flips
-// every round). The native addon's twin is `pnpm --filter @seqlab/native bench:infer`.
+// every round). The native addon's twin is `pnpm --filter @seqlab/native bench:infer`; both take
+// their shapes and arguments from infer-args.ts.
 //
 //   pnpm --filter @seqlab/tensor bench:infer --old old.wasm [--reps 15] [--shapes W1l1,W1l2,W2,odd]
 //
@@ -16,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadWasmKernels, type WasmKernels } from '../src/backend/wasm/index';
+import { inferArgs, inferShapes, median } from './infer-args';
 
 const { values } = parseArgs({
   options: {
@@ -43,42 +45,12 @@ const builds: [string, WasmKernels][] = [
   ['old', load(values.old, new Uint8Array(readFileSync(values.old)))],
 ];
 
-const fill = (n: number, seed: number) =>
-  Float32Array.from({ length: n }, (_, i) => 0.1 * Math.sin(i * 12.9898 + seed));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const shapes = [
-  { name: 'W1l1', B: 32, T: 50, H: 256, I: 128, D: 2, calls: 2 },
-  { name: 'W1l2', B: 32, T: 50, H: 256, I: 512, D: 2, calls: 2 },
-  { name: 'W2', B: 64, T: 100, H: 128, I: 64, D: 1, calls: 3 },
-  { name: 'odd', B: 13, T: 9, H: 37, I: 11, D: 2, calls: 200 },
-].filter((s) => values.shapes.split(',').includes(s.name));
+// Calls per round: about the same time per round for every shape.
+const CALLS: Record<string, number> = { W1l1: 2, W1l2: 2, W2: 3, odd: 200 };
 
-for (const s of shapes) {
-  const N = s.B * s.T;
-  const GH = 4 * s.H;
-  const x = fill(N * s.I, 1);
-  const out = new Float32Array(N * s.D * s.H);
-  const calls = Array.from({ length: s.D }, (_, d) => ({
-    cell: 'lstm' as const,
-    hidden: s.H,
-    outSize: s.H,
-    batch: s.B,
-    batchSizes: new Int32Array(s.T).fill(s.B),
-    reverse: d === 1,
-    x,
-    inputSize: s.I,
-    wIh: fill(GH * s.I, 2 + d),
-    xBiases: [fill(GH, 3 + d), fill(GH, 4 + d)],
-    wHh: fill(GH * s.H, 5 + d),
-    bHh: null,
-    h0: fill(s.B * s.H, 6 + d),
-    c0: fill(s.B * s.H, 7 + d),
-    out,
-    outStride: s.D * s.H,
-    outOffset: d * s.H,
-    hN: new Float32Array(s.B * s.H),
-    cN: new Float32Array(s.B * s.H),
-  }));
+for (const s of inferShapes(values.shapes)) {
+  const { calls, out } = inferArgs(s);
+  const reps = CALLS[s.name];
   const cpu: Record<string, number[]> = { new: [], old: [] };
   const results: Record<string, Float32Array[]> = {};
   const ratios: number[] = [];
@@ -87,9 +59,9 @@ for (const s of shapes) {
     for (const [name, kernels] of r % 2 ? [...builds].reverse() : builds) {
       kernels.recurrentInferInputMany(calls);
       const c0 = process.cpuUsage();
-      for (let i = 0; i < s.calls; i++) kernels.recurrentInferInputMany(calls);
+      for (let i = 0; i < reps; i++) kernels.recurrentInferInputMany(calls);
       const c = process.cpuUsage(c0);
-      round[name] = (c.user + c.system) / 1000 / s.calls;
+      round[name] = (c.user + c.system) / 1000 / reps;
       cpu[name].push(round[name]);
       results[name] = [out.slice(), ...calls.flatMap((a) => [a.hN.slice(), a.cN.slice()])];
     }

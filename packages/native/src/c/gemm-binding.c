@@ -1,7 +1,10 @@
 // The GEMM's JavaScript functions. Typed arrays are read in place (no copies); every offset and
 // length is checked against the array before native code touches it, so a bad call throws a
 // RangeError instead of corrupting memory.
-//   gemm(transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate)
+//   gemm(transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate, ...biases)
+//     biases: up to MAX_BIAS Float32Arrays of at least n floats, added to every row of C in turn
+//     after the product (sl_gemm_packed_bias); an undefined or null one ends the list
+//   gemmMaxBiases() -> MAX_BIAS
 //   packB(transB, k, n, b, bOff) -> Float32Array (64-byte aligned panels for gemmPacked)
 //   gemmPacked(m, n, k, a, aOff, packed, c, cOff, accumulate, nr)  nr: the width B was packed with
 //   gemmInfo() -> { isa, reason, mr, nr }
@@ -58,9 +61,11 @@ static int check_width(napi_env env, int nr) {
 // allocated and freed per call.
 #define KEEP_FLOATS ((size_t)1 << 20)
 
+#define MAX_BIAS 4
+
 static napi_value js_gemm(napi_env env, napi_callback_info info) {
-  size_t argc = 12;
-  napi_value args[12];
+  size_t argc = 12 + MAX_BIAS;
+  napi_value args[12 + MAX_BIAS];
   SL_CALL(env, napi_get_cb_info(env, info, &argc, args, NULL, NULL));
   int transA, transB, m, n, k, aOff, bOff, cOff, acc;
   float *a, *b, *c;
@@ -76,6 +81,18 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
       !check_span(env, fn, "b", bLen, bOff, (size_t)k * n) ||
       !check_span(env, fn, "c", cLen, cOff, (size_t)m * n))
     return NULL;
+  const float *bias[MAX_BIAS];
+  int nbias = 0;
+  for (size_t i = 12; i < argc; i++) {
+    napi_valuetype type;
+    SL_CALL(env, napi_typeof(env, args[i], &type));
+    if (type == napi_undefined || type == napi_null) break;
+    float *v;
+    size_t vLen;
+    if (!sl_get_f32(env, args[i], fn, "bias", &v, &vLen) || !check_span(env, fn, "bias", vLen, 0, (size_t)n))
+      return NULL;
+    bias[nbias++] = v;
+  }
   if (m == 0 || n == 0) return NULL;
   float *packed = NULL;
   int kept = 0;
@@ -90,9 +107,18 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
     }
     sl_pack_b(transB, k, n, b + bOff, packed);
   }
-  sl_gemm_packed(transA, m, n, k, a + aOff, packed, c + cOff, acc);
+  sl_gemm_packed_bias(transA, m, n, k, a + aOff, packed, c + cOff, acc, nbias, bias);
   if (!kept) free(packed);
   return NULL;
+}
+
+// How many biases gemm takes: its presence also tells the loader that this binary's gemm adds them
+// (an older one would take the arguments and ignore them).
+static napi_value js_gemm_max_biases(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  SL_CALL(env, napi_create_int32(env, MAX_BIAS, &out));
+  return out;
 }
 
 static napi_value js_pack_b(napi_env env, napi_callback_info info) {
@@ -196,6 +222,7 @@ static napi_value js_set_isa(napi_env env, napi_callback_info info) {
 
 napi_value sl_init_gemm(napi_env env, napi_value exports) {
   sl_export(env, exports, "gemm", js_gemm);
+  sl_export(env, exports, "gemmMaxBiases", js_gemm_max_biases);
   sl_export(env, exports, "packB", js_pack_b);
   sl_export(env, exports, "gemmPacked", js_gemm_packed);
   sl_export(env, exports, "gemmInfo", js_gemm_info);

@@ -180,7 +180,22 @@ typedef struct {
   const float *packed;
   float *c;
   int row_tasks, col_tasks;
+  // Added to every row of C after the product, one after the other (sl_gemm_packed_bias).
+  int nbias;
+  const float *const *bias;
 } gemm_job;
+
+// Rows [r0, r1) and columns [c0, c1) of C += each bias in turn, one rounding per add: the
+// numbers of separate passes (y + b1, then + b2), while the tile is still in cache.
+static void add_bias_tile(const gemm_job *job, int r0, int r1, int c0, int c1) {
+  for (int i = r0; i < r1; i++) {
+    float *row = job->c + (size_t)i * job->n;
+    for (int b = 0; b < job->nbias; b++) {
+      const float *bias = job->bias[b];
+      for (int j = c0; j < c1; j++) row[j] += bias[j];
+    }
+  }
+}
 
 static void range(int total, int parts, int part, int *lo, int *hi) {
   const int base = total / parts, extra = total % parts;
@@ -258,6 +273,8 @@ static void gemm_block(const gemm_job *job, int r0, int r1, int p0, int p1) {
           kernel(kc, ap + (size_t)ir * kc, bp, c, n, rows, cols, acc);
         }
       }
+      // The last block of depths completed these rows' elements: their biases, while in cache.
+      if (job->nbias > 0 && pc + kc >= k) add_bias_tile(job, ic, ic + mc, p0 * nr, p1 * nr < n ? p1 * nr : n);
     }
   }
 }
@@ -320,19 +337,25 @@ void sl_gemm_packed_rows(int transA, int m, int n, int k, const float *a, const 
     return;
   }
   const sl_gemm_isa *isa = sl_gemm_active();
-  const gemm_job job = {isa, transA, m, n, k, accumulate, a, packed, c, 1, 1};
+  const gemm_job job = {isa, transA, m, n, k, accumulate, a, packed, c, 1, 1, 0, NULL};
   gemm_block(&job, r0, r1, 0, (n + isa->nr - 1) / isa->nr);
 }
 
 void sl_gemm_packed(int transA, int m, int n, int k, const float *a, const float *packed, float *c,
                     int accumulate) {
+  sl_gemm_packed_bias(transA, m, n, k, a, packed, c, accumulate, 0, NULL);
+}
+
+void sl_gemm_packed_bias(int transA, int m, int n, int k, const float *a, const float *packed, float *c,
+                         int accumulate, int nbias, const float *const *bias) {
   if (m <= 0 || n <= 0) return;
+  const sl_gemm_isa *isa = sl_gemm_active();
+  gemm_job job = {isa, transA, m, n, k, accumulate, a, packed, c, 1, 1, nbias, bias};
   if (k <= 0) {
     if (!accumulate) memset(c, 0, (size_t)m * n * sizeof(float));
+    if (nbias > 0) add_bias_tile(&job, 0, m, 0, n);
     return;
   }
-  const sl_gemm_isa *isa = sl_gemm_active();
-  gemm_job job = {isa, transA, m, n, k, accumulate, a, packed, c, 1, 1};
   const int threads = sl_pool_threads();
   const double flops = 2.0 * m * n * k;
   if (threads > 1 && flops >= SPLIT_FLOPS) {

@@ -65,6 +65,11 @@ void sl_pack_b(int transB, int k, int n, const float *b, float *packed);
 // C[m, n] (+)= op(A) @ packed B; A stored [m, k] row-major, or [k, m] when transA.
 void sl_gemm_packed(int transA, int m, int n, int k, const float *a, const float *packed, float *c,
                     int accumulate);
+// sl_gemm_packed, then every row of C += bias[0], then += bias[1], … (nbias vectors of n floats),
+// each add rounded as a separate pass rounds it (the same bits), done on each tile of C right
+// after its last block of depths while the tile is in cache: `linear`'s bias adds.
+void sl_gemm_packed_bias(int transA, int m, int n, int k, const float *a, const float *packed, float *c,
+                         int accumulate, int nbias, const float *const *bias);
 // Rows [r0, r1) of sl_gemm_packed's C, on the calling thread: every element the same bits as
 // sl_gemm_packed gives it (the rows of a block never mix), so a caller may split a product's rows
 // over its own tasks (recurrent-steps.c's weight gradients). Rows start best at a multiple of MR.

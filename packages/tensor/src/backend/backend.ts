@@ -179,6 +179,23 @@ export interface Backend {
   addBias?(y: FloatStorage, rows: number, n: number, bias: FloatStorage): void;
 
   /**
+   * Optional: C[m, n] = A[m, k] @ B[n, k]ᵀ (A, B and C dense from offset 0), then c[r, j] +=
+   * biases[i][j] for each bias in turn, every add rounded to C's dtype: the numbers of
+   * `gemm(false, true, m, n, k, a, 0, b, 0, c, 0, false)` followed by one `addBias` per bias, bit
+   * for bit, in one call (`linear`'s forward; the native backend adds them to each tile of C
+   * while it is in cache). Without it, `linear` makes those calls.
+   */
+  gemmBias?(
+    m: number,
+    n: number,
+    k: number,
+    a: FloatStorage,
+    b: FloatStorage,
+    c: FloatStorage,
+    biases: readonly FloatStorage[],
+  ): void;
+
+  /**
    * Optional: dropout's mask and product in one pass, float32, drawing from the state of a
    * `Generator` (xoshiro128**, four 32-bit words, advanced in place by one draw per element): for
    * each i, u = the draw's top 24 bits / 2²⁴, mask[i] = scale where u ≥ p else 0, out[i] =

@@ -829,6 +829,42 @@ const CASES: { [K in Kernel]: Conformance } = {
     fast.addBias(y, rows, n, bias);
     expect(Array.from(y), `addBias rows=${rows} n=${n} ${dtype}`).toEqual(Array.from(want));
   },
+  // The optional GEMM with linear's bias adds: the numbers of this backend's own gemm (A Bᵀ, into
+  // C) followed by one addBias per bias (each add rounded), bit for bit; shapes around the
+  // micro-kernel's blocks, one deep enough for two blocks of k, products big enough to split over
+  // the pool by rows and by columns, 0 to 5 biases (the native addon takes four in one call), with
+  // the specials in the biases.
+  gemmBias: (fast, g, trial) => {
+    if (!fast.gemmBias) throw new Error('gemmBias: expected the kernel');
+    const dtype = dtypeOf(trial);
+    const edges = [
+      [1, 1, 1],
+      [9, 33, 7],
+      [17, 31, 300],
+      [520, 96, 48],
+      [20, 1100, 100],
+      [0, 5, 3],
+      [4, 3, 0],
+      [64, 512, 64],
+    ];
+    const [m, n, k] = edges[trial] ?? [g.int(1, 40), g.int(1, 70), g.int(0, 40)];
+    const a = g.floats(dtype, m * k);
+    const b = g.floats(dtype, n * k);
+    const count = [2, 1, 2, 3, 4, 5, 0, 2][trial] ?? g.int(0, 5);
+    const biases = Array.from({ length: count }, () =>
+      trial % 4 === 1 ? withSpecials(g, dtype, n) : g.floats(dtype, n),
+    );
+    const got = g.floats(dtype, m * n);
+    const want = got.slice();
+    fast.gemmBias(m, n, k, a, b, got, biases);
+    fast.gemm(false, true, m, n, k, a, 0, b, 0, want, 0, false);
+    for (const bias of biases) {
+      if (fast.addBias) fast.addBias(want, m, n, bias);
+      else for (let r = 0; r < m; r++) for (let j = 0; j < n; j++) want[r * n + j] += bias[j];
+    }
+    const label = `gemmBias ${m}x${n}x${k} biases=${biases.length} ${dtype}`;
+    expect(Array.from(got), label).toEqual(Array.from(want));
+  },
   // dropout's mask and product from a Generator's state (optional): the numbers of the loop it
   // replaces (one uniform() per element, mask = scale where u ≥ p, out = x · mask in float32) and
   // the generator's state after it, bit for bit; x with the specials, lengths around the native
@@ -918,6 +954,7 @@ const OPTIONAL = new Set([
   'recurrentInferMany',
   'recurrentInferInputMany',
   'addBias',
+  'gemmBias',
   'dropout',
 ]);
 // Every key but the name, what a backend may report about itself (the native backend's isa()

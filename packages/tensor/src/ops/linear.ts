@@ -45,21 +45,24 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | readonly T
   // The GEMM writes every element (accumulate false): storage from the pool, not zeroed.
   const out = new Tensor(writableStorage(input.dtype, rows * outF), shape, input.dtype);
   const y = out.data as FloatStorage;
-  backend().gemm(
-    false,
-    true,
-    rows,
-    outF,
-    inF,
-    input.data as FloatStorage,
-    0,
-    weight.data as FloatStorage,
-    0,
-    y,
-    0,
-    false,
-  );
-  addBiases(y, rows, outF, biases);
+  const x = input.data as FloatStorage;
+  const w = weight.data as FloatStorage;
+  const kernels = backend();
+  // The bias adds in the GEMM's call when the backend has them (the same bits).
+  if (kernels.gemmBias && biases.length > 0 && biases.every((b) => b.data instanceof y.constructor))
+    kernels.gemmBias(
+      rows,
+      outF,
+      inF,
+      x,
+      w,
+      y,
+      biases.map((b) => b.data as FloatStorage),
+    );
+  else {
+    kernels.gemm(false, true, rows, outF, inF, x, 0, w, 0, y, 0, false);
+    addBiases(y, rows, outF, biases);
+  }
   return record('linear', op, [input, weight, ...biases], out, { rows, in: inF, out: outF });
 }
 
