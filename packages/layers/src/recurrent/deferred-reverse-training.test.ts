@@ -32,7 +32,9 @@ const bits = (t: Tensor) => bitsOf(t.data);
 /** Whether the tensor's data is still pending: its own `data` accessor (NOTE(pending-data)). */
 /** The first index where two bit arrays (or lists of them) differ, or −1: a short failure on big arrays. */
 const diffAt = (a: unknown[], b: unknown[]): number =>
-  a.length !== b.length ? -2 : a.findIndex((v, i) => (Array.isArray(v) ? diffAt(v, b[i] as unknown[]) >= 0 : v !== b[i]));
+  a.length !== b.length
+    ? -2
+    : a.findIndex((v, i) => (Array.isArray(v) ? diffAt(v, b[i] as unknown[]) >= 0 : v !== b[i]));
 const pending = (t: Tensor) => typeof Object.getOwnPropertyDescriptor(t, 'data')?.get === 'function';
 
 interface Result {
@@ -50,9 +52,17 @@ const CASES: [string, (o: Options) => RNNBase][] = [
 
 /** What a loss reads of the layer's result. */
 type Read = (r: Result, batchFirst: boolean) => Tensor;
-const lastStep: Read = (r, bf) => r.output.select(bf ? 1 : 0, -1).mul(r.output.select(bf ? 1 : 0, -1)).sum();
+const lastStep: Read = (r, bf) =>
+  r.output
+    .select(bf ? 1 : 0, -1)
+    .mul(r.output.select(bf ? 1 : 0, -1))
+    .sum();
 const wholeOutput: Read = (r) => r.output.mul(r.output).sum();
-const finalStates: Read = (r, bf) => r.hN.sum().add(r.cN ? r.cN.mul(2).sum() : r.hN.sum()).add(lastStep(r, bf));
+const finalStates: Read = (r, bf) =>
+  r.hN
+    .sum()
+    .add(r.cN ? r.cN.mul(2).sum() : r.hN.sum())
+    .add(lastStep(r, bf));
 
 /** One forward + backward: the loss's bits, each parameter's gradient's bits, whether the output was pending. */
 function step(model: RNNBase, x: Tensor, read: Read, batchFirst: boolean, between?: () => void) {
@@ -245,7 +255,7 @@ describe.each(listBackends())('[%s backend] deferred reverse direction in traini
     manualSeed(25);
     const lstm = new LSTM({ inputSize: 4, hiddenSize: 8, numLayers: 2, bidirectional: true });
     expect(pending((lstm.forward(randn([1, 3, 4])) as Result).output)).toBe(false);
-    const packed = lstm.forward(packSequence([randn([5, 4]), randn([3, 4])])) as Result;
+    const packed = lstm.forward(packSequence([randn([5, 4]), randn([3, 4])]));
     expect(pending(packed.hN)).toBe(false);
     const projected = new LSTM({ inputSize: 4, hiddenSize: 8, bidirectional: true, projSize: 3 });
     expect(pending((projected.forward(randn([5, 3, 4])) as Result).output)).toBe(false);

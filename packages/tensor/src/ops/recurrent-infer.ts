@@ -47,7 +47,9 @@ export function inferRecurrentLayer(
   if (list.length === 0 || inferable.includes(false))
     // Under a gradient: NOTE(deferred-reverse-training).
     return (
-      (deferReverse && deferring && deferTrainingLayer(kernels, list, xBatchFirst, outBatchFirst, !!internalInput)) ||
+      (deferReverse &&
+        deferring &&
+        deferTrainingLayer(kernels, list, xBatchFirst, outBatchFirst, !!internalInput)) ||
       null
     );
   if (kernels.recurrentInferInputMany && list.every((i) => i.input))
