@@ -17,6 +17,12 @@
 //
 //   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/ab-train.ts \
 //     --backend wasm --off adamStep,addBias,reduce --workloads W1 [--rounds 7] [--steps 4]
+//
+// With --off deferral: "old" trains with the last bidirectional layer's unread reverse steps
+// computed (setTrainingReverseDeferral(false)), "new" with them deferred:
+//
+//   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/ab-train.ts --off deferral \
+//     [--backend wasm] [--workloads W1,W3] [--rounds 7] [--steps 4] [--threads 2]
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -24,7 +30,13 @@ import { crossEntropy } from '@seqlab/layers';
 import { loadNative, registerNative } from '@seqlab/native';
 import { clipGradNorm } from '@seqlab/optim';
 import { manualSeed, setBackend } from '@seqlab/tensor';
-import { backend, jsBackend } from '@seqlab/tensor/backend';
+import {
+  backend,
+  inferRecurrentLayer,
+  jsBackend,
+  setTrainingReverseDeferral,
+  setWasmLayerInference,
+} from '@seqlab/tensor/backend';
 import { trainingSetup } from './training-setup';
 
 const { values } = parseArgs({
@@ -39,16 +51,21 @@ const { values } = parseArgs({
   },
 });
 if (!values.base && !values.off)
-  throw new Error('ab-train: expected --base <path to another seqlab_native.node>, or --off <kernels>');
+  throw new Error(
+    'ab-train: expected --base <path to another seqlab_native.node>, or --off <kernels> or --off deferral',
+  );
 
 const threads = Number(values.threads);
 const status = registerNative({ threads });
 if (!status.ok) throw new Error(`native backend unavailable: ${status.reason}`);
 setBackend(values.off ? values.backend : 'native');
+// The wasm backend's layer hook, as the CLI enables it (NOTE(wasm-layer-inference)).
+setWasmLayerInference(inferRecurrentLayer);
 type Kernels = Record<string, unknown>;
 
 /** Switches to one side: "new" the build and backend as they are, "old" the other. */
 function sideSwitch(): (side: 'old' | 'new') => void {
+  if (values.off === 'deferral') return (side) => setTrainingReverseDeferral(side === 'new');
   if (values.off) {
     // The backend looks its kernels up at call time: replacing them switches them off.
     const k = backend() as unknown as Kernels;

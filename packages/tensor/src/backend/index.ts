@@ -10,6 +10,7 @@
 
 // The forward-only recurrent layer over the optional inference kernels, for the `layerInference` hook
 export { inferRecurrentLayer, setReverseDeferral } from '../ops/recurrent-infer';
+export { setTrainingReverseDeferral } from '../ops/recurrent-train-defer';
 // The kernel interface and its argument types
 export type {
   AdamStepArgs,

@@ -22,6 +22,7 @@ import {
   type RecurrentSequenceOutputs,
 } from './recurrent';
 import { checkInputs } from './recurrent-direction';
+import { deferTrainingLayer } from './recurrent-train-defer';
 
 /**
  * `recurrentLayer` forward-only on `kernels`' `recurrentInferInputMany` (every direction given as
@@ -43,7 +44,14 @@ export function inferRecurrentLayer(
     if (i.recordGates || i.trace || i.wHr || tensors.some((t) => t && t.dtype !== 'float32')) return false;
     return !isGradEnabled() || !tensors.some((t) => t?.requiresGrad);
   });
-  if (list.length === 0 || inferable.includes(false)) return null;
+  if (list.length === 0 || inferable.includes(false))
+    // Under a gradient: NOTE(deferred-reverse-training).
+    return (
+      (deferReverse &&
+        deferring &&
+        deferTrainingLayer(kernels, list, xBatchFirst, outBatchFirst, !!internalInput)) ||
+      null
+    );
   if (kernels.recurrentInferInputMany && list.every((i) => i.input))
     return (
       (deferReverse && deferLayer(kernels, list, xBatchFirst, outBatchFirst, !!internalInput)) ||

@@ -3,7 +3,7 @@ import type { RecurrentCell } from '../backend/backend';
 import { backend } from '../backend/registry';
 import { ConfigError, ShapeError } from '../errors';
 import type { Tensor } from '../tensor';
-import { checkInputs, prepare, type SequenceInputs } from './recurrent-direction';
+import { checkInputs, type Prepared, prepare, type SequenceInputs } from './recurrent-direction';
 import { recurrentLayout } from './recurrent-layout';
 import { projectInput } from './recurrent-projection';
 
@@ -82,8 +82,15 @@ export function recurrentSequences(list: readonly RecurrentSequenceInputs[]): Re
   return fusedSequences(list);
 }
 
-/** `recurrentSequences`, with each direction's input projection in the node where one is given. */
-function fusedSequences(list: readonly SequenceInputs[]): RecurrentSequenceOutputs[] {
+/**
+ * `recurrentSequences`, with each direction's input projection in the node where one is given.
+ * `forward`, when given, runs the forward kernels in place of one call over every direction's
+ * `args` (the training deferral of ops/recurrent-train-defer.ts runs one direction's first step).
+ */
+export function fusedSequences(
+  list: readonly SequenceInputs[],
+  forward?: (prepared: Prepared[]) => void,
+): RecurrentSequenceOutputs[] {
   // The directions of a layer project the same x: it is one input of the node, whose gradient the
   // first direction makes and the others add into.
   const prepared = list.map((inputs, k) => {
@@ -92,7 +99,8 @@ function fusedSequences(list: readonly SequenceInputs[]): RecurrentSequenceOutpu
   });
   const kernels = backend();
   const forwardArgs = prepared.map((p) => p.args);
-  if (kernels.recurrentForwardMany && forwardArgs.length > 1) kernels.recurrentForwardMany(forwardArgs);
+  if (forward) forward(prepared);
+  else if (kernels.recurrentForwardMany && forwardArgs.length > 1) kernels.recurrentForwardMany(forwardArgs);
   else for (const a of forwardArgs) kernels.recurrentForward(a);
 
   const ins: Tensor[] = [];

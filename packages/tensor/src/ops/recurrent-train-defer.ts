@@ -1,0 +1,239 @@
+// NOTE(deferred-reverse-training): NOTE(deferred-reverse) (ops/recurrent-infer.ts) under a
+// gradient. A classifier on the last time step of a bidirectional layer reads its reverse
+// direction's first processed step alone (t = T − 1); the backward already visits that step alone
+// (NOTE(zero-gradient-steps)), but the forward computed the other T − 1 steps, their input
+// projection and their saved activations (W1: 2.47 of a training step's 17.7 GEMM GFLOP). Here the
+// fused node (`fusedSequences`) allocates every saved buffer as before, the forward direction runs
+// whole, and the reverse one runs its first step alone: x's rows of t = T − 1 projected (`linear`'s
+// numbers on those rows), then the kernel over that one-step block of rows, writing its rows of
+// out, of the saved activations and of the layer's output. The rest of its output, its hN and cN
+// are pending (NOTE(pending-data)). The first read of any of them runs the whole direction's
+// forward, projection included, from copies of what the call saw (W_ih, the biases, W_hh, b_hh, h0,
+// c0 and x unless it is the caller's own, `internalInput`) into the node's saved buffers, so that a
+// backward through every step is exactly the eager one's; the rows of t = T − 1 get the bits they
+// have. Once the node has released its saved buffers (after backward), a late read runs into
+// scratch instead. Unfinished, the backward can only receive a nonzero gradient on the computed
+// step (an op gives a gradient only to elements it read, and reading finishes): it checks that,
+// with a NumericError otherwise, and runs over that step alone. The js backend (no `layerInference`
+// hook) and wasm without `setWasmLayerInference` compute every step: the same bits.
+import { isGradEnabled, noGrad } from '../autograd/grad-mode';
+import type { Backend, RecurrentForwardArgs } from '../backend/backend';
+import type { FloatStorage } from '../dtype';
+import { NumericError } from '../errors';
+import { defer } from '../pending';
+import { releaseStorage, takeStorage } from '../storage-pool';
+import { Tensor } from '../tensor';
+import {
+  batchFirstOutputs,
+  fusedSequences,
+  type RecurrentLayerInputs,
+  type RecurrentLayerOutputs,
+} from './recurrent';
+import { checkInputs, type Prepared, type SequenceInputs } from './recurrent-direction';
+import { recurrentLayout } from './recurrent-layout';
+import { type InputProjection, projectInput } from './recurrent-projection';
+import { setZeroStepSkip } from './recurrent-skip';
+
+let deferring = true;
+
+/**
+ * Turns the training deferral of NOTE(deferred-reverse-training) on or off (on by default; it also
+ * needs `setReverseDeferral`'s switch on) and returns the previous setting, for tests and A/B
+ * measurements. Off, a layer under a gradient runs every step in its call.
+ */
+export function setTrainingReverseDeferral(on: boolean): boolean {
+  const was = deferring;
+  deferring = on;
+  return was;
+}
+
+/** A float32 tensor's own copy (null stays null). */
+function own<V extends Tensor | null>(t: V): V {
+  return (t ? new Tensor((t.data as Float32Array).slice(), t.shape, t.dtype) : t) as V;
+}
+
+/** The first element of `data` in [start, end) that is not exactly zero (+0, −0), or −1. */
+function nonzeroAt(data: FloatStorage | undefined, start = 0, end = data?.length ?? 0): number {
+  if (data) for (let k = start; k < end; k++) if (data[k] !== 0) return k;
+  return -1;
+}
+
+/**
+ * `recurrentLayer` of a bidirectional layer under a gradient with its reverse direction deferred
+ * (NOTE(deferred-reverse-training)), on `kernels`; null when it may not be (then `recurrentLayer`
+ * computes every step): off, fewer or more than two directions, not forward then reverse, a
+ * direction given as xProj, no input needing a gradient, a projection (W_hr), recorded gates, a
+ * trace, a dtype other than float32, a packed batch or fewer than two steps.
+ */
+export function deferTrainingLayer(
+  kernels: Backend,
+  list: readonly RecurrentLayerInputs[],
+  xBatchFirst: boolean,
+  outBatchFirst: boolean,
+  internalInput: boolean,
+): RecurrentLayerOutputs | null {
+  if (!deferring || list.length !== 2 || !isGradEnabled()) return null;
+  const [fwd, rev] = list;
+  if (fwd.reverse || !rev.reverse || !fwd.input || !rev.input) return null;
+  const tensors = list.flatMap((i) => [
+    ...(i.input ? [i.input.x, i.input.wIh, ...i.input.biases] : []),
+    i.wHh,
+    i.bHh,
+    i.h0,
+    i.c0,
+  ]);
+  if (
+    list.some((i) => i.recordGates || i.trace || i.wHr) ||
+    tensors.some((t) => t && t.dtype !== 'float32') ||
+    !tensors.some((t) => t?.requiresGrad)
+  )
+    return null;
+  const T = rev.batchSizes.length;
+  const B = rev.h0.shape[0];
+  if (T < 2 || list.some((i) => i.batchSizes.some((b) => b !== B))) return null;
+  const { GH, H, O } = checkInputs(rev);
+  const N = T * B;
+  // The rows of t = T − 1 (time-major): the reverse direction's first processed step.
+  const r0 = (T - 1) * B;
+
+  // Each input's rows time-major, one copy for the directions that share it (projectLayer's).
+  const timeMajor = new Map<Tensor, Tensor>();
+  const rowsOf = (x: Tensor): Tensor => {
+    let rows = xBatchFirst ? timeMajor.get(x) : x;
+    if (!rows) {
+      rows = recurrentLayout([x], B, T, true);
+      timeMajor.set(x, rows);
+    }
+    return rows;
+  };
+  const pf: InputProjection = { x: rowsOf(fwd.input.x), wIh: fwd.input.wIh, biases: fwd.input.biases };
+  const pr: InputProjection = { x: rowsOf(rev.input.x), wIh: rev.input.wIh, biases: rev.input.biases };
+  // The reverse direction's xProj: its rows of t = T − 1 alone, projected as `linear` projects them.
+  const xProj = new Tensor(takeStorage('float32', N * GH), [N, GH], 'float32');
+  const step = noGrad(() => projectInput({ ...pr, x: pr.x.narrow(0, r0, B) }));
+  (xProj.data as Float32Array).set(step.data as Float32Array, r0 * GH);
+  releaseStorage(step.data as Float32Array);
+  // What the pending steps read, as this call saw it.
+  const kept: InputProjection = {
+    x: internalInput || xBatchFirst ? pr.x : own(pr.x),
+    wIh: own(pr.wIh),
+    biases: pr.biases.map(own),
+  };
+  const states = { wHh: own(rev.wHh), bHh: own(rev.bHh), h0: own(rev.h0), c0: own(rev.c0) };
+
+  let prepared: Prepared | undefined;
+  let done = false;
+  let released = false;
+  const inputs: SequenceInputs[] = [
+    { ...fwd, xProj: projectInput(pf), overwriteXProj: true, projection: pf },
+    { ...rev, xProj, overwriteXProj: true, projection: pr },
+  ];
+  const directions = fusedSequences(inputs, ([forward, reverse]) => {
+    prepared = reverse;
+    const a = reverse.args;
+    const rows = <S extends FloatStorage | null>(s: S, width: number): S =>
+      (s ? s.subarray(r0 * width, N * width) : null) as S;
+    const gates = rows(a.gates, GH);
+    const first: RecurrentForwardArgs = {
+      ...a,
+      batchSizes: a.batchSizes.subarray(T - 1),
+      // The gates may be xProj's own array: keep them one array.
+      xProj: a.xProj === a.gates ? gates : rows(a.xProj, GH),
+      gates,
+      out: rows(a.out, O),
+      hPrev: rows(a.hPrev, O),
+      cells: rows(a.cells, H),
+      cPrev: rows(a.cPrev, H),
+      hFull: rows(a.hFull, H),
+      hhN: rows(a.hhN, H),
+    };
+    if (kernels.recurrentForwardMany) kernels.recurrentForwardMany([forward.args, first]);
+    else for (const args of [forward.args, first]) kernels.recurrentForward(args);
+    // The pending rows go into the layer's output as +0 (0 + 0), then as 0 + h when finished.
+    a.out.fill(0, 0, r0 * O);
+    const backward = reverse.backward;
+    reverse.backward = (grads) => {
+      if (done) return backward(grads);
+      const [dOut, dhN, dcN] = grads.map((g) => g?.data as FloatStorage | undefined);
+      const at = [nonzeroAt(dOut, 0, r0 * O), nonzeroAt(dhN), nonzeroAt(dcN)];
+      const bad = at.findIndex((k) => k >= 0);
+      if (bad >= 0)
+        throw new NumericError(
+          'recurrentLayer backward',
+          "a zero gradient on the reverse direction's deferred steps, which no one read",
+          `a nonzero one in ${['out', 'hN', 'cN'][bad]} at element ${at[bad]}`,
+          'an op gave a gradient to elements it did not read',
+        );
+      // Only the computed step can be backpropagated: the skip of NOTE(zero-gradient-steps) keeps it alone.
+      const was = setZeroStepSkip(true);
+      try {
+        return backward(grads);
+      } finally {
+        setZeroStepSkip(was);
+      }
+    };
+    const release = reverse.release;
+    reverse.release = () => {
+      released = true;
+      release();
+    };
+  });
+  const outs = directions.map((d) => d.out);
+  const result: RecurrentLayerOutputs = outBatchFirst
+    ? batchFirstOutputs(outs, directions, list)
+    : { out: recurrentLayout(outs, 1, N, false), directions };
+  const W = 2 * O;
+  const layer = result.out.data as Float32Array;
+  const { out, hN, cN } = directions[1];
+  const finish = () => {
+    if (done || !prepared) return;
+    const a: RecurrentForwardArgs = { ...prepared.args };
+    a.wHh = states.wHh.data as Float32Array;
+    a.bHh = states.bHh ? (states.bHh.data as Float32Array) : null;
+    a.h0 = states.h0.data as Float32Array;
+    a.c0 = states.c0 ? (states.c0.data as Float32Array) : null;
+    // After backward the node's saved buffers are back in the storage pool: scratch instead.
+    const scratch: FloatStorage[] = [];
+    if (released) {
+      const take = <S extends FloatStorage | null>(s: S): S => {
+        if (!s) return s;
+        const t = takeStorage('float32', s.length);
+        scratch.push(t);
+        return t as S;
+      };
+      const shared = a.xProj === a.gates;
+      a.xProj = take(a.xProj);
+      a.gates = shared ? a.xProj : take(a.gates);
+      a.hPrev = take(a.hPrev);
+      a.cells = take(a.cells);
+      a.cPrev = take(a.cPrev);
+      a.hFull = take(a.hFull);
+      a.hhN = take(a.hhN);
+    }
+    const full = projectInput(kept);
+    a.xProj.set(full.data as Float32Array);
+    releaseStorage(full.data as Float32Array);
+    kernels.recurrentForward(a);
+    for (const s of scratch) releaseStorage(s);
+    // The rows of t < T − 1 into the layer's output, from column O (recurrentLayout's strides).
+    const strides = outBatchFirst ? [W, T * W, 1] : [N * W, W, 1];
+    const shape = outBatchFirst ? [T - 1, B, O] : [1, r0, O];
+    kernels.stridedAccumulate(a.out.subarray(0, r0 * O), shape, { data: layer, offset: O, strides });
+    done = true;
+  };
+  defer(result.out, {
+    storage: layer,
+    finish,
+    // Computed: the forward direction's columns, and every column of the rows of t = T − 1.
+    complete(s, e) {
+      for (let k = Math.floor(s / W); k * W < e; k++) {
+        const t = outBatchFirst ? k % T : Math.floor(k / B);
+        if (t < T - 1 && Math.min(e, k * W + W) > k * W + O) return false;
+      }
+      return true;
+    },
+  });
+  defer(out, { storage: out.data, finish, complete: (s) => s >= r0 * O });
+  for (const t of [hN, cN]) if (t) defer(t, { storage: t.data, finish, complete: () => false });
+  return { ...result, deferred: true };
+}
