@@ -26,7 +26,7 @@ import { Tensor } from './tensor';
 //   noGrad) a storage made inside goes back unless a kept tensor shares its buffer. A kept
 //   tensor that is pending finishes first: its pending work may read the tensors disposed here.
 
-/** What `tidy`'s function may return: anything, with tensors found in arrays and plain objects. */
+/** What `tidy`'s function may return: anything; the tensors in its arrays and objects are kept. */
 export type TensorContainer = unknown;
 
 const disposed = new WeakSet<Tensor>();
@@ -93,7 +93,7 @@ export function dispose(t: Tensor | readonly Tensor[]): void {
  * Runs `fn` and disposes every tensor it made that its result does not hold (TF.js's `tf.tidy`):
  * their storage goes back to the storage pool, so a loop of same-shaped steps takes back the last
  * step's arrays instead of allocating new ones. The result may be a tensor, an array or a plain
- * object of tensors (nested), or anything else; the tensors it holds are kept and belong to an
+ * object holding tensors (nested: own enumerable properties), or anything else; the tensors it holds are kept and belong to an
  * enclosing `tidy`, if any. Tensors made before `fn` ran (parameters, inputs) are never touched,
  * nor is storage a kept tensor shares (a `reshape` or `select` of it). Tensors are disposed also
  * when `fn` throws. `fn` must be synchronous.
@@ -132,7 +132,7 @@ export function tidy<T>(fn: () => T): T {
   return result;
 }
 
-/** Adds the tensors `value` holds (in arrays and plain objects, any depth) to `out`. */
+/** Adds the tensors `value` holds (in arrays and objects' own enumerable properties, any depth) to `out`. */
 function collect(value: unknown, out: Set<Tensor>, seen: Set<object>): void {
   if (value instanceof Tensor) {
     out.add(value);
@@ -141,8 +141,7 @@ function collect(value: unknown, out: Set<Tensor>, seen: Set<object>): void {
   if (typeof value !== 'object' || value === null || seen.has(value)) return;
   seen.add(value);
   if (Array.isArray(value)) for (const v of value) collect(v, out, seen);
-  else if (Object.getPrototypeOf(value) === Object.prototype)
-    for (const v of Object.values(value)) collect(v, out, seen);
+  else if (!ArrayBuffer.isView(value)) for (const v of Object.values(value)) collect(v, out, seen);
 }
 
 function end(scope: Scope, result: unknown, outer: Scope | null): void {
