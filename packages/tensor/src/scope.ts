@@ -30,5 +30,10 @@ export function enterScope(s: Scope | null): Scope | null {
 export const viewed = new WeakSet<ArrayBufferLike>();
 /** @internal Tensors some autograd node holds as inputs. */
 export const inputs = new WeakSet<Tensor>();
+/**
+ * @internal Tensors no `tidy` disposes (`keep`): a cache made inside one call and read by the
+ * next (a package's own cache marks its tensors here, without importing tidy).
+ */
+export const kept = new WeakSet<Tensor>();
 /** @internal Storages `takeStorage` handed out. */
 export const pooled = new WeakSet<Storage>();

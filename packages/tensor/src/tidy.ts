@@ -2,7 +2,7 @@ import type { Node } from './autograd/node';
 import type { FloatStorage, Storage } from './dtype';
 import { ConfigError, DisposedError, formatShape } from './errors';
 import { dropPending, pendingOf } from './pending';
-import { enterScope, inputs, pooled, type Scope, viewed } from './scope';
+import { enterScope, inputs, kept, pooled, type Scope, viewed } from './scope';
 import { releaseStorage } from './storage-pool';
 import { Tensor } from './tensor';
 
@@ -30,7 +30,6 @@ import { Tensor } from './tensor';
 export type TensorContainer = unknown;
 
 const disposed = new WeakSet<Tensor>();
-const kept = new WeakSet<Tensor>();
 
 /** Whether `dispose` or `tidy` disposed `t` (its data can no longer be read). */
 export function isDisposed(t: Tensor): boolean {
