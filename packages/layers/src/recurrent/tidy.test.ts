@@ -6,6 +6,8 @@
 // the tensors its work reads are disposed, and equals the eager call's.
 import { Embedding, Linear, LSTM } from '@seqlab/layers';
 import {
+  DisposedError,
+  dispose,
   getBackend,
   isDisposed,
   listBackends,
@@ -92,5 +94,20 @@ describe.each(listBackends())('[%s backend] tidy around a recurrent classifier s
     expect(bits(kept.cN)).toEqual(bits(eager.cN));
     const only = tidy(() => noGrad(() => m.lstm.forward(m.emb.forward(ids)).hN));
     expect(bits(only)).toEqual(bits(eager.hN));
+  });
+
+  test('dispose of a pending output: no read of it, not even of its complete rows; hN still the eager bits', () => {
+    const m = model();
+    manualSeed(8);
+    const ids = randint(0, 500, [B, T], { dtype: 'int32' });
+    setReverseDeferral(false);
+    const eager = noGrad(() => m.lstm.forward(m.emb.forward(ids)));
+    setReverseDeferral(true);
+    const lazy = noGrad(() => m.lstm.forward(m.emb.forward(ids)));
+    dispose(lazy.output);
+    expect(() => lazy.output.select(1, -1)).toThrow(DisposedError);
+    expect(() => lazy.output.reshape([-1])).toThrow(DisposedError);
+    expect(bits(lazy.hN)).toEqual(bits(eager.hN));
+    expect(bits(lazy.cN)).toEqual(bits(eager.cN));
   });
 });
