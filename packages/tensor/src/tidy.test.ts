@@ -188,6 +188,21 @@ describe.each(listBackends())('[%s backend] dispose and tidy', (name) => {
     expect(isDisposed(b)).toBe(false);
   });
 
+  test('tidy keeps Maps and Sets of tensors, and the parameters (leaves that require grad) made inside', () => {
+    const x = randn([B, H]);
+    let param: Tensor | undefined;
+    let temp: Tensor | undefined;
+    const [m, set] = tidy(() => {
+      param = randn([H, B], { requiresGrad: true });
+      temp = add(x, x);
+      return [new Map([['y', mul(x, x)]]), new Set([add(x, temp)])] as const;
+    });
+    expect(isDisposed(param as Tensor)).toBe(false);
+    expect(isDisposed(temp as Tensor)).toBe(true);
+    expect(bits(m.get('y') as Tensor)).toEqual(bits(mul(x, x)));
+    expect(bits([...set][0])).toEqual(bits(add(x, add(x, x))));
+  });
+
   test('nested tidies: the inner result belongs to the outer scope', () => {
     const x = randn([B, H]);
     let kept: Tensor | undefined;

@@ -17,7 +17,8 @@ import { Tensor } from './tensor';
 //   to share (`viewed`: reshape, contiguous select/narrow, detach), no autograd node holds (t has
 //   no `_node`, is no node's input) and that is not pending (NOTE(pending-data)).
 // - `tidy(fn)` knows every tensor fn made and every pool storage it took (NOTE(tidy-scope)). What
-//   fn returns is kept (with what it shares storage with), and so is the gradient of every
+//   fn returns is kept (with what it shares storage with), so are the leaves that require grad
+//   (parameters: TF.js's variables, which no tidy disposes), and so is the gradient of every
 //   parameter a backward inside fn reached. When the result carries an autograd graph (a loss to
 //   call backward on), nothing is disposed: the graph's backward may read any tensor made while
 //   it was recorded, and its saved buffers go back to the pool after backward anyway. When a
@@ -92,10 +93,13 @@ export function dispose(t: Tensor | readonly Tensor[]): void {
  * Runs `fn` and disposes every tensor it made that its result does not hold (TF.js's `tf.tidy`):
  * their storage goes back to the storage pool, so a loop of same-shaped steps takes back the last
  * step's arrays instead of allocating new ones. The result may be a tensor, an array or a plain
- * object holding tensors (nested: own enumerable properties), or anything else; the tensors it holds are kept and belong to an
+ * object, Map or Set holding tensors (nested: own enumerable properties), or anything else; the tensors it holds are kept and belong to an
  * enclosing `tidy`, if any. Tensors made before `fn` ran (parameters, inputs) are never touched,
  * nor is storage a kept tensor shares (a `reshape` or `select` of it). Tensors are disposed also
  * when `fn` throws. `fn` must be synchronous.
+ *
+ * Parameters made inside (leaves that require grad, as a module's constructor makes them) are
+ * never disposed, as TF.js's variables.
  *
  * Autograd: a result that carries a graph (a loss to call `backward` on) keeps every tensor (the
  * backward may read any of them); a `backward` run inside `fn` keeps the gradients it gave the
@@ -131,7 +135,7 @@ export function tidy<T>(fn: () => T): T {
   return result;
 }
 
-/** Adds the tensors `value` holds (in arrays and objects' own enumerable properties, any depth) to `out`. */
+/** Adds the tensors `value` holds (in arrays, Maps, Sets and objects' own enumerable properties, any depth) to `out`. */
 function collect(value: unknown, out: Set<Tensor>, seen: Set<object>): void {
   if (value instanceof Tensor) {
     out.add(value);
@@ -139,7 +143,8 @@ function collect(value: unknown, out: Set<Tensor>, seen: Set<object>): void {
   }
   if (typeof value !== 'object' || value === null || seen.has(value)) return;
   seen.add(value);
-  if (Array.isArray(value)) for (const v of value) collect(v, out, seen);
+  if (Array.isArray(value) || value instanceof Set) for (const v of value) collect(v, out, seen);
+  else if (value instanceof Map) for (const v of value.values()) collect(v, out, seen);
   else if (!ArrayBuffer.isView(value)) for (const v of Object.values(value)) collect(v, out, seen);
 }
 
@@ -170,7 +175,8 @@ function end(scope: Scope, result: unknown, outer: Scope | null): void {
     };
     for (const t of scope.tensors) visit(t._node);
   }
-  for (const t of scope.tensors) if (kept.has(t)) keep.add(t);
+  // Parameters (leaves that require grad) are TF.js's variables: no tidy disposes them.
+  for (const t of scope.tensors) if (kept.has(t) || (t._node === null && t.requiresGrad)) keep.add(t);
   const buffers = new Set<ArrayBufferLike>();
   for (const t of keep) {
     // Pending work may read tensors disposed below: it runs now (NOTE(pending-data)).
