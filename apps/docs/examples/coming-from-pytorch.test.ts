@@ -8,6 +8,7 @@ import { Adam, clipGradNorm } from '@seqlab/optim';
 import {
   arange,
   ConfigError,
+  DisposedError,
   DTypeError,
   dropout,
   mean,
@@ -19,6 +20,7 @@ import {
   type Tensor,
   tanh,
   tensor,
+  tidy,
   zeros,
 } from '@seqlab/tensor';
 import { expectClose } from '@seqlab/tensor/testing';
@@ -28,6 +30,7 @@ import {
   gruAndCell,
   keepBest,
   packedLSTM,
+  predictAll,
   SentimentLSTM,
   stackedBiLSTM,
   tensorMethods,
@@ -422,5 +425,26 @@ describe('habits seqlab refuses, with the message the guide shows', () => {
     }).toThrow(TypeError);
     expect(() => (new Linear(2, 2) as unknown as { zero_grad(): void }).zero_grad()).toThrow(TypeError);
     expect(() => (Module.prototype as unknown as { state_dict(): void }).state_dict()).toThrow(TypeError);
+  });
+});
+
+describe('tidy around an inference step', () => {
+  test('the predictions of the loop with tidy are those without; a tensor tidy disposed throws', () => {
+    const model = new SentimentLSTM(50, 8, 6, 3);
+    const batches = [0, 1, 2].map((k) =>
+      tensor(
+        Array.from({ length: 4 }, (_, b) => Array.from({ length: 5 }, (_, i) => (b * 7 + i * 3 + k) % 50)),
+        { dtype: 'int32' },
+      ),
+    );
+    model.eval();
+    const plain = batches.map((b) => model.forward(b).argmax(1).toArray());
+    expect(predictAll(model, batches)).toEqual(plain);
+    let inner: Tensor | undefined;
+    tidy(() => {
+      inner = model.forward(batches[0]);
+      return inner.argmax(1);
+    });
+    expect(() => inner?.toArray()).toThrow(DisposedError);
   });
 });

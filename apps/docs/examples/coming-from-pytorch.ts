@@ -11,6 +11,7 @@ import {
   setDefaultGenerator,
   type Tensor,
   TorchGenerator,
+  tidy,
 } from '@seqlab/tensor';
 
 /** A state dict as PyTorch's `load_state_dict` takes it: parameter name -> tensor. */
@@ -132,6 +133,20 @@ export function tensorMethods(x: Tensor, y: Tensor, w: Tensor) {
   const doubled = noGrad(() => w.mul(2)); // with torch.no_grad(): ...
   // end
   return { size, columns, clamped, scaled, viewed, sums, values, indices, total, doubled };
+}
+
+/** An inference loop whose steps hand their tensors' storage back to the next (tidy). */
+export function predictAll(model: Module & { forward(x: Tensor): Tensor }, batches: Tensor[]): number[][] {
+  const predictions: number[][] = [];
+  model.eval();
+  // guide: tidy
+  for (const batch of batches) {
+    // What the step makes (embedding, each layer's output, ...) goes back to the pool when it returns.
+    const predicted = tidy(() => noGrad(() => model.forward(batch).argmax(1)));
+    predictions.push(predicted.toArray() as number[]);
+  }
+  // end
+  return predictions;
 }
 
 /** PyTorch's initial weights: torch.manual_seed(seed), then the layer. */

@@ -10,9 +10,11 @@
 // checkouts compare in alternating processes:
 //
 //   node --import tsx apps/trainer/scripts/infer-steps.ts [--repo .] [--workload W1] [--steps 40]
-//     [--warmup 5] [--threads 2] [--backend native] [--retain on|off] [--deferral on|off] [--each] [--json]
+//     [--warmup 5] [--threads 2] [--backend native] [--retain on|off] [--deferral on|off] [--tidy on|off] [--each] [--json]
 //
 // --retain is `registerNative({ retainFreedMemory })` (on, as the `seqlab` CLI sets it, by default).
+// --tidy on wraps each step in `tidy` (as `seqlab bench speed --mode infer` does): what the step
+// made goes back to the storage pool for the next (NOTE(tidy) in @seqlab/tensor).
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import path from 'node:path';
@@ -28,6 +30,7 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'native' },
     retain: { type: 'string', default: 'on' },
     deferral: { type: 'string', default: 'on' },
+    tidy: { type: 'string', default: 'on' },
     each: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     repo: { type: 'string', default: '.' },
@@ -37,7 +40,8 @@ const repo = path.resolve(values.repo);
 const req = createRequire(`${repo}/apps/trainer/package.json`);
 const imp = (n: string) => import(req.resolve(n));
 const { loadNative, registerNative, setNativeThreads } = await imp('@seqlab/native');
-const { manualSeed, noGrad, setBackend } = await imp('@seqlab/tensor');
+const { manualSeed, noGrad, setBackend, tidy } = await imp('@seqlab/tensor');
+const wrap: <T>(f: () => T) => T = values.tidy === 'on' ? tidy : (f) => f();
 const { inferRecurrentLayer, setReverseDeferral, setWasmLayerInference } =
   await imp('@seqlab/tensor/backend');
 const bench = `${repo}/apps/trainer/src/commands/bench`;
@@ -99,7 +103,7 @@ noGrad(() => {
     const r0 = process.resourceUsage();
     addonMs = 0;
     const start = performance.now();
-    logits = model.forward(tokens);
+    logits = wrap(() => model.forward(tokens));
     const end = performance.now();
     const r = process.resourceUsage();
     if (i >= 0)
@@ -144,7 +148,7 @@ const quantiles = Object.fromEntries(
   }),
 );
 const markCompacts = rows.filter((r) => r.gc.includes('MC')).length;
-const title = `${values.workload} ${values.backend}, ${values.threads} threads, retain ${values.retain}, deferral ${values.deferral}`;
+const title = `${values.workload} ${values.backend}, ${values.threads} threads, retain ${values.retain}, deferral ${values.deferral}, tidy ${values.tidy}`;
 if (values.json)
   console.log(
     JSON.stringify({

@@ -6,7 +6,7 @@
 //   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/step-allocations.ts [--workload W2] [--backend native] [--steps 4] [--rows 25]
 //
 // With --mode infer: the inference step of `seqlab bench speed --mode infer` instead (eval mode, a
-// forward under noGrad).
+// forward under noGrad, in `tidy` as the bench runs it; --tidy off: without).
 //
 // Prints MB per step (mean over the timed steps) and the largest sites.
 import { parseArgs } from 'node:util';
@@ -19,6 +19,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '2' },
     rows: { type: 'string', default: '25' },
     mode: { type: 'string', default: 'train' },
+    tidy: { type: 'string', default: 'on' },
   },
 });
 
@@ -66,7 +67,7 @@ for (const C of [Float32Array, Float64Array] as const) {
 const { crossEntropy } = await import('@seqlab/layers');
 const { registerNative } = await import('@seqlab/native');
 const { clipGradNorm } = await import('@seqlab/optim');
-const { noGrad, setBackend } = await import('@seqlab/tensor');
+const { noGrad, setBackend, tidy } = await import('@seqlab/tensor');
 const { trainingSetup } = await import('./training-setup');
 const { inferenceSetup } = await import('./inference-setup');
 
@@ -80,9 +81,10 @@ const warmup = Number(values.warmup);
 if (values.mode === 'infer') {
   // The inference step of `seqlab bench speed --mode infer`: eval mode, a forward under noGrad.
   const { model, tokens } = inferenceSetup(values.workload as 'W1');
+  const wrap: <T>(f: () => T) => T = values.tidy === 'on' ? tidy : (f) => f();
   for (let i = 0; i < warmup + steps; i++) {
     counting = i >= warmup;
-    noGrad(() => model.forward(tokens));
+    noGrad(() => wrap(() => model.forward(tokens)));
   }
 } else {
   const { forward, labels, params, optimizer } = trainingSetup(values.workload ?? 'W2');

@@ -2,7 +2,7 @@ import { collate, type TextClassifier, type TextEncoder } from '@seqlab/classifi
 import type { EncodedExample, TextExample } from '@seqlab/data';
 import { crossEntropy } from '@seqlab/layers';
 import { accuracyScore, confusionMatrix, f1Score } from '@seqlab/metrics';
-import { NumericError, noGrad, softmax } from '@seqlab/tensor';
+import { NumericError, noGrad, softmax, tidy } from '@seqlab/tensor';
 
 /** Encodes examples (ids + label). */
 export function encodeAll(encoder: TextEncoder, examples: readonly TextExample[]): EncodedExample[] {
@@ -56,17 +56,20 @@ export function evaluate(
   noGrad(() => {
     for (let i = 0; i < examples.length; i += batchSize) {
       const chunk = examples.slice(i, i + batchSize);
-      const batch = collate(model, chunk);
-      const logits = model.forward(batch);
-      lossSum += crossEntropy(logits, batch.labels, { reduction: 'sum' }).item();
-      const probs = softmax(logits, 1);
-      const C = probs.shape[1];
-      for (let r = 0; r < chunk.length; r++) {
-        const row = Array.from(probs.data.subarray(r * C, (r + 1) * C));
-        probabilities.push(row);
-        predictions.push(argmax(row, i + r, examples.length));
-        truth.push(chunk[r].label);
-      }
+      // What each batch made goes back to the storage pool for the next (NOTE(tidy)).
+      tidy(() => {
+        const batch = collate(model, chunk);
+        const logits = model.forward(batch);
+        lossSum += crossEntropy(logits, batch.labels, { reduction: 'sum' }).item();
+        const probs = softmax(logits, 1);
+        const C = probs.shape[1];
+        for (let r = 0; r < chunk.length; r++) {
+          const row = Array.from(probs.data.subarray(r * C, (r + 1) * C));
+          probabilities.push(row);
+          predictions.push(argmax(row, i + r, examples.length));
+          truth.push(chunk[r].label);
+        }
+      });
     }
   });
   model.train(wasTraining);

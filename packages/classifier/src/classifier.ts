@@ -1,5 +1,5 @@
 import type { LabelMap } from '@seqlab/data';
-import { ConfigError, formatValue, NumericError, noGrad, softmax } from '@seqlab/tensor';
+import { ConfigError, formatValue, NumericError, noGrad, softmax, tidy } from '@seqlab/tensor';
 import { collate } from './collate';
 import type { TextClassifier } from './model';
 import type { ModelConfig } from './model-config';
@@ -84,13 +84,16 @@ export class Classifier<C extends ModelConfig = ModelConfig> {
           const chunk = texts
             .slice(i, i + BATCH_SIZE)
             .map((text) => ({ ids: this.encoder.encode(text), label: 0 }));
-          const probs = softmax(this.model.forward(collate(this.model, chunk)), 1);
-          const C = probs.shape[1];
-          for (let r = 0; r < chunk.length; r++) {
-            const row = Array.from(probs.data.subarray(r * C, (r + 1) * C));
-            const index = argmax(row, i + r, texts.length);
-            out.push({ label: this.labelNames[index], index, probabilities: row });
-          }
+          // What each chunk made goes back to the storage pool for the next (NOTE(tidy)).
+          tidy(() => {
+            const probs = softmax(this.model.forward(collate(this.model, chunk)), 1);
+            const C = probs.shape[1];
+            for (let r = 0; r < chunk.length; r++) {
+              const row = Array.from(probs.data.subarray(r * C, (r + 1) * C));
+              const index = argmax(row, i + r, texts.length);
+              out.push({ label: this.labelNames[index], index, probabilities: row });
+            }
+          });
         }
       });
     } finally {

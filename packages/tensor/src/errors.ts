@@ -176,6 +176,20 @@ export class NumericError extends SeqlabError {
 }
 
 /**
+ * A tensor was read after `dispose` or `tidy` disposed it: its storage may hold another tensor's
+ * values by now, so every read of its data throws this instead.
+ *
+ * @example
+ * ```ts
+ * // DisposedError: Tensor.data: expected a tensor that was not disposed, got a float32 tensor of shape [32, 10] disposed by dispose() or tidy()
+ * ```
+ */
+export class DisposedError extends SeqlabError {
+  /** Always `'DisposedError'`, so `error.name` survives minification. */
+  override name = 'DisposedError';
+}
+
+/**
  * A second copy of a seqlab package was loaded in the same JavaScript realm: two installed versions
  * (or paths) of `@seqlab/tensor`, or a bundle holding both its ES module and its CommonJS build.
  * Two copies would mean two `Tensor` classes, two backend registries and two default generators,

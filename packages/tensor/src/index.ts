@@ -122,6 +122,10 @@ export type { SaveSafetensorsOptions } from './io/tensors';
 
 // Autograd
 export { enableGrad, isGradEnabled, noGrad } from './autograd/grad-mode';
+
+// Handing storage back early
+export { dispose, isDisposed, keep, tidy } from './tidy';
+export type { TensorContainer } from './tidy';
 export { recordOp } from './autograd/function';
 export type { BackwardFn, OutputGrads } from './autograd/node';
 export type { BackwardOptions } from './autograd/engine';
@@ -142,6 +146,7 @@ export type { TensorRole } from './check-tensor';
 export {
   BackendError,
   ConfigError,
+  DisposedError,
   DTypeError,
   DuplicatePackageError,
   FileError,

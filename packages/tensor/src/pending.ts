@@ -57,6 +57,11 @@ export function defer(t: Tensor, p: Pending): Tensor {
   return t;
 }
 
+/** Forgets `t`'s pending work: `t` was disposed (NOTE(tidy)), no view may read its storage. */
+export function dropPending(t: Tensor): void {
+  records.delete(t);
+}
+
 /** `t`'s pending work, when some is left. */
 export function pendingOf(t: Tensor): Pending | undefined {
   const p = records.get(t);

@@ -1,5 +1,6 @@
 import { backend } from './backend/registry';
 import { allocate, type DType, type FloatStorage, type Storage } from './dtype';
+import { current, pooled as handedOut } from './scope';
 
 /**
  * A small free list of float storage, keyed by dtype and length, for buffers whose every element a
@@ -38,15 +39,18 @@ export function takeStorage(dtype: 'float64', n: number): Float64Array;
 export function takeStorage(dtype: FloatDType, n: number): FloatStorage;
 export function takeStorage(dtype: FloatDType, n: number): FloatStorage {
   const list = free.get(keyOf(dtype, n));
-  const reused = list?.pop();
-  if (reused) {
-    pooled.delete(reused);
-    heldBytes -= reused.byteLength;
-    return reused;
-  }
-  const fresh = backend().uninitializedStorage?.(dtype, n);
-  if (fresh) return fresh;
-  return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+  let s = list?.pop();
+  if (s) {
+    pooled.delete(s);
+    heldBytes -= s.byteLength;
+  } else
+    s =
+      backend().uninitializedStorage?.(dtype, n) ??
+      (dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
+  // What tidy and dispose may hand back (NOTE(tidy-scope)).
+  handedOut.add(s);
+  current?.storages.push(s);
+  return s;
 }
 
 /** Storage for `n` elements of any dtype whose every element the caller writes (floats: the pool). */

@@ -9,6 +9,7 @@ import { matmul } from './ops/matmul';
 import * as mv from './ops/movement';
 import * as nn from './ops/nn';
 import * as rd from './ops/reduce';
+import { current, viewed } from './scope';
 import { numel, type Shape, stridesOf } from './shape';
 import { releaseStorage } from './storage-pool';
 
@@ -18,7 +19,8 @@ export type NestedArray = number | NestedArray[];
 /**
  * An n-dimensional array of float32 (or float64, int32, bool) values with automatic
  * differentiation. Storage is a flat, row-major typed array; tensors are ordinary
- * garbage-collected objects (never dispose them). Ops are available as functions
+ * garbage-collected objects. A loop that makes many large tensors can hand their storage back for
+ * reuse with `tidy` or `dispose` (NOTE(tidy-scope)). Ops are available as functions
  * (`add(a, b)`) and as methods (`a.add(b)`).
  *
  * @example
@@ -64,6 +66,7 @@ export class Tensor {
     this.data = data;
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
+    current?.tensors.push(this);
   }
 
   /** Accumulated gradient after `backward()` (leaves, and intermediates that called `retainGrad()`). */
@@ -229,6 +232,7 @@ export class Tensor {
 
   /** A tensor sharing this one's storage, cut from the graph (no gradient flows through it). */
   detach(): Tensor {
+    viewed.add(this.data.buffer);
     return new Tensor(this.data, this.shape, this.dtype);
   }
 

@@ -1,3 +1,4 @@
+import { inputs as held } from '../scope';
 import type { Tensor } from '../tensor';
 
 /** Gradients flowing into a node's outputs (null where no gradient reached that output). */
@@ -38,5 +39,8 @@ export class Node {
     readonly inputs: readonly Tensor[],
     readonly numOutputs: number,
     readonly backward: BackwardFn,
-  ) {}
+  ) {
+    // An explicit dispose leaves their storage alone: the backward may read it (NOTE(tidy-scope)).
+    for (const t of inputs) held.add(t);
+  }
 }

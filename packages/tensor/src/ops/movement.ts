@@ -3,6 +3,7 @@ import { assertTensor, assertTensorList } from '../check-tensor';
 import { allocate, isFloating, promoteTypes } from '../dtype';
 import { ConfigError, formatShape, ShapeError } from '../errors';
 import { defer, pendingOf, readable } from '../pending';
+import { viewed } from '../scope';
 import { normalizeDim, normalizeDims, numel, sameShape, stridesOf } from '../shape';
 import { writableStorage } from '../storage-pool';
 import { Tensor } from '../tensor';
@@ -45,6 +46,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   // The same storage, waiting for the same work when x's is pending (NOTE(pending-data)).
   const p = pendingOf(x);
   const out = new Tensor(p ? p.storage : x.data, resolved, x.dtype);
+  viewed.add(out.data.buffer);
   if (p) defer(out, p);
   if (!isFloating(x.dtype)) return out;
   return record('reshape', 'reshape', [x], out, {});
@@ -105,6 +107,7 @@ export function asStrided(
   const data = readable(x, shape, strides, offset);
   if (isContiguous) {
     out = new Tensor(data.subarray(offset, offset + n), shape, x.dtype);
+    viewed.add(data.buffer);
   } else {
     out = new Tensor(writableStorage(x.dtype, n), shape, x.dtype);
     backend().stridedCopy({ data, offset, strides }, shape, out.data);

@@ -9,6 +9,7 @@ import {
   setDefaultGenerator,
   type Tensor,
   TorchGenerator,
+  tidy,
 } from '@seqlab/tensor';
 import { backendInfo } from './backends';
 import { makePackedBatch, PackedClassifier, type PackedWorkload } from './packed';
@@ -238,7 +239,8 @@ function* timeModes(
     noGrad(() => {
       for (let i = 0; i < total; i++) {
         const t0 = performance.now();
-        logits = forward();
+        // What the step made goes back to the storage pool for the next (NOTE(tidy)).
+        logits = tidy(forward);
         const dt = performance.now() - t0;
         if (i >= options.warmup) times.push(dt);
       }
