@@ -77,6 +77,19 @@ describe.each(listBackends())('[%s backend] tidy around a recurrent classifier s
     for (const p of m.lstm.parameters()) expect(isDisposed(p)).toBe(false);
   });
 
+  test('tidy from the first step on: what the deferred layer keeps between calls is not disposed', () => {
+    // The deferred reverse direction keeps its weights' copies for the next call
+    // (NOTE(deferred-copies)): made inside the first tidy, they must survive it.
+    const m = model();
+    const ids = [3, 4].map((s) => {
+      manualSeed(100 + s);
+      return randint(0, 500, [B, T], { dtype: 'int32' });
+    });
+    const got = ids.map((x) => bits(tidy(() => noGrad(() => step(m, x)))));
+    setReverseDeferral(false);
+    expect(got).toEqual(ids.map((x) => noGrad(() => bits(step(m, x)))));
+  });
+
   test('a pending output and hN returned from tidy are finished first: the eager call’s bits', () => {
     const m = model();
     manualSeed(7);

@@ -12,6 +12,7 @@ import {
 } from '../backend/backend';
 import { ShapeError } from '../errors';
 import { defer } from '../pending';
+import { kept } from '../scope';
 import { releaseStorage, takeStorage } from '../storage-pool';
 import { empty, Tensor } from '../tensor';
 import {
@@ -244,6 +245,8 @@ function copyOf(t: Tensor): Tensor {
     return last;
   const copy = new Tensor(source.slice(), t.shape, t.dtype);
   copies.set(source, copy);
+  // Read by later calls: no `tidy` around this one may dispose it (NOTE(tidy-scope)).
+  kept.add(copy);
   return copy;
 }
 
