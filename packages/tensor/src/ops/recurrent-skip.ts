@@ -15,7 +15,7 @@
 // Only exact zeros count (`=== 0`: +0 and −0; NaN is nonzero). With non-finite saved activations
 // PyTorch, which computes every step, would turn 0·inf into NaN in the skipped rows' gradients,
 // where we return 0: that is the only difference.
-import type { RecurrentBackwardArgs } from '../backend/backend';
+import type { RecurrentBackwardArgs, RecurrentForwardArgs } from '../backend/backend';
 import type { FloatStorage } from '../dtype';
 
 /** The steps of one direction whose backward can be nonzero: steps [t0, t1), rows [r0, r1). */
@@ -91,11 +91,10 @@ export function keptSteps(
 }
 
 /**
- * The backward's arguments restricted to the kept steps: batchSizes and every per-row buffer
- * ([N, ·]) narrowed to the block (views, no copies), no final-state gradients (they are zero). The
- * block holds the direction's first processed step, so h0, c0, dh0 and dc0 keep their meaning.
+ * The forward's arguments restricted to the steps of `kept`: batchSizes and every per-row buffer
+ * ([N, ·]) narrowed to the block (views, no copies).
  */
-export function keptArgs(a: RecurrentBackwardArgs, kept: KeptSteps, GH: number): RecurrentBackwardArgs {
+export function keptForwardArgs(a: RecurrentForwardArgs, kept: KeptSteps, GH: number): RecurrentForwardArgs {
   const { r0, r1 } = kept;
   const O = a.outSize;
   const H = a.hidden;
@@ -114,11 +113,26 @@ export function keptArgs(a: RecurrentBackwardArgs, kept: KeptSteps, GH: number):
     cPrev: rows(a.cPrev, H),
     hFull: rows(a.hFull, H),
     hhN: rows(a.hhN, H),
-    dOut: rows(a.dOut, O),
+  };
+}
+
+/**
+ * The backward's arguments restricted to the kept steps: `keptForwardArgs`, with the gradients'
+ * per-row buffers narrowed too and no final-state gradients (they are zero). The block holds the
+ * direction's first processed step, so h0, c0, dh0 and dc0 keep their meaning.
+ */
+export function keptArgs(a: RecurrentBackwardArgs, kept: KeptSteps, GH: number): RecurrentBackwardArgs {
+  const { r0, r1 } = kept;
+  const rows = <S extends FloatStorage | null>(s: S, width: number): S =>
+    (s ? s.subarray(r0 * width, r1 * width) : null) as S;
+  return {
+    ...a,
+    ...keptForwardArgs(a, kept, GH),
+    dOut: rows(a.dOut, a.outSize),
     dhN: null,
     dcN: null,
     dxProj: rows(a.dxProj, GH),
-    dhTrace: rows(a.dhTrace, O),
-    dcTrace: rows(a.dcTrace, H),
+    dhTrace: rows(a.dhTrace, a.outSize),
+    dcTrace: rows(a.dcTrace, a.hidden),
   };
 }

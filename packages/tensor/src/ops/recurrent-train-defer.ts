@@ -32,7 +32,7 @@ import {
 import { checkInputs, type Prepared, type SequenceInputs } from './recurrent-direction';
 import { recurrentLayout } from './recurrent-layout';
 import { type InputProjection, projectInput } from './recurrent-projection';
-import { setZeroStepSkip } from './recurrent-skip';
+import { keptForwardArgs, setZeroStepSkip } from './recurrent-skip';
 
 let deferring = true;
 
@@ -91,7 +91,7 @@ export function deferTrainingLayer(
   const T = rev.batchSizes.length;
   const B = rev.h0.shape[0];
   if (T < 2 || list.some((i) => i.batchSizes.some((b) => b !== B))) return null;
-  const { GH, H, O } = checkInputs(rev);
+  const { GH, O } = checkInputs(rev);
   const N = T * B;
   // The rows of t = T − 1 (time-major): the reverse direction's first processed step.
   const r0 = (T - 1) * B;
@@ -131,22 +131,7 @@ export function deferTrainingLayer(
   const directions = fusedSequences(inputs, ([forward, reverse]) => {
     prepared = reverse;
     const a = reverse.args;
-    const rows = <S extends FloatStorage | null>(s: S, width: number): S =>
-      (s ? s.subarray(r0 * width, N * width) : null) as S;
-    const gates = rows(a.gates, GH);
-    const first: RecurrentForwardArgs = {
-      ...a,
-      batchSizes: a.batchSizes.subarray(T - 1),
-      // The gates may be xProj's own array: keep them one array.
-      xProj: a.xProj === a.gates ? gates : rows(a.xProj, GH),
-      gates,
-      out: rows(a.out, O),
-      hPrev: rows(a.hPrev, O),
-      cells: rows(a.cells, H),
-      cPrev: rows(a.cPrev, H),
-      hFull: rows(a.hFull, H),
-      hhN: rows(a.hhN, H),
-    };
+    const first = keptForwardArgs(a, { t0: T - 1, t1: T, r0, r1: N }, GH);
     if (kernels.recurrentForwardMany) kernels.recurrentForwardMany([forward.args, first]);
     else for (const args of [forward.args, first]) kernels.recurrentForward(args);
     // The pending rows go into the layer's output as +0 (0 + 0), then as 0 + h when finished.
