@@ -23,7 +23,7 @@ import {
   type RecurrentSequenceOutputs,
 } from './recurrent';
 import { checkInputs } from './recurrent-direction';
-import { deferTrainingLayer } from './recurrent-train-defer';
+import { deferTrainingLayer, own } from './recurrent-train-defer';
 
 /**
  * `recurrentLayer` forward-only on `kernels`' `recurrentInferInputMany` (every direction given as
@@ -298,8 +298,6 @@ function deferLayer(
   // The rest, from the reverse direction's inputs as this call saw them; its arguments are made
   // now, while its states' storage can still be read without finishing them. The weights' copies
   // are the last call's when their bits did not change (NOTE(deferred-copies)).
-  const own = <V extends Tensor | null>(t: V): V =>
-    (t ? new Tensor(t.data.slice(), t.shape, t.dtype) : t) as V;
   const weight = <V extends Tensor | null>(t: V): V => (t ? copyOf(t) : t) as V;
   const saved: RecurrentLayerInputs = {
     ...rev,

@@ -47,8 +47,8 @@ export function setTrainingReverseDeferral(on: boolean): boolean {
   return was;
 }
 
-/** A float32 tensor's own copy (null stays null). */
-function own<V extends Tensor | null>(t: V): V {
+/** A float32 tensor's own copy (null stays null): what a deferred direction reads later. */
+export function own<V extends Tensor | null>(t: V): V {
   return (t ? new Tensor((t.data as Float32Array).slice(), t.shape, t.dtype) : t) as V;
 }
 
