@@ -88,7 +88,11 @@ export interface NativeAddon {
     args: readonly ((RecurrentInferArgs | RecurrentInferInputArgs) & { outSize: number })[],
   ): void;
   /** The build of the recurrence's gate math that runs: the GEMM's instruction set (AVX-512, AVX2 + FMA), or portable C under the scalar GEMM. */
-  recurrentInfo(): { isa: 'avx512' | 'avx2' | 'portable' };
+  recurrentInfo(): {
+    isa: 'avx512' | 'avx2' | 'portable';
+    /** recurrentForward/Backward read `outBatchStride` (absent from older builds). */
+    batchFirstOut?: boolean;
+  };
   // The float32 kernels of src/c/ops.h (see src/ops.ts, which calls them; src/c/ops-binding.c
   // checks every length, stride and index). Op codes are ops.h's enums; `geometry` is
   // [rank, dims…, offset, strides…] per view (binary: a's then b's).

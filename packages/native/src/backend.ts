@@ -44,6 +44,11 @@ export function createNativeBackend(addon: NativeAddon): NativeBackend {
     ...nativeOpsKernels(addon),
     gemm: kernels.gemm,
     ...nativeRecurrentKernels(addon),
+    // Asked of the addon in use (an A/B script swaps in an older build's functions, which ignore
+    // outBatchStride): without it, recurrentLayer transposes the output as before.
+    get recurrentBatchFirst() {
+      return addon.recurrentInfo().batchFirstOut === true;
+    },
     addBias: nativeAddBias(addon),
     gemmBias: nativeGemmBias(addon),
     uninitializedStorage,

@@ -9,7 +9,7 @@
 // The time loops are recurrent-steps.c's: the batch's rows split over the pool, each range of rows
 // its whole sequence with no barrier per step, or, for a batch too small to split, each step split
 // by slices of hidden units (run_calls below chooses).
-//   recurrentForward(args)   recurrentBackward(args)   recurrentInfo() -> { isa }
+//   recurrentForward(args)   recurrentBackward(args)   recurrentInfo() -> { isa, batchFirstOut }
 //   recurrentForwardMany([args, …])   recurrentBackwardMany([args, …])   (independent calls at once)
 //   recurrentInferMany([args, …])   (forward only, nothing saved: recurrent-infer.c)
 #include <limits.h>
@@ -225,7 +225,42 @@ static int read_sizes(props *p, rec_args *a) {
     return 0;
   }
   a->N = (int)N;
+  // Optional: out and dOut rows batch-first (NOTE(batch-first-recurrence)), a padded batch only.
+  if (!get_prop(p, "outBatchStride", &v)) return 0;
+  if (!is_nullish(p, v)) {
+    if (!sl_get_int(p->env, v, p->fn, "outBatchStride", &a->out_batch_stride)) return 0;
+    int padded = a->out_batch_stride >= a->T && a->out_batch_stride > 0;
+    for (int t = 0; padded && t < a->T; t++) padded = a->batch_sizes[t] == a->B;
+    if (!padded) {
+      range_error(p, "outBatchStride >= the steps, on a padded batch (every batch size = batch)");
+      return 0;
+    }
+  }
   return 1;
+}
+
+// out or dOut: [N, O] time-major, or with outBatchStride S at least ((B − 1) · S + T) · O elements
+// (batch row j of step t at row j · S + t; a caller narrowing the steps passes the array from its
+// first step on, NOTE(zero-gradient-steps)).
+static int out_rows_prop(props *p, const rec_args *a, const char *name, int required, float **out) {
+  const size_t O = a->O;
+  if (!a->out_batch_stride) return f32_prop(p, name, (size_t)a->N * O, required, out);
+  napi_value v;
+  size_t length;
+  *out = NULL;
+  if (!get_prop(p, name, &v)) return 0;
+  if (is_nullish(p, v) && !required) return 1;
+  const size_t least = a->N ? ((size_t)(a->B - 1) * a->out_batch_stride + a->T) * O : 0;
+  if (!is_nullish(p, v)) {
+    if (!sl_get_f32(p->env, v, p->fn, name, out, &length)) return 0;
+    if (length >= least) return 1;
+  }
+  *out = NULL;
+  char message[200];
+  snprintf(message, sizeof message, "%s: expected %s of at least %zu elements (batch-first rows)", p->fn, name,
+           least);
+  napi_throw_range_error(p->env, NULL, message);
+  return 0;
 }
 
 // The weights and the saved buffers both directions read: W_hh, W_hr, b_hh, and gates, hPrev,
@@ -310,7 +345,7 @@ static int prepare_forward(napi_env env, napi_value obj, const char *fn, int slo
   const size_t GH = (size_t)(lstm ? 4 : gru ? 3 : 1) * H;
   float *x_proj, *h0, *c0, *out, *h_n, *c_n;
   if (!f32_prop(&p, "xProj", N * GH, 1, &x_proj) || !f32_prop(&p, "h0", B * O, 1, &h0) ||
-      !f32_prop(&p, "c0", B * H, 0, &c0) || !f32_prop(&p, "out", N * O, 1, &out) ||
+      !f32_prop(&p, "c0", B * H, 0, &c0) || !out_rows_prop(&p, &a, "out", 1, &out) ||
       !f32_prop(&p, "hN", B * O, 1, &h_n) || !f32_prop(&p, "cN", B * H, 0, &c_n))
     return 0;
   arena s = {0, NULL};
@@ -356,7 +391,7 @@ static int prepare_backward(napi_env env, napi_value obj, const char *fn, int sl
   const int lstm = a.cell == LSTM, gru = a.cell == GRU, proj = a.w_hr != NULL;
   const size_t GH = (size_t)(lstm ? 4 : gru ? 3 : 1) * H;
   float *d_out, *dh_n, *dc_n, *dx_proj, *dw_hh, *db_hh, *dw_hr, *dh0, *dc0, *dh_trace, *dc_trace;
-  if (!f32_prop(&p, "dOut", N * O, 0, &d_out) || !f32_prop(&p, "dhN", B * O, 0, &dh_n) ||
+  if (!out_rows_prop(&p, &a, "dOut", 0, &d_out) || !f32_prop(&p, "dhN", B * O, 0, &dh_n) ||
       !f32_prop(&p, "dcN", B * H, 0, &dc_n) || !f32_prop(&p, "dxProj", N * GH, 1, &dx_proj) ||
       !f32_prop(&p, "dwHh", GH * O, 1, &dw_hh) || !f32_prop(&p, "dbHh", GH, 0, &db_hh) ||
       !f32_prop(&p, "dwHr", O * H, 0, &dw_hr) || !f32_prop(&p, "dh0", B * O, 1, &dh0) ||
@@ -1037,6 +1072,9 @@ static napi_value js_recurrent_info(napi_env env, napi_callback_info info) {
   SL_CALL(env, napi_create_object(env, &out));
   SL_CALL(env, napi_create_string_utf8(env, gate_isa(), NAPI_AUTO_LENGTH, &v));
   SL_CALL(env, napi_set_named_property(env, out, "isa", v));
+  // recurrentForward/Backward read outBatchStride (NOTE(batch-first-recurrence)).
+  SL_CALL(env, napi_get_boolean(env, true, &v));
+  SL_CALL(env, napi_set_named_property(env, out, "batchFirstOut", v));
   return out;
 }
 

@@ -133,6 +133,14 @@ export interface Backend {
   /** Optional: several independent `recurrentBackward` calls at once, as `recurrentForwardMany`. */
   recurrentBackwardMany?(args: readonly RecurrentBackwardArgs[]): void;
   /**
+   * Optional capability: `recurrentForward(Many)` / `recurrentBackward(Many)` honour
+   * `RecurrentForwardArgs.outBatchStride` (out written, dOut read in batch-first row order), so
+   * that `recurrentLayer` gives a one-direction batch-first layer's output with no transpose
+   * either way. Without it (or false), `recurrentLayer` transposes the time-major output
+   * (`recurrentLayout`) and never sets `outBatchStride`.
+   */
+  readonly recurrentBatchFirst?: boolean;
+  /**
    * Optional: the forward of several independent sequences (as `recurrentForwardMany`) when no
    * gradient will flow back, so nothing is saved for a backward: fills only `out` (through its row
    * stride) and the final states, and may overwrite `xProj`. Each result must be what
@@ -337,6 +345,17 @@ export interface RecurrentForwardArgs {
   hFull: FloatStorage | null;
   /** Saved (GRU): W_hn h_{t−1} + b_hn per row, [N, H]. */
   hhN: FloatStorage | null;
+  /**
+   * A padded batch's `out` (and the backward's `dOut`) in batch-first row order, for a backend
+   * with `recurrentBatchFirst` only: batch row j of step t (t counted from 0 within these args'
+   * batchSizes) is row j · outBatchStride + t of them (outBatchStride = T: a [B, T, O] array
+   * read as [B·T, O]), where it is row offset_t + j without it; both arrays then hold at least
+   * ((B − 1) · outBatchStride + T) · O elements. Every other [N, ·] buffer stays time-major. The
+   * backward then adds 0 + dOut (not dOut) into dL/dh_t: the bits of the time-major path, whose
+   * transpose of the gradient was 0 + g (NOTE(layout-bits) in ops/recurrent-layout.ts).
+   * Absent: every buffer time-major.
+   */
+  outBatchStride?: number;
 }
 
 /**

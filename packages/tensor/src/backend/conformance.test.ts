@@ -26,6 +26,7 @@ import { backend } from '@seqlab/tensor/backend';
 import { expectClose } from '@seqlab/tensor/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { FloatStorage, Storage } from '../dtype';
+import { keptArgs, keptSteps } from '../ops/recurrent-skip';
 import { uniformState } from '../random';
 import {
   type Backend,
@@ -293,6 +294,74 @@ function recurrentArgs(p: RecurrentProblem, dtype: FloatDType): RecurrentBackwar
 
 const FORWARD_OUTPUTS = ['out', 'hN', 'cN', 'gates', 'hPrev', 'cells', 'cPrev', 'hFull', 'hhN'] as const;
 const BACKWARD_OUTPUTS = ['dxProj', 'dwHh', 'dbHh', 'dwHr', 'dh0', 'dc0', 'dhTrace', 'dcTrace'] as const;
+
+/** The same values, −0 and +0 apart (NaN equal to NaN), or an error naming the first difference. */
+function expectBits(got: ArrayLike<number> | null, want: ArrayLike<number> | null, label: string): void {
+  expect(got?.length, `${label}: length`).toBe(want?.length);
+  if (!got || !want) return;
+  for (let i = 0; i < want.length; i++) {
+    if (!Object.is(got[i], want[i]) && !(Number.isNaN(got[i]) && Number.isNaN(want[i])))
+      throw new Error(`${label}: expected ${Object.is(want[i], -0) ? '-0' : want[i]} at ${i}, got ${got[i]}`);
+  }
+}
+
+/**
+ * The capability `recurrentBatchFirst` (RecurrentForwardArgs.outBatchStride): a padded batch's
+ * forward and backward with out and dOut in batch-first rows against the same backend's time-major
+ * call on 0 + dOut (the layout path's transposed gradient), bit for bit. dOut and dhN hold −0 in the
+ * same columns, so that the first processed step adds −0 to −0 (0 + dOut reads +0:
+ * NOTE(layout-bits)); the later processed steps' dOut is zero in
+ * some trials, which narrows both calls to the kept steps (NOTE(zero-gradient-steps)) as the op does.
+ * Some trials take the native addon's two splits: 64 rows by ranges, 8 rows by hidden units.
+ */
+function recurrentBatchFirstConformance(fast: Backend, g: Random, trial: number): void {
+  if (!fast.recurrentBatchFirst) throw new Error('recurrentBatchFirst: expected the capability');
+  const cell = (['lstm', 'gru', 'rnn_tanh', 'rnn_relu'] as const)[trial % 4];
+  const dtype = dtypeOf(Math.floor(trial / 4));
+  const shape = [{}, { B: 64, T: 5, H: 24 }, { B: 8, T: 4, H: 160, projected: false }][trial % 3];
+  const p = recurrentProblem(g, cell, dtype, { padded: true, ...shape });
+  const { B, T, N, O, GH } = p;
+  if (p.dOut && p.dhN) {
+    for (let k = 0; k < N * O; k++) if ((k % O) % 3 === 0) p.dOut[k] = -0;
+    for (let k = 0; k < B * O; k++) if ((k % O) % 3 === 0) p.dhN[k] = -0;
+  }
+  const zeroSteps = p.dOut && !p.dhN && !p.dcN ? g.int(0, T) : 0;
+  if (p.dOut)
+    for (let s = 0; s < zeroSteps; s++) {
+      const t = p.reverse ? s : T - 1 - s;
+      p.dOut.fill(g.bool() ? 0 : -0, t * B * O, (t + 1) * B * O);
+    }
+  // Row (t, j) of a time-major [N, O] is row (j, t) of the batch-first one.
+  const transpose = (from: FloatStorage, toBatchFirst: boolean): FloatStorage => {
+    const to = from.slice();
+    for (let t = 0; t < T; t++)
+      for (let j = 0; j < B; j++) {
+        const [src, dst] = toBatchFirst ? [t * B + j, j * T + t] : [j * T + t, t * B + j];
+        to.set(from.subarray(src * O, (src + 1) * O), dst * O);
+      }
+    return to;
+  };
+  // The time-major path's dOut is the layout's transposed gradient, 0 + g (−0 read as +0).
+  const tm = recurrentArgs(p, dtype);
+  tm.dOut = tm.dOut?.map((v) => 0 + v) ?? null;
+  const bf: RecurrentBackwardArgs = {
+    ...recurrentArgs(p, dtype),
+    outBatchStride: T,
+    dOut: p.dOut ? transpose(p.dOut, true) : null,
+  };
+  const label = `recurrentBatchFirst ${cell} B=${B} T=${T} H=${p.H} O=${O} reverse=${p.reverse} ${dtype}`;
+  fast.recurrentForward(tm);
+  fast.recurrentForward(bf);
+  expectBits(transpose(bf.out, false), tm.out, `${label}: out`);
+  for (const k of FORWARD_OUTPUTS) if (k !== 'out') expectBits(bf[k], tm[k], `${label}: ${k}`);
+  const kept = keptSteps(p.batchSizes, p.reverse, O, tm.dOut, tm.dhN, tm.dcN);
+  expect(keptSteps(p.batchSizes, p.reverse, O, bf.dOut, bf.dhN, bf.dcN, T), label).toEqual(kept);
+  if (kept.r0 === kept.r1) return;
+  const whole = kept.r0 === 0 && kept.r1 === N;
+  fast.recurrentBackward(whole ? tm : keptArgs(tm, kept, GH));
+  fast.recurrentBackward(whole ? bf : keptArgs(bf, kept, GH));
+  for (const k of BACKWARD_OUTPUTS) expectBits(bf[k], tm[k], `${label}: ${k} (steps ${kept.t0}-${kept.t1})`);
+}
 
 /** Runs forward (and backward) on `fast` in the trial's dtype and on the reference in float64, compares. */
 function recurrentConformance(fast: Backend, g: Random, trial: number, withBackward: boolean): void {
@@ -814,6 +883,7 @@ const CASES: { [K in Kernel]: Conformance } = {
   recurrentBackward: (fast, g, trial) => recurrentConformance(fast, g, trial, true),
   recurrentForwardMany: (fast, g, trial) => recurrentManyConformance(fast, g, trial, false),
   recurrentBackwardMany: (fast, g, trial) => recurrentManyConformance(fast, g, trial, true),
+  recurrentBatchFirst: recurrentBatchFirstConformance,
   recurrentInferMany: recurrentInferConformance,
   recurrentInferInputMany: recurrentInferInputConformance,
   // The optional bias add of linear: each element y + b rounded once, so exact.
@@ -953,6 +1023,7 @@ const OPTIONAL = new Set([
   'recurrentBackwardMany',
   'recurrentInferMany',
   'recurrentInferInputMany',
+  'recurrentBatchFirst',
   'addBias',
   'gemmBias',
   'dropout',

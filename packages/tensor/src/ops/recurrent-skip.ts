@@ -6,7 +6,8 @@
 // terms of dW_hh, db_hh and dW_hr are all zero. The backward then starts at the last processed step
 // with a nonzero output gradient and runs the kernel on the steps before it alone (in processing
 // order: steps 0…k of the forward direction, k…T−1 of the reverse one). A layer's rows are
-// step-contiguous (time-major, packed too), so those steps are one block of rows.
+// step-contiguous (time-major, packed too), so those steps are one block of rows; a batch-first
+// out and dOut (RecurrentForwardArgs.outBatchStride) are narrowed to those steps by their offset.
 //
 // It triggers where a loss reads one end of a bidirectional layer: a classifier on the last time
 // step gives the reverse direction's every step but its first processed one a zero gradient.
@@ -49,12 +50,28 @@ function allZero(data: FloatStorage | null): boolean {
   return true;
 }
 
+/** Whether dOut's rows of step t are all exactly zero: rows offset_t … (time-major) or j·S + t (batch-first). */
+function stepZero(
+  dOut: FloatStorage,
+  O: number,
+  start: number,
+  rows: number,
+  t: number,
+  S?: number,
+): boolean {
+  if (S === undefined) return allZero(dOut.subarray(start * O, (start + rows) * O));
+  for (let j = 0; j < rows; j++)
+    if (!allZero(dOut.subarray((j * S + t) * O, (j * S + t + 1) * O))) return false;
+  return true;
+}
+
 /**
  * The steps one direction's backward must visit (see NOTE(zero-gradient-steps)): all of them
  * unless the final-state gradients are absent or zero, else the processed steps up to the last one
  * whose output gradient rows are not all zero (none: an empty block).
  *
  * @param O the width of a dOut row.
+ * @param outBatchStride dOut's rows batch-first (RecurrentForwardArgs.outBatchStride), else time-major.
  */
 export function keptSteps(
   batchSizes: Int32Array,
@@ -63,6 +80,7 @@ export function keptSteps(
   dOut: FloatStorage | null,
   dhN: FloatStorage | null,
   dcN: FloatStorage | null,
+  outBatchStride?: number,
 ): KeptSteps {
   const T = batchSizes.length;
   let N = 0;
@@ -78,7 +96,7 @@ export function keptSteps(
     const t = reverse ? t0 : t1 - 1;
     const rows = batchSizes[t];
     const start = reverse ? r0 : r1 - rows;
-    if (dOut && !allZero(dOut.subarray(start * O, (start + rows) * O))) break;
+    if (dOut && !stepZero(dOut, O, start, rows, t, outBatchStride)) break;
     if (reverse) {
       t0++;
       r0 += rows;
@@ -101,13 +119,15 @@ export function keptForwardArgs(a: RecurrentForwardArgs, kept: KeptSteps, GH: nu
   const rows = <S extends FloatStorage | null>(s: S, width: number): S =>
     (s ? s.subarray(r0 * width, r1 * width) : null) as S;
   const gates = rows(a.gates, GH);
+  // Batch-first out: the kept steps' rows j·S + t, t from t0, as the array from step t0's first row on.
+  const outRows = a.outBatchStride === undefined ? rows(a.out, O) : a.out.subarray(kept.t0 * O);
   return {
     ...a,
     batchSizes: a.batchSizes.subarray(kept.t0, kept.t1),
     // The gates may be xProj's own array: keep them one array.
     xProj: a.xProj === a.gates ? gates : rows(a.xProj, GH),
     gates,
-    out: rows(a.out, O),
+    out: outRows,
     hPrev: rows(a.hPrev, O),
     cells: rows(a.cells, H),
     cPrev: rows(a.cPrev, H),
@@ -128,7 +148,10 @@ export function keptArgs(a: RecurrentBackwardArgs, kept: KeptSteps, GH: number):
   return {
     ...a,
     ...keptForwardArgs(a, kept, GH),
-    dOut: rows(a.dOut, a.outSize),
+    dOut:
+      a.outBatchStride === undefined || !a.dOut
+        ? rows(a.dOut, a.outSize)
+        : a.dOut.subarray(kept.t0 * a.outSize),
     dhN: null,
     dcN: null,
     dxProj: rows(a.dxProj, GH),

@@ -38,6 +38,7 @@ export const jsBackend: Backend & FusedOptimizerKernels = {
   softmaxBackward,
   recurrentForward,
   recurrentBackward,
+  recurrentBatchFirst: true,
   adamStep,
   sumSquares,
 };

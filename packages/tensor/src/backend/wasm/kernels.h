@@ -48,6 +48,10 @@ typedef struct {
   float *dh, *dc, *dh_step, *dhh, *dh_rows, *dc_trace;
   float *dx_proj, *dw_hh, *db_hh, *dw_hr;
   float *scratch_a, *scratch_b;  // the weight gradients' transposed and packed operands
+  // Native only (this module's loop never reads it; recurrent.ts leaves it 0): out and d_out rows
+  // batch-first, batch row j of step t at row j · out_batch_stride + t (RecurrentForwardArgs'
+  // outBatchStride), when not 0.
+  int out_batch_stride;
 } rec_args;
 
 // One cell's gate math over the `bs` active rows of one step starting at row `row`, for the

@@ -11,7 +11,8 @@ import type { WasmModule } from './module';
 // every step's GEMM and the gate math in SIMD. This file lays the sequence out in the module's
 // memory, copies it in, calls, and copies the results out (NOTE(wasm-copies)); the contract and
 // every saved buffer are the js kernels' (js/recurrent/loop.ts). Float64 storage (gradcheck) runs
-// the js kernels.
+// the js kernels. Batch-first out and dOut (`outBatchStride`) are reordered by those copies: the
+// module's loop sees time-major rows only.
 
 /** The rec_args slots of kernels.h, in order (NOTE(wasm-recurrent-args)). */
 const ARG_SLOTS = [
@@ -54,6 +55,7 @@ const ARG_SLOTS = [
   'dw_hr',
   'scratch_a',
   'scratch_b',
+  'out_batch_stride',
 ] as const;
 export type Slot = (typeof ARG_SLOTS)[number];
 const SLOT = Object.fromEntries(ARG_SLOTS.map((name, i) => [name, i])) as Record<Slot, number>;
@@ -141,6 +143,32 @@ function allFloat32(a: RecurrentForwardArgs | RecurrentBackwardArgs): boolean {
   return true;
 }
 
+/**
+ * Between the module's time-major rows at `at` and a padded batch's batch-first rows (RecurrentForwardArgs'
+ * outBatchStride S: row j of step t at j·S + t): into `rows` (the forward's out), or (`toHeap`) from
+ * them as 0 + g (the backward's dOut: the bits of the time-major path's transposed gradient).
+ */
+function batchFirstRows(
+  heap: Float32Array,
+  at: number,
+  rows: FloatStorage,
+  batchSizes: Int32Array,
+  O: number,
+  S: number,
+  toHeap: boolean,
+): void {
+  const T = batchSizes.length;
+  for (let t = 0; t < T; t++) {
+    const B = batchSizes[t];
+    for (let j = 0; j < B; j++) {
+      const h = at + (t * B + j) * O;
+      const r = (j * S + t) * O;
+      if (toHeap) for (let k = 0; k < O; k++) heap[h + k] = 0 + rows[r + k];
+      else rows.set(heap.subarray(h, h + O), r);
+    }
+  }
+}
+
 /** The wasm `recurrentForward` and `recurrentBackward` over an instantiated module. */
 export function makeWasmRecurrent(wasm: WasmModule): {
   recurrentForward(a: RecurrentForwardArgs): void;
@@ -197,7 +225,8 @@ export function makeWasmRecurrent(wasm: WasmModule): {
     const read = (slot: Slot, into: FloatStorage | null) => {
       if (into) into.set(heap.subarray(L.at(slot), L.at(slot) + into.length));
     };
-    read('out', a.out);
+    if (a.outBatchStride === undefined) read('out', a.out);
+    else batchFirstRows(heap, L.at('out'), a.out, a.batchSizes, O, a.outBatchStride, false);
     read('h', a.hN);
     read('c', lstm ? a.cN : null);
     read('gates', a.gates);
@@ -258,7 +287,9 @@ export function makeWasmRecurrent(wasm: WasmModule): {
     write('c_prev', lstm ? a.cPrev : null);
     write('h_full', proj ? a.hFull : null);
     write('hh_n', gru ? a.hhN : null);
-    write('d_out', a.dOut);
+    if (a.dOut && a.outBatchStride !== undefined)
+      batchFirstRows(heap, L.at('d_out'), a.dOut, a.batchSizes, O, a.outBatchStride, true);
+    else write('d_out', a.dOut);
     // The carried gradients start as dL/dhN, dL/dcN (zero where none arrived).
     if (a.dhN) write('dh', a.dhN);
     else heap.fill(0, L.at('dh'), L.at('dh') + B * O);

@@ -21,6 +21,7 @@ import { rnnRelu, rnnTanh } from './rnn';
 // Rows are time-major and a step's active sequences are its first batchSizes[t] rows (see
 // NOTE(packed-batch-sizes)); a working state of B rows carries h (and c) between steps, so
 // sequences that have ended (forward) or not yet started (reverse) keep their state untouched.
+// With `outBatchStride` (RecurrentForwardArgs) out and dOut alone are batch-first.
 
 const CELLS: Readonly<Record<RecurrentCell, CellKernel>> = {
   lstm,
@@ -93,7 +94,12 @@ export function makeRecurrentKernels(kernels: GemmKernels): {
         a.hFull.set(hFullStep.subarray(0, bs * H), row * H);
         gemmPacked(bs, O, H, hFullStep, 0, wHrT, h, 0, false);
       }
-      out.set(h.subarray(0, bs * O), row * O);
+      if (a.outBatchStride === undefined) out.set(h.subarray(0, bs * O), row * O);
+      else {
+        // Batch-first rows (RecurrentForwardArgs.outBatchStride): sequence j's row of step t.
+        const S = a.outBatchStride;
+        for (let j = 0; j < bs; j++) out.set(h.subarray(j * O, (j + 1) * O), (j * S + t) * O);
+      }
     }
     a.hN.set(h);
     if (a.cN && c) a.cN.set(c);
@@ -128,7 +134,14 @@ export function makeRecurrentKernels(kernels: GemmKernels): {
       const bs = batchSizes[t];
       const row = offsets[t];
       // dh ← dL/dh_t in total: from the output at t plus what the next step sent back.
-      if (a.dOut) for (let k = 0, p = row * O; k < bs * O; k++, p++) dh[k] += a.dOut[p];
+      if (a.dOut && a.outBatchStride === undefined)
+        for (let k = 0, p = row * O; k < bs * O; k++, p++) dh[k] += a.dOut[p];
+      else if (a.dOut) {
+        // Batch-first rows, each read as 0 + g: the time-major path's transposed gradient.
+        const S = a.outBatchStride as number;
+        for (let j = 0; j < bs; j++)
+          for (let k = j * O, p = (j * S + t) * O; k < (j + 1) * O; k++, p++) dh[k] += 0 + a.dOut[p];
+      }
       if (dhRows) dhRows.set(dh.subarray(0, bs * O), row * O);
       // Projection: h = hFull W_hrᵀ, so dhFull = dh W_hr.
       if (dhStep && wHrP) gemmPacked(bs, H, O, dh, 0, wHrP, dhStep, 0, false);
