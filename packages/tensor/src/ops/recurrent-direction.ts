@@ -19,6 +19,12 @@ import { keptArgs, keptSteps } from './recurrent-skip';
  */
 export interface SequenceInputs extends RecurrentSequenceInputs {
   projection?: InputProjection;
+  /**
+   * A padded batch's out (and its gradient) in batch-first row order, written and read by the
+   * kernel itself (RecurrentForwardArgs.outBatchStride): only for a backend with
+   * `recurrentBatchFirst`.
+   */
+  outBatchFirst?: boolean;
 }
 
 export interface Prepared {
@@ -151,6 +157,7 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
     batchSizes,
     reverse,
     ...storages({ xProj, wHh, bHh, wHr, h0, c0, out, hN, cN, gates, hPrev, cells, cPrev, hFull, hhN }),
+    ...(inputs.outBatchFirst ? { outBatchStride: batchSizes.length } : {}),
   };
   const head = projection
     ? [...(ownsX ? [projection.x] : []), projection.wIh, ...projection.biases]
@@ -184,7 +191,7 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
         ...storages({ dOut, dhN, dcN, dxProj, dwHh, dbHh, dwHr, dh0, dc0, dhTrace, dcTrace }),
       };
       // NOTE(zero-gradient-steps): the kernel runs on the steps whose gradient can be nonzero.
-      const kept = keptSteps(batchSizes, reverse, O, full.dOut, full.dhN, full.dcN);
+      const kept = keptSteps(batchSizes, reverse, O, full.dOut, full.dhN, full.dcN, args.outBatchStride);
       const { r0, r1 } = kept;
       const whole = r0 === 0 && r1 === N;
       if (r0 === r1) {

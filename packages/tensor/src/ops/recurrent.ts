@@ -257,7 +257,19 @@ export function recurrentLayer(
     internalInput,
   });
   if (inferred) return inferred;
-  const directions = fusedSequences(projectLayer(list, xBatchFirst));
+  // NOTE(batch-first-recurrence): one direction with a batch-first out, on a backend with
+  // `recurrentBatchFirst`: the kernel writes h_t of sequence b straight into row b·T + t of the
+  // node's own out, and its backward reads dOut there, so there is no layout node and no
+  // [N, O] transpose either way; the gradient a loss sends (a select's zeros, say) is read in
+  // place. The bits are the layout's (NOTE(layout-bits)): out holds the same values (a transpose
+  // copies), and the kernel adds 0 + dOut where it added the transposed gradient, 0 + g. The
+  // input side keeps its layout node: dW_ih and db sum the rows of dxProj, and x, in time-major
+  // order, which batch-first rows would change. Two directions keep the layout too (their cat
+  // into zeros is a copy either way).
+  const inKernel = outBatchFirst && list.length === 1 && backend().recurrentBatchFirst === true;
+  const sequences = projectLayer(list, xBatchFirst);
+  const directions = fusedSequences(inKernel ? [{ ...sequences[0], outBatchFirst: true }] : sequences);
+  if (inKernel) return { out: directions[0].out, directions };
   const outs = directions.map((d) => d.out);
   // The directions side by side (and batch-first) in one copy: see recurrentLayout.
   if (outBatchFirst) return batchFirstOutputs(outs, directions, list);
