@@ -18,6 +18,13 @@
 //   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/ab-train.ts \
 //     --backend wasm --off adamStep,addBias,reduce --workloads W1 [--rounds 7] [--steps 4]
 //
+// A capability named in --off (a boolean of the backend, such as recurrentBatchFirst: a one-direction
+// batch-first layer's recurrence writing and reading its batch-first rows itself) is false on the
+// "old" side:
+//
+//   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/ab-train.ts \
+//     --off recurrentBatchFirst --workloads W2,W1 [--rounds 9] [--steps 4]
+//
 // With --off deferral: "old" trains with the last bidirectional layer's unread reverse steps
 // computed (setTrainingReverseDeferral(false)), "new" with them deferred:
 //
@@ -72,8 +79,19 @@ function sideSwitch(): (side: 'old' | 'new') => void {
     const js = jsBackend as unknown as Kernels;
     const names = values.off.split(',');
     const kept = Object.fromEntries(names.map((name) => [name, k[name]]));
+    // Capabilities (booleans; the native backend's is a getter) are defined false, then restored.
+    const capabilities = new Map(
+      names
+        .filter((name) => typeof k[name] === 'boolean')
+        .map((name) => [name, Object.getOwnPropertyDescriptor(k, name) as PropertyDescriptor]),
+    );
+    const off: PropertyDescriptor = { value: false, configurable: true, writable: true };
     return (side) => {
-      for (const name of names) k[name] = side === 'new' ? kept[name] : js[name];
+      for (const name of names) {
+        const own = capabilities.get(name);
+        if (own) Object.defineProperty(k, name, side === 'new' ? own : off);
+        else k[name] = side === 'new' ? kept[name] : js[name];
+      }
     };
   }
   const load = loadNative();
