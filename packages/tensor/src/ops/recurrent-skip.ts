@@ -59,9 +59,10 @@ function stepZero(
   t: number,
   S?: number,
 ): boolean {
-  if (S === undefined) return allZero(dOut.subarray(start * O, (start + rows) * O));
-  for (let j = 0; j < rows; j++)
-    if (!allZero(dOut.subarray((j * S + t) * O, (j * S + t + 1) * O))) return false;
+  for (let j = 0; j < rows; j++) {
+    const r = S === undefined ? start + j : j * S + t;
+    if (!allZero(dOut.subarray(r * O, (r + 1) * O))) return false;
+  }
   return true;
 }
 

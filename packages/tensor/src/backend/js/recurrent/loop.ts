@@ -57,6 +57,7 @@ export function makeRecurrentKernels(kernels: GemmKernels): {
   // xProj [N, G·H], wHh [G·H, O], h0 [B, O], c0 [B, H] -> out [N, O], hN [B, O], cN [B, H]
   function recurrentForward(a: RecurrentForwardArgs): void {
     const { cell, hidden: H, outSize: O, batch: B, batchSizes, reverse, xProj, wHh, gates, hPrev, out } = a;
+    const S = a.outBatchStride;
     const kernel = CELLS[cell];
     const GH = RECURRENT_GATES[cell] * H;
     const T = batchSizes.length;
@@ -94,12 +95,9 @@ export function makeRecurrentKernels(kernels: GemmKernels): {
         a.hFull.set(hFullStep.subarray(0, bs * H), row * H);
         gemmPacked(bs, O, H, hFullStep, 0, wHrT, h, 0, false);
       }
-      if (a.outBatchStride === undefined) out.set(h.subarray(0, bs * O), row * O);
-      else {
-        // Batch-first rows (RecurrentForwardArgs.outBatchStride): sequence j's row of step t.
-        const S = a.outBatchStride;
-        for (let j = 0; j < bs; j++) out.set(h.subarray(j * O, (j + 1) * O), (j * S + t) * O);
-      }
+      // Row j of the step: time-major, or batch-first j·S + t (RecurrentForwardArgs.outBatchStride).
+      for (let j = 0; j < bs; j++)
+        out.set(h.subarray(j * O, (j + 1) * O), (S === undefined ? row + j : j * S + t) * O);
     }
     a.hN.set(h);
     if (a.cN && c) a.cN.set(c);
@@ -108,6 +106,8 @@ export function makeRecurrentKernels(kernels: GemmKernels): {
   // dOut [N, O], dhN [B, O], dcN [B, H] -> dxProj [N, G·H], dh0 [B, O], dc0 [B, H], dwHh += …, dbHh += …, dwHr += …
   function recurrentBackward(a: RecurrentBackwardArgs): void {
     const { cell, hidden: H, outSize: O, batch: B, batchSizes, reverse, wHh, hPrev, dxProj } = a;
+    const S = a.outBatchStride;
+    const zero = S === undefined ? -0 : 0;
     const kernel = CELLS[cell];
     const GH = RECURRENT_GATES[cell] * H;
     const T = batchSizes.length;
@@ -134,14 +134,12 @@ export function makeRecurrentKernels(kernels: GemmKernels): {
       const bs = batchSizes[t];
       const row = offsets[t];
       // dh ← dL/dh_t in total: from the output at t plus what the next step sent back.
-      if (a.dOut && a.outBatchStride === undefined)
-        for (let k = 0, p = row * O; k < bs * O; k++, p++) dh[k] += a.dOut[p];
-      else if (a.dOut) {
-        // Batch-first rows, each read as 0 + g: the time-major path's transposed gradient.
-        const S = a.outBatchStride as number;
+      // dOut's rows as out's; batch-first ones read as 0 + g (the time-major path's transposed
+      // gradient, NOTE(layout-bits)), time-major ones as −0 + g, which is g.
+      if (a.dOut)
         for (let j = 0; j < bs; j++)
-          for (let k = j * O, p = (j * S + t) * O; k < (j + 1) * O; k++, p++) dh[k] += 0 + a.dOut[p];
-      }
+          for (let k = j * O, p = (S === undefined ? row + j : j * S + t) * O; k < (j + 1) * O; k++, p++)
+            dh[k] += zero + a.dOut[p];
       if (dhRows) dhRows.set(dh.subarray(0, bs * O), row * O);
       // Projection: h = hFull W_hrᵀ, so dhFull = dh W_hr.
       if (dhStep && wHrP) gemmPacked(bs, H, O, dh, 0, wHrP, dhStep, 0, false);
