@@ -508,4 +508,31 @@ describe.skipIf(!load.ok)(`the native fused recurrence${skipped}`, () => {
     );
     expect(() => addon.recurrentForward({ ...a, outSize: 3 })).toThrow(RangeError);
   });
+
+  test('refuses batch-first rows (outBatchStride) off a padded batch, under the steps, or over too short an out', () => {
+    // lengths [3, 2]: not padded.
+    const packed = recurrentArgs(
+      { cell: 'lstm', H: 4, O: 4, B: 2, lengths: [3, 2], reverse: false, bias: false },
+      'float32',
+    );
+    const padded = recurrentArgs(
+      { cell: 'lstm', H: 4, O: 4, B: 2, lengths: [3, 3], reverse: false, bias: false },
+      'float32',
+    );
+    const what = 'expected outBatchStride >= the steps, on a padded batch (every batch size = batch)';
+    expect(() => addon.recurrentForward({ ...packed, outBatchStride: 3 })).toThrow(
+      new RangeError(`recurrentForward: ${what}`),
+    );
+    expect(() => addon.recurrentBackward({ ...padded, outBatchStride: 2 })).toThrow(
+      new RangeError(`recurrentBackward: ${what}`),
+    );
+    // (B − 1)·S + T rows of 4: 24 floats at S = 3, 32 at S = 5.
+    expect(() => addon.recurrentForward({ ...padded, outBatchStride: 5 })).toThrow(
+      new RangeError('recurrentForward: expected out of at least 32 elements (batch-first rows)'),
+    );
+    expect(() =>
+      addon.recurrentBackward({ ...padded, outBatchStride: 3, dOut: new Float32Array(19) }),
+    ).toThrow(new RangeError('recurrentBackward: expected dOut of at least 24 elements (batch-first rows)'));
+    expect(addon.recurrentInfo().batchFirstOut).toBe(true);
+  });
 });

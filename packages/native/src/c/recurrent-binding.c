@@ -229,7 +229,7 @@ static int read_sizes(props *p, rec_args *a) {
   if (!get_prop(p, "outBatchStride", &v)) return 0;
   if (!is_nullish(p, v)) {
     if (!sl_get_int(p->env, v, p->fn, "outBatchStride", &a->out_batch_stride)) return 0;
-    int padded = a->out_batch_stride >= a->T && a->out_batch_stride > 0;
+    int padded = a->out_batch_stride >= a->T;  // 0 (time-major) with no step
     for (int t = 0; padded && t < a->T; t++) padded = a->batch_sizes[t] == a->B;
     if (!padded) {
       range_error(p, "outBatchStride >= the steps, on a padded batch (every batch size = batch)");
