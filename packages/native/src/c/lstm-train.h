@@ -20,12 +20,30 @@
 
 #include "lstm-infer.h"
 
-// As lstm_forward(a, row, bs, k0, k1).
-static void lstm_forward_rows(const rec_args *a, int row, int bs, int k0, int k1) {
+// Lines [p, p + floats) toward L2, for the next step's rows: the layers' gates are written over
+// xProj (13 MB for W2, made by the projection before the loop) and the backward reads the
+// forward's saved buffers in reverse step order, both from memory, where the hardware prefetchers
+// do not cross from one step's rows to the next's. One row's lines per row of this step spreads
+// them over the step's gate math; a burst of a whole step's lines at its start stalled on them
+// instead. (A call of a function of prefetches alone is dropped as pure by GCC: inlined here.)
+static inline __attribute__((always_inline)) void prefetch_floats(const float *p, int floats) {
+  for (int i = 0; i < floats; i += 16) __builtin_prefetch(p + i, 0, 2);
+}
+
+// As lstm_forward(a, row, bs, k0, k1); the next step's first `next_bs` rows from row `next` on
+// prefetched (next_bs 0: none), its gates (its xProj rows, or the copy's source) and its cells and
+// cPrev rows, which the step writes.
+static void lstm_forward_rows(const rec_args *a, int row, int bs, int k0, int k1, int next, int next_bs) {
   const int H = a->H, GH = 4 * H;
   const int kw = k0 + (k1 - k0) / SL_LANES * SL_LANES;
   float *const h_out = a->w_hr ? a->h_full_step : a->h;
+  const float *const next_gates = a->gates == a->x_proj ? a->gates : a->x_proj;
   for (int j = 0; j < bs; j++) {
+    if (j < next_bs) {
+      prefetch_floats(next_gates + (size_t)(next + j) * GH, GH);
+      prefetch_floats(a->cells + (size_t)(next + j) * H, H);
+      prefetch_floats(a->c_prev + (size_t)(next + j) * H, H);
+    }
     float *const g0 = a->gates + (size_t)(row + j) * GH;
     float *const c = a->c + (size_t)j * H;
     float *const cells = a->cells + (size_t)(row + j) * H, *const c_prev = a->c_prev + (size_t)(row + j) * H;
@@ -52,13 +70,19 @@ static void lstm_forward_rows(const rec_args *a, int row, int bs, int k0, int k1
   if (kw < k1) lstm_forward(a, row, bs, kw, k1);
 }
 
-// As lstm_backward(a, row, bs, k0, k1).
-static void lstm_backward_rows(const rec_args *a, int row, int bs, int k0, int k1) {
+// As lstm_backward(a, row, bs, k0, k1); the next step's (the previous time step's) first `next_bs`
+// rows from row `next` on prefetched (next_bs 0: none): its gates, cells and cPrev rows.
+static void lstm_backward_rows(const rec_args *a, int row, int bs, int k0, int k1, int next, int next_bs) {
   const int H = a->H, GH = 4 * H;
   const int kw = k0 + (k1 - k0) / SL_LANES * SL_LANES;
   const float *const dh_full = a->w_hr ? a->dh_step : a->dh;
   const v128_t one = wasm_f32x4_splat(1.0f);
   for (int j = 0; j < bs; j++) {
+    if (j < next_bs) {
+      prefetch_floats(a->gates + (size_t)(next + j) * GH, GH);
+      prefetch_floats(a->cells + (size_t)(next + j) * H, H);
+      prefetch_floats(a->c_prev + (size_t)(next + j) * H, H);
+    }
     const float *const g0 = a->gates + (size_t)(row + j) * GH;
     float *const dx = a->dx_proj + (size_t)(row + j) * GH;
     const float *const cells = a->cells + (size_t)(row + j) * H, *const c_prev = a->c_prev + (size_t)(row + j) * H;

@@ -98,7 +98,7 @@ static void forward_slice(void *ctx, int slice) {
     gru_forward(a, row, bs, k0, k1);
   } else {
     sl_gemm_panels(bs, H, O, hp, j->G, packed, p0, p1, c, GH, 1);
-    if (a->cell == LSTM) lstm_forward_rows(a, row, bs, k0, k1);
+    if (a->cell == LSTM) lstm_forward_rows(a, row, bs, k0, k1, 0, 0);
     else rnn_forward(a, row, bs, k0, k1, a->cell == RNN_RELU);
   }
   copy_units(a->out + row * O, a->h, bs, O, k0, k1);
@@ -160,7 +160,7 @@ static void backward_slice(void *ctx, int slice) {
     }
   }
   if (a->dh_rows) copy_units(a->dh_rows + row * O, a->dh, bs, O, k0, k1);
-  if (a->cell == LSTM) lstm_backward_rows(a, row, bs, k0, k1);
+  if (a->cell == LSTM) lstm_backward_rows(a, row, bs, k0, k1, 0, 0);
   else if (a->cell == GRU) gru_backward(a, row, bs, k0, k1);
   else rnn_backward(a, row, bs, k0, k1, a->cell == RNN_RELU);
 }
@@ -302,7 +302,10 @@ void recurrent_forward_rows(const rec_args *a, int r0, int r1, int s0, int s1) {
       gru_forward(&s, row, bs, 0, H);
     } else {
       sl_gemm_panels(bs, H, O, s.h, G, packed, 0, panels, c, GH, 1);
-      if (a->cell == LSTM) lstm_forward_rows(&s, row, bs, 0, H);
+      if (a->cell == LSTM) {
+        const int t1 = step + 1 < T ? step_time(a, step + 1) : t;
+        lstm_forward_rows(&s, row, bs, 0, H, a->offsets[t1] + r0, step + 1 < T ? rows_at(a, t1, r0, r1) : 0);
+      }
       else rnn_forward(&s, row, bs, 0, H, a->cell == RNN_RELU);
     }
     // Projected LSTM: h_t = hFull_t W_hrᵀ.
@@ -373,7 +376,10 @@ void recurrent_backward_rows_packing(const rec_args *a, int r0, int r1, int s0, 
     if (h_packed) pack_h_rows(a, row, bs, h_packed);
     // Projection: h = hFull W_hrᵀ, so dhFull = dh W_hr.
     if (a->w_hr) sl_gemm_panels(bs, H, O, s.dh, 1, &w_hr, 0, panels_h, &s.dh_step, H, 0);
-    if (a->cell == LSTM) lstm_backward_rows(&s, row, bs, 0, H);
+    if (a->cell == LSTM) {
+      const int t1 = i + 1 < T ? step_time(a, T - 2 - i) : t;
+      lstm_backward_rows(&s, row, bs, 0, H, a->offsets[t1] + r0, i + 1 < T ? rows_at(a, t1, r0, r1) : 0);
+    }
     else if (a->cell == GRU) gru_backward(&s, row, bs, 0, H);
     else rnn_backward(&s, row, bs, 0, H, a->cell == RNN_RELU);
     // dh_{t−1} (+)= dgates W_hh for the active rows (GRU keeps its direct path z ⊙ dh).
