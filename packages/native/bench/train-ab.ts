@@ -63,7 +63,9 @@ const shapes = [
 type Pass = 'forward' | 'backward' | 'dW_hh';
 // What each pass writes, compared between the builds.
 const outputs = (a: RecurrentBackwardArgs, dw: Float32Array): Record<Pass, Float32Array[]> => ({
-  forward: [a.out, a.gates, a.hPrev, a.hN, a.cN, a.cells, a.cPrev].filter((x): x is Float32Array => x !== null),
+  forward: [a.out, a.gates, a.hPrev, a.hN, a.cN, a.cells, a.cPrev].filter(
+    (x): x is Float32Array => x !== null,
+  ),
   backward: [a.dxProj, a.dwHh, a.dh0, a.dc0].filter((x): x is Float32Array => x !== null),
   dW_hh: [dw],
 });
@@ -100,7 +102,22 @@ for (const s of shapes) {
   const run: Record<Pass, (addon: NativeAddon) => void> = {
     forward: (addon) => addon.recurrentForward(a),
     backward: (addon) => addon.recurrentBackward(a),
-    dW_hh: (addon) => addon.gemm(true, false, GH, s.H, N, a.dxProj, 0, a.hPrev, 0, dw, 0, false),
+    // recurrentBenchArgs fills float32 arrays.
+    dW_hh: (addon) =>
+      addon.gemm(
+        true,
+        false,
+        GH,
+        s.H,
+        N,
+        a.dxProj as Float32Array,
+        0,
+        a.hPrev as Float32Array,
+        0,
+        dw,
+        0,
+        false,
+      ),
   };
   const once = (pass: Pass, addon: NativeAddon) => {
     reset[pass]();
@@ -123,7 +140,9 @@ for (const s of shapes) {
   };
   for (const threads of values.threads.split(',').map(Number)) {
     for (const [, addon] of addons) addon.setThreads(threads);
-    for (const pass of (['forward', 'backward', 'dW_hh'] as const).filter((p) => values.passes.split(',').includes(p))) {
+    for (const pass of (['forward', 'backward', 'dW_hh'] as const).filter((p) =>
+      values.passes.split(',').includes(p),
+    )) {
       const cpu: Record<string, number[]> = Object.fromEntries(addons.map(([name]) => [name, []]));
       const wall: Record<string, number[]> = Object.fromEntries(addons.map(([name]) => [name, []]));
       const results: Record<string, Float32Array[]> = {};
