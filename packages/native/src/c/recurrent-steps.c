@@ -5,6 +5,7 @@
 // what recurrent.c's loop computes, element for element (see that file for the equations and
 // buffers), and every element is computed by the same instructions whatever the split, so the
 // results are the same bits for every thread count and either split.
+// An LSTM's gate math is lstm-train.h's: lstm.c's, its whole vectors through plain loads and stores.
 //
 // By batch rows (recurrent_forward_rows / recurrent_backward_rows; the default): the rows of a
 // batch never mix (a step's product and its gate math are row by row, the projection of a
