@@ -5,7 +5,7 @@
 // build's (`--old`, say main's, built in a scratch worktree) alternating with it in one process,
 // each with its own thread pool. Arguments: @seqlab/tensor's bench/recurrent-args.ts.
 //
-//   pnpm --filter @seqlab/native bench:train [--old /tmp/base.node] [--threads 1,2] [--reps 9]
+//   pnpm --filter @seqlab/native bench:train [--old <base>/packages/native/build/Release/seqlab_native.node] [--threads 1,2] [--reps 9]
 //     [--shapes W2,W1,H20,B8] [--passes forward,backward,dW_hh] [--isa avx512|avx2|scalar]
 //
 // H20 (B = 24, T = 30, H = 20) and B8 (B = 8, T = 20, H = 200) are no workloads: H20's rows end in
