@@ -5,6 +5,7 @@
 // what recurrent.c's loop computes, element for element (see that file for the equations and
 // buffers), and every element is computed by the same instructions whatever the split, so the
 // results are the same bits for every thread count and either split.
+// An LSTM's gate math is lstm-train.h's: lstm.c's, its whole vectors through plain loads and stores.
 //
 // By batch rows (recurrent_forward_rows / recurrent_backward_rows; the default): the rows of a
 // batch never mix (a step's product and its gate math are row by row, the projection of a
@@ -32,6 +33,7 @@
 // A projected LSTM (W_hr) needs every unit of h_full before its projection: it always splits by
 // rows (one range when the batch is too small).
 #include "gemm.h"
+#include "lstm-train.h"
 #include "pool.h"
 
 // A step's product under this many flops runs on one thread: the barrier would cost more.
@@ -120,7 +122,7 @@ static void forward_slice(void *ctx, int slice) {
     gru_forward(a, row, bs, k0, k1);
   } else {
     sl_gemm_panels(bs, H, O, hp, j->G, packed, p0, p1, c, GH, 1);
-    if (a->cell == LSTM) lstm_forward(a, row, bs, k0, k1);
+    if (a->cell == LSTM) lstm_forward_rows(a, row, bs, k0, k1, 0, 0);
     else rnn_forward(a, row, bs, k0, k1, a->cell == RNN_RELU);
   }
   if (a->out_batch_stride) copy_out_rows(a, t, row, bs, a->h, k0, k1);
@@ -184,7 +186,7 @@ static void backward_slice(void *ctx, int slice) {
     }
   }
   if (a->dh_rows) copy_units(a->dh_rows + row * O, a->dh, bs, O, k0, k1);
-  if (a->cell == LSTM) lstm_backward(a, row, bs, k0, k1);
+  if (a->cell == LSTM) lstm_backward_rows(a, row, bs, k0, k1, 0, 0);
   else if (a->cell == GRU) gru_backward(a, row, bs, k0, k1);
   else rnn_backward(a, row, bs, k0, k1, a->cell == RNN_RELU);
 }
@@ -326,7 +328,10 @@ void recurrent_forward_rows(const rec_args *a, int r0, int r1, int s0, int s1) {
       gru_forward(&s, row, bs, 0, H);
     } else {
       sl_gemm_panels(bs, H, O, s.h, G, packed, 0, panels, c, GH, 1);
-      if (a->cell == LSTM) lstm_forward(&s, row, bs, 0, H);
+      if (a->cell == LSTM) {
+        const int t1 = step + 1 < T ? step_time(a, step + 1) : t;
+        lstm_forward_rows(&s, row, bs, 0, H, a->offsets[t1] + r0, step + 1 < T ? rows_at(a, t1, r0, r1) : 0);
+      }
       else rnn_forward(&s, row, bs, 0, H, a->cell == RNN_RELU);
     }
     // Projected LSTM: h_t = hFull_t W_hrᵀ.
@@ -399,7 +404,10 @@ void recurrent_backward_rows_packing(const rec_args *a, int r0, int r1, int s0, 
     if (h_packed) pack_h_rows(a, row, bs, h_packed);
     // Projection: h = hFull W_hrᵀ, so dhFull = dh W_hr.
     if (a->w_hr) sl_gemm_panels(bs, H, O, s.dh, 1, &w_hr, 0, panels_h, &s.dh_step, H, 0);
-    if (a->cell == LSTM) lstm_backward(&s, row, bs, 0, H);
+    if (a->cell == LSTM) {
+      const int t1 = i + 1 < T ? step_time(a, T - 2 - i) : t;
+      lstm_backward_rows(&s, row, bs, 0, H, a->offsets[t1] + r0, i + 1 < T ? rows_at(a, t1, r0, r1) : 0);
+    }
     else if (a->cell == GRU) gru_backward(&s, row, bs, 0, H);
     else rnn_backward(&s, row, bs, 0, H, a->cell == RNN_RELU);
     // dh_{t−1} (+)= dgates W_hh for the active rows (GRU keeps its direct path z ⊙ dh).
