@@ -9,3 +9,4 @@ export { gradcheck } from './gradcheck';
 export { leaf } from './leaf';
 export type { CaseBounds, FuzzSettings } from './fuzz';
 export { checkCase, checkCaseAsync, fuzzSettings } from './fuzz';
+export { clearStoragePool, isPooled, storagePoolSize, storagePoolStats } from '../storage-pool';
