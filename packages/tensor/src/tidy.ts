@@ -227,7 +227,7 @@ function end(scope: Scope, result: unknown, outer: Scope | null): void {
     markDisposed(t);
     // Only storage fn took once and nobody handed back since (a node's release, the engine's
     // recycling, zeroGrad): a storage handed back may have gone to another holder, never twice.
-    if (handBack && born.get(s) === 1 && !wasReleased(s) && !buffers.has(s.buffer) && isFloat(s)) free.add(s);
+    if (handBack && born.get(s) === 1 && isFloat(s) && !wasReleased(s) && !buffers.has(s.buffer)) free.add(s);
   }
   if (graph && spent) {
     // Its saved state may be in the pool now: a backward from a disposed output (hN, which the
