@@ -94,8 +94,16 @@ export function releaseStorage(data: FloatStorage): void {
   heldBytes += bytes;
 }
 
+/** What the storage pool holds (`storagePoolSize`). */
+export interface StoragePoolSize {
+  /** Arrays waiting to be taken again. */
+  arrays: number;
+  /** Their bytes in all. */
+  bytes: number;
+}
+
 /** What the pool holds: arrays and bytes (for tests and diagnostics). */
-export function storagePoolSize(): { arrays: number; bytes: number } {
+export function storagePoolSize(): StoragePoolSize {
   let arrays = 0;
   for (const list of free.values()) arrays += list.length;
   return { arrays, bytes: heldBytes };
@@ -109,12 +117,20 @@ export function wasReleased(data: FloatStorage): boolean {
   return returned.has(data);
 }
 
+/** Counts of the storage pool's answers since the process started (`storagePoolStats`). */
+export interface StoragePoolStats {
+  /** Requests the pool answered with an array handed back earlier. */
+  hits: number;
+  /** Requests of a poolable size (64 KiB and up) it answered with a new array. */
+  misses: number;
+}
+
 /**
  * How often `takeStorage` took an array from the pool (`hits`) or allocated one big enough to be
  * pooled (`misses`) since the process started: a training step in `tidy` of the same shapes as
  * the last should miss nothing (for tests and diagnostics).
  */
-export function storagePoolStats(): { hits: number; misses: number } {
+export function storagePoolStats(): StoragePoolStats {
   return { hits, misses };
 }
 
