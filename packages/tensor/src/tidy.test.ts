@@ -5,8 +5,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { noGrad } from './autograd/grad-mode';
 import { getBackend, listBackends, setBackend } from './backend/registry';
-import { randn, tensor } from './creation';
-import { DisposedError } from './errors';
+import { ones, randn, tensor } from './creation';
+import { ConfigError, DisposedError } from './errors';
 import { add, mul, tanh } from './ops/elementwise';
 import { linear } from './ops/linear';
 import { dropout, embedding } from './ops/nn';
@@ -338,5 +338,31 @@ describe.each(listBackends())('[%s backend] dispose and tidy', (name) => {
       });
       for (const s of storages) expect(isPooled(s as Float32Array), `backward ${backwardInside}`).toBe(false);
     }
+  });
+
+  test('training: an output the backward did not reach cannot be backpropagated after the step', () => {
+    const p = trainable();
+    let side: Tensor | undefined;
+    tidy(() => {
+      const h = tanh(step(p, ids(1)));
+      side = mul(h, h); // hN-like: an output the loss does not read
+      sum(h).backward();
+      return sum(h).item();
+    });
+    const t = side as Tensor;
+    expect(isDisposed(t)).toBe(true);
+    // Its graph's saved tensors may be in the pool now: a ConfigError, never recycled numbers.
+    expect(() => t.backward(ones(t.shape))).toThrow(ConfigError);
+  });
+
+  test('training: a tensor kept with keep() on the spent graph keeps what the step made out of the pool', () => {
+    const p = trainable();
+    const storages = tidy(() => {
+      const made: Tensor[] = [];
+      trainStep(p, 1, false, made);
+      keep(made[0]);
+      return made.slice(1).map((t) => t.data);
+    });
+    for (const s of storages) expect(isPooled(s as Float32Array)).toBe(false);
   });
 });
