@@ -11,6 +11,7 @@ import {
   DisposedError,
   DTypeError,
   dropout,
+  manualSeed,
   mean,
   type NestedArray,
   packPaddedSequence,
@@ -35,6 +36,7 @@ import {
   stackedBiLSTM,
   tensorMethods,
   torchInitialLSTM,
+  trainTidy,
   trainWithAdam,
   type Weights,
 } from './coming-from-pytorch';
@@ -446,5 +448,46 @@ describe('tidy around an inference step', () => {
       return inner.argmax(1);
     });
     expect(() => inner?.toArray()).toThrow(DisposedError);
+  });
+});
+
+describe('tidy around a training step', () => {
+  test('the losses, weights, gradients and Adam state of the loop in tidy are those without, bit for bit', () => {
+    const batches = [0, 1, 2, 3].map((k) => ({
+      ids: tensor(
+        Array.from({ length: 4 }, (_, b) => Array.from({ length: 5 }, (_, i) => (b * 7 + i * 3 + k) % 50)),
+        { dtype: 'int32' },
+      ),
+      labels: tensor([k % 3, (k + 1) % 3, 2, 0], { dtype: 'int32' }),
+    }));
+    const run = (wrap: boolean) => {
+      manualSeed(7); // the same weights and dropout masks on both runs
+      const model = new SentimentLSTM(50, 8, 6, 3);
+      if (wrap) return { model, ...trainTidy(model, batches) };
+      // The same loop without tidy.
+      const optimizer = new Adam(model.parameters(), 1e-3);
+      model.train();
+      const losses = batches.map(({ ids, labels }) => {
+        optimizer.zeroGrad();
+        const l = crossEntropy(model.forward(ids), labels);
+        l.backward();
+        clipGradNorm(model.parameters(), 1.0);
+        optimizer.step();
+        return l.item();
+      });
+      return { model, losses, optimizer };
+    };
+    const plain = run(false);
+    const tidied = run(true);
+    expect(tidied.losses).toEqual(plain.losses);
+    const bytes = (x: Tensor) => [...new Uint32Array(Float32Array.from(x.data).buffer)];
+    const everything = (r: typeof plain) => {
+      const state = r.optimizer.stateDict().state as Record<string, Record<string, unknown>>;
+      return [
+        ...r.model.parameters().flatMap((p) => [bytes(p), bytes(p.grad as Tensor)]),
+        ...Object.values(state).flatMap((e) => [bytes(e.exp_avg as Tensor), bytes(e.exp_avg_sq as Tensor)]),
+      ];
+    };
+    expect(everything(tidied)).toEqual(everything(plain));
   });
 });

@@ -1,7 +1,17 @@
 // The seqlab side of guides/coming-from-pytorch.md: the article's PyTorch snippets, written the way
 // a PyTorch user writes them, in seqlab. coming-from-pytorch.test.ts runs each one on weights and
 // inputs drawn by PyTorch (tools/fixtures/gen_habits.py) and compares with PyTorch's outputs.
-import { Dropout, Embedding, GRU, Linear, LSTM, LSTMCell, Module, mseLoss } from '@seqlab/layers';
+import {
+  crossEntropy,
+  Dropout,
+  Embedding,
+  GRU,
+  Linear,
+  LSTM,
+  LSTMCell,
+  Module,
+  mseLoss,
+} from '@seqlab/layers';
 import { EarlyStopping } from '@seqlab/metrics';
 import { Adam, clipGradNorm } from '@seqlab/optim';
 import {
@@ -147,6 +157,32 @@ export function predictAll(model: Module & { forward(x: Tensor): Tensor }, batch
   }
   // end
   return predictions;
+}
+
+/** A training loop whose steps hand their tensors' storage back to the next (tidy around the whole step). */
+export function trainTidy(
+  model: Module & { forward(x: Tensor): Tensor },
+  batches: { ids: Tensor; labels: Tensor }[],
+) {
+  const optimizer = new Adam(model.parameters(), 1e-3);
+  const losses: number[] = [];
+  model.train();
+  // guide: tidy-train
+  for (const { ids, labels } of batches) {
+    // Forward, backward and step in one tidy: the activations go back to the pool; the
+    // parameters, their .grad and Adam's state stay. Return numbers, not the loss tensor.
+    const loss = tidy(() => {
+      optimizer.zeroGrad();
+      const l = crossEntropy(model.forward(ids), labels);
+      l.backward();
+      clipGradNorm(model.parameters(), 1.0);
+      optimizer.step();
+      return l.item();
+    });
+    losses.push(loss);
+  }
+  // end
+  return { losses, optimizer };
 }
 
 /** PyTorch's initial weights: torch.manual_seed(seed), then the layer. */

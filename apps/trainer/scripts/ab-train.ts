@@ -30,13 +30,20 @@
 //
 //   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/ab-train.ts --off deferral \
 //     [--backend wasm] [--workloads W1,W3] [--rounds 7] [--steps 4] [--threads 2]
+//
+// With --off tidy: "old" runs each step as it is, "new" in `tidy` (NOTE(tidy)), whose storage goes
+// back to the pool for the next step. The two sides share one storage pool: it is emptied at each
+// switch, and each side's round begins with one untimed step that fills it as that side does.
+//
+//   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/ab-train.ts --off tidy \
+//     [--backend wasm] [--workloads W2,W1] [--rounds 7] [--steps 4] [--threads 2]
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { crossEntropy } from '@seqlab/layers';
 import { loadNative, registerNative } from '@seqlab/native';
 import { clipGradNorm } from '@seqlab/optim';
-import { manualSeed, setBackend } from '@seqlab/tensor';
+import { manualSeed, setBackend, tidy } from '@seqlab/tensor';
 import {
   backend,
   inferRecurrentLayer,
@@ -44,6 +51,7 @@ import {
   setTrainingReverseDeferral,
   setWasmLayerInference,
 } from '@seqlab/tensor/backend';
+import { clearStoragePool } from '@seqlab/tensor/testing';
 import { trainingSetup } from './training-setup';
 
 const { values } = parseArgs({
@@ -59,7 +67,7 @@ const { values } = parseArgs({
 });
 if (!values.base && !values.off)
   throw new Error(
-    'ab-train: expected --base <path to another seqlab_native.node>, or --off <kernels> or --off deferral',
+    'ab-train: expected --base <path to another seqlab_native.node>, or --off <kernels>, --off deferral or --off tidy',
   );
 
 const threads = Number(values.threads);
@@ -71,7 +79,13 @@ setWasmLayerInference(inferRecurrentLayer);
 type Kernels = Record<string, unknown>;
 
 /** Switches to one side: "new" the build and backend as they are, "old" the other. */
+let tidied = false;
 function sideSwitch(): (side: 'old' | 'new') => void {
+  if (values.off === 'tidy')
+    return (side) => {
+      tidied = side === 'new';
+      clearStoragePool();
+    };
   if (values.off === 'deferral') return (side) => setTrainingReverseDeferral(side === 'new');
   if (values.off) {
     // The backend looks its kernels up at call time: replacing them switches them off.
@@ -116,7 +130,7 @@ const use = sideSwitch();
 
 function trainer(name: string) {
   const { forward, labels, params, optimizer } = trainingSetup(name);
-  return () => {
+  const step = () => {
     optimizer.zeroGrad();
     const loss = crossEntropy(forward(), labels);
     loss.backward();
@@ -124,6 +138,7 @@ function trainer(name: string) {
     optimizer.step();
     return loss.item();
   };
+  return () => (tidied ? tidy(step) : step());
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
@@ -141,6 +156,7 @@ for (const name of values.workloads.split(',')) {
       use(v);
       // The same dropout masks on both sides: the generator restarts at the round's seed.
       manualSeed(1 + r);
+      if (values.off === 'tidy') losses[v].push(sides[v].step()); // fills the emptied pool
       const t0 = performance.now();
       const c0 = process.cpuUsage();
       for (let i = 0; i < steps; i++) losses[v].push(sides[v].step());

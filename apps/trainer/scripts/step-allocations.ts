@@ -5,6 +5,10 @@
 //
 //   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/step-allocations.ts [--workload W2] [--backend native] [--steps 4] [--rows 25]
 //
+// The training step runs in `tidy` as the bench runs it (NOTE(tidy)); --tidy off: without, as the
+// bench did before the training step's storage went back to the pool (and as these numbers in
+// PROFILE.md sections before 2026-12-05 were taken). Also prints the storage pool's misses a step.
+//
 // With --mode infer: the inference step of `seqlab bench speed --mode infer` instead (eval mode, a
 // forward under noGrad, in `tidy` as the bench runs it; --tidy off: without).
 //
@@ -68,6 +72,7 @@ const { crossEntropy } = await import('@seqlab/layers');
 const { registerNative } = await import('@seqlab/native');
 const { clipGradNorm } = await import('@seqlab/optim');
 const { noGrad, setBackend, tidy } = await import('@seqlab/tensor');
+const { storagePoolStats } = await import('@seqlab/tensor/testing');
 const { trainingSetup } = await import('./training-setup');
 const { inferenceSetup } = await import('./inference-setup');
 
@@ -88,15 +93,23 @@ if (values.mode === 'infer') {
   }
 } else {
   const { forward, labels, params, optimizer } = trainingSetup(values.workload ?? 'W2');
+  const wrap: <T>(f: () => T) => T = values.tidy === 'on' ? tidy : (f) => f();
+  const misses = storagePoolStats().misses;
+  let counted = 0;
   for (let i = 0; i < warmup + steps; i++) {
     counting = i >= warmup;
-    optimizer.zeroGrad();
-    const loss = crossEntropy(forward(), labels);
-    loss.backward();
-    clipGradNorm(params, 5);
-    optimizer.step();
-    loss.item();
+    if (i === warmup) counted = storagePoolStats().misses;
+    wrap(() => {
+      optimizer.zeroGrad();
+      const loss = crossEntropy(forward(), labels);
+      loss.backward();
+      clipGradNorm(params, 5);
+      optimizer.step();
+      return loss.item();
+    });
   }
+  const poolMisses = (storagePoolStats().misses - counted) / steps;
+  console.log(`storage pool misses per step: ${poolMisses} (${counted - misses} in the warm-up)`);
 }
 counting = false;
 console.log(

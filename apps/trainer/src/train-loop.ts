@@ -3,7 +3,7 @@ import { DataLoader, type EncodedExample } from '@seqlab/data';
 import { crossEntropy } from '@seqlab/layers';
 import { EarlyStopping } from '@seqlab/metrics';
 import { Adam, AdamW, type Optimizer, SGD } from '@seqlab/optim';
-import { defaultGenerator, FormatError, SeqlabError } from '@seqlab/tensor';
+import { defaultGenerator, FormatError, SeqlabError, tidy } from '@seqlab/tensor';
 import { checkpointPath, writeCheckpoint } from './checkpoint';
 import type { TrainConfig } from './config';
 import { evaluate } from './evaluate';
@@ -191,20 +191,26 @@ export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
       step++;
       if (step <= skip) continue; // already trained before the interruption
       const t0 = performance.now();
-      const batch = collate(model, examples);
-      const loss = crossEntropy(model.forward(batch), batch.labels);
       // Stop at the first NaN or infinity (loss, gradient norm, weights), before it is trained on.
       const at = { epoch: epoch + 1, batch: step, batches: numBatches, resumedBatches: skip };
       const named = () => model.namedParameters();
-      const lossValue = loss.item();
-      checkLoss(named, lossValue, at);
-      optimizer.zeroGrad();
-      loss.backward();
-      const gradNorm = clipGradNormOrStop(params, named, config.clip > 0 ? config.clip : Infinity, at);
+      // The whole step in tidy: the storage of what it made (the batch, every activation, the
+      // backward's temporaries) goes back to the pool for the next step (NOTE(tidy) in
+      // @seqlab/tensor); the parameters, their gradients and the optimizer's state stay.
+      const { lossValue, gradNorm, batchTokens } = tidy(() => {
+        const batch = collate(model, examples);
+        const loss = crossEntropy(model.forward(batch), batch.labels);
+        const value = loss.item();
+        checkLoss(named, value, at);
+        optimizer.zeroGrad();
+        loss.backward();
+        const norm = clipGradNormOrStop(params, named, config.clip > 0 ? config.clip : Infinity, at);
+        lr = optimizer.paramGroups[0].lr;
+        optimizer.step();
+        checkWeights(named, norm, at);
+        return { lossValue: value, gradNorm: norm, batchTokens: batch.tokens };
+      });
       gradNormSum += gradNorm;
-      lr = optimizer.paramGroups[0].lr;
-      optimizer.step();
-      checkWeights(named, gradNorm, at);
       schedule?.afterBatch();
       globalStep++;
       lossEma = lossEma === null ? lossValue : (1 - LOSS_EMA_ALPHA) * lossEma + LOSS_EMA_ALPHA * lossValue;
@@ -216,7 +222,7 @@ export async function trainLoop(args: TrainArgs): Promise<TrainResult> {
         lr,
       });
       lossSum += lossValue * examples.length;
-      tokens += batch.tokens;
+      tokens += batchTokens;
       seconds += (performance.now() - t0) / 1000;
       logger.progress(step, {
         loss: lossSum / Math.min(train.length, step * config.batchSize),

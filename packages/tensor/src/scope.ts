@@ -3,7 +3,8 @@ import type { Tensor } from './tensor';
 
 // NOTE(tidy-scope): what `tidy` (tidy.ts) learns while its function runs, kept tiny because the
 // Tensor constructor and `takeStorage` feed it on every call: the tensors constructed and the pool
-// storages handed out since the innermost scope began. Outside any scope `current` is null and
+// storages handed out since the innermost scope began (one entry a hand-out: a storage listed twice
+// was handed back and out again in between). Outside any scope `current` is null and
 // the hooks cost one load and a branch. `viewed` holds the buffers a second tensor was made to
 // share (reshape, a contiguous select/narrow, detach) and `inputs` the tensors an autograd node
 // holds: an explicit `dispose` never hands their storage back (another tensor, or a backward, may

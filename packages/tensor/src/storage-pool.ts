@@ -27,6 +27,15 @@ const pooled = new Map<FloatStorage, number>();
 /** Steps counted by `endPoolStep` (the end of each backward). */
 let step = 0;
 let heldBytes = 0;
+/** `takeStorage` calls the pool answered (hits) and those it allocated for (misses), big enough to pool. */
+let hits = 0;
+let misses = 0;
+/**
+ * Arrays handed back (to the pool, or offered and left to the garbage collector) and not handed
+ * out again since: their last holder promised never to touch them. `tidy` never hands one back a
+ * second time (NOTE(tidy)): a later `takeStorage` may have given it to someone else.
+ */
+const returned = new WeakSet<FloatStorage>();
 
 const keyOf = (dtype: FloatDType, n: number) => `${dtype}:${n}`;
 
@@ -43,10 +52,14 @@ export function takeStorage(dtype: FloatDType, n: number): FloatStorage {
   if (s) {
     pooled.delete(s);
     heldBytes -= s.byteLength;
-  } else
+    returned.delete(s);
+    hits++;
+  } else {
+    if (n * (dtype === 'float64' ? 8 : 4) >= POOL_MIN_BYTES) misses++;
     s =
       backend().uninitializedStorage?.(dtype, n) ??
       (dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
+  }
   // What tidy and dispose may hand back (NOTE(tidy-scope)).
   handedOut.add(s);
   current?.storages.push(s);
@@ -69,6 +82,7 @@ export function zeroedStorage(dtype: DType, n: number): Storage {
  * full.
  */
 export function releaseStorage(data: FloatStorage): void {
+  returned.add(data);
   const bytes = data.byteLength;
   if (bytes < POOL_MIN_BYTES || data.byteOffset !== 0 || bytes !== data.buffer.byteLength) return;
   if (pooled.has(data) || heldBytes + bytes > POOL_MAX_BYTES) return;
@@ -80,11 +94,44 @@ export function releaseStorage(data: FloatStorage): void {
   heldBytes += bytes;
 }
 
+/** What the storage pool holds (`storagePoolSize`). */
+export interface StoragePoolSize {
+  /** Arrays waiting to be taken again. */
+  arrays: number;
+  /** Their bytes in all. */
+  bytes: number;
+}
+
 /** What the pool holds: arrays and bytes (for tests and diagnostics). */
-export function storagePoolSize(): { arrays: number; bytes: number } {
+export function storagePoolSize(): StoragePoolSize {
   let arrays = 0;
   for (const list of free.values()) arrays += list.length;
   return { arrays, bytes: heldBytes };
+}
+
+/**
+ * Whether `data` was handed back (`releaseStorage`) and not handed out again since: whoever held
+ * it is done with it, and handing it back again could give it to two later tensors.
+ */
+export function wasReleased(data: FloatStorage): boolean {
+  return returned.has(data);
+}
+
+/** Counts of the storage pool's answers since the process started (`storagePoolStats`). */
+export interface StoragePoolStats {
+  /** Requests the pool answered with an array handed back earlier. */
+  hits: number;
+  /** Requests of a poolable size (64 KiB and up) it answered with a new array. */
+  misses: number;
+}
+
+/**
+ * How often `takeStorage` took an array from the pool (`hits`) or allocated one big enough to be
+ * pooled (`misses`) since the process started: a training step in `tidy` of the same shapes as
+ * the last should miss nothing (for tests and diagnostics).
+ */
+export function storagePoolStats(): StoragePoolStats {
+  return { hits, misses };
 }
 
 /** Whether `data` is in the pool now (for tests: a tensor someone holds must never be). */

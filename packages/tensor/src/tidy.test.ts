@@ -5,14 +5,14 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { noGrad } from './autograd/grad-mode';
 import { getBackend, listBackends, setBackend } from './backend/registry';
-import { randn, tensor } from './creation';
-import { DisposedError } from './errors';
+import { ones, randn, tensor } from './creation';
+import { ConfigError, DisposedError } from './errors';
 import { add, mul, tanh } from './ops/elementwise';
 import { linear } from './ops/linear';
-import { embedding } from './ops/nn';
+import { dropout, embedding } from './ops/nn';
 import { sum } from './ops/reduce';
 import { Generator } from './random';
-import { clearStoragePool, isPooled } from './storage-pool';
+import { clearStoragePool, isPooled, storagePoolStats, takeStorage } from './storage-pool';
 import type { Tensor } from './tensor';
 import { dispose, isDisposed, keep, tidy } from './tidy';
 
@@ -259,5 +259,110 @@ describe.each(listBackends())('[%s backend] dispose and tidy', (name) => {
     const grads = Object.values(p).map((t) => t.grad as Tensor);
     for (const g of grads) expect(isDisposed(g)).toBe(false);
     expect(grads.map(bits)).toEqual(plain);
+  });
+  /** One training step of `step`'s classifier: forward (dropout), backward, an SGD update by hand. */
+  const trainStep = (p: Params, seed: number, retainGraph = false, seen?: Tensor[]) => {
+    const g = new Generator(seed);
+    const h = dropout(step(p, ids(seed), seen), 0.3, { generator: g });
+    const loss = sum(tanh(h));
+    seen?.push(h, loss);
+    loss.backward(undefined, { retainGraph });
+    // An optimizer's step and zeroGrad (set to none): the gradients go back to the pool.
+    for (const t of Object.values(p)) {
+      const w = t.data as Float32Array;
+      const d = (t._peekGrad() as Tensor).data as Float32Array;
+      for (let k = 0; k < w.length; k++) w[k] -= 0.01 * d[k];
+      t._dropGrad();
+    }
+    return loss.item();
+  };
+  const trainable = () => {
+    const p = params(3);
+    for (const t of Object.values(p)) t.requiresGrad = true;
+    return p;
+  };
+
+  test('training: a step whose backward consumed its graph hands its storage back, the same bits', () => {
+    const plain = trainable();
+    const expected = [1, 2, 3, 4].map((s) => trainStep(plain, s));
+    const p = trainable();
+    const losses: number[] = [];
+    for (const [i, s] of [1, 2, 3, 4].entries()) {
+      const seen: Tensor[] = [];
+      const before = storagePoolStats();
+      losses.push(tidy(() => trainStep(p, s, false, seen)));
+      const after = storagePoolStats();
+      // Every step after the first takes all its storage from the pool: the last one's tidy
+      // handed back what its forward made (without tidy, only what the backward released goes back).
+      if (i > 0) expect(after.misses - before.misses, `step ${i}`).toBe(0);
+      expect(after.hits - before.hits).toBeGreaterThan(0);
+      for (const t of seen) {
+        expect(isDisposed(t)).toBe(true);
+        expect(() => t.toArray()).toThrow(DisposedError);
+      }
+    }
+    expect(losses).toEqual(expected);
+    for (const k of Object.keys(p) as (keyof Params)[]) expect(bits(p[k])).toEqual(bits(plain[k]));
+  });
+
+  test('training: a storage the backward handed back and an op took again is not handed back twice', () => {
+    const p = trainable();
+    tidy(() => trainStep(p, 1));
+    // Inside the next step, after its backward: an op's own arrays (a node's saved state, a
+    // cache) take what the pool holds, which includes storage of tensors this step made and the
+    // backward released. The tidy must not hand those back again: they are in use.
+    const held: Float32Array[] = [];
+    tidy(() => {
+      trainStep(p, 2);
+      for (const n of [B * H, B * I, H * I, V * I, 10 * H]) {
+        for (let i = 0; i < 16; i++) held.push(takeStorage('float32', n));
+      }
+    });
+    const mine = new Set(held.map((a) => a.buffer));
+    for (const a of held) expect(isPooled(a)).toBe(false);
+    // And no later tensor takes one of them.
+    tidy(() => trainStep(p, 3));
+    const x = randn([B, H]);
+    for (let i = 0; i < 8; i++) expect(mine.has(add(x, x).data.buffer)).toBe(false);
+  });
+
+  test('training: with retainGraph, or with no backward, a step hands no storage back', () => {
+    for (const backwardInside of [true, false]) {
+      const p = trainable();
+      clearStoragePool();
+      const storages = tidy(() => {
+        const made: Tensor[] = [];
+        if (backwardInside) trainStep(p, 1, true, made);
+        else made.push(sum(tanh(step(p, ids(1), made))));
+        return made.map((t) => t.data);
+      });
+      for (const s of storages) expect(isPooled(s as Float32Array), `backward ${backwardInside}`).toBe(false);
+    }
+  });
+
+  test('training: an output the backward did not reach cannot be backpropagated after the step', () => {
+    const p = trainable();
+    let side: Tensor | undefined;
+    tidy(() => {
+      const h = tanh(step(p, ids(1)));
+      side = mul(h, h); // hN-like: an output the loss does not read
+      sum(h).backward();
+      return sum(h).item();
+    });
+    const t = side as Tensor;
+    expect(isDisposed(t)).toBe(true);
+    // Its graph's saved tensors may be in the pool now: a ConfigError, never recycled numbers.
+    expect(() => t.backward(ones(t.shape))).toThrow(ConfigError);
+  });
+
+  test('training: a tensor kept with keep() on the spent graph keeps what the step made out of the pool', () => {
+    const p = trainable();
+    const storages = tidy(() => {
+      const made: Tensor[] = [];
+      trainStep(p, 1, false, made);
+      keep(made[0]);
+      return made.slice(1).map((t) => t.data);
+    });
+    for (const s of storages) expect(isPooled(s as Float32Array)).toBe(false);
   });
 });

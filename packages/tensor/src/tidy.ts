@@ -3,7 +3,7 @@ import type { FloatStorage, Storage } from './dtype';
 import { ConfigError, DisposedError, formatShape } from './errors';
 import { dropPending, pendingOf } from './pending';
 import { enterScope, inputs, kept, pooled, type Scope, viewed } from './scope';
-import { releaseStorage } from './storage-pool';
+import { releaseStorage, wasReleased } from './storage-pool';
 import { Tensor } from './tensor';
 
 // NOTE(tidy): tensors are garbage-collected, but their typed arrays are external memory to V8,
@@ -21,11 +21,20 @@ import { Tensor } from './tensor';
 //   (parameters: TF.js's variables, which no tidy disposes), and so is the gradient of every
 //   parameter a backward inside fn reached. When the result carries an autograd graph (a loss to
 //   call backward on), nothing is disposed: the graph's backward may read any tensor made while
-//   it was recorded, and its saved buffers go back to the pool after backward anyway. When a
-//   graph was recorded and not returned, the tensors are disposed but no storage is handed back
-//   (a node's release after backward may have handed it back already). Otherwise (inference,
-//   noGrad) a storage made inside goes back unless a kept tensor shares its buffer. A kept
-//   tensor that is pending finishes first: its pending work may read the tensors disposed here.
+//   it was recorded, and its saved buffers go back to the pool after backward anyway. A graph
+//   recorded inside and spent there (a training step: forward, `backward()` without retainGraph,
+//   the optimizer's step) is as good as none: its nodes are marked released (a backward from a
+//   disposed output, hN with an explicit gradient, throws instead of reading recycled storage),
+//   and storage goes back as for inference. A graph recorded and not spent (no backward, a
+//   backward that retained it, or a kept tensor on it) keeps its storage: the tensors are disposed
+//   and nothing goes back. Otherwise (inference, noGrad) a storage made inside goes back unless a
+//   kept tensor shares its buffer. Exactly once: only a storage fn took once and no one handed
+//   back since (`wasReleased`: a node's release, the engine's recycling, zeroGrad). One handed
+//   back inside may have gone to another holder since, perhaps an op's own array that no tensor
+//   shows (a dropout mask, a recurrence's scratch): handing it back again would give one buffer
+//   to two later tensors. A kept tensor that is pending finishes first: its pending work may read
+//   the tensors disposed here. What outlives a step is never fn's storage: parameters and their
+//   `.grad`s are kept, the optimizers' state is their own arrays, caches are `keep`'s.
 
 /** What `tidy`'s function may return: anything; the tensors in its arrays and objects are kept. */
 export type TensorContainer = unknown;
@@ -103,8 +112,11 @@ export function dispose(t: Tensor | readonly Tensor[]): void {
  *
  * Autograd: a result that carries a graph (a loss to call `backward` on) keeps every tensor (the
  * backward may read any of them); a `backward` run inside `fn` keeps the gradients it gave the
- * parameters. A tensor made inside and kept elsewhere (a cache, optimizer state) must be exempted
- * with `keep`, else reading it later throws DisposedError.
+ * parameters. A whole training step in `tidy` (forward, `backward()`, the optimizer's step) hands
+ * its storage back like an inference step: the next step allocates nothing new. A graph recorded
+ * inside that no backward spent (none ran, or one with `retainGraph`) keeps its storage out of
+ * the pool. A tensor made inside and kept elsewhere (a cache) must be exempted with `keep`, else
+ * reading it later throws DisposedError.
  *
  * @example
  * ```ts
@@ -112,6 +124,14 @@ export function dispose(t: Tensor | readonly Tensor[]): void {
  *   const predicted = tidy(() => noGrad(() => argmax(model.forward(batch), 1)));
  *   use(predicted.toArray());
  * }
+ * // A training step: the loss as a number; parameters, their gradients and Adam's state stay.
+ * const loss = tidy(() => {
+ *   opt.zeroGrad();
+ *   const l = crossEntropy(model.forward(x), y);
+ *   l.backward();
+ *   opt.step();
+ *   return l.item();
+ * });
  * ```
  */
 export function tidy<T>(fn: () => T): T {
@@ -152,8 +172,16 @@ function end(scope: Scope, result: unknown, outer: Scope | null): void {
   const keep = new Set<Tensor>();
   collect(result, keep, new Set());
   let graph = false;
+  let freed = false;
+  let retained = false;
   let returned = false;
-  for (const t of scope.tensors) graph ||= t._node !== null;
+  for (const t of scope.tensors) {
+    const node = t._node;
+    if (node === null) continue;
+    graph = true;
+    freed ||= node.backwardRan === 'freed';
+    retained ||= node.backwardRan === 'retained';
+  }
   for (const t of keep) returned ||= t._node !== null;
   if (returned) {
     // A graph to backward through: everything stays (NOTE(tidy)), and belongs to the outer scope.
@@ -177,23 +205,38 @@ function end(scope: Scope, result: unknown, outer: Scope | null): void {
   }
   // Parameters (leaves that require grad) are TF.js's variables: no tidy disposes them.
   for (const t of scope.tensors) if (kept.has(t) || (t._node === null && t.requiresGrad)) keep.add(t);
+  // A graph recorded here goes only when a backward that did not retain it ran through it, none
+  // that retained it did, and nothing kept can reach it: no one can backward through it again.
+  let spent = freed && !retained;
+  if (spent) for (const t of keep) spent &&= t._node === null;
+  const handBack = !graph || spent;
   const buffers = new Set<ArrayBufferLike>();
   for (const t of keep) {
     // Pending work may read tensors disposed below: it runs now (NOTE(pending-data)).
     if (pendingOf(t) && !disposed.has(t)) void t.data;
     if (!disposed.has(t)) buffers.add(t.data.buffer);
   }
-  const born = new Set(scope.storages);
+  // How often fn took each storage: twice means it was handed back and taken again in between,
+  // perhaps by an op's own array (a node's saved state) that no tensor here shows.
+  const born = new Map<Storage, number>();
+  for (const s of scope.storages) born.set(s, (born.get(s) ?? 0) + 1);
   const free = new Set<FloatStorage>();
   for (const t of scope.tensors) {
     if (keep.has(t) || disposed.has(t)) continue;
     const s = storageOf(t);
     markDisposed(t);
-    if (!graph && born.has(s) && !buffers.has(s.buffer) && isFloat(s)) free.add(s);
+    // Only storage fn took once and nobody handed back since (a node's release, the engine's
+    // recycling, zeroGrad): a storage handed back may have gone to another holder, never twice.
+    if (handBack && born.get(s) === 1 && isFloat(s) && !wasReleased(s) && !buffers.has(s.buffer)) free.add(s);
+  }
+  if (graph && spent) {
+    // Its saved state may be in the pool now: a backward from a disposed output (hN, which the
+    // loss did not read, passed an explicit gradient) throws instead of reading it.
+    for (const t of scope.tensors) if (t._node && !keep.has(t)) t._node.released = true;
   }
   for (const s of free) releaseStorage(s);
   if (outer) {
     for (const t of scope.tensors) if (keep.has(t)) outer.tensors.push(t);
-    for (const s of born) if (!free.has(s as FloatStorage)) outer.storages.push(s);
+    for (const s of scope.storages) if (!free.has(s as FloatStorage)) outer.storages.push(s);
   }
 }

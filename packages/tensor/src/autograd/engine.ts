@@ -120,6 +120,7 @@ function propagate(root: Tensor, seed: Tensor, retainGraph: boolean): void {
     }
     const needs = node.inputs.map((t) => t.requiresGrad);
     const inputGrads = node.backward(grads, needs);
+    node.backwardRan = retainGraph ? 'retained' : 'freed';
     if (!retainGraph && node.release) {
       node.released = true;
       node.release();

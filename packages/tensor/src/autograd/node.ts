@@ -33,6 +33,12 @@ export class Node {
   release: (() => void) | null = null;
   /** Whether `release` has run: the saved state is gone. */
   released = false;
+  /**
+   * The last backward that ran this node's: 'freed' (no `retainGraph`: the graph through it is
+   * spent, and `tidy` may hand back the storage of what it recorded, NOTE(tidy)), 'retained', or
+   * null when none has.
+   */
+  backwardRan: 'freed' | 'retained' | null = null;
 
   constructor(
     readonly op: string,

@@ -47,9 +47,16 @@ export function setTrainingReverseDeferral(on: boolean): boolean {
   return was;
 }
 
-/** A float32 tensor's own copy (null stays null): what a deferred direction reads later. */
+/**
+ * A float32 tensor's own copy (null stays null): what a deferred direction reads later. From the
+ * storage pool: a step in `tidy` hands it back once the step is over (NOTE(tidy)), and the next
+ * step's copy takes it (W1: a 2 MB W_ih and a 1 MB W_hh copy a step).
+ */
 export function own<V extends Tensor | null>(t: V): V {
-  return (t ? new Tensor((t.data as Float32Array).slice(), t.shape, t.dtype) : t) as V;
+  if (!t) return t;
+  const copy = takeStorage('float32', t.numel);
+  copy.set(t.data as Float32Array);
+  return new Tensor(copy, t.shape, t.dtype) as V;
 }
 
 /** The first element of `data` in [start, end) that is not exactly zero (+0, −0), or −1. */

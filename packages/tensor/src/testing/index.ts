@@ -9,3 +9,5 @@ export { gradcheck } from './gradcheck';
 export { leaf } from './leaf';
 export type { CaseBounds, FuzzSettings } from './fuzz';
 export { checkCase, checkCaseAsync, fuzzSettings } from './fuzz';
+export type { StoragePoolSize, StoragePoolStats } from '../storage-pool';
+export { clearStoragePool, isPooled, storagePoolSize, storagePoolStats } from '../storage-pool';
