@@ -259,7 +259,7 @@ const out = [
     .join(' ')})${ort ? `, onnxruntime-node ${ort.version} (2 threads)` : ''}`,
   `Backends: ${backends.map((b) => `${b.backend} (isa ${b.isa}, ${b.threads} thread${b.threads === 1 ? '' : 's'})`).join(', ')}`,
   `Load average (1, 5, 15 min): ${loadBefore.join(' ')} before, ${loadAfter.join(' ')} after`,
-  `Protocol: rounds: ${ARGS.rounds}; each round runs, per workload, PyTorch 2 threads, seqlab on each backend, PyTorch 1 thread${ort ? ', ONNX Runtime' : ''}, one process each; ${ARGS.warmup} warm-up + ${ARGS.steps} timed steps per process. Times: median over rounds of each process's median (ms). Ratios: seqlab / other per round, median (min–max) over rounds.`,
+  `Protocol: rounds: ${ARGS.rounds}; each round runs, per workload, PyTorch 2 threads, seqlab on each backend, PyTorch 1 thread${ort ? ', ONNX Runtime' : ''}, one process each; ${ARGS.warmup} warm-up + ${ARGS.steps} timed steps per process. Times: median over rounds of each process's median (ms); seqlab p90: the median over rounds of each process's 90th percentile step. Ratios: seqlab / other per round, median (min–max) over rounds.`,
   '',
   formatCompareTable(rows),
   '',
