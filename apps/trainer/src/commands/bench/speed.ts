@@ -109,10 +109,7 @@ export function percentile(values: readonly number[], q: number): number {
 export function summarizeSteps(
   times: readonly number[],
   tokens: number,
-): Pick<
-  SpeedRecord,
-  'median_ms' | 'min_ms' | 'max_ms' | 'p10_ms' | 'p90_ms' | 'times_ms' | 'tokens_per_s'
-> {
+): Pick<SpeedRecord, 'median_ms' | 'min_ms' | 'max_ms' | 'p10_ms' | 'p90_ms' | 'times_ms' | 'tokens_per_s'> {
   const med = median(times);
   return {
     median_ms: round(med, 3),
