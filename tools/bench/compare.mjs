@@ -34,6 +34,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { flagOf, listOf } from './args.mjs';
+import { ORT_WORKLOADS, planRound } from './compare-plan.mjs';
 import { formatCompareTable, parseJsonLines, summarize } from './compare-table.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -107,7 +108,6 @@ for (const [name, value] of [
 const modes = ['train', 'infer'].filter((m) => ARGS.modes.includes(m));
 if (modes.length === 0 || modes.length !== new Set(ARGS.modes).size)
   fail(`--modes: expected train, infer or both, got ${ARGS.modes.join(',')}`);
-const warmupOf = (mode) => (mode === 'infer' ? ARGS.inferWarmup : ARGS.warmup);
 if (!existsSync(TORCH_BENCH))
   skip(
     `no ${TORCH_BENCH}: the shared benchmark anchors are not beside the repository (pass --shared DIR or set SEQLAB_SHARED)`,
@@ -137,7 +137,7 @@ const notes = available.optional.map((n) => `optional backend package ${n.packag
 
 // ONNX Runtime: onnxruntime-node from --ort-modules, NODE_PATH or the repository, and the W1/W2
 // models exported by torch_bench.py --export-onnx.
-const ortWorkloads = ARGS.workloads.filter((w) => w === 'W1' || w === 'W2');
+const ortWorkloads = ARGS.workloads.filter((w) => ORT_WORKLOADS.includes(w));
 let ort = null;
 if (!ARGS.ort) notes.push('ONNX Runtime: not run (--no-ort)');
 else if (!ARGS.modes.includes('infer') || ortWorkloads.length === 0)
@@ -224,45 +224,47 @@ const RSS_WRAPPER = [
   "print(json.dumps({'rss_probe': True, 'peak_rss_mb': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}), flush=True)",
 ].join('\n');
 
-// One process per mode: its own warm-up, and inference not after training in the same process.
-function torch(column, round, workload, threads, mode) {
-  const common = [
-    '--threads',
-    String(threads),
-    '--steps',
-    String(ARGS.steps),
-    '--warmup',
-    String(warmupOf(mode)),
-    '--only',
-    mode,
-  ];
+// One process per mode (planRound): its own warm-up, and inference not after training.
+function torch(round, workload, { column, threads, mode, steps, warmup }) {
+  const common = ['--threads', String(threads), '--steps', String(steps), '--warmup', String(warmup)];
+  common.push('--only', mode);
   const args =
     workload === 'W1-packed'
       ? [TORCH_PACKED, ...common, '--max-len', ARGS.maxLen]
       : [TORCH_BENCH, ...common, '--workloads', workload];
   run(column, round, ARGS.python, ['-c', RSS_WRAPPER, ...args], TORCH_ENV);
 }
-function seqlab(round, workload, backend, mode) {
+function seqlab(round, workload, { column, backend, mode, steps, warmup }) {
   const args = [CLI, 'bench', 'speed', '--json', '--backend', backend, '--workload', workload];
-  args.push('--mode', mode, '--steps', String(ARGS.steps), '--warmup', String(warmupOf(mode)));
+  args.push('--mode', mode, '--steps', String(steps), '--warmup', String(warmup));
   if (workload === 'W1-packed') args.push('--max-len', ARGS.maxLen);
-  run(`seqlab:${backend}`, round, process.execPath, args);
+  run(column, round, process.execPath, args);
+}
+function onnxRuntime(round, workload, { column, threads, steps, warmup }) {
+  const args = [ORT_BENCH, '--dir', ort.dir, '--threads', String(threads), '--workloads', workload];
+  args.push('--steps', String(steps), '--warmup', String(warmup));
+  run(column, round, process.execPath, args, { NODE_PATH: ort.modules });
 }
 
 const command = `pnpm bench:compare ${argv.join(' ')}`.trim();
 log(`${command}: ${ARGS.rounds} rounds × ${ARGS.workloads.join(', ')}; load ${loadBefore.join(' ')}`);
 for (let round = 1; round <= ARGS.rounds; round++) {
   for (const workload of ARGS.workloads) {
-    for (const mode of modes) {
-      log(`round ${round}/${ARGS.rounds}, ${workload} ${mode}`);
-      torch('torch-2', round, workload, 2, mode);
-      for (const b of backends) seqlab(round, workload, b.backend, mode);
-      torch('torch-1', round, workload, 1, mode);
-      if (mode === 'infer' && ort && ortWorkloads.includes(workload)) {
-        const args = [ORT_BENCH, '--dir', ort.dir, '--threads', '2', '--workloads', workload];
-        args.push('--steps', String(ARGS.steps), '--warmup', String(ARGS.inferWarmup));
-        run('ort', round, process.execPath, args, { NODE_PATH: ort.modules });
-      }
+    const plan = planRound({
+      workload,
+      modes,
+      backends: backends.map((b) => b.backend),
+      steps: ARGS.steps,
+      warmup: ARGS.warmup,
+      inferWarmup: ARGS.inferWarmup,
+      ort: ort !== null,
+    });
+    for (const p of plan) {
+      if (p === plan.find((q) => q.mode === p.mode))
+        log(`round ${round}/${ARGS.rounds}, ${workload} ${p.mode}`);
+      if (p.column === 'ort') onnxRuntime(round, workload, p);
+      else if (p.backend) seqlab(round, workload, p);
+      else torch(round, workload, p);
     }
   }
 }
