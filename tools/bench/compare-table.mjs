@@ -58,6 +58,9 @@ export function summarize(measurements) {
               pairs: ratios.length,
             };
       };
+      // The slow-step share: the median over rounds of each process's 90th percentile (records
+      // of `seqlab bench speed` before it reported p90_ms have none).
+      const p90s = [...ours.values()].map((r) => r.p90_ms).filter((x) => typeof x === 'number');
       const peak = (col) => {
         const byRound = g.cols.get(col);
         const values = byRound
@@ -74,6 +77,7 @@ export function summarize(measurements) {
         threads: last.threads ?? 1,
         rounds: ours.size,
         seqlab_ms: timeOf(column),
+        seqlab_p90_ms: p90s.length > 0 ? median(p90s) : null,
         torch2_ms: timeOf('torch-2'),
         torch1_ms: timeOf('torch-1'),
         ort_ms: timeOf('ort'),
@@ -108,6 +112,7 @@ export function formatCompareTable(rows) {
     'mode',
     'seqlab backend (isa, threads)',
     'seqlab ms',
+    'seqlab p90 ms',
     'PyTorch best ms (2 thr)',
     'PyTorch 1 thr ms',
     'seqlab / PyTorch best',
@@ -122,6 +127,7 @@ export function formatCompareTable(rows) {
     r.mode,
     `${r.backend} (${r.isa}, ${r.threads})`,
     ms(r.seqlab_ms),
+    ms(r.seqlab_p90_ms),
     ms(r.torch2_ms),
     ms(r.torch1_ms),
     ratio(r.vs_torch2),

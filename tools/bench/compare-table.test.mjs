@@ -28,10 +28,10 @@ const ours = (workload, mode, median_ms, extra = {}) => ({
 
 const TWO_ROUNDS = [
   { round: 1, column: 'torch-2', record: torch('W1', 'train', 200, { peak_rss_mb: 350 }) },
-  { round: 1, column: 'seqlab:wasm', record: ours('W1', 'train', 900) },
+  { round: 1, column: 'seqlab:wasm', record: ours('W1', 'train', 900, { p90_ms: 1000 }) },
   { round: 1, column: 'torch-1', record: torch('W1', 'train', 400) },
   { round: 2, column: 'torch-2', record: torch('W1', 'train', 300, { peak_rss_mb: 360 }) },
-  { round: 2, column: 'seqlab:wasm', record: ours('W1', 'train', 1200, { peak_rss_mb: 420 }) },
+  { round: 2, column: 'seqlab:wasm', record: ours('W1', 'train', 1200, { peak_rss_mb: 420, p90_ms: 1500 }) },
   { round: 2, column: 'torch-1', record: torch('W1', 'train', 500) },
   { round: 1, column: 'seqlab:wasm', record: ours('W1', 'infer', 300) },
   { round: 1, column: 'torch-2', record: torch('W1', 'infer', 60) },
@@ -56,6 +56,7 @@ describe('summarize', () => {
       threads: 1,
       rounds: 2,
       seqlab_ms: 1050,
+      seqlab_p90_ms: 1250,
       torch2_ms: 250,
       torch1_ms: 450,
       ort_ms: null,
@@ -69,6 +70,8 @@ describe('summarize', () => {
     expect(infer).toMatchObject({
       mode: 'infer',
       seqlab_ms: 300,
+      // a record without p90_ms (an older seqlab) leaves the column empty
+      seqlab_p90_ms: null,
       torch2_ms: 60,
       torch1_ms: null,
       ort_ms: 20,
@@ -113,16 +116,16 @@ describe('formatCompareTable', () => {
     const lines = formatCompareTable(summarize(TWO_ROUNDS)).split('\n');
     expect(lines).toHaveLength(4);
     expect(lines[0]).toBe(
-      '| workload | T | mode | seqlab backend (isa, threads) | seqlab ms | PyTorch best ms (2 thr) | PyTorch 1 thr ms | seqlab / PyTorch best | seqlab / PyTorch 1 thr | ORT ms | seqlab / ORT | peak RSS MB seqlab / PyTorch |',
+      '| workload | T | mode | seqlab backend (isa, threads) | seqlab ms | seqlab p90 ms | PyTorch best ms (2 thr) | PyTorch 1 thr ms | seqlab / PyTorch best | seqlab / PyTorch 1 thr | ORT ms | seqlab / ORT | peak RSS MB seqlab / PyTorch |',
     );
     expect(lines[1]).toBe(
-      '| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     );
     expect(lines[2]).toBe(
-      '| W1 | 50 | train | wasm (wasm-simd128, 1) | 1,050.0 | 250.0 | 450.0 | 4.25× (4.00–4.50) | 2.33× (2.25–2.40) | – | – | 420 / 360 |',
+      '| W1 | 50 | train | wasm (wasm-simd128, 1) | 1,050.0 | 1,250.0 | 250.0 | 450.0 | 4.25× (4.00–4.50) | 2.33× (2.25–2.40) | – | – | 420 / 360 |',
     );
     expect(lines[3]).toBe(
-      '| W1 | 50 | infer | wasm (wasm-simd128, 1) | 300.0 | 60.0 | – | 5.00× | – | 20.0 | 15.00× | 400 / – |',
+      '| W1 | 50 | infer | wasm (wasm-simd128, 1) | 300.0 | – | 60.0 | – | 5.00× | – | 20.0 | 15.00× | 400 / – |',
     );
   });
 });

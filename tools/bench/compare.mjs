@@ -8,10 +8,18 @@
 // (../shared/bench/anchors/ort_bench.mjs, W1/W2 inference) when onnxruntime-node can be loaded.
 // W1-packed runs tools/bench/torch_packed.py instead of torch_bench.py. Several rounds (A B A B);
 // the table gives medians over rounds and the median (and range) of the per-round ratios
-// seqlab / PyTorch, with the load average before and after. Every process runs one workload, so
-// its peak RSS is that workload's.
+// seqlab / PyTorch, with the load average before and after. Every process runs one workload and
+// one mode (training, then inference in a fresh process), so its peak RSS is that workload's.
 //
-//   pnpm build && pnpm bench:compare [--rounds 3] [--steps 10] [--warmup 3] [--workloads W1,W2,W3,W1-packed]
+// Warm-up: every side gets the same untimed steps, `--warmup` (3) before training's timed steps and
+// `--infer-warmup` (50) before inference's. An inference step takes milliseconds, and in its first
+// tens of steps Node's V8 compiles the step's JavaScript (and the module loader's) on background
+// threads, which on 2 cores take the second core from the native backend's pool worker
+// (tools/bench/PROFILE.md, "W2 inference in bench:compare"); 50 steps cost ONNX Runtime and PyTorch
+// a fraction of a second as well.
+//
+//   pnpm build && pnpm bench:compare [--rounds 3] [--steps 10] [--warmup 3] [--infer-warmup 50]
+//     [--workloads W1,W2,W3,W1-packed]
 //     [--modes train,infer] [--backends wasm,js] [--max-len 25,50,100,200] [--shared ../shared]
 //     [--python /usr/bin/python3] [--ort-modules DIR] [--no-ort] [--jsonl FILE]
 //   pnpm bench:compare --from-jsonl FILE      # the table of the records a run kept with --jsonl
@@ -26,6 +34,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { flagOf, listOf } from './args.mjs';
+import { ORT_WORKLOADS, planRound } from './compare-plan.mjs';
 import { formatCompareTable, parseJsonLines, summarize } from './compare-table.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -39,6 +48,7 @@ const ARGS = {
   rounds: Number(flag('rounds', '3')),
   steps: Number(flag('steps', '10')),
   warmup: Number(flag('warmup', '3')),
+  inferWarmup: Number(flag('infer-warmup', '50')),
   workloads: list(flag('workloads', 'W1,W2,W3,W1-packed')),
   modes: list(flag('modes', 'train,infer')),
   backends: flag('backends', null),
@@ -90,6 +100,14 @@ if (!Number.isInteger(ARGS.rounds) || ARGS.rounds < 1)
   fail(`--rounds: expected an integer ≥ 1, got ${ARGS.rounds}`);
 if (!Number.isInteger(ARGS.steps) || ARGS.steps < 1)
   fail(`--steps: expected an integer ≥ 1, got ${ARGS.steps}`);
+for (const [name, value] of [
+  ['warmup', ARGS.warmup],
+  ['infer-warmup', ARGS.inferWarmup],
+])
+  if (!Number.isInteger(value) || value < 0) fail(`--${name}: expected an integer ≥ 0, got ${value}`);
+const modes = ['train', 'infer'].filter((m) => ARGS.modes.includes(m));
+if (modes.length === 0 || modes.length !== new Set(ARGS.modes).size)
+  fail(`--modes: expected train, infer or both, got ${ARGS.modes.join(',')}`);
 if (!existsSync(TORCH_BENCH))
   skip(
     `no ${TORCH_BENCH}: the shared benchmark anchors are not beside the repository (pass --shared DIR or set SEQLAB_SHARED)`,
@@ -119,7 +137,7 @@ const notes = available.optional.map((n) => `optional backend package ${n.packag
 
 // ONNX Runtime: onnxruntime-node from --ort-modules, NODE_PATH or the repository, and the W1/W2
 // models exported by torch_bench.py --export-onnx.
-const ortWorkloads = ARGS.workloads.filter((w) => w === 'W1' || w === 'W2');
+const ortWorkloads = ARGS.workloads.filter((w) => ORT_WORKLOADS.includes(w));
 let ort = null;
 if (!ARGS.ort) notes.push('ONNX Runtime: not run (--no-ort)');
 else if (!ARGS.modes.includes('infer') || ortWorkloads.length === 0)
@@ -206,41 +224,47 @@ const RSS_WRAPPER = [
   "print(json.dumps({'rss_probe': True, 'peak_rss_mb': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}), flush=True)",
 ].join('\n');
 
-const only = ARGS.modes.length === 1 ? ARGS.modes[0] : 'all';
-function torch(column, round, workload, threads) {
-  const common = [
-    '--threads',
-    String(threads),
-    '--steps',
-    String(ARGS.steps),
-    '--warmup',
-    String(ARGS.warmup),
-  ];
+// One process per mode (planRound): its own warm-up, and inference not after training.
+function torch(round, workload, { column, threads, mode, steps, warmup }) {
+  const common = ['--threads', String(threads), '--steps', String(steps), '--warmup', String(warmup)];
+  common.push('--only', mode);
   const args =
     workload === 'W1-packed'
-      ? [TORCH_PACKED, ...common, '--only', only, '--max-len', ARGS.maxLen]
-      : [TORCH_BENCH, ...common, '--workloads', workload, '--only', only === 'all' ? 'all' : only];
+      ? [TORCH_PACKED, ...common, '--max-len', ARGS.maxLen]
+      : [TORCH_BENCH, ...common, '--workloads', workload];
   run(column, round, ARGS.python, ['-c', RSS_WRAPPER, ...args], TORCH_ENV);
 }
-function seqlab(round, workload, backend) {
+function seqlab(round, workload, { column, backend, mode, steps, warmup }) {
   const args = [CLI, 'bench', 'speed', '--json', '--backend', backend, '--workload', workload];
-  args.push('--mode', ARGS.modes.join(','), '--steps', String(ARGS.steps), '--warmup', String(ARGS.warmup));
+  args.push('--mode', mode, '--steps', String(steps), '--warmup', String(warmup));
   if (workload === 'W1-packed') args.push('--max-len', ARGS.maxLen);
-  run(`seqlab:${backend}`, round, process.execPath, args);
+  run(column, round, process.execPath, args);
+}
+function onnxRuntime(round, workload, { column, threads, steps, warmup }) {
+  const args = [ORT_BENCH, '--dir', ort.dir, '--threads', String(threads), '--workloads', workload];
+  args.push('--steps', String(steps), '--warmup', String(warmup));
+  run(column, round, process.execPath, args, { NODE_PATH: ort.modules });
 }
 
 const command = `pnpm bench:compare ${argv.join(' ')}`.trim();
 log(`${command}: ${ARGS.rounds} rounds × ${ARGS.workloads.join(', ')}; load ${loadBefore.join(' ')}`);
 for (let round = 1; round <= ARGS.rounds; round++) {
   for (const workload of ARGS.workloads) {
-    log(`round ${round}/${ARGS.rounds}, ${workload}`);
-    torch('torch-2', round, workload, 2);
-    for (const b of backends) seqlab(round, workload, b.backend);
-    torch('torch-1', round, workload, 1);
-    if (ort && ortWorkloads.includes(workload)) {
-      const args = [ORT_BENCH, '--dir', ort.dir, '--threads', '2', '--workloads', workload];
-      args.push('--steps', String(ARGS.steps), '--warmup', String(ARGS.warmup));
-      run('ort', round, process.execPath, args, { NODE_PATH: ort.modules });
+    const plan = planRound({
+      workload,
+      modes,
+      backends: backends.map((b) => b.backend),
+      steps: ARGS.steps,
+      warmup: ARGS.warmup,
+      inferWarmup: ARGS.inferWarmup,
+      ort: ort !== null,
+    });
+    for (const p of plan) {
+      if (p === plan.find((q) => q.mode === p.mode))
+        log(`round ${round}/${ARGS.rounds}, ${workload} ${p.mode}`);
+      if (p.column === 'ort') onnxRuntime(round, workload, p);
+      else if (p.backend) seqlab(round, workload, p);
+      else torch(round, workload, p);
     }
   }
 }
@@ -259,7 +283,7 @@ const out = [
     .join(' ')})${ort ? `, onnxruntime-node ${ort.version} (2 threads)` : ''}`,
   `Backends: ${backends.map((b) => `${b.backend} (isa ${b.isa}, ${b.threads} thread${b.threads === 1 ? '' : 's'})`).join(', ')}`,
   `Load average (1, 5, 15 min): ${loadBefore.join(' ')} before, ${loadAfter.join(' ')} after`,
-  `Protocol: rounds: ${ARGS.rounds}; each round runs, per workload, PyTorch 2 threads, seqlab on each backend, PyTorch 1 thread${ort ? ', ONNX Runtime' : ''}, one process each; ${ARGS.warmup} warm-up + ${ARGS.steps} timed steps per process. Times: median over rounds of each process's median (ms). Ratios: seqlab / other per round, median (min–max) over rounds.`,
+  `Protocol: rounds: ${ARGS.rounds}; each round runs, per workload, PyTorch 2 threads, seqlab on each backend, PyTorch 1 thread${ort ? ', ONNX Runtime' : ''}, one process each per mode; every side ${ARGS.warmup} warm-up steps before training's ${ARGS.steps} timed steps, ${ARGS.inferWarmup} before inference's. Times: median over rounds of each process's median (ms); seqlab p90: the median over rounds of each process's 90th percentile step. Ratios: seqlab / other per round, median (min–max) over rounds.`,
   '',
   formatCompareTable(rows),
   '',

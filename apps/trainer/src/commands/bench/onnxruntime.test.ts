@@ -29,6 +29,9 @@ describe('bench speed --engine onnxruntime', () => {
       expect(r.params).toBe(b[i]?.params);
       expect(Math.abs((r.logits_sum as number) - (b[i]?.logits_sum as number))).toBeLessThan(1e-3);
       expect(r.median_ms).toBeGreaterThan(0);
+      // one timed step: every statistic is that step
+      expect(r.times_ms).toEqual([r.median_ms]);
+      expect([r.min_ms, r.p10_ms, r.p90_ms, r.max_ms]).toEqual(Array(4).fill(r.median_ms));
     });
   });
 

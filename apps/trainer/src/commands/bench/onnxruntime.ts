@@ -1,7 +1,7 @@
 import { loadavg } from 'node:os';
 import { addEmbedding, addLinear, addRecurrent, OnnxGraph } from '@seqlab/onnx';
 import { ConfigError, manualSeed, noGrad } from '@seqlab/tensor';
-import { makeBatch, median, peakRssMb, type SpeedOptions, type SpeedRecord } from './speed';
+import { makeBatch, peakRssMb, type SpeedOptions, type SpeedRecord, summarizeSteps } from './speed';
 import { SeqClassifier, type Workload } from './workloads';
 
 /** The parts of onnxruntime-node this file uses. */
@@ -96,7 +96,6 @@ export async function benchOnnxRuntime(
         `a difference of ${worst}`,
       );
     }
-    const med = median(times);
     const r = (x: number, d: number) => Number(x.toFixed(d));
     return {
       system: 'seqlab',
@@ -109,10 +108,7 @@ export async function benchOnnxRuntime(
       mode: 'infer',
       steps: times.length,
       warmup: options.warmup,
-      median_ms: r(med, 3),
-      min_ms: r(Math.min(...times), 3),
-      max_ms: r(Math.max(...times), 3),
-      tokens_per_s: r((w.batch * w.seq) / (med / 1e3), 1),
+      ...summarizeSteps(times, w.batch * w.seq),
       logits_sum: r(
         Array.from(logits as Float32Array).reduce((a, b) => a + b, 0),
         5,

@@ -5,7 +5,7 @@ import { backendInfo } from './backends';
 import { type BenchIO, benchSpeedCommand, speedTable } from './index';
 import { parseFlags, SpeedFlagsSchema } from './options';
 import { makePackedBatch, PACKED_WORKLOADS } from './packed';
-import { benchWorkload, makeBatch, median, type SpeedRecord } from './speed';
+import { benchWorkload, makeBatch, median, percentile, type SpeedRecord, summarizeSteps } from './speed';
 import { WORKLOADS, type Workload } from './workloads';
 
 /** A W1-shaped workload (2-layer bidirectional LSTM with dropout), small enough for a unit test. */
@@ -32,6 +32,9 @@ const FIELDS = [
   'median_ms',
   'min_ms',
   'max_ms',
+  'p10_ms',
+  'p90_ms',
+  'times_ms',
   'tokens_per_s',
   'loadavg_1m',
   'threads',
@@ -55,8 +58,15 @@ describe('benchWorkload', () => {
       // maxRSS of this process: at least the heap it holds, and never more than the machine has
       expect(r.peak_rss_mb).toBeGreaterThanOrEqual(process.memoryUsage().heapUsed / 2 ** 20 / 2);
       expect(r.peak_rss_mb).toBeLessThan(totalmem() / 2 ** 20);
-      expect(r.min_ms).toBeLessThanOrEqual(r.median_ms);
-      expect(r.median_ms).toBeLessThanOrEqual(r.max_ms);
+      expect(r.min_ms).toBeLessThanOrEqual(r.p10_ms);
+      expect(r.p10_ms).toBeLessThanOrEqual(r.median_ms);
+      expect(r.median_ms).toBeLessThanOrEqual(r.p90_ms);
+      expect(r.p90_ms).toBeLessThanOrEqual(r.max_ms);
+      // every timed step (not the warm-up), in order; the statistics are of these
+      expect(r.times_ms).toHaveLength(5);
+      expect(Math.min(...r.times_ms)).toBe(r.min_ms);
+      expect(Math.max(...r.times_ms)).toBe(r.max_ms);
+      expect(r.median_ms).toBeCloseTo(median(r.times_ms), 2);
       // tokens_per_s comes from the unrounded median; median_ms is rounded to 3 decimals, so the
       // tokens over the rounded median's ± 0.0005 ms bound it (± 0.05 for its own rounding).
       const tokensAt = (ms: number) => (4 * 6) / (ms / 1000);
@@ -91,6 +101,36 @@ describe('benchWorkload', () => {
   it('takes the median as Python’s statistics.median', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+
+  it('takes percentiles as numpy.percentile (linear between the nearest ranks)', () => {
+    // numpy.percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [10, 50, 90]) = [1.9, 5.5, 9.1]
+    const ten = [10, 9, 8, 7, 6, 5, 4, 3, 2, 1];
+    expect(percentile(ten, 10)).toBeCloseTo(1.9, 12);
+    expect(percentile(ten, 50)).toBe(median(ten));
+    expect(percentile(ten, 90)).toBeCloseTo(9.1, 12);
+    expect(percentile(ten, 0)).toBe(1);
+    expect(percentile(ten, 100)).toBe(10);
+    expect(percentile([7], 90)).toBe(7);
+    expect(percentile([], 90)).toBeNaN();
+  });
+
+  it('summarizes steps with their slow share visible: p90 and the steps in order', () => {
+    // 20 steps at 4 ms, 4 of them (in the first half) at 8 ms: the median stays 4, p90 is 8
+    const times = Array.from({ length: 20 }, (_, i) => ([1, 3, 5, 8].includes(i) ? 8.00049 : 4.00012));
+    const s = summarizeSteps(times, 6400);
+    expect(s).toEqual({
+      median_ms: 4,
+      min_ms: 4,
+      max_ms: 8,
+      p10_ms: 4,
+      p90_ms: 8,
+      times_ms: times.map((t) => (t > 5 ? 8 : 4)),
+      tokens_per_s: Number((6400 / (4.00012 / 1e3)).toFixed(1)),
+    });
+    // 2 slow steps of 20: p90 interpolates between ranks 17 (4) and 18 (8)
+    const two = Array.from({ length: 20 }, (_, i) => (i < 2 ? 8 : 4));
+    expect(summarizeSteps(two, 1).p90_ms).toBeCloseTo(4 + 0.1 * 4, 12);
   });
 });
 
@@ -131,6 +171,9 @@ describe('seqlab bench speed', () => {
       median_ms: 1234.5678,
       min_ms: 1000,
       max_ms: 2000.25,
+      p10_ms: 1100,
+      p90_ms: 1900.5,
+      times_ms: [1000, 1100, 1234.5678, 1900.5, 2000.25],
       tokens_per_s: 1296.1,
       loadavg_1m: 1.5,
       threads: 1,
@@ -150,10 +193,10 @@ describe('seqlab bench speed', () => {
     const lines = speedTable([record, { ...record, mode: 'infer' }, packed]).split('\n');
     expect(lines).toHaveLength(4);
     expect(lines[0]).toMatch(
-      /^workload\s+mode\s+B x T\s+params\s+median ms\s+min–max ms\s+tokens\/s\s+backend\s+isa\s+threads\s+peak RSS MB\s+loadavg$/,
+      /^workload\s+mode\s+B x T\s+params\s+median ms\s+p10–p90 ms\s+min–max ms\s+tokens\/s\s+backend\s+isa\s+threads\s+peak RSS MB\s+loadavg$/,
     );
     expect(lines[1]).toMatch(
-      /^W1\s+train\s+32 x 50\s+3,648,514\s+1,234.6\s+1,000.0–2,000.3\s+1,296\s+js\s+js\s+1\s+812\s+1.5$/,
+      /^W1\s+train\s+32 x 50\s+3,648,514\s+1,234.6\s+1,100.0–1,900.5\s+1,000.0–2,000.3\s+1,296\s+js\s+js\s+1\s+812\s+1.5$/,
     );
     expect(lines[3]).toMatch(/^W1-packed\s+train\s+32 x 5–200\s+.*\s+native\s+avx512\s+2\s+812\s+1.5$/);
   });

@@ -46,6 +46,14 @@ export interface SpeedRecord {
   median_ms: number;
   min_ms: number;
   max_ms: number;
+  /**
+   * The 10th and 90th percentiles of the timed steps (linear interpolation between the two nearest
+   * ranks, as numpy's default `percentile`): p90 well above the median means a share of slow steps.
+   */
+  p10_ms: number;
+  p90_ms: number;
+  /** Every timed step, in the order it ran (ms, 3 decimals): where the slow steps fall. */
+  times_ms: number[];
   /** batch · seq / median. */
   tokens_per_s: number;
   /** Train: the loss of the first (warm-up) and last step, a sanity check that training ran. */
@@ -84,15 +92,32 @@ export function makeBatch(w: Workload, seed: number): { tokens: Tensor; labels: 
   return { tokens, labels };
 }
 
-function summarize(
+/**
+ * The q-th percentile (0 ≤ q ≤ 100) of `values`, interpolating linearly between the two nearest
+ * ranks as numpy's default `percentile` does: rank q/100 · (n - 1) of the sorted values.
+ */
+export function percentile(values: readonly number[], q: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  if (s.length === 0) return Number.NaN;
+  const rank = (q / 100) * (s.length - 1);
+  const lo = Math.floor(rank);
+  const hi = Math.min(lo + 1, s.length - 1);
+  return s[lo] + (s[hi] - s[lo]) * (rank - lo);
+}
+
+/** The step statistics of a record from its timed steps (ms) and the tokens of one step. */
+export function summarizeSteps(
   times: readonly number[],
   tokens: number,
-): Pick<SpeedRecord, 'median_ms' | 'min_ms' | 'max_ms' | 'tokens_per_s'> {
+): Pick<SpeedRecord, 'median_ms' | 'min_ms' | 'max_ms' | 'p10_ms' | 'p90_ms' | 'times_ms' | 'tokens_per_s'> {
   const med = median(times);
   return {
     median_ms: round(med, 3),
     min_ms: round(Math.min(...times), 3),
     max_ms: round(Math.max(...times), 3),
+    p10_ms: round(percentile(times, 10), 3),
+    p90_ms: round(percentile(times, 90), 3),
+    times_ms: times.map((t) => round(t, 3)),
     tokens_per_s: round(tokens / (med / 1e3), 1),
   };
 }
@@ -202,7 +227,7 @@ function* timeModes(
     mode,
     steps: times.length,
     warmup: options.warmup,
-    ...summarize(times, subject.tokens),
+    ...summarizeSteps(times, subject.tokens),
     ...extra,
     loadavg_1m: round(loadavg()[0], 2),
     threads,
