@@ -277,4 +277,8 @@ console.log(
 );
 console.log('');
 console.log(formatFloor(summary));
+if (!CPU)
+  notes.push(
+    'wall clock: the peaks and the kernel are CPU-time rates, so the floor rows compare like with like only on a quiet machine',
+  );
 for (const n of notes) console.log(`note: ${n}`);

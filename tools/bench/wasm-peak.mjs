@@ -82,11 +82,20 @@ const median = (xs) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
 /** Flops of one iteration of the peak loop: 12 chains × 4 lanes × (a multiply and an add). */
 const FLOPS_PER_ITER = 12 * 8;
 
+/**
+ * Calls `f` for 0.3 s (wall clock). V8 runs a new wasm function in its baseline tier (Liftoff)
+ * and swaps in the optimized code, compiled on a background thread, between calls: a first long
+ * call, or one right after too short a warm-up on a loaded machine, would be timed in Liftoff.
+ */
+function warm(f) {
+  const t0 = performance.now();
+  do f();
+  while (performance.now() - t0 < 300);
+}
+
 /** Median GFLOP/s (process CPU time) of `rounds` calls of `peak(iters, ...args)`. */
 function timePeak(peak, args, rounds, iters = 2e7) {
-  // V8 runs a new wasm function in its baseline tier (Liftoff) and swaps in the optimized code
-  // between calls: a single long first call would be timed in Liftoff.
-  for (let i = 0; i < 5; i++) peak(iters / 20, ...args);
+  warm(() => peak(iters / 20, ...args));
   const gflops = [];
   for (let r = 0; r < rounds; r++) {
     const t0 = cpu();
@@ -221,8 +230,7 @@ export function gemmRates(rounds) {
     G.e.pack_b(0, k, n, B * 4, packed * 4);
     const flops = 2 * m * n * k;
     const reps = Math.max(1, Math.round(4e8 / flops));
-    // Warm-up, as timePeak's (Liftoff first).
-    for (let q = 0; q < 3; q++) G.e.gemm_packed(m, n, k, A * 4, packed * 4, C * 4, 0);
+    warm(() => G.e.gemm_packed(m, n, k, A * 4, packed * 4, C * 4, 0));
     const gflops = [];
     for (let r = 0; r < rounds; r++) {
       const t0 = cpu();
