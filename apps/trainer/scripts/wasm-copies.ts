@@ -14,8 +14,9 @@
 // also counts the minor page faults taken inside each copy (process.resourceUsage() around each:
 // slower, so its ms are not comparable with a run without it); a copy into a JavaScript array
 // that was just allocated (a tensor's fresh storage) pays for its first touch of every page.
+// --bare wraps nothing and prints the step's times alone (what the wrapping costs, side by side).
 //
-//   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/wasm-copies.ts [--workload W1] [--steps 2] [--faults] [--json]
+//   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/wasm-copies.ts [--workload W1] [--steps 2] [--faults] [--bare] [--json]
 import { parseArgs } from 'node:util';
 import { crossEntropy } from '@seqlab/layers';
 import { clipGradNorm } from '@seqlab/optim';
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '2' },
     json: { type: 'boolean', default: false },
     faults: { type: 'boolean', default: false },
+    bare: { type: 'boolean', default: false },
   },
 });
 const now = () => performance.now();
@@ -121,19 +123,20 @@ const TypedArrayProto = Object.getPrototypeOf(Float32Array.prototype) as {
   set(this: View, src: ArrayLike<number>, offset?: number): void;
 };
 const originalSet = TypedArrayProto.set;
-TypedArrayProto.set = function set(this: View, src: ArrayLike<number>, offset?: number) {
-  const into = inModule(this.buffer);
-  const from = !into && isView(src) && inModule(src.buffer);
-  if (!into && !from) return originalSet.call(this, src, offset);
-  const f0 = values.faults ? process.resourceUsage().minorPageFault : 0;
-  const t0 = now();
-  originalSet.call(this, src, offset);
-  const ms = now() - t0;
-  const faults = values.faults ? process.resourceUsage().minorPageFault - f0 : 0;
-  const bytes = src.length * this.BYTES_PER_ELEMENT;
-  if (into) record(isView(src) ? src : null, 'in', bytes, ms, faults);
-  else record(this, 'out', bytes, ms, faults);
-};
+if (!values.bare)
+  TypedArrayProto.set = function set(this: View, src: ArrayLike<number>, offset?: number) {
+    const into = inModule(this.buffer);
+    const from = !into && isView(src) && inModule(src.buffer);
+    if (!into && !from) return originalSet.call(this, src, offset);
+    const f0 = values.faults ? process.resourceUsage().minorPageFault : 0;
+    const t0 = now();
+    originalSet.call(this, src, offset);
+    const ms = now() - t0;
+    const faults = values.faults ? process.resourceUsage().minorPageFault - f0 : 0;
+    const bytes = src.length * this.BYTES_PER_ELEMENT;
+    if (into) record(isView(src) ? src : null, 'in', bytes, ms, faults);
+    else record(this, 'out', bytes, ms, faults);
+  };
 
 setBackend('wasm');
 // The wasm backend's layer hook, as the CLI enables it (NOTE(wasm-layer-inference)).
@@ -190,6 +193,19 @@ for (let i = 0; i < steps; i++) {
   const cpu = process.cpuUsage(c0);
   cpuMs = (cpu.user + cpu.system) / 1000;
   loss = l.item();
+}
+if (values.bare) {
+  console.log(
+    JSON.stringify({
+      workload: values.workload,
+      step: steps,
+      loss,
+      bare: true,
+      step_ms: stepMs,
+      cpu_ms: cpuMs,
+    }),
+  );
+  process.exit(0);
 }
 if (sites.size === 0) throw new Error('wasm-copies: no copy reached the module memory (wrong backend?)');
 
