@@ -15,12 +15,13 @@
 // slower, so its ms are not comparable with a run without it); a copy into a JavaScript array
 // that was just allocated (a tensor's fresh storage) pays for its first touch of every page.
 // --bare wraps nothing and prints the step's times alone (what the wrapping costs, side by side).
+// --tidy runs each step inside `tidy`, which hands the step's tensors back to the storage pool.
 //
-//   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/wasm-copies.ts [--workload W1] [--steps 2] [--faults] [--bare] [--json]
+//   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/wasm-copies.ts [--workload W1] [--steps 2] [--faults] [--bare] [--tidy] [--json]
 import { parseArgs } from 'node:util';
 import { crossEntropy } from '@seqlab/layers';
 import { clipGradNorm } from '@seqlab/optim';
-import { setBackend } from '@seqlab/tensor';
+import { setBackend, tidy } from '@seqlab/tensor';
 import { backend, inferRecurrentLayer, registerBackend, setWasmLayerInference } from '@seqlab/tensor/backend';
 import { trainingSetup } from './training-setup';
 
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     faults: { type: 'boolean', default: false },
     bare: { type: 'boolean', default: false },
+    tidy: { type: 'boolean', default: false },
   },
 });
 const now = () => performance.now();
@@ -184,15 +186,19 @@ for (let i = 0; i < steps; i++) {
   sites.clear();
   const c0 = process.cpuUsage();
   const t0 = now();
-  optimizer.zeroGrad();
-  const l = crossEntropy(forward(), labels);
-  l.backward();
-  clipGradNorm(params, 5);
-  optimizer.step();
+  const run = () => {
+    optimizer.zeroGrad();
+    const l = crossEntropy(forward(), labels);
+    l.backward();
+    clipGradNorm(params, 5);
+    optimizer.step();
+    return l.item();
+  };
+  // --tidy: the step inside `tidy` (NOTE(tidy)), its tensors back to the storage pool at its end.
+  loss = values.tidy ? tidy(run) : run();
   stepMs = now() - t0;
   const cpu = process.cpuUsage(c0);
   cpuMs = (cpu.user + cpu.system) / 1000;
-  loss = l.item();
 }
 if (values.bare) {
   console.log(
