@@ -176,7 +176,8 @@ for (const [method, { names, label }] of Object.entries(NAMES)) {
   };
 }
 registerBackend(wrapped as unknown as typeof wasm);
-if ((backend() as unknown) !== wrapped) throw new Error('wasm-copies: the wrapped backend is not the active one');
+if ((backend() as unknown) !== wrapped)
+  throw new Error('wasm-copies: the wrapped backend is not the active one');
 
 const { forward, labels, params, optimizer } = trainingSetup(values.workload);
 let stepMs = 0;
