@@ -16,8 +16,9 @@
 // that was just allocated (a tensor's fresh storage) pays for its first touch of every page.
 // --bare wraps nothing and prints the step's times alone (what the wrapping costs, side by side).
 // --tidy runs each step inside `tidy`, which hands the step's tensors back to the storage pool.
+// --misses lists the storage pool's misses of the step (arrays of 64 KiB and up), with their callers.
 //
-//   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/wasm-copies.ts [--workload W1] [--steps 2] [--faults] [--bare] [--tidy] [--json]
+//   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/wasm-copies.ts [--workload W1] [--steps 2] [--faults] [--bare] [--tidy] [--misses] [--json]
 import { parseArgs } from 'node:util';
 import { crossEntropy } from '@seqlab/layers';
 import { clipGradNorm } from '@seqlab/optim';
@@ -33,6 +34,7 @@ const { values } = parseArgs({
     faults: { type: 'boolean', default: false },
     bare: { type: 'boolean', default: false },
     tidy: { type: 'boolean', default: false },
+    misses: { type: 'boolean', default: false },
   },
 });
 const now = () => performance.now();
@@ -175,6 +177,21 @@ for (const [method, { names, label }] of Object.entries(NAMES)) {
     }
   };
 }
+// --misses: the storage pool's misses (takeStorage asks the backend's uninitializedStorage for a new
+// array only when the pool has none of that size; the wasm backend has none, so undefined keeps
+// its `new Float32Array`), 64 KiB and up (the pool's floor), with their callers.
+let misses: string[] = [];
+if (values.misses) {
+  const own = wasm.uninitializedStorage?.bind(wasm);
+  wrapped.uninitializedStorage = (dtype: 'float32' | 'float64', n: number) => {
+    if (n * 4 >= 64 * 1024) {
+      const callers = (new Error().stack ?? '').split('\n').slice(3, 6);
+      const at = (l: string) => l.trim().replace(/^at /, '').replace(`${process.cwd()}/`, '');
+      misses.push(`${n} floats: ${callers.map(at).join(' < ')}`);
+    }
+    return own?.(dtype, n);
+  };
+}
 registerBackend(wrapped as unknown as typeof wasm);
 if ((backend() as unknown) !== wrapped)
   throw new Error('wasm-copies: the wrapped backend is not the active one');
@@ -185,6 +202,7 @@ let cpuMs = 0;
 let loss = 0;
 for (let i = 0; i < steps; i++) {
   sites.clear();
+  misses = [];
   const c0 = process.cpuUsage();
   const t0 = now();
   const run = () => {
@@ -246,6 +264,10 @@ const summary = {
   total,
   sites: rows,
 };
+if (values.misses) {
+  console.log(`storage pool misses of step ${steps}: ${misses.length}`);
+  for (const m of misses) console.log(`  ${m}`);
+}
 if (values.json) {
   console.log(JSON.stringify(summary));
 } else {
