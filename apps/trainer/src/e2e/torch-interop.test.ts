@@ -24,8 +24,8 @@ function torchMissing(): string | null {
 const missing = torchMissing();
 if (missing) console.warn(`torch-interop.test.ts: skipped: ${missing}`);
 
-function python(args: string[], input?: string): string {
-  const r = spawnSync(PYTHON, args, { encoding: 'utf8', input, cwd: REPO, timeout: 60_000 });
+function python(args: string[], input?: string, timeout = 60_000): string {
+  const r = spawnSync(PYTHON, args, { encoding: 'utf8', input, cwd: REPO, timeout });
   if (r.status !== 0) throw new Error(`python3 ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return r.stdout;
 }
@@ -66,15 +66,63 @@ async function seqlabPredict(run: string): Promise<Prediction[]> {
   return lines(r.stdout).map((line) => JSON.parse(line));
 }
 
-function torchPredict(run: string, weights?: string): Prediction[] {
-  const out = python([MODULE, 'predict', '--run', run, ...(weights ? ['--weights', weights] : []), ...TEXTS]);
-  return lines(out).map((line) => JSON.parse(line));
+/**
+ * What torch says about a run: `seqlab_torch.py predict --run RUN TEXTS` (its `main`, stdout
+ * captured) and `load_run(RUN).logits_from_ids(ids)`.
+ */
+interface TorchView {
+  predictions: Prediction[];
+  logits: number[][];
 }
 
-/** seqlab's logits of TEXTS (the run loaded by @seqlab/classifier) equal torch's (python/seqlab_torch.py) within 1e-5. */
-async function expectSameLogits(run: string): Promise<void> {
+/**
+ * One Python process for every run: importing torch costs a second or more of CPU per process, so
+ * the work of ~30 `python3` starts is done in one. For each job, in order: torch's predictions and
+ * logits of the run; then, when `copy` is given, the run's weights changed in torch
+ * (`torch.manual_seed(7)`, `p += 0.5 * randn_like(p)`) and written with `save_safetensors` to
+ * `copy/model.safetensors`, and torch's predictions and logits of the copy (loaded from that file).
+ */
+function torchSession(jobs: { run: string; ids: number[][]; copy?: string }[]): TorchView[][] {
+  const out = python(
+    [
+      '-c',
+      [
+        'import sys, json, io, contextlib, torch',
+        'sys.path.insert(0, "python")',
+        'import seqlab_torch',
+        'from seqlab_torch import load_run, save_safetensors',
+        'def view(run, ids, texts):',
+        '    buf = io.StringIO()',
+        '    with contextlib.redirect_stdout(buf):',
+        '        seqlab_torch.main(["predict", "--run", run, *texts])',
+        '    predictions = [json.loads(line) for line in buf.getvalue().splitlines() if line.strip()]',
+        '    return {"predictions": predictions, "logits": load_run(run).logits_from_ids(ids).tolist()}',
+        'req = json.load(sys.stdin)',
+        'result = []',
+        'for job in req["jobs"]:',
+        '    views = [view(job["run"], job["ids"], req["texts"])]',
+        '    if job.get("copy"):',
+        '        run = load_run(job["run"])',
+        '        torch.manual_seed(7)',
+        '        with torch.no_grad():',
+        '            for p in run.model.parameters(): p.add_(0.5 * torch.randn_like(p))',
+        '        save_safetensors(run.model.state_dict(), job["copy"] + "/model.safetensors")',
+        '        views.append(view(job["copy"], job["ids"], req["texts"]))',
+        '    result.append(views)',
+        'print(json.dumps(result))',
+      ].join('\n'),
+    ],
+    JSON.stringify({ texts: TEXTS, jobs }),
+    300_000,
+  );
+  return JSON.parse(out) as TorchView[][];
+}
+
+/** seqlab's logits of TEXTS (the run loaded by @seqlab/classifier) equal torch's within 1e-5. */
+async function expectSameLogits(run: string, torch: TorchView, ids: number[][]): Promise<void> {
   const classifier = await loadTextClassifier(run);
-  const ids = TEXTS.map((text) => classifier.encoder.encode(text));
+  // torch was given these ids: the ones this run's tokenizer gives.
+  expect(TEXTS.map((text) => classifier.encoder.encode(text))).toEqual(ids);
   const seqlab = noGrad(() =>
     classifier.model.forward(
       collate(
@@ -83,23 +131,9 @@ async function expectSameLogits(run: string): Promise<void> {
       ),
     ),
   );
-  const torch = JSON.parse(
-    python([
-      '-c',
-      [
-        'import sys, json',
-        'sys.path.insert(0, "python")',
-        'from seqlab_torch import load_run',
-        'run = load_run(sys.argv[1])',
-        'print(json.dumps(run.logits_from_ids(json.loads(sys.argv[2])).tolist()))',
-      ].join('\n'),
-      run,
-      JSON.stringify(ids),
-    ]),
-  ) as number[][];
-  expect(seqlab.shape).toEqual([TEXTS.length, torch[0]?.length]);
+  expect(seqlab.shape).toEqual([TEXTS.length, torch.logits[0]?.length]);
   const C = seqlab.shape[1] as number;
-  torch.forEach((row, b) => {
+  torch.logits.forEach((row, b) => {
     row.forEach((v, c) => {
       expect(Math.abs((seqlab.data[b * C + c] as number) - v), `${TEXTS[b]} class ${c}`).toBeLessThanOrEqual(
         1e-5,
@@ -125,49 +159,57 @@ const RUNS: Array<[string, string[]]> = [
 
 describe.skipIf(missing !== null)('a run directory in PyTorch (python/seqlab_torch.py)', () => {
   const dirs = new Map<string, string>();
+  /** Per run: TEXTS' ids by its tokenizer, torch's view of it and of its copy with weights changed in torch. */
+  const torch = new Map<string, { ids: number[][]; run: TorchView; copy: TorchView; copyDir: string }>();
+  /** seqlab predict of each run, once: two tests compare against it. */
+  const predicted = new Map<string, Promise<Prediction[]>>();
+  const seqlabPredictOnce = (run: string): Promise<Prediction[]> => {
+    if (!predicted.has(run)) predicted.set(run, seqlabPredict(run));
+    return predicted.get(run) as Promise<Prediction[]>;
+  };
   beforeAll(async () => {
     for (const [name, dir] of await trainTinyRuns(await temp.make(), RUNS)) dirs.set(name, dir);
-  }, 180_000); // six small trainings, on a busy machine
+    const jobs = await Promise.all(
+      RUNS.map(async ([name]) => {
+        const run = dirs.get(name) as string;
+        const classifier = await loadTextClassifier(run);
+        // A copy of the run whose model.safetensors torch writes: new weights, same files otherwise.
+        const copy = join(await temp.make(), 'run');
+        await mkdir(copy);
+        for (const file of ['config.json', 'tokenizer.json', 'labels.json']) {
+          await copyFile(join(run, file), join(copy, file));
+        }
+        return { run, ids: TEXTS.map((text) => classifier.encoder.encode(text)), copy };
+      }),
+    );
+    const views = torchSession(jobs);
+    RUNS.forEach(([name], i) => {
+      const [run, copy] = views[i] as [TorchView, TorchView];
+      torch.set(name, { ids: jobs[i].ids, run, copy, copyDir: jobs[i].copy });
+    });
+  }, 300_000); // six small trainings and one Python session, on a busy machine
 
   it.each(RUNS.map(([name]) => name))('%s: torch predicts what seqlab predicts', async (name) => {
     const run = dirs.get(name) as string;
-    expectSamePredictions(await seqlabPredict(run), torchPredict(run), TOL);
+    expectSamePredictions(await seqlabPredictOnce(run), torch.get(name)?.run.predictions ?? [], TOL);
   });
 
   it.each(RUNS.map(([name]) => name))('%s: torch’s logits are seqlab’s within 1e-5', async (name) => {
-    await expectSameLogits(dirs.get(name) as string);
+    const t = torch.get(name);
+    await expectSameLogits(dirs.get(name) as string, t?.run as TorchView, t?.ids ?? []);
   });
 
   it.each(RUNS.map(([name]) => name))(
     '%s: weights changed in torch and saved with save_safetensors load back into seqlab',
     async (name) => {
       const run = dirs.get(name) as string;
-      // A copy of the run whose model.safetensors torch wrote: new weights, same files otherwise.
-      const copy = join(await temp.make(), 'run');
-      await mkdir(copy);
-      for (const file of ['config.json', 'tokenizer.json', 'labels.json']) {
-        await copyFile(join(run, file), join(copy, file));
-      }
-      python([
-        '-c',
-        [
-          'import sys, torch',
-          'sys.path.insert(0, "python")',
-          'from seqlab_torch import load_run, save_safetensors',
-          'run = load_run(sys.argv[1])',
-          'torch.manual_seed(7)',
-          'with torch.no_grad():',
-          '    for p in run.model.parameters(): p.add_(0.5 * torch.randn_like(p))',
-          'save_safetensors(run.model.state_dict(), sys.argv[2])',
-        ].join('\n'),
-        run,
-        join(copy, 'model.safetensors'),
-      ]);
+      const t = torch.get(name);
+      const copy = t?.copyDir as string;
       const seqlab = await seqlabPredict(copy);
-      expectSamePredictions(seqlab, torchPredict(copy), TOL);
-      await expectSameLogits(copy);
+      expectSamePredictions(seqlab, t?.copy.predictions ?? [], TOL);
+      await expectSameLogits(copy, t?.copy as TorchView, t?.ids ?? []);
       // The weights did change: the predictions differ from the original run's somewhere.
-      const before = await seqlabPredict(run);
+      const before = await seqlabPredictOnce(run);
       const moved = before.some((p, i) =>
         Object.entries(p.probabilities).some(
           ([label, v]) => Math.abs(seqlab[i].probabilities[label] - v) > 1e-3,
@@ -200,7 +242,7 @@ describe.skipIf(missing !== null)('load_safetensors refuses a hostile file with 
   };
   const huge = Buffer.alloc(8);
   huge.writeBigUInt64LE(2n ** 40n);
-  it.each([
+  const CASES: Array<[string, Buffer]> = [
     ['shorter than its length prefix', Buffer.from([1, 2, 3])],
     ['a header length past the end', huge],
     ['a header that is not JSON', file('{"a":')],
@@ -218,20 +260,46 @@ describe.skipIf(missing !== null)('load_safetensors refuses a hostile file with 
       ),
     ],
     ['bytes after the last tensor', file('{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', 8)],
-  ])('%s', async (_, bytes) => {
-    const path = join(await temp.make(), 'bad.safetensors');
-    await writeFile(path, bytes);
-    const r = spawnSync(
-      PYTHON,
+  ];
+  // One Python process loads every file (each import of torch costs a second or more of CPU): per
+  // file, the exception load_safetensors raised, as the last line of its traceback would name it.
+  const raised = new Map<string, string | null>();
+  beforeAll(async () => {
+    const dir = await temp.make();
+    const paths = await Promise.all(
+      CASES.map(async ([name, bytes], i) => {
+        const path = join(dir, `${i}`, 'bad.safetensors');
+        await mkdir(join(dir, `${i}`));
+        await writeFile(path, bytes);
+        return [name, path] as const;
+      }),
+    );
+    const out = python(
       [
         '-c',
-        'import sys; sys.path.insert(0, "python"); import seqlab_torch as s; s.load_safetensors(sys.argv[1])',
-        path,
+        [
+          'import sys, json, traceback',
+          'sys.path.insert(0, "python")',
+          'import seqlab_torch as s',
+          'def load(path):',
+          '    try:',
+          '        s.load_safetensors(path)',
+          '    except Exception as e:',
+          '        return "".join(traceback.format_exception_only(type(e), e)).strip()',
+          '    return None',
+          'print(json.dumps([load(path) for path in json.load(sys.stdin)]))',
+        ].join('\n'),
       ],
-      { encoding: 'utf8', cwd: REPO },
+      JSON.stringify(paths.map(([, path]) => path)),
     );
-    expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/seqlab_torch\.FormatError: .*bad\.safetensors: expected/);
+    (JSON.parse(out) as (string | null)[]).forEach((error, i) => {
+      raised.set(paths[i][0], error);
+    });
+  }, 60_000); // starting Python and torch takes seconds
+  it.each(CASES.map(([name]) => name))('%s', (name) => {
+    const error = raised.get(name);
+    expect(error, 'load_safetensors raised').toEqual(expect.any(String));
+    expect(error).toMatch(/^seqlab_torch\.FormatError: .*bad\.safetensors: expected/);
   });
 });
 
