@@ -40,9 +40,7 @@
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { crossEntropy } from '@seqlab/layers';
 import { loadNative, registerNative } from '@seqlab/native';
-import { clipGradNorm } from '@seqlab/optim';
 import { manualSeed, setBackend, tidy } from '@seqlab/tensor';
 import {
   backend,
@@ -129,15 +127,7 @@ function sideSwitch(): (side: 'old' | 'new') => void {
 const use = sideSwitch();
 
 function trainer(name: string) {
-  const { forward, labels, params, optimizer } = trainingSetup(name);
-  const step = () => {
-    optimizer.zeroGrad();
-    const loss = crossEntropy(forward(), labels);
-    loss.backward();
-    clipGradNorm(params, 5);
-    optimizer.step();
-    return loss.item();
-  };
+  const { step } = trainingSetup(name);
   return () => (tidied ? tidy(step) : step());
 }
 

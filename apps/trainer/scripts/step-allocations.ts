@@ -68,9 +68,7 @@ for (const C of [Float32Array, Float64Array] as const) {
 }
 
 // The packages load after the constructors are wrapped.
-const { crossEntropy } = await import('@seqlab/layers');
 const { registerNative } = await import('@seqlab/native');
-const { clipGradNorm } = await import('@seqlab/optim');
 const { noGrad, setBackend, tidy } = await import('@seqlab/tensor');
 const { storagePoolStats } = await import('@seqlab/tensor/testing');
 const { trainingSetup } = await import('./training-setup');
@@ -92,21 +90,14 @@ if (values.mode === 'infer') {
     noGrad(() => wrap(() => model.forward(tokens)));
   }
 } else {
-  const { forward, labels, params, optimizer } = trainingSetup(values.workload ?? 'W2');
+  const { step } = trainingSetup(values.workload ?? 'W2');
   const wrap: <T>(f: () => T) => T = values.tidy === 'on' ? tidy : (f) => f();
   const misses = storagePoolStats().misses;
   let counted = 0;
   for (let i = 0; i < warmup + steps; i++) {
     counting = i >= warmup;
     if (i === warmup) counted = storagePoolStats().misses;
-    wrap(() => {
-      optimizer.zeroGrad();
-      const loss = crossEntropy(forward(), labels);
-      loss.backward();
-      clipGradNorm(params, 5);
-      optimizer.step();
-      return loss.item();
-    });
+    wrap(step);
   }
   const poolMisses = (storagePoolStats().misses - counted) / steps;
   console.log(`storage pool misses per step: ${poolMisses} (${counted - misses} in the warm-up)`);

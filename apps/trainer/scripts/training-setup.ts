@@ -1,6 +1,8 @@
 // The model, batch and optimizer of `seqlab bench speed --mode train` for one workload (W1/W2/W3 or
 // W1-packed), seeded as the bench seeds them: what the step-profiling scripts train.
-import { Adam } from '@seqlab/optim';
+
+import { crossEntropy } from '@seqlab/layers';
+import { Adam, clipGradNorm } from '@seqlab/optim';
 import { manualSeed, type Tensor } from '@seqlab/tensor';
 import { makePackedBatch, PACKED_WORKLOADS, PackedClassifier } from '../src/commands/bench/packed';
 import { makeBatch } from '../src/commands/bench/speed';
@@ -12,6 +14,11 @@ export interface TrainingSetup {
   labels: Tensor;
   params: Tensor[];
   optimizer: Adam;
+  /**
+   * One training step as `bench speed --mode train` runs it (zeroGrad, forward, cross-entropy,
+   * backward, clipGradNorm(5), Adam), without its `tidy`: the loss.
+   */
+  step: () => number;
 }
 
 export function trainingSetup(name: string): TrainingSetup {
@@ -36,5 +43,14 @@ export function trainingSetup(name: string): TrainingSetup {
     params = model.parameters();
     model.train();
   }
-  return { forward, labels, params, optimizer: new Adam(params, { lr: 1e-3 }) };
+  const optimizer = new Adam(params, { lr: 1e-3 });
+  const step = () => {
+    optimizer.zeroGrad();
+    const loss = crossEntropy(forward(), labels);
+    loss.backward();
+    clipGradNorm(params, 5);
+    optimizer.step();
+    return loss.item();
+  };
+  return { forward, labels, params, optimizer, step };
 }

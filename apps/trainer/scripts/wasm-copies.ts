@@ -20,8 +20,6 @@
 //
 //   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/wasm-copies.ts [--workload W1] [--steps 2] [--faults] [--bare] [--tidy] [--misses] [--json]
 import { parseArgs } from 'node:util';
-import { crossEntropy } from '@seqlab/layers';
-import { clipGradNorm } from '@seqlab/optim';
 import { setBackend, tidy } from '@seqlab/tensor';
 import { backend, inferRecurrentLayer, registerBackend, setWasmLayerInference } from '@seqlab/tensor/backend';
 import { trainingSetup } from './training-setup';
@@ -196,7 +194,7 @@ registerBackend(wrapped as unknown as typeof wasm);
 if ((backend() as unknown) !== wrapped)
   throw new Error('wasm-copies: the wrapped backend is not the active one');
 
-const { forward, labels, params, optimizer } = trainingSetup(values.workload);
+const { step: run } = trainingSetup(values.workload);
 let stepMs = 0;
 let cpuMs = 0;
 let loss = 0;
@@ -205,14 +203,6 @@ for (let i = 0; i < steps; i++) {
   misses = [];
   const c0 = process.cpuUsage();
   const t0 = now();
-  const run = () => {
-    optimizer.zeroGrad();
-    const l = crossEntropy(forward(), labels);
-    l.backward();
-    clipGradNorm(params, 5);
-    optimizer.step();
-    return l.item();
-  };
   // --tidy: the step inside `tidy` (NOTE(tidy)), its tensors back to the storage pool at its end.
   loss = values.tidy ? tidy(run) : run();
   stepMs = now() - t0;
