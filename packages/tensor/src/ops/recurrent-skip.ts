@@ -110,6 +110,17 @@ export function keptSteps(
 }
 
 /**
+ * out's or dOut's rows of the kept steps: the block r0…r1 (time-major), or, batch-first (rows
+ * j·S + t, RecurrentForwardArgs.outBatchStride), the array from step t0's first row on.
+ */
+function outRows<S extends FloatStorage | null>(s: S, a: RecurrentForwardArgs, kept: KeptSteps): S {
+  if (!s) return s;
+  const O = a.outSize;
+  if (a.outBatchStride === undefined) return s.subarray(kept.r0 * O, kept.r1 * O) as S;
+  return s.subarray(kept.t0 * O) as S;
+}
+
+/**
  * The forward's arguments restricted to the steps of `kept`: batchSizes and every per-row buffer
  * ([N, ·]) narrowed to the block (views, no copies).
  */
@@ -120,15 +131,13 @@ export function keptForwardArgs(a: RecurrentForwardArgs, kept: KeptSteps, GH: nu
   const rows = <S extends FloatStorage | null>(s: S, width: number): S =>
     (s ? s.subarray(r0 * width, r1 * width) : null) as S;
   const gates = rows(a.gates, GH);
-  // Batch-first out: the kept steps' rows j·S + t, t from t0, as the array from step t0's first row on.
-  const outRows = a.outBatchStride === undefined ? rows(a.out, O) : a.out.subarray(kept.t0 * O);
   return {
     ...a,
     batchSizes: a.batchSizes.subarray(kept.t0, kept.t1),
     // The gates may be xProj's own array: keep them one array.
     xProj: a.xProj === a.gates ? gates : rows(a.xProj, GH),
     gates,
-    out: outRows,
+    out: outRows(a.out, a, kept),
     hPrev: rows(a.hPrev, O),
     cells: rows(a.cells, H),
     cPrev: rows(a.cPrev, H),
@@ -149,10 +158,7 @@ export function keptArgs(a: RecurrentBackwardArgs, kept: KeptSteps, GH: number):
   return {
     ...a,
     ...keptForwardArgs(a, kept, GH),
-    dOut:
-      a.outBatchStride === undefined || !a.dOut
-        ? rows(a.dOut, a.outSize)
-        : a.dOut.subarray(kept.t0 * a.outSize),
+    dOut: outRows(a.dOut, a, kept),
     dhN: null,
     dcN: null,
     dxProj: rows(a.dxProj, GH),

@@ -95,9 +95,9 @@ export function makeRecurrentKernels(kernels: GemmKernels): {
         a.hFull.set(hFullStep.subarray(0, bs * H), row * H);
         gemmPacked(bs, O, H, hFullStep, 0, wHrT, h, 0, false);
       }
-      // Row j of the step: time-major, or batch-first j·S + t (RecurrentForwardArgs.outBatchStride).
-      for (let j = 0; j < bs; j++)
-        out.set(h.subarray(j * O, (j + 1) * O), (S === undefined ? row + j : j * S + t) * O);
+      // The step's rows: one block (time-major), or row j at j·S + t (RecurrentForwardArgs.outBatchStride).
+      if (S === undefined) out.set(h.subarray(0, bs * O), row * O);
+      else for (let j = 0; j < bs; j++) out.set(h.subarray(j * O, (j + 1) * O), (j * S + t) * O);
     }
     a.hN.set(h);
     if (a.cN && c) a.cN.set(c);
