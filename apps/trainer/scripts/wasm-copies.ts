@@ -153,6 +153,10 @@ const shape = (args: unknown[]) => {
 // Argument names per method (`*`: the one argument's fields by name).
 const NAMES: Record<string, { names: string[]; label?: (args: unknown[]) => string }> = {
   gemm: { names: ['', '', '', '', '', 'A', '', 'B', '', 'C'], label: shape },
+  gemmBias: {
+    names: ['', '', '', 'A', 'B', 'C', 'biases'],
+    label: (a) => `gemmBias NT m${a[0]} n${a[1]} k${a[2]} +${(a[6] as unknown[]).length}`,
+  },
   recurrentForward: { names: ['*'] },
   recurrentBackward: { names: ['*'] },
   recurrentInferMany: { names: ['seqs'] },

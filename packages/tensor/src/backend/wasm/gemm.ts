@@ -1,4 +1,6 @@
 import { type GemmKernels, type GemmPackedFn, gemmVia, gemmPacked as jsGemmPacked } from '../js/gemm';
+import type { Backend } from '../backend';
+import { BLOCK } from './blocked';
 import type { WasmModule } from './module';
 
 // The wasm GEMMs: gemm.c (4 × 8 register blocks of f32x4, float32 accumulation like PyTorch's CPU
@@ -8,14 +10,18 @@ import type { WasmModule } from './module';
 // 5 × 8 blocks spill and run at half the speed; tools/bench/PROFILE.md has the measurements.)
 // Float64 storage (gradcheck) runs the js kernels.
 
-/** The wasm GEMM kernels: `gemmPacked`, and the Backend's `gemm` with op(A) transposed in wasm. */
+/**
+ * The wasm GEMM kernels: `gemmPacked`, the Backend's `gemm` with op(A) transposed in wasm, and its
+ * `gemmBias` (linear's bias adds on C in module memory, before C is copied out).
+ */
 export interface WasmGemm {
   gemmPacked: GemmPackedFn;
   gemm: GemmKernels['gemm'];
+  gemmBias: NonNullable<Backend['gemmBias']>;
 }
 
 export function makeWasmGemm(wasm: WasmModule): WasmGemm {
-  const { gemm_packed: run, transpose, pack_b: packInWasm } = wasm.exports;
+  const { gemm_packed: run, transpose, pack_b: packInWasm, add_bias: addBias } = wasm.exports;
   const align4 = (x: number) => (x + 3) & ~3;
 
   /**
@@ -23,7 +29,9 @@ export function makeWasmGemm(wasm: WasmModule): WasmGemm {
    * from `A` at `base`, row-major [m, k], or with `transA` column-major ([k, m], transposed here).
    * B is `packed` (packB's panels, kept resident while the same array comes back), or `b` as
    * stored from `bOff` (op(B) = B [k, n], or Bᵀ of B [n, k] with `transB`), copied in after the
-   * other operands and packed in wasm (pack_b).
+   * other operands and packed in wasm (pack_b). `biases` (float32, n each) are added to C in
+   * module memory (blocked.c's add_bias, in order) block by block of rows, each block copied out
+   * while it is in cache: the numbers of the copy out then one `addBias` per bias.
    */
   const product = (
     transA: boolean,
@@ -39,13 +47,16 @@ export function makeWasmGemm(wasm: WasmModule): WasmGemm {
     c: Float32Array,
     cOff: number,
     accumulate: boolean,
+    biases: readonly Float32Array[] = [],
   ) => {
     const bAt = wasm.start;
     const aAt = align4(bAt + (packed ? packed.length : Math.ceil(n / 4) * 4 * k));
     const cAt = align4(aAt + m * k);
     const srcAt = align4(cAt + m * n);
     const rawAt = align4(transA ? srcAt + m * k : srcAt);
-    wasm.reserve(packed ? rawAt : rawAt + k * n);
+    const n4 = align4(n);
+    // The biases go where B came in as stored, once it is packed.
+    wasm.reserve(rawAt + Math.max(packed ? 0 : k * n, biases.length * n4));
     const heap = wasm.heap();
     if (packed === null) {
       heap.set(b.subarray(bOff, bOff + k * n), rawAt);
@@ -63,7 +74,14 @@ export function makeWasmGemm(wasm: WasmModule): WasmGemm {
     }
     if (accumulate) heap.set(c.subarray(cOff, cOff + m * n), cAt);
     run(m, n, k, aAt * 4, bAt * 4, cAt * 4, accumulate ? 1 : 0);
-    c.set(heap.subarray(cAt, cAt + m * n), cOff);
+    for (let i = 0; i < biases.length; i++) heap.set(biases[i].subarray(0, n), rawAt + i * n4);
+    const step = biases.length > 0 ? Math.max(1, Math.floor(BLOCK / n)) : m;
+    for (let r0 = 0; r0 < m; r0 += step) {
+      const r1 = Math.min(m, r0 + step);
+      const at = cAt + r0 * n;
+      for (let i = 0; i < biases.length; i++) addBias(r1 - r0, n, at * 4, (rawAt + i * n4) * 4);
+      c.set(heap.subarray(at, cAt + r1 * n), cOff + r0 * n);
+    }
   };
 
   const none = new Float32Array(0);
@@ -91,5 +109,15 @@ export function makeWasmGemm(wasm: WasmModule): WasmGemm {
       gemmVia(gemmPacked, transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
     }
   };
-  return { gemmPacked, gemm };
+  // Float32 operands and a nonempty product: in one call; else the GEMM then each bias in turn.
+  const gemmBias: WasmGemm['gemmBias'] = (m, n, k, a, b, c, biases) => {
+    const f32 = (x: unknown): x is Float32Array => x instanceof Float32Array;
+    if (f32(a) && f32(b) && f32(c) && m * n * k > 0 && biases.every(f32)) {
+      product(false, m, n, k, a, 0, null, true, b, 0, c, 0, false, biases);
+      return;
+    }
+    gemm(false, true, m, n, k, a, 0, b, 0, c, 0, false);
+    for (const v of biases) for (let r = 0; r < m; r++) for (let j = 0; j < n; j++) c[r * n + j] += v[j];
+  };
+  return { gemmPacked, gemm, gemmBias };
 }

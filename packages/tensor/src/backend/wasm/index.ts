@@ -110,6 +110,7 @@ export function createWasmBackend(kernels: WasmKernels): Backend {
     ...jsBackend,
     name: 'wasm',
     gemm: kernels.gemm,
+    gemmBias: kernels.gemmBias,
     recurrentForward: kernels.recurrentForward,
     recurrentBackward: kernels.recurrentBackward,
     recurrentInferMany: kernels.recurrentInferMany,

@@ -19,7 +19,7 @@ const g = new Generator(7);
 const fill = (n: number) => Float32Array.from({ length: n }, () => g.uniform() * 2 - 1);
 const load = loadWasmKernels();
 if (!load.ok) throw new Error(`the wasm kernels must load in Node 20: ${load.reason}`);
-const { gemmPacked, gemm } = load;
+const { gemmPacked, gemm, gemmBias, addBias } = load;
 const stepwise = stepwiseRecurrent(load);
 
 /**
@@ -202,6 +202,53 @@ describe('wasm gemmPacked', () => {
     const other = fill(k * n);
     gemm(false, false, 6, n, k, fill(6 * k), 0, other, 0, new Float32Array(6 * n), 0, false);
     check(6, n, k, false, p1, b); // must not read the other B's panels
+  });
+
+  test('gemmBias on W1 shapes: the bits of gemm then one addBias per bias (Object.is), C copied out by blocks', () => {
+    // W1's input projections (1600 rows, 4H = 1024, I = 128 and 2H = 512; b_ih then b_hh), its
+    // classifier (one bias), rows wider than a block of BLOCK floats (one row a block), a width
+    // that is not a multiple of 4 with three biases; biases with −0, ±∞ and NaN.
+    const specials = [-0, 0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN];
+    for (const [m, n, k, count] of [
+      [1600, 1024, 128, 2],
+      [1600, 1024, 512, 2],
+      [32, 2, 512, 1],
+      [7, 9000, 5, 2],
+      [33, 1023, 17, 3],
+    ] as const) {
+      const a = fill(m * k);
+      const b = fill(n * k);
+      const biases = Array.from({ length: count }, (_, i) => {
+        const v = fill(n);
+        if (i === count - 1) specials.forEach((x, j) => (v[(j * 7) % n] = x));
+        return v;
+      });
+      const want = fill(m * n);
+      const got = fill(m * n);
+      gemm(false, true, m, n, k, a, 0, b, 0, want, 0, false);
+      for (const v of biases) addBias(want, m, n, v);
+      gemmBias(m, n, k, a, b, got, biases);
+      let bad = -1;
+      for (let i = 0; i < want.length && bad < 0; i++) if (!Object.is(got[i], want[i])) bad = i;
+      expect(bad, `gemmBias ${m}x${n}x${k} biases=${count}: first element that differs`).toBe(-1);
+    }
+  });
+
+  test('gemmBias with k = 0 or float64 storage: the GEMM, then each bias in turn', () => {
+    const biases = [fill(6), fill(6)];
+    const got = fill(30);
+    gemmBias(5, 6, 0, new Float32Array(0), new Float32Array(0), got, biases);
+    const want = new Float32Array(30);
+    for (const v of biases) addBias(want, 5, 6, v);
+    expect(Array.from(got)).toEqual(Array.from(want));
+    const [a, b] = [Float64Array.from(fill(5 * 9)), Float64Array.from(fill(6 * 9))];
+    const b64 = biases.map((v) => Float64Array.from(v));
+    const got64 = new Float64Array(30);
+    const want64 = new Float64Array(30);
+    gemmBias(5, 6, 9, a, b, got64, b64);
+    gemm(false, true, 5, 6, 9, a, 0, b, 0, want64, 0, false);
+    for (const v of b64) addBias(want64, 5, 6, v);
+    expect(Array.from(got64)).toEqual(Array.from(want64));
   });
 
   test('float64 storage runs the js kernel, bit for bit', () => {
