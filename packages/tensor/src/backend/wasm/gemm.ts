@@ -1,5 +1,5 @@
-import { type GemmKernels, type GemmPackedFn, gemmVia, gemmPacked as jsGemmPacked } from '../js/gemm';
 import type { Backend } from '../backend';
+import { type GemmKernels, type GemmPackedFn, gemmVia, gemmPacked as jsGemmPacked } from '../js/gemm';
 import { BLOCK } from './blocked';
 import type { WasmModule } from './module';
 

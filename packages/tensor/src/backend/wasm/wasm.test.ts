@@ -220,7 +220,7 @@ describe('wasm gemmPacked', () => {
       const b = fill(n * k);
       const biases = Array.from({ length: count }, (_, i) => {
         const v = fill(n);
-        if (i === count - 1) specials.forEach((x, j) => (v[(j * 7) % n] = x));
+        if (i === count - 1) for (let j = 0; j < specials.length; j++) v[(j * 7) % n] = specials[j];
         return v;
       });
       const want = fill(m * n);
