@@ -15,7 +15,13 @@
 // slower, so its ms are not comparable with a run without it); a copy into a JavaScript array
 // that was just allocated (a tensor's fresh storage) pays for its first touch of every page.
 // --bare wraps nothing and prints the step's times alone (what the wrapping costs, side by side).
-// --tidy runs each step inside `tidy`, which hands the step's tensors back to the storage pool.
+// --tidy runs each step inside `tidy`, which hands the step's tensors back to the storage pool, as
+// `bench speed` runs it: use it for the bench's step. Without it a step misses the pool for about
+// 12 arrays of 64 KiB and up (what the last step made is garbage, not pooled), new arrays whose
+// pages the system hands over untouched; their first writes fault wherever they land, and the
+// deferred reverse direction (NOTE(deferred-reverse-training)), which writes one step's rows of
+// its saved buffers, hands two of them back almost untouched for the next step's forward copies
+// (out, hPrev: ~390 faults each).
 // --misses lists the storage pool's misses of the step (arrays of 64 KiB and up), with their callers.
 //
 //   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/wasm-copies.ts [--workload W1] [--steps 2] [--faults] [--bare] [--tidy] [--misses] [--json]
