@@ -19,7 +19,7 @@ import { makeWasmRecurrent } from './recurrent';
 import type { WasmSource } from './wasm-source';
 
 // The wasm backend: the js backend with its GEMMs (every matmul and input projection, forward and
-// backward; gemm.ts) and its fused recurrence (the time loop, every step's GEMM and the gate math,
+// backward, and `linear`'s with its bias adds on C in module memory; gemm.ts) and its fused recurrence (the time loop, every step's GEMM and the gate math,
 // one call per sequence and direction; recurrent.ts), Adam's update, linear's bias add and the
 // bias gradients' sum over rows (blocked.ts) run by WebAssembly SIMD128 kernels compiled from the C
 // files beside this one. Everything else, and any float64 work (gradcheck), runs the js kernels.
