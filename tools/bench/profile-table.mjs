@@ -78,8 +78,8 @@ const CATEGORIES = [
     'copies (transposes, cat of directions, narrow, last step, gradient copies)',
     is('stridedCopy', 'stridedAccumulate', 'asStrided', 'copyOf', 'slice', 'sumInto'),
   ],
-  ['zero-filled allocation', is('allocate', 'empty', 'f')],
-  ['dropout mask', is('dropout', 'uniform')],
+  ['zero-filled allocation', is('allocate', 'empty', 'f', 'zeroedStorage')],
+  ['dropout mask', is('dropout', 'uniform', 'drawUniforms', 'maskAndScale')],
 ];
 const OTHER = 'other JS (autograd graph and engine, op checks, Tensor objects)';
 

@@ -74,6 +74,13 @@ function markDisposed(t: Tensor): void {
 
 const isFloat = (s: Storage): s is FloatStorage => s instanceof Float32Array || s instanceof Float64Array;
 
+/** An empty array of object elements (V8's elements kind: one `null` in, then truncated). */
+function objectArray<T>(): T[] {
+  const a: (T | null)[] = [null];
+  a.length = 0;
+  return a as T[];
+}
+
 /**
  * Disposes a tensor, or every tensor of an array (TF.js's `tf.dispose`): any later read of its data
  * throws DisposedError, and its storage goes back to the storage pool when nothing else can read
@@ -136,7 +143,9 @@ export function dispose(t: Tensor | readonly Tensor[]): void {
  */
 export function tidy<T>(fn: () => T): T {
   if (typeof fn !== 'function') throw new ConfigError('tidy', 'a function', typeof fn);
-  const scope: Scope = { tensors: [], storages: [] };
+  // Arrays of objects from the start: `push` on an empty [] (small-integer elements) of the
+  // Tensor constructor and takeStorage, inlined by V8 for that kind, deoptimizes ("not a Smi").
+  const scope: Scope = { tensors: objectArray(), storages: objectArray() };
   const outer = enterScope(scope);
   let result: T;
   try {
