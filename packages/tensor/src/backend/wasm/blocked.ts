@@ -153,5 +153,6 @@ export function makeStateMemory(wasm: WasmModule, bytes: number): StateMemory | 
   } catch {
     return null; // RangeError: the memory cannot grow that far
   }
-  return { buffer: own.heap().buffer, start, end: start + bytes, adamStep: makeWasmBlocked(own).adamStep };
+  const buffer = own.heap().buffer as ArrayBuffer; // not shared: the memory is not
+  return { buffer, start, end: start + bytes, adamStep: makeWasmBlocked(own).adamStep };
 }
