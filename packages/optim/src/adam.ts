@@ -46,6 +46,9 @@ const ADAM_DEFAULTS: AdamOptions = {
  * State: `step`, `exp_avg` (m), `exp_avg_sq` (v), and `max_exp_avg_sq` (v̂) with amsgrad; buffers
  * are kept in the parameter's dtype (float32), as PyTorch does, and the update runs in float64: the
  * active backend's `adamStep` kernel (the js backend's loop, or a native one with the same bits).
+ * On wasm, float32 buffers are views of a WebAssembly memory of the optimizer's own, which the
+ * kernel updates in place (Float32Arrays all the same); a buffer from elsewhere (`loadStateDict`,
+ * another backend) is copied there at its parameter's next step, so `state` then holds a new array.
  *
  * @example
  * ```ts
