@@ -185,6 +185,22 @@ for (const [method, { names, label }] of Object.entries(NAMES)) {
     }
   };
 }
+// The state memory's adamStep (NOTE(wasm-adam-state)), which Adam calls itself, is a site too.
+const stateMemory = wasm.stateMemory?.bind(wasm);
+if (stateMemory)
+  wrapped.stateMemory = (bytes: number) => {
+    const memory = stateMemory(bytes);
+    if (memory === null) return null;
+    const adamStep: typeof memory.adamStep = (a) => {
+      stack.push({ label: 'adamStep (state memory)', id: callId++, fields: fieldsOf([a], ['*']) });
+      try {
+        memory.adamStep(a);
+      } finally {
+        stack.pop();
+      }
+    };
+    return { ...memory, adamStep };
+  };
 // --misses: the storage pool's misses (takeStorage asks the backend's uninitializedStorage for a new
 // array only when the pool has none of that size; the wasm backend has none, so undefined keeps
 // its `new Float32Array`), 64 KiB and up (the pool's floor), with their callers.

@@ -1,6 +1,6 @@
-import type { FloatStorage } from '@seqlab/tensor';
-import { backend, jsBackend } from '@seqlab/tensor/backend';
-import { Optimizer, type OptimizerOptions, optionsArgument, type Params } from './optimizer';
+import type { FloatStorage, Tensor } from '@seqlab/tensor';
+import { type Backend, backend, jsBackend, type StateMemory } from '@seqlab/tensor/backend';
+import { Optimizer, type OptimizerOptions, optionsArgument, type ParamState, type Params } from './optimizer';
 import { checkInRange, checkNonNegative } from './validate';
 
 /** Options of `Adam` and `AdamW` (PyTorch's keyword arguments, camelCased). */
@@ -46,6 +46,9 @@ const ADAM_DEFAULTS: AdamOptions = {
  * State: `step`, `exp_avg` (m), `exp_avg_sq` (v), and `max_exp_avg_sq` (v̂) with amsgrad; buffers
  * are kept in the parameter's dtype (float32), as PyTorch does, and the update runs in float64: the
  * active backend's `adamStep` kernel (the js backend's loop, or a native one with the same bits).
+ * On wasm, float32 buffers are views of a WebAssembly memory of the optimizer's own, which the
+ * kernel updates in place (Float32Arrays all the same); a buffer from elsewhere (`loadStateDict`,
+ * another backend) is copied there at its parameter's next step, so `state` then holds a new array.
  *
  * @example
  * ```ts
@@ -75,7 +78,7 @@ export class Adam extends Optimizer<AdamOptions> {
 
   step(): void {
     const decoupled = this.decoupledWeightDecay;
-    const adamStep = backend().adamStep ?? jsBackend.adamStep;
+    const b = backend();
     for (const group of this.paramGroups) {
       const { lr, eps, weightDecay, amsgrad, maximize } = group;
       const [beta1, beta2] = group.betas;
@@ -84,11 +87,15 @@ export class Adam extends Optimizer<AdamOptions> {
         if (g === null) continue;
         const x = p.data as FloatStorage; // parameters are floating (the Optimizer checks them)
         const state = this.stateOf(p);
-        const m = this.buffer(state, 'exp_avg', p);
-        const v = this.buffer(state, 'exp_avg_sq', p);
-        const vMax = amsgrad ? this.buffer(state, 'max_exp_avg_sq', p) : null;
+        const m = this.#buffer(b, state, 'exp_avg', p);
+        const v = this.#buffer(b, state, 'exp_avg_sq', p);
+        const vMax = amsgrad ? this.#buffer(b, state, 'max_exp_avg_sq', p) : null;
         const t = ((state.step as number | undefined) ?? 0) + 1;
         state.step = t;
+        // The state memory's kernel when m is in it (v and v̂ may sit in an older one, for a step).
+        const s = this.#memory;
+        const adamStep =
+          s?.backend === b && s.views.has(m) ? s.memory.adamStep : (b.adamStep ?? jsBackend.adamStep);
         adamStep({
           param: x,
           grad: g,
@@ -106,6 +113,47 @@ export class Adam extends Optimizer<AdamOptions> {
         });
       }
     }
+  }
+
+  /** The backend's state memory in use, the next free byte in it, and the views placed there. */
+  #memory: { backend: Backend; memory: StateMemory; next: number; views: WeakSet<FloatStorage> } | null =
+    null;
+  /** A backend that could not make a state memory (asked once). */
+  #refused: Backend | null = null;
+
+  /**
+   * The buffer `key` of `p`'s state; on a backend with a state memory (wasm), a float32 one is a
+   * view of it, created there or moved there (copied) from wherever it was: a buffer loaded by
+   * `loadStateDict`, made on another backend, or in a memory that ran out of room
+   * (NOTE(wasm-adam-state)). The memory is made for every float32 parameter's buffers at once;
+   * when it is full, a new one is, and buffers move to it as their parameters step.
+   */
+  #buffer(b: Backend, state: ParamState, key: string, p: Tensor): FloatStorage {
+    const existing = state[key];
+    if (p.dtype !== 'float32' || !b.stateMemory || b === this.#refused) return this.buffer(state, key, p);
+    let s = this.#memory;
+    if (s?.backend === b && existing instanceof Float32Array && s.views.has(existing)) return existing;
+    const bytes = ((p.numel + 3) & ~3) * 4; // 16-byte aligned views
+    if (s?.backend !== b || s.next + bytes > s.memory.end) {
+      let total = 0;
+      for (const group of this.paramGroups) {
+        for (const q of group.params) {
+          if (q.dtype === 'float32') total += ((q.numel + 3) & ~3) * 4 * (group.amsgrad ? 3 : 2);
+        }
+      }
+      const memory = b.stateMemory(total);
+      if (memory === null) {
+        this.#refused = b;
+        return this.buffer(state, key, p);
+      }
+      s = this.#memory = { backend: b, memory, next: memory.start, views: new WeakSet() };
+    }
+    const view = new Float32Array(s.memory.buffer, s.next, p.numel);
+    s.next += bytes;
+    s.views.add(view);
+    if (ArrayBuffer.isView(existing)) view.set(existing);
+    state[key] = view;
+    return view;
   }
 }
 

@@ -232,6 +232,31 @@ export interface Backend {
    * sum); a backend may add them in another order, within float64 summation error.
    */
   sumSquares?(x: FloatStorage, init: number): number;
+  /**
+   * Optional (wasm): a memory of its own for an optimizer's float32 state, `bytes` of it from
+   * `StateMemory.start` on, so that moment buffers kept there as views are updated in place by its
+   * `adamStep` instead of being copied in and out of the kernels' memory every step
+   * (NOTE(wasm-adam-state)). Null when the runtime cannot make one.
+   */
+  stateMemory?(bytes: number): StateMemory | null;
+}
+
+/**
+ * A backend's memory for an optimizer's state (`Backend.stateMemory`): the bytes from `start` to
+ * `end` are the caller's, to hold float32 views of `buffer` (16-byte aligned is best), and
+ * `adamStep` is the backend's, bit for bit, reading and writing `expAvg`, `expAvgSq` and
+ * `maxExpAvgSq` in place when they are such views (and copying other arrays as the backend's
+ * does). The memory never grows after it is made, so its views stay valid as long as they are held.
+ */
+export interface StateMemory {
+  /** The memory's bytes. */
+  readonly buffer: ArrayBuffer;
+  /** The first byte the caller may use. */
+  readonly start: number;
+  /** One byte past the last the caller may use (`start` + the bytes asked for). */
+  readonly end: number;
+  /** `Backend.adamStep`, with buffers that are views of `buffer` updated in place. */
+  adamStep(args: AdamStepArgs): void;
 }
 
 /** The optional fused optimizer kernels, which the js backend (and so every backend built on it) has. */

@@ -1014,6 +1014,58 @@ const CASES: { [K in Kernel]: Conformance } = {
     const got = fast.sumSquares(x, init);
     expectWithin([got], [want], [(x.length + 2) * 2 ** -53 * want], `sumSquares n=${x.length} init=${init}`);
   },
+  // A state memory's adamStep (NOTE(wasm-adam-state)) over moment buffers that are views of the
+  // memory, packed one after another from `start` as Adam packs them (odd sizes, whose buffers it
+  // copies, and 8195 over two blocks): the reference's bits on plain arrays, twice, and the
+  // memory's buffer the same ArrayBuffer after both steps (it never grows, so views stay valid).
+  stateMemory: (fast, g, trial) => {
+    if (!fast.stateMemory || !ref.adamStep)
+      throw new Error('stateMemory: expected it and a reference adamStep');
+    const n = g.pick([2, 7, 16, 70, 8195, 8196]);
+    const amsgrad = trial % 2 === 1;
+    const floats = (n + 3) & ~3;
+    const memory = fast.stateMemory(floats * 4 * 3);
+    if (memory === null) throw new Error('stateMemory: expected a memory of a few KiB');
+    const { buffer, start } = memory;
+    expect(memory.end - start).toBe(floats * 4 * 3);
+    const views = [0, 1, 2].map((k) => new Float32Array(buffer, start + k * floats * 4, n));
+    const [m, v, vMax] = views as [Float32Array, Float32Array, Float32Array];
+    m.set(g.floats('float32', n, -0.1, 0.1));
+    v.set(g.floats('float32', n, 0, 0.1));
+    vMax.set(g.floats('float32', n, 0, 0.1));
+    const want = { param: withSpecials(g, 'float32', n), expAvg: m.slice(), expAvgSq: v.slice() };
+    const wantMax = amsgrad ? vMax.slice() : null;
+    const param = want.param.slice();
+    for (const t of [1, 2]) {
+      const grad = withSpecials(g, 'float32', n);
+      const scalars = {
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+        stepSize: 0.01 / (1 - 0.9 ** t),
+        bias2Sqrt: Math.sqrt(1 - 0.999 ** t),
+        l2: trial % 4 >= 2 ? 0.1 : 0,
+        decay: 1,
+        maximize: g.bool(0.25),
+      };
+      memory.adamStep({
+        param,
+        grad,
+        expAvg: m,
+        expAvgSq: v,
+        maxExpAvgSq: amsgrad ? vMax : null,
+        ...scalars,
+      });
+      ref.adamStep({ ...want, grad, maxExpAvgSq: wantMax, ...scalars });
+    }
+    const label = `stateMemory adamStep n=${n} amsgrad=${amsgrad}`;
+    expect(memory.buffer, label).toBe(buffer);
+    expect(m.length, `${label}: a view still attached`).toBe(n);
+    expectSame(param, want.param, `${label}: param`);
+    expectSame(m, want.expAvg, `${label}: expAvg`);
+    expectSame(v, want.expAvgSq, `${label}: expAvgSq`);
+    if (wantMax) expectSame(vMax, wantMax, `${label}: maxExpAvgSq`);
+  },
 };
 
 const KERNELS = Object.keys(CASES).sort() as Kernel[];
@@ -1027,6 +1079,7 @@ const OPTIONAL = new Set([
   'addBias',
   'gemmBias',
   'dropout',
+  'stateMemory',
 ]);
 // Every key but the name, what a backend may report about itself (the native backend's isa()
 // and threads(), read by seqlab bench and doctor), the `layerInference` hook (recurrentLayer's,

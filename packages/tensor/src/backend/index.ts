@@ -24,6 +24,7 @@ export type {
   RecurrentInferArgs,
   RecurrentInferInputArgs,
   ReduceOp,
+  StateMemory,
   StridedView,
   UnaryOp,
 } from './backend';

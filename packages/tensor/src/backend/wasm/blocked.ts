@@ -1,5 +1,5 @@
 import type { FloatStorage } from '../../dtype';
-import type { Backend } from '../backend';
+import type { Backend, StateMemory } from '../backend';
 import { jsBackend } from '../js/index';
 import { coalesce, contiguousStrides } from '../js/strided';
 import type { WasmModule } from './module';
@@ -36,6 +36,11 @@ export function makeWasmBlocked(
       wasm.reserve(VM + slots);
       wasm.resident = null; // this overwrites the GEMM's resident panels (NOTE(wasm-copies))
       const heap = wasm.heap();
+      const n = x.length;
+      // Buffers that are views of this memory (a state memory's, NOTE(wasm-adam-state)) are
+      // updated where they are; not at an odd length, whose last pair reaches past the view.
+      const own = (b: Float32Array | null): b is Float32Array => !(n & 1) && b?.buffer === heap.buffer;
+      const [inM, inV, inVM] = [own(m), own(v), own(vMax)];
       new Float64Array(heap.buffer, at * 4, 7).set([
         a.beta1,
         a.beta2,
@@ -45,20 +50,28 @@ export function makeWasmBlocked(
         a.l2,
         a.decay,
       ]);
-      const n = x.length;
       for (let i0 = 0; i0 < n; i0 += BLOCK) {
         const i1 = Math.min(n, i0 + BLOCK);
         const len = i1 - i0;
         heap.set(x.subarray(i0, i1), X);
         heap.set(g.subarray(i0, i1), G);
-        heap.set(m.subarray(i0, i1), M);
-        heap.set(v.subarray(i0, i1), V);
-        if (vMax) heap.set(vMax.subarray(i0, i1), VM);
-        adam(len, X * 4, G * 4, M * 4, V * 4, vMax ? VM * 4 : 0, at * 4, a.maximize ? 1 : 0);
+        if (!inM) heap.set(m.subarray(i0, i1), M);
+        if (!inV) heap.set(v.subarray(i0, i1), V);
+        if (vMax && !inVM) heap.set(vMax.subarray(i0, i1), VM);
+        adam(
+          len,
+          X * 4,
+          G * 4,
+          inM ? m.byteOffset + i0 * 4 : M * 4,
+          inV ? v.byteOffset + i0 * 4 : V * 4,
+          !vMax ? 0 : inVM ? vMax.byteOffset + i0 * 4 : VM * 4,
+          at * 4,
+          a.maximize ? 1 : 0,
+        );
         x.set(heap.subarray(X, X + len), i0);
-        m.set(heap.subarray(M, M + len), i0);
-        v.set(heap.subarray(V, V + len), i0);
-        if (vMax) vMax.set(heap.subarray(VM, VM + len), i0);
+        if (!inM) m.set(heap.subarray(M, M + len), i0);
+        if (!inV) v.set(heap.subarray(V, V + len), i0);
+        if (vMax && !inVM) vMax.set(heap.subarray(VM, VM + len), i0);
       }
     },
 
@@ -118,4 +131,28 @@ export function makeWasmBlocked(
       jsBackend.reduce(op, x, shape, reduced, out);
     },
   };
+}
+
+// NOTE(wasm-adam-state): an optimizer's moment buffers copied into the module's memory and back
+// out every step were a quarter of a W1 training step's copies (tools/bench/PROFILE.md). A state
+// memory is another instance of the kernels over a memory of its own, grown once to hold the
+// state: Adam keeps its float32 buffers there as views (plain Float32Arrays to every other
+// backend), and that instance's adamStep reads and writes them where they are, copying in only
+// the parameter and its gradient and out only the parameter. Its own memory, not the kernels'
+// one: the kernels' memory grows (GEMM and recurrence scratch), and growing detaches every view of
+// the old buffer; this one never grows after it is made, so a view handed out (stateDict) stays
+// valid. Adam's scratch sits below `start`.
+
+/** A state memory of `bytes` (NOTE(wasm-adam-state)), or null when none can be made. */
+export function makeStateMemory(wasm: WasmModule, bytes: number): StateMemory | null {
+  const own = wasm.spawn();
+  if (!own) return null;
+  const start = (own.start + 16 + 5 * (BLOCK + 4)) * 4; // past adamStep's scalars and blocks
+  try {
+    own.reserve(Math.ceil((start + bytes) / 4));
+  } catch {
+    return null; // RangeError: the memory cannot grow that far
+  }
+  const buffer = own.heap().buffer as ArrayBuffer; // not shared: the memory is not
+  return { buffer, start, end: start + bytes, adamStep: makeWasmBlocked(own).adamStep };
 }

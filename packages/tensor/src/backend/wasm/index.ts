@@ -2,7 +2,7 @@ import type { Backend } from '../backend';
 import { packB } from '../js/gemm';
 import { jsBackend } from '../js/index';
 import { makeRecurrentKernels } from '../js/recurrent/loop';
-import { makeWasmBlocked } from './blocked';
+import { makeStateMemory, makeWasmBlocked } from './blocked';
 import { makeWasmGemm, type WasmGemm } from './gemm';
 import { makeWasmInfer } from './infer';
 import { defaultKernelSource, kernelBytesSync } from './kernel-bytes';
@@ -118,6 +118,7 @@ export function createWasmBackend(kernels: WasmKernels): Backend {
     adamStep: kernels.adamStep,
     addBias: kernels.addBias,
     reduce: kernels.reduce,
+    stateMemory: (bytes) => makeStateMemory(kernels.module, bytes),
     // recurrentLayer forward-only on the two inference kernels above (infer.ts), once set
     // (NOTE(wasm-layer-inference)).
     layerInference(list, options) {

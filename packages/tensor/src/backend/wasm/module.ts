@@ -60,6 +60,11 @@ export interface WasmModule {
   reserve(end: number): void;
   /** The packed B the GEMM left at `start`, or null (NOTE(wasm-copies)). */
   resident: FloatStorage | null;
+  /**
+   * Another instance of the same compiled kernels over a memory of its own, or null when the
+   * runtime refuses to instantiate synchronously (NOTE(wasm-adam-state)).
+   */
+  spawn(): WasmModule | null;
 }
 
 /**
@@ -167,7 +172,8 @@ export function instantiateKernels(bytes: Uint8Array<ArrayBuffer>): WasmModuleLo
   if (refused) return refused;
   const memory = new WebAssembly.Memory({ initial: 32 });
   try {
-    return wrap(new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }), memory);
+    const compiled = new WebAssembly.Module(bytes);
+    return wrap(new WebAssembly.Instance(compiled, { env: { memory } }), memory, compiled);
   } catch (e) {
     return failed(e, true);
   }
@@ -194,15 +200,19 @@ export async function instantiateKernelsAsync(source: WasmSource): Promise<WasmM
       const reason = `the WebAssembly module given is not seqlab's kernels: it has no export ${missing.join(', ')}`;
       return { ok: false, reason, blockedByCsp: false, retryAsync: false };
     }
-    const load = wrap(instance, memory);
+    const load = wrap(instance, memory, module);
     return warning === undefined || !load.ok ? load : { ...load, warning };
   } catch (e) {
     return failed(e, false);
   }
 }
 
-/** The instantiated module with its memory views. */
-function wrap(instance: WebAssembly.Instance, memory: WebAssembly.Memory): WasmModuleLoad {
+/** The instantiated module (of `compiled`) with its memory views. */
+function wrap(
+  instance: WebAssembly.Instance,
+  memory: WebAssembly.Memory,
+  compiled: WebAssembly.Module,
+): WasmModuleLoad & { ok: true } {
   let floats = new Float32Array(memory.buffer);
   let ints = new Int32Array(memory.buffer);
   const module: WasmModule = {
@@ -220,6 +230,14 @@ function wrap(instance: WebAssembly.Instance, memory: WebAssembly.Memory): WasmM
     // the current job ends, and a synchronous training loop is one job, so every step's packed
     // weights would stay alive (the leak wasm.test.ts guards against).
     resident: null,
+    spawn() {
+      const own = new WebAssembly.Memory({ initial: 32 });
+      try {
+        return wrap(new WebAssembly.Instance(compiled, { env: { memory: own } }), own, compiled).module;
+      } catch {
+        return null;
+      }
+    },
   };
   return { ok: true, module };
 }
