@@ -124,6 +124,12 @@ export interface Backend {
   /** Backpropagation through time for `recurrentForward`, from the same saved buffers. */
   recurrentBackward(args: RecurrentBackwardArgs): void;
   /**
+   * Optional (wasm): room outside JavaScript for one direction's saved buffers (gates, hPrev,
+   * cells, cPrev, hFull, hhN), kept from the forward to the backward (RecurrentForwardArgs.saved);
+   * null when there is none (the backend's cap: the caller keeps them in JavaScript).
+   */
+  reserveSaved?(sizes: SavedSizes): SavedBlock | null;
+  /**
    * Optional: several independent `recurrentForward` calls at once (the two directions of a
    * bidirectional layer), which a backend with threads may run in parallel. No buffer one call
    * writes is read or written by another, and each must compute exactly what it computes alone.
@@ -356,6 +362,35 @@ export interface RecurrentForwardArgs {
    * Absent: every buffer time-major.
    */
   outBatchStride?: number;
+  /**
+   * The saved buffers in the backend's own memory (`reserveSaved`, the backend that runs these
+   * args): then `gates` (unless xProj is where they start), hPrev, cells, cPrev, hFull and hhN are
+   * empty arrays, neither written nor read.
+   */
+  saved?: SavedBlock;
+}
+
+/** What `Backend.reserveSaved` sizes: one direction's saved buffers, as RecurrentForwardArgs. */
+export interface SavedSizes {
+  cell: RecurrentCell;
+  /** H. */
+  hidden: number;
+  /** O. */
+  outSize: number;
+  /** N, the rows. */
+  rows: number;
+  /** A projected LSTM (hFull saved). */
+  projected: boolean;
+}
+
+/** One direction's saved buffers in a backend's memory (`Backend.reserveSaved`); opaque otherwise. */
+export interface SavedBlock {
+  /** The same buffers from row `r0` on (NOTE(zero-gradient-steps)): a view, freeing nothing. */
+  rows(r0: number): SavedBlock;
+  /** Copies the buffers into `args`' arrays (full size, allocated by the caller). */
+  materialize(args: RecurrentForwardArgs): void;
+  /** Gives the memory back (once; later calls do nothing). Using the block after it throws. */
+  free(): void;
 }
 
 /**
