@@ -124,11 +124,13 @@ export interface Backend {
   /** Backpropagation through time for `recurrentForward`, from the same saved buffers. */
   recurrentBackward(args: RecurrentBackwardArgs): void;
   /**
-   * Optional (wasm): room outside JavaScript for one direction's saved buffers (gates, hPrev,
-   * cells, cPrev, hFull, hhN), kept from the forward to the backward (RecurrentForwardArgs.saved);
-   * null when there is none (the backend's cap: the caller keeps them in JavaScript).
+   * Optional (wasm): room in the backend's own memory for the saved buffers (gates, hPrev, cells,
+   * cPrev, hFull, hhN) of `args` (float32), kept from the forward to the backward
+   * (RecurrentForwardArgs.saved) and freed at the latest when `args` is garbage collected; for a
+   * node that will be recorded only. Undefined past the backend's cap (or for float64 args): the
+   * arrays of `args` hold them.
    */
-  reserveSaved?(sizes: SavedSizes): SavedBlock | null;
+  reserveSaved?(args: RecurrentForwardArgs): SavedBlock | undefined;
   /**
    * Optional: several independent `recurrentForward` calls at once (the two directions of a
    * bidirectional layer), which a backend with threads may run in parallel. No buffer one call
@@ -363,31 +365,18 @@ export interface RecurrentForwardArgs {
    */
   outBatchStride?: number;
   /**
-   * The saved buffers in the backend's own memory (`reserveSaved`, the backend that runs these
-   * args): then `gates` (unless xProj is where they start), hPrev, cells, cPrev, hFull and hhN are
-   * empty arrays, neither written nor read.
+   * The saved buffers in the backend's own memory (`reserveSaved`; only for the backend that gave
+   * it): then the arrays gates (but for xProj copied in as their start), hPrev, cells, cPrev, hFull
+   * and hhN are neither written nor read, and may be empty.
    */
-  saved?: SavedBlock;
-}
-
-/** What `Backend.reserveSaved` sizes: one direction's saved buffers, as RecurrentForwardArgs. */
-export interface SavedSizes {
-  cell: RecurrentCell;
-  /** H. */
-  hidden: number;
-  /** O. */
-  outSize: number;
-  /** N, the rows. */
-  rows: number;
-  /** A projected LSTM (hFull saved). */
-  projected: boolean;
+  saved?: SavedBlock | undefined;
 }
 
 /** One direction's saved buffers in a backend's memory (`Backend.reserveSaved`); opaque otherwise. */
 export interface SavedBlock {
   /** The same buffers from row `r0` on (NOTE(zero-gradient-steps)): a view, freeing nothing. */
   rows(r0: number): SavedBlock;
-  /** Copies the buffers into `args`' arrays (full size, allocated by the caller). */
+  /** Copies the buffers into the arrays of `args` (full size), frees the block, deletes `args.saved`. */
   materialize(args: RecurrentForwardArgs): void;
   /** Gives the memory back (once; later calls do nothing). Using the block after it throws. */
   free(): void;

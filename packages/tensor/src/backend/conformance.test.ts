@@ -385,7 +385,7 @@ function reserveSavedConformance(fast: Backend, g: Random, trial: number): void 
   const label = `reserveSaved ${p.cell} H=${p.H} O=${O} batchSizes=[${p.batchSizes.join(', ')}] reverse=${p.reverse}`;
   const plain = recurrentArgs(p, 'float32');
   const res = recurrentArgs(p, 'float32');
-  const block = fast.reserveSaved({ cell, hidden: p.H, outSize: O, rows: N, projected: p.wHr !== null });
+  const block = fast.reserveSaved(res);
   if (!block) throw new Error(`${label}: no block`);
   const SAVED = ['gates', 'hPrev', 'cells', 'cPrev', 'hFull', 'hhN'] as const;
   for (const k of SAVED) if (res[k]) res[k] = new Float32Array(0);
@@ -409,9 +409,6 @@ function reserveSavedConformance(fast: Backend, g: Random, trial: number): void 
     0,
     false,
   );
-  const copied = { ...recurrentArgs(p, 'float32') };
-  block.materialize(copied);
-  for (const k of SAVED) expectBits(copied[k], plain[k], `${label}: ${k} (materialize)`);
   const kept = keptSteps(p.batchSizes, p.reverse, O, plain.dOut, plain.dhN, plain.dcN);
   if (kept.r0 !== kept.r1) {
     const whole = kept.r0 === 0 && kept.r1 === N;
@@ -420,7 +417,10 @@ function reserveSavedConformance(fast: Backend, g: Random, trial: number): void 
     for (const k of BACKWARD_OUTPUTS)
       expectBits(res[k], plain[k], `${label}: ${k} (steps ${kept.t0}-${kept.t1})`);
   }
-  block.free();
+  const copied = { ...recurrentArgs(p, 'float32'), saved: block };
+  block.materialize(copied);
+  for (const k of SAVED) expectBits(copied[k], plain[k], `${label}: ${k} (materialize)`);
+  expect(copied.saved, `${label}: materialize frees the block`).toBeUndefined();
   block.free();
   expect(() => fast.recurrentBackward(res), `${label}: a freed block`).toThrow(/freed/);
 }

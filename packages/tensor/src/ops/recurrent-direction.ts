@@ -8,7 +8,6 @@ import {
   RECURRENT_GATES,
   type RecurrentBackwardArgs,
   type RecurrentForwardArgs,
-  type SavedBlock,
 } from '../backend/backend';
 import { backend } from '../backend/registry';
 import type { FloatStorage } from '../dtype';
@@ -123,17 +122,12 @@ function storages<T extends Record<string, Tensor | null | undefined>>(tensors: 
   return out as Storages<T>;
 }
 
-// NOTE(saved-blocks): a backend with `reserveSaved` (wasm) keeps a direction's saved buffers in its
-// own memory from the forward to the backward. The node owns the block: `release` (after the
-// backward without retainGraph) frees it, and so does this registry when the node is collected
-// unreleased (a graph never backpropagated). A backward on another backend copies it out first.
-const blocks = new FinalizationRegistry<SavedBlock>((block) => block.free());
-const EMPTY = new Float32Array(0);
-
 /**
- * Checks one sequence's inputs and allocates its outputs and saved buffers (in a block of
- * `kernels`' memory when it has room: NOTE(saved-blocks)). With a projection, its x (when `ownsX`:
- * the first direction over that x), W_ih and biases are inputs in xProj's place.
+ * Checks one sequence's inputs and allocates its outputs and saved buffers. With a projection, its
+ * x (when `ownsX`: the first direction over that x), W_ih and biases are inputs in xProj's place.
+ * NOTE(saved-blocks): on `kernels` with `reserveSaved` (wasm), a node to be recorded keeps its saved
+ * buffers in the backend's memory instead (RecurrentForwardArgs.saved; the arrays stay unwritten):
+ * `release` frees the block, and a backward on another backend copies it into the arrays first.
  */
 export function prepare(inputs: SequenceInputs, ownsX: boolean, kernels: Backend): Prepared {
   const { cell, xProj, wHh, bHh, wHr, h0, c0, batchSizes, reverse, projection } = inputs;
@@ -153,31 +147,18 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean, kernels: Backend
   // RNN start as xProj: when xProj is this call's own (overwriteXProj), they are written over it
   // and nothing is allocated.
   const gatesInXProj = inputs.overwriteXProj === true && cell !== 'gru';
-  const head = projection
-    ? [...(ownsX ? [projection.x] : []), projection.wIh, ...projection.biases]
-    : [xProj];
-  const given = [wHh, bHh, wHr, h0, c0];
-  const ins = [...head, ...given.filter((t): t is Tensor => t !== null)];
-  let block =
-    dtype === 'float32' && !inputs.recordGates && isGradEnabled() && ins.some((t) => t.requiresGrad)
-      ? (kernels.reserveSaved?.({ cell, hidden: H, outSize: O, rows: N, projected: wHr !== null }) ?? null)
-      : null;
-  // The saved buffers' arrays (empty ones with a block), and those to give back to the pool.
-  const saved: FloatStorage[] = [];
-  const s = (width: number | false, own = true): FloatStorage | null => {
-    if (width === false) return null;
-    if (block) return EMPTY;
-    const data = takeStorage(dtype, N * width);
-    if (own) saved.push(data);
-    return data;
-  };
-  const gates = gatesInXProj && !block ? (xProj.data as FloatStorage) : (s(GH, false) as FloatStorage);
-  const cells = s(lstm && H, !inputs.recordGates);
+  const gates = gatesInXProj ? new Tensor(xProj.data, [N, GH], dtype) : w([N, GH]);
+  const hPrev = w([N, O]);
+  const cells = lstm ? w([N, H]) : null;
+  const cPrev = lstm ? w([N, H]) : null;
+  const hFull = wHr ? w([N, H]) : null;
+  const hhN = cell === 'gru' ? w([N, H]) : null;
+  const saved = [hPrev, cPrev, hFull, hhN];
   // Gates over xProj go back too: xProj is this call's own, and only the node still points to it.
-  if (!inputs.recordGates && !block) saved.push(gates);
-  // A GRU's projection made for the node (its gates are apart, its backward reads neither), or an
-  // own xProj whose gates are in a block: only the node points to it.
-  if ((projection && !gatesInXProj) || (block && gatesInXProj)) saved.push(xProj.data as FloatStorage);
+  if (!inputs.recordGates) saved.push(gates, cells);
+  // A GRU's projection made for the node (its gates are apart, its backward reads neither): only
+  // the node points to it.
+  if (projection && !gatesInXProj) saved.push(xProj);
   const args: RecurrentForwardArgs = {
     cell,
     hidden: H,
@@ -185,36 +166,19 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean, kernels: Backend
     batch: B,
     batchSizes,
     reverse,
-    ...storages({ xProj, wHh, bHh, wHr, h0, c0, out, hN, cN }),
-    gates,
-    hPrev: s(O) as FloatStorage,
-    cells,
-    cPrev: s(lstm && H),
-    hFull: s(wHr !== null && H),
-    hhN: s(cell === 'gru' && H),
+    ...storages({ xProj, wHh, bHh, wHr, h0, c0, out, hN, cN, gates, hPrev, cells, cPrev, hFull, hhN }),
     ...(inputs.outBatchFirst ? { outBatchStride: batchSizes.length } : {}),
   };
-  if (block) args.saved = block;
-  /** The block copied out into pool storage (a backward on another backend): the JavaScript path. */
-  const unblock = (b: SavedBlock) => {
-    block = null;
-    args.gates = gatesInXProj ? args.xProj : (s(GH) as FloatStorage);
-    for (const [field, width] of [
-      ['hPrev', O],
-      ['cells', H],
-      ['cPrev', H],
-      ['hFull', H],
-      ['hhN', H],
-    ] as const)
-      if (args[field]) args[field] = s(width) as FloatStorage;
-    b.materialize(args);
-    delete args.saved;
-    blocks.unregister(b);
-    b.free();
-  };
+  const head = projection
+    ? [...(ownsX ? [projection.x] : []), projection.wIh, ...projection.biases]
+    : [xProj];
+  const given = [wHh, bHh, wHr, h0, c0];
+  const ins = [...head, ...given.filter((t): t is Tensor => t !== null)];
+  if (!inputs.recordGates && isGradEnabled() && ins.some((t) => t.requiresGrad))
+    args.saved = kernels.reserveSaved?.(args);
   let dhTrace: Tensor | null = null;
   let dcTrace: Tensor | null = null;
-  const prepared: Prepared = {
+  return {
     args,
     ins,
     outs: cN ? [out, hN, cN] : [out, hN],
@@ -222,11 +186,11 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean, kernels: Backend
       out,
       hN,
       cN,
-      gates: inputs.recordGates ? new Tensor(gates, [N, GH], dtype) : null,
-      cells: inputs.recordGates && cells ? new Tensor(cells, [N, H], dtype) : null,
+      gates: inputs.recordGates ? gates : null,
+      cells: inputs.recordGates ? cells : null,
     },
     backward(grads) {
-      if (block && backend() !== kernels) unblock(block);
+      if (backend() !== kernels) args.saved?.materialize(args);
       const [dOut, dhN, dcN] = grads;
       const dxProj = w([N, GH]);
       const dwHh = f(wHh.shape as number[]);
@@ -273,13 +237,8 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean, kernels: Backend
       if (inputs.trace && dhTrace) inputs.trace.onBackward(dhTrace, dcTrace);
     },
     release() {
-      for (const data of saved) releaseStorage(data);
-      if (block) {
-        blocks.unregister(block);
-        block.free();
-      }
+      for (const t of saved) if (t) releaseStorage(t.data as FloatStorage);
+      args.saved?.free();
     },
   };
-  if (block) blocks.register(prepared, block, block);
-  return prepared;
 }

@@ -19,7 +19,6 @@ import {
   type Tensor,
 } from '@seqlab/tensor';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { backend } from '../backend/registry';
 import { clearStoragePool, isPooled, releaseStorage, storagePoolSize } from '../storage-pool';
 
 const B = 16;
@@ -140,9 +139,8 @@ describe.each(listBackends())('[%s backend] the recurrence saved buffers', (name
     clearStoragePool();
     run(cell);
     const after = storagePoolSize();
-    // Saved activations and consumed gradients of both directions went back (a backend with
-    // reserveSaved keeps the activations in its own memory: NOTE(saved-blocks)).
-    expect(after.arrays).toBeGreaterThanOrEqual(cell === 'lstm' && !backend().reserveSaved ? 6 : 4);
+    // Saved activations and consumed gradients of both directions went back.
+    expect(after.arrays).toBeGreaterThanOrEqual(cell === 'lstm' ? 6 : 4);
     run(cell);
     expect(storagePoolSize()).toEqual(after);
   });

@@ -143,7 +143,7 @@ export function keptForwardArgs(a: RecurrentForwardArgs, kept: KeptSteps, GH: nu
     cPrev: rows(a.cPrev, H),
     hFull: rows(a.hFull, H),
     hhN: rows(a.hhN, H),
-    ...(a.saved ? { saved: a.saved.rows(r0) } : {}),
+    saved: a.saved?.rows(r0),
   };
 }
 

@@ -1,10 +1,10 @@
 import type { FloatStorage } from '../../dtype';
 import {
+  type Backend,
   RECURRENT_GATES,
   type RecurrentBackwardArgs,
   type RecurrentForwardArgs,
   type SavedBlock,
-  type SavedSizes,
 } from '../backend';
 import {
   recurrentBackward as jsRecurrentBackward,
@@ -174,11 +174,11 @@ export function setResidentSaved(on: boolean): boolean {
 /** A saved block's view from its row `r0` on (widths per slot); checks the block is live. */
 function resident(
   wasm: WasmModule,
-  arena: WasmArena,
   block: ArenaBlock,
   at: Partial<Record<Slot, number>>,
   widths: Partial<Record<Slot, number>>,
   r0: number,
+  free: () => void,
 ): Resident {
   const off: Partial<Record<Slot, number>> = {};
   for (const [slot] of SAVED) if (at[slot] !== undefined) off[slot] = at[slot] + r0 * (widths[slot] ?? 0);
@@ -190,7 +190,7 @@ function resident(
       live();
       return off;
     },
-    rows: (r) => resident(wasm, arena, block, at, widths, r0 + r),
+    rows: (r) => resident(wasm, block, at, widths, r0 + r, free),
     materialize(a) {
       live();
       const heap = wasm.heap();
@@ -199,8 +199,10 @@ function resident(
         const o = off[slot];
         if (into && o !== undefined) into.set(heap.subarray(o, o + into.length));
       }
+      free();
+      delete a.saved;
     },
-    free: () => arena.free(block),
+    free,
   };
 }
 
@@ -244,10 +246,11 @@ function batchFirstRows(
 export function makeWasmRecurrent(wasm: WasmModule): {
   recurrentForward(a: RecurrentForwardArgs): void;
   recurrentBackward(a: RecurrentBackwardArgs): void;
-  reserveSaved(sizes: SavedSizes): SavedBlock | null;
+  reserveSaved: NonNullable<Backend['reserveSaved']>;
   arena: WasmArena;
 } {
   const arena = new WasmArena(wasm);
+  const collected = new FinalizationRegistry<ArenaBlock>((block) => arena.free(block));
   /** The sizes every call shares, and the layout's integer arguments. */
   const begin = (a: RecurrentForwardArgs) => {
     const { cell, hidden: H, outSize: O, batch: B, batchSizes } = a;
@@ -265,11 +268,15 @@ export function makeWasmRecurrent(wasm: WasmModule): {
     return { L, H, O, B, T, N, GH, off, save };
   };
 
-  // NOTE(wasm-arena): one direction's saved buffers in one block, each [N, width].
-  function reserveSaved({ cell, hidden: H, outSize: O, rows: N, projected }: SavedSizes): SavedBlock | null {
-    if (!residentOn) return null;
+  // NOTE(wasm-arena): one direction's saved buffers in one block, each [N, width], freed by the
+  // owner (the autograd node, NOTE(saved-blocks)) or when `args` is collected.
+  function reserveSaved(args: RecurrentForwardArgs): SavedBlock | undefined {
+    if (!residentOn || !allFloat32(args)) return;
+    const { cell, hidden: H, outSize: O } = args;
+    let N = 0;
+    for (const rows of args.batchSizes) N += rows;
     const lstm = cell === 'lstm';
-    const w = [RECURRENT_GATES[cell] * H, O, lstm && H, lstm && H, projected && H, cell === 'gru' && H];
+    const w = [RECURRENT_GATES[cell] * H, O, lstm && H, lstm && H, args.wHr && H, cell === 'gru' && H];
     let n = 0;
     const at: Partial<Record<Slot, number>> = {};
     const widths: Partial<Record<Slot, number>> = {};
@@ -280,9 +287,13 @@ export function makeWasmRecurrent(wasm: WasmModule): {
       n += ((w[i] as number) * N + 3) & ~3;
     });
     const block = arena.alloc(n);
-    if (!block) return null;
+    if (!block) return;
     for (const [slot] of SAVED) if (at[slot] !== undefined) at[slot] += block.at;
-    return resident(wasm, arena, block, at, widths, 0);
+    collected.register(args, block, block);
+    return resident(wasm, block, at, widths, 0, () => {
+      collected.unregister(block);
+      arena.free(block);
+    });
   }
 
   // xProj [N, G·H], wHh [G·H, O], h0 [B, O], c0 [B, H] -> out [N, O], hN [B, O], cN [B, H]
