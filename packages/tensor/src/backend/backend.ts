@@ -124,6 +124,14 @@ export interface Backend {
   /** Backpropagation through time for `recurrentForward`, from the same saved buffers. */
   recurrentBackward(args: RecurrentBackwardArgs): void;
   /**
+   * Optional (wasm): room in the backend's own memory for the saved buffers (gates, hPrev, cells,
+   * cPrev, hFull, hhN) of `args` (float32), kept from the forward to the backward
+   * (RecurrentForwardArgs.saved) and freed at the latest when `args` is garbage collected; for a
+   * node that will be recorded only. Undefined past the backend's cap (or for float64 args): the
+   * arrays of `args` hold them.
+   */
+  reserveSaved?(args: RecurrentForwardArgs): SavedBlock | undefined;
+  /**
    * Optional: several independent `recurrentForward` calls at once (the two directions of a
    * bidirectional layer), which a backend with threads may run in parallel. No buffer one call
    * writes is read or written by another, and each must compute exactly what it computes alone.
@@ -381,6 +389,22 @@ export interface RecurrentForwardArgs {
    * Absent: every buffer time-major.
    */
   outBatchStride?: number;
+  /**
+   * The saved buffers in the backend's own memory (`reserveSaved`; only for the backend that gave
+   * it): then the arrays gates (but for xProj copied in as their start), hPrev, cells, cPrev, hFull
+   * and hhN are neither written nor read, and may be empty.
+   */
+  saved?: SavedBlock | undefined;
+}
+
+/** One direction's saved buffers in a backend's memory (`Backend.reserveSaved`); opaque otherwise. */
+export interface SavedBlock {
+  /** The same buffers from row `r0` on (NOTE(zero-gradient-steps)): a view, freeing nothing. */
+  rows(r0: number): SavedBlock;
+  /** Copies the buffers into the arrays of `args` (full size), frees the block, deletes `args.saved`. */
+  materialize(args: RecurrentForwardArgs): void;
+  /** Gives the memory back (once; later calls do nothing). Using the block after it throws. */
+  free(): void;
 }
 
 /**

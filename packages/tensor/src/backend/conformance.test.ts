@@ -363,6 +363,68 @@ function recurrentBatchFirstConformance(fast: Backend, g: Random, trial: number)
   for (const k of BACKWARD_OUTPUTS) expectBits(bf[k], tm[k], `${label}: ${k} (steps ${kept.t0}-${kept.t1})`);
 }
 
+/**
+ * The optional `reserveSaved` (RecurrentForwardArgs.saved): a float32 forward and backward with the
+ * saved buffers in the backend's block against the same backend's call with them in JavaScript,
+ * bit for bit (the block's copy out, `materialize`, too), a GEMM between them (its scratch must
+ * leave the block alone), and in some trials the kept steps of NOTE(zero-gradient-steps) (the
+ * block's `rows` view). A freed block is never read: the call throws.
+ */
+function reserveSavedConformance(fast: Backend, g: Random, trial: number): void {
+  if (!fast.reserveSaved) throw new Error('reserveSaved: expected the kernel');
+  const cell = (['lstm', 'gru', 'rnn_tanh', 'rnn_relu'] as const)[trial % 4];
+  const p = recurrentProblem(g, cell, 'float32', trial % 3 === 2 ? { B: 16, T: 7, H: 33 } : {});
+  const { T, N, O, GH } = p;
+  const zeroSteps = p.dOut && !p.dhN && !p.dcN ? g.int(0, T) : 0;
+  for (let s = 0; p.dOut && s < zeroSteps; s++) {
+    const t = p.reverse ? s : T - 1 - s;
+    const rows = p.batchSizes[t];
+    const at = p.batchSizes.subarray(0, t).reduce((x, y) => x + y, 0);
+    p.dOut.fill(0, at * O, (at + rows) * O);
+  }
+  const label = `reserveSaved ${p.cell} H=${p.H} O=${O} batchSizes=[${p.batchSizes.join(', ')}] reverse=${p.reverse}`;
+  const plain = recurrentArgs(p, 'float32');
+  const res = recurrentArgs(p, 'float32');
+  const block = fast.reserveSaved(res);
+  if (!block) throw new Error(`${label}: no block`);
+  const SAVED = ['gates', 'hPrev', 'cells', 'cPrev', 'hFull', 'hhN'] as const;
+  for (const k of SAVED) if (res[k]) res[k] = new Float32Array(0);
+  res.saved = block;
+  fast.recurrentForward(plain);
+  fast.recurrentForward(res);
+  for (const k of ['out', 'hN', 'cN'] as const) expectBits(res[k], plain[k], `${label}: ${k}`);
+  // Another call's scratch between the forward and the backward.
+  const a = g.floats('float32', 40 * 70);
+  fast.gemm(
+    false,
+    false,
+    40,
+    90,
+    70,
+    a,
+    0,
+    g.floats('float32', 70 * 90),
+    0,
+    new Float32Array(40 * 90),
+    0,
+    false,
+  );
+  const kept = keptSteps(p.batchSizes, p.reverse, O, plain.dOut, plain.dhN, plain.dcN);
+  if (kept.r0 !== kept.r1) {
+    const whole = kept.r0 === 0 && kept.r1 === N;
+    fast.recurrentBackward(whole ? plain : keptArgs(plain, kept, GH));
+    fast.recurrentBackward(whole ? res : keptArgs(res, kept, GH));
+    for (const k of BACKWARD_OUTPUTS)
+      expectBits(res[k], plain[k], `${label}: ${k} (steps ${kept.t0}-${kept.t1})`);
+  }
+  const copied = { ...recurrentArgs(p, 'float32'), saved: block };
+  block.materialize(copied);
+  for (const k of SAVED) expectBits(copied[k], plain[k], `${label}: ${k} (materialize)`);
+  expect(copied.saved, `${label}: materialize frees the block`).toBeUndefined();
+  block.free();
+  expect(() => fast.recurrentBackward(res), `${label}: a freed block`).toThrow(/freed/);
+}
+
 /** Runs forward (and backward) on `fast` in the trial's dtype and on the reference in float64, compares. */
 function recurrentConformance(fast: Backend, g: Random, trial: number, withBackward: boolean): void {
   const cell = (['lstm', 'gru', 'rnn_tanh', 'rnn_relu'] as const)[trial % 4];
@@ -884,6 +946,7 @@ const CASES: { [K in Kernel]: Conformance } = {
   recurrentForwardMany: (fast, g, trial) => recurrentManyConformance(fast, g, trial, false),
   recurrentBackwardMany: (fast, g, trial) => recurrentManyConformance(fast, g, trial, true),
   recurrentBatchFirst: recurrentBatchFirstConformance,
+  reserveSaved: reserveSavedConformance,
   recurrentInferMany: recurrentInferConformance,
   recurrentInferInputMany: recurrentInferInputConformance,
   // The optional bias add of linear: each element y + b rounded once, so exact.
@@ -1076,6 +1139,7 @@ const OPTIONAL = new Set([
   'recurrentInferMany',
   'recurrentInferInputMany',
   'recurrentBatchFirst',
+  'reserveSaved',
   'addBias',
   'gemmBias',
   'dropout',

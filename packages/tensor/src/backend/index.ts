@@ -24,6 +24,7 @@ export type {
   RecurrentInferArgs,
   RecurrentInferInputArgs,
   ReduceOp,
+  SavedBlock,
   StateMemory,
   StridedView,
   UnaryOp,

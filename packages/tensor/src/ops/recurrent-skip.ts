@@ -143,6 +143,7 @@ export function keptForwardArgs(a: RecurrentForwardArgs, kept: KeptSteps, GH: nu
     cPrev: rows(a.cPrev, H),
     hFull: rows(a.hFull, H),
     hhN: rows(a.hhN, H),
+    saved: a.saved?.rows(r0),
   };
 }
 

@@ -194,6 +194,7 @@ export function deferTrainingLayer(
         return t as S;
       };
       const shared = a.xProj === a.gates;
+      delete a.saved; // freed with the node (NOTE(saved-blocks))
       a.xProj = take(a.xProj);
       a.gates = shared ? a.xProj : take(a.gates);
       a.hPrev = take(a.hPrev);

@@ -31,7 +31,7 @@ export function makeWasmBlocked(
         return;
       }
       // [7 float64 scalars (16 slots)][x][g][m][v][v̂]: every block starts 16-byte aligned.
-      const at = wasm.start;
+      const at = wasm.scratch;
       const [X, G, M, V, VM] = [0, 1, 2, 3, 4].map((i) => at + 16 + i * slots);
       wasm.reserve(VM + slots);
       wasm.resident = null; // this overwrites the GEMM's resident panels (NOTE(wasm-copies))
@@ -85,7 +85,7 @@ export function makeWasmBlocked(
       }
       if (rows <= 0 || n <= 0) return;
       // [bias][a block of whole rows, at least one]
-      const B = wasm.start;
+      const B = wasm.scratch;
       const Y = B + ((n + 3) & ~3);
       const perBlock = Math.max(1, Math.floor(BLOCK / n));
       wasm.reserve(Y + perBlock * n);
@@ -110,7 +110,7 @@ export function makeWasmBlocked(
         if (dims.length === 2 && os[0] === 0 && os[1] === 1) {
           const [rows, n] = dims;
           // [float64 accumulators, n (rounded up to 16 bytes)][a block of whole rows, at least one]
-          const A = wasm.start;
+          const A = wasm.scratch;
           const X = A + 2 * ((n + 1) & ~1);
           const perBlock = Math.max(1, Math.floor(BLOCK / n));
           wasm.reserve(X + perBlock * n);

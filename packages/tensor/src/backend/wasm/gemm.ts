@@ -49,7 +49,7 @@ export function makeWasmGemm(wasm: WasmModule): WasmGemm {
     accumulate: boolean,
     biases: readonly Float32Array[] = [],
   ) => {
-    const bAt = wasm.start;
+    const bAt = wasm.scratch;
     const aAt = align4(bAt + (packed ? packed.length : Math.ceil(n / 4) * 4 * k));
     const cAt = align4(aAt + m * k);
     const srcAt = align4(cAt + m * n);

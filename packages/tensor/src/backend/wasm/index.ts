@@ -2,6 +2,7 @@ import type { Backend } from '../backend';
 import { packB } from '../js/gemm';
 import { jsBackend } from '../js/index';
 import { makeRecurrentKernels } from '../js/recurrent/loop';
+import type { WasmArena } from './arena';
 import { makeStateMemory, makeWasmBlocked } from './blocked';
 import { makeWasmGemm, type WasmGemm } from './gemm';
 import { makeWasmInfer } from './infer';
@@ -31,6 +32,9 @@ export type { WasmGemm } from './gemm';
 export interface WasmKernels extends WasmGemm {
   recurrentForward: Backend['recurrentForward'];
   recurrentBackward: Backend['recurrentBackward'];
+  reserveSaved: NonNullable<Backend['reserveSaved']>;
+  /** The arena of the saved blocks (NOTE(wasm-arena)), for tests. */
+  arena: WasmArena;
   recurrentInferMany: NonNullable<Backend['recurrentInferMany']>;
   recurrentInferInputMany: NonNullable<Backend['recurrentInferInputMany']>;
   adamStep: NonNullable<Backend['adamStep']>;
@@ -113,6 +117,7 @@ export function createWasmBackend(kernels: WasmKernels): Backend {
     gemmBias: kernels.gemmBias,
     recurrentForward: kernels.recurrentForward,
     recurrentBackward: kernels.recurrentBackward,
+    reserveSaved: kernels.reserveSaved,
     recurrentInferMany: kernels.recurrentInferMany,
     recurrentInferInputMany: kernels.recurrentInferInputMany,
     adamStep: kernels.adamStep,

@@ -4,7 +4,8 @@ import type { WasmSource } from './wasm-source';
 
 // The compiled module (kernels.ts and kernels.wasm, built from the C files beside this one) and its memory, which
 // the GEMM (gemm.ts) and the fused recurrence (recurrent.ts) share: each call lays its operands out
-// from `start` on, so a call may overwrite what the previous one left there.
+// from `scratch` on (after the arena's blocks, NOTE(wasm-arena)), so a call may overwrite what the
+// previous one left there.
 //
 // NOTE(wasm-copies): tensors live in JavaScript typed arrays, so a call copies its operands into
 // the module's memory and its results back out: a GEMM per call (A, and C when accumulating; B as
@@ -50,15 +51,17 @@ export interface KernelExports {
 /** The instantiated module and its memory, as float32 slots (index × 4 = byte address). */
 export interface WasmModule {
   readonly exports: KernelExports;
-  /** First float slot a call may use (after the module's stack), 16-byte aligned. */
+  /** First float slot of the arena (after the module's stack), 16-byte aligned (NOTE(wasm-arena)). */
   readonly start: number;
+  /** First float slot a call may use: after the arena's live blocks (arena.ts keeps it). */
+  scratch: number;
   /** The memory as floats; a new view after `reserve` grew it. */
   heap(): Float32Array;
   /** The memory as int32s (same slots). */
   heapInt(): Int32Array;
   /** Grows the memory so that slots [0, end) exist. */
   reserve(end: number): void;
-  /** The packed B the GEMM left at `start`, or null (NOTE(wasm-copies)). */
+  /** The packed B the GEMM left at `scratch`, or null (NOTE(wasm-copies)). */
   resident: FloatStorage | null;
   /**
    * Another instance of the same compiled kernels over a memory of its own, or null when the
@@ -215,9 +218,11 @@ function wrap(
 ): WasmModuleLoad & { ok: true } {
   let floats = new Float32Array(memory.buffer);
   let ints = new Int32Array(memory.buffer);
+  const start = Math.ceil((instance.exports.__heap_base as WebAssembly.Global).value / 16) * 4;
   const module: WasmModule = {
     exports: instance.exports as unknown as KernelExports,
-    start: Math.ceil((instance.exports.__heap_base as WebAssembly.Global).value / 16) * 4,
+    start,
+    scratch: start,
     heap: () => floats,
     heapInt: () => ints,
     reserve(end) {

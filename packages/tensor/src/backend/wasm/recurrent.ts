@@ -1,9 +1,16 @@
 import type { FloatStorage } from '../../dtype';
-import { RECURRENT_GATES, type RecurrentBackwardArgs, type RecurrentForwardArgs } from '../backend';
+import {
+  type Backend,
+  RECURRENT_GATES,
+  type RecurrentBackwardArgs,
+  type RecurrentForwardArgs,
+  type SavedBlock,
+} from '../backend';
 import {
   recurrentBackward as jsRecurrentBackward,
   recurrentForward as jsRecurrentForward,
 } from '../js/recurrent/loop';
+import { type ArenaBlock, WasmArena } from './arena';
 import type { WasmModule } from './module';
 
 // The fused recurrence in wasm (recurrent.c, with the cells in lstm.c, gru.c, rnn.c): one call per
@@ -70,8 +77,8 @@ export class Layout {
   private readonly argsAt: number;
   private readonly slots = new Int32Array(ARG_SLOTS.length);
   constructor(private readonly wasm: WasmModule) {
-    this.argsAt = wasm.start;
-    this.end = wasm.start + ((ARG_SLOTS.length + 3) & ~3);
+    this.argsAt = wasm.scratch;
+    this.end = wasm.scratch + ((ARG_SLOTS.length + 3) & ~3);
   }
   /** Sets an integer argument. */
   int(slot: Slot, value: number): void {
@@ -85,6 +92,10 @@ export class Layout {
     this.slots[SLOT[slot]] = at * 4;
     return at;
   }
+  /** Points a buffer argument at float index `at` (outside the layout: a saved block). */
+  placeAt(slot: Slot, at: number): void {
+    this.slots[SLOT[slot]] = at * 4;
+  }
   /** Reserves `floats` slots for a buffer outside the args; returns the float index. */
   extra(floats: number): number {
     const at = this.end;
@@ -94,7 +105,7 @@ export class Layout {
   /** Grows the memory to fit, writes the args; returns the args' byte address. */
   commit(): number {
     this.wasm.reserve(this.end);
-    this.wasm.resident = null; // the packed B of a GEMM at `start` is overwritten
+    this.wasm.resident = null; // the packed B of a GEMM at `scratch` is overwritten
     this.wasm.heapInt().set(this.slots, this.argsAt);
     return this.argsAt * 4;
   }
@@ -131,6 +142,68 @@ export function startLayout(
   L.place('batch_sizes', T);
   L.place('offsets', T);
   return L;
+}
+
+/** The saved buffers a block holds: the kernel's slot, the args' field, its width's index in `widths` below. */
+const SAVED = [
+  ['gates', 'gates'],
+  ['h_prev', 'hPrev'],
+  ['cells', 'cells'],
+  ['c_prev', 'cPrev'],
+  ['h_full', 'hFull'],
+  ['hh_n', 'hhN'],
+] as const;
+
+/** Offsets of the saved slots (absent: not saved), and the block they are in (NOTE(wasm-arena)). */
+interface Resident extends SavedBlock {
+  off: Partial<Record<Slot, number>>;
+}
+
+let residentOn = true;
+
+/**
+ * Turns the saved buffers in module memory on or off (on by default) and returns the previous
+ * setting: the tests compare the two. Not part of the package's API.
+ */
+export function setResidentSaved(on: boolean): boolean {
+  const was = residentOn;
+  residentOn = on;
+  return was;
+}
+
+/** A saved block's view from its row `r0` on (widths per slot); checks the block is live. */
+function resident(
+  wasm: WasmModule,
+  block: ArenaBlock,
+  at: Partial<Record<Slot, number>>,
+  widths: Partial<Record<Slot, number>>,
+  r0: number,
+  free: () => void,
+): Resident {
+  const off: Partial<Record<Slot, number>> = {};
+  for (const [slot] of SAVED) if (at[slot] !== undefined) off[slot] = at[slot] + r0 * (widths[slot] ?? 0);
+  const live = () => {
+    if (block.end < 0) throw new Error('a recurrent call read saved buffers that were freed');
+  };
+  return {
+    get off() {
+      live();
+      return off;
+    },
+    rows: (r) => resident(wasm, block, at, widths, r0 + r, free),
+    materialize(a) {
+      live();
+      const heap = wasm.heap();
+      for (const [slot, field] of SAVED) {
+        const into = a[field];
+        const o = off[slot];
+        if (into && o !== undefined) into.set(heap.subarray(o, o + into.length));
+      }
+      free();
+      delete a.saved;
+    },
+    free,
+  };
 }
 
 const isF32 = (s: FloatStorage | null): boolean => s === null || s instanceof Float32Array;
@@ -173,16 +246,55 @@ function batchFirstRows(
 export function makeWasmRecurrent(wasm: WasmModule): {
   recurrentForward(a: RecurrentForwardArgs): void;
   recurrentBackward(a: RecurrentBackwardArgs): void;
+  reserveSaved: NonNullable<Backend['reserveSaved']>;
+  arena: WasmArena;
 } {
+  const arena = new WasmArena(wasm);
+  const collected = new FinalizationRegistry<ArenaBlock>((block) => arena.free(block));
   /** The sizes every call shares, and the layout's integer arguments. */
   const begin = (a: RecurrentForwardArgs) => {
     const { cell, hidden: H, outSize: O, batch: B, batchSizes } = a;
     const GH = RECURRENT_GATES[cell] * H;
     const T = batchSizes.length;
-    const N = a.hPrev.length / O;
+    let N = 0;
+    for (let t = 0; t < T; t++) N += batchSizes[t];
     const L = startLayout(wasm, { cell, H, O, B, T, N, reverse: a.reverse });
-    return { L, H, O, B, T, N, GH };
+    const off = (a.saved as Resident | undefined)?.off;
+    /** A saved buffer's slot: in the block when there is one, else in the layout. */
+    const save = (slot: Slot, floats: number | null) => {
+      if (off && floats !== null) L.placeAt(slot, off[slot] as number);
+      else L.place(slot, floats);
+    };
+    return { L, H, O, B, T, N, GH, off, save };
   };
+
+  // NOTE(wasm-arena): one direction's saved buffers in one block, each [N, width], freed by the
+  // owner (the autograd node, NOTE(saved-blocks)) or when `args` is collected.
+  function reserveSaved(args: RecurrentForwardArgs): SavedBlock | undefined {
+    if (!residentOn || !allFloat32(args)) return;
+    const { cell, hidden: H, outSize: O } = args;
+    let N = 0;
+    for (const rows of args.batchSizes) N += rows;
+    const lstm = cell === 'lstm';
+    const w = [RECURRENT_GATES[cell] * H, O, lstm && H, lstm && H, args.wHr && H, cell === 'gru' && H];
+    let n = 0;
+    const at: Partial<Record<Slot, number>> = {};
+    const widths: Partial<Record<Slot, number>> = {};
+    SAVED.forEach(([slot], i) => {
+      if (!w[i]) return;
+      widths[slot] = w[i] as number;
+      at[slot] = n;
+      n += ((w[i] as number) * N + 3) & ~3;
+    });
+    const block = arena.alloc(n);
+    if (!block) return;
+    for (const [slot] of SAVED) if (at[slot] !== undefined) at[slot] += block.at;
+    collected.register(args, block, block);
+    return resident(wasm, block, at, widths, 0, () => {
+      collected.unregister(block);
+      arena.free(block);
+    });
+  }
 
   // xProj [N, G·H], wHh [G·H, O], h0 [B, O], c0 [B, H] -> out [N, O], hN [B, O], cN [B, H]
   function recurrentForward(a: RecurrentForwardArgs): void {
@@ -190,7 +302,7 @@ export function makeWasmRecurrent(wasm: WasmModule): {
       jsRecurrentForward(a);
       return;
     }
-    const { L, H, O, B, N, GH } = begin(a);
+    const { L, H, O, B, N, GH, off, save } = begin(a);
     const gru = a.cell === 'gru';
     const lstm = a.cell === 'lstm';
     const proj = a.wHr !== null;
@@ -205,12 +317,12 @@ export function makeWasmRecurrent(wasm: WasmModule): {
     L.place('h_full_step', proj ? B * H : null);
     L.place('hh', gru ? B * GH : null);
     L.place('out', N * O);
-    L.place('gates', N * GH);
-    L.place('h_prev', N * O);
-    L.place('cells', lstm ? N * H : null);
-    L.place('c_prev', lstm ? N * H : null);
-    L.place('h_full', proj ? N * H : null);
-    L.place('hh_n', gru ? N * H : null);
+    save('gates', N * GH);
+    save('h_prev', N * O);
+    save('cells', lstm ? N * H : null);
+    save('c_prev', lstm ? N * H : null);
+    save('h_full', proj ? N * H : null);
+    save('hh_n', gru ? N * H : null);
     const args = L.commit();
     const heap = wasm.heap();
     wasm.heapInt().set(a.batchSizes, L.at('batch_sizes'));
@@ -229,6 +341,7 @@ export function makeWasmRecurrent(wasm: WasmModule): {
     else batchFirstRows(heap, L.at('out'), a.out, a.batchSizes, O, a.outBatchStride, false);
     read('h', a.hN);
     read('c', lstm ? a.cN : null);
+    if (off) return;
     read('gates', a.gates);
     read('h_prev', a.hPrev);
     read('cells', lstm ? a.cells : null);
@@ -243,7 +356,7 @@ export function makeWasmRecurrent(wasm: WasmModule): {
       jsRecurrentBackward(a);
       return;
     }
-    const { L, H, O, B, N, GH } = begin(a);
+    const { L, H, O, B, N, GH, off, save } = begin(a);
     const gru = a.cell === 'gru';
     const lstm = a.cell === 'lstm';
     const proj = a.wHr !== null;
@@ -253,12 +366,12 @@ export function makeWasmRecurrent(wasm: WasmModule): {
     L.place('w_hh_packed', packedSize(GH, O));
     L.place('w_hr', proj ? O * H : null);
     L.place('w_hr_packed', proj ? packedSize(O, H) : null);
-    L.place('gates', N * GH);
-    L.place('h_prev', N * O);
-    L.place('cells', lstm ? N * H : null);
-    L.place('c_prev', lstm ? N * H : null);
-    L.place('h_full', proj ? N * H : null);
-    L.place('hh_n', gru ? N * H : null);
+    save('gates', N * GH);
+    save('h_prev', N * O);
+    save('cells', lstm ? N * H : null);
+    save('c_prev', lstm ? N * H : null);
+    save('h_full', proj ? N * H : null);
+    save('hh_n', gru ? N * H : null);
     L.place('d_out', a.dOut ? N * O : null);
     L.place('dh', B * O);
     L.place('dc', lstm ? B * H : null);
@@ -281,12 +394,14 @@ export function makeWasmRecurrent(wasm: WasmModule): {
     wasm.heapInt().set(a.batchSizes, L.at('batch_sizes'));
     write('w_hh', a.wHh);
     write('w_hr', a.wHr);
-    write('gates', a.gates);
-    write('h_prev', a.hPrev);
-    write('cells', lstm ? a.cells : null);
-    write('c_prev', lstm ? a.cPrev : null);
-    write('h_full', proj ? a.hFull : null);
-    write('hh_n', gru ? a.hhN : null);
+    if (!off) {
+      write('gates', a.gates);
+      write('h_prev', a.hPrev);
+      write('cells', lstm ? a.cells : null);
+      write('c_prev', lstm ? a.cPrev : null);
+      write('h_full', proj ? a.hFull : null);
+      write('hh_n', gru ? a.hhN : null);
+    }
     if (a.dOut && a.outBatchStride !== undefined)
       batchFirstRows(heap, L.at('d_out'), a.dOut, a.batchSizes, O, a.outBatchStride, true);
     else write('d_out', a.dOut);
@@ -314,5 +429,5 @@ export function makeWasmRecurrent(wasm: WasmModule): {
     read('dc_trace', lstm ? a.dcTrace : null);
   }
 
-  return { recurrentForward, recurrentBackward };
+  return { recurrentForward, recurrentBackward, reserveSaved, arena };
 }
