@@ -401,8 +401,11 @@ export interface RecurrentForwardArgs {
 export interface SavedBlock {
   /** The same buffers from row `r0` on (NOTE(zero-gradient-steps)): a view, freeing nothing. */
   rows(r0: number): SavedBlock;
-  /** Copies the buffers into the arrays of `args` (full size), frees the block, deletes `args.saved`. */
-  materialize(args: RecurrentForwardArgs): void;
+  /**
+   * Unless `active` (the backend about to run the backward) is the one that gave the block: copies
+   * the buffers into the arrays of `args` (full size), frees the block, deletes `args.saved`.
+   */
+  materialize(args: RecurrentForwardArgs, active: Backend): void;
   /** Gives the memory back (once; later calls do nothing). Using the block after it throws. */
   free(): void;
 }

@@ -78,7 +78,12 @@ export function dropout(x: Tensor, p: number, options: DropoutOptions = {}): Ten
     kernels.dropout(state, p, scale, xs as Float32Array, m as Float32Array, ys as Float32Array);
   } else if (p < 1 && (m instanceof Float64Array || g.uniformFitsFloat32)) {
     fillUniforms(g, m);
-    maskAndScale(m, xs as FloatStorage, ys as FloatStorage, p, scale);
+    // scale · (u ≥ p) without a branch: a random 30 % branch mispredicts often enough to cost
+    // more than drawing the number.
+    for (let i = 0; i < m.length; i++) {
+      m[i] = scale * +(m[i] >= p);
+      ys[i] = xs[i] * m[i];
+    }
   } else {
     for (let i = 0; i < m.length; i++) {
       m[i] = p < 1 && g.uniform() >= p ? scale : 0;
@@ -89,20 +94,6 @@ export function dropout(x: Tensor, p: number, options: DropoutOptions = {}): Ten
   // Nothing but the node holds the mask: back to the pool once its backward has run.
   if (out._node) out._node.release = () => releaseStorage(m);
   return out;
-}
-
-/**
- * Dropout's mask over its uniforms `m` (in place) and the product `ys = xs · m`. A function of its
- * own: a loop this long inside `dropout` ran as on-stack-replaced code, which deoptimized at every
- * call on the code after the loop (V8's "wrong map" at `out._node`).
- */
-function maskAndScale(m: FloatStorage, xs: FloatStorage, ys: FloatStorage, p: number, scale: number): void {
-  // scale · (u ≥ p) without a branch: a random 30 % branch mispredicts often enough to cost more
-  // than drawing the number.
-  for (let i = 0; i < m.length; i++) {
-    m[i] = scale * +(m[i] >= p);
-    ys[i] = xs[i] * m[i];
-  }
 }
 
 /** Options of `embedding`. */

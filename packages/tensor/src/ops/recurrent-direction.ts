@@ -3,12 +3,7 @@
 // whose gradient can be nonzero (NOTE(zero-gradient-steps)), with the input projection's backward
 // when the node holds the projection.
 import { isGradEnabled } from '../autograd/grad-mode';
-import {
-  type Backend,
-  RECURRENT_GATES,
-  type RecurrentBackwardArgs,
-  type RecurrentForwardArgs,
-} from '../backend/backend';
+import { RECURRENT_GATES, type RecurrentBackwardArgs, type RecurrentForwardArgs } from '../backend/backend';
 import { backend } from '../backend/registry';
 import type { FloatStorage } from '../dtype';
 import { DTypeError, formatShape, ShapeError } from '../errors';
@@ -125,11 +120,11 @@ function storages<T extends Record<string, Tensor | null | undefined>>(tensors: 
 /**
  * Checks one sequence's inputs and allocates its outputs and saved buffers. With a projection, its
  * x (when `ownsX`: the first direction over that x), W_ih and biases are inputs in xProj's place.
- * NOTE(saved-blocks): on `kernels` with `reserveSaved` (wasm), a node to be recorded keeps its saved
+ * NOTE(saved-blocks): on a backend with `reserveSaved` (wasm), a node to be recorded keeps its saved
  * buffers in the backend's memory instead (RecurrentForwardArgs.saved; the arrays stay unwritten):
  * `release` frees the block, and a backward on another backend copies it into the arrays first.
  */
-export function prepare(inputs: SequenceInputs, ownsX: boolean, kernels: Backend): Prepared {
+export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
   const { cell, xProj, wHh, bHh, wHr, h0, c0, batchSizes, reverse, projection } = inputs;
   const { G, GH, H, O, B, N } = checkInputs(inputs);
   const dtype = xProj.dtype as 'float32' | 'float64';
@@ -175,7 +170,7 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean, kernels: Backend
   const given = [wHh, bHh, wHr, h0, c0];
   const ins = [...head, ...given.filter((t): t is Tensor => t !== null)];
   if (!inputs.recordGates && isGradEnabled() && ins.some((t) => t.requiresGrad))
-    args.saved = kernels.reserveSaved?.(args);
+    args.saved = backend().reserveSaved?.(args);
   let dhTrace: Tensor | null = null;
   let dcTrace: Tensor | null = null;
   return {
@@ -190,7 +185,7 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean, kernels: Backend
       cells: inputs.recordGates ? cells : null,
     },
     backward(grads) {
-      if (backend() !== kernels) args.saved?.materialize(args);
+      args.saved?.materialize(args, backend());
       const [dOut, dhN, dcN] = grads;
       const dxProj = w([N, GH]);
       const dwHh = f(wHh.shape as number[]);

@@ -93,11 +93,11 @@ export function fusedSequences(
 ): RecurrentSequenceOutputs[] {
   // The directions of a layer project the same x: it is one input of the node, whose gradient the
   // first direction makes and the others add into.
-  const kernels = backend();
   const prepared = list.map((inputs, k) => {
     const x = inputs.projection?.x;
-    return prepare(inputs, x !== undefined && list.findIndex((i) => i.projection?.x === x) === k, kernels);
+    return prepare(inputs, x !== undefined && list.findIndex((i) => i.projection?.x === x) === k);
   });
+  const kernels = backend();
   const forwardArgs = prepared.map((p) => p.args);
   if (forward) forward(prepared);
   else if (kernels.recurrentForwardMany && forwardArgs.length > 1) kernels.recurrentForwardMany(forwardArgs);

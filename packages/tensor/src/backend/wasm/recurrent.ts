@@ -179,6 +179,7 @@ function resident(
   widths: Partial<Record<Slot, number>>,
   r0: number,
   free: () => void,
+  mine: (active: Backend) => boolean,
 ): Resident {
   const off: Partial<Record<Slot, number>> = {};
   for (const [slot] of SAVED) if (at[slot] !== undefined) off[slot] = at[slot] + r0 * (widths[slot] ?? 0);
@@ -190,8 +191,9 @@ function resident(
       live();
       return off;
     },
-    rows: (r) => resident(wasm, block, at, widths, r0 + r, free),
-    materialize(a) {
+    rows: (r) => resident(wasm, block, at, widths, r0 + r, free, mine),
+    materialize(a, active) {
+      if (mine(active)) return;
       live();
       const heap = wasm.heap();
       for (const [slot, field] of SAVED) {
@@ -290,10 +292,11 @@ export function makeWasmRecurrent(wasm: WasmModule): {
     if (!block) return;
     for (const [slot] of SAVED) if (at[slot] !== undefined) at[slot] += block.at;
     collected.register(args, block, block);
-    return resident(wasm, block, at, widths, 0, () => {
+    const free = () => {
       collected.unregister(block);
       arena.free(block);
-    });
+    };
+    return resident(wasm, block, at, widths, 0, free, (b) => b.reserveSaved === reserveSaved);
   }
 
   // xProj [N, G·H], wHh [G·H, O], h0 [B, O], c0 [B, H] -> out [N, O], hN [B, O], cN [B, H]
