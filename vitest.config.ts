@@ -56,6 +56,9 @@ export default defineConfig({
     reporters: ['default', 'json'],
     outputFile: { json: '.reports/vitest.json' },
     testTimeout: 60_000,
+    // Hooks get the tests' time too (vitest's default is 10 s): several train a run for the file's
+    // tests, which takes seconds when another file runs beside it on a loaded machine.
+    hookTimeout: 60_000,
     passWithNoTests: true,
   },
 });
