@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -53,9 +54,19 @@ export default defineConfig({
         ...(VM_POOL.includes(root) ? { pool: 'vmForks' as const } : {}),
       },
     })),
+    // Two files at a time even on a 2-core machine, where vitest's default (cores - 1) is one: one
+    // worker runs mostly one thread at a time (module import and setup, the docs build, a wait on a
+    // CLI child, Chromium, Python or a report's 5 s reload), so a core is often idle. The slow files
+    // keep their own limits: the e2e harness runs at most 2 CLI processes per file, the docs
+    // build takes a lock. `--maxWorkers=1` restores one file at a time. CONTRIBUTING.md, "The
+    // suite's wall time", has the measurements.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     reporters: ['default', 'json'],
     outputFile: { json: '.reports/vitest.json' },
     testTimeout: 60_000,
+    // Hooks get the tests' time too (vitest's default is 10 s): several train a run for the file's
+    // tests, which takes seconds when another file runs beside it on a loaded machine.
+    hookTimeout: 60_000,
     passWithNoTests: true,
   },
 });
