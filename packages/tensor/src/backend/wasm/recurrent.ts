@@ -267,7 +267,18 @@ export function makeWasmRecurrent(wasm: WasmModule): {
       if (off && floats !== null) L.placeAt(slot, off[slot] as number);
       else L.place(slot, floats);
     };
-    return { L, H, O, B, T, N, GH, off, save };
+    /** Every saved buffer's slot, as the forward writes them and the backward reads them. */
+    const saveAll = () => {
+      const lstm = cell === 'lstm';
+      const proj = a.wHr !== null;
+      save('gates', N * GH);
+      save('h_prev', N * O);
+      save('cells', lstm ? N * H : null);
+      save('c_prev', lstm ? N * H : null);
+      save('h_full', proj ? N * H : null);
+      save('hh_n', cell === 'gru' ? N * H : null);
+    };
+    return { L, H, O, B, T, N, GH, off, saveAll };
   };
 
   // NOTE(wasm-arena): one direction's saved buffers in one block, each [N, width], freed by the
@@ -305,7 +316,7 @@ export function makeWasmRecurrent(wasm: WasmModule): {
       jsRecurrentForward(a);
       return;
     }
-    const { L, H, O, B, N, GH, off, save } = begin(a);
+    const { L, H, O, B, N, GH, off, saveAll } = begin(a);
     const gru = a.cell === 'gru';
     const lstm = a.cell === 'lstm';
     const proj = a.wHr !== null;
@@ -320,12 +331,7 @@ export function makeWasmRecurrent(wasm: WasmModule): {
     L.place('h_full_step', proj ? B * H : null);
     L.place('hh', gru ? B * GH : null);
     L.place('out', N * O);
-    save('gates', N * GH);
-    save('h_prev', N * O);
-    save('cells', lstm ? N * H : null);
-    save('c_prev', lstm ? N * H : null);
-    save('h_full', proj ? N * H : null);
-    save('hh_n', gru ? N * H : null);
+    saveAll();
     const args = L.commit();
     const heap = wasm.heap();
     wasm.heapInt().set(a.batchSizes, L.at('batch_sizes'));
@@ -359,7 +365,7 @@ export function makeWasmRecurrent(wasm: WasmModule): {
       jsRecurrentBackward(a);
       return;
     }
-    const { L, H, O, B, N, GH, off, save } = begin(a);
+    const { L, H, O, B, N, GH, off, saveAll } = begin(a);
     const gru = a.cell === 'gru';
     const lstm = a.cell === 'lstm';
     const proj = a.wHr !== null;
@@ -369,12 +375,7 @@ export function makeWasmRecurrent(wasm: WasmModule): {
     L.place('w_hh_packed', packedSize(GH, O));
     L.place('w_hr', proj ? O * H : null);
     L.place('w_hr_packed', proj ? packedSize(O, H) : null);
-    save('gates', N * GH);
-    save('h_prev', N * O);
-    save('cells', lstm ? N * H : null);
-    save('c_prev', lstm ? N * H : null);
-    save('h_full', proj ? N * H : null);
-    save('hh_n', gru ? N * H : null);
+    saveAll();
     L.place('d_out', a.dOut ? N * O : null);
     L.place('dh', B * O);
     L.place('dc', lstm ? B * H : null);
