@@ -2,6 +2,14 @@ import type { Tensor } from '../tensor';
 import { isGradEnabled } from './grad-mode';
 import { type BackwardFn, Node } from './node';
 
+/** Whether an op over `inputs` gets a node: grad mode is on and one of them requires grad. */
+export function willRecord(inputs: readonly Tensor[]): boolean {
+  if (!isGradEnabled()) return false;
+  let any = false;
+  for (const input of inputs) any ||= input.requiresGrad;
+  return any;
+}
+
 /**
  * Records an op in the graph: when gradients are enabled and any input requires a gradient, the
  * outputs get a node whose `backward` maps output gradients to input gradients. This is also the
@@ -16,10 +24,7 @@ export function recordOp<T extends readonly Tensor[]>(
   outputs: T,
   backward: BackwardFn,
 ): T {
-  if (!isGradEnabled()) return outputs;
-  let any = false;
-  for (const input of inputs) any ||= input.requiresGrad;
-  if (!any) return outputs;
+  if (!willRecord(inputs)) return outputs;
   const node = new Node(op, inputs, outputs.length, backward);
   for (const [i, out] of outputs.entries()) out._attach(node, i);
   return outputs;

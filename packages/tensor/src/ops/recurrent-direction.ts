@@ -2,7 +2,7 @@
 // its checks, its outputs and saved buffers, the kernel's arguments, and its backward over the steps
 // whose gradient can be nonzero (NOTE(zero-gradient-steps)), with the input projection's backward
 // when the node holds the projection.
-import { isGradEnabled } from '../autograd/grad-mode';
+import { willRecord } from '../autograd/function';
 import { RECURRENT_GATES, type RecurrentBackwardArgs, type RecurrentForwardArgs } from '../backend/backend';
 import { backend } from '../backend/registry';
 import type { FloatStorage } from '../dtype';
@@ -169,8 +169,7 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
     : [xProj];
   const given = [wHh, bHh, wHr, h0, c0];
   const ins = [...head, ...given.filter((t): t is Tensor => t !== null)];
-  if (!inputs.recordGates && isGradEnabled() && ins.some((t) => t.requiresGrad))
-    args.saved = backend().reserveSaved?.(args);
+  if (!inputs.recordGates && willRecord(ins)) args.saved = backend().reserveSaved?.(args);
   let dhTrace: Tensor | null = null;
   let dcTrace: Tensor | null = null;
   return {

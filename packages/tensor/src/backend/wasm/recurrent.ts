@@ -267,18 +267,24 @@ export function makeWasmRecurrent(wasm: WasmModule): {
       if (off && floats !== null) L.placeAt(slot, off[slot] as number);
       else L.place(slot, floats);
     };
+    const lstm = cell === 'lstm';
+    const proj = a.wHr !== null;
+    /** The saved buffers the cell has: slot, floats, and the args' array (their copy outside). */
+    const saved: [Slot, number, FloatStorage | null][] = [];
+    const add = (slot: Slot, floats: number, array: FloatStorage | null, has = true) => {
+      if (has) saved.push([slot, floats, array]);
+    };
+    add('gates', N * GH, a.gates);
+    add('h_prev', N * O, a.hPrev);
+    add('cells', N * H, a.cells, lstm);
+    add('c_prev', N * H, a.cPrev, lstm);
+    add('h_full', N * H, a.hFull, proj);
+    add('hh_n', N * H, a.hhN, cell === 'gru');
     /** Every saved buffer's slot, as the forward writes them and the backward reads them. */
     const saveAll = () => {
-      const lstm = cell === 'lstm';
-      const proj = a.wHr !== null;
-      save('gates', N * GH);
-      save('h_prev', N * O);
-      save('cells', lstm ? N * H : null);
-      save('c_prev', lstm ? N * H : null);
-      save('h_full', proj ? N * H : null);
-      save('hh_n', cell === 'gru' ? N * H : null);
+      for (const [slot, floats] of saved) save(slot, floats);
     };
-    return { L, H, O, B, T, N, GH, off, saveAll };
+    return { L, H, O, B, T, N, GH, off, saveAll, saved };
   };
 
   // NOTE(wasm-arena): one direction's saved buffers in one block, each [N, width], freed by the
@@ -316,7 +322,7 @@ export function makeWasmRecurrent(wasm: WasmModule): {
       jsRecurrentForward(a);
       return;
     }
-    const { L, H, O, B, N, GH, off, saveAll } = begin(a);
+    const { L, H, O, B, N, GH, off, saveAll, saved } = begin(a);
     const gru = a.cell === 'gru';
     const lstm = a.cell === 'lstm';
     const proj = a.wHr !== null;
@@ -351,12 +357,7 @@ export function makeWasmRecurrent(wasm: WasmModule): {
     read('h', a.hN);
     read('c', lstm ? a.cN : null);
     if (off) return;
-    read('gates', a.gates);
-    read('h_prev', a.hPrev);
-    read('cells', lstm ? a.cells : null);
-    read('c_prev', lstm ? a.cPrev : null);
-    read('h_full', proj ? a.hFull : null);
-    read('hh_n', gru ? a.hhN : null);
+    for (const [slot, , array] of saved) read(slot, array);
   }
 
   // dOut [N, O], dhN [B, O], dcN [B, H] -> dxProj [N, G·H], dh0 [B, O], dc0 [B, H], dwHh += …, dbHh += …, dwHr += …
@@ -365,7 +366,7 @@ export function makeWasmRecurrent(wasm: WasmModule): {
       jsRecurrentBackward(a);
       return;
     }
-    const { L, H, O, B, N, GH, off, saveAll } = begin(a);
+    const { L, H, O, B, N, GH, off, saveAll, saved } = begin(a);
     const gru = a.cell === 'gru';
     const lstm = a.cell === 'lstm';
     const proj = a.wHr !== null;
@@ -398,14 +399,7 @@ export function makeWasmRecurrent(wasm: WasmModule): {
     wasm.heapInt().set(a.batchSizes, L.at('batch_sizes'));
     write('w_hh', a.wHh);
     write('w_hr', a.wHr);
-    if (!off) {
-      write('gates', a.gates);
-      write('h_prev', a.hPrev);
-      write('cells', lstm ? a.cells : null);
-      write('c_prev', lstm ? a.cPrev : null);
-      write('h_full', proj ? a.hFull : null);
-      write('hh_n', gru ? a.hhN : null);
-    }
+    if (!off) for (const [slot, , array] of saved) write(slot, array);
     if (a.dOut && a.outBatchStride !== undefined)
       batchFirstRows(heap, L.at('d_out'), a.dOut, a.batchSizes, O, a.outBatchStride, true);
     else write('d_out', a.dOut);
