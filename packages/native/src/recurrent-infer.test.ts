@@ -510,6 +510,66 @@ describe.skipIf(!load.ok)(
       },
     );
 
+    // W2 as `seqlab bench speed` runs it: 64 rows of 100 steps. Each range of 8 rows runs its steps
+    // in units of 16 (the fused projection's chunks), and a unit may run on any thread: with 3
+    // threads one thread owns fewer ranges and takes units of the others' once its own are done,
+    // with 8 (more threads than cores) the machine's scheduling moves units from thread to thread.
+    const w2: InputProblem = {
+      name: 'W2',
+      cell: 'lstm',
+      H: 128,
+      B: 64,
+      I: 64,
+      biases: 2,
+      lengths: Array(64).fill(100),
+    };
+    const w2Packed: InputProblem = {
+      ...w2,
+      name: 'W2 with packed lengths',
+      lengths: Array.from({ length: 64 }, (_, i) => 100 - Math.floor((i * 97) / 63)),
+    };
+    test.each([w2, w2Packed])(
+      '$name: T=$lengths.0, one direction and two, fused and from xProj: the bits of one thread on 2, 3, 4 and 8 threads',
+      (p) => {
+        const x = [projectionInputs(p, false, 0), projectionInputs(p, true, 20)];
+        const { N } = x[0];
+        const run = (directions: number, fused: boolean) => {
+          const stride = directions * p.H;
+          const out = new Float32Array(N * stride);
+          const args = x
+            .slice(0, directions)
+            .map((d, i) =>
+              fused
+                ? inputArgs(p, d, out, stride, i * p.H)
+                : { ...inferArgs(p, d, out, stride, i * p.H), xProj: project(native, p, d, Float32Array) },
+            );
+          if (fused) inferInput(args as RecurrentInferInputArgs[]);
+          else infer(args);
+          return { out, hN: args.map((a) => a.hN), cN: args.map((a) => a.cN as Float32Array) };
+        };
+        try {
+          for (const directions of [1, 2]) {
+            for (const fused of [true, false]) {
+              addon.setThreads(1);
+              const want = run(directions, fused);
+              for (const threads of [2, 3, 4, 8]) {
+                addon.setThreads(threads);
+                const got = run(directions, fused);
+                const label = `${directions} direction(s), ${fused ? 'fused' : 'xProj'}, ${threads} threads`;
+                expect(sameBits(got.out, want.out), `${label}: out`).toBe(true);
+                for (let i = 0; i < directions; i++) {
+                  expect(sameBits(got.hN[i], want.hN[i]), `${label}, direction ${i}: hN`).toBe(true);
+                  expect(sameBits(got.cN[i], want.cN[i]), `${label}, direction ${i}: cN`).toBe(true);
+                }
+              }
+            }
+          }
+        } finally {
+          addon.setThreads(initialThreads);
+        }
+      },
+    );
+
     test('batch-first rows with a packed batch are a RangeError', () => {
       const p = inputProblems[4];
       const x = projectionInputs(p, false, 0);

@@ -34,7 +34,7 @@ void recurrent_backward_rows_portable(const rec_args *a, int r0, int r1, int s0,
 void recurrent_backward_weights_portable(const rec_args *a);
 void recurrent_backward_rows_packing_portable(const rec_args *a, int r0, int r1, int s0, int s1, float *h_packed);
 void recurrent_backward_weights_rows_portable(const rec_args *a, int i0, int i1);
-void recurrent_infer_rows_portable(const infer_args *a, int r0, int r1);
+void recurrent_infer_rows_portable(const infer_args *a, int r0, int r1, int s0, int s1);
 void recurrent_infer_pack_portable(const infer_args *a, int u0, int u1);
 int recurrent_infer_pack_units_portable(const infer_args *a);
 #if defined(__x86_64__) || defined(_M_X64)
@@ -56,10 +56,10 @@ void recurrent_backward_rows_avx512(const rec_args *a, int r0, int r1, int s0, i
 void recurrent_backward_weights_avx512(const rec_args *a);
 void recurrent_backward_rows_packing_avx512(const rec_args *a, int r0, int r1, int s0, int s1, float *h_packed);
 void recurrent_backward_weights_rows_avx512(const rec_args *a, int i0, int i1);
-void recurrent_infer_rows_avx2(const infer_args *a, int r0, int r1);
+void recurrent_infer_rows_avx2(const infer_args *a, int r0, int r1, int s0, int s1);
 void recurrent_infer_pack_avx2(const infer_args *a, int u0, int u1);
 int recurrent_infer_pack_units_avx2(const infer_args *a);
-void recurrent_infer_rows_avx512(const infer_args *a, int r0, int r1);
+void recurrent_infer_rows_avx512(const infer_args *a, int r0, int r1, int s0, int s1);
 void recurrent_infer_pack_avx512(const infer_args *a, int u0, int u1);
 int recurrent_infer_pack_units_avx512(const infer_args *a);
 #endif
@@ -794,15 +794,23 @@ static napi_value js_recurrent_backward_many(napi_env env, napi_callback_info in
 // How many ranges: with a small W_hh (at most INFER_SHARE_MAX_BYTES packed, W1's 1 MB, W2's 256 KB)
 // a range of INFER_MIN_ROWS rows runs as fast per row as a bigger one (its steps read W_hh from the
 // core's cache either way; W2 on one thread: 13.8 ms as one range of 64 rows or eight of 8), so
-// the rows split into about INFER_RANGES_PER_THREAD ranges per thread, claimed one at a time: a
-// thread that starts late (a woken worker, or one the machine deschedules) leaves its rows to the
-// others instead of holding the call up, and three threads share W1's two directions. The calls'
-// ranges are interleaved (call 0's first, call 1's first, …), so on an even machine each thread
-// keeps to one direction. A bigger W_hh is streamed from memory once per range and step: there,
-// each call's rows split into threads / calls ranges as before.
+// the rows split into about INFER_RANGES_PER_THREAD ranges per thread, and three threads share W1's
+// two directions. A bigger W_hh is streamed from memory once per range and step: there, each
+// call's rows split into threads / calls ranges.
+//
+// Who runs what: a range's steps go in units (infer_unit_steps: the fused projection's chunks, 16
+// steps of W2's 8-row ranges), one unit of a range at a time, and a thread takes one unit at a time:
+// the least advanced free range of its own (ranges dealt round robin over the threads, the calls'
+// ranges interleaved, so on an even machine each thread keeps to one direction and its W_hh stays
+// in its core's cache), else, once its own are done or taken, the least advanced free range of any
+// other thread. Each thread advances its ranges together, so until the very end every thread has
+// free ranges left to take, and a thread that runs slower (a slower core, a core shared with
+// another process, a worker woken late) gives its units to the others a unit at a time: the call
+// ends at most about a unit after an even split would, where taking whole ranges (a range's 100
+// steps) left up to a range's time waiting on the slowest thread's last range.
 
 typedef struct {
-  void (*rows)(const infer_args *a, int r0, int r1);
+  void (*rows)(const infer_args *a, int r0, int r1, int s0, int s1);
   void (*pack)(const infer_args *a, int u0, int u1);
   int (*units)(const infer_args *a);
 } infer_fns;
@@ -973,12 +981,22 @@ static int prepare_infer(napi_env env, napi_value obj, const char *fn, int slot,
   return 1;
 }
 
+// One range of rows of one call, and its progress: units [0, done) have run; `busy` while a thread
+// runs its next unit (claimed by compare-and-swap, released after `done` is advanced, so the next
+// thread to claim it sees every write of the units before).
+typedef struct {
+  int call, r0, r1, units, steps;  // steps per unit (infer_unit_steps)
+  _Atomic int done, busy;
+} infer_range;
+
 typedef struct {
   infer_args *args;
   infer_fns fns;
   int parts[MANY_MAX];  // row ranges per call
-  // Task t runs range range_part[t] of call range_call[t] (the calls' ranges interleaved).
-  int *range_call, *range_part;
+  // The ranges, the calls' interleaved (call 0's first, call 1's first, …); range k is thread
+  // (k mod workers)'s own.
+  infer_range *ranges;
+  int count, workers;
   // Packing: call i's units (fns.units) in pack_parts[i] tasks from task pack_first[i].
   int units[MANY_MAX], pack_parts[MANY_MAX], pack_first[MANY_MAX];
 } infer_many_job;
@@ -995,13 +1013,45 @@ static void infer_pack_task(void *ctx, int task) {
   job->fns.pack(&job->args[i], (int)((long long)n * part / parts), (int)((long long)n * (part + 1) / parts));
 }
 
+// The free range with units left and the fewest done, among thread `own`'s ranges (own >= 0) or
+// the others' (own < 0: any thread but -1 − own); claimed (busy) when found, else -1.
+static int claim_range(infer_many_job *job, int own) {
+  for (;;) {
+    int best = -1, best_done = INT_MAX;
+    for (int k = 0; k < job->count; k++) {
+      const int owner = k % job->workers;
+      if (own >= 0 ? owner != own : owner == -1 - own) continue;
+      infer_range *r = &job->ranges[k];
+      if (atomic_load_explicit(&r->busy, memory_order_relaxed)) continue;
+      const int done = atomic_load_explicit(&r->done, memory_order_relaxed);
+      if (done < r->units && done < best_done) best = k, best_done = done;
+    }
+    if (best < 0) return -1;
+    int idle = 0;
+    if (atomic_compare_exchange_strong_explicit(&job->ranges[best].busy, &idle, 1, memory_order_acquire,
+                                                memory_order_relaxed)) {
+      // Done may have moved between the scan and the claim (another thread ran a unit and let go).
+      if (atomic_load_explicit(&job->ranges[best].done, memory_order_relaxed) < job->ranges[best].units)
+        return best;
+      atomic_store_explicit(&job->ranges[best].busy, 0, memory_order_release);
+    }
+  }
+}
+
+// Task t is thread t's loop (t < workers): a unit of its own least advanced free range, else of
+// another thread's, until none is free (the ranges still running finish on their threads).
 static void infer_rows_task(void *ctx, int task) {
-  const infer_many_job *job = ctx;
-  const int i = job->range_call[task], part = job->range_part[task], parts = job->parts[i], B = job->args[i].a.B;
-  // Ranges of whole micro-kernel blocks where the batch allows, the remainder in the last.
-  const int chunk = ((B + parts - 1) / parts + INFER_MIN_ROWS - 1) / INFER_MIN_ROWS * INFER_MIN_ROWS;
-  const int r0 = part * chunk, r1 = r0 + chunk < B ? r0 + chunk : B;
-  if (r0 < r1) job->fns.rows(&job->args[i], r0, r1);
+  infer_many_job *job = ctx;
+  for (;;) {
+    int k = claim_range(job, task);
+    if (k < 0) k = claim_range(job, -1 - task);
+    if (k < 0) return;
+    infer_range *r = &job->ranges[k];
+    const int u = atomic_load_explicit(&r->done, memory_order_relaxed);
+    job->fns.rows(&job->args[r->call], r->r0, r->r1, u * r->steps, (u + 1) * r->steps);
+    atomic_store_explicit(&r->done, u + 1, memory_order_relaxed);
+    atomic_store_explicit(&r->busy, 0, memory_order_release);
+  }
 }
 
 static napi_value js_recurrent_infer_many(napi_env env, napi_callback_info info) {
@@ -1044,23 +1094,36 @@ static napi_value js_recurrent_infer_many(napi_env env, napi_callback_info info)
       job.pack_first[i] = pack_tasks;
       pack_tasks += job.pack_parts[i];
     }
-    int *table = malloc((size_t)tasks * 2 * sizeof(int));
-    if (!table) {
+    infer_range *ranges = malloc((size_t)tasks * sizeof *ranges);
+    if (!ranges) {
       napi_throw_error(env, NULL, "recurrentInferMany: out of memory for the task table");
       return NULL;
     }
-    job.range_call = table;
-    job.range_part = table + tasks;
-    for (int part = 0, t = 0; part < most_parts; part++) {
+    job.ranges = ranges;
+    job.count = 0;
+    for (int part = 0; part < most_parts; part++) {
       for (uint32_t i = 0; i < count; i++) {
         if (part >= job.parts[i]) continue;
-        job.range_call[t] = (int)i;
-        job.range_part[t++] = part;
+        // Ranges of whole micro-kernel blocks where the batch allows, the remainder in the last.
+        const int B = args[i].a.B, parts = job.parts[i];
+        const int rows = ((B + parts - 1) / parts + INFER_MIN_ROWS - 1) / INFER_MIN_ROWS * INFER_MIN_ROWS;
+        const int r0 = part * rows, r1 = r0 + rows < B ? r0 + rows : B;
+        if (r0 >= r1) continue;
+        infer_range *r = &ranges[job.count++];
+        r->call = (int)i;
+        r->r0 = r0;
+        r->r1 = r1;
+        r->steps = infer_unit_steps(&args[i], r1 - r0);
+        r->units = (args[i].a.T + r->steps - 1) / r->steps;
+        atomic_init(&r->done, 0);
+        atomic_init(&r->busy, 0);
       }
     }
+    job.workers = threads < job.count ? threads : job.count;
+    if (job.workers < 1) job.workers = 1;
     sl_pool_run(infer_pack_task, &job, pack_tasks);
-    sl_pool_run(infer_rows_task, &job, tasks);
-    free(table);
+    sl_pool_run(infer_rows_task, &job, job.workers);
+    free(ranges);
   }
   return NULL;
 }

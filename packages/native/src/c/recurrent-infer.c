@@ -8,10 +8,13 @@
 // recurrent-steps.c, whose helpers (step_time, gate_count, step_offsets, rows_at) it uses.
 //
 // Threads split the batch, not the steps: the rows of a batch never mix (the step's product and
-// the gate math are row by row), so a range of rows runs the whole sequence on one thread with no
+// the gate math are row by row), so a range of rows runs its steps on one thread at a time with no
 // barrier per step, and each element is computed by the same instructions whatever the split (the
-// results are the same bits for every thread count). recurrent-binding.c decides the ranges (at
-// least one micro-kernel block of rows each, several per thread when W_hh is small).
+// results are the same bits for every thread count). A range's steps run in units of
+// infer_unit_steps (the fused projection's chunks), one after the other but not necessarily on the
+// same thread: its state (h, c and the scratch rows) lives in the call's arrays, not the thread's.
+// recurrent-binding.c decides the ranges (at least one micro-kernel block of rows each, several per
+// thread when W_hh is small) and which thread runs which unit.
 //
 // The fused input projection (ia->fused): instead of reading an xProj [N, G·H] made beforehand
 // (13 MB for W2, written by one GEMM and read back from memory step by step), a range projects its
@@ -26,12 +29,6 @@
 #include "pool.h"
 #include "recurrent-infer.h"
 
-// Rows of x per projected chunk (whole steps: at least one, at most INFER_CHUNK_STEPS): enough
-// that each block of packed W_ih, once in cache, serves many rows (this is one A block of the
-// GEMM driver, SL_GEMM_MC_PANELS micro-kernel row blocks of 8), few enough that the chunk
-// [rows, G·H] is still in L2 when its steps read it (W1: 4 steps of 32 rows, 512 KB).
-#define INFER_CHUNK_ROWS 128
-#define INFER_CHUNK_STEPS 16
 
 #if SL_SIMD_BYTES == 64 && defined(__AVX512F__)
 // A 16 x 16 block of floats transposed in registers: r[q][t] becomes r[t][q].
@@ -158,10 +155,12 @@ static void lstm_infer_cell(const infer_args *ia, const rec_args *s, int bs, int
     lstm_infer_row(H, s->gates + (size_t)j * 4 * H, s->c + (size_t)j * H, s->h + (size_t)j * H, out_row(ia, t, r0 + j));
 }
 
-// Rows [r0, r1) of the batch over the whole sequence, on the calling thread. W_hh (and W_ih) must
-// be packed (recurrent_infer_pack). The saved-buffer scratch (cells, c_prev, hh_n, hh) is indexed
-// by batch row, so ranges never share any of it.
-void recurrent_infer_rows(const infer_args *ia, int r0, int r1) {
+// Rows [r0, r1) of the batch over steps [s0, s1), on the calling thread: s0 is a multiple of
+// infer_unit_steps(ia, r1 − r0) (or 0), and steps [0, s0) of these rows have run (on any thread,
+// their writes visible to this one). W_hh (and W_ih) must be packed (recurrent_infer_pack). The
+// saved-buffer scratch (cells, c_prev, hh_n, hh) is indexed by batch row, so ranges never share
+// any of it.
+void recurrent_infer_rows(const infer_args *ia, int r0, int r1, int s0, int s1) {
   const rec_args *a = &ia->a;
   const int H = a->H, T = a->T, G = gate_count(a->cell), GH = G * H;
   const int panels = (H + sl_gemm_active()->nr - 1) / sl_gemm_active()->nr;
@@ -178,15 +177,12 @@ void recurrent_infer_rows(const infer_args *ia, int r0, int r1) {
   if (a->hh) s.hh = a->hh + (size_t)r0 * GH;
   // The fused projection's chunk [chunk_steps steps of up to r1 − r0 rows, G·H], one packed A
   // block and the chunk's row pointers into x, in one scratch.
-  int chunk_steps = 1;
+  const int chunk_steps = infer_unit_steps(ia, r1 - r0);
   float *chunk = NULL, *ap = NULL;
   const float **xr = NULL;
+  if (s1 > T) s1 = T;
   if (ia->fused) {
     const int rows = r1 - r0, mc = sl_gemm_active()->mr * SL_GEMM_MC_PANELS;
-    chunk_steps = INFER_CHUNK_ROWS / rows;
-    if (chunk_steps > INFER_CHUNK_STEPS) chunk_steps = INFER_CHUNK_STEPS;
-    if (chunk_steps > T) chunk_steps = T;
-    if (chunk_steps < 1) chunk_steps = 1;
     const size_t chunk_rows = (size_t)chunk_steps * rows;
     const size_t at_ap = (chunk_rows * GH + 15) / 16 * 16;
     const size_t at_xr = at_ap + (size_t)mc * (ia->I < SL_GEMM_KC ? ia->I : SL_GEMM_KC);
@@ -198,7 +194,7 @@ void recurrent_infer_rows(const infer_args *ia, int r0, int r1) {
     xr = (const float **)(void *)(base + (at_xr + 15) / 16 * 16);
   }
   size_t at = 0;  // the next step's first row in the chunk
-  for (int step = 0; step < T; step++) {
+  for (int step = s0; step < s1; step++) {
     const int t = step_time(a, step);
     const int bs = rows_at(a, t, r0, r1);
     if (ia->fused && step % chunk_steps == 0) {

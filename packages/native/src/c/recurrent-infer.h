@@ -31,4 +31,21 @@ typedef struct {
   const float *bias[2];
 } infer_args;
 
+// Rows of x per projected chunk (whole steps: at least one, at most INFER_CHUNK_STEPS): enough
+// that each block of packed W_ih, once in cache, serves many rows (this is one A block of the
+// GEMM driver, SL_GEMM_MC_PANELS micro-kernel row blocks of 8), few enough that the chunk
+// [rows, G·H] is still in L2 when its steps read it (W1: 4 steps of 32 rows, 512 KB).
+#define INFER_CHUNK_ROWS 128
+#define INFER_CHUNK_STEPS 16
+
+// The steps of one unit of work of a range of `rows` rows (recurrent_infer_rows runs whole units):
+// with the fused projection its chunk, INFER_CHUNK_ROWS / rows steps (1 to INFER_CHUNK_STEPS, at
+// most T); without it, INFER_CHUNK_STEPS. At least 1.
+static inline int infer_unit_steps(const infer_args *ia, int rows) {
+  int steps = ia->fused && rows > 0 ? INFER_CHUNK_ROWS / rows : INFER_CHUNK_STEPS;
+  if (steps > INFER_CHUNK_STEPS) steps = INFER_CHUNK_STEPS;
+  if (steps > ia->a.T) steps = ia->a.T;
+  return steps < 1 ? 1 : steps;
+}
+
 #endif
