@@ -9,10 +9,18 @@
 //   cp /tmp/base/packages/native/build/Release/seqlab_native.node /tmp/base.node
 //   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/ab-addon-infer.ts \
 //     --old /tmp/base.node [--old-off uninitializedStorage] [--threads 2] [--rounds 7] [--workloads W1,W2]
+//     [--pin 0/1]
+//
+// --pin M/W (Linux) pins the main thread to core M and both pools' workers to core W (`taskset -pc`
+// on their thread ids): with another process taking part of core W (say `chrt -f 20 taskset -c 1`
+// on a program that runs 0.5 ms and sleeps 0.5 ms, the benchmark under `chrt -f 10`), the workers
+// run on a core slower than the main thread's, the same for both sides.
 //
 // Prints, per workload, the median wall ms per step of each side, the median of the per-round ratios
 // new / old (and their range), the median process CPU ms per step (every thread) of each side, and
 // the 1-minute load average before and after.
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -30,6 +38,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '7' },
     steps: { type: 'string', default: '10' },
     workloads: { type: 'string', default: 'W1,W2' },
+    pin: { type: 'string' },
   },
 });
 if (!values.old) throw new Error('ab-addon-infer: expected --old <path of the other seqlab_native.node>');
@@ -37,8 +46,17 @@ const load = loadNative();
 if (!load.ok) throw new Error(`ab-addon-infer: the native addon did not load: ${load.reason}`);
 const oldAddon = createRequire(import.meta.url)(values.old) as NativeAddon;
 const threads = Number(values.threads);
+const tids = (): number[] => readdirSync('/proc/self/task').map(Number);
+const before = new Set(tids());
 load.addon.setThreads(threads);
 oldAddon.setThreads(threads);
+if (values.pin) {
+  const [main, workers] = values.pin.split('/');
+  const pin = (tid: number, core: string) =>
+    execFileSync('taskset', ['-pc', core, String(tid)], { stdio: 'ignore' });
+  pin(process.pid, main);
+  for (const tid of tids().filter((t) => !before.has(t))) pin(tid, workers);
+}
 const oldBackend: Record<string, unknown> = { ...createNativeBackend(oldAddon), name: 'native-old' };
 for (const hook of values['old-off'].split(',').filter(Boolean)) delete oldBackend[hook];
 registerBackend(createNativeBackend(load.addon));
@@ -47,7 +65,7 @@ const rounds = Number(values.rounds);
 const steps = Number(values.steps);
 console.log(
   `new: ${load.path}; old: ${values.old}${values['old-off'] ? ` without ${values['old-off']}` : ''}; ${threads} threads, ` +
-    `${rounds} rounds of ${steps} steps (after 3 warm-up) per side; load ${loadavg()[0].toFixed(1)}`,
+    `${rounds} rounds of ${steps} steps (after 3 warm-up) per side${values.pin ? `; main thread on core ${values.pin.replace('/', ', workers on core ')}` : ''}; load ${loadavg()[0].toFixed(1)}`,
 );
 for (const name of values.workloads.split(',') as WorkloadName[]) {
   const setup = inferenceSetup(name);
