@@ -536,15 +536,15 @@ describe.skipIf(!load.ok)(
         const run = (directions: number, fused: boolean) => {
           const stride = directions * p.H;
           const out = new Float32Array(N * stride);
-          const args = x
-            .slice(0, directions)
-            .map((d, i) =>
-              fused
-                ? inputArgs(p, d, out, stride, i * p.H)
-                : { ...inferArgs(p, d, out, stride, i * p.H), xProj: project(native, p, d, Float32Array) },
-            );
+          const dirs = x.slice(0, directions);
+          const args = fused
+            ? dirs.map((d, i) => inputArgs(p, d, out, stride, i * p.H))
+            : dirs.map((d, i) => ({
+                ...inferArgs(p, d, out, stride, i * p.H),
+                xProj: project(native, p, d, Float32Array),
+              }));
           if (fused) inferInput(args as RecurrentInferInputArgs[]);
-          else infer(args);
+          else infer(args as RecurrentInferArgs[]);
           return { out, hN: args.map((a) => a.hN), cN: args.map((a) => a.cN as Float32Array) };
         };
         try {
