@@ -366,7 +366,7 @@ describe('browser bundles of @seqlab/tensor, layers, optim and data', () => {
         .join(', ');
       // The wasm backend's JavaScript is a chunk that ready() imports (NOTE(wasm-lazy)), not counted.
       const loader = measured.lazy.filter((chunk) =>
-        chunk.inputs.some((input) => /@seqlab\/tensor\/dist\/loader-\w+\.js$/.test(input)),
+        chunk.inputs.some((input) => /@seqlab\/tensor\/dist\/loader-chunk\.browser-\w+\.js$/.test(input)),
       );
       expect(loader).toHaveLength(1);
       console.log(

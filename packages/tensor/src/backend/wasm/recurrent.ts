@@ -1,16 +1,11 @@
 import type { FloatStorage } from '../../dtype';
-import {
-  type Backend,
-  RECURRENT_GATES,
-  type RecurrentBackwardArgs,
-  type RecurrentForwardArgs,
-  type SavedBlock,
-} from '../backend';
+import type { Backend, RecurrentBackwardArgs, RecurrentForwardArgs, SavedBlock } from '../backend';
+import { type ArenaBlock, WasmArena } from './arena';
 import {
   recurrentBackward as jsRecurrentBackward,
   recurrentForward as jsRecurrentForward,
-} from '../js/recurrent/loop';
-import { type ArenaBlock, WasmArena } from './arena';
+  RECURRENT_GATES,
+} from './js-parts';
 import type { WasmModule } from './module';
 
 // The fused recurrence in wasm (recurrent.c, with the cells in lstm.c, gru.c, rnn.c): one call per
