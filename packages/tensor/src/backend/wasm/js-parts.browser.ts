@@ -19,9 +19,27 @@ export let recurrentForward: JsParts['recurrentForward'];
 export let coalesce: JsParts['coalesce'];
 export let contiguousStrides: JsParts['contiguousStrides'];
 
+/**
+ * The parts in the order `provideJsParts` takes them: a list, not an object, so that the entry's
+ * side (part of every page's first download) does not spell out their names.
+ */
+export type JsPartList = [
+  JsParts['BackendError'],
+  JsParts['RECURRENT_GATES'],
+  JsParts['gemmPacked'],
+  JsParts['gemmVia'],
+  JsParts['packB'],
+  JsParts['jsBackend'],
+  JsParts['makeRecurrentKernels'],
+  JsParts['recurrentBackward'],
+  JsParts['recurrentForward'],
+  JsParts['coalesce'],
+  JsParts['contiguousStrides'],
+];
+
 /** Sets the parts: the registry's side's own, so that both sides share one copy of each. */
-export function provideJsParts(parts: JsParts): void {
-  ({
+export function provideJsParts(parts: JsPartList): void {
+  [
     BackendError,
     RECURRENT_GATES,
     gemmPacked,
@@ -33,5 +51,5 @@ export function provideJsParts(parts: JsParts): void {
     recurrentForward,
     coalesce,
     contiguousStrides,
-  } = parts);
+  ] = parts;
 }

@@ -6,6 +6,7 @@
 // The real ES module build in a page: tools/pack-smoke/browser-bundle.slow.test.ts.
 import { readFileSync } from 'node:fs';
 import { afterEach, expect, test, vi } from 'vitest';
+import type { FloatStorage } from '../../dtype';
 import type { Backend, RecurrentForwardArgs } from '../backend';
 import { createWasmBackend, loadWasmKernels } from './index';
 
@@ -20,9 +21,15 @@ test('js-parts.browser.ts exports the names of js-parts.ts, and provideJsParts',
   expect(Object.keys(browser).sort()).toEqual([...Object.keys(node), 'provideJsParts'].sort());
 });
 
+type Make = typeof Float32Array | typeof Float64Array;
+
+/** A zeroed array of `make`'s type. */
+const zeros = (make: Make, n: number): FloatStorage =>
+  make === Float64Array ? new Float64Array(n) : new Float32Array(n);
+
 /** Deterministic floats in [-1, 1). */
-function floats<A extends Float32Array | Float64Array>(make: new (n: number) => A, n: number, seed: number): A {
-  const out = new make(n);
+function floats(make: Make, n: number, seed: number): FloatStorage {
+  const out = zeros(make, n);
   let s = seed >>> 0;
   for (let i = 0; i < n; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
@@ -31,14 +38,14 @@ function floats<A extends Float32Array | Float64Array>(make: new (n: number) => 
   return out;
 }
 
-/** What the parts serve: a GEMM, a sum over a leading axis and an LSTM forward, in `dtype`. */
-function compute(backend: Backend, make: typeof Float32Array | typeof Float64Array): Float64Array[] {
+/** What the parts serve: a GEMM, a sum over a leading axis and an LSTM forward, in `make`'s dtype. */
+function compute(backend: Backend, make: Make): Float64Array[] {
   const [m, n, k] = [5, 7, 9];
   const a = floats(make, m * k, 1);
   const b = floats(make, k * n, 2);
-  const c = new make(m * n);
+  const c = zeros(make, m * n);
   backend.gemm(false, true, m, n, k, a, 0, b, 0, c, 0, false);
-  const sum = new make(n);
+  const sum = zeros(make, n);
   backend.reduce('sum', b, [k, n], [true, false], sum);
   const [T, B, H] = [3, 2, 4];
   const N = T * B;
@@ -55,18 +62,18 @@ function compute(backend: Backend, make: typeof Float32Array | typeof Float64Arr
     wHr: null,
     h0: floats(make, B * H, 6),
     c0: floats(make, B * H, 7),
-    out: new make(N * H),
-    hN: new make(B * H),
-    cN: new make(B * H),
-    gates: new make(N * 4 * H),
-    hPrev: new make(N * H),
-    cells: new make(N * H),
-    cPrev: new make(N * H),
+    out: zeros(make, N * H),
+    hN: zeros(make, B * H),
+    cN: zeros(make, B * H),
+    gates: zeros(make, N * 4 * H),
+    hPrev: zeros(make, N * H),
+    cells: zeros(make, N * H),
+    cPrev: zeros(make, N * H),
     hFull: null,
     hhN: null,
   };
   backend.recurrentForward(args);
-  return [c, sum, args.out, args.hN, args.cN as Float32Array | Float64Array].map((x) => Float64Array.from(x));
+  return [c, sum, args.out, args.hN, args.cN as FloatStorage].map((x) => Float64Array.from(x));
 }
 
 test('the backend made through loader.browser.ts: the registry side’s parts, Node’s numbers', async () => {

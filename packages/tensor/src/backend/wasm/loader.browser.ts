@@ -26,7 +26,7 @@ export function loadWasmBackend(): WasmBackendLoad {
  */
 export async function loadWasmBackendAsync(source?: WasmSource): Promise<WasmBackendLoad> {
   const chunk = await import('./loader-chunk.browser');
-  chunk.provideJsParts({
+  chunk.provideJsParts([
     BackendError,
     RECURRENT_GATES,
     gemmPacked,
@@ -38,6 +38,6 @@ export async function loadWasmBackendAsync(source?: WasmSource): Promise<WasmBac
     recurrentForward,
     coalesce,
     contiguousStrides,
-  });
+  ]);
   return chunk.loadWasmBackendAsync(source);
 }
