@@ -191,10 +191,15 @@ function resident(
       if (mine(active)) return;
       live();
       const heap = wasm.heap();
+      let N = 0;
+      for (const rows of a.batchSizes) N += rows;
       for (const [slot, field] of SAVED) {
-        const into = a[field];
         const o = off[slot];
-        if (into && o !== undefined) into.set(heap.subarray(o, o + into.length));
+        if (o === undefined) continue;
+        const n = N * (widths[slot] as number);
+        // The op leaves the arrays a block holds empty (NOTE(saved-blocks)): made here.
+        const into = a[field]?.length === n ? (a[field] as FloatStorage) : (a[field] = new Float32Array(n));
+        into.set(heap.subarray(o, o + n));
       }
       free();
       delete a.saved;
