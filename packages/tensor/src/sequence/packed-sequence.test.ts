@@ -19,7 +19,19 @@ test('isPackedSequence: true for what the class (or a subclass) constructed, as 
     3,
     'packed',
   ];
-  expect(values.map(isPackedSequence)).toEqual([true, true, true, true, false, false, false, false, false, false]);
-  for (const value of values.slice(0, 6)) expect(isPackedSequence(value)).toBe(value instanceof PackedSequence);
+  expect(values.map(isPackedSequence)).toEqual([
+    true,
+    true,
+    true,
+    true,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+  ]);
+  for (const value of values.slice(0, 6))
+    expect(isPackedSequence(value)).toBe(value instanceof PackedSequence);
   expect(isPackedSequence(Object.create(PackedSequence.prototype))).toBe(false);
 });

@@ -97,7 +97,8 @@ test('the backend made through loader.browser.ts: the registry side’s parts, N
   );
   // Each part is the registry's side's own (one copy), and the backend is built on them.
   const actual = await vi.importActual<typeof import('./js-parts')>('./js-parts');
-  for (const [name, part] of Object.entries(actual)) expect(parts[name as keyof typeof actual], name).toBe(part);
+  for (const [name, part] of Object.entries(actual))
+    expect(parts[name as keyof typeof actual], name).toBe(part);
   const { jsBackend } = await import('../js/index');
   expect(parts.jsBackend).toBe(jsBackend);
   expect(loaded.backend.unary).toBe(jsBackend.unary);

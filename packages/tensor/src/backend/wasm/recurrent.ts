@@ -198,8 +198,8 @@ function resident(
         if (o === undefined) continue;
         const n = N * (widths[slot] as number);
         // The op leaves the arrays a block holds empty (NOTE(saved-blocks)): made here.
-        const into = a[field]?.length === n ? (a[field] as FloatStorage) : (a[field] = new Float32Array(n));
-        into.set(heap.subarray(o, o + n));
+        if (a[field]?.length !== n) a[field] = new Float32Array(n);
+        (a[field] as FloatStorage).set(heap.subarray(o, o + n));
       }
       free();
       delete a.saved;
