@@ -20,6 +20,8 @@ const browserKernelBytes: Plugin = {
     build.onResolve({ filter: /^\.\/kernel-bytes$/ }, () => ({ path: browser('kernel-bytes') }));
     // The registry's loader (NOTE(wasm-lazy)); loader.browser.ts itself imports './loader'.
     build.onResolve({ filter: /^\.\/wasm\/loader$/ }, () => ({ path: browser('loader') }));
+    // What the backend's chunk takes from the registry's side (NOTE(wasm-js-parts)).
+    build.onResolve({ filter: /^\.\/js-parts$/ }, () => ({ path: browser('js-parts') }));
   },
 };
 

@@ -6,8 +6,9 @@
 //    every app bundler does for a dynamic import), read esbuild's metafile and gzip the output:
 //    the JavaScript of browser/lstm-forward.mjs (an LSTM forward: tensor + layers) must be
 //    ≤ 30 KB gzip, and that of browser/training.mjs (tensor + layers + optim + data) ≤ 50 KB gzip.
-//    Sizes per package are printed. The wasm kernels are no JavaScript: the ES module build
-//    fetches dist/kernels.wasm in `ready()` (NOTE(wasm-bytes) in
+//    Sizes per package are printed, and per source file (read from the bundle's source map). The
+//    wasm kernels are no JavaScript: the ES module build fetches dist/kernels.wasm in `ready()`
+//    (NOTE(wasm-bytes) in
 //    packages/tensor/src/backend/wasm/kernel-bytes.ts), from the
 //    `new URL('./kernels.wasm', import.meta.url)` the bundle keeps; its size, raw and gzip, is
 //    printed beside the budgets;
@@ -88,11 +89,54 @@ function packageOf(input: string): string {
   return /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1] ?? input.replace(/.*\//, '');
 }
 
+/**
+ * The characters of minified `code` per original source file, read from its source map (esbuild
+ * chains the packages' own maps, so these are the files under each package's src/): what to look
+ * at when the budget is tight.
+ */
+function bySource(code: string, map: { sources: string[]; mappings: string }): Map<string, number> {
+  const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const lines = code.split('\n');
+  const chars = new Map<string, number>();
+  let source = 0;
+  map.mappings.split(';').forEach((line, i) => {
+    // A segment: the generated column, then the source's index, line and column (and a name), each
+    // a base64 VLQ delta from the previous segment's.
+    const starts: [column: number, source: number][] = [];
+    let column = 0;
+    for (const segment of line.split(',').filter(Boolean)) {
+      const fields: number[] = [];
+      let value = 0;
+      let shift = 0;
+      for (const digit of segment) {
+        const d = BASE64.indexOf(digit);
+        value += (d & 31) << shift;
+        shift += 5;
+        if (d & 32) continue;
+        fields.push(value & 1 ? -(value >>> 1) : value >>> 1);
+        value = 0;
+        shift = 0;
+      }
+      column += fields[0]!;
+      if (fields.length > 1) source += fields[1]!;
+      starts.push([column, fields.length > 1 ? source : -1]);
+    }
+    starts.forEach(([start, s], k) => {
+      const name = s < 0 ? '(unmapped)' : map.sources[s]!.replace(/.*node_modules\/@seqlab\//, '');
+      const end = starts[k + 1]?.[0] ?? lines[i]!.length;
+      chars.set(name, (chars.get(name) ?? 0) + end - start);
+    });
+  });
+  return chars;
+}
+
 interface Measured {
   /** Gzip bytes of the entry's file and the chunks it imports statically. */
   gzip: number;
   /** Minified bytes per package, in what loads with the entry. */
   minified: Map<string, number>;
+  /** Minified characters per source file (bySource), in what loads with the entry. */
+  sources: Map<string, number>;
   /** The chunks loaded by a dynamic import, with their inputs and gzip bytes. */
   lazy: { inputs: string[]; gzip: number }[];
   /** All the JavaScript the bundle wrote, as text. */
@@ -112,10 +156,16 @@ async function measure(app: string, out: string, entry: string): Promise<Measure
     outdir: out,
     write: false,
     metafile: true,
+    sourcemap: 'external',
     logLevel: 'silent',
   });
   expect(result.errors).toEqual([]);
-  const outputs: Metafile['outputs'] = result.metafile.outputs;
+  // The JavaScript files (not their source maps).
+  const outputs: Metafile['outputs'] = Object.fromEntries(
+    Object.entries(result.metafile.outputs).filter(([file]) => file.endsWith('.js')),
+  );
+  const outputFile = (file: string) =>
+    result.outputFiles.find((f) => f.path === resolve(repo, file) || f.path === resolve(file))!;
   const queue = [Object.keys(outputs).find((file) => outputs[file]!.entryPoint !== undefined)!];
   const eager = new Set<string>();
   while (queue.length > 0) {
@@ -124,23 +174,28 @@ async function measure(app: string, out: string, entry: string): Promise<Measure
     eager.add(file);
     for (const i of outputs[file]!.imports) if (i.kind === 'import-statement') queue.push(i.path);
   }
-  const gzipOf = (file: string) =>
-    gzipSync(
-      result.outputFiles.find((f) => f.path === resolve(repo, file) || f.path === resolve(file))!.contents,
-    ).length;
+  const gzipOf = (file: string) => gzipSync(outputFile(file).contents).length;
   const minified = new Map<string, number>();
+  const sources = new Map<string, number>();
   for (const file of eager) {
     for (const [input, { bytesInOutput }] of Object.entries(outputs[file]!.inputs)) {
       minified.set(packageOf(input), (minified.get(packageOf(input)) ?? 0) + bytesInOutput);
     }
+    const map = JSON.parse(outputFile(`${file}.map`).text);
+    for (const [name, chars] of bySource(outputFile(file).text, map))
+      sources.set(name, (sources.get(name) ?? 0) + chars);
   }
   return {
     gzip: [...eager].reduce((sum, file) => sum + gzipOf(file), 0),
     minified,
+    sources,
     lazy: Object.keys(outputs)
       .filter((file) => !eager.has(file))
       .map((file) => ({ inputs: Object.keys(outputs[file]!.inputs), gzip: gzipOf(file) })),
-    text: result.outputFiles.map((file) => file.text).join('\n'),
+    text: result.outputFiles
+      .filter((file) => file.path.endsWith('.js'))
+      .map((file) => file.text)
+      .join('\n'),
   };
 }
 
@@ -366,13 +421,19 @@ describe('browser bundles of @seqlab/tensor, layers, optim and data', () => {
         .join(', ');
       // The wasm backend's JavaScript is a chunk that ready() imports (NOTE(wasm-lazy)), not counted.
       const loader = measured.lazy.filter((chunk) =>
-        chunk.inputs.some((input) => /@seqlab\/tensor\/dist\/loader-\w+\.js$/.test(input)),
+        chunk.inputs.some((input) => /@seqlab\/tensor\/dist\/loader-chunk\.browser-\w+\.js$/.test(input)),
       );
       expect(loader).toHaveLength(1);
+      const topSources = [...measured.sources]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 15)
+        .map(([name, chars]) => `${name} ${chars}`)
+        .join(', ');
       console.log(
-        `[pack-smoke] ${what}, minified for the browser: JavaScript ${kib(measured.gzip)} gzip (budget ${kib(budget)}); ` +
+        `[pack-smoke] ${what}, minified for the browser: JavaScript ${measured.gzip} B (${kib(measured.gzip)}) gzip (budget ${budget} B, ${budget - measured.gzip} B left); ` +
           `minified per package: ${perPackage}. Loaded by ready(): the wasm backend's JavaScript ` +
-          `${kib(loader[0]!.gzip)} gzip, and dist/kernels.wasm ${kib(wasm.length)}, ${kib(gzipSync(wasm).length)} gzip`,
+          `${kib(loader[0]!.gzip)} gzip, and dist/kernels.wasm ${kib(wasm.length)}, ${kib(gzipSync(wasm).length)} gzip. ` +
+          `Minified characters by source file, the largest: ${topSources}`,
       );
       expect(measured.gzip).toBeLessThanOrEqual(budget);
     },

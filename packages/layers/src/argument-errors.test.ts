@@ -17,7 +17,7 @@ import {
   RNNCell,
   Sequential,
 } from '@seqlab/layers';
-import { ConfigError, randn, type Tensor } from '@seqlab/tensor';
+import { ConfigError, randn, type Tensor, tensor } from '@seqlab/tensor';
 import { expect, test } from 'vitest';
 
 const bad = <T>(v: unknown): T => v as T;
@@ -83,6 +83,14 @@ test.each([
     'LSTM.forward',
     () => new LSTM({ inputSize: 2, hiddenSize: 3 }).forward(bad([[[1, 2]]])),
     'LSTM.forward: expected input (or a PackedSequence) to be a Tensor, got an Array of 1 Array. Make one with tensor([[[1, 2]]])',
+  ],
+  [
+    'LSTM.forward, a look-alike of a PackedSequence',
+    () =>
+      new LSTM({ inputSize: 1, hiddenSize: 3 }).forward(
+        bad({ data: tensor([[1], [2]]), batchSizes: new Int32Array([1, 1]) }),
+      ),
+    'LSTM.forward: expected input (or a PackedSequence) to be a Tensor, got a plain object with keys data, batchSizes',
   ],
   [
     'GRU.forward',

@@ -106,7 +106,7 @@ export type {
 } from './ops/recurrent';
 
 // Packed sequences (re-exported by @seqlab/data, where users find them)
-export { PackedSequence } from './sequence/packed-sequence';
+export { isPackedSequence, PackedSequence } from './sequence/packed-sequence';
 export { packPaddedSequence, packSequence, padPackedSequence, padSequence } from './sequence/pack';
 export type { Lengths, PackOptions, PadPackedOptions, PadSequenceOptions } from './sequence/pack';
 

@@ -5,7 +5,8 @@ import {
   dropout,
   formatShape,
   indexSelect,
-  PackedSequence,
+  isPackedSequence,
+  type PackedSequence,
   RECURRENT_GATES,
   type RecurrentCell,
   type RecurrentLayerInputs,
@@ -243,14 +244,14 @@ export abstract class RNNBase extends Module {
   } {
     // x [T, B, I] | packed [N, I], h0 [L*D, B, O], c0 [L*D, B, H] -> out [T, B, D*O] | packed [N, D*O], hN, cN
     const op = this.opName;
-    if (!(input instanceof PackedSequence)) assertTensor(op, input, 'input (or a PackedSequence)');
+    const packed = isPackedSequence(input);
+    if (!packed) assertTensor(op, input, 'input (or a PackedSequence)');
     const lstm = this.mode === 'LSTM';
     const gru = this.mode === 'GRU';
     const H = this.hiddenSize;
     const O = this.projSize || H;
     const D = this.numDirections;
     const L = this.numLayers;
-    const packed = input instanceof PackedSequence;
     let rows: Tensor;
     let batchSizes: Int32Array;
     let B: number;

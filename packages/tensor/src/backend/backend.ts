@@ -403,7 +403,8 @@ export interface SavedBlock {
   rows(r0: number): SavedBlock;
   /**
    * Unless `active` (the backend about to run the backward) is the one that gave the block: copies
-   * the buffers into the arrays of `args` (full size), frees the block, deletes `args.saved`.
+   * the buffers into the arrays of `args` (made full size where they are not), frees the block,
+   * deletes `args.saved`.
    */
   materialize(args: RecurrentForwardArgs, active: Backend): void;
   /** Gives the memory back (once; later calls do nothing). Using the block after it throws. */

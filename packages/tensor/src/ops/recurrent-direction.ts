@@ -136,40 +136,49 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
   const out = w([N, O]);
   const hN = w([B, O]);
   const cN = lstm ? w([B, H]) : null;
-  // NOTE(saved-buffers): what the forward saves for the backward alone (hPrev, cPrev, hFull, hhN,
-  // and gates and cells unless recordGates hands them to the caller) comes from the storage pool
-  // and goes back to it when the engine releases the node after backward. The gates of an LSTM or
-  // RNN start as xProj: when xProj is this call's own (overwriteXProj), they are written over it
-  // and nothing is allocated.
-  const gatesInXProj = inputs.overwriteXProj === true && cell !== 'gru';
-  const gates = gatesInXProj ? new Tensor(xProj.data, [N, GH], dtype) : w([N, GH]);
-  const hPrev = w([N, O]);
-  const cells = lstm ? w([N, H]) : null;
-  const cPrev = lstm ? w([N, H]) : null;
-  const hFull = wHr ? w([N, H]) : null;
-  const hhN = cell === 'gru' ? w([N, H]) : null;
-  const saved = [hPrev, cPrev, hFull, hhN];
-  // Gates over xProj go back too: xProj is this call's own, and only the node still points to it.
-  if (!inputs.recordGates) saved.push(gates, cells);
-  // A GRU's projection made for the node (its gates are apart, its backward reads neither): only
-  // the node points to it.
-  if (projection && !gatesInXProj) saved.push(xProj);
-  const args: RecurrentForwardArgs = {
+  const head = projection
+    ? [...(ownsX ? [projection.x] : []), projection.wIh, ...projection.biases]
+    : [xProj];
+  const given = [wHh, bHh, wHr, h0, c0];
+  const ins = [...head, ...given.filter((t): t is Tensor => t !== null)];
+  // The saved buffers are added below, once it is known whether a block holds them.
+  const args = {
     cell,
     hidden: H,
     outSize: O,
     batch: B,
     batchSizes,
     reverse,
-    ...storages({ xProj, wHh, bHh, wHr, h0, c0, out, hN, cN, gates, hPrev, cells, cPrev, hFull, hhN }),
+    ...storages({ xProj, wHh, bHh, wHr, h0, c0, out, hN, cN }),
     ...(inputs.outBatchFirst ? { outBatchStride: batchSizes.length } : {}),
-  };
-  const head = projection
-    ? [...(ownsX ? [projection.x] : []), projection.wIh, ...projection.biases]
-    : [xProj];
-  const given = [wHh, bHh, wHr, h0, c0];
-  const ins = [...head, ...given.filter((t): t is Tensor => t !== null)];
+  } as RecurrentForwardArgs;
   if (!inputs.recordGates && willRecord(ins)) args.saved = backend().reserveSaved?.(args);
+  // NOTE(saved-buffers): what the forward saves for the backward alone (hPrev, cPrev, hFull, hhN,
+  // and gates and cells unless recordGates hands them to the caller) comes from the storage pool
+  // and goes back to it when the engine releases the node after backward; with a saved block
+  // (NOTE(saved-blocks)) their arrays are empty (`materialize` makes them for another backend's
+  // backward). The gates of an LSTM or RNN start as xProj: when xProj is this call's own
+  // (overwriteXProj), they are written over it and nothing is allocated.
+  const saved: FloatStorage[] = [];
+  /** A saved buffer [N, width] (none: null), going back to the pool after backward unless not `back`. */
+  const save = (width: number | false | null, back = true): FloatStorage | null => {
+    if (typeof width !== 'number') return null;
+    const data = args.saved ? args.xProj.subarray(0, 0) : takeStorage(dtype, N * width);
+    if (back) saved.push(data);
+    return data;
+  };
+  const gatesInXProj = inputs.overwriteXProj === true && cell !== 'gru';
+  // Gates over xProj go back too: xProj is this call's own, and only the node still points to it.
+  args.gates = gatesInXProj ? args.xProj : (save(GH, false) as FloatStorage);
+  if (!inputs.recordGates) saved.push(args.gates);
+  args.hPrev = save(O) as FloatStorage;
+  args.cells = save(lstm && H, !inputs.recordGates);
+  args.cPrev = save(lstm && H);
+  args.hFull = save(wHr && H);
+  args.hhN = save(cell === 'gru' && H);
+  // A GRU's projection made for the node (its gates are apart, its backward reads neither): only
+  // the node points to it.
+  if (projection && !gatesInXProj) saved.push(args.xProj);
   let dhTrace: Tensor | null = null;
   let dcTrace: Tensor | null = null;
   return {
@@ -180,8 +189,8 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
       out,
       hN,
       cN,
-      gates: inputs.recordGates ? gates : null,
-      cells: inputs.recordGates ? cells : null,
+      gates: inputs.recordGates ? new Tensor(args.gates, [N, GH], dtype) : null,
+      cells: inputs.recordGates && args.cells ? new Tensor(args.cells, [N, H], dtype) : null,
     },
     backward(grads) {
       args.saved?.materialize(args, backend());
@@ -231,7 +240,7 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
       if (inputs.trace && dhTrace) inputs.trace.onBackward(dhTrace, dcTrace);
     },
     release() {
-      for (const t of saved) if (t) releaseStorage(t.data as FloatStorage);
+      for (const data of saved) releaseStorage(data);
       args.saved?.free();
     },
   };

@@ -139,8 +139,9 @@ describe.each(listBackends())('[%s backend] the recurrence saved buffers', (name
     clearStoragePool();
     run(cell);
     const after = storagePoolSize();
-    // Saved activations and consumed gradients of both directions went back.
-    expect(after.arrays).toBeGreaterThanOrEqual(cell === 'lstm' ? 6 : 4);
+    // Saved activations and consumed gradients of both directions went back (on wasm, a saved
+    // block holds the activations instead: NOTE(saved-blocks)).
+    expect(after.arrays).toBeGreaterThanOrEqual(cell === 'lstm' && name !== 'wasm' ? 6 : 4);
     run(cell);
     expect(storagePoolSize()).toEqual(after);
   });

@@ -98,7 +98,7 @@ export function deferTrainingLayer(
   const T = rev.batchSizes.length;
   const B = rev.h0.shape[0];
   if (T < 2 || list.some((i) => i.batchSizes.some((b) => b !== B))) return null;
-  const { GH, O } = checkInputs(rev);
+  const { GH, H, O } = checkInputs(rev);
   const N = T * B;
   // The rows of t = T − 1 (time-major): the reverse direction's first processed step.
   const r0 = (T - 1) * B;
@@ -187,21 +187,22 @@ export function deferTrainingLayer(
     // After backward the node's saved buffers are back in the storage pool: scratch instead.
     const scratch: FloatStorage[] = [];
     if (released) {
-      const take = <S extends FloatStorage | null>(s: S): S => {
+      // Sized from the layer: with a saved block the node's arrays were empty (NOTE(saved-blocks)).
+      const take = <S extends FloatStorage | null>(s: S, width: number): S => {
         if (!s) return s;
-        const t = takeStorage('float32', s.length);
+        const t = takeStorage('float32', N * width);
         scratch.push(t);
         return t as S;
       };
       const shared = a.xProj === a.gates;
       delete a.saved; // freed with the node (NOTE(saved-blocks))
-      a.xProj = take(a.xProj);
-      a.gates = shared ? a.xProj : take(a.gates);
-      a.hPrev = take(a.hPrev);
-      a.cells = take(a.cells);
-      a.cPrev = take(a.cPrev);
-      a.hFull = take(a.hFull);
-      a.hhN = take(a.hhN);
+      a.xProj = take(a.xProj, GH);
+      a.gates = shared ? a.xProj : take(a.gates, GH);
+      a.hPrev = take(a.hPrev, O);
+      a.cells = take(a.cells, H);
+      a.cPrev = take(a.cPrev, H);
+      a.hFull = take(a.hFull, H);
+      a.hhN = take(a.hhN, H);
     }
     const full = projectInput(kept);
     a.xProj.set(full.data as Float32Array);

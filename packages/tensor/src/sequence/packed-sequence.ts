@@ -1,6 +1,9 @@
 import { formatShape, ShapeError } from '../errors';
 import type { Tensor } from '../tensor';
 
+/** Every PackedSequence constructed: what isPackedSequence asks, with no reference to the class. */
+const constructed = new WeakSet<object>();
+
 /**
  * A batch of variable-length sequences packed time step by time step, so recurrent layers skip
  * padding (torch.nn.utils.rnn.PackedSequence). Build one with `packPaddedSequence` or
@@ -70,6 +73,7 @@ export class PackedSequence {
     this.batchSizes = batchSizes;
     this.sortedIndices = sortedIndices;
     this.unsortedIndices = unsortedIndices;
+    constructed.add(this);
   }
 
   /** Number of sequences B. */
@@ -103,6 +107,16 @@ export class PackedSequence {
   withData(data: Tensor): PackedSequence {
     return new PackedSequence(data, this.batchSizes, this.sortedIndices, this.unsortedIndices);
   }
+}
+
+/**
+ * Whether `value` is a PackedSequence: one the class (or a subclass) constructed. What a function
+ * taking a tensor or a PackedSequence asks (the recurrent layers of @seqlab/layers do) instead of
+ * `instanceof PackedSequence`, which refers to the class: a browser bundle that never makes a
+ * PackedSequence then carries no code of it.
+ */
+export function isPackedSequence(value: unknown): value is PackedSequence {
+  return constructed.has(value as object);
 }
 
 /** The inverse of a permutation. */

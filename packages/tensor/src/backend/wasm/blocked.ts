@@ -1,7 +1,6 @@
 import type { FloatStorage } from '../../dtype';
 import type { Backend, StateMemory } from '../backend';
-import { jsBackend } from '../js/index';
-import { coalesce, contiguousStrides } from '../js/strided';
+import { coalesce, contiguousStrides, jsBackend } from './js-parts';
 import type { WasmModule } from './module';
 
 // The array kernels of a training step outside its GEMMs, in wasm (blocked.c): Adam's update,

@@ -1,6 +1,7 @@
 import type { Backend } from '../backend';
-import { type GemmKernels, type GemmPackedFn, gemmVia, gemmPacked as jsGemmPacked } from '../js/gemm';
+import type { GemmKernels, GemmPackedFn } from '../js/gemm';
 import { BLOCK } from './blocked';
+import { gemmVia, gemmPacked as jsGemmPacked } from './js-parts';
 import type { WasmModule } from './module';
 
 // The wasm GEMMs: gemm.c (4 × 8 register blocks of f32x4, float32 accumulation like PyTorch's CPU

@@ -1,11 +1,9 @@
 import type { Backend } from '../backend';
-import { packB } from '../js/gemm';
-import { jsBackend } from '../js/index';
-import { makeRecurrentKernels } from '../js/recurrent/loop';
 import type { WasmArena } from './arena';
 import { makeStateMemory, makeWasmBlocked } from './blocked';
 import { makeWasmGemm, type WasmGemm } from './gemm';
 import { makeWasmInfer } from './infer';
+import { jsBackend, makeRecurrentKernels, packB } from './js-parts';
 import { defaultKernelSource, kernelBytesSync } from './kernel-bytes';
 import { wasmLayerInference } from './layer-inference';
 import {

@@ -1,11 +1,6 @@
 import type { FloatStorage } from '../../dtype';
-import {
-  type Backend,
-  RECURRENT_GATES,
-  type RecurrentInferArgs,
-  type RecurrentInferInputArgs,
-} from '../backend';
-import { jsBackend } from '../js/index';
+import type { Backend, RecurrentInferArgs, RecurrentInferInputArgs } from '../backend';
+import { jsBackend, RECURRENT_GATES } from './js-parts';
 import type { WasmModule } from './module';
 import { packedSize, startLayout } from './recurrent';
 

@@ -1,4 +1,4 @@
-import { BackendError } from '../../errors';
+import { BackendError } from './js-parts';
 import type { WasmSource } from './wasm-source';
 
 // Where `ready()` gets the compiled module from (NOTE(wasm-bytes) in kernel-bytes.ts): the build's

@@ -1,3 +1,9 @@
+import { BackendError } from '../../errors';
+import { RECURRENT_GATES } from '../backend';
+import { gemmPacked, gemmVia, packB } from '../js/gemm';
+import { jsBackend } from '../js/index';
+import { makeRecurrentKernels, recurrentBackward, recurrentForward } from '../js/recurrent/loop';
+import { coalesce, contiguousStrides } from '../js/strided';
 import type { WasmBackendLoad } from './loader';
 import type { WasmSource } from './wasm-source';
 
@@ -14,8 +20,24 @@ export function loadWasmBackend(): WasmBackendLoad {
   };
 }
 
-/** Imports the backend's JavaScript, then fetches and compiles the kernels from `source`. */
+/**
+ * Imports the backend's JavaScript and hands it this side's js kernels and errors
+ * (NOTE(wasm-js-parts)), then fetches and compiles the kernels from `source`.
+ */
 export async function loadWasmBackendAsync(source?: WasmSource): Promise<WasmBackendLoad> {
-  const loader = await import('./loader');
-  return loader.loadWasmBackendAsync(source);
+  const chunk = await import('./loader-chunk.browser');
+  chunk.provideJsParts([
+    BackendError,
+    RECURRENT_GATES,
+    gemmPacked,
+    gemmVia,
+    packB,
+    jsBackend,
+    makeRecurrentKernels,
+    recurrentBackward,
+    recurrentForward,
+    coalesce,
+    contiguousStrides,
+  ]);
+  return chunk.loadWasmBackendAsync(source);
 }

@@ -1,16 +1,11 @@
 import type { FloatStorage } from '../../dtype';
-import {
-  type Backend,
-  RECURRENT_GATES,
-  type RecurrentBackwardArgs,
-  type RecurrentForwardArgs,
-  type SavedBlock,
-} from '../backend';
+import type { Backend, RecurrentBackwardArgs, RecurrentForwardArgs, SavedBlock } from '../backend';
+import { type ArenaBlock, WasmArena } from './arena';
 import {
   recurrentBackward as jsRecurrentBackward,
   recurrentForward as jsRecurrentForward,
-} from '../js/recurrent/loop';
-import { type ArenaBlock, WasmArena } from './arena';
+  RECURRENT_GATES,
+} from './js-parts';
 import type { WasmModule } from './module';
 
 // The fused recurrence in wasm (recurrent.c, with the cells in lstm.c, gru.c, rnn.c): one call per
@@ -196,10 +191,15 @@ function resident(
       if (mine(active)) return;
       live();
       const heap = wasm.heap();
+      let N = 0;
+      for (const rows of a.batchSizes) N += rows;
       for (const [slot, field] of SAVED) {
-        const into = a[field];
         const o = off[slot];
-        if (into && o !== undefined) into.set(heap.subarray(o, o + into.length));
+        if (o === undefined) continue;
+        const n = N * (widths[slot] as number);
+        // The op leaves the arrays a block holds empty (NOTE(saved-blocks)): made here.
+        if (a[field]?.length !== n) a[field] = new Float32Array(n);
+        (a[field] as FloatStorage).set(heap.subarray(o, o + n));
       }
       free();
       delete a.saved;

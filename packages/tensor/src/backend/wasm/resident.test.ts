@@ -22,6 +22,7 @@ import {
 } from '@seqlab/tensor';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { inferRecurrentLayer } from '../../ops/recurrent-infer';
+import { storagePoolStats } from '../../storage-pool';
 import { registerBackend } from '../registry';
 import { createWasmBackend, loadWasmKernels } from './index';
 import { setWasmLayerInference, wasmLayerInference } from './layer-inference';
@@ -211,6 +212,25 @@ describe('wasm: saved buffers in module memory', () => {
     } finally {
       setWasmLayerInference(initialHook);
     }
+  });
+
+  test('the op takes no storage for the saved buffers a block holds (hPrev, cells, cPrev: peak memory)', () => {
+    // B·T·H·4 bytes ≥ POOL_MIN_BYTES: every saved buffer is a take the pool counts.
+    const c: Config = { cell: 'lstm', D: 2, B: 16, T: 32, H: 64 };
+    const taken = [false, true].map((on) => {
+      const was = setResidentSaved(on);
+      try {
+        const before = storagePoolStats();
+        const step = forward(c);
+        const after = storagePoolStats();
+        step.backward();
+        return after.hits + after.misses - before.hits - before.misses;
+      } finally {
+        setResidentSaved(was);
+      }
+    });
+    // Three [N, H] buffers for each direction (an LSTM's gates are written over its own xProj).
+    expect(taken[0] - taken[1]).toBe(6);
   });
 
   test('retainGraph: the block outlives the first backward, the second frees it, same gradients', () => {
