@@ -5,13 +5,16 @@
 //   node tools/bench/cli-startup.mjs --base ../seqlab-base [--rounds 12] [--core 0]
 //
 // Each process runs pinned to one core (`taskset -c`, both sides the same core) under
-// /usr/bin/time; the CPU time is its user + system time (10 ms resolution, so the medians of many
-// rounds are what to compare). Prints one line per command: the medians, the ratio and the ranges.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// /usr/bin/time (timed-run.mjs); the CPU time is its user + system time (10 ms resolution, so the
+// medians of many rounds are what to compare). Prints one line per command: the medians, the ratio
+// and the ranges.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median } from './compare-table.mjs';
+import { runUnderTime } from './timed-run.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -26,7 +29,7 @@ if (!values.base) {
   );
   process.exit(2);
 }
-const checkouts = { base: resolve(values.base), this: process.cwd() };
+const checkouts = { base: resolve(values.base), this: fileURLToPath(new URL('../..', import.meta.url)) };
 const rounds = Number(values.rounds);
 const work = mkdtempSync(join(tmpdir(), 'seqlab-cli-startup-'));
 const COMMANDS = [
@@ -38,41 +41,22 @@ const COMMANDS = [
 ];
 
 /** CPU milliseconds (user + system) of one `node dist/cli.js ...args` in `dir`. */
-function cpuMs(dir, args) {
-  const times = join(work, 'time');
-  const r = spawnSync(
-    'taskset',
-    [
-      '-c',
-      values.core,
-      '/usr/bin/time',
-      '-o',
-      times,
-      '-f',
-      '%U %S',
-      process.execPath,
-      join(dir, 'apps/trainer/dist/cli.js'),
-      ...args,
-    ],
-    { cwd: dir, stdio: 'ignore', env: { ...process.env, NO_COLOR: '1' } },
-  );
-  if (r.error) throw r.error;
-  const [user, sys] = readFileSync(times, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
-  return (user + sys) * 1000;
+async function cpuMs(dir, args) {
+  const cli = join(dir, 'apps/trainer/dist/cli.js');
+  const r = await runUnderTime(['taskset', '-c', values.core, process.execPath, cli, ...args], {
+    cwd: dir,
+    env: { NO_COLOR: '1' },
+  });
+  if (!r.time) throw new Error(`no /usr/bin/time line for ${args.join(' ')} in ${dir}: ${r.stderr}`);
+  return r.time.cpu_s * 1000;
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 try {
   for (const args of COMMANDS) {
     const ms = { base: [], this: [] };
     for (let i = 0; i < rounds; i++) {
       for (const side of i % 2 ? ['this', 'base'] : ['base', 'this'])
-        ms[side].push(cpuMs(checkouts[side], args));
+        ms[side].push(await cpuMs(checkouts[side], args));
     }
     const [b, t] = [median(ms.base), median(ms.this)];
     const range = (xs) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
