@@ -11,7 +11,9 @@ import { defineConfig } from 'tsup';
  * package hazard of the Node.js docs, solved with their ES module wrapper). Bundlers and browsers
  * skip the `node` condition and get the ES module build (`dist/<entry>.js`), which tree-shakes.
  * Node's CommonJS lexer finds every export of a tsup `.cjs` file, so `export *` re-exports them
- * all; the pack smoke test compares the names.
+ * all; the pack smoke test compares the names. @seqlab/classifier, which keeps no state of its own,
+ * is the exception: Node's `import` gets its ES module build, which shares zod's ES module build
+ * with the program (see its tsup.config.ts).
  */
 async function writeNodeWrappers(): Promise<void> {
   const entries = (await readdir('dist')).filter(

@@ -1,6 +1,7 @@
 import { defineConfig } from 'tsup';
 
-// The CLI: one ESM file for Node; the @seqlab packages and other dependencies stay external.
+// The CLI: ESM for Node, dist/cli.js and a chunk per command module it imports when that command runs
+// (NOTE(lazy-commands) in src/cli.ts); the @seqlab packages and other dependencies stay external.
 export default defineConfig({
   entry: { cli: 'src/cli.ts' },
   format: ['esm'],

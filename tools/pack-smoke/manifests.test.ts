@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { ESM_IN_NODE } from './esm-in-node';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -73,7 +74,12 @@ describe('published manifests', () => {
         const conditions = target as Record<string, { default: string; types: string }>;
         const node = conditions.node as unknown as Record<string, { default: string; types: string }>;
         expect(Object.keys(conditions), subpath).toEqual(['@seqlab/source', 'node', 'import', 'require']);
-        expect(node.import!.default, subpath).toBe(conditions.import!.default.replace(/\.js$/, '.mjs'));
+        // The ES module build itself for ESM_IN_NODE, else the wrapper around the CommonJS build.
+        expect(node.import!.default, subpath).toBe(
+          ESM_IN_NODE.has(manifest.name)
+            ? conditions.import!.default
+            : conditions.import!.default.replace(/\.js$/, '.mjs'),
+        );
         expect(node.import!.types, subpath).toBe(conditions.import!.types);
         expect(node.require, subpath).toEqual(conditions.require);
       }

@@ -32,6 +32,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ESM_IN_NODE } from './esm-in-node';
 import { run, runOk } from './process';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -501,16 +502,22 @@ describe('published packages', () => {
   describe.each(published)('$name', (pkg) => {
     const { name } = pkg;
     for (const specifier of entryPoints(pkg)) {
-      it(`imports ${specifier} from ESM, resolved to the installed dist's Node wrapper`, () => {
+      it(`imports ${specifier} from ESM, resolved to the installed dist's Node entry`, () => {
         ready();
         const loaded = esm[specifier]!;
         expect(loaded.type).toBe('object');
         expect(loaded.resolved).toContain(`/app/node_modules/${name}/dist/`);
-        // Node's `import` gets the ES module wrapper around the CJS build (NOTE(one-copy-in-node)).
-        expect(loaded.resolved).toMatch(/\.mjs$/);
-        expect(readFileSync(fileURLToPath(loaded.resolved), 'utf8')).toMatch(
-          /^export \* from '\.\/[\w-]+\.cjs';$/m,
-        );
+        if (ESM_IN_NODE.has(name)) {
+          // Its ES module build itself (see esm-in-node.ts).
+          expect(loaded.resolved).toMatch(/\/dist\/[\w-]+\.js$/);
+          expect(readFileSync(fileURLToPath(loaded.resolved), 'utf8')).not.toMatch(/\.cjs'/);
+        } else {
+          // Node's `import` gets the ES module wrapper around the CJS build (NOTE(one-copy-in-node)).
+          expect(loaded.resolved).toMatch(/\.mjs$/);
+          expect(readFileSync(fileURLToPath(loaded.resolved), 'utf8')).toMatch(
+            /^export \* from '\.\/[\w-]+\.cjs';$/m,
+          );
+        }
         for (const key of requiredExports[specifier] ?? []) expect(loaded.exports[key], key).toBe('function');
       });
 

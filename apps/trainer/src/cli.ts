@@ -4,14 +4,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import pkg from '../package.json' with { type: 'json' };
 import { selectBackend } from './backend';
 import { colorsFor } from './colors';
-import { registerBenchCommands } from './commands/bench/index';
-import { registerDiagnoseCommands } from './commands/diagnose/index';
-import { doctorCommand } from './commands/doctor/index';
-import { evalCommand } from './commands/eval/index';
-import { exportCommand } from './commands/export/index';
-import { predictCommand } from './commands/predict/index';
-import { summaryCommand } from './commands/summary/index';
-import { trainCommand } from './commands/train/index';
+import { registerBenchCommands } from './commands/bench/register';
+import { registerDiagnoseCommands } from './commands/diagnose/register';
 import { flagOf, TrainConfigSchema } from './config';
 import { numberish } from './flags';
 import type { LogOptions } from './logger';
@@ -138,6 +132,10 @@ function configFlags(cmd: Command): Command {
   return configOption(cmd, 'out', '<dir>', 'run directory, new or empty (default runs/<timestamp>)');
 }
 
+// NOTE(lazy-commands): every command's code is imported by its action, when it runs. Start-up (and
+// --help, usage and config errors) then loads commander, zod and what the flags' help needs, not the
+// modules of every other command: @seqlab/onnx (export, bench), the workloads (bench), the
+// built-in datasets (train without --train). tsup splits the dynamic imports into chunks of dist/.
 configFlags(
   program.command('train').description('train a text classifier (default: SpamAssassin, ham vs spam)'),
 )
@@ -148,6 +146,7 @@ configFlags(
   )
   .option('--overwrite', "replace the seqlab run in --out (only seqlab's files; others are never deleted)")
   .action(async (flags: Record<string, unknown>) => {
+    const { trainCommand } = await import('./commands/train/index');
     process.exitCode = await trainCommand(flags, logOptions());
   });
 
@@ -157,6 +156,7 @@ program
   .requiredOption('--run <dir>', 'run directory written by seqlab train')
   .requiredOption('--data <file>', 'CSV, TSV or JSONL with the text and label columns')
   .action(async (flags) => {
+    const { evalCommand } = await import('./commands/eval/index');
     process.exitCode = await evalCommand(flags, logOptions());
   });
 
@@ -166,6 +166,7 @@ program
   .requiredOption('--run <dir>', 'run directory written by seqlab train')
   .argument('[text...]', 'texts to label')
   .action(async (texts: string[], flags) => {
+    const { predictCommand } = await import('./commands/predict/index');
     process.exitCode = await predictCommand(texts, { ...flags, json: logOptions().logFormat === 'json' });
   });
 
@@ -181,6 +182,7 @@ program
     return n;
   })
   .action(async (flags) => {
+    const { exportCommand } = await import('./commands/export/index');
     process.exitCode = await exportCommand({ ...flags, json: logOptions().logFormat === 'json' });
   });
 
@@ -195,6 +197,7 @@ configFlags(
     return n;
   })
   .action(async (flags) => {
+    const { summaryCommand } = await import('./commands/summary/index');
     process.exitCode = await summaryCommand(flags);
   });
 
@@ -202,6 +205,7 @@ program
   .command('doctor')
   .description('Node version, active backend and why, instruction set, threads, cores, built-in datasets')
   .action(async () => {
+    const { doctorCommand } = await import('./commands/doctor/index');
     process.exitCode = await doctorCommand({ json: logOptions().logFormat === 'json' });
   });
 

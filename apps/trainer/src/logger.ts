@@ -1,5 +1,14 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgress from 'cli-progress';
 import { colorsFor } from './colors';
+
+/**
+ * cli-progress, loaded by the first progress bar on a terminal: runs without one (tests, pipes, CI,
+ * every error) do not load its 16 modules (NOTE(lazy-commands) in cli.ts). It is CommonJS, so a
+ * synchronous require.
+ */
+const progressBars = (): typeof cliProgress =>
+  createRequire(import.meta.url)('cli-progress') as typeof cliProgress;
 
 /** Output options shared by every command. */
 export interface LogOptions {
@@ -59,6 +68,7 @@ export class Logger {
     this.#label = label;
     this.#lastPlain = 0;
     if (this.tty) {
+      const cliProgress = progressBars();
       this.#bar = new cliProgress.SingleBar(
         {
           format: `${label} ${colorsFor(process.stderr).cyan('{bar}')} {value}/{total} | ETA {eta_formatted} | loss {loss} | {tps} tok/s`,

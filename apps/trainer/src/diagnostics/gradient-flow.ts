@@ -46,19 +46,8 @@ export interface GradientFlowOptions {
   onTrainStep?: (event: { model: CellKind; seed: number; step: number; loss: number }) => void;
 }
 
-/** The reference script's settings (T 50, hidden 64, input 16, batch 32, 5 seeds) and a short run. */
-export const GRADIENT_FLOW_DEFAULTS: Omit<GradientFlowOptions, 'onTrainStep'> = {
-  length: 50,
-  hidden: 64,
-  input: 16,
-  batch: 32,
-  seeds: 5,
-  models: ['rnn', 'gru', 'lstm'],
-  forgetBias: 0,
-  trainSteps: 200,
-  lr: 3e-3,
-  clip: 1,
-};
+// The defaults live in a module of their own, which the CLI's help reads without loading this one.
+export { GRADIENT_FLOW_DEFAULTS } from './gradient-flow-defaults';
 
 /** One curve: a model's gradient norm along one path, in one phase, by distance from the loss. */
 export interface GradientSeries {

@@ -1,13 +1,11 @@
 import { resolve } from 'node:path';
 import { ConfigError } from '@seqlab/tensor';
 import { writeFileAtomic } from '@seqlab/tensor/node';
-import type { Command } from 'commander';
 import { z } from 'zod';
 import { gateActivations } from '../../diagnostics/gate-activations';
 import { GRADIENT_FLOW_DEFAULTS, measureGradientFlow } from '../../diagnostics/gradient-flow';
 import { gradientEvents, gradientReport, gradientSvg } from '../../diagnostics/gradient-report';
 import { gateHeatmapSvg, gateHeatmapText } from '../../diagnostics/heatmap';
-import { numberish } from '../../flags';
 import { Logger, type LogOptions } from '../../logger';
 import { loadRun } from '../../run';
 
@@ -163,52 +161,4 @@ export async function gatesCommand(
     if (!f.json) console.log(`heatmap: ${file}`);
   }
   return 0;
-}
-
-/**
- * Adds `seqlab diagnose gradients` and `seqlab diagnose gates` to the CLI. Flags arrive as commander
- * gives them (numbers via `numberish`, the rest strings) and are validated by the schemas above.
- */
-export function registerDiagnoseCommands(program: Command, logOptions: () => LogOptions): void {
-  const diagnose = program
-    .command('diagnose')
-    .description('look inside recurrent layers: gradient flow through time, LSTM gate activations');
-  diagnose
-    .command('gradients')
-    .description(
-      '‖dL/dh_t‖ (and the LSTM cell path ‖dL/dc_t‖) vs distance from the loss: RNN, GRU, LSTM, at init and after a short training run',
-    )
-    .option('--length <T>', `sequence length (default ${D.length})`, numberish)
-    .option('--hidden <n>', `hidden size (default ${D.hidden})`, numberish)
-    .option('--input <n>', `input features (default ${D.input})`, numberish)
-    .option('--batch <n>', `sequences per batch (default ${D.batch})`, numberish)
-    .option('--seeds <n>', `seeds to average over (default ${D.seeds})`, numberish)
-    .option('--models <list>', 'comma-separated: rnn,gru,lstm (default all three)')
-    .option(
-      '--forget-bias <b>',
-      'added to the LSTM forget-gate bias at init (default 0: PyTorch init)',
-      numberish,
-    )
-    .option(
-      '--train-steps <n>',
-      `Adam steps on the adding problem before the second probe; 0: init only (default ${D.trainSteps})`,
-      numberish,
-    )
-    .option('--lr <x>', `learning rate of the training run (default ${D.lr})`, numberish)
-    .option('--svg <file>', 'write a log-scale plot of every series')
-    .option('--json', 'JSON lines: one per model, path and phase')
-    .action(async (flags: Record<string, unknown>) => {
-      process.exitCode = await gradientsCommand(flags, logOptions());
-    });
-  diagnose
-    .command('gates')
-    .description("LSTM forget, input and output gate activations per token of TEXT, from a run's model")
-    .requiredOption('--run <dir>', 'run directory written by seqlab train (model lstm)')
-    .option('--svg <file>', 'write an SVG heatmap (tokens × gates)')
-    .option('--units', 'also every hidden unit (in the SVG and the JSON)')
-    .option('--json', 'one JSON object')
-    .argument('<text...>', 'the text (words may be given unquoted)')
-    .action(async (words: string[], flags: Record<string, unknown>) => {
-      process.exitCode = await gatesCommand(words, flags);
-    });
 }
