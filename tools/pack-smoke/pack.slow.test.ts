@@ -346,7 +346,7 @@ describe('published packages', () => {
     expect(resolved).toBe(join(installed, 'kernels.wasm'));
     // The ES module build's URL of it, in a file beside it (the chunk `ready()` imports, NOTE(wasm-lazy));
     // the Node build carries no such URL.
-    const esmChunks = readdirSync(installed).filter((file) => /^[\w-]+\.js$/.test(file));
+    const esmChunks = readdirSync(installed).filter((file) => /^[\w.-]+\.js$/.test(file));
     const withUrl = esmChunks.filter((file) =>
       readFileSync(join(installed, file), 'utf8').includes('new URL("./kernels.wasm", import.meta.url)'),
     );
