@@ -11,10 +11,12 @@
 // core; --clock wall is the benchmarks' own clock, for a quiet machine.
 //
 // 1. The GEMM flops of the step: apps/trainer/scripts/wasm-step-count.ts runs `bench speed`'s
-//    training step twice on the wasm backend through a counting copy of the backend
+//    training step eight times on the wasm backend through a counting copy of the backend
 //    (wasm-flops.mjs: 2·m·n·k per product, the recurrence's per-step products included) and
-//    reports the second step, with its time inside the WebAssembly kernels, in the JavaScript
-//    around them, and outside the wasm calls.
+//    reports the eighth step, with its time inside the WebAssembly kernels, in the JavaScript
+//    around them, and outside the wasm calls. (The second step of a fresh process still takes
+//    1.5× a warm one, most of it outside the kernels: PROFILE.md, "Where the wasm W1 training
+//    step's time goes outside the GEMM, on a quiet core".)
 // 2. The SIMD128 peak on this machine: wasm-peak.mjs's 12 chains of f32x4 mul + add (clang), and
 //    the same loop hand-assembled in a child `node --experimental-wasm-relaxed-simd` as mul + add
 //    and as f32x4.relaxed_madd (the FMA, for the record); and gemm.c's kernel alone on W1's shapes.
@@ -93,7 +95,8 @@ if (!existsSync(CLI)) {
 const loadBefore = load();
 log(`wasm-floor: ${ARGS.workload}, ${ARGS.rounds} rounds, ${ARGS.clock} clock; load ${loadBefore}`);
 
-// 1. The counted step.
+// 1. The counted step: a warm one.
+const COUNTED_STEP = 8;
 log('counting the GEMM flops of a training step on wasm (wasm-step-count.ts)');
 const counted = JSON.parse(
   execFileSync(
@@ -106,7 +109,7 @@ const counted = JSON.parse(
       '--workload',
       ARGS.workload,
       '--steps',
-      '2',
+      String(COUNTED_STEP),
       '--clock',
       ARGS.clock,
     ],
@@ -254,7 +257,7 @@ console.log(
     `\n${ARGS.workload} train, ${ARGS.clock} clock (every ms below is ${CPU ? 'process CPU time' : 'wall time'}); ${cpus().length} × ${cpus()[0]?.model ?? '?'}; node ${process.version}; load ${loadBefore} before, ${load()} after`,
 );
 console.log(
-  `counted step (the 2nd; wasm-step-count.ts): ${counted.backend_calls} backend calls, loss ${counted.loss}, ` +
+  `counted step (step ${COUNTED_STEP}; wasm-step-count.ts): ${counted.backend_calls} backend calls, loss ${counted.loss}, ` +
     `${counted.wall_ms.toFixed(0)} ms wall, ${counted.cpu_ms.toFixed(0)} ms CPU; GFLOP by method: ` +
     Object.entries(counted.by_method)
       .filter(([, m]) => m.flops > 0)
