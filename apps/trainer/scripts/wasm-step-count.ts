@@ -6,7 +6,8 @@
 // the recurrence's per-step products included) and times its wasm calls. Every function the
 // kernels' WebAssembly instance exports is timed too (a WebAssembly.Instance subclass installed
 // before the kernels compile), which tells the kernels themselves from the JavaScript that copies
-// their operands in and out (NOTE(wasm-copies)). Runs --steps steps (default 2) and reports the
+// their operands in and out (NOTE(wasm-copies)); `wasm_export_by_name` splits that time by export
+// (gemm_packed, recurrent_backward, adam_step, …). Runs --steps steps (default 2) and reports the
 // last one as one JSON line; tools/bench/wasm-floor.mjs runs it. --clock cpu times everything with
 // the process's CPU time (user + system) instead of the wall clock.
 //
@@ -49,6 +50,8 @@ if (!Number.isInteger(steps) || steps < 1)
 // Time inside the instance's exports: only the outermost call (an export does not call another
 // through JavaScript, but a guard costs nothing).
 const exportTime = { ms: 0, calls: 0 };
+/** The same time by export name (outermost calls only): which kernels the step's wasm time is. */
+const byExport = new Map<string, { ms: number; calls: number }>();
 const Instance = WebAssembly.Instance;
 class TimedInstance extends Instance {
   #timed: WebAssembly.Exports | undefined;
@@ -70,8 +73,13 @@ class TimedInstance extends Instance {
           return fn(...args);
         } finally {
           depth--;
-          exportTime.ms += now() - t0;
+          const ms = now() - t0;
+          exportTime.ms += ms;
           exportTime.calls++;
+          const one = byExport.get(name) ?? { ms: 0, calls: 0 };
+          one.ms += ms;
+          one.calls++;
+          byExport.set(name, one);
         }
       };
     }
@@ -97,6 +105,7 @@ for (let i = 0; i < steps; i++) {
   counter.reset();
   exportTime.ms = 0;
   exportTime.calls = 0;
+  byExport.clear();
   const c0 = process.cpuUsage();
   const w0 = performance.now();
   const t0 = now();
@@ -121,6 +130,7 @@ for (let i = 0; i < steps; i++) {
     backend_ms: counter.stats.ms,
     wasm_export_calls: exportTime.calls,
     wasm_export_ms: exportTime.ms,
+    wasm_export_by_name: Object.fromEntries(byExport),
     by_method: counter.stats.byMethod,
   };
 }
