@@ -78,6 +78,11 @@ static inline v128_t wasm_f32x4_max(v128_t a, v128_t b) {
   return wasm_v128_bitselect(a + b, m, SL_F((a != a) | (b != b)));
 }
 
+// wasm's pseudo-min and -max: pmin(a, b) = b < a ? b : a, pmax(a, b) = a < b ? b : a (NaN compares
+// false, so a NaN `a` comes out as itself).
+static inline v128_t wasm_f32x4_pmin(v128_t a, v128_t b) { return wasm_v128_bitselect(b, a, SL_F(b < a)); }
+static inline v128_t wasm_f32x4_pmax(v128_t a, v128_t b) { return wasm_v128_bitselect(b, a, SL_F(a < b)); }
+
 // trunc toward zero, saturated to int32, NaN → 0.
 static inline v128_t wasm_i32x4_trunc_sat_f32x4(v128_t a) {
   const v128_t lo = wasm_f32x4_splat(-2147483648.0f), hi = wasm_f32x4_splat(2147483520.0f);
