@@ -1,5 +1,5 @@
-// The native gate math's tanh (src/c/recurrent-activations.h: a rational function, not the wasm
-// backend's Cephes tanh), measured through the forward-only recurrence: a tanh RNN of one step
+// The native gate math's tanh (src/c/recurrent-activations.h: a rational function, Eigen's, which
+// the wasm backend's activations.h evaluates in another order), measured through the forward-only recurrence: a tanh RNN of one step
 // from h0 = 0 outputs tanh(xProj) element for element. Swept over [−12, 12] and tiny |x| against
 // Math.tanh in float64, on every instruction set this machine runs: within 5e-7 relative (the
 // header's bound is 4.1e-7), odd, 0 at 0, ±1 past the clamp, NaN through.

@@ -1,6 +1,6 @@
 // The gate math's activations in the native builds (recurrent-portable.c, recurrent-avx2.c,
-// recurrent-avx512.c include this before the cells): the wasm backend's exp and sigmoid
-// (activations.h: Cephes, a few ulps), with the same arithmetic but x86's one-instruction clamps
+// recurrent-avx512.c include this before the cells): Cephes' exp and sigmoid, as the wasm backend's
+// (activations.h, a few ulps), with x86's one-instruction clamps
 // (the shim's wasm min/max are four or five instructions each, and the exp took four of them), and
 // a tanh that is a rational function instead of a polynomial below 0.625 and an exp plus a
 // division above it (both branches computed, one kept):
@@ -46,9 +46,11 @@ static inline v128_t sl_clamp(v128_t x, float lo, float hi) {
 #endif
 }
 
-// activations.h's e^x, the same arithmetic in the same order (the same bits for every number), with
-// the clamp above and the exponent field built by a plain conversion: n is an integer in
-// [−128, 128] after the clamp (NaN: the conversion's garbage multiplies a NaN polynomial).
+// Cephes' e^x as activations.h computed it until the wasm one took n from the magic-number trick
+// (n = floor(x / ln2 + 1/2) here, x / ln2 rounded to nearest even there: the two differ only where
+// x / ln2 is within an ulp of a half-integer, and then by an ulp or so), with the clamp above and
+// the exponent field built by a plain conversion: n is an integer in [−128, 128] after the clamp
+// (NaN: the conversion's garbage multiplies a NaN polynomial).
 static inline v128_t v_exp(v128_t x) {
   x = sl_clamp(x, -88.3762626647949f, 88.3762626647949f);
   const v128_t n = wasm_f32x4_floor(wasm_f32x4_add(wasm_f32x4_mul(x, SPLAT(1.44269504088896341f)), SPLAT(0.5f)));
@@ -65,7 +67,7 @@ static inline v128_t v_exp(v128_t x) {
   return wasm_f32x4_mul(p, SL_F(e));
 }
 
-// σ(x) = 1 / (1 + e^−x), as activations.h computes it.
+// σ(x) = 1 / (1 + e^−x), as activations.h computes it (with its own e^−x).
 static inline v128_t v_sigmoid(v128_t x) {
   return wasm_f32x4_div(SPLAT(1.0f), wasm_f32x4_add(SPLAT(1.0f), v_exp(wasm_f32x4_neg(x))));
 }
