@@ -74,11 +74,19 @@ function instantiate(rev) {
   try {
     const out = join(dir, 'm.wasm');
     const exports = ['lstm_f', 'lstm_b', 'gru_f', 'gru_b'];
-    const flags = [...WASM_CLANG_FLAGS, ...exports.map((e) => `-Wl,--export=${e}`), '-Wl,--export=__heap_base'];
+    const flags = [
+      ...WASM_CLANG_FLAGS,
+      ...exports.map((e) => `-Wl,--export=${e}`),
+      '-Wl,--export=__heap_base',
+    ];
     execFileSync('clang', [...flags, '-o', out, 'wrap.c', 'lstm.c', 'gru.c'], { cwd: dir, stdio: 'inherit' });
     const memory = new WebAssembly.Memory({ initial: 1024 });
     const instance = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(out)), { env: { memory } });
-    return { e: instance.exports, f: new Float32Array(memory.buffer), base: instance.exports.__heap_base.value };
+    return {
+      e: instance.exports,
+      f: new Float32Array(memory.buffer),
+      base: instance.exports.__heap_base.value,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -149,7 +157,8 @@ function kernels(m) {
         m.f.set(inputs.dh, p.dh);
         m.f.set(inputs.dc, p.dc);
       },
-      run: () => m.e.lstm_b(T, B, H, p.gates * B4, p.cells * B4, p.cPrev * B4, p.dh * B4, p.dc * B4, p.dx * B4),
+      run: () =>
+        m.e.lstm_b(T, B, H, p.gates * B4, p.cells * B4, p.cPrev * B4, p.dh * B4, p.dc * B4, p.dx * B4),
     },
     gru_forward: {
       before: () => m.f.set(inputs.h0, p.gh),
@@ -157,7 +166,8 @@ function kernels(m) {
     },
     gru_backward: {
       before: () => m.f.set(inputs.dh, p.gdh),
-      run: () => m.e.gru_b(T, B, H, p.ggates * B4, p.hhN * B4, p.hPrev * B4, p.gdh * B4, p.gdx * B4, p.dhh * B4),
+      run: () =>
+        m.e.gru_b(T, B, H, p.ggates * B4, p.hhN * B4, p.hPrev * B4, p.gdh * B4, p.gdx * B4, p.dhh * B4),
     },
   };
 }
@@ -186,11 +196,19 @@ for (let r = 0; r < rounds + 3; r++) {
 }
 
 const cells = N * H;
-console.log(`wasm gate math, ${base} (old) vs working tree (new): B ${B}, H ${H}, ${T} steps (${cells} cells a call)`);
-console.log(`${rounds} rounds alternating, process CPU time, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `wasm gate math, ${base} (old) vs working tree (new): B ${B}, H ${H}, ${T} steps (${cells} cells a call)`,
+);
+console.log(
+  `${rounds} rounds alternating, process CPU time, load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 console.log('kernel           old ns/cell  new ns/cell  new/old');
 for (const name of names) {
   const o = (median(times[name].old) * 1e6) / cells;
   const n = (median(times[name].new) * 1e6) / cells;
-  console.log(`${name.padEnd(16)} ${o.toFixed(2).padStart(11)}  ${n.toFixed(2).padStart(11)}  ${(n / o).toFixed(3).padStart(7)}`);
+  console.log(
+    `${name.padEnd(16)} ${o.toFixed(2).padStart(11)}  ${n.toFixed(2).padStart(11)}  ${(n / o).toFixed(3).padStart(7)}`,
+  );
 }
