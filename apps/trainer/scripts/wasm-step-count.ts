@@ -11,11 +11,16 @@
 // last one as one JSON line; tools/bench/wasm-floor.mjs runs it. --clock cpu times everything with
 // the process's CPU time (user + system) instead of the wall clock.
 //
-//   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/wasm-step-count.ts [--workload W1] [--steps 2] [--clock wall|cpu]
+//   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/wasm-step-count.ts [--workload W1] [--steps 2] [--clock wall|cpu] [--kernels file.wasm]
+//
+// --kernels runs another kernels.wasm build instead of the checkout's own (`ready({ backend: 'wasm',
+// wasm })`), e.g. main's (`git show main:packages/tensor/src/backend/wasm/kernels.wasm > old.wasm`),
+// for an A/B of the C kernels by export in alternating processes.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { crossEntropy } from '@seqlab/layers';
 import { clipGradNorm } from '@seqlab/optim';
-import { setBackend } from '@seqlab/tensor';
+import { ready, setBackend } from '@seqlab/tensor';
 import {
   backend,
   inferRecurrentLayer,
@@ -32,6 +37,7 @@ const { values } = parseArgs({
     workload: { type: 'string', default: 'W1' },
     steps: { type: 'string', default: '2' },
     clock: { type: 'string', default: 'wall' },
+    kernels: { type: 'string' },
   },
 });
 if (values.clock !== 'wall' && values.clock !== 'cpu')
@@ -88,6 +94,17 @@ class TimedInstance extends Instance {
   }
 }
 (WebAssembly as { Instance: typeof Instance }).Instance = TimedInstance;
+
+if (values.kernels) {
+  // ready() instantiates asynchronously: give it a TimedInstance too.
+  const instantiate = WebAssembly.instantiate;
+  (WebAssembly as { instantiate: unknown }).instantiate = async (
+    source: WebAssembly.Module,
+    imports?: WebAssembly.Imports,
+  ) =>
+    source instanceof WebAssembly.Module ? new TimedInstance(source, imports) : instantiate(source, imports);
+  await ready({ backend: 'wasm', wasm: new Uint8Array(readFileSync(values.kernels)) });
+}
 
 setBackend('wasm');
 // The wasm backend's layer hook, as the CLI enables it (NOTE(wasm-layer-inference)).
