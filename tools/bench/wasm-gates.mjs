@@ -11,8 +11,9 @@
 // recurrent_forward/backward exports that wasm-step-count.ts times include them). Pre-activations
 // are normal(0, 1.5), roughly a trained W1's; the gates buffer is restored before every forward
 // call (outside the timing). Reports ns per cell (one hidden unit of one row at one step) from
-// the median of the rounds of each side, process CPU time, and the new/old ratio; a W1 training
-// step runs 1.237 M LSTM cells forward and backward (3 layer directions of 50 steps and one of 1).
+// the median of the rounds of each side, process CPU time, the ratio of the medians (new/old)
+// and the median of the rounds' own ratios with their range; a W1 training step runs 1.237 M
+// LSTM cells forward and backward (3 layer directions of 50 steps and one of 1).
 // Needs clang and lld, as tools/wasm/build.mjs.
 
 import { execFileSync } from 'node:child_process';
@@ -204,11 +205,13 @@ console.log(
     .map((l) => l.toFixed(2))
     .join(' ')}`,
 );
-console.log('kernel           old ns/cell  new ns/cell  new/old');
+console.log('kernel           old ns/cell  new ns/cell  new/old  median round ratio (range)');
 for (const name of names) {
   const o = (median(times[name].old) * 1e6) / cells;
   const n = (median(times[name].new) * 1e6) / cells;
+  const ratios = times[name].new.map((t, i) => t / times[name].old[i]).sort((a, b) => a - b);
+  const range = `${ratios[0].toFixed(2)}–${ratios[ratios.length - 1].toFixed(2)}`;
   console.log(
-    `${name.padEnd(16)} ${o.toFixed(2).padStart(11)}  ${n.toFixed(2).padStart(11)}  ${(n / o).toFixed(3).padStart(7)}`,
+    `${name.padEnd(16)} ${o.toFixed(2).padStart(11)}  ${n.toFixed(2).padStart(11)}  ${(n / o).toFixed(3).padStart(7)}  ${median(ratios).toFixed(3)} (${range})`,
   );
 }
