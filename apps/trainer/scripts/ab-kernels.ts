@@ -5,6 +5,10 @@
 // A B, then B A, for `--rounds` rounds of `--steps` steps. Prints the median CPU and wall time of a
 // step per side, the median of the per-round ratios new / old, the load average, and whether both
 // sides ended with the same bits (they must: every kernel change here is meant to keep them).
+// Then dropout(x, 0.3) on W1's [32, 50, 512] between its layers, as the op runs it on the wasm
+// backend, with the backend's dropout kernel ("new") and without it ("old": the op's own loop over
+// fillUniforms), alternating the same way, each side from the same generator state: the same
+// masks and outputs.
 //
 //   git show main:packages/tensor/src/backend/wasm/kernels.wasm > old.wasm
 //   node tools/wasm/build.mjs
@@ -14,7 +18,8 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { crossEntropy } from '@seqlab/layers';
-import { setBackend } from '@seqlab/tensor';
+import { dropout, Generator, randn, setBackend, tidy } from '@seqlab/tensor';
+import { backend } from '@seqlab/tensor/backend';
 import type { AdamStepArgs, StateMemory } from '../../../packages/tensor/src/backend/backend';
 import { makeStateMemory } from '../../../packages/tensor/src/backend/wasm/blocked';
 import { instantiateKernels } from '../../../packages/tensor/src/backend/wasm/module';
@@ -82,22 +87,34 @@ function side(file: string) {
 }
 
 const sides = { old: side(values.old), new: side(values.new) };
-const wall: Record<string, number[]> = { old: [], new: [] };
-const cpu: Record<string, number[]> = { old: [], new: [] };
-const load0 = loadavg()[0];
-// Round 0 warms up (JIT, the memories' first touch) and is not timed.
-for (let r = 0; r <= rounds; r++) {
-  for (const name of r % 2 ? (['new', 'old'] as const) : (['old', 'new'] as const)) {
-    const t0 = performance.now();
-    const c0 = process.cpuUsage();
-    for (let i = 0; i < steps; i++) sides[name].step();
-    const c = process.cpuUsage(c0);
-    if (r > 0) {
-      wall[name].push((performance.now() - t0) / steps);
-      cpu[name].push((c.user + c.system) / 1000 / steps);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
+const ratio = (xs: Record<string, number[]>) => median(xs.new.map((x, i) => x / (xs.old[i] as number)));
+
+/** Times `sides[name]()` alternating (A B, then B A), round 0 untimed: median ms and new / old. */
+function alternate(run: Record<'old' | 'new', () => void>) {
+  const wall: Record<string, number[]> = { old: [], new: [] };
+  const cpu: Record<string, number[]> = { old: [], new: [] };
+  const load0 = loadavg()[0];
+  for (let r = 0; r <= rounds; r++) {
+    for (const name of r % 2 ? (['new', 'old'] as const) : (['old', 'new'] as const)) {
+      const t0 = performance.now();
+      const c0 = process.cpuUsage();
+      for (let i = 0; i < steps; i++) run[name]();
+      const c = process.cpuUsage(c0);
+      if (r > 0) {
+        wall[name].push((performance.now() - t0) / steps);
+        cpu[name].push((c.user + c.system) / 1000 / steps);
+      }
     }
   }
+  return (
+    `${rounds} rounds x ${steps}, load ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}: ` +
+    `CPU ms old ${median(cpu.old).toFixed(2)}, new ${median(cpu.new).toFixed(2)}, new/old median ${ratio(cpu).toFixed(3)}; ` +
+    `wall ms old ${median(wall.old).toFixed(2)}, new ${median(wall.new).toFixed(2)}, new/old median ${ratio(wall).toFixed(3)}`
+  );
 }
+
+const adam = alternate({ old: sides.old.step, new: sides.new.step });
 let same = true;
 sides.old.state.forEach((s, i) => {
   const t = sides.new.state[i];
@@ -106,14 +123,29 @@ sides.old.state.forEach((s, i) => {
     for (let j = 0; j < a.length; j++) if (!Object.is(a[j], b[j])) same = false;
   }
 });
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
-const ratio = (xs: Record<string, number[]>) => median(xs.new.map((x, i) => x / (xs.old[i] as number)));
 const floats = params.reduce((n, p) => n + p.numel, 0);
 console.log(
-  `${values.workload} Adam step (${params.length} tensors, ${floats} floats), ${rounds} rounds x ${steps} steps, ` +
-    `load ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}: ` +
-    `CPU ms/step old ${median(cpu.old).toFixed(2)}, new ${median(cpu.new).toFixed(2)}, new/old median ${ratio(cpu).toFixed(3)}; ` +
-    `wall ms/step old ${median(wall.old).toFixed(2)}, new ${median(wall.new).toFixed(2)}, new/old median ${ratio(wall).toFixed(3)}; ` +
-    `same bits: ${same ? 'yes' : 'NO'}`,
+  `${values.workload} Adam step (${params.length} tensors, ${floats} floats), ${adam}; same bits: ${same ? 'yes' : 'NO'}`,
 );
+
+const wasm = backend();
+const kernel = wasm.dropout;
+if (kernel) {
+  const x = randn([32, 50, 512], { generator: new Generator(1) });
+  const gens = { old: new Generator(2), new: new Generator(2) };
+  const outs: Record<string, Float32Array> = {};
+  const drop = (name: 'old' | 'new') => () => {
+    wasm.dropout = name === 'new' ? kernel : undefined;
+    tidy(() => {
+      outs[name] = Float32Array.from(dropout(x, 0.3, { generator: gens[name] }).data as Float32Array);
+    });
+  };
+  const line = alternate({ old: drop('old'), new: drop('new') });
+  wasm.dropout = kernel;
+  const a = new Uint32Array((outs.old as Float32Array).buffer);
+  const b = new Uint32Array((outs.new as Float32Array).buffer);
+  const sameDrop = a.every((v, i) => v === b[i]) && `${gens.old.getState()}` === `${gens.new.getState()}`;
+  if (!sameDrop) same = false;
+  console.log(`dropout(x, 0.3) on [32, 50, 512], ${line}; same bits: ${sameDrop ? 'yes' : 'NO'}`);
+}
 if (!same) process.exitCode = 1;

@@ -1,5 +1,5 @@
-// Adam's update (the Backend's adamStep), linear's bias add (addBias) and the bias gradients' sum
-// over rows (reduce) over float32 storage, the js kernels' numbers bit for bit (blocked.ts copies
+// Adam's update (the Backend's adamStep), linear's bias add (addBias), the bias gradients' sum
+// over rows (reduce) and dropout's mask (dropout) over float32 storage, the js kernels' numbers bit for bit (blocked.ts copies
 // the operands in and out in blocks). WebAssembly has no fused multiply-add and clang contracts
 // nothing into one here, so each operation below is one IEEE operation, correctly rounded, in the
 // order of the js loop: f64x2 lanes give each element what the js loop's float64 arithmetic gives.
@@ -157,5 +157,42 @@ EXPORT void sum_rows(int rows, int n, const float *x, double *acc) {
     double a = acc[j];
     for (int r = 0; r < rows; r++) a += (double)x[(long)r * n + j];
     acc[j] = a;
+  }
+}
+
+// ops/nn.ts' dropout over a block of n elements, from @seqlab/tensor's Generator state s (four
+// words, xoshiro128** as random.ts' drawUniforms, advanced by one draw per element and written
+// back): u = (r >> 8) / 2^24, mask = keep where u >= p else 0, y = x · mask, each rounded to float32
+// (the float64 product of two floats is exact, so one float32 rounding, as f32.mul). u >= p is
+// (r >> 8) >= lim = ceil(p · 2^24), an integer compare (a scaling by a power of two, exact). The
+// draws (a serial chain) go into m's words first, then the mask and the product four at a time.
+// The same numbers and final state as the js loop and the native addon's opsDropout.
+static inline unsigned rotl32(unsigned x, int k) { return (x << k) | (x >> (32 - k)); }
+EXPORT void dropout(int n, unsigned *s, unsigned lim, float keep, const float *x, float *m, float *y) {
+  unsigned s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+  unsigned *draws = (unsigned *)m;
+  for (int i = 0; i < n; i++) {
+    draws[i] = rotl32(s1 * 5u, 7) * 9u;
+    const unsigned t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = rotl32(s3, 11);
+  }
+  s[0] = s0, s[1] = s1, s[2] = s2, s[3] = s3;
+  const v128_t lim4 = wasm_u32x4_splat(lim), keep4 = wasm_f32x4_splat(keep);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v128_t kept = wasm_u32x4_ge(wasm_u32x4_shr(wasm_v128_load(draws + i), 8), lim4);
+    const v128_t k = wasm_v128_and(kept, keep4);
+    wasm_v128_store(m + i, k);
+    wasm_v128_store(y + i, wasm_f32x4_mul(wasm_v128_load(x + i), k));
+  }
+  for (; i < n; i++) {
+    const float k = (draws[i] >> 8) >= lim ? keep : 0.0f;
+    m[i] = k;
+    y[i] = x[i] * k;
   }
 }
