@@ -11,6 +11,8 @@ export const LOOP = 'timeModes';
 export const STEP = 'tidy';
 /** The optimizer's step, each training step's last phase (`optimizer.step()`, Adam's `step`). */
 export const OPTIMIZER = 'step';
+/** What the step's callback calls after the optimizer (`loss.item()`): still that step's. */
+export const TAIL = ['item'];
 export const GC = '(garbage collector)';
 
 /** The profile's nodes by id, parent links and, per node, its stack (ids, names) up to the root. */
@@ -46,22 +48,26 @@ export function indexProfile(profile) {
  * The training steps of the profile, in order: for each, the indices of its samples.
  *
  * A sample is the loop's when `LOOP` is on its stack; garbage-collector samples (V8 gives them no
- * stack) go to the step they fall in. A step begins at the loop's first sample and again at the
- * first sample in the step's callback (the frame below `STEP`, defined in another file than
- * `STEP`: not `tidy`'s own disposal at the step's end) that follows one under `OPTIMIZER` and is
- * not itself under `OPTIMIZER`. So each step runs from its forward to the end of its optimizer step and `tidy`'s
- * disposal; the loop's own samples between two steps (`performance.now()`) go to the earlier one.
- * The last step ends at its last sample under `STEP`: what the loop does after it (the record) is
- * no step's.
+ * stack) go to the step they fall in. The first step begins at the first sample under `STEP` (the
+ * loop's set-up before it, such as the optimizer's construction, is no step's). A step ends after
+ * its optimizer: the next begins at the first sample, after one under `OPTIMIZER`, in a function
+ * the step's callback calls (the callback: the frame below `STEP`, defined in another file than
+ * `STEP`, whose own helpers, `tidy`'s disposal at the step's end, are not it) other than
+ * `OPTIMIZER` and the `TAIL` ones; samples in the callback's own code stay in the current step.
+ * So each step runs from its first call (`zeroGrad`, the forward) to its optimizer step, the loss
+ * read and `tidy`'s disposal; the loop's own samples between two steps (`performance.now()`) go to
+ * the earlier one. The last step ends at its last sample under `STEP`: what the loop does after it
+ * (the record) is no step's.
  *
  * @param {object} profile a parsed .cpuprofile
- * @param {{ loop?: string, step?: string, optimizer?: string }} [names]
+ * @param {{ loop?: string, step?: string, optimizer?: string, tail?: string[] }} [names]
  * @returns {number[][]}
  */
 export function splitSteps(profile, names = {}) {
   const loop = names.loop ?? LOOP;
   const stepFrame = names.step ?? STEP;
   const optimizer = names.optimizer ?? OPTIMIZER;
+  const tail = names.tail ?? TAIL;
   const { byId, up, ids } = indexProfile(profile);
   const urlOf = (nodeId) => byId.get(nodeId).callFrame.url;
   const steps = [];
@@ -75,14 +81,19 @@ export function splitSteps(profile, names = {}) {
       if (current && byId.get(id).callFrame.functionName === GC) current.push(i);
       return;
     }
-    const si = stack.indexOf(stepFrame);
-    const inStep = si >= 0 && si < li;
+    // STEP as the loop calls it (not a `tidy` the step's ops call inside it).
+    const si = li - 1;
+    const inStep = si >= 0 && stack[si] === stepFrame;
+    if (current === null && !inStep) return; // the loop's set-up
     // Below STEP, the step's callback, defined where the loop is; STEP's own helpers (`end`,
-    // `markDisposed`: the disposal) are defined where STEP is.
-    const below = inStep && si > 0 ? ids(id)[si - 1] : undefined;
-    const inCallback = below !== undefined && urlOf(below) !== urlOf(ids(id)[si]);
-    const inOptimizer = inStep && stack.indexOf(optimizer) >= 0 && stack.indexOf(optimizer) < si;
-    const starts = current === null || (optimized && inCallback && !inOptimizer);
+    // `markDisposed`: the disposal) are defined where STEP is. `called`: what the callback calls.
+    const chain = ids(id);
+    const below = inStep && si > 0 ? chain[si - 1] : undefined;
+    const inCallback = below !== undefined && urlOf(below) !== urlOf(chain[si]);
+    const called = inCallback && si > 1 ? stack[si - 2] : undefined;
+    const inOptimizer = called === optimizer;
+    const starts =
+      current === null || (optimized && called !== undefined && !inOptimizer && !tail.includes(called));
     if (starts) {
       if (current) steps.push(current);
       current = [];

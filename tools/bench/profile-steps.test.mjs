@@ -7,15 +7,16 @@ const TENSOR = 'file:///repo/packages/tensor/dist/index.cjs';
 const OPTIM = 'file:///repo/packages/optim/dist/index.cjs';
 const frame = (functionName, url = '', lineNumber = -1) => ({ functionName, url, lineNumber });
 
-// root > timeModes > tidy > (callback) > {forward > wasm-function[0], step > adamStep > wasm-function[2]}
+// root > timeModes > tidy > (callback) > {forward > {wasm-function[0], tidy > (an op's callback)},
+//                                          step > adamStep > wasm-function[2], item}
 //                         > end (tidy's disposal)
-//      > timeModes > now;  root > (garbage collector), (program)
+//      > timeModes > {now, parameters (set-up)};  root > (garbage collector), (program)
 const nodes = [
   { id: 1, callFrame: frame('(root)'), children: [2, 20, 21] },
-  { id: 2, callFrame: frame('timeModes', BENCH, 200), children: [3, 12] },
+  { id: 2, callFrame: frame('timeModes', BENCH, 200), children: [14, 3, 12] },
   { id: 3, callFrame: frame('tidy', TENSOR, 1292), children: [4, 11] },
-  { id: 4, callFrame: frame('', BENCH, 401), children: [5, 7] },
-  { id: 5, callFrame: frame('forward', BENCH, 254), children: [6] },
+  { id: 4, callFrame: frame('', BENCH, 401), children: [5, 7, 15] },
+  { id: 5, callFrame: frame('forward', BENCH, 254), children: [6, 16] },
   { id: 6, callFrame: frame('wasm-function[0]', 'wasm://wasm/1', 0), children: [13] },
   { id: 13, callFrame: frame('js-to-wasm:ii:') },
   { id: 7, callFrame: frame('step', OPTIM, 659), children: [8] },
@@ -24,6 +25,10 @@ const nodes = [
   { id: 10, callFrame: frame('wasm-function[2]', 'wasm://wasm/1', 0) },
   { id: 11, callFrame: frame('end', TENSOR, 1323) },
   { id: 12, callFrame: frame('now', BENCH, 10) },
+  { id: 14, callFrame: frame('parameters', BENCH, 100) },
+  { id: 15, callFrame: frame('item', TENSOR, 500) },
+  { id: 16, callFrame: frame('tidy', TENSOR, 1292), children: [17] },
+  { id: 17, callFrame: frame('', TENSOR, 900) },
   { id: 20, callFrame: frame('(garbage collector)') },
   { id: 21, callFrame: frame('(program)') },
 ];
@@ -35,6 +40,10 @@ const E = 11; // tidy's end
 const GC = 20;
 const P = 21;
 const N = 12;
+const SETUP = 14;
+const ITEM = 15;
+const INNER = 17; // under a tidy inside the forward
+const CB = 4; // the step's callback's own code
 
 /** A profile of `samples` (node ids) and their time deltas in µs. */
 const profileOf = (samples, deltas) => ({ nodes, samples, timeDeltas: deltas ?? samples.map(() => 1000) });
@@ -56,6 +65,17 @@ describe('splitSteps', () => {
     expect(splitSteps(profileOf(samples))).toEqual([
       [0, 1, 2, 3, 4, 5],
       [6, 7],
+    ]);
+  });
+
+  it('starts no step at the callback’s own code, the loss read or a tidy inside the step', () => {
+    // The set-up (and a GC sample before the first step) is no step's; step 1: F S CB ITEM E;
+    // step 2: INNER F S A; step 3: INNER F.
+    const samples = [SETUP, GC, F, S, CB, ITEM, E, INNER, F, S, A, INNER, F];
+    expect(splitSteps(profileOf(samples))).toEqual([
+      [2, 3, 4, 5, 6],
+      [7, 8, 9, 10],
+      [11, 12],
     ]);
   });
 

@@ -54,8 +54,8 @@ const is =
     names.includes(f);
 // First match wins. Kernels are the wasm functions and the native addon's exports (named as the
 // Backend methods, in @seqlab/native's bundle rather than @seqlab/tensor's chunk). The optimizer
-// comes first, so that the wasm backend's Adam kernel counts there; its bias add and its sums
-// (blocked.c) are filed under their JavaScript caller (see `frameName`).
+// comes first, so that the wasm backend's Adam kernel counts there; its bias add, its sums and
+// dropout (blocked.c) are filed under their JavaScript caller (see `frameName`).
 const CATEGORIES = [
   ['GC', is('(garbage collector)')],
   [
@@ -99,8 +99,8 @@ const CATEGORIES = [
 ];
 const OTHER = 'other JS (autograd graph and engine, op checks, Tensor objects)';
 
-/** The wasm backend's kernels outside the GEMM and the recurrence (blocked.c) run from these. */
-const BLOCKED_CALLERS = new Set(['addBias', 'reduce']);
+/** The wasm backend's kernels outside the GEMM and the recurrence (blocked.c) run from these (Adam's from its own caller, filed by the optimizer's rule). */
+const BLOCKED_CALLERS = new Set(['addBias', 'reduce', 'dropout']);
 /** A frame's name, a wasm function of BLOCKED_CALLERS taking its JavaScript caller's. */
 function frameName(f, up) {
   if (!f.startsWith('wasm-function')) return f;
