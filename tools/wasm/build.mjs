@@ -48,6 +48,7 @@ const EXPORTS = [
   'adam_step',
   'add_bias',
   'sum_rows',
+  'dropout',
   '__heap_base',
 ];
 const target = join(dir, 'kernels.ts');

@@ -25,6 +25,13 @@
 //   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/ab-train.ts \
 //     --off recurrentBatchFirst --workloads W2,W1 [--rounds 9] [--steps 4]
 //
+// With --old-wasm (and --backend wasm): "old" is the wasm backend with the Adam update (through
+// its state memory) and the dropout kernel of another build of kernels.wasm (none if it has none):
+//
+//   git show main:packages/tensor/src/backend/wasm/kernels.wasm > old.wasm
+//   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/ab-train.ts \
+//     --backend wasm --old-wasm old.wasm --workloads W1 [--rounds 7] [--steps 4]
+//
 // With --off deferral: "old" trains with the last bidirectional layer's unread reverse steps
 // computed (setTrainingReverseDeferral(false)), "new" with them deferred:
 //
@@ -37,6 +44,7 @@
 //
 //   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/ab-train.ts --off tidy \
 //     [--backend wasm] [--workloads W2,W1] [--rounds 7] [--steps 4] [--threads 2]
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -50,6 +58,8 @@ import {
   setWasmLayerInference,
 } from '@seqlab/tensor/backend';
 import { clearStoragePool } from '@seqlab/tensor/testing';
+import { makeStateMemory, makeWasmBlocked } from '../../../packages/tensor/src/backend/wasm/blocked';
+import { instantiateKernels } from '../../../packages/tensor/src/backend/wasm/module';
 import { trainingSetup } from './training-setup';
 
 const { values } = parseArgs({
@@ -61,17 +71,18 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '2' },
     backend: { type: 'string', default: 'native' },
     off: { type: 'string' },
+    'old-wasm': { type: 'string' },
   },
 });
-if (!values.base && !values.off)
+if (!values.base && !values.off && !values['old-wasm'])
   throw new Error(
-    'ab-train: expected --base <path to another seqlab_native.node>, or --off <kernels>, --off deferral or --off tidy',
+    'ab-train: expected --base <path to another seqlab_native.node>, --old-wasm <another kernels.wasm>, or --off <kernels>, --off deferral or --off tidy',
   );
 
 const threads = Number(values.threads);
 const status = registerNative({ threads });
 if (!status.ok) throw new Error(`native backend unavailable: ${status.reason}`);
-setBackend(values.off ? values.backend : 'native');
+setBackend(values.off || values['old-wasm'] ? values.backend : 'native');
 // The wasm backend's layer hook, as the CLI enables it (NOTE(wasm-layer-inference)).
 setWasmLayerInference(inferRecurrentLayer);
 type Kernels = Record<string, unknown>;
@@ -85,6 +96,21 @@ function sideSwitch(): (side: 'old' | 'new') => void {
       clearStoragePool();
     };
   if (values.off === 'deferral') return (side) => setTrainingReverseDeferral(side === 'new');
+  if (values['old-wasm']) {
+    // The wasm backend's blocked.c kernels from the other build: Adam's state memory (so its
+    // adamStep; each side's optimizer makes its memory at its first step, on its own side) and
+    // dropout (absent when that build has none: the op's js loop).
+    const load = instantiateKernels(new Uint8Array(readFileSync(values['old-wasm'])));
+    if (!load.ok) throw new Error(`ab-train: ${values['old-wasm']}: ${load.reason}`);
+    const oldModule = load.module;
+    const k = backend();
+    const fresh = { stateMemory: k.stateMemory, dropout: k.dropout };
+    const old = {
+      stateMemory: (bytes: number) => makeStateMemory(oldModule, bytes),
+      dropout: 'dropout' in oldModule.exports ? makeWasmBlocked(oldModule).dropout : undefined,
+    };
+    return (side) => Object.assign(k, side === 'new' ? fresh : old);
+  }
   if (values.off) {
     // The backend looks its kernels up at call time: replacing them switches them off.
     const k = backend() as unknown as Kernels;
@@ -161,7 +187,11 @@ for (const name of values.workloads.split(',')) {
   const same = losses.old.every((l, i) => Object.is(l, losses.new[i]));
   const ratios = wall.new.map((x, i) => x / wall.old[i]);
   const cpuRatios = cpu.new.map((x, i) => x / cpu.old[i]);
-  const what = values.off ? `${values.backend} without ${values.off} as old` : `${threads} threads`;
+  const what = values.off
+    ? `${values.backend} without ${values.off} as old`
+    : values['old-wasm']
+      ? `${values.backend} with ${values['old-wasm']}'s Adam and dropout as old`
+      : `${threads} threads`;
   console.log(
     `${name}, ${what}, ${rounds} rounds x ${steps} steps, load ${load0.toFixed(1)} -> ${loadavg()[0].toFixed(1)}: ` +
       `wall ms/step old ${median(wall.old).toFixed(1)}, new ${median(wall.new).toFixed(1)}, new/old median ${median(ratios).toFixed(3)}; ` +

@@ -1004,10 +1004,10 @@ const CASES: { [K in Kernel]: Conformance } = {
   // dropout's mask and product from a Generator's state (optional): the numbers of the loop it
   // replaces (one uniform() per element, mask = scale where u ≥ p, out = x · mask in float32) and
   // the generator's state after it, bit for bit; x with the specials, lengths around the native
-  // kernel's blocks of 2048, p from 0 to just under 1.
+  // kernel's blocks of 2048 and the wasm one's of 8192, p from 0 to just under 1.
   dropout: (fast, g, trial) => {
     if (!fast.dropout) throw new Error('dropout: expected the kernel');
-    const n = g.pick([0, 1, 7, 2047, 2048, 2049, 5000]);
+    const n = g.pick([0, 1, 7, 2047, 2048, 2049, 5000, 8193]);
     const p = g.pick([0, 1e-9, 0.3, 0.5, 0.999999]);
     const x = withSpecials(g, 'float32', n) as Float32Array;
     const drawn = new Generator(trial);

@@ -1,5 +1,5 @@
-// Adam's update (the Backend's adamStep), linear's bias add (addBias) and the bias gradients' sum
-// over rows (reduce) over float32 storage, the js kernels' numbers bit for bit (blocked.ts copies
+// Adam's update (the Backend's adamStep), linear's bias add (addBias), the bias gradients' sum
+// over rows (reduce) and dropout's mask (dropout) over float32 storage, the js kernels' numbers bit for bit (blocked.ts copies
 // the operands in and out in blocks). WebAssembly has no fused multiply-add and clang contracts
 // nothing into one here, so each operation below is one IEEE operation, correctly rounded, in the
 // order of the js loop: f64x2 lanes give each element what the js loop's float64 arithmetic gives.
@@ -18,15 +18,18 @@ static inline void store2(float *p, v128_t x) {
   wasm_v128_store64_lane(p, wasm_f32x4_demote_f64x2_zero(x), 0);
 }
 
-// js/optim.ts's adamStep over elements [0, n), two at a time (an odd n also updates element n, a
-// padding slot the caller leaves behind the arrays and never reads), per element in float64:
+// js/optim.ts's adamStep, per element in float64:
 //   g ← −g if maximize; g ← g + l2·θ if l2 ≠ 0; θ' = θ·decay
 //   m ← β1·m + (1 − β1)·g; v ← β2·v + (1 − β2)·g·g; v̂ ← max(v̂, v) if amsgrad (vmax ≠ 0)
 //   θ ← θ' − (stepSize·m) / (√v̂ / bias2Sqrt + eps)
 // each stored value rounded to float32 and read back rounded (m, v and v̂ in the last two lines).
-// f64x2.max is Math.max: NaN-propagating, +0 above −0.
-EXPORT void adam_step(int n, float *x, const float *g, float *m, float *v, float *vmax,
-                      const adam_scalars *s, int maximize) {
+// f64x2.max and f32x4.max are Math.max: NaN-propagating, +0 above −0 (the max of two floats is one
+// of them, so taking it before or after widening to float64 is the same).
+
+// Elements [0, n) two at a time (an odd n also updates element n, a padding slot the caller leaves
+// behind the arrays and never reads).
+static void adam_pairs(int n, float *x, const float *g, float *m, float *v, float *vmax,
+                       const adam_scalars *s, int maximize) {
   const v128_t b1 = wasm_f64x2_splat(s->beta1), b2 = wasm_f64x2_splat(s->beta2);
   const v128_t c1 = wasm_f64x2_splat(1 - s->beta1), c2 = wasm_f64x2_splat(1 - s->beta2);
   const v128_t eps = wasm_f64x2_splat(s->eps), step = wasm_f64x2_splat(s->step_size);
@@ -47,6 +50,72 @@ EXPORT void adam_step(int n, float *x, const float *g, float *m, float *v, float
     const v128_t den = wasm_f64x2_add(wasm_f64x2_div(wasm_f64x2_sqrt(load2(vm + i)), bias2), eps);
     store2(x + i, wasm_f64x2_sub(xd, wasm_f64x2_div(wasm_f64x2_mul(step, load2(m + i)), den)));
   }
+}
+
+// The low and the high two floats of a f32x4 as f64x2, and two f64x2 rounded back into one f32x4.
+static inline v128_t lo2(v128_t a) { return wasm_f64x2_promote_low_f32x4(a); }
+static inline v128_t hi2(v128_t a) {
+  return wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(a, a, 2, 3, 0, 1));
+}
+static inline v128_t round4(v128_t lo, v128_t hi) {
+  return wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi), 0, 1, 4,
+                            5);
+}
+
+// Elements [0, n), n a multiple of 4, four at a time: one 16-byte load and store per array, the
+// rounded m, v and v̂ kept in registers (what adam_pairs stores and reads back). `general` is a
+// constant at each call: without it (Adam's common case: no maximize, no l2, no amsgrad) the
+// loop carries none of their tests. The same operations on each element as adam_pairs.
+static inline __attribute__((always_inline)) void adam_quads(int n, float *x, const float *g, float *m,
+                                                              float *v, float *vmax,
+                                                              const adam_scalars *s, int maximize,
+                                                              int general) {
+  const v128_t b1 = wasm_f64x2_splat(s->beta1), b2 = wasm_f64x2_splat(s->beta2);
+  const v128_t c1 = wasm_f64x2_splat(1 - s->beta1), c2 = wasm_f64x2_splat(1 - s->beta2);
+  const v128_t eps = wasm_f64x2_splat(s->eps), step = wasm_f64x2_splat(s->step_size);
+  const v128_t bias2 = wasm_f64x2_splat(s->bias2_sqrt), l2 = wasm_f64x2_splat(s->l2);
+  const v128_t decay = wasm_f64x2_splat(s->decay);
+  const int has_l2 = general && s->l2 != 0;
+  if (!general) maximize = 0, vmax = 0;
+  for (int i = 0; i < n; i += 4) {
+    v128_t g4 = wasm_v128_load(g + i);
+    if (maximize) g4 = wasm_f32x4_neg(g4);
+    const v128_t x4 = wasm_v128_load(x + i), m4 = wasm_v128_load(m + i), v4 = wasm_v128_load(v + i);
+    const v128_t x0 = lo2(x4), x1 = hi2(x4);
+    v128_t g0 = lo2(g4), g1 = hi2(g4);
+    if (has_l2) {
+      g0 = wasm_f64x2_add(g0, wasm_f64x2_mul(l2, x0));
+      g1 = wasm_f64x2_add(g1, wasm_f64x2_mul(l2, x1));
+    }
+    const v128_t mf = round4(wasm_f64x2_add(wasm_f64x2_mul(b1, lo2(m4)), wasm_f64x2_mul(c1, g0)),
+                             wasm_f64x2_add(wasm_f64x2_mul(b1, hi2(m4)), wasm_f64x2_mul(c1, g1)));
+    const v128_t vf =
+        round4(wasm_f64x2_add(wasm_f64x2_mul(b2, lo2(v4)), wasm_f64x2_mul(wasm_f64x2_mul(c2, g0), g0)),
+               wasm_f64x2_add(wasm_f64x2_mul(b2, hi2(v4)), wasm_f64x2_mul(wasm_f64x2_mul(c2, g1), g1)));
+    wasm_v128_store(m + i, mf);
+    wasm_v128_store(v + i, vf);
+    v128_t vh = vf;
+    if (vmax) {
+      vh = wasm_f32x4_max(wasm_v128_load(vmax + i), vf);
+      wasm_v128_store(vmax + i, vh);
+    }
+    const v128_t d0 = wasm_f64x2_add(wasm_f64x2_div(wasm_f64x2_sqrt(lo2(vh)), bias2), eps);
+    const v128_t d1 = wasm_f64x2_add(wasm_f64x2_div(wasm_f64x2_sqrt(hi2(vh)), bias2), eps);
+    wasm_v128_store(
+        x + i, round4(wasm_f64x2_sub(wasm_f64x2_mul(x0, decay), wasm_f64x2_div(wasm_f64x2_mul(step, lo2(mf)), d0)),
+                      wasm_f64x2_sub(wasm_f64x2_mul(x1, decay), wasm_f64x2_div(wasm_f64x2_mul(step, hi2(mf)), d1))));
+  }
+}
+
+// Elements [0, n) (see adam_pairs for an odd n): four at a time, then the last one to three two
+// at a time. Two at a time with the tests in the loop took about 1.25x the time over a W1 step's
+// parameters (apps/trainer/scripts/ab-kernels.ts; tools/bench/PROFILE.md, 2026-12-05).
+EXPORT void adam_step(int n, float *x, const float *g, float *m, float *v, float *vmax,
+                      const adam_scalars *s, int maximize) {
+  const int q = n & ~3;
+  if (!maximize && !vmax && s->l2 == 0) adam_quads(q, x, g, m, v, 0, s, 0, 0);
+  else adam_quads(q, x, g, m, v, vmax, s, maximize, 1);
+  if (q < n) adam_pairs(n - q, x + q, g + q, m + q, v + q, vmax ? vmax + q : 0, s, maximize);
 }
 
 // y[r, j] += bias[j] for rows [0, rows) of n columns, each sum rounded to float32: f32x4.add gives
@@ -88,5 +157,42 @@ EXPORT void sum_rows(int rows, int n, const float *x, double *acc) {
     double a = acc[j];
     for (int r = 0; r < rows; r++) a += (double)x[(long)r * n + j];
     acc[j] = a;
+  }
+}
+
+// ops/nn.ts' dropout over a block of n elements, from @seqlab/tensor's Generator state s (four
+// words, xoshiro128** as random.ts' drawUniforms, advanced by one draw per element and written
+// back): u = (r >> 8) / 2^24, mask = keep where u >= p else 0, y = x · mask, each rounded to float32
+// (the float64 product of two floats is exact, so one float32 rounding, as f32.mul). u >= p is
+// (r >> 8) >= lim = ceil(p · 2^24), an integer compare (a scaling by a power of two, exact). The
+// draws (a serial chain) go into m's words first, then the mask and the product four at a time.
+// The same numbers and final state as the js loop and the native addon's opsDropout.
+static inline unsigned rotl32(unsigned x, int k) { return (x << k) | (x >> (32 - k)); }
+EXPORT void dropout(int n, unsigned *s, unsigned lim, float keep, const float *x, float *m, float *y) {
+  unsigned s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+  unsigned *draws = (unsigned *)m;
+  for (int i = 0; i < n; i++) {
+    draws[i] = rotl32(s1 * 5u, 7) * 9u;
+    const unsigned t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = rotl32(s3, 11);
+  }
+  s[0] = s0, s[1] = s1, s[2] = s2, s[3] = s3;
+  const v128_t lim4 = wasm_u32x4_splat(lim), keep4 = wasm_f32x4_splat(keep);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v128_t kept = wasm_u32x4_ge(wasm_u32x4_shr(wasm_v128_load(draws + i), 8), lim4);
+    const v128_t k = wasm_v128_and(kept, keep4);
+    wasm_v128_store(m + i, k);
+    wasm_v128_store(y + i, wasm_f32x4_mul(wasm_v128_load(x + i), k));
+  }
+  for (; i < n; i++) {
+    const float k = (draws[i] >> 8) >= lim ? keep : 0.0f;
+    m[i] = k;
+    y[i] = x[i] * k;
   }
 }

@@ -42,7 +42,7 @@ test('the wasm backend runs its own adamStep, addBias and reduce', () => {
   expect(wasm.addBias).toBeTypeOf('function');
 });
 
-const ADAM_SIZES = [0, 1, 2, 3, 7, 16, BLOCK - 1, BLOCK, BLOCK + 1, 2 * BLOCK + 5, 131072 + 1];
+const ADAM_SIZES = [0, 1, 2, 3, 4, 5, 6, 7, 16, BLOCK - 1, BLOCK, BLOCK + 1, 2 * BLOCK + 5, 131072 + 1];
 
 test.each([
   { amsgrad: false, adamw: false, maximize: false, weightDecay: 0 },

@@ -4,7 +4,7 @@ import { coalesce, contiguousStrides, jsBackend } from './js-parts';
 import type { WasmModule } from './module';
 
 // The array kernels of a training step outside its GEMMs, in wasm (blocked.c): Adam's update,
-// linear's bias add, and a sum over the leading axes (the bias gradients). Over float32 storage
+// linear's bias add, a sum over the leading axes (the bias gradients) and dropout's mask. Over float32 storage
 // the operands are copied into the module's memory and the results back out in blocks of
 // BLOCK elements (NOTE(wasm-copies)), so that a block's arrays are still in the core's cache when
 // the kernel reads them and when they are copied back. The same bits as the js kernels (blocked.c
@@ -17,8 +17,8 @@ const f32 = (s: FloatStorage | null): s is Float32Array => s instanceof Float32A
 
 export function makeWasmBlocked(
   wasm: WasmModule,
-): Required<Pick<Backend, 'adamStep' | 'addBias' | 'reduce'>> {
-  const { adam_step: adam, add_bias: addBiasIn, sum_rows: sumRows } = wasm.exports;
+): Required<Pick<Backend, 'adamStep' | 'addBias' | 'reduce' | 'dropout'>> {
+  const { adam_step: adam, add_bias: addBiasIn, sum_rows: sumRows, dropout: drop } = wasm.exports;
   // Each array's block gets BLOCK + 4 slots: the kernel updates two elements at a time, and an odd
   // block's last pair reaches one slot past it (written, never copied out).
   const slots = BLOCK + 4;
@@ -128,6 +128,27 @@ export function makeWasmBlocked(
         }
       }
       jsBackend.reduce(op, x, shape, reduced, out);
+    },
+
+    dropout(state, p, scale, x, mask, out) {
+      // [state, 4 words][x][mask][out], a block at a time; the state stays in the module's memory
+      // from block to block and is copied back at the end.
+      const S = wasm.scratch;
+      const [X, M, Y] = [1, 2, 3].map((i) => S + 4 + (i - 1) * BLOCK);
+      wasm.reserve(Y + BLOCK);
+      wasm.resident = null;
+      const heap = wasm.heap();
+      const words = new Uint32Array(heap.buffer, S * 4, 4);
+      words.set(state);
+      const lim = Math.ceil(p * 16777216); // u ≥ p ⇔ (r >> 8) ≥ ⌈p · 2²⁴⌉ (blocked.c)
+      for (let i0 = 0; i0 < x.length; i0 += BLOCK) {
+        const i1 = Math.min(x.length, i0 + BLOCK);
+        heap.set(x.subarray(i0, i1), X);
+        drop(i1 - i0, S * 4, lim, scale, X * 4, M * 4, Y * 4);
+        mask.set(heap.subarray(M, M + i1 - i0), i0);
+        out.set(heap.subarray(Y, Y + i1 - i0), i0);
+      }
+      state.set(words);
     },
   };
 }

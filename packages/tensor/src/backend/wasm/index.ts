@@ -38,6 +38,7 @@ export interface WasmKernels extends WasmGemm {
   adamStep: NonNullable<Backend['adamStep']>;
   addBias: NonNullable<Backend['addBias']>;
   reduce: Backend['reduce'];
+  dropout: NonNullable<Backend['dropout']>;
   /** The module itself, for tests that call its exports (activations.test.ts). */
   module: WasmModule;
 }
@@ -121,6 +122,7 @@ export function createWasmBackend(kernels: WasmKernels): Backend {
     adamStep: kernels.adamStep,
     addBias: kernels.addBias,
     reduce: kernels.reduce,
+    dropout: kernels.dropout,
     stateMemory: (bytes) => makeStateMemory(kernels.module, bytes),
     // recurrentLayer forward-only on the two inference kernels above (infer.ts), once set
     // (NOTE(wasm-layer-inference)).

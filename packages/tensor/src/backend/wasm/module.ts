@@ -46,6 +46,7 @@ export interface KernelExports {
   ): void;
   add_bias(rows: number, n: number, y: number, bias: number): void;
   sum_rows(rows: number, n: number, x: number, acc: number): void;
+  dropout(n: number, state: number, lim: number, keep: number, x: number, mask: number, y: number): void;
 }
 
 /** The instantiated module and its memory, as float32 slots (index × 4 = byte address). */
@@ -107,6 +108,7 @@ const EXPORTS = [
   'adam_step',
   'add_bias',
   'sum_rows',
+  'dropout',
   '__heap_base',
 ] as const satisfies readonly (keyof KernelExports | '__heap_base')[];
 
