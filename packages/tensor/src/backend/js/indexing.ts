@@ -11,11 +11,14 @@ export function indexSelect(
   out: Storage,
 ): void {
   const m = index.length;
+  // Long rows from another buffer by `set`, as stridedCopy's.
+  const memcpy = inner >= 64 && x.buffer !== out.buffer;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < m; i++) {
       const src = (o * size + index[i]) * inner;
       const dst = (o * m + i) * inner;
-      for (let j = 0; j < inner; j++) out[dst + j] = x[src + j];
+      if (memcpy) out.set(x.subarray(src, src + inner), dst);
+      else for (let j = 0; j < inner; j++) out[dst + j] = x[src + j];
     }
   }
 }

@@ -58,8 +58,13 @@ export function stridedCopy(src: StridedView, shape: readonly number[], out: Sto
   const data = src.data;
   const idx = new Int32Array(rank);
   let off = src.offset;
+  // A long contiguous row from another buffer is one `set` (a memcpy between float32 arrays,
+  // about 2x the loop's speed; the same conversion as assignment between other types).
+  const memcpy = step === 1 && n >= 64 && data.buffer !== out.buffer;
   for (let o = 0; o < total; o += n) {
-    if (step === 1) {
+    if (memcpy) {
+      out.set(data.subarray(off, off + n), o);
+    } else if (step === 1) {
       for (let j = 0; j < n; j++) out[o + j] = data[off + j];
     } else {
       for (let j = 0, p = off; j < n; j++, p += step) out[o + j] = data[p];
@@ -90,7 +95,15 @@ export function stridedAccumulate(src: Storage, shape: readonly number[], dst: S
       for (let j = 0; j < n; j++) s += src[o + j];
       data[off] = data[off] + s;
     } else {
-      for (let j = 0, p = off; j < n; j++, p += step) data[p] = data[p] + src[o + j];
+      // Four at a time, in order (NOTE(unrolled-rows)).
+      let j = 0;
+      for (let p = off; j < n - 3; j += 4, p += 4 * step) {
+        data[p] = data[p] + src[o + j];
+        data[p + step] = data[p + step] + src[o + j + 1];
+        data[p + 2 * step] = data[p + 2 * step] + src[o + j + 2];
+        data[p + 3 * step] = data[p + 3 * step] + src[o + j + 3];
+      }
+      for (let p = off + j * step; j < n; j++, p += step) data[p] = data[p] + src[o + j];
     }
     for (let d = rank - 2; d >= 0; d--) {
       off += strides[d];
