@@ -106,51 +106,30 @@ function binaryRow(
   o: number,
   n: number,
 ): void {
-  // NOTE(unrolled-rows): the hot rows four elements an iteration: V8's scalar loop pays its
-  // per-iteration overhead once per four (W1's step: 0 + g over a broadcast zero, the dropout
-  // mask's product), about 1.6x faster. The same operations on the same elements: the same bits.
-  if (sb === 1 && (sa === 1 ? op === 'add' || op === 'mul' : sa === 0 && op === 'add')) {
-    const s = sa === 0 ? a[ao] : 0;
-    const e = o + n - 3;
-    bo -= o;
-    if (op === 'mul') {
-      ao -= o;
-      for (; o < e; o += 4) {
-        out[o] = a[ao + o] * b[bo + o];
-        out[o + 1] = a[ao + o + 1] * b[bo + o + 1];
-        out[o + 2] = a[ao + o + 2] * b[bo + o + 2];
-        out[o + 3] = a[ao + o + 3] * b[bo + o + 3];
-      }
-      for (; o < e + 3; o++) out[o] = a[ao + o] * b[bo + o];
-    } else if (sa === 0) {
-      for (; o < e; o += 4) {
-        out[o] = s + b[bo + o];
-        out[o + 1] = s + b[bo + o + 1];
-        out[o + 2] = s + b[bo + o + 2];
-        out[o + 3] = s + b[bo + o + 3];
-      }
-      for (; o < e + 3; o++) out[o] = s + b[bo + o];
-    } else {
-      ao -= o;
-      for (; o < e; o += 4) {
-        out[o] = a[ao + o] + b[bo + o];
-        out[o + 1] = a[ao + o + 1] + b[bo + o + 1];
-        out[o + 2] = a[ao + o + 2] + b[bo + o + 2];
-        out[o + 3] = a[ao + o + 3] + b[bo + o + 3];
-      }
-      for (; o < e + 3; o++) out[o] = a[ao + o] + b[bo + o];
-    }
-    return;
-  }
   switch (op) {
+    // NOTE(unrolled-rows): add and mul (W1's step: 0 + g over a broadcast zero, the dropout mask's
+    // product, the directions' input gradients) four elements an iteration, which V8 runs about
+    // 1.5x faster than one: the same operations on the same elements, so the same bits.
     case 'add':
-      for (let j = 0; j < n; j++, ao += sa, bo += sb) out[o + j] = a[ao] + b[bo];
+      for (const e = o + n - 3; o < e; o += 4, ao += 4 * sa, bo += 4 * sb) {
+        out[o] = a[ao] + b[bo];
+        out[o + 1] = a[ao + sa] + b[bo + sb];
+        out[o + 2] = a[ao + 2 * sa] + b[bo + 2 * sb];
+        out[o + 3] = a[ao + 3 * sa] + b[bo + 3 * sb];
+      }
+      for (let j = 0; j < n % 4; j++, ao += sa, bo += sb) out[o + j] = a[ao] + b[bo];
       return;
     case 'sub':
       for (let j = 0; j < n; j++, ao += sa, bo += sb) out[o + j] = a[ao] - b[bo];
       return;
     case 'mul':
-      for (let j = 0; j < n; j++, ao += sa, bo += sb) out[o + j] = a[ao] * b[bo];
+      for (const e = o + n - 3; o < e; o += 4, ao += 4 * sa, bo += 4 * sb) {
+        out[o] = a[ao] * b[bo];
+        out[o + 1] = a[ao + sa] * b[bo + sb];
+        out[o + 2] = a[ao + 2 * sa] * b[bo + 2 * sb];
+        out[o + 3] = a[ao + 3 * sa] * b[bo + 3 * sb];
+      }
+      for (let j = 0; j < n % 4; j++, ao += sa, bo += sb) out[o + j] = a[ao] * b[bo];
       return;
     case 'div':
       for (let j = 0; j < n; j++, ao += sa, bo += sb) out[o + j] = a[ao] / b[bo];

@@ -1,5 +1,5 @@
 import type { FloatStorage, Storage } from '../../dtype';
-import { contiguousStrides } from './strided';
+import { contiguousStrides, copyRow } from './strided';
 
 /** out[o, i, j] = x[o, index[i], j] with x [outer, size, inner]. */
 export function indexSelect(
@@ -11,15 +11,8 @@ export function indexSelect(
   out: Storage,
 ): void {
   const m = index.length;
-  // Long rows from another buffer by `set`, as stridedCopy's.
-  const memcpy = inner >= 64 && x.buffer !== out.buffer;
   for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < m; i++) {
-      const src = (o * size + index[i]) * inner;
-      const dst = (o * m + i) * inner;
-      if (memcpy) out.set(x.subarray(src, src + inner), dst);
-      else for (let j = 0; j < inner; j++) out[dst + j] = x[src + j];
-    }
+    for (let i = 0; i < m; i++) copyRow(x, (o * size + index[i]) * inner, out, (o * m + i) * inner, inner);
   }
 }
 
