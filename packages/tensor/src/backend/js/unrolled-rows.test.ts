@@ -38,7 +38,8 @@ function* indices(shape: readonly number[]): Generator<number[]> {
     for (let d = shape.length - 1; d >= 0 && ++idx[d] === shape[d]; d--) idx[d] = 0;
   }
 }
-const at = (v: StridedView, idx: readonly number[]) => idx.reduce((o, i, d) => o + i * v.strides[d], v.offset);
+const at = (v: StridedView, idx: readonly number[]) =>
+  idx.reduce((o, i, d) => o + i * v.strides[d], v.offset);
 const view = (data: Storage, strides: number[], offset = 0): StridedView => ({ data, offset, strides });
 const like = (s: Storage, n: number): Storage => new (s.constructor as new (n: number) => Storage)(n);
 
@@ -66,9 +67,39 @@ function binaryCases(): [string, keyof typeof OPS, StridedView, StridedView, num
     ['mul, b reversed (stride −1)', 'mul', view(f, [1]), view(g, [-1], 396), [397]],
     ['sub, contiguous (not a fast path)', 'sub', view(f, [1]), view(g, [1]), [397]],
     ['add, stride 2', 'add', view(f, [2]), view(g, [2]), [199]],
-    ['add, float64', 'add', view(values(Float64Array, 397, 3), [1]), view(values(Float64Array, 397, 4), [1]), [397]],
-    ['mul, int32', 'mul', view(Int32Array.from(f, (x) => x * 1e6), [1]), view(Int32Array.from(g, (x) => x * 1e4), [1]), [397]],
-    ['add, uint8', 'add', view(Uint8Array.from(f, (x) => x * 40), [1]), view(Uint8Array.from(g, (x) => x * 40), [1]), [397]],
+    [
+      'add, float64',
+      'add',
+      view(values(Float64Array, 397, 3), [1]),
+      view(values(Float64Array, 397, 4), [1]),
+      [397],
+    ],
+    [
+      'mul, int32',
+      'mul',
+      view(
+        Int32Array.from(f, (x) => x * 1e6),
+        [1],
+      ),
+      view(
+        Int32Array.from(g, (x) => x * 1e4),
+        [1],
+      ),
+      [397],
+    ],
+    [
+      'add, uint8',
+      'add',
+      view(
+        Uint8Array.from(f, (x) => x * 40),
+        [1],
+      ),
+      view(
+        Uint8Array.from(g, (x) => x * 40),
+        [1],
+      ),
+      [397],
+    ],
   ];
 }
 
@@ -87,7 +118,7 @@ describe.each(listBackends())('backend %s: the array kernels’ row fast paths, 
     expectBits(out, want, label);
   });
 
-  test.each([
+  test.each<[string, number[], number[], number]>([
     ['rows of 131 into every other row', [3, 131], [262, 1], 5],
     ['the bidirectional layout’s rows (half of each row)', [1, 6, 67], [804, 134, 1], 67],
     ['batch-first swap of [T, B, F]', [5, 3, 66], [198, 990, 1], 0],
@@ -95,15 +126,17 @@ describe.each(listBackends())('backend %s: the array kernels’ row fast paths, 
     ['reversed rows (stride −2)', [2, 70], [140, -2], 139],
     ['repeated positions (stride 0 rows)', [4, 69], [1, 0], 0],
     ['repeated rows (outer stride 0)', [3, 70], [0, 1], 2],
-  ] as const)('stridedAccumulate, %s', (label, shape, strides, offset) => {
-    for (const make of [Float32Array, Float64Array]) {
+  ])('stridedAccumulate, %s', (label, shape, strides, offset) => {
+    for (const make of [Float32Array, Float64Array] as (new (
+      n: number,
+    ) => Storage)[]) {
       const n = shape.reduce((p, s) => p * s, 1);
       const src = values(make, n, 5);
       const dst = values(make, 4200, 6);
       // Zeros where the layout accumulates into zeros: 0 + −0 must come out +0.
       dst.fill(0, 0, 2000);
       const want = dst.slice();
-      const v = view(dst, [...strides], offset);
+      const v = view(dst, strides, offset);
       let o = 0;
       for (const idx of indices(shape)) {
         const p = at(v, idx);
@@ -121,7 +154,12 @@ describe.each(listBackends())('backend %s: the array kernels’ row fast paths, 
       ['rows of 63 (the loop)', view(f, [134, 1], 3), [6, 63], new Float32Array(378)],
       ['reversed rows', view(f, [-1], 500), [400], new Float32Array(400)],
       ['stride 2 rows', view(f, [2], 1), [300], new Float32Array(300)],
-      ['float64 into float32 (rounding)', view(values(Float64Array, 700, 8), [1], 3), [650], new Float32Array(650)],
+      [
+        'float64 into float32 (rounding)',
+        view(values(Float64Array, 700, 8), [1], 3),
+        [650],
+        new Float32Array(650),
+      ],
       ['float32 into int32 (truncation, NaN to 0)', view(f, [1]), [650], new Int32Array(650)],
     ];
     // out and src in one buffer, apart (the element loop; an overlapping copy is left undefined).
@@ -138,19 +176,21 @@ describe.each(listBackends())('backend %s: the array kernels’ row fast paths, 
 
   test('indexSelect: long rows by set, short ones, repeated indices, another dtype', () => {
     const index = Int32Array.from([4, 0, 4, 2, 1, 3, 3]);
-    for (const [inner, make] of [
+    const cases: [number, new (n: number) => Storage][] = [
       [67, Float32Array],
       [130, Float64Array],
       [9, Float32Array],
       [64, Int32Array],
-    ] as const) {
+    ];
+    for (const [inner, make] of cases) {
       const x = values(make, 2 * 5 * inner, 10);
       const out = new make(2 * index.length * inner);
       backend().indexSelect(x, 2, 5, inner, index, out);
       const want = new make(out.length);
       for (let o = 0; o < 2; o++)
         for (let i = 0; i < index.length; i++)
-          for (let j = 0; j < inner; j++) want[(o * index.length + i) * inner + j] = x[(o * 5 + index[i]) * inner + j];
+          for (let j = 0; j < inner; j++)
+            want[(o * index.length + i) * inner + j] = x[(o * 5 + index[i]) * inner + j];
       expectBits(out, want, `indexSelect inner ${inner} ${make.name}`);
     }
   });
