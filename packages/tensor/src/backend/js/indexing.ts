@@ -1,5 +1,5 @@
 import type { FloatStorage, Storage } from '../../dtype';
-import { contiguousStrides } from './strided';
+import { contiguousStrides, copyRow } from './strided';
 
 /** out[o, i, j] = x[o, index[i], j] with x [outer, size, inner]. */
 export function indexSelect(
@@ -12,11 +12,7 @@ export function indexSelect(
 ): void {
   const m = index.length;
   for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < m; i++) {
-      const src = (o * size + index[i]) * inner;
-      const dst = (o * m + i) * inner;
-      for (let j = 0; j < inner; j++) out[dst + j] = x[src + j];
-    }
+    for (let i = 0; i < m; i++) copyRow(x, (o * size + index[i]) * inner, out, (o * m + i) * inner, inner);
   }
 }
 

@@ -47,6 +47,15 @@ export function contiguousStrides(shape: readonly number[]): number[] {
   return strides;
 }
 
+/**
+ * out[to + j] = x[from + j] for j < n. A long row from another buffer is one `set`: a memcpy between
+ * float32 arrays, about twice the loop's speed, and the same conversion as assignment otherwise.
+ */
+export function copyRow(x: Storage, from: number, out: Storage, to: number, n: number): void {
+  if (n > 63 && x.buffer !== out.buffer) out.set(x.subarray(from, from + n), to);
+  else for (let j = 0; j < n; j++) out[to + j] = x[from + j];
+}
+
 /** Strided copy, a row at a time over coalesced dims. */
 export function stridedCopy(src: StridedView, shape: readonly number[], out: Storage): void {
   const total = out.length;
@@ -60,7 +69,7 @@ export function stridedCopy(src: StridedView, shape: readonly number[], out: Sto
   let off = src.offset;
   for (let o = 0; o < total; o += n) {
     if (step === 1) {
-      for (let j = 0; j < n; j++) out[o + j] = data[off + j];
+      copyRow(data, off, out, o, n);
     } else {
       for (let j = 0, p = off; j < n; j++, p += step) out[o + j] = data[p];
     }
@@ -88,9 +97,17 @@ export function stridedAccumulate(src: Storage, shape: readonly number[], dst: S
     if (step === 0) {
       let s = 0;
       for (let j = 0; j < n; j++) s += src[o + j];
-      data[off] = data[off] + s;
+      data[off] += s;
     } else {
-      for (let j = 0, p = off; j < n; j++, p += step) data[p] = data[p] + src[o + j];
+      // Four at a time, in order (NOTE(unrolled-rows)).
+      let j = 0;
+      for (let p = off; j < n - 3; j += 4, p += 4 * step) {
+        data[p] += src[o + j];
+        data[p + step] += src[o + j + 1];
+        data[p + 2 * step] += src[o + j + 2];
+        data[p + 3 * step] += src[o + j + 3];
+      }
+      for (let p = off + j * step; j < n; j++, p += step) data[p] += src[o + j];
     }
     for (let d = rank - 2; d >= 0; d--) {
       off += strides[d];
