@@ -267,7 +267,7 @@ export function recurrentLayer(
   // order, which batch-first rows would change. Two directions keep the layout too (their cat
   // into zeros is a copy either way).
   const inKernel = outBatchFirst && list.length === 1 && backend().recurrentBatchFirst === true;
-  const sequences = projectLayer(list, xBatchFirst);
+  const sequences = projectLayer(list, xBatchFirst, backend().reserveSaved !== undefined);
   const directions = fusedSequences(inKernel ? [{ ...sequences[0], outBatchFirst: true }] : sequences);
   if (inKernel) return { out: directions[0].out, directions };
   const outs = directions.map((d) => d.out);
@@ -280,9 +280,14 @@ export function recurrentLayer(
  * The directions of `recurrentLayer` with every `input` projected as `linear` does (its own xProj,
  * which the kernel may use as scratch), the projection kept beside it for the recurrence's node,
  * which differentiates it (no `linear` node). Batch-first rows go time-major first (one copy for
- * the directions that share an x, `recurrentLayout`).
+ * the directions that share an x, `recurrentLayout`). `late`: the projection is left to the node
+ * (no xProj), which may write it into a saved block (NOTE(fused-projection)).
  */
-export function projectLayer(list: readonly RecurrentLayerInputs[], xBatchFirst: boolean): SequenceInputs[] {
+export function projectLayer(
+  list: readonly RecurrentLayerInputs[],
+  xBatchFirst: boolean,
+  late = false,
+): SequenceInputs[] {
   const timeMajor = new Map<Tensor, Tensor>();
   return list.map((i): SequenceInputs => {
     if (!i.input) return { ...i, xProj: i.xProj as Tensor };
@@ -293,7 +298,8 @@ export function projectLayer(list: readonly RecurrentLayerInputs[], xBatchFirst:
       timeMajor.set(x, rows);
     }
     const projection = { x: rows, wIh: i.input.wIh, biases: i.input.biases };
-    return { ...i, xProj: projectInput(projection), overwriteXProj: true, projection };
+    const xProj = late ? undefined : projectInput(projection);
+    return { ...i, ...(xProj ? { xProj } : {}), overwriteXProj: true, projection };
   });
 }
 

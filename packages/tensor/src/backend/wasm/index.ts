@@ -52,10 +52,11 @@ export type WasmKernelsLoad = ({ ok: true; warning?: string } & WasmKernels) | W
 
 function kernelsOf(load: WasmModuleLoad): WasmKernelsLoad {
   if (!load.ok) return load;
+  const gemm = makeWasmGemm(load.module);
   const kernels = {
     module: load.module,
-    ...makeWasmGemm(load.module),
-    ...makeWasmRecurrent(load.module),
+    ...gemm,
+    ...makeWasmRecurrent(load.module, gemm),
     ...makeWasmInfer(load.module),
     ...makeWasmBlocked(load.module),
   };
