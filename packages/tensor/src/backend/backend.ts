@@ -132,6 +132,12 @@ export interface Backend {
    */
   reserveSaved?(args: RecurrentForwardArgs): SavedBlock | undefined;
   /**
+   * Optional capability (wasm): a recurrent layer's input projections go straight into the saved
+   * blocks that have `SavedBlock.project` (NOTE(fused-projection)). Without it (or false) the op
+   * makes each xProj as `linear` does and never calls `project`: the A/B switch of the fusion.
+   */
+  readonly projectIntoSaved?: boolean;
+  /**
    * Optional: several independent `recurrentForward` calls at once (the two directions of a
    * bidirectional layer), which a backend with threads may run in parallel. No buffer one call
    * writes is read or written by another, and each must compute exactly what it computes alone.

@@ -164,7 +164,10 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
   // when the backend can write it there (wasm: no xProj array, no copy in); else as `linear` does.
   const lazy = projection as InputProjection;
   const data = (t: Tensor) => t.data as FloatStorage;
-  const projected = !xProj && !!args.saved?.project?.(data(lazy.x), data(lazy.wIh), lazy.biases.map(data));
+  const projected =
+    !xProj &&
+    !!backend().projectIntoSaved &&
+    !!args.saved?.project?.(data(lazy.x), data(lazy.wIh), lazy.biases.map(data));
   if (!xProj) args.xProj = projected ? data(lazy.x).subarray(0, 0) : data(projectInput(lazy));
   // NOTE(saved-buffers): what the forward saves for the backward alone (hPrev, cPrev, hFull, hhN,
   // and gates and cells unless recordGates hands them to the caller) comes from the storage pool

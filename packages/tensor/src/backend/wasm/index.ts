@@ -117,6 +117,7 @@ export function createWasmBackend(kernels: WasmKernels): Backend {
     recurrentForward: kernels.recurrentForward,
     recurrentBackward: kernels.recurrentBackward,
     reserveSaved: kernels.reserveSaved,
+    projectIntoSaved: true,
     recurrentInferMany: kernels.recurrentInferMany,
     recurrentInferInputMany: kernels.recurrentInferInputMany,
     adamStep: kernels.adamStep,

@@ -197,19 +197,6 @@ export function setResidentSaved(on: boolean): boolean {
   return was;
 }
 
-let fusedOn = true;
-
-/**
- * Turns the input projection written into the saved blocks (NOTE(fused-projection)) on or off (on
- * by default) and returns the previous setting: the tests and A/B measurements compare the two.
- * Not part of the package's API.
- */
-export function setFusedProjection(on: boolean): boolean {
-  const was = fusedOn;
-  fusedOn = on;
-  return was;
-}
-
 /** A saved block's view from its row `r0` on (widths per slot); checks the block is live. */
 function resident(
   wasm: WasmModule,
@@ -374,15 +361,7 @@ export function makeWasmRecurrent(
     saved.project = (x, wIh, biases) => {
       const I = wIh.length / GH;
       const f32 = [x, wIh, ...biases].every((s) => s instanceof Float32Array);
-      if (
-        !fusedOn ||
-        !f32 ||
-        cell === 'gru' ||
-        p.projected ||
-        block.end < 0 ||
-        I * N === 0 ||
-        x.length !== N * I
-      )
+      if (!f32 || cell === 'gru' || p.projected || block.end < 0 || I * N === 0 || x.length !== N * I)
         return false;
       gemm.into(
         N,

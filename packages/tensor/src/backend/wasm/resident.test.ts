@@ -29,7 +29,7 @@ import { storagePoolStats } from '../../storage-pool';
 import { registerBackend } from '../registry';
 import { createWasmBackend, loadWasmKernels } from './index';
 import { setWasmLayerInference, wasmLayerInference } from './layer-inference';
-import { setFusedProjection, setResidentSaved } from './recurrent';
+import { setResidentSaved } from './recurrent';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -39,8 +39,15 @@ if (!load.ok) throw new Error(`the wasm kernels did not load: ${load.reason}`);
 const { arena, module: wasm } = load;
 const initial = getBackend().name;
 const initialHook = wasmLayerInference();
+const wasmBackend = createWasmBackend(load);
+/** The fusion's capability (NOTE(fused-projection)) on or off; returns the previous setting. */
+function setFusedProjection(on: boolean): boolean {
+  const was = wasmBackend.projectIntoSaved === true;
+  (wasmBackend as { projectIntoSaved?: boolean }).projectIntoSaved = on;
+  return was;
+}
 beforeAll(() => {
-  registerBackend(createWasmBackend(load));
+  registerBackend(wasmBackend);
   setBackend('wasm');
 });
 afterAll(() => {
