@@ -102,7 +102,10 @@ export const PRODUCTS = new Set([
 ]);
 
 /** The hook that runs other methods (counted there), not a kernel. */
-const NOT_TIMED = new Set(['layerInference', 'name']);
+// reserveSaved stays the backend's own: a saved block is read in place only by the backend whose
+// reserveSaved gave it (SavedBlock.materialize compares them); wrapped, every backward would copy
+// its blocks out first, as if on another backend.
+const NOT_TIMED = new Set(['layerInference', 'name', 'reserveSaved']);
 
 /**
  * A copy of `backend` (registered in its place with `registerBackend`, under the same name) whose

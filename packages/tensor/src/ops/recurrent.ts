@@ -5,7 +5,6 @@ import { ConfigError, ShapeError } from '../errors';
 import type { Tensor } from '../tensor';
 import { checkInputs, type Prepared, prepare, type SequenceInputs } from './recurrent-direction';
 import { recurrentLayout } from './recurrent-layout';
-import { projectInput } from './recurrent-projection';
 
 /** Per-step gradients captured by `recurrentSequence` during backward (for diagnostics). */
 export interface RecurrentTrace {
@@ -267,7 +266,7 @@ export function recurrentLayer(
   // order, which batch-first rows would change. Two directions keep the layout too (their cat
   // into zeros is a copy either way).
   const inKernel = outBatchFirst && list.length === 1 && backend().recurrentBatchFirst === true;
-  const sequences = projectLayer(list, xBatchFirst, backend().reserveSaved !== undefined);
+  const sequences = projectLayer(list, xBatchFirst);
   const directions = fusedSequences(inKernel ? [{ ...sequences[0], outBatchFirst: true }] : sequences);
   if (inKernel) return { out: directions[0].out, directions };
   const outs = directions.map((d) => d.out);
@@ -277,17 +276,12 @@ export function recurrentLayer(
 }
 
 /**
- * The directions of `recurrentLayer` with every `input` projected as `linear` does (its own xProj,
- * which the kernel may use as scratch), the projection kept beside it for the recurrence's node,
- * which differentiates it (no `linear` node). Batch-first rows go time-major first (one copy for
- * the directions that share an x, `recurrentLayout`). `late`: the projection is left to the node
- * (no xProj), which may write it into a saved block (NOTE(fused-projection)).
+ * The directions of `recurrentLayer` with every `input` given as the projection to make (no xProj):
+ * the recurrence's node makes it as `linear` does, its own xProj, which the kernel may use as
+ * scratch, or in a saved block (NOTE(fused-projection)), and differentiates it (no `linear` node).
+ * Batch-first rows go time-major first (one copy for the directions that share an x, `recurrentLayout`).
  */
-export function projectLayer(
-  list: readonly RecurrentLayerInputs[],
-  xBatchFirst: boolean,
-  late = false,
-): SequenceInputs[] {
+export function projectLayer(list: readonly RecurrentLayerInputs[], xBatchFirst: boolean): SequenceInputs[] {
   const timeMajor = new Map<Tensor, Tensor>();
   return list.map((i): SequenceInputs => {
     if (!i.input) return { ...i, xProj: i.xProj as Tensor };
@@ -298,8 +292,7 @@ export function projectLayer(
       timeMajor.set(x, rows);
     }
     const projection = { x: rows, wIh: i.input.wIh, biases: i.input.biases };
-    const xProj = late ? undefined : projectInput(projection);
-    return { ...i, ...(xProj ? { xProj } : {}), overwriteXProj: true, projection };
+    return { ...i, overwriteXProj: true, projection };
   });
 }
 
