@@ -486,9 +486,8 @@ function projectIntoSavedConformance(fast: Backend, g: Random, trial: number): v
     held.db(got[2]);
     fast.reduce('sum', plain.dxProj.subarray(r0 * GH, r1 * GH), [rows, GH], [true, false], want[2]);
     held.free();
-    ['dx', 'dW_ih', 'db'].forEach((name, k) =>
-      expectBits(got[k], want[k], `${label}: ${name} (rows ${r0}-${r1})`),
-    );
+    for (const [k, name] of ['dx', 'dW_ih', 'db'].entries())
+      expectBits(got[k], want[k], `${label}: ${name} (rows ${r0}-${r1})`);
   }
   block.free();
 }
