@@ -9,9 +9,12 @@
 // their operands in and out (NOTE(wasm-copies)); `wasm_export_by_name` splits that time by export
 // (gemm_packed, recurrent_backward, adam_step, …). Runs --steps steps (default 2) and reports the
 // last one as one JSON line; tools/bench/wasm-floor.mjs runs it. --clock cpu times everything with
-// the process's CPU time (user + system) instead of the wall clock.
+// the process's CPU time (user + system) instead of the wall clock. The step makes its input
+// projections apart from the saved blocks, so that every product is counted; --fused keeps them
+// in the blocks as `bench speed` does (NOTE(fused-projection)): their GEMMs then show in
+// `wasm_export_by_name` only, not in `flops` or `by_method`.
 //
-//   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/wasm-step-count.ts [--workload W1] [--steps 2] [--clock wall|cpu]
+//   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/wasm-step-count.ts [--workload W1] [--steps 2] [--clock wall|cpu] [--fused]
 import { parseArgs } from 'node:util';
 import { crossEntropy } from '@seqlab/layers';
 import { clipGradNorm } from '@seqlab/optim';
@@ -32,6 +35,7 @@ const { values } = parseArgs({
     workload: { type: 'string', default: 'W1' },
     steps: { type: 'string', default: '2' },
     clock: { type: 'string', default: 'wall' },
+    fused: { type: 'boolean', default: false },
   },
 });
 if (values.clock !== 'wall' && values.clock !== 'cpu')
@@ -94,7 +98,7 @@ setBackend('wasm');
 setWasmLayerInference(inferRecurrentLayer);
 const wasm = backend();
 if (wasm.name !== 'wasm') throw new Error(`wasm-step-count: expected the wasm backend, got ${wasm.name}`);
-const counter = countingBackend(wasm, jsBackend, now);
+const counter = countingBackend(wasm, jsBackend, now, values.fused);
 registerBackend(counter.backend);
 if (backend() !== counter.backend)
   throw new Error('wasm-step-count: the counting backend is not the active one');
