@@ -102,23 +102,30 @@ export const PRODUCTS = new Set([
 ]);
 
 /** The hook that runs other methods (counted there), not a kernel. */
-const NOT_TIMED = new Set(['layerInference', 'name']);
+// reserveSaved stays the backend's own: a saved block is read in place only by the backend whose
+// reserveSaved gave it (SavedBlock.materialize compares them); wrapped, every backward would copy
+// its blocks out first, as if on another backend.
+const NOT_TIMED = new Set(['layerInference', 'name', 'reserveSaved']);
 
 /**
  * A copy of `backend` (registered in its place with `registerBackend`, under the same name) whose
  * methods that differ from `base`'s (the js backend's, for the wasm backend: its own kernels) are
  * timed with `clock`, and whose products are counted (`callFlops`). Only the outermost call counts
  * and is timed, so a method that runs another wrapped one is not counted twice. `reset()` starts a
- * new count.
+ * new count. The input projections written into the saved blocks (`projectIntoSaved`,
+ * NOTE(fused-projection)) run inside the blocks' methods, which no wrapper sees: the copy makes them
+ * apart (backend calls, counted) unless `fused`, when their products are in no method's count.
  *
  * @param {Record<string, unknown>} backend
  * @param {Record<string, unknown>} base
  * @param {() => number} clock milliseconds
+ * @param {boolean} fused keep `projectIntoSaved` as the backend has it
  */
-export function countingBackend(backend, base, clock = () => performance.now()) {
+export function countingBackend(backend, base, clock = () => performance.now(), fused = false) {
   const stats = { flops: 0, calls: 0, ms: 0, byMethod: {} };
   let depth = 0;
   const counted = { ...backend };
+  if (!fused && 'projectIntoSaved' in counted) counted.projectIntoSaved = false;
   for (const [name, fn] of Object.entries(backend)) {
     if (typeof fn !== 'function' || NOT_TIMED.has(name)) continue;
     if (!PRODUCTS.has(name) && fn === base[name]) continue;

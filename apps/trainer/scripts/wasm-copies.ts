@@ -23,8 +23,10 @@
 // its saved buffers, hands two of them back almost untouched for the next step's forward copies
 // (out, hPrev: ~390 faults each).
 // --misses lists the storage pool's misses of the step (arrays of 64 KiB and up), with their callers.
+// --unfused makes the input projections apart from the saved blocks, as before NOTE(fused-projection)
+// (the backend's projectIntoSaved false): xProj and dxProj copied in and out.
 //
-//   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/wasm-copies.ts [--workload W1] [--steps 2] [--faults] [--bare] [--tidy] [--misses] [--json]
+//   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/wasm-copies.ts [--workload W1] [--steps 2] [--faults] [--bare] [--tidy] [--misses] [--unfused] [--json]
 import { parseArgs } from 'node:util';
 import { setBackend, tidy } from '@seqlab/tensor';
 import { backend, inferRecurrentLayer, registerBackend, setWasmLayerInference } from '@seqlab/tensor/backend';
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     faults: { type: 'boolean', default: false },
     bare: { type: 'boolean', default: false },
     tidy: { type: 'boolean', default: false },
+    unfused: { type: 'boolean', default: false },
     misses: { type: 'boolean', default: false },
   },
 });
@@ -216,6 +219,7 @@ if (values.misses) {
     return own?.(dtype, n);
   };
 }
+if (values.unfused) wrapped.projectIntoSaved = false;
 registerBackend(wrapped as unknown as typeof wasm);
 if ((backend() as unknown) !== wrapped)
   throw new Error('wasm-copies: the wrapped backend is not the active one');

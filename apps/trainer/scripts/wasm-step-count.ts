@@ -9,9 +9,12 @@
 // their operands in and out (NOTE(wasm-copies)); `wasm_export_by_name` splits that time by export
 // (gemm_packed, recurrent_backward, adam_step, …). Runs --steps steps (default 2) and reports the
 // last one as one JSON line; tools/bench/wasm-floor.mjs runs it. --clock cpu times everything with
-// the process's CPU time (user + system) instead of the wall clock.
+// the process's CPU time (user + system) instead of the wall clock. The step makes its input
+// projections apart from the saved blocks, so that every product is counted; --fused keeps them
+// in the blocks as `bench speed` does (NOTE(fused-projection)): their GEMMs then show in
+// `wasm_export_by_name` only, not in `flops` or `by_method`.
 //
-//   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/wasm-step-count.ts [--workload W1] [--steps 2] [--clock wall|cpu] [--kernels file.wasm]
+//   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/wasm-step-count.ts [--workload W1] [--steps 2] [--clock wall|cpu] [--fused] [--kernels file.wasm]
 //
 // --kernels runs another kernels.wasm build instead of the checkout's own (`ready({ backend: 'wasm',
 // wasm })`), e.g. main's (`git show main:packages/tensor/src/backend/wasm/kernels.wasm > old.wasm`),
@@ -38,6 +41,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '2' },
     clock: { type: 'string', default: 'wall' },
     kernels: { type: 'string' },
+    fused: { type: 'boolean', default: false },
   },
 });
 if (values.clock !== 'wall' && values.clock !== 'cpu')
@@ -111,7 +115,7 @@ setBackend('wasm');
 setWasmLayerInference(inferRecurrentLayer);
 const wasm = backend();
 if (wasm.name !== 'wasm') throw new Error(`wasm-step-count: expected the wasm backend, got ${wasm.name}`);
-const counter = countingBackend(wasm, jsBackend, now);
+const counter = countingBackend(wasm, jsBackend, now, values.fused);
 registerBackend(counter.backend);
 if (backend() !== counter.backend)
   throw new Error('wasm-step-count: the counting backend is not the active one');

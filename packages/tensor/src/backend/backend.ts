@@ -132,6 +132,12 @@ export interface Backend {
    */
   reserveSaved?(args: RecurrentForwardArgs): SavedBlock | undefined;
   /**
+   * Optional capability (wasm): a recurrent layer's input projections go straight into the saved
+   * blocks that have `SavedBlock.project` (NOTE(fused-projection)). Without it (or false) the op
+   * makes each xProj as `linear` does and never calls `project`: the A/B switch of the fusion.
+   */
+  readonly projectIntoSaved?: boolean;
+  /**
    * Optional: several independent `recurrentForward` calls at once (the two directions of a
    * bidirectional layer), which a backend with threads may run in parallel. No buffer one call
    * writes is read or written by another, and each must compute exactly what it computes alone.
@@ -408,6 +414,32 @@ export interface SavedBlock {
    */
   materialize(args: RecurrentForwardArgs, active: Backend): void;
   /** Gives the memory back (once; later calls do nothing). Using the block after it throws. */
+  free(): void;
+  /**
+   * Optional (wasm, NOTE(fused-projection)): writes an LSTM's or RNN's input projection
+   * x W_ihᵀ + Σ biases (`linear`'s numbers; x [N, I], W_ih [G·H, I], biases [G·H], float32) straight
+   * into the block's gates, where the forward starts from them: the args' xProj and gates are then
+   * empty. From then on every backward with the block leaves dxProj in the backend's memory (the
+   * args' dxProj empty, never written) for `projectionGradient`. False: nothing done.
+   */
+  project?(x: FloatStorage, wIh: FloatStorage, biases: readonly FloatStorage[]): boolean;
+  /** After a backward of a projected block (`project`): the dxProj it left, once; free it when done. */
+  projectionGradient?(): ProjectionGradient;
+}
+
+/**
+ * dxProj [rows, G·H] of a backward, in a backend's memory (SavedBlock.projectionGradient): the input
+ * projection's backward products from it, each the numbers of the backend's `gemm` / `reduce`
+ * on the same rows as an array.
+ */
+export interface ProjectionGradient {
+  /** out[at …] = dxProj W_ih, W_ih [G·H, I] (gemm, neither transposed). */
+  dx(wIh: FloatStorage, I: number, out: FloatStorage, at: number): void;
+  /** out = dxProjᵀ x, x's rows from `xOff` on, [rows, I] (gemm, A transposed). */
+  dw(x: FloatStorage, xOff: number, I: number, out: FloatStorage): void;
+  /** out = the sum of dxProj's rows (reduce 'sum' over dim 0). */
+  db(out: FloatStorage): void;
+  /** Gives the memory back. */
   free(): void;
 }
 

@@ -428,6 +428,70 @@ function reserveSavedConformance(fast: Backend, g: Random, trial: number): void 
   expect(() => fast.recurrentBackward(res), `${label}: a freed block`).toThrow(/freed/);
 }
 
+/**
+ * The capability `projectIntoSaved` (SavedBlock.project, NOTE(fused-projection)): an LSTM's or
+ * RNN's input projection written into a saved block, the forward from it and the projection's
+ * backward products on the dxProj the backward left (`projectionGradient`) against the same
+ * backend's gemmBias into an xProj array, the forward from that, and its gemm and reduce on the
+ * backward's dxProj array: bit for bit, over the kept steps of NOTE(zero-gradient-steps) in some trials.
+ */
+function projectIntoSavedConformance(fast: Backend, g: Random, trial: number): void {
+  if (!fast.projectIntoSaved || !fast.reserveSaved || !fast.gemmBias)
+    throw new Error('projectIntoSaved: expected the capability, reserveSaved and gemmBias');
+  const cell = (['lstm', 'rnn_tanh', 'rnn_relu'] as const)[trial % 3];
+  const p = recurrentProblem(g, cell, 'float32', trial % 2 === 1 ? { B: 16, T: 7, H: 33 } : {});
+  const { T, N, O, GH } = p;
+  const zeroSteps = p.dOut && !p.dhN && !p.dcN ? g.int(0, T) : 0;
+  for (let s = 0; p.dOut && s < zeroSteps; s++) {
+    const t = p.reverse ? s : T - 1 - s;
+    const at = p.batchSizes.subarray(0, t).reduce((x, y) => x + y, 0);
+    p.dOut.fill(0, at * O, (at + p.batchSizes[t]) * O);
+  }
+  const I = g.int(1, 40);
+  const x = g.floats('float32', N * I) as Float32Array;
+  const wIh = g.floats('float32', GH * I) as Float32Array;
+  const biases = [g.floats('float32', GH), g.floats('float32', GH)] as Float32Array[];
+  const label = `projectIntoSaved ${cell} H=${p.H} I=${I} batchSizes=[${p.batchSizes.join(', ')}] reverse=${p.reverse}`;
+  const plain = recurrentArgs(p, 'float32');
+  fast.gemmBias(N, GH, I, x, wIh, plain.xProj, biases);
+  const res = recurrentArgs(p, 'float32');
+  const block = fast.reserveSaved(res);
+  if (!block?.project?.(x, wIh, biases)) throw new Error(`${label}: no projected block`);
+  for (const k of ['xProj', 'gates', 'hPrev', 'cells', 'cPrev', 'dxProj'] as const)
+    if (res[k]) res[k] = new Float32Array(0);
+  res.saved = block;
+  fast.recurrentForward(plain);
+  fast.recurrentForward(res);
+  for (const k of ['out', 'hN', 'cN'] as const) expectBits(res[k], plain[k], `${label}: ${k}`);
+  const kept = keptSteps(p.batchSizes, p.reverse, O, plain.dOut, plain.dhN, plain.dcN);
+  const { r0, r1 } = kept;
+  if (r0 !== r1) {
+    const whole = r0 === 0 && r1 === N;
+    fast.recurrentBackward(whole ? plain : keptArgs(plain, kept, GH));
+    fast.recurrentBackward(whole ? res : keptArgs(res, kept, GH));
+    for (const k of BACKWARD_OUTPUTS)
+      if (k !== 'dxProj') expectBits(res[k], plain[k], `${label}: ${k} (steps ${kept.t0}-${kept.t1})`);
+    const held = block.projectionGradient?.();
+    if (!held) throw new Error(`${label}: no projectionGradient`);
+    const rows = r1 - r0;
+    const [got, want] = [0, 1].map(() => [
+      new Float32Array(rows * I + 5),
+      new Float32Array(GH * I),
+      new Float32Array(GH),
+    ]);
+    held.dx(wIh, I, got[0], 5);
+    fast.gemm(false, false, rows, I, GH, plain.dxProj, r0 * GH, wIh, 0, want[0], 5, false);
+    held.dw(x, r0 * I, I, got[1]);
+    fast.gemm(true, false, GH, I, rows, plain.dxProj, r0 * GH, x, r0 * I, want[1], 0, false);
+    held.db(got[2]);
+    fast.reduce('sum', plain.dxProj.subarray(r0 * GH, r1 * GH), [rows, GH], [true, false], want[2]);
+    held.free();
+    for (const [k, name] of ['dx', 'dW_ih', 'db'].entries())
+      expectBits(got[k], want[k], `${label}: ${name} (rows ${r0}-${r1})`);
+  }
+  block.free();
+}
+
 /** Runs forward (and backward) on `fast` in the trial's dtype and on the reference in float64, compares. */
 function recurrentConformance(fast: Backend, g: Random, trial: number, withBackward: boolean): void {
   const cell = (['lstm', 'gru', 'rnn_tanh', 'rnn_relu'] as const)[trial % 4];
@@ -950,6 +1014,7 @@ const CASES: { [K in Kernel]: Conformance } = {
   recurrentBackwardMany: (fast, g, trial) => recurrentManyConformance(fast, g, trial, true),
   recurrentBatchFirst: recurrentBatchFirstConformance,
   reserveSaved: reserveSavedConformance,
+  projectIntoSaved: projectIntoSavedConformance,
   recurrentInferMany: recurrentInferConformance,
   recurrentInferInputMany: recurrentInferInputConformance,
   // The optional bias add of linear: each element y + b rounded once, so exact.
@@ -1143,6 +1208,7 @@ const OPTIONAL = new Set([
   'recurrentInferInputMany',
   'recurrentBatchFirst',
   'reserveSaved',
+  'projectIntoSaved',
   'addBias',
   'gemmBias',
   'dropout',

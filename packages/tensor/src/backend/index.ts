@@ -18,6 +18,7 @@ export type {
   BinaryOp,
   FusedOptimizerKernels,
   LayerInferenceOptions,
+  ProjectionGradient,
   RecurrentBackwardArgs,
   RecurrentCell,
   RecurrentForwardArgs,

@@ -3,7 +3,12 @@
 // whose gradient can be nonzero (NOTE(zero-gradient-steps)), with the input projection's backward
 // when the node holds the projection.
 import { willRecord } from '../autograd/function';
-import { RECURRENT_GATES, type RecurrentBackwardArgs, type RecurrentForwardArgs } from '../backend/backend';
+import {
+  RECURRENT_GATES,
+  type RecurrentBackwardArgs,
+  type RecurrentForwardArgs,
+  type SavedBlock,
+} from '../backend/backend';
 import { backend } from '../backend/registry';
 import type { FloatStorage } from '../dtype';
 import { DTypeError, formatShape, ShapeError } from '../errors';
@@ -11,15 +16,17 @@ import { numel } from '../shape';
 import { releaseStorage, takeStorage, zeroedStorage } from '../storage-pool';
 import { Tensor } from '../tensor';
 import type { RecurrentLayerInputs, RecurrentSequenceInputs, RecurrentSequenceOutputs } from './recurrent';
-import { type InputProjection, projectionBackward } from './recurrent-projection';
+import { type InputProjection, projectInput, projectionBackward } from './recurrent-projection';
 import { keptArgs, keptSteps } from './recurrent-skip';
 
 /**
  * A direction given to `fusedSequences`: its xProj, and, when `recurrentLayer` made that xProj from
  * the layer's input, the projection it came from (then x, W_ih and the biases, not xProj, are the
  * node's inputs, and the projection's backward runs in the node: see NOTE(zero-gradient-steps)).
+ * No xProj with a projection: `prepare` makes it (NOTE(fused-projection)), with overwriteXProj.
  */
-export interface SequenceInputs extends RecurrentSequenceInputs {
+export interface SequenceInputs extends Omit<RecurrentSequenceInputs, 'xProj'> {
+  xProj?: Tensor;
   projection?: InputProjection;
   /**
    * A padded batch's out (and its gradient) in batch-first row order, written and read by the
@@ -127,7 +134,7 @@ function storages<T extends Record<string, Tensor | null | undefined>>(tensors: 
 export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
   const { cell, xProj, wHh, bHh, wHr, h0, c0, batchSizes, reverse, projection } = inputs;
   const { G, GH, H, O, B, N } = checkInputs(inputs);
-  const dtype = xProj.dtype as 'float32' | 'float64';
+  const dtype = (xProj ?? (projection as InputProjection).x).dtype as 'float32' | 'float64';
   const lstm = cell === 'lstm';
   // Zeroed: the backward adds into the weight gradients (pooled: a dropped `.grad` comes back here).
   const f = (shape: number[]) => new Tensor(zeroedStorage(dtype, numel(shape)), shape, dtype);
@@ -138,7 +145,7 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
   const cN = lstm ? w([B, H]) : null;
   const head = projection
     ? [...(ownsX ? [projection.x] : []), projection.wIh, ...projection.biases]
-    : [xProj];
+    : [xProj as Tensor];
   const given = [wHh, bHh, wHr, h0, c0];
   const ins = [...head, ...given.filter((t): t is Tensor => t !== null)];
   // The saved buffers are added below, once it is known whether a block holds them.
@@ -153,6 +160,15 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
     ...(inputs.outBatchFirst ? { outBatchStride: batchSizes.length } : {}),
   } as RecurrentForwardArgs;
   if (!inputs.recordGates && willRecord(ins)) args.saved = backend().reserveSaved?.(args);
+  // NOTE(fused-projection): a projection the op makes goes straight into a saved block's gates
+  // when the backend can write it there (wasm: no xProj array, no copy in); else as `linear` does.
+  const lazy = projection as InputProjection;
+  const data = (t: Tensor) => t.data as FloatStorage;
+  const projected =
+    !xProj &&
+    !!backend().projectIntoSaved &&
+    !!args.saved?.project?.(data(lazy.x), data(lazy.wIh), lazy.biases.map(data));
+  if (!xProj) args.xProj = projected ? data(lazy.x).subarray(0, 0) : data(projectInput(lazy));
   // NOTE(saved-buffers): what the forward saves for the backward alone (hPrev, cPrev, hFull, hhN,
   // and gates and cells unless recordGates hands them to the caller) comes from the storage pool
   // and goes back to it when the engine releases the node after backward; with a saved block
@@ -194,8 +210,10 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
     },
     backward(grads) {
       args.saved?.materialize(args, backend());
+      // A projected block that stayed (same backend) holds dxProj too (NOTE(fused-projection)).
+      const held = projected && args.saved !== undefined;
       const [dOut, dhN, dcN] = grads;
-      const dxProj = w([N, GH]);
+      const dxProj = held ? null : w([N, GH]);
       const dwHh = f(wHh.shape as number[]);
       const dbHh = bHh ? f([GH]) : null;
       const dwHr = wHr ? f(wHr.shape as number[]) : null;
@@ -205,7 +223,9 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
       dcTrace = inputs.trace && lstm ? f([N, H]) : null;
       const full: RecurrentBackwardArgs = {
         ...args,
-        ...storages({ dOut, dhN, dcN, dxProj, dwHh, dbHh, dwHr, dh0, dc0, dhTrace, dcTrace }),
+        ...storages({ dOut, dhN, dcN, dwHh, dbHh, dwHr, dh0, dc0, dhTrace, dcTrace }),
+        // Held: empty (the projected xProj's), the block holds it.
+        dxProj: dxProj ? (dxProj.data as FloatStorage) : args.xProj,
       };
       // NOTE(zero-gradient-steps): the kernel runs on the steps whose gradient can be nonzero.
       const kept = keptSteps(batchSizes, reverse, O, full.dOut, full.dhN, full.dcN, args.outBatchStride);
@@ -229,9 +249,11 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
             return [dxProj, ...rest];
           }
           const shared = ownsX ? null : (xGrads.get(projection.x) ?? null);
-          const p = projectionBackward(projection, full.dxProj, r0, r1, shared);
+          const g = held && r0 < r1 ? (args.saved as SavedBlock).projectionGradient?.() : undefined;
+          const p = projectionBackward(projection, g ?? full.dxProj, r0, r1, shared);
           if (ownsX) xGrads.set(projection.x, p.dx);
-          releaseStorage(full.dxProj);
+          if (g) g.free();
+          else releaseStorage(full.dxProj);
           return [...(ownsX ? [p.dx] : []), p.dwIh, ...p.dBiases, ...rest];
         },
       };

@@ -23,6 +23,7 @@ import {
   type RecurrentSequenceOutputs,
 } from './recurrent';
 import { checkInputs } from './recurrent-direction';
+import { type InputProjection, projectInput } from './recurrent-projection';
 import { deferTrainingLayer, own } from './recurrent-train-defer';
 
 /**
@@ -59,7 +60,12 @@ export function inferRecurrentLayer(
       inferLayer(kernels, list, true, xBatchFirst, outBatchFirst)
     );
   if (!kernels.recurrentInferMany) return null;
-  const result = inferLayer(kernels, projectLayer(list, xBatchFirst), false);
+  // Each xProj made here, as `linear` does (projectLayer leaves it to the node).
+  const projected = projectLayer(list, xBatchFirst).map((s) => ({
+    ...s,
+    xProj: s.xProj ?? projectInput(s.projection as InputProjection),
+  }));
+  const result = inferLayer(kernels, projected, false);
   return outBatchFirst ? batchFirstOutputs([result.out], result.directions, list) : result;
 }
 

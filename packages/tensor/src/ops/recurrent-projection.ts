@@ -3,6 +3,7 @@
 // that its backward sees which rows of dxProj the recurrence left zero (NOTE(zero-gradient-steps))
 // and runs its GEMMs on the other rows alone. The numbers are `linear`'s, forward and backward.
 import { noGrad } from '../autograd/grad-mode';
+import type { ProjectionGradient } from '../backend/backend';
 import { backend } from '../backend/registry';
 import type { FloatStorage } from '../dtype';
 import { releaseStorage, takeStorage, writableStorage, zeroedStorage } from '../storage-pool';
@@ -39,7 +40,7 @@ export interface ProjectionGrads {
  */
 export function projectionBackward(
   p: InputProjection,
-  dxProj: FloatStorage,
+  dxProj: FloatStorage | ProjectionGradient,
   r0: number,
   r1: number,
   dxInto: Tensor | null,
@@ -50,6 +51,16 @@ export function projectionBackward(
   const rows = r1 - r0;
   const kernels = backend();
   const xd = x.data as FloatStorage;
+  // Rows r0 … r1 − 1 of dxProj, as an array or where the backend left them (NOTE(fused-projection)).
+  const g: ProjectionGradient = ArrayBuffer.isView(dxProj)
+    ? {
+        dx: (w, n, out, at) => kernels.gemm(false, false, rows, n, GH, dxProj, r0 * GH, w, 0, out, at, false),
+        dw: (a, aOff, n, out) =>
+          kernels.gemm(true, false, GH, n, rows, dxProj, r0 * GH, a, aOff, out, 0, false),
+        db: (out) => kernels.reduce('sum', dxProj.subarray(r0 * GH, r1 * GH), [rows, GH], [true, false], out),
+        free() {},
+      }
+    : dxProj;
   let dx: Tensor | null = dxInto;
   if (x.requiresGrad) {
     // This direction's rows of dx = dxProj W_ih: written in place into a new dx, zero outside the
@@ -62,7 +73,7 @@ export function projectionBackward(
     if (rows > 0) {
       const part = dxInto ? takeStorage(x.dtype as 'float32' | 'float64', rows * I) : dxd;
       const at = dxInto ? 0 : r0 * I;
-      kernels.gemm(false, false, rows, I, GH, dxProj, r0 * GH, wIh.data as FloatStorage, 0, part, at, false);
+      g.dx(wIh.data as FloatStorage, I, part, at);
       if (dxInto) {
         const strides = [I, 1];
         kernels.binary(
@@ -81,27 +92,13 @@ export function projectionBackward(
     if (rows === 0) dwIh = new Tensor(zeroedStorage(wIh.dtype, GH * I), wIh.shape, wIh.dtype);
     else {
       dwIh = new Tensor(writableStorage(wIh.dtype, GH * I), wIh.shape, wIh.dtype);
-      kernels.gemm(
-        true,
-        false,
-        GH,
-        I,
-        rows,
-        dxProj,
-        r0 * GH,
-        xd,
-        r0 * I,
-        dwIh.data as FloatStorage,
-        0,
-        false,
-      );
+      g.dw(xd, r0 * I, I, dwIh.data as FloatStorage);
     }
   }
   let db: Tensor | null = null;
   if (biases.some((b) => b.requiresGrad)) {
     db = empty([GH], wIh.dtype);
-    if (rows > 0)
-      kernels.reduce('sum', dxProj.subarray(r0 * GH, r1 * GH), [rows, GH], [true, false], db.data);
+    if (rows > 0) g.db(db.data as FloatStorage);
   }
   return { dx, dwIh, dBiases: biases.map((b) => (b.requiresGrad ? db : null)) };
 }

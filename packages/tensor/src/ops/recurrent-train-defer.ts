@@ -132,7 +132,8 @@ export function deferTrainingLayer(
   let done = false;
   let released = false;
   const inputs: SequenceInputs[] = [
-    { ...fwd, xProj: projectInput(pf), overwriteXProj: true, projection: pf },
+    // The forward direction's projection: the node's to make (NOTE(fused-projection)).
+    { ...fwd, overwriteXProj: true, projection: pf },
     { ...rev, xProj, overwriteXProj: true, projection: pr },
   ];
   const directions = fusedSequences(inputs, ([forward, reverse]) => {

@@ -5,7 +5,6 @@ import { ConfigError, ShapeError } from '../errors';
 import type { Tensor } from '../tensor';
 import { checkInputs, type Prepared, prepare, type SequenceInputs } from './recurrent-direction';
 import { recurrentLayout } from './recurrent-layout';
-import { projectInput } from './recurrent-projection';
 
 /** Per-step gradients captured by `recurrentSequence` during backward (for diagnostics). */
 export interface RecurrentTrace {
@@ -277,10 +276,10 @@ export function recurrentLayer(
 }
 
 /**
- * The directions of `recurrentLayer` with every `input` projected as `linear` does (its own xProj,
- * which the kernel may use as scratch), the projection kept beside it for the recurrence's node,
- * which differentiates it (no `linear` node). Batch-first rows go time-major first (one copy for
- * the directions that share an x, `recurrentLayout`).
+ * The directions of `recurrentLayer` with every `input` given as the projection to make (no xProj):
+ * the recurrence's node makes it as `linear` does, its own xProj, which the kernel may use as
+ * scratch, or in a saved block (NOTE(fused-projection)), and differentiates it (no `linear` node).
+ * Batch-first rows go time-major first (one copy for the directions that share an x, `recurrentLayout`).
  */
 export function projectLayer(list: readonly RecurrentLayerInputs[], xBatchFirst: boolean): SequenceInputs[] {
   const timeMajor = new Map<Tensor, Tensor>();
@@ -293,7 +292,7 @@ export function projectLayer(list: readonly RecurrentLayerInputs[], xBatchFirst:
       timeMajor.set(x, rows);
     }
     const projection = { x: rows, wIh: i.input.wIh, biases: i.input.biases };
-    return { ...i, xProj: projectInput(projection), overwriteXProj: true, projection };
+    return { ...i, overwriteXProj: true, projection };
   });
 }
 

@@ -19,6 +19,32 @@ export interface WasmGemm {
   gemmPacked: GemmPackedFn;
   gemm: GemmKernels['gemm'];
   gemmBias: NonNullable<Backend['gemmBias']>;
+  /**
+   * NOTE(fused-projection): the products with an operand already in module memory (a float
+   * offset, an arena block's): `into`, gemmBias' numbers written at float `cAt` (C = A Bᵀ + Σ biases);
+   * `from`, gemm's numbers (C = op(A) B, B as stored) with A [m, k] (or, `transA`, [k, m]) read at
+   * float `A` (or from an array). Operands and results in module memory stay there: no copy of them.
+   */
+  into(
+    m: number,
+    n: number,
+    k: number,
+    a: Float32Array,
+    b: Float32Array,
+    cAt: number,
+    biases: readonly Float32Array[],
+  ): void;
+  from(
+    transA: boolean,
+    m: number,
+    n: number,
+    k: number,
+    A: Float32Array | number,
+    b: Float32Array,
+    bOff: number,
+    c: Float32Array,
+    cOff: number,
+  ): void;
 }
 
 export function makeWasmGemm(wasm: WasmModule): WasmGemm {
@@ -32,29 +58,32 @@ export function makeWasmGemm(wasm: WasmModule): WasmGemm {
    * stored from `bOff` (op(B) = B [k, n], or Bᵀ of B [n, k] with `transB`), copied in after the
    * other operands and packed in wasm (pack_b). `biases` (float32, n each) are added to C in
    * module memory (blocked.c's add_bias, in order) block by block of rows, each block copied out
-   * while it is in cache: the numbers of the copy out then one `addBias` per bias.
+   * while it is in cache: the numbers of the copy out then one `addBias` per bias. `A` or `c` as a
+   * number: a float offset in module memory (below `scratch`) where A is read or C is written in place.
    */
   const product = (
     transA: boolean,
     m: number,
     n: number,
     k: number,
-    A: Float32Array,
+    A: Float32Array | number,
     base: number,
     packed: Float32Array | null,
     transB: boolean,
     b: Float32Array,
     bOff: number,
-    c: Float32Array,
+    c: Float32Array | number,
     cOff: number,
     accumulate: boolean,
     biases: readonly Float32Array[] = [],
   ) => {
     const bAt = wasm.scratch;
-    const aAt = align4(bAt + (packed ? packed.length : Math.ceil(n / 4) * 4 * k));
-    const cAt = align4(aAt + m * k);
-    const srcAt = align4(cAt + m * n);
-    const rawAt = align4(transA ? srcAt + m * k : srcAt);
+    let aAt = align4(bAt + (packed ? packed.length : Math.ceil(n / 4) * 4 * k));
+    // A read in place (not transposed) and C written in place take no room here.
+    const cOwn = align4(aAt + (typeof A === 'number' && !transA ? 0 : m * k));
+    const cAt = typeof c === 'number' ? c : cOwn;
+    const srcAt = typeof c === 'number' ? cOwn : align4(cOwn + m * n);
+    const rawAt = align4(transA && typeof A !== 'number' ? srcAt + m * k : srcAt);
     const n4 = align4(n);
     // The biases go where B came in as stored, once it is packed.
     wasm.reserve(rawAt + Math.max(packed ? 0 : k * n, biases.length * n4));
@@ -67,13 +96,16 @@ export function makeWasmGemm(wasm: WasmModule): WasmGemm {
       heap.set(packed, bAt);
       wasm.resident = packed;
     }
-    if (transA) {
+    if (typeof A === 'number') {
+      if (transA) transpose(k, m, (A + base) * 4, aAt * 4);
+      else aAt = A + base;
+    } else if (transA) {
       heap.set(A.subarray(base, base + m * k), srcAt);
       transpose(k, m, srcAt * 4, aAt * 4);
     } else {
       heap.set(A.subarray(base, base + m * k), aAt);
     }
-    if (accumulate) heap.set(c.subarray(cOff, cOff + m * n), cAt);
+    if (accumulate && typeof c !== 'number') heap.set(c.subarray(cOff, cOff + m * n), cAt);
     run(m, n, k, aAt * 4, bAt * 4, cAt * 4, accumulate ? 1 : 0);
     for (let i = 0; i < biases.length; i++) heap.set(biases[i].subarray(0, n), rawAt + i * n4);
     const step = biases.length > 0 ? Math.max(1, Math.floor(BLOCK / n)) : m;
@@ -81,7 +113,7 @@ export function makeWasmGemm(wasm: WasmModule): WasmGemm {
       const r1 = Math.min(m, r0 + step);
       const at = cAt + r0 * n;
       for (let i = 0; i < biases.length; i++) addBias(r1 - r0, n, at * 4, (rawAt + i * n4) * 4);
-      c.set(heap.subarray(at, cAt + r1 * n), cOff + r0 * n);
+      if (typeof c !== 'number') c.set(heap.subarray(at, cAt + r1 * n), cOff + r0 * n);
     }
   };
 
@@ -120,5 +152,9 @@ export function makeWasmGemm(wasm: WasmModule): WasmGemm {
     gemm(false, true, m, n, k, a, 0, b, 0, c, 0, false);
     for (const v of biases) for (let r = 0; r < m; r++) for (let j = 0; j < n; j++) c[r * n + j] += v[j];
   };
-  return { gemmPacked, gemm, gemmBias };
+  const into: WasmGemm['into'] = (m, n, k, a, b, cAt, biases) =>
+    product(false, m, n, k, a, 0, null, true, b, 0, cAt, 0, false, biases);
+  const from: WasmGemm['from'] = (transA, m, n, k, A, b, bOff, c, cOff) =>
+    product(transA, m, n, k, A, 0, null, false, b, bOff, c, cOff, false);
+  return { gemmPacked, gemm, gemmBias, into, from };
 }

@@ -53,10 +53,11 @@ export type WasmKernelsLoad = ({ ok: true; warning?: string } & WasmKernels) | W
 
 function kernelsOf(load: WasmModuleLoad): WasmKernelsLoad {
   if (!load.ok) return load;
+  const gemm = makeWasmGemm(load.module);
   const kernels = {
     module: load.module,
-    ...makeWasmGemm(load.module),
-    ...makeWasmRecurrent(load.module),
+    ...gemm,
+    ...makeWasmRecurrent(load.module, gemm),
     ...makeWasmInfer(load.module),
     ...makeWasmBlocked(load.module),
   };
@@ -117,6 +118,7 @@ export function createWasmBackend(kernels: WasmKernels): Backend {
     recurrentForward: kernels.recurrentForward,
     recurrentBackward: kernels.recurrentBackward,
     reserveSaved: kernels.reserveSaved,
+    projectIntoSaved: true,
     recurrentInferMany: kernels.recurrentInferMany,
     recurrentInferInputMany: kernels.recurrentInferInputMany,
     adamStep: kernels.adamStep,

@@ -1,6 +1,13 @@
 import type { FloatStorage } from '../../dtype';
-import type { Backend, RecurrentBackwardArgs, RecurrentForwardArgs, SavedBlock } from '../backend';
+import type {
+  Backend,
+  ProjectionGradient,
+  RecurrentBackwardArgs,
+  RecurrentForwardArgs,
+  SavedBlock,
+} from '../backend';
 import { type ArenaBlock, WasmArena } from './arena';
+import type { WasmGemm } from './gemm';
 import {
   recurrentBackward as jsRecurrentBackward,
   recurrentForward as jsRecurrentForward,
@@ -149,9 +156,33 @@ const SAVED = [
   ['hh_n', 'hhN'],
 ] as const;
 
+// NOTE(fused-projection): an LSTM's or RNN's input projection xProj = x W_ihᵀ + Σ biases, made by
+// the op (ops/recurrent-direction.ts `prepare`) for a node with a saved block, is written by the
+// GEMM straight into the block's gates (gemm.ts `into`: gemmBias' product, C in place), where the
+// forward starts from it: no xProj array, no copy out of the GEMM and none into the recurrence.
+// The backward then writes dxProj into an arena block of its rows (allocated before its layout,
+// so below the scratch), and the projection's backward (ops/recurrent-projection.ts) reads it there
+// through `projectionGradient`: dX's and dW_ih's GEMMs take A in place (gemm.ts `from`; dW_ih's is
+// transposed from there) and db is sum_rows over it, all of one call, with the accumulators the
+// blocked reduce carries. The numbers are those of the copies (same kernels, same operands, same
+// order). Past the arena's cap dxProj goes to an array and the GEMMs copy it in as before.
+
+/**
+ * NOTE(fused-projection): a block's input projection and its gradient, shared by its row views.
+ * `projected`: the gates hold xProj (SavedBlock.project), so the forward copies no xProj in and
+ * every backward leaves dxProj in `grad` (an arena block of the backward's rows, or an array past
+ * the arena's cap) for `projectionGradient`.
+ */
+interface Projection {
+  projected: boolean;
+  grad: ArenaBlock | Float32Array | null;
+  rows: number;
+}
+
 /** Offsets of the saved slots (absent: not saved), and the block they are in (NOTE(wasm-arena)). */
 interface Resident extends SavedBlock {
   off: Partial<Record<Slot, number>>;
+  p: Projection;
 }
 
 let residentOn = true;
@@ -175,6 +206,7 @@ function resident(
   r0: number,
   free: () => void,
   mine: (active: Backend) => boolean,
+  p: Projection,
 ): Resident {
   const off: Partial<Record<Slot, number>> = {};
   for (const [slot] of SAVED) if (at[slot] !== undefined) off[slot] = at[slot] + r0 * (widths[slot] ?? 0);
@@ -186,7 +218,8 @@ function resident(
       live();
       return off;
     },
-    rows: (r) => resident(wasm, block, at, widths, r0 + r, free, mine),
+    p,
+    rows: (r) => resident(wasm, block, at, widths, r0 + r, free, mine, p),
     materialize(a, active) {
       if (mine(active)) return;
       live();
@@ -245,7 +278,10 @@ function batchFirstRows(
 }
 
 /** The wasm `recurrentForward` and `recurrentBackward` over an instantiated module. */
-export function makeWasmRecurrent(wasm: WasmModule): {
+export function makeWasmRecurrent(
+  wasm: WasmModule,
+  gemm: Pick<WasmGemm, 'into' | 'from'>,
+): {
   recurrentForward(a: RecurrentForwardArgs): void;
   recurrentBackward(a: RecurrentBackwardArgs): void;
   reserveSaved: NonNullable<Backend['reserveSaved']>;
@@ -308,12 +344,65 @@ export function makeWasmRecurrent(wasm: WasmModule): {
     const block = arena.alloc(n);
     if (!block) return;
     for (const [slot] of SAVED) if (at[slot] !== undefined) at[slot] += block.at;
+    const p: Projection = { projected: false, grad: null, rows: 0 };
+    const dropGradient = () => {
+      if (p.grad && !(p.grad instanceof Float32Array)) arena.free(p.grad);
+      p.grad = null;
+    };
     collected.register(args, block, block);
     const free = () => {
       collected.unregister(block);
       arena.free(block);
+      dropGradient();
     };
-    return resident(wasm, block, at, widths, 0, free, (b) => b.reserveSaved === reserveSaved);
+    const saved = resident(wasm, block, at, widths, 0, free, (b) => b.reserveSaved === reserveSaved, p);
+    const GH = widths.gates as number;
+    // NOTE(fused-projection): gemmBias' product, C written in the block's gates.
+    saved.project = (x, wIh, biases) => {
+      const I = wIh.length / GH;
+      const f32 = [x, wIh, ...biases].every((s) => s instanceof Float32Array);
+      if (!f32 || cell === 'gru' || p.projected || block.end < 0 || I * N === 0 || x.length !== N * I)
+        return false;
+      gemm.into(
+        N,
+        GH,
+        I,
+        x as Float32Array,
+        wIh as Float32Array,
+        at.gates as number,
+        biases as Float32Array[],
+      );
+      p.projected = true;
+      return true;
+    };
+    saved.projectionGradient = () => {
+      const { grad, rows } = p;
+      if (!grad)
+        throw new Error('no dxProj held: the block had no backward since its last projectionGradient');
+      p.grad = null;
+      const src = grad instanceof Float32Array ? grad : grad.at;
+      const g: ProjectionGradient = {
+        dx: (wIh, I, out, o) =>
+          gemm.from(false, rows, I, GH, src, wIh as Float32Array, 0, out as Float32Array, o),
+        dw: (x, xOff, I, out) =>
+          gemm.from(true, GH, I, rows, src, x as Float32Array, xOff, out as Float32Array, 0),
+        db(out) {
+          // reduce's row sum (blocked.ts): float64 accumulators in the scratch, the rows in order.
+          const A = wasm.scratch;
+          wasm.reserve(A + 2 * GH);
+          wasm.resident = null;
+          const acc = new Float64Array(wasm.heap().buffer, A * 4, GH).fill(0);
+          if (typeof src === 'number') wasm.exports.sum_rows(rows, GH, src * 4, A * 4);
+          else for (let j = 0; j < GH; j++) for (let r = 0; r < rows; r++) acc[j] += src[r * GH + j];
+          for (let j = 0; j < GH; j++) out[j] = acc[j];
+        },
+        free: () => {
+          if (!(grad instanceof Float32Array)) arena.free(grad);
+        },
+      };
+      return g;
+    };
+    return saved;
   }
 
   // xProj [N, G·H], wHh [G·H, O], h0 [B, O], c0 [B, H] -> out [N, O], hN [B, O], cN [B, H]
@@ -344,8 +433,9 @@ export function makeWasmRecurrent(wasm: WasmModule): {
     heap.set(a.wHh, L.at('w_hh'));
     if (a.wHr) heap.set(a.wHr, L.at('w_hr'));
     if (a.bHh) heap.set(a.bHh, L.at('b_hh'));
-    // LSTM and RNN add the recurrent product into the gates in place: they start as xProj.
-    heap.set(a.xProj, L.at(gru ? 'x_proj' : 'gates'));
+    // LSTM and RNN add the recurrent product into the gates in place: they start as xProj (in the
+    // block already when projected there, NOTE(fused-projection)).
+    if (!(a.saved as Resident | undefined)?.p.projected) heap.set(a.xProj, L.at(gru ? 'x_proj' : 'gates'));
     heap.set(a.h0, L.at('h'));
     if (a.c0 && lstm) heap.set(a.c0, L.at('c'));
     wasm.exports.recurrent_forward(args);
@@ -366,6 +456,19 @@ export function makeWasmRecurrent(wasm: WasmModule): {
       jsRecurrentBackward(a);
       return;
     }
+    // NOTE(fused-projection): a projected block's dxProj stays in module memory, below the scratch
+    // (so allocated before the layout starts at `scratch`).
+    const p = (a.saved as Resident | undefined)?.p;
+    let grad: ArenaBlock | Float32Array | null = null;
+    if (p?.projected) {
+      let rows = 0;
+      for (const bs of a.batchSizes) rows += bs;
+      const n = rows * RECURRENT_GATES[a.cell] * a.hidden;
+      if (p.grad && !(p.grad instanceof Float32Array)) arena.free(p.grad);
+      grad = arena.alloc(n) ?? new Float32Array(n);
+      p.grad = grad;
+      p.rows = rows;
+    }
     const { L, H, O, B, N, GH, off, saveAll, saved } = begin(a);
     const gru = a.cell === 'gru';
     const lstm = a.cell === 'lstm';
@@ -384,7 +487,8 @@ export function makeWasmRecurrent(wasm: WasmModule): {
     L.place('dhh', gru ? N * GH : null);
     L.place('dh_rows', dhRows ? N * O : null);
     L.place('dc_trace', lstm && a.dcTrace ? N * H : null);
-    L.place('dx_proj', N * GH);
+    if (grad && !(grad instanceof Float32Array)) L.placeAt('dx_proj', grad.at);
+    else L.place('dx_proj', N * GH);
     L.place('dw_hh', GH * O);
     L.place('db_hh', a.dbHh ? GH : null);
     L.place('dw_hr', proj && a.dwHr ? O * H : null);
@@ -417,7 +521,7 @@ export function makeWasmRecurrent(wasm: WasmModule): {
     const read = (slot: Slot, into: FloatStorage | null) => {
       if (into) into.set(heap.subarray(L.at(slot), L.at(slot) + into.length));
     };
-    read('dx_proj', a.dxProj);
+    read('dx_proj', grad ? (grad instanceof Float32Array ? grad : null) : a.dxProj);
     read('dw_hh', a.dwHh);
     read('db_hh', a.dbHh);
     read('dw_hr', proj ? a.dwHr : null);

@@ -6,6 +6,9 @@
 // retainGraph), reused by the next graph without touching a live one, unmoved by memory.grow and
 // by the other kernels' scratch, freed when a graph that never ran backward is collected, never
 // past the arena's cap (then the copies), and copied out when the backward runs on another backend.
+// NOTE(fused-projection): an LSTM's or RNN's input projection written straight into the block's
+// gates and its gradient read where the backward left it give the same bits (every case below runs
+// it; W1's shape against the projection made apart), and none of xProj, dxProj is copied.
 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -36,8 +39,15 @@ if (!load.ok) throw new Error(`the wasm kernels did not load: ${load.reason}`);
 const { arena, module: wasm } = load;
 const initial = getBackend().name;
 const initialHook = wasmLayerInference();
+const wasmBackend = createWasmBackend(load);
+/** The fusion's capability (NOTE(fused-projection)) on or off; returns the previous setting. */
+function setFusedProjection(on: boolean): boolean {
+  const was = wasmBackend.projectIntoSaved === true;
+  (wasmBackend as { projectIntoSaved?: boolean }).projectIntoSaved = on;
+  return was;
+}
 beforeAll(() => {
-  registerBackend(createWasmBackend(load));
+  registerBackend(wasmBackend);
   setBackend('wasm');
 });
 afterAll(() => {
@@ -46,6 +56,7 @@ afterAll(() => {
 });
 afterEach(() => {
   setResidentSaved(true);
+  setFusedProjection(true);
   arena.cap = 1 << 26;
 });
 
@@ -66,6 +77,8 @@ interface Config {
   /** The loss reads the last time step only (NOTE(zero-gradient-steps)). */
   last?: boolean;
   deferReverse?: boolean;
+  /** With deferReverse: the last layer's alone (as the layers defer it); else every layer's. */
+  lastDeferred?: boolean;
   /** With deferReverse: read the last layer's pending reverse hN before or after the backward. */
   read?: 'before' | 'after';
 }
@@ -114,11 +127,12 @@ function forward(c: Config): Step {
     }));
     const result = recurrentLayer(list, {
       batchFirst: c.batchFirst === true,
-      deferReverse: c.deferReverse === true,
+      deferReverse: c.deferReverse === true && (!c.lastDeferred || l === layers - 1),
       internalInput: l > 0,
     });
     x = result.out;
-    if (c.deferReverse) expect(result.deferred, 'the reverse direction deferred').toBe(true);
+    if (c.deferReverse && (!c.lastDeferred || l === layers - 1))
+      expect(result.deferred, 'the reverse direction deferred').toBe(true);
     else for (const r of result.directions) values.push(r.hN.data as Float32Array);
     pending = result.directions[1]?.hN;
   }
@@ -229,8 +243,9 @@ describe('wasm: saved buffers in module memory', () => {
         setResidentSaved(was);
       }
     });
-    // Three [N, H] buffers for each direction (an LSTM's gates are written over its own xProj).
-    expect(taken[0] - taken[1]).toBe(6);
+    // Three [N, H] buffers for each direction (an LSTM's gates are written over its own xProj),
+    // and its xProj [N, 4H]: the block's gates take its place (NOTE(fused-projection)).
+    expect(taken[0] - taken[1]).toBe(8);
   });
 
   test('retainGraph: the block outlives the first backward, the second frees it, same gradients', () => {
@@ -316,24 +331,38 @@ describe('wasm: saved buffers in module memory', () => {
     expectBits([...step.values, ...step.backward()], want, 'capped');
   });
 
-  test('a backward on another backend copies the blocks out first: the js bits of that backward', () => {
-    const c: Config = { cell: 'gru', D: 2 };
-    const was = setResidentSaved(false);
-    const off = forward(c);
-    setBackend('js');
-    const want = [...off.values, ...off.backward()];
-    setBackend('wasm');
-    setResidentSaved(was);
-    const on = forward(c);
-    expect(arena.live()).toBeGreaterThan(0);
-    setBackend('js');
-    try {
-      expectBits([...on.values, ...on.backward()], want, 'backward on js');
-    } finally {
-      setBackend('wasm');
-    }
+  test("past the arena's cap for dxProj alone: the projection's gradient from an array, the same bits", () => {
+    // One LSTM direction's block (gates, hPrev, cells, cPrev: 7 · H · N floats) fits, dxProj not.
+    const c: Config = { cell: 'lstm' };
+    const want = reference(c);
+    arena.cap = 7 * 32 * 8 * 12;
+    const step = forward(c);
+    expect(arena.live()).toBe(arena.cap);
+    expectBits([...step.values, ...step.backward()], want, 'dxProj capped');
     expect(arena.live()).toBe(0);
   });
+
+  test.each(['gru', 'lstm'] as const)(
+    'a backward on another backend copies the %s blocks out first: the js bits of that backward',
+    (cell) => {
+      const c: Config = { cell, D: 2 };
+      const was = setResidentSaved(false);
+      const off = forward(c);
+      setBackend('js');
+      const want = [...off.values, ...off.backward()];
+      setBackend('wasm');
+      setResidentSaved(was);
+      const on = forward(c);
+      expect(arena.live()).toBeGreaterThan(0);
+      setBackend('js');
+      try {
+        expectBits([...on.values, ...on.backward()], want, 'backward on js');
+      } finally {
+        setBackend('wasm');
+      }
+      expect(arena.live()).toBe(0);
+    },
+  );
 
   test('copies: the saved buffers never cross into or out of JavaScript', () => {
     // One LSTM direction: off, the forward copies gates, hPrev, cells and cPrev out and the
@@ -359,6 +388,42 @@ describe('wasm: saved buffers in module memory', () => {
       }
       return bytes;
     };
-    expect(counted(false) - counted(true)).toBe(2 * saved);
+    // And the projection's: the GEMM's C out and xProj in; dxProj out, in for dX and dW_ih, and
+    // its row sum (NOTE(fused-projection)).
+    const xProj = N * 4 * H * 4;
+    expect(counted(false) - counted(true)).toBe(2 * saved + 6 * xProj);
+  });
+
+  test("W1's shape: the projection fused into the blocks, taken, and the bits of it made apart", () => {
+    // Two bidirectional layers, B 32, T 50, I 128, H 256, the loss on the last step, the last
+    // layer's reverse direction deferred (its xProj stays an array): three directions fused.
+    const c: Config = { cell: 'lstm', D: 2, layers: 2, B: 32, T: 50, I: 128, H: 256, last: true };
+    const run = (fused: boolean) => {
+      const was = setFusedProjection(fused);
+      const set = Float32Array.prototype.set;
+      let bytes = 0;
+      Float32Array.prototype.set = function (this: Float32Array, src: ArrayLike<number>, at?: number) {
+        const heap = wasm.heap().buffer;
+        if ((this.buffer === heap) !== ((src as Float32Array).buffer === heap))
+          bytes += (src as Float32Array).byteLength;
+        return set.call(this, src, at);
+      } as typeof set;
+      setWasmLayerInference(inferRecurrentLayer);
+      try {
+        const step = forward({ ...c, deferReverse: true, lastDeferred: true });
+        return { bits: [...step.values, ...step.backward()], bytes };
+      } finally {
+        Float32Array.prototype.set = set;
+        setFusedProjection(was);
+        setWasmLayerInference(initialHook);
+      }
+    };
+    const apart = run(false);
+    const fused = run(true);
+    expectBits(fused.bits, apart.bits, 'fused');
+    expect(arena.live()).toBe(0);
+    // Per fused direction, N · 4H floats six times: the GEMM's C out, xProj in; dxProj out, in
+    // for dX and for dW_ih, and for its row sum.
+    expect(apart.bytes - fused.bytes).toBe(3 * 6 * 32 * 50 * 4 * 256 * 4);
   });
 });
