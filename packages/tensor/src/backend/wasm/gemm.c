@@ -107,14 +107,43 @@ EXPORT void transpose(int k, int m, const float *src, float *dst) {
 
 // pack_b: op(B) [k, n] into the 4-column panels gemm_packed reads (the js packB, in wasm): the
 // fused recurrent kernels pack W_hh once per sequence here, beside the GEMMs that reuse it every step.
+// A transposed B's full panels go 4 x 4 blocks at a time (four loads along four rows of B, a
+// transpose in registers, four stores along the panel); B as stored goes four full panels at a time,
+// so each depth's 16 floats (a 64-byte line) are read once for the four, where one panel at a time
+// read every line four times, 16 bytes each (≈ 3-5x slower on W1's [1600, 512] and [1024, 256]).
+// The same floats either way.
 void pack_b(int trans, int k, int n, const float *src, float *dst) {
-  const int panels = (n + 3) / 4;
-  for (int jb = 0; jb < panels; jb++) {
+  const int panels = (n + 3) / 4, k4 = k & ~3;
+  int jb = 0;
+  if (!trans) {
+    for (; jb + 4 <= n / 4; jb += 4) {
+      float *d = dst + jb * k * 4;
+      const float *s = src + jb * 4;
+      for (int p = 0; p < k; p++, s += n)
+        for (int g = 0; g < 4; g++) wasm_v128_store(d + (g * k + p) * 4, wasm_v128_load(s + 4 * g));
+    }
+  }
+  for (; jb < panels; jb++) {
     float *d = dst + jb * k * 4;
     const int w = n - jb * 4 < 4 ? n - jb * 4 : 4;
     if (trans) {
       const float *s = src + jb * 4 * k;  // op(B)[p, j] = src[j·k + p]
-      for (int p = 0; p < k; p++)
+      int p = 0;
+      if (w == 4) {
+        const float *s0 = s, *s1 = s0 + k, *s2 = s1 + k, *s3 = s2 + k;
+        for (; p < k4; p += 4) {
+          const v128_t r0 = wasm_v128_load(s0 + p), r1 = wasm_v128_load(s1 + p);
+          const v128_t r2 = wasm_v128_load(s2 + p), r3 = wasm_v128_load(s3 + p);
+          // t0 = r0[0] r1[0] r0[1] r1[1], t1 = r0[2] r1[2] r0[3] r1[3]; t2, t3 the same of r2, r3.
+          const v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+          const v128_t t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+          wasm_v128_store(d + p * 4, wasm_i64x2_shuffle(t0, t2, 0, 2));
+          wasm_v128_store(d + p * 4 + 4, wasm_i64x2_shuffle(t0, t2, 1, 3));
+          wasm_v128_store(d + p * 4 + 8, wasm_i64x2_shuffle(t1, t3, 0, 2));
+          wasm_v128_store(d + p * 4 + 12, wasm_i64x2_shuffle(t1, t3, 1, 3));
+        }
+      }
+      for (; p < k; p++)
         for (int t = 0; t < 4; t++) d[p * 4 + t] = t < w ? s[t * k + p] : 0;
     } else if (w == 4) {
       for (int p = 0; p < k; p++) wasm_v128_store(d + p * 4, wasm_v128_load(src + p * n + jb * 4));
