@@ -9,6 +9,7 @@ import type {
 import { type ArenaBlock, WasmArena } from './arena';
 import type { WasmGemm } from './gemm';
 import {
+  jsBackend,
   recurrentBackward as jsRecurrentBackward,
   recurrentForward as jsRecurrentForward,
   RECURRENT_GATES,
@@ -387,13 +388,15 @@ export function makeWasmRecurrent(
         dw: (x, xOff, I, out) =>
           gemm.from(true, GH, I, rows, src, x as Float32Array, xOff, out as Float32Array, 0),
         db(out) {
-          // reduce's row sum (blocked.ts): float64 accumulators in the scratch, the rows in order.
+          // Past the arena's cap: the js row sum, whose numbers the blocked reduce gives.
+          if (typeof src !== 'number')
+            return jsBackend.reduce('sum', src.subarray(0, rows * GH), [rows, GH], [true, false], out);
+          // reduce's row sum (blocked.ts) over the rows in place: float64 accumulators in the scratch.
           const A = wasm.scratch;
           wasm.reserve(A + 2 * GH);
           wasm.resident = null;
           const acc = new Float64Array(wasm.heap().buffer, A * 4, GH).fill(0);
-          if (typeof src === 'number') wasm.exports.sum_rows(rows, GH, src * 4, A * 4);
-          else for (let j = 0; j < GH; j++) for (let r = 0; r < rows; r++) acc[j] += src[r * GH + j];
+          wasm.exports.sum_rows(rows, GH, src * 4, A * 4);
           for (let j = 0; j < GH; j++) out[j] = acc[j];
         },
         free: () => {
