@@ -48,6 +48,7 @@ const EXPORTS = [
   'adam_step',
   'add_bias',
   'sum_rows',
+  'sum_squares',
   'dropout',
   '__heap_base',
 ];

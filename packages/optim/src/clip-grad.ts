@@ -67,6 +67,8 @@ function firstNonfinite(grads: readonly FloatStorage[], index: readonly number[]
  *
  * Porting note: returns a number, not a 0-d tensor. N is accumulated in float64, so gradients whose
  * squares overflow float32 (|g| > 1.8e19) still get a finite norm here; PyTorch reports Infinity.
+ * For p = 2 the order of that float64 sum is the backend's (js: one running sum; wasm and native:
+ * in blocks, see `Backend.sumSquares`), so N may differ between backends in its last bits.
  *
  * @example
  * ```ts

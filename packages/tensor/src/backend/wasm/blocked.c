@@ -1,8 +1,10 @@
 // Adam's update (the Backend's adamStep), linear's bias add (addBias), the bias gradients' sum
-// over rows (reduce) and dropout's mask (dropout) over float32 storage, the js kernels' numbers bit for bit (blocked.ts copies
-// the operands in and out in blocks). WebAssembly has no fused multiply-add and clang contracts
-// nothing into one here, so each operation below is one IEEE operation, correctly rounded, in the
-// order of the js loop: f64x2 lanes give each element what the js loop's float64 arithmetic gives.
+// over rows (reduce), dropout's mask (dropout) and clip-grad-norm's sum of squares (sumSquares)
+// over float32 storage (blocked.ts copies the operands in and out in blocks); all but the sum of
+// squares (NOTE(wasm-sum-squares)) give the js kernels' numbers bit for bit. WebAssembly has no
+// fused multiply-add and clang contracts nothing into one here, so each operation below is one
+// IEEE operation, correctly rounded, in the order of the js loop: f64x2 lanes give each element
+// what the js loop's float64 arithmetic gives.
 #include "kernels.h"
 
 // The scalars of one adamStep call, float64, in this order (blocked.ts writes them).
@@ -116,6 +118,44 @@ EXPORT void adam_step(int n, float *x, const float *g, float *m, float *v, float
   if (!maximize && !vmax && s->l2 == 0) adam_quads(q, x, g, m, v, 0, s, 0, 0);
   else adam_quads(q, x, g, m, v, vmax, s, maximize, 1);
   if (q < n) adam_pairs(n - q, x + q, g + q, m + q, v + q, vmax ? vmax + q : 0, s, maximize);
+}
+
+// NOTE(wasm-sum-squares): clip-grad-norm's init + Σ x², in float64 (each square of a float32 is
+// exact in float64), in the order of the native addon's sum_squares (ops-kernels.c), so the two
+// give the same bits: blocks of SUMSQ_BLOCK elements from element 0, added in order onto init; in
+// a block, eight running sums a[l] over the elements 8i + l, combined as
+// ((a0 + a4) + (a1 + a5)) + ((a2 + a6) + (a3 + a7)), then the last n mod 8 squares onto that in
+// order. Not the js kernel's one running sum (a chain of dependent adds, ~1.3 ns an element here):
+// the float64 results differ within summation error (clip_grad.ts's coefficient is computed from
+// it). blocked.ts calls this per copy block of BLOCK elements, a multiple of SUMSQ_BLOCK, with the
+// running total as init: the same blocks as one call over the whole array.
+#define SUMSQ_BLOCK 4096
+static inline v128_t sq_lo(v128_t a) {
+  const v128_t d = wasm_f64x2_promote_low_f32x4(a);
+  return wasm_f64x2_mul(d, d);
+}
+static inline v128_t sq_hi(v128_t a) { return sq_lo(wasm_i32x4_shuffle(a, a, 2, 3, 0, 1)); }
+static double block_squares(const float *x, int n) {
+  // a01 = (a0, a1), a23 = (a2, a3), a45 = (a4, a5), a67 = (a6, a7).
+  v128_t a01 = wasm_f64x2_splat(0), a23 = a01, a45 = a01, a67 = a01;
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const v128_t lo = wasm_v128_load(x + i), hi = wasm_v128_load(x + i + 4);
+    a01 = wasm_f64x2_add(a01, sq_lo(lo));
+    a23 = wasm_f64x2_add(a23, sq_hi(lo));
+    a45 = wasm_f64x2_add(a45, sq_lo(hi));
+    a67 = wasm_f64x2_add(a67, sq_hi(hi));
+  }
+  const v128_t p = wasm_f64x2_add(a01, a45), q = wasm_f64x2_add(a23, a67);  // (a0+a4, a1+a5), (a2+a6, a3+a7)
+  double s = (wasm_f64x2_extract_lane(p, 0) + wasm_f64x2_extract_lane(p, 1)) +
+             (wasm_f64x2_extract_lane(q, 0) + wasm_f64x2_extract_lane(q, 1));
+  for (; i < n; i++) s += (double)x[i] * (double)x[i];
+  return s;
+}
+EXPORT double sum_squares(int n, const float *x, double init) {
+  double total = init;
+  for (int b = 0; b < n; b += SUMSQ_BLOCK) total += block_squares(x + b, n - b < SUMSQ_BLOCK ? n - b : SUMSQ_BLOCK);
+  return total;
 }
 
 // y[r, j] += bias[j] for rows [0, rows) of n columns, each sum rounded to float32: f32x4.add gives

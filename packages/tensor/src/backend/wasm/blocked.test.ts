@@ -1,11 +1,13 @@
 // The wasm backend's array kernels outside the GEMM (blocked.c, blocked.ts): Adam's update, the
 // bias add and the sum over leading axes give the js kernels' numbers bit for bit (Object.is, so
 // −0 and NaN count), on W1's shapes and on lengths around the copy blocks (BLOCK) and the kernels'
-// vector widths. conformance.test.ts checks them against the reference on small random problems;
+// vector widths; the sum of squares is its documented order's bit for bit, the native addon's
+// when it is registered, and within a stated bound of the exact sum. conformance.test.ts checks them against the reference on small random problems;
 // this file holds the wasm backend to the exact bits a training step relies on.
 import { expect, test } from 'vitest';
 import type { AdamStepArgs } from '../backend';
 import { jsBackend } from '../js/index';
+import { backend, listBackends, setBackend } from '../registry';
 import { BLOCK } from './blocked';
 import { createWasmBackend, loadWasmKernels } from './index';
 
@@ -159,3 +161,92 @@ test.each([
   jsBackend.reduce('sum', specials, shape, reduced, want);
   expectBits(got, want, `reduce [${shape}] over [${reduced}] with specials`);
 });
+
+// NOTE(wasm-sum-squares): the order blocked.c documents, written out: blocks of 4096 from element 0
+// added in order onto init; in a block, eight running sums over the elements 8i + l, combined as
+// ((a0 + a4) + (a1 + a5)) + ((a2 + a6) + (a3 + a7)), then the last n mod 8 squares in order.
+const SUMSQ_BLOCK = 4096;
+function sumSquaresInOrder(x: Float32Array, init: number): number {
+  let total = init;
+  for (let b = 0; b < x.length; b += SUMSQ_BLOCK) {
+    const end = Math.min(x.length, b + SUMSQ_BLOCK);
+    const a = [0, 0, 0, 0, 0, 0, 0, 0];
+    let i = b;
+    for (; i + 8 <= end; i += 8) for (let l = 0; l < 8; l++) a[l] += x[i + l] * x[i + l];
+    let s = a[0] + a[4] + (a[1] + a[5]) + (a[2] + a[6] + (a[3] + a[7]));
+    for (; i < end; i++) s += x[i] * x[i];
+    total += s;
+  }
+  return total;
+}
+
+/** init + Σ x² as a double-double (TwoSum): within ~n·2⁻¹⁰⁶ of the exact sum, the reference. */
+function sumSquaresExact(x: Float32Array, init: number): number {
+  let hi = init;
+  let lo = 0;
+  for (let i = 0; i < x.length; i++) {
+    const t = x[i] * x[i]; // exact: a float32's square fits float64's 53 bits
+    const s = hi + t;
+    const bv = s - hi;
+    lo += hi - (s - bv) + (t - bv);
+    hi = s;
+  }
+  return hi + lo;
+}
+
+/**
+ * The float64 error bound of the order above, relative to the sum (every term ≥ 0): an addend
+ * goes through at most 511 adds in its running sum, 3 combining them, 7 of the tail and one per
+ * block after its own onto the total: (4096/8 + 10 + ⌈n/4096⌉)·2⁻⁵³, to first order (the second
+ * order, ≈ 1e-25 here, is what the factor 1.001 covers).
+ */
+const sumSquaresBound = (n: number) =>
+  1.001 * (Math.min(n, SUMSQ_BLOCK) / 8 + 10 + Math.ceil(n / SUMSQ_BLOCK)) * 2 ** -53;
+
+// W1's gradients: the embedding [10000, 128], layer 1's W_ih [1024, 128] and W_hh [1024, 256],
+// layer 2's W_ih [1024, 512], a bias [1024], the head [2, 512] and its bias [2]; then lengths
+// around the eight lanes, the 4096 blocks and the copy blocks.
+const SUMSQ_SIZES = [1_280_000, 131_072, 262_144, 524_288, 1024, 2, 0, 1, 7, 8, 9, 4095, 4096, 4097];
+const SUMSQ_EDGES = [BLOCK - 1, BLOCK, BLOCK + 1, 3 * BLOCK + 4101];
+
+test.each([...SUMSQ_SIZES, ...SUMSQ_EDGES])(
+  'sumSquares of %i floats: the documented order bit for bit, within its bound of the exact sum',
+  (n) => {
+    const x = floats(n, n % 89, -3, 3, false);
+    for (const init of [0, 2.5, 1e6]) {
+      const got = wasm.sumSquares?.(x, init) as number;
+      expect(Object.is(got, sumSquaresInOrder(x, init)), `n=${n} init=${init}: ${got}`).toBe(true);
+      const exact = sumSquaresExact(x, init);
+      expect(Math.abs(got - exact), `n=${n} init=${init}`).toBeLessThanOrEqual(sumSquaresBound(n) * exact);
+      // The js kernel's one running sum is within the same kind of bound ((n + 1)·2⁻⁵³).
+      expect(Math.abs(jsBackend.sumSquares(x, init) - exact)).toBeLessThanOrEqual((n + 2) * 2 ** -53 * exact);
+    }
+  },
+);
+
+test('sumSquares: NaN and ±Infinity propagate, −0 adds +0, float64 storage runs the js kernel', () => {
+  const x = floats(20_000, 4, -1, 1, false);
+  x[13_000] = Number.NaN;
+  expect(wasm.sumSquares?.(x, 0)).toBeNaN();
+  x[13_000] = -Infinity;
+  expect(wasm.sumSquares?.(x, 0)).toBe(Infinity);
+  expect(Object.is(wasm.sumSquares?.(new Float32Array([-0, -0, -0]), 0), 0)).toBe(true);
+  expect(Object.is(wasm.sumSquares?.(new Float32Array(9).fill(-0), -0), 0)).toBe(true); // −0 + +0 = +0
+  const d = Float64Array.from(floats(9000, 5, -3, 3, false));
+  expect(Object.is(wasm.sumSquares?.(d, 1), jsBackend.sumSquares(d, 1))).toBe(true);
+});
+
+test.skipIf(!listBackends().includes('native'))(
+  "sumSquares: the native addon's bits (the same order: its sum_squares in ops-kernels.c)",
+  () => {
+    const before = backend().name;
+    setBackend('native');
+    const native = backend();
+    setBackend(before);
+    for (const n of [...SUMSQ_SIZES, ...SUMSQ_EDGES]) {
+      const x = floats(n, n % 83, -3, 3, false);
+      const [a, b] = [wasm.sumSquares?.(x, 2.5), native.sumSquares?.(x, 2.5)];
+      expect(Object.is(a, b), `n=${n}: wasm ${a}, native ${b}`).toBe(true);
+    }
+  },
+);

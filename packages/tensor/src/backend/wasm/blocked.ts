@@ -4,21 +4,32 @@ import { coalesce, contiguousStrides, jsBackend } from './js-parts';
 import type { WasmModule } from './module';
 
 // The array kernels of a training step outside its GEMMs, in wasm (blocked.c): Adam's update,
-// linear's bias add, a sum over the leading axes (the bias gradients) and dropout's mask. Over float32 storage
+// linear's bias add, a sum over the leading axes (the bias gradients), dropout's mask and
+// clip-grad-norm's sum of squares. Over float32 storage
 // the operands are copied into the module's memory and the results back out in blocks of
 // BLOCK elements (NOTE(wasm-copies)), so that a block's arrays are still in the core's cache when
 // the kernel reads them and when they are copied back. The same bits as the js kernels (blocked.c
-// says why); float64 storage and every other reduction run the js kernels.
+// says why) but for the sum of squares, which adds in another order (NOTE(wasm-sum-squares));
+// float64 storage and every other reduction run the js kernels.
 
-/** Elements per block: Adam's five arrays of a block take 160 KiB, well inside a core's L2. */
+/**
+ * Elements per block: Adam's five arrays of a block take 160 KiB, well inside a core's L2. A
+ * multiple of blocked.c's SUMSQ_BLOCK (NOTE(wasm-sum-squares)).
+ */
 export const BLOCK = 8192;
 
 const f32 = (s: FloatStorage | null): s is Float32Array => s instanceof Float32Array;
 
 export function makeWasmBlocked(
   wasm: WasmModule,
-): Required<Pick<Backend, 'adamStep' | 'addBias' | 'reduce' | 'dropout'>> {
-  const { adam_step: adam, add_bias: addBiasIn, sum_rows: sumRows, dropout: drop } = wasm.exports;
+): Required<Pick<Backend, 'adamStep' | 'addBias' | 'reduce' | 'dropout' | 'sumSquares'>> {
+  const {
+    adam_step: adam,
+    add_bias: addBiasIn,
+    sum_rows: sumRows,
+    dropout: drop,
+    sum_squares: sumSq,
+  } = wasm.exports;
   // Each array's block gets BLOCK + 4 slots: the kernel updates two elements at a time, and an odd
   // block's last pair reaches one slot past it (written, never copied out).
   const slots = BLOCK + 4;
@@ -149,6 +160,23 @@ export function makeWasmBlocked(
         out.set(heap.subarray(Y, Y + i1 - i0), i0);
       }
       state.set(words);
+    },
+
+    sumSquares(x, init) {
+      // A block at a time, the running total carried from block to block: the blocks of one call
+      // over the whole array (NOTE(wasm-sum-squares)).
+      if (!f32(x)) return jsBackend.sumSquares(x, init);
+      const X = wasm.scratch;
+      wasm.reserve(X + BLOCK);
+      wasm.resident = null;
+      const heap = wasm.heap();
+      let total = init;
+      for (let i0 = 0; i0 < x.length; i0 += BLOCK) {
+        const i1 = Math.min(x.length, i0 + BLOCK);
+        heap.set(x.subarray(i0, i1), X);
+        total = sumSq(i1 - i0, X * 4, total);
+      }
+      return total;
     },
   };
 }

@@ -19,8 +19,8 @@ import type { WasmSource } from './wasm-source';
 
 // The wasm backend: the js backend with its GEMMs (every matmul and input projection, forward and
 // backward, and `linear`'s with its bias adds on C in module memory; gemm.ts) and its fused recurrence (the time loop, every step's GEMM and the gate math,
-// one call per sequence and direction; recurrent.ts), Adam's update, linear's bias add and the
-// bias gradients' sum over rows (blocked.ts) run by WebAssembly SIMD128 kernels compiled from the C
+// one call per sequence and direction; recurrent.ts), Adam's update, linear's bias add, the
+// bias gradients' sum over rows, dropout's mask and clip-grad-norm's sum of squares (blocked.ts) run by WebAssembly SIMD128 kernels compiled from the C
 // files beside this one. Everything else, and any float64 work (gradcheck), runs the js kernels.
 // Operands are copied in and out of the module's memory, see NOTE(wasm-copies).
 
@@ -39,6 +39,7 @@ export interface WasmKernels extends WasmGemm {
   addBias: NonNullable<Backend['addBias']>;
   reduce: Backend['reduce'];
   dropout: NonNullable<Backend['dropout']>;
+  sumSquares: NonNullable<Backend['sumSquares']>;
   /** The module itself, for tests that call its exports (activations.test.ts). */
   module: WasmModule;
 }
@@ -125,6 +126,7 @@ export function createWasmBackend(kernels: WasmKernels): Backend {
     addBias: kernels.addBias,
     reduce: kernels.reduce,
     dropout: kernels.dropout,
+    sumSquares: kernels.sumSquares,
     stateMemory: (bytes) => makeStateMemory(kernels.module, bytes),
     // recurrentLayer forward-only on the two inference kernels above (infer.ts), once set
     // (NOTE(wasm-layer-inference)).

@@ -46,6 +46,7 @@ export interface KernelExports {
   ): void;
   add_bias(rows: number, n: number, y: number, bias: number): void;
   sum_rows(rows: number, n: number, x: number, acc: number): void;
+  sum_squares(n: number, x: number, init: number): number;
   dropout(n: number, state: number, lim: number, keep: number, x: number, mask: number, y: number): void;
 }
 
@@ -108,6 +109,7 @@ const EXPORTS = [
   'adam_step',
   'add_bias',
   'sum_rows',
+  'sum_squares',
   'dropout',
   '__heap_base',
 ] as const satisfies readonly (keyof KernelExports | '__heap_base')[];
