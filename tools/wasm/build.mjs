@@ -23,8 +23,8 @@ import { WASM_CLANG_FLAGS } from './clang-flags.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = join(root, 'packages/tensor/src/backend/wasm');
-// Every C file of the module, in reading order (kernels.h, activations.h and lstm-infer.h are
-// included by them).
+// Every C file of the module, in reading order (kernels.h, activations.h, lstm-infer.h and
+// xoshiro.h are included by them).
 const SOURCES = [
   'gemm.c',
   'activations.c',

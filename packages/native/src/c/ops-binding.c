@@ -20,6 +20,7 @@
 
 #include "napi-util.h"
 #include "ops.h"
+#include "xoshiro.h"  // @seqlab/tensor's src/backend/wasm/, on binding.gyp's include path
 
 #define ARGS(n)                                                                                        \
   size_t argc = (n);                                                                                   \
@@ -335,10 +336,8 @@ static napi_value js_sum_squares(napi_env env, napi_callback_info info) {
   return out;
 }
 
-static inline uint32_t rotl32(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
-
 // Dropout's mask and product with the uniforms of @seqlab/tensor's Generator (xoshiro128**,
-// src/random.ts' drawUniforms) drawn here from its state, which is written back: u = (r >> 8) / 2^24,
+// src/random.ts' drawUniforms; the step is xoshiro.h's, shared with the wasm kernel, NOTE(xoshiro-c)) drawn here from its state, which is written back: u = (r >> 8) / 2^24,
 // mask = scale where u >= p else 0 (float32), out = x · mask rounded to float32 (the float64
 // product of two float32 values is exact: one rounding, as in js). Bit for bit the js loop of
 // ops/nn.ts' dropout, and the state after it the same. u >= p is (r >> 8) >= ceil(p · 2^24) (a
@@ -365,30 +364,21 @@ static napi_value js_dropout(napi_env env, napi_callback_info info) {
   const double th = p * 16777216.0;
   const uint32_t lim = (uint32_t)th + ((double)(uint32_t)th < th);
   const float keep = (float)scale;
-  uint32_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+  sl_xoshiro g = {s[0], s[1], s[2], s[3]};
   for (size_t lo = 0; lo < xn; lo += DROPOUT_BLOCK) {
     const size_t hi = lo + DROPOUT_BLOCK < xn ? lo + DROPOUT_BLOCK : xn;
     uint32_t draws[DROPOUT_BLOCK];
-    for (size_t i = lo; i < hi; i++) {
-      draws[i - lo] = rotl32(s1 * 5u, 7) * 9u;
-      const uint32_t t = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= t;
-      s3 = rotl32(s3, 11);
-    }
+    for (size_t i = lo; i < hi; i++) draws[i - lo] = sl_xoshiro_next(&g);
     for (size_t i = lo; i < hi; i++) {
       const float k = (draws[i - lo] >> 8) >= lim ? keep : 0.0f;
       m[i] = k;
       y[i] = x[i] * k;
     }
   }
-  s[0] = s0;
-  s[1] = s1;
-  s[2] = s2;
-  s[3] = s3;
+  s[0] = g.s0;
+  s[1] = g.s1;
+  s[2] = g.s2;
+  s[3] = g.s3;
   return NULL;
 }
 

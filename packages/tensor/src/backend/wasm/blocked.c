@@ -6,6 +6,7 @@
 // IEEE operation, correctly rounded, in the order of the js loop: f64x2 lanes give each element
 // what the js loop's float64 arithmetic gives.
 #include "kernels.h"
+#include "xoshiro.h"
 
 // The scalars of one adamStep call, float64, in this order (blocked.ts writes them).
 typedef struct {
@@ -201,27 +202,17 @@ EXPORT void sum_rows(int rows, int n, const float *x, double *acc) {
 }
 
 // ops/nn.ts' dropout over a block of n elements, from @seqlab/tensor's Generator state s (four
-// words, xoshiro128** as random.ts' drawUniforms, advanced by one draw per element and written
-// back): u = (r >> 8) / 2^24, mask = keep where u >= p else 0, y = x · mask, each rounded to float32
+// words, xoshiro128** as random.ts' drawUniforms: xoshiro.h, NOTE(xoshiro-c); advanced by one
+// draw per element and written back): u = (r >> 8) / 2^24, mask = keep where u >= p else 0, y = x · mask, each rounded to float32
 // (the float64 product of two floats is exact, so one float32 rounding, as f32.mul). u >= p is
 // (r >> 8) >= lim = ceil(p · 2^24), an integer compare (a scaling by a power of two, exact). The
 // draws (a serial chain) go into m's words first, then the mask and the product four at a time.
 // The same numbers and final state as the js loop and the native addon's opsDropout.
-static inline unsigned rotl32(unsigned x, int k) { return (x << k) | (x >> (32 - k)); }
 EXPORT void dropout(int n, unsigned *s, unsigned lim, float keep, const float *x, float *m, float *y) {
-  unsigned s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+  sl_xoshiro g = {s[0], s[1], s[2], s[3]};
   unsigned *draws = (unsigned *)m;
-  for (int i = 0; i < n; i++) {
-    draws[i] = rotl32(s1 * 5u, 7) * 9u;
-    const unsigned t = s1 << 9;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = rotl32(s3, 11);
-  }
-  s[0] = s0, s[1] = s1, s[2] = s2, s[3] = s3;
+  for (int i = 0; i < n; i++) draws[i] = sl_xoshiro_next(&g);
+  s[0] = g.s0, s[1] = g.s1, s[2] = g.s2, s[3] = g.s3;
   const v128_t lim4 = wasm_u32x4_splat(lim), keep4 = wasm_f32x4_splat(keep);
   int i = 0;
   for (; i + 4 <= n; i += 4) {
