@@ -5,7 +5,7 @@
 //    its GEMMs and recurrence, as step-ops.ts lists them), over six sets of operands so they are not
 //    all cache-resident: median CPU ns an element per side, ratio, and ms a step saved;
 // 2. the W1 wasm training step (`bench speed --mode train`'s, training-setup.ts, in `tidy`) with the
-//    backend's binary, stridedCopy, stridedAccumulate and indexSelect taken from either side, A B
+//    backend's binary, stridedCopy, stridedAccumulate, indexSelect and indexAdd taken from either side, A B
 //    then B A: median process CPU ms a step per side and the median of the per-pair ratios.
 //
 //   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/ab-array-kernels.ts --base <checkout> [--rounds 21] [--steps 12]
@@ -23,7 +23,7 @@ const { values } = parseArgs({
   },
 });
 if (!values.base) throw new Error('ab-array-kernels: --base <checkout> is required');
-const KERNELS = ['binary', 'stridedCopy', 'stridedAccumulate', 'indexSelect'] as const;
+const KERNELS = ['binary', 'stridedCopy', 'stridedAccumulate', 'indexSelect', 'indexAdd'] as const;
 type Kernels = Pick<ReturnType<typeof backend>, (typeof KERNELS)[number]>;
 const load = async (dir: string): Promise<Kernels> => {
   const js = `${dir}/packages/tensor/src/backend/js`;
@@ -51,6 +51,7 @@ const P = Array.from({ length: R }, () => filled(N));
 const Q = Array.from({ length: R }, () => new Float32Array(204_800));
 const weight = filled(1_280_000);
 const ids = Int32Array.from({ length: 1600 }, (_, i) => (i * 7919) % 10_000);
+const weightGrad = new Float32Array(1_280_000);
 const zero = new Float32Array(1);
 let r = 0;
 const v = (data: Float32Array, offset: number, strides: number[]) => ({ data, offset, strides });
@@ -97,6 +98,12 @@ const CASES: [string, number, number, (k: Kernels) => void][] = [
     204_800,
     1,
     (k) => k.indexSelect(weight, 1, 10_000, 128, ids, Q[r]),
+  ],
+  [
+    'indexAdd 1600 rows of 128 (embedding backward)',
+    204_800,
+    1,
+    (k) => k.indexAdd(weightGrad, 1, 10_000, 128, ids, Q[r]),
   ],
 ];
 console.log(`load ${loadavg()[0].toFixed(2)}`);

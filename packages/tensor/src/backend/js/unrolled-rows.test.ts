@@ -194,4 +194,38 @@ describe.each(listBackends())('backend %s: the array kernels’ row fast paths, 
       expectBits(out, want, `indexSelect inner ${inner} ${make.name}`);
     }
   });
+
+  test('indexAdd: rows four at a time and a tail, repeated indices in order, −0, float64, src in dst', () => {
+    const index = Int32Array.from([4, 0, 4, 2, 1, 3, 3, 4]);
+    const m = index.length;
+    const add = (dst: Storage, inner: number, src: Storage, so = 0) => {
+      for (let o = 0; o < 2; o++)
+        for (let i = 0; i < m; i++)
+          for (let j = 0; j < inner; j++) dst[(o * 5 + index[i]) * inner + j] += src[so + (o * m + i) * inner + j];
+    };
+    // W1's embedding backward has rows of 128; the others leave a tail of 1 to 3, or are all tail.
+    for (const [inner, make] of [
+      [128, Float32Array],
+      [67, Float32Array],
+      [130, Float64Array],
+      [3, Float32Array],
+      [1, Float64Array],
+    ] as const) {
+      const dst = values(make, 2 * 5 * inner, 11);
+      dst[0] = -0; // −0 + −0 stays −0, −0 + x is x
+      const src = values(make, 2 * m * inner, 12);
+      src[0] = -0;
+      const want = dst.slice();
+      add(want, inner, src);
+      backend().indexAdd(dst, 2, 5, inner, index, src);
+      expectBits(dst, want, `indexAdd inner ${inner} ${make.name}`);
+    }
+    // src a view of dst's own buffer, overlapping the rows it adds into: the element order decides.
+    const inner = 6;
+    const buf = values(Float32Array, 2 * 5 * inner + 2 * m * inner, 13);
+    const want = buf.slice();
+    add(want, inner, want, 7);
+    backend().indexAdd(buf.subarray(0, 2 * 5 * inner), 2, 5, inner, index, buf.subarray(7, 7 + 2 * m * inner));
+    expectBits(buf, want, 'indexAdd with src overlapping dst');
+  });
 });
