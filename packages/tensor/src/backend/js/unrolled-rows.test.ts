@@ -204,13 +204,14 @@ describe.each(listBackends())('backend %s: the array kernels’ row fast paths, 
           for (let j = 0; j < inner; j++) dst[(o * 5 + index[i]) * inner + j] += src[so + (o * m + i) * inner + j];
     };
     // W1's embedding backward has rows of 128; the others leave a tail of 1 to 3, or are all tail.
-    for (const [inner, make] of [
+    const cases: [number, new (n: number) => Float32Array | Float64Array][] = [
       [128, Float32Array],
       [67, Float32Array],
       [130, Float64Array],
       [3, Float32Array],
       [1, Float64Array],
-    ] as const) {
+    ];
+    for (const [inner, make] of cases) {
       const dst = values(make, 2 * 5 * inner, 11);
       dst[0] = -0; // −0 + −0 stays −0, −0 + x is x
       const src = values(make, 2 * m * inner, 12);
