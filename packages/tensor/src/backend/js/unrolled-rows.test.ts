@@ -201,7 +201,8 @@ describe.each(listBackends())('backend %s: the array kernels’ row fast paths, 
     const add = (dst: Storage, inner: number, src: Storage, so = 0) => {
       for (let o = 0; o < 2; o++)
         for (let i = 0; i < m; i++)
-          for (let j = 0; j < inner; j++) dst[(o * 5 + index[i]) * inner + j] += src[so + (o * m + i) * inner + j];
+          for (let j = 0; j < inner; j++)
+            dst[(o * 5 + index[i]) * inner + j] += src[so + (o * m + i) * inner + j];
     };
     // W1's embedding backward has rows of 128; the others leave a tail of 1 to 3, or are all tail.
     const cases: [number, new (n: number) => Float32Array | Float64Array][] = [
@@ -226,7 +227,14 @@ describe.each(listBackends())('backend %s: the array kernels’ row fast paths, 
     const buf = values(Float32Array, 2 * 5 * inner + 2 * m * inner, 13);
     const want = buf.slice();
     add(want, inner, want, 7);
-    backend().indexAdd(buf.subarray(0, 2 * 5 * inner), 2, 5, inner, index, buf.subarray(7, 7 + 2 * m * inner));
+    backend().indexAdd(
+      buf.subarray(0, 2 * 5 * inner),
+      2,
+      5,
+      inner,
+      index,
+      buf.subarray(7, 7 + 2 * m * inner),
+    );
     expectBits(buf, want, 'indexAdd with src overlapping dst');
   });
 });
