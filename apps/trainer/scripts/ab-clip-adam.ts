@@ -13,13 +13,18 @@
 //    "resident" the same adam_step export over θ, g, m and v all already in its module's memory
 //    (what keeping parameters and gradients there would save), each side on its own copy of the
 //    parameters and moments from the same start: both must end with the same bits.
+// 3. clipGradNorm(params, 5) inside `--steps` · 2 real training steps (zeroGrad, forward, loss,
+//    backward, the clip timed alone, Adam; in `tidy`), the backend's sumSquares ("new") or the js
+//    kernel ("old") alternating step by step (old new new old …): the gradients as backward leaves
+//    them, not warmed by repeated passes. Median CPU ms of the clip per side.
 //
 //   node --conditions=@seqlab/source --import tsx apps/trainer/scripts/ab-clip-adam.ts \
 //     [--workload W1] [--rounds 21] [--steps 20]
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { crossEntropy } from '@seqlab/layers';
-import { setBackend } from '@seqlab/tensor';
+import { clipGradNorm } from '@seqlab/optim';
+import { setBackend, tidy } from '@seqlab/tensor';
 import { backend, jsBackend } from '@seqlab/tensor/backend';
 import type { AdamStepArgs, StateMemory } from '../../../packages/tensor/src/backend/backend';
 import { makeStateMemory } from '../../../packages/tensor/src/backend/wasm/blocked';
@@ -38,7 +43,7 @@ const rounds = Number(values.rounds);
 const steps = Number(values.steps);
 
 setBackend('wasm');
-const { forward, labels, params } = trainingSetup(values.workload);
+const { forward, labels, params, optimizer } = trainingSetup(values.workload);
 crossEntropy(forward(), labels).backward();
 const grads = params.map((p) => {
   const g = p.grad?.data;
@@ -230,5 +235,31 @@ console.log(
     `same bits: ${same ? 'yes' : 'NO'}`,
 );
 for (const name of Object.keys(adamSides)) console.log(`  ${name.padEnd(8)} ${adam.line(name)}`);
+
+// 3. The clip inside real steps.
+const wasmBackend = backend();
+const inStep: Record<string, number[]> = { old: [], new: [] };
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const load3 = loadavg()[0];
+for (let i = 0; i < 4 + 2 * steps; i++) {
+  const side = (i >> 1) % 2 === i % 2 ? 'old' : 'new';
+  tidy(() => {
+    optimizer.zeroGrad();
+    crossEntropy(forward(), labels).backward();
+    wasmBackend.sumSquares = side === 'new' ? wasmSum : undefined;
+    const c0 = cpuMs();
+    sink += clipGradNorm(params, 5);
+    if (i >= 4) (inStep[side] as number[]).push(cpuMs() - c0);
+    optimizer.step();
+  });
+}
+wasmBackend.sumSquares = wasmSum;
+console.log(
+  `${values.workload} clipGradNorm inside ${2 * steps} training steps, load ${load3.toFixed(1)} -> ${loadavg()[0].toFixed(1)}: ` +
+    `CPU ms old ${median(inStep.old as number[]).toFixed(2)}, new ${median(inStep.new as number[]).toFixed(2)}`,
+);
 if (Number.isNaN(sink)) console.log('(NaN)');
 if (!same) process.exitCode = 1;
