@@ -21,6 +21,7 @@ import type { Backend, RecurrentForwardArgs } from '../backend/backend';
 import type { FloatStorage } from '../dtype';
 import { NumericError } from '../errors';
 import { defer } from '../pending';
+import { current } from '../scope';
 import { releaseStorage, takeStorage } from '../storage-pool';
 import { Tensor } from '../tensor';
 import {
@@ -119,7 +120,10 @@ export function deferTrainingLayer(
   const xProj = new Tensor(takeStorage('float32', N * GH), [N, GH], 'float32');
   const step = noGrad(() => projectInput({ ...pr, x: pr.x.narrow(0, r0, B) }));
   (xProj.data as Float32Array).set(step.data as Float32Array, r0 * GH);
-  releaseStorage(step.data as Float32Array);
+  // In a tidy, tidy hands it back at the end: handed back here, the op that takes it next (the
+  // stacked final states' cat, of the same size in W1) would hold storage taken twice in the
+  // scope, which tidy leaves to the garbage collector (NOTE(tidy)): a fresh array every step.
+  if (!current) releaseStorage(step.data as Float32Array);
   // What the pending steps read, as this call saw it.
   const kept: InputProjection = {
     x: internalInput || xBatchFirst ? pr.x : own(pr.x),
