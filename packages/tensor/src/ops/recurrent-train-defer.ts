@@ -33,7 +33,7 @@ import {
 import { checkInputs, type Prepared, type SequenceInputs } from './recurrent-direction';
 import { recurrentLayout } from './recurrent-layout';
 import { type InputProjection, projectInput } from './recurrent-projection';
-import { keptForwardArgs, setZeroStepSkip } from './recurrent-skip';
+import { firstNonzero, keptForwardArgs, setZeroStepSkip } from './recurrent-skip';
 
 let deferring = true;
 
@@ -62,8 +62,7 @@ export function own<V extends Tensor | null>(t: V): V {
 
 /** The first element of `data` in [start, end) that is not exactly zero (+0, −0), or −1. */
 function nonzeroAt(data: FloatStorage | undefined, start = 0, end = data?.length ?? 0): number {
-  if (data) for (let k = start; k < end; k++) if (data[k] !== 0) return k;
-  return -1;
+  return data ? firstNonzero(data, start, end) : -1;
 }
 
 /**
