@@ -128,7 +128,7 @@ export function wasReleased(data: FloatStorage): boolean {
 export interface StoragePoolStats {
   /** Requests the pool answered with an array handed back earlier. */
   hits: number;
-  /** Requests of a poolable size (64 KiB and up) it answered with a new array. */
+  /** Requests of a poolable size (16 KiB and up) it answered with a new array. */
   misses: number;
 }
 
