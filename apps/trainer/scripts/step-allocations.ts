@@ -12,7 +12,9 @@
 // With --mode infer: the inference step of `seqlab bench speed --mode infer` instead (eval mode, a
 // forward under noGrad, in `tidy` as the bench runs it; --tidy off: without).
 //
-// Prints MB per step (mean over the timed steps) and the largest sites.
+// Prints MB per step (mean over the timed steps) and the largest sites, with the wall time spent
+// inside the constructors (per site, and in all by array size: NOTE(pool-sizes) in
+// packages/tensor/src/storage-pool.ts) and the process's minor page faults a step.
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -27,12 +29,21 @@ const { values } = parseArgs({
   },
 });
 
-const sites = new Map<string, { bytes: number; count: number }>();
+const sites = new Map<string, { bytes: number; count: number; ms: number }>();
 let counting = false;
 let total = 0;
-function record(bytes: number): void {
+let totalMs = 0;
+/** Arrays and ms inside the constructors by size, rounded up to a power of two bytes. */
+const bySize = new Map<number, { count: number; ms: number }>();
+function record(bytes: number, ms = 0): void {
   if (!counting) return;
   total += bytes;
+  totalMs += ms;
+  const size = 2 ** Math.ceil(Math.log2(Math.max(1, bytes)));
+  const b = bySize.get(size) ?? { count: 0, ms: 0 };
+  b.count++;
+  b.ms += ms;
+  bySize.set(size, b);
   const frames = (new Error().stack ?? '')
     .split('\n')
     .slice(3)
@@ -45,16 +56,18 @@ function record(bytes: number): void {
         .replace(/file:\/\/\S*?\/(packages|apps)\//, '$1/'),
     );
   const key = frames.join(' <- ');
-  const e = sites.get(key) ?? { bytes: 0, count: 0 };
+  const e = sites.get(key) ?? { bytes: 0, count: 0, ms: 0 };
   e.bytes += bytes;
   e.count++;
+  e.ms += ms;
   sites.set(key, e);
 }
 for (const C of [Float32Array, Float64Array] as const) {
   const wrapped = new Proxy(C, {
     construct(target, args, newTarget) {
+      const t0 = performance.now();
       const a = Reflect.construct(target, args, newTarget === wrapped ? target : newTarget) as Float32Array;
-      record(a.byteLength);
+      record(a.byteLength, performance.now() - t0);
       return a;
     },
   });
@@ -94,20 +107,35 @@ if (values.mode === 'infer') {
   const wrap: <T>(f: () => T) => T = values.tidy === 'on' ? tidy : (f) => f();
   const misses = storagePoolStats().misses;
   let counted = 0;
+  let faults = 0;
   for (let i = 0; i < warmup + steps; i++) {
     counting = i >= warmup;
-    if (i === warmup) counted = storagePoolStats().misses;
+    if (i === warmup) {
+      counted = storagePoolStats().misses;
+      faults = process.resourceUsage().minorPageFault;
+    }
     wrap(step);
   }
+  faults = (process.resourceUsage().minorPageFault - faults) / steps;
+  console.log(`minor page faults per step: ${faults}`);
   const poolMisses = (storagePoolStats().misses - counted) / steps;
   console.log(`storage pool misses per step: ${poolMisses} (${counted - misses} in the warm-up)`);
 }
 counting = false;
 console.log(
-  `${values.workload} on ${values.backend}: ${(total / 1e6 / steps).toFixed(1)} MB of typed arrays per step\n`,
+  `${values.workload} on ${values.backend}: ${(total / 1e6 / steps).toFixed(1)} MB of typed arrays per step, ` +
+    `${(totalMs / steps).toFixed(2)} ms (wall) in their constructors\n`,
 );
-console.log('| MB / step | arrays / step | where (first frames) |\n|---:|---:|---|');
+console.log('| size ≤ | arrays / step | µs each (wall) |\n|---:|---:|---:|');
+for (const [size, b] of [...bySize].sort((x, y) => x[0] - y[0])) {
+  console.log(`| ${size} B | ${b.count / steps} | ${((b.ms / b.count) * 1e3).toFixed(1)} |`);
+}
+console.log(
+  '\n| MB / step | arrays / step | ms / step (wall) | where (first frames) |\n|---:|---:|---:|---|',
+);
 const rows = [...sites].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, Number(values.rows));
 for (const [k, e] of rows) {
-  console.log(`| ${(e.bytes / 1e6 / steps).toFixed(2)} | ${e.count / steps} | ${k} |`);
+  console.log(
+    `| ${(e.bytes / 1e6 / steps).toFixed(2)} | ${e.count / steps} | ${(e.ms / steps).toFixed(3)} | ${k} |`,
+  );
 }

@@ -27,7 +27,7 @@ import { SeqClassifier, type Workload } from './commands/bench/workloads';
 
 registerNative({ default: false });
 
-// Big enough for the storage pool (64 KiB and up): the layers' outputs are 16 × 24 × 256 floats.
+// Big enough for the storage pool (16 KiB and up): the layers' outputs are 16 × 24 × 256 floats.
 const W: Workload = {
   vocab: 400,
   emb: 32,

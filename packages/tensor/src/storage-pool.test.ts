@@ -3,7 +3,18 @@
 
 import { afterEach, describe, expect, test } from 'vitest';
 import { jsBackend, registerBackend } from './backend/index';
-import { embedding, getBackend, noGrad, randn, recurrentLayer, setBackend, tensor } from './index';
+import {
+  cat,
+  embedding,
+  getBackend,
+  listBackends,
+  noGrad,
+  randn,
+  recurrentLayer,
+  setBackend,
+  tensor,
+  tidy,
+} from './index';
 import {
   clearStoragePool,
   endPoolStep,
@@ -111,6 +122,14 @@ describe('storage pool', () => {
     expect(storagePoolSize()).toEqual({ arrays: 0, bytes: 0 });
   });
 
+  test("W1's [32, 256] states (32 KiB) are pooled (NOTE(pool-sizes))", () => {
+    expect(POOL_MIN_BYTES).toBeLessThanOrEqual(32 * 256 * 4);
+    const a = takeStorage('float32', 32 * 256);
+    releaseStorage(a);
+    expect(storagePoolSize()).toEqual({ arrays: 1, bytes: 32 * 256 * 4 });
+    expect(takeStorage('float32', 32 * 256) === a).toBe(true);
+  });
+
   test('at most POOL_MAX_BYTES in all', () => {
     const big = Math.floor(POOL_MAX_BYTES / 4 / 3); // three of these fill the pool
     for (let i = 0; i < 4; i++) releaseStorage(new Float32Array(big - i));
@@ -185,5 +204,41 @@ describe("the backend's uninitializedStorage", () => {
     const got = [embedding(ids, weight), noGrad(() => recurrentLayer(layer).out)];
     expect(given.length).toBeGreaterThan(0);
     for (let i = 0; i < 2; i++) expect(Array.from(got[i].data)).toEqual(Array.from(want[i].data));
+  });
+});
+
+describe.each(listBackends())('[%s backend] cat into pooled storage (NOTE(pool-sizes))', (name) => {
+  afterEach(() => clearStoragePool());
+
+  test('a recycled NaN-filled array comes back zeroed: the same values and signs as on fresh storage', () => {
+    setBackend(name);
+    // The stacked final states of W1's LSTM layer: four [1, 32, 256] pieces, with −0, NaN and ±inf in them.
+    const pieces = [0, 1, 2, 3].map((k) => {
+      const t = randn([1, 32, 256]);
+      const d = t.data as Float32Array;
+      d[k] = -0;
+      d[k + 1] = Number.NaN;
+      d[k + 2] = k % 2 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+      return t;
+    });
+    const want = cat(pieces, 0);
+    const stale = new Float32Array(4 * 32 * 256).fill(Number.NaN);
+    releaseStorage(stale);
+    const got = cat(pieces, 0);
+    expect(got.data === stale).toBe(true);
+    expect(got.shape).toEqual([4, 32, 256]);
+    const [g, w] = [got.data as Float32Array, want.data as Float32Array];
+    for (let i = 0; i < w.length; i++) if (!Object.is(g[i], w[i])) expect([i, g[i]]).toEqual([i, w[i]]);
+    // Along dim 1 too (strided pieces), and its storage goes back to the pool when a tidy drops it.
+    const wide = cat([pieces[0], pieces[1]], 1);
+    const w1 = Array.from(wide.data);
+    releaseStorage(new Float32Array(2 * 32 * 256).fill(Number.NaN));
+    const kept = tidy(() => cat([pieces[0], pieces[1]], 1));
+    expect(Array.from(kept.data).every((v, i) => Object.is(v, w1[i]))).toBe(true);
+    const before = storagePoolSize().arrays;
+    tidy(() => {
+      cat([pieces[0], pieces[1]], 1);
+    });
+    expect(storagePoolSize().arrays).toBe(before + 1);
   });
 });

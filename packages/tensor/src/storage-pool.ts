@@ -16,8 +16,15 @@ import { current, pooled as handedOut } from './scope';
  * promises that nothing reads or writes it afterwards: a tensor a user holds is never released.
  */
 export const POOL_MAX_BYTES = 256 * 1024 * 1024;
-/** Smaller arrays are not pooled: V8 allocates them cheaply. */
-export const POOL_MIN_BYTES = 64 * 1024;
+// NOTE(pool-sizes): a fresh typed array of a few KiB costs V8 1–2 µs, but from about 32 KiB up one
+// costs far more inside a training step than in a loop of its own (≈ 10 µs): in the W1 wasm step,
+// with hundreds of MB of external memory live, the [32, 256] states (32 KiB) took 0.1–0.25 ms each
+// and the [4, 32, 256] stacked states (128 KiB) 0.15–0.4 ms, 3–4 ms a step for 20 arrays
+// (apps/trainer/scripts/step-allocations.ts). So arrays from 16 KiB up come from the pool, and ops
+// that zero their output (cat) take zeroed storage from it rather than a new array.
+
+/** Smaller arrays are not pooled: V8 allocates them cheaply (NOTE(pool-sizes)). */
+export const POOL_MIN_BYTES = 16 * 1024;
 
 type FloatDType = 'float32' | 'float64';
 
@@ -121,7 +128,7 @@ export function wasReleased(data: FloatStorage): boolean {
 export interface StoragePoolStats {
   /** Requests the pool answered with an array handed back earlier. */
   hits: number;
-  /** Requests of a poolable size (64 KiB and up) it answered with a new array. */
+  /** Requests of a poolable size (16 KiB and up) it answered with a new array. */
   misses: number;
 }
 

@@ -19,7 +19,7 @@ import { dispose, isDisposed, keep, tidy } from './tidy';
 /** The bits of a float32 tensor's values (+0 and −0 differ). */
 const bits = (t: Tensor) => Array.from(new Uint32Array(Float32Array.from(t.data).buffer));
 
-// Big enough for the pool (64 KiB and up): 64 × 512 float32 values are 128 KiB.
+// Big enough for the pool (16 KiB and up): 64 × 512 float32 values are 128 KiB.
 const B = 64;
 const I = 256;
 const H = 512;

@@ -4,16 +4,20 @@
 import { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell } from '@seqlab/layers';
 import {
   ConfigError,
+  getBackend,
+  listBackends,
   manualSeed,
   PackedSequence,
   packPaddedSequence,
   randn,
   ShapeError,
+  setBackend,
   type Tensor,
   tensor,
+  zeros,
 } from '@seqlab/tensor';
 import { expectClose } from '@seqlab/tensor/testing';
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 
 // B = 3 sequences, T = 5 steps, I = 3 features, H = 4, two layers, bidirectional (L·D = 4).
 const B = 3;
@@ -270,4 +274,41 @@ describe('any other container is refused with the expected forms', () => {
       'GRU.forward: expected h0 of shape [4, 3, 4], got [1, 1, 1]',
     );
   });
+});
+
+describe.each(listBackends())('[%s backend] no initial state: zeros shared by every call', (name) => {
+  const initial = getBackend().name;
+  afterAll(() => setBackend(initial));
+
+  test.each([0, 2])(
+    'LSTM (projSize %i): forward and backward, batches of 3, 2, 3, give the bits of explicit zeros',
+    (projSize) => {
+      setBackend(name);
+      manualSeed(7);
+      const lstm = new LSTM({ ...sizes, projSize });
+      const O = projSize || H;
+      const run = (b: number, seed: number, state?: { h0: Tensor; c0: Tensor }) => {
+        manualSeed(seed);
+        const x = randn([b, T, I], { requiresGrad: true });
+        const r = lstm.forward(x, state);
+        // Every output feeds the loss: the backward runs every step of every direction.
+        r.output.mul(r.output).sum().add(r.hN.sum()).add(r.cN.sum()).backward();
+        const bits = [r.output, r.hN, r.cN, x.grad as Tensor].map((t) => Array.from(t.data));
+        for (const p of lstm.parameters()) p.grad = null;
+        return bits;
+      };
+      // The shared zeros serve every call (a prefix of them for a smaller batch); a kernel that
+      // wrote into them would change every later call's numbers.
+      const got = [run(3, 1), run(2, 2), run(3, 3)];
+      const want = [3, 2, 3].map((b, i) => run(b, i + 1, { h0: zeros([4, b, O]), c0: zeros([4, b, H]) }));
+      for (let i = 0; i < 3; i++)
+        for (let k = 0; k < 4; k++) {
+          expect(got[i][k].length, `call ${i} result ${k}`).toBe(want[i][k].length);
+          expect(
+            got[i][k].every((v, j) => Object.is(v, want[i][k][j])),
+            `call ${i} result ${k}`,
+          ).toBe(true);
+        }
+    },
+  );
 });

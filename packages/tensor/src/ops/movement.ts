@@ -1,11 +1,11 @@
 import { backend } from '../backend/registry';
 import { assertTensor, assertTensorList } from '../check-tensor';
-import { allocate, isFloating, promoteTypes } from '../dtype';
+import { isFloating, promoteTypes } from '../dtype';
 import { ConfigError, formatShape, ShapeError } from '../errors';
 import { defer, pendingOf, readable } from '../pending';
 import { viewed } from '../scope';
 import { normalizeDim, normalizeDims, numel, sameShape, stridesOf } from '../shape';
-import { writableStorage } from '../storage-pool';
+import { writableStorage, zeroedStorage } from '../storage-pool';
 import { Tensor } from '../tensor';
 import { cast } from './elementwise';
 import { record } from './record';
@@ -330,7 +330,8 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const inputs = tensors.map((t) => (t.dtype === dtype ? t : cast(t, dtype)));
   const sizes = inputs.map((t) => t.shape[d]);
   const shape = first.shape.map((s, k) => (k === d ? sizes.reduce((a, b) => a + b, 0) : s));
-  const out = new Tensor(allocate(dtype, numel(shape)), shape, dtype);
+  // Zeroed: the pieces are added into it (from the pool: a fresh array costs more, NOTE(pool-sizes)).
+  const out = new Tensor(zeroedStorage(dtype, numel(shape)), shape, dtype);
   const strides = stridesOf(shape);
   const data = out.data;
   const kernels = backend();

@@ -24,7 +24,7 @@ import type { Backend, RecurrentBackwardArgs } from '@seqlab/tensor/backend';
 import { expectClose } from '@seqlab/tensor/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { backend } from '../backend/registry';
-import { keptSteps, setZeroStepSkip } from './recurrent-skip';
+import { firstNonzero, keptSteps, setZeroStepSkip } from './recurrent-skip';
 
 const T = 6;
 const B = 3;
@@ -321,5 +321,55 @@ describe('keptSteps', () => {
     } finally {
       setZeroStepSkip(true);
     }
+  });
+});
+
+describe('firstNonzero', () => {
+  /** The element loop it stands for. */
+  const loop = (d: Float32Array | Float64Array, start: number, end: number) => {
+    for (let k = start; k < end; k++) if (d[k] !== 0) return k;
+    return -1;
+  };
+  // Bits that are zero but for the sign (−0), and every kind of nonzero: a denormal with one bit,
+  // a negative denormal, NaN (either sign), ±inf, a normal number, the largest float.
+  const bits = [
+    0x80000000, 1, 0x80000001, 0x7fc00000, 0xffc00000, 0x7f800000, 0xff800000, 0x3f800000, 0x7f7fffff,
+  ];
+
+  test('finds what `data[k] !== 0` finds, at every position of a four-word block and its tail', () => {
+    const n = 37;
+    for (const b of bits) {
+      for (let at = 0; at < n; at++) {
+        const d = new Float32Array(n);
+        new Uint32Array(d.buffer)[at] = b;
+        // −0 elsewhere never counts: on every other position, in the same blocks.
+        for (let k = 0; k < n; k += 3) if (k !== at) d[k] = -0;
+        for (const [start, end] of [
+          [0, n],
+          [at, n],
+          [at + 1, n],
+          [0, at],
+          [0, at + 1],
+          [Math.max(0, at - 5), Math.min(n, at + 9)],
+        ])
+          expect(firstNonzero(d, start, end), `bits ${b.toString(16)} at ${at}, [${start}, ${end})`).toBe(
+            loop(d, start, end),
+          );
+      }
+    }
+  });
+
+  test('on a view into a larger buffer, on float64, and with nothing to find', () => {
+    const whole = new Float32Array(64);
+    whole[3] = 2; // before the view: not seen
+    whole[40] = -1;
+    const view = whole.subarray(5, 60);
+    expect(firstNonzero(view)).toBe(35);
+    expect(firstNonzero(view, 36)).toBe(-1);
+    const d = Float64Array.from([0, -0, 0, 0, 0, 0, 0, 0, 0, Number.MIN_VALUE]);
+    expect(firstNonzero(d)).toBe(9);
+    expect(firstNonzero(d, 0, 9)).toBe(-1);
+    expect(firstNonzero(new Float32Array(1000).fill(-0))).toBe(-1);
+    expect(firstNonzero(new Float32Array(0))).toBe(-1);
   });
 });

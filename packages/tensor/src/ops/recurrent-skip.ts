@@ -43,11 +43,26 @@ export function setZeroStepSkip(on: boolean): boolean {
   return was;
 }
 
+/**
+ * The first element of `data` in [start, end) that is not exactly zero (`data[k] !== 0`: +0 and −0
+ * are zero, NaN is not), or −1. A float32 is ±0 when its bits but the sign are all zero, so four at
+ * a time: their bits or-ed, the sign masked (about twice the speed of the element loop, which V8
+ * runs at ≈ 1 ns an element: W1's deferred reverse direction scans 409,600 zeros twice a step;
+ * eight at a time is no faster).
+ */
+export function firstNonzero(data: FloatStorage, start = 0, end = data.length): number {
+  let k = start;
+  if (data instanceof Float32Array) {
+    const b = new Int32Array(data.buffer, data.byteOffset, data.length);
+    for (; k + 4 <= end; k += 4) if (((b[k] | b[k + 1] | b[k + 2] | b[k + 3]) & 0x7fffffff) !== 0) break;
+  }
+  for (; k < end; k++) if (data[k] !== 0) return k;
+  return -1;
+}
+
 /** Whether every element of `data` is exactly zero (+0 or −0). */
 function allZero(data: FloatStorage | null): boolean {
-  if (!data) return true;
-  for (let k = 0; k < data.length; k++) if (data[k] !== 0) return false;
-  return true;
+  return !data || firstNonzero(data) < 0;
 }
 
 /** Whether dOut's rows of step t are all exactly zero: rows offset_t … (time-major) or j·S + t (batch-first). */
@@ -59,10 +74,10 @@ function stepZero(
   t: number,
   S?: number,
 ): boolean {
-  for (let j = 0; j < rows; j++) {
-    const r = S === undefined ? start + j : j * S + t;
-    if (!allZero(dOut.subarray(r * O, (r + 1) * O))) return false;
-  }
+  // Time-major, the step's rows are one block.
+  if (S === undefined) return firstNonzero(dOut, start * O, (start + rows) * O) < 0;
+  for (let j = 0; j < rows; j++)
+    if (firstNonzero(dOut, (j * S + t) * O, (j * S + t + 1) * O) >= 0) return false;
   return true;
 }
 

@@ -21,6 +21,7 @@ import type { Backend, RecurrentForwardArgs } from '../backend/backend';
 import type { FloatStorage } from '../dtype';
 import { NumericError } from '../errors';
 import { defer } from '../pending';
+import { current } from '../scope';
 import { releaseStorage, takeStorage } from '../storage-pool';
 import { Tensor } from '../tensor';
 import {
@@ -32,7 +33,7 @@ import {
 import { checkInputs, type Prepared, type SequenceInputs } from './recurrent-direction';
 import { recurrentLayout } from './recurrent-layout';
 import { type InputProjection, projectInput } from './recurrent-projection';
-import { keptForwardArgs, setZeroStepSkip } from './recurrent-skip';
+import { firstNonzero, keptForwardArgs, setZeroStepSkip } from './recurrent-skip';
 
 let deferring = true;
 
@@ -61,8 +62,7 @@ export function own<V extends Tensor | null>(t: V): V {
 
 /** The first element of `data` in [start, end) that is not exactly zero (+0, −0), or −1. */
 function nonzeroAt(data: FloatStorage | undefined, start = 0, end = data?.length ?? 0): number {
-  if (data) for (let k = start; k < end; k++) if (data[k] !== 0) return k;
-  return -1;
+  return data ? firstNonzero(data, start, end) : -1;
 }
 
 /**
@@ -119,7 +119,10 @@ export function deferTrainingLayer(
   const xProj = new Tensor(takeStorage('float32', N * GH), [N, GH], 'float32');
   const step = noGrad(() => projectInput({ ...pr, x: pr.x.narrow(0, r0, B) }));
   (xProj.data as Float32Array).set(step.data as Float32Array, r0 * GH);
-  releaseStorage(step.data as Float32Array);
+  // In a tidy, tidy hands it back at the end: handed back here, the op that takes it next (the
+  // stacked final states' cat, of the same size in W1) would hold storage taken twice in the
+  // scope, which tidy leaves to the garbage collector (NOTE(tidy)): a fresh array every step.
+  if (!current) releaseStorage(step.data as Float32Array);
   // What the pending steps read, as this call saw it.
   const kept: InputProjection = {
     x: internalInput || xBatchFirst ? pr.x : own(pr.x),
