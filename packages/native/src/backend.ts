@@ -49,6 +49,10 @@ export function createNativeBackend(addon: NativeAddon): NativeBackend {
     get recurrentBatchFirst() {
       return addon.recurrentInfo().batchFirstOut === true;
     },
+    // Likewise outStride: without it, recurrentLayer copies the directions side by side as before.
+    get recurrentOutStride() {
+      return addon.recurrentInfo().outStride === true;
+    },
     addBias: nativeAddBias(addon),
     gemmBias: nativeGemmBias(addon),
     uninitializedStorage,
