@@ -262,14 +262,18 @@ static int out_rows_prop(props *p, const rec_args *a, const char *name, int requ
   if (is_nullish(p, v) && !required) return 1;
   const size_t rows = a->out_batch_stride ? (size_t)(a->B - 1) * a->out_batch_stride + a->T : (size_t)a->N;
   const size_t least = a->N ? (rows - 1) * (a->out_stride ? (size_t)a->out_stride : O) + O : 0;
-  if (!is_nullish(p, v) && least < INT_MAX) {
+  if (least >= INT_MAX) {
+    range_error(p, "out and dOut rows within 2^31 elements");
+    return 0;
+  }
+  if (!is_nullish(p, v)) {
     if (!sl_get_f32(p->env, v, p->fn, name, out, &length)) return 0;
     if (length >= least) return 1;
   }
   *out = NULL;
   char message[200];
-  snprintf(message, sizeof message, "%s: expected %s of at least %zu elements (%s), under 2^31", p->fn, name,
-           least, a->out_batch_stride ? "batch-first rows" : "rows outStride apart");
+  snprintf(message, sizeof message, "%s: expected %s of at least %zu elements (%s)", p->fn, name, least,
+           a->out_batch_stride ? "batch-first rows" : "rows outStride apart");
   napi_throw_range_error(p->env, NULL, message);
   return 0;
 }

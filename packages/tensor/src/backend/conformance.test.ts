@@ -385,7 +385,9 @@ function recurrentOutStrideConformance(fast: Backend, g: Random, trial: number):
     for (let k = 0; k < N * O; k++) if ((k % O) % 3 === 0) p.dOut[k] = -0;
     for (let k = 0; k < B * O; k++) if ((k % O) % 3 === 0) p.dhN[k] = -0;
   }
-  const offsets = Int32Array.from(p.batchSizes, (_, t) => p.batchSizes.subarray(0, t).reduce((x, y) => x + y, 0));
+  const offsets = Int32Array.from(p.batchSizes, (_, t) =>
+    p.batchSizes.subarray(0, t).reduce((x, y) => x + y, 0),
+  );
   const zeroSteps = p.dOut && !p.dhN && !p.dcN ? g.int(0, T) : 0;
   if (p.dOut)
     for (let s = 0; s < zeroSteps; s++) {
@@ -403,7 +405,8 @@ function recurrentOutStrideConformance(fast: Backend, g: Random, trial: number):
     const t = Math.floor(r / B);
     return (r % B) * T + t;
   };
-  const alloc = (n: number): FloatStorage => (dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
+  const alloc = (n: number): FloatStorage =>
+    dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
   const sentinel = alloc(N * W).fill(Number.NaN);
   const outWide = sentinel.slice();
   const plain = recurrentArgs(p, dtype);
@@ -437,7 +440,8 @@ function recurrentOutStrideConformance(fast: Backend, g: Random, trial: number):
   const all = kept.r0 === 0 && kept.r1 === N;
   fast.recurrentBackward(all ? plain : keptArgs(plain, kept, GH));
   fast.recurrentBackward(all ? wide : keptArgs(wide, kept, GH));
-  for (const k of BACKWARD_OUTPUTS) expectBits(wide[k], plain[k], `${label}: ${k} (steps ${kept.t0}-${kept.t1})`);
+  for (const k of BACKWARD_OUTPUTS)
+    expectBits(wide[k], plain[k], `${label}: ${k} (steps ${kept.t0}-${kept.t1})`);
 }
 
 /**

@@ -269,7 +269,13 @@ function outSpan(a: RecurrentForwardArgs, N: number): number {
  * caller's `rows` (outStride apart): into `rows` (the forward's out) or (`toHeap`) from them (the
  * backward's dOut). One copy when the rows are contiguous on both sides.
  */
-function copyRows(heap: Float32Array, at: number, rows: FloatStorage, a: RecurrentForwardArgs, toHeap: boolean): void {
+function copyRows(
+  heap: Float32Array,
+  at: number,
+  rows: FloatStorage,
+  a: RecurrentForwardArgs,
+  toHeap: boolean,
+): void {
   const { batchSizes, outSize: O } = a;
   const S = a.outBatchStride;
   const R = a.outStride ?? O;
