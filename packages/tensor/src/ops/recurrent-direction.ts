@@ -43,16 +43,12 @@ export interface SequenceInputs extends Omit<RecurrentSequenceInputs, 'xProj'> {
   outColumns?: OutColumns;
 }
 
-/** A direction's columns of its layer's output [N, stride] (SequenceInputs.outColumns). */
+/** A direction's columns of its layer's output (SequenceInputs.outColumns). */
 export interface OutColumns {
-  /** The layer's output, which the node returns. */
+  /** The layer's output [N, D·O], which the node returns. */
   layer: Tensor;
   /** The direction's first column, d·O. */
   offset: number;
-  /** D·O, the layer output's row width. */
-  stride: number;
-  /** The direction's own out: its columns of `layer`, made when read. */
-  read(): Tensor;
 }
 
 export interface Prepared {
@@ -184,7 +180,7 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
   } as RecurrentForwardArgs;
   if (columns) {
     args.out = (columns.layer.data as FloatStorage).subarray(columns.offset);
-    args.outStride = columns.stride;
+    args.outStride = columns.layer.shape[1];
   }
   if (!inputs.recordGates && willRecord(ins)) args.saved = backend().reserveSaved?.(args);
   // NOTE(fused-projection): a projection the op makes goes straight into a saved block's gates
@@ -229,8 +225,9 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
     ins,
     outs: [out, hN, cN].filter((t): t is Tensor => t !== null),
     result: {
+      // With columns: a copy of them, made when read.
       get out() {
-        return out ?? (columns as OutColumns).read();
+        return out ?? (columns as OutColumns).layer.narrow(1, (columns as OutColumns).offset, O);
       },
       hN,
       cN,

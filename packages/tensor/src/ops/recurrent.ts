@@ -292,27 +292,26 @@ export function recurrentLayer(
  * NOTE(layer-columns): the directions of a layer, each writing its columns of the layer's output
  * (`outColumns`, rows batch-first when `batchFirst`), and that output [N, D·O] (every element
  * written by the kernels, so from the storage pool); null for one direction, or when the backend
- * has no `recurrentOutStride` (batch-first rows: no `recurrentBatchFirst`).
+ * has no `recurrentOutStride` (batch-first rows: no `recurrentBatchFirst`). A direction's own out
+ * is then a copy of its columns, made when read.
  */
 export function layerColumns(
   sequences: readonly SequenceInputs[],
   batchFirst: boolean,
 ): { layer: Tensor; sequences: SequenceInputs[] } | null {
   const k = backend();
-  if (sequences.length < 2 || !k.recurrentOutStride || (batchFirst && !k.recurrentBatchFirst)) return null;
-  const { h0, wHh, batchSizes } = sequences[0];
-  const { dtype } = h0;
   const D = sequences.length;
+  if (D < 2 || !k.recurrentOutStride || (batchFirst && !k.recurrentBatchFirst)) return null;
+  const { h0, wHh, batchSizes } = sequences[0];
   const O = wHh.shape[1];
-  let N = 0;
-  for (const bs of batchSizes) N += bs;
-  const layer = new Tensor(takeStorage(dtype as 'float32', N * D * O), [N, D * O], dtype);
+  const N = batchSizes.reduce((n, bs) => n + bs, 0);
+  const layer = new Tensor(takeStorage(h0.dtype as 'float32', N * D * O), [N, D * O], h0.dtype);
   return {
     layer,
     sequences: sequences.map((s, d) => ({
       ...s,
-      ...(batchFirst ? { outBatchFirst: true } : {}),
-      outColumns: { layer, offset: d * O, stride: D * O, read: () => layer.narrow(1, d * O, O) },
+      outBatchFirst: batchFirst,
+      outColumns: { layer, offset: d * O },
     })),
   };
 }

@@ -99,14 +99,13 @@ export function makeRecurrentKernels(kernels: GemmKernels): {
         gemmPacked(bs, O, H, hFullStep, 0, wHrT, h, 0, false);
       }
       // The step's rows: one block (time-major), or row j at j·S + t (RecurrentForwardArgs.outBatchStride),
-      // rows R apart as 0 + h (outStride: the bits of the concatenation into zeros, NOTE(layout-bits)).
+      // rows R apart as 0 + h (outStride: the bits of the concatenation into zeros, NOTE(layout-bits));
+      // else −0 + h, which is h.
       if (S === undefined && R === undefined) out.set(h.subarray(0, bs * O), row * O);
       else
-        for (let j = 0; j < bs; j++) {
-          const p = (S === undefined ? row + j : j * S + t) * (R ?? O);
-          if (R === undefined) out.set(h.subarray(j * O, (j + 1) * O), p);
-          else for (let k = 0; k < O; k++) out[p + k] = 0 + h[j * O + k];
-        }
+        for (let j = 0; j < bs; j++)
+          for (let k = 0, p = (S === undefined ? row + j : j * S + t) * (R ?? O); k < O; k++)
+            out[p + k] = (R === undefined ? -0 : 0) + h[j * O + k];
     }
     a.hN.set(h);
     if (a.cN && c) a.cN.set(c);
