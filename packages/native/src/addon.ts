@@ -92,6 +92,8 @@ export interface NativeAddon {
     isa: 'avx512' | 'avx2' | 'portable';
     /** recurrentForward/Backward read `outBatchStride` (absent from older builds). */
     batchFirstOut?: boolean;
+    /** recurrentForward/Backward read `outStride` (absent from older builds). */
+    outStride?: boolean;
   };
   // The float32 kernels of src/c/ops.h (see src/ops.ts, which calls them; src/c/ops-binding.c
   // checks every length, stride and index). Op codes are ops.h's enums; `geometry` is

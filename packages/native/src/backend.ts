@@ -49,6 +49,10 @@ export function createNativeBackend(addon: NativeAddon): NativeBackend {
     get recurrentBatchFirst() {
       return addon.recurrentInfo().batchFirstOut === true;
     },
+    // Likewise outStride: without it, recurrentLayer copies the directions side by side as before.
+    get recurrentOutStride() {
+      return addon.recurrentInfo().outStride === true;
+    },
     addBias: nativeAddBias(addon),
     gemmBias: nativeGemmBias(addon),
     uninitializedStorage,
@@ -205,14 +209,17 @@ function projectWithJs(a: RecurrentInferInputArgs): RecurrentInferArgs {
  * saved buffers, then out copied into its strided place.
  */
 function inferWithJs(a: RecurrentInferArgs): void {
-  const { hidden: H, cell } = a;
+  // outStride and outOffset are this copy's, not the forward's (its own out, rows H apart).
+  const { hidden: H, cell, outStride, outOffset, ...rest } = a;
   let N = 0;
   for (const bs of a.batchSizes) N += bs;
   const G = RECURRENT_GATES[cell];
   const F = (n: number) => new Float64Array(n);
   const out = F(N * H);
   jsBackend.recurrentForward({
-    ...a,
+    ...rest,
+    hidden: H,
+    cell,
     outSize: H,
     wHr: null,
     out,
@@ -223,7 +230,7 @@ function inferWithJs(a: RecurrentInferArgs): void {
     hFull: null,
     hhN: cell === 'gru' ? F(N * H) : null,
   });
-  for (let r = 0; r < N; r++) a.out.set(out.subarray(r * H, (r + 1) * H), a.outOffset + r * a.outStride);
+  for (let r = 0; r < N; r++) a.out.set(out.subarray(r * H, (r + 1) * H), outOffset + r * outStride);
 }
 
 /**

@@ -535,4 +535,33 @@ describe.skipIf(!load.ok)(`the native fused recurrence${skipped}`, () => {
     ).toThrow(new RangeError('recurrentBackward: expected dOut of at least 24 elements (batch-first rows)'));
     expect(addon.recurrentInfo().batchFirstOut).toBe(true);
   });
+
+  test('refuses rows outStride apart (NOTE(layer-columns)) under outSize, or over too short an out or dOut', () => {
+    // lengths [3, 2]: 5 time-major rows of 4.
+    const a = recurrentArgs(
+      { cell: 'lstm', H: 4, O: 4, B: 2, lengths: [3, 2], reverse: false, bias: false },
+      'float32',
+    );
+    expect(() => addon.recurrentForward({ ...a, outStride: 3 })).toThrow(
+      new RangeError('recurrentForward: expected outStride >= outSize'),
+    );
+    // Row r at r · 8: the last (row 4) ends at 4 · 8 + 4 = 36.
+    expect(() => addon.recurrentForward({ ...a, outStride: 8, out: new Float32Array(35) })).toThrow(
+      new RangeError('recurrentForward: expected out of at least 36 elements (rows outStride apart)'),
+    );
+    expect(() => addon.recurrentBackward({ ...a, outStride: 8, dOut: new Float32Array(20) })).toThrow(
+      new RangeError('recurrentBackward: expected dOut of at least 36 elements (rows outStride apart)'),
+    );
+    // Batch-first rows of a padded batch at S = 3: rows up to (B − 1)·S + T − 1 = 5, which ends at 5 · 8 + 4.
+    const padded = recurrentArgs(
+      { cell: 'lstm', H: 4, O: 4, B: 2, lengths: [3, 3], reverse: false, bias: false },
+      'float32',
+    );
+    expect(() =>
+      addon.recurrentForward({ ...padded, outBatchStride: 3, outStride: 8, out: new Float32Array(43) }),
+    ).toThrow(new RangeError('recurrentForward: expected out of at least 44 elements (batch-first rows)'));
+    const ok = { ...padded, outBatchStride: 3, outStride: 8, out: new Float32Array(44) };
+    addon.recurrentForward(ok);
+    expect(addon.recurrentInfo().outStride).toBe(true);
+  });
 });

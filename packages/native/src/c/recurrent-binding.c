@@ -236,29 +236,44 @@ static int read_sizes(props *p, rec_args *a) {
       return 0;
     }
   }
+  // Optional: out and dOut rows outStride apart, the columns of a wider array (NOTE(layer-columns)).
+  if (!get_prop(p, "outStride", &v)) return 0;
+  if (!is_nullish(p, v)) {
+    if (!sl_get_int(p->env, v, p->fn, "outStride", &a->out_stride)) return 0;
+    if (a->out_stride < a->O) {
+      range_error(p, "outStride >= outSize");
+      return 0;
+    }
+  }
   return 1;
 }
 
-// out or dOut: [N, O] time-major, or with outBatchStride S at least ((B − 1) · S + T) · O elements
-// (batch row j of step t at row j · S + t; a caller narrowing the steps passes the array from its
-// first step on, NOTE(zero-gradient-steps)).
+// out or dOut: [N, O] time-major, or with outBatchStride S rows up to (B − 1) · S + T − 1 (batch
+// row j of step t at row j · S + t; a caller narrowing the steps passes the array from its first
+// step on, NOTE(zero-gradient-steps)), with outStride R row r at r · R: at least (last row) · R + O
+// elements, under 2^31 (the loop indexes them with int arithmetic).
 static int out_rows_prop(props *p, const rec_args *a, const char *name, int required, float **out) {
   const size_t O = a->O;
-  if (!a->out_batch_stride) return f32_prop(p, name, (size_t)a->N * O, required, out);
+  if (!a->out_batch_stride && !a->out_stride) return f32_prop(p, name, (size_t)a->N * O, required, out);
   napi_value v;
   size_t length;
   *out = NULL;
   if (!get_prop(p, name, &v)) return 0;
   if (is_nullish(p, v) && !required) return 1;
-  const size_t least = a->N ? ((size_t)(a->B - 1) * a->out_batch_stride + a->T) * O : 0;
+  const size_t rows = a->out_batch_stride ? (size_t)(a->B - 1) * a->out_batch_stride + a->T : (size_t)a->N;
+  const size_t least = a->N ? (rows - 1) * (a->out_stride ? (size_t)a->out_stride : O) + O : 0;
+  if (least >= INT_MAX) {
+    range_error(p, "out and dOut rows within 2^31 elements");
+    return 0;
+  }
   if (!is_nullish(p, v)) {
     if (!sl_get_f32(p->env, v, p->fn, name, out, &length)) return 0;
     if (length >= least) return 1;
   }
   *out = NULL;
   char message[200];
-  snprintf(message, sizeof message, "%s: expected %s of at least %zu elements (batch-first rows)", p->fn, name,
-           least);
+  snprintf(message, sizeof message, "%s: expected %s of at least %zu elements (%s)", p->fn, name, least,
+           a->out_batch_stride ? "batch-first rows" : "rows outStride apart");
   napi_throw_range_error(p->env, NULL, message);
   return 0;
 }
@@ -1135,9 +1150,11 @@ static napi_value js_recurrent_info(napi_env env, napi_callback_info info) {
   SL_CALL(env, napi_create_object(env, &out));
   SL_CALL(env, napi_create_string_utf8(env, gate_isa(), NAPI_AUTO_LENGTH, &v));
   SL_CALL(env, napi_set_named_property(env, out, "isa", v));
-  // recurrentForward/Backward read outBatchStride (NOTE(batch-first-recurrence)).
+  // recurrentForward/Backward read outBatchStride (NOTE(batch-first-recurrence)) and outStride
+  // (NOTE(layer-columns)).
   SL_CALL(env, napi_get_boolean(env, true, &v));
   SL_CALL(env, napi_set_named_property(env, out, "batchFirstOut", v));
+  SL_CALL(env, napi_set_named_property(env, out, "outStride", v));
   return out;
 }
 

@@ -67,28 +67,9 @@ static void copy_units(float *dst, const float *src, int rows, int stride, int k
   for (int r = 0; r < rows; r++) copy_floats(dst + r * stride + k0, src + r * stride + k0, k1 - k0);
 }
 
-// With out_batch_stride S (NOTE(batch-first-recurrence) in @seqlab/tensor's ops/recurrent.ts), out
-// and d_out hold batch row j of step t at row j · S + t: the rows of step t from its time-major row
-// `row` on (row − offsets[t] is the first one's batch row). The units [k0, k1) of h's bs rows into out.
-static void copy_out_rows(const rec_args *a, int t, int row, int bs, const float *h, int k0, int k1) {
-  const size_t O = a->O, S = a->out_batch_stride, j0 = row - a->offsets[t];
-  for (int r = 0; r < bs; r++) copy_floats(a->out + ((j0 + r) * S + t) * O + k0, h + r * O + k0, k1 - k0);
-}
-
-// dh += 0 + d_out over those rows and units: the time-major path added the transposed gradient,
-// 0 + g (NOTE(layout-bits) in ops/recurrent-layout.ts), so −0 is read as +0 as it was.
-static void add_d_out_rows(const rec_args *a, int t, int row, int bs, float *dh, int k0, int k1) {
-  const size_t O = a->O, S = a->out_batch_stride, j0 = row - a->offsets[t];
-  const v128_t zero = wasm_f32x4_splat(0.0f);
-  for (int r = 0; r < bs; r++) {
-    const float *d = a->d_out + ((j0 + r) * S + t) * O;
-    float *h = dh + r * O;
-    int k = k0;
-    for (; k + SL_LANES <= k1; k += SL_LANES)
-      wasm_v128_store(h + k, wasm_f32x4_add(wasm_v128_load(h + k), wasm_f32x4_add(zero, wasm_v128_load(d + k))));
-    for (; k < k1; k++) h[k] += 0.0f + d[k];
-  }
-}
+// out and d_out rows batch-first (out_batch_stride) or of a wider array (out_stride) are recurrent.c's
+// write_out / add_d_out's to address (NOTE(batch-first-recurrence), NOTE(layer-columns) in
+// @seqlab/tensor's ops/recurrent.ts).
 
 static int slices_for(const steps_job *j, int threads, int bs) {
   const rec_args *a = j->a;
@@ -125,7 +106,7 @@ static void forward_slice(void *ctx, int slice) {
     if (a->cell == LSTM) lstm_forward_rows(a, row, bs, k0, k1, 0, 0);
     else rnn_forward(a, row, bs, k0, k1, a->cell == RNN_RELU);
   }
-  if (a->out_batch_stride) copy_out_rows(a, t, row, bs, a->h, k0, k1);
+  if (a->out_batch_stride || a->out_stride) write_out(a, t, row, bs, a->h, k0, k1);
   else copy_units(a->out + row * O, a->h, bs, O, k0, k1);
   if (j->step + 1 < a->T) {
     const int t1 = step_time(a, j->step + 1);
@@ -174,7 +155,7 @@ static void backward_slice(void *ctx, int slice) {
   const int t = step_time(a, j->step);
   const int bs = a->batch_sizes[t], row = a->offsets[t];
   // dh ← dL/dh_t in total: from the output at t plus what the next step sent back.
-  if (a->d_out && a->out_batch_stride) add_d_out_rows(a, t, row, bs, a->dh, k0, k1);
+  if (a->d_out && (a->out_batch_stride || a->out_stride)) add_d_out(a, t, row, bs, a->dh, k0, k1);
   else if (a->d_out) {
     for (int r = 0; r < bs; r++) {
       float *dh = a->dh + r * O;
@@ -339,7 +320,7 @@ void recurrent_forward_rows(const rec_args *a, int r0, int r1, int s0, int s1) {
       copy_floats(a->h_full + (size_t)row * H, s.h_full_step, bs * H);
       sl_gemm_panels(bs, O, H, s.h_full_step, 1, &w_hr, 0, panels_o, &s.h, O, 0);
     }
-    if (a->out_batch_stride) copy_out_rows(a, t, row, bs, s.h, 0, O);
+    if (a->out_batch_stride || a->out_stride) write_out(a, t, row, bs, s.h, 0, O);
     else copy_floats(a->out + (size_t)row * O, s.h, bs * O);
   }
 }
@@ -392,7 +373,7 @@ void recurrent_backward_rows_packing(const rec_args *a, int r0, int r1, int s0, 
     if (bs == 0) continue;
     const int row = a->offsets[t] + r0;
     // dh ← dL/dh_t in total: from the output at t plus what the next step sent back.
-    if (a->d_out && a->out_batch_stride) add_d_out_rows(a, t, row, bs, s.dh, 0, O);
+    if (a->d_out && (a->out_batch_stride || a->out_stride)) add_d_out(a, t, row, bs, s.dh, 0, O);
     else if (a->d_out) {
       const float *d = a->d_out + (size_t)row * O;
       int k = 0;

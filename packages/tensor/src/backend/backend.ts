@@ -155,6 +155,15 @@ export interface Backend {
    */
   readonly recurrentBatchFirst?: boolean;
   /**
+   * Optional capability: `recurrentForward(Many)` / `recurrentBackward(Many)` honour
+   * `RecurrentForwardArgs.outStride` (out written, dOut read as every D·O-th row of the layer's
+   * own array), so that `recurrentLayer` writes each direction of a bidirectional layer straight
+   * into its columns of the layer's output and reads their gradient there, with no copy either
+   * way. Without it (or false), `recurrentLayer` puts the directions side by side with a copy
+   * (`recurrentLayout`) and never sets `outStride`.
+   */
+  readonly recurrentOutStride?: boolean;
+  /**
    * Optional: the forward of several independent sequences (as `recurrentForwardMany`) when no
    * gradient will flow back, so nothing is saved for a backward: fills only `out` (through its row
    * stride) and the final states, and may overwrite `xProj`. Each result must be what
@@ -395,6 +404,16 @@ export interface RecurrentForwardArgs {
    * Absent: every buffer time-major.
    */
   outBatchStride?: number;
+  /**
+   * Elements between two rows of `out` and of the backward's `dOut`, for a backend with
+   * `recurrentOutStride` only: a bidirectional layer's [N, D·O] output with `out` its subarray
+   * from column d·O on and outStride = D·O has direction d write its columns straight into it
+   * (rows time-major, or batch-first with `outBatchStride`), and read its gradient there. Row r
+   * then starts at element r · outStride of both, which hold at least (last row) · outStride + O
+   * elements. The forward writes 0 + h_t (not h_t): the bits of the concatenation into zeros it
+   * replaces (NOTE(layout-bits) in ops/recurrent-layout.ts); dOut is read as without it. Absent: O.
+   */
+  outStride?: number;
   /**
    * The saved buffers in the backend's own memory (`reserveSaved`; only for the backend that gave
    * it): then the arrays gates (but for xProj copied in as their start), hPrev, cells, cPrev, hFull

@@ -364,6 +364,87 @@ function recurrentBatchFirstConformance(fast: Backend, g: Random, trial: number)
 }
 
 /**
+ * The capability `recurrentOutStride` (RecurrentForwardArgs.outStride, NOTE(layer-columns)): a
+ * direction's forward and backward with out and dOut the columns [off, off + O) of a wider array
+ * (rows W apart; batch-first rows too in some trials, with `recurrentBatchFirst`) against the same
+ * backend's own-array call, bit for bit: its columns of out hold 0 + out (the concatenation into
+ * zeros), no other element is written, and the backward reads its dOut columns alone (the others
+ * hold NaN and noise). dOut holds −0 as in recurrentBatchFirst's case; some trials zero the later
+ * processed steps, which narrows both calls to the kept steps as the op does. Some trials take the
+ * native addon's two splits: 64 rows by ranges, 8 rows by hidden units.
+ */
+function recurrentOutStrideConformance(fast: Backend, g: Random, trial: number): void {
+  if (!fast.recurrentOutStride) throw new Error('recurrentOutStride: expected the capability');
+  const cell = (['lstm', 'gru', 'rnn_tanh', 'rnn_relu'] as const)[trial % 4];
+  const dtype = dtypeOf(Math.floor(trial / 4));
+  const shape = [{}, { B: 64, T: 5, H: 24 }, { B: 8, T: 4, H: 160, projected: false }][trial % 3];
+  const batchFirst = fast.recurrentBatchFirst === true && trial % 2 === 1;
+  const p = recurrentProblem(g, cell, dtype, { ...(batchFirst ? { padded: true } : {}), ...shape });
+  const { B, T, N, O, GH } = p;
+  if (p.dOut && p.dhN) {
+    for (let k = 0; k < N * O; k++) if ((k % O) % 3 === 0) p.dOut[k] = -0;
+    for (let k = 0; k < B * O; k++) if ((k % O) % 3 === 0) p.dhN[k] = -0;
+  }
+  const offsets = Int32Array.from(p.batchSizes, (_, t) =>
+    p.batchSizes.subarray(0, t).reduce((x, y) => x + y, 0),
+  );
+  const zeroSteps = p.dOut && !p.dhN && !p.dcN ? g.int(0, T) : 0;
+  if (p.dOut)
+    for (let s = 0; s < zeroSteps; s++) {
+      const t = p.reverse ? s : T - 1 - s;
+      p.dOut.fill(g.bool() ? 0 : -0, offsets[t] * O, (offsets[t] + p.batchSizes[t]) * O);
+    }
+  // Direction `d` of D side by side: rows W apart from column off.
+  const D = g.int(2, 3);
+  const d = g.int(0, D - 1);
+  const W = D * O;
+  const off = d * O;
+  /** Row r (time-major) of the wide array: itself, or batch-first row j·T + t. */
+  const wideRow = (r: number): number => {
+    if (!batchFirst) return r;
+    const t = Math.floor(r / B);
+    return (r % B) * T + t;
+  };
+  const alloc = (n: number): FloatStorage =>
+    dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+  const sentinel = alloc(N * W).fill(Number.NaN);
+  const outWide = sentinel.slice();
+  const plain = recurrentArgs(p, dtype);
+  // A batch-first dOut is read as 0 + g (the layout's transposed gradient): the plain call gets that.
+  if (batchFirst && plain.dOut) plain.dOut = plain.dOut.map((v) => 0 + v);
+  const wide: RecurrentBackwardArgs = {
+    ...recurrentArgs(p, dtype),
+    ...(batchFirst ? { outBatchStride: T } : {}),
+    outStride: W,
+    out: outWide.subarray(off),
+    dOut: null,
+  };
+  if (p.dOut) {
+    const dOut = alloc(N * W).map((_, k) => (k % 5 === 0 ? Number.NaN : g.uniform(-7, 7)));
+    for (let r = 0; r < N; r++) dOut.set(p.dOut.subarray(r * O, (r + 1) * O), wideRow(r) * W + off);
+    wide.dOut = dOut.subarray(off);
+  }
+  const label = `recurrentOutStride ${cell} B=${B} T=${T} H=${p.H} O=${O} D=${D} d=${d} batchFirst=${batchFirst} reverse=${p.reverse} ${dtype}`;
+  fast.recurrentForward(plain);
+  fast.recurrentForward(wide);
+  // Its columns hold 0 + out; every other element is as it was.
+  const want = sentinel.slice();
+  for (let r = 0; r < N; r++)
+    for (let k = 0; k < O; k++) want[wideRow(r) * W + off + k] = 0 + plain.out[r * O + k];
+  expectBits(outWide, want, `${label}: out`);
+  for (const k of FORWARD_OUTPUTS) if (k !== 'out') expectBits(wide[k], plain[k], `${label}: ${k}`);
+  const S = batchFirst ? T : undefined;
+  const kept = keptSteps(p.batchSizes, p.reverse, O, plain.dOut, plain.dhN, plain.dcN);
+  expect(keptSteps(p.batchSizes, p.reverse, O, wide.dOut, wide.dhN, wide.dcN, S, W), label).toEqual(kept);
+  if (kept.r0 === kept.r1) return;
+  const all = kept.r0 === 0 && kept.r1 === N;
+  fast.recurrentBackward(all ? plain : keptArgs(plain, kept, GH));
+  fast.recurrentBackward(all ? wide : keptArgs(wide, kept, GH));
+  for (const k of BACKWARD_OUTPUTS)
+    expectBits(wide[k], plain[k], `${label}: ${k} (steps ${kept.t0}-${kept.t1})`);
+}
+
+/**
  * The optional `reserveSaved` (RecurrentForwardArgs.saved): a float32 forward and backward with the
  * saved buffers in the backend's block against the same backend's call with them in JavaScript,
  * bit for bit (the block's copy out, `materialize`, too), a GEMM between them (its scratch must
@@ -1013,6 +1094,7 @@ const CASES: { [K in Kernel]: Conformance } = {
   recurrentForwardMany: (fast, g, trial) => recurrentManyConformance(fast, g, trial, false),
   recurrentBackwardMany: (fast, g, trial) => recurrentManyConformance(fast, g, trial, true),
   recurrentBatchFirst: recurrentBatchFirstConformance,
+  recurrentOutStride: recurrentOutStrideConformance,
   reserveSaved: reserveSavedConformance,
   projectIntoSaved: projectIntoSavedConformance,
   recurrentInferMany: recurrentInferConformance,
@@ -1207,6 +1289,7 @@ const OPTIONAL = new Set([
   'recurrentInferMany',
   'recurrentInferInputMany',
   'recurrentBatchFirst',
+  'recurrentOutStride',
   'reserveSaved',
   'projectIntoSaved',
   'addBias',

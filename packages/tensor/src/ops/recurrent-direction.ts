@@ -34,6 +34,21 @@ export interface SequenceInputs extends Omit<RecurrentSequenceInputs, 'xProj'> {
    * `recurrentBatchFirst`.
    */
   outBatchFirst?: boolean;
+  /**
+   * Write out into the columns of a layer's output instead of an array of its own, and read dOut
+   * there (RecurrentForwardArgs.outStride): only for a backend with `recurrentOutStride`. The
+   * direction's `out` is then none of the node's outputs (the layer's is, `fusedSequences`'), and
+   * its gradient is the layer's.
+   */
+  outColumns?: OutColumns;
+}
+
+/** A direction's columns of its layer's output (SequenceInputs.outColumns). */
+export interface OutColumns {
+  /** The layer's output [N, D·O], which the node returns. */
+  layer: Tensor;
+  /** The direction's first column, d·O. */
+  offset: number;
 }
 
 export interface Prepared {
@@ -41,7 +56,10 @@ export interface Prepared {
   ins: Tensor[];
   outs: Tensor[];
   result: RecurrentSequenceOutputs;
-  /** The backward from the gradients of `outs`: see `BackwardStep`. */
+  /**
+   * The backward from the gradients of out (with outColumns: the layer's), hN and cN: see
+   * `BackwardStep`.
+   */
   backward(grads: readonly (Tensor | null | undefined)[]): BackwardStep;
   /** Hands the backward's traces to the caller once the backend has filled them. */
   afterBackward(): void;
@@ -140,7 +158,8 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
   const f = (shape: number[]) => new Tensor(zeroedStorage(dtype, numel(shape)), shape, dtype);
   // Every element written by the kernel before it is read: storage from the pool.
   const w = (shape: number[]) => new Tensor(takeStorage(dtype, numel(shape)), shape, dtype);
-  const out = w([N, O]);
+  const columns = inputs.outColumns;
+  const out = columns ? null : w([N, O]);
   const hN = w([B, O]);
   const cN = lstm ? w([B, H]) : null;
   const head = projection
@@ -159,6 +178,10 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
     ...storages({ xProj, wHh, bHh, wHr, h0, c0, out, hN, cN }),
     ...(inputs.outBatchFirst ? { outBatchStride: batchSizes.length } : {}),
   } as RecurrentForwardArgs;
+  if (columns) {
+    args.out = (columns.layer.data as FloatStorage).subarray(columns.offset);
+    args.outStride = columns.layer.shape[1];
+  }
   if (!inputs.recordGates && willRecord(ins)) args.saved = backend().reserveSaved?.(args);
   // NOTE(fused-projection): a projection the op makes goes straight into a saved block's gates
   // when the backend can write it there (wasm: no xProj array, no copy in); else as `linear` does.
@@ -200,9 +223,12 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
   return {
     args,
     ins,
-    outs: cN ? [out, hN, cN] : [out, hN],
+    outs: [out, hN, cN].filter((t): t is Tensor => t !== null),
     result: {
-      out,
+      // With columns: a copy of them, made when read.
+      get out() {
+        return out ?? (columns as OutColumns).layer.narrow(1, (columns as OutColumns).offset, O);
+      },
       hN,
       cN,
       gates: inputs.recordGates ? new Tensor(args.gates, [N, GH], dtype) : null,
@@ -227,8 +253,19 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
         // Held: empty (the projected xProj's), the block holds it.
         dxProj: dxProj ? (dxProj.data as FloatStorage) : args.xProj,
       };
+      // The layer's gradient, read in place from the direction's first column on.
+      if (columns && full.dOut) full.dOut = full.dOut.subarray(columns.offset);
       // NOTE(zero-gradient-steps): the kernel runs on the steps whose gradient can be nonzero.
-      const kept = keptSteps(batchSizes, reverse, O, full.dOut, full.dhN, full.dcN, args.outBatchStride);
+      const kept = keptSteps(
+        batchSizes,
+        reverse,
+        O,
+        full.dOut,
+        full.dhN,
+        full.dcN,
+        args.outBatchStride,
+        args.outStride,
+      );
       const { r0, r1 } = kept;
       const whole = r0 === 0 && r1 === N;
       if (r0 === r1) {

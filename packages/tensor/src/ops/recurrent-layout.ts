@@ -2,7 +2,10 @@
 // recurrent.ts): its directions' outputs side by side, their rows time-major or batch-first, and a
 // batch-first input's rows in time-major order. One copy each way, with no intermediate: the cat
 // of the directions and the transpose to batch-first are one array, and the gradient of each part
-// is written straight from the output's, never zero-filled and accumulated into.
+// is written straight from the output's, never zero-filled and accumulated into. On a backend with
+// `recurrentOutStride` the directions write their columns themselves (NOTE(layer-columns) in
+// recurrent.ts) and the output needs none of this; it stays for a batch-first input's rows, and for
+// the outputs of a backend without the capability.
 import { recordOp } from '../autograd/function';
 import type { StridedView } from '../backend/backend';
 import { backend } from '../backend/registry';

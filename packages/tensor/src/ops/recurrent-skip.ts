@@ -7,7 +7,8 @@
 // with a nonzero output gradient and runs the kernel on the steps before it alone (in processing
 // order: steps 0…k of the forward direction, k…T−1 of the reverse one). A layer's rows are
 // step-contiguous (time-major, packed too), so those steps are one block of rows; a batch-first
-// out and dOut (RecurrentForwardArgs.outBatchStride) are narrowed to those steps by their offset.
+// out and dOut (RecurrentForwardArgs.outBatchStride), or rows of a wider array (outStride), are
+// narrowed to those steps by their offset.
 //
 // It triggers where a loss reads one end of a bidirectional layer: a classifier on the last time
 // step gives the reverse direction's every step but its first processed one a zero gradient.
@@ -65,7 +66,10 @@ function allZero(data: FloatStorage | null): boolean {
   return !data || firstNonzero(data) < 0;
 }
 
-/** Whether dOut's rows of step t are all exactly zero: rows offset_t … (time-major) or j·S + t (batch-first). */
+/**
+ * Whether dOut's rows of step t are all exactly zero: rows offset_t … (time-major) or j·S + t
+ * (batch-first), row r at r·R (outStride; default O).
+ */
 function stepZero(
   dOut: FloatStorage,
   O: number,
@@ -73,11 +77,14 @@ function stepZero(
   rows: number,
   t: number,
   S?: number,
+  R = O,
 ): boolean {
-  // Time-major, the step's rows are one block.
-  if (S === undefined) return firstNonzero(dOut, start * O, (start + rows) * O) < 0;
-  for (let j = 0; j < rows; j++)
-    if (firstNonzero(dOut, (j * S + t) * O, (j * S + t + 1) * O) >= 0) return false;
+  // Time-major rows O apart are one block.
+  if (S === undefined && R === O) return firstNonzero(dOut, start * O, (start + rows) * O) < 0;
+  for (let j = 0; j < rows; j++) {
+    const r = S === undefined ? start + j : j * S + t;
+    if (firstNonzero(dOut, r * R, r * R + O) >= 0) return false;
+  }
   return true;
 }
 
@@ -88,6 +95,7 @@ function stepZero(
  *
  * @param O the width of a dOut row.
  * @param outBatchStride dOut's rows batch-first (RecurrentForwardArgs.outBatchStride), else time-major.
+ * @param outStride elements between dOut's rows (RecurrentForwardArgs.outStride), default O.
  */
 export function keptSteps(
   batchSizes: Int32Array,
@@ -97,6 +105,7 @@ export function keptSteps(
   dhN: FloatStorage | null,
   dcN: FloatStorage | null,
   outBatchStride?: number,
+  outStride?: number,
 ): KeptSteps {
   const T = batchSizes.length;
   let N = 0;
@@ -112,7 +121,7 @@ export function keptSteps(
     const t = reverse ? t0 : t1 - 1;
     const rows = batchSizes[t];
     const start = reverse ? r0 : r1 - rows;
-    if (dOut && !stepZero(dOut, O, start, rows, t, outBatchStride)) break;
+    if (dOut && !stepZero(dOut, O, start, rows, t, outBatchStride, outStride)) break;
     if (reverse) {
       t0++;
       r0 += rows;
@@ -126,13 +135,15 @@ export function keptSteps(
 
 /**
  * out's or dOut's rows of the kept steps: the block r0…r1 (time-major), or, batch-first (rows
- * j·S + t, RecurrentForwardArgs.outBatchStride), the array from step t0's first row on.
+ * j·S + t, RecurrentForwardArgs.outBatchStride), the array from step t0's first row on; rows
+ * outStride apart when given (the array then ends where the block's last row does).
  */
 function outRows<S extends FloatStorage | null>(s: S, a: RecurrentForwardArgs, kept: KeptSteps): S {
   if (!s) return s;
   const O = a.outSize;
-  if (a.outBatchStride === undefined) return s.subarray(kept.r0 * O, kept.r1 * O) as S;
-  return s.subarray(kept.t0 * O) as S;
+  const R = a.outStride ?? O;
+  if (a.outBatchStride !== undefined) return s.subarray(kept.t0 * R) as S;
+  return s.subarray(kept.r0 * R, kept.r1 > kept.r0 ? (kept.r1 - 1) * R + O : kept.r0 * R) as S;
 }
 
 /**

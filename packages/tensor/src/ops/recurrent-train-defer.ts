@@ -27,6 +27,7 @@ import { Tensor } from '../tensor';
 import {
   batchFirstOutputs,
   fusedSequences,
+  layerColumns,
   type RecurrentLayerInputs,
   type RecurrentLayerOutputs,
 } from './recurrent';
@@ -139,19 +140,36 @@ export function deferTrainingLayer(
     { ...fwd, overwriteXProj: true, projection: pf },
     { ...rev, xProj, overwriteXProj: true, projection: pr },
   ];
-  const directions = fusedSequences(inputs, ([forward, reverse]) => {
+  // The directions in their columns of the layer's output where the backend can (NOTE(layer-columns)).
+  const columns = layerColumns(inputs, outBatchFirst);
+  const W = 2 * O;
+  /** The layer output's rows of the pending steps t < T − 1. */
+  const pendingRows = function* () {
+    for (let t = 0; t < T - 1; t++) for (let j = 0; j < B; j++) yield outBatchFirst ? j * T + t : t * B + j;
+  };
+  /** The first nonzero element of the reverse direction's dOut in the pending rows (its own, or the layer's columns), or −1. */
+  const pendingNonzero = (dOut: FloatStorage | undefined): number => {
+    if (!columns) return nonzeroAt(dOut, 0, r0 * O);
+    for (const r of pendingRows()) {
+      const k = nonzeroAt(dOut, r * W + O, r * W + W);
+      if (k >= 0) return k;
+    }
+    return -1;
+  };
+  const directions = fusedSequences(columns?.sequences ?? inputs, ([forward, reverse]) => {
     prepared = reverse;
     const a = reverse.args;
     const first = keptForwardArgs(a, { t0: T - 1, t1: T, r0, r1: N }, GH);
     if (kernels.recurrentForwardMany) kernels.recurrentForwardMany([forward.args, first]);
     else for (const args of [forward.args, first]) kernels.recurrentForward(args);
     // The pending rows go into the layer's output as +0 (0 + 0), then as 0 + h when finished.
-    a.out.fill(0, 0, r0 * O);
+    if (!columns) a.out.fill(0, 0, r0 * O);
+    else for (const r of pendingRows()) a.out.fill(0, r * W, r * W + O);
     const backward = reverse.backward;
     reverse.backward = (grads) => {
       if (done) return backward(grads);
       const [dOut, dhN, dcN] = grads.map((g) => g?.data as FloatStorage | undefined);
-      const at = [nonzeroAt(dOut, 0, r0 * O), nonzeroAt(dhN), nonzeroAt(dcN)];
+      const at = [pendingNonzero(dOut), nonzeroAt(dhN), nonzeroAt(dcN)];
       const bad = at.findIndex((k) => k >= 0);
       if (bad >= 0)
         throw new NumericError(
@@ -174,13 +192,14 @@ export function deferTrainingLayer(
       release();
     };
   });
-  const outs = directions.map((d) => d.out);
-  const result: RecurrentLayerOutputs = outBatchFirst
-    ? batchFirstOutputs(outs, directions, list)
-    : { out: recurrentLayout(outs, 1, N, false), directions };
-  const W = 2 * O;
+  const outs = columns ? [] : directions.map((d) => d.out);
+  const result: RecurrentLayerOutputs = columns
+    ? { out: columns.layer, directions }
+    : outBatchFirst
+      ? batchFirstOutputs(outs, directions, list)
+      : { out: recurrentLayout(outs, 1, N, false), directions };
   const layer = result.out.data as Float32Array;
-  const { out, hN, cN } = directions[1];
+  const { hN, cN } = directions[1];
   const finish = () => {
     if (done || !prepared) return;
     const a: RecurrentForwardArgs = { ...prepared.args };
@@ -211,12 +230,15 @@ export function deferTrainingLayer(
     const full = projectInput(kept);
     a.xProj.set(full.data as Float32Array);
     releaseStorage(full.data as Float32Array);
+    // With columns, straight into the layer's output (the rows of t = T − 1 again, the same bits).
     kernels.recurrentForward(a);
     for (const s of scratch) releaseStorage(s);
-    // The rows of t < T − 1 into the layer's output, from column O (recurrentLayout's strides).
-    const strides = outBatchFirst ? [W, T * W, 1] : [N * W, W, 1];
-    const shape = outBatchFirst ? [T - 1, B, O] : [1, r0, O];
-    kernels.stridedAccumulate(a.out.subarray(0, r0 * O), shape, { data: layer, offset: O, strides });
+    if (!columns) {
+      // The rows of t < T − 1 into the layer's output, from column O (recurrentLayout's strides).
+      const strides = outBatchFirst ? [W, T * W, 1] : [N * W, W, 1];
+      const shape = outBatchFirst ? [T - 1, B, O] : [1, r0, O];
+      kernels.stridedAccumulate(a.out.subarray(0, r0 * O), shape, { data: layer, offset: O, strides });
+    }
     done = true;
   };
   defer(result.out, {
@@ -231,7 +253,8 @@ export function deferTrainingLayer(
       return true;
     },
   });
-  defer(out, { storage: out.data, finish, complete: (s) => s >= r0 * O });
+  // With columns its own out is a view of the layer's columns, which waits for them (above).
+  if (outs[1]) defer(outs[1], { storage: outs[1].data, finish, complete: (s) => s >= r0 * O });
   for (const t of [hN, cN]) if (t) defer(t, { storage: t.data, finish, complete: () => false });
   return { ...result, deferred: true };
 }

@@ -2,7 +2,8 @@ import { recordOp } from '../autograd/function';
 import type { RecurrentCell } from '../backend/backend';
 import { backend } from '../backend/registry';
 import { ConfigError, ShapeError } from '../errors';
-import type { Tensor } from '../tensor';
+import { takeStorage } from '../storage-pool';
+import { Tensor } from '../tensor';
 import { checkInputs, type Prepared, prepare, type SequenceInputs } from './recurrent-direction';
 import { recurrentLayout } from './recurrent-layout';
 
@@ -85,6 +86,8 @@ export function recurrentSequences(list: readonly RecurrentSequenceInputs[]): Re
  * `recurrentSequences`, with each direction's input projection in the node where one is given.
  * `forward`, when given, runs the forward kernels in place of one call over every direction's
  * `args` (the training deferral of ops/recurrent-train-defer.ts runs one direction's first step).
+ * Directions given `outColumns` (all or none: `layerColumns`) write the layer's output, which is
+ * then the node's first output, in place of their own.
  */
 export function fusedSequences(
   list: readonly SequenceInputs[],
@@ -103,7 +106,8 @@ export function fusedSequences(
   else for (const a of forwardArgs) kernels.recurrentForward(a);
 
   const ins: Tensor[] = [];
-  const outs: Tensor[] = [];
+  const layer = list[0]?.outColumns?.layer;
+  const outs: Tensor[] = layer ? [layer] : [];
   for (const p of prepared) {
     ins.push(...p.ins);
     outs.push(...p.outs);
@@ -111,11 +115,11 @@ export function fusedSequences(
   const cells = list.map((i) => i.cell);
   const name = cells.every((c) => c === 'lstm') ? 'LSTM' : cells.every((c) => c === 'gru') ? 'GRU' : 'RNN';
   recordOp(name, ins, outs, (grads) => {
-    let at = 0;
+    let at = layer ? 1 : 0;
     const steps = prepared.map((p) => {
       const mine = grads.slice(at, at + p.outs.length);
       at += p.outs.length;
-      return p.backward(mine);
+      return p.backward(layer ? [grads[0], ...mine] : mine);
     });
     // Directions with no step to backpropagate make no call (NOTE(zero-gradient-steps)).
     const calls = steps.flatMap((s) => (s.args ? [s.args] : []));
@@ -218,7 +222,8 @@ export interface RecurrentLayerInputs extends Omit<RecurrentSequenceInputs, 'xPr
 /**
  * The directions of one recurrent layer (one, or two for a bidirectional one) with their outputs
  * side by side, the numbers of `cat(outs, 1)` of `recurrentSequences`' (when a gradient is needed,
- * `recurrentLayout` writes them, batch-first when asked, in one copy). Directions given as `input` (not `xProj`) are projected here, inside that node. A backend
+ * each direction writes its columns itself, NOTE(layer-columns), or `recurrentLayout` copies them
+ * side by side, batch-first when asked, in one copy). Directions given as `input` (not `xProj`) are projected here, inside that node. A backend
  * with a `layerInference` hook (the native one) may run the whole layer forward-only instead
  * when no gradient is needed (see `inferRecurrentLayer` of @seqlab/tensor/backend): nothing is
  * saved for a backward, each direction writes straight into its columns of `out`, and the
@@ -256,6 +261,12 @@ export function recurrentLayer(
     internalInput,
   });
   if (inferred) return inferred;
+  // NOTE(layer-columns): two directions or more, on a backend with `recurrentOutStride`: each
+  // writes its h_t straight into its columns of the layer's [N, D·O] output (rows D·O apart,
+  // RecurrentForwardArgs.outStride; batch-first ones as below), and its backward reads dOut there:
+  // no layout node, no copy either way. The bits are the layout's (NOTE(layout-bits)): its cat
+  // into zeros wrote 0 + h, which the kernel writes; its gradient was a copy of the layer's (the
+  // kernel reads −0 + g, which is g), or after a transpose 0 + g (the kernel's batch-first read).
   // NOTE(batch-first-recurrence): one direction with a batch-first out, on a backend with
   // `recurrentBatchFirst`: the kernel writes h_t of sequence b straight into row b·T + t of the
   // node's own out, and its backward reads dOut there, so there is no layout node and no
@@ -267,12 +278,42 @@ export function recurrentLayer(
   // into zeros is a copy either way).
   const inKernel = outBatchFirst && list.length === 1 && backend().recurrentBatchFirst === true;
   const sequences = projectLayer(list, xBatchFirst);
+  const columns = layerColumns(sequences, outBatchFirst);
+  if (columns) return { out: columns.layer, directions: fusedSequences(columns.sequences) };
   const directions = fusedSequences(inKernel ? [{ ...sequences[0], outBatchFirst: true }] : sequences);
   if (inKernel) return { out: directions[0].out, directions };
   const outs = directions.map((d) => d.out);
   // The directions side by side (and batch-first) in one copy: see recurrentLayout.
   if (outBatchFirst) return batchFirstOutputs(outs, directions, list);
   return { out: outs.length === 1 ? outs[0] : recurrentLayout(outs, 1, outs[0].shape[0], false), directions };
+}
+
+/**
+ * NOTE(layer-columns): the directions of a layer, each writing its columns of the layer's output
+ * (`outColumns`, rows batch-first when `batchFirst`), and that output [N, D·O] (every element
+ * written by the kernels, so from the storage pool); null for one direction, or when the backend
+ * has no `recurrentOutStride` (batch-first rows: no `recurrentBatchFirst`). A direction's own out
+ * is then a copy of its columns, made when read.
+ */
+export function layerColumns(
+  sequences: readonly SequenceInputs[],
+  batchFirst: boolean,
+): { layer: Tensor; sequences: SequenceInputs[] } | null {
+  const k = backend();
+  const D = sequences.length;
+  if (D < 2 || !k.recurrentOutStride || (batchFirst && !k.recurrentBatchFirst)) return null;
+  const { h0, wHh, batchSizes } = sequences[0];
+  const O = wHh.shape[1];
+  const N = batchSizes.reduce((n, bs) => n + bs, 0);
+  const layer = new Tensor(takeStorage(h0.dtype as 'float32', N * D * O), [N, D * O], h0.dtype);
+  return {
+    layer,
+    sequences: sequences.map((s, d) => ({
+      ...s,
+      outBatchFirst: batchFirst,
+      outColumns: { layer, offset: d * O },
+    })),
+  };
 }
 
 /**

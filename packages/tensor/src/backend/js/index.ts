@@ -39,6 +39,7 @@ export const jsBackend: Backend & FusedOptimizerKernels = {
   recurrentForward,
   recurrentBackward,
   recurrentBatchFirst: true,
+  recurrentOutStride: true,
   adamStep,
   sumSquares,
 };

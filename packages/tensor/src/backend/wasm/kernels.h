@@ -48,10 +48,13 @@ typedef struct {
   float *dh, *dc, *dh_step, *dhh, *dh_rows, *dc_trace;
   float *dx_proj, *dw_hh, *db_hh, *dw_hr;
   float *scratch_a, *scratch_b;  // the weight gradients' transposed and packed operands
-  // Native only (this module's loop never reads it; recurrent.ts leaves it 0): out and d_out rows
-  // batch-first, batch row j of step t at row j · out_batch_stride + t (RecurrentForwardArgs'
-  // outBatchStride), when not 0.
+  // When not 0: out and d_out rows batch-first, batch row j of step t at row j · out_batch_stride + t
+  // (RecurrentForwardArgs' outBatchStride), d_out read as 0 + g. recurrent.ts lays out this
+  // module's out and d_out in the caller's row order (NOTE(wasm-out-rows)).
   int out_batch_stride;
+  // When not 0: out and d_out rows that many floats apart (else O), out written as 0 + h
+  // (RecurrentForwardArgs' outStride: the directions of a layer side by side, NOTE(layer-columns)).
+  int out_stride;
 } rec_args;
 
 // One cell's gate math over the `bs` active rows of one step starting at row `row`, for the

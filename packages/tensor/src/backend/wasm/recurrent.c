@@ -6,7 +6,8 @@
 // after it (lstm.c, gru.c, rnn.c), beside its js twin.
 //
 // Rows are time-major and a step's active sequences are its first batch_sizes[t] rows (see
-// NOTE(packed-batch-sizes)); the working state of B rows carries h (and c) between steps.
+// NOTE(packed-batch-sizes)); the working state of B rows carries h (and c) between steps. out and
+// d_out alone may be batch-first or rows of a wider array (out_batch_stride, out_stride in kernels.h).
 #include "kernels.h"
 
 enum { LSTM = 0, GRU = 1, RNN_TANH = 2, RNN_RELU = 3 };
@@ -18,6 +19,54 @@ static void step_offsets(const rec_args *a) {
   for (int t = 0; t < a->T; t++) {
     a->offsets[t] = row;
     row += a->batch_sizes[t];
+  }
+}
+
+// Where row r of step t's rows from time-major row `row` on sits in out and d_out: time-major row
+// row + r, or batch-first (out_batch_stride S) row (row − offsets[t] + r) · S + t; rows out_stride
+// floats apart (0: O).
+static inline int out_index(const rec_args *a, int t, int row, int r) {
+  const int R = a->out_stride ? a->out_stride : a->O;
+  if (!a->out_batch_stride) return (row + r) * R;
+  return ((row - a->offsets[t] + r) * a->out_batch_stride + t) * R;
+}
+
+// The units [k0, k1) of h's bs rows of step t into out, row by row (out_index): copied, or with
+// out_stride written as 0 + h, the bits of the concatenation into zeros it replaces
+// (NOTE(layout-bits) in @seqlab/tensor's ops/recurrent-layout.ts).
+static void write_out(const rec_args *a, int t, int row, int bs, const float *h, int k0, int k1) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  for (int r = 0; r < bs; r++) {
+    float *o = a->out + out_index(a, t, row, r);
+    const float *s = h + r * a->O;
+    if (!a->out_stride) {
+      copy_floats(o + k0, s + k0, k1 - k0);
+      continue;
+    }
+    int k = k0;
+    for (; k + SL_LANES <= k1; k += SL_LANES) wasm_v128_store(o + k, wasm_f32x4_add(zero, wasm_v128_load(s + k)));
+    for (; k < k1; k++) o[k] = 0.0f + s[k];
+  }
+}
+
+// dh += d_out over the units [k0, k1) of step t's bs rows (out_index); batch-first rows as 0 + g:
+// the time-major path added the transposed gradient, 0 + g (NOTE(layout-bits)), so −0 is read as
+// +0 as it was.
+static void add_d_out(const rec_args *a, int t, int row, int bs, float *dh, int k0, int k1) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  for (int r = 0; r < bs; r++) {
+    const float *d = a->d_out + out_index(a, t, row, r);
+    float *h = dh + r * a->O;
+    int k = k0;
+    if (a->out_batch_stride) {
+      for (; k + SL_LANES <= k1; k += SL_LANES)
+        wasm_v128_store(h + k, wasm_f32x4_add(wasm_v128_load(h + k), wasm_f32x4_add(zero, wasm_v128_load(d + k))));
+      for (; k < k1; k++) h[k] += 0.0f + d[k];
+    } else {
+      for (; k + SL_LANES <= k1; k += SL_LANES)
+        wasm_v128_store(h + k, wasm_f32x4_add(wasm_v128_load(h + k), wasm_v128_load(d + k)));
+      for (; k < k1; k++) h[k] += d[k];
+    }
   }
 }
 
@@ -49,7 +98,8 @@ EXPORT void recurrent_forward(const rec_args *a) {
       copy_floats(a->h_full + row * H, a->h_full_step, bs * H);
       gemm_packed(bs, O, H, a->h_full_step, a->w_hr_packed, a->h, 0);
     }
-    copy_floats(a->out + row * O, a->h, bs * O);
+    if (a->out_stride || a->out_batch_stride) write_out(a, t, row, bs, a->h, 0, O);
+    else copy_floats(a->out + row * O, a->h, bs * O);
   }
 }
 
@@ -91,7 +141,8 @@ EXPORT void recurrent_backward(const rec_args *a) {
     const int t = a->reverse ? T - 1 - s : s;
     const int bs = a->batch_sizes[t], row = a->offsets[t];
     // dh ← dL/dh_t in total: from the output at t plus what the next step sent back.
-    if (a->d_out) {
+    if (a->d_out && (a->out_stride || a->out_batch_stride)) add_d_out(a, t, row, bs, a->dh, 0, O);
+    else if (a->d_out) {
       const float *d = a->d_out + row * O;
       int k = 0;
       for (; k + SL_LANES <= bs * O; k += SL_LANES)

@@ -21,8 +21,8 @@ import type { WasmModule } from './module';
 // every step's GEMM and the gate math in SIMD. This file lays the sequence out in the module's
 // memory, copies it in, calls, and copies the results out (NOTE(wasm-copies)); the contract and
 // every saved buffer are the js kernels' (js/recurrent/loop.ts). Float64 storage (gradcheck) runs
-// the js kernels. Batch-first out and dOut (`outBatchStride`) are reordered by those copies: the
-// module's loop sees time-major rows only.
+// the js kernels. Batch-first out and dOut (`outBatchStride`) and the columns of a wider array
+// (`outStride`) are the module's loop's to address (NOTE(wasm-out-rows)).
 
 /** The rec_args slots of kernels.h, in order (NOTE(wasm-recurrent-args)). */
 const ARG_SLOTS = [
@@ -66,6 +66,7 @@ const ARG_SLOTS = [
   'scratch_a',
   'scratch_b',
   'out_batch_stride',
+  'out_stride',
 ] as const;
 export type Slot = (typeof ARG_SLOTS)[number];
 const SLOT = Object.fromEntries(ARG_SLOTS.map((name, i) => [name, i])) as Record<Slot, number>;
@@ -252,30 +253,53 @@ function allFloat32(a: RecurrentForwardArgs | RecurrentBackwardArgs): boolean {
   return true;
 }
 
+// NOTE(wasm-out-rows): the module's out and d_out hold the caller's rows in the caller's order
+// (time-major, or batch-first with outBatchStride: row j·S + t), O floats apart where the caller's
+// are outStride apart (a direction's columns of the layer's output); the loop addresses both alike
+// (out_index in recurrent.c), and writes 0 + h or reads 0 + g as the args say.
+
+/** The rows out and dOut span in the module: N time-major, (B − 1)·S + T batch-first. */
+function outSpan(a: RecurrentForwardArgs, N: number): number {
+  const S = a.outBatchStride;
+  return S === undefined || N === 0 ? N : (a.batch - 1) * S + a.batchSizes.length;
+}
+
 /**
- * Between the module's time-major rows at `at` and a padded batch's batch-first rows (RecurrentForwardArgs'
- * outBatchStride S: row j of step t at j·S + t): into `rows` (the forward's out), or (`toHeap`) from
- * them as 0 + g (the backward's dOut: the bits of the time-major path's transposed gradient).
+ * Every row of every step between the module's out or d_out at `at` (rows O apart) and the
+ * caller's `rows` (outStride apart): into `rows` (the forward's out) or (`toHeap`) from them (the
+ * backward's dOut). One copy when the rows are contiguous on both sides.
  */
-function batchFirstRows(
+function copyRows(
   heap: Float32Array,
   at: number,
   rows: FloatStorage,
-  batchSizes: Int32Array,
-  O: number,
-  S: number,
+  a: RecurrentForwardArgs,
   toHeap: boolean,
 ): void {
+  const { batchSizes, outSize: O } = a;
+  const S = a.outBatchStride;
+  const R = a.outStride ?? O;
   const T = batchSizes.length;
-  for (let t = 0; t < T; t++) {
-    const B = batchSizes[t];
-    for (let j = 0; j < B; j++) {
-      const h = at + (t * B + j) * O;
-      const r = (j * S + t) * O;
-      if (toHeap) for (let k = 0; k < O; k++) heap[h + k] = 0 + rows[r + k];
-      else rows.set(heap.subarray(h, h + O), r);
+  let N = 0;
+  for (let t = 0; t < T; t++) N += batchSizes[t];
+  if (R === O && (S === undefined || S === T)) {
+    if (toHeap) heap.set(rows.subarray(0, N * O), at);
+    else rows.set(heap.subarray(at, at + N * O));
+    return;
+  }
+  for (let t = 0, row = 0; t < T; row += batchSizes[t++]) {
+    for (let j = 0; j < batchSizes[t]; j++) {
+      const r = S === undefined ? row + j : j * S + t;
+      if (toHeap) heap.set(rows.subarray(r * R, r * R + O), at + r * O);
+      else rows.set(heap.subarray(at + r * O, at + (r + 1) * O), r * R);
     }
   }
+}
+
+/** The loop's out_batch_stride and out_stride (NOTE(wasm-out-rows)): the caller's S; O when outStride is given. */
+function outSlots(L: Layout, a: RecurrentForwardArgs): void {
+  L.int('out_batch_stride', a.outBatchStride ?? 0);
+  L.int('out_stride', a.outStride === undefined ? 0 : a.outSize);
 }
 
 /** The wasm `recurrentForward` and `recurrentBackward` over an instantiated module. */
@@ -428,7 +452,8 @@ export function makeWasmRecurrent(
     L.place('c', lstm ? B * H : null);
     L.place('h_full_step', proj ? B * H : null);
     L.place('hh', gru ? B * GH : null);
-    L.place('out', N * O);
+    L.place('out', outSpan(a, N) * O);
+    outSlots(L, a);
     saveAll();
     const args = L.commit();
     const heap = wasm.heap();
@@ -445,8 +470,7 @@ export function makeWasmRecurrent(
     const read = (slot: Slot, into: FloatStorage | null) => {
       if (into) into.set(heap.subarray(L.at(slot), L.at(slot) + into.length));
     };
-    if (a.outBatchStride === undefined) read('out', a.out);
-    else batchFirstRows(heap, L.at('out'), a.out, a.batchSizes, O, a.outBatchStride, false);
+    copyRows(heap, L.at('out'), a.out, a, false);
     read('h', a.hN);
     read('c', lstm ? a.cN : null);
     if (off) return;
@@ -483,7 +507,8 @@ export function makeWasmRecurrent(
     L.place('w_hr', proj ? O * H : null);
     L.place('w_hr_packed', proj ? packedSize(O, H) : null);
     saveAll();
-    L.place('d_out', a.dOut ? N * O : null);
+    L.place('d_out', a.dOut ? outSpan(a, N) * O : null);
+    outSlots(L, a);
     L.place('dh', B * O);
     L.place('dc', lstm ? B * H : null);
     L.place('dh_step', proj ? B * H : null);
@@ -507,9 +532,7 @@ export function makeWasmRecurrent(
     write('w_hh', a.wHh);
     write('w_hr', a.wHr);
     if (!off) for (const [slot, , array] of saved) write(slot, array);
-    if (a.dOut && a.outBatchStride !== undefined)
-      batchFirstRows(heap, L.at('d_out'), a.dOut, a.batchSizes, O, a.outBatchStride, true);
-    else write('d_out', a.dOut);
+    if (a.dOut) copyRows(heap, L.at('d_out'), a.dOut, a, true);
     // The carried gradients start as dL/dhN, dL/dcN (zero where none arrived).
     if (a.dhN) write('dh', a.dhN);
     else heap.fill(0, L.at('dh'), L.at('dh') + B * O);

@@ -21,7 +21,9 @@ import { rnnRelu, rnnTanh } from './rnn';
 // Rows are time-major and a step's active sequences are its first batchSizes[t] rows (see
 // NOTE(packed-batch-sizes)); a working state of B rows carries h (and c) between steps, so
 // sequences that have ended (forward) or not yet started (reverse) keep their state untouched.
-// With `outBatchStride` (RecurrentForwardArgs) out and dOut alone are batch-first.
+// With `outBatchStride` (RecurrentForwardArgs) out and dOut alone are batch-first; with
+// `outStride` their rows are that far apart (a direction's columns of a bidirectional layer's
+// output), and h_t goes into out as 0 + h_t.
 
 const CELLS: Readonly<Record<RecurrentCell, CellKernel>> = {
   lstm,
@@ -58,6 +60,7 @@ export function makeRecurrentKernels(kernels: GemmKernels): {
   function recurrentForward(a: RecurrentForwardArgs): void {
     const { cell, hidden: H, outSize: O, batch: B, batchSizes, reverse, xProj, wHh, gates, hPrev, out } = a;
     const S = a.outBatchStride;
+    const R = a.outStride;
     const kernel = CELLS[cell];
     const GH = RECURRENT_GATES[cell] * H;
     const T = batchSizes.length;
@@ -95,9 +98,14 @@ export function makeRecurrentKernels(kernels: GemmKernels): {
         a.hFull.set(hFullStep.subarray(0, bs * H), row * H);
         gemmPacked(bs, O, H, hFullStep, 0, wHrT, h, 0, false);
       }
-      // The step's rows: one block (time-major), or row j at j·S + t (RecurrentForwardArgs.outBatchStride).
-      if (S === undefined) out.set(h.subarray(0, bs * O), row * O);
-      else for (let j = 0; j < bs; j++) out.set(h.subarray(j * O, (j + 1) * O), (j * S + t) * O);
+      // The step's rows: one block (time-major), or row j at j·S + t (RecurrentForwardArgs.outBatchStride),
+      // rows R apart as 0 + h (outStride: the bits of the concatenation into zeros, NOTE(layout-bits));
+      // else −0 + h, which is h.
+      if (S === undefined && R === undefined) out.set(h.subarray(0, bs * O), row * O);
+      else
+        for (let j = 0; j < bs; j++)
+          for (let k = 0, p = (S === undefined ? row + j : j * S + t) * (R ?? O); k < O; k++)
+            out[p + k] = (R === undefined ? -0 : 0) + h[j * O + k];
     }
     a.hN.set(h);
     if (a.cN && c) a.cN.set(c);
@@ -107,6 +115,7 @@ export function makeRecurrentKernels(kernels: GemmKernels): {
   function recurrentBackward(a: RecurrentBackwardArgs): void {
     const { cell, hidden: H, outSize: O, batch: B, batchSizes, reverse, wHh, hPrev, dxProj } = a;
     const S = a.outBatchStride;
+    const R = a.outStride ?? a.outSize;
     const zero = S === undefined ? -0 : 0;
     const kernel = CELLS[cell];
     const GH = RECURRENT_GATES[cell] * H;
@@ -138,7 +147,7 @@ export function makeRecurrentKernels(kernels: GemmKernels): {
       // gradient, NOTE(layout-bits)), time-major ones as −0 + g, which is g.
       if (a.dOut)
         for (let j = 0; j < bs; j++)
-          for (let k = j * O, p = (S === undefined ? row + j : j * S + t) * O; k < (j + 1) * O; k++, p++)
+          for (let k = j * O, p = (S === undefined ? row + j : j * S + t) * R; k < (j + 1) * O; k++, p++)
             dh[k] += zero + a.dOut[p];
       if (dhRows) dhRows.set(dh.subarray(0, bs * O), row * O);
       // Projection: h = hFull W_hrᵀ, so dhFull = dh W_hr.
