@@ -41,6 +41,8 @@ export interface Prepared {
   ins: Tensor[];
   outs: Tensor[];
   result: RecurrentSequenceOutputs;
+  /** After the forward kernel ran: fills the results made from its saved buffers (recordGates' cells). */
+  afterForward(): void;
   /** The backward from the gradients of `outs`: see `BackwardStep`. */
   backward(grads: readonly (Tensor | null | undefined)[]): BackwardStep;
   /** Hands the backward's traces to the caller once the backend has filled them. */
@@ -188,7 +190,7 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
   args.gates = gatesInXProj ? args.xProj : (save(GH, false) as FloatStorage);
   if (!inputs.recordGates) saved.push(args.gates);
   args.hPrev = save(O) as FloatStorage;
-  args.cells = save(lstm && H, !inputs.recordGates);
+  args.cells = save(lstm && H);
   args.cPrev = save(lstm && H);
   args.hFull = save(wHr && H);
   args.hhN = save(cell === 'gru' && H);
@@ -197,6 +199,9 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
   if (projection && !gatesInXProj) saved.push(args.xProj);
   let dhTrace: Tensor | null = null;
   let dcTrace: Tensor | null = null;
+  // recordGates' c_t trace: the kernel saves tanh(c_t) (NOTE(saved-tanh-cells)), so c_t comes from
+  // cPrev and cN after the forward.
+  const cTrace = inputs.recordGates && lstm ? w([N, H]) : null;
   return {
     args,
     ins,
@@ -206,7 +211,10 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
       hN,
       cN,
       gates: inputs.recordGates ? new Tensor(args.gates, [N, GH], dtype) : null,
-      cells: inputs.recordGates && args.cells ? new Tensor(args.cells, [N, H], dtype) : null,
+      cells: cTrace,
+    },
+    afterForward() {
+      if (cTrace) cellTrace(args, cTrace.data as FloatStorage);
     },
     backward(grads) {
       args.saved?.materialize(args, backend());
@@ -266,4 +274,25 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
       args.saved?.free();
     },
   };
+}
+
+/**
+ * An LSTM's c_t of every row into `out` [N, H], after a forward without a saved block: each row's
+ * c_t is where the sequence's next visited step started (its cPrev row), or cN after its last.
+ */
+function cellTrace(a: RecurrentForwardArgs, out: FloatStorage): void {
+  const { hidden: H, batchSizes, reverse } = a;
+  const cPrev = a.cPrev as FloatStorage;
+  const cN = a.cN as FloatStorage;
+  const T = batchSizes.length;
+  const offsets = new Int32Array(T);
+  for (let t = 1; t < T; t++) offsets[t] = offsets[t - 1] + batchSizes[t - 1];
+  for (let s = 0; s < T; s++) {
+    const t = reverse ? T - 1 - s : s;
+    const next = s + 1 < T ? (reverse ? t - 1 : t + 1) : -1;
+    for (let j = 0; j < batchSizes[t]; j++) {
+      const from = next >= 0 && j < batchSizes[next] ? cPrev.subarray((offsets[next] + j) * H) : cN.subarray(j * H);
+      out.set(from.subarray(0, H), (offsets[t] + j) * H);
+    }
+  }
 }
