@@ -62,6 +62,26 @@ interface BackwardStep {
   finish(xGrads: Map<Tensor, Tensor | null>): (Tensor | null)[];
 }
 
+/** The zero initial states `recurrentZeroState` made (NOTE(zero-state-step)). */
+const zeroStates = new WeakSet<Tensor>();
+
+/**
+ * A zero initial state [batch, size] (float32) for `recurrentSequence` / `recurrentLayer`, as a
+ * layer given no initial state makes it: the recurrence knows it is zeros by this tensor itself
+ * (never by its values), and when it needs no gradient skips the first step's recurrent product
+ * h0 W_hhᵀ and its backward with the same bits. Never write into its data.
+ */
+export function recurrentZeroState(batch: number, size: number): Tensor {
+  const t = new Tensor(new Float32Array(batch * size), [batch, size], 'float32');
+  zeroStates.add(t);
+  return t;
+}
+
+/** Whether h0 (and c0) are `recurrentZeroState`'s and need no gradient. */
+export function isZeroState(h0: Tensor, c0: Tensor | null): boolean {
+  return zeroStates.has(h0) && !h0.requiresGrad && (c0 === null || (zeroStates.has(c0) && !c0.requiresGrad));
+}
+
 /** Checks one sequence's inputs (its xProj, or the input it is to be made from); its sizes. */
 export function checkInputs(inputs: RecurrentLayerInputs): {
   G: number;
@@ -160,6 +180,7 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
     reverse,
     ...storages({ xProj, wHh, bHh, wHr, h0, c0, out, hN, cN }),
     ...(inputs.outBatchFirst ? { outBatchStride: batchSizes.length } : {}),
+    ...(isZeroState(h0, c0) ? { zeroState: true } : {}),
   } as RecurrentForwardArgs;
   if (!inputs.recordGates && willRecord(ins)) args.saved = backend().reserveSaved?.(args);
   // NOTE(fused-projection): a projection the op makes goes straight into a saved block's gates
@@ -247,7 +268,9 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
       return {
         args: whole ? full : r0 === r1 ? null : keptArgs(full, kept, G * H),
         finish(xGrads) {
-          const rest = [dwHh, dbHh, dwHr, dh0, dc0].filter((_, i) => given[i] !== null);
+          // A zero state (NOTE(zero-state-step)) needs no gradient, and dh0 was not computed.
+          const states = args.zeroState ? [null, null] : [dh0, dc0];
+          const rest = [dwHh, dbHh, dwHr, ...states].filter((_, i) => given[i] !== null);
           if (!projection) {
             // xProj's own gradient: zero in the skipped rows.
             if (!whole) {
@@ -281,18 +304,21 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
  * c_t is where the sequence's next visited step started (its cPrev row), or cN after its last.
  */
 function cellTrace(a: RecurrentForwardArgs, out: FloatStorage): void {
-  const { hidden: H, batchSizes, reverse } = a;
-  const cPrev = a.cPrev as FloatStorage;
-  const cN = a.cN as FloatStorage;
-  const T = batchSizes.length;
-  const offsets = new Int32Array(T);
-  for (let t = 1; t < T; t++) offsets[t] = offsets[t - 1] + batchSizes[t - 1];
-  for (let s = 0; s < T; s++) {
-    const t = reverse ? T - 1 - s : s;
-    const next = s + 1 < T ? (reverse ? t - 1 : t + 1) : -1;
-    for (let j = 0; j < batchSizes[t]; j++) {
-      const from = next >= 0 && j < batchSizes[next] ? cPrev.subarray((offsets[next] + j) * H) : cN.subarray(j * H);
-      out.set(from.subarray(0, H), (offsets[t] + j) * H);
+  const { hidden: H, batchSizes: sizes } = a;
+  const T = sizes.length;
+  const offsets = [0];
+  for (let t = 0; t < T; t++) offsets.push(offsets[t] + sizes[t]);
+  for (let t = 0; t < T; t++) {
+    const next = a.reverse ? t - 1 : t + 1;
+    for (let j = 0, r = offsets[t] * H; j < sizes[t]; j++, r += H) {
+      // (sizes[next] is undefined, and j < it false, past either end)
+      const at = j < sizes[next] ? (offsets[next] + j) * H : -1;
+      out.set(
+        at < 0
+          ? (a.cN as FloatStorage).subarray(j * H, j * H + H)
+          : (a.cPrev as FloatStorage).subarray(at, at + H),
+        r,
+      );
     }
   }
 }

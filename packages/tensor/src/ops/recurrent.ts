@@ -4,6 +4,9 @@ import { backend } from '../backend/registry';
 import { ConfigError, ShapeError } from '../errors';
 import type { Tensor } from '../tensor';
 import { checkInputs, type Prepared, prepare, type SequenceInputs } from './recurrent-direction';
+
+export { recurrentZeroState } from './recurrent-direction';
+
 import { recurrentLayout } from './recurrent-layout';
 
 /** Per-step gradients captured by `recurrentSequence` during backward (for diagnostics). */

@@ -52,6 +52,10 @@ typedef struct {
   // batch-first, batch row j of step t at row j · out_batch_stride + t (RecurrentForwardArgs'
   // outBatchStride), when not 0.
   int out_batch_stride;
+  // RecurrentForwardArgs.zeroState: h0 and c0 are zeros the op made, which need no gradient
+  // (NOTE(zero-state-step) in js/recurrent/loop.ts): the first visited step adds +0 for its
+  // recurrent product, the backward leaves dh0 zero and dW_hh out of that step's hPrev rows.
+  int zero_state;
 } rec_args;
 
 // One cell's gate math over the `bs` active rows of one step starting at row `row`, for the
