@@ -46,61 +46,69 @@ describe.each(listBackends())('[%s backend] the recurrence from its own zero sta
   beforeAll(() => setBackend(name));
   afterAll(() => setBackend(initial));
 
-  test.each<[RecurrentCell, boolean, boolean]>([
-    ['lstm', false, false],
-    ['lstm', true, false],
-    ['gru', false, true],
-    ['gru', true, false],
-    ['rnn_tanh', false, false],
-    ['rnn_relu', true, false],
-  ])('%s reverse=%s bHh=%s: the bits of the same zeros given as a tensor', (cell, reverse, withBHh) => {
-    const g = new Generator(31);
-    const GH = RECURRENT_GATES[cell] * H;
-    const N = SIZES.reduce((a, b) => a + b, 0);
-    const B = SIZES[0];
-    const xProj = leaf(g, [N, GH], 1);
-    const wHh = leaf(g, [GH, H], 0.3);
-    const bHh = cell === 'gru' && withBHh ? leaf(g, [GH], 0.5) : null;
-    const w = randn([N, H], { generator: g });
-    const lstm = cell === 'lstm';
-    const seen: (boolean | undefined)[] = [];
-    const k = backend();
-    const forward = k.recurrentForward;
-    k.recurrentForward = (a: RecurrentForwardArgs) => {
-      seen.push(a.zeroState);
-      forward.call(k, a);
-    };
-    const run = (zero: boolean) => {
-      const state = (size: number) =>
-        zero ? recurrentZeroState(B, size) : new Tensor(new Float32Array(B * size), [B, size], 'float32');
-      for (const t of [xProj, wHh, bHh]) if (t) t.grad = null;
-      const r = recurrentSequence({
-        cell,
-        xProj,
-        wHh,
-        bHh,
-        wHr: null,
-        h0: state(H),
-        c0: lstm ? state(H) : null,
-        batchSizes: Int32Array.from(SIZES),
-        reverse,
-      });
-      let loss = r.out.mul(w).sum().add(r.hN.sum());
-      if (r.cN) loss = loss.add(r.cN.mul(0.5).sum());
-      loss.backward();
-      return [r.out, r.hN, r.cN, xProj.grad, wHh.grad, bHh?.grad ?? null];
-    };
-    try {
-      const plain = run(false);
-      const zero = run(true);
-      expect(seen).toEqual([undefined, true]);
-      const names = ['out', 'hN', 'cN', 'dxProj', 'dwHh', 'dbHh'];
-      const diffs = Object.fromEntries(names.map((n, i) => [n, bitDiffs(zero[i], plain[i])]));
-      expect(diffs).toEqual(Object.fromEntries(names.map((n) => [n, 0])));
-    } finally {
-      k.recurrentForward = forward;
-    }
-  });
+  // W1's LSTM layers (B 32, T 50, H 256), and its last layer's reverse direction: one step.
+  const W1 = new Array<number>(50).fill(32);
+  test.each<[RecurrentCell, boolean, boolean, number, number[]]>([
+    ['lstm', false, false, H, SIZES],
+    ['lstm', true, false, H, SIZES],
+    ['gru', false, true, H, SIZES],
+    ['gru', true, false, H, SIZES],
+    ['rnn_tanh', false, false, H, SIZES],
+    ['rnn_relu', true, false, H, SIZES],
+    ['lstm', false, false, 256, W1],
+    ['lstm', true, false, 256, W1],
+    ['lstm', true, false, 256, [32]],
+  ])(
+    '%s reverse=%s bHh=%s H=%i: the bits of the same zeros given as a tensor',
+    (cell, reverse, withBHh, H, SIZES) => {
+      const g = new Generator(31);
+      const GH = RECURRENT_GATES[cell] * H;
+      const N = SIZES.reduce((a, b) => a + b, 0);
+      const B = SIZES[0];
+      const xProj = leaf(g, [N, GH], 1);
+      const wHh = leaf(g, [GH, H], 0.3);
+      const bHh = cell === 'gru' && withBHh ? leaf(g, [GH], 0.5) : null;
+      const w = randn([N, H], { generator: g });
+      const lstm = cell === 'lstm';
+      const seen: (boolean | undefined)[] = [];
+      const k = backend();
+      const forward = k.recurrentForward;
+      k.recurrentForward = (a: RecurrentForwardArgs) => {
+        seen.push(a.zeroState);
+        forward.call(k, a);
+      };
+      const run = (zero: boolean) => {
+        const state = (size: number) =>
+          zero ? recurrentZeroState(B, size) : new Tensor(new Float32Array(B * size), [B, size], 'float32');
+        for (const t of [xProj, wHh, bHh]) if (t) t.grad = null;
+        const r = recurrentSequence({
+          cell,
+          xProj,
+          wHh,
+          bHh,
+          wHr: null,
+          h0: state(H),
+          c0: lstm ? state(H) : null,
+          batchSizes: Int32Array.from(SIZES),
+          reverse,
+        });
+        let loss = r.out.mul(w).sum().add(r.hN.sum());
+        if (r.cN) loss = loss.add(r.cN.mul(0.5).sum());
+        loss.backward();
+        return [r.out, r.hN, r.cN, xProj.grad, wHh.grad, bHh?.grad ?? null];
+      };
+      try {
+        const plain = run(false);
+        const zero = run(true);
+        expect(seen).toEqual([undefined, true]);
+        const names = ['out', 'hN', 'cN', 'dxProj', 'dwHh', 'dbHh'];
+        const diffs = Object.fromEntries(names.map((n, i) => [n, bitDiffs(zero[i], plain[i])]));
+        expect(diffs).toEqual(Object.fromEntries(names.map((n) => [n, 0])));
+      } finally {
+        k.recurrentForward = forward;
+      }
+    },
+  );
 
   test('a zero state that requires a gradient is read as given, and gets its gradient', () => {
     const g = new Generator(3);
