@@ -61,11 +61,10 @@ static void lstm_forward_rows(const rec_args *a, int row, int bs, int k0, int k1
       v128_t ig = wasm_f32x4_mul(i, g);
       SL_ROUNDED(ig);
       const v128_t c1 = wasm_f32x4_add(wasm_f32x4_mul(f, cp), ig);
-      const v128_t tc1 = v_tanh(c1);
       wasm_v128_store(c_prev + k, cp);
-      wasm_v128_store(cells + k, tc1);
+      wasm_v128_store(cells + k, c1);
       wasm_v128_store(c + k, c1);
-      wasm_v128_store(h + k, wasm_f32x4_mul(o, tc1));
+      wasm_v128_store(h + k, wasm_f32x4_mul(o, v_tanh(c1)));
     }
   }
   if (kw < k1) lstm_forward(a, row, bs, kw, k1);
@@ -94,7 +93,7 @@ static void lstm_backward_rows(const rec_args *a, int row, int bs, int k0, int k
       const v128_t i = wasm_v128_load(g0 + k), f = wasm_v128_load(g0 + H + k);
       const v128_t g = wasm_v128_load(g0 + 2 * H + k), o = wasm_v128_load(g0 + 3 * H + k);
       const v128_t c = wasm_v128_load(c_prev + k);
-      const v128_t tc1 = wasm_v128_load(cells + k);
+      const v128_t tc1 = v_tanh(wasm_v128_load(cells + k));
       const v128_t dh1 = wasm_v128_load(dh + k);
       const v128_t dc1 = wasm_f32x4_add(
           wasm_v128_load(dc + k),

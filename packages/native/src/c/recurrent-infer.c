@@ -147,7 +147,7 @@ static inline float *out_row(const infer_args *ia, int t, int j) {
 
 // lstm.c's lstm_forward for inference on bs rows of the step: lstm_infer_row (lstm-infer.h, the
 // wasm module's too), c and h in place and h_t straight into out's rows. lstm_forward also stores
-// i, f, g, o, c_{t−1} and tanh(c_t) for a backward, and the step then copied h into out: six stores a
+// i, f, g, o, c_{t−1} and c_t for a backward, and the step then copied h into out: six stores a
 // vector and a pass over h that nothing reads.
 static void lstm_infer_cell(const infer_args *ia, const rec_args *s, int bs, int t, int r0) {
   const int H = s->H;

@@ -376,11 +376,7 @@ export interface RecurrentForwardArgs {
   gates: FloatStorage;
   /** Saved: the state each row started from, [N, O]. */
   hPrev: FloatStorage;
-  /**
-   * Saved (LSTM): tanh(c_t) per row, [N, H]; else null. NOTE(saved-tanh-cells): the forward keeps
-   * the tanh(c_t) it multiplied by o for h_t, and the backward reads it rather than computing it
-   * again (its only use of c_t); c_t itself is cPrev's row of the sequence's next step, or cN.
-   */
+  /** Saved (LSTM): c_t and c_{t−1} per row, [N, H]. */
   cells: FloatStorage | null;
   /** Saved (LSTM): c_{t−1} per row, [N, H]; else null. */
   cPrev: FloatStorage | null;

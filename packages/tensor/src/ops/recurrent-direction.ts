@@ -41,8 +41,6 @@ export interface Prepared {
   ins: Tensor[];
   outs: Tensor[];
   result: RecurrentSequenceOutputs;
-  /** After the forward kernel ran: fills the results made from its saved buffers (recordGates' cells). */
-  afterForward(): void;
   /** The backward from the gradients of `outs`: see `BackwardStep`. */
   backward(grads: readonly (Tensor | null | undefined)[]): BackwardStep;
   /** Hands the backward's traces to the caller once the backend has filled them. */
@@ -211,7 +209,7 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
   args.gates = gatesInXProj ? args.xProj : (save(GH, false) as FloatStorage);
   if (!inputs.recordGates) saved.push(args.gates);
   args.hPrev = save(O) as FloatStorage;
-  args.cells = save(lstm && H);
+  args.cells = save(lstm && H, !inputs.recordGates);
   args.cPrev = save(lstm && H);
   args.hFull = save(wHr && H);
   args.hhN = save(cell === 'gru' && H);
@@ -220,9 +218,6 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
   if (projection && !gatesInXProj) saved.push(args.xProj);
   let dhTrace: Tensor | null = null;
   let dcTrace: Tensor | null = null;
-  // recordGates' c_t trace: the kernel saves tanh(c_t) (NOTE(saved-tanh-cells)), so c_t comes from
-  // cPrev and cN after the forward.
-  const cTrace = inputs.recordGates && lstm ? w([N, H]) : null;
   return {
     args,
     ins,
@@ -232,10 +227,7 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
       hN,
       cN,
       gates: inputs.recordGates ? new Tensor(args.gates, [N, GH], dtype) : null,
-      cells: cTrace,
-    },
-    afterForward() {
-      if (cTrace) cellTrace(args, cTrace.data as FloatStorage);
+      cells: inputs.recordGates && args.cells ? new Tensor(args.cells, [N, H], dtype) : null,
     },
     backward(grads) {
       args.saved?.materialize(args, backend());
@@ -297,28 +289,4 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
       args.saved?.free();
     },
   };
-}
-
-/**
- * An LSTM's c_t of every row into `out` [N, H], after a forward without a saved block: each row's
- * c_t is where the sequence's next visited step started (its cPrev row), or cN after its last.
- */
-function cellTrace(a: RecurrentForwardArgs, out: FloatStorage): void {
-  const { hidden: H, batchSizes: sizes } = a;
-  const T = sizes.length;
-  const offsets = [0];
-  for (let t = 0; t < T; t++) offsets.push(offsets[t] + sizes[t]);
-  for (let t = 0; t < T; t++) {
-    const next = a.reverse ? t - 1 : t + 1;
-    for (let j = 0, r = offsets[t] * H; j < sizes[t]; j++, r += H) {
-      // (sizes[next] is undefined, and j < it false, past either end)
-      const at = j < sizes[next] ? (offsets[next] + j) * H : -1;
-      out.set(
-        at < 0
-          ? (a.cN as FloatStorage).subarray(j * H, j * H + H)
-          : (a.cPrev as FloatStorage).subarray(at, at + H),
-        r,
-      );
-    }
-  }
 }

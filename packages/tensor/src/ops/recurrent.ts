@@ -104,7 +104,6 @@ export function fusedSequences(
   if (forward) forward(prepared);
   else if (kernels.recurrentForwardMany && forwardArgs.length > 1) kernels.recurrentForwardMany(forwardArgs);
   else for (const a of forwardArgs) kernels.recurrentForward(a);
-  for (const p of prepared) p.afterForward();
 
   const ins: Tensor[] = [];
   const outs: Tensor[] = [];

@@ -72,10 +72,8 @@ function lstmForward(a: RecurrentForwardArgs, r: number, h: Float64Array, c: Flo
     a.gates[r * 4 * H + 3 * H + k] = o;
     (a.cPrev as FloatStorage)[r * H + k] = c[k];
     c[k] = f * c[k] + i * g;
-    // Saved: tanh c' (NOTE(saved-tanh-cells)), which the backward reads.
-    const tc = Math.tanh(c[k]);
-    (a.cells as FloatStorage)[r * H + k] = tc;
-    hFull[k] = o * tc;
+    (a.cells as FloatStorage)[r * H + k] = c[k];
+    hFull[k] = o * Math.tanh(c[k]);
   }
   if (!a.wHr) return hFull;
   (a.hFull as FloatStorage).set(hFull, r * H);
@@ -103,7 +101,7 @@ function lstmBackward(
     const f = a.gates[r * 4 * H + H + k];
     const g = a.gates[r * 4 * H + 2 * H + k];
     const o = a.gates[r * 4 * H + 3 * H + k];
-    const tc = (a.cells as FloatStorage)[r * H + k];
+    const tc = Math.tanh((a.cells as FloatStorage)[r * H + k]);
     const dct = dc[k] + dFull[k] * o * (1 - tc * tc);
     if (a.dcTrace) a.dcTrace[r * H + k] = dct;
     dPre[k] = dct * g * i * (1 - i);

@@ -7,7 +7,7 @@
 // The same bits as recurrent_forward's out, hN and cN, and as linear's xProj: the projection is one
 // gemm_packed on W_ih packed as the Backend's gemm packs it (pack_b, transposed), then each bias
 // added in turn and rounded, as linear's addBiases does; the recurrence runs the same GEMM and, for
-// LSTM, lstm_forward's expressions without its saves (i, f, g, o, c_{t−1}, tanh(c_t), h_{t−1}) in
+// LSTM, lstm_forward's expressions without its saves (i, f, g, o, c_{t−1}, c_t, h_{t−1}) in
 // lstm_infer_row, which writes h_t into out itself. GRU and RNN run their cells as the forward
 // does, into scratch nobody reads.
 #include "kernels.h"

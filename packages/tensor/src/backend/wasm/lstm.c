@@ -6,8 +6,7 @@
 //   dc1 = dc + dh1 ⊙ o ⊙ (1 − tanh²(c1))   dc = dc1 ⊙ f
 //   di = dc1 ⊙ g ⊙ i(1 − i)   df = dc1 ⊙ c ⊙ f(1 − f)   dg = dc1 ⊙ i ⊙ (1 − g²)   do = dh1 ⊙ tanh(c1) ⊙ o(1 − o)
 //
-// gates [N, 4H] (pre-activations in, i, f, g, o out), c [B, H] -> cells (tanh(c1)), c_prev [N, H], h1 [B, H]
-// (NOTE(saved-tanh-cells): the backward reads the forward's tanh(c1) rather than computing it again)
+// gates [N, 4H] (pre-activations in, i, f, g, o out), c [B, H] -> cells, c_prev [N, H], h1 [B, H]
 // (into h, or h_full_step before a projection). Float32 throughout, where the js kernel rounds
 // float64 intermediates; activations.h bounds the difference.
 #include "activations.h"
@@ -38,12 +37,9 @@ void lstm_forward(const rec_args *a, int row, int bs, int k0, int k1) {
       const v128_t cp = load_n(c + k, w);
       const v128_t c1 = ADD(MUL(f, cp), MUL(i, g));
       store_n(c_prev + k, cp, w);
+      store_n(cells + k, c1, w);
       store_n(c + k, c1, w);
-      // After the stores: the native build (lstm-train.h) contracts products only within a basic
-      // block, and store_n's branch keeps c1's products out of tanh's block, as lstm_infer_row does.
-      const v128_t tc1 = v_tanh(c1);
-      store_n(cells + k, tc1, w);
-      store_n(h + k, MUL(o, tc1), w);
+      store_n(h + k, MUL(o, v_tanh(c1)), w);
     }
   }
 }
@@ -64,7 +60,7 @@ void lstm_backward(const rec_args *a, int row, int bs, int k0, int k1) {
       const v128_t i = load_n(g0 + k, w), f = load_n(g0 + H + k, w);
       const v128_t g = load_n(g0 + 2 * H + k, w), o = load_n(g0 + 3 * H + k, w);
       const v128_t c = load_n(c_prev + k, w);
-      const v128_t tc1 = load_n(cells + k, w);
+      const v128_t tc1 = v_tanh(load_n(cells + k, w));
       const v128_t dh1 = load_n(dh + k, w);
       const v128_t dc1 = ADD(load_n(dc + k, w), MUL(MUL(dh1, o), SUB(one, MUL(tc1, tc1))));
       if (trace) store_n(trace + k, dc1, w);

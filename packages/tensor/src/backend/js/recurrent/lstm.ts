@@ -13,8 +13,7 @@ import { type BackwardState, type CellKernel, type ForwardState, sigmoid } from 
 //   dc1 += dh1 ⊙ o ⊙ (1 − tanh²(c1))        dc = dc1 ⊙ f
 //   di = dc1 ⊙ g ⊙ i(1 − i)   df = dc1 ⊙ c ⊙ f(1 − f)   dg = dc1 ⊙ i ⊙ (1 − g²)   do = dh1 ⊙ tanh(c1) ⊙ o(1 − o)
 //
-// gates [N, 4H] (pre-activations in, i, f, g, o out), c [B, H] -> tanh(c1) (cells) [N, H], c (cPrev) [N, H], h1 [B, H]
-// (NOTE(saved-tanh-cells): the backward reads the forward's tanh(c1) rather than computing it again).
+// gates [N, 4H] (pre-activations in, i, f, g, o out), c [B, H] -> c1 (cells) [N, H], c (cPrev) [N, H], h1 [B, H]
 // The loop (loop.ts) has added h W_hhᵀ into gates before forward and computes dh W_hh after backward.
 
 function forward(a: RecurrentForwardArgs, state: ForwardState, row: number, bs: number): void {
@@ -39,11 +38,10 @@ function forward(a: RecurrentForwardArgs, state: ForwardState, row: number, bs: 
       gates[g0 + 3 * H + k] = o;
       const c = cState[cj + k];
       const c1 = f * c + i * g;
-      const tc1 = Math.tanh(c1);
       cPrev[rc + k] = c;
-      cells[rc + k] = tc1;
+      cells[rc + k] = c1;
       cState[cj + k] = c1;
-      hOut[j * H + k] = o * tc1;
+      hOut[j * H + k] = o * Math.tanh(c1);
     }
   }
 }
@@ -64,7 +62,7 @@ function backward(a: RecurrentBackwardArgs, state: BackwardState, row: number, b
       const g = gates[g0 + 2 * H + k];
       const o = gates[g0 + 3 * H + k];
       const c = cPrev[rc + k];
-      const tc1 = cells[rc + k];
+      const tc1 = Math.tanh(cells[rc + k]);
       const dh1 = dhFull[j * H + k];
       const dc1 = dc[j * H + k] + dh1 * o * (1 - tc1 * tc1);
       if (a.dcTrace) a.dcTrace[rc + k] = dc1;
