@@ -93,7 +93,7 @@ export type { DropoutOptions, EmbeddingOptions } from './ops/nn';
 
 // Fused recurrence (the kernel behind the RNN/LSTM/GRU layers)
 export { RECURRENT_GATES } from './backend/backend';
-export { recurrentLayer, recurrentSequence, recurrentSequences } from './ops/recurrent';
+export { recurrentLayer, recurrentSequence, recurrentSequences, recurrentZeroState } from './ops/recurrent';
 export type {
   RecurrentCell,
   RecurrentLayerInput,

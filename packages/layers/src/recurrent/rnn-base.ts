@@ -12,6 +12,7 @@ import {
   type RecurrentLayerInputs,
   type RecurrentLayerOutputs,
   recurrentLayer,
+  recurrentZeroState,
   ShapeError,
   Tensor,
   uniform,
@@ -130,11 +131,6 @@ export abstract class RNNBase extends Module {
   /** Per-step gradients of the last backward, when `trackGradients` is on. */
   lastGradients: GradientRecord[] | null = null;
   readonly #weights: LayerWeights[][] = [];
-  /**
-   * The zeros of a missing h0 or c0, shared by every call: no kernel writes an initial state, and a
-   * fresh [L·D, B, H] array each forward cost 0.1–1 ms in a training step (W1: two of 128 KiB).
-   */
-  #zeros = new Float32Array(0);
 
   protected constructor(mode: Mode, options: RNNBaseOptions & { projSize?: number }) {
     super();
@@ -293,8 +289,10 @@ export abstract class RNNBase extends Module {
     }
     const given = readLayerState(op, state, lstm);
     const sorted = packed ? input.sortedIndices : null;
-    const h0 = this.initialState(op, 'h0', given.h0, B, O, unbatched, sorted);
-    const c0 = lstm ? this.initialState(op, 'c0', given.c0, B, H, unbatched, sorted) : null;
+    // No initial state: each layer-direction starts from the recurrence's own zero state
+    // (recurrentZeroState), whose first step it skips.
+    const h0 = given.h0 ? this.initialState(op, 'h0', given.h0, B, O, unbatched, sorted) : null;
+    const c0 = lstm && given.c0 ? this.initialState(op, 'c0', given.c0, B, H, unbatched, sorted) : null;
 
     const hs: Tensor[] = [];
     const cs: Tensor[] = [];
@@ -324,8 +322,8 @@ export abstract class RNNBase extends Module {
           wHh: w.wHh,
           bHh: gru ? w.bHh : null,
           wHr: w.wHr,
-          h0: h0.select(0, s),
-          c0: c0 ? c0.select(0, s) : null,
+          h0: h0 ? h0.select(0, s) : recurrentZeroState(B, O),
+          c0: lstm ? (c0 ? c0.select(0, s) : recurrentZeroState(B, H)) : null,
           batchSizes,
           reverse: d === 1,
           recordGates: this.recordGates,
@@ -384,22 +382,17 @@ export abstract class RNNBase extends Module {
     return { output, hN, cN };
   }
 
-  /** A given initial state checked and put in sorted batch order, or zeros [L·D, B, size]. */
+  /** A given initial state checked and put in sorted batch order. */
   private initialState(
     op: string,
     name: string,
-    given: Tensor | undefined,
+    given: Tensor,
     B: number,
     size: number,
     unbatched: boolean,
     sorted: Int32Array | null,
   ): Tensor {
     const LD = this.numLayers * this.numDirections;
-    if (!given) {
-      const n = LD * B * size;
-      if (this.#zeros.length < n) this.#zeros = new Float32Array(n);
-      return new Tensor(this.#zeros.subarray(0, n), [LD, B, size], 'float32');
-    }
     const want = unbatched ? [LD, size] : [LD, B, size];
     if (given.ndim !== want.length || given.shape.some((s, i) => s !== want[i])) {
       throw new ShapeError(op, `${name} of shape ${formatShape(want)}`, formatShape(given.shape));
@@ -409,7 +402,7 @@ export abstract class RNNBase extends Module {
   }
 }
 
-// The two helpers below (and the zero state above, `zeros([LD, B, size])`'s) are what
+// The two helpers below are what
 // `tensor(index)` and `stack(states, 0)` do with these arguments, without the general code of
 // either (their checks, the nested-array reader) in a bundle that needs only a forward.
 

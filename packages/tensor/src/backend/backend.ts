@@ -415,6 +415,14 @@ export interface RecurrentForwardArgs {
    */
   outStride?: number;
   /**
+   * h0 and c0 are zeros the op made (no initial state given; `recurrentZeroState`) and need no
+   * gradient: the kernels may skip the first visited step's recurrent product h0 W_hhᵀ (adding +0
+   * instead, the same bits), the backward's dh0 = dgates W_hh (dh0 is then zeros, and no one reads
+   * it) and the first visited step's hPrev rows in dW_hh (see NOTE(zero-state-step) in
+   * js/recurrent/loop.ts). Absent or false: h0 and c0 are read as given.
+   */
+  zeroState?: boolean;
+  /**
    * The saved buffers in the backend's own memory (`reserveSaved`; only for the backend that gave
    * it): then the arrays gates (but for xProj copied in as their start), hPrev, cells, cPrev, hFull
    * and hhN are neither written nor read, and may be empty.

@@ -78,6 +78,36 @@ interface BackwardStep {
   finish(xGrads: Map<Tensor, Tensor | null>): (Tensor | null)[];
 }
 
+/** The zero initial states `recurrentZeroState` made (NOTE(zero-state-step)). */
+const zeroStates = new WeakSet<Tensor>();
+/**
+ * The zeros every zero state reads, one array for all: no kernel writes an initial state (each
+ * copies it into its working state), and a fresh array each forward cost 0.1–1 ms in a training
+ * step (W1: six of 32 KiB).
+ */
+let zeroData = new Float32Array(0);
+
+/**
+ * A zero initial state [batch, size] (float32) for `recurrentSequence` / `recurrentLayer`, as a
+ * layer given no initial state makes it: the recurrence knows it is zeros by this tensor itself
+ * (never by its values), and when it needs no gradient skips the first step's recurrent product
+ * h0 W_hhᵀ and its backward with the same bits. Its data is one array of zeros that every zero
+ * state shares: never write into it.
+ */
+export function recurrentZeroState(batch: number, size: number): Tensor {
+  const n = batch * size;
+  // One more than any state read: a prefix is never the whole buffer, so releaseStorage never pools it.
+  if (zeroData.length <= n) zeroData = new Float32Array(n + 1);
+  const t = new Tensor(zeroData.subarray(0, n), [batch, size], 'float32');
+  zeroStates.add(t);
+  return t;
+}
+
+/** Whether h0 (and c0) are `recurrentZeroState`'s and need no gradient. */
+export function isZeroState(h0: Tensor, c0: Tensor | null): boolean {
+  return zeroStates.has(h0) && !h0.requiresGrad && (c0 === null || (zeroStates.has(c0) && !c0.requiresGrad));
+}
+
 /** Checks one sequence's inputs (its xProj, or the input it is to be made from); its sizes. */
 export function checkInputs(inputs: RecurrentLayerInputs): {
   G: number;
@@ -177,6 +207,7 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
     reverse,
     ...storages({ xProj, wHh, bHh, wHr, h0, c0, out, hN, cN }),
     ...(inputs.outBatchFirst ? { outBatchStride: batchSizes.length } : {}),
+    ...(isZeroState(h0, c0) ? { zeroState: true } : {}),
   } as RecurrentForwardArgs;
   if (columns) {
     args.out = (columns.layer.data as FloatStorage).subarray(columns.offset);
@@ -276,7 +307,9 @@ export function prepare(inputs: SequenceInputs, ownsX: boolean): Prepared {
       return {
         args: whole ? full : r0 === r1 ? null : keptArgs(full, kept, G * H),
         finish(xGrads) {
-          const rest = [dwHh, dbHh, dwHr, dh0, dc0].filter((_, i) => given[i] !== null);
+          // A zero state (NOTE(zero-state-step)) needs no gradient, and dh0 was not computed.
+          const states = args.zeroState ? [null, null] : [dh0, dc0];
+          const rest = [dwHh, dbHh, dwHr, ...states].filter((_, i) => given[i] !== null);
           if (!projection) {
             // xProj's own gradient: zero in the skipped rows.
             if (!whole) {

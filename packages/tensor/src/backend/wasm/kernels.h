@@ -55,6 +55,10 @@ typedef struct {
   // When not 0: out and d_out rows that many floats apart (else O), out written as 0 + h
   // (RecurrentForwardArgs' outStride: the directions of a layer side by side, NOTE(layer-columns)).
   int out_stride;
+  // RecurrentForwardArgs.zeroState: h0 and c0 are zeros the op made, which need no gradient
+  // (NOTE(zero-state-step) in js/recurrent/loop.ts): the first visited step adds +0 for its
+  // recurrent product, the backward leaves dh0 zero and dW_hh out of that step's hPrev rows.
+  int zero_state;
 } rec_args;
 
 // One cell's gate math over the `bs` active rows of one step starting at row `row`, for the

@@ -14,6 +14,25 @@ enum { LSTM = 0, GRU = 1, RNN_TANH = 2, RNN_RELU = 3 };
 
 static int gate_count(int cell) { return cell == LSTM ? 4 : cell == GRU ? 3 : 1; }
 
+// NOTE(zero-state-step) (js/recurrent/loop.ts): the first step's product from a zero state, +0 in
+// every element, added to C [n] (or written, !acc), with the GEMM's bits.
+static void add_zero(float *c, int n, int acc) {
+  const v128_t zero = wasm_f32x4_splat(0);
+  int k = 0;
+  for (; k + SL_LANES <= n; k += SL_LANES)
+    wasm_v128_store(c + k, acc ? wasm_f32x4_add(wasm_v128_load(c + k), zero) : zero);
+  for (; k < n; k++) c[k] = acc ? c[k] + 0.0f : 0.0f;
+}
+
+// The rows of every step but the first visited one, the zero state's, [*r0, *r1).
+static void state_rows(const rec_args *a, int *r0, int *r1) {
+  *r0 = 0;
+  *r1 = a->N;
+  if (!a->zero_state || a->T == 0) return;
+  if (a->reverse) *r1 = a->N - a->batch_sizes[a->T - 1];
+  else *r0 = a->batch_sizes[0];
+}
+
 static void step_offsets(const rec_args *a) {
   int row = 0;
   for (int t = 0; t < a->T; t++) {
@@ -83,13 +102,16 @@ EXPORT void recurrent_forward(const rec_args *a) {
     const int bs = a->batch_sizes[t], row = a->offsets[t];
     // h_prev rows ← working state; then the step's recurrent product h_{t−1} W_hhᵀ.
     copy_floats(a->h_prev + row * O, a->h, bs * O);
+    const int zero = s == 0 && a->zero_state;
     if (a->cell == GRU) {
       if (a->b_hh)
         for (int j = 0; j < bs; j++) copy_floats(a->hh + j * GH, a->b_hh, GH);
-      gemm_packed(bs, GH, O, a->h, a->w_hh_packed, a->hh, a->b_hh != 0);
+      if (zero) add_zero(a->hh, bs * GH, a->b_hh != 0);
+      else gemm_packed(bs, GH, O, a->h, a->w_hh_packed, a->hh, a->b_hh != 0);
       gru_forward(a, row, bs, 0, H);
     } else {
-      gemm_packed(bs, GH, O, a->h, a->w_hh_packed, a->gates + row * GH, 1);
+      if (zero) add_zero(a->gates + row * GH, bs * GH, 1);
+      else gemm_packed(bs, GH, O, a->h, a->w_hh_packed, a->gates + row * GH, 1);
       if (a->cell == LSTM) lstm_forward(a, row, bs, 0, H);
       else rnn_forward(a, row, bs, 0, H, a->cell == RNN_RELU);
     }
@@ -103,18 +125,22 @@ EXPORT void recurrent_forward(const rec_args *a) {
   }
 }
 
-// dW [m, n] += Aᵀ B over N rows: A [N, m], B [N, n], through the two scratch buffers.
-static void add_weight_gradient(const rec_args *a, int m, int n, const float *A, const float *B, float *dw) {
-  transpose(a->N, m, A, a->scratch_a);
-  pack_b(0, a->N, n, B, a->scratch_b);
-  gemm_packed(m, n, a->N, a->scratch_a, a->scratch_b, dw, 1);
+// dW [m, n] += Aᵀ B over rows [r0, r1): A [N, m], B [N, n], through the two scratch buffers.
+static void add_weight_gradient(const rec_args *a, int r0, int r1, int m, int n, const float *A, const float *B,
+                                float *dw) {
+  if (r1 <= r0) return;
+  transpose(r1 - r0, m, A + r0 * m, a->scratch_a);
+  pack_b(0, r1 - r0, n, B + r0 * n, a->scratch_b);
+  gemm_packed(m, n, r1 - r0, a->scratch_a, a->scratch_b, dw, 1);
 }
 
 // Weight gradients over all steps at once: dW_hh += dgatesᵀ hPrev, db_hh += Σ rows, dW_hr += dhᵀ hFull.
 // d_rec [N, G·H] is the gradient of the recurrent pre-activations of every row.
 static void weight_gradients(const rec_args *a, const float *d_rec) {
   const int H = a->H, O = a->O, GH = gate_count(a->cell) * H;
-  if (a->N > 0) add_weight_gradient(a, GH, O, d_rec, a->h_prev, a->dw_hh);
+  int r0, r1;
+  state_rows(a, &r0, &r1);
+  add_weight_gradient(a, r0, r1, GH, O, d_rec, a->h_prev, a->dw_hh);
   if (a->db_hh) {
     for (int r = 0; r < a->N; r++) {
       const float *d = d_rec + r * GH;
@@ -124,7 +150,7 @@ static void weight_gradients(const rec_args *a, const float *d_rec) {
       for (; k < GH; k++) a->db_hh[k] += d[k];
     }
   }
-  if (a->dw_hr && a->N > 0) add_weight_gradient(a, O, H, a->dh_rows, a->h_full, a->dw_hr);
+  if (a->dw_hr) add_weight_gradient(a, 0, a->N, O, H, a->dh_rows, a->h_full, a->dw_hr);
 }
 
 // dOut [N, O], dh [B, O] = dhN, dc [B, H] = dcN -> dx_proj [N, G·H], dh = dh0, dc = dc0,
@@ -155,8 +181,10 @@ EXPORT void recurrent_backward(const rec_args *a) {
     if (a->cell == LSTM) lstm_backward(a, row, bs, 0, H);
     else if (a->cell == GRU) gru_backward(a, row, bs, 0, H);
     else rnn_backward(a, row, bs, 0, H, a->cell == RNN_RELU);
-    // dh_{t−1} (+)= dgates W_hh for the active rows (GRU keeps its direct path z ⊙ dh).
-    gemm_packed(bs, O, GH, d_rec + row * GH, a->w_hh_packed, a->dh, a->cell == GRU);
+    // dh_{t−1} (+)= dgates W_hh for the active rows (GRU keeps its direct path z ⊙ dh); from a
+    // zero state no one reads dh0 (NOTE(zero-state-step)): left zero.
+    if (s > 0 || !a->zero_state) gemm_packed(bs, O, GH, d_rec + row * GH, a->w_hh_packed, a->dh, a->cell == GRU);
+    else for (int k = 0; k < a->B * O; k++) a->dh[k] = 0.0f;
   }
   weight_gradients(a, d_rec);
 }

@@ -67,6 +67,7 @@ const ARG_SLOTS = [
   'scratch_b',
   'out_batch_stride',
   'out_stride',
+  'zero_state',
 ] as const;
 export type Slot = (typeof ARG_SLOTS)[number];
 const SLOT = Object.fromEntries(ARG_SLOTS.map((name, i) => [name, i])) as Record<Slot, number>;
@@ -322,6 +323,7 @@ export function makeWasmRecurrent(
     let N = 0;
     for (let t = 0; t < T; t++) N += batchSizes[t];
     const L = startLayout(wasm, { cell, H, O, B, T, N, reverse: a.reverse });
+    if (a.zeroState) L.int('zero_state', 1);
     const off = (a.saved as Resident | undefined)?.off;
     /** A saved buffer's slot: in the block when there is one, else in the layout. */
     const save = (slot: Slot, floats: number | null) => {
