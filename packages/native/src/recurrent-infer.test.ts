@@ -239,6 +239,7 @@ describe.skipIf(!load.ok)(`the native forward-only recurrence${skipped}`, () => 
     const want = {
       ...a,
       outSize: p.H,
+      outStride: p.H, // the reference's own out, rows H apart (a's stride is the inference's)
       wHr: null,
       xProj: f64(x.xProj) as Float64Array,
       out: new Float64Array(x.N * p.H),
