@@ -31,9 +31,9 @@ export type InitialState = LSTMInitialState | HiddenInitialState;
 // states while its author believed otherwise. null and undefined mean "no state" (zeros), as
 // PyTorch's hx=None; `{}` does too, for loops that start from an empty state.
 
+/** An object literal or `Object.create(null)` (an Array's or a Tensor's prototype chain is longer). */
 function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Tensor)
-    return false;
+  if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === null || Object.getPrototypeOf(proto) === null;
 }
