@@ -271,7 +271,7 @@ const refused: [string, () => unknown, typeof SeqlabError, string][] = [
     '{ h, c } given to the LSTM layer',
     () => new LSTM(2, 3).forward(randn([4, 2, 2]), { h: zeros([1, 2, 3]), c: zeros([1, 2, 3]) } as never),
     ConfigError,
-    'got an object with keys h, c. { h, c } is the state of LSTMCell; the LSTM layer takes { h0, c0 }',
+    'got a plain object with keys h, c. { h, c } is the state of LSTMCell; the LSTM layer takes { h0, c0 }',
   ],
   [
     'an LSTM given h0 alone',
@@ -289,7 +289,7 @@ const refused: [string, () => unknown, typeof SeqlabError, string][] = [
     '{ h0, c0 } given to LSTMCell',
     () => new LSTMCell(2, 3).forward(randn([2, 2]), { h0: zeros([2, 3]), c0: zeros([2, 3]) } as never),
     ConfigError,
-    'got an object with keys h0, c0. { h0, c0 } is the LSTM layer’s initial state; the cell takes { h, c }',
+    'got a plain object with keys h0, c0. { h0, c0 } is the LSTM layer’s initial state; the cell takes { h, c }',
   ],
   [
     'new Adam(model)',

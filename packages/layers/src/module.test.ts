@@ -259,6 +259,19 @@ describe('what a property contributes', () => {
     );
   });
 
+  test('the clash names what each side holds, a tensor by its dtype and shape (describeValue)', () => {
+    class TensorClash extends Module {
+      constructor() {
+        super();
+        this.registerParameter('w', zeros([2]));
+        (this as unknown as { w: unknown }).w = [new Linear(1, 1)];
+      }
+    }
+    expect(() => new TensorClash().parameters()).toThrow(
+      "TensorClash: expected property 'w' to hold what is registered as 'w', got an Array of 1 Linear (registered: a float32 Tensor of shape [2])",
+    );
+  });
+
   test('keys with dots are a ConfigError; registering a module as its own child too', () => {
     class Dotted extends Module {
       heads = new Map([['a.b', new Linear(1, 1)]]);

@@ -164,7 +164,7 @@ export class Module {
           throw new ConfigError(
             `${this.constructor.name}`,
             `property '${key}' to hold what is registered as '${key}'`,
-            `${describeMember(value)} (registered: ${describeMember(own)})`,
+            `${describeValue(value)} (registered: ${describeValue(own)})`,
             'Rename the property or the registered name',
           );
         }
@@ -320,15 +320,6 @@ function childKey(owner: Module, name: string, key: unknown): string {
     );
   }
   return `${name}.${k}`;
-}
-
-/** A short description of a property value, for the name-clash error. */
-function describeMember(value: unknown): string {
-  if (value instanceof Tensor) return `a Tensor of shape ${formatShape(value.shape)}`;
-  if (value instanceof Module) return `a ${value.constructor.name}`;
-  if (Array.isArray(value)) return `an Array of ${value.length}`;
-  if (value === null || value === undefined) return String(value);
-  return typeof value === 'object' ? `a ${value.constructor?.name ?? 'object'}` : typeof value;
 }
 
 function checkName(

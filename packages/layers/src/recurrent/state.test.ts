@@ -180,7 +180,7 @@ describe('any other container is refused with the expected forms', () => {
     [
       'LSTM, { h, c }',
       () => lstm.forward(x, { h: h0, c: c0 } as never),
-      `${lstmForms} an object with keys h, c. { h, c } is the state of LSTMCell; the LSTM layer takes { h0, c0 }`,
+      `${lstmForms} a plain object with keys h, c. { h, c } is the state of LSTMCell; the LSTM layer takes { h0, c0 }`,
     ],
     [
       'LSTM, { h0 } without c0',
@@ -205,7 +205,7 @@ describe('any other container is refused with the expected forms', () => {
     [
       'LSTM, the output of a previous call',
       () => lstm.forward(x, lstm.forward(x) as never),
-      `${lstmForms} an object with keys output, hN, cN`,
+      `${lstmForms} a plain object with keys output, hN, cN`,
     ],
     [
       'GRU, [h0]',
@@ -213,7 +213,7 @@ describe('any other container is refused with the expected forms', () => {
       `${gruForms} an Array of 1 Tensor. Pass h0 itself, not a list holding it`,
     ],
     ['GRU, a number', () => gru.forward(x, 0 as never), `${gruForms} the number 0`],
-    ['GRU, { h }', () => gru.forward(x, { h: h0 } as never), `${gruForms} an object with keys h`],
+    ['GRU, { h }', () => gru.forward(x, { h: h0 } as never), `${gruForms} a plain object with keys h`],
     [
       'GRU, an Array of numbers',
       () => gru.forward(x, [0, 0, 0] as never),
@@ -227,7 +227,7 @@ describe('any other container is refused with the expected forms', () => {
     [
       'LSTMCell, { h0, c0 }',
       () => new LSTMCell(I, H).forward(cx, { h0: h, c0: h } as never),
-      `${cellForms} an object with keys h0, c0. { h0, c0 } is the LSTM layer’s initial state; the cell takes { h, c }`,
+      `${cellForms} a plain object with keys h0, c0. { h0, c0 } is the LSTM layer’s initial state; the cell takes { h, c }`,
     ],
     [
       'LSTMCell, { h } without c',
@@ -242,7 +242,7 @@ describe('any other container is refused with the expected forms', () => {
     [
       'RNNCell, { h }',
       () => new RNNCell(I, H).forward(cx, { h } as never),
-      'RNNCell.forward: expected a state h (a Tensor, as PyTorch), or nothing for zeros, got an object with keys h. Pass h itself, not { h }',
+      'RNNCell.forward: expected a state h (a Tensor, as PyTorch), or nothing for zeros, got a plain object with keys h. Pass h itself, not { h }',
     ],
     [
       'GRUCell, [h]',

@@ -31,25 +31,9 @@ export type InitialState = LSTMInitialState | HiddenInitialState;
 // states while its author believed otherwise. null and undefined mean "no state" (zeros), as
 // PyTorch's hx=None; `{}` does too, for loops that start from an empty state.
 
-/** What a value is, for the messages below: `a Tensor`, `an Array of 2 numbers`, `an object with keys h, c`. */
-function describeState(value: unknown): string {
-  if (Array.isArray(value)) {
-    const kinds = new Set(
-      value.map((v) => (v instanceof Tensor ? 'Tensor' : Array.isArray(v) ? 'Array' : typeof v)),
-    );
-    const kind = kinds.size === 1 ? [...kinds][0] : 'mixed value';
-    return `an Array of ${value.length} ${kind}${value.length === 1 ? '' : 's'}`;
-  }
-  if (isPlainObject(value)) {
-    const keys = Object.keys(value);
-    return keys.length === 0 ? 'an empty object' : `an object with keys ${keys.join(', ')}`;
-  }
-  return describeValue(value);
-}
-
+/** An object literal or `Object.create(null)` (an Array's or a Tensor's prototype chain is longer). */
 function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Tensor)
-    return false;
+  if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === null || Object.getPrototypeOf(proto) === null;
 }
@@ -82,7 +66,7 @@ export function readLayerState(
       : state.length === 1 && state[0] instanceof Tensor
         ? 'Pass h0 itself, not a list holding it'
         : undefined;
-    throw new ConfigError(op, expected, describeState(state), hint ?? numbersHint(state));
+    throw new ConfigError(op, expected, describeValue(state), hint ?? numbersHint(state));
   }
   if (isPlainObject(state)) {
     const keys = Object.keys(state);
@@ -96,12 +80,12 @@ export function readLayerState(
         lstm && unknown.includes('h')
           ? '{ h, c } is the state of LSTMCell; the LSTM layer takes { h0, c0 }'
           : undefined;
-      throw new ConfigError(op, expected, describeState(state), hint);
+      throw new ConfigError(op, expected, describeValue(state), hint);
     }
     for (const key of allowed) {
       const v = state[key];
       if (v !== undefined && !(v instanceof Tensor)) {
-        throw new ConfigError(op, `${key} as a Tensor`, describeState(v), numbersHint(v));
+        throw new ConfigError(op, `${key} as a Tensor`, describeValue(v), numbersHint(v));
       }
     }
     const h0 = state.h0 as Tensor | undefined;
@@ -116,7 +100,7 @@ export function readLayerState(
     }
     return { h0, c0 };
   }
-  throw new ConfigError(op, expected, describeState(state), numbersHint(state));
+  throw new ConfigError(op, expected, describeValue(state), numbersHint(state));
 }
 
 /**
@@ -152,12 +136,12 @@ export function readCellState(
       const hint = unknown.includes('h0')
         ? '{ h0, c0 } is the LSTM layer’s initial state; the cell takes { h, c }'
         : undefined;
-      throw new ConfigError(op, expected, describeState(state), hint);
+      throw new ConfigError(op, expected, describeValue(state), hint);
     }
     for (const key of ['h', 'c']) {
       const v = state[key];
       if (v !== undefined && !(v instanceof Tensor)) {
-        throw new ConfigError(op, `${key} as a Tensor`, describeState(v), numbersHint(v));
+        throw new ConfigError(op, `${key} as a Tensor`, describeValue(v), numbersHint(v));
       }
     }
     const h = state.h as Tensor | undefined;
@@ -177,7 +161,7 @@ export function readCellState(
     hint = 'Pass h itself, not a list holding it';
   }
   if (!lstm && isPlainObject(state) && Object.hasOwn(state, 'h')) hint = 'Pass h itself, not { h }';
-  throw new ConfigError(op, expected, describeState(state), hint);
+  throw new ConfigError(op, expected, describeValue(state), hint);
 }
 
 /** For plain numbers where a Tensor belongs: how to make one. */

@@ -42,7 +42,6 @@ export interface Attrs {
   gather: { dim: number; index: Tensor };
   scatterAdd: { dim: number; index: Tensor };
   indexSelect: { dim: number; index: Int32Array; outer: number; size: number; inner: number };
-  embedding: { index: Int32Array; rows: number; dim: number; paddingIdx: number | null };
   reshape: Record<string, never>;
   strided: { shape: number[]; strides: number[]; offset: number };
   cat: { dim: number; sizes: number[] };
@@ -162,22 +161,6 @@ export const gradients: { [K in keyof Attrs]: Rule<Attrs[K]> } = {
       g.data as FloatStorage,
     );
     return [dx];
-  },
-
-  // The rows used gather the output gradient; the padding row never learns (PyTorch's padding_idx).
-  embedding: ({ g, inputs: [weight], attrs }) => {
-    const dw = zerosOf(weight);
-    backend().indexAdd(
-      dw.data as FloatStorage,
-      1,
-      attrs.rows,
-      attrs.dim,
-      attrs.index,
-      g.data as FloatStorage,
-    );
-    const pad = attrs.paddingIdx;
-    if (pad !== null) dw.data.fill(0, pad * attrs.dim, (pad + 1) * attrs.dim);
-    return [dw];
   },
 
   reshape: ({ g, inputs: [x] }) => [reshape(g, x.shape)],
@@ -329,3 +312,20 @@ function splitByWinner(
     needs[1] ? sumTo(mul(g, add(neg(share), 1)), b.shape) : null,
   ];
 }
+
+/**
+ * embedding's rule, outside the table so that a bundle without `embedding` leaves it out: the rows
+ * used gather the output gradient; the padding row never learns (PyTorch's padding_idx).
+ */
+export const embeddingGradient: Rule<{
+  index: Int32Array;
+  rows: number;
+  dim: number;
+  paddingIdx: number | null;
+}> = ({ g, inputs: [weight], attrs }) => {
+  const dw = zerosOf(weight);
+  backend().indexAdd(dw.data as FloatStorage, 1, attrs.rows, attrs.dim, attrs.index, g.data as FloatStorage);
+  const pad = attrs.paddingIdx;
+  if (pad !== null) dw.data.fill(0, pad * attrs.dim, (pad + 1) * attrs.dim);
+  return [dw];
+};

@@ -1,3 +1,4 @@
+import { embeddingGradient } from '../autograd/gradients';
 import { backend } from '../backend/registry';
 import { assertTensor } from '../check-tensor';
 import { describeValue } from '../describe-value';
@@ -141,5 +142,5 @@ export function embedding(ids: Tensor, weight: Tensor, options: EmbeddingOptions
   // Every element is written by indexSelect: no zero fill.
   const out = new Tensor(writableStorage(weight.dtype, index.length * D), [...ids.shape, D], weight.dtype);
   backend().indexSelect(weight.data, 1, V, D, index, out.data);
-  return record('embedding', 'embedding', [weight], out, { index, rows: V, dim: D, paddingIdx: pad });
+  return record(embeddingGradient, 'embedding', [weight], out, { index, rows: V, dim: D, paddingIdx: pad });
 }

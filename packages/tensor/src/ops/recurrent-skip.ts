@@ -146,30 +146,32 @@ function outRows<S extends FloatStorage | null>(s: S, a: RecurrentForwardArgs, k
   return s.subarray(kept.r0 * R, kept.r1 > kept.r0 ? (kept.r1 - 1) * R + O : kept.r0 * R) as S;
 }
 
+/** A per-row buffer ([N, width]) narrowed to the kept block of rows r0…r1 (a view). */
+function keptRows<S extends FloatStorage | null>(s: S, kept: KeptSteps, width: number): S {
+  return (s ? s.subarray(kept.r0 * width, kept.r1 * width) : null) as S;
+}
+
 /**
  * The forward's arguments restricted to the steps of `kept`: batchSizes and every per-row buffer
  * ([N, ·]) narrowed to the block (views, no copies).
  */
 export function keptForwardArgs(a: RecurrentForwardArgs, kept: KeptSteps, GH: number): RecurrentForwardArgs {
-  const { r0, r1 } = kept;
   const O = a.outSize;
   const H = a.hidden;
-  const rows = <S extends FloatStorage | null>(s: S, width: number): S =>
-    (s ? s.subarray(r0 * width, r1 * width) : null) as S;
-  const gates = rows(a.gates, GH);
+  const gates = keptRows(a.gates, kept, GH);
   return {
     ...a,
     batchSizes: a.batchSizes.subarray(kept.t0, kept.t1),
     // The gates may be xProj's own array: keep them one array.
-    xProj: a.xProj === a.gates ? gates : rows(a.xProj, GH),
+    xProj: a.xProj === a.gates ? gates : keptRows(a.xProj, kept, GH),
     gates,
     out: outRows(a.out, a, kept),
-    hPrev: rows(a.hPrev, O),
-    cells: rows(a.cells, H),
-    cPrev: rows(a.cPrev, H),
-    hFull: rows(a.hFull, H),
-    hhN: rows(a.hhN, H),
-    saved: a.saved?.rows(r0),
+    hPrev: keptRows(a.hPrev, kept, O),
+    cells: keptRows(a.cells, kept, H),
+    cPrev: keptRows(a.cPrev, kept, H),
+    hFull: keptRows(a.hFull, kept, H),
+    hhN: keptRows(a.hhN, kept, H),
+    saved: a.saved?.rows(kept.r0),
   };
 }
 
@@ -179,17 +181,14 @@ export function keptForwardArgs(a: RecurrentForwardArgs, kept: KeptSteps, GH: nu
  * direction's first processed step, so h0, c0, dh0 and dc0 keep their meaning.
  */
 export function keptArgs(a: RecurrentBackwardArgs, kept: KeptSteps, GH: number): RecurrentBackwardArgs {
-  const { r0, r1 } = kept;
-  const rows = <S extends FloatStorage | null>(s: S, width: number): S =>
-    (s ? s.subarray(r0 * width, r1 * width) : null) as S;
   return {
     ...a,
     ...keptForwardArgs(a, kept, GH),
     dOut: outRows(a.dOut, a, kept),
     dhN: null,
     dcN: null,
-    dxProj: rows(a.dxProj, GH),
-    dhTrace: rows(a.dhTrace, a.outSize),
-    dcTrace: rows(a.dcTrace, a.hidden),
+    dxProj: keptRows(a.dxProj, kept, GH),
+    dhTrace: keptRows(a.dhTrace, kept, a.outSize),
+    dcTrace: keptRows(a.dcTrace, kept, a.hidden),
   };
 }
