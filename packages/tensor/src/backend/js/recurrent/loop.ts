@@ -39,11 +39,12 @@ function stepOffsets(batchSizes: Int32Array): Int32Array {
 }
 
 // NOTE(zero-state-step): with RecurrentForwardArgs.zeroState (h0 and c0 zeros the op made, which
-// need no gradient) the first visited step's recurrent product h0 W_hhᵀ is not computed: every GEMM
-// here (and wasm's) sums its products from +0, and a product with a zero operand is ±0, which leaves
+// need no gradient) a backend may leave out the first visited step's recurrent product h0 W_hhᵀ;
+// wasm's recurrent.c does, this loop (the reference for the bits) computes it. Every GEMM here and
+// in wasm sums its products from +0, and a product with a zero operand is ±0, which leaves
 // such a sum +0; C + (+0) is C but for C = −0, which becomes +0. So adding +0 to the step's rows
-// (its xProj, GRU's b_hh copies, or zeros) gives the product's bits. Backward, dh0's product is not
-// computed (dh0 is left zero: the op reports no gradient for such a state), and dW_hh's sum leaves
+// (its xProj, GRU's b_hh copies, or zeros) gives the product's bits. Backward, wasm leaves dh0's product
+// out (dh0 is left zero: the op reports no gradient for such a state), and dW_hh's sum leaves
 // out the first visited step's hPrev rows, zeros: a sum from +0 over them stays +0 (the rows after
 // them then sum as from the start), and after the others it is never −0, which ±0 leaves as it is.
 // The one difference: a non-finite W_hh, whose 0 · ∞ = NaN the skipped product would have made (it
@@ -94,18 +95,14 @@ export function makeRecurrentKernels(kernels: GemmKernels): {
       const row = offsets[t];
       // hPrev rows ← working state; then the step's recurrent product h_{t−1} W_hhᵀ.
       hPrev.set(h.subarray(0, bs * O), row * O);
-      // NOTE(zero-state-step): from a zero state the first step's product is +0 in every element.
-      const zero = s === 0 && a.zeroState === true;
       if (hh) {
         const bHh = a.bHh;
         if (bHh) for (let j = 0; j < bs; j++) hh.set(bHh, j * GH);
-        if (zero) for (let i = 0; i < bs * GH; i++) hh[i] = bHh ? hh[i] + 0 : 0;
-        else gemmPacked(bs, GH, O, h, 0, wHhT, hh, 0, bHh !== null);
+        gemmPacked(bs, GH, O, h, 0, wHhT, hh, 0, bHh !== null);
       } else {
         // The gates start as xProj (the op may pass xProj's own storage as gates).
         if (gates !== xProj) gates.set(xProj.subarray(row * GH, (row + bs) * GH), row * GH);
-        if (zero) for (let i = row * GH; i < (row + bs) * GH; i++) gates[i] += 0;
-        else gemmPacked(bs, GH, O, h, 0, wHhT, gates, row * GH, true);
+        gemmPacked(bs, GH, O, h, 0, wHhT, gates, row * GH, true);
       }
       kernel.forward(a, state, row, bs);
       // Projected LSTM: h_t = hFull_t W_hrᵀ.
@@ -168,17 +165,13 @@ export function makeRecurrentKernels(kernels: GemmKernels): {
       // Projection: h = hFull W_hrᵀ, so dhFull = dh W_hr.
       if (dhStep && wHrP) gemmPacked(bs, H, O, dh, 0, wHrP, dhStep, 0, false);
       kernel.backward(a, state, row, bs);
-      // dh_{t−1} (+)= dgates W_hh for the active rows; from a zero state no one reads dh0.
-      if (s > 0 || !a.zeroState) gemmPacked(bs, O, GH, dRec, row * GH, wHhP, dh, 0, kernel.directPath);
+      // dh_{t−1} (+)= dgates W_hh for the active rows.
+      gemmPacked(bs, O, GH, dRec, row * GH, wHhP, dh, 0, kernel.directPath);
     }
-    if (a.zeroState) a.dh0.fill(0);
-    else a.dh0.set(dh);
+    a.dh0.set(dh);
     if (a.dc0 && dc) a.dc0.set(dc);
     // Weight gradients over all steps at once: dW_hh += dgatesᵀ hPrev, db_hh += Σ rows, dW_hr += dhᵀ hFull.
-    // From a zero state, the first visited step's hPrev rows are zeros: left out (NOTE(zero-state-step)).
-    const skip = a.zeroState && T > 0 ? batchSizes[reverse ? T - 1 : 0] : 0;
-    const r0 = reverse ? 0 : skip;
-    gemm(true, false, GH, O, N - skip, dRec, r0 * GH, hPrev, r0 * O, a.dwHh, 0, true);
+    gemm(true, false, GH, O, N, dRec, 0, hPrev, 0, a.dwHh, 0, true);
     if (a.dbHh) {
       for (let r = 0; r < N; r++) for (let k = 0; k < GH; k++) a.dbHh[k] += dRec[r * GH + k];
     }
