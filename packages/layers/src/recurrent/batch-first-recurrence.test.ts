@@ -4,7 +4,7 @@
 // input's gradient and every parameter's gradient the bits of the layout path (the capability
 // switched off), −0 included (NOTE(layout-bits)). Layers the capability leaves alone (two
 // directions, time-major, packed input) give the same bits either way.
-import { crossEntropy, GRU, Linear, LSTM, RNN, type RNNBase } from '@seqlab/layers';
+import { crossEntropy, Linear, LSTM, type RNNBase } from '@seqlab/layers';
 import {
   getBackend,
   listBackends,
@@ -17,59 +17,24 @@ import {
 } from '@seqlab/tensor';
 import { backend, setTrainingReverseDeferral } from '@seqlab/tensor/backend';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import {
+  bits,
+  CELLS,
+  capabilitySwitch,
+  diffAt,
+  expectSame,
+  opsOf,
+  type Read,
+  type Result,
+  signedZeros,
+} from './capability-bits.test-support';
 
-/** The bits of a tensor's values (+0 and −0 differ). */
-const bits = (t: Tensor) => Array.from(new Uint32Array(Float32Array.from(t.data).buffer));
-/** The first index where two bit arrays (or lists of them) differ, or −1: a short failure on big arrays. */
-const diffAt = (a: unknown[], b: unknown[]): number =>
-  a.length !== b.length
-    ? -2
-    : a.findIndex((v, i) => (Array.isArray(v) ? diffAt(v, b[i] as unknown[]) >= 0 : v !== b[i]));
+const capability = capabilitySwitch('recurrentBatchFirst');
 
-/** Switches the backend's capability off (defined false) or back to what it was. */
-function capability(on: boolean): void {
-  const k = backend();
-  if (on) {
-    if (saved) Object.defineProperty(k, 'recurrentBatchFirst', saved);
-    else delete (k as { recurrentBatchFirst?: boolean }).recurrentBatchFirst;
-  } else
-    Object.defineProperty(k, 'recurrentBatchFirst', { value: false, configurable: true, writable: true });
-}
-let saved: PropertyDescriptor | undefined;
-
-/** How many nodes of each autograd op lie between `t` and the leaves. */
-function opsOf(t: Tensor): Map<string, number> {
-  const seen = new Map<string, number>();
-  const stack = [t];
-  const visited = new Set<unknown>();
-  while (stack.length > 0) {
-    const node = (stack.pop() as Tensor)._node;
-    if (!node || visited.has(node)) continue;
-    visited.add(node);
-    seen.set(node.op, (seen.get(node.op) ?? 0) + 1);
-    stack.push(...node.inputs);
-  }
-  return seen;
-}
-
-interface Result {
-  output: Tensor;
-  hN: Tensor;
-  cN?: Tensor | null;
-}
-type Read = (r: Result) => Tensor;
 /** A classifier's read: the last step (batch-first), squared. */
 const lastStep: Read = (r) => {
   const last = r.output.select(1, -1);
   return last.mul(last).sum();
-};
-/** The whole output times a constant with −0, +0 and ordinary values: dOut holds −0s. */
-const signedZeros: Read = (r) => {
-  const n = r.output.numel;
-  const c = tensor(Array.from({ length: n }, (_, i) => [-0, 0, 0.5, -1.25, -0][i % 5])).reshape(
-    r.output.shape,
-  );
-  return r.output.mul(c).sum();
 };
 const finalStates: Read = (r) =>
   r.hN
@@ -99,43 +64,20 @@ function step(model: RNNBase, x: Tensor, read: Read) {
 function both(make: () => RNNBase, x: Tensor, read: Read) {
   manualSeed(5);
   const model = make();
-  capability(false);
+  capability.set(false);
   const off = step(model, x, read);
-  capability(true);
+  capability.set(true);
   const on = step(model, x, read);
   return { off, on };
 }
-
-function expectSame(off: ReturnType<typeof step>, on: ReturnType<typeof step>, what: string): void {
-  expect(on.loss, what).toEqual(off.loss);
-  expect(diffAt(on.output, off.output), `${what}: output`).toBe(-1);
-  expect(diffAt(on.hN, off.hN), `${what}: hN`).toBe(-1);
-  if (off.cN) expect(diffAt(on.cN as number[], off.cN), `${what}: cN`).toBe(-1);
-  expect(diffAt(on.grads, off.grads), `${what}: gradients`).toBe(-1);
-}
-
-type Options = {
-  inputSize: number;
-  hiddenSize: number;
-  batchFirst: boolean;
-  numLayers?: number;
-  dropout?: number;
-  bidirectional?: boolean;
-};
-const CELLS: [string, (o: Options) => RNNBase][] = [
-  ['LSTM', (o) => new LSTM(o)],
-  ['GRU', (o) => new GRU(o)],
-  ['RNN tanh', (o) => new RNN(o)],
-  ['RNN relu', (o) => new RNN({ ...o, nonlinearity: 'relu' })],
-];
 
 describe.each(listBackends())('[%s backend] batch-first recurrence', (name) => {
   const initial = getBackend().name;
   beforeAll(() => {
     setBackend(name);
-    saved = Object.getOwnPropertyDescriptor(backend(), 'recurrentBatchFirst');
+    capability.save();
   });
-  afterEach(() => capability(true));
+  afterEach(() => capability.set(true));
   afterAll(() => setBackend(initial));
 
   test('the backend has the capability', () => {
@@ -197,10 +139,10 @@ describe.each(listBackends())('[%s backend] batch-first recurrence', (name) => {
         // The dropout masks restart from one seed on both sides.
         manualSeed(8);
         const m = model();
-        capability(false);
+        capability.set(false);
         manualSeed(9);
         const off = step(m, input, signedZeros);
-        capability(true);
+        capability.set(true);
         manualSeed(9);
         const on = step(m, input, signedZeros);
         expectSame(off, on, what);
@@ -236,15 +178,15 @@ describe.each(listBackends())('[%s backend] batch-first recurrence', (name) => {
       read(r).backward();
       return lstm.parameters().map((p) => bits(p.grad as Tensor));
     };
-    capability(false);
+    capability.set(false);
     const off = run();
-    capability(true);
+    capability.set(true);
     expect(run()).toEqual(off);
   });
 
   test('a classifier trained for a few steps: the same losses and weights', () => {
     const train = (on: boolean) => {
-      capability(on);
+      capability.set(on);
       manualSeed(13);
       const rnn = new LSTM({ inputSize: 8, hiddenSize: 16, batchFirst: true });
       const fc = new Linear(16, 3);

@@ -5,7 +5,7 @@
 // the layout path (the capability switched off), −0 included (NOTE(layout-bits)): W1's shapes,
 // every cell, projected LSTM, packed, reverse, batch-first and time-major rows, one and two
 // directions, the deferred reverse direction, and parts that need no gradient.
-import { GRU, LSTM, RNN, type RNNBase } from '@seqlab/layers';
+import { GRU, LSTM, type RNNBase } from '@seqlab/layers';
 import {
   getBackend,
   isPackedSequence,
@@ -25,46 +25,26 @@ import {
   setWasmLayerInference,
 } from '@seqlab/tensor/backend';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import {
+  bits,
+  CELLS,
+  capabilitySwitch,
+  diffAt,
+  expectSame,
+  opsOf,
+  type Read,
+  type Result,
+  signedZeros,
+} from './capability-bits.test-support';
 
-/** The bits of a tensor's values (+0 and −0 differ). */
-const bits = (t: Tensor) => Array.from(new Uint32Array(Float32Array.from(t.data).buffer));
-/** The first index where two bit arrays (or lists of them) differ, or −1: a short failure on big arrays. */
-const diffAt = (a: unknown[], b: unknown[]): number =>
-  a.length !== b.length
-    ? -2
-    : a.findIndex((v, i) => (Array.isArray(v) ? diffAt(v, b[i] as unknown[]) >= 0 : v !== b[i]));
+const capability = capabilitySwitch('recurrentOutStride');
+/** Every cell, and an LSTM with a projection (proj_size). */
+const CELLS_AND_PROJECTED: typeof CELLS = [
+  CELLS[0],
+  ['projected LSTM', (o) => new LSTM({ ...o, projSize: 3 })],
+  ...CELLS.slice(1),
+];
 
-let saved: PropertyDescriptor | undefined;
-/** Switches the backend's capability off (defined false) or back to what it was. */
-function capability(on: boolean): void {
-  const k = backend();
-  if (on) {
-    if (saved) Object.defineProperty(k, 'recurrentOutStride', saved);
-    else delete (k as { recurrentOutStride?: boolean }).recurrentOutStride;
-  } else Object.defineProperty(k, 'recurrentOutStride', { value: false, configurable: true, writable: true });
-}
-
-/** How many nodes of each autograd op lie between `t` and the leaves. */
-function opsOf(t: Tensor): Map<string, number> {
-  const seen = new Map<string, number>();
-  const stack = [t];
-  const visited = new Set<unknown>();
-  while (stack.length > 0) {
-    const node = (stack.pop() as Tensor)._node;
-    if (!node || visited.has(node)) continue;
-    visited.add(node);
-    seen.set(node.op, (seen.get(node.op) ?? 0) + 1);
-    stack.push(...node.inputs);
-  }
-  return seen;
-}
-
-interface Result {
-  output: Tensor;
-  hN: Tensor;
-  cN?: Tensor | null;
-}
-type Read = (r: Result) => Tensor;
 /** A classifier's read: the last step (batch-first dim 1, time-major dim 0), squared. */
 const lastStep =
   (batchFirst: boolean): Read =>
@@ -72,14 +52,6 @@ const lastStep =
     const last = r.output.select(batchFirst ? 1 : 0, -1);
     return last.mul(last).sum();
   };
-/** The whole output times a constant with −0, +0 and ordinary values: dOut holds −0s. */
-const signedZeros: Read = (r) => {
-  const n = r.output.numel;
-  const c = tensor(Array.from({ length: n }, (_, i) => [-0, 0, 0.5, -1.25, -0][i % 5])).reshape(
-    r.output.shape,
-  );
-  return r.output.mul(c).sum();
-};
 const finalStates: Read = (r) =>
   r.hN
     .sum()
@@ -105,44 +77,21 @@ function step(model: RNNBase, input: Tensor | PackedSequence, read: Read, x: Ten
 function both(make: () => RNNBase, input: Tensor | PackedSequence, read: Read, x: Tensor) {
   manualSeed(5);
   const model = make();
-  capability(false);
+  capability.set(false);
   const off = step(model, input, read, x);
-  capability(true);
+  capability.set(true);
   const on = step(model, input, read, x);
   return { off, on };
 }
-
-function expectSame(off: ReturnType<typeof step>, on: ReturnType<typeof step>, what: string): void {
-  expect(diffAt(on.output, off.output), `${what}: output`).toBe(-1);
-  expect(diffAt(on.hN, off.hN), `${what}: hN`).toBe(-1);
-  if (off.cN) expect(diffAt(on.cN as number[], off.cN), `${what}: cN`).toBe(-1);
-  expect(diffAt(on.grads as unknown[], off.grads as unknown[]), `${what}: gradients`).toBe(-1);
-}
-
-type Options = {
-  inputSize: number;
-  hiddenSize: number;
-  batchFirst: boolean;
-  numLayers?: number;
-  dropout?: number;
-  bidirectional?: boolean;
-};
-const CELLS: [string, (o: Options) => RNNBase][] = [
-  ['LSTM', (o) => new LSTM(o)],
-  ['projected LSTM', (o) => new LSTM({ ...o, projSize: 3 })],
-  ['GRU', (o) => new GRU(o)],
-  ['RNN tanh', (o) => new RNN(o)],
-  ['RNN relu', (o) => new RNN({ ...o, nonlinearity: 'relu' })],
-];
 
 describe.each(listBackends())('[%s backend] a layer writing its columns', (name) => {
   const initial = getBackend().name;
   beforeAll(() => {
     setBackend(name);
-    saved = Object.getOwnPropertyDescriptor(backend(), 'recurrentOutStride');
+    capability.save();
   });
   afterEach(() => {
-    capability(true);
+    capability.set(true);
     setTrainingReverseDeferral(true);
     setWasmLayerInference(null);
   });
@@ -174,7 +123,7 @@ describe.each(listBackends())('[%s backend] a layer writing its columns', (name)
     expectSame(off, on, 'W1');
   });
 
-  describe.each(CELLS)('%s', (_, make) => {
+  describe.each(CELLS_AND_PROJECTED)('%s', (_, make) => {
     test.each([
       ['batch-first, 2 layers, dropout', true, 2, 0.3],
       ['time-major, 2 layers, dropout', false, 2, 0.3],
@@ -246,7 +195,7 @@ describe.each(listBackends())('[%s backend] a layer writing its columns', (name)
     const h0 = (D: number) =>
       tensor(Array.from({ length: D }, () => Array.from({ length: 3 }, () => new Array(H).fill(-0))));
     const run = (on: boolean, bidirectional: boolean) => {
-      capability(on);
+      capability.set(on);
       x.grad = null;
       const gru = make(bidirectional);
       const r = gru.forward(x, h0(bidirectional ? 2 : 1)) as Result;
