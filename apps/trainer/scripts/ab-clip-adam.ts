@@ -26,11 +26,10 @@ import { crossEntropy } from '@seqlab/layers';
 import { clipGradNorm } from '@seqlab/optim';
 import { setBackend, tidy } from '@seqlab/tensor';
 import { backend, jsBackend } from '@seqlab/tensor/backend';
-import type { AdamStepArgs, StateMemory } from '../../../packages/tensor/src/backend/backend';
-import { makeStateMemory } from '../../../packages/tensor/src/backend/wasm/blocked';
+import type { AdamStepArgs } from '../../../packages/tensor/src/backend/backend';
 import { loadWasmKernels } from '../../../packages/tensor/src/backend/wasm/index';
 import type { WasmModule } from '../../../packages/tensor/src/backend/wasm/module';
-import { trainingSetup } from './training-setup';
+import { adamStateViews, trainingSetup } from './training-setup';
 
 const { values } = parseArgs({
   options: {
@@ -146,19 +145,7 @@ for (const name of Object.keys(sumSides) as (keyof typeof sumSides)[]) {
 }
 
 // 2. Adam. "copies": m and v views of a state memory, θ a plain array (a copy of the parameter).
-const bytes = params.reduce((n, p) => n + ((p.numel + 3) & ~3) * 4 * 2, 0);
-const memory = makeStateMemory(instance(), bytes) as StateMemory;
-let next = memory.start;
-const view = (n: number) => {
-  const v = new Float32Array(memory.buffer, next, n);
-  next += ((n + 3) & ~3) * 4;
-  return v;
-};
-const copied = params.map((p) => ({
-  param: Float32Array.from(p.data as Float32Array),
-  expAvg: view(p.numel),
-  expAvgSq: view(p.numel),
-}));
+const { memory, state: copied } = adamStateViews(instance(), params);
 // "resident": [7 float64 scalars (16 slots)] then [θ][g][m][v] of each parameter in one memory.
 const res = instance();
 const S = res.scratch;

@@ -20,10 +20,9 @@ import { parseArgs } from 'node:util';
 import { crossEntropy } from '@seqlab/layers';
 import { dropout, Generator, randn, setBackend, tidy } from '@seqlab/tensor';
 import { backend } from '@seqlab/tensor/backend';
-import type { AdamStepArgs, StateMemory } from '../../../packages/tensor/src/backend/backend';
-import { makeStateMemory } from '../../../packages/tensor/src/backend/wasm/blocked';
+import type { AdamStepArgs } from '../../../packages/tensor/src/backend/backend';
 import { instantiateKernels } from '../../../packages/tensor/src/backend/wasm/module';
-import { trainingSetup } from './training-setup';
+import { adamStateViews, trainingSetup } from './training-setup';
 
 const { values } = parseArgs({
   options: {
@@ -51,19 +50,7 @@ const grads = params.map((p) => {
 function side(file: string) {
   const load = instantiateKernels(new Uint8Array(readFileSync(file)));
   if (!load.ok) throw new Error(`ab-kernels: ${file}: ${load.reason}`);
-  const bytes = params.reduce((n, p) => n + ((p.numel + 3) & ~3) * 4 * 2, 0);
-  const memory = makeStateMemory(load.module, bytes) as StateMemory;
-  let next = memory.start;
-  const view = (n: number) => {
-    const v = new Float32Array(memory.buffer, next, n);
-    next += ((n + 3) & ~3) * 4;
-    return v;
-  };
-  const state = params.map((p) => ({
-    param: Float32Array.from(p.data as Float32Array),
-    expAvg: view(p.numel),
-    expAvgSq: view(p.numel),
-  }));
+  const { memory, state } = adamStateViews(load.module, params);
   let t = 0;
   const step = () => {
     t++;

@@ -4,6 +4,9 @@
 import { crossEntropy } from '@seqlab/layers';
 import { Adam, clipGradNorm } from '@seqlab/optim';
 import { manualSeed, type Tensor } from '@seqlab/tensor';
+import type { StateMemory } from '../../../packages/tensor/src/backend/backend';
+import { makeStateMemory } from '../../../packages/tensor/src/backend/wasm/blocked';
+import type { WasmModule } from '../../../packages/tensor/src/backend/wasm/module';
 import { makePackedBatch, PACKED_WORKLOADS, PackedClassifier } from '../src/commands/bench/packed';
 import { makeBatch } from '../src/commands/bench/speed';
 import { SeqClassifier, WORKLOADS, type WorkloadName } from '../src/commands/bench/workloads';
@@ -53,4 +56,25 @@ export function trainingSetup(name: string): TrainingSetup {
     return loss.item();
   };
   return { forward, labels, params, optimizer, step };
+}
+
+/**
+ * Adam's state for `params` as the wasm backend keeps it (NOTE(wasm-adam-state)): m and v views of
+ * a state memory in `module`, θ a copy of each parameter; for the scripts that time adam_step.
+ */
+export function adamStateViews(module: WasmModule, params: readonly Tensor[]) {
+  const bytes = params.reduce((n, p) => n + ((p.numel + 3) & ~3) * 4 * 2, 0);
+  const memory = makeStateMemory(module, bytes) as StateMemory;
+  let next = memory.start;
+  const view = (n: number) => {
+    const v = new Float32Array(memory.buffer, next, n);
+    next += ((n + 3) & ~3) * 4;
+    return v;
+  };
+  const state = params.map((p) => ({
+    param: Float32Array.from(p.data as Float32Array),
+    expAvg: view(p.numel),
+    expAvgSq: view(p.numel),
+  }));
+  return { memory, state };
 }
