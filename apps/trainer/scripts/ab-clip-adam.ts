@@ -26,10 +26,9 @@ import { crossEntropy } from '@seqlab/layers';
 import { clipGradNorm } from '@seqlab/optim';
 import { setBackend, tidy } from '@seqlab/tensor';
 import { backend, jsBackend } from '@seqlab/tensor/backend';
-import type { AdamStepArgs } from '../../../packages/tensor/src/backend/backend';
 import { loadWasmKernels } from '../../../packages/tensor/src/backend/wasm/index';
 import type { WasmModule } from '../../../packages/tensor/src/backend/wasm/module';
-import { adamStateViews, trainingSetup } from './training-setup';
+import { adamScalars, adamStateViews, trainingSetup } from './training-setup';
 
 const { values } = parseArgs({
   options: {
@@ -162,31 +161,17 @@ params.forEach((p, i) => {
   res.heap().set(p.data as Float32Array, X);
   res.heap().set(grads[i] as Float32Array, G);
 });
-const scalarsAt = (t: number) => {
-  const [beta1, beta2, lr] = [0.9, 0.999, 1e-3];
-  return {
-    beta1,
-    beta2,
-    eps: 1e-8,
-    stepSize: lr / (1 - beta1 ** t),
-    bias2Sqrt: Math.sqrt(1 - beta2 ** t),
-    l2: 0,
-    decay: 1,
-    maximize: false,
-    maxExpAvgSq: null,
-  } satisfies Partial<AdamStepArgs>;
-};
 const t = { copies: 0, resident: 0 };
 const adamSides = {
   copies: () => {
-    const sc = scalarsAt(++t.copies);
+    const sc = adamScalars(++t.copies);
     copied.forEach((s, i) => {
       memory.adamStep({ ...s, grad: grads[i] as Float32Array, ...sc });
     });
     return 0;
   },
   resident: () => {
-    const sc = scalarsAt(++t.resident);
+    const sc = adamScalars(++t.resident);
     new Float64Array(res.heap().buffer, S * 4, 7).set([
       sc.beta1,
       sc.beta2,

@@ -20,9 +20,8 @@ import { parseArgs } from 'node:util';
 import { crossEntropy } from '@seqlab/layers';
 import { dropout, Generator, randn, setBackend, tidy } from '@seqlab/tensor';
 import { backend } from '@seqlab/tensor/backend';
-import type { AdamStepArgs } from '../../../packages/tensor/src/backend/backend';
 import { instantiateKernels } from '../../../packages/tensor/src/backend/wasm/module';
-import { adamStateViews, trainingSetup } from './training-setup';
+import { adamScalars, adamStateViews, trainingSetup } from './training-setup';
 
 const { values } = parseArgs({
   options: {
@@ -54,18 +53,7 @@ function side(file: string) {
   let t = 0;
   const step = () => {
     t++;
-    const [beta1, beta2, lr] = [0.9, 0.999, 1e-3];
-    const scalars = {
-      beta1,
-      beta2,
-      eps: 1e-8,
-      stepSize: lr / (1 - beta1 ** t),
-      bias2Sqrt: Math.sqrt(1 - beta2 ** t),
-      l2: 0,
-      decay: 1,
-      maximize: false,
-      maxExpAvgSq: null,
-    } satisfies Partial<AdamStepArgs>;
+    const scalars = adamScalars(t);
     state.forEach((s, i) => {
       memory.adamStep({ ...s, grad: grads[i] as Float32Array, ...scalars });
     });

@@ -4,7 +4,7 @@
 import { crossEntropy } from '@seqlab/layers';
 import { Adam, clipGradNorm } from '@seqlab/optim';
 import { manualSeed, type Tensor } from '@seqlab/tensor';
-import type { StateMemory } from '../../../packages/tensor/src/backend/backend';
+import type { AdamStepArgs, StateMemory } from '../../../packages/tensor/src/backend/backend';
 import { makeStateMemory } from '../../../packages/tensor/src/backend/wasm/blocked';
 import type { WasmModule } from '../../../packages/tensor/src/backend/wasm/module';
 import { makePackedBatch, PACKED_WORKLOADS, PackedClassifier } from '../src/commands/bench/packed';
@@ -77,4 +77,20 @@ export function adamStateViews(module: WasmModule, params: readonly Tensor[]) {
     expAvgSq: view(p.numel),
   }));
   return { memory, state };
+}
+
+/** adam_step's scalars at step t (β 0.9, 0.999, lr 1e-3, eps 1e-8, no weight decay): Adam's defaults. */
+export function adamScalars(t: number) {
+  const [beta1, beta2, lr] = [0.9, 0.999, 1e-3];
+  return {
+    beta1,
+    beta2,
+    eps: 1e-8,
+    stepSize: lr / (1 - beta1 ** t),
+    bias2Sqrt: Math.sqrt(1 - beta2 ** t),
+    l2: 0,
+    decay: 1,
+    maximize: false,
+    maxExpAvgSq: null,
+  } satisfies Partial<AdamStepArgs>;
 }
