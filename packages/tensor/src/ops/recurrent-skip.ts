@@ -51,14 +51,16 @@ export function setZeroStepSkip(on: boolean): boolean {
  * runs at ≈ 1 ns an element: W1's deferred reverse direction scans 409,600 zeros twice a step;
  * eight at a time is no faster).
  */
-export function firstNonzero(data: FloatStorage, start = 0, end = data.length): number {
+export function firstNonzero(data: FloatStorage, start = 0, end = data.length, b = wordsOf(data)): number {
   let k = start;
-  if (data instanceof Float32Array) {
-    const b = new Int32Array(data.buffer, data.byteOffset, data.length);
-    for (; k + 4 <= end; k += 4) if (((b[k] | b[k + 1] | b[k + 2] | b[k + 3]) & 0x7fffffff) !== 0) break;
-  }
+  if (b) for (; k + 4 <= end; k += 4) if (((b[k] | b[k + 1] | b[k + 2] | b[k + 3]) & 0x7fffffff) !== 0) break;
   for (; k < end; k++) if (data[k] !== 0) return k;
   return -1;
+}
+
+/** A float32 array's elements as int32 words (their bits; null for float64): made once for a scan of many rows. */
+export function wordsOf(data: FloatStorage): Int32Array | null {
+  return data instanceof Float32Array ? new Int32Array(data.buffer, data.byteOffset, data.length) : null;
 }
 
 /** Whether every element of `data` is exactly zero (+0 or −0). */
@@ -81,9 +83,10 @@ function stepZero(
 ): boolean {
   // Time-major rows O apart are one block.
   if (S === undefined && R === O) return firstNonzero(dOut, start * O, (start + rows) * O) < 0;
+  const words = wordsOf(dOut);
   for (let j = 0; j < rows; j++) {
     const r = S === undefined ? start + j : j * S + t;
-    if (firstNonzero(dOut, r * R, r * R + O) >= 0) return false;
+    if (firstNonzero(dOut, r * R, r * R + O, words) >= 0) return false;
   }
   return true;
 }

@@ -34,7 +34,7 @@ import {
 import { checkInputs, type Prepared, type SequenceInputs } from './recurrent-direction';
 import { recurrentLayout } from './recurrent-layout';
 import { type InputProjection, projectInput } from './recurrent-projection';
-import { firstNonzero, keptForwardArgs, setZeroStepSkip } from './recurrent-skip';
+import { firstNonzero, keptForwardArgs, setZeroStepSkip, wordsOf } from './recurrent-skip';
 
 let deferring = true;
 
@@ -149,9 +149,10 @@ export function deferTrainingLayer(
   };
   /** The first nonzero element of the reverse direction's dOut in the pending rows (its own, or the layer's columns), or −1. */
   const pendingNonzero = (dOut: FloatStorage | undefined): number => {
-    if (!columns) return nonzeroAt(dOut, 0, r0 * O);
+    if (!columns || !dOut) return nonzeroAt(dOut, 0, r0 * O);
+    const words = wordsOf(dOut);
     for (const r of pendingRows()) {
-      const k = nonzeroAt(dOut, r * W + O, r * W + W);
+      const k = firstNonzero(dOut, r * W + O, r * W + W, words);
       if (k >= 0) return k;
     }
     return -1;
