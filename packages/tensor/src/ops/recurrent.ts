@@ -5,10 +5,9 @@ import { ConfigError, ShapeError } from '../errors';
 import { takeStorage } from '../storage-pool';
 import { Tensor } from '../tensor';
 import { checkInputs, type Prepared, prepare, type SequenceInputs } from './recurrent-direction';
+import { recurrentLayout } from './recurrent-layout';
 
 export { recurrentZeroState } from './recurrent-direction';
-
-import { recurrentLayout } from './recurrent-layout';
 
 /** Per-step gradients captured by `recurrentSequence` during backward (for diagnostics). */
 export interface RecurrentTrace {
